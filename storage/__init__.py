@@ -1,0 +1,1 @@
+"""Models, query functions (they take a session and never commit) and Alembic migrations."""
