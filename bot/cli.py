@@ -1,10 +1,257 @@
-"""The ``branchbot`` command line."""
+"""The ``branchbot`` command line: run the bot, the offline console and demo, and the administrators' tools."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
 import typer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import Database
+from bot.errors import DomainError
+from bot.i18n import Translator, translator
+from bot.services.tabular import ImportRejected
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
+db_app = typer.Typer(no_args_is_help=True, help="The database.")
+org_app = typer.Typer(no_args_is_help=True, help="The organisation tree.")
+roster_app = typer.Typer(no_args_is_help=True, help="The roster of members.")
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(roster_app, name="roster")
+
+T = TypeVar("T")
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or one clear line and exit status 2."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def tr_cli(settings: Settings) -> Translator:
+    """Gettext for command-line output, in the configured default language."""
+    return translator(settings.DEFAULT_LOCALE)
+
+
+def run_db(work: Callable[[AsyncSession, Settings], Awaitable[T]], *, upgrade: bool = True) -> T:
+    """Run ``work`` in one unit of work on an up-to-date database; refusals print and exit 1."""
+    settings = settings_or_exit()
+    tr = tr_cli(settings)
+
+    async def main() -> T:
+        db = Database(settings.DATABASE_URL)
+        try:
+            if upgrade:
+                await db.upgrade()
+            async with db.session() as session:
+                return await work(session, settings)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ImportRejected as exc:
+        typer.echo(exc.localized(tr, escape=False), err=True)
+        for error in exc.errors:
+            typer.echo("  " + error.localized(tr), err=True)
+        raise typer.Exit(1) from None
+    except DomainError as exc:
+        typer.echo(exc.localized(tr, escape=False), err=True)
+        raise typer.Exit(1) from None
+
+
+def echo_json(value: Any) -> None:
+    """One JSON document per line, Chinese kept readable."""
+    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+
+    async def work(session: AsyncSession, settings: Settings) -> None:
+        return None
+
+    run_db(work)
+    typer.echo(tr_cli(settings_or_exit()).gettext("The database is up to date."))
+
+
+@org_app.command("list")
+def org_list(as_json: JsonFlag = False) -> None:
+    """Show the organisation tree with ids."""
+    from bot.services.roster import org_tree
+
+    async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+        return await org_tree(session)
+
+    tree = run_db(work)
+    for node in tree:
+        if as_json:
+            echo_json({k: node[k] for k in ("id", "name", "kind", "parent", "code")})
+        else:
+            typer.echo(f"{'  ' * node['depth']}{node['id']:>5}  {node['name']}  ({node['kind']}, {node['code']})")
+
+
+@org_app.command("import")
+def org_import(file: Path) -> None:
+    """Create or update organisations from CSV/XLSX (code, name, kind, parent, theme_day)."""
+    from bot.services.roster import ImportResult, import_organisations
+
+    async def work(session: AsyncSession, settings: Settings) -> ImportResult:
+        return await import_organisations(session, file)
+
+    result = run_db(work)
+    typer.echo(
+        tr_cli(settings_or_exit()).gettext(
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    )
+
+
+@roster_app.command("import")
+def roster_import(file: Path) -> None:
+    """Import members from CSV/XLSX; nothing is imported if any row is wrong."""
+    from bot.services.roster import ImportResult, import_roster
+
+    async def work(session: AsyncSession, settings: Settings) -> ImportResult:
+        return await import_roster(session, file)
+
+    result = run_db(work)
+    typer.echo(
+        tr_cli(settings_or_exit()).gettext(
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    )
+
+
+@roster_app.command("export")
+def roster_export(file: Annotated[Path | None, typer.Argument()] = None) -> None:
+    """Write the roster (with member ids) to FILE, or to standard output."""
+    from bot.services.roster import export_roster
+
+    async def work(session: AsyncSession, settings: Settings) -> list[dict[str, str]]:
+        return await export_roster(session, file)
+
+    rows = run_db(work)
+    if file is None:
+        import csv
+
+        from bot.services.roster import ROSTER_COLUMNS
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=["id", *ROSTER_COLUMNS])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@app.command("invite")
+def invite(member: Annotated[str, typer.Argument(help="Member id or roster number")]) -> None:
+    """Print a one-time invitation link for a member."""
+    from bot.errors import NotFound
+    from bot.i18n import N_
+    from bot.services import identity
+    from storage.models import Member
+
+    async def work(session: AsyncSession, settings: Settings) -> str:
+        found = await session.scalar(select(Member).where(Member.member_no == member))
+        if found is None and member.isdigit():
+            found = await session.get(Member, int(member))
+        if found is None:
+            raise NotFound(N_("No such member."))
+        issued = await identity.issue_invitation(session, found, ttl_days=settings.INVITATION_TTL_DAYS)
+        username = settings.BOT_USERNAME or "branch_assistant_bot"
+        return identity.deep_link(username, issued.payload)
+
+    typer.echo(run_db(work))
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@app.command("run")
+def run() -> None:
+    """Run the bot: long polling, or a webhook when WEBHOOK_URL is set."""
+    settings = settings_or_exit()
+    tr = tr_cli(settings)
+    if not settings.BOT_TOKEN:
+        typer.echo(
+            tr.gettext(
+                "No BOT_TOKEN is set. Create a bot with @BotFather in Telegram, then run: "
+                "BOT_TOKEN=<token> branchbot run. To try the bot offline now, run: branchbot demo"
+            ),
+            err=True,
+        )
+        raise typer.Exit(2)
+    _configure_logging()
+    from bot.app import build_application
+
+    db = Database(settings.DATABASE_URL)
+    asyncio.run(db.upgrade())
+    asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run closed its loop; PTB needs one
+    application = build_application(settings, db=db)
+    if settings.WEBHOOK_URL:
+        application.run_webhook(
+            listen=settings.WEBHOOK_LISTEN,
+            port=settings.WEBHOOK_PORT,
+            webhook_url=settings.WEBHOOK_URL,
+            secret_token=settings.WEBHOOK_SECRET,
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+def _console(who: str, seed: bool) -> None:
+    settings = settings_or_exit()
+    from bot.console import Console
+    from bot.demo import seed_demo
+
+    async def main() -> None:
+        db = Database(settings.DATABASE_URL)
+        try:
+            await db.upgrade()
+            if seed:
+                async with db.session() as session:
+                    await seed_demo(session)
+            await Console(settings, db).run(who)
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+@app.command("console")
+def console(who: Annotated[str, typer.Option("--as", help="Member id or roster number")]) -> None:
+    """Chat with the bot in the terminal as MEMBER, without Telegram."""
+    _console(who, seed=False)
+
+
+@app.command("demo")
+def demo() -> None:
+    """Create a demo organisation (a unit, two branches, a dozen members) and open the console as a secretary."""
+    typer.echo("Demo: you are 王建国, secretary of 第一党支部. Try /help, /invites, /measures; :help for the console.")
+    _console("A01", seed=True)
 
 
 def main() -> None:

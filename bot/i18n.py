@@ -22,7 +22,7 @@ SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel extracts
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it now (tables, error ids)."""
     return message
 

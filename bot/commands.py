@@ -1,0 +1,52 @@
+"""The command menu: which commands each role sees, in each language (``setMyCommands``).
+
+Features add their commands to :data:`MENU`; the order here is the order in Telegram's menu and in /help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_, translator
+from storage.models import Role
+
+EVERYONE = frozenset({"guest", *Role})
+MEMBERS = frozenset(Role)
+LEADERS = frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    """A command, its one-line description (a msgid), and the roles whose menu shows it."""
+
+    name: str
+    description: str
+    roles: frozenset[str]
+
+
+MENU: list[MenuCommand] = [
+    MenuCommand("start", N_("Start, or open an invitation link"), EVERYONE),
+    MenuCommand("help", N_("What I can do for you"), EVERYONE),
+    MenuCommand("ask", N_("Ask about the measures"), EVERYONE),
+    MenuCommand("measures", N_("Browse the 32 measures"), EVERYONE),
+    MenuCommand("measure", N_("Show one measure: /measure 16"), EVERYONE),
+    MenuCommand("invites", N_("Invitation links for unbound members"), LEADERS),
+    MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
+    MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
+    MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
+]
+
+
+def commands_for(role: str, locale: str) -> list[tuple[str, str]]:
+    """``(command, description)`` pairs of ``role`` (``"guest"`` for someone not on the roster)."""
+    tr = translator(locale)
+    return [(c.name, tr.gettext(c.description)) for c in MENU if role in c.roles]
+
+
+def roles_of(name: str) -> frozenset[str]:
+    """The roles that may use command ``name`` (everyone, if it is not in the menu)."""
+    for command in MENU:
+        if command.name == name:
+            return command.roles
+    return EVERYONE

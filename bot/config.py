@@ -1,0 +1,113 @@
+"""Settings from environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.i18n import SUPPORTED_LOCALES
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/branchbot.sqlite3"
+_TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is wrong or missing; the message is one line naming it and why."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment. Field names are the variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    BOT_TOKEN: str | None = Field(default=None, description="Token from @BotFather; none = offline only")
+    DATABASE_URL: str = Field(default=DEFAULT_DATABASE_URL)
+    TELEGRAM_BASE_URL: str = Field(default="https://api.telegram.org/bot")
+    TELEGRAM_BASE_FILE_URL: str = Field(default="https://api.telegram.org/file/bot")
+    TIMEZONE: str = Field(default="Asia/Shanghai")
+    DEFAULT_LOCALE: str = Field(default="zh_CN")
+    WEBHOOK_URL: str | None = None
+    WEBHOOK_LISTEN: str = "0.0.0.0"
+    WEBHOOK_PORT: int = Field(default=8443, ge=1, le=65535)
+    WEBHOOK_SECRET: str | None = None
+    INVITATION_TTL_DAYS: int = Field(default=14, ge=1, le=365)
+    INVITATION_REQUIRE_PHONE: bool = False
+    OUTBOX_RATE_PER_SECOND: float = Field(default=20.0, gt=0, le=30)
+    OUTBOX_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
+    BOT_USERNAME: str | None = Field(default=None, description="Used in deep links when offline")
+
+    @field_validator("BOT_TOKEN")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and not _TOKEN_PATTERN.match(value.strip()):
+            raise ValueError("does not look like a token from @BotFather (digits, a colon, then letters)")
+        return value.strip() if value else value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (try Asia/Shanghai)") from exc
+        return value
+
+    @field_validator("DEFAULT_LOCALE")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("WEBHOOK_URL")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith("https://"):
+            raise ValueError("must be an https:// address that Telegram can reach")
+        return value or None
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.WEBHOOK_SECRET and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.WEBHOOK_SECRET):
+            raise ValueError("WEBHOOK_SECRET: only A-Z, a-z, 0-9, _ and - are allowed, at most 256")
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.TIMEZONE)
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, if the database is SQLite."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.DATABASE_URL.startswith(prefix):
+            path = self.DATABASE_URL.removeprefix(prefix)
+            return None if path in ("", ":memory:") else Path(path)
+        return None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a wrong value raises :class:`ConfigError` with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"Configuration error: {name}: {message}") from None

@@ -1,0 +1,202 @@
+"""The offline console: a terminal chat with the same Application and handlers, no network needed.
+
+Type messages and commands as in Telegram. Buttons are shown as numbered choices: ``#2`` presses the
+second button of the latest message that had buttons. Lines starting with ``:`` control the console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import select
+
+from bot.app import _post_init, build_application
+from bot.config import Settings
+from bot.db import Database
+from bot.offline import ApiCall, OfflineRequest, UpdateFactory
+from storage.models import Member, Organisation
+
+CONSOLE_HELP = """Console commands:
+  #N                 press button N of the latest message with buttons
+  :contact [PHONE]   share your phone number (the roster's, if none given)
+  :location LAT LON  share a location
+  :photo PATH        send a photo
+  :group / :private  talk in your branch's group chat / in the private chat
+  :as MEMBER         continue as another member (id or roster number)
+  :help              this help;  :quit  leave"""
+
+_TAG = re.compile(r"<[^>]+>")
+GUEST_ID_BASE = 900_000_000
+
+
+def html_to_text(text: str) -> str:
+    """Telegram HTML as terminal text: <b>bold</b> kept as **bold**, other tags dropped, entities decoded."""
+    text = re.sub(r"</?b>", "**", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+class Console:
+    """Drives the Application from a terminal (or any text stream, for tests)."""
+
+    def __init__(
+        self, settings: Settings, db: Database, *, out: TextIO = sys.stdout, files_dir: Path = Path("console-out")
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.out = out
+        self.files_dir = files_dir
+        self.request = OfflineRequest(on_call=self._show)
+        self.application = build_application(
+            settings, db=db, request=self.request, get_updates_request=OfflineRequest(), rate_limit=False
+        )
+        self.factory = UpdateFactory(self.application.bot)
+        self.user_id = 0
+        self.user_name = "User"
+        self.phone: str | None = None
+        self.group_chat_id: int | None = None
+        self.in_group = False
+        self.buttons: list[tuple[str, str]] = []
+        self.names: dict[int, str] = {}
+        self._files = 0
+
+    def _print(self, line: str = "") -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def _show(self, call: ApiCall) -> None:
+        """Print what the bot sends, saying to whom when it is not the current chat."""
+        if call.method in ("getMe", "setMyCommands", "deleteMyCommands", "answerCallbackQuery") and not call.text:
+            return
+        current = self.group_chat_id if self.in_group else self.user_id
+        where = "" if call.chat_id == current else f"[→ {self.names.get(call.chat_id or 0, call.chat_id)}] "
+        if call.method == "sendMediaGroup":
+            for item in call.params.get("media") or []:
+                self._print(f"bot> {where}[photo] {item.get('caption', '')} (image not saved in albums)")
+            return
+        for name, content in call.files.items():
+            self._files += 1
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            suffix = ".png" if content[:4] == b"\x89PNG" else ".bin"
+            path = self.files_dir / f"{self._files:03d}-{name}{suffix}"
+            path.write_bytes(content)
+            self._print(f"bot> {where}[{call.method.removeprefix('send').lower()} saved to {path}]")
+        if call.text:
+            prefix = "bot (edited)>" if call.method.startswith("edit") else "bot>"
+            self._print(f"{prefix} {where}{html_to_text(call.text)}")
+        if call.buttons and call.chat_id == current:
+            self.buttons = call.buttons
+            self._print("     " + "  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(call.buttons, 1)))
+
+    async def act_as(self, who: str) -> bool:
+        """Switch the person at the keyboard; an unbound member acts as a guest."""
+        async with self.db.session() as session:
+            member = await session.scalar(select(Member).where(Member.member_no == who))
+            if member is None and who.isdigit():
+                member = await session.get(Member, int(who))
+            if member is None:
+                self._print(f"No member {who!r}. Try a roster number such as A01.")
+                return False
+            branch = await session.get(Organisation, member.org_id)
+            for m in (await session.scalars(select(Member).where(Member.telegram_id.is_not(None)))).all():
+                self.names[m.telegram_id or 0] = m.name
+        self.user_name = member.name
+        self.phone = member.phone
+        self.user_id = member.telegram_id or GUEST_ID_BASE + member.id
+        self.group_chat_id = branch.chat_id if branch and branch.chat_id else -(1_000_000_000_000 + member.org_id)
+        self.in_group = False
+        bound = (
+            ""
+            if member.telegram_id
+            else " (not bound to Telegram yet: you are a guest until you open an invitation link)"
+        )
+        self._print(f"You are {member.name} ({member.role}){bound}. Type :help for console commands.")
+        return True
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one input line; False when the user wants to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        kwargs: dict[str, Any] = {"first_name": self.user_name, "language_code": "zh-hans"}
+        chat = self.group_chat_id if self.in_group else None
+        if line.startswith("#") and line[1:].isdigit():
+            index = int(line[1:]) - 1
+            if not 0 <= index < len(self.buttons):
+                self._print("No such button.")
+                return True
+            _label, data = self.buttons[index]
+            if data.startswith("http"):
+                self._print(f"(a link: {data})")
+                return True
+            await self.application.process_update(self.factory.callback(self.user_id, data, chat_id=chat, **kwargs))
+            return True
+        if line.startswith(":"):
+            return await self._console_command(line, chat, kwargs)
+        await self.application.process_update(self.factory.message(self.user_id, line, chat_id=chat, **kwargs))
+        return True
+
+    async def _console_command(self, line: str, chat: int | None, kwargs: dict[str, Any]) -> bool:
+        word, _, rest = line[1:].partition(" ")
+        if word in ("quit", "exit", "q"):
+            return False
+        if word == "help":
+            self._print(CONSOLE_HELP)
+        elif word == "group":
+            self.in_group = True
+            self._print(f"(now in the branch group chat {self.group_chat_id})")
+        elif word == "private":
+            self.in_group = False
+            self._print("(now in your private chat with the bot)")
+        elif word == "as":
+            await self.act_as(rest.strip())
+        elif word == "contact":
+            update = self.factory.contact(self.user_id, rest.strip() or self.phone or "", **kwargs)
+            await self.application.process_update(update)
+        elif word == "location":
+            try:
+                lat, lon = (float(x) for x in rest.split())
+            except ValueError:
+                self._print("Usage: :location LAT LON")
+                return True
+            await self.application.process_update(self.factory.location(self.user_id, lat, lon, chat_id=chat, **kwargs))
+        elif word == "photo":
+            await self.application.process_update(
+                self.factory.photo(self.user_id, caption=rest or None, chat_id=chat, **kwargs)
+            )
+        else:
+            self._print(f"Unknown console command :{word}. {CONSOLE_HELP}")
+        return True
+
+    async def run(self, who: str, lines: TextIO | None = None) -> None:
+        """Start the Application offline and chat until end of input or ``:quit``."""
+        app = self.application
+        await app.initialize()
+        await _post_init(app)
+        await app.start()
+        try:
+            if not await self.act_as(who):
+                return
+            loop = asyncio.get_running_loop()
+            source = lines or sys.stdin
+            interactive = lines is None and sys.stdin.isatty()
+            while True:
+                if interactive:
+                    self.out.write("you> ")
+                    self.out.flush()
+                line = await loop.run_in_executor(None, source.readline)
+                if not line:
+                    break
+                if not interactive:
+                    self._print(f"you> {line.rstrip()}")
+                if not await self.handle_line(line):
+                    break
+            if app.bot_data["resources"].worker is not None:  # let pushes queued by the last lines go out
+                await app.bot_data["resources"].worker.drain(budget_seconds=0.5)
+        finally:
+            await app.stop()
+            await app.shutdown()

@@ -1,0 +1,75 @@
+"""The scheduler's jobs. Each has a fixed id and is idempotent: running it twice, or in two processes,
+does nothing the second time, because what it produces goes through the outbox's dedup key.
+
+Features append to :data:`JOBS`; :func:`bot.app.schedule_jobs` registers them with the JobQueue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import time, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.app import BranchApplication
+    from bot.config import Settings
+    from bot.context import BranchContext
+
+JobCallback = Callable[["BranchContext"], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    """Runs every day at a local time read from the settings; ``catch_up`` also runs it once at start-up,
+    so a bot that was down at the hour still does the day's work (the job itself decides what is late)."""
+
+    id: str
+    callback: JobCallback
+    at: Callable[[Settings], time]
+    catch_up: bool = True
+
+    def schedule(self, application: BranchApplication) -> None:
+        """Register with the JobQueue under the fixed id."""
+        job_queue = application.job_queue
+        assert job_queue is not None
+        settings = application.bot_data["resources"].settings
+        local_time = self.at(settings).replace(tzinfo=settings.tz)
+        job_queue.run_daily(
+            self.callback,
+            time=local_time,
+            name=self.id,
+            job_kwargs={"id": self.id, "replace_existing": True, "misfire_grace_time": 300},
+        )
+        if self.catch_up:
+            job_queue.run_once(
+                self.callback,
+                when=timedelta(seconds=1),
+                name=f"{self.id}:catch-up",
+                job_kwargs={"id": f"{self.id}:catch-up", "replace_existing": True},
+            )
+
+
+@dataclass(frozen=True)
+class RepeatingJob:
+    """Runs every ``interval``."""
+
+    id: str
+    callback: JobCallback
+    interval: timedelta
+    first: timedelta = timedelta(seconds=5)
+
+    def schedule(self, application: BranchApplication) -> None:
+        """Register with the JobQueue under the fixed id."""
+        job_queue = application.job_queue
+        assert job_queue is not None
+        job_queue.run_repeating(
+            self.callback,
+            interval=self.interval,
+            first=self.first,
+            name=self.id,
+            job_kwargs={"id": self.id, "replace_existing": True, "max_instances": 1, "coalesce": True},
+        )
+
+
+JOBS: list[Any] = []

@@ -1,0 +1,19 @@
+"""QR code images of deep links (invitations, check-in), as PNG bytes."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+
+def qr_png(data: str, *, box_size: int = 8) -> bytes:
+    """A PNG of a QR code for ``data``."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=3)
+    code.add_data(data)
+    code.make(fit=True)
+    image = code.make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,215 @@
+"""Binding Telegram accounts to roster entries through one-time invitations; linking group chats."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import now_utc
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.i18n import N_, SUPPORTED_LOCALES
+from bot.services.access import Actor, require_branch_leader
+from bot.services.roster import normalize_phone
+from storage import queries
+from storage.models import Invitation, Member, Organisation
+
+INVITE_PREFIX = "inv_"
+
+
+def hash_token(token: str) -> str:
+    """Only hashes are stored, so a leaked database does not leak working links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    """``https://t.me/<bot>?start=<payload>``; payloads are at most 64 characters of A-Za-z0-9_-."""
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """A fresh invitation; ``token`` exists only here, the database keeps its hash."""
+
+    member: Member
+    token: str
+    invitation: Invitation
+
+    @property
+    def payload(self) -> str:
+        """The deep-link payload."""
+        return INVITE_PREFIX + self.token
+
+
+async def issue_invitation(
+    session: AsyncSession, member: Member, *, ttl_days: int, created_by: Member | None = None
+) -> IssuedInvitation:
+    """A new one-time link for ``member``; earlier unused links of theirs stop working."""
+    if member.telegram_id is not None:
+        raise Conflict(N_("%(name)s is already bound to a Telegram account."), name=member.name)
+    now = now_utc()
+    for old in (
+        await session.scalars(select(Invitation).where(Invitation.member_id == member.id, Invitation.used_at.is_(None)))
+    ).all():
+        old.expires_at = min(old.expires_at, now)
+    token = secrets.token_urlsafe(24)  # 32 characters of A-Za-z0-9_-, 192 bits
+    invitation = Invitation(
+        member_id=member.id,
+        token_hash=hash_token(token),
+        expires_at=now + timedelta(days=ttl_days),
+        created_by_id=created_by.id if created_by else None,
+    )
+    session.add(invitation)
+    queries.audit(
+        session,
+        actor=created_by,
+        label=None if created_by else "cli",
+        action="invite",
+        entity="member",
+        entity_id=member.id,
+    )
+    await session.flush()
+    return IssuedInvitation(member, token, invitation)
+
+
+async def branch_invitations(
+    session: AsyncSession, actor: Actor, branch_id: int, *, ttl_days: int
+) -> list[IssuedInvitation]:
+    """Fresh links for every unbound member of a branch, for its secretary."""
+    await require_branch_leader(session, actor, branch_id)
+    creator = await session.get(Member, actor.member_id)
+    return [
+        await issue_invitation(session, member, ttl_days=ttl_days, created_by=creator)
+        for member in await queries.branch_members(session, branch_id)
+        if member.telegram_id is None
+    ]
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """The outcome of opening an invitation link."""
+
+    member: Member
+    needs_phone: bool  # bound only once the roster's phone number is shared
+
+
+async def _usable_invitation(session: AsyncSession, token: str) -> Invitation:
+    invitation = await session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None:
+        raise InvalidInput(N_("This invitation link is not valid. Ask your branch secretary for a new one."))
+    if invitation.used_at is not None:
+        raise Conflict(N_("This invitation link has already been used. Ask your branch secretary for a new one."))
+    if invitation.expires_at <= now_utc():
+        raise InvalidInput(N_("This invitation link has expired. Ask your branch secretary for a new one."))
+    return invitation
+
+
+async def redeem_invitation(
+    session: AsyncSession, token: str, telegram_id: int, *, require_phone: bool, language: str | None = None
+) -> Redemption:
+    """Bind ``telegram_id`` to the invited member, or hold it until the phone number is confirmed."""
+    invitation = await _usable_invitation(session, token)
+    already = await queries.member_by_telegram_id(session, telegram_id)
+    member = await session.get(Member, invitation.member_id)
+    if member is None or not member.active:
+        raise InvalidInput(N_("This invitation link is not valid. Ask your branch secretary for a new one."))
+    if already is not None and already.id != member.id:
+        raise Conflict(N_("Your Telegram account is already bound to %(name)s."), name=already.name)
+    if member.telegram_id is not None:
+        raise Conflict(N_("%(name)s is already bound to a Telegram account."), name=member.name)
+    if require_phone and member.phone:
+        invitation.pending_telegram_id = telegram_id
+        return Redemption(member, needs_phone=True)
+    _bind(session, invitation, member, telegram_id, language)
+    return Redemption(member, needs_phone=False)
+
+
+async def confirm_phone(
+    session: AsyncSession, telegram_id: int, contact_user_id: int | None, phone: str, language: str | None = None
+) -> Member:
+    """Finish a binding held for phone confirmation; the shared contact must be the user's own."""
+    invitation = await session.scalar(
+        select(Invitation)
+        .where(Invitation.pending_telegram_id == telegram_id, Invitation.used_at.is_(None))
+        .order_by(Invitation.id.desc())
+    )
+    if invitation is None or invitation.expires_at <= now_utc():
+        raise NotFound(N_("There is no invitation waiting for your phone number. Open your invitation link first."))
+    if contact_user_id != telegram_id:
+        raise InvalidInput(N_("Please share your own phone number with the button, not someone else's contact."))
+    member = await session.get(Member, invitation.member_id)
+    if member is None or normalize_phone(member.phone) != normalize_phone(phone):
+        raise InvalidInput(N_("This phone number does not match the roster. Ask your branch secretary to check it."))
+    if member.telegram_id is not None:
+        raise Conflict(N_("%(name)s is already bound to a Telegram account."), name=member.name)
+    _bind(session, invitation, member, telegram_id, language)
+    return member
+
+
+def _bind(
+    session: AsyncSession, invitation: Invitation, member: Member, telegram_id: int, language: str | None
+) -> None:
+    invitation.used_at = now_utc()
+    invitation.pending_telegram_id = None
+    member.telegram_id = telegram_id
+    member.unreachable_since = None
+    if language and not member.language:
+        member.language = language
+    queries.audit(
+        session,
+        actor=member,
+        action="bind",
+        entity="member",
+        entity_id=member.id,
+        details={"invitation": invitation.id},
+    )
+
+
+async def set_language(session: AsyncSession, actor: Actor, locale: str) -> None:
+    """Remember the member's chosen language."""
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInput(N_("Unknown language. Choose zh or en."))
+    member = await session.get(Member, actor.member_id)
+    if member is not None:
+        member.language = locale
+
+
+async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organisation:
+    """Link a group chat to the actor's branch (secretary or delegated committee member only)."""
+    branch = await require_branch_leader(session, actor, actor.org_id)
+    other = await queries.org_by_chat_id(session, chat_id)
+    if other is not None and other.id != branch.id:
+        raise Conflict(N_("This group is already linked to %(branch)s."), branch=other.name)
+    if other is not None:
+        raise Conflict(N_("This group is already linked to your branch."))
+    if branch.chat_id is not None and branch.chat_id != chat_id:
+        queries.audit(
+            session,
+            actor=await session.get(Member, actor.member_id),
+            action="unlink_group",
+            entity="organisation",
+            entity_id=branch.id,
+            details={"chat_id": branch.chat_id},
+        )
+    branch.chat_id = chat_id
+    queries.audit(
+        session,
+        actor=await session.get(Member, actor.member_id),
+        action="link_group",
+        entity="organisation",
+        entity_id=branch.id,
+        details={"chat_id": chat_id},
+    )
+    return branch
+
+
+async def require_member(session: AsyncSession, member_id: int) -> Member:
+    """The member with this id, or a clear refusal."""
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise NotFound(N_("No such member."))
+    return member

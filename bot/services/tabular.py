@@ -1,0 +1,129 @@
+"""Reading CSV and XLSX files row by row, for the all-or-nothing imports (roster, organisations, communities)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.i18n import N_, Translator
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row (row 1 is the header, so data starts at row 2)."""
+
+    row: int
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def localized(self, tr: Translator) -> str:
+        """``Row 3: …`` in the reader's language."""
+        return tr.gettext("Row %(row)d: %(problem)s", row=self.row, problem=tr.gettext(self.msgid, **self.params))
+
+
+class ImportRejected(InvalidInput):
+    """The file had errors; nothing was imported. ``errors`` lists every one of them."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(N_("The file has %(count)d error(s); nothing was imported."), count=len(errors))
+        self.errors = errors
+
+
+def read_table(path: Path, required: set[str], optional: set[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV (UTF-8) or XLSX file as ``(row_number, {column: text})``; header names are lower-cased."""
+    if not path.exists():
+        raise InvalidInput(N_("File not found: %(path)s"), path=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        header, rows = _read_xlsx(path)
+    elif suffix in (".csv", ".txt"):
+        header, rows = _read_csv(path)
+    else:
+        raise InvalidInput(N_("Unsupported file type %(suffix)s: use .csv or .xlsx."), suffix=suffix or "?")
+    names = [h.strip().lower() for h in header]
+    missing = sorted(required - set(names))
+    if missing:
+        raise InvalidInput(N_("Missing column(s): %(columns)s."), columns=", ".join(missing))
+    unknown = sorted(set(names) - required - optional - {""})
+    if unknown:
+        raise InvalidInput(N_("Unknown column(s): %(columns)s."), columns=", ".join(unknown))
+    result = []
+    for number, values in rows:
+        if not any(v.strip() for v in values):
+            continue  # blank lines are not rows
+        record = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names) if name}
+        result.append((number, record))
+    return result
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            N_('The file is not UTF-8 text. Save it as "CSV UTF-8" or as an Excel .xlsx file.')
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    rows = list(reader)
+    if not rows:
+        raise InvalidInput(N_("The file is empty."))
+    return rows[0], [(i + 2, row) for i, row in enumerate(rows[1:])]
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook  # imported here: only imports need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput(N_("The file is not a readable Excel workbook.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    if not rows:
+        raise InvalidInput(N_("The file is empty."))
+    return rows[0], [(i + 2, row) for i, row in enumerate(rows[1:])]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_date(text: str) -> date:
+    """``2021-11-23``, ``2021/11/23``, ``2021.11.23`` or ``2021年11月23日``; raises ValueError otherwise."""
+    cleaned = text.strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    parts = cleaned.split("-")
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(text)
+    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+_TRUE = {"1", "yes", "y", "true", "是", "√"}
+_FALSE = {"", "0", "no", "n", "false", "否"}
+
+
+def parse_bool(text: str) -> bool:
+    """yes/no, true/false, 1/0, 是/否; raises ValueError otherwise."""
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(text)

@@ -1,0 +1,149 @@
+"""What every handler shares: the per-update context, the caller, pre-checks, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationHandlerStop
+
+from bot.commands import roles_of
+from bot.context import BranchContext, Caller
+from bot.errors import DomainError
+from bot.i18n import normalize_locale, translator
+from bot.services.access import Actor
+from bot.templates import render
+from storage import queries
+
+log = logging.getLogger(__name__)
+
+# Callback-data prefixes and message kinds a person not on the roster may still use.
+PUBLIC_CALLBACK_PREFIXES = ("lang:", "ms:")
+
+
+Callback = Callable[[Update, BranchContext], Awaitable[Any]]
+F = TypeVar("F", bound=Callback)
+
+
+async def resolve_caller(update: Update, context: BranchContext) -> None:
+    """Pre-check: look up the member behind the update, their language, and the chat's branch."""
+    user = update.effective_user
+    chat = update.effective_chat
+    settings = context.resources.settings
+    actor: Actor | None = None
+    branch_id: int | None = None
+    locale = normalize_locale(user.language_code if user else None, settings.DEFAULT_LOCALE)
+    async with context.resources.db.session() as session:
+        if user is not None:
+            member = await queries.member_by_telegram_id(session, user.id)
+            if member is not None:
+                locale = member.language or locale
+                actor = Actor.of(member, locale)
+        if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            org = await queries.org_by_chat_id(session, chat.id)
+            branch_id = org.id if org else None
+    context.caller = Caller(user.id if user else None, locale, actor, branch_id)
+
+
+def _command_of(message: Message | None) -> str | None:
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    return message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+
+
+async def gate(update: Update, context: BranchContext) -> None:
+    """Pre-check: guests may only join and ask; roles only use their commands; unlinked groups are told so."""
+    caller = context.caller
+    chat = update.effective_chat
+    command = _command_of(update.message)
+    is_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    tr = context.tr
+    if is_group and caller.chat_branch_id is None and command not in (None, "linkgroup", "help", "start", "lang"):
+        if command in ("ask", "measure", "measures"):
+            return
+        await reply(
+            update,
+            tr.gettext(
+                "This group is not linked to any branch. The branch secretary can link it by sending /linkgroup here."
+            ),
+        )
+        raise ApplicationHandlerStop
+    if update.callback_query is not None:
+        data = update.callback_query.data or ""
+        if caller.actor is None and not data.startswith(PUBLIC_CALLBACK_PREFIXES):
+            await update.callback_query.answer(
+                tr.gettext("Please join with your invitation link first."), show_alert=True
+            )
+            raise ApplicationHandlerStop
+        return
+    if command is not None:
+        role = caller.actor.role.value if caller.actor else "guest"
+        if role not in roles_of(command):
+            if caller.actor is None:
+                await reply(update, render("core/not_on_roster.html.j2", tr.locale))
+            else:
+                await reply(update, tr.gettext("Sorry, /%(command)s is not available to your role.", command=command))
+            raise ApplicationHandlerStop
+        return
+    if caller.actor is None and is_group:
+        raise ApplicationHandlerStop  # ordinary chatter in a group: not ours to answer
+
+
+def leaders_only(callback: F) -> F:
+    """Refuse politely unless the caller leads a branch or administers one (the service re-checks)."""
+
+    async def wrapper(update: Update, context: BranchContext) -> Any:
+        actor = context.caller.actor
+        if actor is None or not (actor.leads_branch or actor.is_admin):
+            await reply(
+                update,
+                context.tr.gettext("Only the branch secretary (or a committee member acting for them) may do this."),
+            )
+            return None
+        return await callback(update, context)
+
+    wrapper.__doc__ = callback.__doc__
+    wrapper.__name__ = callback.__name__
+    return wrapper  # type: ignore[return-value]
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Answer in the chat the update came from (a message, or the message a button belongs to)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(text, **kwargs)
+
+
+async def error_handler(update: object, context: BranchContext) -> None:
+    """Refusals become a kind message; anything else is logged with its traceback first, then apologised for."""
+    error = context.error
+    tr = context.tr if isinstance(update, Update) else translator(None)
+    if isinstance(error, DomainError):
+        text = error.localized(tr)
+    else:
+        log.error("error while handling an update", exc_info=error)
+        text = tr.gettext("Sorry, something went wrong on my side. Nothing was saved; please try again in a moment.")
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text[:190], show_alert=True)
+        except Exception:  # the query may be too old to answer
+            log.debug("could not answer callback query", exc_info=True)
+        return
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+def register_prechecks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The negative-group pre-checks run before every handler."""
+    from telegram.ext import TypeHandler
+
+    application.add_handler(TypeHandler(Update, resolve_caller), group=-2)
+    application.add_handler(TypeHandler(Update, gate), group=-1)

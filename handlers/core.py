@@ -1,0 +1,137 @@
+"""Joining and everyday basics: /start (with invitation links), phone confirmation, /help, /lang, /cancel."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.commands import commands_for
+from bot.context import BranchContext
+from bot.i18n import SUPPORTED_LOCALES
+from bot.menus import enqueue_member_menu
+from bot.services import identity
+from bot.templates import render
+from handlers.common import reply
+from storage.models import Member
+
+INVITE_START = filters.Regex(r"^/start(@\w+)? inv_[A-Za-z0-9_-]{1,60}$")
+
+
+async def start_with_invitation(update: Update, context: BranchContext) -> None:
+    """Open an invitation link: bind the account, or ask for the phone number the roster holds."""
+    assert update.message is not None and update.effective_user is not None and context.args
+    if update.message.chat.type != ChatType.PRIVATE:
+        await update.message.reply_text(
+            context.tr.gettext("Please open your invitation link in a private chat with me.")
+        )
+        return
+    token = context.args[0].removeprefix(identity.INVITE_PREFIX)
+    settings = context.resources.settings
+    user = update.effective_user
+    async with context.resources.db.session() as session:
+        redemption = await identity.redeem_invitation(
+            session, token, user.id, require_phone=settings.INVITATION_REQUIRE_PHONE, language=context.caller.locale
+        )
+        if not redemption.needs_phone:
+            await enqueue_member_menu(session, redemption.member, settings.DEFAULT_LOCALE)
+    locale = redemption.member.language or context.caller.locale
+    if redemption.needs_phone:
+        keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton(context.tr.gettext("Share my phone number"), request_contact=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+        await update.message.reply_text(
+            render("core/share_phone.html.j2", locale, member=redemption.member), reply_markup=keyboard
+        )
+        return
+    await update.message.reply_text(render("core/welcome.html.j2", locale, member=redemption.member))
+
+
+async def shared_contact(update: Update, context: BranchContext) -> None:
+    """Confirm a held binding with the phone number the user shared."""
+    assert update.message is not None and update.message.contact is not None and update.effective_user is not None
+    contact = update.message.contact
+    async with context.resources.db.session() as session:
+        member = await identity.confirm_phone(
+            session, update.effective_user.id, contact.user_id, contact.phone_number, context.caller.locale
+        )
+        await enqueue_member_menu(session, member, context.resources.settings.DEFAULT_LOCALE)
+    await update.message.reply_text(
+        render("core/welcome.html.j2", member.language or context.caller.locale, member=member),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+
+async def start(update: Update, context: BranchContext) -> None:
+    """Greet: members see what they can do, guests how to join."""
+    await help_command(update, context)
+
+
+async def help_command(update: Update, context: BranchContext) -> None:
+    """List what this person's role can do."""
+    actor = context.caller.actor
+    role = actor.role.value if actor else "guest"
+    text = render("core/help.html.j2", context.tr.locale, actor=actor, commands=commands_for(role, context.tr.locale))
+    await reply(update, text)
+
+
+async def cancel(update: Update, context: BranchContext) -> None:
+    """Outside any conversation there is nothing to cancel; say so."""
+    await reply(update, context.tr.gettext("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
+
+
+async def choose_language(update: Update, context: BranchContext) -> None:
+    """Offer the languages as buttons."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("中文", callback_data="lang:zh_CN"),
+                InlineKeyboardButton("English", callback_data="lang:en"),
+            ]
+        ]
+    )
+    await reply(update, context.tr.gettext("Choose your language:"), reply_markup=keyboard)
+
+
+async def language_chosen(update: Update, context: BranchContext) -> None:
+    """Remember the chosen language (members) and answer in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    locale = query.data.removeprefix("lang:")
+    if locale not in SUPPORTED_LOCALES:
+        await query.answer()
+        return
+    actor = context.caller.actor
+    if actor is not None:
+        async with context.resources.db.session() as session:
+            await identity.set_language(session, actor, locale)
+            member = await session.get(Member, actor.member_id)
+            if member is not None:
+                await enqueue_member_menu(session, member, context.resources.settings.DEFAULT_LOCALE)
+    await query.answer()
+    from bot.i18n import translator
+
+    text = (
+        translator(locale).gettext("I will speak English with you now.")
+        if actor
+        else translator(locale).gettext(
+            "Language set for this message only: join with your invitation link so I can remember it."
+        )
+    )
+    await query.edit_message_text(text)
+
+
+HANDLERS = [
+    CommandHandler("start", start_with_invitation, filters=INVITE_START),
+    MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, shared_contact),
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+    CommandHandler("lang", choose_language),
+    CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
+]
+# /cancel outside any conversation comes last, after every ConversationHandler had its chance.
+FALLBACK_HANDLERS = [CommandHandler("cancel", cancel)]

@@ -1,0 +1,95 @@
+"""Core query functions. Each takes a session and never commits; the caller's unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEntry, Member, Organisation, OrgKind
+
+
+async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    """The active member bound to this Telegram account, if any."""
+    return await session.scalar(select(Member).where(Member.telegram_id == telegram_id, Member.active.is_(True)))
+
+
+async def member_by_no(session: AsyncSession, member_no: str) -> Member | None:
+    """The member with this roster number."""
+    return await session.scalar(select(Member).where(Member.member_no == member_no))
+
+
+async def org_by_chat_id(session: AsyncSession, chat_id: int) -> Organisation | None:
+    """The branch whose group chat this is."""
+    return await session.scalar(select(Organisation).where(Organisation.chat_id == chat_id))
+
+
+async def all_organisations(session: AsyncSession) -> Sequence[Organisation]:
+    """Every organisation, by id."""
+    return (await session.scalars(select(Organisation).order_by(Organisation.id))).all()
+
+
+async def subtree_ids(session: AsyncSession, root_id: int) -> set[int]:
+    """Ids of ``root_id`` and everything below it (the tree is small; walk it in Python)."""
+    rows = (await session.execute(select(Organisation.id, Organisation.parent_id))).all()
+    children: dict[int | None, list[int]] = {}
+    for org_id, parent_id in rows:
+        children.setdefault(parent_id, []).append(org_id)
+    found: set[int] = set()
+    stack = [root_id]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+async def branches_in(session: AsyncSession, org_ids: set[int]) -> Sequence[Organisation]:
+    """The branches among ``org_ids``, by name."""
+    return (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(org_ids), Organisation.kind == OrgKind.BRANCH)
+            .order_by(Organisation.name)
+        )
+    ).all()
+
+
+async def branch_members(session: AsyncSession, branch_id: int, *, active: bool = True) -> Sequence[Member]:
+    """Members of a branch (not administrators attached to it), by name."""
+    stmt = select(Member).where(Member.org_id == branch_id).order_by(Member.name, Member.id)
+    if active:
+        stmt = stmt.where(Member.active.is_(True))
+    return (await session.scalars(stmt)).all()
+
+
+async def branch_leaders(session: AsyncSession, branch_id: int) -> Sequence[Member]:
+    """The branch's secretary and the committee members who act for them."""
+    members = await branch_members(session, branch_id)
+    return [m for m in members if m.role == "secretary" or (m.role == "committee" and m.delegated)]
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    details: dict[str, object] | None = None,
+    label: str | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the current unit of work."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor else None,
+        actor_label=label or (f"member:{actor.id}" if actor else "system"),
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        details=details or {},
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,132 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL), and the bot driven offline."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import BranchApplication, _post_init, build_application
+from bot.config import Settings, load_settings
+from bot.db import Database
+from bot.demo import DemoIds, seed_demo, telegram_id_of
+from bot.offline import OfflineRequest, UpdateFactory
+from tests.pg import PostgresServer, find_bin_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the session: ``TEST_POSTGRES_URL`` (from .ci/run) or one started here."""
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed on this machine")
+    server = PostgresServer(bin_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+async def _fresh_postgres_database(server_url: str) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    await engine.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database on each backend (storage and service tests use this)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        url = await _fresh_postgres_database(request.getfixturevalue("postgres_url"))
+    database = Database(url)
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty SQLite database in a file."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def demo(db: Database) -> DemoIds:
+    """The demo organisation in the SQLite database."""
+    async with db.session() as session:
+        return await seed_demo(session)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings isolated from the developer's environment and .env file."""
+    for name in list(os.environ):
+        if name in Settings.model_fields:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
+
+
+@dataclass
+class BotHarness:
+    """The real Application, offline: send updates as people, read what the bot sent, and the database."""
+
+    application: BranchApplication
+    request: OfflineRequest
+    updates: UpdateFactory
+    db: Database
+    ids: DemoIds
+
+    async def send(self, update: Any) -> None:
+        """Process one update exactly as the running bot would."""
+        await self.application.process_update(update)
+
+    async def say(self, member_no_or_user: str | int, text: str, **kw: Any) -> list[str]:
+        """A message from a demo member (by roster number) or any Telegram user id; returns the texts sent back."""
+        user_id = telegram_id_of(member_no_or_user) if isinstance(member_no_or_user, str) else member_no_or_user
+        before = len(self.request.calls)
+        await self.send(self.updates.message(user_id, text, **kw))
+        return [c.text for c in self.request.calls[before:] if c.text]
+
+    async def press(self, member_no_or_user: str | int, data: str, **kw: Any) -> list[str]:
+        """A button press; returns the texts sent back (alerts included)."""
+        user_id = telegram_id_of(member_no_or_user) if isinstance(member_no_or_user, str) else member_no_or_user
+        before = len(self.request.calls)
+        await self.send(self.updates.callback(user_id, data, **kw))
+        return [c.text for c in self.request.calls[before:] if c.text]
+
+    async def drain_outbox(self) -> int:
+        """Run the outbox worker once, as the scheduler would."""
+        worker = self.application.bot_data["resources"].worker
+        return int(await worker.drain(budget_seconds=2.0))
+
+
+@pytest.fixture
+async def bot(settings: Settings, db: Database, demo: DemoIds) -> AsyncIterator[BotHarness]:
+    """The bot over the demo organisation, with no network."""
+    request = OfflineRequest()
+    application = build_application(settings, db=db, request=request, get_updates_request=OfflineRequest(),
+                                    rate_limit=False, start_jobs=False)
+    await application.initialize()
+    await _post_init(application)
+    application.bot_data["resources"].worker.interval = 0.0  # no pacing needed offline
+    yield BotHarness(application, request, UpdateFactory(application.bot), db, demo)
+    await application.shutdown()

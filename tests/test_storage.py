@@ -1,0 +1,95 @@
+"""Storage on SQLite and on a real PostgreSQL: migrations, constraints, UTC times, the outbox's dedup."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import Database
+from bot.demo import seed_demo
+from bot.services import outbox
+from storage.models import Member, OutboxMessage, OutboxStatus
+
+CORE_TABLES = {"organisations", "members", "invitations", "audit_log", "outbox", "chat_state", "alembic_version"}
+
+
+async def test_migrations_create_the_core_tables_and_are_idempotent(any_db: Database) -> None:
+    async with any_db.engine.connect() as connection:
+        tables = set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+    assert CORE_TABLES <= tables
+    await any_db.upgrade()  # a second run changes nothing and does not fail
+    async with any_db.session() as session:
+        heads = (await session.execute(text("select version_num from alembic_version"))).scalars().all()
+    assert heads, "alembic recorded no revision"
+
+
+async def test_sqlite_runs_with_wal_and_foreign_keys(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_member_round_trip_and_unique_telegram_id(any_db: Database) -> None:
+    async with any_db.session() as session:
+        ids = await seed_demo(session)
+    async with any_db.session() as session:
+        member = await session.get(Member, ids.members_a[3])
+        assert member is not None
+        assert member.join_date == date(2008, 2, 29)
+        assert member.created_at.tzinfo is not None
+    with pytest.raises(IntegrityError):
+        async with any_db.session() as session:
+            other = await session.get(Member, ids.members_a[4])
+            assert other is not None and member is not None
+            other.telegram_id = member.telegram_id
+    async with any_db.session() as session:  # the failed change left nothing behind
+        other = await session.get(Member, ids.members_a[4])
+        assert other is not None and other.telegram_id != member.telegram_id
+
+
+async def test_foreign_keys_are_enforced(any_db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with any_db.session() as session:
+            session.add(Member(member_no="X1", name="无支部", org_id=999_999))
+
+
+async def test_datetimes_come_back_as_utc(any_db: Database) -> None:
+    moment = datetime(2026, 11, 26, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    async with any_db.session() as session:
+        await outbox.enqueue(session, dedup_key="t", chat_id=1, text="x", not_before=moment)
+    async with any_db.session() as session:
+        row = await session.scalar(select(OutboxMessage))
+        assert row is not None
+        assert row.not_before == moment
+        assert row.not_before.tzinfo == UTC
+        assert row.not_before.hour == 1
+
+
+async def test_outbox_dedup_key_stores_a_message_once(any_db: Database) -> None:
+    async with any_db.session() as session:
+        assert await outbox.enqueue(session, dedup_key="greeting:1:2026", chat_id=5, text="生日快乐")
+        assert not await outbox.enqueue(session, dedup_key="greeting:1:2026", chat_id=5, text="生日快乐")
+    async with any_db.session() as session:
+        assert not await outbox.enqueue(session, dedup_key="greeting:1:2026", chat_id=5, text="again")
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert [(r.dedup_key, r.payload["text"], r.status) for r in rows] == [
+        ("greeting:1:2026", "生日快乐", OutboxStatus.PENDING)
+    ]
+
+
+async def test_two_workers_never_claim_the_same_row(any_db: Database) -> None:
+    async with any_db.session() as session:
+        for i in range(30):
+            await outbox.enqueue(session, dedup_key=f"k{i}", chat_id=i + 1, text="x")
+    import asyncio
+
+    async def claim() -> list[int]:
+        async with any_db.session() as session:
+            return [row.id for row in await outbox.claim_batch(session, 20)]
+
+    first, second = await asyncio.gather(claim(), claim())
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 30
