@@ -120,8 +120,9 @@ class OfflineRequest(BaseRequest):
             message["text"] = call.params["text"]
         if "caption" in call.params:
             message["caption"] = call.params["caption"]
-        if isinstance(call.params.get("reply_markup"), dict):
-            message["reply_markup"] = call.params["reply_markup"]
+        markup = call.params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:  # only inline keyboards stay on a message
+            message["reply_markup"] = markup
         message.update(extra)
         return message
 

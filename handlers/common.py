@@ -123,6 +123,11 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
 async def error_handler(update: object, context: BranchContext) -> None:
     """Refusals become a kind message; anything else is logged with its traceback first, then apologised for."""
     error = context.error
+    if isinstance(update, Update) and getattr(context, "caller", None) is None:
+        try:  # the error context is a new one: look the caller up again for their language
+            await resolve_caller(update, context)
+        except Exception:
+            log.exception("could not resolve the caller while handling an error")
     tr = context.tr if isinstance(update, Update) else translator(None)
     if isinstance(error, DomainError):
         text = error.localized(tr)
