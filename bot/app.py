@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.context import BranchContext
 from bot.db import Database
 from bot.outbox_worker import OutboxWorker
+from bot.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,14 @@ def build_application(
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
+    database = db or Database(settings.DATABASE_URL)
+    builder = builder.persistence(DatabasePersistence(database))
     if rate_limit:
         # Replies and the outbox share Telegram's budget; the worker sends one at a time, so replies
         # never wait behind its backlog. Retries are the worker's job (it reschedules on RetryAfter).
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     application: BranchApplication = builder.build()
-    application.bot_data["resources"] = Resources(settings=settings, db=db or Database(settings.DATABASE_URL))
+    application.bot_data["resources"] = Resources(settings=settings, db=database)
     application.bot_data["start_jobs"] = start_jobs
     register(application)
     return application

@@ -60,8 +60,9 @@ def extract_domain(domain: str) -> Catalog:
         for lineno, message, comments, context in extract_from_file(
             method, str(path), keywords=KEYWORDS, options=options, strip_comment_tags=True
         ):
-            template.add(message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments,
-                         context=context)
+            template.add(
+                message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments, context=context
+            )
     return template
 
 

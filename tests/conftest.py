@@ -29,6 +29,8 @@ def postgres_url() -> Iterator[str]:
         return
     bin_dir = find_bin_dir()
     if bin_dir is None:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but no PostgreSQL binaries (initdb, pg_ctl) were found")
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed on this machine")
     server = PostgresServer(bin_dir)
     try:
@@ -123,8 +125,9 @@ class BotHarness:
 async def bot(settings: Settings, db: Database, demo: DemoIds) -> AsyncIterator[BotHarness]:
     """The bot over the demo organisation, with no network."""
     request = OfflineRequest()
-    application = build_application(settings, db=db, request=request, get_updates_request=OfflineRequest(),
-                                    rate_limit=False, start_jobs=False)
+    application = build_application(
+        settings, db=db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
+    )
     await application.initialize()
     await _post_init(application)
     application.bot_data["resources"].worker.interval = 0.0  # no pacing needed offline

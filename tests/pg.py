@@ -7,7 +7,6 @@ PostgreSQL binaries exist (as the ``postgres`` user when running as root, since 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -19,9 +18,9 @@ from pathlib import Path
 
 def find_bin_dir() -> Path | None:
     """The folder holding initdb and pg_ctl, newest version first."""
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(candidate, "initdb").exists():
-            return Path(candidate)
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
 
@@ -52,9 +51,11 @@ class PostgresServer:
         """Start the server; returns an asyncpg URL to its ``postgres`` database."""
         if self.as_postgres:
             shutil.chown(self.root, "postgres")
-            os.chmod(self.root, 0o700)
+            self.root.chmod(0o700)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
-        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} -c fsync=off"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} -c fsync=off"
+        )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -46,7 +46,9 @@ def test_reads_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ("WEBHOOK_PORT", "99999", "Configuration error: WEBHOOK_PORT:"),
     ],
 )
-def test_wrong_value_gives_one_clear_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
+def test_wrong_value_gives_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as info:
         load_settings()

@@ -111,7 +111,9 @@ async def test_secretary_gets_links_and_qr_codes_for_unbound_members(bot: BotHar
     assert all(content.startswith(b"\x89PNG") for content in album[0].files.values())
     async with bot.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Invitation)) == 2
-        assert await session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "invite")) == 2
+        assert (
+            await session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "invite")) == 2
+        )
 
 
 async def test_group_must_be_linked_and_only_by_a_leader(bot: BotHarness) -> None:

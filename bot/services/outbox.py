@@ -76,6 +76,7 @@ async def claim_batch(session: AsyncSession, limit: int) -> Sequence[OutboxMessa
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: another worker takes the next rows; SQLite ignores it
         .scalar_subquery()
     )
     token = secrets.token_hex(8)

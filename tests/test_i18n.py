@@ -1,0 +1,70 @@
+"""Every message has a Chinese translation, and the compiled catalogs match their sources."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, translator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _i18n_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_message_in_the_code_has_a_chinese_translation() -> None:
+    script = _i18n_script()
+    missing = []
+    for domain in script.DOMAINS:
+        template = script.extract_domain(domain)
+        path = script.po_path("zh_CN", domain)
+        assert path.exists(), f"no zh_CN catalog for {domain}"
+        with path.open("rb") as fp:
+            catalog = read_po(fp)
+        for message in template:
+            if not message.id:
+                continue
+            found = catalog.get(message.id)
+            strings = found.string if found and isinstance(found.string, tuple) else (found.string if found else "",)
+            if not found or not all(strings):
+                missing.append(f"{domain}: {message.id!r}")
+    assert missing == [], "untranslated (run scripts/i18n.py extract, translate, compile):\n" + "\n".join(missing)
+
+
+def test_compiled_catalogs_match_their_sources() -> None:
+    for po_file in sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po")):
+        mo_file = po_file.with_suffix(".mo")
+        assert mo_file.exists(), f"{mo_file} missing: run scripts/i18n.py compile"
+        with po_file.open("rb") as fp:
+            catalog = read_po(fp)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        assert mo_file.read_bytes() == buffer.getvalue(), f"{mo_file} is stale: run scripts/i18n.py compile"
+
+
+def test_translator_formats_and_falls_back_to_english() -> None:
+    assert translator("zh_CN").gettext("Hello, %(name)s!", name="张伟") == "张伟，您好！"
+    assert translator("en").gettext("Hello, %(name)s!", name="Zhang Wei") == "Hello, Zhang Wei!"
+    assert (
+        translator("en")
+        .ngettext(
+            "Each link works once and expires in %(num)d day.", "Each link works once and expires in %(num)d days.", 3
+        )
+        .endswith("3 days.")
+    )
+    assert (
+        translator("zh_CN").ngettext(
+            "Each link works once and expires in %(num)d day.", "Each link works once and expires in %(num)d days.", 3
+        )
+        == "每个链接只能使用一次，3 天后失效。"
+    )
