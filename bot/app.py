@@ -47,8 +47,10 @@ def build_application(
     start_jobs: bool = True,
 ) -> BranchApplication:
     """The bot: handlers registered in order, Defaults(parse_mode=HTML, tzinfo) set once."""
+    from bot.plugins import load_plugins
     from handlers import register
 
+    load_plugins()
     token = settings.BOT_TOKEN or "0:offline-console-token-0000000000"
     builder = (
         ApplicationBuilder()

@@ -256,4 +256,7 @@ def demo() -> None:
 
 def main() -> None:
     """Entry point of the ``branchbot`` console script."""
+    from bot.plugins import load_plugins
+
+    load_plugins()
     app()
