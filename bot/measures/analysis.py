@@ -51,6 +51,20 @@ class Query:
     words: dict[str, float] = field(default_factory=dict)
     grams: dict[str, float] = field(default_factory=dict)
     content: tuple[str, ...] = ()  # the member's own content words, before any expansion
+    fired: list[str] = field(default_factory=list)  # parts of the question that a synonym or typo rule mapped
+
+    def explained(self, word: str) -> bool:
+        """True when a synonym or typo rule fired on (part of) this content word.
+
+        Chinese words count as explained when they share two characters in a row with a fired part, since
+        segmentation may cut across it ("做志愿者" -> 做志愿 / 者 while the rule fired on 志愿者).
+        """
+        for f in self.fired:
+            if word in f or f in word:
+                return True
+            if not word.isascii() and any(word[i : i + 2] in f for i in range(len(word) - 1)):
+                return True
+        return False
 
     def add(self, words: Iterable[str], grams: Iterable[str], weight: float) -> None:
         """Add terms, keeping the highest weight a term was given."""
@@ -123,12 +137,24 @@ class ChineseAnalyzer:
             {t for t in terms if self.tk.FREQ[t] >= USER_WORD_FREQ} | {k for k in synonyms if len(k) >= 3}
         )
         self._expansion_cache: dict[str, tuple[list[str], list[str]]] = {}
+        self.text_terms: frozenset[str] = frozenset()
+
+    def set_text(self, texts: Iterable[str]) -> None:
+        """Tell the analyser the (normalised) text of the measures.
+
+        A synonym key inside a longer term of the text that the question already uses does not fire:
+        "机关纪委" is the text's own word, so its "纪委" must not also pull in 纪律检查委员会.
+        """
+        joined = "\n".join(texts)
+        self.text_terms = frozenset(
+            w for w, f in self.tk.FREQ.items() if f >= USER_WORD_FREQ and len(w) >= 3 and w in joined
+        )
 
     @staticmethod
     def _build_fuzzy(terms: Iterable[str]) -> dict[str, set[str]]:
         table: dict[str, set[str]] = {}
         for t in terms:
-            if 3 <= len(t) <= 8 and _CJK_RUN.fullmatch(t):
+            if 4 <= len(t) <= 8 and _CJK_RUN.fullmatch(t):
                 for i in range(len(t)):
                     table.setdefault(t[:i] + "*" + t[i + 1 :], set()).add(t)
         return table
@@ -138,13 +164,24 @@ class ChineseAnalyzer:
         return normalize(text)
 
     def words(self, text: str) -> list[str]:
-        """Content words of normalised text (no punctuation, stop words or single characters)."""
-        out = []
-        for t in self.tk.cut_for_search(text, HMM=False):
-            if len(t) < 2 or t in ZH_STOPWORDS or not _ZH_KEEP.search(t):
-                continue
-            out.append(t)
-        return out
+        """Content words of normalised text (no punctuation, stop words or single characters).
+
+        Search mode: a long word also yields the dictionary words inside it (专职党务工作人员 -> 专职, 党务 …),
+        so a question with the short word finds the text with the long one.
+        """
+        return [t for t in self.tk.cut_for_search(text, HMM=False) if self._keep(t)]
+
+    def query_words(self, text: str) -> list[str]:
+        """Content words of a question: the longest words only.
+
+        The member who writes 主题党日 means that, not 主题 as well; counting the words inside it again
+        would favour measures that merely repeat 主题 (character bigrams still catch partial matches).
+        """
+        return [t for t in self.tk.cut(text, HMM=False) if self._keep(t)]
+
+    @staticmethod
+    def _keep(t: str) -> bool:
+        return len(t) >= 2 and t not in ZH_STOPWORDS and bool(_ZH_KEEP.search(t))
 
     def grams(self, text: str) -> list[str]:
         """Overlapping character bigrams of each run of Chinese characters."""
@@ -161,33 +198,37 @@ class ChineseAnalyzer:
             self._expansion_cache[term] = cached
         return cached
 
-    def _typos(self, text: str) -> Iterator[str]:
-        """Known terms that differ from a substring of the question in exactly one character."""
+    def _typos(self, text: str) -> Iterator[tuple[str, str]]:
+        """(substring, term) where a known term differs from a substring of the question in one character."""
         for run in _CJK_RUN.findall(text):
-            for n in range(3, min(8, len(run)) + 1):
+            for n in range(4, min(8, len(run)) + 1):
                 for start in range(len(run) - n + 1):
                     sub = run[start : start + n]
                     if sub in self.tk.FREQ:
                         continue
                     for i in range(n):
                         for term in self._fuzzy.get(sub[:i] + "*" + sub[i + 1 :], ()):
-                            yield term
+                            yield sub, term
 
     def query(self, question: str) -> Query:
         """Weighted terms of a question, with synonym and typo expansion."""
         text = normalize(question)
-        words = self.words(text)
-        q = Query(content=tuple(dict.fromkeys(words)))
+        words = self.query_words(text)
+        # Latin words cannot occur in the Chinese text; they neither help nor count against coverage.
+        q = Query(content=tuple(dict.fromkeys(w for w in words if not w.isascii() or w.isdigit())))
         q.add(words, self.grams(text), 1.0)
         rest = text
+        own_terms = [t for t in self.text_terms if t in text]
         for key, targets in self.synonyms:
-            if key in rest:
+            if key in rest and not any(key in t and key != t for t in own_terms):
                 # Consume the matched form so that "专门搞党务的人" does not also fire "的人"-style short keys.
                 rest = rest.replace(key, " ")
+                q.fired.append(key)
                 for target in targets:
                     w, g = self._expansion(target)
                     q.add(w, g, SYNONYM_WEIGHT)
-        for term in set(self._typos(text)):
+        for typo, term in set(self._typos(text)):
+            q.fired.append(typo)
             w, g = self._expansion(term)
             q.add(w, g, FUZZY_WEIGHT)
         return q
@@ -287,12 +328,17 @@ class EnglishAnalyzer:
         q.add(words, (), 1.0)
         rest = text
         for pattern, targets in self.synonyms:
-            if pattern.search(rest):
+            m = pattern.search(rest)
+            if m:
+                q.fired.append(m.group(0))
                 rest = pattern.sub(" ", rest)
                 for target in targets:
                     q.add(self.words(normalize(target)), (), SYNONYM_WEIGHT)
         for w in words:
-            q.add(self._correct(w), (), FUZZY_WEIGHT)
+            corrected = self._correct(w)
+            if corrected:
+                q.fired.append(w)
+                q.add(corrected, (), FUZZY_WEIGHT)
         return q
 
     def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:

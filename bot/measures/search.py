@@ -20,8 +20,9 @@ MAX_SENTENCES = 3
 GRAM_WEIGHT = 0.35  # character bigrams catch partial words and typos but are noisy
 TITLE_WEIGHT = 0.6  # the lead title says what the measure is about
 SENTENCE_WEIGHT = 0.8  # one sentence that matches the whole question beats scattered words
+COORD_WEIGHT = 0.5  # how much the share of matched question words scales the score
 MIN_SCORE = 3.0  # below this the best match is a guess: answer "don't know"
-MIN_COVERAGE = 0.5  # share of the question's own content (by idf) that the index knows
+MIN_COVERAGE = 0.4  # share of the question's own content (by idf) that the index knows
 RELATIVE_CUTOFF = 0.3  # further hits must score at least this share of the best one
 
 
@@ -69,6 +70,8 @@ class MeasureIndex:
         self._sent_grams = BM25([analyzer.grams(s) for s in norm_sents])
         if isinstance(analyzer, EnglishAnalyzer):
             analyzer.set_vocabulary(self._words.idf)
+        if isinstance(analyzer, ChineseAnalyzer):
+            analyzer.set_text(self._norm_text)
         self._max_idf = max(self._words.idf.values())
 
     @property
@@ -135,12 +138,8 @@ class MeasureIndex:
             total += idf if idf is not None else self._max_idf
             known += idf or 0.0
         # A word the member wrote that the synonym table or typo correction maps into the text counts too.
-        mapped = sum(1 for w in q.content if w not in self._words and self._expands(w))
+        mapped = sum(1 for w in q.content if w not in self._words and q.explained(w))
         return (known + mapped * self._max_idf) / total if total else 0.0
-
-    def _expands(self, word: str) -> bool:
-        sub = self.analyzer.query(word)
-        return any(t in self._words for t in sub.words if t != word) or any(g in self._grams for g in sub.grams)
 
     def _score(self, q: Query) -> dict[int, float]:
         scores: dict[int, float] = {}
@@ -160,6 +159,17 @@ class MeasureIndex:
                 best_sentence[i] = s
         for i, s in best_sentence.items():
             scores[i] = scores.get(i, 0.0) + SENTENCE_WEIGHT * s
+        # Coordination: a measure that matches more of the question's words is the better answer, even when
+        # another measure repeats one of them more often ("会计和出纳能不能是同一个人": 会计 + 出纳 beat 同一).
+        total = sum(q.words.values())
+        if total and COORD_WEIGHT:
+            matched: dict[int, float] = {}
+            for term, weight in q.words.items():
+                for i, _ in self._words.postings.get(term, ()):
+                    matched[i] = matched.get(i, 0.0) + weight
+            for i in scores:
+                coord = min(1.0, matched.get(i, 0.0) / total)
+                scores[i] *= 1.0 - COORD_WEIGHT + COORD_WEIGHT * coord
         return scores
 
     def _matched(self, i: int, q: Query) -> tuple[tuple[str, ...], tuple[str, ...]]:
