@@ -16,7 +16,7 @@ SECTION_COUNT = 7
 
 # A sentence ends at a full stop, semicolon, question or exclamation mark (the semicolons of measure 31
 # separate rules that stand on their own); a closing quote or bracket stays with its sentence.
-_ZH_SENTENCE_END = re.compile(r"(?<=[。；！？])(?![”’」』）])")
+_ZH_SENTENCE_END = re.compile(r"(?<=[。；！？])(?![”’」』）])|(?<=[。；！？][”’」』）])")
 _EN_SENTENCE_END = re.compile(r"(?<=[.;!?])[”\"')]*\s+(?=[A-Z“\"(])")
 
 
