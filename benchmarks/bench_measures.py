@@ -90,7 +90,7 @@ def evaluate(cases: list[Case]) -> list[Result]:
 
 
 def startup_seconds(runs: int = 3) -> float:
-    """Median wall time from launching a fresh interpreter to both indexes ready (includes interpreter start)."""
+    """Median wall time from launching a fresh interpreter to both indexes being ready."""
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -118,7 +118,9 @@ def pct(part: int, whole: int) -> str:
 
 def main() -> None:
     """Run the benchmark and print the report."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
 
@@ -132,12 +134,17 @@ def main() -> None:
     answerable = [r for r in results if r.answerable]
     dont_know = [r for r in results if not r.answerable]
 
-    print(f"evaluation set: {len(cases)} questions ({len(answerable)} answerable, {len(dont_know)} don't-know)")
+    print(
+        f"evaluation set: {len(cases)} questions ({len(answerable)} answerable, {len(dont_know)} don't-know)"
+    )
     print(f"top-1 accuracy: {pct(sum(r.top1 for r in answerable), len(answerable))}")
     print(f"top-3 accuracy: {pct(sum(r.top3 for r in answerable), len(answerable))}")
     for lang in ("zh", "en"):
         sub = [r for r in answerable if r.case.lang == lang]
-        print(f"  {lang}: top-1 {pct(sum(r.top1 for r in sub), len(sub))}   top-3 {pct(sum(r.top3 for r in sub), len(sub))}")
+        print(
+            f"  {lang}: top-1 {pct(sum(r.top1 for r in sub), len(sub))}"
+            f"   top-3 {pct(sum(r.top3 for r in sub), len(sub))}"
+        )
     kinds = sorted({r.case.kind for r in answerable})
     for kind in kinds:
         sub = [r for r in answerable if r.case.kind == kind]
@@ -147,7 +154,10 @@ def main() -> None:
     lat = sorted(latencies(cases))
     p50 = statistics.median(lat) * 1000
     p95 = lat[int(0.95 * (len(lat) - 1))] * 1000
-    print(f"latency per question: p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {lat[-1] * 1000:.2f} ms ({len(lat)} runs)")
+    print(
+        f"latency per question: p50 {p50:.2f} ms, p95 {p95:.2f} ms,"
+        f" max {lat[-1] * 1000:.2f} ms ({len(lat)} runs)"
+    )
     print(f"index build in this process (zh + en): {build * 1000:.0f} ms")
     print(f"start-up, fresh interpreter to both indexes ready: {startup * 1000:.0f} ms (median of 3)")
 

@@ -1,4 +1,4 @@
-"""Build ``bot/measures/data/jieba_base.txt``: the part of jieba's dictionary that can matter for the measures.
+"""Build ``bot/measures/data/jieba_base.txt``: the part of jieba's dictionary that matters for the measures.
 
 jieba's full dictionary has ~350k words and takes ~0.6 s to load even from its cache, too slow for an index
 that must be ready within a second of start-up. A word can only ever produce a token that matches the

@@ -27,20 +27,30 @@ USER_WORD_FREQ = 30000
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _ZH_KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9a-z]")
 
-ZH_STOPWORDS = frozenset(
-    """的 了 吗 呢 啊 吧 呀 嘛 么 是 在 有 和 与 及 或 要 会 能 可以 可 怎么 怎样 怎么样 如何 什么 啥 哪些 哪个 哪里 哪儿
-    谁 几 多少 为什么 请问 一下 我 我们 你 你们 他 她 它 他们 这 那 这个 那个 这些 那些 就 都 也 还 又 对 把 被 给 让 从
-    到 向 应该 应当 需要 必须 规定 哪条 条 项 措施 能不能 要不要 是不是 有没有 一个 问 请 下 个 上 中 等 方面 情况 相关 关于
-    之 其 以 为 于 而 并 按照 进行 开展 加强 落实 工作 推动 推进 深入 坚持 积极 切实 认真 不断 进一步 做好 搞 弄 做""".split()
+
+def _word_set(*lines: str) -> frozenset[str]:
+    return frozenset(w for line in lines for w in line.split())
+
+
+ZH_STOPWORDS = _word_set(
+    "的 了 吗 呢 啊 吧 呀 嘛 么 是 在 有 和 与 及 或 要 会 能 可以 可 怎么",
+    "怎样 怎么样 如何 什么 啥 哪些 哪个 哪里 哪儿 谁 几 多少 为什么 请问 一下 我",
+    "我们 你 你们 他 她 它 他们 这 那 这个 那个 这些 那些 就 都 也 还 又 对",
+    "把 被 给 让 从 到 向 应该 应当 需要 必须 规定 哪条 条 项 措施 能不能",
+    "要不要 是不是 有没有 一个 问 请 下 个 上 中 等 方面 情况 相关 关于 之 其",
+    "以 为 于 而 并 按照 进行 开展 加强 落实 工作 推动 推进 深入 坚持 积极 切实",
+    "认真 不断 进一步 做好 搞 弄 做",
 )
 
-EN_STOPWORDS = frozenset(
-    """a an the of to in on for and or nor is are am be been being was were do does did done what which who whom whose
-    how when where why must should shall can could may might will would i we you he she they it its my our your their me
-    us them this that these those with by at from as about have has had there here any all some often much many need
-    needs needed get gets got say says said tell told than then so if not but also into onto out up down over under
-    please want know let make makes made one ones such each every other own same just only very s t don doesn isn
-    aren wasn weren what's who's whats required requirement requirements rule rules regulation""".split()
+EN_STOPWORDS = _word_set(
+    "a an the of to in on for and or nor is are am be been being was were do does did done what",
+    "which who whom whose how when where why must should shall can could may might will would i",
+    "we you he she they it its my our your their me us them this that these those with by at",
+    "from as about have has had there here any all some often much many need needs needed get",
+    "gets got say says said tell told than then so if not but also into onto out up down over",
+    "under please want know let make makes made one ones such each every other own same just",
+    "only very s t don doesn isn aren wasn weren what's who's whats required requirement",
+    "requirements rule rules regulation",
 )
 
 
@@ -166,8 +176,8 @@ class ChineseAnalyzer:
     def words(self, text: str) -> list[str]:
         """Content words of normalised text (no punctuation, stop words or single characters).
 
-        Search mode: a long word also yields the dictionary words inside it (专职党务工作人员 -> 专职, 党务 …),
-        so a question with the short word finds the text with the long one.
+        Search mode: a long word also yields the dictionary words inside it (专职党务工作人员 -> 专职,
+        党务 …), so a question with the short word finds the text with the long one.
         """
         return [t for t in self.tk.cut_for_search(text, HMM=False) if self._keep(t)]
 
@@ -185,7 +195,7 @@ class ChineseAnalyzer:
 
     def grams(self, text: str) -> list[str]:
         """Overlapping character bigrams of each run of Chinese characters."""
-        out = []
+        out: list[str] = []
         for run in _CJK_RUN.findall(text):
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
         return out
@@ -221,7 +231,8 @@ class ChineseAnalyzer:
         own_terms = [t for t in self.text_terms if t in text]
         for key, targets in self.synonyms:
             if key in rest and not any(key in t and key != t for t in own_terms):
-                # Consume the matched form so that "专门搞党务的人" does not also fire "的人"-style short keys.
+                # Consume the matched form so that a long colloquial form ("专门搞党务的人") does not
+                # also fire the short keys inside it.
                 rest = rest.replace(key, " ")
                 q.fired.append(key)
                 for target in targets:
@@ -252,9 +263,7 @@ def en_stem(word: str) -> str:
         w = w[:-2]
     w = w.replace("'", "")
     w = re.sub(r"iz(e|es|ed|ing|ation|ations)$", r"is\1", w)
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("ied") and len(w) > 4:
+    if w.endswith(("ies", "ied")) and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith("sses"):
         w = w[:-2]
@@ -278,7 +287,10 @@ class EnglishAnalyzer:
 
     def __init__(self, synonyms: dict[str, list[str]]) -> None:
         self.synonyms = sorted(
-            ((re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v) for k, v in synonyms.items()),
+            (
+                (re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v)
+                for k, v in synonyms.items()
+            ),
             key=lambda kv: -len(kv[0].pattern),
         )
         self.vocab: set[str] = set()
@@ -344,5 +356,7 @@ class EnglishAnalyzer:
     def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:
         """The words of ``text`` whose stem is one of ``terms``, as written there, longest first."""
         wanted = set(terms)
-        found = {t for t in _EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted}
+        found = {
+            t for t in _EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted
+        }
         return tuple(sorted(found, key=lambda t: (-len(t), t)))

@@ -1,4 +1,4 @@
-"""A small Okapi BM25 over pre-tokenised documents, with an inverted index so a query costs only its postings."""
+"""Okapi BM25 over pre-tokenised documents; an inverted index makes a query cost only its postings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 class BM25:
     """Okapi BM25 with the always-positive idf ``ln(1 + (N - df + 0.5) / (df + 0.5))`` (as in Lucene).
 
-    The classic ``ln((N - df + 0.5) / (df + 0.5))`` goes negative for terms in more than half of the documents;
+    The classic ``ln((N - df + 0.5) / (df + 0.5))`` goes negative for terms in over half of the documents;
     with only 32 measures that happens to words like 党员 and would punish a measure for containing them.
     """
 

@@ -14,10 +14,11 @@ from bot.measures.search import Answer, get_index
 
 def answer_to_json(answer: Answer) -> str:
     """One line of JSON: the question and its ranked measures (empty when unknown)."""
-    payload = {
+    payload: dict[str, object] = {
         "question": answer.question,
         "answers": [
-            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title} for h in answer.hits
+            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title}
+            for h in answer.hits
         ],
     }
     if answer.out_of_range is not None:

@@ -1,4 +1,4 @@
-"""Measure-number resolution: "第十六条", "措施二十二", "第32条", "16", "十六", "measure 16", "#16", "sixteen"."""
+"""Measure-number resolution: "第十六条", "措施二十二", "第32条", "16", "十六", "measure 16", "#16"."""
 
 from __future__ import annotations
 
@@ -6,25 +6,86 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100}
 _CN_NUM = "[零〇一二两三四五六七八九十百]{1,6}"
 _NUM = rf"(?:\d{{1,4}}|{_CN_NUM})"
 
 _EN_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _EN_ORDINAL_UNITS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
 }
-_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _EN_ORDINAL_TENS = {
-    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
-    "eightieth": 80, "ninetieth": 90,
+    "twentieth": 20,
+    "thirtieth": 30,
+    "fortieth": 40,
+    "fiftieth": 50,
+    "sixtieth": 60,
+    "seventieth": 70,
+    "eightieth": 80,
+    "ninetieth": 90,
 }
 _EN_WORD = "|".join(
     sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True)
@@ -45,7 +106,7 @@ _ZH_WHOLE = re.compile(
 )
 _EN_EXPLICIT = (
     re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM})\b"),
-    re.compile(rf"#\s*(\d{{1,4}})\b"),
+    re.compile(r"#\s*(\d{1,4})\b"),
     re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
@@ -65,7 +126,7 @@ def normalize(text: str) -> str:
 
 
 def parse_chinese_number(text: str) -> int | None:
-    """Parse a Chinese numeral below 1000 ("十六", "二十二", "三十二", "一百", "三二"); None if it is not one."""
+    """Parse a Chinese numeral below 1000 ("十六", "二十二", "一百", "三二"); None if it is not one."""
     if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
         return None
     if all(c in _CN_DIGITS for c in text):
@@ -74,8 +135,11 @@ def parse_chinese_number(text: str) -> int | None:
         for c in text:
             value = value * 10 + _CN_DIGITS[c]
         return value
-    total, digit, last_unit = 0, None, 1000
+    total, digit, last_unit, zero = 0, None, 1000, False
     for c in text:
+        if c in "零〇":
+            zero = True  # "一百零五": the next digit is units
+            continue
         if c in _CN_DIGITS:
             if digit is not None:
                 return None  # two digits in a row inside a unit form ("二三十")
@@ -87,7 +151,7 @@ def parse_chinese_number(text: str) -> int | None:
             total += (1 if digit is None else digit) * unit
             digit, last_unit = None, unit
     if digit is not None:
-        if last_unit == 100 and total:  # "一百五" means 150
+        if last_unit == 100 and total and not zero:  # "一百五" means 150
             digit *= 10
         total += digit
     return total

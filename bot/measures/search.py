@@ -1,4 +1,4 @@
-"""Answer questions with the measures that fit: numbers first, then BM25 over measures, titles and sentences."""
+"""Answer questions with the measures that fit: numbers first, then BM25 over texts, titles, sentences."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class MeasureIndex:
         return self.notice.measure(number)
 
     def answer(self, question: str, top: int = 3) -> Answer:
-        """Answer a question: the measure asked for by number, or up to ``top`` ranked measures, or nothing."""
+        """Answer: the measure asked for by number, or up to ``top`` ranked measures, or nothing."""
         if not isinstance(question, str) or not question.strip():
             return Answer(question=question if isinstance(question, str) else "", hits=())
         if len(question) > MAX_QUESTION_CHARS:
@@ -93,7 +93,9 @@ class MeasureIndex:
         if ref is not None:
             measure = self.measure(ref.number)
             if measure is None:
-                return Answer(question=question, hits=(), number_requested=ref.number, out_of_range=ref.number)
+                return Answer(
+                    question=question, hits=(), number_requested=ref.number, out_of_range=ref.number
+                )
             norm = self.analyzer.normalize(question)
             rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
             q = self.analyzer.query(rest)
@@ -160,7 +162,8 @@ class MeasureIndex:
         for i, s in best_sentence.items():
             scores[i] = scores.get(i, 0.0) + SENTENCE_WEIGHT * s
         # Coordination: a measure that matches more of the question's words is the better answer, even when
-        # another measure repeats one of them more often ("会计和出纳能不能是同一个人": 会计 + 出纳 beat 同一).
+        # another measure repeats one of them more often ("会计和出纳能不能是同一个人": 会计 + 出纳
+        # beat 同一).
         total = sum(q.words.values())
         if total and COORD_WEIGHT:
             matched: dict[int, float] = {}
@@ -193,7 +196,8 @@ class MeasureIndex:
 def highlight(sentence: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
     """Split ``sentence`` into (segment, bold) parts, bold where a term occurs (longest match, any case).
 
-    The chat layer HTML-escapes each segment and wraps the bold ones in <b>; segments join back to the sentence.
+    The chat layer HTML-escapes each segment and wraps the bold ones in <b>; the segments join back to
+    the sentence.
     """
     alternatives = []
     for t in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
