@@ -1,0 +1,362 @@
+"""Turning text into index terms: jieba words and character bigrams for Chinese, light stems for English.
+
+Each analyser also expands questions with the synonym table (colloquial forms -> words of the text) and with
+fuzzy matches of known terms (one wrong character or letter, as typed with a pinyin keyboard or in a hurry).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Protocol
+
+import jieba
+
+# jieba logs "Building prefix dict ..." at DEBUG to stderr; keep only its warnings.
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+SYNONYM_WEIGHT = 0.9  # an expansion counts a little less than the member's own word
+FUZZY_WEIGHT = 0.7  # a corrected typo counts less again
+USER_WORD_FREQ = 30000
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_ZH_KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9a-z]")
+
+
+def _word_set(*lines: str) -> frozenset[str]:
+    return frozenset(w for line in lines for w in line.split())
+
+
+ZH_STOPWORDS = _word_set(
+    "的 了 吗 呢 啊 吧 呀 嘛 么 是 在 有 和 与 及 或 要 会 能 可以 可 怎么",
+    "怎样 怎么样 如何 什么 啥 哪些 哪个 哪里 哪儿 谁 几 多少 为什么 请问 一下 我",
+    "我们 你 你们 他 她 它 他们 这 那 这个 那个 这些 那些 就 都 也 还 又 对",
+    "把 被 给 让 从 到 向 应该 应当 需要 必须 规定 哪条 条 项 措施 能不能",
+    "要不要 是不是 有没有 一个 问 请 下 个 上 中 等 方面 情况 相关 关于 之 其",
+    "以 为 于 而 并 按照 进行 开展 加强 落实 工作 推动 推进 深入 坚持 积极 切实",
+    "认真 不断 进一步 做好 搞 弄 做",
+)
+
+EN_STOPWORDS = _word_set(
+    "a an the of to in on for and or nor is are am be been being was were do does did done what",
+    "which who whom whose how when where why must should shall can could may might will would i",
+    "we you he she they it its my our your their me us them this that these those with by at",
+    "from as about have has had there here any all some often much many need needs needed get",
+    "gets got say says said tell told than then so if not but also into onto out up down over",
+    "under please want know let make makes made one ones such each every other own same just",
+    "only very s t don doesn isn aren wasn weren what's who's whats required requirement",
+    "requirements rule rules regulation",
+)
+
+
+@dataclass
+class Query:
+    """A question turned into weighted terms per field, plus the words that may be shown in bold."""
+
+    words: dict[str, float] = field(default_factory=dict)
+    grams: dict[str, float] = field(default_factory=dict)
+    content: tuple[str, ...] = ()  # the member's own content words, before any expansion
+    fired: list[str] = field(default_factory=list)  # parts of the question that a synonym or typo rule mapped
+
+    def explained(self, word: str) -> bool:
+        """True when a synonym or typo rule fired on (part of) this content word.
+
+        Chinese words count as explained when they share two characters in a row with a fired part, since
+        segmentation may cut across it ("做志愿者" -> 做志愿 / 者 while the rule fired on 志愿者).
+        """
+        for f in self.fired:
+            if word in f or f in word:
+                return True
+            if not word.isascii() and any(word[i : i + 2] in f for i in range(len(word) - 1)):
+                return True
+        return False
+
+    def add(self, words: Iterable[str], grams: Iterable[str], weight: float) -> None:
+        """Add terms, keeping the highest weight a term was given."""
+        for t in words:
+            if self.words.get(t, 0.0) < weight:
+                self.words[t] = weight
+        for g in grams:
+            if self.grams.get(g, 0.0) < weight:
+                self.grams[g] = weight
+
+
+class Analyzer(Protocol):
+    """What the index needs from a language's analyser."""
+
+    def normalize(self, text: str) -> str: ...
+
+    def words(self, text: str) -> list[str]: ...
+
+    def grams(self, text: str) -> list[str]: ...
+
+    def query(self, question: str) -> Query: ...
+
+    def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]: ...
+
+
+def _data_text(name: str) -> str:
+    return resources.files("bot.measures").joinpath("data", name).read_text("utf-8")
+
+
+def load_synonyms(lang: str) -> dict[str, list[str]]:
+    """The synonym table of a language: colloquial form -> words of the text it stands for."""
+    table: dict[str, dict[str, list[str]]] = json.loads(_data_text("synonyms.json"))
+    return table[lang]
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width forms to ASCII) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _new_tokenizer() -> jieba.Tokenizer:
+    """A jieba tokenizer on the reduced base dictionary plus the Party terms, without jieba's disk cache."""
+    tk = jieba.Tokenizer()
+    base = resources.files("bot.measures").joinpath("data", "jieba_base.txt")
+    with base.open("rb") as f:
+        # initialize() would read the dictionary through a pickle cache in /tmp; building the prefix
+        # dictionary of the reduced file directly is faster than that and leaves nothing behind.
+        tk.FREQ, tk.total = tk.gen_pfdict(f)
+    tk.initialized = True
+    for line in _data_text("dict.txt").splitlines():
+        parts = line.split()
+        if parts:
+            tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else USER_WORD_FREQ)
+    return tk
+
+
+class ChineseAnalyzer:
+    """jieba words (search mode: long words and the shorter words inside them) and CJK character bigrams."""
+
+    def __init__(self, synonyms: dict[str, list[str]]) -> None:
+        self.tk = _new_tokenizer()
+        for key in synonyms:
+            # Colloquial forms become words too, so that they segment as a unit in questions.
+            if len(key) > 1 and _CJK_RUN.fullmatch(key) and key not in self.tk.FREQ:
+                self.tk.add_word(key, USER_WORD_FREQ)
+        # Longest first, so a long colloquial form expands before the short words inside it.
+        self.synonyms = sorted(synonyms.items(), key=lambda kv: -len(kv[0]))
+        terms = {w for w, f in self.tk.FREQ.items() if f and len(w) >= 3 and _CJK_RUN.fullmatch(w)}
+        self._fuzzy = self._build_fuzzy(
+            {t for t in terms if self.tk.FREQ[t] >= USER_WORD_FREQ} | {k for k in synonyms if len(k) >= 3}
+        )
+        self._expansion_cache: dict[str, tuple[list[str], list[str]]] = {}
+        self.text_terms: frozenset[str] = frozenset()
+
+    def set_text(self, texts: Iterable[str]) -> None:
+        """Tell the analyser the (normalised) text of the measures.
+
+        A synonym key inside a longer term of the text that the question already uses does not fire:
+        "机关纪委" is the text's own word, so its "纪委" must not also pull in 纪律检查委员会.
+        """
+        joined = "\n".join(texts)
+        self.text_terms = frozenset(
+            w for w, f in self.tk.FREQ.items() if f >= USER_WORD_FREQ and len(w) >= 3 and w in joined
+        )
+
+    @staticmethod
+    def _build_fuzzy(terms: Iterable[str]) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        for t in terms:
+            if 4 <= len(t) <= 8 and _CJK_RUN.fullmatch(t):
+                for i in range(len(t)):
+                    table.setdefault(t[:i] + "*" + t[i + 1 :], set()).add(t)
+        return table
+
+    def normalize(self, text: str) -> str:
+        """NFKC and lower case."""
+        return normalize(text)
+
+    def words(self, text: str) -> list[str]:
+        """Content words of normalised text (no punctuation, stop words or single characters).
+
+        Search mode: a long word also yields the dictionary words inside it (专职党务工作人员 -> 专职,
+        党务 …), so a question with the short word finds the text with the long one.
+        """
+        return [t for t in self.tk.cut_for_search(text, HMM=False) if self._keep(t)]
+
+    def query_words(self, text: str) -> list[str]:
+        """Content words of a question: the longest words only.
+
+        The member who writes 主题党日 means that, not 主题 as well; counting the words inside it again
+        would favour measures that merely repeat 主题 (character bigrams still catch partial matches).
+        """
+        return [t for t in self.tk.cut(text, HMM=False) if self._keep(t)]
+
+    @staticmethod
+    def _keep(t: str) -> bool:
+        return len(t) >= 2 and t not in ZH_STOPWORDS and bool(_ZH_KEEP.search(t))
+
+    def grams(self, text: str) -> list[str]:
+        """Overlapping character bigrams of each run of Chinese characters."""
+        out: list[str] = []
+        for run in _CJK_RUN.findall(text):
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        return out
+
+    def _expansion(self, term: str) -> tuple[list[str], list[str]]:
+        cached = self._expansion_cache.get(term)
+        if cached is None:
+            norm = normalize(term)
+            cached = (self.words(norm), self.grams(norm))
+            self._expansion_cache[term] = cached
+        return cached
+
+    def _typos(self, text: str) -> Iterator[tuple[str, str]]:
+        """(substring, term) where a known term differs from a substring of the question in one character."""
+        for run in _CJK_RUN.findall(text):
+            for n in range(4, min(8, len(run)) + 1):
+                for start in range(len(run) - n + 1):
+                    sub = run[start : start + n]
+                    if sub in self.tk.FREQ:
+                        continue
+                    for i in range(n):
+                        for term in self._fuzzy.get(sub[:i] + "*" + sub[i + 1 :], ()):
+                            yield sub, term
+
+    def query(self, question: str) -> Query:
+        """Weighted terms of a question, with synonym and typo expansion."""
+        text = normalize(question)
+        words = self.query_words(text)
+        # Latin words cannot occur in the Chinese text; they neither help nor count against coverage.
+        q = Query(content=tuple(dict.fromkeys(w for w in words if not w.isascii() or w.isdigit())))
+        q.add(words, self.grams(text), 1.0)
+        rest = text
+        own_terms = [t for t in self.text_terms if t in text]
+        for key, targets in self.synonyms:
+            if key in rest and not any(key in t and key != t for t in own_terms):
+                # Consume the matched form so that a long colloquial form ("专门搞党务的人") does not
+                # also fire the short keys inside it.
+                rest = rest.replace(key, " ")
+                q.fired.append(key)
+                for target in targets:
+                    w, g = self._expansion(target)
+                    q.add(w, g, SYNONYM_WEIGHT)
+        for typo, term in set(self._typos(text)):
+            q.fired.append(typo)
+            w, g = self._expansion(term)
+            q.add(w, g, FUZZY_WEIGHT)
+        return q
+
+    def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:
+        """The query words that occur in ``text`` as they are written there, longest first."""
+        norm = normalize(text)
+        found = {t for t in terms if len(t) >= 2 and t in norm}
+        # Drop a term inside a longer found term: bolding 党费专户 already bolds 党费.
+        kept = [t for t in found if not any(t != o and t in o for o in found)]
+        return tuple(sorted(kept, key=lambda t: (-len(t), t)))
+
+
+_EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+def en_stem(word: str) -> str:
+    """A light stemmer: possessives, British/American -ise/-ize, plurals, -ing, -ed."""
+    w = word.replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.replace("'", "")
+    w = re.sub(r"iz(e|es|ed|ing|ation|ations)$", r"is\1", w)
+    if w.endswith(("ies", "ied")) and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
+            w = w[:-1]
+    elif w.endswith("ed") and len(w) > 4 and not w.endswith("eed"):
+        w = w[:-2]
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
+            w = w[:-1]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]  # "serve"/"serving" -> "serv", "guide"/"guiding" -> "guid"
+    return w
+
+
+class EnglishAnalyzer:
+    """Lower-cased word tokens, stop words removed, light stems; one-edit typo correction."""
+
+    def __init__(self, synonyms: dict[str, list[str]]) -> None:
+        self.synonyms = sorted(
+            (
+                (re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v)
+                for k, v in synonyms.items()
+            ),
+            key=lambda kv: -len(kv[0].pattern),
+        )
+        self.vocab: set[str] = set()
+        self._deletes: dict[str, set[str]] = {}
+
+    def set_vocabulary(self, vocab: Iterable[str]) -> None:
+        """Tell the analyser which stems the index knows, for typo correction."""
+        self.vocab = set(vocab)
+        self._deletes = {}
+        for w in self.vocab:
+            if len(w) >= 4 and w.isalpha():
+                for i in range(len(w)):
+                    self._deletes.setdefault(w[:i] + w[i + 1 :], set()).add(w)
+
+    def normalize(self, text: str) -> str:
+        """NFKC and lower case."""
+        return normalize(text)
+
+    def _tokens(self, text: str) -> list[str]:
+        return [t for t in _EN_TOKEN.findall(text) if t not in EN_STOPWORDS]
+
+    def words(self, text: str) -> list[str]:
+        """Stems of the content words."""
+        return [en_stem(t) for t in self._tokens(text)]
+
+    def grams(self, text: str) -> list[str]:
+        """English has no bigram field."""
+        return []
+
+    def _correct(self, stem: str) -> set[str]:
+        """Known stems one deletion, insertion or substitution away from an unknown stem."""
+        if stem in self.vocab or len(stem) < 5 or not stem.isalpha():
+            return set()
+        out = set(self._deletes.get(stem, ()))  # the member left a letter out
+        for i in range(len(stem)):
+            d = stem[:i] + stem[i + 1 :]
+            if d in self.vocab:
+                out.add(d)  # an extra letter
+            out |= self._deletes.get(d, set())  # a wrong letter
+        return out
+
+    def query(self, question: str) -> Query:
+        """Weighted stems of a question, with synonym and typo expansion."""
+        text = normalize(question)
+        words = self.words(text)
+        q = Query(content=tuple(dict.fromkeys(words)))
+        q.add(words, (), 1.0)
+        rest = text
+        for pattern, targets in self.synonyms:
+            m = pattern.search(rest)
+            if m:
+                q.fired.append(m.group(0))
+                rest = pattern.sub(" ", rest)
+                for target in targets:
+                    q.add(self.words(normalize(target)), (), SYNONYM_WEIGHT)
+        for w in words:
+            corrected = self._correct(w)
+            if corrected:
+                q.fired.append(w)
+                q.add(corrected, (), FUZZY_WEIGHT)
+        return q
+
+    def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:
+        """The words of ``text`` whose stem is one of ``terms``, as written there, longest first."""
+        wanted = set(terms)
+        found = {
+            t for t in _EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted
+        }
+        return tuple(sorted(found, key=lambda t: (-len(t), t)))

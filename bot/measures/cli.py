@@ -1,0 +1,95 @@
+"""``branchbot ask``: question answering over the measures from the command line (for operators)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Annotated
+
+import typer
+
+from bot.measures.search import Answer, get_index
+
+
+def answer_to_json(answer: Answer) -> str:
+    """One line of JSON: the question and its ranked measures (empty when unknown)."""
+    payload: dict[str, object] = {
+        "question": answer.question,
+        "answers": [
+            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title}
+            for h in answer.hits
+        ],
+    }
+    if answer.out_of_range is not None:
+        payload["out_of_range"] = answer.out_of_range
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def answer_to_text(answer: Answer, lang: str) -> str:
+    """A readable answer: number, section, title and the matched sentences of each measure."""
+    zh = lang == "zh"
+    if answer.out_of_range is not None:
+        count = len(get_index(lang).notice.measures)
+        return (
+            f"没有第{answer.out_of_range}条措施（共{count}条）。"
+            if zh
+            else f"There is no measure {answer.out_of_range}; there are {count}."
+        )
+    if answer.too_long:
+        return "问题太长了。" if zh else "The question is too long."
+    if not answer.hits:
+        return "没有找到相关措施。" if zh else "No measure found."
+    lines = []
+    for h in answer.hits:
+        m = h.measure
+        head = f"第{m.number}条 {m.title}" if zh else f"Measure {m.number}: {m.title}"
+        lines.append(f"{head}  [{m.section.label}]  ({h.score:.1f})")
+        for s in h.sentences or (m.body,):
+            lines.append(f"  - {s}")
+    return "\n".join(lines)
+
+
+def _questions(question: str | None) -> Iterable[str]:
+    if question is not None:
+        yield question
+        return
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if line.strip():
+            yield line
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ask`` command to ``app``."""
+    if app.registered_callback is None and not app.registered_commands:
+        # Typer runs an app with one command and no callback as that bare command ("branchbot QUESTION"),
+        # so "branchbot ask QUESTION" would fail until other commands exist. An empty callback keeps it a
+        # command group; a callback the app defines later replaces this one.
+        @app.callback()
+        def _group() -> None:
+            pass
+
+    @app.command("ask")
+    def ask(
+        question: Annotated[
+            str | None, typer.Argument(help="The question; without it, one question per line from stdin.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+        top: Annotated[int, typer.Option("--top", min=1, max=32, help="At most this many measures.")] = 3,
+        lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+    ) -> None:
+        """Answer questions about the 32 measures."""
+        if lang not in ("zh", "en"):
+            raise typer.BadParameter("use zh or en", param_hint="--lang")
+        index = get_index(lang)
+        first = True
+        for q in _questions(question):
+            answer = index.answer(q, top=top)
+            if as_json:
+                typer.echo(answer_to_json(answer))
+            else:
+                if question is None:  # several questions from stdin: say which one each answer is for
+                    typer.echo(("" if first else "\n") + f"? {q}")
+                typer.echo(answer_to_text(answer, lang))
+            first = False

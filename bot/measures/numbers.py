@@ -1,0 +1,198 @@
+"""Measure-number resolution: "第十六条", "措施二十二", "第32条", "16", "十六", "measure 16", "#16"."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS = {"十": 10, "百": 100}
+_CN_NUM = "[零〇一二两三四五六七八九十百]{1,6}"
+_NUM = rf"(?:\d{{1,4}}|{_CN_NUM})"
+
+_EN_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_EN_ORDINAL_UNITS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+}
+_EN_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_EN_ORDINAL_TENS = {
+    "twentieth": 20,
+    "thirtieth": 30,
+    "fortieth": 40,
+    "fiftieth": 50,
+    "sixtieth": 60,
+    "seventieth": 70,
+    "eightieth": 80,
+    "ninetieth": 90,
+}
+_EN_WORD = "|".join(
+    sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True)
+)
+_EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
+_EN_NOUN = r"(?:measures?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
+
+# Explicit references: the number comes with a word that makes it a measure number. Bare numbers count only
+# when they are the whole question, so that "三会一课", "第一议题" or "1%至2%" are never read as numbers.
+_ZH_EXPLICIT = (
+    re.compile(rf"第\s*({_NUM})\s*(?:条|项|点|款|个?措施)"),
+    re.compile(rf"措施\s*第?\s*({_NUM})(?![年月日次个%])"),
+    re.compile(rf"({_NUM})\s*号措施"),
+)
+_ZH_WHOLE = re.compile(
+    rf"^(?:请问|查询?|看看?|看一下)?\s*第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
+    r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
+)
+_EN_EXPLICIT = (
+    re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM})\b"),
+    re.compile(r"#\s*(\d{1,4})\b"),
+    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b"),
+)
+_EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
+
+
+@dataclass(frozen=True)
+class NumberRef:
+    """A measure number found in a question; ``span`` is where it was found (to strip it from the rest)."""
+
+    number: int
+    span: tuple[int, int]
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and letters become ASCII) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def parse_chinese_number(text: str) -> int | None:
+    """Parse a Chinese numeral below 1000 ("十六", "二十二", "一百", "三二"); None if it is not one."""
+    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
+        return None
+    if all(c in _CN_DIGITS for c in text):
+        # Digit by digit, as in "三二" (rare, but unambiguous).
+        value = 0
+        for c in text:
+            value = value * 10 + _CN_DIGITS[c]
+        return value
+    total, digit, last_unit, zero = 0, None, 1000, False
+    for c in text:
+        if c in "零〇":
+            zero = True  # "一百零五": the next digit is units
+            continue
+        if c in _CN_DIGITS:
+            if digit is not None:
+                return None  # two digits in a row inside a unit form ("二三十")
+            digit = _CN_DIGITS[c]
+        else:
+            unit = _CN_UNITS[c]
+            if unit >= last_unit:
+                return None  # "十十", "十百"
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+    if digit is not None:
+        if last_unit == 100 and total and not zero:  # "一百五" means 150
+            digit *= 10
+        total += digit
+    return total
+
+
+def parse_english_number(text: str) -> int | None:
+    """Parse "16", "16th", "sixteen", "thirty-two", "thirty second"; None if it is not a number."""
+    text = text.strip().lower()
+    m = re.fullmatch(r"(\d{1,4})(?:st|nd|rd|th)?", text)
+    if m:
+        return int(m.group(1))
+    words = [w for w in re.split(r"[\s-]+", text) if w]
+    if len(words) == 1:
+        w = words[0]
+        for table in (_EN_UNITS, _EN_ORDINAL_UNITS, _EN_TENS, _EN_ORDINAL_TENS):
+            if w in table:
+                return table[w]
+        return None
+    if len(words) == 2 and words[0] in _EN_TENS:
+        unit = _EN_UNITS.get(words[1], _EN_ORDINAL_UNITS.get(words[1]))
+        if unit is not None and 1 <= unit <= 9:
+            return _EN_TENS[words[0]] + unit
+    return None
+
+
+def parse_number(text: str) -> int | None:
+    """Parse an Arabic, Chinese or English number."""
+    text = normalize(text).strip()
+    if text.isdigit():
+        return int(text)
+    value = parse_chinese_number(text)
+    return value if value is not None else parse_english_number(text)
+
+
+def find_measure_number(question: str) -> NumberRef | None:
+    """Find a measure number the question asks for, in range or not (the caller checks the range)."""
+    text = normalize(question).strip()
+    for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT):
+        m = pattern.search(text)
+        if m:
+            value = parse_number(m.group(1))
+            if value is not None:
+                return NumberRef(value, m.span())
+    return None

@@ -1,0 +1,248 @@
+"""Answer questions with the measures that fit: numbers first, then BM25 over texts, titles, sentences."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.measures.analysis import Analyzer, ChineseAnalyzer, EnglishAnalyzer, Query, load_synonyms
+from bot.measures.bm25 import BM25
+from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
+from bot.measures.numbers import find_measure_number
+
+MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
+NUMBER_SCORE = 100.0  # the score of a measure asked for by its number: above any text match
+MAX_SENTENCES = 3
+
+# Field weights and the confidence threshold, tuned on benchmarks/measures_eval.jsonl (see the report there).
+GRAM_WEIGHT = 0.35  # character bigrams catch partial words and typos but are noisy
+TITLE_WEIGHT = 0.6  # the lead title says what the measure is about
+SENTENCE_WEIGHT = 0.8  # one sentence that matches the whole question beats scattered words
+COORD_WEIGHT = 0.5  # how much the share of matched question words scales the score
+MIN_SCORE = 3.0  # below this the best match is a guess: answer "don't know"
+MIN_COVERAGE = 0.4  # share of the question's own content (by idf) that the index knows
+RELATIVE_CUTOFF = 0.3  # further hits must score at least this share of the best one
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A measure that answers the question, its score, the sentences that matched and the matched terms."""
+
+    measure: Measure
+    score: float
+    sentences: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result for one question; ``hits`` is empty when the index does not know."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    number_requested: int | None = None
+    out_of_range: int | None = None
+    too_long: bool = False
+
+    @property
+    def known(self) -> bool:
+        """True when there is at least one hit."""
+        return bool(self.hits)
+
+
+class MeasureIndex:
+    """The searchable measures of one language."""
+
+    def __init__(self, notice: Notice, analyzer: Analyzer) -> None:
+        self.notice = notice
+        self.lang = notice.lang
+        self.analyzer = analyzer
+        measures = notice.measures
+        self._norm_text = [analyzer.normalize(m.text) for m in measures]
+        self._words = BM25([analyzer.words(t) for t in self._norm_text])
+        self._grams = BM25([analyzer.grams(t) for t in self._norm_text])
+        self._titles = BM25([analyzer.words(analyzer.normalize(m.title)) for m in measures])
+        self._sentences: list[tuple[int, str]] = [(i, s) for i, m in enumerate(measures) for s in m.sentences]
+        norm_sents = [analyzer.normalize(s) for _, s in self._sentences]
+        self._sent_words = BM25([analyzer.words(s) for s in norm_sents])
+        self._sent_grams = BM25([analyzer.grams(s) for s in norm_sents])
+        if isinstance(analyzer, EnglishAnalyzer):
+            analyzer.set_vocabulary(self._words.idf)
+        if isinstance(analyzer, ChineseAnalyzer):
+            analyzer.set_text(self._norm_text)
+        self._max_idf = max(self._words.idf.values())
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The 7 sections with their measures."""
+        return self.notice.sections
+
+    def measure(self, number: int) -> Measure | None:
+        """The measure with this number, or None."""
+        return self.notice.measure(number)
+
+    def answer(self, question: str, top: int = 3) -> Answer:
+        """Answer: the measure asked for by number, or up to ``top`` ranked measures, or nothing."""
+        if not isinstance(question, str) or not question.strip():
+            return Answer(question=question if isinstance(question, str) else "", hits=())
+        if len(question) > MAX_QUESTION_CHARS:
+            return Answer(question=question, hits=(), too_long=True)
+        ref = find_measure_number(question)
+        if ref is not None:
+            measure = self.measure(ref.number)
+            if measure is None:
+                return Answer(
+                    question=question, hits=(), number_requested=ref.number, out_of_range=ref.number
+                )
+            norm = self.analyzer.normalize(question)
+            rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
+            q = self.analyzer.query(rest)
+            sentences, terms = self._matched(measure.number - 1, q)
+            hit = Hit(measure, NUMBER_SCORE, sentences, terms)
+            return Answer(question=question, hits=(hit,), number_requested=ref.number)
+        return Answer(question=question, hits=self.search(question, top))
+
+    def search(self, question: str, top: int = 3) -> tuple[Hit, ...]:
+        """Ranked measures for free text (no number resolution); empty below the confidence threshold."""
+        if top <= 0:
+            return ()
+        q = self.analyzer.query(question)
+        if not q.words and not q.grams:
+            return ()
+        if self._coverage(q) < MIN_COVERAGE:
+            return ()
+        scores = self._score(q)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        if not ranked or ranked[0][1] < MIN_SCORE:
+            return ()
+        best = ranked[0][1]
+        hits = []
+        for i, score in ranked[:top]:
+            if score < best * RELATIVE_CUTOFF:
+                break
+            sentences, terms = self._matched(i, q)
+            hits.append(Hit(self.notice.measures[i], round(score, 3), sentences, terms))
+        return tuple(hits)
+
+    def _coverage(self, q: Query) -> float:
+        """Share of the question's own content words (weighted by idf) that occur in the measures at all.
+
+        Questions about something else ("今天天气怎么样") consist of words the measures never use; a stray
+        common word they share must not turn them into a confident answer.
+        """
+        if not q.content:
+            return 1.0 if q.grams else 0.0
+        total = known = 0.0
+        for w in q.content:
+            idf = self._words.idf.get(w)
+            total += idf if idf is not None else self._max_idf
+            known += idf or 0.0
+        # A word the member wrote that the synonym table or typo correction maps into the text counts too.
+        mapped = sum(1 for w in q.content if w not in self._words and q.explained(w))
+        return (known + mapped * self._max_idf) / total if total else 0.0
+
+    def _score(self, q: Query) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        for i, s in self._words.scores(q.words).items():
+            scores[i] = scores.get(i, 0.0) + s
+        for i, s in self._grams.scores(q.grams).items():
+            scores[i] = scores.get(i, 0.0) + GRAM_WEIGHT * s
+        for i, s in self._titles.scores(q.words).items():
+            scores[i] = scores.get(i, 0.0) + TITLE_WEIGHT * s
+        best_sentence: dict[int, float] = {}
+        sent_scores = self._sent_words.scores(q.words)
+        for j, s in self._sent_grams.scores(q.grams).items():
+            sent_scores[j] = sent_scores.get(j, 0.0) + GRAM_WEIGHT * s
+        for j, s in sent_scores.items():
+            i = self._sentences[j][0]
+            if s > best_sentence.get(i, 0.0):
+                best_sentence[i] = s
+        for i, s in best_sentence.items():
+            scores[i] = scores.get(i, 0.0) + SENTENCE_WEIGHT * s
+        # Coordination: a measure that matches more of the question's words is the better answer, even when
+        # another measure repeats one of them more often ("会计和出纳能不能是同一个人": 会计 + 出纳
+        # beat 同一).
+        total = sum(q.words.values())
+        if total and COORD_WEIGHT:
+            matched: dict[int, float] = {}
+            for term, weight in q.words.items():
+                for i, _ in self._words.postings.get(term, ()):
+                    matched[i] = matched.get(i, 0.0) + weight
+            for i in scores:
+                coord = min(1.0, matched.get(i, 0.0) / total)
+                scores[i] *= 1.0 - COORD_WEIGHT + COORD_WEIGHT * coord
+        return scores
+
+    def _matched(self, i: int, q: Query) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The best-matching sentences of measure ``i`` (in text order) and the terms to bold in them."""
+        measure = self.notice.measures[i]
+        if not q.words and not q.grams:
+            return (), ()
+        first = next(j for j, (m, _) in enumerate(self._sentences) if m == i)
+        scored = []
+        for k, sentence in enumerate(measure.sentences):
+            j = first + k
+            s = self._sent_words.score(q.words, j) + GRAM_WEIGHT * self._sent_grams.score(q.grams, j)
+            if s > 0:
+                scored.append((s, k, sentence))
+        best = sorted(scored, key=lambda t: (-t[0], t[1]))[:MAX_SENTENCES]
+        sentences = tuple(s for _, _, s in sorted(best, key=lambda t: t[1]))
+        terms = self.analyzer.surface_terms(" ".join(sentences) or measure.text, q.words)
+        return sentences, terms
+
+
+def highlight(sentence: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
+    """Split ``sentence`` into (segment, bold) parts, bold where a term occurs (longest match, any case).
+
+    The chat layer HTML-escapes each segment and wraps the bold ones in <b>; the segments join back to
+    the sentence.
+    """
+    alternatives = []
+    for t in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
+        pattern = re.escape(t)
+        if re.fullmatch(r"[\w'-]+", t, flags=re.ASCII):
+            pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"  # whole English words only
+        alternatives.append(pattern)
+    if not sentence:
+        return []
+    if not alternatives:
+        return [(sentence, False)]
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in re.finditer("|".join(alternatives), sentence, flags=re.IGNORECASE):
+        if m.start() > pos:
+            out.append((sentence[pos : m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(sentence):
+        out.append((sentence[pos:], False))
+    return out
+
+
+_lock = threading.Lock()
+_indexes: dict[str, MeasureIndex] = {}
+
+
+def build_index(lang: str = "zh") -> MeasureIndex:
+    """Build a fresh index for ``lang`` (use get_index for the shared, cached one)."""
+    notice = load_notice(lang)
+    synonyms = load_synonyms(lang)
+    analyzer: Analyzer = ChineseAnalyzer(synonyms) if lang == "zh" else EnglishAnalyzer(synonyms)
+    index = MeasureIndex(notice, analyzer)
+    if len(index.notice.measures) != MEASURE_COUNT:
+        raise RuntimeError("the measures data is incomplete")
+    return index
+
+
+def get_index(lang: str = "zh") -> MeasureIndex:
+    """The index for ``lang`` ("zh" or "en"; other codes such as "zh_CN", "en-US" are mapped), built once."""
+    key = "en" if lang.lower().startswith("en") else "zh"
+    index = _indexes.get(key)
+    if index is None:
+        with _lock:
+            index = _indexes.get(key)
+            if index is None:
+                index = _indexes[key] = build_index(key)
+    return index

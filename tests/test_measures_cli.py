@@ -1,0 +1,108 @@
+"""``branchbot ask`` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bot.measures.cli import register
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+runner = CliRunner()
+
+
+def test_ask_json_one_question(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "--json", "党费可以用来干什么"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    payload = json.loads(lines[0])
+    assert payload["question"] == "党费可以用来干什么"
+    assert payload["answers"][0]["measure"] == 16
+    assert payload["answers"][0]["title"] == "保障党内活动经费"
+    assert isinstance(payload["answers"][0]["score"], float)
+    assert "党费" in lines[0]  # ensure_ascii=False
+    scores = [a["score"] for a in payload["answers"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_json_from_stdin(app: typer.Typer) -> None:
+    stdin = "第十六条\n\n今天天气怎么样\n第99条\n措施二十二\n"
+    result = runner.invoke(app, ["ask", "--json", "--top", "2"], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert [r["question"] for r in rows] == ["第十六条", "今天天气怎么样", "第99条", "措施二十二"]
+    assert [a["measure"] for a in rows[0]["answers"]] == [16]
+    assert rows[1]["answers"] == []
+    assert rows[2]["answers"] == [] and rows[2]["out_of_range"] == 99
+    assert [a["measure"] for a in rows[3]["answers"]] == [22]
+
+
+def test_ask_top_k(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "--json", "--top", "1", "党员教育培训"])
+    assert len(json.loads(result.output)["answers"]) == 1
+
+
+def test_ask_english(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "--json", "--lang", "en", "political birthday"])
+    payload = json.loads(result.output)
+    assert payload["answers"][0]["measure"] == 5
+    assert payload["answers"][0]["title"] == "Improve the quality of political life within the Party"
+
+
+def test_ask_text(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "怎么过政治生日"])
+    assert result.exit_code == 0
+    assert "第5条 提高党内政治生活质量" in result.output
+    assert "一、把党的政治建设摆在首位" in result.output
+    assert "政治生日" in result.output
+
+
+def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
+    assert "没有找到" in runner.invoke(app, ["ask", "今天天气怎么样"]).output
+    assert "没有第99条措施（共32条）" in runner.invoke(app, ["ask", "第99条"]).output
+    out = runner.invoke(app, ["ask", "--lang", "en", "measure 99"]).output
+    assert "no measure 99" in out and "32" in out
+
+
+def test_ask_text_from_stdin_labels_each_answer(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "--lang", "en"], input="measure 16\nfour winds\n")
+    assert "? measure 16" in result.output and "? four winds" in result.output
+    assert "Measure 16: Guarantee funds for Party activities" in result.output
+    assert "Measure 24" in result.output
+
+
+def test_ask_bad_language(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "--lang", "fr", "x"])
+    assert result.exit_code != 0
+
+
+def test_registered_on_the_project_app() -> None:
+    from bot.cli import app as project_app
+
+    result = runner.invoke(project_app, ["ask", "--json", "第16条"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["answers"][0]["measure"] == 16
+
+
+def test_register_keeps_an_existing_callback() -> None:
+    app = typer.Typer()
+    calls: list[str] = []
+
+    @app.callback()
+    def root() -> None:
+        calls.append("root")
+
+    register(app)
+    result = runner.invoke(app, ["ask", "--json", "16"])
+    assert result.exit_code == 0 and calls == ["root"]

@@ -1,0 +1,113 @@
+"""Measure numbers written every way."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.measures.numbers import find_measure_number, parse_chinese_number, parse_english_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("一", 1),
+        ("十", 10),
+        ("十六", 16),
+        ("二十", 20),
+        ("二十二", 22),
+        ("三十二", 32),
+        ("两", 2),
+        ("九十九", 99),
+        ("一百", 100),
+        ("一百零五", 105),
+        ("一百五", 150),
+        ("三二", 32),
+    ],
+)
+def test_chinese_numerals(text: str, value: int) -> None:
+    assert parse_chinese_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "十十", "二三十", "党", "十六条"])
+def test_not_chinese_numerals(text: str) -> None:
+    assert parse_chinese_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("16", 16),
+        ("16th", 16),
+        ("sixteen", 16),
+        ("sixteenth", 16),
+        ("thirty-two", 32),
+        ("thirty two", 32),
+        ("thirty-second", 32),
+        ("twenty", 20),
+        ("first", 1),
+    ],
+)
+def test_english_numbers(text: str, value: int) -> None:
+    assert parse_english_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("第十六条", 16),
+        ("措施二十二", 22),
+        ("第32条", 32),
+        ("16", 16),
+        ("第16项", 16),
+        ("十六", 16),
+        ("第十六", 16),
+        ("第三条是什么", 3),
+        ("第二十六条说了啥", 26),
+        ("第１６条", 16),
+        ("１６", 16),
+        ("第三十二项措施", 32),
+        ("措施2", 2),
+        ("16号措施", 16),
+        ("第16条 party dues", 16),
+        ("看看第5条", 5),
+        ("measure 16", 16),
+        ("Measure Sixteen", 16),
+        ("article 16", 16),
+        ("#16", 16),
+        ("sixteen", 16),
+        ("the 16th measure", 16),
+        ("item 3", 3),
+        ("no. 7", 7),
+        ("what does measure 99 say", 99),
+        ("第99条", 99),
+        ("第0条", 0),
+        ("99", 99),
+    ],
+)
+def test_find_measure_number(question: str, number: int) -> None:
+    ref = find_measure_number(question)
+    assert ref is not None and ref.number == number
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "第一议题",
+        "三会一课",
+        "按机关工作人员总数的1%至2%配备",
+        "每年至少1次",
+        "2022年的主题",
+        "一岗双责",
+        "两个维护",
+        "七个有之",
+        "六有",
+        "五星党支部",
+        "八小时以外",
+        "one lesson",
+        "measures on dues",
+        "政治生日",
+        "第一责任人",
+    ],
+)
+def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:
+    assert find_measure_number(question) is None

@@ -1,0 +1,35 @@
+"""Answer quality on the evaluation set (accuracy is deterministic; timing is left to the benchmark)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_measures.py"
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_measures", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_measures"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evaluation_set_meets_the_targets() -> None:
+    bench = _bench()
+    cases = bench.load_cases()
+    assert len(cases) >= 100
+    assert {c.lang for c in cases} == {"zh", "en"}
+    results = bench.evaluate(cases)
+    answerable = [r for r in results if r.answerable]
+    dont_know = [r for r in results if not r.answerable]
+    assert len(dont_know) >= 5
+    top1 = sum(r.top1 for r in answerable) / len(answerable)
+    top3 = sum(r.top3 for r in answerable) / len(answerable)
+    assert top1 >= 0.90, top1
+    assert top3 >= 0.97, top3
+    assert all(r.top1 for r in dont_know), [r.case.q for r in dont_know if not r.top1]

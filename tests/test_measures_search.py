@@ -1,0 +1,258 @@
+"""Retrieval: the measures that fit, synonyms, numbers, English, bad input, highlighting, BM25."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bot.measures import Answer, Hit, MeasureIndex, get_index, highlight
+from bot.measures.bm25 import BM25
+from bot.measures.search import MAX_QUESTION_CHARS, NUMBER_SCORE
+
+
+@pytest.fixture(scope="module")
+def zh() -> MeasureIndex:
+    return get_index("zh")
+
+
+@pytest.fixture(scope="module")
+def en() -> MeasureIndex:
+    return get_index("en")
+
+
+def top(index: MeasureIndex, question: str) -> int | None:
+    hits = index.answer(question).hits
+    return hits[0].measure.number if hits else None
+
+
+def test_index_is_cached_and_locale_codes_are_mapped(zh: MeasureIndex, en: MeasureIndex) -> None:
+    assert get_index("zh") is zh and get_index("zh_CN") is zh
+    assert get_index("en") is en and get_index("en-US") is en
+    assert zh.lang == "zh" and en.lang == "en"
+    assert len(zh.sections) == 7 and zh.measure(16) is not None and zh.measure(33) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("党费可以用来干什么", 16),
+        ("入党纪念日要搞什么活动", 5),  # synonym: 入党纪念日 -> 政治生日
+        ("活动经费从哪来", 16),  # synonym: 活动经费 -> 党费, 党内活动经费
+        ("专门搞党务的人要配几个", 32),  # synonym: 专门搞党务的人 -> 专职党务工作人员
+        ("党建经费", 16),
+        ("第一议题", 7),
+        ("评星定级", 13),
+        ("党员活动室六有", 15),
+        ("在职党员到社区报到", 22),
+        ("支委会和党小组会", 5),  # parts of 三会一课
+        ("政治生曰", 5),  # typo, one wrong character
+        ("三汇一课提质增效", 5),
+    ],
+)
+def test_chinese_questions(zh: MeasureIndex, question: str, number: int) -> None:
+    assert top(zh, question) == number
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("how often must the branch study the party constitution", 5),
+        ("political birthday", 5),
+        ("what can party dues be used for", 16),
+        ("first agenda item", 7),
+        ("four winds", 24),
+        ("volunter service in the community", 22),  # typo
+    ],
+)
+def test_english_questions(en: MeasureIndex, question: str, number: int) -> None:
+    answer = en.answer(question)
+    assert answer.hits and answer.hits[0].measure.number == number
+    assert answer.hits[0].measure.text.isascii()  # English answers quote the English text
+
+
+def test_hit_carries_score_sentences_and_terms(zh: MeasureIndex) -> None:
+    answer = zh.answer("党费专户怎么管理")
+    assert isinstance(answer, Answer) and answer.number_requested is None and answer.out_of_range is None
+    hit = answer.hits[0]
+    assert isinstance(hit, Hit) and hit.measure.number == 16 and hit.score > 0
+    assert hit.sentences and all(s in hit.measure.sentences for s in hit.sentences)
+    assert any("党费专户" in s for s in hit.sentences)
+    assert "党费专户" in hit.terms or "党费" in hit.terms
+    assert all(t in "".join(hit.sentences) for t in hit.terms)
+    scores = [h.score for h in answer.hits]
+    assert scores == sorted(scores, reverse=True)
+    # Sentences come in text order.
+    positions = [hit.measure.sentences.index(s) for s in hit.sentences]
+    assert positions == sorted(positions)
+
+
+def test_top_limits_the_hits(zh: MeasureIndex) -> None:
+    assert len(zh.answer("党员教育培训", top=1).hits) == 1
+    assert len(zh.answer("党员教育培训", top=5).hits) <= 5
+    assert zh.answer("党员教育培训", top=0).hits == ()
+
+
+@pytest.mark.parametrize("question", ["第十六条", "措施十六", "第16条", "16", "第16项", "十六", "１６"])
+def test_number_resolution(zh: MeasureIndex, question: str) -> None:
+    answer = zh.answer(question)
+    assert answer.number_requested == 16 and answer.out_of_range is None
+    assert [h.measure.number for h in answer.hits] == [16]
+    assert answer.hits[0].score == NUMBER_SCORE
+
+
+@pytest.mark.parametrize("question", ["measure 16", "article 16", "#16", "sixteen", "Measure 16?"])
+def test_english_number_resolution(en: MeasureIndex, question: str) -> None:
+    answer = en.answer(question)
+    assert answer.number_requested == 16
+    assert answer.hits[0].measure.title == "Guarantee funds for Party activities"
+
+
+def test_number_with_a_question_highlights_within_that_measure(zh: MeasureIndex) -> None:
+    answer = zh.answer("第16条里党费怎么管")
+    assert answer.number_requested == 16 and len(answer.hits) == 1
+    assert "党费" in answer.hits[0].terms and answer.hits[0].sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "number"), [("第99条", 99), ("措施三十三", 33), ("第0条", 0), ("99", 99)]
+)
+def test_out_of_range(zh: MeasureIndex, question: str, number: int) -> None:
+    answer = zh.answer(question)
+    assert answer.hits == () and answer.out_of_range == number and answer.number_requested == number
+
+
+def test_out_of_range_english(en: MeasureIndex) -> None:
+    answer = en.answer("what does measure 99 say")
+    assert answer.hits == () and answer.out_of_range == 99
+
+
+@pytest.mark.parametrize(
+    "question", ["今天天气怎么样", "食堂几点开饭", "what's the weather today", "帮我订一张去广州的高铁票"]
+)
+def test_unrelated_questions_get_dont_know(zh: MeasureIndex, question: str) -> None:
+    assert zh.answer(question).hits == ()
+    assert get_index("en").answer(question).hits == ()
+
+
+# Bad input: a clear result, never an exception.
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "？", "。。。", "!!!"])
+def test_empty_questions(zh: MeasureIndex, en: MeasureIndex, question: str) -> None:
+    for index in (zh, en):
+        answer = index.answer(question)
+        assert answer.hits == () and answer.out_of_range is None and not answer.known
+
+
+@pytest.mark.parametrize("question", ["党", "a", "的", "?", "x"])
+def test_single_character(zh: MeasureIndex, en: MeasureIndex, question: str) -> None:
+    for index in (zh, en):
+        assert index.answer(question).hits == ()
+
+
+def test_very_long_text(zh: MeasureIndex, en: MeasureIndex) -> None:
+    text = (zh.measure(16).text * 20)[:4000]  # type: ignore[union-attr]
+    assert len(text) == 4000 > MAX_QUESTION_CHARS
+    for index in (zh, en):
+        answer = index.answer(text)
+        assert answer.hits == () and answer.too_long and answer.question == text
+
+
+@pytest.mark.parametrize("question", ["😀", "👍👍👍", "🎉🇨🇳", "\u200b\u200d", "\x00\x01"])
+def test_emoji_and_control_characters(zh: MeasureIndex, en: MeasureIndex, question: str) -> None:
+    for index in (zh, en):
+        assert index.answer(question).hits == ()
+
+
+def test_emoji_around_a_real_question(zh: MeasureIndex) -> None:
+    assert top(zh, "👍 党费怎么用？🙏") == 16
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("political birthday 政治生日", 5),
+        ("三会一课 meeting", 5),
+        ("第16条 party dues", 16),
+        ("党费 dues", 16),
+    ],
+)
+def test_mixed_chinese_and_english(zh: MeasureIndex, question: str, number: int) -> None:
+    assert top(zh, question) == number
+
+
+def test_non_string_input_does_not_raise(zh: MeasureIndex) -> None:
+    assert zh.answer(None).hits == ()  # type: ignore[arg-type]
+
+
+def test_highlight_segments_join_back() -> None:
+    sentence = "严格规范机关党费管理，执行党费专户、专账管理。"
+    parts = highlight(sentence, ["党费", "党费专户"])
+    assert "".join(s for s, _ in parts) == sentence
+    assert [s for s, bold in parts if bold] == ["党费", "党费专户"]
+
+
+def test_highlight_english_whole_words_any_case() -> None:
+    parts = highlight("Party dues and the party's duesman.", ["dues", "party"])
+    assert [s for s, bold in parts if bold] == ["Party", "dues", "party"]
+    assert "".join(s for s, _ in parts) == "Party dues and the party's duesman."
+
+
+def test_highlight_edge_cases() -> None:
+    assert highlight("", ["x"]) == []
+    assert highlight("abc", []) == [("abc", False)]
+    assert highlight("a.b", [".", ""]) == [("a", False), (".", True), ("b", False)]
+    assert highlight("<b>党费</b>", ["党费"]) == [("<b>", False), ("党费", True), ("</b>", False)]
+
+
+def test_hit_terms_highlight_the_hit_sentences(zh: MeasureIndex) -> None:
+    hit = zh.answer("怎么过政治生日").hits[0]
+    assert hit.measure.number == 5
+    bolded = {s for sentence in hit.sentences for s, bold in highlight(sentence, hit.terms) if bold}
+    assert "政治生日" in bolded
+
+
+def test_bm25_matches_the_okapi_formula() -> None:
+    docs = [["a", "b", "a"], ["b", "c"], ["c", "c", "d", "e"], ["e"]]
+    bm = BM25(docs, k1=1.2, b=0.75)
+    n = len(docs)
+    avgdl = sum(map(len, docs)) / n
+
+    def expected(query: list[str], doc: list[str]) -> float:
+        total = 0.0
+        for t in query:
+            df = sum(1 for d in docs if t in d)
+            tf = doc.count(t)
+            if not df or not tf:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            total += idf * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * len(doc) / avgdl))
+        return total
+
+    for query in (["a"], ["c"], ["a", "c"], ["b", "e", "zzz"]):
+        scores = bm.scores(dict.fromkeys(query, 1.0))
+        for i, d in enumerate(docs):
+            assert scores.get(i, 0.0) == pytest.approx(expected(query, d))
+    assert bm.scores({"zzz": 1.0}) == {}
+    assert bm.scores({"a": 2.0})[0] == pytest.approx(2 * bm.scores({"a": 1.0})[0])
+    assert "a" in bm and "zzz" not in bm
+
+
+def test_bm25_ranks_like_rank_bm25_when_idf_is_positive() -> None:
+    rank_bm25 = pytest.importorskip("rank_bm25")
+    docs = [
+        ["党费", "管理", "专户"],
+        ["党费", "党费", "使用"],
+        ["志愿", "服务"],
+        ["学习", "党章"],
+        ["政治", "生日"],
+    ]
+    ours = BM25(docs, k1=1.5, b=0.75)
+    theirs = rank_bm25.BM25Okapi(docs, k1=1.5, b=0.75)
+    for query in (["党费"], ["党费", "专户"], ["服务"], ["党章", "学习"]):
+        mine = ours.scores(dict.fromkeys(query, 1.0))
+        ref = theirs.get_scores(query)
+        order_mine = sorted(range(len(docs)), key=lambda i: (-mine.get(i, 0.0), i))
+        order_ref = sorted(range(len(docs)), key=lambda i: (-ref[i], i))
+        assert order_mine[:2] == order_ref[:2]
