@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import branch, core
+from handlers import branch, core, measures
 from handlers.common import error_handler, register_prechecks
 
 
@@ -18,6 +18,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handlers(core.HANDLERS)
     # Branch leaders: invitation links, linking the group chat.
     application.add_handlers(branch.HANDLERS)
-    # Last resort: /cancel outside any conversation.
+    # Questions on the measures: /ask, /measure N, /measures and its buttons.
+    application.add_handlers(measures.HANDLERS)
+    # Last resort: /cancel outside any conversation; plain text in a private chat is a question.
     application.add_handlers(core.FALLBACK_HANDLERS)
+    application.add_handlers(measures.FREE_TEXT_HANDLERS)
     application.add_error_handler(error_handler)

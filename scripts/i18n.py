@@ -39,6 +39,7 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/branch.py",
         "bot/templates/core/*.j2",
     ],
+    "measures": ["bot/measures/*.py", "handlers/measures.py", "bot/templates/measures/*.j2"],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

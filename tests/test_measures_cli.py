@@ -63,14 +63,14 @@ def test_ask_english(app: typer.Typer) -> None:
 def test_ask_text(app: typer.Typer) -> None:
     result = runner.invoke(app, ["ask", "怎么过政治生日"])
     assert result.exit_code == 0
-    assert "第5条 提高党内政治生活质量" in result.output
+    assert "第5条 · 提高党内政治生活质量" in result.output
     assert "一、把党的政治建设摆在首位" in result.output
     assert "政治生日" in result.output
 
 
 def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
     assert "没有找到" in runner.invoke(app, ["ask", "今天天气怎么样"]).output
-    assert "没有第99条措施（共32条）" in runner.invoke(app, ["ask", "第99条"]).output
+    assert "没有第99条措施，《若干措施》共32条。" in runner.invoke(app, ["ask", "第99条"]).output
     out = runner.invoke(app, ["ask", "--lang", "en", "measure 99"]).output
     assert "no measure 99" in out and "32" in out
 
@@ -78,7 +78,7 @@ def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
 def test_ask_text_from_stdin_labels_each_answer(app: typer.Typer) -> None:
     result = runner.invoke(app, ["ask", "--lang", "en"], input="measure 16\nfour winds\n")
     assert "? measure 16" in result.output and "? four winds" in result.output
-    assert "Measure 16: Guarantee funds for Party activities" in result.output
+    assert "Measure 16 · Guarantee funds for Party activities" in result.output
     assert "Measure 24" in result.output
 
 

@@ -287,10 +287,7 @@ class EnglishAnalyzer:
 
     def __init__(self, synonyms: dict[str, list[str]]) -> None:
         self.synonyms = sorted(
-            (
-                (re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v)
-                for k, v in synonyms.items()
-            ),
+            ((re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v) for k, v in synonyms.items()),
             key=lambda kv: -len(kv[0].pattern),
         )
         self.vocab: set[str] = set()
@@ -356,7 +353,5 @@ class EnglishAnalyzer:
     def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:
         """The words of ``text`` whose stem is one of ``terms``, as written there, longest first."""
         wanted = set(terms)
-        found = {
-            t for t in _EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted
-        }
+        found = {t for t in _EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted}
         return tuple(sorted(found, key=lambda t: (-len(t), t)))

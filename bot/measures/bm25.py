@@ -24,9 +24,7 @@ class BM25:
         counts = [Counter(d) for d in docs]
         for c in counts:
             df.update(c.keys())
-        self.idf: dict[str, float] = {
-            t: math.log(1.0 + (self.n_docs - n + 0.5) / (n + 0.5)) for t, n in df.items()
-        }
+        self.idf: dict[str, float] = {t: math.log(1.0 + (self.n_docs - n + 0.5) / (n + 0.5)) for t, n in df.items()}
         # Postings carry the precomputed tf part, so scoring is one multiply-add per posting.
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for i, c in enumerate(counts):

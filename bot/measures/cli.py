@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot.i18n import translator
 from bot.measures.search import Answer, get_index
 
 
@@ -17,8 +18,7 @@ def answer_to_json(answer: Answer) -> str:
     payload: dict[str, object] = {
         "question": answer.question,
         "answers": [
-            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title}
-            for h in answer.hits
+            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title} for h in answer.hits
         ],
     }
     if answer.out_of_range is not None:
@@ -28,25 +28,20 @@ def answer_to_json(answer: Answer) -> str:
 
 def answer_to_text(answer: Answer, lang: str) -> str:
     """A readable answer: number, section, title and the matched sentences of each measure."""
-    zh = lang == "zh"
+    tr = translator("zh_CN" if lang == "zh" else "en")
     if answer.out_of_range is not None:
         count = len(get_index(lang).notice.measures)
-        return (
-            f"没有第{answer.out_of_range}条措施（共{count}条）。"
-            if zh
-            else f"There is no measure {answer.out_of_range}; there are {count}."
-        )
+        return tr.gettext("There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=count)
     if answer.too_long:
-        return "问题太长了。" if zh else "The question is too long."
+        return tr.gettext("That is a long text. Please ask one short question, for example: 党费能用来干什么?")
     if not answer.hits:
-        return "没有找到相关措施。" if zh else "No measure found."
+        return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
     lines = []
     for h in answer.hits:
         m = h.measure
-        head = f"第{m.number}条 {m.title}" if zh else f"Measure {m.number}: {m.title}"
+        head = tr.gettext("Measure %(number)d · %(title)s", number=m.number, title=m.title)
         lines.append(f"{head}  [{m.section.label}]  ({h.score:.1f})")
-        for s in h.sentences or (m.body,):
-            lines.append(f"  - {s}")
+        lines.extend(f"  - {s}" for s in h.sentences or (m.body,))
     return "\n".join(lines)
 
 

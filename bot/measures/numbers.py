@@ -87,9 +87,7 @@ _EN_ORDINAL_TENS = {
     "eightieth": 80,
     "ninetieth": 90,
 }
-_EN_WORD = "|".join(
-    sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True)
-)
+_EN_WORD = "|".join(sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True))
 _EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
 _EN_NOUN = r"(?:measures?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 

@@ -93,9 +93,7 @@ class MeasureIndex:
         if ref is not None:
             measure = self.measure(ref.number)
             if measure is None:
-                return Answer(
-                    question=question, hits=(), number_requested=ref.number, out_of_range=ref.number
-                )
+                return Answer(question=question, hits=(), number_requested=ref.number, out_of_range=ref.number)
             norm = self.analyzer.normalize(question)
             rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
             q = self.analyzer.query(rest)
