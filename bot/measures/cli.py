@@ -31,7 +31,9 @@ def answer_to_text(answer: Answer, lang: str) -> str:
     tr = translator("zh_CN" if lang == "zh" else "en")
     if answer.out_of_range is not None:
         count = len(get_index(lang).notice.measures)
-        return tr.gettext("There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=count)
+        return tr.gettext(
+            "There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=count
+        )
     if answer.too_long:
         return tr.gettext("That is a long text. Please ask one short question, for example: 党费能用来干什么?")
     if not answer.hits:
