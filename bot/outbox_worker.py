@@ -16,7 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InputFile
+from sqlalchemy import update
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import now_utc
@@ -24,11 +25,12 @@ from bot.db import Database
 from bot.i18n import translator
 from bot.services import outbox
 from storage import queries
-from storage.models import Member, OutboxMessage
+from storage.models import Member, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+MAX_BATCH = 100  # rows claimed at once: what one drain can send before its claims go stale
 PRIVATE_CHAT_INTERVAL = 1.0
 GROUP_CHAT_INTERVAL = 3.0
 
@@ -43,13 +45,14 @@ class OutboxWorker:
         self._last_send = 0.0
         self._chat_ready: dict[int, float] = {}
         self._paused_until = 0.0
+        self._unreachable_chats: set[int] = set()  # answered Forbidden during this process's life
 
     async def drain(self, budget_seconds: float = 1.0) -> int:
         """Send what is due for about ``budget_seconds``; returns how many messages went out."""
         deadline = time.monotonic() + budget_seconds
         sent = 0
         while time.monotonic() < deadline and time.monotonic() >= self._paused_until:
-            batch_size = max(1, int(budget_seconds / self.interval))
+            batch_size = max(1, min(MAX_BATCH, int(budget_seconds / max(self.interval, 0.001))))
             async with self.db.session() as session:
                 rows = await outbox.claim_batch(session, batch_size)
             if not rows:
@@ -70,6 +73,9 @@ class OutboxWorker:
             log.warning("outbox %s (%s) expired before it could be sent; dropped", row.id, row.dedup_key)
             await self._record(row, outbox.mark_dropped, "expired")
             return 0
+        if row.chat_id in self._unreachable_chats:
+            await self._record(row, outbox.mark_undeliverable, "the chat cannot be reached")
+            return 0
         wait = self._chat_ready.get(row.chat_id, 0.0) - time.monotonic()
         if wait > 0:
             await self._record(row, outbox.mark_retry, timedelta(seconds=wait), "paced", count_attempt=False)
@@ -82,13 +88,14 @@ class OutboxWorker:
             GROUP_CHAT_INTERVAL if row.chat_id < 0 else PRIVATE_CHAT_INTERVAL
         )
         try:
-            result = await self.bot.do_api_request(row.method, api_kwargs=self._api_kwargs(row))
+            message_id = await self._call(row)
         except RetryAfter as exc:
             delay = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
             self._paused_until = time.monotonic() + delay.total_seconds()
             await self._record(row, outbox.mark_retry, delay, str(exc), count_attempt=False)
             return 0
         except Forbidden as exc:
+            self._unreachable_chats.add(row.chat_id)
             await self._record(row, outbox.mark_undeliverable, str(exc))
             await self._report_unreachable(row)
             return 0
@@ -110,17 +117,41 @@ class OutboxWorker:
                 delay = timedelta(seconds=min(300, 2 ** (row.attempts + 1)))
                 await self._record(row, outbox.mark_retry, delay, str(exc))
             return 0
-        message_id = result.get("message_id") if isinstance(result, dict) else None
         await self._record(row, outbox.mark_sent, message_id)
         return 1
 
-    @staticmethod
-    def _api_kwargs(row: OutboxMessage) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"chat_id": row.chat_id, **row.payload}
-        photo_path = kwargs.pop("photo_path", None)
-        if photo_path:
-            kwargs["photo"] = InputFile(Path(photo_path).read_bytes(), filename=Path(photo_path).name)
-        return kwargs
+    async def _call(self, row: OutboxMessage) -> int | None:
+        """Make the Bot API call a row describes; returns the sent message's id, if any."""
+        payload = dict(row.payload)
+        markup = payload.get("reply_markup")
+        reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
+        if row.method == "sendMessage":
+            message = await self.bot.send_message(
+                row.chat_id, payload["text"], parse_mode=payload.get("parse_mode"), reply_markup=reply_markup
+            )
+            return message.message_id
+        if row.method in ("sendPhoto", "sendDocument"):
+            path = payload.get("photo_path") or payload.get("document_path")
+            if path:
+                content: InputFile | str = InputFile(
+                    await asyncio.to_thread(Path(path).read_bytes), filename=Path(path).name
+                )
+            else:
+                content = payload["file_id"]
+            send = self.bot.send_photo if row.method == "sendPhoto" else self.bot.send_document
+            message = await send(
+                row.chat_id,
+                content,
+                caption=payload.get("caption"),
+                parse_mode=payload.get("parse_mode"),
+                reply_markup=reply_markup,
+            )
+            return message.message_id
+        if row.method == "setMyCommands":
+            commands = [BotCommand(c["command"], c["description"]) for c in payload["commands"]]
+            await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(row.chat_id))
+            return None
+        raise ValueError(f"outbox method {row.method!r} is not supported")
 
     async def _record(self, row: OutboxMessage, change: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """Apply ``change`` to the row in its own transaction, if this worker still holds the claim."""
@@ -130,7 +161,15 @@ class OutboxWorker:
                 change(fresh, *args, **kwargs)
 
     async def _report_unreachable(self, row: OutboxMessage) -> None:
-        """Mark the member unreachable and tell their branch's leaders once, so they can reach them in person."""
+        """Mark the member unreachable and tell their branch's leaders once, so they can reach them in person.
+
+        What else waits for the same chat would fail the same way: it is marked undeliverable at once."""
+        async with self.db.session() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.UNDELIVERABLE, last_error="the chat cannot be reached")
+            )
         if row.member_id is None:
             return
         async with self.db.session() as session:

@@ -150,9 +150,7 @@ def test_english_rendering_is_complete_and_marked_unofficial(zh: Notice, en: Not
     assert raw["unofficial"] is True
     assert en.date == zh.date
     assert [s.number for s in en.sections] == [s.number for s in zh.sections]
-    assert [(m.number, m.section.number) for m in en.measures] == [
-        (m.number, m.section.number) for m in zh.measures
-    ]
+    assert [(m.number, m.section.number) for m in en.measures] == [(m.number, m.section.number) for m in zh.measures]
     for m in en.measures:
         assert m.text.isascii() or "–" in m.text, m.number
         assert len(m.text) > 200

@@ -114,9 +114,7 @@ def test_number_with_a_question_highlights_within_that_measure(zh: MeasureIndex)
     assert "党费" in answer.hits[0].terms and answer.hits[0].sentences
 
 
-@pytest.mark.parametrize(
-    ("question", "number"), [("第99条", 99), ("措施三十三", 33), ("第0条", 0), ("99", 99)]
-)
+@pytest.mark.parametrize(("question", "number"), [("第99条", 99), ("措施三十三", 33), ("第0条", 0), ("99", 99)])
 def test_out_of_range(zh: MeasureIndex, question: str, number: int) -> None:
     answer = zh.answer(question)
     assert answer.hits == () and answer.out_of_range == number and answer.number_requested == number

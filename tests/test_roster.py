@@ -49,7 +49,11 @@ async def test_example_files_import_and_reimport_changes_nothing(any_db: Databas
         assert yang is not None and yang.probationary
         tree = await org_tree(session)
     assert [(n["code"], n["depth"]) for n in tree] == [
-        ("WC", 0), ("MZJ", 1), ("MZJ-B1", 2), ("MZJ-B1-G1", 3), ("MZJ-B2", 2)
+        ("WC", 0),
+        ("MZJ", 1),
+        ("MZJ-B1", 2),
+        ("MZJ-B1-G1", 3),
+        ("MZJ-B2", 2),
     ]
 
 
@@ -64,7 +68,9 @@ async def test_changed_row_updates_by_member_no(db: Database, tmp_path: Path) ->
     async with db.session() as session:
         zhang = await session.scalar(select(Member).where(Member.member_no == "MZ103"))
         assert zhang is not None and zhang.phone == "13900000000"
-        assert await session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "roster")) == 2
+        assert (
+            await session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "roster")) == 2
+        )
 
 
 async def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, tmp_path: Path) -> None:
