@@ -134,5 +134,5 @@ async def test_worker_paces_one_chat(bot: BotHarness) -> None:
         await outbox.enqueue(session, dedup_key="p2", chat_id=telegram_id_of("A05"), text="二")
     await bot.drain_outbox()
     assert bot.request.texts(telegram_id_of("A05")) == ["一"]
-    second = [r for r in await _rows(bot.db) if r.dedup_key == "p2"][0]
+    second = next(r for r in await _rows(bot.db) if r.dedup_key == "p2")
     assert second.status == OutboxStatus.PENDING and second.not_before > now_utc()
