@@ -74,17 +74,15 @@ class Console:
             return
         current = self.group_chat_id if self.in_group else self.user_id
         where = "" if call.chat_id == current else f"[→ {self.names.get(call.chat_id or 0, call.chat_id)}] "
-        if call.method == "sendMediaGroup":
-            for item in call.params.get("media") or []:
-                self._print(f"bot> {where}[photo] {item.get('caption', '')} (image not saved in albums)")
-            return
-        for name, content in call.files.items():
+        captions = [item.get("caption", "") for item in call.params.get("media") or []]
+        for number, (name, content) in enumerate(call.files.items()):
             self._files += 1
             self.files_dir.mkdir(parents=True, exist_ok=True)
             suffix = ".png" if content[:4] == b"\x89PNG" else ".bin"
             path = self.files_dir / f"{self._files:03d}-{name}{suffix}"
             path.write_bytes(content)
-            self._print(f"bot> {where}[{call.method.removeprefix('send').lower()} saved to {path}]")
+            caption = f" {captions[number]}" if number < len(captions) else ""
+            self._print(f"bot> {where}[image saved to {path}]{caption}")
         if call.text:
             prefix = "bot (edited)>" if call.method.startswith("edit") else "bot>"
             self._print(f"{prefix} {where}{html_to_text(call.text)}")

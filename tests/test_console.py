@@ -1,0 +1,44 @@
+"""The offline console drives the real handlers from text lines: messages, buttons, images saved to files."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.config import Settings
+from bot.console import Console, html_to_text
+from bot.db import Database
+from bot.demo import seed_demo
+
+
+async def _run(settings: Settings, db: Database, tmp_path: Path, who: str, script: str) -> str:
+    out = io.StringIO()
+    async with db.session() as session:
+        await seed_demo(session)
+    await Console(settings, db, out=out, files_dir=tmp_path / "files").run(who, lines=io.StringIO(script))
+    return out.getvalue()
+
+
+async def test_secretary_session(settings: Settings, db: Database, tmp_path: Path) -> None:
+    output = await _run(settings, db, tmp_path, "A01", "/help\n/invites\n/measures\n#3\n:quit\n")
+    assert "You are 王建国 (secretary)" in output
+    assert "bot> 王建国，您好！" in output
+    assert "https://t.me/branch_assistant_bot?start=inv_" in output
+    saved = sorted((tmp_path / "files").iterdir())
+    assert len(saved) == 2 and all(p.read_bytes().startswith(b"\x89PNG") for p in saved)
+    assert f"[image saved to {saved[0]}] 杨帆" in output
+    assert "[1] 一、把党的政治建设摆在首位" in output
+    assert "bot (edited)> **三、锻造全面过硬党组织**" in output  # button 3 opened the third section
+
+
+async def test_guest_console_and_unknown_member(settings: Settings, db: Database, tmp_path: Path) -> None:
+    output = await _run(settings, db, tmp_path, "A06", "/invites\n党费怎么用\n")
+    assert "not bound to Telegram yet" in output
+    assert "您还不在支部花名册中" in output
+    assert "第16条 · 保障党内活动经费" in output
+    output = await _run(settings, db, tmp_path, "ZZ9", "")
+    assert "No member 'ZZ9'" in output
+
+
+def test_html_to_text() -> None:
+    assert html_to_text("<b>第16条</b> &lt;党费&gt; <i>x</i>") == "**第16条** <党费> x"
