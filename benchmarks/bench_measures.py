@@ -26,9 +26,7 @@ from bot.measures.search import Answer, get_index  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent / "measures_eval.jsonl"
 STARTUP_SNIPPET = (
-    "import sys; sys.path.insert(0, {root!r})\n"
-    "from bot.measures import get_index\n"
-    "get_index('zh'); get_index('en')\n"
+    "import sys; sys.path.insert(0, {root!r})\nfrom bot.measures import get_index\nget_index('zh'); get_index('en')\n"
 )
 
 
@@ -118,9 +116,7 @@ def pct(part: int, whole: int) -> str:
 
 def main() -> None:
     """Run the benchmark and print the report."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
 
@@ -134,9 +130,7 @@ def main() -> None:
     answerable = [r for r in results if r.answerable]
     dont_know = [r for r in results if not r.answerable]
 
-    print(
-        f"evaluation set: {len(cases)} questions ({len(answerable)} answerable, {len(dont_know)} don't-know)"
-    )
+    print(f"evaluation set: {len(cases)} questions ({len(answerable)} answerable, {len(dont_know)} don't-know)")
     print(f"top-1 accuracy: {pct(sum(r.top1 for r in answerable), len(answerable))}")
     print(f"top-3 accuracy: {pct(sum(r.top3 for r in answerable), len(answerable))}")
     for lang in ("zh", "en"):
@@ -154,10 +148,7 @@ def main() -> None:
     lat = sorted(latencies(cases))
     p50 = statistics.median(lat) * 1000
     p95 = lat[int(0.95 * (len(lat) - 1))] * 1000
-    print(
-        f"latency per question: p50 {p50:.2f} ms, p95 {p95:.2f} ms,"
-        f" max {lat[-1] * 1000:.2f} ms ({len(lat)} runs)"
-    )
+    print(f"latency per question: p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {lat[-1] * 1000:.2f} ms ({len(lat)} runs)")
     print(f"index build in this process (zh + en): {build * 1000:.0f} ms")
     print(f"start-up, fresh interpreter to both indexes ready: {startup * 1000:.0f} ms (median of 3)")
 

@@ -122,7 +122,8 @@ async def drain_outbox(context: BranchContext) -> None:
     """Job: send what is due in the outbox."""
     resources = context.resources
     if resources.worker is not None:
-        await resources.worker.drain(budget_seconds=resources.settings.OUTBOX_POLL_SECONDS)
+        # A little under the interval, so the next run is not skipped as overlapping this one.
+        await resources.worker.drain(budget_seconds=resources.settings.OUTBOX_POLL_SECONDS * 0.9)
 
 
 async def _post_shutdown(application: BranchApplication) -> None:

@@ -7,6 +7,7 @@ setMyCommands… Every call is recorded with its time and parameters.
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -18,8 +19,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Branch assistant", "username": "branch_assistant_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "Branch assistant",
+    "username": "branch_assistant_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 @dataclass
@@ -68,7 +76,8 @@ class FakeBotApi:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the bot stopped mid-poll
+                    self.wfile.write(data)
 
             do_GET = do_POST  # noqa: N815
 
@@ -96,7 +105,9 @@ class FakeBotApi:
     def message_from(self, user_id: int, text: str, first_name: str = "User", language_code: str = "zh-hans") -> int:
         """Queue a private message (a command gets its entity)."""
         message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()), "text": text,
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "text": text,
             "chat": {"id": user_id, "type": "private", "first_name": first_name},
             "from": {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code},
         }
@@ -131,16 +142,29 @@ class FakeBotApi:
             return 200, {"ok": True, "result": BOT_USER}
         if method in ("sendMessage", "sendPhoto", "editMessageText", "sendDocument"):
             chat_id = int(params.get("chat_id", 0))
-            result = {"message_id": next(self._message_ids), "date": int(time.time()),
-                      "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                      "from": BOT_USER, "text": params.get("text") or params.get("caption") or ""}
+            result = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT_USER,
+                "text": params.get("text") or params.get("caption") or "",
+            }
             return 200, {"ok": True, "result": result}
         if method == "sendMediaGroup":
             chat_id = int(params.get("chat_id", 0))
             media = json.loads(params.get("media", "[]"))
-            return 200, {"ok": True, "result": [
-                {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,
-                 "chat": {"id": chat_id, "type": "private"}} for _ in media]}
+            return 200, {
+                "ok": True,
+                "result": [
+                    {
+                        "message_id": next(self._message_ids),
+                        "date": int(time.time()),
+                        "from": BOT_USER,
+                        "chat": {"id": chat_id, "type": "private"},
+                    }
+                    for _ in media
+                ],
+            }
         return 200, {"ok": True, "result": True}
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -55,7 +55,9 @@ def test_org_and_roster_import_list_export(cli: CliRunner, tmp_path: Path) -> No
 def test_bad_roster_prints_every_error_and_exits_1(cli: CliRunner, tmp_path: Path) -> None:
     cli.invoke(app, ["org", "import", str(EXAMPLES / "organisations.csv")])
     bad = tmp_path / "bad.csv"
-    bad.write_text("member_no,name,branch,join_date\nZ1,甲,MZJ-B1,2099-01-01\nZ2,乙,NOWHERE,2001-01-01\n", encoding="utf-8")
+    bad.write_text(
+        "member_no,name,branch,join_date\nZ1,甲,MZJ-B1,2099-01-01\nZ2,乙,NOWHERE,2001-01-01\n", encoding="utf-8"
+    )
     result = cli.invoke(app, ["roster", "import", str(bad)])
     assert result.exit_code == 1
     assert "文件中有 2 处错误，未导入任何数据。" in result.output
@@ -84,4 +86,6 @@ def test_wrong_setting_stops_with_one_line(cli: CliRunner, monkeypatch: pytest.M
     monkeypatch.setenv("TIMEZONE", "Nowhere/Land")
     result = cli.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
-    assert result.output.strip() == "Configuration error: TIMEZONE: unknown time zone 'Nowhere/Land' (try Asia/Shanghai)"
+    assert (
+        result.output.strip() == "Configuration error: TIMEZONE: unknown time zone 'Nowhere/Land' (try Asia/Shanghai)"
+    )

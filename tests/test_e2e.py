@@ -33,10 +33,17 @@ def fake_api() -> Iterator[FakeBotApi]:
 
 def _start_bot(api: FakeBotApi, database_url: str, workdir: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_", "TELEGRAM_"))}
-    env.update(BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, TELEGRAM_BASE_FILE_URL=api.base_url,
-               DATABASE_URL=database_url, PYTHONPATH=str(ROOT), OUTBOX_POLL_SECONDS="0.5")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=api.base_url,
+        TELEGRAM_BASE_FILE_URL=api.base_url,
+        DATABASE_URL=database_url,
+        PYTHONPATH=str(ROOT),
+        OUTBOX_POLL_SECONDS="0.5",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> str:
@@ -52,8 +59,10 @@ def _stop(process: subprocess.Popen[bytes]) -> str:
 
 def _text_to(chat_id: int, fragment: str):  # type: ignore[no-untyped-def]
     def match(call: RecordedCall) -> bool:
-        return call.method == "sendMessage" and str(call.params.get("chat_id")) == str(chat_id) and fragment in str(
-            call.params.get("text", "")
+        return (
+            call.method == "sendMessage"
+            and str(call.params.get("chat_id")) == str(chat_id)
+            and fragment in str(call.params.get("text", ""))
         )
 
     return match
