@@ -65,7 +65,7 @@ class FakeBotApi:
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 method = self.path.rsplit("/", 1)[-1]
@@ -79,7 +79,7 @@ class FakeBotApi:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the bot stopped mid-poll
                     self.wfile.write(data)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
