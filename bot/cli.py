@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlparse
 
 import typer
 from sqlalchemy import select
@@ -213,9 +214,11 @@ def run() -> None:
     asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run closed its loop; PTB needs one
     application = build_application(settings, db=db)
     if settings.WEBHOOK_URL:
+        # TLS ends at the reverse proxy; the bot listens on plain HTTP under the same path as the public URL.
         application.run_webhook(
             listen=settings.WEBHOOK_LISTEN,
             port=settings.WEBHOOK_PORT,
+            url_path=urlparse(settings.WEBHOOK_URL).path.lstrip("/"),
             webhook_url=settings.WEBHOOK_URL,
             secret_token=settings.WEBHOOK_SECRET,
             allowed_updates=["message", "callback_query"],

@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import time
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
 
 from bot.commands import commands_for
+from bot.context import BranchContext
+from bot.db import Database
+from bot.jobs import JOBS, DailyJob
 from bot.services import outbox
 from storage.models import Member
 
@@ -45,3 +50,24 @@ async def enqueue_member_menu(session: AsyncSession, member: Member, default_loc
         method="setMyCommands",
         payload={"commands": commands, "scope": {"type": "chat", "chat_id": member.telegram_id}},
     )
+
+
+async def sync_member_menus(db: Database, default_locale: str) -> int:
+    """Queue the menu of every bound member whose role or language changed since it was last published."""
+    async with db.session() as session:
+        members = (await session.scalars(select(Member).where(Member.telegram_id.is_not(None)))).all()
+        queued = 0
+        for member in members:
+            queued += await enqueue_member_menu(session, member, default_locale)
+    return queued
+
+
+async def menus_job(context: BranchContext) -> None:
+    """Job: publish per-role menus (at start-up, then nightly to pick up roster imports)."""
+    resources = context.resources
+    queued = await sync_member_menus(resources.db, resources.settings.DEFAULT_LOCALE)
+    if queued:
+        log.info("queued %d command menus", queued)
+
+
+JOBS.append(DailyJob("menus-sync", menus_job, at=lambda settings: time(4, 0)))

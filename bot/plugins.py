@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES: list[str] = []
+PLUGIN_MODULES: list[str] = [
+    "bot.menus",  # the nightly menu sync job
+]
 
 
 def load_plugins() -> None:

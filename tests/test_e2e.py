@@ -31,7 +31,7 @@ def fake_api() -> Iterator[FakeBotApi]:
     api.stop()
 
 
-def _start_bot(api: FakeBotApi, database_url: str, workdir: Path) -> subprocess.Popen[bytes]:
+def _start_bot(api: FakeBotApi, database_url: str, workdir: Path, **extra: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_", "TELEGRAM_"))}
     env.update(
         BOT_TOKEN=TOKEN,
@@ -40,6 +40,7 @@ def _start_bot(api: FakeBotApi, database_url: str, workdir: Path) -> subprocess.
         DATABASE_URL=database_url,
         PYTHONPATH=str(ROOT),
         OUTBOX_POLL_SECONDS="0.5",
+        **extra,
     )
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -97,4 +98,79 @@ async def test_invitation_binds_over_the_wire(fake_api: FakeBotApi, tmp_path: Pa
         bound = await session.scalar(select(Member).where(Member.member_no == "A06"))
         assert bound is not None and bound.telegram_id == NEW_USER, output
     await db.dispose()
+    assert "Traceback" not in output, output
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    """With WEBHOOK_URL set, the bot registers the webhook and answers updates POSTed with the secret."""
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hook.sqlite3'}"
+    db = Database(url)
+    await db.upgrade()
+    async with db.session() as session:
+        await seed_demo(session)
+    await db.dispose()
+    port = _free_port()
+    process = _start_bot(
+        fake_api,
+        url,
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.org/telegram/hook",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET="s3cret-token",
+    )
+    try:
+        registered = fake_api.wait_for(lambda c: c.method == "setWebhook")
+        assert registered.params["url"] == "https://bot.example.org/telegram/hook"
+        assert registered.params["secret_token"] == "s3cret-token"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                "chat": {"id": 100103, "type": "private"},
+                "from": {"id": 100103, "is_bot": False, "first_name": "张伟"},
+            },
+        }
+
+        def post(secret: str) -> int:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/telegram/hook",
+                data=json.dumps(update).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+            )
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        return int(response.status)
+                except urllib.error.HTTPError as error:
+                    return int(error.code)
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+
+        assert post("wrong") == 403
+        assert post("s3cret-token") == 200
+        reply = fake_api.wait_for(_text_to(100103, "张伟"))
+        assert "/help" in reply.params["text"]
+    finally:
+        output = _stop(process)
     assert "Traceback" not in output, output

@@ -155,3 +155,43 @@ async def test_unexpected_error_is_logged_and_apologised_for(bot: BotHarness, ca
     import logging
 
     assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)  # type: ignore[attr-defined]
+
+
+async def test_menus_per_role_and_language(bot: BotHarness) -> None:
+    from bot.menus import sync_member_menus
+
+    defaults = bot.request.sent(method="setMyCommands")
+    assert {c.params.get("language_code") for c in defaults} == {None, "zh", "en"}
+    guest_menu = next(c for c in defaults if c.params.get("language_code") == "en")
+    assert [c["command"] for c in guest_menu.params["commands"]] == [
+        "start",
+        "help",
+        "ask",
+        "measures",
+        "measure",
+        "lang",
+        "cancel",
+    ]
+    queued = await sync_member_menus(bot.db, "zh_CN")
+    assert queued == 9  # every bound member of the demo
+    assert await sync_member_menus(bot.db, "zh_CN") == 0  # nothing changed: nothing queued again
+    await bot.drain_outbox()
+    secretary_menu = next(
+        c
+        for c in bot.request.sent(method="setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == telegram_id_of("A01")
+    )
+    member_menu = next(
+        c
+        for c in bot.request.sent(method="setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == telegram_id_of("A03")
+    )
+    assert "invites" in [c["command"] for c in secretary_menu.params["commands"]]
+    assert "invites" not in [c["command"] for c in member_menu.params["commands"]]
+    assert secretary_menu.params["commands"][1]["description"] == "我能为您做什么"
+    # A changed role publishes again.
+    async with bot.db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "A03"))
+        assert member is not None
+        member.role = "committee"
+    assert await sync_member_menus(bot.db, "zh_CN") == 1
