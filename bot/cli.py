@@ -14,6 +14,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import birthdays_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 from bot.errors import DomainError
@@ -27,6 +28,7 @@ roster_app = typer.Typer(no_args_is_help=True, help="The roster of members.")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
+birthdays_cli.register(app)
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]

@@ -39,6 +39,11 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/branch.py",
         "bot/templates/core/*.j2",
     ],
+    "birthdays": [
+        "bot/services/birthdays.py",
+        "handlers/birthdays.py",
+        "bot/templates/birthdays/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
