@@ -7,9 +7,12 @@ running it at once queue each message once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, time
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.clock import now_utc
 from bot.config import Settings
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BIRTHDAYS_JOB_ID = "birthdays-daily"
+ATTEMPTS = 3
 
 STEPS = (
     (birthdays.GREETINGS_JOB, birthdays.run_greetings),
@@ -37,11 +41,22 @@ async def run_birthdays(db: Database, settings: Settings, now: datetime | None =
     now = now or now_utc()
     reports: dict[str, RunReport] = {}
     for name, step in STEPS:
-        try:
-            async with db.session() as session:
-                reports[name] = await step(session, settings, now)
-        except Exception:
-            log.exception("political birthdays: the %s step failed; the other steps still run", name)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with db.session() as session:
+                    reports[name] = await step(session, settings, now)
+                break
+            except DBAPIError as exc:
+                # Another process wrote at the same moment (SQLite "database is locked", a PostgreSQL
+                # serialization failure): the step is idempotent, so run it again on fresh data.
+                if attempt == ATTEMPTS:
+                    log.exception("political birthdays: the %s step failed %d times", name, attempt)
+                else:
+                    log.warning("political birthdays: the %s step will be retried: %s", name, exc.orig)
+                    await asyncio.sleep(0.2 * attempt)
+            except Exception:
+                log.exception("political birthdays: the %s step failed; the other steps still run", name)
+                break
     greetings = reports.get(birthdays.GREETINGS_JOB)
     if greetings is not None and greetings.ran:
         log.info("political birthdays of %s: %d message(s) queued", greetings.day, greetings.queued)
