@@ -184,9 +184,7 @@ async def test_branch_wish_set_reset_validated_and_audited(db: Database, demo: D
         await birthdays.set_wish(session, secretary, demo.branch_a, None)
     async with db.session() as session:
         assert await session.get(BirthdayWish, demo.branch_a) is None
-        audited = (
-            await session.scalars(select(AuditEntry.details).where(AuditEntry.action == "birthday_wish"))
-        ).all()
+        audited = (await session.scalars(select(AuditEntry.details).where(AuditEntry.action == "birthday_wish"))).all()
     assert audited == [{"text": "愿你 初心如磐"}, {"text": None}]
 
 
