@@ -250,11 +250,20 @@ async def set_greetings(session: AsyncSession, actor: Actor, enabled: bool) -> b
     member = await session.get(Member, actor.member_id)
     if member is None:
         raise NotFound(N_("No such member."))
-    preference = await session.get(BirthdayPreference, member.id)
-    if preference is None:
-        preference = BirthdayPreference(member_id=member.id, greetings_enabled=enabled)
-        session.add(preference)
-    elif preference.greetings_enabled == enabled:
+    # Two quick presses may race to create the row: one insert wins, the other finds it.
+    await session.execute(
+        _insert(session)(BirthdayPreference)
+        .values(member_id=member.id, greetings_enabled=True, updated_at=now_utc())
+        .on_conflict_do_nothing(index_elements=["member_id"])
+    )
+    preference = await session.scalar(
+        select(BirthdayPreference)
+        .where(BirthdayPreference.member_id == member.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert preference is not None
+    if preference.greetings_enabled == enabled:
         return enabled  # nothing changed, nothing to audit
     preference.greetings_enabled = enabled
     queries.audit(
@@ -524,7 +533,9 @@ async def _note_missed_days(session: AsyncSession, day: date) -> list[date]:
     first_missed = max(last + timedelta(days=1), day - timedelta(days=MISSED_DAYS_LOGGED))
     missed = [first_missed + timedelta(days=n) for n in range((day - first_missed).days)]
     for missed_day in missed:
-        due = [b.member_id for b in await birthdays_on(session, missed_day, today=day) if b.on_telegram]
+        due = [
+            b.member_id for b in await birthdays_on(session, missed_day, today=day) if b.on_telegram and b.greetings_on
+        ]
         row = await _run_row(session, GREETINGS_JOB, missed_day, status=BirthdayRunStatus.MISSED)
         if row.runs == 0:
             row.details = {"not_sent": due}
