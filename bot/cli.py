@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import birthdays_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 from bot.errors import DomainError
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
 register_measures(app)
+birthdays_cli.register(app)
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]

@@ -33,6 +33,8 @@ MENU: list[MenuCommand] = [
     MenuCommand("measure", N_("Show one measure: /measure 16"), EVERYONE),
     MenuCommand("invites", N_("Invitation links for unbound members"), LEADERS),
     MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
+    MenuCommand("mybirthday", N_("My political birthday"), MEMBERS),
+    MenuCommand("birthdays", N_("Political birthdays this month"), LEADERS),
     MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
     MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
 ]

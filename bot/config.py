@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     OUTBOX_RATE_PER_SECOND: float = Field(default=20.0, gt=0, le=30)
     OUTBOX_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     BOT_USERNAME: str | None = Field(default=None, description="Used in deep links when offline")
+    BIRTHDAY_HOUR: int = Field(default=9, ge=0, le=23, description="Local hour of political-birthday greetings")
 
     @field_validator("BOT_TOKEN")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import branch, core, measures
+from handlers import birthdays, branch, core, measures
 from handlers.common import error_handler, register_prechecks
 
 
@@ -18,6 +18,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handlers(core.HANDLERS)
     # Branch leaders: invitation links, linking the group chat.
     application.add_handlers(branch.HANDLERS)
+    # Political birthdays: /birthdays, /mybirthday and their buttons (bd:…); registers the daily job.
+    application.add_handlers(birthdays.HANDLERS)
     # Questions on the measures: /ask, /measure N, /measures and its buttons.
     application.add_handlers(measures.HANDLERS)
     # Last resort: /cancel outside any conversation; plain text in a private chat is a question.

@@ -40,6 +40,11 @@ DOMAINS: dict[str, list[str]] = {
         "bot/templates/core/*.j2",
     ],
     "measures": ["bot/measures/*.py", "handlers/measures.py", "bot/templates/measures/*.j2"],
+    "birthdays": [
+        "bot/services/birthdays.py",
+        "handlers/birthdays.py",
+        "bot/templates/birthdays/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

@@ -1,0 +1,101 @@
+"""``branchbot birthdays``: who has a political birthday on a day or in a month, with the years counted."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``birthdays`` command to the ``branchbot`` application."""
+    app.command("birthdays")(birthdays_command)
+
+
+def birthdays_command(
+    on: Annotated[str | None, typer.Option("--date", help="A day, YYYY-MM-DD (default: today).")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="A month, YYYY-MM.")] = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="Organisation id or code; its whole subtree is listed.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per member.")] = False,
+) -> None:
+    """List who has a political birthday on a day or in a month (default: today), with the years counted.
+
+    Members whose join date is missing or impossible are reported on standard error as data to fix.
+    """
+    from bot.cli import echo_json, run_db, settings_or_exit, tr_cli
+    from bot.clock import today
+    from bot.services import birthdays
+
+    settings = settings_or_exit()
+    tr = tr_cli(settings)
+    local_today = today(settings.tz)
+    day: date | None = None
+    year_month: tuple[int, int] | None = None
+    if on is not None and month is not None:
+        typer.echo(tr.gettext(birthdays.CLI_BOTH), err=True)
+        raise typer.Exit(2)
+    if on is not None:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            typer.echo(tr.gettext(birthdays.CLI_BAD_DATE, example=local_today.isoformat()), err=True)
+            raise typer.Exit(2) from None
+    if month is not None:
+        match = _MONTH.match(month)
+        if match is None or not 1 <= int(match.group(2)) <= 12:
+            typer.echo(tr.gettext(birthdays.CLI_BAD_MONTH, example=local_today.strftime("%Y-%m")), err=True)
+            raise typer.Exit(2)
+        year_month = (int(match.group(1)), int(match.group(2)))
+
+    async def work(session: AsyncSession, settings: Settings) -> birthdays.Listing:
+        return await birthdays.listing(session, today=local_today, day=day, month=year_month, org=branch)
+
+    result = run_db(work)
+    for entry in result.entries:
+        if as_json:
+            echo_json(
+                {
+                    "member": entry.member_no,
+                    "name": entry.name,
+                    "join_date": entry.join_date.isoformat(),
+                    "years": entry.years,
+                }
+            )
+        else:
+            typer.echo(
+                tr.gettext(
+                    birthdays.CLI_LINE,
+                    day=entry.day.isoformat(),
+                    name=entry.name,
+                    member=entry.member_no,
+                    branch=result.org_names.get(entry.org_id, ""),
+                    joined=entry.join_date.isoformat(),
+                    years=entry.years,
+                )
+            )
+    if not result.entries and not as_json:
+        if year_month is not None:
+            label = date(year_month[0], year_month[1], 1).strftime("%Y-%m")
+            typer.echo(tr.gettext(birthdays.CLI_NONE_IN_MONTH, month=label))
+        else:
+            typer.echo(tr.gettext(birthdays.CLI_NONE_ON_DAY, day=(day or local_today).isoformat()))
+    for issue in result.issues:
+        typer.echo(
+            tr.gettext(
+                birthdays.CLI_DATA_TO_FIX,
+                name=issue.name,
+                member=issue.member_no,
+                branch=result.org_names.get(issue.org_id, ""),
+                problem=issue.describe(tr.locale),
+            ),
+            err=True,
+        )
