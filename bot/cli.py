@@ -21,6 +21,7 @@ from bot.db import Database
 from bot.errors import DomainError
 from bot.i18n import Translator, translator
 from bot.measures.cli import register as register_measures
+from bot.services.roster import ImportResult
 from bot.services.tabular import ImportRejected
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
@@ -83,6 +84,18 @@ def echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, default=str))
 
 
+def echo_import_result(result: ImportResult) -> None:
+    """What an import did, in one line."""
+    typer.echo(
+        tr_cli(settings_or_exit()).gettext(
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations."""
@@ -113,39 +126,23 @@ def org_list(as_json: JsonFlag = False) -> None:
 @org_app.command("import")
 def org_import(file: Path) -> None:
     """Create or update organisations from CSV/XLSX (code, name, kind, parent, theme_day)."""
-    from bot.services.roster import ImportResult, import_organisations
+    from bot.services.roster import import_organisations
 
     async def work(session: AsyncSession, settings: Settings) -> ImportResult:
         return await import_organisations(session, file)
 
-    result = run_db(work)
-    typer.echo(
-        tr_cli(settings_or_exit()).gettext(
-            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        )
-    )
+    echo_import_result(run_db(work))
 
 
 @roster_app.command("import")
 def roster_import(file: Path) -> None:
     """Import members from CSV/XLSX; nothing is imported if any row is wrong."""
-    from bot.services.roster import ImportResult, import_roster
+    from bot.services.roster import import_roster
 
     async def work(session: AsyncSession, settings: Settings) -> ImportResult:
         return await import_roster(session, file)
 
-    result = run_db(work)
-    typer.echo(
-        tr_cli(settings_or_exit()).gettext(
-            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        )
-    )
+    echo_import_result(run_db(work))
 
 
 @roster_app.command("export")

@@ -186,10 +186,11 @@ async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organ
         raise Conflict(N_("This group is already linked to %(branch)s."), branch=other.name)
     if other is not None:
         raise Conflict(N_("This group is already linked to your branch."))
+    leader = await session.get(Member, actor.member_id)
     if branch.chat_id is not None and branch.chat_id != chat_id:
         queries.audit(
             session,
-            actor=await session.get(Member, actor.member_id),
+            actor=leader,
             action="unlink_group",
             entity="organisation",
             entity_id=branch.id,
@@ -198,7 +199,7 @@ async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organ
     branch.chat_id = chat_id
     queries.audit(
         session,
-        actor=await session.get(Member, actor.member_id),
+        actor=leader,
         action="link_group",
         entity="organisation",
         entity_id=branch.id,
@@ -206,10 +207,3 @@ async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organ
     )
     return branch
 
-
-async def require_member(session: AsyncSession, member_id: int) -> Member:
-    """The member with this id, or a clear refusal."""
-    member = await session.get(Member, member_id)
-    if member is None:
-        raise NotFound(N_("No such member."))
-    return member
