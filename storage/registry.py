@@ -1,6 +1,6 @@
 """Import every model module so that ``Base.metadata`` knows all tables (Alembic and tests use this)."""
 
-from storage import meetings, models  # noqa: F401
+from storage import first_agenda, meetings, models  # noqa: F401
 from storage.base import Base
 
 metadata = Base.metadata
