@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES: list[str] = []
+PLUGIN_MODULES: list[str] = [
+    "bot.services.first_agenda",
+]
 
 
 def load_plugins() -> None:

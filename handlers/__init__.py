@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import branch, core
+from handlers import branch, core, first_agenda
 from handlers.common import error_handler, register_prechecks
 
 
@@ -18,6 +18,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handlers(core.HANDLERS)
     # Branch leaders: invitation links, linking the group chat.
     application.add_handlers(branch.HANDLERS)
+    # First agenda item (第一议题): recording and materials flows, /firstagenda, /materials, /addmaterial.
+    application.add_handlers(first_agenda.HANDLERS)
     # Last resort: /cancel outside any conversation.
     application.add_handlers(core.FALLBACK_HANDLERS)
     application.add_error_handler(error_handler)

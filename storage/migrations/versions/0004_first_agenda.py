@@ -11,7 +11,6 @@ from alembic import op
 
 import storage.base
 
-
 revision: str = "0004_first_agenda"
 down_revision: str | Sequence[str] | None = "0003_meetings"
 branch_labels: str | Sequence[str] | None = None
