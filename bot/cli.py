@@ -260,3 +260,9 @@ def main() -> None:
 
     load_plugins()
     app()
+
+
+# Features' command groups (each adds its Typer sub-apps).
+from bot.firstagenda_cli import register as _register_first_agenda  # noqa: E402
+
+_register_first_agenda(app)

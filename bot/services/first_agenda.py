@@ -577,7 +577,7 @@ async def dispatch_material(
             locale,
             material=material,
             branch=branch,
-            kind_name=KIND_NAMES.get(material.kind or ""),
+            kind_names=KIND_NAMES,
         )
         notified += await outbox.enqueue(
             session,
@@ -1097,6 +1097,7 @@ async def nudge_unstudied(
             "first_agenda/nudge.html.j2",
             locale,
             material=material,
+            kind_names=KIND_NAMES,
             branch=branch,
             dispatched_on=_local_date(dispatched_at, tz),
             days=(today - _local_date(dispatched_at, tz)).days,
