@@ -446,7 +446,7 @@ async def _history(db: Database, demo: DemoIds, clock: time_machine.Coordinates)
 async def test_compliance_per_branch_ranked_by_rate_and_lag(
     db: Database, demo: DemoIds, clock: time_machine.Coordinates
 ) -> None:
-    first, second, _unit = await _history(db, demo, clock)
+    _first, second, _unit = await _history(db, demo, clock)
     async with db.session() as session:
         rows = await fa.compliance(session, await actor(session, "ADM1"), date(2026, 1, 1), TODAY)
     by_name = {r.org.name: r for r in rows}
