@@ -65,11 +65,6 @@ def _today(context: BranchContext) -> date:
     return now_utc().astimezone(context.resources.settings.tz).date()
 
 
-async def _answer(update: Update) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-
-
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Edit the message a button belongs to, or answer a typed message with a new one."""
     query = update.callback_query
@@ -140,8 +135,7 @@ async def record_start(update: Update, context: BranchContext) -> int:
         "leader_name": current.item.led_by_name if current else None,
         "note": current.item.note if current else None,
     }
-    await _pick_screen(update, context, edit=False)
-    await query.answer()
+    await _pick_screen(update, context, edit=False)  # a new message: the card stays as it was
     return PICK
 
 
@@ -418,7 +412,6 @@ async def ask_dispatch(update: Update, context: BranchContext) -> None:
         )
     text = render("first_agenda/dispatch_confirm.html.j2", tr.locale, result=result)
     markup = _buttons([[(tr.gettext(N_("Dispatch")), f"fa:dsy:{material_id}"), (tr.gettext(N_("Cancel")), "fa:x")]])
-    await query.answer()
     await reply(update, text, reply_markup=markup)
 
 
@@ -445,7 +438,6 @@ async def material_study(update: Update, context: BranchContext) -> None:
     material_id = int(query.data.split(":")[2])
     async with context.resources.db.session() as session:
         status = await fa.material_status(session, context.actor, material_id, tz=context.resources.settings.tz)
-    await query.answer()
     await reply(update, render("first_agenda/material_status.html.j2", context.tr.locale, status=status))
 
 
@@ -509,7 +501,6 @@ async def add_start(update: Update, context: BranchContext) -> int:
             )
         await _saved_material(update, context, material)
         return ConversationHandler.END
-    await _answer(update)
     await reply(update, context.tr.gettext(N_("The title of the material? (/cancel to stop)")))
     return A_TITLE
 

@@ -437,7 +437,7 @@ async def catalog(session: AsyncSession, actor: Who, *, limit: int = 10) -> list
     stmt = select(StudyMaterial).order_by(StudyMaterial.created_at.desc(), StudyMaterial.id.desc()).limit(limit)
     if owners is not None:
         # An administrator's list: their catalogs and those above, not each branch's typed titles.
-        kinds = dict((await session.execute(select(Organisation.id, Organisation.kind))).tuples().all())
+        kinds = {org_id: kind for org_id, kind in await session.execute(select(Organisation.id, Organisation.kind))}
         owners = {o for o in owners if kinds.get(o) != OrgKind.BRANCH}
         stmt = stmt.where(StudyMaterial.owner_org_id.in_(owners))
     else:
