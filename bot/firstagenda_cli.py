@@ -21,6 +21,8 @@ from bot.config import Settings
 from bot.templates import render
 
 _TAG = re.compile(r"<[^>]+>")
+# Typer reads the annotations by name from this module, so the option type lives here (as in bot/cli.py).
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def as_text(rendered: str) -> str:
@@ -51,7 +53,7 @@ async def _default_org(session: AsyncSession) -> int | None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``material`` and ``firstagenda`` command groups to ``app``."""
-    from bot.cli import JsonFlag, echo_json, run_db, settings_or_exit
+    from bot.cli import echo_json, run_db, settings_or_exit
     from bot.services import first_agenda as fa
 
     material_app = typer.Typer(no_args_is_help=True, help="Study materials for the first agenda item (第一议题).")

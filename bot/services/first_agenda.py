@@ -876,10 +876,11 @@ class BranchCompliance:
 def rank_key(row: BranchCompliance) -> tuple[Any, ...]:
     """Best first: highest rate, then shortest median lag, fewest unstudied, then by name.
 
-    A branch with nothing needed has a vacuous rate of 1.0; it ranks after branches that earned theirs.
+    A branch where no meeting needed the item has a vacuous rate of 1.0 and proves nothing: it ranks after
+    every branch that held such meetings (its lag and unstudied materials still order it among its like).
     """
     lag = row.median_lag
-    return (-row.rate, row.needed == 0, lag is None, lag or 0, len(row.unstudied), row.org.name)
+    return (row.needed == 0, -row.rate, lag is None, lag or 0, len(row.unstudied), row.org.name)
 
 
 async def _held_meetings_with_material(
