@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.demo import telegram_id_of
 from bot.jobs import JOBS
 from bot.services import first_agenda as fa
-from storage.first_agenda import FirstAgendaItem, MaterialDispatch, StudyMaterial
+from storage.first_agenda import FirstAgendaItem, FirstAgendaNudge, MaterialDispatch, StudyMaterial
 from storage.models import AuditEntry, Member, OutboxMessage
 from tests.conftest import BotHarness
 from tests.first_agenda_support import NOW, TODAY, actor, at, count, material, meeting
@@ -179,7 +179,7 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
 
     # The administrator's catalog shows how far each material went.
     texts = await bot.say(ADMIN, "/materials")
-    assert f"1. <b>{speech.title}</b> (#{speech.id}), 2026年1月6日" in texts[0] and "已下发至 2 个支部" in texts[0]
+    assert f"1. <b>{speech.title}</b> (#{speech.id}) · 2026年1月6日" in texts[0] and "已下发至 2 个支部" in texts[0]
     assert (f"1. {speech.title}", f"fa:mat:{speech.id}") in bot.request.calls[-1].buttons
     texts = await bot.press(ADMIN, f"fa:mat:{speech.id}")
     assert "已下发至 2 个支部。" in texts[0]
@@ -320,3 +320,27 @@ async def test_english_speakers_get_english(bot: BotHarness) -> None:
     await bot.say("A01", "Study of the Party Constitution")
     texts = await bot.press("A01", "fa:pd")
     assert texts == ["How was it studied?"]
+
+
+async def test_the_nudge_job_uses_the_configured_number_of_days(
+    bot: BotHarness, clock: time_machine.Coordinates
+) -> None:
+    from types import SimpleNamespace
+
+    import handlers.first_agenda as module
+
+    clock.move_to(at(date(2026, 6, 1), 8))
+    await _dispatched(bot)
+    resources = bot.application.bot_data["resources"]
+    context = SimpleNamespace(resources=resources)
+    clock.move_to(at(date(2026, 6, 6), 9))
+    await module.nudge_job(context)  # type: ignore[arg-type]
+    async with bot.db.session() as session:
+        assert await count(session, FirstAgendaNudge) == 0  # 5 days < the default 14
+    resources.settings.FIRST_AGENDA_NUDGE_DAYS = 5
+    await module.nudge_job(context)  # type: ignore[arg-type]
+    await module.nudge_job(context)  # type: ignore[arg-type]  (twice: still once per branch)
+    async with bot.db.session() as session:
+        assert await count(session, FirstAgendaNudge) == 2
+        keys = (await session.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.kind == "reminder"))).all()
+        assert len(keys) == 2 and all(key.startswith("fa-nudge:") for key in keys)
