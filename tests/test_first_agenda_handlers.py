@@ -106,10 +106,10 @@ async def test_recording_is_refused_to_other_branches_and_members(bot: BotHarnes
     async with bot.db.session() as session:
         held = await meeting(session, bot.ids.branch_a)
         appraisal = await meeting(session, bot.ids.branch_a, "democratic_appraisal")
-    refusal = "只有支部书记（或受委托的支部委员）可以进行此操作。"
+    refusal = "只有支部书记（或受委托的支部委员）才能进行此操作。"
     assert await bot.press("B01", f"fa:m:{held.id}") == [refusal]
     assert await bot.press("A03", f"fa:m:{held.id}") == [refusal]
-    assert await bot.press("A01", "fa:m:9999") == ["没有这次会议。"]
+    assert await bot.press("A01", "fa:m:9999") == ["没有编号为 #9999 的会议。"]
     assert await bot.press("A01", f"fa:m:{appraisal.id}") == ["此类会议不安排第一议题。"]
     # A material id typed by hand is checked as well.
     await bot.press("A01", f"fa:m:{held.id}")

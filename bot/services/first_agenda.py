@@ -655,7 +655,7 @@ async def _meeting_for_recording(
 ) -> tuple[Meeting, Organisation]:
     meeting = await session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(N_("No such meeting."))
+        raise NotFound(N_("There is no meeting #%(id)s."), id=meeting_id)
     org = await _require_org_leader(session, actor, meeting.org_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(N_("This meeting was cancelled."))
