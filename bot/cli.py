@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import birthdays_cli
-from bot.config import ConfigError, Settings, load_settings
+from bot import birthdays_cli, firstagenda_cli
+from bot.cli_common import JsonFlag, echo_json, run_db, settings_or_exit, tr_cli
+from bot.config import Settings
 from bot.db import Database
-from bot.errors import DomainError
-from bot.i18n import Translator, translator
 from bot.measures.cli import register as register_measures
 from bot.services.roster import ImportResult
-from bot.services.tabular import ImportRejected
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -33,55 +29,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
 register_measures(app)
 birthdays_cli.register(app)
-
-T = TypeVar("T")
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def settings_or_exit() -> Settings:
-    """The settings, or one clear line and exit status 2."""
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-
-
-def tr_cli(settings: Settings) -> Translator:
-    """Gettext for command-line output, in the configured default language."""
-    return translator(settings.DEFAULT_LOCALE)
-
-
-def run_db(work: Callable[[AsyncSession, Settings], Awaitable[T]], *, upgrade: bool = True) -> T:
-    """Run ``work`` in one unit of work on an up-to-date database; refusals print and exit 1."""
-    settings = settings_or_exit()
-    tr = tr_cli(settings)
-
-    async def main() -> T:
-        db = Database(settings.DATABASE_URL)
-        try:
-            if upgrade:
-                await db.upgrade()
-            async with db.session() as session:
-                return await work(session, settings)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except ImportRejected as exc:
-        typer.echo(exc.localized(tr, escape=False), err=True)
-        for error in exc.errors:
-            typer.echo("  " + error.localized(tr), err=True)
-        raise typer.Exit(1) from None
-    except DomainError as exc:
-        typer.echo(exc.localized(tr, escape=False), err=True)
-        raise typer.Exit(1) from None
-
-
-def echo_json(value: Any) -> None:
-    """One JSON document per line, Chinese kept readable."""
-    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+firstagenda_cli.register(app)
 
 
 def echo_import_result(result: ImportResult) -> None:

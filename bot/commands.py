@@ -38,6 +38,12 @@ MENU: list[MenuCommand] = [
     MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
     MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
 ]
+# First agenda item (第一议题); these msgids are marked and translated in bot/services/first_agenda.py's catalog.
+MENU[-1:-1] = [
+    MenuCommand("firstagenda", "First agenda item: what the meetings studied", LEADERS),
+    MenuCommand("materials", "Study materials for the first agenda item", LEADERS),
+    MenuCommand("addmaterial", "Add a study material", LEADERS),
+]
 
 
 def commands_for(role: str, locale: str) -> list[tuple[str, str]]:

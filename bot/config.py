@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     OUTBOX_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     BOT_USERNAME: str | None = Field(default=None, description="Used in deep links when offline")
     BIRTHDAY_HOUR: int = Field(default=9, ge=0, le=23, description="Local hour of political-birthday greetings")
+    FIRST_AGENDA_NUDGE_DAYS: int = Field(default=14, ge=1, le=365)  # remind of a dispatched material unstudied
 
     @field_validator("BOT_TOKEN")
     @classmethod

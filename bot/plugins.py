@@ -10,6 +10,7 @@ import importlib
 
 PLUGIN_MODULES: list[str] = [
     "bot.menus",  # the nightly menu sync job
+    "bot.services.first_agenda",  # closing check, meeting-card button, CLI recorder, nudge job
 ]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import birthdays, branch, core, measures
+from handlers import birthdays, branch, core, first_agenda, measures
 from handlers.common import error_handler, register_prechecks
 
 
@@ -20,6 +20,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handlers(branch.HANDLERS)
     # Political birthdays: /birthdays, /mybirthday and their buttons (bd:…); registers the daily job.
     application.add_handlers(birthdays.HANDLERS)
+    # First agenda item (第一议题): recording and materials flows, /firstagenda, /materials, /addmaterial.
+    application.add_handlers(first_agenda.HANDLERS)
     # Questions on the measures: /ask, /measure N, /measures and its buttons.
     application.add_handlers(measures.HANDLERS)
     # Last resort: /cancel outside any conversation; plain text in a private chat is a question.

@@ -45,6 +45,11 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/birthdays.py",
         "bot/templates/birthdays/*.j2",
     ],
+    "first_agenda": [
+        "bot/services/first_agenda.py",
+        "handlers/first_agenda.py",
+        "bot/templates/first_agenda/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

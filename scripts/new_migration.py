@@ -11,6 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+# This checkout's packages, not whichever one the virtualenv was installed from (worktrees share a venv).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from alembic import command
 
 from bot.db import Database, alembic_config

@@ -206,4 +206,3 @@ async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organ
         details={"chat_id": chat_id},
     )
     return branch
-
