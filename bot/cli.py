@@ -19,6 +19,7 @@ from bot.db import Database
 from bot.errors import DomainError
 from bot.i18n import Translator, translator
 from bot.services.tabular import ImportRejected
+from bot.volunteer_cli import register as register_volunteer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -260,3 +261,6 @@ def main() -> None:
 
     load_plugins()
     app()
+
+
+register_volunteer(app)  # community, activity, service: volunteer service (measure 22)

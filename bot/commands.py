@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import N_, translator
+from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 from storage.models import Role
 
 EVERYONE = frozenset({"guest", *Role})
@@ -36,6 +37,7 @@ MENU: list[MenuCommand] = [
     MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
     MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
 ]
+MENU.extend(MenuCommand(*command) for command in VOLUNTEER_COMMANDS)  # volunteer service (measure 22)
 
 
 def commands_for(role: str, locale: str) -> list[tuple[str, str]]:

@@ -39,6 +39,11 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/branch.py",
         "bot/templates/core/*.j2",
     ],
+    "volunteer": [
+        "bot/services/volunteer*.py",
+        "handlers/volunteer.py",
+        "bot/templates/volunteer/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
