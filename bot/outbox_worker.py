@@ -29,6 +29,7 @@ from storage.models import Member, OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+MAX_BATCH = 100  # rows claimed at once: what one drain can send before its claims go stale
 PRIVATE_CHAT_INTERVAL = 1.0
 GROUP_CHAT_INTERVAL = 3.0
 
@@ -49,7 +50,7 @@ class OutboxWorker:
         deadline = time.monotonic() + budget_seconds
         sent = 0
         while time.monotonic() < deadline and time.monotonic() >= self._paused_until:
-            batch_size = max(1, int(budget_seconds / self.interval))
+            batch_size = max(1, min(MAX_BATCH, int(budget_seconds / max(self.interval, 0.001))))
             async with self.db.session() as session:
                 rows = await outbox.claim_batch(session, batch_size)
             if not rows:

@@ -23,7 +23,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Branch leaders: invitation links, linking the group chat.
     application.add_handlers(branch.HANDLERS)
     # Volunteer service (measure 22): communities, activities, check-in and out, self-reports, hours.
-    application.add_handlers(volunteer.HANDLERS)
+    application.add_handlers(volunteer.build_handlers())
     # Last resort: /cancel outside any conversation.
     application.add_handlers(core.FALLBACK_HANDLERS)
     application.add_error_handler(error_handler)

@@ -1214,96 +1214,107 @@ async def decide_fix(update: Update, context: BranchContext) -> int:
 CANCEL = CommandHandler[BranchContext, object]("cancel", cancel)
 TEXT = filters.TEXT & ~filters.COMMAND
 
-with warnings.catch_warnings():
-    # Buttons inside these flows belong to the person in the flow, so per-user tracking (not per message)
-    # is what we want; PTB warns about it for every CallbackQueryHandler all the same.
-    warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-    CONVERSATIONS = [
-        ConversationHandler(
-            name="volunteer_community",
-            persistent=True,
-            entry_points=[CommandHandler("community", community_start)],
-            states={
-                COMMUNITY_SEARCH: [
-                    MessageHandler(TEXT, community_search),
-                    MessageHandler(filters.LOCATION, community_nearby),
-                    CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
-                ]
-            },
-            fallbacks=[CANCEL],
-            allow_reentry=True,
-        ),
-        ConversationHandler(
-            name="volunteer_location",
-            persistent=True,
-            entry_points=[CallbackQueryHandler(location_start, pattern=r"^va:\d+:loc$")],
-            states={LOCATION_WAIT: [MessageHandler(filters.LOCATION, location_received)]},
-            fallbacks=[CANCEL],
-            allow_reentry=True,
-        ),
-        ConversationHandler(
-            name="volunteer_activity_new",
-            persistent=True,
-            entry_points=[CommandHandler("activity_new", new_start)],
-            states={
-                NEW_TITLE: [MessageHandler(TEXT, new_title)],
-                NEW_COMMUNITY: [
-                    MessageHandler(TEXT, new_community_search),
-                    CallbackQueryHandler(new_community_chosen, pattern=r"^vn:c:\d+$"),
+
+def build_conversations() -> list[BaseHandler[Update, Any, Any]]:
+    """The guided flows, built afresh for each Application: a ConversationHandler keeps its conversations
+    in the object, so sharing one between applications (tests, the console) would share their state."""
+    with warnings.catch_warnings():
+        # Buttons inside these flows belong to the person in the flow, so per-user tracking (not per message)
+        # is what we want; PTB warns about it for every CallbackQueryHandler all the same.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return [
+            ConversationHandler(
+                name="volunteer_community",
+                persistent=True,
+                entry_points=[CommandHandler("community", community_start)],
+                states={
+                    COMMUNITY_SEARCH: [
+                        MessageHandler(TEXT, community_search),
+                        MessageHandler(filters.LOCATION, community_nearby),
+                        CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
+                    ]
+                },
+                fallbacks=[CANCEL],
+                allow_reentry=True,
+            ),
+            ConversationHandler(
+                name="volunteer_location",
+                persistent=True,
+                entry_points=[CallbackQueryHandler(location_start, pattern=r"^va:\d+:loc$")],
+                states={LOCATION_WAIT: [MessageHandler(filters.LOCATION, location_received)]},
+                fallbacks=[CANCEL],
+                allow_reentry=True,
+            ),
+            ConversationHandler(
+                name="volunteer_activity_new",
+                persistent=True,
+                entry_points=[CommandHandler("activity_new", new_start)],
+                states={
+                    NEW_TITLE: [MessageHandler(TEXT, new_title)],
+                    NEW_COMMUNITY: [
+                        MessageHandler(TEXT, new_community_search),
+                        CallbackQueryHandler(new_community_chosen, pattern=r"^vn:c:\d+$"),
+                    ],
+                    NEW_WHEN: [MessageHandler(TEXT, new_when)],
+                    NEW_SLOTS: [MessageHandler(TEXT, new_slots)],
+                    NEW_PLACE: [
+                        MessageHandler(TEXT | filters.LOCATION, new_place),
+                        CallbackQueryHandler(new_place, pattern=r"^vn:skip$"),
+                    ],
+                    NEW_SKILLS: [
+                        MessageHandler(TEXT, new_skills),
+                        CallbackQueryHandler(new_skills, pattern=r"^vn:skip$"),
+                    ],
+                    NEW_DESCRIPTION: [
+                        MessageHandler(TEXT, new_description),
+                        CallbackQueryHandler(new_description, pattern=r"^vn:skip$"),
+                    ],
+                    NEW_DISPATCH: [CallbackQueryHandler(new_dispatch_toggle, pattern=r"^vn:d:(\d+|done)$")],
+                    NEW_CONFIRM: [CallbackQueryHandler(new_publish, pattern=r"^vn:(go|x)$")],
+                },
+                fallbacks=[CANCEL],
+                allow_reentry=True,
+            ),
+            ConversationHandler(
+                name="volunteer_report",
+                persistent=True,
+                entry_points=[CommandHandler("report", report_start)],
+                states={
+                    REP_DAY: [
+                        MessageHandler(TEXT, report_day),
+                        CallbackQueryHandler(report_day, pattern=r"^vp:day:[01]$"),
+                    ],
+                    REP_TIME: [MessageHandler(TEXT, report_time)],
+                    REP_WHERE: [
+                        MessageHandler(TEXT, report_where),
+                        CallbackQueryHandler(report_where, pattern=r"^vp:c:\d+$"),
+                    ],
+                    REP_WHAT: [MessageHandler(TEXT, report_what)],
+                    REP_PHOTOS: [
+                        MessageHandler(filters.PHOTO | filters.Document.IMAGE, report_photo),
+                        CallbackQueryHandler(report_done, pattern=r"^vp:done$"),
+                    ],
+                    REP_CONFIRM: [CallbackQueryHandler(report_send, pattern=r"^vp:(send|x)$")],
+                },
+                fallbacks=[CANCEL],
+                allow_reentry=True,
+            ),
+            ConversationHandler(
+                name="volunteer_decide",
+                persistent=True,
+                entry_points=[
+                    CallbackQueryHandler(decide_start, pattern=r"^vr:\d+:no$"),
+                    CallbackQueryHandler(decide_start, pattern=r"^vh:\d+:fix$"),
                 ],
-                NEW_WHEN: [MessageHandler(TEXT, new_when)],
-                NEW_SLOTS: [MessageHandler(TEXT, new_slots)],
-                NEW_PLACE: [
-                    MessageHandler(TEXT | filters.LOCATION, new_place),
-                    CallbackQueryHandler(new_place, pattern=r"^vn:skip$"),
-                ],
-                NEW_SKILLS: [MessageHandler(TEXT, new_skills), CallbackQueryHandler(new_skills, pattern=r"^vn:skip$")],
-                NEW_DESCRIPTION: [
-                    MessageHandler(TEXT, new_description),
-                    CallbackQueryHandler(new_description, pattern=r"^vn:skip$"),
-                ],
-                NEW_DISPATCH: [CallbackQueryHandler(new_dispatch_toggle, pattern=r"^vn:d:(\d+|done)$")],
-                NEW_CONFIRM: [CallbackQueryHandler(new_publish, pattern=r"^vn:(go|x)$")],
-            },
-            fallbacks=[CANCEL],
-            allow_reentry=True,
-        ),
-        ConversationHandler(
-            name="volunteer_report",
-            persistent=True,
-            entry_points=[CommandHandler("report", report_start)],
-            states={
-                REP_DAY: [MessageHandler(TEXT, report_day), CallbackQueryHandler(report_day, pattern=r"^vp:day:[01]$")],
-                REP_TIME: [MessageHandler(TEXT, report_time)],
-                REP_WHERE: [
-                    MessageHandler(TEXT, report_where),
-                    CallbackQueryHandler(report_where, pattern=r"^vp:c:\d+$"),
-                ],
-                REP_WHAT: [MessageHandler(TEXT, report_what)],
-                REP_PHOTOS: [
-                    MessageHandler(filters.PHOTO | filters.Document.IMAGE, report_photo),
-                    CallbackQueryHandler(report_done, pattern=r"^vp:done$"),
-                ],
-                REP_CONFIRM: [CallbackQueryHandler(report_send, pattern=r"^vp:(send|x)$")],
-            },
-            fallbacks=[CANCEL],
-            allow_reentry=True,
-        ),
-        ConversationHandler(
-            name="volunteer_decide",
-            persistent=True,
-            entry_points=[
-                CallbackQueryHandler(decide_start, pattern=r"^vr:\d+:no$"),
-                CallbackQueryHandler(decide_start, pattern=r"^vh:\d+:fix$"),
-            ],
-            states={
-                DECIDE_REASON: [MessageHandler(TEXT, decide_reason)],
-                DECIDE_FIX: [MessageHandler(TEXT, decide_fix)],
-            },
-            fallbacks=[CANCEL],
-            allow_reentry=True,
-        ),
-    ]
+                states={
+                    DECIDE_REASON: [MessageHandler(TEXT, decide_reason)],
+                    DECIDE_FIX: [MessageHandler(TEXT, decide_fix)],
+                },
+                fallbacks=[CANCEL],
+                allow_reentry=True,
+            ),
+        ]
+
 
 # The scheduler's jobs of this feature (forgotten check-outs, day-before reminders).
 if not any(job.id == "volunteer-reminders" for job in JOBS):
@@ -1312,8 +1323,14 @@ if not any(job.id == "volunteer-reminders" for job in JOBS):
 # The QR check-in deep link must come before core's plain /start.
 START_HANDLERS = [CommandHandler("start", start_with_checkin, filters=VK_START)]
 
+
+def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
+    """Every handler of the feature, in order (conversations first), fresh for one Application."""
+    return [*build_conversations(), *HANDLERS]
+
+
+# The handlers without state of their own, after the conversations (see build_handlers).
 HANDLERS: list[BaseHandler[Update, Any, Any]] = [
-    *CONVERSATIONS,
     CommandHandler("activities", activities),
     CommandHandler("myservice", my_service),
     CommandHandler("service", service),

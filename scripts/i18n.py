@@ -41,6 +41,7 @@ DOMAINS: dict[str, list[str]] = {
     ],
     "volunteer": [
         "bot/services/volunteer*.py",
+        "bot/services/tokens.py",  # the check-in code refusals (shared with meetings)
         "handlers/volunteer.py",
         "bot/templates/volunteer/*.j2",
     ],
