@@ -4,7 +4,7 @@ self-reports and their approval, totals."""
 from __future__ import annotations
 
 import warnings
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -66,7 +66,7 @@ async def test_register_with_a_community_by_name_and_by_location(bot: BotHarness
     replies = await bot.press("A03", "vc:list")
     assert replies == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
     replies = await bot.press(100001, "vc:counts")
-    assert "各社区报到党员人数" in replies[-1] and "花园社区 (东城街道): 1" in replies[-1]
+    assert "各社区报到党员人数" in replies[-1] and "花园社区（东城街道）：1" in replies[-1]
 
 
 async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) -> None:
@@ -287,3 +287,64 @@ async def test_english_member_sees_english(bot: BotHarness) -> None:
     replies = await bot.say("A03", "/activities")
     assert replies[0].startswith("<b>Volunteer activities</b>")
     assert (await bot.say("A03", "/myservice"))[0].startswith("<b>My volunteer service</b>")
+
+
+async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    admin = 100001  # ADM1
+    start = (now_utc() + timedelta(days=4)).astimezone(volunteer.VolunteerConfig().tz)
+    await bot.say(admin, "/activity_new")
+    await bot.say(admin, "交通文明劝导")
+    await bot.say(admin, "西隅")
+    await bot.press(admin, f"vn:c:{ids['xiyu']}")
+    await bot.say(admin, f"{start:%Y-%m-%d} 17:30-19:30")
+    await bot.say(admin, "6")
+    await bot.say(admin, "西门路口")
+    await bot.press(admin, "vn:skip")  # no map pin
+    await bot.press(admin, "vn:skip")  # no skills
+    await bot.say(admin, "穿志愿者马甲")
+    labels = [label for label, _ in bot.request.calls[-1].buttons]
+    assert labels[0].startswith("市民政局机关党委 全部支部") and "第二党支部" in labels
+    assert await bot.press(admin, "vn:d:done") == ["请至少选择一个支部。"]
+    await bot.press(admin, f"vn:d:{bot.ids.branch_b}")
+    assert ("✅ 第二党支部", f"vn:d:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
+    await bot.press(admin, "vn:d:done")
+    assert "已发给：第二党支部" in bot.request.calls[-1].text and "确认发布吗？" in bot.request.calls[-1].text
+    replies = await bot.press(admin, "vn:go")
+    assert any("并发给了第二党支部" in r for r in replies)
+    async with bot.db.session() as session:
+        notified = {
+            m.chat_id
+            for m in (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notice"))).all()
+        }
+    assert notified == {telegram_id_of("B01"), telegram_id_of("B02"), telegram_id_of("B03")}  # B04 is unbound
+    assert "交通文明劝导" not in (await bot.say("A03", "/activities"))[0]
+    assert "交通文明劝导" in (await bot.say("B02", "/activities"))[0]
+    replies = await bot.say(admin, "/service")
+    assert "第一党支部：0 小时，7 名党员中 0 名参加了服务" in replies[0] and "第二党支部：0 小时" in replies[0]
+    assert "11 名党员本期尚未参加志愿服务。" in replies[0] and "机关党委：" not in replies[0]
+    replies = await bot.press(admin, "vs:year")
+    assert "本年度" in replies[-1]
+
+
+async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> None:
+    from types import SimpleNamespace
+
+    from bot import volunteer_jobs
+    from bot.jobs import JOBS
+
+    assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in JOBS}
+    ids = await _communities(bot)
+    tz = volunteer.VolunteerConfig().tz
+    with time_machine.travel(datetime(2030, 6, 3, 7, 0, tzinfo=tz), tick=False):  # Monday 07:00
+        activity = await _activity(bot, ids["garden"], starts_in=timedelta(hours=26))  # Tuesday 09:00
+        await bot.press("A03", f"va:{activity.id}:join")
+        context = SimpleNamespace(resources=bot.application.bot_data["resources"])
+        await volunteer_jobs.remind_tomorrow(context)  # type: ignore[arg-type]
+        await volunteer_jobs.remind_tomorrow(context)  # type: ignore[arg-type]
+        await volunteer_jobs.close_forgotten_checkouts(context)  # type: ignore[arg-type]
+    async with bot.db.session() as session:
+        reminders = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))).all()
+    assert [(r.chat_id, r.not_before) for r in reminders] == [
+        (telegram_id_of("A03"), datetime(2030, 6, 3, 18, 0, tzinfo=tz).astimezone(UTC))
+    ]

@@ -453,3 +453,20 @@ async def test_totals_count_activities_and_approved_reports_only(db: Database, d
         assert mine.periods["year"].minutes >= 120 and [a.id for a, _ in mine.recent] == [activity.id]
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
+async def test_community_import_reads_xlsx(db: Database, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["name", "town", "latitude", "longitude", "contact"])
+    sheet.append(["花园社区", "东城街道", 23.02, 113.76, "0769-1"])
+    sheet.append(["主山社区", "东城街道", None, None, None])
+    path = tmp_path / "communities.xlsx"
+    workbook.save(path)
+    async with db.session() as session:
+        result = await volunteer.import_communities(session, path)
+        garden = await session.scalar(select(Community).where(Community.name == "花园社区"))
+    assert result.created == 2 and garden is not None and garden.latitude == 23.02

@@ -512,7 +512,9 @@ async def branch_totals(session: AsyncSession, actor: Actor, period: str, today:
     if not (actor.leads_branch or actor.is_admin):
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     first, following = period_bounds(period, today)
-    return await totals_for(session, await visible_org_ids(session, actor), first, following, cfg)
+    # Members of branches: an administrator's own unit office is not a branch to be counted.
+    branches = await queries.branches_in(session, await visible_org_ids(session, actor))
+    return await totals_for(session, {b.id for b in branches}, first, following, cfg)
 
 
 @dataclass(frozen=True)
