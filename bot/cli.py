@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.measures.cli import register as register_measures
 from bot.services.roster import ImportResult
+from bot.volunteer_cli import register as register_volunteer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -30,6 +31,7 @@ app.add_typer(roster_app, name="roster")
 register_measures(app)
 birthdays_cli.register(app)
 firstagenda_cli.register(app)
+register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
 
 
 def echo_import_result(result: ImportResult) -> None:

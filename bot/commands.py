@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import N_, translator
+from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 from storage.models import Role
 
 EVERYONE = frozenset({"guest", *Role})
@@ -44,6 +45,7 @@ MENU[-1:-1] = [
     MenuCommand("materials", "Study materials for the first agenda item", LEADERS),
     MenuCommand("addmaterial", "Add a study material", LEADERS),
 ]
+MENU.extend(MenuCommand(*command) for command in VOLUNTEER_COMMANDS)  # volunteer service (measure 22)
 
 
 def commands_for(role: str, locale: str) -> list[tuple[str, str]]:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     BOT_USERNAME: str | None = Field(default=None, description="Used in deep links when offline")
     BIRTHDAY_HOUR: int = Field(default=9, ge=0, le=23, description="Local hour of political-birthday greetings")
     FIRST_AGENDA_NUDGE_DAYS: int = Field(default=14, ge=1, le=365)  # remind of a dispatched material unstudied
+    # Volunteer service (measure 22): working hours on weekdays, for the share served outside them.
+    WORK_HOURS: str = Field(default="09:00-18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+    VOLUNTEER_PHOTO_MAX_MB: float = Field(default=10.0, gt=0, le=20)
+    VOLUNTEER_RADIUS_M: int = Field(default=300, ge=20, le=20000)  # default location check-in radius
+    VOLUNTEER_REMINDER_HOUR: int = Field(default=18, ge=0, le=23)  # local hour of the day-before reminder
 
     @field_validator("BOT_TOKEN")
     @classmethod
@@ -83,6 +88,14 @@ class Settings(BaseSettings):
         if value and not value.startswith("https://"):
             raise ValueError("must be an https:// address that Telegram can reach")
         return value or None
+
+    @field_validator("WORK_HOURS")
+    @classmethod
+    def _work_hours(cls, value: str) -> str:
+        start, end = value.split("-")
+        if start >= end:
+            raise ValueError("the working day must end after it starts, e.g. 09:00-18:00")
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import birthdays, branch, core, first_agenda, measures
+from handlers import birthdays, branch, core, first_agenda, measures, volunteer
 from handlers.common import error_handler, register_prechecks
 
 
@@ -14,6 +14,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters within a group: the first matching handler wins."""
     # Pre-checks (negative groups): who is calling, and may they use this at all.
     register_prechecks(application)
+    # Volunteer service: the activity check-in QR deep link (/start vk_…) comes before the plain /start.
+    application.add_handlers(volunteer.START_HANDLERS)
     # Joining: invitation deep links and phone confirmation come before the plain /start.
     application.add_handlers(core.HANDLERS)
     # Branch leaders: invitation links, linking the group chat.
@@ -24,6 +26,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handlers(first_agenda.HANDLERS)
     # Questions on the measures: /ask, /measure N, /measures and its buttons.
     application.add_handlers(measures.HANDLERS)
+    # Volunteer service (measure 22): communities, activities, check-in and out, self-reports, hours.
+    application.add_handlers(volunteer.build_handlers())
     # Last resort: /cancel outside any conversation; plain text in a private chat is a question.
     application.add_handlers(core.FALLBACK_HANDLERS)
     application.add_handlers(measures.FREE_TEXT_HANDLERS)

@@ -50,6 +50,12 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/first_agenda.py",
         "bot/templates/first_agenda/*.j2",
     ],
+    "volunteer": [
+        "bot/services/volunteer*.py",
+        "bot/services/tokens.py",  # the check-in code refusals (shared with meetings)
+        "handlers/volunteer.py",
+        "bot/templates/volunteer/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

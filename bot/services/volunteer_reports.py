@@ -1,0 +1,591 @@
+"""Self-reported volunteer service and its approval queue; hours per member, branch and subtree.
+
+A member reports service done elsewhere; it waits in the branch's approval queue and counts only once a
+secretary (or a committee member acting for them, or an administrator above) approves it. Nobody decides
+on their own report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import now_utc
+from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.i18n import N_, translator
+from bot.services import outbox
+from bot.services.access import Actor, visible_org_ids
+from bot.services.volunteer import _keyboard, _locale, community_by_id
+from bot.services.volunteer_time import (
+    VolunteerConfig,
+    day_minutes_outside,
+    period_bounds,
+    span_minutes,
+    utc_bounds,
+)
+from bot.templates import render
+from storage import queries
+from storage.models import Member, Organisation
+from storage.volunteer import Activity, Community, ReportStatus, ServiceReport, SignUp, SignUpStatus
+
+MIN_HOURS = 0.5
+MAX_HOURS_PER_DAY = 12.0
+MAX_AGE_DAYS = 180  # older service is for the secretary to enter, not a self-report
+MAX_PHOTOS = 5
+QUEUE_PAGE = 10
+
+
+def check_photo(file_size: int | None, cfg: VolunteerConfig) -> None:
+    """Refuse a photo larger than the configured limit."""
+    if file_size is not None and file_size > cfg.photo_max_bytes:
+        raise InvalidInput(
+            N_("This photo is too large (%(size)s MB); the limit is %(limit)s MB. Send a smaller one."),
+            size=f"{file_size / 1024 / 1024:.1f}",
+            limit=f"{cfg.photo_max_bytes / 1024 / 1024:g}",
+        )
+
+
+@dataclass
+class ReportInput:
+    """What a member reports: when, how long (hours, or start and end), where, what, photos."""
+
+    day: date
+    description: str
+    hours: float | None = None
+    span: tuple[datetime, datetime] | None = None
+    community_id: int | None = None
+    place: str | None = None
+    photos: list[str] = field(default_factory=list)
+    photo_sizes: list[int | None] = field(default_factory=list)
+
+
+def check_day(day: date, today: date) -> None:
+    """The service date: not in the future, not older than the limit."""
+    if day > today:
+        raise InvalidInput(N_("The date is in the future. Report service after you have done it."))
+    if day < today - timedelta(days=MAX_AGE_DAYS):
+        raise InvalidInput(
+            N_("That is more than %(days)d days ago; ask your secretary to record it."), days=MAX_AGE_DAYS
+        )
+
+
+def check_hours(hours: float) -> int:
+    """Hours within 0.5–12 → minutes."""
+    if not MIN_HOURS <= hours <= MAX_HOURS_PER_DAY:
+        raise InvalidInput(
+            N_("Hours must be from %(min)s to %(max)s a day."), min=f"{MIN_HOURS:g}", max=f"{MAX_HOURS_PER_DAY:g}"
+        )
+    return round(hours * 60)
+
+
+def check_span(span: tuple[datetime, datetime], now: datetime) -> int:
+    """A start and end: in order, not in the future, 0.5–12 hours → minutes."""
+    start, end = span
+    if end <= start:
+        raise InvalidInput(N_("The end must come after the start."))
+    if end > now:
+        raise InvalidInput(N_("The end is in the future. Report service after you have done it."))
+    return check_hours((end - start).total_seconds() / 3600)
+
+
+async def _minutes_that_day(session: AsyncSession, member_id: int, day: date, cfg: VolunteerConfig) -> int:
+    reported = await session.scalar(
+        select(func.coalesce(func.sum(ServiceReport.minutes), 0)).where(
+            ServiceReport.member_id == member_id,
+            ServiceReport.service_date == day,
+            ServiceReport.status != ReportStatus.REJECTED,
+        )
+    )
+    begin, end = utc_bounds(day, day + timedelta(days=1), cfg.tz)
+    attended = await session.scalar(
+        select(func.coalesce(func.sum(SignUp.minutes), 0))
+        .join(Activity, Activity.id == SignUp.activity_id)
+        .where(SignUp.member_id == member_id, Activity.starts_at >= begin, Activity.starts_at < end)
+    )
+    return int(reported or 0) + int(attended or 0)
+
+
+async def submit_report(
+    session: AsyncSession,
+    actor: Actor,
+    data: ReportInput,
+    cfg: VolunteerConfig,
+    *,
+    ref: str | None = None,
+    now: datetime | None = None,
+) -> ServiceReport:
+    """Store a self-report in the branch's approval queue and tell the branch's leaders."""
+    now = now or now_utc()
+    today = now.astimezone(cfg.tz).date()
+    check_day(data.day, today)
+    if data.span is not None:
+        if data.span[0].astimezone(cfg.tz).date() != data.day:
+            raise InvalidInput(N_("The start must be on the day of the service."))
+        minutes = check_span(data.span, now)
+        outside = span_minutes(data.span[0], data.span[1], cfg)[1]
+    elif data.hours is not None:
+        minutes = check_hours(data.hours)
+        outside = day_minutes_outside(data.day, minutes, cfg)
+    else:
+        raise InvalidInput(N_("Say how long: hours, or the start and end."))
+    description = data.description.strip()
+    if not description:
+        raise InvalidInput(N_("Say what you did."))
+    if len(description) > 1000:
+        raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=1000)
+    place = (data.place or "").strip() or None
+    if place is not None and len(place) > 200:
+        raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=200)
+    community: Community | None = None
+    if data.community_id is not None:
+        community = await community_by_id(session, data.community_id)
+    if community is None and place is None:
+        raise InvalidInput(N_("Say where: a community or a place."))
+    if len(data.photos) > MAX_PHOTOS:
+        raise InvalidInput(N_("At most %(max)d photos."), max=MAX_PHOTOS)
+    for size in data.photo_sizes:
+        check_photo(size, cfg)
+    if ref is not None and await session.scalar(select(ServiceReport.id).where(ServiceReport.ref == ref)):
+        raise Conflict(N_("This report was already sent."))
+    already = await _minutes_that_day(session, actor.member_id, data.day, cfg)
+    if already + minutes > MAX_HOURS_PER_DAY * 60:
+        raise InvalidInput(
+            N_("With this report you would have more than %(max)s hours on %(day)s (already %(hours)s)."),
+            max=f"{MAX_HOURS_PER_DAY:g}",
+            day=data.day.isoformat(),
+            hours=f"{already / 60:g}",
+        )
+    member = await session.get(Member, actor.member_id)
+    assert member is not None
+    report = ServiceReport(
+        ref=ref,
+        member_id=member.id,
+        org_id=member.org_id,
+        service_date=data.day,
+        starts_at=data.span[0] if data.span else None,
+        ends_at=data.span[1] if data.span else None,
+        minutes=minutes,
+        outside_minutes=min(minutes, outside),
+        community_id=community.id if community else None,
+        place=place,
+        description=description,
+        photos=list(data.photos),
+        status=ReportStatus.PENDING,
+        created_at=now,
+    )
+    session.add(report)
+    try:
+        await session.flush()
+    except IntegrityError:  # the same submission racing itself: the unique ref keeps one; all rolls back
+        raise Conflict(N_("This report was already sent.")) from None
+    for leader in await queries.branch_leaders(session, member.org_id):
+        if leader.telegram_id is None or leader.id == member.id:
+            continue
+        locale = _locale(leader, cfg)
+        tr = translator(locale)
+        await outbox.enqueue(
+            session,
+            dedup_key=f"vol:report:{report.id}:{leader.id}",
+            chat_id=leader.telegram_id,
+            member_id=leader.id,
+            kind="notice",
+            text=render(
+                "volunteer/report_new.html.j2",
+                locale,
+                report=report,
+                member=member,
+                hours=hours,
+                **describe(report, community, cfg),
+            ),
+            reply_markup=_keyboard(
+                [(tr.gettext("Approve"), f"vr:{report.id}:ok"), (tr.gettext("Reject"), f"vr:{report.id}:no")]
+            ),
+        )
+    return report
+
+
+async def _decidable(session: AsyncSession, actor: Actor, report_id: int) -> ServiceReport:
+    report = await session.get(ServiceReport, report_id)
+    if report is None:
+        raise NotFound(N_("No such report."))
+    if not (actor.leads_branch or actor.is_admin) or report.org_id not in await visible_org_ids(session, actor):
+        raise PermissionDenied(N_("This report is not from your branch."))
+    if report.member_id == actor.member_id:
+        raise PermissionDenied(N_("You cannot decide on your own report."))
+    return report
+
+
+async def _tell_outcome(session: AsyncSession, report: ServiceReport, cfg: VolunteerConfig) -> None:
+    member = await session.get(Member, report.member_id)
+    if member is None or member.telegram_id is None:
+        return
+    locale = _locale(member, cfg)
+    await outbox.enqueue(
+        session,
+        dedup_key=f"vol:outcome:{report.id}",
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind="notice",
+        text=render("volunteer/report_outcome.html.j2", locale, report=report, hours=hours),
+    )
+
+
+async def approve_reports(
+    session: AsyncSession, actor: Actor, report_ids: Sequence[int], cfg: VolunteerConfig, now: datetime | None = None
+) -> list[ServiceReport]:
+    """Approve reports; any from outside the actor's reach refuses the whole batch. One report already
+    decided is refused; in a batch, those already decided are left as they are. Returns those approved."""
+    now = now or now_utc()
+    reports = [await _decidable(session, actor, report_id) for report_id in dict.fromkeys(report_ids)]
+    if len(reports) == 1 and reports[0].status != ReportStatus.PENDING:
+        raise Conflict(N_("This report was already decided."))
+    decider = await session.get(Member, actor.member_id)
+    approved = []
+    for report in reports:
+        if report.status != ReportStatus.PENDING:
+            continue
+        report.status = ReportStatus.APPROVED
+        report.decided_by_id = actor.member_id
+        report.decided_at = now
+        approved.append(report)
+        await _tell_outcome(session, report, cfg)
+    if approved:
+        queries.audit(
+            session,
+            actor=decider,
+            action="approve",
+            entity="service_report",
+            entity_id=",".join(str(r.id) for r in approved)[:64],
+            details={"reports": [r.id for r in approved]},
+        )
+    return approved
+
+
+async def approve_range(
+    session: AsyncSession, actor: Actor, first_id: int, last_id: int, cfg: VolunteerConfig
+) -> list[ServiceReport]:
+    """Approve every pending report the actor may decide on with an id from ``first_id`` to ``last_id``
+    (the page of the queue they were shown: later reports have higher ids and are not approved unseen)."""
+    reports = await _queue(session, actor, first_id=first_id, last_id=last_id)
+    if not reports:
+        raise Conflict(N_("There is nothing left to approve here."))
+    return await approve_reports(session, actor, [r.id for r, _ in reports], cfg)
+
+
+async def reject_report(
+    session: AsyncSession,
+    actor: Actor,
+    report_id: int,
+    reason: str,
+    cfg: VolunteerConfig,
+    now: datetime | None = None,
+) -> ServiceReport:
+    """Reject a report with a reason; the member is told."""
+    report = await _decidable(session, actor, report_id)
+    if report.status != ReportStatus.PENDING:
+        raise Conflict(N_("This report was already decided."))
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(N_("Give a reason for the rejection."))
+    if len(reason) > 500:
+        raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=500)
+    report.status = ReportStatus.REJECTED
+    report.decision_reason = reason
+    report.decided_by_id = actor.member_id
+    report.decided_at = now or now_utc()
+    await _tell_outcome(session, report, cfg)
+    queries.audit(
+        session,
+        actor=await session.get(Member, actor.member_id),
+        action="reject",
+        entity="service_report",
+        entity_id=report.id,
+        details={"reason": reason},
+    )
+    return report
+
+
+async def _queue(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    first_id: int | None = None,
+    last_id: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[ServiceReport, Member]]:
+    if not (actor.leads_branch or actor.is_admin):
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    stmt = (
+        select(ServiceReport, Member)
+        .join(Member, Member.id == ServiceReport.member_id)
+        .where(
+            ServiceReport.status == ReportStatus.PENDING,
+            ServiceReport.org_id.in_(await visible_org_ids(session, actor)),
+            ServiceReport.member_id != actor.member_id,
+        )
+        .order_by(ServiceReport.id)
+    )
+    if first_id is not None:
+        stmt = stmt.where(ServiceReport.id >= first_id)
+    if last_id is not None:
+        stmt = stmt.where(ServiceReport.id <= last_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(report, member) for report, member in (await session.execute(stmt)).all()]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A page of the approval queue and how many wait in all."""
+
+    items: list[tuple[ServiceReport, Member]]
+    total: int
+
+
+async def approval_queue(session: AsyncSession, actor: Actor, limit: int = QUEUE_PAGE) -> Queue:
+    """The oldest pending reports the actor may decide on."""
+    everything = await _queue(session, actor)
+    return Queue(everything[:limit], len(everything))
+
+
+async def report_detail(session: AsyncSession, actor: Actor, report_id: int) -> tuple[ServiceReport, Member]:
+    """One report, for its member or someone who may decide on it."""
+    report = await session.get(ServiceReport, report_id)
+    if report is None:
+        raise NotFound(N_("No such report."))
+    if report.member_id != actor.member_id:
+        report = await _decidable(session, actor, report_id)
+    member = await session.get(Member, report.member_id)
+    assert member is not None
+    return report, member
+
+
+def describe(report: ServiceReport, community: Community | None, cfg: VolunteerConfig) -> dict[str, str]:
+    """The place and the local times of a report, as text for its templates."""
+    where = ", ".join(part for part in (community.name if community else None, report.place) if part)
+    times = ""
+    if report.starts_at is not None and report.ends_at is not None:
+        times = f"{report.starts_at.astimezone(cfg.tz):%H:%M}–{report.ends_at.astimezone(cfg.tz):%H:%M}"
+    return {"where": where, "times": times}
+
+
+# Totals -----------------------------------------------------------------------------------------------
+
+
+def hours(minutes: int | None) -> float:
+    """Minutes as hours, two decimals."""
+    return round((minutes or 0) / 60, 2)
+
+
+@dataclass
+class MemberTotal:
+    """One member's service in a period."""
+
+    member: Member
+    minutes: int = 0
+    outside_minutes: int = 0
+    activities: int = 0
+    reported_minutes: int = 0  # of ``minutes``, from approved self-reports
+
+    @property
+    def hours(self) -> float:
+        """Hours in all."""
+        return hours(self.minutes)
+
+    @property
+    def outside_hours(self) -> float:
+        """Hours outside working hours."""
+        return hours(self.outside_minutes)
+
+
+@dataclass
+class Totals:
+    """Hours of a set of members over a date range (first day included, ``following`` excluded)."""
+
+    first: date
+    following: date
+    members: list[MemberTotal]
+    branches: dict[int, Organisation] = field(default_factory=dict)
+
+    @property
+    def minutes(self) -> int:
+        """Total minutes."""
+        return sum(m.minutes for m in self.members)
+
+    @property
+    def outside_minutes(self) -> int:
+        """Total minutes outside working hours."""
+        return sum(m.outside_minutes for m in self.members)
+
+    @property
+    def outside_share(self) -> float:
+        """Share of the hours served outside working hours (0–1)."""
+        return self.outside_minutes / self.minutes if self.minutes else 0.0
+
+    @property
+    def without_service(self) -> list[Member]:
+        """Members with no hours in the period."""
+        return [m.member for m in self.members if m.minutes == 0]
+
+    def by_branch(self) -> list[tuple[Organisation, int, int, int, int]]:
+        """``(branch, members, with service, minutes, outside minutes)`` per branch, by name."""
+        out = []
+        for org_id, org in sorted(self.branches.items(), key=lambda item: item[1].name):
+            rows = [m for m in self.members if m.member.org_id == org_id]
+            out.append(
+                (
+                    org,
+                    len(rows),
+                    sum(1 for m in rows if m.minutes),
+                    sum(m.minutes for m in rows),
+                    sum(m.outside_minutes for m in rows),
+                )
+            )
+        return out
+
+
+async def totals_for(
+    session: AsyncSession,
+    org_ids: set[int],
+    first: date,
+    following: date,
+    cfg: VolunteerConfig,
+    *,
+    member_ids: set[int] | None = None,
+) -> Totals:
+    """Hours of the active members of ``org_ids`` (or just ``member_ids``) from ``first`` to before ``following``.
+
+    Activity hours count by the local day the activity starts; self-reports, once approved, by their date.
+    """
+    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
+    stmt = stmt.where(Member.id.in_(member_ids)) if member_ids is not None else stmt.where(Member.org_id.in_(org_ids))
+    members = (await session.scalars(stmt)).all()
+    by_id = {m.id: MemberTotal(m) for m in members}
+    begin, end = utc_bounds(first, following, cfg.tz)
+    attended = (
+        await session.execute(
+            select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
+            .join(Activity, Activity.id == SignUp.activity_id)
+            .where(
+                SignUp.member_id.in_(list(by_id)),
+                SignUp.checked_in_at.is_not(None),
+                SignUp.status == SignUpStatus.CONFIRMED,
+                Activity.starts_at >= begin,
+                Activity.starts_at < end,
+            )
+        )
+    ).all()
+    for member_id, minutes, outside in attended:
+        total = by_id[member_id]
+        total.activities += 1
+        total.minutes += minutes or 0
+        total.outside_minutes += outside or 0
+    reported = (
+        await session.execute(
+            select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
+                ServiceReport.member_id.in_(list(by_id)),
+                ServiceReport.status == ReportStatus.APPROVED,
+                ServiceReport.service_date >= first,
+                ServiceReport.service_date < following,
+            )
+        )
+    ).all()
+    for member_id, minutes, outside in reported:
+        total = by_id[member_id]
+        total.minutes += minutes
+        total.reported_minutes += minutes
+        total.outside_minutes += outside
+    branch_ids = {m.org_id for m in members}
+    branches = {
+        o.id: o for o in (await session.scalars(select(Organisation).where(Organisation.id.in_(branch_ids)))).all()
+    }
+    return Totals(first, following, list(by_id.values()), branches)
+
+
+async def branch_totals(session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig) -> Totals:
+    """The totals a secretary (their branch) or an administrator (their subtree) may see, for a period."""
+    if not (actor.leads_branch or actor.is_admin):
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    first, following = period_bounds(period, today)
+    # Members of branches: an administrator's own unit office is not a branch to be counted.
+    branches = await queries.branches_in(session, await visible_org_ids(session, actor))
+    return await totals_for(session, {b.id for b in branches}, first, following, cfg)
+
+
+@dataclass(frozen=True)
+class MyService:
+    """What ``/myservice`` shows a member."""
+
+    periods: dict[str, MemberTotal]
+    upcoming: list[tuple[Activity, SignUp]]
+    recent: list[tuple[Activity, SignUp]]
+    pending: list[ServiceReport]
+    rejected: list[ServiceReport]
+
+
+async def my_service(
+    session: AsyncSession, actor: Actor, cfg: VolunteerConfig, now: datetime | None = None
+) -> MyService:
+    """A member's own hours this month, quarter and year, activities, and reports awaiting a decision."""
+    now = now or now_utc()
+    today = now.astimezone(cfg.tz).date()
+    periods = {}
+    for period in ("month", "quarter", "year"):
+        first, following = period_bounds(period, today)
+        totals = await totals_for(session, set(), first, following, cfg, member_ids={actor.member_id})
+        member = await session.get(Member, actor.member_id)
+        assert member is not None
+        periods[period] = totals.members[0] if totals.members else MemberTotal(member)
+    upcoming = (
+        await session.execute(
+            select(Activity, SignUp)
+            .join(SignUp, SignUp.activity_id == Activity.id)
+            .where(
+                SignUp.member_id == actor.member_id,
+                SignUp.status != "cancelled",
+                SignUp.checked_out_at.is_(None),
+                Activity.ends_at > now,
+            )
+            .order_by(Activity.starts_at)
+            .limit(10)
+        )
+    ).all()
+    recent = (
+        await session.execute(
+            select(Activity, SignUp)
+            .join(SignUp, SignUp.activity_id == Activity.id)
+            .where(SignUp.member_id == actor.member_id, SignUp.checked_in_at.is_not(None))
+            .order_by(Activity.starts_at.desc())
+            .limit(5)
+        )
+    ).all()
+    pending = (
+        await session.scalars(
+            select(ServiceReport)
+            .where(ServiceReport.member_id == actor.member_id, ServiceReport.status == ReportStatus.PENDING)
+            .order_by(ServiceReport.service_date)
+        )
+    ).all()
+    rejected = (
+        await session.scalars(
+            select(ServiceReport)
+            .where(
+                ServiceReport.member_id == actor.member_id,
+                ServiceReport.status == ReportStatus.REJECTED,
+                ServiceReport.decided_at >= now - timedelta(days=30),
+            )
+            .order_by(ServiceReport.decided_at.desc())
+        )
+    ).all()
+    return MyService(
+        periods,
+        [(a, s) for a, s in upcoming],
+        [(a, s) for a, s in recent],
+        list(pending),
+        list(rejected),
+    )

@@ -1,0 +1,320 @@
+"""``branchbot community …``, ``branchbot activity …``, ``branchbot service report``: the volunteer service on the
+command line, for administrators. Registered by :func:`register` from ``bot/cli.py``.
+
+The human-readable texts are msgids in :mod:`bot.services.volunteer_texts` (the volunteer catalog).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services import volunteer_texts as texts
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _iso_local(moment: Any, settings: Settings) -> str:
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``community``, ``activity`` and ``service`` command groups to ``app``."""
+    from bot.cli_common import echo_json, run_db, settings_or_exit, tr_cli
+
+    community_app = typer.Typer(no_args_is_help=True, help="Communities where members register and serve.")
+    activity_app = typer.Typer(no_args_is_help=True, help="Volunteer activities.")
+    service_app = typer.Typer(no_args_is_help=True, help="Volunteer service hours.")
+    app.add_typer(community_app, name="community")
+    app.add_typer(activity_app, name="activity")
+    app.add_typer(service_app, name="service")
+
+    @community_app.command("import")
+    def community_import(file: Path) -> None:
+        """Create or update communities from CSV/XLSX (name, town, latitude, longitude, contact). All or nothing."""
+        from bot.services.roster import ImportResult
+        from bot.services.volunteer import import_communities
+
+        async def work(session: AsyncSession, settings: Settings) -> ImportResult:
+            return await import_communities(session, file)
+
+        result = run_db(work)
+        typer.echo(
+            tr_cli(settings_or_exit()).gettext(
+                "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            )
+        )
+
+    @community_app.command("list")
+    def community_list(as_json: JsonFlag = False) -> None:
+        """Show the communities with ids."""
+        from sqlalchemy import select
+
+        from storage.volunteer import Community
+
+        async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+            rows = await session.scalars(select(Community).order_by(Community.town, Community.name))
+            return [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "town": c.town,
+                    "latitude": c.latitude,
+                    "longitude": c.longitude,
+                    "contact": c.contact,
+                }
+                for c in rows.all()
+            ]
+
+        for row in run_db(work):
+            if as_json:
+                echo_json(row)
+            else:
+                typer.echo(f"{row['id']:>5}  {row['town']}  {row['name']}  {row['contact'] or ''}".rstrip())
+
+    @activity_app.command("add")
+    def activity_add(
+        title: Annotated[str, typer.Option("--title", help="What the activity is")],
+        community: Annotated[str, typer.Option("--community", help="Community id or name")],
+        start: Annotated[str, typer.Option("--start", help='Local start, "YYYY-MM-DD HH:MM"')],
+        end: Annotated[str, typer.Option("--end", help='Local end, "YYYY-MM-DD HH:MM"')],
+        slots: Annotated[int, typer.Option("--slots", help="Number of places")],
+        dispatch_to: Annotated[
+            list[int] | None, typer.Option("--dispatch-to", help="Organisation id: a branch, or all branches below it")
+        ] = None,
+        place: Annotated[str | None, typer.Option("--place", help="Meeting point")] = None,
+        latitude: Annotated[float | None, typer.Option("--lat", help="Map pin latitude")] = None,
+        longitude: Annotated[float | None, typer.Option("--lon", help="Map pin longitude")] = None,
+        radius: Annotated[int | None, typer.Option("--radius", help="Check-in radius in metres")] = None,
+        skills: Annotated[str | None, typer.Option("--skills", help="Skills wanted")] = None,
+        description: Annotated[str | None, typer.Option("--description", help="For the members")] = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Post an activity and dispatch it; prints its id and check-in link."""
+        from bot.services import volunteer
+        from bot.services.volunteer_time import VolunteerConfig, parse_moment
+
+        async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
+            cfg = VolunteerConfig.from_settings(settings)
+            found = await volunteer.resolve_community(session, community)
+            draft = volunteer.ActivityDraft(
+                title=title,
+                community_id=found.id,
+                starts_at=parse_moment(start, settings.tz),
+                ends_at=parse_moment(end, settings.tz),
+                slots=slots,
+                place=place,
+                latitude=latitude,
+                longitude=longitude,
+                radius_m=radius,
+                skills=skills,
+                description=description,
+            )
+            activity = await volunteer.create_activity(session, None, draft, cfg, dispatch_to=dispatch_to or [])
+            branches = await _dispatched(session, activity.id)
+            return {
+                "id": activity.id,
+                "title": activity.title,
+                "community": found.name,
+                "community_id": found.id,
+                "start": _iso_local(activity.starts_at, settings),
+                "end": _iso_local(activity.ends_at, settings),
+                "slots": activity.slots,
+                "checkin_link": await volunteer.checkin_link(session, activity, cfg.bot_username),
+                "dispatched_to": branches,
+                "when": volunteer.when_text(activity, settings.tz),
+            }
+
+        result = run_db(work)
+        if as_json:
+            echo_json({k: v for k, v in result.items() if k != "when"})
+            return
+        tr = tr_cli(settings_or_exit())
+        typer.echo(tr.gettext(texts.CLI_ACTIVITY_CREATED, **{k: result[k] for k in ("id", "title", "when", "slots")}))
+        typer.echo(tr.gettext(texts.CLI_CHECKIN_LINK, link=result["checkin_link"]))
+        if result["dispatched_to"]:
+            names = "、".join(b["name"] for b in result["dispatched_to"])
+            typer.echo(tr.gettext(texts.CLI_DISPATCHED, branches=names))
+        else:
+            typer.echo(tr.gettext(texts.CLI_NOT_DISPATCHED, id=result["id"]))
+
+    @activity_app.command("dispatch")
+    def activity_dispatch(
+        activity_id: Annotated[int, typer.Argument(help="Activity id")],
+        org_ids: Annotated[list[int], typer.Argument(help="Organisation ids: branches, or all branches below them")],
+    ) -> None:
+        """Send an activity to more branches (their members are told)."""
+        from bot.services import volunteer
+        from bot.services.volunteer_time import VolunteerConfig
+
+        async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+            await volunteer.dispatch_activity(
+                session, None, activity_id, org_ids, VolunteerConfig.from_settings(settings)
+            )
+            return await _dispatched(session, activity_id)
+
+        branches = run_db(work)
+        typer.echo(
+            tr_cli(settings_or_exit()).gettext(texts.CLI_DISPATCHED, branches="、".join(b["name"] for b in branches))
+        )
+
+    @activity_app.command("show")
+    def activity_show(
+        activity_id: Annotated[int, typer.Argument(help="Activity id")], as_json: JsonFlag = False
+    ) -> None:
+        """Who signed up, who waits, who checked in and out, and the hours per member."""
+        from bot.services import volunteer
+        from bot.services.volunteer_time import VolunteerConfig, hours_of
+
+        async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
+            cfg = VolunteerConfig.from_settings(settings)
+            roll = await volunteer.activity_roll(session, None, activity_id)
+            activity = roll.activity
+
+            def when(moment: Any) -> str | None:
+                return _iso_local(moment, settings) if moment is not None else None
+
+            return {
+                "id": activity.id,
+                "title": activity.title,
+                "community": roll.community.name,
+                "start": when(activity.starts_at),
+                "end": when(activity.ends_at),
+                "status": activity.status,
+                "slots": activity.slots,
+                "taken": activity.taken,
+                "checkin_link": await volunteer.checkin_link(session, activity, cfg.bot_username),
+                "dispatched_to": await _dispatched(session, activity.id),
+                "members": [
+                    {
+                        "member": line.member.member_no,
+                        "name": line.member.name,
+                        "status": line.signup.status,
+                        "waiting_position": line.waiting_position,
+                        "checked_in_at": when(line.signup.checked_in_at),
+                        "checked_out_at": when(line.signup.checked_out_at),
+                        "hours": hours_of(line.signup.minutes),
+                        "outside_work_hours": hours_of(line.signup.outside_minutes),
+                        "auto_closed": line.signup.auto_closed,
+                        "confirmed": line.signup.confirmed_at is not None or not line.signup.auto_closed,
+                        "correction_reason": line.signup.correction_reason,
+                    }
+                    for line in [*roll.confirmed, *roll.waiting]
+                ],
+            }
+
+        result = run_db(work)
+        if as_json:
+            echo_json(result)
+            return
+        tr = tr_cli(settings_or_exit())
+        typer.echo(f"{result['id']}  {result['title']}  {result['community']}  {result['start']} – {result['end']}")
+        confirmed = [m for m in result["members"] if m["status"] == "confirmed"]
+        waiting = [m for m in result["members"] if m["status"] == "waiting"]
+        typer.echo(
+            tr.gettext(texts.CLI_ROLL_HEADER, confirmed=len(confirmed), slots=result["slots"], waiting=len(waiting))
+        )
+        for m in confirmed:
+            times = " → ".join(t[11:] for t in (m["checked_in_at"], m["checked_out_at"]) if t)
+            flag = " !" if not m["confirmed"] else ""
+            typer.echo(f"  {m['member']:<8} {m['name']:<8} {times:<14} {m['hours']:>6.2f}{flag}")
+        for m in waiting:
+            typer.echo(f"  {m['member']:<8} {m['name']:<8} #{m['waiting_position']}")
+
+    @service_app.command("report")
+    def service_report(
+        org: Annotated[int | None, typer.Option("--org", help="Organisation id (and everything below it)")] = None,
+        date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD")] = None,
+        date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD")] = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Hours per member (activities and approved self-reports); default: this year, every organisation."""
+        from sqlalchemy import select
+
+        from bot.clock import now_utc
+        from bot.errors import InvalidInput, NotFound
+        from bot.i18n import N_
+        from bot.services import volunteer_reports
+        from bot.services.volunteer_time import VolunteerConfig, hours_of, period_bounds
+        from storage import queries
+        from storage.models import Organisation
+
+        def parse(text: str) -> date:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise InvalidInput(texts.CLI_BAD_DATE, value=text) from None
+
+        async def work(session: AsyncSession, settings: Settings) -> volunteer_reports.Totals:
+            cfg = VolunteerConfig.from_settings(settings)
+            today = now_utc().astimezone(settings.tz).date()
+            first, following = period_bounds("year", today)
+            if date_from:
+                first = parse(date_from)
+            if date_to:
+                following = date.fromordinal(parse(date_to).toordinal() + 1)
+            if following <= first:
+                raise InvalidInput(texts.CLI_BAD_RANGE)
+            if org is not None:
+                if await session.get(Organisation, org) is None:
+                    raise NotFound(N_("No such organisation."))
+                org_ids = await queries.subtree_ids(session, org)
+            else:
+                org_ids = set((await session.scalars(select(Organisation.id))).all())
+            return await volunteer_reports.totals_for(session, org_ids, first, following, cfg)
+
+        totals = run_db(work)
+        rows = [
+            {
+                "member": line.member.member_no,
+                "name": line.member.name,
+                "hours": hours_of(line.minutes),
+                "activities": line.activities,
+                "outside_work_hours": hours_of(line.outside_minutes),
+            }
+            for line in totals.members
+        ]
+        if as_json:
+            for row in rows:
+                echo_json(row)
+            return
+        tr = tr_cli(settings_or_exit())
+        if not rows:
+            typer.echo(tr.gettext(texts.CLI_NO_MEMBERS))
+            return
+        for row in rows:
+            typer.echo(
+                f"{row['member']:<8} {row['name']:<8} {row['hours']:>7.2f} {row['activities']:>3} "
+                f"{row['outside_work_hours']:>7.2f}"
+            )
+        typer.echo(
+            tr.gettext(
+                texts.CLI_TOTAL,
+                hours=f"{hours_of(totals.minutes):g}",
+                outside=f"{hours_of(totals.outside_minutes):g}",
+            )
+        )
+
+
+async def _dispatched(session: AsyncSession, activity_id: int) -> list[dict[str, Any]]:
+    """The branches an activity was sent to, as ``{"id", "name"}``."""
+    from sqlalchemy import select
+
+    from storage.models import Organisation
+    from storage.volunteer import ActivityDispatch
+
+    rows = await session.execute(
+        select(Organisation.id, Organisation.name)
+        .join(ActivityDispatch, ActivityDispatch.org_id == Organisation.id)
+        .where(ActivityDispatch.activity_id == activity_id)
+        .order_by(Organisation.name)
+    )
+    return [{"id": org_id, "name": name} for org_id, name in rows.all()]

@@ -1,0 +1,46 @@
+"""The volunteer service's scheduled jobs (fixed ids, idempotent through the outbox's dedup keys).
+
+Imported by ``handlers.volunteer``, which appends them to :data:`bot.jobs.JOBS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.jobs import DailyJob, RepeatingJob
+from bot.services import volunteer
+from bot.services.volunteer_time import VolunteerConfig
+
+if TYPE_CHECKING:
+    from bot.context import BranchContext
+
+log = logging.getLogger(__name__)
+
+
+async def close_forgotten_checkouts(context: BranchContext) -> None:
+    """Job: close check-ins left open after an activity's end, flagged for the secretary."""
+    resources = context.resources
+    cfg = VolunteerConfig.from_settings(resources.settings, resources.bot_username)
+    async with resources.db.session() as session:
+        closed = await volunteer.close_forgotten_checkouts(session, cfg)
+    if closed:
+        log.info("closed %d forgotten volunteer check-outs", closed)
+
+
+async def remind_tomorrow(context: BranchContext) -> None:
+    """Job: queue the day-before reminders of tomorrow's activities."""
+    resources = context.resources
+    cfg = VolunteerConfig.from_settings(resources.settings, resources.bot_username)
+    async with resources.db.session() as session:
+        queued = await volunteer.queue_reminders(session, cfg)
+    if queued:
+        log.info("queued %d volunteer reminders", queued)
+
+
+JOBS = [
+    RepeatingJob("volunteer-close-checkouts", close_forgotten_checkouts, interval=timedelta(minutes=10)),
+    # At the reminder hour, and once at start-up (the reminders then wait in the outbox for the hour).
+    DailyJob("volunteer-reminders", remind_tomorrow, at=lambda settings: time(settings.VOLUNTEER_REMINDER_HOUR)),
+]

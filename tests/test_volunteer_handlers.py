@@ -1,0 +1,351 @@
+"""The volunteer service in chat, offline: registration, posting, sign-up buttons, QR and location check-in,
+self-reports and their approval, totals."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import select
+from telegram.warnings import PTBUserWarning
+
+from bot.clock import now_utc
+from bot.demo import telegram_id_of
+from bot.services import volunteer
+from storage.models import AuditEntry, OutboxMessage
+from storage.volunteer import Activity, CommunityRegistration, ServiceReport, SignUp
+from tests.conftest import BotHarness
+from tests.volunteer_helpers import GARDEN, actor_of, add_activity, add_communities
+
+
+async def _communities(bot: BotHarness) -> dict[str, int]:
+    async with bot.db.session() as session:
+        return await add_communities(session)
+
+
+async def _activity(bot: BotHarness, community_id: int, **kw: object) -> Activity:
+    async with bot.db.session() as session:
+        return await add_activity(session, await actor_of(session, "A01"), community_id, **kw)  # type: ignore[arg-type]
+
+
+async def _drain(bot: BotHarness) -> None:
+    """Send the outbox. The worker of this branch's base calls do_api_request, which PTB warns about
+    (main's worker no longer does); the warning is not what these tests are about."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+        await bot.drain_outbox()
+
+
+async def test_register_with_a_community_by_name_and_by_location(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    replies = await bot.say("A03", "/community")
+    assert "您还没有到社区报到" in replies[0]
+    replies = await bot.say("A03", "花园")
+    assert replies == ["是哪一个？点击即可报到。"]
+    assert [data for _, data in bot.request.calls[-1].buttons] == [f"vc:{ids['garden']}", f"vc:{ids['garden_new']}"]
+    assert await bot.say("A03", "不存在") == ["没有与“不存在”相符的社区，请换个名称试试。"]
+    replies = await bot.press("A03", f"vc:{ids['garden']}")
+    assert any("已向<b>花园社区</b>（东城街道）报到" in r for r in replies)
+    # The flow has ended: ordinary text is no longer a search but a question on the measures.
+    replies = await bot.say("A03", "花园")
+    assert len(replies) == 1 and replies[0].startswith("没有找到能回答这个问题的措施")
+    # Sharing a location lists the nearest first, with distances.
+    await bot.say("A04", "/community")
+    await bot.send(bot.updates.location(telegram_id_of("A04"), GARDEN[0] - 0.0045, GARDEN[1]))
+    labels = [label for label, _ in bot.request.calls[-1].buttons]
+    assert labels[0].startswith("花园社区 · 东城街道 · 0.5 km") and len(labels) == 2
+    async with bot.db.session() as session:
+        rows = (await session.scalars(select(CommunityRegistration))).all()
+    assert [(r.member_id, r.community_id) for r in rows] == [(bot.ids.members_a[2], ids["garden"])]
+    # The secretary sees who has registered.
+    await bot.say("A01", "/community")
+    assert ("支部党员报到情况", "vc:list") in bot.request.calls[-2].buttons
+    replies = await bot.press("A01", "vc:list")
+    assert "已报到：1 / 7" in replies[-1] and "张伟 — 花园社区" in replies[-1] and "尚未报到" in replies[-1]
+    # A member pressing the leaders' button is refused.
+    replies = await bot.press("A03", "vc:list")
+    assert replies == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
+    replies = await bot.press(100001, "vc:counts")
+    assert "各社区报到党员人数" in replies[-1] and "花园社区（东城街道）：1" in replies[-1]
+
+
+async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    start = (now_utc() + timedelta(days=3)).astimezone(volunteer.VolunteerConfig().tz)
+    await bot.say("A01", "/activity_new")
+    await bot.say("A01", "敬老院探访")
+    await bot.say("A01", "花园社区")
+    await bot.press("A01", f"vn:c:{ids['garden']}")
+    assert "结束时间必须晚于" in (await bot.say("A01", f"{start:%Y-%m-%d} 11:00-09:00"))[0]
+    await bot.say("A01", f"{start:%Y-%m-%d} 09:00-11:30")
+    assert await bot.say("A01", "很多") == ["请用整数写名额，例如 10。"]
+    await bot.say("A01", "2")
+    await bot.send(bot.updates.location(telegram_id_of("A01"), GARDEN[0], GARDEN[1]))
+    await bot.say("A01", "陪老人聊天")
+    await bot.press("A01", "vn:skip")
+    summary = bot.request.calls[-1]
+    assert "敬老院探访" in summary.text and "📍" in summary.text and "第一党支部" in summary.text
+    replies = await bot.press("A01", "vn:go")
+    assert any("已发布<b>敬老院探访</b>，并发给了第一党支部" in r for r in replies)
+    async with bot.db.session() as session:
+        activity = await session.scalar(select(Activity))
+        assert activity is not None and activity.slots == 2 and activity.latitude == GARDEN[0]
+        assert activity.skills == "陪老人聊天" and activity.description is None
+    await _drain(bot)
+    notice = bot.request.sent(telegram_id_of("A03"))[-1]
+    assert "支部有新的志愿服务活动" in notice.text and notice.buttons == [("报名", f"va:{activity.id}:join")]
+    # Sign up from the notice; the card shows the place and a cancel button.
+    replies = await bot.press("A03", f"va:{activity.id}:join")
+    assert "报名成功。" in replies and any("✅ 您已报名。" in r for r in replies)
+    assert ("取消报名", f"va:{activity.id}:leave") in bot.request.calls[-1].buttons
+    assert await bot.press("A03", f"va:{activity.id}:join") == ["您已经报名了这个活动。"]
+    await bot.press("A04", f"va:{activity.id}:join")
+    replies = await bot.press("A05", f"va:{activity.id}:join")
+    assert "活动名额已满：您在候补名单第 1 位。有名额空出时我会通知您。" in replies
+    # A cancellation moves the waiting member up, who is told.
+    await bot.press("A03", f"va:{activity.id}:leave")
+    async with bot.db.session() as session:
+        promoted = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key.like("vol:promoted:%")))
+    assert promoted is not None and promoted.chat_id == telegram_id_of("A05") and "好消息" in promoted.payload["text"]
+    # Branch B's members cannot see it.
+    assert await bot.press("B02", f"va:{activity.id}:join") == ["没有这个活动。"]
+    listing = await bot.say("A05", "/activities")
+    assert "敬老院探访" in listing[0] and "您已报名" in listing[0]
+    # The secretary's roll.
+    replies = await bot.press("A01", f"va:{activity.id}:roll")
+    assert "刘洋" in replies[-1] and "陈静" in replies[-1] and "名额：已报 2 / 共 2" in replies[-1]
+
+
+async def test_one_line_activity_and_refusals(bot: BotHarness) -> None:
+    await _communities(bot)
+    start = (now_utc() + timedelta(days=2)).astimezone(volunteer.VolunteerConfig().tz)
+    replies = await bot.say("A01", f"/activity_new 义务植树 | 西隅社区 | {start:%Y-%m-%d} 08:00-10:00 | 5 | 公园东门")
+    assert any("已发布<b>义务植树</b>" in r for r in replies)
+    assert await bot.say("A01", f"/activity_new 义务植树 | 火星社区 | {start:%Y-%m-%d} 08:00-10:00 | 5") == [
+        "找不到社区“火星社区”。"
+    ]
+    assert await bot.say("A03", "/activity_new") == ["抱歉，您的角色不能使用 /activity_new。"]
+    async with bot.db.session() as session:
+        assert len((await session.scalars(select(Activity))).all()) == 1
+
+
+async def test_qr_check_in_then_check_out(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    activity = await _activity(
+        bot, ids["garden"], now=now_utc() - timedelta(hours=1), starts_in=timedelta(minutes=40), hours=2
+    )
+    async with bot.db.session() as session:
+        link = await volunteer.checkin_link(session, activity, "branch_assistant_bot")
+    payload = link.rsplit("=", 1)[1]
+    assert payload.startswith("vk_") and len(payload) <= 64
+    replies = await bot.say("A03", f"/start {payload}")
+    assert replies[0].startswith("✅") and "签到成功" in replies[0]
+    replies = await bot.say("A03", f"/start {payload}")
+    assert "您已于" in replies[0] and ("签退", f"va:{activity.id}:out") in bot.request.calls[-1].buttons
+    with time_machine.travel(now_utc() + timedelta(minutes=20), tick=False):
+        replies = await bot.press("A03", f"va:{activity.id}:out")
+    assert any("签退成功" in r and "0.33 小时" in r for r in replies), replies
+    async with bot.db.session() as session:
+        signup = await session.scalar(select(SignUp).where(SignUp.activity_id == activity.id))
+        assert signup is not None and signup.checkin_method == "qr" and signup.checkout_method == "button"
+        assert signup.minutes == 20
+    assert signup.checked_out_at is not None
+    out_at = signup.checked_out_at.astimezone(volunteer.VolunteerConfig().tz)
+    assert await bot.say("A03", f"/start {payload}") == [f"您已于 {out_at:%H:%M} 签退。"]
+    assert await bot.say("A03", "/start vk_forgedforgedforgedforgedforgedforgedforge") == ["该签到码无效。"]
+    # A secretary gets the QR code image.
+    await bot.press("A01", f"va:{activity.id}:qr")
+    photo = bot.request.sent(method="sendPhoto")[-1]
+    assert photo.files and next(iter(photo.files.values())).startswith(b"\x89PNG") and payload in photo.text
+
+
+async def test_location_check_in_within_the_radius(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    activity = await _activity(bot, ids["garden"], now=now_utc() - timedelta(hours=1), starts_in=timedelta(minutes=50))
+    await bot.say("A04", "/activities")
+    await bot.press("A04", f"va:{activity.id}")
+    assert ("用我的位置签到", f"va:{activity.id}:loc") in bot.request.calls[-1].buttons
+    await bot.press("A04", f"va:{activity.id}:loc")
+    assert bot.request.calls[-1].params["reply_markup"]["keyboard"][0][0]["request_location"] is True
+    await bot.send(bot.updates.location(telegram_id_of("A04"), GARDEN[0] + 0.02, GARDEN[1]))
+    assert "须在 300 米范围内才能签到" in bot.request.calls[-1].text
+    await bot.send(bot.updates.location(telegram_id_of("A04"), GARDEN[0] + 0.001, GARDEN[1]))
+    assert "签到成功" in bot.request.calls[-1].text
+    async with bot.db.session() as session:
+        signup = await session.scalar(select(SignUp).where(SignUp.activity_id == activity.id))
+        assert signup is not None and signup.checkin_method == "location"
+
+
+async def test_self_report_flow_and_approval(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    async with bot.db.session() as session:
+        await volunteer.register_community(session, await actor_of(session, "A03"), ids["garden"], now_utc().date())
+    await bot.say("A01", "/linkgroup", chat_id=-100555)
+    assert await bot.say("A03", "/report", chat_id=-100555) == ["请在与我的私聊中进行此操作。"]
+    await bot.say("A03", "/report")
+    assert "请在完成服务后再报送" in (await bot.say("A03", "2099-01-01"))[0]
+    await bot.press("A03", "vp:day:1")
+    assert "每天的时长须在 0.5 到 12 小时之间" in (await bot.say("A03", "15"))[0]
+    await bot.say("A03", "2")
+    assert ("花园社区", f"vp:c:{ids['garden']}") in bot.request.calls[-1].buttons
+    await bot.press("A03", f"vp:c:{ids['garden']}")
+    await bot.say("A03", "帮助社区清理楼道杂物")
+    big = {"file_id": "big", "file_unique_id": "big", "width": 4000, "height": 3000, "file_size": 30 * 1024 * 1024}
+    await bot.send(bot.updates.message(telegram_id_of("A03"), photo=[big]))
+    assert "照片太大（30.0 MB），上限为 10 MB" in bot.request.calls[-1].text
+    await bot.send(bot.updates.photo(telegram_id_of("A03"), file_id="good-photo"))
+    assert bot.request.calls[-1].text == "已收到 1 张照片。"
+    await bot.press("A03", "vp:done")
+    assert "帮助社区清理楼道杂物" in bot.request.calls[-1].text and "1 张照片" in bot.request.calls[-1].text
+    replies = await bot.press("A03", "vp:send")
+    assert any("已提交（报送 #" in r for r in replies)
+    assert await bot.press("A03", "vp:send") in ([], [""])  # the flow is over: a second tap stores nothing
+    async with bot.db.session() as session:
+        report = await session.scalar(select(ServiceReport))
+        assert report is not None and report.photos == ["good-photo"] and report.minutes == 120
+        assert len((await session.scalars(select(ServiceReport))).all()) == 1
+    # The secretary is told, with buttons; another branch's secretary cannot approve it.
+    await _drain(bot)
+    request = bot.request.sent(telegram_id_of("A01"))[-1]
+    assert "张伟 报送了志愿服务" in request.text and ("通过", f"vr:{report.id}:ok") in request.buttons
+    assert await bot.press("B01", f"vr:{report.id}:ok") == ["这份报送不是本支部的。"]
+    assert await bot.say("A03", "/service") == ["抱歉，您的角色不能使用 /service。"]
+    replies = await bot.say("A01", "/service")
+    assert "第一党支部 志愿服务情况" in replies[0] and "尚未参加志愿服务" in replies[0]
+    assert "待审核的志愿服务报送" in replies[1] and "帮助社区清理楼道杂物" in replies[1]
+    replies = await bot.press("A01", f"vr:{report.id}:okq")
+    assert "已通过 1 份报送。" in replies
+    await _drain(bot)
+    assert "已审核通过" in bot.request.sent(telegram_id_of("A03"))[-1].text
+    mine = (await bot.say("A03", "/myservice"))[0]
+    assert "本年度：2 小时" in mine
+    async with bot.db.session() as session:
+        assert await session.scalar(select(AuditEntry).where(AuditEntry.action == "approve")) is not None
+
+
+async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness) -> None:
+    await _communities(bot)
+    async with bot.db.session() as session:
+        from bot.services import volunteer_reports as reports
+
+        made = []
+        for number, hours in (("A03", 1), ("A04", 2), ("A05", 3)):
+            made.append(
+                await reports.submit_report(
+                    session,
+                    await actor_of(session, number),
+                    reports.ReportInput(
+                        day=now_utc().date() - timedelta(days=1), hours=hours, description="宣讲", place="广场"
+                    ),
+                    volunteer.VolunteerConfig(),
+                )
+            )
+    await bot.press("A01", f"vr:{made[0].id}:no")
+    assert "为什么不通过" in bot.request.calls[-1].text
+    assert await bot.say("A01", "缺少照片证明") == [f"报送 #{made[0].id} 未通过，已告知本人理由。"]
+    replies = await bot.say("A01", "/service")
+    assert "2 份待审核" in replies[1]
+    assert ("全部通过以上 2 份", f"vr:{made[1].id}-{made[2].id}:all") in bot.request.calls[-1].buttons
+    replies = await bot.press("A01", f"vr:{made[1].id}-{made[2].id}:all")
+    assert "已通过 2 份报送。" in replies and any("没有待审核的报送" in r for r in replies)
+    async with bot.db.session() as session:
+        statuses = [r.status for r in (await session.scalars(select(ServiceReport).order_by(ServiceReport.id))).all()]
+    assert statuses == ["rejected", "approved", "approved"]
+    await _drain(bot)
+    assert "缺少照片证明" in bot.request.sent(telegram_id_of("A03"))[-1].text
+
+
+async def test_forgotten_check_out_is_confirmed_or_corrected_in_service(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    activity = await _activity(bot, ids["garden"], now=now_utc() - timedelta(days=1), starts_in=timedelta(hours=2))
+    async with bot.db.session() as session:
+        for number in ("A03", "A04"):
+            actor = await actor_of(session, number)
+            await volunteer.sign_up(session, actor, activity.id, now=activity.starts_at - timedelta(hours=1))
+            await volunteer.check_in(
+                session, actor, activity.id, volunteer.VolunteerConfig(), method="qr", now=activity.starts_at
+            )
+        assert await volunteer.close_forgotten_checkouts(session, volunteer.VolunteerConfig()) == 2
+        rows = (await session.scalars(select(SignUp).order_by(SignUp.id))).all()
+    replies = await bot.say("A01", "/service")
+    assert "待确认的签退" in replies[-1] and "张伟" in replies[-1]
+    replies = await bot.press("A01", f"vh:{rows[0].id}:ok")
+    assert replies == ["已确认：2 小时。"]
+    await bot.press("A01", f"vh:{rows[1].id}:fix")
+    assert "请写时长和理由" in bot.request.calls[-1].text
+    assert "请说明更正的理由" in (await bot.say("A01", "1.5"))[0]
+    assert await bot.say("A01", "1.5 提前离开") == ["服务时长已改为 1.5 小时。"]
+    async with bot.db.session() as session:
+        fixed = await session.get(SignUp, rows[1].id)
+        assert fixed is not None and fixed.minutes == 90 and fixed.correction_reason == "提前离开"
+
+
+async def test_english_member_sees_english(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    await bot.press("A03", "lang:en")
+    await _activity(bot, ids["garden"])
+    replies = await bot.say("A03", "/activities")
+    assert replies[0].startswith("<b>Volunteer activities</b>")
+    assert (await bot.say("A03", "/myservice"))[0].startswith("<b>My volunteer service</b>")
+
+
+async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    admin = 100001  # ADM1
+    start = (now_utc() + timedelta(days=4)).astimezone(volunteer.VolunteerConfig().tz)
+    await bot.say(admin, "/activity_new")
+    await bot.say(admin, "交通文明劝导")
+    await bot.say(admin, "西隅")
+    await bot.press(admin, f"vn:c:{ids['xiyu']}")
+    await bot.say(admin, f"{start:%Y-%m-%d} 17:30-19:30")
+    await bot.say(admin, "6")
+    await bot.say(admin, "西门路口")
+    await bot.press(admin, "vn:skip")  # no map pin
+    await bot.press(admin, "vn:skip")  # no skills
+    await bot.say(admin, "穿志愿者马甲")
+    labels = [label for label, _ in bot.request.calls[-1].buttons]
+    assert labels[0].startswith("市民政局机关党委 全部支部") and "第二党支部" in labels
+    assert await bot.press(admin, "vn:d:done") == ["请至少选择一个支部。"]
+    await bot.press(admin, f"vn:d:{bot.ids.branch_b}")
+    assert ("✅ 第二党支部", f"vn:d:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
+    await bot.press(admin, "vn:d:done")
+    assert "已发给：第二党支部" in bot.request.calls[-1].text and "确认发布吗？" in bot.request.calls[-1].text
+    replies = await bot.press(admin, "vn:go")
+    assert any("并发给了第二党支部" in r for r in replies)
+    async with bot.db.session() as session:
+        notified = {
+            m.chat_id
+            for m in (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notice"))).all()
+        }
+    assert notified == {telegram_id_of("B01"), telegram_id_of("B02"), telegram_id_of("B03")}  # B04 is unbound
+    assert "交通文明劝导" not in (await bot.say("A03", "/activities"))[0]
+    assert "交通文明劝导" in (await bot.say("B02", "/activities"))[0]
+    replies = await bot.say(admin, "/service")
+    assert "第一党支部：0 小时，7 名党员中 0 名参加了服务" in replies[0] and "第二党支部：0 小时" in replies[0]
+    assert "11 名党员本期尚未参加志愿服务。" in replies[0] and "机关党委：" not in replies[0]
+    replies = await bot.press(admin, "vs:year")
+    assert "本年度" in replies[-1]
+
+
+async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> None:
+    from types import SimpleNamespace
+
+    from bot import volunteer_jobs
+    from bot.jobs import JOBS
+
+    assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in JOBS}
+    ids = await _communities(bot)
+    tz = volunteer.VolunteerConfig().tz
+    with time_machine.travel(datetime(2030, 6, 3, 7, 0, tzinfo=tz), tick=False):  # Monday 07:00
+        activity = await _activity(bot, ids["garden"], starts_in=timedelta(hours=26))  # Tuesday 09:00
+        await bot.press("A03", f"va:{activity.id}:join")
+        context = SimpleNamespace(resources=bot.application.bot_data["resources"])
+        await volunteer_jobs.remind_tomorrow(context)  # type: ignore[arg-type]
+        await volunteer_jobs.remind_tomorrow(context)  # type: ignore[arg-type]
+        await volunteer_jobs.close_forgotten_checkouts(context)  # type: ignore[arg-type]
+    async with bot.db.session() as session:
+        reminders = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))).all()
+    assert [(r.chat_id, r.not_before) for r in reminders] == [
+        (telegram_id_of("A03"), datetime(2030, 6, 3, 18, 0, tzinfo=tz).astimezone(UTC))
+    ]
