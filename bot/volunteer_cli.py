@@ -243,7 +243,7 @@ def register(app: typer.Typer) -> None:
         from bot.errors import InvalidInput, NotFound
         from bot.i18n import N_
         from bot.services import volunteer_reports
-        from bot.services.volunteer_time import VolunteerConfig, hours_of, period_bounds
+        from bot.services.volunteer_time import VolunteerConfig, hours_of, hours_text, period_bounds
         from storage import queries
         from storage.models import Organisation
 
@@ -298,8 +298,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             tr.gettext(
                 texts.CLI_TOTAL,
-                hours=f"{hours_of(totals.minutes):g}",
-                outside=f"{hours_of(totals.outside_minutes):g}",
+                hours=hours_text(totals.minutes, tr.locale),
+                outside=hours_text(totals.outside_minutes, tr.locale),
             )
         )
 

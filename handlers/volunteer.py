@@ -46,6 +46,7 @@ from bot.services import volunteer_reports as reports
 from bot.services.volunteer_time import (
     Period,
     VolunteerConfig,
+    hours_text,
     parse_clock_span,
     parse_day,
     parse_hours,
@@ -1145,7 +1146,9 @@ async def hours_confirm(update: Update, context: BranchContext) -> None:
     assert query is not None and query.data is not None
     async with context.resources.db.session() as session:
         signup = await vol.confirm_hours(session, context.actor, int(query.data.split(":")[1]))
-    await query.answer(context.tr.gettext("Confirmed: %(hours)s h.", hours=f"{reports.hours(signup.minutes):g}"))
+    await query.answer(
+        context.tr.gettext("Confirmed: %(hours)s h.", hours=hours_text(signup.minutes, context.tr.locale))
+    )
 
 
 async def decide_start(update: Update, context: BranchContext) -> int:
@@ -1204,7 +1207,7 @@ async def decide_fix(update: Update, context: BranchContext) -> int:
         )
     _user_data(context).pop("vd", None)
     await update.message.reply_text(
-        context.tr.gettext("Hours set to %(hours)s.", hours=f"{reports.hours(signup.minutes):g}")
+        context.tr.gettext("Hours set to %(hours)s.", hours=hours_text(signup.minutes, context.tr.locale))
     )
     return ConversationHandler.END
 

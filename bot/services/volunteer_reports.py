@@ -28,6 +28,7 @@ from bot.services.volunteer_time import (
     span_minutes,
     utc_bounds,
 )
+from bot.services.volunteer_time import hours_of as hours
 from bot.templates import render
 from storage import queries
 from storage.models import Member, Organisation
@@ -375,11 +376,6 @@ def describe(report: ServiceReport, community: Community | None, cfg: VolunteerC
 
 
 # Totals -----------------------------------------------------------------------------------------------
-
-
-def hours(minutes: int | None) -> float:
-    """Minutes as hours, two decimals."""
-    return round((minutes or 0) / 60, 2)
 
 
 @dataclass

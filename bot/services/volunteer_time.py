@@ -13,6 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 from bot.clock import DEFAULT_TZ, local_midnight_utc
 from bot.errors import InvalidInput
 from bot.i18n import DEFAULT_LOCALE, N_
@@ -216,3 +219,8 @@ def parse_day(text: str, today: date) -> date:
 def hours_of(minutes: int | None) -> float:
     """Minutes as hours, to two decimals (what reports and JSON show)."""
     return round((minutes or 0) / 60, 2)
+
+
+def hours_text(minutes: int | None, locale: str) -> str:
+    """Hours for people to read, in their locale: 1.5, 12, 0.25."""
+    return format_decimal(hours_of(minutes), locale=Locale.parse(locale))
