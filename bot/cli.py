@@ -18,6 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 from bot.errors import DomainError
 from bot.i18n import Translator, translator
+from bot.meetings_cli import register as register_meetings
 from bot.services.tabular import ImportRejected
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
@@ -27,6 +28,7 @@ roster_app = typer.Typer(no_args_is_help=True, help="The roster of members.")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
+register_meetings(app)
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import N_, translator
+from bot.services.meeting_menu import MEETING_COMMANDS
 from storage.models import Role
 
 EVERYONE = frozenset({"guest", *Role})
@@ -33,6 +34,7 @@ MENU: list[MenuCommand] = [
     MenuCommand("measure", N_("Show one measure: /measure 16"), EVERYONE),
     MenuCommand("invites", N_("Invitation links for unbound members"), LEADERS),
     MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
+    *(MenuCommand(*command) for command in MEETING_COMMANDS),  # meetings (descriptions in meetings.po)
     MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
     MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
 ]

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     OUTBOX_RATE_PER_SECOND: float = Field(default=20.0, gt=0, le=30)
     OUTBOX_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
     BOT_USERNAME: str | None = Field(default=None, description="Used in deep links when offline")
+    # Meetings: check-in opens this long before the start; late after this long past it; nudge days before a gap.
+    CHECKIN_OPENS_MINUTES: int = Field(default=30, ge=0, le=24 * 60)
+    CHECKIN_LATE_MINUTES: int = Field(default=5, ge=0, le=240)
+    COMPLIANCE_NUDGE_DAYS: int = Field(default=7, ge=1, le=90)
 
     @field_validator("BOT_TOKEN")
     @classmethod

@@ -39,6 +39,13 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/branch.py",
         "bot/templates/core/*.j2",
     ],
+    "meetings": [
+        "bot/services/meeting*.py",
+        "bot/services/checkin.py",
+        "bot/services/compliance.py",
+        "handlers/meetings*.py",
+        "bot/templates/meetings/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
