@@ -58,15 +58,10 @@ async def refresh_live_qr(context: BranchContext) -> None:
     slot = tokens.current_slot()
     settings = context.resources.settings
     async with context.resources.db.session() as session:
-        rows = (
-            (
-                await session.execute(
-                    select(MeetingQrDisplay, Meeting).join(Meeting, Meeting.id == MeetingQrDisplay.meeting_id)
-                )
-            )
-            .tuples()
-            .all()
+        result = await session.execute(
+            select(MeetingQrDisplay, Meeting).join(Meeting, Meeting.id == MeetingQrDisplay.meeting_id)
         )
+        rows = [(display, meeting) for display, meeting in result.all()]
         finished = [d.id for d, m in rows if m.status != MeetingStatus.SCHEDULED or m.ends_at < now]
         if finished:
             await session.execute(delete(MeetingQrDisplay).where(MeetingQrDisplay.id.in_(finished)))

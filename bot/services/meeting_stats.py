@@ -120,7 +120,7 @@ async def member_history(
         )
         .order_by(Meeting.starts_at)
     )
-    return [(m, a) for m, a in rows.tuples().all()]
+    return [(m, a) for m, a in rows.all()]
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ async def branch_rates(session: AsyncSession, branch_id: int, start: datetime, e
     by_member: dict[int, list[str]] = defaultdict(list)
     by_meeting: dict[int, list[str]] = defaultdict(list)
     meetings: dict[int, Meeting] = {}
-    for meeting, member_id, status in rows.tuples().all():
+    for meeting, member_id, status in rows.all():
         meetings[meeting.id] = meeting
         by_member[member_id].append(status)
         by_meeting[meeting.id].append(status)

@@ -207,7 +207,7 @@ async def attendance_rows(session: AsyncSession, meeting_id: int) -> list[tuple[
         .where(Attendance.meeting_id == meeting_id)
         .order_by(Member.name, Member.id)
     )
-    return [(m, a) for m, a in rows.tuples().all()]
+    return [(m, a) for m, a in rows.all()]
 
 
 async def ensure_row(session: AsyncSession, meeting: Meeting, member: Member) -> Attendance:
@@ -991,7 +991,7 @@ async def upcoming_for_member(session: AsyncSession, member_id: int, now: dateti
         .order_by(Meeting.starts_at)
         .limit(10)
     )
-    return [(m, a) for m, a in rows.tuples().all()]
+    return [(m, a) for m, a in rows.all()]
 
 
 async def status_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
@@ -999,4 +999,4 @@ async def status_counts(session: AsyncSession, meeting_id: int) -> dict[str, int
     rows = await session.execute(
         select(Attendance.status, func.count()).where(Attendance.meeting_id == meeting_id).group_by(Attendance.status)
     )
-    return {status: int(count) for status, count in rows.tuples().all()}
+    return {status: int(count) for status, count in rows.all()}
