@@ -170,7 +170,9 @@ async def test_postponing_keeps_the_length_and_announces_each_change_once(
     after = await get(db, meeting_id)
     assert after.ends_at - after.starts_at == before.ends_at - before.starts_at
     async with db.session() as session:
-        await meetings.edit_meeting(session, await actor(session, "A02"), meeting_id, settings=settings, place="党员活动室")
+        await meetings.edit_meeting(
+            session, await actor(session, "A02"), meeting_id, settings=settings, place="党员活动室"
+        )
     changes = await outbox_rows(db, f"mt:{meeting_id}:change:")
     assert {r.dedup_key.split(":")[3] for r in changes} == {"1", "2"}
     moved = [r for r in changes if r.dedup_key.endswith(f":1:{await _id(db, 'A03')}")]
@@ -377,7 +379,12 @@ async def test_closing_confirms_absences_keeps_the_record_and_refuses_edits(
     meeting = await get(db, meeting_id)
     assert meeting.status == "closed" and meeting.closed_at is not None
     assert meeting.tags == ["constitution_study", "oath_renewal"] and meeting.record_photos == ["photo-1"]
-    assert await audit_actions(db, meeting_id) == ["meeting_create", "attendance_mark", "attendance_mark", "meeting_close"]
+    assert await audit_actions(db, meeting_id) == [
+        "meeting_create",
+        "attendance_mark",
+        "attendance_mark",
+        "meeting_close",
+    ]
     async with db.session() as session:
         secretary = await actor(session, "A01")
         with pytest.raises(InvalidInput, match="closed; it can no longer be changed"):

@@ -97,7 +97,7 @@ async def branch_compliance(
                     held,
                     required,
                     scheduled,
-                    _due(pr, fixed),
+                    _due(pr, fixed, today),
                     fixed,
                     kind.held_by is HeldBy.GROUP,
                 )
@@ -115,11 +115,14 @@ def _closed(meetings: Sequence[Meeting], group_id: int | None = None) -> int:
     return sum(1 for m in meetings if m.status == MeetingStatus.CLOSED and (group_id is None or m.group_id == group_id))
 
 
-def _due(pr: PeriodRange, fixed_day: int | None) -> date:
-    """The last day of the period; the theme Party day on its fixed day of the month, when it has one."""
+def _due(pr: PeriodRange, fixed_day: int | None, today: date) -> date:
+    """The last day of the period; the theme Party day on its fixed day of the month while that is still
+    ahead (once it has passed, the month's end is what is left)."""
     if fixed_day and pr.period is Period.MONTH:
         last = calendar.monthrange(pr.start.year, pr.start.month)[1]
-        return pr.start.replace(day=min(fixed_day, last))
+        fixed = pr.start.replace(day=min(fixed_day, last))
+        if fixed >= today:
+            return fixed
     return pr.end
 
 
