@@ -89,7 +89,10 @@ async def leave_start(update: Update, context: BranchContext) -> int:
         )
         return ConversationHandler.END
     context.user_data["mt_leave"] = meeting_id  # type: ignore[index]
-    await query.answer(context.tr.gettext("I have asked you for the reason in our private chat."))
+    if _in_group(update):
+        await query.answer(context.tr.gettext("I have asked you for the reason in our private chat."))
+    else:
+        await query.answer()
     return REASON
 
 
@@ -271,15 +274,19 @@ async def qr_image(
 async def show_qr(update: Update, context: BranchContext, meeting_id: int) -> None:
     """Send the secretary a live QR code and keep it fresh while check-in is open."""
     query = update.callback_query
-    assert query is not None and update.effective_chat is not None
+    assert query is not None and update.effective_user is not None
     locale = context.tr.locale
     async with context.resources.db.session() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         meetings.require_not_finished(meeting)
         link, slot = await checkin.checkin_link(session, meeting, context.resources.bot_username, live=True)
     png, caption, buttons = await qr_image(context, meeting, locale, link)
-    await query.answer()
-    sent = await context.bot.send_photo(update.effective_chat.id, png, caption=caption, reply_markup=buttons)
+    # Always to the leader's private chat: a code posted in the group could be scanned from anywhere.
+    if _in_group(update):
+        await query.answer(context.tr.gettext("I have sent you the QR code in our private chat."))
+    else:
+        await query.answer()
+    sent = await context.bot.send_photo(update.effective_user.id, png, caption=caption, reply_markup=buttons)
     async with context.resources.db.session() as session:
         session.add(
             MeetingQrDisplay(

@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.clock import now_utc, today
 from bot.context import BranchContext
-from bot.errors import InvalidInput, PermissionDenied
+from bot.errors import DomainError, InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import meetings
 from bot.services.access import require_branch_leader, visible_org_ids
@@ -458,8 +458,6 @@ async def _review(update: Update, context: BranchContext) -> int:
     names = [member.name for member, _ in preview.unconfirmed]
     text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
     if preview.missing:
-        from bot.errors import DomainError
-
         items = "; ".join(DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing)
         text += "\n\n" + context.tr.gettext("⚠️ Still missing before closing: %(missing)s", missing=items)
     buttons = []

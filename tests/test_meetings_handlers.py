@@ -230,6 +230,12 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
             for row in (await session.scalars(select(Attendance).where(Attendance.meeting_id == meeting_id)))
         }
     assert methods >= {"qr", "code", "button"}
+    # Asked for in the group, the live code still goes to the leader's private chat only.
+    before = len(bot.request.calls)
+    await bot.press("A02", f"mt:{meeting_id}:qr", chat_id=GROUP)
+    assert _alerts(bot, before) == ["签到二维码已私聊发给您。"]
+    assert bot.request.sent(method="sendPhoto")[-1].chat_id == telegram_id_of("A02")
+    assert not bot.request.sent(chat_id=GROUP, method="sendPhoto")
     # A guest scanning the code is asked to join first.
     assert await bot.say(555_000_111, f"/start {payload}") == ["请先通过邀请链接加入。"]
 
