@@ -448,3 +448,37 @@ async def test_audit_and_outbox_hold_nothing_after_a_refused_group_press(bot: Bo
         assert len((await session.scalars(select(OutboxMessage))).all()) == before
         branch = await session.get(Organisation, bot.ids.branch_a)
         assert branch is not None and branch.chat_id == GROUP
+
+
+async def test_a_restart_in_the_middle_of_a_flow_loses_nothing(bot: BotHarness) -> None:
+    from bot.app import _post_init, build_application
+    from bot.offline import OfflineRequest, UpdateFactory
+
+    await bot.say("A01", "/newmeeting")
+    await bot.press("A01", "mn:k:party_lesson")
+    await bot.application.update_persistence()  # what the running bot does every second and on shutdown
+    # Another process takes over: it has only the database.
+    request = OfflineRequest()
+    application = build_application(
+        _settings(bot),
+        db=bot.db,
+        request=request,
+        get_updates_request=OfflineRequest(),
+        rate_limit=False,
+        start_jobs=False,
+    )
+    await application.initialize()
+    await _post_init(application)
+    try:
+        again = BotHarness(application, request, UpdateFactory(application.bot), bot.db, bot.ids)
+        day = today(_settings(bot).tz) + timedelta(days=4)
+        await again.press("A01", f"mn:d:{day.isoformat()}")
+        assert "几点开始" in request.calls[-1].text
+        await again.say("A01", "15:00")
+        await again.press("A01", "mn:p:skip")
+        await again.say("A01", "学习党章")
+        await again.press("A01", "mn:ok")
+        meeting = await _latest(again)
+        assert (meeting.kind, meeting.topic) == ("party_lesson", "学习党章")
+    finally:
+        await application.shutdown()
