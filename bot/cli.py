@@ -18,6 +18,7 @@ from bot.cli_common import JsonFlag, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 from bot.db import Database
 from bot.measures.cli import register as register_measures
+from bot.meetings_cli import register as register_meetings
 from bot.services.roster import ImportResult
 from bot.volunteer_cli import register as register_volunteer
 
@@ -32,6 +33,7 @@ register_measures(app)
 birthdays_cli.register(app)
 firstagenda_cli.register(app)
 register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
+register_meetings(app)
 
 
 def echo_import_result(result: ImportResult) -> None:

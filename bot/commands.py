@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import N_, translator
+from bot.services.meeting_menu import MEETING_COMMANDS
 from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 from storage.models import Role
 
@@ -36,6 +37,7 @@ MENU: list[MenuCommand] = [
     MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
     MenuCommand("mybirthday", N_("My political birthday"), MEMBERS),
     MenuCommand("birthdays", N_("Political birthdays this month"), LEADERS),
+    *(MenuCommand(*command) for command in MEETING_COMMANDS),  # meetings (descriptions in meetings.po)
     MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
     MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
 ]

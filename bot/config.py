@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     VOLUNTEER_PHOTO_MAX_MB: float = Field(default=10.0, gt=0, le=20)
     VOLUNTEER_RADIUS_M: int = Field(default=300, ge=20, le=20000)  # default location check-in radius
     VOLUNTEER_REMINDER_HOUR: int = Field(default=18, ge=0, le=23)  # local hour of the day-before reminder
+    # Meetings: check-in opens this long before the start; late after this long past it; nudge days before a gap.
+    CHECKIN_OPENS_MINUTES: int = Field(default=30, ge=0, le=24 * 60)
+    CHECKIN_LATE_MINUTES: int = Field(default=5, ge=0, le=240)
+    COMPLIANCE_NUDGE_DAYS: int = Field(default=7, ge=1, le=90)
 
     @field_validator("BOT_TOKEN")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import birthdays, branch, core, first_agenda, measures, volunteer
+from handlers import birthdays, branch, core, first_agenda, measures, meetings, volunteer
 from handlers.common import error_handler, register_prechecks
 
 
@@ -16,6 +16,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     register_prechecks(application)
     # Volunteer service: the activity check-in QR deep link (/start vk_…) comes before the plain /start.
     application.add_handlers(volunteer.START_HANDLERS)
+    # Meetings: check-in deep links (/start ck_…) come before core's plain /start; flows, cards, /my, /compliance.
+    application.add_handlers(meetings.HANDLERS)
     # Joining: invitation deep links and phone confirmation come before the plain /start.
     application.add_handlers(core.HANDLERS)
     # Branch leaders: invitation links, linking the group chat.

@@ -56,6 +56,13 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/volunteer.py",
         "bot/templates/volunteer/*.j2",
     ],
+    "meetings": [
+        "bot/services/meeting*.py",
+        "bot/services/checkin.py",
+        "bot/services/compliance.py",
+        "handlers/meetings*.py",
+        "bot/templates/meetings/*.j2",
+    ],
 }
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

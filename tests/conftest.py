@@ -20,6 +20,29 @@ from bot.offline import OfflineRequest, UpdateFactory
 from tests.pg import PostgresServer, find_bin_dir
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _features_registered() -> None:
+    """Every feature's hooks (closing checks, jobs, recorders) as in the running bot, whatever the test order."""
+    from bot.plugins import load_plugins
+
+    load_plugins()
+
+
+async def study_first_agenda(session: Any, meeting_id: int) -> None:
+    """Record a complete first agenda item on a meeting, so that closing it is allowed (measure 7)."""
+    from bot.services.first_agenda import record_first_agenda
+
+    await record_first_agenda(
+        session,
+        None,
+        meeting_id,
+        typed_titles=("习近平总书记重要讲话精神",),
+        form="conveying",
+        led_by_name="王建国",
+        allow_closed=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL server for the session: ``TEST_POSTGRES_URL`` (from .ci/run) or one started here."""

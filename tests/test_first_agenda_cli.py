@@ -116,9 +116,9 @@ def _meeting(path: Path, org_id: int, kind: str, day: date) -> int:
     with sqlite3.connect(path) as connection:
         start, end = at(day).replace(tzinfo=None), at(day, 11).replace(tzinfo=None)
         cursor = connection.execute(
-            "insert into meetings (org_id, kind, starts_at, ends_at, status, tags, record_photos, created_at, details)"
-            " values (?, ?, ?, ?, 'closed', '[]', '[]', ?, '{}')",
-            (org_id, kind, start.isoformat(" "), end.isoformat(" "), start.isoformat(" ")),
+            "insert into meetings (org_id, kind, starts_at, ends_at, status, tags, record_photos, created_at, details,"
+            " revision, updated_at) values (?, ?, ?, ?, 'closed', '[]', '[]', ?, '{}', 0, ?)",
+            (org_id, kind, start.isoformat(" "), end.isoformat(" "), start.isoformat(" "), start.isoformat(" ")),
         )
         return int(cursor.lastrowid or 0)
 

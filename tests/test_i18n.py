@@ -68,3 +68,21 @@ def test_translator_formats_and_falls_back_to_english() -> None:
         )
         == "每个链接只能使用一次，3 天后失效。"
     )
+
+
+def test_a_message_shared_by_two_catalogs_has_one_translation() -> None:
+    """Catalogs are merged at load time, so the same msgid must read the same in every feature."""
+    for language in ("zh_CN", "en"):
+        seen: dict[object, tuple[str, object]] = {}
+        clashes = []
+        for po_file in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po")):
+            with po_file.open("rb") as fp:
+                for message in read_po(fp):
+                    if not message.id or not message.string:
+                        continue
+                    key = message.id if isinstance(message.id, str) else tuple(message.id)
+                    value = message.string if isinstance(message.string, str) else tuple(message.string)
+                    if key in seen and seen[key][1] != value:
+                        clashes.append(f"{language}: {key!r} in {seen[key][0]} and {po_file.name}")
+                    seen.setdefault(key, (po_file.name, value))
+        assert clashes == []

@@ -93,7 +93,7 @@ async def import_communities(session: AsyncSession, path: Path) -> ImportResult:
     for number, row in rows:
         name, town = row["name"], row["town"]
         if not name:
-            errors.append(RowError(number, N_("the name is empty")))
+            errors.append(RowError(number, N_("the community name is empty")))
         elif len(name) > 200:
             errors.append(RowError(number, N_("the name is longer than %(max)d characters"), {"max": 200}))
         if not town:

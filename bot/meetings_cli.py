@@ -1,0 +1,268 @@
+"""``branchbot meeting …``: meeting kinds, scheduling, one meeting's attendance, compliance, from the shell.
+
+The commands call the same services as the chat; a refusal prints its message and exits with status 1.
+Readable output is rendered from templates (meetings/cli_*.j2) in the default language; ``--json`` prints
+one JSON document.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import today
+from bot.config import Settings
+from bot.errors import NotFound
+from bot.i18n import N_
+from bot.services.meeting_kinds import MEETING_KINDS, MEETING_TAGS
+from bot.templates import render
+from storage.meetings import Meeting
+from storage.models import Organisation
+
+meeting_app = typer.Typer(no_args_is_help=True, help="Meetings: kinds, scheduling, attendance, compliance.")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``meeting`` to the ``branchbot`` command line."""
+    app.add_typer(meeting_app, name="meeting")
+
+
+def _text(template: str, settings: Settings, **context: Any) -> str:
+    """A template as plain text for the terminal."""
+    return html.unescape(render(template, settings.DEFAULT_LOCALE, **context))
+
+
+def _iso(value: datetime, settings: Settings) -> str:
+    return value.astimezone(settings.tz).isoformat(timespec="minutes")
+
+
+async def _branch(session: AsyncSession, ref: str) -> Organisation:
+    """A branch by id or code."""
+    branch = await session.scalar(select(Organisation).where(Organisation.code == ref))
+    if branch is None and ref.isdigit():
+        branch = await session.get(Organisation, int(ref))
+    if branch is None:
+        raise NotFound(N_("No such branch."))
+    return branch
+
+
+@meeting_app.command("kinds")
+def kinds(as_json: JsonFlag = False) -> None:
+    """List the kinds of meeting and the tags a meeting can carry, with their required frequency."""
+    from bot.cli_common import echo_json
+
+    rows = [
+        {
+            "id": k.id,
+            "name_zh": k.name_zh,
+            "name_en": k.name_en,
+            "period": k.period.value,
+            "times_per_period": k.times_per_period,
+            "first_agenda": k.first_agenda.value,
+            "held_by": k.held_by.value,
+            "tag": False,
+        }
+        for k in MEETING_KINDS
+    ] + [
+        {
+            "id": t.id,
+            "name_zh": t.name_zh,
+            "name_en": t.name_en,
+            "period": t.period.value,
+            "times_per_period": t.times_per_period,
+            "tag": True,
+        }
+        for t in MEETING_TAGS
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        frequency = f"{row['times_per_period']}/{row['period']}" if row["times_per_period"] else "-"
+        mark = "#" if row["tag"] else " "
+        typer.echo(f"{mark}{row['id']:<24} {frequency:<10} {row['name_zh']} / {row['name_en']}")
+
+
+@meeting_app.command("add")
+def add(
+    branch: Annotated[str, typer.Option("--branch", help="Branch id or code")],
+    kind: Annotated[str, typer.Option("--kind", help="Kind id (branchbot meeting kinds)")],
+    at: Annotated[str, typer.Option("--at", help='Start, local time: "YYYY-MM-DD HH:MM"')],
+    end: Annotated[str | None, typer.Option("--end", help='End: "HH:MM" or "YYYY-MM-DD HH:MM"')] = None,
+    place: Annotated[str | None, typer.Option("--place")] = None,
+    topic: Annotated[str | None, typer.Option("--topic")] = None,
+    group: Annotated[int | None, typer.Option("--group", help="Party group id (group meetings)")] = None,
+    first_agenda: Annotated[
+        str | None, typer.Option("--first-agenda", help="Study material id or text of the first agenda item")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Schedule a meeting (members are notified as from the chat); prints its id and check-in link."""
+    from bot.cli_common import echo_json, run_db
+    from bot.services import checkin, meeting_hooks, meetings
+
+    async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
+        found = await _branch(session, branch)
+        starts_at = meetings.parse_local_datetime(at, settings.tz, today(settings.tz))
+        ends_at = None
+        if end:
+            if " " in end.strip():
+                ends_at = meetings.parse_local_datetime(end, settings.tz, today(settings.tz))
+            else:
+                ends_at = datetime.combine(starts_at.date(), meetings.parse_time(end), tzinfo=settings.tz)
+        draft = meetings.Draft(
+            kind=kind, starts_at=starts_at, ends_at=ends_at, place=place, topic=topic, group_id=group
+        )
+        meeting = await meetings.schedule_meeting(session, None, found.id, draft, settings=settings)
+        if first_agenda is not None:
+            await meeting_hooks.record_first_agenda(session, meeting, first_agenda, None)
+        username = settings.BOT_USERNAME or "branch_assistant_bot"
+        link, _slot = await checkin.checkin_link(session, meeting, username, live=False)
+        return {**_meeting_json(meeting, settings), "branch": found.name, "checkin_link": link}
+
+    result = run_db(work)
+    if as_json:
+        echo_json(result)
+    else:
+        settings = _settings()
+        typer.echo(_text("meetings/cli_added.html.j2", settings, m=result))
+
+
+def _settings() -> Settings:
+    from bot.cli_common import settings_or_exit
+
+    return settings_or_exit()
+
+
+def _meeting_json(meeting: Meeting, settings: Settings) -> dict[str, Any]:
+    return {
+        "id": meeting.id,
+        "branch_id": meeting.org_id,
+        "group_id": meeting.group_id,
+        "kind": meeting.kind,
+        "starts_at": _iso(meeting.starts_at, settings),
+        "ends_at": _iso(meeting.ends_at, settings),
+        "place": meeting.place,
+        "topic": meeting.topic,
+        "status": meeting.status,
+        "tags": list(meeting.tags or []),
+        "checkin_code": meeting.checkin_code,
+        "location_check_m": meeting.radius_m,
+        "record": meeting.record,
+        "closed_at": _iso(meeting.closed_at, settings) if meeting.closed_at else None,
+    }
+
+
+@meeting_app.command("show")
+def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json: JsonFlag = False) -> None:
+    """One meeting with each member's attendance status."""
+    from bot.cli_common import echo_json, run_db
+    from bot.services import meeting_stats, meetings
+
+    async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
+        meeting = await meetings.get_meeting(session, meeting_id)
+        branch = await session.get(Organisation, meeting.org_id)
+        rate = await meeting_stats.meeting_rate(session, meeting.id)
+        attendance = [
+            {
+                "member_id": member.id,
+                "member_no": member.member_no,
+                "name": member.name,
+                "status": row.status,
+                "checked_in_at": _iso(row.checked_in_at, settings) if row.checked_in_at else None,
+                "method": row.checkin_method,
+                "leave_reason": row.leave_reason,
+            }
+            for member, row in await meetings.attendance_rows(session, meeting.id)
+        ]
+        return {
+            **_meeting_json(meeting, settings),
+            "branch": branch.name if branch else None,
+            "attendance": attendance,
+            "rate": {"attended": rate.attended, "expected": rate.expected, "percent": rate.percent},
+        }
+
+    result = run_db(work)
+    if as_json:
+        echo_json(result)
+        return
+    settings = _settings()
+    from bot.services.meeting_format import kind_name, status_name
+
+    locale = settings.DEFAULT_LOCALE
+    typer.echo(
+        _text(
+            "meetings/cli_show.html.j2",
+            settings,
+            m=result,
+            title=kind_name(result["kind"], locale),
+            rows=[
+                (a["name"], status_name(a["status"], locale), a["checked_in_at"] or "") for a in result["attendance"]
+            ],
+        )
+    )
+
+
+@meeting_app.command("compliance")
+def compliance_cmd(
+    branch: Annotated[str | None, typer.Option("--branch", help="Branch id or code; all branches if omitted")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Held / required of each required kind and tag this month, quarter and year, per branch."""
+    from bot.cli_common import echo_json, run_db
+    from bot.services.compliance import branch_compliance
+
+    async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+        if branch is not None:
+            branches = [await _branch(session, branch)]
+        else:
+            branches = list(
+                (
+                    await session.scalars(
+                        select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
+                    )
+                ).all()
+            )
+        out = []
+        for found in branches:
+            items = await branch_compliance(session, found, today(settings.tz), settings=settings)
+            out.append(
+                {
+                    "branch_id": found.id,
+                    "branch": found.name,
+                    "items": [
+                        {
+                            "id": i.id,
+                            "tag": i.is_tag,
+                            "period": i.period.key,
+                            "held": i.held,
+                            "required": i.required,
+                            "scheduled": i.scheduled,
+                            "due": i.due.isoformat(),
+                            "ok": i.ok,
+                        }
+                        for i in items
+                    ],
+                }
+            )
+        return out
+
+    result = run_db(work)
+    if as_json:
+        echo_json(result)
+        return
+    settings = _settings()
+    from bot.services.meeting_format import kind_name, tag_name
+
+    locale = settings.DEFAULT_LOCALE
+    for entry in result:
+        for item in entry["items"]:
+            item["name"] = tag_name(item["id"], locale) if item["tag"] else kind_name(item["id"], locale)
+        typer.echo(_text("meetings/cli_compliance.html.j2", settings, b=entry))

@@ -1,0 +1,198 @@
+"""Checking in to a meeting: by QR-code deep link, by a button in the group, by a short code, or marked by
+the secretary; optionally only within a radius of the meeting place; late after the start.
+
+One member has one attendance row per meeting (a unique key). Checking in is a single conditional UPDATE
+("set present where not yet present"), with an INSERT … ON CONFLICT DO NOTHING for a member who joined the
+roster after the meeting was scheduled, so two check-ins at the same instant store one row and the second is
+told "already checked in", on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import now_utc
+from bot.config import Settings
+from bot.errors import Conflict, InvalidInput, PermissionDenied
+from bot.i18n import N_
+from bot.services import tokens
+from bot.services.geo import distance_m
+from bot.services.identity import deep_link
+from bot.services.meetings import belongs, checkin_window
+from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
+from storage.models import Member, Organisation
+
+CHECKIN_PREFIX = "ck_"
+TOKEN_KIND = "m"
+_CODE = re.compile(r"^\d{4,8}$")
+
+
+class Method(enum.StrEnum):
+    """How a member checked in."""
+
+    QR = "qr"
+    CODE = "code"
+    BUTTON = "button"
+    SECRETARY = "secretary"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a check-in attempt."""
+
+    meeting: Meeting
+    member: Member
+    status: str  # present or late; empty when a location is still needed
+    at: datetime
+    needs_location: bool = False
+
+
+async def checkin_link(session: AsyncSession, meeting: Meeting, bot_username: str, *, live: bool) -> tuple[str, int]:
+    """The deep link ``t.me/<bot>?start=ck_<token>`` and its slot: a live link works for about a minute,
+    a static one (slot 0, for printing) for the whole check-in window."""
+    secret = await tokens.installation_secret(session)
+    slot = tokens.current_slot() if live else tokens.STATIC_SLOT
+    token = tokens.make_token(secret, TOKEN_KIND, meeting.id, slot)
+    return deep_link(bot_username, CHECKIN_PREFIX + token), slot
+
+
+async def meeting_from_token(session: AsyncSession, token: str, *, now: float | None = None) -> Meeting:
+    """The meeting a scanned token admits to; forged, mangled or expired tokens are refused."""
+    secret = await tokens.installation_secret(session)
+    claim = tokens.read_token(secret, token, kind=TOKEN_KIND, now=now)
+    meeting = await session.get(Meeting, claim.object_id)
+    if meeting is None:
+        raise InvalidInput(N_("This check-in code is not valid."))
+    return meeting
+
+
+async def meeting_from_code(
+    session: AsyncSession, member_id: int, code: str, *, settings: Settings, now: datetime | None = None
+) -> Meeting:
+    """The meeting of the member's branch whose short code this is and whose check-in is open."""
+    code = code.strip()
+    if not _CODE.match(code):
+        raise InvalidInput(N_("A check-in code is 6 digits, like 482913."))
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise InvalidInput(N_("This check-in code is not valid."))
+    now = now or now_utc()
+    candidates = (
+        await session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.org_id == member.org_id,
+                Meeting.checkin_code == code,
+                Meeting.status == MeetingStatus.SCHEDULED,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    ).all()
+    if not candidates:
+        raise InvalidInput(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
+    for meeting in candidates:
+        opens, closes = checkin_window(meeting, settings)
+        if opens <= now <= closes:
+            return meeting
+    return candidates[0]  # check_in explains whether its window is yet to open or has closed
+
+
+def _local(value: datetime, settings: Settings) -> str:
+    return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+async def check_in(
+    session: AsyncSession,
+    member_id: int,
+    meeting: Meeting,
+    *,
+    method: Method,
+    settings: Settings,
+    location: tuple[float, float] | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Check ``member_id`` in; refusals say why (cancelled, closed, other branch, window, distance, twice)."""
+    now = now or now_utc()
+    member = await session.get(Member, member_id)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvalidInput(N_("This meeting was cancelled."))
+    if meeting.status == MeetingStatus.CLOSED:
+        raise InvalidInput(N_("This meeting is already closed."))
+    if member is None or member.org_id != meeting.org_id:
+        raise PermissionDenied(N_("This check-in code belongs to another branch's meeting."))
+    if not belongs(member, meeting):
+        group = await session.get(Organisation, meeting.group_id) if meeting.group_id else None
+        raise PermissionDenied(N_("This meeting is for the members of %(branch)s."), branch=group.name if group else "")
+    opens, closes = checkin_window(meeting, settings)
+    if now < opens:
+        raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, settings))
+    if now > closes:
+        raise InvalidInput(N_("Check-in for this meeting has closed."))
+    done = await session.execute(
+        select(Attendance.status, Attendance.checked_in_at).where(
+            Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
+        )
+    )
+    existing = done.first()
+    if existing is not None and existing.status in CHECKED_IN:
+        raise _already(existing.checked_in_at, settings)
+    if meeting.radius_m is not None and method is not Method.SECRETARY:
+        if location is None:
+            return Outcome(meeting, member, "", now, needs_location=True)
+        assert meeting.latitude is not None and meeting.longitude is not None
+        distance = distance_m(location[0], location[1], meeting.latitude, meeting.longitude)
+        if distance > meeting.radius_m:
+            raise InvalidInput(
+                N_("You are %(distance)d m from the meeting place; check-in needs you within %(radius)d m."),
+                distance=round(distance),
+                radius=meeting.radius_m,
+            )
+    late = now > meeting.starts_at + timedelta(minutes=settings.CHECKIN_LATE_MINUTES)
+    status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
+    values = {"status": status.value, "checked_in_at": now, "checkin_method": method.value, "updated_at": now}
+    conditional = (
+        update(Attendance)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.member_id == member.id,
+            Attendance.status.not_in([s.value for s in CHECKED_IN]),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not (await session.execute(conditional)).rowcount:  # type: ignore[attr-defined]
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        added = await session.execute(
+            insert(Attendance)
+            .values(meeting_id=meeting.id, member_id=member.id, **values)
+            .on_conflict_do_nothing(index_elements=["meeting_id", "member_id"])
+        )
+        # Nothing inserted: the row exists (created or checked in meanwhile); try the conditional update again.
+        if not added.rowcount and not (await session.execute(conditional)).rowcount:  # type: ignore[attr-defined]
+            again = await session.execute(
+                select(Attendance.checked_in_at).where(
+                    Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
+                )
+            )
+            raise _already(again.scalar(), settings)
+    return Outcome(meeting, member, status.value, now)
+
+
+def _already(at: datetime | None, settings: Settings) -> Conflict:
+    if at is None:
+        return Conflict(N_("You have already checked in."))
+    return Conflict(N_("You have already checked in (at %(time)s)."), time=at.astimezone(settings.tz).strftime("%H:%M"))
+
+
+def seconds_to_next_slot(now: float | None = None) -> float:
+    """How long the current live QR code stays the newest one."""
+    now = now if now is not None else time.time()
+    return tokens.SLOT_SECONDS - (now % tokens.SLOT_SECONDS)

@@ -1,0 +1,178 @@
+"""Compliance with the required frequencies (glossary): for this month, quarter and year, each required
+kind of meeting and each required tag, held / required and the date by which it is due; and the scheduler's
+nudge to the branch's leaders a configurable number of days before a period closes with a gap.
+
+"Held" counts closed meetings (held and recorded); scheduled ones are shown beside it so a secretary sees
+that a gap is already being taken care of. A Party group meeting is required of each group of the branch.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.errors import PermissionDenied
+from bot.i18n import N_
+from bot.services import outbox
+from bot.services.access import Actor, visible_org_ids
+from bot.services.meeting_format import long_date
+from bot.services.meeting_kinds import MEETING_TAGS, HeldBy, Period
+from bot.services.meeting_stats import PeriodRange, period_range
+from bot.services.meetings import BRANCH_KINDS, branch_groups
+from bot.templates import render
+from storage import queries
+from storage.meetings import Meeting, MeetingStatus
+from storage.models import Organisation
+
+PERIOD_ORDER = (Period.MONTH, Period.QUARTER, Period.YEAR)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One requirement in one period."""
+
+    id: str  # a kind or tag id
+    name: str  # msgid of its English name
+    is_tag: bool
+    period: PeriodRange
+    held: int
+    required: int
+    scheduled: int  # scheduled (not yet held) in the period
+    due: date
+    fixed_day: int | None = None  # the branch's theme Party day
+    per_group: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Requirement met."""
+        return self.held >= self.required
+
+
+async def branch_compliance(
+    session: AsyncSession, branch: Organisation, today: date, *, settings: Settings
+) -> list[Item]:
+    """Every requirement of the branch for the current month, quarter and year."""
+    ranges = {p: period_range(p, today) for p in PERIOD_ORDER}
+    start, end = ranges[Period.YEAR].utc_bounds(settings.tz)
+    meetings = (
+        await session.scalars(
+            select(Meeting).where(
+                Meeting.org_id == branch.id,
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+                Meeting.status != MeetingStatus.CANCELLED,
+            )
+        )
+    ).all()
+    groups = await branch_groups(session, branch.id)
+    items: list[Item] = []
+    for period in PERIOD_ORDER:
+        pr = ranges[period]
+        in_period = [m for m in meetings if pr.contains(m.starts_at, settings.tz)]
+        for kind in BRANCH_KINDS:
+            if kind.period is not period:
+                continue
+            of_kind = [m for m in in_period if m.kind == kind.id]
+            if kind.held_by is HeldBy.GROUP:
+                if not groups:
+                    continue  # no Party groups: nothing to hold
+                held = sum(min(kind.times_per_period, _closed(of_kind, group_id=g.id)) for g in groups)
+                required = kind.times_per_period * len(groups)
+            else:
+                held, required = _closed(of_kind), kind.times_per_period
+            scheduled = sum(1 for m in of_kind if m.status == MeetingStatus.SCHEDULED)
+            fixed = branch.theme_day if kind.id == "theme_day" else None
+            items.append(
+                Item(
+                    kind.id,
+                    kind.name_en,
+                    False,
+                    pr,
+                    held,
+                    required,
+                    scheduled,
+                    _due(pr, fixed, today),
+                    fixed,
+                    kind.held_by is HeldBy.GROUP,
+                )
+            )
+        for tag in MEETING_TAGS:
+            if tag.period is not period:
+                continue
+            tagged = [m for m in in_period if tag.id in (m.tags or [])]
+            held = sum(1 for m in tagged if m.status == MeetingStatus.CLOSED)
+            items.append(Item(tag.id, tag.name_en, True, pr, held, tag.times_per_period, 0, pr.end))
+    return items
+
+
+def _closed(meetings: Sequence[Meeting], group_id: int | None = None) -> int:
+    return sum(1 for m in meetings if m.status == MeetingStatus.CLOSED and (group_id is None or m.group_id == group_id))
+
+
+def _due(pr: PeriodRange, fixed_day: int | None, today: date) -> date:
+    """The last day of the period; the theme Party day on its fixed day of the month while that is still
+    ahead (once it has passed, the month's end is what is left)."""
+    if fixed_day and pr.period is Period.MONTH:
+        last = calendar.monthrange(pr.start.year, pr.start.month)[1]
+        fixed = pr.start.replace(day=min(fixed_day, last))
+        if fixed >= today:
+            return fixed
+    return pr.end
+
+
+async def compliance_overview(
+    session: AsyncSession, actor: Actor, today: date, *, settings: Settings
+) -> list[tuple[Organisation, list[Item]]]:
+    """The actor's branch (secretary, delegated committee member) or every branch of an admin's subtree."""
+    if not (actor.leads_branch or actor.is_admin):
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    branches = await queries.branches_in(session, await visible_org_ids(session, actor))
+    return [(b, await branch_compliance(session, b, today, settings=settings)) for b in branches]
+
+
+async def send_nudges(session: AsyncSession, today: date, *, settings: Settings) -> int:
+    """Tell each branch's leaders, once per period, what is still missing when the period closes within
+    ``COMPLIANCE_NUDGE_DAYS`` days. The dedup key (branch, period, leader) makes the nudge happen once, however
+    often the job runs; the message lists every requirement of that period still open, since gaps only
+    shrink as meetings are held."""
+    queued = 0
+    branches = (await session.scalars(select(Organisation).where(Organisation.kind == "branch"))).all()
+    for branch in branches:
+        items = await branch_compliance(session, branch, today, settings=settings)
+        leaders = [m for m in await queries.branch_leaders(session, branch.id) if m.telegram_id is not None]
+        if not leaders:
+            continue
+        for period in PERIOD_ORDER:
+            pr = period_range(period, today)
+            days_left = (pr.next_start - today).days
+            gaps = [i for i in items if i.period.period is period and not i.ok]
+            if days_left > settings.COMPLIANCE_NUDGE_DAYS or not gaps:
+                continue
+            for leader in leaders:
+                assert leader.telegram_id is not None
+                locale = leader.language or settings.DEFAULT_LOCALE
+                text = render(
+                    "meetings/nudge.html.j2",
+                    locale,
+                    branch=branch.name,
+                    period=period.value,
+                    key=pr.key,
+                    end=long_date(pr.end, locale),
+                    days_left=days_left,
+                    gaps=gaps,
+                )
+                queued += await outbox.enqueue(
+                    session,
+                    dedup_key=f"mt-nudge:{branch.id}:{pr.key}:{leader.id}",
+                    chat_id=leader.telegram_id,
+                    member_id=leader.id,
+                    kind="reminder",
+                    text=text,
+                )
+    return queued

@@ -1,0 +1,164 @@
+"""Attendance rates (出勤率) per meeting, per member and per period, and the periods themselves.
+
+The rate counts closed meetings only: attended (present or late) over expected, where a member whose leave
+was approved is not expected. Periods (month, quarter, year) are computed in the configured time zone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import local_midnight_utc
+from bot.errors import InvalidInput
+from bot.i18n import N_
+from bot.services.meeting_kinds import Period
+from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
+from storage.models import Member
+
+
+@dataclass(frozen=True)
+class PeriodRange:
+    """One month, quarter or year, as local dates."""
+
+    period: Period
+    start: date
+    end: date  # the last day
+    key: str  # 2026-12, 2026-Q4, 2026
+
+    @property
+    def next_start(self) -> date:
+        """The first day after the period."""
+        return self.end + timedelta(days=1)
+
+    def utc_bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """``[start, end)`` as UTC instants."""
+        return local_midnight_utc(self.start, tz), local_midnight_utc(self.next_start, tz)
+
+    def contains(self, moment: datetime, tz: ZoneInfo) -> bool:
+        """Whether ``moment`` falls on a local day of the period."""
+        return self.start <= moment.astimezone(tz).date() <= self.end
+
+
+def period_range(period: Period, day: date) -> PeriodRange:
+    """The month, quarter or year that holds ``day``."""
+    if period is Period.MONTH:
+        start = day.replace(day=1)
+        key = f"{day.year}-{day.month:02d}"
+        next_start = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    elif period is Period.QUARTER:
+        quarter = (day.month - 1) // 3
+        start = date(day.year, quarter * 3 + 1, 1)
+        key = f"{day.year}-Q{quarter + 1}"
+        next_start = date(day.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
+    elif period is Period.YEAR:
+        start = date(day.year, 1, 1)
+        key = str(day.year)
+        next_start = date(day.year + 1, 1, 1)
+    else:
+        raise ValueError(f"no range for {period}")
+    return PeriodRange(period, start, next_start - timedelta(days=1), key)
+
+
+def parse_period(text: str | None, today: date) -> PeriodRange:
+    """``month`` / ``quarter`` / ``year`` (also 月, 季度, 年), this one; the year by default."""
+    value = (text or "year").strip().lower()
+    aliases = {"month": Period.MONTH, "月": Period.MONTH, "本月": Period.MONTH, "quarter": Period.QUARTER}
+    aliases |= {"季": Period.QUARTER, "季度": Period.QUARTER, "本季度": Period.QUARTER}
+    aliases |= {"year": Period.YEAR, "年": Period.YEAR, "本年": Period.YEAR, "今年": Period.YEAR}
+    if value not in aliases:
+        raise InvalidInput(N_("Choose a period: month, quarter or year."))
+    return period_range(aliases[value], today)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Attended over expected."""
+
+    attended: int = 0
+    expected: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        """Whole percent, or None when nobody was expected."""
+        return round(100 * self.attended / self.expected) if self.expected else None
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.attended + other.attended, self.expected + other.expected)
+
+
+def rate_of(statuses: list[str]) -> Rate:
+    """The rate of a list of final attendance statuses."""
+    attended = sum(1 for s in statuses if s in CHECKED_IN)
+    expected = sum(1 for s in statuses if s != AttendanceStatus.ON_LEAVE)
+    return Rate(attended, expected)
+
+
+async def meeting_rate(session: AsyncSession, meeting_id: int) -> Rate:
+    """The rate of one meeting (meaningful once it is closed)."""
+    statuses = (await session.scalars(select(Attendance.status).where(Attendance.meeting_id == meeting_id))).all()
+    return rate_of(list(statuses))
+
+
+async def member_history(
+    session: AsyncSession, member_id: int, start: datetime, end: datetime
+) -> list[tuple[Meeting, Attendance]]:
+    """The member's closed meetings in ``[start, end)``, oldest first."""
+    rows = await session.execute(
+        select(Meeting, Attendance)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.member_id == member_id,
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [(m, a) for m, a in rows.all()]
+
+
+@dataclass(frozen=True)
+class BranchRates:
+    """A branch's rates over a period."""
+
+    meetings: int
+    overall: Rate
+    per_member: list[tuple[Member, Rate]]
+    per_meeting: list[tuple[Meeting, Rate]]
+
+
+async def branch_rates(session: AsyncSession, branch_id: int, start: datetime, end: datetime) -> BranchRates:
+    """Rates of the branch's closed meetings in ``[start, end)``: overall, per member, per meeting."""
+    rows = await session.execute(
+        select(Meeting, Attendance.member_id, Attendance.status)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Meeting.org_id == branch_id,
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    by_member: dict[int, list[str]] = defaultdict(list)
+    by_meeting: dict[int, list[str]] = defaultdict(list)
+    meetings: dict[int, Meeting] = {}
+    for meeting, member_id, status in rows.all():
+        meetings[meeting.id] = meeting
+        by_member[member_id].append(status)
+        by_meeting[meeting.id].append(status)
+    members = (
+        (await session.scalars(select(Member).where(Member.id.in_(by_member)).order_by(Member.name, Member.id))).all()
+        if by_member
+        else []
+    )
+    per_member = [(m, rate_of(by_member[m.id])) for m in members]
+    per_meeting = [(meetings[i], rate_of(by_meeting[i])) for i in meetings]
+    overall = sum((r for _, r in per_meeting), Rate())
+    return BranchRates(len(meetings), overall, per_member, per_meeting)

@@ -1,0 +1,643 @@
+"""The secretary's guided flows: scheduling a meeting (kind → day → time → place → topic, or one line),
+editing and postponing it, setting a location check, and closing it (absences, record, tags).
+
+Flow state lives in ``user_data`` (JSON-friendly: ids, strings, lists), persisted with the conversation, so a
+restart in the middle of a flow loses nothing. Nothing is written until the last step's service call.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.clock import now_utc, today
+from bot.context import BranchContext
+from bot.errors import DomainError, InvalidInput, PermissionDenied
+from bot.i18n import N_
+from bot.services import meetings
+from bot.services.access import require_branch_leader, visible_org_ids
+from bot.services.meeting_format import kind_name, short_day, status_name, tag_name
+from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
+from bot.services.meeting_stats import meeting_rate
+from bot.templates import render
+from handlers.common import reply
+from handlers.meetings_view import card, conversation, keyboard, pairs, percent_text, settings_of, view_of
+from storage import queries
+from storage.meetings import Meeting, MeetingStatus
+from storage.models import Organisation
+
+N_BRANCH, N_KIND, N_GROUP, N_DAY, N_TIME, N_PLACE, N_TOPIC, N_CONFIRM = range(20, 28)
+E_VALUE = 40
+G_LOCATION, G_RADIUS = 50, 51
+C_REVIEW, C_RECORD, C_TAGS = 60, 61, 62
+
+TIMES = ("08:30", "09:00", "10:00", "14:00", "14:30", "15:00", "16:00", "19:30")
+RADII = (100, 300, 500, 1000)
+DAYS_OFFERED = 14
+
+
+async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message whose button was pressed, or answer a typed message."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup)
+    else:
+        await reply(update, text, reply_markup=markup)
+
+
+def _data(context: BranchContext, key: str) -> dict[str, Any]:
+    data = (context.user_data or {}).get(key)
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("This has expired. Please start again."))
+    return data
+
+
+async def cancel(update: Update, context: BranchContext) -> int:
+    """Leave any of these flows; nothing was saved."""
+    for key in ("mt_new", "mt_edit", "mt_geo", "mt_close"):
+        context.user_data.pop(key, None)  # type: ignore[union-attr]
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(context.tr.gettext("Cancelled. Nothing was saved."))
+    else:
+        await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+# --- scheduling ---------------------------------------------------------------------------------------------
+
+
+async def new_start(update: Update, context: BranchContext) -> int:
+    """/newmeeting: the guided flow; with arguments, the whole meeting in one line."""
+    actor = context.actor
+    if update.message is not None and context.args:
+        return await _one_line(update, context, context.args)
+    context.user_data["mt_new"] = {}  # type: ignore[index]
+    tr = context.tr
+    if actor.is_admin:
+        async with context.resources.db.session() as session:
+            branches = await queries.branches_in(session, await visible_org_ids(session, actor))
+        if not branches:
+            await _show(update, tr.gettext("No branches to show."))
+            return ConversationHandler.END
+        buttons = [(b.name, f"mn:b:{b.id}") for b in branches]
+        await _show(
+            update, tr.gettext("Which branch is the meeting for?"), keyboard([*pairs(buttons), _cancel_row(context)])
+        )
+        return N_BRANCH
+    async with context.resources.db.session() as session:
+        await require_branch_leader(session, actor, actor.org_id)
+    context.user_data["mt_new"]["branch"] = actor.org_id  # type: ignore[index]
+    return await _ask_kind(update, context)
+
+
+def _cancel_row(context: BranchContext) -> list[tuple[str, str]]:
+    return [(context.tr.gettext("✖ Cancel"), "mn:x")]
+
+
+async def new_branch(update: Update, context: BranchContext) -> int:
+    """An administrator chose the branch."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    branch_id = int(update.callback_query.data.split(":")[2])
+    async with context.resources.db.session() as session:
+        await require_branch_leader(session, context.actor, branch_id)
+    _data(context, "mt_new")["branch"] = branch_id
+    return await _ask_kind(update, context)
+
+
+async def _ask_kind(update: Update, context: BranchContext) -> int:
+    locale = context.tr.locale
+    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in meetings.BRANCH_KINDS]
+    await _show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
+    return N_KIND
+
+
+async def new_kind(update: Update, context: BranchContext) -> int:
+    """The kind: a Party group meeting also needs the group."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    kind = meetings.resolve_kind(update.callback_query.data.split(":")[2])
+    data = _data(context, "mt_new")
+    data["kind"] = kind.id
+    data["group"] = None
+    if kind.held_by is HeldBy.GROUP:
+        async with context.resources.db.session() as session:
+            branch = await session.get(Organisation, data["branch"])
+            groups = await meetings.branch_groups(session, data["branch"])
+        if not groups:
+            raise InvalidInput(
+                N_("%(branch)s has no Party groups on the roster."), branch=branch.name if branch else ""
+            )
+        if len(groups) > 1:
+            buttons = [(g.name, f"mn:g:{g.id}") for g in groups]
+            await _show(
+                update, context.tr.gettext("Which Party group?"), keyboard([*pairs(buttons), _cancel_row(context)])
+            )
+            return N_GROUP
+        data["group"] = groups[0].id
+    return await _ask_day(update, context)
+
+
+async def new_group(update: Update, context: BranchContext) -> int:
+    """The Party group."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    _data(context, "mt_new")["group"] = int(update.callback_query.data.split(":")[2])
+    return await _ask_day(update, context)
+
+
+async def _ask_day(update: Update, context: BranchContext) -> int:
+    settings = settings_of(context)
+    first = today(settings.tz)
+    locale = context.tr.locale
+    days = [first + timedelta(days=i) for i in range(DAYS_OFFERED)]
+    buttons = [(short_day(d, locale), f"mn:d:{d.isoformat()}") for d in days]
+    text = context.tr.gettext(
+        "Which day? Choose one, or type a date like 2026-12-15. A past date records a meeting that was already held."
+    )
+    await _show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
+    return N_DAY
+
+
+async def new_day(update: Update, context: BranchContext) -> int:
+    """The day: a button or a typed date."""
+    if update.callback_query is not None and update.callback_query.data is not None:
+        day = date.fromisoformat(update.callback_query.data.split(":", 2)[2])
+    else:
+        assert update.message is not None and update.message.text is not None
+        day = meetings.parse_date(update.message.text, today(settings_of(context).tz))
+    _data(context, "mt_new")["day"] = day.isoformat()
+    buttons = [(t, f"mn:t:{t.replace(':', '')}") for t in TIMES]
+    text = context.tr.gettext("What time? Choose one, or type it like 14:30 or 14:30-16:00.")
+    await _show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
+    return N_TIME
+
+
+async def new_time(update: Update, context: BranchContext) -> int:
+    """The start (and optionally the end) time."""
+    if update.callback_query is not None and update.callback_query.data is not None:
+        start, end = meetings.parse_time(update.callback_query.data.split(":")[2]), None
+    else:
+        assert update.message is not None and update.message.text is not None
+        start, end = meetings.parse_time_range(update.message.text)
+    if end is not None and end <= start:
+        raise InvalidInput(N_("The meeting must end after it starts."))
+    data = _data(context, "mt_new")
+    data["start"] = start.strftime("%H:%M")
+    data["end"] = end.strftime("%H:%M") if end else None
+    async with context.resources.db.session() as session:
+        last_place = await session.scalar(
+            select(Meeting.place)
+            .where(Meeting.org_id == data["branch"], Meeting.place.is_not(None))
+            .order_by(Meeting.created_at.desc())
+            .limit(1)
+        )
+    data["last_place"] = last_place
+    rows: list[list[tuple[str, str]]] = []
+    if last_place:
+        rows.append([(context.tr.gettext("📍 %(place)s", place=last_place[:40]), "mn:p:last")])
+    rows.append([(context.tr.gettext("Skip"), "mn:p:skip"), *_cancel_row(context)])
+    await _show(update, context.tr.gettext("Where? Type the place."), keyboard(rows))
+    return N_PLACE
+
+
+async def new_place(update: Update, context: BranchContext) -> int:
+    """The place: typed, the last one used, or none."""
+    data = _data(context, "mt_new")
+    if update.callback_query is not None and update.callback_query.data is not None:
+        choice = update.callback_query.data.split(":")[2]
+        data["place"] = data.get("last_place") if choice == "last" else None
+    else:
+        assert update.message is not None and update.message.text is not None
+        data["place"] = update.message.text.strip()
+    rows = [[(context.tr.gettext("Skip"), "mn:o:skip"), *_cancel_row(context)]]
+    await _show(update, context.tr.gettext("The topic? Type it, or skip."), keyboard(rows))
+    return N_TOPIC
+
+
+async def new_topic(update: Update, context: BranchContext) -> int:
+    """The topic; then the summary to confirm."""
+    data = _data(context, "mt_new")
+    if update.message is not None and update.message.text is not None:
+        data["topic"] = update.message.text.strip()
+    else:
+        data["topic"] = None
+    draft = _draft(context, data)
+    settings = settings_of(context)
+    preview = Meeting(
+        id=0,
+        org_id=data["branch"],
+        group_id=data.get("group"),
+        kind=draft.kind,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at or draft.starts_at + meetings.DEFAULT_DURATION,
+        place=draft.place,
+        topic=draft.topic,
+        status=MeetingStatus.SCHEDULED,
+        tags=[],
+    )
+    async with context.resources.db.session() as session:
+        view = await view_of(session, preview, context.tr.locale, settings)
+        count = sum(1 for m in await meetings.expected_members(session, preview) if m.telegram_id is not None)
+    past = draft.starts_at <= now_utc()
+    text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count)
+    rows = [[(context.tr.gettext("✅ Create"), "mn:ok"), *_cancel_row(context)]]
+    await _show(update, text, keyboard(rows))
+    return N_CONFIRM
+
+
+def _draft(context: BranchContext, data: dict[str, Any]) -> meetings.Draft:
+    tz = settings_of(context).tz
+    day = date.fromisoformat(data["day"])
+    starts_at = datetime.combine(day, meetings.parse_time(data["start"]), tzinfo=tz)
+    ends_at = datetime.combine(day, meetings.parse_time(data["end"]), tzinfo=tz) if data.get("end") else None
+    return meetings.Draft(
+        kind=data["kind"],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=data.get("place"),
+        topic=data.get("topic"),
+        group_id=data.get("group"),
+    )
+
+
+async def new_confirm(update: Update, context: BranchContext) -> int:
+    """Create the meeting; the notices go out through the outbox."""
+    data = _data(context, "mt_new")
+    settings = settings_of(context)
+    async with context.resources.db.session() as session:
+        meeting = await meetings.schedule_meeting(
+            session, context.actor, data["branch"], _draft(context, data), settings=settings
+        )
+        text, markup = await card(session, meeting, context.tr.locale, settings)
+    context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
+    await _show(update, context.tr.gettext("✅ Scheduled.") + "\n\n" + text, markup)
+    return ConversationHandler.END
+
+
+async def _one_line(update: Update, context: BranchContext, args: list[str]) -> int:
+    """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]``."""
+    actor = context.actor
+    settings = settings_of(context)
+    if actor.is_admin:
+        raise InvalidInput(
+            N_("Administrators: use /newmeeting without arguments and choose the branch, or the command line.")
+        )
+    if len(args) < 3:
+        raise InvalidInput(N_("Write it like: /newmeeting theme_day 2026-12-15 14:30-16:00 三楼会议室 重温入党誓词"))
+    kind = meetings.resolve_kind(args[0])
+    day = meetings.parse_date(args[1], today(settings.tz))
+    start, end = meetings.parse_time_range(args[2])
+    draft = meetings.Draft(
+        kind=kind.id,
+        starts_at=datetime.combine(day, start, tzinfo=settings.tz),
+        ends_at=datetime.combine(day, end, tzinfo=settings.tz) if end else None,
+        place=args[3] if len(args) > 3 else None,
+        topic=" ".join(args[4:]) or None,
+    )
+    async with context.resources.db.session() as session:
+        meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings)
+    await reply(update, context.tr.gettext("✅ Scheduled.") + "\n\n" + text, reply_markup=markup)
+    return ConversationHandler.END
+
+
+# --- editing and postponing ---------------------------------------------------------------------------------
+
+EDIT_PROMPTS = {
+    "when": N_("Send the new date and time, like 2026-12-15 14:30. The meeting keeps its length."),
+    "end": N_("Send the new end time, like 16:00."),
+    "place": N_("Send the new place (or - to clear it)."),
+    "topic": N_("Send the new topic (or - to clear it)."),
+}
+
+
+async def edit_start(update: Update, context: BranchContext) -> int:
+    """Which field to change was chosen on the card: ask for the new value."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    _, meeting_id, _, field = update.callback_query.data.split(":")
+    async with context.resources.db.session() as session:
+        meeting = await meetings.meeting_for_leader(session, context.actor, int(meeting_id))
+        meetings.require_editable(meeting)
+    context.user_data["mt_edit"] = {"meeting": meeting.id, "field": field}  # type: ignore[index]
+    await update.callback_query.answer()
+    await reply(update, context.tr.gettext(EDIT_PROMPTS[field]))
+    return E_VALUE
+
+
+async def edit_value(update: Update, context: BranchContext) -> int:
+    """The new value: the change is saved and announced."""
+    assert update.message is not None and update.message.text is not None
+    data = _data(context, "mt_edit")
+    settings = settings_of(context)
+    value = update.message.text.strip()
+    kwargs: dict[str, Any] = {}
+    async with context.resources.db.session() as session:
+        meeting = await meetings.meeting_for_leader(session, context.actor, data["meeting"])
+        if data["field"] == "when":
+            kwargs["starts_at"] = meetings.parse_local_datetime(value, settings.tz, today(settings.tz))
+        elif data["field"] == "end":
+            local_start = meeting.starts_at.astimezone(settings.tz)
+            kwargs["ends_at"] = datetime.combine(local_start.date(), meetings.parse_time(value), tzinfo=settings.tz)
+        else:
+            kwargs[data["field"]] = None if value in ("-", "—") else value
+        await meetings.edit_meeting(session, context.actor, meeting.id, settings=settings, **kwargs)
+        text, markup = await card(session, meeting, context.tr.locale, settings)
+    context.user_data.pop("mt_edit", None)  # type: ignore[union-attr]
+    await reply(update, context.tr.gettext("✅ Changed; members have been told.") + "\n\n" + text, reply_markup=markup)
+    return ConversationHandler.END
+
+
+# --- location check -----------------------------------------------------------------------------------------
+
+
+async def geo_start(update: Update, context: BranchContext) -> int:
+    """Ask for the meeting place's location (a private chat: only there can Telegram share it)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await query.answer(context.tr.gettext("Please do this in our private chat."), show_alert=True)
+        return ConversationHandler.END
+    meeting_id = int(query.data.split(":")[1])
+    async with context.resources.db.session() as session:
+        meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
+        meetings.require_editable(meeting)
+    context.user_data["mt_geo"] = {"meeting": meeting_id}  # type: ignore[index]
+    button = KeyboardButton(context.tr.gettext("📍 Share the meeting place"), request_location=True)
+    text = context.tr.gettext(
+        "Members will only be able to check in near the meeting place. Share its location with the button "
+        "(at the place itself, or choose it on the map). Send 0 to remove the location check."
+    )
+    await query.answer()
+    await reply(
+        update, text, reply_markup=ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
+    )
+    return G_LOCATION
+
+
+async def geo_location(update: Update, context: BranchContext) -> int:
+    """The place's location: now the radius."""
+    assert update.message is not None and update.message.location is not None
+    data = _data(context, "mt_geo")
+    data["lat"] = update.message.location.latitude
+    data["lon"] = update.message.location.longitude
+    buttons = [(context.tr.gettext("%(metres)d m", metres=r), f"mg:{r}") for r in RADII]
+    await update.message.reply_text(context.tr.gettext("Thank you."), reply_markup=ReplyKeyboardRemove())
+    await update.message.reply_text(
+        context.tr.gettext("Within how many metres? Choose, or type a number."), reply_markup=keyboard([buttons])
+    )
+    return G_RADIUS
+
+
+async def geo_remove(update: Update, context: BranchContext) -> int:
+    """``0``: no location check."""
+    data = _data(context, "mt_geo")
+    settings = settings_of(context)
+    async with context.resources.db.session() as session:
+        meeting = await meetings.set_location_check(
+            session, context.actor, data["meeting"], latitude=None, longitude=None, radius_m=None
+        )
+        text, markup = await card(session, meeting, context.tr.locale, settings)
+    context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
+    await reply(update, context.tr.gettext("The location check is off."), reply_markup=ReplyKeyboardRemove())
+    await reply(update, text, reply_markup=markup)
+    return ConversationHandler.END
+
+
+async def geo_radius(update: Update, context: BranchContext) -> int:
+    """The radius: saved."""
+    data = _data(context, "mt_geo")
+    if update.callback_query is not None and update.callback_query.data is not None:
+        radius = int(update.callback_query.data.split(":")[1])
+    else:
+        assert update.message is not None and update.message.text is not None
+        digits = update.message.text.strip().lower().removesuffix("m").strip()
+        if not digits.isdigit():
+            raise InvalidInput(N_("The radius must be between 20 and 5000 metres."))
+        radius = int(digits)
+    settings = settings_of(context)
+    async with context.resources.db.session() as session:
+        meeting = await meetings.set_location_check(
+            session, context.actor, data["meeting"], latitude=data["lat"], longitude=data["lon"], radius_m=radius
+        )
+        text, markup = await card(session, meeting, context.tr.locale, settings)
+    context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
+    await _show(update, text, markup)
+    return ConversationHandler.END
+
+
+# --- closing ------------------------------------------------------------------------------------------------
+
+CYCLE = {"absent": "present", "present": "on_leave", "on_leave": "absent"}
+
+
+async def close_start(update: Update, context: BranchContext) -> int:
+    """Closing, step 1: who did not check in (absent unless the secretary says otherwise)."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    meeting_id = int(update.callback_query.data.split(":")[1])
+    context.user_data["mt_close"] = {  # type: ignore[index]
+        "meeting": meeting_id,
+        "marks": {},
+        "record": "",
+        "photos": [],
+        "tags": [],
+    }
+    return await _review(update, context)
+
+
+async def _review(update: Update, context: BranchContext) -> int:
+    data = _data(context, "mt_close")
+    locale = context.tr.locale
+    async with context.resources.db.session() as session:
+        preview = await meetings.closing_preview(session, context.actor, data["meeting"])
+        view = await view_of(session, preview.meeting, locale, settings_of(context))
+    names = [member.name for member, _ in preview.unconfirmed]
+    text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
+    if preview.missing:
+        items = "; ".join(DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing)
+        text += "\n\n" + context.tr.gettext("⚠️ Still missing before closing: %(missing)s", missing=items)
+    buttons = []
+    for member, _row in preview.unconfirmed:
+        mark = data["marks"].get(str(member.id), "absent")
+        buttons.append((f"{member.name} · {status_name(mark, locale)}", f"mc:m:{member.id}"))
+    rows = [*pairs(buttons), [(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")]]
+    await _show(update, text, keyboard(rows))
+    return C_REVIEW
+
+
+async def close_toggle(update: Update, context: BranchContext) -> int:
+    """Tap a name: absent → present → on leave → absent."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    data = _data(context, "mt_close")
+    member_id = update.callback_query.data.split(":")[2]
+    data["marks"][member_id] = CYCLE[data["marks"].get(member_id, "absent")]
+    return await _review(update, context)
+
+
+async def close_next(update: Update, context: BranchContext) -> int:
+    """Closing, step 2: the record (text and photos)."""
+    _data(context, "mt_close")
+    text = context.tr.gettext(
+        "Send a short record of the meeting: text, photos, or both, in as many messages as you like. "
+        "Press Done when finished."
+    )
+    await _show(update, text, keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]))
+    return C_RECORD
+
+
+async def close_record(update: Update, context: BranchContext) -> int:
+    """A piece of the record: text, or a photo with its caption."""
+    assert update.message is not None
+    data = _data(context, "mt_close")
+    message = update.message
+    text = message.text or message.caption or ""
+    if text.strip():
+        data["record"] = (data["record"] + "\n" + text.strip()).strip()
+    if message.photo:
+        if len(data["photos"]) >= meetings.MAX_PHOTOS:
+            raise InvalidInput(N_("At most %(limit)d photos can be kept with a record."), limit=meetings.MAX_PHOTOS)
+        data["photos"].append(message.photo[-1].file_id)
+    if len(data["record"]) > meetings.MAX_RECORD:
+        data["record"] = data["record"][: meetings.MAX_RECORD]
+        raise InvalidInput(N_("The record is too long (at most %(limit)d characters)."), limit=meetings.MAX_RECORD)
+    await message.reply_text(
+        context.tr.gettext(
+            "Noted: %(chars)d characters, %(photos)d photos. Send more, or press Done.",
+            chars=len(data["record"]),
+            photos=len(data["photos"]),
+        ),
+        reply_markup=keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]),
+    )
+    return C_RECORD
+
+
+async def close_tags_step(update: Update, context: BranchContext) -> int:
+    """Closing, step 3: what the meeting also was (oath renewal, Party Constitution study …)."""
+    data = _data(context, "mt_close")
+    if update.callback_query is not None and update.callback_query.data not in ("mc:done",):
+        assert update.callback_query.data is not None
+        tag = update.callback_query.data.split(":")[2]
+        if tag in data["tags"]:
+            data["tags"].remove(tag)
+        elif any(t.id == tag for t in MEETING_TAGS):
+            data["tags"].append(tag)
+    locale = context.tr.locale
+    buttons = [(("✓ " if t.id in data["tags"] else "") + tag_name(t.id, locale), f"mc:t:{t.id}") for t in MEETING_TAGS]
+    rows = [*[[b] for b in buttons], [(context.tr.gettext("🏁 Close the meeting"), "mc:ok")]]
+    text = context.tr.gettext("Did the meeting also include any of these? Tap to mark, then close the meeting.")
+    await _show(update, text, keyboard(rows))
+    return C_TAGS
+
+
+async def close_confirm(update: Update, context: BranchContext) -> int:
+    """Close: absences confirmed, record and tags kept; nothing can change afterwards."""
+    data = _data(context, "mt_close")
+    marks: dict[str, str] = data["marks"]
+    settings = settings_of(context)
+    locale = context.tr.locale
+    async with context.resources.db.session() as session:
+        result = await meetings.close_meeting(
+            session,
+            context.actor,
+            data["meeting"],
+            present=[int(k) for k, v in marks.items() if v == "present"],
+            on_leave=[int(k) for k, v in marks.items() if v == "on_leave"],
+            record=data["record"],
+            photos=data["photos"],
+            tags=data["tags"],
+        )
+        rate = await meeting_rate(session, result.meeting.id)
+        view = await view_of(session, result.meeting, locale, settings)
+    context.user_data.pop("mt_close", None)  # type: ignore[union-attr]
+    text = render(
+        "meetings/closed.html.j2", locale, m=view, rate=rate, percent=percent_text(rate), absent=result.absent
+    )
+    await _show(update, text)
+    return ConversationHandler.END
+
+
+async def expired_button(update: Update, context: BranchContext) -> None:
+    """A button of a flow that has ended (or of another person's flow)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(context.tr.gettext("This has expired. Please start again."), show_alert=True)
+
+
+def _leaders_only_entry(callback: Any) -> Any:
+    """Entry points re-check in the services; this only refuses members politely before a flow starts."""
+
+    async def wrapper(update: Update, context: BranchContext) -> Any:
+        actor = context.caller.actor
+        if actor is None or not (actor.leads_branch or actor.is_admin):
+            raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+        return await callback(update, context)
+
+    wrapper.__doc__ = callback.__doc__
+    return wrapper
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+NEW_CONVERSATION = conversation(
+    name="meeting_new",
+    entry_points=[
+        CommandHandler("newmeeting", _leaders_only_entry(new_start)),
+        CallbackQueryHandler(_leaders_only_entry(new_start), pattern=r"^mn:new$"),
+    ],
+    states={
+        N_BRANCH: [CallbackQueryHandler(new_branch, pattern=r"^mn:b:\d+$")],
+        N_KIND: [CallbackQueryHandler(new_kind, pattern=r"^mn:k:\w+$")],
+        N_GROUP: [CallbackQueryHandler(new_group, pattern=r"^mn:g:\d+$")],
+        N_DAY: [CallbackQueryHandler(new_day, pattern=r"^mn:d:[\d-]+$"), MessageHandler(TEXT, new_day)],
+        N_TIME: [CallbackQueryHandler(new_time, pattern=r"^mn:t:\d{4}$"), MessageHandler(TEXT, new_time)],
+        N_PLACE: [CallbackQueryHandler(new_place, pattern=r"^mn:p:(last|skip)$"), MessageHandler(TEXT, new_place)],
+        N_TOPIC: [CallbackQueryHandler(new_topic, pattern=r"^mn:o:skip$"), MessageHandler(TEXT, new_topic)],
+        N_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=r"^mn:ok$")],
+    },
+    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mn:x$")],
+)
+
+EDIT_CONVERSATION = conversation(
+    name="meeting_edit",
+    entry_points=[CallbackQueryHandler(_leaders_only_entry(edit_start), pattern=r"^mt:\d+:ed:(when|end|place|topic)$")],
+    states={E_VALUE: [MessageHandler(TEXT, edit_value)]},
+    fallbacks=[CommandHandler("cancel", cancel)],
+)
+
+GEO_CONVERSATION = conversation(
+    name="meeting_location",
+    entry_points=[CallbackQueryHandler(_leaders_only_entry(geo_start), pattern=r"^mt:\d+:geo$")],
+    states={
+        G_LOCATION: [
+            MessageHandler(filters.LOCATION, geo_location),
+            MessageHandler(filters.Regex(r"^\s*0\s*$"), geo_remove),
+        ],
+        G_RADIUS: [CallbackQueryHandler(geo_radius, pattern=r"^mg:\d+$"), MessageHandler(TEXT, geo_radius)],
+    },
+    fallbacks=[CommandHandler("cancel", cancel)],
+)
+
+CLOSE_CONVERSATION = conversation(
+    name="meeting_close",
+    entry_points=[CallbackQueryHandler(_leaders_only_entry(close_start), pattern=r"^mt:\d+:cl$")],
+    states={
+        C_REVIEW: [
+            CallbackQueryHandler(close_toggle, pattern=r"^mc:m:\d+$"),
+            CallbackQueryHandler(close_next, pattern=r"^mc:next$"),
+        ],
+        C_RECORD: [
+            MessageHandler((TEXT | filters.PHOTO) & ~filters.COMMAND, close_record),
+            CallbackQueryHandler(close_tags_step, pattern=r"^mc:done$"),
+        ],
+        C_TAGS: [
+            CallbackQueryHandler(close_tags_step, pattern=r"^mc:t:\w+$"),
+            CallbackQueryHandler(close_confirm, pattern=r"^mc:ok$"),
+        ],
+    },
+    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mc:x$")],
+)
+
+STALE_BUTTONS = CallbackQueryHandler(expired_button, pattern=r"^(mn|mc|mg):")

@@ -1,0 +1,117 @@
+"""The meetings' scheduled jobs, appended to :data:`bot.jobs.JOBS` when the handlers are imported.
+
+- ``meetings-reminders`` (every minute): reminders the day before and an hour before, and the "check-in is
+  open" message in the group. Idempotent through the outbox's dedup keys.
+- ``meetings-compliance-nudge`` (daily, 09:00 local, with catch-up at start): tells the leaders what a closing
+  period still lacks, once per branch and period.
+- ``meetings-live-qr`` (every 15 s): redraws live check-in QR codes with the current 30-second token. Two
+  replicas redrawing the same photo do no harm: the token depends only on the slot.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+
+from sqlalchemy import delete, select
+from telegram import InputMediaPhoto
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.clock import now_utc, today
+from bot.context import BranchContext
+from bot.jobs import JOBS, DailyJob, RepeatingJob
+from bot.services import checkin, compliance, meetings, tokens
+from storage.meetings import Meeting, MeetingQrDisplay, MeetingStatus
+
+log = logging.getLogger(__name__)
+
+REMINDERS_JOB_ID = "meetings-reminders"
+NUDGE_JOB_ID = "meetings-compliance-nudge"
+LIVE_QR_JOB_ID = "meetings-live-qr"
+NUDGE_TIME = time(9, 0)
+LIVE_QR_LEAD = timedelta(minutes=2)  # start redrawing a little before check-in opens
+
+
+async def reminders(context: BranchContext) -> None:
+    """Job: queue the reminders and check-in announcements that are due."""
+    settings = context.resources.settings
+    async with context.resources.db.session() as session:
+        queued = await meetings.send_due_reminders(session, settings=settings)
+    if queued:
+        log.info("queued %d meeting reminders", queued)
+
+
+async def nudges(context: BranchContext) -> None:
+    """Job: nudge leaders about gaps in periods that close soon."""
+    settings = context.resources.settings
+    async with context.resources.db.session() as session:
+        queued = await compliance.send_nudges(session, today(settings.tz), settings=settings)
+    if queued:
+        log.info("queued %d compliance nudges", queued)
+
+
+async def refresh_live_qr(context: BranchContext) -> None:
+    """Job: redraw each live QR photo whose slot is out of date; forget those of finished meetings."""
+    from handlers.meetings_checkin import qr_image
+
+    now = now_utc()
+    slot = tokens.current_slot()
+    settings = context.resources.settings
+    async with context.resources.db.session() as session:
+        result = await session.execute(
+            select(MeetingQrDisplay, Meeting).join(Meeting, Meeting.id == MeetingQrDisplay.meeting_id)
+        )
+        rows = [(display, meeting) for display, meeting in result.all()]
+        finished = [d.id for d, m in rows if m.status != MeetingStatus.SCHEDULED or m.ends_at < now]
+        if finished:
+            await session.execute(delete(MeetingQrDisplay).where(MeetingQrDisplay.id.in_(finished)))
+        due = [
+            (d, m)
+            for d, m in rows
+            if d.id not in finished and d.slot != slot and now >= meetings.checkin_window(m, settings)[0] - LIVE_QR_LEAD
+        ]
+        links = {
+            m.id: (await checkin.checkin_link(session, m, context.resources.bot_username, live=True))[0] for _, m in due
+        }
+    gone: list[int] = []
+    redrawn: list[int] = []
+    for display, meeting in due:
+        png, caption, buttons = await qr_image(context, meeting, display.locale, links[meeting.id])
+        try:
+            await context.bot.edit_message_media(
+                InputMediaPhoto(png, caption=caption),
+                chat_id=display.chat_id,
+                message_id=display.message_id,
+                reply_markup=buttons,
+            )
+            redrawn.append(display.id)
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                redrawn.append(display.id)
+            else:  # deleted, too old to edit, chat gone: stop redrawing it
+                gone.append(display.id)
+        except Forbidden:
+            gone.append(display.id)
+        except TelegramError:
+            log.warning("could not redraw live QR %s", display.id, exc_info=True)
+    if gone or redrawn:
+        async with context.resources.db.session() as session:
+            if gone:
+                await session.execute(delete(MeetingQrDisplay).where(MeetingQrDisplay.id.in_(gone)))
+            for display_id in redrawn:
+                fresh = await session.get(MeetingQrDisplay, display_id)
+                if fresh is not None:
+                    fresh.slot = slot
+
+
+MEETING_JOBS: list[DailyJob | RepeatingJob] = [
+    RepeatingJob(REMINDERS_JOB_ID, reminders, interval=timedelta(minutes=1), first=timedelta(seconds=10)),
+    DailyJob(NUDGE_JOB_ID, nudges, at=lambda settings: NUDGE_TIME),
+    RepeatingJob(LIVE_QR_JOB_ID, refresh_live_qr, interval=timedelta(seconds=15), first=timedelta(seconds=3)),
+]
+
+
+def register() -> None:
+    """Append the jobs once (importing twice, or building two applications, must not duplicate them)."""
+    known = {job.id for job in JOBS}
+    JOBS.extend(job for job in MEETING_JOBS if job.id not in known)
