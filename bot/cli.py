@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import birthdays_cli, firstagenda_cli
-from bot.cli_common import JsonFlag, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli_common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 from bot.db import Database
 from bot.measures.cli import register as register_measures
 from bot.meetings_cli import register as register_meetings
-from bot.services.roster import ImportResult
+from bot.services.tabular import ImportResult
 from bot.volunteer_cli import register as register_volunteer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
@@ -34,18 +34,6 @@ birthdays_cli.register(app)
 firstagenda_cli.register(app)
 register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
 register_meetings(app)
-
-
-def echo_import_result(result: ImportResult) -> None:
-    """What an import did, in one line."""
-    typer.echo(
-        tr_cli(settings_or_exit()).gettext(
-            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        )
-    )
 
 
 @db_app.command("upgrade")

@@ -17,7 +17,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 from bot.errors import DomainError
 from bot.i18n import Translator, translator
-from bot.services.tabular import ImportRejected
+from bot.services.tabular import ImportRejected, ImportResult
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -67,3 +67,15 @@ def run_db(work: Callable[[AsyncSession, Settings], Awaitable[T]], *, upgrade: b
 def echo_json(value: Any) -> None:
     """One JSON document per line, Chinese kept readable."""
     typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def echo_import_result(result: ImportResult) -> None:
+    """What an import did, in one line."""
+    typer.echo(
+        tr_cli(settings_or_exit()).gettext(
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    )

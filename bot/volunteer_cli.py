@@ -25,7 +25,7 @@ def _iso_local(moment: Any, settings: Settings) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the ``community``, ``activity`` and ``service`` command groups to ``app``."""
-    from bot.cli_common import echo_json, run_db, settings_or_exit, tr_cli
+    from bot.cli_common import echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 
     community_app = typer.Typer(no_args_is_help=True, help="Communities where members register and serve.")
     activity_app = typer.Typer(no_args_is_help=True, help="Volunteer activities.")
@@ -37,21 +37,13 @@ def register(app: typer.Typer) -> None:
     @community_app.command("import")
     def community_import(file: Path) -> None:
         """Create or update communities from CSV/XLSX (name, town, latitude, longitude, contact). All or nothing."""
-        from bot.services.roster import ImportResult
+        from bot.services.tabular import ImportResult
         from bot.services.volunteer import import_communities
 
         async def work(session: AsyncSession, settings: Settings) -> ImportResult:
             return await import_communities(session, file)
 
-        result = run_db(work)
-        typer.echo(
-            tr_cli(settings_or_exit()).gettext(
-                "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-            )
-        )
+        echo_import_result(run_db(work))
 
     @community_app.command("list")
     def community_list(as_json: JsonFlag = False) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import today
 from bot.i18n import N_, SUPPORTED_LOCALES
-from bot.services.tabular import ImportRejected, RowError, parse_bool, parse_date, read_table
+from bot.services.tabular import (
+    ImportRejected,
+    ImportResult,
+    RowError,
+    apply_changes,
+    parse_bool,
+    parse_date,
+    read_table,
+)
 from storage import queries
 from storage.models import Member, Organisation, OrgKind, Role
 
@@ -66,15 +73,6 @@ ROLE_WORDS: dict[str, Role] = {
     "管理员": Role.ADMIN,
 }
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,20}$")
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did."""
-
-    created: int
-    updated: int
-    unchanged: int
 
 
 def normalize_phone(phone: str | None) -> str | None:
@@ -328,10 +326,7 @@ async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
             continue
         if record["telegram_id"] is None:
             record.pop("telegram_id")
-        changes = {k: v for k, v in record.items() if getattr(member, k) != v}
-        if changes:
-            for key, value in changes.items():
-                setattr(member, key, value)
+        if apply_changes(member, record):
             updated += 1
         else:
             unchanged += 1

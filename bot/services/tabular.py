@@ -26,6 +26,24 @@ class RowError:
         return tr.gettext("Row %(row)d: %(problem)s", row=self.row, problem=tr.gettext(self.msgid, **self.params))
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def apply_changes(row: object, values: dict[str, Any]) -> bool:
+    """Set the attributes of ``row`` that differ from ``values``; True when anything changed (re-imports
+    of the same file change nothing)."""
+    changes = {key: value for key, value in values.items() if getattr(row, key) != value}
+    for key, value in changes.items():
+        setattr(row, key, value)
+    return bool(changes)
+
+
 class ImportRejected(InvalidInput):
     """The file had errors; nothing was imported. ``errors`` lists every one of them."""
 

@@ -31,8 +31,7 @@ from bot.services import outbox
 from bot.services.access import Actor, require_branch_leader, visible_org_ids
 from bot.services.geo import distance_m
 from bot.services.identity import deep_link
-from bot.services.roster import ImportResult
-from bot.services.tabular import ImportRejected, RowError, read_table
+from bot.services.tabular import ImportRejected, ImportResult, RowError, apply_changes, read_table
 from bot.services.tokens import installation_secret, make_token, read_token
 from bot.services.volunteer_time import VolunteerConfig, span_minutes
 from bot.templates import render
@@ -141,12 +140,7 @@ async def import_communities(session: AsyncSession, path: Path) -> ImportResult:
             session.add(Community(**record, active=True))
             created += 1
             continue
-        changes = {k: v for k, v in record.items() if getattr(community, k) != v}
-        if not community.active:
-            changes["active"] = True
-        if changes:
-            for column, value in changes.items():
-                setattr(community, column, value)
+        if apply_changes(community, {**record, "active": True}):
             updated += 1
         else:
             unchanged += 1
