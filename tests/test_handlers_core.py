@@ -189,6 +189,9 @@ async def test_menus_per_role_and_language(bot: BotHarness) -> None:
     assert "invites" in [c["command"] for c in secretary_menu.params["commands"]]
     assert "invites" not in [c["command"] for c in member_menu.params["commands"]]
     assert secretary_menu.params["commands"][1]["description"] == "我能为您做什么"
+    # Whatever the features add, the language and the way out close every menu.
+    assert [c["command"] for c in secretary_menu.params["commands"]][-2:] == ["lang", "cancel"]
+    assert [c["command"] for c in member_menu.params["commands"]][-2:] == ["lang", "cancel"]
     # A changed role publishes again.
     async with bot.db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "A03"))
