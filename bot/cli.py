@@ -206,7 +206,15 @@ def console(who: Annotated[str, typer.Option("--as", help="Member id or roster n
 @app.command("demo")
 def demo() -> None:
     """Create a demo organisation (a unit, two branches, a dozen members) and open the console as a secretary."""
-    typer.echo("Demo: you are 王建国, secretary of 第一党支部. Try /help, /invites, /measures; :help for the console.")
+    typer.echo(
+        tr_cli(settings_or_exit()).gettext(
+            "Demo: you are %(name)s, secretary of %(branch)s. Try /help, /meetings, /birthdays, /activities, "
+            "/materials, /invites, or ask a question such as %(question)s. :help lists the console's own commands.",
+            name="王建国",
+            branch="第一党支部",
+            question="党费能用来干什么",
+        )
+    )
     _console("A01", seed=True)
 
 
