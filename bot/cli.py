@@ -181,7 +181,7 @@ def run() -> None:
 def _console(who: str, seed: bool) -> None:
     settings = settings_or_exit()
     from bot.console import Console
-    from bot.demo import seed_demo
+    from bot.demo import seed_showcase
 
     async def main() -> None:
         db = Database(settings.DATABASE_URL)
@@ -189,7 +189,7 @@ def _console(who: str, seed: bool) -> None:
             await db.upgrade()
             if seed:
                 async with db.session() as session:
-                    await seed_demo(session)
+                    await seed_showcase(session, settings)
             await Console(settings, db).run(who)
         finally:
             await db.dispose()

@@ -54,11 +54,11 @@ class Console:
     """Drives the Application from a terminal (or any text stream, for tests)."""
 
     def __init__(
-        self, settings: Settings, db: Database, *, out: TextIO = sys.stdout, files_dir: Path = Path("console-out")
+        self, settings: Settings, db: Database, *, out: TextIO | None = None, files_dir: Path = Path("console-out")
     ) -> None:
         self.settings = settings
         self.db = db
-        self.out = out
+        self.out = out or sys.stdout  # looked up now, not at import: a test runner may have replaced it
         self.files_dir = files_dir
         self.request = OfflineRequest(on_call=self._show)
         self.application = build_application(

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.console import Console, html_to_text
 from bot.db import Database
-from bot.demo import seed_demo
+from bot.demo import seed_demo, seed_showcase
+from storage.first_agenda import MaterialDispatch
+from storage.meetings import Meeting
+from storage.models import Member, OutboxMessage, OutboxStatus
+from storage.volunteer import Activity, CommunityRegistration, SignUp
 
 
 async def _run(settings: Settings, db: Database, tmp_path: Path, who: str, script: str) -> str:
@@ -48,3 +58,23 @@ async def test_the_consoles_own_words_follow_the_language(settings: Settings, db
 
 def test_html_to_text() -> None:
     assert html_to_text("<b>第16条</b> &lt;党费&gt; <i>x</i>") == "**第16条** <党费> x"
+
+
+@pytest.mark.parametrize("day", [date(2026, 11, 26), date(2028, 2, 29), date(2026, 12, 14), date(2027, 1, 3)])
+async def test_the_demo_showcase_is_seeded_once_on_any_day(settings: Settings, db: Database, day: date) -> None:
+    with time_machine.travel(datetime.combine(day, time(10), tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        async with db.session() as session:
+            assert await seed_showcase(session, settings)
+        async with db.session() as session:
+            assert not await seed_showcase(session, settings)  # a second `branchbot demo` adds nothing
+
+            async def count(model: type, *where: object) -> int:
+                return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+            assert await count(Meeting) == 2 and await count(Meeting, Meeting.status == "closed") == 1
+            assert await count(MaterialDispatch) == 2 and await count(Activity) == 1 and await count(SignUp) == 1
+            assert await count(CommunityRegistration) == 3
+            assert await count(OutboxMessage, OutboxMessage.status == OutboxStatus.PENDING) == 0  # a quiet start
+            qian = await session.scalar(select(Member).where(Member.member_no == "A08"))
+            assert qian is not None and qian.join_date is not None
+            assert (qian.join_date.month, qian.join_date.day) == (day.month, day.day)  # political birthday today
