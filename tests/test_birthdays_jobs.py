@@ -460,6 +460,41 @@ async def test_month_lists_and_theme_reminders_catch_up_when_the_bot_was_down_on
         await other.dispose()
 
 
+async def test_a_scheduled_theme_day_meeting_brings_its_reminder_once(
+    db: Database, demo: DemoIds, settings: Settings
+) -> None:
+    from bot.services import meetings
+
+    async with db.session() as session:
+        # Branch B holds November's theme Party day on the 18th, not on its fixed 20th; a committee meeting
+        # and a cancelled theme day elsewhere bring nothing.
+        for branch, kind, day in ((demo.branch_b, "theme_day", 18), (demo.branch_a, "committee_meeting", 17)):
+            await meetings.schedule_meeting(
+                session,
+                None,
+                branch,
+                meetings.Draft(kind=kind, starts_at=local(2026, 11, day, 14, 30)),
+                settings=settings,
+            )
+        cancelled = await meetings.schedule_meeting(
+            session,
+            None,
+            demo.branch_a,
+            meetings.Draft(kind="theme_day", starts_at=local(2026, 11, 16, 14, 30)),
+            settings=settings,
+        )
+        cancelled.status = "cancelled"
+    with time_machine.travel(local(2026, 11, 10, 9, 0), tick=False):  # eight days ahead: not yet
+        await run_birthdays(db, settings)
+    assert await outbox(db, "birthday-theme:") == []
+    for day in (13, 14):  # five days ahead (and the fixed day a week ahead); then again the next day
+        with time_machine.travel(local(2026, 11, day, 9, 0), tick=False):
+            await run_birthdays(db, settings)
+    [reminder] = await outbox(db, "birthday-theme:")
+    assert reminder.dedup_key == f"birthday-theme:{demo.branch_b}:2026-11:{demo.secretary_b}"
+    assert "距2026年11月18日主题党日还有 5 天。" in reminder.payload["text"] and "吴强" in reminder.payload["text"]
+
+
 async def test_two_replicas_run_the_job_and_drain_at_once_and_send_each_greeting_once(
     any_db: Database, settings: Settings
 ) -> None:

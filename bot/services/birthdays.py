@@ -35,6 +35,7 @@ from bot.services.roster import FOUNDING_DATE
 from bot.templates import render
 from storage import queries
 from storage.birthdays import BirthdayPreference, BirthdayRun, BirthdayRunStatus, BirthdayWish
+from storage.meetings import Meeting, MeetingStatus
 from storage.models import Member, Organisation, OrgKind, Role
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ GREETINGS_JOB = "greetings"
 MONTH_JOB = "month"
 THEME_JOB = "theme"
 THEME_REMINDER_DAYS = 7  # the reminder goes out a week before the branch's theme day
+THEME_DAY_KIND = "theme_day"  # the meetings feature's kind of the theme Party day (主题党日)
 MISSED_DAYS_LOGGED = 31  # after a long outage, only the last month's missed days get a row of their own
 WISH_MAX_LENGTH = 300
 OATH_CALLBACK = "bd:oath"
@@ -786,30 +788,58 @@ async def run_month_lists(session: AsyncSession, settings: Settings, now: dateti
 
 
 async def run_theme_reminders(session: AsyncSession, settings: Settings, now: datetime | None = None) -> RunReport:
-    """A week before each branch's theme Party day: whose political birthdays that day should mark."""
+    """A week before each branch's theme Party day: whose political birthdays that day should mark.
+
+    The day is the 主题党日 meeting the branch scheduled, when there is one in the coming week, or else the
+    branch's fixed day of the month; either way its leaders hear once a month.
+    """
     now = now or now_utc()
     day = _local(settings, now).date()
     report = RunReport(day)
     if not _due(settings, now):
         report.ran = False
         return report
-    # Today's reminders, and those of the past week's days the bot was down, while their theme day is ahead.
+    # A theme Party day meeting the branch scheduled in the coming week (on its fixed day or not): its reminder now.
+    window_start = end_of_local_day_utc(day, settings.tz)
+    window_end = end_of_local_day_utc(day + timedelta(days=THEME_REMINDER_DAYS), settings.tz)
+    scheduled = (
+        await session.execute(
+            select(Meeting.org_id, Meeting.starts_at)
+            .join(Organisation, Organisation.id == Meeting.org_id)
+            .where(
+                Organisation.kind == OrgKind.BRANCH,
+                Meeting.kind == THEME_DAY_KIND,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at >= window_start,
+                Meeting.starts_at < window_end,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    ).all()
+    for org_id, starts_at in scheduled:
+        branch = await session.get(Organisation, org_id)
+        assert branch is not None
+        theme = _local(settings, starts_at).date()
+        report.queued += await _theme_reminders_for(session, settings, day, theme, [branch])
+    # The fixed theme day of the month: today's reminders, and those of the past week's days the bot was down.
     since = day - timedelta(days=THEME_REMINDER_DAYS - 1)
     for reminder_day in [*await _missed_days(session, since, day), day]:
         theme = reminder_day + timedelta(days=THEME_REMINDER_DAYS)
-        report.queued += await _theme_reminders_for(session, settings, day, theme)
+        branches = (
+            await session.scalars(
+                select(Organisation).where(Organisation.kind == OrgKind.BRANCH, Organisation.theme_day == theme.day)
+            )
+        ).all()
+        report.queued += await _theme_reminders_for(session, settings, day, theme, branches)
     await _record_run(session, THEME_JOB, report)
     return report
 
 
-async def _theme_reminders_for(session: AsyncSession, settings: Settings, day: date, theme: date) -> int:
-    """The reminders of the branches whose theme Party day is ``theme``."""
+async def _theme_reminders_for(
+    session: AsyncSession, settings: Settings, day: date, theme: date, branches: Sequence[Organisation]
+) -> int:
+    """The reminders to ``branches`` of their theme Party day on ``theme``: once a month per branch and leader."""
     queued = 0
-    branches = (
-        await session.scalars(
-            select(Organisation).where(Organisation.kind == OrgKind.BRANCH, Organisation.theme_day == theme.day)
-        )
-    ).all()
     for branch in branches:
         leaders = await _leaders_to_tell(session, branch.id)
         if not leaders:
