@@ -149,7 +149,9 @@ class Console:
         line = line.strip()
         if not line:
             return True
-        kwargs: dict[str, Any] = {"first_name": self.user_name, "language_code": "zh-hans"}
+        # The person's Telegram app speaks the configured default language (DEFAULT_LOCALE=en: an English phone).
+        app_language = "en" if self.settings.DEFAULT_LOCALE == "en" else "zh-hans"
+        kwargs: dict[str, Any] = {"first_name": self.user_name, "language_code": app_language}
         chat = self.group_chat_id if self.in_group else None
         if line.startswith("#") and line[1:].isdigit():
             index = int(line[1:]) - 1
