@@ -210,6 +210,7 @@ async def test_the_running_bot_schedules_the_daily_job_and_catches_up_at_start(
             scheduler = application.job_queue.scheduler
             daily = scheduler.get_job(BIRTHDAYS_JOB_ID)
             assert daily is not None and daily.next_run_time == local(2026, 11, 27, 9, 0)
+            assert daily.misfire_grace_time is None and daily.coalesce  # asleep at 09:00: runs on waking, once
             assert scheduler.get_job(f"{BIRTHDAYS_JOB_ID}:catch-up") is not None
             for _ in range(100):  # the catch-up runs a second after start, the outbox job sends
                 greetings = [c for c in request.sent(method="sendMessage") if "政治生日快乐" in c.text]
