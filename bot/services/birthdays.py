@@ -896,17 +896,28 @@ async def listing(
 ) -> Listing:
     """For the command line: ``day``'s or ``month``'s birthdays (default: ``today``) under ``org`` (id or code)."""
     org_ids: set[int] | None = None
+    group: Organisation | None = None
     if org is not None:
         found = await session.scalar(select(Organisation).where(Organisation.code == org))
         if found is None and org.isdigit():
             found = await session.get(Organisation, int(org))
         if found is None:
             raise NotFound(N_("No such organisation."))
-        org_ids = await queries.subtree_ids(session, found.id)
+        if found.kind == OrgKind.PARTY_GROUP and found.parent_id is not None:
+            group = found  # a Party group's members belong to its branch: list the branch's, keep the group's
+            org_ids = {found.parent_id}
+        else:
+            org_ids = await queries.subtree_ids(session, found.id)
     if month is not None:
         entries = await birthdays_in_month(session, month[0], month[1], today=today, org_ids=org_ids)
     else:
         entries = await birthdays_on(session, day or today, today=today, org_ids=org_ids)
     issues = await data_issues(session, today=today, org_ids=org_ids)
+    if group is not None:
+        in_group = set(
+            (await session.scalars(select(Member.id).where(Member.group_id == group.id, Member.active.is_(True)))).all()
+        )
+        entries = [e for e in entries if e.member_id in in_group]
+        issues = [i for i in issues if i.member_id in in_group]
     org_names = {o.id: o.name for o in await queries.all_organisations(session)}
     return Listing(entries, issues, org_names)
