@@ -90,7 +90,10 @@ async def _post_init(application: BranchApplication) -> None:
     me = await application.bot.get_me()
     resources.bot_username = me.username or resources.settings.BOT_USERNAME or resources.bot_username
     resources.worker = OutboxWorker(
-        resources.db, application.bot, rate_per_second=resources.settings.OUTBOX_RATE_PER_SECOND
+        resources.db,
+        application.bot,
+        rate_per_second=resources.settings.OUTBOX_RATE_PER_SECOND,
+        default_locale=resources.settings.DEFAULT_LOCALE,
     )
     if application.bot_data.get("start_jobs") and application.job_queue is not None:
         schedule_jobs(application)

@@ -23,7 +23,8 @@ def birthdays_command(
     on: Annotated[str | None, typer.Option("--date", help="A day, YYYY-MM-DD (default: today).")] = None,
     month: Annotated[str | None, typer.Option("--month", help="A month, YYYY-MM.")] = None,
     branch: Annotated[
-        str | None, typer.Option("--branch", help="Organisation id or code; its whole subtree is listed.")
+        str | None,
+        typer.Option("--branch", help="Organisation id or code: its whole subtree (a Party group: its members)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per member.")] = False,
 ) -> None:

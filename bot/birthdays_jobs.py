@@ -72,6 +72,8 @@ def _at(settings: Settings) -> time:
     return time(settings.BIRTHDAY_HOUR)
 
 
-BIRTHDAYS_JOB = DailyJob(BIRTHDAYS_JOB_ID, birthdays_job, at=_at, catch_up=True)
+# A machine asleep at the hour still runs the job when it wakes, however late: the greetings step itself sends only
+# the current local day's, so a wake-up after midnight greets nobody late.
+BIRTHDAYS_JOB = DailyJob(BIRTHDAYS_JOB_ID, birthdays_job, at=_at, catch_up=True, misfire_grace_time=None)
 if BIRTHDAYS_JOB not in JOBS:
     JOBS.append(BIRTHDAYS_JOB)

@@ -169,7 +169,7 @@ def run() -> None:
 def _console(who: str, seed: bool) -> None:
     settings = settings_or_exit()
     from bot.console import Console
-    from bot.demo import seed_demo
+    from bot.demo import seed_showcase
 
     async def main() -> None:
         db = Database(settings.DATABASE_URL)
@@ -177,7 +177,7 @@ def _console(who: str, seed: bool) -> None:
             await db.upgrade()
             if seed:
                 async with db.session() as session:
-                    await seed_demo(session)
+                    await seed_showcase(session, settings)
             await Console(settings, db).run(who)
         finally:
             await db.dispose()
@@ -194,7 +194,15 @@ def console(who: Annotated[str, typer.Option("--as", help="Member id or roster n
 @app.command("demo")
 def demo() -> None:
     """Create a demo organisation (a unit, two branches, a dozen members) and open the console as a secretary."""
-    typer.echo("Demo: you are 王建国, secretary of 第一党支部. Try /help, /invites, /measures; :help for the console.")
+    typer.echo(
+        tr_cli(settings_or_exit()).gettext(
+            "Demo: you are %(name)s, secretary of %(branch)s. Try /help, /meetings, /birthdays, /activities, "
+            "/materials, /invites, or ask a question such as %(question)s. :help lists the console's own commands.",
+            name="王建国",
+            branch="第一党支部",
+            question="党费能用来干什么",
+        )
+    )
     _console("A01", seed=True)
 
 

@@ -42,7 +42,7 @@ MENU: list[MenuCommand] = [
     MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
 ]
 # First agenda item (第一议题); these msgids are marked and translated in bot/services/first_agenda.py's catalog.
-MENU[-1:-1] = [
+MENU += [
     MenuCommand("firstagenda", "First agenda item: what the meetings studied", LEADERS),
     MenuCommand("materials", "Study materials for the first agenda item", LEADERS),
     MenuCommand("addmaterial", "Add a study material", LEADERS),
@@ -50,10 +50,15 @@ MENU[-1:-1] = [
 MENU.extend(MenuCommand(*command) for command in VOLUNTEER_COMMANDS)  # volunteer service (measure 22)
 
 
+# Whatever features add, these close the menu: the language and the way out.
+LAST = ("lang", "cancel")
+
+
 def commands_for(role: str, locale: str) -> list[tuple[str, str]]:
     """``(command, description)`` pairs of ``role`` (``"guest"`` for someone not on the roster)."""
     tr = translator(locale)
-    return [(c.name, tr.gettext(c.description)) for c in MENU if role in c.roles]
+    ordered = sorted(MENU, key=lambda c: LAST.index(c.name) + 1 if c.name in LAST else 0)
+    return [(c.name, tr.gettext(c.description)) for c in ordered if role in c.roles]
 
 
 def roles_of(name: str) -> frozenset[str]:

@@ -18,17 +18,27 @@ from sqlalchemy import select
 from bot.app import _post_init, build_application
 from bot.config import Settings
 from bot.db import Database
+from bot.i18n import N_, Translator, translator
 from bot.offline import ApiCall, OfflineRequest, UpdateFactory
-from storage.models import Member, Organisation
+from storage.models import Member, Organisation, Role
 
-CONSOLE_HELP = """Console commands:
-  #N                 press button N of the latest message with buttons
-  :contact [PHONE]   share your phone number (the roster's, if none given)
-  :location LAT LON  share a location
-  :photo PATH        send a photo
-  :group / :private  talk in your branch's group chat / in the private chat
-  :as MEMBER         continue as another member (id or roster number)
-  :help              this help;  :quit  leave"""
+# The console's own words (not the bot's): translated like everything else a person reads.
+CONSOLE_HELP = N_(
+    "Console commands:\n"
+    "  #N                 press button N of the latest message with buttons\n"
+    "  :contact [PHONE]   share your phone number (the roster's, if none given)\n"
+    "  :location LAT LON  share a location\n"
+    "  :photo [CAPTION]   send a photo (a sample one), with a caption if given\n"
+    "  :group / :private  talk in your branch's group chat / in the private chat\n"
+    "  :as MEMBER         continue as another member (id or roster number, e.g. A03)\n"
+    "  :help              this help;  :quit  leave"
+)
+ROLE_NAMES = {
+    Role.MEMBER: N_("Party member"),
+    Role.COMMITTEE: N_("branch committee member"),
+    Role.SECRETARY: N_("branch secretary"),
+    Role.ADMIN: N_("administrator"),
+}
 
 _TAG = re.compile(r"<[^>]+>")
 GUEST_ID_BASE = 900_000_000
@@ -44,11 +54,11 @@ class Console:
     """Drives the Application from a terminal (or any text stream, for tests)."""
 
     def __init__(
-        self, settings: Settings, db: Database, *, out: TextIO = sys.stdout, files_dir: Path = Path("console-out")
+        self, settings: Settings, db: Database, *, out: TextIO | None = None, files_dir: Path = Path("console-out")
     ) -> None:
         self.settings = settings
         self.db = db
-        self.out = out
+        self.out = out or sys.stdout  # looked up now, not at import: a test runner may have replaced it
         self.files_dir = files_dir
         self.request = OfflineRequest(on_call=self._show)
         self.application = build_application(
@@ -62,7 +72,13 @@ class Console:
         self.in_group = False
         self.buttons: list[tuple[str, str]] = []
         self.names: dict[int, str] = {}
+        self.locale = settings.DEFAULT_LOCALE  # the person at the keyboard's language, once known
         self._files = 0
+
+    @property
+    def tr(self) -> Translator:
+        """Gettext for the console's own lines."""
+        return translator(self.locale)
 
     def _print(self, line: str = "") -> None:
         self.out.write(line + "\n")
@@ -82,7 +98,8 @@ class Console:
             path = self.files_dir / f"{self._files:03d}-{name}{suffix}"
             path.write_bytes(content)
             caption = f" {captions[number]}" if number < len(captions) else ""
-            self._print(f"bot> {where}[image saved to {path}]{caption}")
+            saved = self.tr.gettext("[image saved to %(path)s]", path=str(path))
+            self._print(f"bot> {where}{saved}{caption}")
         if call.text:
             prefix = "bot (edited)>" if call.method.startswith("edit") else "bot>"
             self._print(f"{prefix} {where}{html_to_text(call.text)}")
@@ -97,7 +114,7 @@ class Console:
             if member is None and who.isdigit():
                 member = await session.get(Member, int(who))
             if member is None:
-                self._print(f"No member {who!r}. Try a roster number such as A01.")
+                self._print(self.tr.gettext("No member %(who)s. Try a roster number such as A01.", who=repr(who)))
                 return False
             branch = await session.get(Organisation, member.org_id)
             for m in (await session.scalars(select(Member).where(Member.telegram_id.is_not(None)))).all():
@@ -107,12 +124,24 @@ class Console:
         self.user_id = member.telegram_id or GUEST_ID_BASE + member.id
         self.group_chat_id = branch.chat_id if branch and branch.chat_id else -(1_000_000_000_000 + member.org_id)
         self.in_group = False
-        bound = (
-            ""
-            if member.telegram_id
-            else " (not bound to Telegram yet: you are a guest until you open an invitation link)"
-        )
-        self._print(f"You are {member.name} ({member.role}){bound}. Type :help for console commands.")
+        self.locale = member.language or self.settings.DEFAULT_LOCALE
+        tr = self.tr
+        role = tr.gettext(ROLE_NAMES.get(Role(member.role), member.role))
+        if member.telegram_id:
+            self._print(
+                tr.gettext(
+                    "You are %(name)s (%(role)s). Type :help for the console's commands.", name=member.name, role=role
+                )
+            )
+        else:
+            self._print(
+                tr.gettext(
+                    "You are %(name)s (%(role)s), not bound to Telegram yet: you are a guest until you open an "
+                    "invitation link. Type :help for the console's commands.",
+                    name=member.name,
+                    role=role,
+                )
+            )
         return True
 
     async def handle_line(self, line: str) -> bool:
@@ -120,18 +149,24 @@ class Console:
         line = line.strip()
         if not line:
             return True
-        kwargs: dict[str, Any] = {"first_name": self.user_name, "language_code": "zh-hans"}
+        # The person's Telegram app speaks the configured default language (DEFAULT_LOCALE=en: an English phone).
+        app_language = "en" if self.settings.DEFAULT_LOCALE == "en" else "zh-hans"
+        kwargs: dict[str, Any] = {"first_name": self.user_name, "language_code": app_language}
         chat = self.group_chat_id if self.in_group else None
         if line.startswith("#") and line[1:].isdigit():
             index = int(line[1:]) - 1
             if not 0 <= index < len(self.buttons):
-                self._print("No such button.")
+                self._print(self.tr.gettext("No such button."))
                 return True
             _label, data = self.buttons[index]
             if data.startswith("http"):
-                self._print(f"(a link: {data})")
+                self._print(self.tr.gettext("(a link: %(url)s)", url=data))
                 return True
             await self.application.process_update(self.factory.callback(self.user_id, data, chat_id=chat, **kwargs))
+            if data.startswith("lang:"):  # the person chose a language: the console follows
+                async with self.db.session() as session:
+                    member = await session.scalar(select(Member).where(Member.telegram_id == self.user_id))
+                self.locale = (member.language if member else None) or self.locale
             return True
         if line.startswith(":"):
             return await self._console_command(line, chat, kwargs)
@@ -142,14 +177,15 @@ class Console:
         word, _, rest = line[1:].partition(" ")
         if word in ("quit", "exit", "q"):
             return False
+        tr = self.tr
         if word == "help":
-            self._print(CONSOLE_HELP)
+            self._print(tr.gettext(CONSOLE_HELP))
         elif word == "group":
             self.in_group = True
-            self._print(f"(now in the branch group chat {self.group_chat_id})")
+            self._print(tr.gettext("(now in the branch group chat %(chat)s)", chat=self.group_chat_id))
         elif word == "private":
             self.in_group = False
-            self._print("(now in your private chat with the bot)")
+            self._print(tr.gettext("(now in your private chat with the bot)"))
         elif word == "as":
             await self.act_as(rest.strip())
         elif word == "contact":
@@ -159,7 +195,7 @@ class Console:
             try:
                 lat, lon = (float(x) for x in rest.split())
             except ValueError:
-                self._print("Usage: :location LAT LON")
+                self._print(tr.gettext("Usage: :location LAT LON"))
                 return True
             await self.application.process_update(self.factory.location(self.user_id, lat, lon, chat_id=chat, **kwargs))
         elif word == "photo":
@@ -167,7 +203,7 @@ class Console:
                 self.factory.photo(self.user_id, caption=rest or None, chat_id=chat, **kwargs)
             )
         else:
-            self._print(f"Unknown console command :{word}. {CONSOLE_HELP}")
+            self._print(tr.gettext("Unknown console command :%(word)s.", word=word) + "\n" + tr.gettext(CONSOLE_HELP))
         return True
 
     async def run(self, who: str, lines: TextIO | None = None) -> None:

@@ -1,14 +1,24 @@
-"""A demo organisation: one unit with two branches and a dozen members, for the console and the tests."""
+"""A demo organisation: one unit with two branches and a dozen members, for the console and the tests.
+
+:func:`seed_demo` is the fixed organisation the tests rely on. :func:`seed_showcase` (``branchbot demo`` only) adds
+some life through the features' own services, dated around today: communities with members registered, a study
+material dispatched to the branches, a meeting held last week with its first agenda item and attendance, a theme
+Party day ahead, a volunteer activity to sign up for, and a member whose political birthday is today.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, Organisation, OrgKind, Role
+from storage.models import Member, Organisation, OrgKind, OutboxMessage, OutboxStatus, Role
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 @dataclass(frozen=True)
@@ -116,3 +126,146 @@ async def _ids(session: AsyncSession) -> DemoIds:
         members_a=tuple(members[row[0]] for row in _BRANCH_A),
         members_b=tuple(members[row[0]] for row in _BRANCH_B),
     )
+
+
+# The communities of the showcase: name, town, latitude, longitude, contact (as in examples/communities.csv).
+_COMMUNITIES = [
+    ("花园社区", "东城街道", 23.0200, 113.7600, "东城街道花园社区党委 0769-22000001"),
+    ("主山社区", "东城街道", 23.0095, 113.7780, "主山社区党委 0769-22000002"),
+    ("西隅社区", "莞城街道", 23.0445, 113.7480, "西隅社区党委 0769-22000003"),
+    ("石竹社区", "南城街道", 23.0050, 113.7390, "石竹社区党委 0769-22000005"),
+]
+SHOWCASE_MEMBER = "A08"
+
+
+async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime | None = None) -> bool:
+    """Give the demo organisation something to show, once; False when it already has it.
+
+    What the services would have pushed meanwhile (meeting and activity notices) is recorded as sent: the
+    demo starts from a quiet outbox rather than replaying that history into the console.
+    """
+    from bot.clock import now_utc
+    from bot.services import first_agenda, meetings, volunteer
+    from bot.services.access import Actor
+    from bot.services.volunteer_time import VolunteerConfig
+    from storage.volunteer import Community
+
+    ids = await seed_demo(session)
+    if await session.scalar(select(Member.id).where(Member.member_no == SHOWCASE_MEMBER)) is not None:
+        return False
+    now = now or now_utc()
+    tz = settings.tz
+    today = now.astimezone(tz).date()
+    last_outbox_id = await session.scalar(select(func.max(OutboxMessage.id))) or 0
+    members = {m.member_no: m for m in (await session.scalars(select(Member))).all()}
+
+    def actor(member_no: str) -> Actor:
+        return Actor.of(members[member_no], settings.DEFAULT_LOCALE)
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+    # A member whose political birthday is today: their greeting goes out at BIRTHDAY_HOUR.
+    joined = today.replace(year=today.year - 12)  # twelve years back is a leap year when today is 29 February
+    qian = Member(
+        member_no=SHOWCASE_MEMBER,
+        name="钱进",
+        org_id=ids.branch_a,
+        role=Role.MEMBER,
+        join_date=joined,
+        group_id=ids.group_a1,
+        telegram_id=telegram_id_of(SHOWCASE_MEMBER),
+        phone="13900000108",
+    )
+    session.add(qian)
+    await session.flush()
+    members[SHOWCASE_MEMBER] = qian
+
+    # Communities, and three members registered with one (到社区报到).
+    communities = [Community(name=n, town=t, latitude=la, longitude=lo, contact=c) for n, t, la, lo, c in _COMMUNITIES]
+    session.add_all(communities)
+    await session.flush()
+    for member_no, community in (("A01", communities[0]), ("A03", communities[1]), ("B02", communities[2])):
+        await volunteer.register_community(session, actor(member_no), community.id, today)
+
+    # A study material for the first agenda item, dispatched by the unit to both branches.
+    material = await first_agenda.add_material(
+        session,
+        None,
+        title="习近平总书记关于加强机关党的建设的重要论述（摘编）",
+        source="中央和国家机关工委",
+        issued_on=today - timedelta(days=25),
+        kind="article",
+        owner_org_id=ids.unit,
+        tz=tz,
+    )
+    await first_agenda.dispatch_material(session, None, material.id, ids.unit, default_locale=settings.DEFAULT_LOCALE)
+
+    # Last week's general meeting of branch A: first agenda item studied, attendance confirmed, closed.
+    held = await meetings.schedule_meeting(
+        session,
+        None,
+        ids.branch_a,
+        meetings.Draft(
+            kind="general_meeting",
+            starts_at=at(today - timedelta(days=7), 14, 30),
+            ends_at=at(today - timedelta(days=7), 16, 0),
+            place="三楼会议室",
+            topic="学习贯彻《关于加强和改进市直机关党的建设的若干措施》",
+        ),
+        settings=settings,
+    )
+    await first_agenda.record_first_agenda(
+        session, None, held.id, material_ids=[material.id], form="conveying", led_by_id=ids.secretary_a
+    )
+    await meetings.close_meeting(
+        session,
+        None,
+        held.id,
+        present=[members[n].id for n in ("A01", "A02", "A03", "A05", "A08")],
+        on_leave=[members["A04"].id],
+        record="传达学习第一议题；讨论本支部落实《若干措施》的分工。",
+    )
+
+    # The coming theme Party day of branch A (its fixed day of the month), with its notice.
+    theme = today.replace(day=15) if today.day < 14 else (today.replace(day=1) + timedelta(days=32)).replace(day=15)
+    await meetings.schedule_meeting(
+        session,
+        None,
+        ids.branch_a,
+        meetings.Draft(
+            kind="theme_day",
+            starts_at=at(theme, 14, 30),
+            ends_at=at(theme, 16, 30),
+            place="三楼会议室",
+            topic="重温入党誓词，为本月过政治生日的党员庆祝",
+        ),
+        settings=settings,
+    )
+
+    # A volunteer activity next weekend, sent to both branches; one member has signed up.
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    cfg = VolunteerConfig.from_settings(settings)
+    activity = await volunteer.create_activity(
+        session,
+        None,
+        volunteer.ActivityDraft(
+            title="关爱长者志愿服务",
+            community_id=communities[0].id,
+            starts_at=at(saturday, 9),
+            ends_at=at(saturday, 11, 30),
+            slots=8,
+            place="花园社区党群服务中心",
+        ),
+        cfg,
+        dispatch_to=[ids.unit],
+        now=now,
+    )
+    await volunteer.sign_up(session, actor("A03"), activity.id, now=now)
+
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id > last_outbox_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENT, sent_at=now)
+    )
+    return True

@@ -28,6 +28,9 @@ class DailyJob:
     callback: JobCallback
     at: Callable[[Settings], time]
     catch_up: bool = True
+    # How late (seconds) a run may still start when the process was busy or asleep at the time; None: however
+    # late (once), for a job that itself decides what is too late.
+    misfire_grace_time: int | None = 300
 
     def schedule(self, application: BranchApplication) -> None:
         """Register with the JobQueue under the fixed id."""
@@ -39,7 +42,12 @@ class DailyJob:
             self.callback,
             time=local_time,
             name=self.id,
-            job_kwargs={"id": self.id, "replace_existing": True, "misfire_grace_time": 300},
+            job_kwargs={
+                "id": self.id,
+                "replace_existing": True,
+                "misfire_grace_time": self.misfire_grace_time,
+                "coalesce": True,
+            },
         )
         if self.catch_up:
             job_queue.run_once(

@@ -38,9 +38,12 @@ GROUP_CHAT_INTERVAL = 3.0
 class OutboxWorker:
     """Drains the outbox; ``drain`` is called by a repeating JobQueue job (fixed id, one instance)."""
 
-    def __init__(self, db: Database, bot: Bot, *, rate_per_second: float = 20.0) -> None:
+    def __init__(
+        self, db: Database, bot: Bot, *, rate_per_second: float = 20.0, default_locale: str | None = None
+    ) -> None:
         self.db = db
         self.bot = bot
+        self.default_locale = default_locale  # for people who chose no language (None: the built-in default)
         self.interval = 1.0 / rate_per_second
         self._last_send = 0.0
         self._chat_ready: dict[int, float] = {}
@@ -181,7 +184,7 @@ class OutboxWorker:
             for leader in await queries.branch_leaders(session, member.org_id):
                 if leader.telegram_id is None or leader.id == member.id:
                     continue
-                text = translator(leader.language).gettext(
+                text = translator(leader.language or self.default_locale).gettext(
                     "%(name)s cannot be reached on Telegram (they blocked the bot or left). "
                     "Please pass on messages in person.",
                     name=html.escape(member.name),

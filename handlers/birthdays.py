@@ -117,6 +117,8 @@ async def birthdays_command(update: Update, context: BranchContext) -> None:
 async def _wish(update: Update, context: BranchContext, actor: Actor) -> None:
     """``/birthdays wish``: show the branch's wish; ``wish TEXT`` sets it; ``wish -`` restores the standard one."""
     assert update.message is not None and update.message.text is not None
+    if not actor.leads_branch:  # an administrator: the wish is each branch's own
+        raise InvalidInput(N_("Each branch writes its own wish: its secretary sets it with /birthdays wish."))
     parts = update.message.text.split(maxsplit=2)
     saved = len(parts) == 3
     async with context.resources.db.session() as session:

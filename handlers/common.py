@@ -90,6 +90,11 @@ async def gate(update: Update, context: BranchContext) -> None:
         return
     if caller.actor is None and is_group:
         raise ApplicationHandlerStop  # ordinary chatter in a group: not ours to answer
+    message = update.message
+    if caller.actor is None and message is not None and not message.text and message.contact is None:
+        # A photo, a location, a file… from someone not on the roster: nothing of theirs to take; say how to join.
+        await reply(update, render("core/not_on_roster.html.j2", tr.locale))
+        raise ApplicationHandlerStop
 
 
 def leaders_only(callback: F) -> F:

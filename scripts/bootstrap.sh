@@ -4,12 +4,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    found=$("$PYTHON" -c 'import platform; print("Python", platform.python_version())' 2>/dev/null) || found="not a Python"
+    echo "Python 3.11 or newer is needed; $PYTHON is $found. Run again with PYTHON=/path/to/python3.11 (or newer)." >&2
+    exit 1
+  fi
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  # pip's own chatter goes to a log, shown only when the installation fails.
+  log=.venv/install.log
+  echo "Installing the project into .venv (the first time takes a few minutes; log: $log)…" >&2
+  if ! { .venv/bin/python -m pip install --quiet --upgrade pip \
+      && .venv/bin/python -m pip install --quiet -e ".[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "The installation failed (see above, or $log)." >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

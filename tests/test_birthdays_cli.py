@@ -80,6 +80,10 @@ def test_a_branch_by_id_and_an_organisation_with_its_subtree(cli: CliRunner) -> 
     assert result.stderr == ""  # branch B has no join date to fix
     result = cli.invoke(app, ["birthdays", "--month", "2026-11", "--branch", "DEMO-U1", "--json"])
     assert [json.loads(line)["member"] for line in result.stdout.splitlines()] == ["B03", "A03"]
+    # A Party group: its members (who belong to the branch) only.
+    result = cli.invoke(app, ["birthdays", "--month", "2026-11", "--branch", "DEMO-B1-G1", "--json"])
+    assert [json.loads(line)["member"] for line in result.stdout.splitlines()] == ["A03"]
+    assert "赵磊" in result.stderr  # in the group, no join date
 
 
 def test_bad_options_are_refused_clearly(cli: CliRunner) -> None:

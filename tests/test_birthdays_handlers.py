@@ -164,7 +164,10 @@ async def test_the_branch_wish_goes_into_the_greetings(bot: BotHarness) -> None:
         assert await session.get(BirthdayWish, bot.ids.branch_a) is None
     too_long = "长" * 301
     assert await bot.say("A01", f"/birthdays wish {too_long}") == ["寄语太长了，最多 300 个字。"]
-    assert await bot.say(100001, "/birthdays wish 你好") == ["没有这个支部。"]  # an administrator has no branch
+    # An administrator has no branch of their own: told whose it is to write, nothing stored.
+    assert await bot.say(100001, "/birthdays wish 你好") == ["每个支部的寄语由本支部书记通过 /birthdays wish 设置。"]
+    async with bot.db.session() as session:
+        assert (await session.scalars(select(BirthdayWish))).all() == []
 
 
 async def test_menus_show_the_commands_to_the_right_roles(bot: BotHarness) -> None:

@@ -210,6 +210,7 @@ async def test_the_running_bot_schedules_the_daily_job_and_catches_up_at_start(
             scheduler = application.job_queue.scheduler
             daily = scheduler.get_job(BIRTHDAYS_JOB_ID)
             assert daily is not None and daily.next_run_time == local(2026, 11, 27, 9, 0)
+            assert daily.misfire_grace_time is None and daily.coalesce  # asleep at 09:00: runs on waking, once
             assert scheduler.get_job(f"{BIRTHDAYS_JOB_ID}:catch-up") is not None
             for _ in range(100):  # the catch-up runs a second after start, the outbox job sends
                 greetings = [c for c in request.sent(method="sendMessage") if "政治生日快乐" in c.text]
@@ -401,6 +402,98 @@ async def test_a_week_before_the_theme_day_leaders_learn_whose_birthdays_to_mark
     theme = [r for r in await outbox(db, "birthday-theme:") if r.chat_id == telegram_id_of("A01")]
     assert [r.dedup_key for r in theme] == [f"birthday-theme:{demo.branch_a}:2026-12:{demo.secretary_a}"]
     assert "陈静" in theme[0].payload["text"] and "张伟" not in theme[0].payload["text"]
+
+
+async def test_a_branch_with_no_leader_on_telegram_has_its_notes_go_to_the_administrators_above(
+    db: Database, demo: DemoIds, settings: Settings, worker: Worker
+) -> None:
+    await change(db, "B01", telegram_id=None)  # branch B's secretary is not on Telegram
+    await change(db, "B03", telegram_id=None)  # and 吴强, whose birthday it is, neither
+    with time_machine.travel(local(2026, 11, 26, 9, 0), tick=False):
+        await run_birthdays(db, settings)
+        await worker.drain()
+    notes = await outbox(db, "birthday-note:")
+    assert [(r.dedup_key, r.chat_id) for r in notes] == [
+        (f"birthday-note:{demo.branch_b}:2026-11-26:{demo.admin}", 100001)
+    ]
+    text = dict(worker.messages())[100001]
+    assert "第二党支部没有可以通知的支部书记（未使用 Telegram），因此通知您。" in text
+    assert "吴强（入党第 10 周年）：未使用 Telegram，请当面送上祝福。" in text
+
+
+async def test_month_lists_and_theme_reminders_catch_up_when_the_bot_was_down_on_their_day(
+    db: Database, demo: DemoIds, settings: Settings
+) -> None:
+    async with db.session() as session:
+        branch = await session.get(Organisation, demo.branch_a)
+        assert branch is not None
+        branch.theme_day = 7  # its reminder is due on 30 November, while the bot is down
+    with time_machine.travel(local(2026, 11, 29, 9, 0), tick=False):
+        await run_birthdays(db, settings)
+    # Down from the 30th to the 2nd: the month's lists and the theme-day reminder come on the 3rd...
+    with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
+        reports = await run_birthdays(db, settings)
+        await run_birthdays(db, settings)
+    assert reports["month"].ran and reports["theme"].ran
+    keys = sorted(r.dedup_key for r in await outbox(db) if not r.dedup_key.startswith("birthday:"))
+    assert keys == sorted(
+        [
+            f"birthday-month:{demo.branch_a}:2026-12:{demo.secretary_a}",
+            f"birthday-month:{demo.branch_a}:2026-12:{demo.committee_a}",
+            f"birthday-counts:{demo.admin}:2026-12",
+            f"birthday-theme:{demo.branch_a}:2026-12:{demo.secretary_a}",
+            f"birthday-theme:{demo.branch_a}:2026-12:{demo.committee_a}",
+        ]
+    )
+    [theme] = [r for r in await outbox(db, "birthday-theme:") if r.chat_id == telegram_id_of("A01")]
+    assert "距2026年12月7日主题党日还有 4 天。" in theme.payload["text"] and "陈静" in theme.payload["text"]
+    # ...but a bot that simply starts on the 3rd (no day missed) sends no month list late.
+    other = Database(db.url.replace("test.sqlite3", "other.sqlite3"))
+    await other.upgrade()
+    try:
+        async with other.session() as session:
+            await seed_demo(session)
+        with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
+            reports = await run_birthdays(other, settings)
+        assert not reports["month"].ran
+        assert [r for r in await outbox(other) if r.dedup_key.startswith("birthday-month")] == []
+    finally:
+        await other.dispose()
+
+
+async def test_a_scheduled_theme_day_meeting_brings_its_reminder_once(
+    db: Database, demo: DemoIds, settings: Settings
+) -> None:
+    from bot.services import meetings
+
+    async with db.session() as session:
+        # Branch B holds November's theme Party day on the 18th, not on its fixed 20th; a committee meeting
+        # and a cancelled theme day elsewhere bring nothing.
+        for branch, kind, day in ((demo.branch_b, "theme_day", 18), (demo.branch_a, "committee_meeting", 17)):
+            await meetings.schedule_meeting(
+                session,
+                None,
+                branch,
+                meetings.Draft(kind=kind, starts_at=local(2026, 11, day, 14, 30)),
+                settings=settings,
+            )
+        cancelled = await meetings.schedule_meeting(
+            session,
+            None,
+            demo.branch_a,
+            meetings.Draft(kind="theme_day", starts_at=local(2026, 11, 16, 14, 30)),
+            settings=settings,
+        )
+        cancelled.status = "cancelled"
+    with time_machine.travel(local(2026, 11, 10, 9, 0), tick=False):  # eight days ahead: not yet
+        await run_birthdays(db, settings)
+    assert await outbox(db, "birthday-theme:") == []
+    for day in (13, 14):  # five days ahead (and the fixed day a week ahead); then again the next day
+        with time_machine.travel(local(2026, 11, day, 9, 0), tick=False):
+            await run_birthdays(db, settings)
+    [reminder] = await outbox(db, "birthday-theme:")
+    assert reminder.dedup_key == f"birthday-theme:{demo.branch_b}:2026-11:{demo.secretary_b}"
+    assert "距2026年11月18日主题党日还有 5 天。" in reminder.payload["text"] and "吴强" in reminder.payload["text"]
 
 
 async def test_two_replicas_run_the_job_and_drain_at_once_and_send_each_greeting_once(

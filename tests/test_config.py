@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
@@ -60,3 +62,12 @@ def test_wrong_value_gives_one_clear_line(
 def test_plain_postgresql_url_gets_the_async_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@127.0.0.1/db")
     assert load_settings().DATABASE_URL == "postgresql+asyncpg://u:p@127.0.0.1/db"
+
+
+def test_every_setting_is_in_env_example_and_readme() -> None:
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"{name}=" in example, f"{name} is missing from .env.example"
+        assert f"`{name}`" in readme, f"{name} is missing from README's settings"

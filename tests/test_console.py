@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.console import Console, html_to_text
 from bot.db import Database
-from bot.demo import seed_demo
+from bot.demo import seed_demo, seed_showcase
+from storage.first_agenda import MaterialDispatch
+from storage.meetings import Meeting
+from storage.models import Member, OutboxMessage, OutboxStatus
+from storage.volunteer import Activity, CommunityRegistration, SignUp
 
 
 async def _run(settings: Settings, db: Database, tmp_path: Path, who: str, script: str) -> str:
@@ -21,24 +31,50 @@ async def _run(settings: Settings, db: Database, tmp_path: Path, who: str, scrip
 
 async def test_secretary_session(settings: Settings, db: Database, tmp_path: Path) -> None:
     output = await _run(settings, db, tmp_path, "A01", "/help\n/invites\n/measures\n#3\n:quit\n")
-    assert "You are 王建国 (secretary)" in output
+    assert "您现在是王建国（支部书记）。输入 :help 查看控制台命令。" in output
     assert "bot> 王建国，您好！" in output
     assert "https://t.me/branch_assistant_bot?start=inv_" in output
     saved = sorted((tmp_path / "files").iterdir())
     assert len(saved) == 2 and all(p.read_bytes().startswith(b"\x89PNG") for p in saved)
-    assert f"[image saved to {saved[0]}] 杨帆" in output
+    assert f"[图片已保存到 {saved[0]}] 杨帆" in output
     assert "[1] 一、把党的政治建设摆在首位" in output
     assert "bot (edited)> **三、锻造全面过硬党组织**" in output  # button 3 opened the third section
 
 
 async def test_guest_console_and_unknown_member(settings: Settings, db: Database, tmp_path: Path) -> None:
     output = await _run(settings, db, tmp_path, "A06", "/invites\n党费怎么用\n")
-    assert "not bound to Telegram yet" in output
+    assert "您现在是杨帆（党员），尚未绑定 Telegram" in output
     assert "您还不在支部花名册中" in output
     assert "第16条 · 保障党内活动经费" in output
     output = await _run(settings, db, tmp_path, "ZZ9", "")
-    assert "No member 'ZZ9'" in output
+    assert "没有党员 'ZZ9'，请输入花名册编号，例如 A01。" in output
+
+
+async def test_the_consoles_own_words_follow_the_language(settings: Settings, db: Database, tmp_path: Path) -> None:
+    output = await _run(settings, db, tmp_path, "A03", ":help\n/lang\n#2\n:help\n#7\n:nope\n")
+    assert "控制台命令：" in output and "Console commands:" in output  # before and after choosing English
+    assert "No such button." in output and "Unknown console command :nope." in output
 
 
 def test_html_to_text() -> None:
     assert html_to_text("<b>第16条</b> &lt;党费&gt; <i>x</i>") == "**第16条** <党费> x"
+
+
+@pytest.mark.parametrize("day", [date(2026, 11, 26), date(2028, 2, 29), date(2026, 12, 14), date(2027, 1, 3)])
+async def test_the_demo_showcase_is_seeded_once_on_any_day(settings: Settings, db: Database, day: date) -> None:
+    with time_machine.travel(datetime.combine(day, time(10), tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        async with db.session() as session:
+            assert await seed_showcase(session, settings)
+        async with db.session() as session:
+            assert not await seed_showcase(session, settings)  # a second `branchbot demo` adds nothing
+
+            async def count(model: type, *where: object) -> int:
+                return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+            assert await count(Meeting) == 2 and await count(Meeting, Meeting.status == "closed") == 1
+            assert await count(MaterialDispatch) == 2 and await count(Activity) == 1 and await count(SignUp) == 1
+            assert await count(CommunityRegistration) == 3
+            assert await count(OutboxMessage, OutboxMessage.status == OutboxStatus.PENDING) == 0  # a quiet start
+            qian = await session.scalar(select(Member).where(Member.member_no == "A08"))
+            assert qian is not None and qian.join_date is not None
+            assert (qian.join_date.month, qian.join_date.day) == (day.month, day.day)  # political birthday today

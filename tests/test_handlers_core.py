@@ -31,6 +31,8 @@ async def test_invitation_binds_the_account_once(bot: BotHarness) -> None:
         assert invitation is not None and invitation.used_at is not None
         menu = await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "menu"))
         assert menu is not None and menu.chat_id == GUEST
+    # The same link again from the same account (a second tap): they are told they have joined.
+    assert await bot.say(GUEST, f"/start {payload}") == ["您已经以杨帆的身份加入，发送 /help 查看我能为您做什么。"]
     # The same link a second time, from another account: refused, nothing changes.
     replies = await bot.say(GUEST + 1, f"/start {payload}")
     assert replies == ["该邀请链接已被使用，请向支部书记索取新的链接。"]
@@ -93,6 +95,12 @@ async def test_guest_may_only_join_and_ask(bot: BotHarness) -> None:
     await bot.send(bot.updates.callback(GUEST, "mt:1:att"))
     assert bot.request.calls[-1].method == "answerCallbackQuery"
     assert bot.request.calls[-1].params["text"] == "请先通过邀请链接加入。"
+    # A photo or a location from a guest is not silently ignored: they are told how to join.
+    for update in (bot.updates.photo(GUEST), bot.updates.location(GUEST, 22.9, 113.7)):
+        before = len(bot.request.calls)
+        await bot.send(update)
+        [answer] = [c.text for c in bot.request.calls[before:] if c.text]
+        assert "您还不在支部花名册中" in answer
 
 
 async def test_member_cannot_use_leaders_commands(bot: BotHarness) -> None:
@@ -189,6 +197,9 @@ async def test_menus_per_role_and_language(bot: BotHarness) -> None:
     assert "invites" in [c["command"] for c in secretary_menu.params["commands"]]
     assert "invites" not in [c["command"] for c in member_menu.params["commands"]]
     assert secretary_menu.params["commands"][1]["description"] == "我能为您做什么"
+    # Whatever the features add, the language and the way out close every menu.
+    assert [c["command"] for c in secretary_menu.params["commands"]][-2:] == ["lang", "cancel"]
+    assert [c["command"] for c in member_menu.params["commands"]][-2:] == ["lang", "cancel"]
     # A changed role publishes again.
     async with bot.db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "A03"))

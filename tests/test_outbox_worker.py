@@ -64,6 +64,22 @@ async def test_blocked_member_is_marked_and_the_secretary_told_once(bot: BotHarn
         assert member is not None and member.unreachable_since is not None
 
 
+async def test_the_unreachable_notice_follows_the_configured_default_language(bot: BotHarness) -> None:
+    worker = bot.application.bot_data["resources"].worker
+    assert worker.default_locale == "zh_CN"  # from the settings
+    worker.default_locale = "en"  # DEFAULT_LOCALE=en: leaders who chose no language read English
+    bot.request.failures[telegram_id_of("A03")] = (403, "Forbidden: bot was blocked by the user", None)
+    async with bot.db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "A03"))
+        assert member is not None
+        await outbox.enqueue(session, dedup_key="n1", chat_id=telegram_id_of("A03"), member_id=member.id, text="x")
+    await bot.drain_outbox()
+    await bot.drain_outbox()
+    assert bot.request.texts(telegram_id_of("A01")) == [
+        "张伟 cannot be reached on Telegram (they blocked the bot or left). Please pass on messages in person."
+    ]
+
+
 async def test_retry_after_and_network_errors_are_retried_later(bot: BotHarness) -> None:
     chat = telegram_id_of("A04")
     bot.request.failures[chat] = (429, "Too Many Requests: retry after 7", {"retry_after": 7})

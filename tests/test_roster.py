@@ -105,7 +105,7 @@ async def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, t
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\xff\xfe\x00\x00garbage", "文件不是 UTF-8 编码"),
+        (b"\xff\xfe\x00\x00garbage", "文件既不是 UTF-8 也不是 GBK 编码"),
         ("name,branch\n张,MZJ-B1\n".encode(), "缺少列：member_no。"),
         (b"", "文件是空的。"),
     ],
@@ -118,6 +118,22 @@ async def test_unreadable_files_are_refused(db: Database, tmp_path: Path, conten
         async with db.session() as session:
             await import_roster(session, path)
     assert info.value.localized(translator("zh_CN")).startswith(message)
+
+
+async def test_a_gbk_csv_as_excel_saves_it_on_chinese_windows_imports(db: Database, tmp_path: Path) -> None:
+    await _load_examples(db)
+    path = tmp_path / "roster-gbk.csv"
+    path.write_bytes((HEADER + "G1,欧阳明,MZJ-B1,,支部委员,是,2011年7月1日,否,,,,,\n").encode("gbk"))
+    async with db.session() as session:
+        result = await import_roster(session, path)
+    assert result.created == 1
+    async with db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "G1"))
+        assert member is not None and (member.name, member.role, member.join_date) == (
+            "欧阳明",
+            "committee",
+            date(2011, 7, 1),
+        )
 
 
 async def test_xlsx_roster_with_real_dates(db: Database, tmp_path: Path) -> None:

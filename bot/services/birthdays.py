@@ -35,6 +35,7 @@ from bot.services.roster import FOUNDING_DATE
 from bot.templates import render
 from storage import queries
 from storage.birthdays import BirthdayPreference, BirthdayRun, BirthdayRunStatus, BirthdayWish
+from storage.meetings import Meeting, MeetingStatus
 from storage.models import Member, Organisation, OrgKind, Role
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ GREETINGS_JOB = "greetings"
 MONTH_JOB = "month"
 THEME_JOB = "theme"
 THEME_REMINDER_DAYS = 7  # the reminder goes out a week before the branch's theme day
+THEME_DAY_KIND = "theme_day"  # the meetings feature's kind of the theme Party day (主题党日)
 MISSED_DAYS_LOGGED = 31  # after a long outage, only the last month's missed days get a row of their own
 WISH_MAX_LENGTH = 300
 OATH_CALLBACK = "bd:oath"
@@ -429,8 +431,10 @@ def render_greeting(birthday: Birthday, locale: str, *, branch_name: str, wish: 
     )
 
 
-def render_month(data: BranchMonth, locale: str, *, reminder_for: date | None = None) -> str:
-    """A branch's month list; with ``reminder_for``, worded as the reminder before that theme day."""
+def render_month(
+    data: BranchMonth, locale: str, *, reminder_for: date | None = None, days_left: int = THEME_REMINDER_DAYS
+) -> str:
+    """A branch's month list; with ``reminder_for``, worded as the reminder ``days_left`` days before that theme day."""
     return render(
         "birthdays/month.html.j2",
         locale,
@@ -439,6 +443,7 @@ def render_month(data: BranchMonth, locale: str, *, reminder_for: date | None = 
         entries=[(day_label(b.day, locale), b) for b in data.entries],
         issues=[(i.name, i.describe(locale)) for i in data.issues],
         theme_day=reminder_for,
+        days_left=days_left,
     )
 
 
@@ -639,9 +644,17 @@ async def _notify_leaders(
     """Tell a branch's leaders, once a day, whose birthday today needs them (greet in person, fix the date)."""
     queued = 0
     leaders = await _leaders_to_tell(session, org_id)
+    on_behalf_of: str | None = None
     if not leaders:
-        log.warning("branch %s has no leader on Telegram to tell about today's political birthdays", org_id)
-        return 0
+        # Nobody in the branch can be told: the administrators above it can fix the roster or pass it on.
+        leaders = await _admins_above(session, org_id)
+        branch = await session.get(Organisation, org_id)
+        on_behalf_of = branch.name if branch is not None else ""
+        log.warning(
+            "branch %s has no leader on Telegram to tell about today's political birthdays; %d administrator(s) told",
+            org_id,
+            len(leaders),
+        )
     for leader in leaders:
         assert leader.telegram_id is not None
         locale = leader.language or settings.DEFAULT_LOCALE
@@ -651,6 +664,7 @@ async def _notify_leaders(
                 locale,
                 notes=[(note, note.detail(locale)) for note in notes],
                 day=day_label(day, locale),
+                on_behalf_of=on_behalf_of,
             )
         except Exception:
             log.exception("could not render the political-birthday note for leader %s", leader.id)
@@ -673,12 +687,48 @@ async def _leaders_to_tell(session: AsyncSession, branch_id: int) -> list[Member
     return [m for m in await queries.branch_leaders(session, branch_id) if m.telegram_id is not None]
 
 
+async def _admins_above(session: AsyncSession, org_id: int) -> list[Member]:
+    """Active administrators on Telegram whose subtree holds ``org_id``, nearest first."""
+    parents = {o.id: o.parent_id for o in await queries.all_organisations(session)}
+    chain: list[int] = []
+    current: int | None = org_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    admins = (
+        await session.scalars(
+            select(Member).where(
+                Member.role == Role.ADMIN,
+                Member.active.is_(True),
+                Member.telegram_id.is_not(None),
+                Member.org_id.in_(chain),
+            )
+        )
+    ).all()
+    return sorted(admins, key=lambda m: (chain.index(m.org_id), m.id))
+
+
+async def _missed_days(session: AsyncSession, since: date, before: date) -> list[date]:
+    """The days in [since, before) on which the bot never ran the greetings (noted as missed by the first run after)."""
+    rows = await session.scalars(
+        select(BirthdayRun.day).where(
+            BirthdayRun.job == GREETINGS_JOB,
+            BirthdayRun.status == BirthdayRunStatus.MISSED,
+            BirthdayRun.day >= since,
+            BirthdayRun.day < before,
+        )
+    )
+    return sorted(rows.all())
+
+
 async def run_month_lists(session: AsyncSession, settings: Settings, now: datetime | None = None) -> RunReport:
     """On the first day of the month (from the hour): each branch's list to its leaders, counts to administrators."""
     now = now or now_utc()
     day = _local(settings, now).date()
     report = RunReport(day)
-    if not _due(settings, now) or day.day != 1:
+    first = day.replace(day=1)
+    # On the 1st; or later in the month when the bot was down all through the 1st (a list is useful all month).
+    if not _due(settings, now) or (day != first and first not in await _missed_days(session, first, day)):
         report.ran = False
         return report
     # A list is useful all month: it expires at the month's end, not at midnight like a greeting.
@@ -738,19 +788,58 @@ async def run_month_lists(session: AsyncSession, settings: Settings, now: dateti
 
 
 async def run_theme_reminders(session: AsyncSession, settings: Settings, now: datetime | None = None) -> RunReport:
-    """A week before each branch's theme Party day: whose political birthdays that day should mark."""
+    """A week before each branch's theme Party day: whose political birthdays that day should mark.
+
+    The day is the 主题党日 meeting the branch scheduled, when there is one in the coming week, or else the
+    branch's fixed day of the month; either way its leaders hear once a month.
+    """
     now = now or now_utc()
     day = _local(settings, now).date()
     report = RunReport(day)
     if not _due(settings, now):
         report.ran = False
         return report
-    theme = day + timedelta(days=THEME_REMINDER_DAYS)
-    branches = (
-        await session.scalars(
-            select(Organisation).where(Organisation.kind == OrgKind.BRANCH, Organisation.theme_day == theme.day)
+    # A theme Party day meeting the branch scheduled in the coming week (on its fixed day or not): its reminder now.
+    window_start = end_of_local_day_utc(day, settings.tz)
+    window_end = end_of_local_day_utc(day + timedelta(days=THEME_REMINDER_DAYS), settings.tz)
+    scheduled = (
+        await session.execute(
+            select(Meeting.org_id, Meeting.starts_at)
+            .join(Organisation, Organisation.id == Meeting.org_id)
+            .where(
+                Organisation.kind == OrgKind.BRANCH,
+                Meeting.kind == THEME_DAY_KIND,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at >= window_start,
+                Meeting.starts_at < window_end,
+            )
+            .order_by(Meeting.starts_at)
         )
     ).all()
+    for org_id, starts_at in scheduled:
+        branch = await session.get(Organisation, org_id)
+        assert branch is not None
+        theme = _local(settings, starts_at).date()
+        report.queued += await _theme_reminders_for(session, settings, day, theme, [branch])
+    # The fixed theme day of the month: today's reminders, and those of the past week's days the bot was down.
+    since = day - timedelta(days=THEME_REMINDER_DAYS - 1)
+    for reminder_day in [*await _missed_days(session, since, day), day]:
+        theme = reminder_day + timedelta(days=THEME_REMINDER_DAYS)
+        branches = (
+            await session.scalars(
+                select(Organisation).where(Organisation.kind == OrgKind.BRANCH, Organisation.theme_day == theme.day)
+            )
+        ).all()
+        report.queued += await _theme_reminders_for(session, settings, day, theme, branches)
+    await _record_run(session, THEME_JOB, report)
+    return report
+
+
+async def _theme_reminders_for(
+    session: AsyncSession, settings: Settings, day: date, theme: date, branches: Sequence[Organisation]
+) -> int:
+    """The reminders to ``branches`` of their theme Party day on ``theme``: once a month per branch and leader."""
+    queued = 0
     for branch in branches:
         leaders = await _leaders_to_tell(session, branch.id)
         if not leaders:
@@ -762,19 +851,18 @@ async def run_theme_reminders(session: AsyncSession, settings: Settings, now: da
         for leader in leaders:
             assert leader.telegram_id is not None
             locale = leader.language or settings.DEFAULT_LOCALE
-            report.queued += int(
+            queued += int(
                 await outbox.enqueue(
                     session,
                     dedup_key=f"birthday-theme:{branch.id}:{theme:%Y-%m}:{leader.id}",
                     chat_id=leader.telegram_id,
                     member_id=leader.id,
-                    text=render_month(data, locale, reminder_for=theme),
+                    text=render_month(data, locale, reminder_for=theme, days_left=(theme - day).days),
                     kind="reminder",
                     expires_at=end_of_local_day_utc(theme, settings.tz),
                 )
             )
-    await _record_run(session, THEME_JOB, report)
-    return report
+    return queued
 
 
 # --- the command line -----------------------------------------------------------------------------------
@@ -808,17 +896,28 @@ async def listing(
 ) -> Listing:
     """For the command line: ``day``'s or ``month``'s birthdays (default: ``today``) under ``org`` (id or code)."""
     org_ids: set[int] | None = None
+    group: Organisation | None = None
     if org is not None:
         found = await session.scalar(select(Organisation).where(Organisation.code == org))
         if found is None and org.isdigit():
             found = await session.get(Organisation, int(org))
         if found is None:
             raise NotFound(N_("No such organisation."))
-        org_ids = await queries.subtree_ids(session, found.id)
+        if found.kind == OrgKind.PARTY_GROUP and found.parent_id is not None:
+            group = found  # a Party group's members belong to its branch: list the branch's, keep the group's
+            org_ids = {found.parent_id}
+        else:
+            org_ids = await queries.subtree_ids(session, found.id)
     if month is not None:
         entries = await birthdays_in_month(session, month[0], month[1], today=today, org_ids=org_ids)
     else:
         entries = await birthdays_on(session, day or today, today=today, org_ids=org_ids)
     issues = await data_issues(session, today=today, org_ids=org_ids)
+    if group is not None:
+        in_group = set(
+            (await session.scalars(select(Member.id).where(Member.group_id == group.id, Member.active.is_(True)))).all()
+        )
+        entries = [e for e in entries if e.member_id in in_group]
+        issues = [i for i in issues if i.member_id in in_group]
     org_names = {o.id: o.name for o in await queries.all_organisations(session)}
     return Listing(entries, issues, org_names)

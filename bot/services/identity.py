@@ -112,6 +112,16 @@ async def redeem_invitation(
     session: AsyncSession, token: str, telegram_id: int, *, require_phone: bool, language: str | None = None
 ) -> Redemption:
     """Bind ``telegram_id`` to the invited member, or hold it until the phone number is confirmed."""
+    used = await session.scalar(
+        select(Member)
+        .join(Invitation, Invitation.member_id == Member.id)
+        .where(Invitation.token_hash == hash_token(token), Invitation.used_at.is_not(None))
+    )
+    if used is not None and used.telegram_id == telegram_id:
+        # The member opened their own link again (a second tap, a forwarded copy to themself): nothing to do.
+        raise Conflict(
+            N_("You have already joined as %(name)s. Send /help to see what I can do for you."), name=used.name
+        )
     invitation = await _usable_invitation(session, token)
     already = await queries.member_by_telegram_id(session, telegram_id)
     member = await session.get(Member, invitation.member_id)

@@ -53,7 +53,8 @@ class ImportRejected(InvalidInput):
 
 
 def read_table(path: Path, required: set[str], optional: set[str]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV (UTF-8) or XLSX file as ``(row_number, {column: text})``; header names are lower-cased."""
+    """Rows of a CSV (UTF-8, or GBK as Excel saves it on a Chinese Windows) or XLSX file as
+    ``(row_number, {column: text})``; header names are lower-cased."""
     if not path.exists():
         raise InvalidInput(N_("File not found: %(path)s"), path=str(path))
     suffix = path.suffix.lower()
@@ -84,9 +85,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(
-            N_('The file is not UTF-8 text. Save it as "CSV UTF-8" or as an Excel .xlsx file.')
-        ) from None
+        try:  # Excel's plain "CSV" on a Chinese Windows is GBK, which GB18030 contains
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                N_('The file is neither UTF-8 nor GBK text. Save it as "CSV UTF-8" or as an Excel .xlsx file.')
+            ) from None
     reader = csv.reader(io.StringIO(text))
     rows = list(reader)
     if not rows:
