@@ -197,6 +197,7 @@ async def edit_activity(
         await _drop_pending(session, [f"vol:remind:{activity.id}:%"], "activity rescheduled")
     if "slots" in changed:
         result.promoted = await fill_places(session, activity, cfg, now)
+        await session.refresh(activity, ["taken"])  # the places were taken in SQL, past the ORM
     result.told = await _announce(
         session, activity, cfg, "changed", changed=changed, skip={m.id for m in result.promoted}
     )
