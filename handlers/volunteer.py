@@ -759,6 +759,8 @@ async def new_when(update: Update, context: BranchContext) -> int:
     start, end = parse_span(update.message.text, config(context).tz)
     if start <= now_utc():
         raise InvalidInput(N_("The start is in the past."))
+    if end - start > vol.MAX_ACTIVITY_LENGTH:
+        raise InvalidInput(N_("An activity lasts at most %(days)d days."), days=vol.MAX_ACTIVITY_LENGTH.days)
     draft = _user_data(context).setdefault("vn", {})
     draft["starts_at"], draft["ends_at"] = start.isoformat(), end.isoformat()
     await update.message.reply_text(context.tr.gettext("How many places?"))
@@ -911,13 +913,12 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
             for org_id in _user_data(context)["vn"].get("dispatch", [context.actor.org_id])
             if (org := await session.get(Organisation, org_id)) is not None
         ]
-    start, end = draft.starts_at.astimezone(cfg.tz), draft.ends_at.astimezone(cfg.tz)
     text = render(
         "volunteer/activity_summary.html.j2",
         tr.locale,
         draft=draft,
         community=community,
-        when=f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}",
+        when=vol.span_text(draft.starts_at, draft.ends_at, cfg.tz),
         branches="、".join(names),
     )
     await say(update, text, _keyboard([[(tr.gettext("Publish"), "vn:go"), (tr.gettext("Cancel"), "vn:x")]]))

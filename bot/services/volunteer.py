@@ -566,7 +566,12 @@ def _local_fmt(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def when_text(activity: Activity, tz: Any) -> str:
     """``2026-06-01 09:00–11:30``, or both dates when the activity spans days (local time)."""
-    start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+    return span_text(activity.starts_at, activity.ends_at, tz)
+
+
+def span_text(starts_at: datetime, ends_at: datetime, tz: Any) -> str:
+    """A start and end as local time text: the date once when both are on the same day."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     if start.date() == end.date():
         return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
