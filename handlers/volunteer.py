@@ -281,7 +281,8 @@ def _card_buttons(view: vol.ActivityView, context: BranchContext) -> InlineKeybo
             label = tr.gettext("Sign up") if view.places_left else tr.gettext("Join the waiting list")
             rows.append([(label, f"va:{activity.id}:join")])
         elif signup is not None and signup.status == SignUpStatus.CONFIRMED:
-            rows.append([(tr.gettext("Cancel my place"), f"va:{activity.id}:leave")])
+            if signup.checked_in_at is None:  # a place already used is not given up
+                rows.append([(tr.gettext("Cancel my place"), f"va:{activity.id}:leave")])
         else:
             rows.append([(tr.gettext("Leave the waiting list"), f"va:{activity.id}:leave")])
     in_window = activity.starts_at - vol.CHECKIN_OPENS_BEFORE <= now <= activity.ends_at
@@ -1573,6 +1574,8 @@ async def leave_flows(update: Update, context: BranchContext) -> None:
     (ConversationHandler has no public way to end a conversation from outside; its own bookkeeping is used.)"""
     message = update.message
     if message is None or not message.text or not message.text.startswith("/"):
+        return
+    if update.effective_user is None or update.effective_chat is None:
         return
     if message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() == "cancel":
         return  # the flow's own /cancel answers it
