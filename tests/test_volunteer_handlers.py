@@ -360,6 +360,12 @@ async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness)
     await bot.press("A04", f"va:{activity.id}:join")  # waiting
     assert ("✏️ 修改", f"va:{activity.id}:ed") not in bot.request.calls[-1].buttons
     assert await bot.press("A03", f"va:{activity.id}:cx") == ["只有发布该活动的人才能修改或取消它。"]
+    assert await bot.press("A03", f"va:{activity.id}:ed:title") == ["只有发布该活动的人才能修改或取消它。"]
+    assert await bot.press("B01", f"va:{activity.id}:cxy") == ["没有这个活动。"]
+    for private in ("roll", "qr"):  # the roll and the check-in code are for leaders
+        assert await bot.press("A03", f"va:{activity.id}:{private}") == [
+            "只有支部书记（或受委托的支部委员）才能进行此操作。"
+        ]
     await bot.press("A01", f"va:{activity.id}")
     assert ("🚫 取消活动", f"va:{activity.id}:cx") in bot.request.calls[-1].buttons
     await bot.press("A01", f"va:{activity.id}:ed")
@@ -421,6 +427,7 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
     assert (f"☑ #{first}", f"vr:{first}:tick") in buttons and (f"☐ #{second}", f"vr:{second}:tick") in buttons
     assert ("通过所选的 2 份", "vr:sel") in buttons
     assert await bot.press("B01", f"vr:{second}:tick") == ["这份报送不是本支部的。"]
+    assert await bot.press("A03", f"vr:{second}:tick") == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
     replies = await bot.press("A01", "vr:sel")
     assert "已通过 2 份报送。" in replies and any("1 份待审核" in r for r in replies)
     async with bot.db.session() as session:

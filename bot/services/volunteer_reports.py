@@ -236,7 +236,9 @@ async def _decidable(session: AsyncSession, actor: Actor, report_id: int) -> Ser
     report = await session.get(ServiceReport, report_id)
     if report is None:
         raise NotFound(N_("No such report."))
-    if not (actor.leads_branch or actor.is_admin) or report.org_id not in await visible_org_ids(session, actor):
+    if not (actor.leads_branch or actor.is_admin):
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    if report.org_id not in await visible_org_ids(session, actor):
         raise PermissionDenied(N_("This report is not from your branch."))
     if report.member_id == actor.member_id:
         raise PermissionDenied(N_("You cannot decide on your own report."))
