@@ -182,6 +182,7 @@ def _console(who: str, seed: bool) -> None:
     settings = settings_or_exit()
     from bot.console import Console
     from bot.demo import seed_demo
+    from bot.services.volunteer import seed_demo_communities
 
     async def main() -> None:
         db = Database(settings.DATABASE_URL)
@@ -190,6 +191,7 @@ def _console(who: str, seed: bool) -> None:
             if seed:
                 async with db.session() as session:
                     await seed_demo(session)
+                    await seed_demo_communities(session)  # so that /community and /activity_new have some
             await Console(settings, db).run(who)
         finally:
             await db.dispose()

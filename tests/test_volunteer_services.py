@@ -110,6 +110,14 @@ async def test_shipped_example_communities_import(db: Database) -> None:
     async with db.session() as session:
         result = await volunteer.import_communities(session, EXAMPLE)
     assert result.created >= 5
+    async with db.session() as session:  # the demo loads them only where there are none
+        assert await volunteer.seed_demo_communities(session) == 0
+
+
+async def test_the_demo_has_communities(db: Database) -> None:
+    async with db.session() as session:
+        assert await volunteer.seed_demo_communities(session) == 7
+        assert await volunteer.seed_demo_communities(session) == 0
 
 
 async def test_search_nearest_and_registration_history(db: Database, demo: DemoIds) -> None:

@@ -162,6 +162,16 @@ async def import_communities(session: AsyncSession, path: Path) -> ImportResult:
     return ImportResult(created, updated, unchanged)
 
 
+EXAMPLE_COMMUNITIES = Path(__file__).resolve().parents[2] / "examples" / "communities.csv"
+
+
+async def seed_demo_communities(session: AsyncSession) -> int:
+    """The example communities, for the offline demo, unless there are communities already."""
+    if not EXAMPLE_COMMUNITIES.exists() or await session.scalar(select(Community.id).limit(1)) is not None:
+        return 0
+    return (await import_communities(session, EXAMPLE_COMMUNITIES)).created
+
+
 async def search_communities(session: AsyncSession, text: str, limit: int = SEARCH_LIMIT) -> list[Community]:
     """Communities whose name (or town) holds ``text``; exact names first."""
     needle = text.strip()
