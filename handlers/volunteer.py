@@ -291,6 +291,8 @@ def _card_buttons(view: vol.ActivityView, context: BranchContext) -> InlineKeybo
         rows.append([(tr.gettext("Check in with my location"), f"va:{activity.id}:loc")])
     if signup is not None and signup.checked_in_at is not None and signup.checked_out_at is None:
         rows.append([(tr.gettext("Check out"), f"va:{activity.id}:out")])
+    if placed and activity.ends_at > now:
+        rows.append([(tr.gettext("📍 Map"), f"va:{activity.id}:map")])
     if view.is_manager or actor.leads_branch or actor.is_admin:
         rows.append([(tr.gettext("Roll"), f"va:{activity.id}:roll"), (tr.gettext("QR code"), f"va:{activity.id}:qr")])
     if view.is_manager and activity.ends_at > now:
@@ -344,7 +346,7 @@ async def activities(update: Update, context: BranchContext) -> None:
     )
 
 
-_ACTIVITY_DATA = re.compile(r"^va:(\d+)(?::(join|leave|out|roll|qr|ed|cx|cxy))?$")
+_ACTIVITY_DATA = re.compile(r"^va:(\d+)(?::(join|leave|out|roll|qr|map|ed|cx|cxy))?$")
 
 
 async def activity_button(update: Update, context: BranchContext) -> None:
@@ -404,6 +406,18 @@ async def activity_button(update: Update, context: BranchContext) -> None:
             ),
             _keyboard(buttons[:30]),
         )
+    elif action == "map":
+        async with context.resources.db.session() as session:
+            view = await vol.activity_view(session, actor, activity_id)
+        position = vol.activity_position(view.activity, view.community)
+        await query.answer()
+        if position is not None and query.message is not None:
+            await query.message.reply_venue(  # type: ignore[attr-defined]
+                latitude=position[0],
+                longitude=position[1],
+                title=view.activity.title[:100],
+                address=" · ".join(p for p in (view.community.name, view.activity.place) if p)[:100],
+            )
     elif action in ("ed", "cx", "cxy"):
         await _manage_button(update, context, activity_id, action)
     elif action == "qr":
@@ -1608,7 +1622,7 @@ HANDLERS: list[BaseHandler[Update, Any, Any]] = [
     CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
     CallbackQueryHandler(branch_registrations, pattern=r"^vc:list$"),
     CallbackQueryHandler(community_counts, pattern=r"^vc:counts$"),
-    CallbackQueryHandler(activity_button, pattern=r"^va:\d+(:(join|leave|out|roll|qr|ed|cx|cxy))?$"),
+    CallbackQueryHandler(activity_button, pattern=r"^va:\d+(:(join|leave|out|roll|qr|map|ed|cx|cxy))?$"),
     CallbackQueryHandler(report_decision, pattern=r"^vr:\d+(-\d+)?:(ok|okq|all)$"),
     CallbackQueryHandler(report_tick, pattern=r"^vr:\d+:tick$"),
     CallbackQueryHandler(approve_selected, pattern=r"^vr:sel$"),

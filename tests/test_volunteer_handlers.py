@@ -144,7 +144,10 @@ async def test_qr_check_in_then_check_out(bot: BotHarness) -> None:
     replies = await bot.say("A03", f"/start {payload}")
     assert "您已于" in replies[0] and ("签退", f"va:{activity.id}:out") in bot.request.calls[-1].buttons
     await bot.press("A03", f"va:{activity.id}")  # the card: a place already used is not offered for cancelling
-    assert [data for _, data in bot.request.calls[-1].buttons] == [f"va:{activity.id}:out"]
+    assert [data for _, data in bot.request.calls[-1].buttons] == [f"va:{activity.id}:out", f"va:{activity.id}:map"]
+    await bot.press("A03", f"va:{activity.id}:map")  # where it is, to find the way
+    venue = bot.request.calls[-1]
+    assert venue.method == "sendVenue" and (venue.params["latitude"], venue.params["longitude"]) == GARDEN
     with time_machine.travel(now_utc() + timedelta(minutes=20), tick=False):
         replies = await bot.press("A03", f"va:{activity.id}:out")
     assert any("签退成功" in r and "0.33 小时" in r for r in replies), replies
