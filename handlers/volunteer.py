@@ -1583,7 +1583,7 @@ FLOW_DATA = ("vn", "vp", "vd", "vl", "ve")
 
 
 async def leave_flows(update: Update, context: BranchContext) -> None:
-    """Pre-check: a command other than /cancel leaves any volunteer flow the person had not finished, so that
+    """Pre-check: a command other than /cancel or /help leaves any volunteer flow the person had not finished, so that
     what they type next goes to the command they chose, not to a search or a question asked long ago.
     (ConversationHandler has no public way to end a conversation from outside; its own bookkeeping is used.)"""
     message = update.message
@@ -1591,8 +1591,8 @@ async def leave_flows(update: Update, context: BranchContext) -> None:
         return
     if update.effective_user is None or update.effective_chat is None:
         return
-    if message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() == "cancel":
-        return  # the flow's own /cancel answers it
+    if message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() in ("cancel", "help"):
+        return  # the flow's own /cancel answers it; /help is looked at in passing
     for handlers in context.application.handlers.values():
         for handler in handlers:
             if isinstance(handler, ConversationHandler) and handler.name in FLOWS:

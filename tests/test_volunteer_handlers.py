@@ -447,8 +447,10 @@ async def test_a_new_command_leaves_an_unfinished_volunteer_flow(bot: BotHarness
     replies = await bot.say("A03", "党费能用来干什么")
     assert "社区" not in replies[0] and "党费" in replies[0]
     await bot.say("A03", "/report")
-    await bot.say("A03", "/activities")
-    assert "社区" not in (await bot.say("A03", "昨天"))[0]
+    await bot.say("A03", "/help")  # a look at the commands keeps the flow …
+    assert "服务了多长时间" in (await bot.say("A03", "昨天"))[0]
+    await bot.say("A03", "/activities")  # … another command leaves it
+    assert "在哪里" not in (await bot.say("A03", "2.5"))[0]  # not taken for the hours any more
     # Registered already: /community shows it and offers a change, and only then asks.
     await bot.say("A03", "/community")
     await bot.say("A03", "西隅")
