@@ -158,6 +158,68 @@ def register(app: typer.Typer) -> None:
             tr_cli(settings_or_exit()).gettext(texts.CLI_DISPATCHED, branches="、".join(b["name"] for b in branches))
         )
 
+    @activity_app.command("cancel")
+    def activity_cancel(activity_id: Annotated[int, typer.Argument(help="Activity id")]) -> None:
+        """Cancel an activity before anyone has checked in; everyone signed up or waiting is told."""
+        from bot.services import volunteer_manage
+        from bot.services.volunteer_time import VolunteerConfig
+
+        async def work(session: AsyncSession, settings: Settings) -> int:
+            change = await volunteer_manage.cancel_activity(
+                session, None, activity_id, VolunteerConfig.from_settings(settings)
+            )
+            return change.told
+
+        told = run_db(work)
+        typer.echo(tr_cli(settings_or_exit()).gettext(texts.CLI_CANCELLED, id=activity_id, told=told))
+
+    @activity_app.command("edit")
+    def activity_edit(
+        activity_id: Annotated[int, typer.Argument(help="Activity id")],
+        title: Annotated[str | None, typer.Option("--title", help="New title")] = None,
+        start: Annotated[str | None, typer.Option("--start", help='New local start, "YYYY-MM-DD HH:MM"')] = None,
+        end: Annotated[str | None, typer.Option("--end", help='New local end, "YYYY-MM-DD HH:MM"')] = None,
+        slots: Annotated[int | None, typer.Option("--slots", help="New number of places")] = None,
+        place: Annotated[str | None, typer.Option("--place", help="Meeting point (- clears it)")] = None,
+        skills: Annotated[str | None, typer.Option("--skills", help="Skills wanted (- clears them)")] = None,
+        description: Annotated[str | None, typer.Option("--description", help="For the members (- clears it)")] = None,
+    ) -> None:
+        """Change an activity; everyone signed up or waiting is told. A new start alone keeps its length."""
+        from bot.errors import InvalidInput
+        from bot.services import volunteer_manage
+        from bot.services.volunteer_time import VolunteerConfig, parse_moment
+
+        def optional(value: str | None) -> Any:
+            if value is None:
+                return volunteer_manage.UNSET
+            return None if value.strip() in ("-", "—") else value
+
+        async def work(session: AsyncSession, settings: Settings) -> volunteer_manage.ActivityChange:
+            if all(v is None for v in (title, start, end, slots, place, skills, description)):
+                raise InvalidInput(texts.CLI_NOTHING_TO_CHANGE)
+            return await volunteer_manage.edit_activity(
+                session,
+                None,
+                activity_id,
+                VolunteerConfig.from_settings(settings),
+                title=volunteer_manage.UNSET if title is None else title,
+                starts_at=parse_moment(start, settings.tz) if start else None,
+                ends_at=parse_moment(end, settings.tz) if end else None,
+                slots=slots,
+                place=optional(place),
+                skills=optional(skills),
+                description=optional(description),
+            )
+
+        change = run_db(work)
+        tr = tr_cli(settings_or_exit())
+        fields = ("、" if tr.locale.startswith("zh") else ", ").join(
+            tr.gettext(volunteer_manage.FIELD_NAMES[name]) for name in change.changed
+        )
+        typer.echo(
+            tr.gettext(texts.CLI_CHANGED, id=activity_id, fields=fields, told=change.told + len(change.promoted))
+        )
+
     @activity_app.command("show")
     def activity_show(
         activity_id: Annotated[int, typer.Argument(help="Activity id")], as_json: JsonFlag = False

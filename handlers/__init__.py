@@ -14,6 +14,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters within a group: the first matching handler wins."""
     # Pre-checks (negative groups): who is calling, and may they use this at all.
     register_prechecks(application)
+    # Volunteer service: a new command leaves an unfinished volunteer flow (before the caller is resolved).
+    application.add_handlers(volunteer.PRE_HANDLERS, group=-3)
     # Volunteer service: the activity check-in QR deep link (/start vk_…) comes before the plain /start.
     application.add_handlers(volunteer.START_HANDLERS)
     # Meetings: check-in deep links (/start ck_…) come before core's plain /start; flows, cards, /my, /compliance.

@@ -31,6 +31,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -42,6 +43,7 @@ from bot.i18n import N_
 from bot.jobs import JOBS
 from bot.qr import qr_png
 from bot.services import volunteer as vol
+from bot.services import volunteer_manage as manage
 from bot.services import volunteer_reports as reports
 from bot.services.volunteer_time import (
     Period,
@@ -52,12 +54,12 @@ from bot.services.volunteer_time import (
     parse_hours,
     parse_span,
 )
-from bot.templates import render
+from bot.templates import format_local_date, render
 from bot.volunteer_jobs import JOBS as VOLUNTEER_JOBS
 from handlers.common import reply
 from storage import queries
 from storage.models import Organisation
-from storage.volunteer import SignUpStatus
+from storage.volunteer import ActivityStatus, ReportStatus, SignUpStatus
 
 VK_START = filters.Regex(r"^/start(@\w+)? vk_[A-Za-z0-9_-]{1,60}$")
 
@@ -69,6 +71,7 @@ NEW_TITLE, NEW_COMMUNITY, NEW_WHEN, NEW_SLOTS, NEW_PLACE, NEW_SKILLS, NEW_DESCRI
 )
 REP_DAY, REP_TIME, REP_WHERE, REP_WHAT, REP_PHOTOS, REP_CONFIRM = range(6)
 DECIDE_REASON, DECIDE_FIX = range(2)
+EDIT_VALUE = 0
 
 
 def config(context: BranchContext) -> VolunteerConfig:
@@ -124,13 +127,18 @@ async def _edit_or_reply(update: Update, text: str, markup: InlineKeyboardMarkup
 
 
 async def community_start(update: Update, context: BranchContext) -> int:
-    """Show the member's registration and ask for a name to search or a location."""
+    """Show the member's registration; someone not registered yet is asked for a name or a location at once,
+    someone registered gets a button to change (so that what they type next is not taken for a search)."""
+    if not await _private_only(update, context):
+        return ConversationHandler.END
     actor = context.actor
     tr = context.tr
     async with context.resources.db.session() as session:
         history = await vol.registration_history(session, actor.member_id)
     current = history[0] if history and history[0].ended_on is None else None
     buttons: list[list[tuple[str, str]]] = []
+    if current is not None:
+        buttons.append([(tr.gettext("Change my community"), "vc:change")])
     if actor.leads_branch:
         buttons.append([(tr.gettext("Who in the branch has registered"), "vc:list")])
     if actor.is_admin:
@@ -140,15 +148,29 @@ async def community_start(update: Update, context: BranchContext) -> int:
         render("volunteer/community.html.j2", tr.locale, current=current, history=history),
         reply_markup=_keyboard(buttons),
     )
+    if current is not None:
+        return ConversationHandler.END
+    return await _ask_community(update, context)
+
+
+async def community_change(update: Update, context: BranchContext) -> int:
+    """The "change my community" button: ask for a name or a location."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    return await _ask_community(update, context)
+
+
+async def _ask_community(update: Update, context: BranchContext) -> int:
+    tr = context.tr
     location_keyboard = ReplyKeyboardMarkup(
         [[KeyboardButton(tr.gettext("Share my location"), request_location=True)]],
         one_time_keyboard=True,
         resize_keyboard=True,
     )
-    await reply(
+    await say(
         update,
         tr.gettext("Send part of the community's name, or share your location to see the nearest ones."),
-        reply_markup=location_keyboard,
+        location_keyboard,
     )
     return COMMUNITY_SEARCH
 
@@ -206,7 +228,7 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
             "Registered with <b>%(community)s</b> (%(town)s) from %(since)s.",
             community=registration.community.name,
             town=registration.community.town,
-            since=registration.registered_on.isoformat(),
+            since=format_local_date(registration.registered_on, context.tr.babel_locale),
         ),
     )
     if query.message is not None:
@@ -234,7 +256,7 @@ async def community_counts(update: Update, context: BranchContext) -> None:
 async def cancel(update: Update, context: BranchContext) -> int:
     """Leave the current volunteer flow; nothing more is kept."""
     data = _user_data(context)
-    for key in ("vn", "vp", "vd", "vl"):
+    for key in FLOW_DATA:
         data.pop(key, None)
     await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
     return ConversationHandler.END
@@ -246,25 +268,40 @@ async def cancel(update: Update, context: BranchContext) -> int:
 def _card_buttons(view: vol.ActivityView, context: BranchContext) -> InlineKeyboardMarkup | None:
     tr = context.tr
     activity, signup = view.activity, view.signup
-    now = now_utc()
+    actor = context.actor
     rows: list[list[tuple[str, str]]] = []
+    if activity.status != ActivityStatus.OPEN:
+        if view.is_manager or actor.leads_branch or actor.is_admin:
+            rows.append([(tr.gettext("Roll"), f"va:{activity.id}:roll")])
+        return _keyboard(rows)
+    now = now_utc()
     active = signup is not None and signup.status != SignUpStatus.CANCELLED
     if activity.starts_at > now:
         if not active:
             label = tr.gettext("Sign up") if view.places_left else tr.gettext("Join the waiting list")
             rows.append([(label, f"va:{activity.id}:join")])
         elif signup is not None and signup.status == SignUpStatus.CONFIRMED:
-            rows.append([(tr.gettext("Cancel my place"), f"va:{activity.id}:leave")])
+            if signup.checked_in_at is None:  # a place already used is not given up
+                rows.append([(tr.gettext("Cancel my place"), f"va:{activity.id}:leave")])
         else:
             rows.append([(tr.gettext("Leave the waiting list"), f"va:{activity.id}:leave")])
     in_window = activity.starts_at - vol.CHECKIN_OPENS_BEFORE <= now <= activity.ends_at
-    if in_window and (signup is None or signup.checked_in_at is None):
+    placed = vol.activity_position(activity, view.community) is not None
+    if in_window and placed and (signup is None or signup.checked_in_at is None):
         rows.append([(tr.gettext("Check in with my location"), f"va:{activity.id}:loc")])
     if signup is not None and signup.checked_in_at is not None and signup.checked_out_at is None:
         rows.append([(tr.gettext("Check out"), f"va:{activity.id}:out")])
-    actor = context.actor
+    if placed and activity.ends_at > now:
+        rows.append([(tr.gettext("📍 Map"), f"va:{activity.id}:map")])
     if view.is_manager or actor.leads_branch or actor.is_admin:
         rows.append([(tr.gettext("Roll"), f"va:{activity.id}:roll"), (tr.gettext("QR code"), f"va:{activity.id}:qr")])
+    if view.is_manager and activity.ends_at > now:
+        rows.append(
+            [
+                (tr.gettext("✏️ Edit"), f"va:{activity.id}:ed"),
+                (tr.gettext("🚫 Cancel the activity"), f"va:{activity.id}:cx"),
+            ]
+        )
     return _keyboard(rows)
 
 
@@ -309,7 +346,7 @@ async def activities(update: Update, context: BranchContext) -> None:
     )
 
 
-_ACTIVITY_DATA = re.compile(r"^va:(\d+)(?::(join|leave|out|roll|qr))?$")
+_ACTIVITY_DATA = re.compile(r"^va:(\d+)(?::(join|leave|out|roll|qr|map|ed|cx|cxy))?$")
 
 
 async def activity_button(update: Update, context: BranchContext) -> None:
@@ -369,6 +406,20 @@ async def activity_button(update: Update, context: BranchContext) -> None:
             ),
             _keyboard(buttons[:30]),
         )
+    elif action == "map":
+        async with context.resources.db.session() as session:
+            view = await vol.activity_view(session, actor, activity_id)
+        position = vol.activity_position(view.activity, view.community)
+        await query.answer()
+        if position is not None and query.message is not None:
+            await query.message.reply_venue(  # type: ignore[attr-defined]
+                latitude=position[0],
+                longitude=position[1],
+                title=view.activity.title[:100],
+                address=" · ".join(p for p in (view.community.name, view.activity.place) if p)[:100],
+            )
+    elif action in ("ed", "cx", "cxy"):
+        await _manage_button(update, context, activity_id, action)
     elif action == "qr":
         async with context.resources.db.session() as session:
             roll = await vol.activity_roll(session, actor, activity_id)  # the same rights as the roll
@@ -384,6 +435,139 @@ async def activity_button(update: Update, context: BranchContext) -> None:
                     link=link,
                 ),
             )
+
+
+async def _manage_button(update: Update, context: BranchContext, activity_id: int, action: str) -> None:
+    """The poster's buttons: the edit menu, the cancel confirmation, the cancellation itself."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    cfg = config(context)
+    if action == "cxy":
+        async with context.resources.db.session() as session:
+            change = await manage.cancel_activity(session, context.actor, activity_id, cfg)
+        toast = tr.ngettext(
+            "Cancelled; %(num)d member signed up or waiting is told.",
+            "Cancelled; %(num)d members signed up or waiting are told.",
+            change.told,
+        )
+        await _show_card(update, context, change.activity.id, toast, alert=True)
+        return
+    async with context.resources.db.session() as session:
+        activity = await manage.managed_activity(session, context.actor, activity_id)
+        manage.require_changeable(activity, now_utc())
+        people = await vol.activity_roll(session, context.actor, activity_id)
+    await query.answer()
+    if action == "ed":
+        labels = {name: tr.gettext(FIELD_LABELS[name]) for name in manage.FIELDS}
+        rows = [
+            [(labels[a], f"va:{activity_id}:ed:{a}"), (labels[b], f"va:{activity_id}:ed:{b}")]
+            for a, b in zip(manage.FIELDS[::2], manage.FIELDS[1::2], strict=True)
+        ]
+        rows.append([(tr.gettext("Back"), f"va:{activity_id}")])
+        await _edit_or_reply(
+            update,
+            tr.gettext(
+                "What do you want to change in <b>%(title)s</b>? Everyone signed up or waiting will be told.",
+                title=activity.title,
+            ),
+            _keyboard(rows),
+        )
+        return
+    await _edit_or_reply(
+        update,
+        tr.gettext(
+            "Cancel <b>%(title)s</b>? The %(signed)d signed up and %(waiting)d waiting will be told; "
+            "nobody can sign up or check in any more.",
+            title=activity.title,
+            signed=len(people.confirmed),
+            waiting=len(people.waiting),
+        ),
+        _keyboard(
+            [
+                [(tr.gettext("🚫 Yes, cancel it"), f"va:{activity_id}:cxy")],
+                [(tr.gettext("Back"), f"va:{activity_id}")],
+            ]
+        ),
+    )
+
+
+# What each field is called on the edit menu, and what is asked for it.
+FIELD_LABELS = {
+    "title": N_("Title"),
+    "when": N_("Time"),
+    "slots": N_("Places"),
+    "place": N_("Place"),
+    "skills": N_("Skills"),
+    "description": N_("Description"),
+}
+FIELD_PROMPTS = {
+    "title": N_("Send the new title."),
+    "when": N_("Send the new start and end, for example 2026-06-01 09:00-11:30."),
+    "slots": N_("Send the new number of places (at least %(taken)d: the places already taken)."),
+    "place": N_("Send the new meeting point, or share a location to move the map pin (- clears the meeting point)."),
+    "skills": N_("Send the skills wanted (- clears them)."),
+    "description": N_("Send the new description (- clears it)."),
+}
+_CLEAR = ("-", "—", "－")
+
+
+async def edit_field_start(update: Update, context: BranchContext) -> int:
+    """A field chosen on the edit menu: ask for its new value."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, activity_id, _, name = query.data.split(":")
+    async with context.resources.db.session() as session:
+        activity = await manage.managed_activity(session, context.actor, int(activity_id))
+        manage.require_changeable(activity, now_utc())
+        taken = activity.taken
+    _user_data(context)["ve"] = {"id": activity.id, "field": name}
+    await query.answer()
+    markup: Any = None
+    if name == "place":
+        markup = ReplyKeyboardMarkup(
+            [[KeyboardButton(context.tr.gettext("Share the location"), request_location=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+    await say(update, context.tr.gettext(FIELD_PROMPTS[name], taken=taken), markup)
+    return EDIT_VALUE
+
+
+async def edit_field_value(update: Update, context: BranchContext) -> int:
+    """The new value: saved, announced to everyone signed up or waiting, and the card shown again."""
+    message = update.message
+    assert message is not None
+    pending = _user_data(context).get("ve") or {}
+    name = pending.get("field")
+    if name not in manage.FIELDS:
+        return ConversationHandler.END
+    cfg = config(context)
+    text = (message.text or "").strip()
+    kwargs: dict[str, Any] = {}
+    if message.location is not None:
+        if name != "place":
+            raise InvalidInput(N_("Send text here, please."))
+        kwargs["position"] = (message.location.latitude, message.location.longitude)
+    elif name == "when":
+        kwargs["starts_at"], kwargs["ends_at"] = parse_span(text, cfg.tz)
+    elif name == "slots":
+        kwargs["slots"] = _parse_slots(text)
+    else:
+        kwargs[name] = None if text in _CLEAR else text
+    async with context.resources.db.session() as session:
+        change = await manage.edit_activity(session, context.actor, int(pending["id"]), cfg, **kwargs)
+        view = await vol.activity_view(session, context.actor, change.activity.id)
+    _user_data(context).pop("ve", None)
+    tr = context.tr
+    done = tr.ngettext(
+        "✅ Changed; %(num)d member signed up or waiting is told.",
+        "✅ Changed; %(num)d members signed up or waiting are told.",
+        change.told + len(change.promoted),
+    )
+    await message.reply_text(done, reply_markup=ReplyKeyboardRemove())
+    await message.reply_text(_card_text(view, context), reply_markup=_card_buttons(view, context))
+    return ConversationHandler.END
 
 
 async def _reply_check(update: Update, context: BranchContext, check: vol.CheckResult) -> None:
@@ -590,6 +774,8 @@ async def new_when(update: Update, context: BranchContext) -> int:
     start, end = parse_span(update.message.text, config(context).tz)
     if start <= now_utc():
         raise InvalidInput(N_("The start is in the past."))
+    if end - start > vol.MAX_ACTIVITY_LENGTH:
+        raise InvalidInput(N_("An activity lasts at most %(days)d days."), days=vol.MAX_ACTIVITY_LENGTH.days)
     draft = _user_data(context).setdefault("vn", {})
     draft["starts_at"], draft["ends_at"] = start.isoformat(), end.isoformat()
     await update.message.reply_text(context.tr.gettext("How many places?"))
@@ -742,13 +928,12 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
             for org_id in _user_data(context)["vn"].get("dispatch", [context.actor.org_id])
             if (org := await session.get(Organisation, org_id)) is not None
         ]
-    start, end = draft.starts_at.astimezone(cfg.tz), draft.ends_at.astimezone(cfg.tz)
     text = render(
         "volunteer/activity_summary.html.j2",
         tr.locale,
         draft=draft,
         community=community,
-        when=f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}",
+        when=vol.span_text(draft.starts_at, draft.ends_at, cfg.tz),
         branches="、".join(names),
     )
     await say(update, text, _keyboard([[(tr.gettext("Publish"), "vn:go"), (tr.gettext("Cancel"), "vn:x")]]))
@@ -830,7 +1015,7 @@ async def report_time(update: Update, context: BranchContext) -> int:
         draft.pop("hours", None)
     else:
         hours = parse_hours(update.message.text)
-        reports.check_hours(hours)
+        reports.check_not_after(day, reports.check_hours(hours), now_utc(), cfg)
         draft["hours"] = hours
         draft.pop("start", None)
         draft.pop("end", None)
@@ -1056,6 +1241,11 @@ async def service_period(update: Update, context: BranchContext) -> None:
     await _service_totals(update, context, period)
 
 
+def _selection(context: BranchContext) -> list[int]:
+    """The reports ticked in the approval queue (kept with the person, so a restart keeps them)."""
+    return [int(i) for i in _user_data(context).get("vq", [])]
+
+
 async def _send_queue(update: Update, context: BranchContext, *, edit: bool = False) -> None:
     tr = context.tr
     cfg = config(context)
@@ -1065,11 +1255,23 @@ async def _send_queue(update: Update, context: BranchContext, *, edit: bool = Fa
         for report, member in queue.items:
             community = await session.get(vol.Community, report.community_id) if report.community_id else None
             items.append((report, member, reports.describe(report, community, cfg)))
-    text = render("volunteer/queue.html.j2", tr.locale, items=items, total=queue.total, hours=reports.hours)
+    shown = [r.id for r, _m, _d in items]
+    selected = [i for i in _selection(context) if i in shown]  # decided meanwhile, or no longer on the page
+    _user_data(context)["vq"] = selected
+    text = render(
+        "volunteer/queue.html.j2", tr.locale, items=items, total=queue.total, hours=reports.hours, selected=selected
+    )
+    several = len(items) > 1  # ticking is for approving several at once
     rows = [
-        [(tr.gettext("✓ #%(id)d", id=r.id), f"vr:{r.id}:okq"), (tr.gettext("✗ #%(id)d", id=r.id), f"vr:{r.id}:no")]
+        [
+            *([(("☑ " if r.id in selected else "☐ ") + f"#{r.id}", f"vr:{r.id}:tick")] if several else []),
+            (tr.gettext("✓ #%(id)d", id=r.id), f"vr:{r.id}:okq"),
+            (tr.gettext("✗ #%(id)d", id=r.id), f"vr:{r.id}:no"),
+        ]
         for r, _m, _d in items
     ]
+    if selected:
+        rows.append([(tr.gettext("Approve the %(count)d selected", count=len(selected)), "vr:sel")])
     if len(items) > 1:
         rows.append(
             [
@@ -1083,6 +1285,38 @@ async def _send_queue(update: Update, context: BranchContext, *, edit: bool = Fa
         await _edit_or_reply(update, text, _keyboard(rows))
     else:
         await reply(update, text, reply_markup=_keyboard(rows))
+
+
+async def report_tick(update: Update, context: BranchContext) -> None:
+    """Tick or untick a report in the approval queue."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    report_id = int(query.data.split(":")[1])
+    async with context.resources.db.session() as session:
+        report, _member = await reports.report_detail(session, context.actor, report_id)
+        if report.member_id == context.actor.member_id or report.status != ReportStatus.PENDING:
+            raise InvalidInput(N_("This report was already decided."))
+    selected = _selection(context)
+    _user_data(context)["vq"] = (
+        [i for i in selected if i != report_id] if report_id in selected else [*selected, report_id]
+    )
+    await query.answer()
+    await _send_queue(update, context, edit=True)
+
+
+async def approve_selected(update: Update, context: BranchContext) -> None:
+    """Approve the reports ticked in the queue."""
+    query = update.callback_query
+    assert query is not None
+    selected = _selection(context)
+    if not selected:
+        await query.answer(context.tr.gettext("Tick the reports to approve first."), show_alert=True)
+        return
+    async with context.resources.db.session() as session:
+        approved = await reports.approve_reports(session, context.actor, selected, config(context))
+    _user_data(context)["vq"] = []
+    await query.answer(context.tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
+    await _send_queue(update, context, edit=True)
 
 
 async def _send_flagged(update: Update, context: BranchContext) -> None:
@@ -1229,7 +1463,10 @@ def build_conversations() -> list[BaseHandler[Update, Any, Any]]:
             ConversationHandler(
                 name="volunteer_community",
                 persistent=True,
-                entry_points=[CommandHandler("community", community_start)],
+                entry_points=[
+                    CommandHandler("community", community_start),
+                    CallbackQueryHandler(community_change, pattern=r"^vc:change$"),
+                ],
                 states={
                     COMMUNITY_SEARCH: [
                         MessageHandler(TEXT, community_search),
@@ -1237,6 +1474,16 @@ def build_conversations() -> list[BaseHandler[Update, Any, Any]]:
                         CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
                     ]
                 },
+                fallbacks=[CANCEL],
+                allow_reentry=True,
+            ),
+            ConversationHandler(
+                name="volunteer_edit",
+                persistent=True,
+                entry_points=[
+                    CallbackQueryHandler(edit_field_start, pattern=rf"^va:\d+:ed:({'|'.join(manage.FIELDS)})$")
+                ],
+                states={EDIT_VALUE: [MessageHandler(TEXT | filters.LOCATION, edit_field_value)]},
                 fallbacks=[CANCEL],
                 allow_reentry=True,
             ),
@@ -1323,6 +1570,41 @@ def build_conversations() -> list[BaseHandler[Update, Any, Any]]:
 if not any(job.id == "volunteer-reminders" for job in JOBS):
     JOBS.extend(VOLUNTEER_JOBS)
 
+# The conversations of this feature, and what each keeps in user_data while it runs.
+FLOWS = (
+    "volunteer_community",
+    "volunteer_edit",
+    "volunteer_location",
+    "volunteer_activity_new",
+    "volunteer_report",
+    "volunteer_decide",
+)
+FLOW_DATA = ("vn", "vp", "vd", "vl", "ve")
+
+
+async def leave_flows(update: Update, context: BranchContext) -> None:
+    """Pre-check: a command other than /cancel or /help leaves any volunteer flow the person had not finished, so that
+    what they type next goes to the command they chose, not to a search or a question asked long ago.
+    (ConversationHandler has no public way to end a conversation from outside; its own bookkeeping is used.)"""
+    message = update.message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return
+    if update.effective_user is None or update.effective_chat is None:
+        return
+    if message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() in ("cancel", "help"):
+        return  # the flow's own /cancel answers it; /help is looked at in passing
+    for handlers in context.application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler) and handler.name in FLOWS:
+                handler._update_state(ConversationHandler.END, handler._get_key(update))
+    if context.user_data is not None:
+        for key in FLOW_DATA:
+            context.user_data.pop(key, None)
+
+
+# Runs before the caller is resolved (group -3): it needs nothing but the chat and the user.
+PRE_HANDLERS = [TypeHandler(Update, leave_flows)]
+
 # The QR check-in deep link must come before core's plain /start.
 START_HANDLERS = [CommandHandler("start", start_with_checkin, filters=VK_START)]
 
@@ -1340,8 +1622,10 @@ HANDLERS: list[BaseHandler[Update, Any, Any]] = [
     CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
     CallbackQueryHandler(branch_registrations, pattern=r"^vc:list$"),
     CallbackQueryHandler(community_counts, pattern=r"^vc:counts$"),
-    CallbackQueryHandler(activity_button, pattern=r"^va:\d+(:(join|leave|out|roll|qr))?$"),
+    CallbackQueryHandler(activity_button, pattern=r"^va:\d+(:(join|leave|out|roll|qr|map|ed|cx|cxy))?$"),
     CallbackQueryHandler(report_decision, pattern=r"^vr:\d+(-\d+)?:(ok|okq|all)$"),
+    CallbackQueryHandler(report_tick, pattern=r"^vr:\d+:tick$"),
+    CallbackQueryHandler(approve_selected, pattern=r"^vr:sel$"),
     CallbackQueryHandler(hours_confirm, pattern=r"^vh:\d+:ok$"),
     CallbackQueryHandler(service_period, pattern=r"^vs:\w+$"),
 ]

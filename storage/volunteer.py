@@ -84,6 +84,8 @@ class Activity(Base):
     description: Mapped[str | None] = mapped_column(Text)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))  # posted by
     status: Mapped[str] = mapped_column(String(16), default=ActivityStatus.OPEN)
+    revision: Mapped[int] = mapped_column(default=0)  # raised by each edit; its announcement is keyed by it
+    cancelled_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -186,3 +186,33 @@ def test_service_report_per_member(cli: Cli) -> None:
     assert cli.run("service", "report", "--from", "2026-12-01", "--to", "2026-11-01")[0] == 1
     assert cli.run("service", "report", "--from", "yesterday")[0] == 1
     assert cli.run("service", "report", "--org", "999")[0] == 1
+
+
+def test_activity_edit_and_cancel(cli: Cli) -> None:
+    cli.run("community", "import", str(EXAMPLES / "communities.csv"))
+    code, output = cli.run(
+        "activity", "add", "--title", "义务植树", "--community", "花园社区", "--start", "2026-12-01 09:00",
+        "--end", "2026-12-01 11:30", "--slots", "1", "--dispatch-to", str(cli.ids.branch_a), "--json",
+    )  # fmt: skip
+    activity_id = json.loads(output)["id"]
+
+    async def sign_up(session):  # type: ignore[no-untyped-def]
+        for number in ("A03", "A04"):
+            await volunteer.sign_up(session, await actor_of(session, number), activity_id)
+
+    cli.db(sign_up)
+    assert cli.run("activity", "edit", str(activity_id)) == (
+        1,
+        "请说明要修改什么：--title、--start、--end、--slots、--place、--skills 或 --description。\n",
+    )
+    code, output = cli.run("activity", "edit", str(activity_id), "--start", "2026-12-02 14:00", "--slots", "2")
+    assert code == 0 and output.strip() == f"活动 {activity_id} 已修改（时间、名额），已通知 2 名已报名或候补的党员。"
+    code, output = cli.run("activity", "show", str(activity_id), "--json")
+    shown = json.loads(output)
+    assert (shown["start"], shown["end"], shown["taken"]) == ("2026-12-02 14:00", "2026-12-02 16:30", 2)
+    assert cli.run("activity", "edit", str(activity_id), "--slots", "1")[0] == 1  # two have places
+    code, output = cli.run("activity", "cancel", str(activity_id))
+    assert code == 0 and output.strip() == f"活动 {activity_id} 已取消，已通知 2 名已报名或候补的党员。"
+    assert cli.run("activity", "cancel", str(activity_id)) == (1, "该活动已经取消。\n")
+    assert json.loads(cli.run("activity", "show", str(activity_id), "--json")[1])["status"] == "cancelled"
+    assert cli.run("activity", "cancel", "999")[0] == 1

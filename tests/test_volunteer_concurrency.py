@@ -108,3 +108,30 @@ async def test_a_double_press_stores_one_sign_up(any_db: Database) -> None:
     outcomes = await asyncio.gather(press(), press(), press())
     assert sorted(outcomes) == ["ok", "refused", "refused"]
     assert await _counts(any_db, activity_id) == (1, 1, 0)
+
+
+async def test_places_added_while_members_cancel_go_to_each_waiting_member_once(any_db: Database) -> None:
+    from bot.services import volunteer_manage
+
+    activity_id, actors = await _setup(any_db, 8, 4)
+    for actor in actors:  # in order: four places, four waiting
+        async with any_db.session() as session:
+            await volunteer.sign_up(session, actor, activity_id)
+    async with any_db.session() as session:
+        secretary = await actor_of(session, "A01")
+
+    async def add_places() -> None:
+        async with any_db.session() as session:
+            await volunteer_manage.edit_activity(session, secretary, activity_id, CFG, slots=6)
+
+    async def leave(actor: Actor) -> None:
+        async with any_db.session() as session:
+            await volunteer.cancel_signup(session, actor, activity_id, CFG)
+
+    await asyncio.gather(add_places(), leave(actors[0]), leave(actors[1]))
+    assert await _counts(any_db, activity_id) == (6, 6, 0)
+    async with any_db.session() as session:
+        notices = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.like("vol:promoted:%")))
+        ).all()
+    assert sorted(n.chat_id for n in notices) == [300_000 + i for i in range(4, 8)]  # the four waiting, once each

@@ -143,6 +143,11 @@ async def test_qr_check_in_then_check_out(bot: BotHarness) -> None:
     assert replies[0].startswith("✅") and "签到成功" in replies[0]
     replies = await bot.say("A03", f"/start {payload}")
     assert "您已于" in replies[0] and ("签退", f"va:{activity.id}:out") in bot.request.calls[-1].buttons
+    await bot.press("A03", f"va:{activity.id}")  # the card: a place already used is not offered for cancelling
+    assert [data for _, data in bot.request.calls[-1].buttons] == [f"va:{activity.id}:out", f"va:{activity.id}:map"]
+    await bot.press("A03", f"va:{activity.id}:map")  # where it is, to find the way
+    venue = bot.request.calls[-1]
+    assert venue.method == "sendVenue" and (venue.params["latitude"], venue.params["longitude"]) == GARDEN
     with time_machine.travel(now_utc() + timedelta(minutes=20), tick=False):
         replies = await bot.press("A03", f"va:{activity.id}:out")
     assert any("签退成功" in r and "0.33 小时" in r for r in replies), replies
@@ -349,3 +354,110 @@ async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> 
     assert [(r.chat_id, r.not_before) for r in reminders] == [
         (telegram_id_of("A03"), datetime(2030, 6, 3, 18, 0, tzinfo=tz).astimezone(UTC))
     ]
+
+
+async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    activity = await _activity(bot, ids["garden"], slots=1)
+    await bot.press("A03", f"va:{activity.id}:join")
+    await bot.press("A04", f"va:{activity.id}:join")  # waiting
+    assert ("✏️ 修改", f"va:{activity.id}:ed") not in bot.request.calls[-1].buttons
+    assert await bot.press("A03", f"va:{activity.id}:cx") == ["只有发布该活动的人才能修改或取消它。"]
+    assert await bot.press("A03", f"va:{activity.id}:ed:title") == ["只有发布该活动的人才能修改或取消它。"]
+    assert await bot.press("B01", f"va:{activity.id}:cxy") == ["没有这个活动。"]
+    for private in ("roll", "qr"):  # the roll and the check-in code are for leaders
+        assert await bot.press("A03", f"va:{activity.id}:{private}") == [
+            "只有支部书记（或受委托的支部委员）才能进行此操作。"
+        ]
+    await bot.press("A01", f"va:{activity.id}")
+    assert ("🚫 取消活动", f"va:{activity.id}:cx") in bot.request.calls[-1].buttons
+    await bot.press("A01", f"va:{activity.id}:ed")
+    assert ("名额", f"va:{activity.id}:ed:slots") in bot.request.calls[-1].buttons
+    await bot.press("A01", f"va:{activity.id}:ed:slots")
+    assert "至少 1 个" in bot.request.calls[-1].text
+    assert await bot.say("A01", "0") == ["名额须在 1 到 1000 之间。"]  # still asked: a second try
+    replies = await bot.say("A01", "2")
+    assert replies[0] == "✅ 已修改，已通知 2 名已报名或候补的党员。" and "名额：已报 2 / 共 2" in replies[1]
+    await bot.press("A01", f"va:{activity.id}:ed:title")
+    await bot.say("A01", "敬老院探访")
+    async with bot.db.session() as session:
+        rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.like("vol:%")))).all()
+    promoted = [r for r in rows if r.dedup_key.startswith(f"vol:promoted:{activity.id}:")]
+    assert [r.chat_id for r in promoted] == [telegram_id_of("A04")] and "好消息" in promoted[0].payload["text"]
+    renamed = [r for r in rows if r.dedup_key.startswith(f"vol:changed:{activity.id}:2:")]
+    assert {r.chat_id for r in renamed} == {telegram_id_of("A03"), telegram_id_of("A04")}
+    assert "有变动（活动名称）" in renamed[0].payload["text"] and "敬老院探访" in renamed[0].payload["text"]
+    # Cancelling asks first, then tells both and closes sign-up and check-in.
+    await bot.press("A01", f"va:{activity.id}:cx")
+    assert "将通知已报名的 2 人和候补的 0 人" in bot.request.calls[-1].text
+    replies = await bot.press("A01", f"va:{activity.id}:cxy")
+    assert "已取消，已通知 2 名已报名或候补的党员。" in replies and any("🚫 该活动已取消。" in r for r in replies)
+    assert await bot.press("A05", f"va:{activity.id}:join") == ["该活动已取消。"]
+    async with bot.db.session() as session:
+        link = await volunteer.checkin_link(session, activity, "branch_assistant_bot")
+        entries = (await session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "activity"))).all()
+    assert await bot.say("A03", f"/start {link.rsplit('=', 1)[1]}") == ["该活动已取消。"]
+    assert entries.count("edit") == 2 and entries.count("cancel") == 1
+    assert "敬老院探访" not in (await bot.say("A03", "/activities"))[0]
+
+
+async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
+    from bot.services import volunteer_reports as reports
+
+    made = []
+    async with bot.db.session() as session:
+        for number in ("A03", "A04", "A05"):
+            made.append(
+                await reports.submit_report(
+                    session,
+                    await actor_of(session, number),
+                    reports.ReportInput(
+                        day=now_utc().date() - timedelta(days=1), hours=1, description="宣讲", place="广场"
+                    ),
+                    volunteer.VolunteerConfig(),
+                )
+            )
+    first, second, third = (r.id for r in made)
+    await bot.say("A01", "/service")
+    assert (f"☐ #{first}", f"vr:{first}:tick") in bot.request.calls[-1].buttons
+    assert "vr:sel" not in [data for _, data in bot.request.calls[-1].buttons]
+    assert await bot.press("A01", "vr:sel") == ["请先勾选要通过的报送。"]
+    await bot.press("A01", f"vr:{first}:tick")
+    await bot.press("A01", f"vr:{third}:tick")
+    await bot.press("A01", f"vr:{second}:tick")
+    await bot.press("A01", f"vr:{second}:tick")  # changed their mind
+    buttons = bot.request.calls[-1].buttons
+    assert (f"☑ #{first}", f"vr:{first}:tick") in buttons and (f"☐ #{second}", f"vr:{second}:tick") in buttons
+    assert ("通过所选的 2 份", "vr:sel") in buttons
+    assert await bot.press("B01", f"vr:{second}:tick") == ["这份报送不是本支部的。"]
+    assert await bot.press("A03", f"vr:{second}:tick") == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
+    replies = await bot.press("A01", "vr:sel")
+    assert "已通过 2 份报送。" in replies and any("1 份待审核" in r for r in replies)
+    async with bot.db.session() as session:
+        statuses = [r.status for r in (await session.scalars(select(ServiceReport).order_by(ServiceReport.id))).all()]
+        approvals = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "approve"))).all()
+    assert statuses == ["approved", "pending", "approved"]
+    assert [e.details["reports"] for e in approvals] == [[first, third]]
+
+
+async def test_a_new_command_leaves_an_unfinished_volunteer_flow(bot: BotHarness) -> None:
+    ids = await _communities(bot)
+    await bot.say("A03", "/community")  # not registered: asked for a name …
+    await bot.say("A03", "/myservice")  # … but goes elsewhere
+    replies = await bot.say("A03", "党费能用来干什么")
+    assert "社区" not in replies[0] and "党费" in replies[0]
+    await bot.say("A03", "/report")
+    await bot.say("A03", "/help")  # a look at the commands keeps the flow …
+    assert "服务了多长时间" in (await bot.say("A03", "昨天"))[0]
+    await bot.say("A03", "/activities")  # … another command leaves it
+    assert "在哪里" not in (await bot.say("A03", "2.5"))[0]  # not taken for the hours any more
+    # Registered already: /community shows it and offers a change, and only then asks.
+    await bot.say("A03", "/community")
+    await bot.say("A03", "西隅")
+    await bot.press("A03", f"vc:{ids['xiyu']}")
+    replies = await bot.say("A03", "/community")
+    assert len(replies) == 1 and "您已向<b>西隅社区</b>" in replies[0]
+    assert ("更换报到社区", "vc:change") in bot.request.calls[-1].buttons
+    await bot.press("A03", "vc:change")
+    assert "请发送社区名称的一部分" in bot.request.calls[-1].text
+    assert await bot.say("A03", "花园") == ["是哪一个？点击即可报到。"]

@@ -560,7 +560,12 @@ def _local_fmt(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def when_text(activity: Activity, tz: Any) -> str:
     """``2026-06-01 09:00–11:30``, or both dates when the activity spans days (local time)."""
-    start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+    return span_text(activity.starts_at, activity.ends_at, tz)
+
+
+def span_text(starts_at: datetime, ends_at: datetime, tz: Any) -> str:
+    """A start and end as local time text: the date once when both are on the same day."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     if start.date() == end.date():
         return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
@@ -773,6 +778,8 @@ async def cancel_signup(
     """Give up a place (or leave the waiting list); the first one waiting moves up and is told."""
     now = now or now_utc()
     activity = await visible_activity(session, actor, activity_id)
+    if activity.status != ActivityStatus.OPEN:
+        raise Conflict(N_("This activity was cancelled."))
     for _attempt in range(5):  # the row may change under us (a promotion); re-read and try again
         signup = await _signup_row(session, activity.id, actor.member_id)
         if signup is None or signup.status == SignUpStatus.CANCELLED:
@@ -796,17 +803,59 @@ async def cancel_signup(
     raise Conflict(N_("Your place changed meanwhile; please try again."))  # pragma: no cover - needs a storm
 
 
+async def _first_waiting(session: AsyncSession, activity_id: int) -> int | None:
+    return await session.scalar(
+        select(SignUp.id)
+        .where(SignUp.activity_id == activity_id, SignUp.status == SignUpStatus.WAITING)
+        .order_by(SignUp.queued_at, SignUp.id)
+        .limit(1)
+    )
+
+
+async def _promote(
+    session: AsyncSession, activity: Activity, signup_id: int, cfg: VolunteerConfig, now: datetime
+) -> tuple[bool, Member | None]:
+    """Move one waiting member up (compare-and-set) and tell them: (moved, the member). Not moved when a
+    concurrent cancellation moved them first."""
+    moved = await session.execute(
+        update(SignUp)
+        .where(SignUp.id == signup_id, SignUp.status == SignUpStatus.WAITING)
+        .values(status=SignUpStatus.CONFIRMED, promoted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not _changed(moved):
+        return False, None
+    signup = await session.get(SignUp, signup_id, populate_existing=True)
+    assert signup is not None
+    member = await session.get(Member, signup.member_id)
+    if member is not None and member.telegram_id is not None:
+        community = await community_by_id(session, activity.community_id)
+        locale = _locale(member, cfg)
+        await outbox.enqueue(
+            session,
+            dedup_key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
+            chat_id=member.telegram_id,
+            member_id=member.id,
+            kind="notice",
+            text=render(
+                "volunteer/promoted.html.j2",
+                locale,
+                activity=activity,
+                community=community,
+                when=when_text(activity, cfg.tz),
+            ),
+            reply_markup=_keyboard([(translator(locale).gettext("Cancel my place"), f"va:{activity.id}:leave")]),
+            expires_at=activity.starts_at,
+        )
+    return True, member
+
+
 async def _hand_on_place(
     session: AsyncSession, activity: Activity, cfg: VolunteerConfig, now: datetime
 ) -> Member | None:
     """Give a freed place to the first member waiting (and tell them), or free it."""
     while True:
-        candidate = await session.scalar(
-            select(SignUp.id)
-            .where(SignUp.activity_id == activity.id, SignUp.status == SignUpStatus.WAITING)
-            .order_by(SignUp.queued_at, SignUp.id)
-            .limit(1)
-        )
+        candidate = await _first_waiting(session, activity.id)
         if candidate is None:
             await session.execute(
                 update(Activity)
@@ -816,38 +865,29 @@ async def _hand_on_place(
             )
             return None
         # Compare-and-set: a concurrent cancellation that promoted this member first makes this match nothing.
-        moved = await session.execute(
-            update(SignUp)
-            .where(SignUp.id == candidate, SignUp.status == SignUpStatus.WAITING)
-            .values(status=SignUpStatus.CONFIRMED, promoted_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if _changed(moved):
-            signup = await session.get(SignUp, candidate, populate_existing=True)
-            assert signup is not None
-            member = await session.get(Member, signup.member_id)
-            if member is not None and member.telegram_id is not None:
-                community = await community_by_id(session, activity.community_id)
-                locale = _locale(member, cfg)
-                await outbox.enqueue(
-                    session,
-                    dedup_key=f"vol:promoted:{signup.id}:{int(now.timestamp() * 1_000_000)}",
-                    chat_id=member.telegram_id,
-                    member_id=member.id,
-                    kind="notice",
-                    text=render(
-                        "volunteer/promoted.html.j2",
-                        locale,
-                        activity=activity,
-                        community=community,
-                        when=when_text(activity, cfg.tz),
-                    ),
-                    reply_markup=_keyboard(
-                        [(translator(locale).gettext("Cancel my place"), f"va:{activity.id}:leave")]
-                    ),
-                    expires_at=activity.starts_at,
-                )
+        moved, member = await _promote(session, activity, candidate, cfg, now)
+        if moved:
             return member
+
+
+async def fill_places(session: AsyncSession, activity: Activity, cfg: VolunteerConfig, now: datetime) -> list[Member]:
+    """Give free places (after more were added) to the waiting list in order; each one moved up is told."""
+    promoted: list[Member] = []
+    while (candidate := await _first_waiting(session, activity.id)) is not None:
+        if not await _take_place(session, activity.id):
+            break
+        moved, member = await _promote(session, activity, candidate, cfg, now)
+        if not moved:  # moved up meanwhile by someone else: give the place back and look again
+            await session.execute(
+                update(Activity)
+                .where(Activity.id == activity.id, Activity.taken > 0)
+                .values(taken=Activity.taken - 1)
+                .execution_options(synchronize_session=False)
+            )
+            continue
+        if member is not None:
+            promoted.append(member)
+    return promoted
 
 
 # Check-in and check-out -------------------------------------------------------------------------------
@@ -1095,6 +1135,11 @@ async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig,
     return sum(len(m) for m in affected.values())
 
 
+def reminder_key(activity: Activity, member_id: int) -> str:
+    """The day-before reminder is sent once per member and start time: a rescheduled activity is reminded anew."""
+    return f"vol:remind:{activity.id}:{member_id}:{int(activity.starts_at.timestamp())}"
+
+
 async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: datetime | None = None) -> int:
     """Queue the day-before reminder to everyone with a place at an activity starting tomorrow (local),
     to be sent at the configured hour; the dedup key makes it once per member and activity."""
@@ -1126,7 +1171,7 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
         locale = _locale(member, cfg)
         queued += await outbox.enqueue(
             session,
-            dedup_key=f"vol:remind:{activity.id}:{member.id}",
+            dedup_key=reminder_key(activity, member.id),
             chat_id=int(member.telegram_id or 0),
             member_id=member.id,
             kind="reminder",

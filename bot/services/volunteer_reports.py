@@ -32,7 +32,15 @@ from bot.services.volunteer_time import hours_of as hours
 from bot.templates import render
 from storage import queries
 from storage.models import Member, Organisation
-from storage.volunteer import Activity, Community, ReportStatus, ServiceReport, SignUp, SignUpStatus
+from storage.volunteer import (
+    Activity,
+    ActivityStatus,
+    Community,
+    ReportStatus,
+    ServiceReport,
+    SignUp,
+    SignUpStatus,
+)
 
 MIN_HOURS = 0.5
 MAX_HOURS_PER_DAY = 12.0
@@ -84,6 +92,19 @@ def check_hours(hours: float) -> int:
     return round(hours * 60)
 
 
+def check_not_after(day: date, minutes: int, now: datetime, cfg: VolunteerConfig) -> None:
+    """Hours reported for today cannot be more than the time since midnight: the rest is in the future."""
+    local_now = now.astimezone(cfg.tz)
+    if day == local_now.date():
+        elapsed = local_now.hour * 60 + local_now.minute
+        if minutes > elapsed:
+            raise InvalidInput(
+                N_("It is only %(time)s: today cannot hold %(hours)s hours of service yet."),
+                time=local_now.strftime("%H:%M"),
+                hours=f"{minutes / 60:g}",
+            )
+
+
 def check_span(span: tuple[datetime, datetime], now: datetime) -> int:
     """A start and end: in order, not in the future, 0.5–12 hours → minutes."""
     start, end = span
@@ -131,6 +152,7 @@ async def submit_report(
         outside = span_minutes(data.span[0], data.span[1], cfg)[1]
     elif data.hours is not None:
         minutes = check_hours(data.hours)
+        check_not_after(data.day, minutes, now, cfg)
         outside = day_minutes_outside(data.day, minutes, cfg)
     else:
         raise InvalidInput(N_("Say how long: hours, or the start and end."))
@@ -214,7 +236,9 @@ async def _decidable(session: AsyncSession, actor: Actor, report_id: int) -> Ser
     report = await session.get(ServiceReport, report_id)
     if report is None:
         raise NotFound(N_("No such report."))
-    if not (actor.leads_branch or actor.is_admin) or report.org_id not in await visible_org_ids(session, actor):
+    if not (actor.leads_branch or actor.is_admin):
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    if report.org_id not in await visible_org_ids(session, actor):
         raise PermissionDenied(N_("This report is not from your branch."))
     if report.member_id == actor.member_id:
         raise PermissionDenied(N_("You cannot decide on your own report."))
@@ -543,8 +567,9 @@ async def my_service(
             .join(SignUp, SignUp.activity_id == Activity.id)
             .where(
                 SignUp.member_id == actor.member_id,
-                SignUp.status != "cancelled",
+                SignUp.status != SignUpStatus.CANCELLED,
                 SignUp.checked_out_at.is_(None),
+                Activity.status == ActivityStatus.OPEN,
                 Activity.ends_at > now,
             )
             .order_by(Activity.starts_at)
