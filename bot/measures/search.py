@@ -45,6 +45,8 @@ class Answer:
     number_requested: int | None = None
     out_of_range: int | None = None
     too_long: bool = False
+    no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
+    lang: str = "zh"  # the language of the index that answered (of the quotes and titles)
 
     @property
     def known(self) -> bool:
@@ -85,29 +87,34 @@ class MeasureIndex:
 
     def answer(self, question: str, top: int = 3) -> Answer:
         """Answer: the measure asked for by number, or up to ``top`` ranked measures, or nothing."""
+        lang = self.lang
         if not isinstance(question, str) or not question.strip():
-            return Answer(question=question if isinstance(question, str) else "", hits=())
+            text = question if isinstance(question, str) else ""
+            return Answer(question=text, hits=(), no_words=True, lang=lang)
         if len(question) > MAX_QUESTION_CHARS:
-            return Answer(question=question, hits=(), too_long=True)
+            return Answer(question=question, hits=(), too_long=True, lang=lang)
         ref = find_measure_number(question)
         if ref is not None:
             measure = self.measure(ref.number)
             if measure is None:
-                return Answer(question=question, hits=(), number_requested=ref.number, out_of_range=ref.number)
+                return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
             norm = self.analyzer.normalize(question)
             rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
             q = self.analyzer.query(rest)
             sentences, terms = self._matched(measure.number - 1, q)
             hit = Hit(measure, NUMBER_SCORE, sentences, terms)
-            return Answer(question=question, hits=(hit,), number_requested=ref.number)
-        return Answer(question=question, hits=self.search(question, top))
+            return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
+        q = self.analyzer.query(question)
+        if not q.words and not q.grams:
+            return Answer(question=question, hits=(), no_words=True, lang=lang)
+        return Answer(question=question, hits=self._search(q, top), lang=lang)
 
     def search(self, question: str, top: int = 3) -> tuple[Hit, ...]:
         """Ranked measures for free text (no number resolution); empty below the confidence threshold."""
-        if top <= 0:
-            return ()
-        q = self.analyzer.query(question)
-        if not q.words and not q.grams:
+        return self._search(self.analyzer.query(question), top)
+
+    def _search(self, q: Query, top: int) -> tuple[Hit, ...]:
+        if top <= 0 or (not q.words and not q.grams):
             return ()
         if self._coverage(q) < MIN_COVERAGE:
             return ()
@@ -234,9 +241,37 @@ def build_index(lang: str = "zh") -> MeasureIndex:
     return index
 
 
+def index_language(lang: str | None) -> str:
+    """The index for a locale code: "en" for English ones ("en", "en-US"), "zh" for anything else."""
+    return "en" if lang and lang.lower().startswith("en") else "zh"
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+
+
+def question_language(question: str, default: str | None = "zh") -> str:
+    """The language a question is written in: "zh" when it has Chinese characters (mixed questions too),
+    "en" when it has Latin letters and none, else (digits, emoji) the reader's language ``default``."""
+    if _CJK.search(question):
+        return "zh"
+    if _LATIN.search(question):
+        return "en"
+    return index_language(default)
+
+
+def ask(question: str, locale: str | None = "zh", top: int = 3) -> Answer:
+    """Answer a question from someone who reads ``locale``, with the index of the language it is written in.
+
+    A Chinese question from an English-locale member is answered from the official Chinese text, an English
+    question from a Chinese-locale member from the unofficial English rendering; ``Answer.lang`` says which.
+    """
+    return get_index(question_language(question, locale)).answer(question, top=top)
+
+
 def get_index(lang: str = "zh") -> MeasureIndex:
     """The index for ``lang`` ("zh" or "en"; other codes such as "zh_CN", "en-US" are mapped), built once."""
-    key = "en" if lang.lower().startswith("en") else "zh"
+    key = index_language(lang)
     index = _indexes.get(key)
     if index is None:
         with _lock:
