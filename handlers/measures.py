@@ -68,7 +68,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         keyboard = [[_button(_label(locale, "index"), "idx", index_language(locale))]]
         return fit(text), InlineKeyboardMarkup(keyboard)
     best = answer.hits[0]
-    quotes = [highlight(sentence, best.terms) for sentence in best.sentences]
+    quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences]
     text = render(
         "measures/answer.html.j2",
         locale,

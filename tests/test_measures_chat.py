@@ -182,3 +182,13 @@ async def test_measure_command_takes_the_number_whatever_follows(bot: BotHarness
     replies = await bot.say("A03", "/measure 16 党费")
     assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
     assert await bot.say("A03", "/measure 0") == ["没有第0条措施，《若干措施》共32条。"]
+
+
+async def test_english_answer_with_related_measures_reads_well(bot: BotHarness) -> None:
+    text = (await bot.say(GUEST, "how often do we study the party constitution?", language_code="en"))[0]
+    lines = text.splitlines()
+    assert lines[0] == "<b>Measure 5 · Improve the quality of political life within the Party</b>"
+    assert "<b>Party Constitution</b>" in text and "<b>Party</b>" not in text
+    assert lines[-2] == "<i>Quoted from the unofficial English rendering; the Chinese text is authoritative.</i>"
+    assert lines[-1].startswith("Also related: Measure ")
+    assert text.count("<blockquote>") == text.count("</blockquote>") >= 1

@@ -193,7 +193,7 @@ def test_highlight_segments_join_back() -> None:
 
 def test_highlight_english_whole_words_any_case() -> None:
     parts = highlight("Party dues and the party's duesman.", ["dues", "party"])
-    assert [s for s, bold in parts if bold] == ["Party", "dues", "party"]
+    assert [s for s, bold in parts if bold] == ["Party dues", "party"]  # adjacent matches in one piece
     assert "".join(s for s, _ in parts) == "Party dues and the party's duesman."
 
 
@@ -325,3 +325,30 @@ def zh_text_characters() -> set[str]:
     import re
 
     return set(re.findall(r"[\u4e00-\u9fff]", "".join(m.text for m in get_index("zh").notice.measures)))
+
+
+def test_highlight_weak_terms_only_beside_a_strong_one_and_phrases_in_one_piece() -> None:
+    sentence = "Guide Party organisations to use Party dues well; Party dues-paying members."
+    parts = highlight(sentence, ["party", "dues"], weak=["party"])
+    assert [s for s, bold in parts if bold] == ["Party dues", "Party dues"]
+    assert "".join(s for s, _ in parts) == sentence
+    assert [s for s, bold in highlight("配备专职党务工作人员", ["配备", "专职党务工作人员"]) if bold] == [
+        "配备专职党务工作人员"
+    ]
+
+
+def test_only_sentences_that_answer_are_quoted(zh: MeasureIndex, en: MeasureIndex) -> None:
+    # Measure 5 has three sentences with 政治 or political; only the one with the political birthday answers.
+    for index, question, needle in (
+        (zh, "怎么过政治生日", "政治生日"),
+        (en, "political birthday", "political birthday"),
+    ):
+        hit = index.answer(question).hits[0]
+        assert hit.measure.number == 5 and len(hit.sentences) == 1 and needle in hit.sentences[0]
+    hit = en.answer("what can party dues be used for").hits[0]
+    assert hit.weak == ("party",)  # in every measure: bold only as part of "Party dues"
+
+
+def test_a_piece_of_a_longer_word_is_no_homophone_slip(zh: MeasureIndex) -> None:
+    # 干什 (inside 干什么) reads like 干事 (measure 6): it must not pull measure 6 in as related.
+    assert [h.measure.number for h in zh.answer("党费能用来干什么").hits] == [16]

@@ -274,19 +274,24 @@ class ChineseAnalyzer:
             current = ""
         return runs
 
-    def _homophone_typos(self, text: str) -> Iterator[tuple[str, str]]:
+    def _homophone_typos(self, tokens: list[str]) -> Iterator[tuple[str, str]]:
         """(substring, term): a two- or three-character term of the text or a colloquial form that reads like a
-        substring of the question and differs from it in exactly one character (党废 -> 党费)."""
-        for run in _CJK_RUN.findall(text):
+        substring of the question and differs from it in exactly one character (党废 -> 党费).
+
+        The substring is made of whole tokens of the question (党/废, or the word 巡查), never a piece of a
+        longer word: 干什 inside 干什么 reads "gan shi" but is not a slip for 干事.
+        """
+        text = "".join(tokens)
+        bounds = set(itertools.accumulate((len(t) for t in tokens), initial=0))
+        for start in sorted(bounds):
             for n in (2, 3):
-                for start in range(len(run) - n + 1):
-                    sub = run[start : start + n]
-                    if sub in self._short_terms:
-                        continue
-                    for key in self._readings(sub):
-                        for term in self._homophones.get(key, ()):
-                            if len(term) == n and sum(a != b for a, b in zip(term, sub, strict=True)) == 1:
-                                yield sub, term
+                sub = text[start : start + n]
+                if len(sub) < n or start + n not in bounds or not _CJK_RUN.fullmatch(sub) or sub in self._short_terms:
+                    continue
+                for key in self._readings(sub):
+                    for term in self._homophones.get(key, ()):
+                        if len(term) == n and sum(a != b for a, b in zip(term, sub, strict=True)) == 1:
+                            yield sub, term
 
     def _typos(self, text: str) -> Iterator[tuple[str, str]]:
         """(substring, term) where a known term differs from a substring of the question in one character."""
@@ -326,7 +331,7 @@ class ChineseAnalyzer:
             q.fired.append(typo)
             w, g = self._expansion(term)
             q.add(w, g, FUZZY_WEIGHT)
-        for typo, term in set(self._homophone_typos(text)):
+        for typo, term in set(self._homophone_typos(tokens)):
             if typo not in self.tk.FREQ:
                 # Not a word at all: surely a slip, so it counts as understood. A real word that reads like a
                 # term (巡查 for 巡察) adds the term but does not make an off-topic question look answerable.
