@@ -2,7 +2,8 @@
 
     python benchmarks/bench_measures.py [--verbose]
 
-Prints top-1 / top-3 accuracy (overall and per language) on benchmarks/measures_eval.jsonl, the share of
+Prints top-1 / top-3 accuracy (overall, per reader's language and per kind of question) on
+benchmarks/measures_eval.jsonl (each question is answered as the chat does: ask(q, lang)), the share of
 "don't know" questions answered with nothing, p50/p95 latency per question once the index is built, and the
 start-up cost: wall time from launching a fresh interpreter to both the Chinese and the English index ready.
 """

@@ -121,9 +121,14 @@ async def ask_command(update: Update, context: BranchContext) -> None:
 
 
 async def free_text(update: Update, context: BranchContext) -> None:
-    """A plain message in a private chat, outside any conversation, is taken as a question."""
-    assert update.message is not None and update.message.text is not None
-    await answer_question(update, context, update.message.text)
+    """A plain message in a private chat, outside any conversation, is taken as a question.
+
+    An edited question (a typo fixed) is answered anew.
+    """
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    await answer_question(update, context, message.text)
 
 
 async def show_measure_command(update: Update, context: BranchContext) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram import Update
 from telegram.constants import MessageLimit
 
 from tests.conftest import BotHarness
@@ -192,3 +193,15 @@ async def test_english_answer_with_related_measures_reads_well(bot: BotHarness) 
     assert lines[-2] == "<i>Quoted from the unofficial English rendering; the Chinese text is authoritative.</i>"
     assert lines[-1].startswith("Also related: Measure ")
     assert text.count("<blockquote>") == text.count("</blockquote>") >= 1
+
+
+async def test_an_edited_question_is_answered_anew(bot: BotHarness) -> None:
+    await bot.say(GUEST, "政治生曰怎么过")
+    message = bot.updates.message(GUEST, "政治生日怎么过").to_dict()["message"]
+    update = Update.de_json(
+        {"update_id": 10_000, "edited_message": {**message, "edit_date": message["date"]}}, bot.application.bot
+    )
+    before = len(bot.request.calls)
+    await bot.send(update)
+    texts = [c.text for c in bot.request.calls[before:] if c.text]
+    assert len(texts) == 1 and texts[0].startswith("<b>第5条 · 提高党内政治生活质量</b>")
