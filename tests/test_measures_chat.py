@@ -205,3 +205,24 @@ async def test_an_edited_question_is_answered_anew(bot: BotHarness) -> None:
     await bot.send(update)
     texts = [c.text for c in bot.request.calls[before:] if c.text]
     assert len(texts) == 1 and texts[0].startswith("<b>第5条 · 提高党内政治生活质量</b>")
+
+
+async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:
+    import threading
+
+    from bot.jobs import JOBS
+    from bot.measures import search
+    from handlers.measures import WARM_UP
+
+    assert JOBS.count(WARM_UP) == 1
+    saved = dict(search._indexes)
+    search._indexes.clear()
+    try:
+        WARM_UP.schedule(bot.application)
+        for thread in threading.enumerate():
+            if thread.name == "measures-warm-up":
+                thread.join(timeout=30)
+        assert set(search._indexes) == {"zh", "en"}
+    finally:
+        search._indexes.clear()
+        search._indexes.update(saved)
