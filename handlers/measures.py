@@ -110,8 +110,15 @@ async def answer_question(update: Update, context: BranchContext, question: str)
 
     The question is searched in the language it is written in; the reply speaks the caller's language.
     """
-    answer = ask(question, context.tr.locale)
-    text, keyboard = _answer_view(answer, context.tr.locale)
+    locale = context.tr.locale
+    answer = ask(question, locale)
+    if answer.number_requested is not None and answer.hits and not answer.hits[0].sentences:
+        # Just a number ("第十六条", "measure 16"): the measure itself, as /measure shows it.
+        view = _measure_view(get_index(answer.lang), answer.hits[0].measure.number, locale)
+        if view is not None:
+            await _show(update, view, edit=False)
+            return
+    text, keyboard = _answer_view(answer, locale)
     await reply(update, text, reply_markup=keyboard)
 
 

@@ -226,3 +226,13 @@ async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:
     finally:
         search._indexes.clear()
         search._indexes.update(saved)
+
+
+@pytest.mark.parametrize("question", ["第十六条", "第16条讲什么", "16"])
+async def test_a_number_alone_shows_the_measure(bot: BotHarness, question: str) -> None:
+    replies = await bot.say(GUEST, question)
+    assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>") and "市直单位在使用公用经费时" in replies[0]
+    assert [label for label, _ in bot.request.calls[-1].buttons] == ["◀ 第15条", "本部分", "第17条 ▶"]
+    # With words besides the number, the answer quotes what they found in that measure.
+    replies = await bot.say(GUEST, "第16条里党费怎么管")
+    assert "<b>党费</b>" in replies[0] and bot.request.calls[-1].buttons[0] == ("第16条全文", "ms:m:16:zh:new")
