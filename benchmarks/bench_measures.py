@@ -2,7 +2,8 @@
 
     python benchmarks/bench_measures.py [--verbose]
 
-Prints top-1 / top-3 accuracy (overall and per language) on benchmarks/measures_eval.jsonl, the share of
+Prints top-1 / top-3 accuracy (overall, per reader's language and per kind of question) on
+benchmarks/measures_eval.jsonl (each question is answered as the chat does: ask(q, lang)), the share of
 "don't know" questions answered with nothing, p50/p95 latency per question once the index is built, and the
 start-up cost: wall time from launching a fresh interpreter to both the Chinese and the English index ready.
 """
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from bot.measures.search import Answer, get_index  # noqa: E402
+from bot.measures.search import Answer, ask, get_index  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent / "measures_eval.jsonl"
 STARTUP_SNIPPET = (
@@ -79,10 +80,10 @@ def load_cases(path: Path = EVAL) -> list[Case]:
 
 
 def evaluate(cases: list[Case]) -> list[Result]:
-    """Answer every case."""
+    """Answer every case as the chat does for a member whose language is ``lang``."""
     results = []
     for c in cases:
-        a = get_index(c.lang).answer(c.q, top=3)
+        a = ask(c.q, c.lang, top=3)
         results.append(Result(c, tuple(h.measure.number for h in a.hits), a))
     return results
 
@@ -102,9 +103,8 @@ def latencies(cases: list[Case], rounds: int = 20) -> list[float]:
     out = []
     for _ in range(rounds):
         for c in cases:
-            index = get_index(c.lang)
             t0 = time.perf_counter()
-            index.answer(c.q, top=3)
+            ask(c.q, c.lang, top=3)
             out.append(time.perf_counter() - t0)
     return out
 

@@ -1,24 +1,44 @@
-"""Questions on the measures: free text in a private chat, /ask anywhere, /measure N, and /measures to browse."""
+"""Questions on the measures: free text in a private chat, /ask anywhere, /measure N, and /measures to browse.
+
+Buttons carry ``ms:<view>[:<lang>][:new]``: the view (``idx``, ``s:3``, ``m:16``), the language of the text
+shown (an answer in Chinese to an English-locale member keeps its full text in Chinese) and ``new`` when the
+view comes as a new message (from an answer, which stays in the chat) rather than in place of the message.
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BranchContext
 from bot.i18n import translator
-from bot.measures import Answer, MeasureIndex, get_index, highlight
+from bot.jobs import JOBS
+from bot.measures import Answer, MeasureIndex, ask, get_index, highlight
 from bot.measures.numbers import find_measure_number
+from bot.measures.search import index_language
 from bot.templates import render
 from handlers.common import reply
 
+if TYPE_CHECKING:
+    from bot.app import BranchApplication
+
 RELATED_BUTTONS = 2  # "up to two related measures" besides the full text of the best one
+SECTION_LABEL_CHARS = 48  # a section's button: longer English titles are cut at a word, with "…"
+CALLBACK = re.compile(
+    r"^ms:(?P<view>idx|s:(?P<section>\d{1,2})|m:(?P<measure>\d{1,3}))(?::(?P<lang>zh|en))?(?P<new>:new)?$"
+)
 
 
 def index_for(context: BranchContext) -> MeasureIndex:
     """The knowledge base in the caller's language (the English one is the team's unofficial rendering)."""
-    return get_index("en" if context.tr.locale == "en" else "zh")
+    return get_index(index_language(context.tr.locale))
 
 
 def fit(text: str) -> str:
@@ -30,26 +50,47 @@ def fit(text: str) -> str:
     return text[: cut if cut > 0 else limit - 2] + "\n…"
 
 
-def _answer_view(answer: Answer, index: MeasureIndex, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    """The text and buttons of an answer (or of "I don't know")."""
-    tr_count = len(index.notice.measures)
+def _data(view: str, lang: str, *, new: bool = False) -> str:
+    return f"ms:{view}:{lang}" + (":new" if new else "")
+
+
+def _button(label: str, view: str, lang: str, *, new: bool = False) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=_data(view, lang, new=new))
+
+
+def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
+    """A button label of at most ``limit`` characters, cut at a space when there is one."""
+    if len(label) <= limit:
+        return label
+    cut = label.rfind(" ", 0, limit)
+    return label[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
+
+
+def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
+    lang = answer.lang
     if not answer.hits:
-        text = render("measures/unknown.html.j2", locale, answer=answer, count=tr_count)
-        keyboard = [[InlineKeyboardButton(_label(locale, "index"), callback_data="ms:idx")]]
+        text = render("measures/unknown.html.j2", locale, answer=answer, count=len(get_index(lang).notice.measures))
+        # Nothing worth keeping: the index replaces this message.
+        keyboard = [[_button(_label(locale, "index"), "idx", index_language(locale))]]
         return fit(text), InlineKeyboardMarkup(keyboard)
     best = answer.hits[0]
-    quotes = [highlight(sentence, best.terms) for sentence in best.sentences]
-    text = render("measures/answer.html.j2", locale, hit=best, quotes=quotes, others=answer.hits[1:])
-    buttons = [
-        InlineKeyboardButton(_label(locale, "full", best.measure.number), callback_data=f"ms:m:{best.measure.number}")
-    ]
+    quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences]
+    text = render(
+        "measures/answer.html.j2",
+        locale,
+        hit=best,
+        quotes=quotes,
+        others=answer.hits[1:],
+        unofficial=get_index(lang).notice.unofficial,
+    )
+    # The answer stays in the chat: what its buttons open comes as a new message.
+    buttons = [_button(_label(locale, "full", best.measure.number), f"m:{best.measure.number}", lang, new=True)]
     buttons += [
-        InlineKeyboardButton(_label(locale, "measure", hit.measure.number), callback_data=f"ms:m:{hit.measure.number}")
+        _button(_label(locale, "measure", hit.measure.number), f"m:{hit.measure.number}", lang, new=True)
         for hit in answer.hits[1 : 1 + RELATED_BUTTONS]
     ]
-    return fit(text), InlineKeyboardMarkup(
-        [buttons, [InlineKeyboardButton(_label(locale, "index"), callback_data="ms:idx")]]
-    )
+    return fit(text), InlineKeyboardMarkup([buttons, [_button(_label(locale, "index"), "idx", lang, new=True)]])
 
 
 def _label(locale: str, what: str, number: int = 0) -> str:
@@ -65,16 +106,28 @@ def _label(locale: str, what: str, number: int = 0) -> str:
 
 
 async def answer_question(update: Update, context: BranchContext, question: str) -> None:
-    """Answer one question with the measure(s) that fit, or say so and offer the index."""
-    index = index_for(context)
-    answer = index.answer(question)
-    text, keyboard = _answer_view(answer, index, context.tr.locale)
+    """Answer one question with the measure(s) that fit, or say so and offer the index.
+
+    The question is searched in the language it is written in; the reply speaks the caller's language.
+    """
+    locale = context.tr.locale
+    answer = ask(question, locale)
+    if answer.number_requested is not None and answer.hits and not answer.hits[0].sentences:
+        # Just a number ("第十六条", "measure 16"): the measure itself, as /measure shows it.
+        view = _measure_view(get_index(answer.lang), answer.hits[0].measure.number, locale)
+        if view is not None:
+            await _show(update, view, edit=False)
+            return
+    text, keyboard = _answer_view(answer, locale)
     await reply(update, text, reply_markup=keyboard)
 
 
-async def ask(update: Update, context: BranchContext) -> None:
-    """/ask 问题: answer a question anywhere (private chat or group)."""
+async def ask_command(update: Update, context: BranchContext) -> None:
+    """/ask 问题: answer a question anywhere (private chat or group); in reply to a message, that message."""
     question = " ".join(context.args or [])
+    message = update.effective_message
+    if not question.strip() and message is not None and message.reply_to_message is not None:
+        question = message.reply_to_message.text or message.reply_to_message.caption or ""
     if not question.strip():
         await reply(update, context.tr.gettext("Write your question after /ask, for example: /ask 党费能用来干什么"))
         return
@@ -82,65 +135,86 @@ async def ask(update: Update, context: BranchContext) -> None:
 
 
 async def free_text(update: Update, context: BranchContext) -> None:
-    """A plain message in a private chat, outside any conversation, is taken as a question."""
-    assert update.message is not None and update.message.text is not None
-    await answer_question(update, context, update.message.text)
+    """A plain message in a private chat, outside any conversation, is taken as a question.
+
+    An edited question (a typo fixed) is answered anew.
+    """
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    await answer_question(update, context, message.text)
 
 
 async def show_measure_command(update: Update, context: BranchContext) -> None:
     """/measure N (also 第十六条, 措施二十二): show one measure in full."""
     index = index_for(context)
-    argument = " ".join(context.args or [])
-    ref = find_measure_number(argument) if argument else None
-    count = len(index.notice.measures)
+    args = context.args or []
+    ref = find_measure_number(" ".join(args)) if args else None
+    if ref is None and args:
+        ref = find_measure_number(args[0])  # "/measure 16 党费": the number, whatever follows
     if ref is None:
         await reply(
             update,
             context.tr.gettext(
-                "Which measure? Give its number from 1 to %(count)d, for example /measure 16.", count=count
+                "Which measure? Give its number from 1 to %(count)d, for example /measure 16.",
+                count=len(index.notice.measures),
             ),
         )
         return
-    await _send_measure(update, context, index, ref.number)
+    await _show_measure(update, context, index, ref.number, edit=False)
 
 
-async def _send_measure(
-    update: Update, context: BranchContext, index: MeasureIndex, number: int, *, edit: bool = False
-) -> None:
+def _measure_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
     measure = index.measure(number)
-    locale = context.tr.locale
     if measure is None:
-        await reply(
-            update,
-            context.tr.gettext(
-                "There is no measure %(number)d; there are %(count)d.", number=number, count=len(index.notice.measures)
-            ),
-        )
-        return
+        return None
+    lang = index.lang
     text = fit(render("measures/measure.html.j2", locale, measure=measure, notice=index.notice))
     nav = []
     if number > 1:
-        nav.append(
-            InlineKeyboardButton("◀ " + _label(locale, "measure", number - 1), callback_data=f"ms:m:{number - 1}")
-        )
-    nav.append(InlineKeyboardButton(_label(locale, "section"), callback_data=f"ms:s:{measure.section.number}"))
+        nav.append(_button("◀ " + _label(locale, "measure", number - 1), f"m:{number - 1}", lang))
+    nav.append(_button(_label(locale, "section"), f"s:{measure.section.number}", lang))
     if number < len(index.notice.measures):
-        nav.append(
-            InlineKeyboardButton(_label(locale, "measure", number + 1) + " ▶", callback_data=f"ms:m:{number + 1}")
+        nav.append(_button(_label(locale, "measure", number + 1) + " ▶", f"m:{number + 1}", lang))
+    return text, InlineKeyboardMarkup([nav])
+
+
+async def _show_measure(
+    update: Update, context: BranchContext, index: MeasureIndex, number: int, *, edit: bool
+) -> None:
+    view = _measure_view(index, number, context.tr.locale)
+    if view is None:
+        text = context.tr.gettext(
+            "There is no measure %(number)d; there are %(count)d.", number=number, count=len(index.notice.measures)
         )
-    keyboard = InlineKeyboardMarkup([nav])
-    if edit and update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
-    else:
-        await reply(update, text, reply_markup=keyboard)
+        await reply(update, text)
+        return
+    await _show(update, view, edit=edit)
+
+
+async def _show(update: Update, view: tuple[str, InlineKeyboardMarkup], *, edit: bool) -> None:
+    """Show a view in place of the button's message, or as a new message."""
+    text, keyboard = view
+    query = update.callback_query
+    if edit and query is not None:
+        await query.answer()
+        try:
+            await query.edit_message_text(text, reply_markup=keyboard)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return  # the same button pressed twice: the message already shows this
+            # The message can no longer be edited (too old, deleted): show the view anew below.
+        message = query.message
+        if message is not None:
+            await query.get_bot().send_message(message.chat.id, text, reply_markup=keyboard)
+        return
+    await reply(update, text, reply_markup=keyboard)
 
 
 def _index_view(index: MeasureIndex, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     text = render("measures/index.html.j2", locale, notice=index.notice)
-    rows = [
-        [InlineKeyboardButton(section.label[:60], callback_data=f"ms:s:{section.number}")] for section in index.sections
-    ]
+    rows = [[_button(_short(section.label), f"s:{section.number}", index.lang)] for section in index.sections]
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -150,43 +224,70 @@ def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, I
         return None
     section = sections[0]
     text = render("measures/section.html.j2", locale, section=section)
-    buttons = [InlineKeyboardButton(str(m.number), callback_data=f"ms:m:{m.number}") for m in section.measures]
+    buttons = [_button(str(m.number), f"m:{m.number}", index.lang) for m in section.measures]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    rows.append([InlineKeyboardButton(_label(locale, "index"), callback_data="ms:idx")])
+    rows.append([_button(_label(locale, "index"), "idx", index.lang)])
     return text, InlineKeyboardMarkup(rows)
 
 
 async def browse(update: Update, context: BranchContext) -> None:
     """/measures: the 7 sections as buttons."""
-    text, keyboard = _index_view(index_for(context), context.tr.locale)
-    await reply(update, text, reply_markup=keyboard)
+    await _show(update, _index_view(index_for(context), context.tr.locale), edit=False)
 
 
 async def browse_button(update: Update, context: BranchContext) -> None:
-    """Buttons ms:idx, ms:s:N, ms:m:N: move through the index in place."""
+    """Buttons ms:idx, ms:s:N, ms:m:N (with the text's language, and ``new`` from an answer)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    index = index_for(context)
+    match = CALLBACK.match(query.data)
     locale = context.tr.locale
-    parts = query.data.split(":")
-    if parts[1] == "m" and len(parts) == 3 and parts[2].isdigit():
-        await _send_measure(update, context, index, int(parts[2]), edit=True)
+    if match is None:
+        await query.answer()
         return
-    view = None
-    if parts[1] == "idx":
+    index = get_index(match["lang"] or index_language(locale))
+    edit = not match["new"]
+    view: tuple[str, InlineKeyboardMarkup] | None
+    if match["measure"] is not None:
+        view = _measure_view(index, int(match["measure"]), locale)
+    elif match["section"] is not None:
+        view = _section_view(index, int(match["section"]), locale)
+    else:
         view = _index_view(index, locale)
-    elif parts[1] == "s" and len(parts) == 3 and parts[2].isdigit():
-        view = _section_view(index, int(parts[2]), locale)
-    await query.answer()
-    if view is not None:
-        await query.edit_message_text(view[0], reply_markup=view[1])
+    if view is None:  # a forged or stale reference: nothing to show, nothing changes
+        await query.answer()
+        return
+    await _show(update, view, edit=edit)
 
+
+def build_indexes() -> None:
+    """Build both knowledge bases (each is built once per process)."""
+    get_index("zh")
+    get_index("en")
+
+
+@dataclass(frozen=True)
+class StartupJob:
+    """Builds the indexes in a background thread as the bot starts, so the first question does not wait.
+
+    A daemon thread rather than a job: it holds up neither the event loop nor the shutdown.
+    """
+
+    id: str
+
+    def schedule(self, application: BranchApplication) -> None:
+        """Start the thread (the application is not needed)."""
+        threading.Thread(target=build_indexes, name=self.id, daemon=True).start()
+
+
+WARM_UP = StartupJob("measures-warm-up")
+if WARM_UP not in JOBS:
+    JOBS.append(WARM_UP)
 
 HANDLERS = [
-    CommandHandler("ask", ask),
+    CommandHandler("ask", ask_command),
     CommandHandler("measure", show_measure_command),
     CommandHandler("measures", browse),
-    CallbackQueryHandler(browse_button, pattern=r"^ms:(idx|s:\d+|m:\d+)$"),
+    CallbackQueryHandler(browse_button, pattern=r"^ms:"),
 ]
 # Registered last: any text no conversation took is a question about the measures.
 FREE_TEXT_HANDLERS = [MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text)]

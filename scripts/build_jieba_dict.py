@@ -21,6 +21,11 @@ from pathlib import Path
 import jieba
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.measures.analysis import ZH_STOPWORDS  # noqa: E402
+
 DATA = ROOT / "bot" / "measures" / "data"
 OUT = DATA / "jieba_base.txt"
 # A private-use character: never typed, never in the text, so the filler word never matches anything.
@@ -28,11 +33,16 @@ FILLER = "\ue000"
 
 
 def charset() -> set[str]:
-    """The characters a useful word may consist of."""
+    """The characters a useful word may consist of.
+
+    The stop words' characters too: a question's 怎么 or 干嘛 must segment as the stop word it is, not as
+    single characters that look like content the measures do not know.
+    """
     chars = set((DATA / "measures.zh.json").read_text("utf-8"))
     chars |= set((DATA / "dict.txt").read_text("utf-8"))
     synonyms = json.loads((DATA / "synonyms.json").read_text("utf-8"))
     chars |= set(json.dumps(synonyms["zh"], ensure_ascii=False))
+    chars |= set("".join(ZH_STOPWORDS))
     return chars
 
 

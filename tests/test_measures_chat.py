@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram import Update
 from telegram.constants import MessageLimit
 
 from tests.conftest import BotHarness
@@ -18,15 +19,16 @@ async def test_guest_question_in_private_chat_gets_the_measure_quoted_in_bold(bo
     assert "<i>三、锻造全面过硬党组织</i>" in text
     assert "<b>党费</b>" in text and "<blockquote>" in text
     buttons = bot.request.calls[-1].buttons
-    assert buttons[0] == ("第16条全文", "ms:m:16")
-    assert buttons[-1] == ("措施目录", "ms:idx")
+    assert buttons[0] == ("第16条全文", "ms:m:16:zh:new")
+    assert buttons[-1] == ("措施目录", "ms:idx:zh:new")
     assert len(buttons) <= 4  # full text, up to two related, the index
 
 
 async def test_english_user_gets_the_english_rendering(bot: BotHarness) -> None:
     replies = await bot.say(GUEST, "what can party dues be used for", language_code="en")
     assert replies[0].startswith("<b>Measure 16 · Guarantee funds for Party activities</b>")
-    assert bot.request.calls[-1].buttons[0] == ("Full text of measure 16", "ms:m:16")
+    assert bot.request.calls[-1].buttons[0] == ("Full text of measure 16", "ms:m:16:en:new")
+    assert "<i>Quoted from the unofficial English rendering; the Chinese text is authoritative.</i>" in replies[0]
 
 
 async def test_ask_works_in_a_group_even_if_not_linked(bot: BotHarness) -> None:
@@ -54,8 +56,9 @@ async def test_measure_command_shows_one_measure_in_full(bot: BotHarness, argume
         ("/measure", "要看哪一条？请给出 1 至 32 的编号，例如 /measure 16。"),
         ("第99条", "没有第99条措施，《若干措施》共32条。"),
         ("今天天气怎么样", "没有找到能回答这个问题的措施，我不想乱猜。"),
-        ("😀😀😀", "没有找到能回答这个问题的措施，我不想乱猜。"),
-        ("啊", "没有找到能回答这个问题的措施，我不想乱猜。"),
+        ("😀😀😀", "请用几个词把问题写完整，例如：党费能用来干什么？"),
+        ("啊", "请用几个词把问题写完整，例如：党费能用来干什么？"),
+        ("？？？", "请用几个词把问题写完整，例如：党费能用来干什么？"),
         ("党" * 4000, "内容太长了。请只问一个简短的问题，例如：党费能用来干什么？"),
     ],
 )
@@ -69,12 +72,12 @@ async def test_browse_sections_and_measures_in_place(bot: BotHarness) -> None:
     index_call = bot.request.calls[-1]
     assert "关于加强和改进市直机关党的建设的若干措施" in index_call.text
     assert "2021年11月23日" in index_call.text
-    assert len(index_call.buttons) == 7 and index_call.buttons[2][1] == "ms:s:3"
-    await bot.press("A03", "ms:s:3")
+    assert len(index_call.buttons) == 7 and index_call.buttons[2][1] == "ms:s:3:zh"
+    await bot.press("A03", "ms:s:3:zh")
     edit = bot.request.sent(method="editMessageText")[-1]
     assert edit.text.startswith("<b>三、锻造全面过硬党组织</b>")
-    assert ("16", "ms:m:16") in edit.buttons
-    await bot.press("A03", "ms:m:16")
+    assert ("16", "ms:m:16:zh") in edit.buttons
+    await bot.press("A03", "ms:m:16:zh")
     edit = bot.request.sent(method="editMessageText")[-1]
     assert "党费主要作为党员教育经费的补充" in edit.text
 
@@ -95,3 +98,141 @@ def test_every_measure_fits_in_one_message() -> None:
         for measure in index.notice.measures:
             text = render("measures/measure.html.j2", locale, measure=measure, notice=index.notice)
             assert len(text) < MessageLimit.MAX_TEXT_LENGTH
+
+
+async def test_a_chinese_question_from_an_english_locale_member_is_answered_from_the_chinese_text(
+    bot: BotHarness,
+) -> None:
+    # Many Chinese members run Telegram in English: their Chinese question must still find the measure.
+    replies = await bot.say(GUEST, "党费能用来干什么", language_code="en")
+    assert replies[0].startswith("<b>Measure 16 · 保障党内活动经费</b>")
+    assert "<b>党费</b>" in replies[0] and "unofficial" not in replies[0]
+    assert bot.request.calls[-1].buttons[0] == ("Full text of measure 16", "ms:m:16:zh:new")
+    # Its full text comes in Chinese too, as a new message below the answer.
+    await bot.press(GUEST, "ms:m:16:zh:new", language_code="en")
+    sent = bot.request.calls[-1]
+    assert sent.method == "sendMessage" and sent.text.startswith("<b>Measure 16 · 保障党内活动经费</b>")
+    assert ("This section", "ms:s:3:zh") in sent.buttons
+
+
+async def test_an_english_question_from_a_chinese_locale_member_is_answered_from_the_english_rendering(
+    bot: BotHarness,
+) -> None:
+    replies = await bot.say("A03", "what can party dues be used for")
+    assert replies[0].startswith("<b>第16条 · Guarantee funds for Party activities</b>")
+    assert "<i>引自非官方英文译本，以中文原文为准。</i>" in replies[0]
+    assert bot.request.calls[-1].buttons[0] == ("第16条全文", "ms:m:16:en:new")
+
+
+async def test_answer_buttons_open_a_new_message_and_keep_the_answer(bot: BotHarness) -> None:
+    await bot.say("A03", "党费能用来干什么")
+    edits = len(bot.request.sent(method="editMessageText"))
+    for data, start in (("ms:m:16:zh:new", "<b>第16条 · 保障党内活动经费</b>"), ("ms:idx:zh:new", "<b>关于加强")):
+        await bot.press("A03", data)
+        sent = bot.request.calls[-1]
+        assert sent.method == "sendMessage" and sent.text.startswith(start)
+    assert len(bot.request.sent(method="editMessageText")) == edits
+
+
+async def test_buttons_of_older_messages_still_work(bot: BotHarness) -> None:
+    # Buttons sent before the language was carried in the callback data: the reader's language.
+    await bot.press("A03", "ms:m:16")
+    edit = bot.request.sent(method="editMessageText")[-1]
+    assert edit.text.startswith("<b>第16条 · 保障党内活动经费</b>")
+    await bot.press(GUEST, "ms:idx", language_code="en")
+    assert bot.request.sent(method="editMessageText")[-1].text.startswith("<b>Several Measures")
+
+
+async def test_pressing_the_same_button_twice_is_harmless(bot: BotHarness) -> None:
+    bot.request.failures[555_000_333] = (400, "Bad Request: message is not modified", None)
+    replies = await bot.press(555_000_333, "ms:s:3:zh")
+    assert bot.request.calls[-1].method == "editMessageText"
+    assert not any("出错" in r for r in replies)
+
+
+async def test_a_message_that_can_no_longer_be_edited_gets_the_view_anew(bot: BotHarness) -> None:
+    chat = 555_000_444
+    bot.request.failures[chat] = (400, "Bad Request: message can't be edited", None)
+    # Only the edit fails: the message sent instead goes through.
+    bot.request.on_call = lambda call: call.method == "sendMessage" and bot.request.failures.pop(chat, None)
+    await bot.press(chat, "ms:s:3:zh")
+    calls = bot.request.sent(chat_id=chat)
+    assert [c.method for c in calls] == ["editMessageText", "sendMessage"]
+    assert calls[-1].text.startswith("<b>三、锻造全面过硬党组织</b>")
+
+
+async def test_english_section_buttons_are_cut_at_a_word(bot: BotHarness) -> None:
+    await bot.say(GUEST, "/measures", language_code="en")
+    labels = [label for label, _ in bot.request.calls[-1].buttons]
+    assert "III. Forge Party organisations that are strong…" in labels
+    assert all(len(label) <= 48 for label in labels)
+
+
+async def test_ask_in_reply_to_a_question_in_the_group(bot: BotHarness) -> None:
+    group = -100_888
+    await bot.say("A01", "/linkgroup", chat_id=group)
+    assert await bot.say("A03", "支部一年要学几次党章？", chat_id=group) == []  # chatter is not answered
+    question = {"message_id": 77, "date": 0, "chat": {"id": group, "type": "supergroup"}, "text": "党费能用来干什么"}
+    replies = await bot.say("A02", "/ask", chat_id=group, reply_to_message=question)
+    assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
+    replies = await bot.say("A02", "/ask@branch_assistant_bot 第十六条", chat_id=group)
+    assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
+
+
+async def test_measure_command_takes_the_number_whatever_follows(bot: BotHarness) -> None:
+    replies = await bot.say("A03", "/measure 16 党费")
+    assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
+    assert await bot.say("A03", "/measure 0") == ["没有第0条措施，《若干措施》共32条。"]
+
+
+async def test_english_answer_with_related_measures_reads_well(bot: BotHarness) -> None:
+    text = (await bot.say(GUEST, "how often do we study the party constitution?", language_code="en"))[0]
+    lines = text.splitlines()
+    assert lines[0] == "<b>Measure 5 · Improve the quality of political life within the Party</b>"
+    assert "<b>Party Constitution</b>" in text and "<b>Party</b>" not in text
+    assert lines[-2] == "<i>Quoted from the unofficial English rendering; the Chinese text is authoritative.</i>"
+    assert lines[-1].startswith("Also related: Measure ")
+    assert text.count("<blockquote>") == text.count("</blockquote>") >= 1
+
+
+async def test_an_edited_question_is_answered_anew(bot: BotHarness) -> None:
+    await bot.say(GUEST, "政治生曰怎么过")
+    message = bot.updates.message(GUEST, "政治生日怎么过").to_dict()["message"]
+    update = Update.de_json(
+        {"update_id": 10_000, "edited_message": {**message, "edit_date": message["date"]}}, bot.application.bot
+    )
+    before = len(bot.request.calls)
+    await bot.send(update)
+    texts = [c.text for c in bot.request.calls[before:] if c.text]
+    assert len(texts) == 1 and texts[0].startswith("<b>第5条 · 提高党内政治生活质量</b>")
+
+
+async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:
+    import threading
+
+    from bot.jobs import JOBS
+    from bot.measures import search
+    from handlers.measures import WARM_UP
+
+    assert JOBS.count(WARM_UP) == 1
+    saved = dict(search._indexes)
+    search._indexes.clear()
+    try:
+        WARM_UP.schedule(bot.application)
+        for thread in threading.enumerate():
+            if thread.name == "measures-warm-up":
+                thread.join(timeout=30)
+        assert set(search._indexes) == {"zh", "en"}
+    finally:
+        search._indexes.clear()
+        search._indexes.update(saved)
+
+
+@pytest.mark.parametrize("question", ["第十六条", "第16条讲什么", "16"])
+async def test_a_number_alone_shows_the_measure(bot: BotHarness, question: str) -> None:
+    replies = await bot.say(GUEST, question)
+    assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>") and "市直单位在使用公用经费时" in replies[0]
+    assert [label for label, _ in bot.request.calls[-1].buttons] == ["◀ 第15条", "本部分", "第17条 ▶"]
+    # With words besides the number, the answer quotes what they found in that measure.
+    replies = await bot.say(GUEST, "第16条里党费怎么管")
+    assert "<b>党费</b>" in replies[0] and bot.request.calls[-1].buttons[0] == ("第16条全文", "ms:m:16:zh:new")

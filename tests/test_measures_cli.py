@@ -106,3 +106,29 @@ def test_register_keeps_an_existing_callback() -> None:
     register(app)
     result = runner.invoke(app, ["ask", "--json", "16"])
     assert result.exit_code == 0 and calls == ["root"]
+
+
+def test_ask_answers_each_question_in_the_language_it_is_written_in(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["ask", "--json"], input="what can party dues be used for\r\n党费能用来干什么\n")
+    rows = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert [r["question"] for r in rows] == ["what can party dues be used for", "党费能用来干什么"]
+    assert rows[0]["answers"][0] == {
+        **rows[0]["answers"][0],
+        "measure": 16,
+        "title": "Guarantee funds for Party activities",
+    }
+    assert rows[1]["answers"][0]["title"] == "保障党内活动经费"
+    # --lang forces one text: English questions find nothing in the Chinese one.
+    forced = runner.invoke(app, ["ask", "--json", "--lang", "zh", "what can party dues be used for"])
+    assert json.loads(forced.output)["answers"] == []
+    text = runner.invoke(app, ["ask", "political birthday"]).output
+    assert text.startswith("Measure 5 · Improve the quality of political life within the Party")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "😀😀", "啊"])
+def test_ask_without_words_says_how_to_ask(app: typer.Typer, question: str) -> None:
+    result = runner.invoke(app, ["ask", question])
+    assert result.exit_code == 0
+    assert result.output.strip() == "请用几个词把问题写完整，例如：党费能用来干什么？"
+    payload = json.loads(runner.invoke(app, ["ask", "--json", question]).output)
+    assert payload == {"question": question, "answers": []}

@@ -107,6 +107,12 @@ def test_jieba_base_dictionary_is_up_to_date() -> None:
     assert build() == (DATA / "jieba_base.txt").read_text("utf-8"), "run scripts/build_jieba_dict.py"
 
 
+def test_pinyin_table_is_up_to_date() -> None:
+    pytest.importorskip("pypinyin")  # a development dependency: the bot reads the table it built
+    build = _script("build_pinyin_table").build
+    assert build() == (DATA / "pinyin.txt").read_text("utf-8"), "run scripts/build_pinyin_table.py"
+
+
 def test_structure(zh: Notice) -> None:
     assert zh.heading == "中共东莞市委办公室印发《关于加强和改进市直机关党的建设的若干措施》的通知"
     assert zh.issuer == "中共东莞市委办公室"

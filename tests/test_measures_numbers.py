@@ -111,3 +111,18 @@ def test_find_measure_number(question: str, number: int) -> None:
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:
     assert find_measure_number(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [("第99999条", 99999), ("measure -1", -1), ("#-3", -3), ("措施-2", -2), ("article 100000", 100000)],
+)
+def test_any_number_with_a_measure_word_is_a_measure_number(question: str, number: int) -> None:
+    # Out of range, but asked for as a measure: "there is no measure N" rather than a guess.
+    ref = find_measure_number(question)
+    assert ref is not None and ref.number == number
+
+
+@pytest.mark.parametrize("question", ["12345", "123456", "12345热线"])
+def test_long_bare_numbers_are_not_measure_numbers(question: str) -> None:
+    assert find_measure_number(question) is None  # 12345 is the hotline of measure 21

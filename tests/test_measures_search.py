@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.measures import Answer, Hit, MeasureIndex, get_index, highlight
+from bot.measures import Answer, Hit, MeasureIndex, ask, get_index, highlight, question_language
 from bot.measures.bm25 import BM25
 from bot.measures.search import MAX_QUESTION_CHARS, NUMBER_SCORE
 
@@ -193,7 +193,7 @@ def test_highlight_segments_join_back() -> None:
 
 def test_highlight_english_whole_words_any_case() -> None:
     parts = highlight("Party dues and the party's duesman.", ["dues", "party"])
-    assert [s for s, bold in parts if bold] == ["Party", "dues", "party"]
+    assert [s for s, bold in parts if bold] == ["Party dues", "party"]  # adjacent matches in one piece
     assert "".join(s for s, _ in parts) == "Party dues and the party's duesman."
 
 
@@ -254,3 +254,101 @@ def test_bm25_ranks_like_rank_bm25_when_idf_is_positive() -> None:
         order_mine = sorted(range(len(docs)), key=lambda i: (-mine.get(i, 0.0), i))
         order_ref = sorted(range(len(docs)), key=lambda i: (-ref[i], i))
         assert order_mine[:2] == order_ref[:2]
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("党废怎么管理", 16),  # 废 fei for 费 fei
+        ("支布书记由谁担任", 31),  # 布 bu for 部 bu
+        ("党员积份怎么算", 14),  # 份 fen for 分 fen
+        ("四疯问题怎么整治", 24),  # 疯 feng for 风 feng
+        ("巡查发现的问题怎么整改", 29),  # a real word (巡查) for the term of the text (巡察)
+    ],
+)
+def test_homophone_typos_of_a_pinyin_keyboard(zh: MeasureIndex, question: str, number: int) -> None:
+    assert top(zh, question) == number
+
+
+def test_a_homophone_of_an_off_topic_word_does_not_make_it_answerable(zh: MeasureIndex) -> None:
+    # 巡查 is a word: it adds 巡察 to the search but does not count as understood on its own.
+    assert zh.answer("停车场巡查几点开始").hits == ()
+
+
+@pytest.mark.parametrize("question", ["2022年的主题是什么", "2023年主题是啥", "22年党支部建设主题是什么"])
+def test_a_year_inside_a_range_of_the_text(zh: MeasureIndex, question: str) -> None:
+    hit = zh.answer(question).hits[0]
+    assert hit.measure.number == 12
+    assert any("2021—2023年" in s for s in hit.sentences)
+
+
+def test_a_year_alone_does_not_make_a_question_answerable(zh: MeasureIndex) -> None:
+    assert zh.answer("2022年世界杯冠军是谁").hits == ()
+    assert zh.answer("怎么报销差旅费").hits == ()  # characters the measures never use are unknown content
+
+
+@pytest.mark.parametrize(
+    ("question", "locale", "lang", "number"),
+    [
+        ("党费能用来干什么", "en", "zh", 16),
+        ("what can party dues be used for", "zh_CN", "en", 16),
+        ("political birthday 政治生日", "en", "zh", 5),  # mixed: the Chinese words decide
+        ("16", "en", "en", 16),  # no words: the reader's language
+        ("１６", "zh_CN", "zh", 16),
+    ],
+)
+def test_ask_uses_the_index_of_the_questions_language(question: str, locale: str, lang: str, number: int) -> None:
+    answer = ask(question, locale)
+    assert answer.lang == lang and answer.hits[0].measure.number == number
+    assert answer.hits[0].measure is get_index(lang).measure(number)
+    assert question_language(question, locale) == lang
+
+
+@pytest.mark.parametrize("question", ["", " ", "😀😀", "党", "？？", "的", "what"])
+def test_nothing_to_search_for_is_said_so(question: str) -> None:
+    for locale in ("zh_CN", "en"):
+        answer = ask(question, locale)
+        assert answer.no_words and answer.hits == () and not answer.too_long
+
+
+def test_pinyin_readings_cover_the_text_and_common_characters() -> None:
+    from bot.measures.analysis import load_pinyin
+
+    table = load_pinyin()
+    assert len(table) >= 6763
+    assert table["费"] == table["废"] == ("fei",)
+    assert "hang" in table["行"] and "xing" in table["行"]
+    assert all(c in table for c in zh_text_characters())
+
+
+def zh_text_characters() -> set[str]:
+    import re
+
+    return set(re.findall(r"[\u4e00-\u9fff]", "".join(m.text for m in get_index("zh").notice.measures)))
+
+
+def test_highlight_weak_terms_only_beside_a_strong_one_and_phrases_in_one_piece() -> None:
+    sentence = "Guide Party organisations to use Party dues well; Party dues-paying members."
+    parts = highlight(sentence, ["party", "dues"], weak=["party"])
+    assert [s for s, bold in parts if bold] == ["Party dues", "Party dues"]
+    assert "".join(s for s, _ in parts) == sentence
+    assert [s for s, bold in highlight("配备专职党务工作人员", ["配备", "专职党务工作人员"]) if bold] == [
+        "配备专职党务工作人员"
+    ]
+
+
+def test_only_sentences_that_answer_are_quoted(zh: MeasureIndex, en: MeasureIndex) -> None:
+    # Measure 5 has three sentences with 政治 or political; only the one with the political birthday answers.
+    for index, question, needle in (
+        (zh, "怎么过政治生日", "政治生日"),
+        (en, "political birthday", "political birthday"),
+    ):
+        hit = index.answer(question).hits[0]
+        assert hit.measure.number == 5 and len(hit.sentences) == 1 and needle in hit.sentences[0]
+    hit = en.answer("what can party dues be used for").hits[0]
+    assert hit.weak == ("party",)  # in every measure: bold only as part of "Party dues"
+
+
+def test_a_piece_of_a_longer_word_is_no_homophone_slip(zh: MeasureIndex) -> None:
+    # 干什 (inside 干什么) reads like 干事 (measure 6): it must not pull measure 6 in as related.
+    assert [h.measure.number for h in zh.answer("党费能用来干什么").hits] == [16]

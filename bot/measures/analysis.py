@@ -1,11 +1,13 @@
 """Turning text into index terms: jieba words and character bigrams for Chinese, light stems for English.
 
 Each analyser also expands questions with the synonym table (colloquial forms -> words of the text) and with
-fuzzy matches of known terms (one wrong character or letter, as typed with a pinyin keyboard or in a hurry).
+fuzzy matches of known terms: one wrong character or letter, as typed in a hurry, and in Chinese a homophone
+typed with a pinyin keyboard (党废 -> 党费, 支布 -> 支部).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -26,6 +28,22 @@ USER_WORD_FREQ = 30000
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _ZH_KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9a-z]")
+# "2021—2023年": the years in between are meant too ("2022年的主题").
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[—–~\-至到]+\s*((?:19|20)\d\d)(?!\d)")
+MAX_YEAR_SPAN = 10
+# "22年" in a question is the year 2022.
+_SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)(?=年(?!代|级|底前|以[上下内来]|[内来多]))")
+MAX_HOMOPHONE_KEYS = 16  # readings of a term, all combinations of its characters' readings, at most this many
+
+
+def years_between(text: str) -> list[str]:
+    """The years strictly inside each range of years in ``text`` ("2021—2023年" -> ["2022"])."""
+    out: list[str] = []
+    for m in _YEAR_RANGE.finditer(text):
+        first, last = int(m.group(1)), int(m.group(2))
+        if 0 < last - first <= MAX_YEAR_SPAN:
+            out.extend(str(y) for y in range(first + 1, last))
+    return out
 
 
 def _word_set(*lines: str) -> frozenset[str]:
@@ -40,6 +58,9 @@ ZH_STOPWORDS = _word_set(
     "要不要 是不是 有没有 一个 问 请 下 个 上 中 等 方面 情况 相关 关于 之 其",
     "以 为 于 而 并 按照 进行 开展 加强 落实 工作 推动 推进 深入 坚持 积极 切实",
     "认真 不断 进一步 做好 搞 弄 做",
+    # colloquial function words of questions
+    "着 过 得 地 哦 呗 嘛 么 干嘛 干啥 干什么 用来 用于 一直 一般 平时 现在 已经 一定 可能 是否 能否",
+    "还是 或者 需不需要 用不用 行不行 好不好 对不对 不要 不用 不能 没有 多久 多长 时间 一次",
 )
 
 EN_STOPWORDS = _word_set(
@@ -104,6 +125,15 @@ def _data_text(name: str) -> str:
     return resources.files("bot.measures").joinpath("data", name).read_text("utf-8")
 
 
+def load_pinyin() -> dict[str, tuple[str, ...]]:
+    """Character -> its toneless readings (``data/pinyin.txt``, built offline by scripts/build_pinyin_table.py)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _data_text("pinyin.txt").splitlines():
+        char, *readings = line.split()
+        table[char] = tuple(readings)
+    return table
+
+
 def load_synonyms(lang: str) -> dict[str, list[str]]:
     """The synonym table of a language: colloquial form -> words of the text it stands for."""
     table: dict[str, dict[str, list[str]]] = json.loads(_data_text("synonyms.json"))
@@ -142,6 +172,10 @@ class ChineseAnalyzer:
                 self.tk.add_word(key, USER_WORD_FREQ)
         # Longest first, so a long colloquial form expands before the short words inside it.
         self.synonyms = sorted(synonyms.items(), key=lambda kv: -len(kv[0]))
+        self._synonym_table = dict(synonyms)
+        self.pinyin = load_pinyin()
+        self._homophones: dict[str, set[str]] = {}
+        self._short_terms: frozenset[str] = frozenset()
         terms = {w for w, f in self.tk.FREQ.items() if f and len(w) >= 3 and _CJK_RUN.fullmatch(w)}
         self._fuzzy = self._build_fuzzy(
             {t for t in terms if self.tk.FREQ[t] >= USER_WORD_FREQ} | {k for k in synonyms if len(k) >= 3}
@@ -155,10 +189,27 @@ class ChineseAnalyzer:
         A synonym key inside a longer term of the text that the question already uses does not fire:
         "机关纪委" is the text's own word, so its "纪委" must not also pull in 纪律检查委员会.
         """
+        texts = list(texts)
         joined = "\n".join(texts)
         self.text_terms = frozenset(
             w for w, f in self.tk.FREQ.items() if f >= USER_WORD_FREQ and len(w) >= 3 and w in joined
         )
+        # Two- and three-character words of the text and colloquial forms: what a homophone slip may hide.
+        short = {w for t in texts for w in self.words(t) if 2 <= len(w) <= 3 and _CJK_RUN.fullmatch(w)}
+        short |= {k for k in self._synonym_table if 2 <= len(k) <= 3 and _CJK_RUN.fullmatch(k)}
+        self._short_terms = frozenset(short)
+        self._homophones = {}
+        for term in short:
+            for key in self._readings(term):
+                self._homophones.setdefault(key, set()).add(term)
+
+    def _readings(self, term: str) -> list[str]:
+        """The ways ``term`` may be read ("行长": "xing zhang", "hang zhang" …); none if a character is unknown."""
+        options = [self.pinyin.get(c) for c in term]
+        if not all(options):
+            return []
+        combos = itertools.islice(itertools.product(*options), MAX_HOMOPHONE_KEYS)  # type: ignore[arg-type]
+        return [" ".join(c) for c in combos]
 
     @staticmethod
     def _build_fuzzy(terms: Iterable[str]) -> dict[str, set[str]]:
@@ -177,9 +228,10 @@ class ChineseAnalyzer:
         """Content words of normalised text (no punctuation, stop words or single characters).
 
         Search mode: a long word also yields the dictionary words inside it (专职党务工作人员 -> 专职,
-        党务 …), so a question with the short word finds the text with the long one.
+        党务 …), so a question with the short word finds the text with the long one. A range of years
+        also yields the years inside it.
         """
-        return [t for t in self.tk.cut_for_search(text, HMM=False) if self._keep(t)]
+        return [t for t in self.tk.cut_for_search(text, HMM=False) if self._keep(t)] + years_between(text)
 
     def query_words(self, text: str) -> list[str]:
         """Content words of a question: the longest words only.
@@ -208,6 +260,39 @@ class ChineseAnalyzer:
             self._expansion_cache[term] = cached
         return cached
 
+    @staticmethod
+    def _unknown_runs(tokens: list[str]) -> list[str]:
+        """Runs of two or more single Chinese characters, stop words aside, that segmentation left unjoined."""
+        runs: list[str] = []
+        current = ""
+        for t in [*tokens, ""]:
+            if len(t) == 1 and _CJK_RUN.fullmatch(t) and t not in ZH_STOPWORDS:
+                current += t
+                continue
+            if len(current) >= 2:
+                runs.append(current)
+            current = ""
+        return runs
+
+    def _homophone_typos(self, tokens: list[str]) -> Iterator[tuple[str, str]]:
+        """(substring, term): a two- or three-character term of the text or a colloquial form that reads like a
+        substring of the question and differs from it in exactly one character (党废 -> 党费).
+
+        The substring is made of whole tokens of the question (党/废, or the word 巡查), never a piece of a
+        longer word: 干什 inside 干什么 reads "gan shi" but is not a slip for 干事.
+        """
+        text = "".join(tokens)
+        bounds = set(itertools.accumulate((len(t) for t in tokens), initial=0))
+        for start in sorted(bounds):
+            for n in (2, 3):
+                sub = text[start : start + n]
+                if len(sub) < n or start + n not in bounds or not _CJK_RUN.fullmatch(sub) or sub in self._short_terms:
+                    continue
+                for key in self._readings(sub):
+                    for term in self._homophones.get(key, ()):
+                        if len(term) == n and sum(a != b for a, b in zip(term, sub, strict=True)) == 1:
+                            yield sub, term
+
     def _typos(self, text: str) -> Iterator[tuple[str, str]]:
         """(substring, term) where a known term differs from a substring of the question in one character."""
         for run in _CJK_RUN.findall(text):
@@ -222,10 +307,14 @@ class ChineseAnalyzer:
 
     def query(self, question: str) -> Query:
         """Weighted terms of a question, with synonym and typo expansion."""
-        text = normalize(question)
-        words = self.query_words(text)
-        # Latin words cannot occur in the Chinese text; they neither help nor count against coverage.
-        q = Query(content=tuple(dict.fromkeys(w for w in words if not w.isascii() or w.isdigit())))
+        text = _SHORT_YEAR.sub(r"20\1", normalize(question))
+        tokens = list(self.tk.cut(text, HMM=False))
+        words = [t for t in tokens if self._keep(t)]
+        # Latin words cannot occur in the Chinese text, and a number or year alone says little of what is
+        # asked: they neither help nor count against coverage. Characters the dictionary does not join into
+        # words (世界杯冠军, 差旅费: their characters are not in the measures) are content the text does not know.
+        content = [w for w in words if not w.isascii()] + self._unknown_runs(tokens)
+        q = Query(content=tuple(dict.fromkeys(content)))
         q.add(words, self.grams(text), 1.0)
         rest = text
         own_terms = [t for t in self.text_terms if t in text]
@@ -242,6 +331,14 @@ class ChineseAnalyzer:
             q.fired.append(typo)
             w, g = self._expansion(term)
             q.add(w, g, FUZZY_WEIGHT)
+        for typo, term in set(self._homophone_typos(tokens)):
+            if typo not in self.tk.FREQ:
+                # Not a word at all: surely a slip, so it counts as understood. A real word that reads like a
+                # term (巡查 for 巡察) adds the term but does not make an off-topic question look answerable.
+                q.fired.append(typo)
+            for target in self._synonym_table.get(term, [term]):
+                w, g = self._expansion(target)
+                q.add(w, g, FUZZY_WEIGHT)
         return q
 
     def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:

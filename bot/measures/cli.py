@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 
 from bot.i18n import translator
+from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.search import Answer, get_index
+from bot.measures.search import ask as ask_question
 
 
 def answer_to_json(answer: Answer) -> str:
@@ -27,15 +29,16 @@ def answer_to_json(answer: Answer) -> str:
 
 
 def answer_to_text(answer: Answer, lang: str) -> str:
-    """A readable answer: number, section, title and the matched sentences of each measure."""
+    """A readable answer in ``lang``: number, section, title and the matched sentences of each measure."""
     tr = translator("zh_CN" if lang == "zh" else "en")
     if answer.out_of_range is not None:
-        count = len(get_index(lang).notice.measures)
         return tr.gettext(
-            "There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=count
+            "There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=MEASURE_COUNT
         )
     if answer.too_long:
         return tr.gettext("That is a long text. Please ask one short question, for example: 党费能用来干什么?")
+    if answer.no_words:
+        return tr.gettext("Please ask your question in a few words, for example: 党费能用来干什么?")
     if not answer.hits:
         return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
     lines = []
@@ -52,8 +55,8 @@ def _questions(question: str | None) -> Iterable[str]:
         yield question
         return
     for line in sys.stdin:
-        line = line.rstrip("\n")
-        if line.strip():
+        line = line.strip()  # also a Windows line end
+        if line:
             yield line
 
 
@@ -74,19 +77,25 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
         top: Annotated[int, typer.Option("--top", min=1, max=32, help="At most this many measures.")] = 3,
-        lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+        lang: Annotated[
+            str | None,
+            typer.Option(
+                "--lang",
+                help="zh (the official text) or en (the unofficial English rendering); "
+                "by default the language each question is written in.",
+            ),
+        ] = None,
     ) -> None:
         """Answer questions about the 32 measures."""
-        if lang not in ("zh", "en"):
+        if lang is not None and lang not in ("zh", "en"):
             raise typer.BadParameter("use zh or en", param_hint="--lang")
-        index = get_index(lang)
         first = True
         for q in _questions(question):
-            answer = index.answer(q, top=top)
+            answer = get_index(lang).answer(q, top=top) if lang else ask_question(q, "zh", top=top)
             if as_json:
                 typer.echo(answer_to_json(answer))
             else:
                 if question is None:  # several questions from stdin: say which one each answer is for
                     typer.echo(("" if first else "\n") + f"? {q}")
-                typer.echo(answer_to_text(answer, lang))
+                typer.echo(answer_to_text(answer, answer.lang))
             first = False

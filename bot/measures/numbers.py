@@ -23,6 +23,8 @@ _CN_DIGITS = {
 _CN_UNITS = {"十": 10, "百": 100}
 _CN_NUM = "[零〇一二两三四五六七八九十百]{1,6}"
 _NUM = rf"(?:\d{{1,4}}|{_CN_NUM})"
+# With a word that makes it a measure number, any number is one (第99999条, measure -1: out of range).
+_NUM_X = rf"(?:-?\d{{1,6}}|{_CN_NUM})"
 
 _EN_UNITS = {
     "zero": 0,
@@ -89,22 +91,23 @@ _EN_ORDINAL_TENS = {
 }
 _EN_WORD = "|".join(sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True))
 _EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
+_EN_NUM_X = rf"(?:-?\d{{1,6}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
 _EN_NOUN = r"(?:measures?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 
 # Explicit references: the number comes with a word that makes it a measure number. Bare numbers count only
 # when they are the whole question, so that "三会一课", "第一议题" or "1%至2%" are never read as numbers.
 _ZH_EXPLICIT = (
-    re.compile(rf"第\s*({_NUM})\s*(?:条|项|点|款|个?措施)"),
-    re.compile(rf"措施\s*第?\s*({_NUM})(?![年月日次个%])"),
-    re.compile(rf"({_NUM})\s*号措施"),
+    re.compile(rf"第\s*({_NUM_X})\s*(?:条|项|点|款|个?措施)"),
+    re.compile(rf"措施\s*第?\s*({_NUM_X})(?![年月日次个%\d])"),
+    re.compile(rf"({_NUM_X})\s*号措施"),
 )
 _ZH_WHOLE = re.compile(
     rf"^(?:请问|查询?|看看?|看一下)?\s*第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
 )
 _EN_EXPLICIT = (
-    re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM})\b"),
-    re.compile(r"#\s*(\d{1,4})\b"),
+    re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM_X})\b"),
+    re.compile(r"#\s*(-?\d{1,6})\b"),
     re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
@@ -158,7 +161,7 @@ def parse_chinese_number(text: str) -> int | None:
 def parse_english_number(text: str) -> int | None:
     """Parse "16", "16th", "sixteen", "thirty-two", "thirty second"; None if it is not a number."""
     text = text.strip().lower()
-    m = re.fullmatch(r"(\d{1,4})(?:st|nd|rd|th)?", text)
+    m = re.fullmatch(r"(-?\d{1,6})(?:st|nd|rd|th)?", text)
     if m:
         return int(m.group(1))
     words = [w for w in re.split(r"[\s-]+", text) if w]
@@ -178,7 +181,7 @@ def parse_english_number(text: str) -> int | None:
 def parse_number(text: str) -> int | None:
     """Parse an Arabic, Chinese or English number."""
     text = normalize(text).strip()
-    if text.isdigit():
+    if text.lstrip("-").isdigit() and text.count("-") <= 1:
         return int(text)
     value = parse_chinese_number(text)
     return value if value is not None else parse_english_number(text)

@@ -15,6 +15,8 @@ from bot.measures.numbers import find_measure_number
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
 NUMBER_SCORE = 100.0  # the score of a measure asked for by its number: above any text match
 MAX_SENTENCES = 3
+QUOTE_SHARE = 0.5  # a sentence is quoted when it matches at least half as well as the best one
+WEAK_IDF = 0.3  # a term in more than about three measures in four (Party, 党员) is bold only beside a rarer one
 
 # Field weights and the confidence threshold, tuned on benchmarks/measures_eval.jsonl (see the report there).
 GRAM_WEIGHT = 0.35  # character bigrams catch partial words and typos but are noisy
@@ -34,6 +36,7 @@ class Hit:
     score: float
     sentences: tuple[str, ...]
     terms: tuple[str, ...]
+    weak: tuple[str, ...] = ()  # those of ``terms`` so common in the measures that alone they are not bold
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Answer:
     number_requested: int | None = None
     out_of_range: int | None = None
     too_long: bool = False
+    no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
+    lang: str = "zh"  # the language of the index that answered (of the quotes and titles)
 
     @property
     def known(self) -> bool:
@@ -85,29 +90,33 @@ class MeasureIndex:
 
     def answer(self, question: str, top: int = 3) -> Answer:
         """Answer: the measure asked for by number, or up to ``top`` ranked measures, or nothing."""
+        lang = self.lang
         if not isinstance(question, str) or not question.strip():
-            return Answer(question=question if isinstance(question, str) else "", hits=())
+            text = question if isinstance(question, str) else ""
+            return Answer(question=text, hits=(), no_words=True, lang=lang)
         if len(question) > MAX_QUESTION_CHARS:
-            return Answer(question=question, hits=(), too_long=True)
+            return Answer(question=question, hits=(), too_long=True, lang=lang)
         ref = find_measure_number(question)
         if ref is not None:
             measure = self.measure(ref.number)
             if measure is None:
-                return Answer(question=question, hits=(), number_requested=ref.number, out_of_range=ref.number)
+                return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
             norm = self.analyzer.normalize(question)
             rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
             q = self.analyzer.query(rest)
-            sentences, terms = self._matched(measure.number - 1, q)
-            hit = Hit(measure, NUMBER_SCORE, sentences, terms)
-            return Answer(question=question, hits=(hit,), number_requested=ref.number)
-        return Answer(question=question, hits=self.search(question, top))
+            hit = self._hit(measure.number - 1, NUMBER_SCORE, q)
+            return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
+        q = self.analyzer.query(question)
+        if not q.words and not q.grams:
+            return Answer(question=question, hits=(), no_words=True, lang=lang)
+        return Answer(question=question, hits=self._search(q, top), lang=lang)
 
     def search(self, question: str, top: int = 3) -> tuple[Hit, ...]:
         """Ranked measures for free text (no number resolution); empty below the confidence threshold."""
-        if top <= 0:
-            return ()
-        q = self.analyzer.query(question)
-        if not q.words and not q.grams:
+        return self._search(self.analyzer.query(question), top)
+
+    def _search(self, q: Query, top: int) -> tuple[Hit, ...]:
+        if top <= 0 or (not q.words and not q.grams):
             return ()
         if self._coverage(q) < MIN_COVERAGE:
             return ()
@@ -120,8 +129,7 @@ class MeasureIndex:
         for i, score in ranked[:top]:
             if score < best * RELATIVE_CUTOFF:
                 break
-            sentences, terms = self._matched(i, q)
-            hits.append(Hit(self.notice.measures[i], round(score, 3), sentences, terms))
+            hits.append(self._hit(i, round(score, 3), q))
         return tuple(hits)
 
     def _coverage(self, q: Query) -> float:
@@ -173,8 +181,22 @@ class MeasureIndex:
                 scores[i] *= 1.0 - COORD_WEIGHT + COORD_WEIGHT * coord
         return scores
 
+    def _hit(self, i: int, score: float, q: Query) -> Hit:
+        sentences, terms = self._matched(i, q)
+        weak = tuple(t for t in terms if self._is_weak(t))
+        return Hit(self.notice.measures[i], score, sentences, terms, weak)
+
+    def _is_weak(self, term: str) -> bool:
+        """True for a term (as written in the text) whose index terms all occur in most measures."""
+        keys = self.analyzer.words(self.analyzer.normalize(term)) or [self.analyzer.normalize(term)]
+        return all(self._words.idf.get(k, 0.0) < WEAK_IDF for k in keys)
+
     def _matched(self, i: int, q: Query) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The best-matching sentences of measure ``i`` (in text order) and the terms to bold in them."""
+        """The best-matching sentences of measure ``i`` (in text order) and the terms to bold in them.
+
+        Only sentences that match at least ``QUOTE_SHARE`` as well as the best one are quoted: a sentence that
+        merely repeats a common word of the question is noise beside the one that answers it.
+        """
         measure = self.notice.measures[i]
         if not q.words and not q.grams:
             return (), ()
@@ -186,17 +208,24 @@ class MeasureIndex:
             if s > 0:
                 scored.append((s, k, sentence))
         best = sorted(scored, key=lambda t: (-t[0], t[1]))[:MAX_SENTENCES]
+        best = [t for t in best if t[0] >= QUOTE_SHARE * best[0][0]]
         sentences = tuple(s for _, _, s in sorted(best, key=lambda t: t[1]))
         terms = self.analyzer.surface_terms(" ".join(sentences) or measure.text, q.words)
         return sentences, terms
 
 
-def highlight(sentence: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
+_BOLD_GAP = re.compile(r"[\s-]*")
+
+
+def highlight(sentence: str, terms: Iterable[str], weak: Iterable[str] = ()) -> list[tuple[str, bool]]:
     """Split ``sentence`` into (segment, bold) parts, bold where a term occurs (longest match, any case).
 
-    The chat layer HTML-escapes each segment and wraps the bold ones in <b>; the segments join back to
-    the sentence.
+    A ``weak`` term (one found in most measures, such as "Party") is bold only next to a bold term, so that
+    "Party dues" is bold as one phrase while "Party" alone is not. Bold matches separated only by spaces or
+    hyphens become one bold segment. The chat layer HTML-escapes each segment and wraps the bold ones in
+    <b>; the segments join back to the sentence.
     """
+    weak_set = {t.lower() for t in weak}
     alternatives = []
     for t in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
         pattern = re.escape(t)
@@ -207,13 +236,35 @@ def highlight(sentence: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
         return []
     if not alternatives:
         return [(sentence, False)]
+    spans = [
+        (m.start(), m.end(), m.group(0).lower() not in weak_set)
+        for m in re.finditer("|".join(alternatives), sentence, flags=re.IGNORECASE)
+    ]
+
+    def touches(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> bool:
+        return bool(_BOLD_GAP.fullmatch(sentence[a[1] : b[0]]))
+
+    # A weak match next to a strong one (either side, through a chain of weak ones) is bold too.
+    strong = [s[2] for s in spans]
+    for order in (range(1, len(spans)), range(len(spans) - 2, -1, -1)):
+        for k in order:
+            j = k - 1 if order.step == 1 else k + 1
+            if not strong[k] and strong[j] and touches(*sorted((spans[j], spans[k]))):
+                strong[k] = True
+    bold = [(a, b) for (a, b, _), keep in zip(spans, strong, strict=True) if keep]
+    merged: list[list[int]] = []
+    for a, b in bold:
+        if merged and _BOLD_GAP.fullmatch(sentence[merged[-1][1] : a]):
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
     out: list[tuple[str, bool]] = []
     pos = 0
-    for m in re.finditer("|".join(alternatives), sentence, flags=re.IGNORECASE):
-        if m.start() > pos:
-            out.append((sentence[pos : m.start()], False))
-        out.append((m.group(0), True))
-        pos = m.end()
+    for a, b in merged:
+        if a > pos:
+            out.append((sentence[pos:a], False))
+        out.append((sentence[a:b], True))
+        pos = b
     if pos < len(sentence):
         out.append((sentence[pos:], False))
     return out
@@ -234,9 +285,37 @@ def build_index(lang: str = "zh") -> MeasureIndex:
     return index
 
 
+def index_language(lang: str | None) -> str:
+    """The index for a locale code: "en" for English ones ("en", "en-US"), "zh" for anything else."""
+    return "en" if lang and lang.lower().startswith("en") else "zh"
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+
+
+def question_language(question: str, default: str | None = "zh") -> str:
+    """The language a question is written in: "zh" when it has Chinese characters (mixed questions too),
+    "en" when it has Latin letters and none, else (digits, emoji) the reader's language ``default``."""
+    if _CJK.search(question):
+        return "zh"
+    if _LATIN.search(question):
+        return "en"
+    return index_language(default)
+
+
+def ask(question: str, locale: str | None = "zh", top: int = 3) -> Answer:
+    """Answer a question from someone who reads ``locale``, with the index of the language it is written in.
+
+    A Chinese question from an English-locale member is answered from the official Chinese text, an English
+    question from a Chinese-locale member from the unofficial English rendering; ``Answer.lang`` says which.
+    """
+    return get_index(question_language(question, locale)).answer(question, top=top)
+
+
 def get_index(lang: str = "zh") -> MeasureIndex:
     """The index for ``lang`` ("zh" or "en"; other codes such as "zh_CN", "en-US" are mapped), built once."""
-    key = "en" if lang.lower().startswith("en") else "zh"
+    key = index_language(lang)
     index = _indexes.get(key)
     if index is None:
         with _lock:
