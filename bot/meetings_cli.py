@@ -164,7 +164,7 @@ def _meeting_json(meeting: Meeting, settings: Settings) -> dict[str, Any]:
 def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json: JsonFlag = False) -> None:
     """One meeting with each member's attendance status."""
     from bot.cli_common import echo_json, run_db
-    from bot.services import meeting_stats, meetings
+    from bot.services import meeting_hooks, meeting_stats, meetings
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         meeting = await meetings.get_meeting(session, meeting_id)
@@ -187,9 +187,12 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
             "branch": branch.name if branch else None,
             "attendance": attendance,
             "rate": {"attended": rate.attended, "expected": rate.expected, "percent": rate.percent},
+            **await meeting_hooks.details(session, meeting),
+            "_lines": await meeting_hooks.card_lines(session, meeting, settings.DEFAULT_LOCALE),
         }
 
     result = run_db(work)
+    lines = result.pop("_lines")
     if as_json:
         echo_json(result)
         return
@@ -206,6 +209,7 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
             rows=[
                 (a["name"], status_name(a["status"], locale), a["checked_in_at"] or "") for a in result["attendance"]
             ],
+            lines=lines,
         )
     )
 

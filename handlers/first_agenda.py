@@ -33,6 +33,7 @@ from bot.i18n import N_
 from bot.jobs import JOBS, DailyJob
 from bot.services import first_agenda as fa
 from bot.services.access import Actor
+from bot.services.meeting_format import when_text
 from bot.templates import render
 from handlers.common import leaders_only, reply
 from storage.first_agenda import MaterialKind, StudyForm, StudyMaterial
@@ -106,7 +107,7 @@ async def _pick_screen(update: Update, context: BranchContext, *, edit: bool) ->
         "first_agenda/pick.html.j2",
         tr.locale,
         kind_name=fa.meeting_kind_name(ctx.meeting.kind, tr.locale),
-        starts_at=ctx.meeting.starts_at.astimezone(context.resources.settings.tz),
+        when=when_text(ctx.meeting.starts_at, tr.locale, context.resources.settings.tz),
         current=ctx.current is not None,
         chosen=[titles[i] for i in chosen_ids] + list(state["typed"]),
     )
@@ -265,7 +266,7 @@ async def _confirm_screen(update: Update, context: BranchContext) -> int:
         tr.locale,
         saved=False,
         kind_name=fa.meeting_kind_name(ctx.meeting.kind, tr.locale),
-        starts_at=ctx.meeting.starts_at.astimezone(context.resources.settings.tz),
+        when=when_text(ctx.meeting.starts_at, tr.locale, context.resources.settings.tz),
         titles=titles + list(state["typed"]),
         form=state["form"],
         form_names=fa.FORM_NAMES,
@@ -315,7 +316,7 @@ async def save_record(update: Update, context: BranchContext) -> int:
         tr.locale,
         saved=True,
         kind_name=fa.meeting_kind_name(meeting.kind, tr.locale),
-        starts_at=meeting.starts_at.astimezone(context.resources.settings.tz),
+        when=when_text(meeting.starts_at, tr.locale, context.resources.settings.tz),
         titles=[m.title for m in view.materials],
         form=view.item.form,
         form_names=fa.FORM_NAMES,
@@ -324,7 +325,8 @@ async def save_record(update: Update, context: BranchContext) -> int:
     )
     assert context.user_data is not None
     context.user_data.pop(REC, None)
-    await _show(update, text)
+    back = _buttons([[(tr.gettext(N_("« Back to the meeting")), f"mt:{meeting.id}:card")]])
+    await _show(update, text, back)
     return ConversationHandler.END
 
 
@@ -670,7 +672,7 @@ async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeybo
             missing = [
                 {
                     "kind_name": fa.meeting_kind_name(m.kind, tr.locale),
-                    "starts_at": m.starts_at.astimezone(settings.tz),
+                    "when": when_text(m.starts_at, tr.locale, settings.tz),
                 }
                 for m in row.missing
             ]

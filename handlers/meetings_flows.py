@@ -19,7 +19,7 @@ from bot.clock import now_utc, today
 from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput, PermissionDenied
 from bot.i18n import N_
-from bot.services import meetings
+from bot.services import meeting_hooks, meetings
 from bot.services.access import require_branch_leader, visible_org_ids
 from bot.services.meeting_format import kind_name, short_day, status_name, tag_name
 from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
@@ -436,9 +436,25 @@ CYCLE = {"absent": "present", "present": "on_leave", "on_leave": "absent"}
 
 
 async def close_start(update: Update, context: BranchContext) -> int:
-    """Closing, step 1: who did not check in (absent unless the secretary says otherwise)."""
+    """Closing, step 1: who did not check in (absent unless the secretary says otherwise).
+
+    When another feature still misses something (the first agenda item), closing is refused at once with
+    exactly what is missing and that feature's buttons to record it, before any absences are confirmed."""
     assert update.callback_query is not None and update.callback_query.data is not None
     meeting_id = int(update.callback_query.data.split(":")[1])
+    locale = context.tr.locale
+    async with context.resources.db.session() as session:
+        preview = await meetings.closing_preview(session, context.actor, meeting_id)
+        view = await view_of(session, preview.meeting, locale, settings_of(context))
+    if preview.missing:
+        missing = [
+            DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
+        ]
+        text = render("meetings/closing_blocked.html.j2", locale, m=view, missing=missing)
+        fixes = meeting_hooks.leader_buttons(preview.meeting, locale)
+        rows = [*pairs(fixes), [(context.tr.gettext("« Back"), f"mt:{meeting_id}:card")]]
+        await _show(update, text, keyboard(rows))
+        return ConversationHandler.END
     context.user_data["mt_close"] = {  # type: ignore[index]
         "meeting": meeting_id,
         "marks": {},

@@ -87,6 +87,7 @@ async def card(
         counts=counts,
         rate=rate,
         percent=percent_text(rate),
+        extra=await meeting_hooks.card_lines(session, meeting, locale),
     )
     mid = meeting.id
     rows: list[list[tuple[str, str]]] = []

@@ -384,14 +384,22 @@ async def test_closing_is_refused_while_another_feature_misses_something(
 
     monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [missing])
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=-timedelta(minutes=90))
+    # Refused at once, with exactly what is missing, before any absences are confirmed; no flow is started.
     await bot.press("A01", f"mt:{meeting_id}:cl")
-    assert "结束会议前尚缺：没有这个会议。" in bot.request.calls[-1].text
+    blocked = bot.request.calls[-1]
+    assert "暂不能结束会议" in blocked.text and "• 没有这个会议。" in blocked.text
+    assert blocked.buttons[-1] == ("« 返回", f"mt:{meeting_id}:card")
+    assert await bot.press("A01", "mc:next") == ["操作已过期，请重新开始。"]
+    # Something that goes missing during the flow still stops the confirmation, and the flow keeps its place.
+    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [])
+    await bot.press("A01", f"mt:{meeting_id}:cl")
     await bot.press("A01", "mc:next")
     await bot.press("A01", "mc:done")
+    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [missing])
     assert await bot.press("A01", "mc:ok") == ["暂不能结束会议，尚缺：没有这个会议。"]
     assert (await get(bot.db, meeting_id)).status == "scheduled"
     monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [])
-    await bot.press("A01", "mc:ok")  # the flow kept its place: fixed, it closes
+    await bot.press("A01", "mc:ok")  # fixed, it closes
     assert (await get(bot.db, meeting_id)).status == "closed"
 
 
