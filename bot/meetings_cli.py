@@ -67,6 +67,7 @@ def kinds(as_json: JsonFlag = False) -> None:
             "times_per_period": k.times_per_period,
             "first_agenda": k.first_agenda.value,
             "held_by": k.held_by.value,
+            "committee_only": k.committee_only,
             "tag": False,
         }
         for k in MEETING_KINDS
@@ -92,7 +93,10 @@ def kinds(as_json: JsonFlag = False) -> None:
 
 @meeting_app.command("add")
 def add(
-    branch: Annotated[str, typer.Option("--branch", help="Branch id or code")],
+    branch: Annotated[
+        str,
+        typer.Option("--branch", "--org", help="Branch id or code (for a unit-level kind: the unit's organisation)"),
+    ],
     kind: Annotated[str, typer.Option("--kind", help="Kind id (branchbot meeting kinds)")],
     at: Annotated[str, typer.Option("--at", help='Start, local time: "YYYY-MM-DD HH:MM"')],
     end: Annotated[str | None, typer.Option("--end", help='End: "HH:MM" or "YYYY-MM-DD HH:MM"')] = None,

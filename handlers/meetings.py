@@ -50,7 +50,7 @@ async def list_meetings(update: Update, context: BranchContext) -> None:
     async with context.resources.db.session() as session:
         org_ids = await visible_org_ids(session, actor)
         found = await meetings.branch_meetings(session, org_ids, since=now_utc() - LIST_SINCE, limit=40)
-        names = {o.id: o.name for o in await queries.branches_in(session, org_ids)}
+        names = {o.id: o.name for o in await meetings.meeting_orgs(session, org_ids)}
     items = [(MeetingView.of(m, locale, settings.tz), names.get(m.org_id) if actor.is_admin else None) for m in found]
     buttons = [(f"{view.day} {view.title}", f"mt:{view.id}:card") for view, _ in items]
     rows = [*pairs(buttons), [(context.tr.gettext("➕ New meeting"), "mn:new")]]

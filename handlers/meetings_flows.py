@@ -20,16 +20,15 @@ from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import meeting_hooks, meetings
-from bot.services.access import require_branch_leader, visible_org_ids
+from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
 from bot.services.meeting_format import kind_name, short_day, status_name, tag_name
 from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
 from bot.services.meeting_stats import meeting_rate
 from bot.templates import render
 from handlers.common import reply
 from handlers.meetings_view import card, conversation, keyboard, pairs, percent_text, settings_of, view_of
-from storage import queries
 from storage.meetings import Meeting, MeetingStatus
-from storage.models import Organisation
+from storage.models import Organisation, OrgKind
 
 N_BRANCH, N_KIND, N_GROUP, N_DAY, N_TIME, N_PLACE, N_TOPIC, N_CONFIRM = range(20, 28)
 E_VALUE = 40
@@ -82,14 +81,17 @@ async def new_start(update: Update, context: BranchContext) -> int:
     tr = context.tr
     if actor.is_admin:
         async with context.resources.db.session() as session:
-            branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-        if not branches:
+            orgs = await meetings.meeting_orgs(session, await visible_org_ids(session, actor))
+        if not orgs:
             await _show(update, tr.gettext("No branches to show."))
             return ConversationHandler.END
-        buttons = [(b.name, f"mn:b:{b.id}") for b in branches]
-        await _show(
-            update, tr.gettext("Which branch is the meeting for?"), keyboard([*pairs(buttons), _cancel_row(context)])
+        buttons = [(o.name, f"mn:b:{o.id}") for o in orgs]
+        question = (
+            tr.gettext("Which branch is the meeting for?")
+            if all(o.kind == OrgKind.BRANCH for o in orgs)
+            else tr.gettext("Which branch is the meeting for? (Or your unit's Party body, for its own meetings.)")
         )
+        await _show(update, question, keyboard([*pairs(buttons), _cancel_row(context)]))
         return N_BRANCH
     async with context.resources.db.session() as session:
         await require_branch_leader(session, actor, actor.org_id)
@@ -106,14 +108,21 @@ async def new_branch(update: Update, context: BranchContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
     branch_id = int(update.callback_query.data.split(":")[2])
     async with context.resources.db.session() as session:
-        await require_branch_leader(session, context.actor, branch_id)
+        org = await session.get(Organisation, branch_id)
+        if org is not None and org.kind in meetings.UNIT_BODIES:
+            await require_admin_of(session, context.actor, branch_id)
+        else:
+            await require_branch_leader(session, context.actor, branch_id)
     _data(context, "mt_new")["branch"] = branch_id
     return await _ask_kind(update, context)
 
 
 async def _ask_kind(update: Update, context: BranchContext) -> int:
     locale = context.tr.locale
-    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in meetings.BRANCH_KINDS]
+    async with context.resources.db.session() as session:
+        org = await session.get(Organisation, _data(context, "mt_new")["branch"])
+    kinds = meetings.kinds_for(org) if org is not None else meetings.BRANCH_KINDS
+    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in kinds]
     await _show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
     return N_KIND
 
@@ -244,7 +253,8 @@ async def new_topic(update: Update, context: BranchContext) -> int:
         view = await view_of(session, preview, context.tr.locale, settings)
         count = sum(1 for m in await meetings.expected_members(session, preview) if m.telegram_id is not None)
     past = draft.starts_at <= now_utc()
-    text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count)
+    unit = meetings.is_unit_kind(draft.kind)
+    text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count, unit=unit)
     rows = [[(context.tr.gettext("✅ Create"), "mn:ok"), *_cancel_row(context)]]
     await _show(update, text, keyboard(rows))
     return N_CONFIRM
@@ -462,6 +472,8 @@ async def close_start(update: Update, context: BranchContext) -> int:
         "photos": [],
         "tags": [],
     }
+    if meetings.is_unit_kind(preview.meeting.kind):
+        return await close_next(update, context)  # no roster attendance to confirm
     return await _review(update, context)
 
 

@@ -88,17 +88,24 @@ async def card(
         rate=rate,
         percent=percent_text(rate),
         extra=await meeting_hooks.card_lines(session, meeting, locale),
+        unit=meetings.is_unit_kind(meeting.kind),
     )
     mid = meeting.id
     rows: list[list[tuple[str, str]]] = []
-    if meeting.status == MeetingStatus.SCHEDULED:
+    if meeting.status == MeetingStatus.SCHEDULED and meetings.is_unit_kind(meeting.kind):
+        # A meeting of the unit's Party body: no roster attendance, so no answers, QR codes or marks.
+        rows += [
+            [(tr.gettext("✏️ Edit / postpone"), f"mt:{mid}:ed"), (tr.gettext("🏁 Close"), f"mt:{mid}:cl")],
+            [(tr.gettext("🚫 Cancel the meeting"), f"mt:{mid}:cx")],
+        ]
+    elif meeting.status == MeetingStatus.SCHEDULED:
         rows += [
             [(tr.gettext("📋 Answers"), f"mt:{mid}:ls"), (tr.gettext("✏️ Edit / postpone"), f"mt:{mid}:ed")],
             [(tr.gettext("📷 QR code"), f"mt:{mid}:qr"), (tr.gettext("✔️ Mark present"), f"mt:{mid}:mk")],
             [(tr.gettext("📡 Location check"), f"mt:{mid}:geo"), (tr.gettext("🏁 Close"), f"mt:{mid}:cl")],
             [(tr.gettext("🚫 Cancel the meeting"), f"mt:{mid}:cx")],
         ]
-    elif meeting.status == MeetingStatus.CLOSED:
+    elif meeting.status == MeetingStatus.CLOSED and not meetings.is_unit_kind(meeting.kind):
         rows.append([(tr.gettext("📋 Attendance"), f"mt:{mid}:ls")])
     if meeting.status != MeetingStatus.CANCELLED:
         rows += pairs(meeting_hooks.leader_buttons(meeting, locale))

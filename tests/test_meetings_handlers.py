@@ -4,8 +4,9 @@ code, group button and location, the live QR, closing, /my, /compliance, /attend
 from __future__ import annotations
 
 import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -406,10 +407,11 @@ async def test_closing_is_refused_while_another_feature_misses_something(
 # --- /my, /compliance, /attendance --------------------------------------------------------------------------
 
 
+@time_machine.travel(datetime(2026, 11, 18, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
 async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
     settings = _settings(bot)
     past = await schedule(
-        bot.db, settings, branch_id=bot.ids.branch_a, kind="committee_meeting", starts_in=-timedelta(hours=3)
+        bot.db, settings, branch_id=bot.ids.branch_a, kind="general_meeting", starts_in=-timedelta(hours=3)
     )
     coming = await schedule(bot.db, settings, branch_id=bot.ids.branch_a, starts_in=timedelta(days=2))
     async with bot.db.session() as session:
@@ -421,13 +423,13 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
         await study_first_agenda(session, past)
         await meetings.close_meeting(session, None, past)
     my = (await bot.say("A03", "/my"))[0]
-    assert "张伟的会议" in my and "主题党日" in my and "支部委员会会议" in my and "（100%）" in my
+    assert "张伟的会议" in my and "主题党日" in my and "支部党员大会" in my and "（100%）" in my
     assert ("✅ 参加：" in bot.request.calls[-1].buttons[0][0]) and bot.request.calls[-1].buttons[0][
         1
     ] == f"mt:{coming}:att"
     compliance = (await bot.say("A01", "/compliance"))[0]
     assert "第一党支部组织生活落实情况" in compliance
-    assert "✅ 支部委员会会议: 1/1" in compliance
+    assert "✅ 支部党员大会: 1/1" in compliance and "⚠️ 支部委员会会议: 0/1" in compliance
     assert "⚠️ 党小组会" in compliance and "（每个党小组一次）" in compliance and "截止" in compliance
     summary = (await bot.say(ADMIN, "/compliance"))[0]
     assert "2 个支部" in summary and "第二党支部" in summary
