@@ -3,15 +3,13 @@ code, group button and location, the live QR, closing, /my, /compliance, /attend
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
-from telegram.warnings import PTBUserWarning
+from sqlalchemy import select
 
 from bot.clock import now_utc, today
 from bot.demo import telegram_id_of
@@ -19,27 +17,10 @@ from bot.services import checkin, meeting_hooks, meetings
 from storage.meetings import Attendance, Meeting, MeetingQrDisplay
 from storage.models import AuditEntry, Organisation, OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
-from tests.meetings_helpers import get, outbox_rows, schedule, statuses
+from tests.meetings_helpers import drain, get, outbox_rows, schedule, statuses
 
 GROUP = -100500
 ADMIN = 100001  # ADM1's Telegram id
-
-
-async def drain(bot: BotHarness) -> None:
-    """Send everything queued. Works around two things of the shared harness: ``bot.drain_outbox`` divides by
-    its zero interval, and the worker's ``do_api_request`` makes PTB warn (warnings are errors here)."""
-    worker = bot.application.bot_data["resources"].worker
-    worker.interval = 1e-6
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
-        for _ in range(10):
-            worker._chat_ready.clear()  # no per-chat pacing offline
-            async with bot.db.session() as session:  # what was paced is due again at once
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.status == "pending").values(not_before=now_utc())
-                )
-            if not await worker.drain(budget_seconds=2.0):
-                break
 
 
 def _settings(bot: BotHarness) -> Any:
