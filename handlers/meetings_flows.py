@@ -76,7 +76,7 @@ async def new_start(update: Update, context: BranchContext) -> int:
     """/newmeeting: the guided flow; with arguments, the whole meeting in one line."""
     actor = context.actor
     if update.message is not None and context.args:
-        return await _one_line(update, context, context.args)
+        return await _one_line(update, context)
     context.user_data["mt_new"] = {}  # type: ignore[index]
     tr = context.tr
     if actor.is_admin:
@@ -285,35 +285,33 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
         )
         text, markup = await card(session, meeting, context.tr.locale, settings)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
-    await _show(update, context.tr.gettext("✅ Scheduled.") + "\n\n" + text, markup)
+    await _show(update, _created(context, meeting) + "\n\n" + text, markup)
     return ConversationHandler.END
 
 
-async def _one_line(update: Update, context: BranchContext, args: list[str]) -> int:
-    """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]``."""
+async def _one_line(update: Update, context: BranchContext) -> int:
+    """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]`` (``PLACE | TOPIC`` for a place with spaces)."""
     actor = context.actor
     settings = settings_of(context)
     if actor.is_admin:
         raise InvalidInput(
             N_("Administrators: use /newmeeting without arguments and choose the branch, or the command line.")
         )
-    if len(args) < 3:
-        raise InvalidInput(N_("Write it like: /newmeeting theme_day 2026-12-15 14:30-16:00 三楼会议室 重温入党誓词"))
-    kind = meetings.resolve_kind(args[0])
-    day = meetings.parse_date(args[1], today(settings.tz))
-    start, end = meetings.parse_time_range(args[2])
-    draft = meetings.Draft(
-        kind=kind.id,
-        starts_at=datetime.combine(day, start, tzinfo=settings.tz),
-        ends_at=datetime.combine(day, end, tzinfo=settings.tz) if end else None,
-        place=args[3] if len(args) > 3 else None,
-        topic=" ".join(args[4:]) or None,
-    )
+    assert update.message is not None and update.message.text is not None
+    line = update.message.text.split(maxsplit=1)[1]
+    draft = meetings.parse_meeting_line(line, settings.tz, today(settings.tz))
     async with context.resources.db.session() as session:
         meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
         text, markup = await card(session, meeting, context.tr.locale, settings)
-    await reply(update, context.tr.gettext("✅ Scheduled.") + "\n\n" + text, reply_markup=markup)
+    await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
     return ConversationHandler.END
+
+
+def _created(context: BranchContext, meeting: Meeting) -> str:
+    """The first line after creating: scheduled, or (a meeting already held) recorded, and what to do next."""
+    if meeting.starts_at > now_utc():
+        return context.tr.gettext("✅ Scheduled.")
+    return context.tr.gettext("✅ Recorded. Mark who attended and close it from this card when you are ready.")
 
 
 # --- editing and postponing ---------------------------------------------------------------------------------
@@ -492,7 +490,10 @@ async def _review(update: Update, context: BranchContext) -> int:
     for member, _row in preview.unconfirmed:
         mark = data["marks"].get(str(member.id), "absent")
         buttons.append((f"{member.name} · {status_name(mark, locale)}", f"mc:m:{member.id}"))
-    rows = [*pairs(buttons), [(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")]]
+    rows = pairs(buttons)
+    if len(buttons) > 1:
+        rows.append([(context.tr.gettext("☑️ Mark them all present"), "mc:all")])
+    rows.append([(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")])
     await _show(update, text, keyboard(rows))
     return C_REVIEW
 
@@ -503,6 +504,16 @@ async def close_toggle(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_close")
     member_id = update.callback_query.data.split(":")[2]
     data["marks"][member_id] = CYCLE[data["marks"].get(member_id, "absent")]
+    return await _review(update, context)
+
+
+async def close_all_present(update: Update, context: BranchContext) -> int:
+    """Everyone listed was there (a meeting recorded after the fact): mark them all present, then adjust."""
+    data = _data(context, "mt_close")
+    async with context.resources.db.session() as session:
+        preview = await meetings.closing_preview(session, context.actor, data["meeting"])
+    for member, _row in preview.unconfirmed:
+        data["marks"][str(member.id)] = "present"
     return await _review(update, context)
 
 
@@ -654,6 +665,7 @@ CLOSE_CONVERSATION = conversation(
     states={
         C_REVIEW: [
             CallbackQueryHandler(close_toggle, pattern=r"^mc:m:\d+$"),
+            CallbackQueryHandler(close_all_present, pattern=r"^mc:all$"),
             CallbackQueryHandler(close_next, pattern=r"^mc:next$"),
         ],
         C_RECORD: [

@@ -215,7 +215,7 @@ def test_meeting_added_on_the_command_line_with_its_first_agenda_item(
 async def test_another_branchs_secretary_can_neither_record_nor_close(
     bot: BotHarness, clock: time_machine.Coordinates
 ) -> None:
-    assert "会议已安排" in (await bot.say("A01", f"/newmeeting 支委会 {DAY.isoformat()} 07:00 党员活动室"))[0]
+    assert "会议已补录" in (await bot.say("A01", f"/newmeeting 支委会 {DAY.isoformat()} 07:00 党员活动室"))[0]
     async with bot.db.session() as session:
         mine = await session.scalar(select(Meeting))
         assert mine is not None

@@ -126,6 +126,42 @@ def parse_local_datetime(text: str, tz: ZoneInfo, today: date) -> datetime:
     return datetime.combine(day, parse_time(parts[1]), tzinfo=tz)
 
 
+_LINE = re.compile(r"^(\S+)\s+(\S+)\s+(\S+?)(?:\s*([-~～至到])\s*(\S+))?(?:\s+|$)(.*)$", re.S)
+_QUOTED = re.compile(r"^[\"“「『](.+?)[\"”」』]\s*(.*)$", re.S)
+
+
+def split_place_topic(text: str) -> tuple[str | None, str | None]:
+    """What follows the time in a one-line meeting: ``PLACE TOPIC…`` (a one-word place), ``PLACE | TOPIC`` or
+    ``"Room 301" TOPIC`` (a place with spaces)."""
+    text = text.strip()
+    if "|" in text or "｜" in text:
+        place, _, topic = text.replace("｜", "|").lstrip("|").partition("|")
+        return place.strip() or None, topic.strip() or None
+    if quoted := _QUOTED.match(text):
+        return quoted[1].strip() or None, quoted[2].strip() or None
+    place, _, topic = text.partition(" ")
+    return place or None, topic.strip() or None
+
+
+def parse_meeting_line(text: str, tz: ZoneInfo, today: date) -> Draft:
+    """``KIND DATE TIME[-END] [PLACE [TOPIC…]]``, as typed after ``/newmeeting`` (see :func:`split_place_topic`)."""
+    match = _LINE.match(text.strip())
+    if match is None:
+        raise InvalidInput(N_("Write it like: /newmeeting theme_day 2026-12-15 14:30-16:00 三楼会议室 重温入党誓词"))
+    kind = resolve_kind(match[1])
+    day = parse_date(match[2], today)
+    start = parse_time(match[3])
+    end = parse_time(match[5]) if match[5] else None
+    place, topic = split_place_topic(match[6])
+    return Draft(
+        kind=kind.id,
+        starts_at=datetime.combine(day, start, tzinfo=tz),
+        ends_at=datetime.combine(day, end, tzinfo=tz) if end else None,
+        place=place,
+        topic=topic,
+    )
+
+
 def resolve_kind(text: str) -> MeetingKind:
     """A kind by id, Chinese or English name, or common short form; a clear refusal otherwise."""
     key = text.strip()
