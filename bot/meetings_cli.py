@@ -136,7 +136,27 @@ def add(
         echo_json(result)
     else:
         settings = _settings()
-        typer.echo(_text("meetings/cli_added.html.j2", settings, m=result))
+        from bot.services.meeting_format import kind_name
+        from bot.services.meetings import is_unit_kind
+
+        typer.echo(
+            _text(
+                "meetings/cli_added.html.j2",
+                settings,
+                m=result,
+                title=kind_name(result["kind"], settings.DEFAULT_LOCALE),
+                span=_span(result),
+                unit=is_unit_kind(result["kind"]),
+            )
+        )
+
+
+def _span(meeting: dict[str, Any]) -> str:
+    """``2026-12-15 14:30 – 16:00`` from a meeting's JSON (local times)."""
+    start = datetime.fromisoformat(meeting["starts_at"])
+    end = datetime.fromisoformat(meeting["ends_at"])
+    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+    return f"{start.strftime('%Y-%m-%d %H:%M')} – {until}"
 
 
 def _settings() -> Settings:
@@ -201,7 +221,8 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
         echo_json(result)
         return
     settings = _settings()
-    from bot.services.meeting_format import kind_name, status_name
+    from bot.i18n import translator
+    from bot.services.meeting_format import MEETING_STATUS_NAMES, kind_name, status_name
 
     locale = settings.DEFAULT_LOCALE
     typer.echo(
@@ -210,6 +231,8 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
             settings,
             m=result,
             title=kind_name(result["kind"], locale),
+            span=_span(result),
+            status=translator(locale).gettext(MEETING_STATUS_NAMES.get(result["status"], result["status"])),
             rows=[
                 (a["name"], status_name(a["status"], locale), a["checked_in_at"] or "") for a in result["attendance"]
             ],

@@ -202,14 +202,17 @@ def test_meeting_added_on_the_command_line_with_its_first_agenda_item(
     assert shown["first_agenda"]["form"] is None and shown["first_agenda_missing"] == ["form", "led_by"]
     assert {a["member_no"]: a["status"] for a in shown["attendance"]} == {"A01": "no_answer", "A02": "no_answer"}
     text = _cli(["meeting", "show", str(added["id"])])
-    assert f"📖 第一议题：{SPEECH}" in text
+    assert "：支部委员会会议，" in text and "09:00 – 10:30（已安排）" in text and f"📖 第一议题：{SPEECH}" in text
+    # The unit's Party body records its central study group session the same way, without check-in.
+    text = _cli(["meeting", "add", "--org", "DEMO-U1", "--kind", "study_group_session", "--at", held])
+    assert "为市民政局机关党委安排" in text and "理论学习中心组学习" in text and "签到码" not in text
     # An unknown material: a clear refusal, and no meeting is left behind.
     refused = runner.invoke(
         app,
         ["meeting", "add", "--branch", "DEMO-B1", "--kind", "general_meeting", "--at", held, "--first-agenda", "999"],
     )
     assert refused.exit_code == 1 and "没有编号为 #999 的学习材料" in refused.output
-    assert runner.invoke(app, ["meeting", "show", str(added["id"] + 1)]).exit_code == 1
+    assert runner.invoke(app, ["meeting", "show", str(added["id"] + 2)]).exit_code == 1
 
 
 async def test_another_branchs_secretary_can_neither_record_nor_close(
