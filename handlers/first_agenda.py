@@ -11,7 +11,6 @@ then confirm · ``fa:ms:<id>`` a material's study by branch · ``fa:r:<period>``
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.clock import now_utc
 from bot.context import BranchContext
@@ -36,6 +34,7 @@ from bot.services.access import Actor
 from bot.services.meeting_format import when_text
 from bot.templates import render
 from handlers.common import leaders_only, reply
+from handlers.meetings_view import conversation
 from storage.first_agenda import MaterialKind, StudyForm, StudyMaterial
 from storage.meetings import Meeting
 
@@ -742,48 +741,43 @@ _FALLBACKS: list[BaseHandler[Update, BranchContext, Any]] = [
     CallbackQueryHandler(cancel, pattern=r"^fa:x$"),
 ]
 
-with warnings.catch_warnings():
-    # Buttons and typed text share these flows, so they are tracked per user and chat, not per message.
-    warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-    RECORD_CONVERSATION: ConversationHandler[BranchContext] = ConversationHandler(
-        entry_points=[CallbackQueryHandler(record_start, pattern=r"^fa:m:\d+$")],
-        states={
-            PICK: [
-                CallbackQueryHandler(toggle_material, pattern=r"^fa:pk:\d+$"),
-                CallbackQueryHandler(done_picking, pattern=r"^fa:pd$"),
-                MessageHandler(_TEXT, typed_material),
-            ],
-            FORM: [CallbackQueryHandler(form_chosen, pattern=r"^fa:fm:\w+$")],
-            LEADER: [
-                CallbackQueryHandler(leader_chosen, pattern=r"^fa:ld:\d+$"),
-                MessageHandler(_TEXT, leader_typed),
-            ],
-            NOTE: [CallbackQueryHandler(no_note, pattern=r"^fa:ns$"), MessageHandler(_TEXT, note_typed)],
-            CONFIRM: [CallbackQueryHandler(save_record, pattern=r"^fa:sv$")],
-        },
-        fallbacks=_FALLBACKS,
-        name="first_agenda_record",
-        persistent=True,
-        allow_reentry=True,
-    )
-    MATERIAL_CONVERSATION: ConversationHandler[BranchContext] = ConversationHandler(
-        entry_points=[CommandHandler("addmaterial", add_start), CallbackQueryHandler(add_start, pattern=r"^fa:add$")],
-        states={
-            A_TITLE: [MessageHandler(_TEXT, add_title)],
-            A_SOURCE: [MessageHandler(_TEXT, add_source)],
-            A_DATE: [MessageHandler(_TEXT, add_date)],
-            A_KIND: [CallbackQueryHandler(add_kind, pattern=r"^fa:ak:\w+$")],
-            A_BODY: [
-                MessageHandler(_TEXT | filters.Document.ALL, add_body),
-                CallbackQueryHandler(add_skip, pattern=r"^fa:as$"),
-            ],
-            A_CONFIRM: [CallbackQueryHandler(add_save, pattern=r"^fa:ay$")],
-        },
-        fallbacks=_FALLBACKS,
-        name="first_agenda_material",
-        persistent=True,
-        allow_reentry=True,
-    )
+# Buttons and typed text share these flows, so they are tracked per user and chat, not per message; starting
+# one ends the person's other guided flows (see handlers.meetings_view.Conversation).
+RECORD_CONVERSATION = conversation(
+    entry_points=[CallbackQueryHandler(record_start, pattern=r"^fa:m:\d+$")],
+    states={
+        PICK: [
+            CallbackQueryHandler(toggle_material, pattern=r"^fa:pk:\d+$"),
+            CallbackQueryHandler(done_picking, pattern=r"^fa:pd$"),
+            MessageHandler(_TEXT, typed_material),
+        ],
+        FORM: [CallbackQueryHandler(form_chosen, pattern=r"^fa:fm:\w+$")],
+        LEADER: [
+            CallbackQueryHandler(leader_chosen, pattern=r"^fa:ld:\d+$"),
+            MessageHandler(_TEXT, leader_typed),
+        ],
+        NOTE: [CallbackQueryHandler(no_note, pattern=r"^fa:ns$"), MessageHandler(_TEXT, note_typed)],
+        CONFIRM: [CallbackQueryHandler(save_record, pattern=r"^fa:sv$")],
+    },
+    fallbacks=_FALLBACKS,
+    name="first_agenda_record",
+)
+MATERIAL_CONVERSATION = conversation(
+    entry_points=[CommandHandler("addmaterial", add_start), CallbackQueryHandler(add_start, pattern=r"^fa:add$")],
+    states={
+        A_TITLE: [MessageHandler(_TEXT, add_title)],
+        A_SOURCE: [MessageHandler(_TEXT, add_source)],
+        A_DATE: [MessageHandler(_TEXT, add_date)],
+        A_KIND: [CallbackQueryHandler(add_kind, pattern=r"^fa:ak:\w+$")],
+        A_BODY: [
+            MessageHandler(_TEXT | filters.Document.ALL, add_body),
+            CallbackQueryHandler(add_skip, pattern=r"^fa:as$"),
+        ],
+        A_CONFIRM: [CallbackQueryHandler(add_save, pattern=r"^fa:ay$")],
+    },
+    fallbacks=_FALLBACKS,
+    name="first_agenda_material",
+)
 
 CONVERSATIONS = [RECORD_CONVERSATION, MATERIAL_CONVERSATION]
 HANDLERS: list[BaseHandler[Update, BranchContext, Any]] = [

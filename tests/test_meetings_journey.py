@@ -226,3 +226,26 @@ async def test_another_branchs_secretary_can_neither_record_nor_close(
     assert await bot.press("B01", f"fa:m:{mine.id}") == [refusal]
     assert await bot.press("B01", f"mt:{mine.id}:cl") == [refusal]
     assert (await get(bot.db, mine.id)).status == "scheduled"
+
+
+async def test_a_flow_left_half_way_does_not_take_the_text_meant_for_the_next(
+    bot: BotHarness, clock: time_machine.Coordinates
+) -> None:
+    assert "会议已补录" in (await bot.say("A01", f"/newmeeting 支部党员大会 {DAY.isoformat()} 07:00 党员活动室"))[0]
+    async with bot.db.session() as session:
+        held = await session.scalar(select(Meeting))
+        assert held is not None
+    # The secretary starts scheduling another meeting and stops at "Where?"…
+    await bot.say("A01", "/newmeeting")
+    await bot.press("A01", "mn:k:theme_day")
+    await bot.press("A01", f"mn:d:{(DAY + timedelta(days=3)).isoformat()}")
+    await bot.press("A01", "mn:t:1430")
+    assert "在哪里开" in bot.request.calls[-1].text
+    # …then records the first agenda item of the meeting held this morning: the typed title goes there.
+    await bot.press("A01", f"fa:m:{held.id}")
+    texts = await bot.say("A01", "《习近平谈治国理政》第五卷")
+    assert "已选：\n• 《习近平谈治国理政》第五卷" in texts[0]
+    # The scheduling flow was ended, as if cancelled: its buttons have expired, nothing was created.
+    assert await bot.press("A01", "mn:p:skip") == ["操作已过期，请重新开始。"]
+    async with bot.db.session() as session:
+        assert len((await session.scalars(select(Meeting))).all()) == 1
