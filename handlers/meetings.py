@@ -235,12 +235,26 @@ PERIOD_LABELS = {
 
 
 async def compliance_command(update: Update, context: BranchContext) -> None:
-    """/compliance: held / required of every kind and tag this month, quarter and year."""
+    """/compliance: held / required of every kind and tag this month, quarter and year; an administrator gets
+    the gaps of every branch of the subtree, with a button per branch for its full table."""
+    await _compliance(update, context, None)
+
+
+async def compliance_branch(update: Update, context: BranchContext) -> None:
+    """The button of one branch under an administrator's summary: that branch's full table."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await _compliance(update, context, int(query.data.split(":")[1]))
+
+
+async def _compliance(update: Update, context: BranchContext, branch_id: int | None) -> None:
     settings = settings_of(context)
     tr = context.tr
     day = today(settings.tz)
     async with context.resources.db.session() as session:
-        overview = await compliance.compliance_overview(session, context.actor, day, settings=settings)
+        overview = await compliance.compliance_overview(
+            session, context.actor, day, settings=settings, branch_id=branch_id
+        )
     if len(overview) == 1:
         branch, items = overview[0]
         sections = []
@@ -255,11 +269,17 @@ async def compliance_command(update: Update, context: BranchContext) -> None:
     if not rows:
         await reply(update, tr.gettext("No branches to show."))
         return
-    await _reply_long(update, render("meetings/compliance_summary.html.j2", tr.locale, count=len(rows), rows=rows))
+    gaps = [branch for branch, items in overview if not all(i.ok for i in items)]
+    buttons = [(f"⚠️ {b.name}", f"mcp:{b.id}") for b in gaps[:MAX_BRANCH_BUTTONS]]
+    text = render("meetings/compliance_summary.html.j2", tr.locale, count=len(rows), rows=rows)
+    await _reply_long(update, text, keyboard(pairs(buttons)) if buttons else None)
 
 
-async def _reply_long(update: Update, text: str) -> None:
-    """Send a long text in pieces at line breaks, under Telegram's limit."""
+MAX_BRANCH_BUTTONS = 40
+
+
+async def _reply_long(update: Update, text: str, markup: Any = None) -> None:
+    """Send a long text in pieces at line breaks, under Telegram's limit; the buttons go with the last piece."""
     piece = ""
     for line in text.split("\n"):
         if len(piece) + len(line) + 1 > MESSAGE_LIMIT and piece:
@@ -267,7 +287,7 @@ async def _reply_long(update: Update, text: str) -> None:
             piece = ""
         piece = f"{piece}\n{line}" if piece else line
     if piece:
-        await reply(update, piece)
+        await reply(update, piece, reply_markup=markup)
 
 
 async def attendance_command(update: Update, context: BranchContext) -> None:
@@ -320,5 +340,6 @@ HANDLERS: list[BaseHandler[Any, Any, Any]] = [
     CommandHandler("compliance", compliance_command),
     CommandHandler("attendance", attendance_command),
     CallbackQueryHandler(on_button, pattern=r"^mt:\d+:"),
+    CallbackQueryHandler(compliance_branch, pattern=r"^mcp:\d+$"),
     meetings_flows.STALE_BUTTONS,
 ]

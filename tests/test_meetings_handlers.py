@@ -414,6 +414,11 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
     assert "⚠️ 党小组会" in compliance and "（每个党小组一次）" in compliance and "截止" in compliance
     summary = (await bot.say(ADMIN, "/compliance"))[0]
     assert "2 个支部" in summary and "第二党支部" in summary
+    # A button per branch with a gap opens its full table; another branch's secretary cannot open it.
+    assert ("⚠️ 第二党支部", f"mcp:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
+    detail = (await bot.press(ADMIN, f"mcp:{bot.ids.branch_b}"))[0]
+    assert "第二党支部组织生活落实情况" in detail and "截止" in detail
+    assert await bot.press("A01", f"mcp:{bot.ids.branch_b}") == ["只有该组织的管理员才能进行此操作。"]
     assert await bot.say("A03", "/compliance") == ["抱歉，您的角色不能使用 /compliance。"]
     attendance = (await bot.say("A01", "/attendance month"))[0]
     assert "第一党支部出勤情况" in attendance and "张伟: 1/1 (100%)" in attendance
