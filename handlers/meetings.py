@@ -25,7 +25,7 @@ from bot.services.meeting_kinds import Period
 from bot.templates import render
 from handlers import meetings_checkin, meetings_flows, meetings_jobs
 from handlers.common import reply
-from handlers.meetings_view import answers, card, keyboard, pairs, percent_text, settings_of
+from handlers.meetings_view import answers, card, keyboard, pairs, percent_text, refused_in_group, settings_of
 from storage import queries
 from storage.meetings import CHECKED_IN
 from storage.models import Member
@@ -44,6 +44,8 @@ def _require_leader(context: BranchContext) -> None:
 async def list_meetings(update: Update, context: BranchContext) -> None:
     """/meetings: this month's and the coming meetings of the branch (an admin: of the subtree)."""
     _require_leader(context)
+    if await refused_in_group(update, context):
+        return
     actor = context.actor
     settings = settings_of(context)
     locale = context.tr.locale
@@ -74,6 +76,8 @@ async def on_button(update: Update, context: BranchContext) -> None:
         await meetings_checkin.refresh_qr(update, context, meeting_id)
     elif action in ("ok", "no") and arg is not None:
         await _decide(update, context, meeting_id, int(arg), approve=action == "ok")
+    elif action in ("mk", "cxy", "card", "ls", "ed", "cx") and await refused_in_group(update, context):
+        return  # the card, its answers and marks show names and leave reasons: private chat only
     elif action == "mk":
         await _mark(update, context, meeting_id, int(arg) if arg else None)
     elif action == "cxy":
@@ -293,6 +297,8 @@ async def _reply_long(update: Update, text: str, markup: Any = None) -> None:
 async def attendance_command(update: Update, context: BranchContext) -> None:
     """/attendance [month|quarter|year]: attendance rates per meeting and per member (admins: per branch)."""
     _require_leader(context)
+    if await refused_in_group(update, context):
+        return
     settings = settings_of(context)
     tr = context.tr
     pr = meeting_stats.parse_period(context.args[0] if context.args else None, today(settings.tz))

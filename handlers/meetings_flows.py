@@ -26,7 +26,16 @@ from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
 from bot.services.meeting_stats import meeting_rate
 from bot.templates import render
 from handlers.common import reply
-from handlers.meetings_view import card, conversation, keyboard, pairs, percent_text, settings_of, view_of
+from handlers.meetings_view import (
+    card,
+    conversation,
+    keyboard,
+    pairs,
+    percent_text,
+    refused_in_group,
+    settings_of,
+    view_of,
+)
 from storage.meetings import Meeting, MeetingStatus
 from storage.models import Organisation, OrgKind
 
@@ -75,6 +84,8 @@ async def cancel(update: Update, context: BranchContext) -> int:
 async def new_start(update: Update, context: BranchContext) -> int:
     """/newmeeting: the guided flow; with arguments, the whole meeting in one line."""
     actor = context.actor
+    if await refused_in_group(update, context):
+        return ConversationHandler.END
     if update.message is not None and context.args:
         return await _one_line(update, context)
     context.user_data["mt_new"] = {}  # type: ignore[index]
@@ -327,6 +338,8 @@ EDIT_PROMPTS = {
 async def edit_start(update: Update, context: BranchContext) -> int:
     """Which field to change was chosen on the card: ask for the new value."""
     assert update.callback_query is not None and update.callback_query.data is not None
+    if await refused_in_group(update, context):
+        return ConversationHandler.END
     _, meeting_id, _, field = update.callback_query.data.split(":")
     async with context.resources.db.session() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, int(meeting_id))
@@ -449,6 +462,8 @@ async def close_start(update: Update, context: BranchContext) -> int:
     When another feature still misses something (the first agenda item), closing is refused at once with
     exactly what is missing and that feature's buttons to record it, before any absences are confirmed."""
     assert update.callback_query is not None and update.callback_query.data is not None
+    if await refused_in_group(update, context):
+        return ConversationHandler.END
     meeting_id = int(update.callback_query.data.split(":")[1])
     locale = context.tr.locale
     async with context.resources.db.session() as session:

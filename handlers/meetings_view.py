@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import ConversationHandler
 from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.warnings import PTBUserWarning
@@ -20,6 +21,22 @@ from bot.services.meeting_format import MeetingView, status_name
 from bot.templates import render
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Organisation
+
+
+async def refused_in_group(update: Update, context: BranchContext) -> bool:
+    """Meetings are run from the private chat, where names and leave reasons stay private (and where the bot
+    reads typed answers): in a group, say so and return True."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return False
+    text = context.tr.gettext("Please do this in our private chat.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        link = f"https://t.me/{context.resources.bot_username}"
+        button = InlineKeyboardButton(context.tr.gettext("Open our private chat"), url=link)
+        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    return True
 
 
 def settings_of(context: BranchContext) -> Settings:
