@@ -77,3 +77,19 @@ async def test_a_meeting_held_last_week_is_recorded_and_closed_with_everyone_pre
     result = await statuses(bot.db, meeting.id)
     assert result.pop("A07") == "on_leave" and set(result.values()) == {"present"}
     assert (await get(bot.db, meeting.id)).status == "closed"
+
+
+async def test_a_meeting_called_at_short_notice_gets_the_notice_not_also_a_reminder(bot: BotHarness) -> None:
+    settings = bot.application.bot_data["resources"].settings
+    texts = await bot.say(
+        "A01", f"/newmeeting 主题党日 {(now_utc() + timedelta(minutes=40)).astimezone(TZ):%Y-%m-%d %H:%M} 三楼"
+    )
+    assert texts[0].startswith("✅ 会议已安排")
+    async with bot.db.session() as session:
+        await meetings.send_due_reminders(session, settings=settings)
+        keys = (await session.scalars(select(OutboxMessage.dedup_key))).all()
+    assert any(":notice:" in k for k in keys) and not any(":remind-" in k for k in keys)
+    async with bot.db.session() as session:  # half an hour after the notice, the reminder is due again
+        await meetings.send_due_reminders(session, settings=settings, now=now_utc() + timedelta(minutes=31))
+        keys = (await session.scalars(select(OutboxMessage.dedup_key))).all()
+    assert any(":remind-hour:" in k for k in keys)

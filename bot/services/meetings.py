@@ -36,6 +36,7 @@ LONGEST_MEETING = timedelta(hours=12)
 FURTHEST_AHEAD = timedelta(days=400)
 FURTHEST_BACK = timedelta(days=800)  # a meeting recorded after the fact: this year's or last year's
 FRESH_NOTICE = timedelta(hours=6)  # no "tomorrow" reminder right after the notice itself
+FRESH_NOTICE_HOUR = timedelta(minutes=30)  # nor an "within the hour" one
 MAX_PLACE = 200
 MAX_TOPIC = 500
 MAX_REASON = 500
@@ -983,7 +984,9 @@ async def send_due_reminders(session: AsyncSession, *, settings: Settings, now: 
         stamp = int(meeting.starts_at.timestamp())
         event: str | None = None
         if meeting.starts_at - timedelta(hours=1) <= now < meeting.starts_at:
-            event = "hour"
+            # Not right after the notice of a meeting called at short notice: the notice itself just went out.
+            if meeting.notified_at is None or now - meeting.notified_at >= FRESH_NOTICE_HOUR:
+                event = "hour"
         elif meeting.starts_at - timedelta(hours=24) <= now < meeting.starts_at - timedelta(hours=1) and (
             meeting.notified_at is None or now - meeting.notified_at >= FRESH_NOTICE
         ):
