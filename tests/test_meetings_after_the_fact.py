@@ -3,19 +3,25 @@ it was held: no notices, everyone marked present in one press, the first agenda 
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.clock import now_utc
+from bot.config import Settings
+from bot.console import Console
+from bot.db import Database
+from bot.demo import seed_demo
 from bot.errors import InvalidInput
 from bot.services import meetings
 from storage.meetings import Meeting
 from storage.models import OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
-from tests.meetings_helpers import get, statuses
+from tests.meetings_helpers import get, schedule, statuses
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 12, 1)
@@ -93,3 +99,15 @@ async def test_a_meeting_called_at_short_notice_gets_the_notice_not_also_a_remin
         await meetings.send_due_reminders(session, settings=settings, now=now_utc() + timedelta(minutes=31))
         keys = (await session.scalars(select(OutboxMessage.dedup_key))).all()
     assert any(":remind-hour:" in k for k in keys)
+
+
+async def test_the_live_qr_code_is_redrawn_in_the_console(settings: Settings, db: Database, tmp_path: Path) -> None:
+    async with db.session() as session:
+        ids = await seed_demo(session)
+    meeting_id = await schedule(db, settings, branch_id=ids.branch_a, starts_in=timedelta(minutes=10))
+    out = io.StringIO()
+    script = "/meetings\n#1\n#3\n#1\n:quit\n"
+    await Console(settings, db, out=out, files_dir=tmp_path / "files").run("A01", lines=io.StringIO(script))
+    output = out.getvalue()
+    assert output.count("[image saved to") == 2  # the QR code, then the same photo redrawn by "new code"
+    assert "error" not in output.lower() and f"第 {meeting_id} 号会议" in output
