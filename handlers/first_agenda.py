@@ -432,6 +432,12 @@ async def cancel_button(update: Update, context: BranchContext) -> None:
     await _show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
 
 
+async def expired_button(update: Update, context: BranchContext) -> None:
+    """A button of a recording or add-material flow that has ended (saved, cancelled, or another flow begun)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(context.tr.gettext(N_("This has expired. Please start again.")), show_alert=True)
+
+
 async def material_study(update: Update, context: BranchContext) -> None:
     """Which branches have studied a dispatched material, after how many days, and which have not."""
     query = update.callback_query
@@ -790,4 +796,5 @@ HANDLERS: list[BaseHandler[Update, BranchContext, Any]] = [
     CallbackQueryHandler(material_study, pattern=r"^fa:ms:\d+$"),
     CallbackQueryHandler(report_period, pattern=r"^fa:r:\w+$"),
     CallbackQueryHandler(cancel_button, pattern=r"^fa:x$"),
+    CallbackQueryHandler(expired_button, pattern=r"^fa:(pk|pd|fm|ld|ns|sv|ak|as|ay)\b"),
 ]

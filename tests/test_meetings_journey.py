@@ -134,6 +134,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     saved = (await bot.press("A01", "fa:sv"))[0]
     assert "✅ 第一议题已记录" in saved and f"1. {SPEECH}" in saved and "领学人：王建国" in saved
     assert bot.request.calls[-1].buttons == [("« 返回会议", f"mt:{meeting_id}:card")]
+    assert await bot.press("A01", "fa:sv") == ["操作已过期，请重新开始。"]  # an old button: saved once only
     card = (await bot.press("A01", f"mt:{meeting_id}:card"))[0]
     assert f"📖 第一议题：{SPEECH} · 传达学习 · 领学：王建国" in card
 
