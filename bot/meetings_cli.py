@@ -129,7 +129,12 @@ def add(
             await meeting_hooks.record_first_agenda(session, meeting, first_agenda, None)
         username = settings.BOT_USERNAME or "branch_assistant_bot"
         link, _slot = await checkin.checkin_link(session, meeting, username, live=False)
-        return {**_meeting_json(meeting, settings), "branch": found.name, "checkin_link": link}
+        return {
+            **_meeting_json(meeting, settings),
+            "branch": found.name,
+            "checkin_link": link,
+            **await meeting_hooks.details(session, meeting),
+        }
 
     result = run_db(work)
     if as_json:

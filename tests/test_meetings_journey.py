@@ -195,7 +195,9 @@ def test_meeting_added_on_the_command_line_with_its_first_agenda_item(
             ]
         )
     )
-    assert added["checkin_link"].startswith("https://t.me/")
+    assert (
+        added["checkin_link"].startswith("https://t.me/") and added["first_agenda"]["materials"][0]["title"] == SPEECH
+    )
     shown = json.loads(_cli(["meeting", "show", str(added["id"]), "--json"]))
     assert shown["first_agenda_required"] == "required"
     assert [(m["id"], m["title"]) for m in shown["first_agenda"]["materials"]] == [(material["id"], SPEECH)]
