@@ -90,7 +90,9 @@ class Console:
             return
         current = self.group_chat_id if self.in_group else self.user_id
         where = "" if call.chat_id == current else f"[→ {self.names.get(call.chat_id or 0, call.chat_id)}] "
-        captions = [item.get("caption", "") for item in call.params.get("media") or []]
+        media = call.params.get("media") or []
+        media = [media] if isinstance(media, dict) else media  # editMessageMedia sends one item, not a list
+        captions = [item.get("caption", "") for item in media if isinstance(item, dict)]
         for number, (name, content) in enumerate(call.files.items()):
             self._files += 1
             self.files_dir.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,7 @@ def kinds(as_json: JsonFlag = False) -> None:
             "times_per_period": k.times_per_period,
             "first_agenda": k.first_agenda.value,
             "held_by": k.held_by.value,
+            "committee_only": k.committee_only,
             "tag": False,
         }
         for k in MEETING_KINDS
@@ -92,7 +93,10 @@ def kinds(as_json: JsonFlag = False) -> None:
 
 @meeting_app.command("add")
 def add(
-    branch: Annotated[str, typer.Option("--branch", help="Branch id or code")],
+    branch: Annotated[
+        str,
+        typer.Option("--branch", "--org", help="Branch id or code (for a unit-level kind: the unit's organisation)"),
+    ],
     kind: Annotated[str, typer.Option("--kind", help="Kind id (branchbot meeting kinds)")],
     at: Annotated[str, typer.Option("--at", help='Start, local time: "YYYY-MM-DD HH:MM"')],
     end: Annotated[str | None, typer.Option("--end", help='End: "HH:MM" or "YYYY-MM-DD HH:MM"')] = None,
@@ -125,14 +129,39 @@ def add(
             await meeting_hooks.record_first_agenda(session, meeting, first_agenda, None)
         username = settings.BOT_USERNAME or "branch_assistant_bot"
         link, _slot = await checkin.checkin_link(session, meeting, username, live=False)
-        return {**_meeting_json(meeting, settings), "branch": found.name, "checkin_link": link}
+        return {
+            **_meeting_json(meeting, settings),
+            "branch": found.name,
+            "checkin_link": link,
+            **await meeting_hooks.details(session, meeting),
+        }
 
     result = run_db(work)
     if as_json:
         echo_json(result)
     else:
         settings = _settings()
-        typer.echo(_text("meetings/cli_added.html.j2", settings, m=result))
+        from bot.services.meeting_format import kind_name
+        from bot.services.meetings import is_unit_kind
+
+        typer.echo(
+            _text(
+                "meetings/cli_added.html.j2",
+                settings,
+                m=result,
+                title=kind_name(result["kind"], settings.DEFAULT_LOCALE),
+                span=_span(result),
+                unit=is_unit_kind(result["kind"]),
+            )
+        )
+
+
+def _span(meeting: dict[str, Any]) -> str:
+    """``2026-12-15 14:30 – 16:00`` from a meeting's JSON (local times)."""
+    start = datetime.fromisoformat(meeting["starts_at"])
+    end = datetime.fromisoformat(meeting["ends_at"])
+    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+    return f"{start.strftime('%Y-%m-%d %H:%M')} – {until}"
 
 
 def _settings() -> Settings:
@@ -164,7 +193,7 @@ def _meeting_json(meeting: Meeting, settings: Settings) -> dict[str, Any]:
 def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json: JsonFlag = False) -> None:
     """One meeting with each member's attendance status."""
     from bot.cli_common import echo_json, run_db
-    from bot.services import meeting_stats, meetings
+    from bot.services import meeting_hooks, meeting_stats, meetings
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         meeting = await meetings.get_meeting(session, meeting_id)
@@ -187,14 +216,18 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
             "branch": branch.name if branch else None,
             "attendance": attendance,
             "rate": {"attended": rate.attended, "expected": rate.expected, "percent": rate.percent},
+            **await meeting_hooks.details(session, meeting),
+            "_lines": await meeting_hooks.card_lines(session, meeting, settings.DEFAULT_LOCALE),
         }
 
     result = run_db(work)
+    lines = result.pop("_lines")
     if as_json:
         echo_json(result)
         return
     settings = _settings()
-    from bot.services.meeting_format import kind_name, status_name
+    from bot.i18n import translator
+    from bot.services.meeting_format import MEETING_STATUS_NAMES, kind_name, status_name
 
     locale = settings.DEFAULT_LOCALE
     typer.echo(
@@ -203,9 +236,12 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
             settings,
             m=result,
             title=kind_name(result["kind"], locale),
+            span=_span(result),
+            status=translator(locale).gettext(MEETING_STATUS_NAMES.get(result["status"], result["status"])),
             rows=[
                 (a["name"], status_name(a["status"], locale), a["checked_in_at"] or "") for a in result["attendance"]
             ],
+            lines=lines,
         )
     )
 

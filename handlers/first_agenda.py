@@ -11,7 +11,6 @@ then confirm · ``fa:ms:<id>`` a material's study by branch · ``fa:r:<period>``
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.clock import now_utc
 from bot.context import BranchContext
@@ -33,8 +31,10 @@ from bot.i18n import N_
 from bot.jobs import JOBS, DailyJob
 from bot.services import first_agenda as fa
 from bot.services.access import Actor
+from bot.services.meeting_format import when_text
 from bot.templates import render
 from handlers.common import leaders_only, reply
+from handlers.meetings_view import conversation
 from storage.first_agenda import MaterialKind, StudyForm, StudyMaterial
 from storage.meetings import Meeting
 
@@ -106,7 +106,7 @@ async def _pick_screen(update: Update, context: BranchContext, *, edit: bool) ->
         "first_agenda/pick.html.j2",
         tr.locale,
         kind_name=fa.meeting_kind_name(ctx.meeting.kind, tr.locale),
-        starts_at=ctx.meeting.starts_at.astimezone(context.resources.settings.tz),
+        when=when_text(ctx.meeting.starts_at, tr.locale, context.resources.settings.tz),
         current=ctx.current is not None,
         chosen=[titles[i] for i in chosen_ids] + list(state["typed"]),
     )
@@ -265,7 +265,7 @@ async def _confirm_screen(update: Update, context: BranchContext) -> int:
         tr.locale,
         saved=False,
         kind_name=fa.meeting_kind_name(ctx.meeting.kind, tr.locale),
-        starts_at=ctx.meeting.starts_at.astimezone(context.resources.settings.tz),
+        when=when_text(ctx.meeting.starts_at, tr.locale, context.resources.settings.tz),
         titles=titles + list(state["typed"]),
         form=state["form"],
         form_names=fa.FORM_NAMES,
@@ -315,7 +315,7 @@ async def save_record(update: Update, context: BranchContext) -> int:
         tr.locale,
         saved=True,
         kind_name=fa.meeting_kind_name(meeting.kind, tr.locale),
-        starts_at=meeting.starts_at.astimezone(context.resources.settings.tz),
+        when=when_text(meeting.starts_at, tr.locale, context.resources.settings.tz),
         titles=[m.title for m in view.materials],
         form=view.item.form,
         form_names=fa.FORM_NAMES,
@@ -324,7 +324,8 @@ async def save_record(update: Update, context: BranchContext) -> int:
     )
     assert context.user_data is not None
     context.user_data.pop(REC, None)
-    await _show(update, text)
+    back = _buttons([[(tr.gettext(N_("« Back to the meeting")), f"mt:{meeting.id}:card")]])
+    await _show(update, text, back)
     return ConversationHandler.END
 
 
@@ -429,6 +430,12 @@ async def confirm_dispatch(update: Update, context: BranchContext) -> None:
 async def cancel_button(update: Update, context: BranchContext) -> None:
     """A cancel button outside any flow (the dispatch confirmation)."""
     await _show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
+
+
+async def expired_button(update: Update, context: BranchContext) -> None:
+    """A button of a recording or add-material flow that has ended (saved, cancelled, or another flow begun)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(context.tr.gettext(N_("This has expired. Please start again.")), show_alert=True)
 
 
 async def material_study(update: Update, context: BranchContext) -> None:
@@ -670,7 +677,7 @@ async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeybo
             missing = [
                 {
                     "kind_name": fa.meeting_kind_name(m.kind, tr.locale),
-                    "starts_at": m.starts_at.astimezone(settings.tz),
+                    "when": when_text(m.starts_at, tr.locale, settings.tz),
                 }
                 for m in row.missing
             ]
@@ -740,48 +747,43 @@ _FALLBACKS: list[BaseHandler[Update, BranchContext, Any]] = [
     CallbackQueryHandler(cancel, pattern=r"^fa:x$"),
 ]
 
-with warnings.catch_warnings():
-    # Buttons and typed text share these flows, so they are tracked per user and chat, not per message.
-    warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-    RECORD_CONVERSATION: ConversationHandler[BranchContext] = ConversationHandler(
-        entry_points=[CallbackQueryHandler(record_start, pattern=r"^fa:m:\d+$")],
-        states={
-            PICK: [
-                CallbackQueryHandler(toggle_material, pattern=r"^fa:pk:\d+$"),
-                CallbackQueryHandler(done_picking, pattern=r"^fa:pd$"),
-                MessageHandler(_TEXT, typed_material),
-            ],
-            FORM: [CallbackQueryHandler(form_chosen, pattern=r"^fa:fm:\w+$")],
-            LEADER: [
-                CallbackQueryHandler(leader_chosen, pattern=r"^fa:ld:\d+$"),
-                MessageHandler(_TEXT, leader_typed),
-            ],
-            NOTE: [CallbackQueryHandler(no_note, pattern=r"^fa:ns$"), MessageHandler(_TEXT, note_typed)],
-            CONFIRM: [CallbackQueryHandler(save_record, pattern=r"^fa:sv$")],
-        },
-        fallbacks=_FALLBACKS,
-        name="first_agenda_record",
-        persistent=True,
-        allow_reentry=True,
-    )
-    MATERIAL_CONVERSATION: ConversationHandler[BranchContext] = ConversationHandler(
-        entry_points=[CommandHandler("addmaterial", add_start), CallbackQueryHandler(add_start, pattern=r"^fa:add$")],
-        states={
-            A_TITLE: [MessageHandler(_TEXT, add_title)],
-            A_SOURCE: [MessageHandler(_TEXT, add_source)],
-            A_DATE: [MessageHandler(_TEXT, add_date)],
-            A_KIND: [CallbackQueryHandler(add_kind, pattern=r"^fa:ak:\w+$")],
-            A_BODY: [
-                MessageHandler(_TEXT | filters.Document.ALL, add_body),
-                CallbackQueryHandler(add_skip, pattern=r"^fa:as$"),
-            ],
-            A_CONFIRM: [CallbackQueryHandler(add_save, pattern=r"^fa:ay$")],
-        },
-        fallbacks=_FALLBACKS,
-        name="first_agenda_material",
-        persistent=True,
-        allow_reentry=True,
-    )
+# Buttons and typed text share these flows, so they are tracked per user and chat, not per message; starting
+# one ends the person's other guided flows (see handlers.meetings_view.Conversation).
+RECORD_CONVERSATION = conversation(
+    entry_points=[CallbackQueryHandler(record_start, pattern=r"^fa:m:\d+$")],
+    states={
+        PICK: [
+            CallbackQueryHandler(toggle_material, pattern=r"^fa:pk:\d+$"),
+            CallbackQueryHandler(done_picking, pattern=r"^fa:pd$"),
+            MessageHandler(_TEXT, typed_material),
+        ],
+        FORM: [CallbackQueryHandler(form_chosen, pattern=r"^fa:fm:\w+$")],
+        LEADER: [
+            CallbackQueryHandler(leader_chosen, pattern=r"^fa:ld:\d+$"),
+            MessageHandler(_TEXT, leader_typed),
+        ],
+        NOTE: [CallbackQueryHandler(no_note, pattern=r"^fa:ns$"), MessageHandler(_TEXT, note_typed)],
+        CONFIRM: [CallbackQueryHandler(save_record, pattern=r"^fa:sv$")],
+    },
+    fallbacks=_FALLBACKS,
+    name="first_agenda_record",
+)
+MATERIAL_CONVERSATION = conversation(
+    entry_points=[CommandHandler("addmaterial", add_start), CallbackQueryHandler(add_start, pattern=r"^fa:add$")],
+    states={
+        A_TITLE: [MessageHandler(_TEXT, add_title)],
+        A_SOURCE: [MessageHandler(_TEXT, add_source)],
+        A_DATE: [MessageHandler(_TEXT, add_date)],
+        A_KIND: [CallbackQueryHandler(add_kind, pattern=r"^fa:ak:\w+$")],
+        A_BODY: [
+            MessageHandler(_TEXT | filters.Document.ALL, add_body),
+            CallbackQueryHandler(add_skip, pattern=r"^fa:as$"),
+        ],
+        A_CONFIRM: [CallbackQueryHandler(add_save, pattern=r"^fa:ay$")],
+    },
+    fallbacks=_FALLBACKS,
+    name="first_agenda_material",
+)
 
 CONVERSATIONS = [RECORD_CONVERSATION, MATERIAL_CONVERSATION]
 HANDLERS: list[BaseHandler[Update, BranchContext, Any]] = [
@@ -794,4 +796,5 @@ HANDLERS: list[BaseHandler[Update, BranchContext, Any]] = [
     CallbackQueryHandler(material_study, pattern=r"^fa:ms:\d+$"),
     CallbackQueryHandler(report_period, pattern=r"^fa:r:\w+$"),
     CallbackQueryHandler(cancel_button, pattern=r"^fa:x$"),
+    CallbackQueryHandler(expired_button, pattern=r"^fa:(pk|pd|fm|ld|ns|sv|ak|as|ay)\b"),
 ]

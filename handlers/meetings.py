@@ -25,7 +25,7 @@ from bot.services.meeting_kinds import Period
 from bot.templates import render
 from handlers import meetings_checkin, meetings_flows, meetings_jobs
 from handlers.common import reply
-from handlers.meetings_view import answers, card, keyboard, pairs, percent_text, settings_of
+from handlers.meetings_view import answers, card, keyboard, pairs, percent_text, refused_in_group, settings_of
 from storage import queries
 from storage.meetings import CHECKED_IN
 from storage.models import Member
@@ -44,13 +44,15 @@ def _require_leader(context: BranchContext) -> None:
 async def list_meetings(update: Update, context: BranchContext) -> None:
     """/meetings: this month's and the coming meetings of the branch (an admin: of the subtree)."""
     _require_leader(context)
+    if await refused_in_group(update, context):
+        return
     actor = context.actor
     settings = settings_of(context)
     locale = context.tr.locale
     async with context.resources.db.session() as session:
         org_ids = await visible_org_ids(session, actor)
         found = await meetings.branch_meetings(session, org_ids, since=now_utc() - LIST_SINCE, limit=40)
-        names = {o.id: o.name for o in await queries.branches_in(session, org_ids)}
+        names = {o.id: o.name for o in await meetings.meeting_orgs(session, org_ids)}
     items = [(MeetingView.of(m, locale, settings.tz), names.get(m.org_id) if actor.is_admin else None) for m in found]
     buttons = [(f"{view.day} {view.title}", f"mt:{view.id}:card") for view, _ in items]
     rows = [*pairs(buttons), [(context.tr.gettext("➕ New meeting"), "mn:new")]]
@@ -74,6 +76,8 @@ async def on_button(update: Update, context: BranchContext) -> None:
         await meetings_checkin.refresh_qr(update, context, meeting_id)
     elif action in ("ok", "no") and arg is not None:
         await _decide(update, context, meeting_id, int(arg), approve=action == "ok")
+    elif action in ("mk", "cxy", "card", "ls", "ed", "cx") and await refused_in_group(update, context):
+        return  # the card, its answers and marks show names and leave reasons: private chat only
     elif action == "mk":
         await _mark(update, context, meeting_id, int(arg) if arg else None)
     elif action == "cxy":
@@ -235,12 +239,26 @@ PERIOD_LABELS = {
 
 
 async def compliance_command(update: Update, context: BranchContext) -> None:
-    """/compliance: held / required of every kind and tag this month, quarter and year."""
+    """/compliance: held / required of every kind and tag this month, quarter and year; an administrator gets
+    the gaps of every branch of the subtree, with a button per branch for its full table."""
+    await _compliance(update, context, None)
+
+
+async def compliance_branch(update: Update, context: BranchContext) -> None:
+    """The button of one branch under an administrator's summary: that branch's full table."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await _compliance(update, context, int(query.data.split(":")[1]))
+
+
+async def _compliance(update: Update, context: BranchContext, branch_id: int | None) -> None:
     settings = settings_of(context)
     tr = context.tr
     day = today(settings.tz)
     async with context.resources.db.session() as session:
-        overview = await compliance.compliance_overview(session, context.actor, day, settings=settings)
+        overview = await compliance.compliance_overview(
+            session, context.actor, day, settings=settings, branch_id=branch_id
+        )
     if len(overview) == 1:
         branch, items = overview[0]
         sections = []
@@ -255,11 +273,17 @@ async def compliance_command(update: Update, context: BranchContext) -> None:
     if not rows:
         await reply(update, tr.gettext("No branches to show."))
         return
-    await _reply_long(update, render("meetings/compliance_summary.html.j2", tr.locale, count=len(rows), rows=rows))
+    gaps = [branch for branch, items in overview if not all(i.ok for i in items)]
+    buttons = [(f"⚠️ {b.name}", f"mcp:{b.id}") for b in gaps[:MAX_BRANCH_BUTTONS]]
+    text = render("meetings/compliance_summary.html.j2", tr.locale, count=len(rows), rows=rows)
+    await _reply_long(update, text, keyboard(pairs(buttons)) if buttons else None)
 
 
-async def _reply_long(update: Update, text: str) -> None:
-    """Send a long text in pieces at line breaks, under Telegram's limit."""
+MAX_BRANCH_BUTTONS = 40
+
+
+async def _reply_long(update: Update, text: str, markup: Any = None) -> None:
+    """Send a long text in pieces at line breaks, under Telegram's limit; the buttons go with the last piece."""
     piece = ""
     for line in text.split("\n"):
         if len(piece) + len(line) + 1 > MESSAGE_LIMIT and piece:
@@ -267,12 +291,14 @@ async def _reply_long(update: Update, text: str) -> None:
             piece = ""
         piece = f"{piece}\n{line}" if piece else line
     if piece:
-        await reply(update, piece)
+        await reply(update, piece, reply_markup=markup)
 
 
 async def attendance_command(update: Update, context: BranchContext) -> None:
     """/attendance [month|quarter|year]: attendance rates per meeting and per member (admins: per branch)."""
     _require_leader(context)
+    if await refused_in_group(update, context):
+        return
     settings = settings_of(context)
     tr = context.tr
     pr = meeting_stats.parse_period(context.args[0] if context.args else None, today(settings.tz))
@@ -320,5 +346,6 @@ HANDLERS: list[BaseHandler[Any, Any, Any]] = [
     CommandHandler("compliance", compliance_command),
     CommandHandler("attendance", attendance_command),
     CallbackQueryHandler(on_button, pattern=r"^mt:\d+:"),
+    CallbackQueryHandler(compliance_branch, pattern=r"^mcp:\d+$"),
     meetings_flows.STALE_BUTTONS,
 ]

@@ -19,17 +19,25 @@ from bot.clock import now_utc, today
 from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput, PermissionDenied
 from bot.i18n import N_
-from bot.services import meetings
-from bot.services.access import require_branch_leader, visible_org_ids
+from bot.services import meeting_hooks, meetings
+from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
 from bot.services.meeting_format import kind_name, short_day, status_name, tag_name
 from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
 from bot.services.meeting_stats import meeting_rate
 from bot.templates import render
 from handlers.common import reply
-from handlers.meetings_view import card, conversation, keyboard, pairs, percent_text, settings_of, view_of
-from storage import queries
+from handlers.meetings_view import (
+    card,
+    conversation,
+    keyboard,
+    pairs,
+    percent_text,
+    refused_in_group,
+    settings_of,
+    view_of,
+)
 from storage.meetings import Meeting, MeetingStatus
-from storage.models import Organisation
+from storage.models import Organisation, OrgKind
 
 N_BRANCH, N_KIND, N_GROUP, N_DAY, N_TIME, N_PLACE, N_TOPIC, N_CONFIRM = range(20, 28)
 E_VALUE = 40
@@ -76,20 +84,25 @@ async def cancel(update: Update, context: BranchContext) -> int:
 async def new_start(update: Update, context: BranchContext) -> int:
     """/newmeeting: the guided flow; with arguments, the whole meeting in one line."""
     actor = context.actor
+    if await refused_in_group(update, context):
+        return ConversationHandler.END
     if update.message is not None and context.args:
-        return await _one_line(update, context, context.args)
+        return await _one_line(update, context)
     context.user_data["mt_new"] = {}  # type: ignore[index]
     tr = context.tr
     if actor.is_admin:
         async with context.resources.db.session() as session:
-            branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-        if not branches:
+            orgs = await meetings.meeting_orgs(session, await visible_org_ids(session, actor))
+        if not orgs:
             await _show(update, tr.gettext("No branches to show."))
             return ConversationHandler.END
-        buttons = [(b.name, f"mn:b:{b.id}") for b in branches]
-        await _show(
-            update, tr.gettext("Which branch is the meeting for?"), keyboard([*pairs(buttons), _cancel_row(context)])
+        buttons = [(o.name, f"mn:b:{o.id}") for o in orgs]
+        question = (
+            tr.gettext("Which branch is the meeting for?")
+            if all(o.kind == OrgKind.BRANCH for o in orgs)
+            else tr.gettext("Which branch is the meeting for? (Or your unit's Party body, for its own meetings.)")
         )
+        await _show(update, question, keyboard([*pairs(buttons), _cancel_row(context)]))
         return N_BRANCH
     async with context.resources.db.session() as session:
         await require_branch_leader(session, actor, actor.org_id)
@@ -106,14 +119,21 @@ async def new_branch(update: Update, context: BranchContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
     branch_id = int(update.callback_query.data.split(":")[2])
     async with context.resources.db.session() as session:
-        await require_branch_leader(session, context.actor, branch_id)
+        org = await session.get(Organisation, branch_id)
+        if org is not None and org.kind in meetings.UNIT_BODIES:
+            await require_admin_of(session, context.actor, branch_id)
+        else:
+            await require_branch_leader(session, context.actor, branch_id)
     _data(context, "mt_new")["branch"] = branch_id
     return await _ask_kind(update, context)
 
 
 async def _ask_kind(update: Update, context: BranchContext) -> int:
     locale = context.tr.locale
-    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in meetings.BRANCH_KINDS]
+    async with context.resources.db.session() as session:
+        org = await session.get(Organisation, _data(context, "mt_new")["branch"])
+    kinds = meetings.kinds_for(org) if org is not None else meetings.BRANCH_KINDS
+    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in kinds]
     await _show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
     return N_KIND
 
@@ -244,7 +264,8 @@ async def new_topic(update: Update, context: BranchContext) -> int:
         view = await view_of(session, preview, context.tr.locale, settings)
         count = sum(1 for m in await meetings.expected_members(session, preview) if m.telegram_id is not None)
     past = draft.starts_at <= now_utc()
-    text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count)
+    unit = meetings.is_unit_kind(draft.kind)
+    text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count, unit=unit)
     rows = [[(context.tr.gettext("✅ Create"), "mn:ok"), *_cancel_row(context)]]
     await _show(update, text, keyboard(rows))
     return N_CONFIRM
@@ -275,35 +296,33 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
         )
         text, markup = await card(session, meeting, context.tr.locale, settings)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
-    await _show(update, context.tr.gettext("✅ Scheduled.") + "\n\n" + text, markup)
+    await _show(update, _created(context, meeting) + "\n\n" + text, markup)
     return ConversationHandler.END
 
 
-async def _one_line(update: Update, context: BranchContext, args: list[str]) -> int:
-    """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]``."""
+async def _one_line(update: Update, context: BranchContext) -> int:
+    """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]`` (``PLACE | TOPIC`` for a place with spaces)."""
     actor = context.actor
     settings = settings_of(context)
     if actor.is_admin:
         raise InvalidInput(
             N_("Administrators: use /newmeeting without arguments and choose the branch, or the command line.")
         )
-    if len(args) < 3:
-        raise InvalidInput(N_("Write it like: /newmeeting theme_day 2026-12-15 14:30-16:00 三楼会议室 重温入党誓词"))
-    kind = meetings.resolve_kind(args[0])
-    day = meetings.parse_date(args[1], today(settings.tz))
-    start, end = meetings.parse_time_range(args[2])
-    draft = meetings.Draft(
-        kind=kind.id,
-        starts_at=datetime.combine(day, start, tzinfo=settings.tz),
-        ends_at=datetime.combine(day, end, tzinfo=settings.tz) if end else None,
-        place=args[3] if len(args) > 3 else None,
-        topic=" ".join(args[4:]) or None,
-    )
+    assert update.message is not None and update.message.text is not None
+    line = update.message.text.split(maxsplit=1)[1]
+    draft = meetings.parse_meeting_line(line, settings.tz, today(settings.tz))
     async with context.resources.db.session() as session:
         meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
         text, markup = await card(session, meeting, context.tr.locale, settings)
-    await reply(update, context.tr.gettext("✅ Scheduled.") + "\n\n" + text, reply_markup=markup)
+    await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
     return ConversationHandler.END
+
+
+def _created(context: BranchContext, meeting: Meeting) -> str:
+    """The first line after creating: scheduled, or (a meeting already held) recorded, and what to do next."""
+    if meeting.starts_at > now_utc():
+        return context.tr.gettext("✅ Scheduled.")
+    return context.tr.gettext("✅ Recorded. Mark who attended and close it from this card when you are ready.")
 
 
 # --- editing and postponing ---------------------------------------------------------------------------------
@@ -319,6 +338,8 @@ EDIT_PROMPTS = {
 async def edit_start(update: Update, context: BranchContext) -> int:
     """Which field to change was chosen on the card: ask for the new value."""
     assert update.callback_query is not None and update.callback_query.data is not None
+    if await refused_in_group(update, context):
+        return ConversationHandler.END
     _, meeting_id, _, field = update.callback_query.data.split(":")
     async with context.resources.db.session() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, int(meeting_id))
@@ -436,9 +457,27 @@ CYCLE = {"absent": "present", "present": "on_leave", "on_leave": "absent"}
 
 
 async def close_start(update: Update, context: BranchContext) -> int:
-    """Closing, step 1: who did not check in (absent unless the secretary says otherwise)."""
+    """Closing, step 1: who did not check in (absent unless the secretary says otherwise).
+
+    When another feature still misses something (the first agenda item), closing is refused at once with
+    exactly what is missing and that feature's buttons to record it, before any absences are confirmed."""
     assert update.callback_query is not None and update.callback_query.data is not None
+    if await refused_in_group(update, context):
+        return ConversationHandler.END
     meeting_id = int(update.callback_query.data.split(":")[1])
+    locale = context.tr.locale
+    async with context.resources.db.session() as session:
+        preview = await meetings.closing_preview(session, context.actor, meeting_id)
+        view = await view_of(session, preview.meeting, locale, settings_of(context))
+    if preview.missing:
+        missing = [
+            DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
+        ]
+        text = render("meetings/closing_blocked.html.j2", locale, m=view, missing=missing)
+        fixes = meeting_hooks.leader_buttons(preview.meeting, locale)
+        rows = [*pairs(fixes), [(context.tr.gettext("« Back"), f"mt:{meeting_id}:card")]]
+        await _show(update, text, keyboard(rows))
+        return ConversationHandler.END
     context.user_data["mt_close"] = {  # type: ignore[index]
         "meeting": meeting_id,
         "marks": {},
@@ -446,6 +485,8 @@ async def close_start(update: Update, context: BranchContext) -> int:
         "photos": [],
         "tags": [],
     }
+    if meetings.is_unit_kind(preview.meeting.kind):
+        return await close_next(update, context)  # no roster attendance to confirm
     return await _review(update, context)
 
 
@@ -464,7 +505,10 @@ async def _review(update: Update, context: BranchContext) -> int:
     for member, _row in preview.unconfirmed:
         mark = data["marks"].get(str(member.id), "absent")
         buttons.append((f"{member.name} · {status_name(mark, locale)}", f"mc:m:{member.id}"))
-    rows = [*pairs(buttons), [(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")]]
+    rows = pairs(buttons)
+    if len(buttons) > 1:
+        rows.append([(context.tr.gettext("☑️ Mark them all present"), "mc:all")])
+    rows.append([(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")])
     await _show(update, text, keyboard(rows))
     return C_REVIEW
 
@@ -475,6 +519,16 @@ async def close_toggle(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_close")
     member_id = update.callback_query.data.split(":")[2]
     data["marks"][member_id] = CYCLE[data["marks"].get(member_id, "absent")]
+    return await _review(update, context)
+
+
+async def close_all_present(update: Update, context: BranchContext) -> int:
+    """Everyone listed was there (a meeting recorded after the fact): mark them all present, then adjust."""
+    data = _data(context, "mt_close")
+    async with context.resources.db.session() as session:
+        preview = await meetings.closing_preview(session, context.actor, data["meeting"])
+    for member, _row in preview.unconfirmed:
+        data["marks"][str(member.id)] = "present"
     return await _review(update, context)
 
 
@@ -626,6 +680,7 @@ CLOSE_CONVERSATION = conversation(
     states={
         C_REVIEW: [
             CallbackQueryHandler(close_toggle, pattern=r"^mc:m:\d+$"),
+            CallbackQueryHandler(close_all_present, pattern=r"^mc:all$"),
             CallbackQueryHandler(close_next, pattern=r"^mc:next$"),
         ],
         C_RECORD: [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import ConversationHandler
 from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.warnings import PTBUserWarning
@@ -20,6 +21,22 @@ from bot.services.meeting_format import MeetingView, status_name
 from bot.templates import render
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Organisation
+
+
+async def refused_in_group(update: Update, context: BranchContext) -> bool:
+    """Meetings are run from the private chat, where names and leave reasons stay private (and where the bot
+    reads typed answers): in a group, say so and return True."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return False
+    text = context.tr.gettext("Please do this in our private chat.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        link = f"https://t.me/{context.resources.bot_username}"
+        button = InlineKeyboardButton(context.tr.gettext("Open our private chat"), url=link)
+        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    return True
 
 
 def settings_of(context: BranchContext) -> Settings:
@@ -40,15 +57,37 @@ def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple
 
 
 class Conversation(ConversationHandler[Any]):
-    """A ConversationHandler whose state comes only from the persistence of the Application it is added to.
+    """A ConversationHandler whose state comes only from the persistence of the Application it is added to, and
+    one guided flow at a time per person.
 
     Handler lists are module-level, so one handler object serves every Application built in the process (each
     test, the console). PTB merges the states a handler already holds into those it loads; starting empty
-    keeps one Application's conversations out of another's."""
+    keeps one Application's conversations out of another's.
+
+    A flow left half-way (the phone put away at "Where?") would otherwise take the person's next typed text,
+    meant for another flow, as its answer; so starting a flow ends that person's other flows (of meetings and
+    the first agenda item), as if they had pressed Cancel."""
+
+    flows: ClassVar[list[Conversation]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        Conversation.flows.append(self)
 
     async def _initialize_persistence(self, application: Any) -> dict[str, TrackingDict[Any, object]]:
         self._conversations = TrackingDict()
         return await super()._initialize_persistence(application)
+
+    async def handle_update(self, update: Any, application: Any, check_result: Any, context: Any) -> object | None:
+        """End the person's other flows when this update starts (or restarts) this one."""
+        _state, _key, handler, _check = check_result
+        user = getattr(update, "effective_user", None)
+        if handler in self.entry_points and user is not None:
+            for flow in Conversation.flows:
+                if flow is not self:
+                    for key in [k for k in flow._conversations if isinstance(k, tuple) and k and k[-1] == user.id]:
+                        flow._update_state(ConversationHandler.END, key)
+        return await super().handle_update(update, application, check_result, context)
 
 
 def conversation(**kwargs: Any) -> Conversation:
@@ -87,17 +126,25 @@ async def card(
         counts=counts,
         rate=rate,
         percent=percent_text(rate),
+        extra=await meeting_hooks.card_lines(session, meeting, locale),
+        unit=meetings.is_unit_kind(meeting.kind),
     )
     mid = meeting.id
     rows: list[list[tuple[str, str]]] = []
-    if meeting.status == MeetingStatus.SCHEDULED:
+    if meeting.status == MeetingStatus.SCHEDULED and meetings.is_unit_kind(meeting.kind):
+        # A meeting of the unit's Party body: no roster attendance, so no answers, QR codes or marks.
+        rows += [
+            [(tr.gettext("✏️ Edit / postpone"), f"mt:{mid}:ed"), (tr.gettext("🏁 Close"), f"mt:{mid}:cl")],
+            [(tr.gettext("🚫 Cancel the meeting"), f"mt:{mid}:cx")],
+        ]
+    elif meeting.status == MeetingStatus.SCHEDULED:
         rows += [
             [(tr.gettext("📋 Answers"), f"mt:{mid}:ls"), (tr.gettext("✏️ Edit / postpone"), f"mt:{mid}:ed")],
             [(tr.gettext("📷 QR code"), f"mt:{mid}:qr"), (tr.gettext("✔️ Mark present"), f"mt:{mid}:mk")],
             [(tr.gettext("📡 Location check"), f"mt:{mid}:geo"), (tr.gettext("🏁 Close"), f"mt:{mid}:cl")],
             [(tr.gettext("🚫 Cancel the meeting"), f"mt:{mid}:cx")],
         ]
-    elif meeting.status == MeetingStatus.CLOSED:
+    elif meeting.status == MeetingStatus.CLOSED and not meetings.is_unit_kind(meeting.kind):
         rows.append([(tr.gettext("📋 Attendance"), f"mt:{mid}:ls")])
     if meeting.status != MeetingStatus.CANCELLED:
         rows += pairs(meeting_hooks.leader_buttons(meeting, locale))

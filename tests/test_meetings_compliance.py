@@ -175,7 +175,7 @@ async def test_the_nudge_days_are_configurable(db: Database, demo: DemoIds, sett
 async def test_branch_rates_per_member_and_per_meeting(db: Database, demo: DemoIds, settings: Settings) -> None:
     first = datetime(2026, 11, 3, 9, 0, tzinfo=TZ)
     with time_machine.travel(first - timedelta(days=1), tick=False):
-        one = await schedule(db, settings, branch_id=demo.branch_a, by=None, kind="committee_meeting", starts_at=first)
+        one = await schedule(db, settings, branch_id=demo.branch_a, by=None, kind="general_meeting", starts_at=first)
         two = await schedule(db, settings, branch_id=demo.branch_a, by=None, starts_at=first + timedelta(days=10))
     with time_machine.travel(first + timedelta(days=11), tick=False):
         async with db.session() as session:

@@ -3,14 +3,13 @@ code, group button and location, the live QR, closing, /my, /compliance, /attend
 
 from __future__ import annotations
 
-import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
-from telegram.warnings import PTBUserWarning
+from sqlalchemy import select
 
 from bot.clock import now_utc, today
 from bot.demo import telegram_id_of
@@ -18,27 +17,10 @@ from bot.services import checkin, meeting_hooks, meetings
 from storage.meetings import Attendance, Meeting, MeetingQrDisplay
 from storage.models import AuditEntry, Organisation, OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
-from tests.meetings_helpers import get, outbox_rows, schedule, statuses
+from tests.meetings_helpers import drain, get, outbox_rows, schedule, statuses
 
 GROUP = -100500
 ADMIN = 100001  # ADM1's Telegram id
-
-
-async def drain(bot: BotHarness) -> None:
-    """Send everything queued. Works around two things of the shared harness: ``bot.drain_outbox`` divides by
-    its zero interval, and the worker's ``do_api_request`` makes PTB warn (warnings are errors here)."""
-    worker = bot.application.bot_data["resources"].worker
-    worker.interval = 1e-6
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
-        for _ in range(10):
-            worker._chat_ready.clear()  # no per-chat pacing offline
-            async with bot.db.session() as session:  # what was paced is due again at once
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.status == "pending").values(not_before=now_utc())
-                )
-            if not await worker.drain(budget_seconds=2.0):
-                break
 
 
 def _settings(bot: BotHarness) -> Any:
@@ -384,24 +366,33 @@ async def test_closing_is_refused_while_another_feature_misses_something(
 
     monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [missing])
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=-timedelta(minutes=90))
+    # Refused at once, with exactly what is missing, before any absences are confirmed; no flow is started.
     await bot.press("A01", f"mt:{meeting_id}:cl")
-    assert "结束会议前尚缺：没有这个会议。" in bot.request.calls[-1].text
+    blocked = bot.request.calls[-1]
+    assert "暂不能结束会议" in blocked.text and "• 没有这个会议。" in blocked.text
+    assert blocked.buttons[-1] == ("« 返回", f"mt:{meeting_id}:card")
+    assert await bot.press("A01", "mc:next") == ["操作已过期，请重新开始。"]
+    # Something that goes missing during the flow still stops the confirmation, and the flow keeps its place.
+    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [])
+    await bot.press("A01", f"mt:{meeting_id}:cl")
     await bot.press("A01", "mc:next")
     await bot.press("A01", "mc:done")
+    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [missing])
     assert await bot.press("A01", "mc:ok") == ["暂不能结束会议，尚缺：没有这个会议。"]
     assert (await get(bot.db, meeting_id)).status == "scheduled"
     monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [])
-    await bot.press("A01", "mc:ok")  # the flow kept its place: fixed, it closes
+    await bot.press("A01", "mc:ok")  # fixed, it closes
     assert (await get(bot.db, meeting_id)).status == "closed"
 
 
 # --- /my, /compliance, /attendance --------------------------------------------------------------------------
 
 
+@time_machine.travel(datetime(2026, 11, 18, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
 async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
     settings = _settings(bot)
     past = await schedule(
-        bot.db, settings, branch_id=bot.ids.branch_a, kind="committee_meeting", starts_in=-timedelta(hours=3)
+        bot.db, settings, branch_id=bot.ids.branch_a, kind="general_meeting", starts_in=-timedelta(hours=3)
     )
     coming = await schedule(bot.db, settings, branch_id=bot.ids.branch_a, starts_in=timedelta(days=2))
     async with bot.db.session() as session:
@@ -413,16 +404,21 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
         await study_first_agenda(session, past)
         await meetings.close_meeting(session, None, past)
     my = (await bot.say("A03", "/my"))[0]
-    assert "张伟的会议" in my and "主题党日" in my and "支部委员会会议" in my and "（100%）" in my
+    assert "张伟的会议" in my and "主题党日" in my and "支部党员大会" in my and "（100%）" in my
     assert ("✅ 参加：" in bot.request.calls[-1].buttons[0][0]) and bot.request.calls[-1].buttons[0][
         1
     ] == f"mt:{coming}:att"
     compliance = (await bot.say("A01", "/compliance"))[0]
     assert "第一党支部组织生活落实情况" in compliance
-    assert "✅ 支部委员会会议: 1/1" in compliance
+    assert "✅ 支部党员大会: 1/1" in compliance and "⚠️ 支部委员会会议: 0/1" in compliance
     assert "⚠️ 党小组会" in compliance and "（每个党小组一次）" in compliance and "截止" in compliance
     summary = (await bot.say(ADMIN, "/compliance"))[0]
     assert "2 个支部" in summary and "第二党支部" in summary
+    # A button per branch with a gap opens its full table; another branch's secretary cannot open it.
+    assert ("⚠️ 第二党支部", f"mcp:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
+    detail = (await bot.press(ADMIN, f"mcp:{bot.ids.branch_b}"))[0]
+    assert "第二党支部组织生活落实情况" in detail and "截止" in detail
+    assert await bot.press("A01", f"mcp:{bot.ids.branch_b}") == ["只有该组织的管理员才能进行此操作。"]
     assert await bot.say("A03", "/compliance") == ["抱歉，您的角色不能使用 /compliance。"]
     attendance = (await bot.say("A01", "/attendance month"))[0]
     assert "第一党支部出勤情况" in attendance and "张伟: 1/1 (100%)" in attendance

@@ -26,9 +26,9 @@ from bot.i18n import N_
 from bot.services import tokens
 from bot.services.geo import distance_m
 from bot.services.identity import deep_link
-from bot.services.meetings import belongs, checkin_window
+from bot.services.meetings import belongs, checkin_window, not_expected
 from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
-from storage.models import Member, Organisation
+from storage.models import Member
 
 CHECKIN_PREFIX = "ck_"
 TOKEN_KIND = "m"
@@ -129,8 +129,7 @@ async def check_in(
     if member is None or member.org_id != meeting.org_id:
         raise PermissionDenied(N_("This check-in code belongs to another branch's meeting."))
     if not belongs(member, meeting):
-        group = await session.get(Organisation, meeting.group_id) if meeting.group_id else None
-        raise PermissionDenied(N_("This meeting is for the members of %(branch)s."), branch=group.name if group else "")
+        raise await not_expected(session, meeting, member)
     opens, closes = checkin_window(meeting, settings)
     if now < opens:
         raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, settings))

@@ -127,12 +127,17 @@ def _due(pr: PeriodRange, fixed_day: int | None, today: date) -> date:
 
 
 async def compliance_overview(
-    session: AsyncSession, actor: Actor, today: date, *, settings: Settings
+    session: AsyncSession, actor: Actor, today: date, *, settings: Settings, branch_id: int | None = None
 ) -> list[tuple[Organisation, list[Item]]]:
-    """The actor's branch (secretary, delegated committee member) or every branch of an admin's subtree."""
+    """The actor's branch (secretary, delegated committee member) or every branch of an admin's subtree
+    (or only ``branch_id`` of it)."""
     if not (actor.leads_branch or actor.is_admin):
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     branches = await queries.branches_in(session, await visible_org_ids(session, actor))
+    if branch_id is not None:
+        branches = [b for b in branches if b.id == branch_id]
+        if not branches:
+            raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
     return [(b, await branch_compliance(session, b, today, settings=settings)) for b in branches]
 
 

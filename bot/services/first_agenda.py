@@ -828,6 +828,61 @@ def card_buttons(meeting: Meeting, locale: str) -> list[tuple[str, str]]:
     return [(translator(locale).gettext(N_("First agenda item")), f"fa:m:{meeting.id}")]
 
 
+async def card_lines(session: AsyncSession, meeting: Meeting, locale: str) -> list[str]:
+    """The first agenda item on the secretary's meeting card: what was studied, or that it is still missing."""
+    if not may_carry_first_agenda(meeting.kind):
+        return []
+    view = await first_agenda_of(session, meeting.id)
+    if view is None and not needs_first_agenda(meeting.kind):
+        return []
+    text = render(
+        "first_agenda/card_line.html.j2",
+        locale,
+        view=view,
+        titles=[m.title for m in view.materials] if view else [],
+        form_names=FORM_NAMES,
+        closed=meeting.status == MeetingStatus.CLOSED,
+    ).strip()
+    return [text] if text else []
+
+
+async def meeting_details(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+    """The first agenda item in a meeting's JSON (``branchbot meeting show``): null when none is recorded."""
+    view = await first_agenda_of(session, meeting.id)
+    kind = KINDS_BY_ID.get(meeting.kind)
+    item: dict[str, Any] | None = None
+    if view is not None:
+        item = {
+            "materials": [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "source": m.source,
+                    "date": m.issued_on.isoformat() if m.issued_on else None,
+                }
+                for m in view.materials
+            ],
+            "form": view.item.form,
+            "led_by": view.item.led_by_name,
+            "led_by_id": view.item.led_by_id,
+            "note": view.item.note,
+        }
+    return {
+        "first_agenda_required": kind.first_agenda.value if kind else FirstAgenda.OPTIONAL.value,
+        "first_agenda": item,
+        "first_agenda_missing": _missing_fields(meeting, view),
+    }
+
+
+def _missing_fields(meeting: Meeting, view: ItemView | None) -> list[str]:
+    """What closing still needs of the first agenda item, as field names: materials, form, led_by."""
+    if not needs_first_agenda(meeting.kind):
+        return []
+    if view is None or not view.materials:
+        return ["materials", "form", "led_by"]
+    return [name for name, value in (("form", view.item.form), ("led_by", view.item.led_by_name)) if not value]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Compliance
 
@@ -1140,6 +1195,10 @@ if closing_check not in meeting_hooks.CLOSING_CHECKS:
     meeting_hooks.CLOSING_CHECKS.append(closing_check)
 if card_buttons not in meeting_hooks.LEADER_BUTTONS:
     meeting_hooks.LEADER_BUTTONS.append(card_buttons)
+if card_lines not in meeting_hooks.CARD_LINES:
+    meeting_hooks.CARD_LINES.append(card_lines)
+if meeting_details not in meeting_hooks.DETAILS:
+    meeting_hooks.DETAILS.append(meeting_details)
 meeting_hooks.register_first_agenda_recorder(record_from_command_line)
 
 # The command menu's descriptions (bot/commands.py lists the commands; their text is this feature's to translate).

@@ -24,6 +24,13 @@ CLOSING_CHECKS: list[ClosingCheck] = []
 LeaderButtons = Callable[[Meeting, str], list[tuple[str, str]]]
 LEADER_BUTTONS: list[LeaderButtons] = []
 
+# What a feature knows about one meeting: lines for the secretary's card (Telegram HTML, already escaped, in the
+# given locale), and entries for the JSON of `branchbot meeting show` (each provider returns its own keys).
+CardLines = Callable[[AsyncSession, Meeting, str], Awaitable[list[str]]]
+CARD_LINES: list[CardLines] = []
+MeetingDetails = Callable[[AsyncSession, Meeting], Awaitable[dict[str, Any]]]
+DETAILS: list[MeetingDetails] = []
+
 # Records the first agenda item given on the command line (`meeting add --first-agenda ID_OR_TEXT`).
 FirstAgendaRecorder = Callable[[AsyncSession, Meeting, str, Member | None], Awaitable[None]]
 _first_agenda_recorder: list[FirstAgendaRecorder] = []
@@ -47,6 +54,19 @@ async def record_first_agenda(session: AsyncSession, meeting: Meeting, value: st
     if not _first_agenda_recorder:
         raise InvalidInput(N_("Recording the first agenda item is not available."))
     await _first_agenda_recorder[0](session, meeting, value, actor)
+
+
+async def card_lines(session: AsyncSession, meeting: Meeting, locale: str) -> list[str]:
+    """Extra lines for the secretary's meeting card."""
+    return [line for provider in CARD_LINES for line in await provider(session, meeting, locale)]
+
+
+async def details(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+    """Extra entries for a meeting's JSON on the command line."""
+    merged: dict[str, Any] = {}
+    for provider in DETAILS:
+        merged.update(await provider(session, meeting))
+    return merged
 
 
 def leader_buttons(meeting: Meeting, locale: str) -> list[tuple[str, str]]:

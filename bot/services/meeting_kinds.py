@@ -35,7 +35,8 @@ class HeldBy(enum.StrEnum):
 
     BRANCH = "branch"
     GROUP = "group"  # each Party group of the branch
-    UNIT = "unit"  # the unit's leading Party group / Party committee
+    UNIT = "unit"  # the unit's leading Party group / Party committee: recorded by its administrators (the
+    # members of that body are not on the branch roster, so no attendance is kept)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class MeetingKind:
     times_per_period: int
     first_agenda: FirstAgenda
     held_by: HeldBy = HeldBy.BRANCH
+    committee_only: bool = False  # attended by the branch committee (secretary and committee members) only
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,13 @@ MEETING_KINDS: tuple[MeetingKind, ...] = (
         "general_meeting", "支部党员大会", N_("Branch general meeting"), Period.QUARTER, 1, FirstAgenda.REQUIRED
     ),
     MeetingKind(
-        "committee_meeting", "支部委员会会议", N_("Branch committee meeting"), Period.MONTH, 1, FirstAgenda.REQUIRED
+        "committee_meeting",
+        "支部委员会会议",
+        N_("Branch committee meeting"),
+        Period.MONTH,
+        1,
+        FirstAgenda.REQUIRED,
+        committee_only=True,
     ),
     MeetingKind(
         "group_meeting", "党小组会", N_("Party group meeting"), Period.MONTH, 1, FirstAgenda.REQUIRED, HeldBy.GROUP

@@ -23,19 +23,20 @@ from bot.config import Settings
 from bot.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, Translator, translator
 from bot.services import meeting_hooks, outbox
-from bot.services.access import Actor, require_branch_leader
+from bot.services.access import Actor, require_admin_of, require_branch_leader
 from bot.services.meeting_format import MeetingView
 from bot.services.meeting_kinds import KINDS_BY_ID, MEETING_KINDS, TAGS_BY_ID, HeldBy, MeetingKind
 from bot.templates import render
 from storage import queries
 from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
-from storage.models import Member, Organisation, OrgKind
+from storage.models import Member, Organisation, OrgKind, Role
 
 DEFAULT_DURATION = timedelta(minutes=90)
 LONGEST_MEETING = timedelta(hours=12)
 FURTHEST_AHEAD = timedelta(days=400)
 FURTHEST_BACK = timedelta(days=800)  # a meeting recorded after the fact: this year's or last year's
 FRESH_NOTICE = timedelta(hours=6)  # no "tomorrow" reminder right after the notice itself
+FRESH_NOTICE_HOUR = timedelta(minutes=30)  # nor an "within the hour" one
 MAX_PLACE = 200
 MAX_TOPIC = 500
 MAX_REASON = 500
@@ -43,8 +44,13 @@ MAX_RECORD = 4000
 MAX_PHOTOS = 20
 CODE_DIGITS = 6
 
+# Organisations whose Party body holds the unit-level kinds (a unit's Party committee, the working committee).
+UNIT_BODIES = (OrgKind.UNIT_COMMITTEE, OrgKind.WORKING_COMMITTEE)
+
 # Kinds a branch holds (the unit-level kinds belong to the first agenda feature's unit bodies).
 BRANCH_KINDS: tuple[MeetingKind, ...] = tuple(k for k in MEETING_KINDS if k.held_by is not HeldBy.UNIT)
+
+UNIT_KINDS: tuple[MeetingKind, ...] = tuple(k for k in MEETING_KINDS if k.held_by is HeldBy.UNIT)
 
 # What secretaries type for a kind, besides its id: Chinese names and the usual short forms.
 KIND_ALIASES: dict[str, str] = {
@@ -121,6 +127,42 @@ def parse_local_datetime(text: str, tz: ZoneInfo, today: date) -> datetime:
     return datetime.combine(day, parse_time(parts[1]), tzinfo=tz)
 
 
+_LINE = re.compile(r"^(\S+)\s+(\S+)\s+(\S+?)(?:\s*([-~～至到])\s*(\S+))?(?:\s+|$)(.*)$", re.S)
+_QUOTED = re.compile(r"^[\"“「『](.+?)[\"”」』]\s*(.*)$", re.S)
+
+
+def split_place_topic(text: str) -> tuple[str | None, str | None]:
+    """What follows the time in a one-line meeting: ``PLACE TOPIC…`` (a one-word place), ``PLACE | TOPIC`` or
+    ``"Room 301" TOPIC`` (a place with spaces)."""
+    text = text.strip()
+    if "|" in text or "｜" in text:
+        place, _, topic = text.replace("｜", "|").lstrip("|").partition("|")
+        return place.strip() or None, topic.strip() or None
+    if quoted := _QUOTED.match(text):
+        return quoted[1].strip() or None, quoted[2].strip() or None
+    place, _, topic = text.partition(" ")
+    return place or None, topic.strip() or None
+
+
+def parse_meeting_line(text: str, tz: ZoneInfo, today: date) -> Draft:
+    """``KIND DATE TIME[-END] [PLACE [TOPIC…]]``, as typed after ``/newmeeting`` (see :func:`split_place_topic`)."""
+    match = _LINE.match(text.strip())
+    if match is None:
+        raise InvalidInput(N_("Write it like: /newmeeting theme_day 2026-12-15 14:30-16:00 三楼会议室 重温入党誓词"))
+    kind = resolve_kind(match[1])
+    day = parse_date(match[2], today)
+    start = parse_time(match[3])
+    end = parse_time(match[5]) if match[5] else None
+    place, topic = split_place_topic(match[6])
+    return Draft(
+        kind=kind.id,
+        starts_at=datetime.combine(day, start, tzinfo=tz),
+        ends_at=datetime.combine(day, end, tzinfo=tz) if end else None,
+        place=place,
+        topic=topic,
+    )
+
+
 def resolve_kind(text: str) -> MeetingKind:
     """A kind by id, Chinese or English name, or common short form; a clear refusal otherwise."""
     key = text.strip()
@@ -129,7 +171,7 @@ def resolve_kind(text: str) -> MeetingKind:
         raise InvalidInput(
             N_("Unknown meeting kind %(kind)s. Known kinds: %(kinds)s."),
             kind=key[:40],
-            kinds=", ".join(k.id for k in BRANCH_KINDS),
+            kinds=", ".join(k.id for k in MEETING_KINDS),
         )
     return KINDS_BY_ID[kind_id]
 
@@ -146,11 +188,27 @@ async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting:
 
 
 async def meeting_for_leader(session: AsyncSession, actor: Actor | None, meeting_id: int) -> Meeting:
-    """The meeting, if ``actor`` leads its branch or administers it (``None``: the command line)."""
+    """The meeting, if ``actor`` leads its branch or administers it (``None``: the command line); a meeting
+    of a unit's Party body is its administrators'."""
     meeting = await get_meeting(session, meeting_id)
     if actor is not None:
-        await require_branch_leader(session, actor, meeting.org_id)
+        if is_unit_kind(meeting.kind):
+            await require_admin_of(session, actor, meeting.org_id)
+        else:
+            await require_branch_leader(session, actor, meeting.org_id)
     return meeting
+
+
+def is_unit_kind(kind_id: str) -> bool:
+    """Whether meetings of this kind are held by a unit's Party body (no roster attendance)."""
+    kind = KINDS_BY_ID.get(kind_id)
+    return kind is not None and kind.held_by is HeldBy.UNIT
+
+
+def is_committee_kind(kind_id: str) -> bool:
+    """Whether meetings of this kind are for the branch committee only."""
+    kind = KINDS_BY_ID.get(kind_id)
+    return kind is not None and kind.committee_only
 
 
 def require_editable(meeting: Meeting) -> None:
@@ -186,11 +244,32 @@ def _audit(
     )
 
 
+COMMITTEE_ROLES = (Role.SECRETARY, Role.COMMITTEE)
+
+
 def belongs(member: Member, meeting: Meeting) -> bool:
-    """Whether ``member`` is expected at ``meeting`` (its branch; for a Party group meeting, that group)."""
-    if not member.active or member.org_id != meeting.org_id:
+    """Whether ``member`` is expected at ``meeting``: its branch; for a Party group meeting, that group; for a
+    committee meeting, the secretary and the committee members; nobody on the roster for a unit's meeting."""
+    if not member.active or member.org_id != meeting.org_id or is_unit_kind(meeting.kind):
         return False
+    if is_committee_kind(meeting.kind):
+        return member.role in COMMITTEE_ROLES
     return meeting.group_id is None or member.group_id == meeting.group_id
+
+
+def announced_in_group(meeting: Meeting) -> bool:
+    """Whether the branch's group chat hears about the meeting (not a committee's or a unit's meeting)."""
+    return not is_committee_kind(meeting.kind) and not is_unit_kind(meeting.kind)
+
+
+async def not_expected(session: AsyncSession, meeting: Meeting, member: Member | None) -> PermissionDenied:
+    """The refusal for someone who is not expected at ``meeting``: another branch, group or the committee."""
+    if member is not None and member.org_id == meeting.org_id and is_committee_kind(meeting.kind):
+        return PermissionDenied(N_("This meeting is for the branch committee only."))
+    org = await session.get(Organisation, meeting.group_id or meeting.org_id)
+    return PermissionDenied(
+        N_("This meeting is for the members of %(branch)s."), branch=org.name if org else str(meeting.org_id)
+    )
 
 
 async def expected_members(session: AsyncSession, meeting: Meeting) -> list[Member]:
@@ -227,6 +306,23 @@ async def _branch(session: AsyncSession, branch_id: int) -> Organisation:
     if branch is None or branch.kind != OrgKind.BRANCH:
         raise NotFound(N_("No such branch."))
     return branch
+
+
+async def meeting_orgs(session: AsyncSession, org_ids: set[int]) -> Sequence[Organisation]:
+    """The organisations among ``org_ids`` that hold meetings: branches, then units' Party bodies, by name."""
+    orgs = (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(org_ids), Organisation.kind.in_([OrgKind.BRANCH, *UNIT_BODIES]))
+            .order_by(Organisation.name)
+        )
+    ).all()
+    return sorted(orgs, key=lambda o: o.kind != OrgKind.BRANCH)
+
+
+def kinds_for(org: Organisation) -> tuple[MeetingKind, ...]:
+    """The kinds of meeting an organisation holds: a branch's, or a unit Party body's."""
+    return BRANCH_KINDS if org.kind == OrgKind.BRANCH else UNIT_KINDS
 
 
 async def branch_groups(session: AsyncSession, branch_id: int) -> Sequence[Organisation]:
@@ -295,13 +391,17 @@ async def _new_code(session: AsyncSession, branch_id: int) -> str:
 async def schedule_meeting(
     session: AsyncSession, actor: Actor | None, branch_id: int, draft: Draft, *, settings: Settings
 ) -> Meeting:
-    """Create a meeting; members and the linked group get the notice unless it is already in the past."""
-    if actor is not None:
-        await require_branch_leader(session, actor, branch_id)
-    branch = await _branch(session, branch_id)
+    """Create a meeting; members and the linked group get the notice unless it is already in the past.
+
+    ``branch_id`` is the branch; for a unit-level kind (the leading Party group meeting, the central study
+    group session) it is the unit's Party organisation, and its administrators record the meeting."""
     kind = resolve_kind(draft.kind)
     if kind.held_by is HeldBy.UNIT:
-        raise InvalidInput(N_("%(kind)s meetings are held by the unit's Party body, not by a branch."), kind=kind.id)
+        branch = await _unit_body(session, actor, branch_id, kind)
+    else:
+        if actor is not None:
+            await require_branch_leader(session, actor, branch_id)
+        branch = await _branch(session, branch_id)
     group_id = await _group_for(session, branch, kind, draft.group_id)
     now = now_utc()
     starts_at = draft.starts_at.astimezone(now.tzinfo)
@@ -351,6 +451,18 @@ async def schedule_meeting(
     if starts_at > now:
         await _announce(session, meeting, "notice", settings=settings)
     return meeting
+
+
+async def _unit_body(session: AsyncSession, actor: Actor | None, org_id: int, kind: MeetingKind) -> Organisation:
+    """The unit's Party organisation that holds a unit-level meeting, if ``actor`` administers it."""
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(N_("No such organisation."))
+    if org.kind not in UNIT_BODIES:
+        raise InvalidInput(N_("%(kind)s meetings are held by the unit's Party body, not by a branch."), kind=kind.id)
+    if actor is not None:
+        await require_admin_of(session, actor, org.id)
+    return org
 
 
 async def _group_for(
@@ -491,10 +603,7 @@ async def _member_at(session: AsyncSession, actor: Actor, meeting: Meeting) -> M
     """The actor's roster entry, if they are expected at the meeting; a clear refusal otherwise."""
     member = await session.get(Member, actor.member_id)
     if member is None or not belongs(member, meeting):
-        org = await session.get(Organisation, meeting.group_id or meeting.org_id)
-        raise PermissionDenied(
-            N_("This meeting is for the members of %(branch)s."), branch=org.name if org else str(meeting.org_id)
-        )
+        raise await not_expected(session, meeting, member)
     return member
 
 
@@ -829,7 +938,7 @@ async def _announce(
             text=text,
             reply_markup=markup,
         )
-    if branch is not None and branch.chat_id is not None:
+    if branch is not None and branch.chat_id is not None and announced_in_group(meeting):
         locale = settings.DEFAULT_LOCALE
         text = render(
             "meetings/notice.html.j2",
@@ -875,7 +984,9 @@ async def send_due_reminders(session: AsyncSession, *, settings: Settings, now: 
         stamp = int(meeting.starts_at.timestamp())
         event: str | None = None
         if meeting.starts_at - timedelta(hours=1) <= now < meeting.starts_at:
-            event = "hour"
+            # Not right after the notice of a meeting called at short notice: the notice itself just went out.
+            if meeting.notified_at is None or now - meeting.notified_at >= FRESH_NOTICE_HOUR:
+                event = "hour"
         elif meeting.starts_at - timedelta(hours=24) <= now < meeting.starts_at - timedelta(hours=1) and (
             meeting.notified_at is None or now - meeting.notified_at >= FRESH_NOTICE
         ):
@@ -883,7 +994,7 @@ async def send_due_reminders(session: AsyncSession, *, settings: Settings, now: 
         if event is not None:
             queued += await _remind(session, meeting, event, stamp, settings=settings)
         opens, closes = checkin_window(meeting, settings)
-        if opens <= now <= closes:
+        if opens <= now <= closes and not is_unit_kind(meeting.kind):
             queued += await _announce_checkin(session, meeting, stamp, settings=settings)
     return queued
 
@@ -922,7 +1033,7 @@ async def _announce_checkin(session: AsyncSession, meeting: Meeting, stamp: int,
     """Check-in is open: a button in the linked group, and a reminder to the leaders to show the QR code."""
     branch = await session.get(Organisation, meeting.org_id)
     count = 0
-    if branch is not None and branch.chat_id is not None:
+    if branch is not None and branch.chat_id is not None and announced_in_group(meeting):
         locale = settings.DEFAULT_LOCALE
         tr = translator(locale)
         text = render("meetings/checkin_open.html.j2", locale, m=MeetingView.of(meeting, locale, settings.tz))
