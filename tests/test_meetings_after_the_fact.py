@@ -109,5 +109,5 @@ async def test_the_live_qr_code_is_redrawn_in_the_console(settings: Settings, db
     script = "/meetings\n#1\n#3\n#1\n:quit\n"
     await Console(settings, db, out=out, files_dir=tmp_path / "files").run("A01", lines=io.StringIO(script))
     output = out.getvalue()
-    assert output.count("[image saved to") == 2  # the QR code, then the same photo redrawn by "new code"
+    assert output.count("[图片已保存到") == 2  # the QR code, then the same photo redrawn by "new code"
     assert "error" not in output.lower() and f"第 {meeting_id} 号会议" in output
