@@ -3,9 +3,14 @@ unfinished flows (meetings, first agenda, volunteer), so what they type next goe
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from telegram.ext import ConversationHandler
 
+from bot.app import _post_init, build_application
 from bot.demo import telegram_id_of
+from bot.offline import OfflineRequest, UpdateFactory
 from handlers.flows import Conversation
 from tests.conftest import BotHarness
 
@@ -20,6 +25,23 @@ MATERIAL_SOURCE = "发布来源"  # the add-material flow's question after the t
 
 def _user_data(bot: BotHarness, member_no: str) -> dict[str, object]:
     return dict(bot.application.user_data.get(telegram_id_of(member_no), {}))
+
+
+@asynccontextmanager
+async def _restarted(bot: BotHarness) -> AsyncIterator[BotHarness]:
+    """Another process on the same database, after the first stored what it had."""
+    await bot.application.update_persistence()
+    request = OfflineRequest()
+    settings = bot.application.bot_data["resources"].settings
+    application = build_application(
+        settings, db=bot.db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
+    )
+    await application.initialize()
+    await _post_init(application)
+    try:
+        yield BotHarness(application, request, UpdateFactory(application.bot), bot.db, bot.ids)
+    finally:
+        await application.shutdown()
 
 
 async def test_every_guided_flow_follows_the_app_wide_rule(bot: BotHarness) -> None:
@@ -86,3 +108,14 @@ async def test_a_lone_slash_is_no_command(bot: BotHarness) -> None:
     await bot.say(SECRETARY, "/addmaterial")
     assert await bot.say(SECRETARY, "/") == []  # neither fails nor ends the flow
     assert MATERIAL_SOURCE in (await bot.say(SECRETARY, "习近平关于加强党的作风建设论述摘编"))[0]
+
+
+async def test_a_flow_ended_by_a_command_stays_ended_after_a_restart(bot: BotHarness) -> None:
+    await bot.say(SECRETARY, "/report")
+    async with _restarted(bot) as again:
+        assert REPORT_HOURS in (await again.say(SECRETARY, "昨天"))[0]  # the flow survived the restart
+        await again.say(SECRETARY, "/myservice")
+        async with _restarted(again) as third:
+            # "2" is no longer the hours of the report but a question: measure 2.
+            assert (await third.say(SECRETARY, "2"))[0].startswith("<b>第2条")
+            assert "vp" not in _user_data(third, SECRETARY)
