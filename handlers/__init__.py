@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import birthdays, branch, core, first_agenda, measures, meetings, volunteer
+from handlers import birthdays, branch, core, first_agenda, flows, measures, meetings, volunteer
 from handlers.common import error_handler, register_prechecks
 
 
@@ -14,8 +14,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters within a group: the first matching handler wins."""
     # Pre-checks (negative groups): who is calling, and may they use this at all.
     register_prechecks(application)
-    # Volunteer service: a new command leaves an unfinished volunteer flow (before the caller is resolved).
-    application.add_handlers(volunteer.PRE_HANDLERS, group=-3)
+    # Guided flows of every feature: a new command (not /cancel or /help) ends the person's unfinished ones.
+    application.add_handlers(flows.PRE_HANDLERS, group=-3)
     # Volunteer service: the activity check-in QR deep link (/start vk_…) comes before the plain /start.
     application.add_handlers(volunteer.START_HANDLERS)
     # Meetings: check-in deep links (/start ck_…) come before core's plain /start; flows, cards, /my, /compliance.
@@ -31,7 +31,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Questions on the measures: /ask, /measure N, /measures and its buttons.
     application.add_handlers(measures.HANDLERS)
     # Volunteer service (measure 22): communities, activities, check-in and out, self-reports, hours.
-    application.add_handlers(volunteer.build_handlers())
+    application.add_handlers(volunteer.HANDLERS)
     # Last resort: /cancel outside any conversation; plain text in a private chat is a question.
     application.add_handlers(core.FALLBACK_HANDLERS)
     application.add_handlers(measures.FREE_TEXT_HANDLERS)

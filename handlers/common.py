@@ -48,17 +48,21 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
     context.caller = Caller(user.id if user else None, locale, actor, branch_id)
 
 
-def _command_of(message: Message | None) -> str | None:
+def command_of(message: Message | None) -> str | None:
+    """The command a message starts with (``/Start@bot x`` → ``start``), or None."""
     if message is None or not message.text or not message.text.startswith("/"):
         return None
-    return message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    words = message.text[1:].split(maxsplit=1)
+    if not words or message.text[1].isspace():
+        return None  # a lone "/" (or "/ x") is text, not a command
+    return words[0].split("@", 1)[0].lower()
 
 
 async def gate(update: Update, context: BranchContext) -> None:
     """Pre-check: guests may only join and ask; roles only use their commands; unlinked groups are told so."""
     caller = context.caller
     chat = update.effective_chat
-    command = _command_of(update.message)
+    command = command_of(update.message)
     is_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
     tr = context.tr
     if is_group and caller.chat_branch_id is None and command not in (None, "linkgroup", "help", "start", "lang"):

@@ -34,7 +34,7 @@ from bot.services.access import Actor
 from bot.services.meeting_format import when_text
 from bot.templates import render
 from handlers.common import leaders_only, reply
-from handlers.meetings_view import conversation
+from handlers.flows import conversation
 from storage.first_agenda import MaterialKind, StudyForm, StudyMaterial
 from storage.meetings import Meeting
 
@@ -748,7 +748,7 @@ _FALLBACKS: list[BaseHandler[Update, BranchContext, Any]] = [
 ]
 
 # Buttons and typed text share these flows, so they are tracked per user and chat, not per message; starting
-# one ends the person's other guided flows (see handlers.meetings_view.Conversation).
+# one ends the person's other guided flows (see handlers.flows).
 RECORD_CONVERSATION = conversation(
     entry_points=[CallbackQueryHandler(record_start, pattern=r"^fa:m:\d+$")],
     states={
@@ -767,6 +767,7 @@ RECORD_CONVERSATION = conversation(
     },
     fallbacks=_FALLBACKS,
     name="first_agenda_record",
+    user_data_keys=(REC,),
 )
 MATERIAL_CONVERSATION = conversation(
     entry_points=[CommandHandler("addmaterial", add_start), CallbackQueryHandler(add_start, pattern=r"^fa:add$")],
@@ -783,6 +784,7 @@ MATERIAL_CONVERSATION = conversation(
     },
     fallbacks=_FALLBACKS,
     name="first_agenda_material",
+    user_data_keys=(ADD,),
 )
 
 CONVERSATIONS = [RECORD_CONVERSATION, MATERIAL_CONVERSATION]

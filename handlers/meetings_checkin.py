@@ -34,7 +34,8 @@ from bot.services.checkin import Method
 from bot.services.meeting_format import MeetingView
 from bot.templates import render
 from handlers.common import reply
-from handlers.meetings_view import conversation, keyboard, settings_of
+from handlers.flows import conversation
+from handlers.meetings_view import keyboard, settings_of
 from storage.meetings import Meeting, MeetingQrDisplay
 
 CHECKIN_START = filters.Regex(r"^/start(@\w+)? ck_[A-Za-z0-9_-]{1,61}$")
@@ -311,6 +312,7 @@ async def refresh_qr(update: Update, context: BranchContext, meeting_id: int) ->
 
 CHECKIN_CONVERSATION = conversation(
     name="meeting_checkin",
+    user_data_keys=("mt_ck",),
     per_chat=False,  # a button pressed in the group continues with the location in the private chat
     entry_points=[
         CommandHandler("start", start_checkin, filters=CHECKIN_START),
@@ -326,6 +328,7 @@ CHECKIN_CONVERSATION = conversation(
 
 LEAVE_CONVERSATION = conversation(
     name="meeting_leave",
+    user_data_keys=("mt_leave",),
     per_chat=False,  # asked in the group, answered in the private chat
     entry_points=[CallbackQueryHandler(leave_start, pattern=r"^mt:\d+:lv$")],
     states={REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, leave_reason)]},

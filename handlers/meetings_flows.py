@@ -26,9 +26,9 @@ from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
 from bot.services.meeting_stats import meeting_rate
 from bot.templates import render
 from handlers.common import reply
+from handlers.flows import conversation
 from handlers.meetings_view import (
     card,
-    conversation,
     keyboard,
     pairs,
     percent_text,
@@ -637,6 +637,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 NEW_CONVERSATION = conversation(
     name="meeting_new",
+    user_data_keys=("mt_new",),
     entry_points=[
         CommandHandler("newmeeting", _leaders_only_entry(new_start)),
         CallbackQueryHandler(_leaders_only_entry(new_start), pattern=r"^mn:new$"),
@@ -656,6 +657,7 @@ NEW_CONVERSATION = conversation(
 
 EDIT_CONVERSATION = conversation(
     name="meeting_edit",
+    user_data_keys=("mt_edit",),
     entry_points=[CallbackQueryHandler(_leaders_only_entry(edit_start), pattern=r"^mt:\d+:ed:(when|end|place|topic)$")],
     states={E_VALUE: [MessageHandler(TEXT, edit_value)]},
     fallbacks=[CommandHandler("cancel", cancel)],
@@ -663,6 +665,7 @@ EDIT_CONVERSATION = conversation(
 
 GEO_CONVERSATION = conversation(
     name="meeting_location",
+    user_data_keys=("mt_geo",),
     entry_points=[CallbackQueryHandler(_leaders_only_entry(geo_start), pattern=r"^mt:\d+:geo$")],
     states={
         G_LOCATION: [
@@ -676,6 +679,7 @@ GEO_CONVERSATION = conversation(
 
 CLOSE_CONVERSATION = conversation(
     name="meeting_close",
+    user_data_keys=("mt_close",),
     entry_points=[CallbackQueryHandler(_leaders_only_entry(close_start), pattern=r"^mt:\d+:cl$")],
     states={
         C_REVIEW: [

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ConversationHandler
-from telegram.ext._utils.trackingdict import TrackingDict
-from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.context import BranchContext
@@ -54,49 +49,6 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
     """Buttons in rows of ``width``."""
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
-
-
-class Conversation(ConversationHandler[Any]):
-    """A ConversationHandler whose state comes only from the persistence of the Application it is added to, and
-    one guided flow at a time per person.
-
-    Handler lists are module-level, so one handler object serves every Application built in the process (each
-    test, the console). PTB merges the states a handler already holds into those it loads; starting empty
-    keeps one Application's conversations out of another's.
-
-    A flow left half-way (the phone put away at "Where?") would otherwise take the person's next typed text,
-    meant for another flow, as its answer; so starting a flow ends that person's other flows (of meetings and
-    the first agenda item), as if they had pressed Cancel."""
-
-    flows: ClassVar[list[Conversation]] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        Conversation.flows.append(self)
-
-    async def _initialize_persistence(self, application: Any) -> dict[str, TrackingDict[Any, object]]:
-        self._conversations = TrackingDict()
-        return await super()._initialize_persistence(application)
-
-    async def handle_update(self, update: Any, application: Any, check_result: Any, context: Any) -> object | None:
-        """End the person's other flows when this update starts (or restarts) this one."""
-        _state, _key, handler, _check = check_result
-        user = getattr(update, "effective_user", None)
-        if handler in self.entry_points and user is not None:
-            for flow in Conversation.flows:
-                if flow is not self:
-                    for key in [k for k in flow._conversations if isinstance(k, tuple) and k and k[-1] == user.id]:
-                        flow._update_state(ConversationHandler.END, key)
-        return await super().handle_update(update, application, check_result, context)
-
-
-def conversation(**kwargs: Any) -> Conversation:
-    """A persistent conversation. PTB warns that with ``per_message=False`` a CallbackQueryHandler is tracked
-    per chat rather than per message: that is what these flows want (one flow per person), so the warning is
-    silenced here, where the choice is made, instead of everywhere."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*per_message.*", category=PTBUserWarning)
-        return Conversation(persistent=True, allow_reentry=True, **kwargs)
 
 
 async def view_of(session: AsyncSession, meeting: Meeting, locale: str, settings: Settings) -> MeetingView:

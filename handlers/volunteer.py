@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import warnings
 from datetime import date, datetime
 from typing import Any
 
@@ -31,10 +30,8 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.clock import now_utc
 from bot.context import BranchContext
@@ -57,6 +54,7 @@ from bot.services.volunteer_time import (
 from bot.templates import format_local_date, render
 from bot.volunteer_jobs import JOBS as VOLUNTEER_JOBS
 from handlers.common import reply
+from handlers.flows import conversation
 from storage import queries
 from storage.models import Organisation
 from storage.volunteer import ActivityStatus, ReportStatus, SignUpStatus
@@ -72,6 +70,8 @@ NEW_TITLE, NEW_COMMUNITY, NEW_WHEN, NEW_SLOTS, NEW_PLACE, NEW_SKILLS, NEW_DESCRI
 REP_DAY, REP_TIME, REP_WHERE, REP_WHAT, REP_PHOTOS, REP_CONFIRM = range(6)
 DECIDE_REASON, DECIDE_FIX = range(2)
 EDIT_VALUE = 0
+# What the flows keep in user_data while they run: activity_new, report, decide, location, edit.
+FLOW_DATA = ("vn", "vp", "vd", "vl", "ve")
 
 
 def config(context: BranchContext) -> VolunteerConfig:
@@ -1452,170 +1452,116 @@ CANCEL = CommandHandler[BranchContext, object]("cancel", cancel)
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
-def build_conversations() -> list[BaseHandler[Update, Any, Any]]:
-    """The guided flows, built afresh for each Application: a ConversationHandler keeps its conversations
-    in the object, so sharing one between applications (tests, the console) would share their state."""
-    with warnings.catch_warnings():
-        # Buttons inside these flows belong to the person in the flow, so per-user tracking (not per message)
-        # is what we want; PTB warns about it for every CallbackQueryHandler all the same.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return [
-            ConversationHandler(
-                name="volunteer_community",
-                persistent=True,
-                entry_points=[
-                    CommandHandler("community", community_start),
-                    CallbackQueryHandler(community_change, pattern=r"^vc:change$"),
-                ],
-                states={
-                    COMMUNITY_SEARCH: [
-                        MessageHandler(TEXT, community_search),
-                        MessageHandler(filters.LOCATION, community_nearby),
-                        CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
-                    ]
-                },
-                fallbacks=[CANCEL],
-                allow_reentry=True,
-            ),
-            ConversationHandler(
-                name="volunteer_edit",
-                persistent=True,
-                entry_points=[
-                    CallbackQueryHandler(edit_field_start, pattern=rf"^va:\d+:ed:({'|'.join(manage.FIELDS)})$")
-                ],
-                states={EDIT_VALUE: [MessageHandler(TEXT | filters.LOCATION, edit_field_value)]},
-                fallbacks=[CANCEL],
-                allow_reentry=True,
-            ),
-            ConversationHandler(
-                name="volunteer_location",
-                persistent=True,
-                entry_points=[CallbackQueryHandler(location_start, pattern=r"^va:\d+:loc$")],
-                states={LOCATION_WAIT: [MessageHandler(filters.LOCATION, location_received)]},
-                fallbacks=[CANCEL],
-                allow_reentry=True,
-            ),
-            ConversationHandler(
-                name="volunteer_activity_new",
-                persistent=True,
-                entry_points=[CommandHandler("activity_new", new_start)],
-                states={
-                    NEW_TITLE: [MessageHandler(TEXT, new_title)],
-                    NEW_COMMUNITY: [
-                        MessageHandler(TEXT, new_community_search),
-                        CallbackQueryHandler(new_community_chosen, pattern=r"^vn:c:\d+$"),
-                    ],
-                    NEW_WHEN: [MessageHandler(TEXT, new_when)],
-                    NEW_SLOTS: [MessageHandler(TEXT, new_slots)],
-                    NEW_PLACE: [
-                        MessageHandler(TEXT | filters.LOCATION, new_place),
-                        CallbackQueryHandler(new_place, pattern=r"^vn:skip$"),
-                    ],
-                    NEW_SKILLS: [
-                        MessageHandler(TEXT, new_skills),
-                        CallbackQueryHandler(new_skills, pattern=r"^vn:skip$"),
-                    ],
-                    NEW_DESCRIPTION: [
-                        MessageHandler(TEXT, new_description),
-                        CallbackQueryHandler(new_description, pattern=r"^vn:skip$"),
-                    ],
-                    NEW_DISPATCH: [CallbackQueryHandler(new_dispatch_toggle, pattern=r"^vn:d:(\d+|done)$")],
-                    NEW_CONFIRM: [CallbackQueryHandler(new_publish, pattern=r"^vn:(go|x)$")],
-                },
-                fallbacks=[CANCEL],
-                allow_reentry=True,
-            ),
-            ConversationHandler(
-                name="volunteer_report",
-                persistent=True,
-                entry_points=[CommandHandler("report", report_start)],
-                states={
-                    REP_DAY: [
-                        MessageHandler(TEXT, report_day),
-                        CallbackQueryHandler(report_day, pattern=r"^vp:day:[01]$"),
-                    ],
-                    REP_TIME: [MessageHandler(TEXT, report_time)],
-                    REP_WHERE: [
-                        MessageHandler(TEXT, report_where),
-                        CallbackQueryHandler(report_where, pattern=r"^vp:c:\d+$"),
-                    ],
-                    REP_WHAT: [MessageHandler(TEXT, report_what)],
-                    REP_PHOTOS: [
-                        MessageHandler(filters.PHOTO | filters.Document.IMAGE, report_photo),
-                        CallbackQueryHandler(report_done, pattern=r"^vp:done$"),
-                    ],
-                    REP_CONFIRM: [CallbackQueryHandler(report_send, pattern=r"^vp:(send|x)$")],
-                },
-                fallbacks=[CANCEL],
-                allow_reentry=True,
-            ),
-            ConversationHandler(
-                name="volunteer_decide",
-                persistent=True,
-                entry_points=[
-                    CallbackQueryHandler(decide_start, pattern=r"^vr:\d+:no$"),
-                    CallbackQueryHandler(decide_start, pattern=r"^vh:\d+:fix$"),
-                ],
-                states={
-                    DECIDE_REASON: [MessageHandler(TEXT, decide_reason)],
-                    DECIDE_FIX: [MessageHandler(TEXT, decide_fix)],
-                },
-                fallbacks=[CANCEL],
-                allow_reentry=True,
-            ),
-        ]
+# The guided flows; what each keeps in user_data is dropped when another flow or a new command ends it.
+CONVERSATIONS: list[BaseHandler[Update, Any, Any]] = [
+    conversation(
+        name="volunteer_community",
+        entry_points=[
+            CommandHandler("community", community_start),
+            CallbackQueryHandler(community_change, pattern=r"^vc:change$"),
+        ],
+        states={
+            COMMUNITY_SEARCH: [
+                MessageHandler(TEXT, community_search),
+                MessageHandler(filters.LOCATION, community_nearby),
+                CallbackQueryHandler(community_chosen, pattern=r"^vc:\d+$"),
+            ]
+        },
+        fallbacks=[CANCEL],
+    ),
+    conversation(
+        name="volunteer_edit",
+        user_data_keys=("ve",),
+        entry_points=[CallbackQueryHandler(edit_field_start, pattern=rf"^va:\d+:ed:({'|'.join(manage.FIELDS)})$")],
+        states={EDIT_VALUE: [MessageHandler(TEXT | filters.LOCATION, edit_field_value)]},
+        fallbacks=[CANCEL],
+    ),
+    conversation(
+        name="volunteer_location",
+        user_data_keys=("vl",),
+        entry_points=[CallbackQueryHandler(location_start, pattern=r"^va:\d+:loc$")],
+        states={LOCATION_WAIT: [MessageHandler(filters.LOCATION, location_received)]},
+        fallbacks=[CANCEL],
+    ),
+    conversation(
+        name="volunteer_activity_new",
+        user_data_keys=("vn",),
+        entry_points=[CommandHandler("activity_new", new_start)],
+        states={
+            NEW_TITLE: [MessageHandler(TEXT, new_title)],
+            NEW_COMMUNITY: [
+                MessageHandler(TEXT, new_community_search),
+                CallbackQueryHandler(new_community_chosen, pattern=r"^vn:c:\d+$"),
+            ],
+            NEW_WHEN: [MessageHandler(TEXT, new_when)],
+            NEW_SLOTS: [MessageHandler(TEXT, new_slots)],
+            NEW_PLACE: [
+                MessageHandler(TEXT | filters.LOCATION, new_place),
+                CallbackQueryHandler(new_place, pattern=r"^vn:skip$"),
+            ],
+            NEW_SKILLS: [
+                MessageHandler(TEXT, new_skills),
+                CallbackQueryHandler(new_skills, pattern=r"^vn:skip$"),
+            ],
+            NEW_DESCRIPTION: [
+                MessageHandler(TEXT, new_description),
+                CallbackQueryHandler(new_description, pattern=r"^vn:skip$"),
+            ],
+            NEW_DISPATCH: [CallbackQueryHandler(new_dispatch_toggle, pattern=r"^vn:d:(\d+|done)$")],
+            NEW_CONFIRM: [CallbackQueryHandler(new_publish, pattern=r"^vn:(go|x)$")],
+        },
+        fallbacks=[CANCEL],
+    ),
+    conversation(
+        name="volunteer_report",
+        user_data_keys=("vp",),
+        entry_points=[CommandHandler("report", report_start)],
+        states={
+            REP_DAY: [
+                MessageHandler(TEXT, report_day),
+                CallbackQueryHandler(report_day, pattern=r"^vp:day:[01]$"),
+            ],
+            REP_TIME: [MessageHandler(TEXT, report_time)],
+            REP_WHERE: [
+                MessageHandler(TEXT, report_where),
+                CallbackQueryHandler(report_where, pattern=r"^vp:c:\d+$"),
+            ],
+            REP_WHAT: [MessageHandler(TEXT, report_what)],
+            REP_PHOTOS: [
+                MessageHandler(filters.PHOTO | filters.Document.IMAGE, report_photo),
+                CallbackQueryHandler(report_done, pattern=r"^vp:done$"),
+            ],
+            REP_CONFIRM: [CallbackQueryHandler(report_send, pattern=r"^vp:(send|x)$")],
+        },
+        fallbacks=[CANCEL],
+    ),
+    conversation(
+        name="volunteer_decide",
+        user_data_keys=("vd",),
+        entry_points=[
+            CallbackQueryHandler(decide_start, pattern=r"^vr:\d+:no$"),
+            CallbackQueryHandler(decide_start, pattern=r"^vh:\d+:fix$"),
+        ],
+        states={
+            DECIDE_REASON: [MessageHandler(TEXT, decide_reason)],
+            DECIDE_FIX: [MessageHandler(TEXT, decide_fix)],
+        },
+        fallbacks=[CANCEL],
+    ),
+]
 
 
 # The scheduler's jobs of this feature (forgotten check-outs, day-before reminders).
 if not any(job.id == "volunteer-reminders" for job in JOBS):
     JOBS.extend(VOLUNTEER_JOBS)
 
-# The conversations of this feature, and what each keeps in user_data while it runs.
-FLOWS = (
-    "volunteer_community",
-    "volunteer_edit",
-    "volunteer_location",
-    "volunteer_activity_new",
-    "volunteer_report",
-    "volunteer_decide",
-)
-FLOW_DATA = ("vn", "vp", "vd", "vl", "ve")
-
-
-async def leave_flows(update: Update, context: BranchContext) -> None:
-    """Pre-check: a command other than /cancel or /help leaves any volunteer flow the person had not finished, so that
-    what they type next goes to the command they chose, not to a search or a question asked long ago.
-    (ConversationHandler has no public way to end a conversation from outside; its own bookkeeping is used.)"""
-    message = update.message
-    if message is None or not message.text or not message.text.startswith("/"):
-        return
-    if update.effective_user is None or update.effective_chat is None:
-        return
-    if message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() in ("cancel", "help"):
-        return  # the flow's own /cancel answers it; /help is looked at in passing
-    for handlers in context.application.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, ConversationHandler) and handler.name in FLOWS:
-                handler._update_state(ConversationHandler.END, handler._get_key(update))
-    if context.user_data is not None:
-        for key in FLOW_DATA:
-            context.user_data.pop(key, None)
-
-
-# Runs before the caller is resolved (group -3): it needs nothing but the chat and the user.
-PRE_HANDLERS = [TypeHandler(Update, leave_flows)]
-
 # The QR check-in deep link must come before core's plain /start.
 START_HANDLERS = [CommandHandler("start", start_with_checkin, filters=VK_START)]
 
 
-def build_handlers() -> list[BaseHandler[Update, Any, Any]]:
-    """Every handler of the feature, in order (conversations first), fresh for one Application."""
-    return [*build_conversations(), *HANDLERS]
-
-
-# The handlers without state of their own, after the conversations (see build_handlers).
+# Every handler of the feature, in order: the conversations first.
 HANDLERS: list[BaseHandler[Update, Any, Any]] = [
+    *CONVERSATIONS,
     CommandHandler("activities", activities),
     CommandHandler("myservice", my_service),
     CommandHandler("service", service),
