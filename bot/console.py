@@ -89,7 +89,8 @@ class Console:
         if call.method in ("getMe", "setMyCommands", "deleteMyCommands", "answerCallbackQuery") and not call.text:
             return
         current = self.group_chat_id if self.in_group else self.user_id
-        where = "" if call.chat_id == current else f"[→ {self.names.get(call.chat_id or 0, call.chat_id)}] "
+        # Alerts (answerCallbackQuery) name no chat: they pop up in front of the person at the keyboard.
+        where = "" if call.chat_id in (current, None) else f"[→ {self.names.get(call.chat_id or 0, call.chat_id)}] "
         media = call.params.get("media") or []
         media = [media] if isinstance(media, dict) else media  # editMessageMedia sends one item, not a list
         captions = [item.get("caption", "") for item in media if isinstance(item, dict)]

@@ -78,3 +78,10 @@ async def test_the_demo_showcase_is_seeded_once_on_any_day(settings: Settings, d
             qian = await session.scalar(select(Member).where(Member.member_no == "A08"))
             assert qian is not None and qian.join_date is not None
             assert (qian.join_date.month, qian.join_date.day) == (day.month, day.day)  # political birthday today
+
+
+async def test_button_alerts_show_in_front_of_the_person(settings: Settings, db: Database, tmp_path: Path) -> None:
+    # A guest presses a members-only button: the refusal pops up for them, not "to" an unnamed chat.
+    output = await _run(settings, db, tmp_path, "A01", "/meetings\n:as A06\n#1\n")
+    assert "请先通过邀请链接加入。" in output
+    assert "None]" not in output
