@@ -85,7 +85,8 @@ def audit(
     """Add an audit entry to the current unit of work."""
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
-        actor_label=label or (f"member:{actor.id}" if actor else "system"),
+        # No member behind a change means an operator at the command line, unless the caller says otherwise.
+        actor_label=label or (f"member:{actor.id}" if actor else "cli"),
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),

@@ -191,7 +191,6 @@ def _audit(
     queries.audit(
         session,
         actor=who,
-        label=None if who else "cli",
         action=action,
         entity=entity,
         entity_id=entity_id,

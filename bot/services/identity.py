@@ -67,7 +67,6 @@ async def issue_invitation(
     queries.audit(
         session,
         actor=created_by,
-        label=None if created_by else "cli",
         action="invite",
         entity="member",
         entity_id=member.id,

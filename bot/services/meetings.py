@@ -236,7 +236,6 @@ def _audit(
     queries.audit(
         session,
         actor=who,
-        label=None if who else "cli",
         action=action,
         entity="meeting",
         entity_id=meeting.id,

@@ -179,7 +179,6 @@ async def import_organisations(session: AsyncSession, path: Path) -> ImportResul
     queries.audit(
         session,
         actor=None,
-        label="cli",
         action="import",
         entity="organisations",
         details={"file": path.name, "created": created, "updated": updated},
@@ -334,7 +333,6 @@ async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
     queries.audit(
         session,
         actor=None,
-        label="cli",
         action="import",
         entity="roster",
         details={"file": path.name, "created": created, "updated": updated},

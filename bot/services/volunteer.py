@@ -148,7 +148,6 @@ async def import_communities(session: AsyncSession, path: Path) -> ImportResult:
     queries.audit(
         session,
         actor=None,
-        label="cli",
         action="import",
         entity="communities",
         details={"file": path.name, "created": created, "updated": updated},
@@ -465,7 +464,6 @@ async def create_activity(
     queries.audit(
         session,
         actor=creator,
-        label=None if creator else "cli",
         action="create",
         entity="activity",
         entity_id=activity.id,
@@ -518,7 +516,6 @@ async def _dispatch(
     queries.audit(
         session,
         actor=creator,
-        label=None if creator else "cli",
         action="dispatch",
         entity="activity",
         entity_id=activity.id,

@@ -185,7 +185,6 @@ async def edit_activity(
     queries.audit(
         session,
         actor=await _member(session, actor),
-        label=None if actor else "cli",
         action="edit",
         entity="activity",
         entity_id=activity.id,
@@ -228,7 +227,6 @@ async def cancel_activity(
     queries.audit(
         session,
         actor=await _member(session, actor),
-        label=None if actor else "cli",
         action="cancel",
         entity="activity",
         entity_id=activity.id,
