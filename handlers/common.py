@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from telegram import Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop
 
@@ -117,6 +117,24 @@ def leaders_only(callback: F) -> F:
     wrapper.__doc__ = callback.__doc__
     wrapper.__name__ = callback.__name__
     return wrapper  # type: ignore[return-value]
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Inline buttons from ``(label, callback_data)`` rows; empty rows are dropped, and no rows means no keyboard."""
+    kept = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *, answer: bool = True) -> None:
+    """Replace the message whose button was pressed (answering the press unless told it is answered already),
+    or answer a typed message with a new one."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        await reply(update, text, reply_markup=markup)
+        return
+    if answer:
+        await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -33,7 +33,7 @@ from bot.services import first_agenda as fa
 from bot.services.access import Actor
 from bot.services.meeting_format import when_text
 from bot.templates import render
-from handlers.common import leaders_only, reply
+from handlers.common import keyboard, leaders_only, reply, show
 from handlers.flows import conversation
 from storage.first_agenda import MaterialKind, StudyForm, StudyMaterial
 from storage.meetings import Meeting
@@ -51,28 +51,12 @@ PERIOD_NAMES = {
 }
 
 
-def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
 def _short(title: str) -> str:
     return title if len(title) <= BUTTON_TITLE else title[: BUTTON_TITLE - 1] + "…"
 
 
 def _today(context: BranchContext) -> date:
     return now_utc().astimezone(context.resources.settings.tz).date()
-
-
-async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the message a button belongs to, or answer a typed message with a new one."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
-        return
-    await reply(update, text, reply_markup=markup)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -111,9 +95,9 @@ async def _pick_screen(update: Update, context: BranchContext, *, edit: bool) ->
         chosen=[titles[i] for i in chosen_ids] + list(state["typed"]),
     )
     if edit:
-        await _show(update, text, _buttons(rows))
+        await show(update, text, keyboard(rows))
     else:
-        await reply(update, text, reply_markup=_buttons(rows))
+        await reply(update, text, reply_markup=keyboard(rows))
 
 
 async def record_start(update: Update, context: BranchContext) -> int:
@@ -179,10 +163,10 @@ async def typed_material(update: Update, context: BranchContext) -> int:
     return PICK
 
 
-def _form_keyboard(context: BranchContext) -> InlineKeyboardMarkup:
+def _form_keyboard(context: BranchContext) -> InlineKeyboardMarkup | None:
     tr = context.tr
     forms = [(tr.gettext(fa.FORM_NAMES[form]), f"fa:fm:{form.value}") for form in StudyForm]
-    return _buttons([forms[:2], forms[2:], [(tr.gettext(N_("Cancel")), "fa:x")]])
+    return keyboard([forms[:2], forms[2:], [(tr.gettext(N_("Cancel")), "fa:x")]])
 
 
 async def done_picking(update: Update, context: BranchContext) -> int:
@@ -193,7 +177,7 @@ async def done_picking(update: Update, context: BranchContext) -> int:
     if not state["picked"] and not state["typed"]:
         await query.answer(context.tr.gettext(N_("Pick or type at least one material first.")), show_alert=True)
         return PICK
-    await _show(update, context.tr.gettext(N_("How was it studied?")), _form_keyboard(context))
+    await show(update, context.tr.gettext(N_("How was it studied?")), _form_keyboard(context))
     return FORM
 
 
@@ -211,17 +195,17 @@ async def form_chosen(update: Update, context: BranchContext) -> int:
     tr = context.tr
     rows = [[(member.name, f"fa:ld:{member.id}")] for member in ctx.leaders[:8]]
     rows.append([(tr.gettext(N_("Cancel")), "fa:x")])
-    await _show(update, tr.gettext(N_("Who led the study? Press a name, or type the name.")), _buttons(rows))
+    await show(update, tr.gettext(N_("Who led the study? Press a name, or type the name.")), keyboard(rows))
     return LEADER
 
 
 async def _ask_note(update: Update, context: BranchContext) -> int:
     tr = context.tr
-    markup = _buttons([[(tr.gettext(N_("No note")), "fa:ns"), (tr.gettext(N_("Cancel")), "fa:x")]])
+    markup = keyboard([[(tr.gettext(N_("No note")), "fa:ns"), (tr.gettext(N_("Cancel")), "fa:x")]])
     text = tr.gettext(
         N_("A short note on the study (what was discussed, what the branch will do)? Type it, or press No note.")
     )
-    await _show(update, text, markup)
+    await show(update, text, markup)
     return NOTE
 
 
@@ -272,7 +256,7 @@ async def _confirm_screen(update: Update, context: BranchContext) -> int:
         leader=state["leader_name"],
         note=state["note"],
     )
-    await _show(update, text, _buttons([[(tr.gettext(N_("Save")), "fa:sv"), (tr.gettext(N_("Cancel")), "fa:x")]]))
+    await show(update, text, keyboard([[(tr.gettext(N_("Save")), "fa:sv"), (tr.gettext(N_("Cancel")), "fa:x")]]))
     return CONFIRM
 
 
@@ -324,8 +308,8 @@ async def save_record(update: Update, context: BranchContext) -> int:
     )
     assert context.user_data is not None
     context.user_data.pop(REC, None)
-    back = _buttons([[(tr.gettext(N_("« Back to the meeting")), f"mt:{meeting.id}:card")]])
-    await _show(update, text, back)
+    back = keyboard([[(tr.gettext(N_("« Back to the meeting")), f"mt:{meeting.id}:card")]])
+    await show(update, text, back)
     return ConversationHandler.END
 
 
@@ -334,7 +318,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
     assert context.user_data is not None
     context.user_data.pop(REC, None)
     context.user_data.pop(ADD, None)
-    await _show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
+    await show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
     return ConversationHandler.END
 
 
@@ -350,7 +334,7 @@ def _material_buttons(context: BranchContext, material: StudyMaterial) -> Inline
     if not _is_admin(context):
         return None
     tr = context.tr
-    return _buttons(
+    return keyboard(
         [
             [(tr.gettext(N_("Dispatch to all branches")), f"fa:dsp:{material.id}")],
             [(tr.gettext(N_("Who has studied it")), f"fa:ms:{material.id}")],
@@ -366,7 +350,7 @@ async def materials(update: Update, context: BranchContext) -> None:
     rows = [[(f"{i}. {_short(e.material.title)}", f"fa:mat:{e.material.id}")] for i, e in enumerate(entries, 1)]
     rows.append([(context.tr.gettext(N_("Add a material")), "fa:add")])
     text = render("first_agenda/materials.html.j2", context.tr.locale, entries=entries, admin=_is_admin(context))
-    await reply(update, text, reply_markup=_buttons(rows))
+    await reply(update, text, reply_markup=keyboard(rows))
 
 
 async def show_material(update: Update, context: BranchContext) -> None:
@@ -412,7 +396,7 @@ async def ask_dispatch(update: Update, context: BranchContext) -> None:
             org=result.target.name,
         )
     text = render("first_agenda/dispatch_confirm.html.j2", tr.locale, result=result)
-    markup = _buttons([[(tr.gettext(N_("Dispatch")), f"fa:dsy:{material_id}"), (tr.gettext(N_("Cancel")), "fa:x")]])
+    markup = keyboard([[(tr.gettext(N_("Dispatch")), f"fa:dsy:{material_id}"), (tr.gettext(N_("Cancel")), "fa:x")]])
     await reply(update, text, reply_markup=markup)
 
 
@@ -424,12 +408,12 @@ async def confirm_dispatch(update: Update, context: BranchContext) -> None:
     settings = context.resources.settings
     async with context.resources.db.session() as session:
         result = await fa.dispatch_material(session, context.actor, material_id, default_locale=settings.DEFAULT_LOCALE)
-    await _show(update, render("first_agenda/dispatched.html.j2", context.tr.locale, result=result))
+    await show(update, render("first_agenda/dispatched.html.j2", context.tr.locale, result=result))
 
 
 async def cancel_button(update: Update, context: BranchContext) -> None:
     """A cancel button outside any flow (the dispatch confirmation)."""
-    await _show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
+    await show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
 
 
 async def expired_button(update: Update, context: BranchContext) -> None:
@@ -471,7 +455,7 @@ async def _saved_material(update: Update, context: BranchContext, material: Stud
         heading="✅ " + tr.gettext(N_("Saved in the catalog")),
         dispatched_to=None,
     )
-    await _show(update, text, _material_buttons(context, material))
+    await show(update, text, _material_buttons(context, material))
 
 
 async def add_start(update: Update, context: BranchContext) -> int:
@@ -538,7 +522,7 @@ async def add_date(update: Update, context: BranchContext) -> int:
     _add(context)["issued_on"] = issued_on.isoformat()
     tr = context.tr
     kinds = [(tr.gettext(fa.KIND_NAMES[kind]), f"fa:ak:{kind.value}") for kind in MaterialKind]
-    await reply(update, tr.gettext(N_("What is it?")), reply_markup=_buttons([kinds[:2], kinds[2:]]))
+    await reply(update, tr.gettext(N_("What is it?")), reply_markup=keyboard([kinds[:2], kinds[2:]]))
     return A_KIND
 
 
@@ -548,10 +532,10 @@ async def add_kind(update: Update, context: BranchContext) -> int:
     assert query is not None and query.data is not None
     _add(context)["kind"] = fa.parse_material_kind(query.data.split(":")[2])
     tr = context.tr
-    await _show(
+    await show(
         update,
         tr.gettext(N_("Send the text, a link, or the file (PDF, Word); or press Skip.")),
-        _buttons([[(tr.gettext(N_("Skip")), "fa:as")]]),
+        keyboard([[(tr.gettext(N_("Skip")), "fa:as")]]),
     )
     return A_BODY
 
@@ -577,7 +561,7 @@ async def _add_confirm(update: Update, context: BranchContext) -> int:
         heading=tr.gettext(N_("Save this material?")),
         dispatched_to=None,
     )
-    await _show(update, text, _buttons([[(tr.gettext(N_("Save")), "fa:ay"), (tr.gettext(N_("Cancel")), "fa:x")]]))
+    await show(update, text, keyboard([[(tr.gettext(N_("Save")), "fa:ay"), (tr.gettext(N_("Cancel")), "fa:x")]]))
     return A_CONFIRM
 
 
@@ -632,7 +616,7 @@ async def add_save(update: Update, context: BranchContext) -> int:
 # /firstagenda: the branch's record, or the subtree ranked
 
 
-async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeyboardMarkup]:
+async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeyboardMarkup | None]:
     actor = context.actor
     tr = context.tr
     settings = context.resources.settings
@@ -698,7 +682,7 @@ async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeybo
                 dispatched=dispatched,
             )
     buttons.append([(("• " if p == period else "") + tr.gettext(PERIOD_NAMES[p]), f"fa:r:{p}") for p in PERIODS])
-    return text, _buttons(buttons)
+    return text, keyboard(buttons)
 
 
 @leaders_only
@@ -717,7 +701,7 @@ async def report_period(update: Update, context: BranchContext) -> None:
         await query.answer()
         return
     text, markup = await _report(context, period)
-    await _show(update, text, markup)
+    await show(update, text, markup)
 
 
 # --------------------------------------------------------------------------------------------------------------

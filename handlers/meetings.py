@@ -24,8 +24,8 @@ from bot.services.meeting_format import MeetingView, long_date, status_name
 from bot.services.meeting_kinds import Period
 from bot.templates import render
 from handlers import meetings_checkin, meetings_flows, meetings_jobs
-from handlers.common import reply
-from handlers.meetings_view import answers, card, keyboard, pairs, percent_text, refused_in_group, settings_of
+from handlers.common import keyboard, reply
+from handlers.meetings_view import answers, card, pairs, percent_text, refused_in_group, settings_of
 from storage import queries
 from storage.meetings import CHECKED_IN
 from storage.models import Member

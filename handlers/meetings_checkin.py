@@ -33,9 +33,9 @@ from bot.services import checkin, meetings
 from bot.services.checkin import Method
 from bot.services.meeting_format import MeetingView
 from bot.templates import render
-from handlers.common import reply
+from handlers.common import keyboard, reply
 from handlers.flows import conversation
-from handlers.meetings_view import keyboard, settings_of
+from handlers.meetings_view import settings_of
 from storage.meetings import Meeting, MeetingQrDisplay
 
 CHECKIN_START = filters.Regex(r"^/start(@\w+)? ck_[A-Za-z0-9_-]{1,61}$")
@@ -255,7 +255,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
 
 async def qr_image(
     context: BranchContext, meeting: Meeting, locale: str, link: str
-) -> tuple[bytes, str, InlineKeyboardMarkup]:
+) -> tuple[bytes, str, InlineKeyboardMarkup | None]:
     """The PNG, caption and buttons of a live check-in code."""
     settings = settings_of(context)
     opens, _ = meetings.checkin_window(meeting, settings)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
@@ -25,7 +25,7 @@ from bot.services.meeting_format import kind_name, short_day, status_name, tag_n
 from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
 from bot.services.meeting_stats import meeting_rate
 from bot.templates import render
-from handlers.common import reply
+from handlers.common import reply, show
 from handlers.flows import conversation
 from handlers.meetings_view import (
     card,
@@ -47,16 +47,6 @@ C_REVIEW, C_RECORD, C_TAGS = 60, 61, 62
 TIMES = ("08:30", "09:00", "10:00", "14:00", "14:30", "15:00", "16:00", "19:30")
 RADII = (100, 300, 500, 1000)
 DAYS_OFFERED = 14
-
-
-async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the message whose button was pressed, or answer a typed message."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
-    else:
-        await reply(update, text, reply_markup=markup)
 
 
 def _data(context: BranchContext, key: str) -> dict[str, Any]:
@@ -94,7 +84,7 @@ async def new_start(update: Update, context: BranchContext) -> int:
         async with context.resources.db.session() as session:
             orgs = await meetings.meeting_orgs(session, await visible_org_ids(session, actor))
         if not orgs:
-            await _show(update, tr.gettext("No branches to show."))
+            await show(update, tr.gettext("No branches to show."))
             return ConversationHandler.END
         buttons = [(o.name, f"mn:b:{o.id}") for o in orgs]
         question = (
@@ -102,7 +92,7 @@ async def new_start(update: Update, context: BranchContext) -> int:
             if all(o.kind == OrgKind.BRANCH for o in orgs)
             else tr.gettext("Which branch is the meeting for? (Or your unit's Party body, for its own meetings.)")
         )
-        await _show(update, question, keyboard([*pairs(buttons), _cancel_row(context)]))
+        await show(update, question, keyboard([*pairs(buttons), _cancel_row(context)]))
         return N_BRANCH
     async with context.resources.db.session() as session:
         await require_branch_leader(session, actor, actor.org_id)
@@ -134,7 +124,7 @@ async def _ask_kind(update: Update, context: BranchContext) -> int:
         org = await session.get(Organisation, _data(context, "mt_new")["branch"])
     kinds = meetings.kinds_for(org) if org is not None else meetings.BRANCH_KINDS
     buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in kinds]
-    await _show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
+    await show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
     return N_KIND
 
 
@@ -155,7 +145,7 @@ async def new_kind(update: Update, context: BranchContext) -> int:
             )
         if len(groups) > 1:
             buttons = [(g.name, f"mn:g:{g.id}") for g in groups]
-            await _show(
+            await show(
                 update, context.tr.gettext("Which Party group?"), keyboard([*pairs(buttons), _cancel_row(context)])
             )
             return N_GROUP
@@ -179,7 +169,7 @@ async def _ask_day(update: Update, context: BranchContext) -> int:
     text = context.tr.gettext(
         "Which day? Choose one, or type a date like 2026-12-15. A past date records a meeting that was already held."
     )
-    await _show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
+    await show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
     return N_DAY
 
 
@@ -193,7 +183,7 @@ async def new_day(update: Update, context: BranchContext) -> int:
     _data(context, "mt_new")["day"] = day.isoformat()
     buttons = [(t, f"mn:t:{t.replace(':', '')}") for t in TIMES]
     text = context.tr.gettext("What time? Choose one, or type it like 14:30 or 14:30-16:00.")
-    await _show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
+    await show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
     return N_TIME
 
 
@@ -221,7 +211,7 @@ async def new_time(update: Update, context: BranchContext) -> int:
     if last_place:
         rows.append([(context.tr.gettext("📍 %(place)s", place=last_place[:40]), "mn:p:last")])
     rows.append([(context.tr.gettext("Skip"), "mn:p:skip"), *_cancel_row(context)])
-    await _show(update, context.tr.gettext("Where? Type the place."), keyboard(rows))
+    await show(update, context.tr.gettext("Where? Type the place."), keyboard(rows))
     return N_PLACE
 
 
@@ -235,7 +225,7 @@ async def new_place(update: Update, context: BranchContext) -> int:
         assert update.message is not None and update.message.text is not None
         data["place"] = update.message.text.strip()
     rows = [[(context.tr.gettext("Skip"), "mn:o:skip"), *_cancel_row(context)]]
-    await _show(update, context.tr.gettext("The topic? Type it, or skip."), keyboard(rows))
+    await show(update, context.tr.gettext("The topic? Type it, or skip."), keyboard(rows))
     return N_TOPIC
 
 
@@ -267,7 +257,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
     unit = meetings.is_unit_kind(draft.kind)
     text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count, unit=unit)
     rows = [[(context.tr.gettext("✅ Create"), "mn:ok"), *_cancel_row(context)]]
-    await _show(update, text, keyboard(rows))
+    await show(update, text, keyboard(rows))
     return N_CONFIRM
 
 
@@ -296,7 +286,7 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
         )
         text, markup = await card(session, meeting, context.tr.locale, settings)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
-    await _show(update, _created(context, meeting) + "\n\n" + text, markup)
+    await show(update, _created(context, meeting) + "\n\n" + text, markup)
     return ConversationHandler.END
 
 
@@ -447,7 +437,7 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
         )
         text, markup = await card(session, meeting, context.tr.locale, settings)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
-    await _show(update, text, markup)
+    await show(update, text, markup)
     return ConversationHandler.END
 
 
@@ -476,7 +466,7 @@ async def close_start(update: Update, context: BranchContext) -> int:
         text = render("meetings/closing_blocked.html.j2", locale, m=view, missing=missing)
         fixes = meeting_hooks.leader_buttons(preview.meeting, locale)
         rows = [*pairs(fixes), [(context.tr.gettext("« Back"), f"mt:{meeting_id}:card")]]
-        await _show(update, text, keyboard(rows))
+        await show(update, text, keyboard(rows))
         return ConversationHandler.END
     context.user_data["mt_close"] = {  # type: ignore[index]
         "meeting": meeting_id,
@@ -509,7 +499,7 @@ async def _review(update: Update, context: BranchContext) -> int:
     if len(buttons) > 1:
         rows.append([(context.tr.gettext("☑️ Mark them all present"), "mc:all")])
     rows.append([(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")])
-    await _show(update, text, keyboard(rows))
+    await show(update, text, keyboard(rows))
     return C_REVIEW
 
 
@@ -539,7 +529,7 @@ async def close_next(update: Update, context: BranchContext) -> int:
         "Send a short record of the meeting: text, photos, or both, in as many messages as you like. "
         "Press Done when finished."
     )
-    await _show(update, text, keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]))
+    await show(update, text, keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]))
     return C_RECORD
 
 
@@ -583,7 +573,7 @@ async def close_tags_step(update: Update, context: BranchContext) -> int:
     buttons = [(("✓ " if t.id in data["tags"] else "") + tag_name(t.id, locale), f"mc:t:{t.id}") for t in MEETING_TAGS]
     rows = [*[[b] for b in buttons], [(context.tr.gettext("🏁 Close the meeting"), "mc:ok")]]
     text = context.tr.gettext("Did the meeting also include any of these? Tap to mark, then close the meeting.")
-    await _show(update, text, keyboard(rows))
+    await show(update, text, keyboard(rows))
     return C_TAGS
 
 
@@ -610,7 +600,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
     text = render(
         "meetings/closed.html.j2", locale, m=view, rate=rate, percent=percent_text(rate), absent=result.absent
     )
-    await _show(update, text)
+    await show(update, text)
     return ConversationHandler.END
 
 

@@ -14,6 +14,7 @@ from bot.i18n import translator
 from bot.services import meeting_hooks, meeting_stats, meetings
 from bot.services.meeting_format import MeetingView, status_name
 from bot.templates import render
+from handlers.common import keyboard
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Organisation
 
@@ -39,13 +40,6 @@ def settings_of(context: BranchContext) -> Settings:
     return context.resources.settings
 
 
-def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from ``(label, callback_data)`` rows; empty rows are dropped."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
-    )
-
-
 def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
     """Buttons in rows of ``width``."""
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
@@ -64,7 +58,7 @@ def percent_text(rate: meeting_stats.Rate) -> str:
 
 async def card(
     session: AsyncSession, meeting: Meeting, locale: str, settings: Settings
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The secretary's card of one meeting: details, counts, and what can be done next."""
     tr = translator(locale)
     view = await view_of(session, meeting, locale, settings)
@@ -117,7 +111,7 @@ SECTIONS = (
 
 async def answers(
     session: AsyncSession, meeting: Meeting, locale: str, settings: Settings
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """Who answered what (attending, on leave, no answer …), with approve / refuse buttons for leave."""
     tr = translator(locale)
     rows = await meetings.attendance_rows(session, meeting.id)

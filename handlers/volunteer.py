@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
@@ -53,7 +52,7 @@ from bot.services.volunteer_time import (
 )
 from bot.templates import format_local_date, render
 from bot.volunteer_jobs import JOBS as VOLUNTEER_JOBS
-from handlers.common import reply
+from handlers.common import keyboard, reply, show
 from handlers.flows import conversation
 from storage import queries
 from storage.models import Organisation
@@ -84,15 +83,6 @@ def config(context: BranchContext) -> VolunteerConfig:
     return cfg
 
 
-def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    rows = [row for row in rows if row]
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
 def _user_data(context: BranchContext) -> dict[str, Any]:
     assert context.user_data is not None
     return context.user_data
@@ -112,15 +102,6 @@ async def say(update: Update, text: str, markup: Any = None) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_text(text, reply_markup=markup)
-
-
-async def _edit_or_reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the message a button belongs to, or answer a command."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_text(text, reply_markup=markup)
-    else:
-        await reply(update, text, reply_markup=markup)
 
 
 # Communities ------------------------------------------------------------------------------------------
@@ -146,7 +127,7 @@ async def community_start(update: Update, context: BranchContext) -> int:
     await reply(
         update,
         render("volunteer/community.html.j2", tr.locale, current=current, history=history),
-        reply_markup=_keyboard(buttons),
+        reply_markup=keyboard(buttons),
     )
     if current is not None:
         return ConversationHandler.END
@@ -190,7 +171,7 @@ async def _show_communities(
     buttons = [
         [(f"{c.name} · {c.town}" + (f" · {d / 1000:.1f} km" if d is not None else ""), f"vc:{c.id}")] for c, d in found
     ]
-    await reply(update, tr.gettext("Which one? Press it to register."), reply_markup=_keyboard(buttons))
+    await reply(update, tr.gettext("Which one? Press it to register."), reply_markup=keyboard(buttons))
 
 
 async def community_search(update: Update, context: BranchContext) -> int:
@@ -222,7 +203,7 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
             session, context.actor, community_id, now_utc().astimezone(config(context).tz).date()
         )
     await query.answer()
-    await _edit_or_reply(
+    await show(
         update,
         context.tr.gettext(
             "Registered with <b>%(community)s</b> (%(town)s) from %(since)s.",
@@ -230,6 +211,7 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
             town=registration.community.town,
             since=format_local_date(registration.registered_on, context.tr.babel_locale),
         ),
+        answer=False,
     )
     if query.message is not None:
         await say(update, context.tr.gettext("Thank you."), ReplyKeyboardRemove())
@@ -273,7 +255,7 @@ def _card_buttons(view: vol.ActivityView, context: BranchContext) -> InlineKeybo
     if activity.status != ActivityStatus.OPEN:
         if view.is_manager or actor.leads_branch or actor.is_admin:
             rows.append([(tr.gettext("Roll"), f"va:{activity.id}:roll")])
-        return _keyboard(rows)
+        return keyboard(rows)
     now = now_utc()
     active = signup is not None and signup.status != SignUpStatus.CANCELLED
     if activity.starts_at > now:
@@ -302,7 +284,7 @@ def _card_buttons(view: vol.ActivityView, context: BranchContext) -> InlineKeybo
                 (tr.gettext("🚫 Cancel the activity"), f"va:{activity.id}:cx"),
             ]
         )
-    return _keyboard(rows)
+    return keyboard(rows)
 
 
 def _card_text(view: vol.ActivityView, context: BranchContext) -> str:
@@ -327,7 +309,7 @@ async def _show_card(
         view = await vol.activity_view(session, context.actor, activity_id)
     if update.callback_query is not None:
         await update.callback_query.answer(toast, show_alert=alert)
-    await _edit_or_reply(update, _card_text(view, context), _card_buttons(view, context))
+    await show(update, _card_text(view, context), _card_buttons(view, context), answer=False)
 
 
 async def activities(update: Update, context: BranchContext) -> None:
@@ -342,7 +324,7 @@ async def activities(update: Update, context: BranchContext) -> None:
     await reply(
         update,
         render("volunteer/activities.html.j2", context.tr.locale, views=views, tz=cfg.tz),
-        reply_markup=_keyboard(buttons),
+        reply_markup=keyboard(buttons),
     )
 
 
@@ -404,7 +386,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
             render(
                 "volunteer/roll.html.j2", tr.locale, roll=roll, when=vol.when_text(roll.activity, cfg.tz), tz=cfg.tz
             ),
-            _keyboard(buttons[:30]),
+            keyboard(buttons[:30]),
         )
     elif action == "map":
         async with context.resources.db.session() as session:
@@ -465,16 +447,17 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
             for a, b in zip(manage.FIELDS[::2], manage.FIELDS[1::2], strict=True)
         ]
         rows.append([(tr.gettext("Back"), f"va:{activity_id}")])
-        await _edit_or_reply(
+        await show(
             update,
             tr.gettext(
                 "What do you want to change in <b>%(title)s</b>? Everyone signed up or waiting will be told.",
                 title=activity.title,
             ),
-            _keyboard(rows),
+            keyboard(rows),
+            answer=False,
         )
         return
-    await _edit_or_reply(
+    await show(
         update,
         tr.gettext(
             "Cancel <b>%(title)s</b>? The %(signed)d signed up and %(waiting)d waiting will be told; "
@@ -483,12 +466,13 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
             signed=len(people.confirmed),
             waiting=len(people.waiting),
         ),
-        _keyboard(
+        keyboard(
             [
                 [(tr.gettext("🚫 Yes, cancel it"), f"va:{activity_id}:cxy")],
                 [(tr.gettext("Back"), f"va:{activity_id}")],
             ]
         ),
+        answer=False,
     )
 
 
@@ -576,7 +560,7 @@ async def _reply_check(update: Update, context: BranchContext, check: vol.CheckR
     signup = check.signup
     markup = None
     if check.action in ("in", "already_in"):
-        markup = _keyboard([[(tr.gettext("Check out"), f"va:{check.activity.id}:out")]])
+        markup = keyboard([[(tr.gettext("Check out"), f"va:{check.activity.id}:out")]])
     text = render(
         "volunteer/checked.html.j2",
         tr.locale,
@@ -586,7 +570,7 @@ async def _reply_check(update: Update, context: BranchContext, check: vol.CheckR
         hours=reports.hours(signup.minutes),
     )
     if update.callback_query is not None:
-        await _edit_or_reply(update, text, markup)
+        await show(update, text, markup, answer=False)
     else:
         await reply(update, text, reply_markup=markup or ReplyKeyboardRemove())
 
@@ -722,7 +706,7 @@ async def _published(update: Update, context: BranchContext, activity_id: int, t
         if branches
         else tr.gettext("Published <b>%(title)s</b>. It has not been sent to any branch yet.", title=title)
     )
-    await _edit_or_reply(update, text, _keyboard([[(tr.gettext("Open"), f"va:{activity_id}")]]))
+    await show(update, text, keyboard([[(tr.gettext("Open"), f"va:{activity_id}")]]), answer=False)
 
 
 async def new_title(update: Update, context: BranchContext) -> int:
@@ -745,7 +729,7 @@ async def new_community_search(update: Update, context: BranchContext) -> int:
         raise InvalidInput(N_("Unknown community %(name)s."), name=update.message.text.strip())
     await update.message.reply_text(
         context.tr.gettext("Which one?"),
-        reply_markup=_keyboard([[(f"{c.name} · {c.town}", f"vn:c:{c.id}")] for c in found]),
+        reply_markup=keyboard([[(f"{c.name} · {c.town}", f"vn:c:{c.id}")] for c in found]),
     )
     return NEW_COMMUNITY
 
@@ -758,12 +742,13 @@ async def new_community_chosen(update: Update, context: BranchContext) -> int:
         community = await vol.community_by_id(session, int(query.data.split(":")[2]))
     _user_data(context).setdefault("vn", {})["community_id"] = community.id
     await query.answer()
-    await _edit_or_reply(
+    await show(
         update,
         context.tr.gettext(
             "%(community)s. When? Write the start and end, for example 2026-06-01 09:00-11:30.",
             community=community.name,
         ),
+        answer=False,
     )
     return NEW_WHEN
 
@@ -795,7 +780,7 @@ async def new_slots(update: Update, context: BranchContext) -> int:
             "(members check in within %(radius)d m of it).",
             radius=config(context).radius_m,
         ),
-        reply_markup=_keyboard([[(context.tr.gettext("Skip"), "vn:skip")]]),
+        reply_markup=keyboard([[(context.tr.gettext("Skip"), "vn:skip")]]),
     )
     return NEW_PLACE
 
@@ -816,13 +801,13 @@ async def new_place(update: Update, context: BranchContext) -> int:
         await say(
             update,
             context.tr.gettext("You may also share the location to pin it, or go on."),
-            _keyboard([[(context.tr.gettext("Go on"), "vn:skip")]]),
+            keyboard([[(context.tr.gettext("Go on"), "vn:skip")]]),
         )
         return NEW_PLACE
     await say(
         update,
         context.tr.gettext("Skills wanted? (for example: first aid, photography)"),
-        _keyboard([[(context.tr.gettext("Skip"), "vn:skip")]]),
+        keyboard([[(context.tr.gettext("Skip"), "vn:skip")]]),
     )
     return NEW_SKILLS
 
@@ -838,7 +823,7 @@ async def new_skills(update: Update, context: BranchContext) -> int:
     await say(
         update,
         context.tr.gettext("A description for the members? (what to bring, whom to ask)"),
-        _keyboard([[(context.tr.gettext("Skip"), "vn:skip")]]),
+        keyboard([[(context.tr.gettext("Skip"), "vn:skip")]]),
     )
     return NEW_DESCRIPTION
 
@@ -873,9 +858,9 @@ async def _dispatch_menu(update: Update, context: BranchContext) -> int:
         and update.callback_query.data
         and update.callback_query.data.startswith("vn:d:")
     ):
-        await _edit_or_reply(update, text, _keyboard(rows))
+        await show(update, text, keyboard(rows), answer=False)
     else:
-        await say(update, text, _keyboard(rows))
+        await say(update, text, keyboard(rows))
     return NEW_DISPATCH
 
 
@@ -936,7 +921,7 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
         when=vol.span_text(draft.starts_at, draft.ends_at, cfg.tz),
         branches="、".join(names),
     )
-    await say(update, text, _keyboard([[(tr.gettext("Publish"), "vn:go"), (tr.gettext("Cancel"), "vn:x")]]))
+    await say(update, text, keyboard([[(tr.gettext("Publish"), "vn:go"), (tr.gettext("Cancel"), "vn:x")]]))
     return NEW_CONFIRM
 
 
@@ -947,7 +932,7 @@ async def new_publish(update: Update, context: BranchContext) -> int:
     if query.data == "vn:x":
         _user_data(context).pop("vn", None)
         await query.answer()
-        await _edit_or_reply(update, context.tr.gettext("Cancelled. Nothing was saved."))
+        await show(update, context.tr.gettext("Cancelled. Nothing was saved."), answer=False)
         return ConversationHandler.END
     draft = _draft_of(context)
     dispatch = _user_data(context)["vn"].get("dispatch") if context.actor.is_admin else None
@@ -972,7 +957,7 @@ async def report_start(update: Update, context: BranchContext) -> int:
     await reply(
         update,
         tr.gettext("Report volunteer service. On which day? (YYYY-MM-DD; /cancel to stop)"),
-        reply_markup=_keyboard([[(tr.gettext("Today"), "vp:day:0"), (tr.gettext("Yesterday"), "vp:day:1")]]),
+        reply_markup=keyboard([[(tr.gettext("Today"), "vp:day:0"), (tr.gettext("Yesterday"), "vp:day:1")]]),
     )
     return REP_DAY
 
@@ -1028,7 +1013,7 @@ async def report_time(update: Update, context: BranchContext) -> int:
     await reply(
         update,
         tr.gettext("Where? Press your community, or write the community or place."),
-        reply_markup=_keyboard(buttons),
+        reply_markup=keyboard(buttons),
     )
     return REP_WHERE
 
@@ -1070,7 +1055,7 @@ async def report_what(update: Update, context: BranchContext) -> int:
     tr = context.tr
     await update.message.reply_text(
         tr.gettext("Photos? Send up to %(max)d, then press Done (or Done now for none).", max=reports.MAX_PHOTOS),
-        reply_markup=_keyboard([[(tr.gettext("Done"), "vp:done")]]),
+        reply_markup=keyboard([[(tr.gettext("Done"), "vp:done")]]),
     )
     return REP_PHOTOS
 
@@ -1096,7 +1081,7 @@ async def report_photo(update: Update, context: BranchContext) -> int:
     draft["sizes"] = [*draft.get("sizes", []), size]
     await update.message.reply_text(
         context.tr.ngettext("%(num)d photo received.", "%(num)d photos received.", len(draft["photos"])),
-        reply_markup=_keyboard([[(context.tr.gettext("Done"), "vp:done")]]),
+        reply_markup=keyboard([[(context.tr.gettext("Done"), "vp:done")]]),
     )
     return REP_PHOTOS
 
@@ -1144,7 +1129,9 @@ async def report_done(update: Update, context: BranchContext) -> int:
         where=", ".join(p for p in (community_name, data.place) if p),
         times=f"{data.span[0].astimezone(cfg.tz):%H:%M}–{data.span[1].astimezone(cfg.tz):%H:%M}" if data.span else "",
     )
-    await _edit_or_reply(update, text, _keyboard([[(tr.gettext("Send"), "vp:send"), (tr.gettext("Cancel"), "vp:x")]]))
+    await show(
+        update, text, keyboard([[(tr.gettext("Send"), "vp:send"), (tr.gettext("Cancel"), "vp:x")]]), answer=False
+    )
     return REP_CONFIRM
 
 
@@ -1155,7 +1142,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     if query.data == "vp:x":
         _user_data(context).pop("vp", None)
         await query.answer()
-        await _edit_or_reply(update, context.tr.gettext("Cancelled. Nothing was saved."))
+        await show(update, context.tr.gettext("Cancelled. Nothing was saved."), answer=False)
         return ConversationHandler.END
     data = _report_input(context)
     ref = str(_user_data(context)["vp"].get("ref") or secrets.token_hex(8))
@@ -1165,12 +1152,13 @@ async def report_send(update: Update, context: BranchContext) -> int:
         )
     _user_data(context).pop("vp", None)
     await query.answer()
-    await _edit_or_reply(
+    await show(
         update,
         context.tr.gettext(
             "Sent (report #%(id)d). Your secretary will approve it; I will tell you the outcome. See /myservice.",
             id=report.id,
         ),
+        answer=False,
     )
     return ConversationHandler.END
 
@@ -1212,7 +1200,7 @@ async def _service_totals(update: Update, context: BranchContext, period: str) -
         hours=reports.hours,
         last_day=date.fromordinal(totals.following.toordinal() - 1),
     )
-    await _edit_or_reply(update, text, _keyboard([_period_buttons(context, period)]))
+    await show(update, text, keyboard([_period_buttons(context, period)]), answer=False)
 
 
 async def service(update: Update, context: BranchContext) -> None:
@@ -1282,9 +1270,9 @@ async def _send_queue(update: Update, context: BranchContext, *, edit: bool = Fa
             ]
         )
     if edit:
-        await _edit_or_reply(update, text, _keyboard(rows))
+        await show(update, text, keyboard(rows), answer=False)
     else:
-        await reply(update, text, reply_markup=_keyboard(rows))
+        await reply(update, text, reply_markup=keyboard(rows))
 
 
 async def report_tick(update: Update, context: BranchContext) -> None:
@@ -1339,7 +1327,7 @@ async def _send_flagged(update: Update, context: BranchContext) -> None:
         ]
         for line in lines
     ]
-    await reply(update, text, reply_markup=_keyboard(rows))
+    await reply(update, text, reply_markup=keyboard(rows))
 
 
 _REPORT_DATA = re.compile(r"^vr:(\d+)(?:-(\d+))?:(ok|okq|all)$")
@@ -1366,11 +1354,12 @@ async def report_decision(update: Update, context: BranchContext) -> None:
     if match.group(3) in ("okq", "all"):  # pressed in the queue: show what is left of it
         await _send_queue(update, context, edit=True)
     else:
-        await _edit_or_reply(
+        await show(
             update,
             tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved))
             + " "
             + " ".join(f"#{r.id}" for r in approved),
+            answer=False,
         )
 
 

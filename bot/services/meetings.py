@@ -26,6 +26,7 @@ from bot.services import meeting_hooks, outbox
 from bot.services.access import Actor, require_admin_of, require_branch_leader
 from bot.services.meeting_format import MeetingView
 from bot.services.meeting_kinds import KINDS_BY_ID, MEETING_KINDS, TAGS_BY_ID, HeldBy, MeetingKind
+from bot.services.outbox import inline_keyboard
 from bot.templates import render
 from storage import queries
 from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
@@ -680,7 +681,7 @@ async def request_leave(
             member_name=member.name,
             reason=reason,
         )
-        markup = _keyboard(
+        markup = inline_keyboard(
             [
                 [
                     (tr.gettext("✅ Approve leave"), f"mt:{meeting.id}:ok:{member.id}"),
@@ -887,12 +888,8 @@ async def close_meeting(
 # --- notices, changes, reminders ----------------------------------------------------------------------------
 
 
-def _keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]}
-
-
 def _answer_keyboard(meeting: Meeting, tr: Translator) -> dict[str, Any]:
-    return _keyboard(
+    return inline_keyboard(
         [
             [
                 (tr.gettext("✅ I will attend"), f"mt:{meeting.id}:att"),
@@ -1042,7 +1039,7 @@ async def _announce_checkin(session: AsyncSession, meeting: Meeting, stamp: int,
             chat_id=branch.chat_id,
             kind="meeting",
             text=text,
-            reply_markup=_keyboard([[(tr.gettext("📍 Check in"), f"mt:{meeting.id}:ck")]]),
+            reply_markup=inline_keyboard([[(tr.gettext("📍 Check in"), f"mt:{meeting.id}:ck")]]),
             expires_at=meeting.ends_at,
         )
     for leader in await queries.branch_leaders(session, meeting.org_id):
@@ -1063,7 +1060,7 @@ async def _announce_checkin(session: AsyncSession, meeting: Meeting, stamp: int,
             member_id=leader.id,
             kind="meeting",
             text=text,
-            reply_markup=_keyboard(
+            reply_markup=inline_keyboard(
                 [[(tr.gettext("📷 Show the check-in QR code"), f"mt:{meeting.id}:qr")]],
             ),
             expires_at=meeting.ends_at,

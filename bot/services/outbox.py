@@ -22,6 +22,11 @@ from storage.models import OutboxMessage, OutboxStatus
 STALE_CLAIM = timedelta(minutes=5)  # a claim older than this belongs to a worker that died
 
 
+def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> dict[str, Any]:
+    """Inline buttons from ``(label, callback_data)`` rows, as the Bot API's JSON (stored in an outbox row as is)."""
+    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows if row]}
+
+
 async def enqueue(
     session: AsyncSession,
     *,

@@ -31,6 +31,7 @@ from bot.services import outbox
 from bot.services.access import Actor, require_branch_leader, visible_org_ids
 from bot.services.geo import distance_m
 from bot.services.identity import deep_link
+from bot.services.outbox import inline_keyboard
 from bot.services.tabular import ImportRejected, ImportResult, RowError, apply_changes, read_table
 from bot.services.tokens import installation_secret, make_token, read_token
 from bot.services.volunteer_time import VolunteerConfig, span_minutes
@@ -61,11 +62,6 @@ COMMUNITY_COLUMNS_OPTIONAL = {"latitude", "longitude", "contact"}
 
 def _locale(member: Member, cfg: VolunteerConfig) -> str:
     return member.language or cfg.default_locale
-
-
-def _keyboard(*rows: list[tuple[str, str]]) -> dict[str, Any]:
-    """An inline keyboard as the Bot API's JSON (the outbox stores it as is)."""
-    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
 
 
 async def _member(session: AsyncSession, actor: Actor | None) -> Member | None:
@@ -544,7 +540,7 @@ async def _dispatch(
                 community=community,
                 when=when_text(activity, cfg.tz),
             ),
-            reply_markup=_keyboard([(tr.gettext("Sign up"), f"va:{activity.id}:join")]),
+            reply_markup=inline_keyboard([[(tr.gettext("Sign up"), f"va:{activity.id}:join")]]),
             expires_at=activity.starts_at,
         )
     return list(new)
@@ -841,7 +837,9 @@ async def _promote(
                 community=community,
                 when=when_text(activity, cfg.tz),
             ),
-            reply_markup=_keyboard([(translator(locale).gettext("Cancel my place"), f"va:{activity.id}:leave")]),
+            reply_markup=inline_keyboard(
+                [[(translator(locale).gettext("Cancel my place"), f"va:{activity.id}:leave")]]
+            ),
             expires_at=activity.starts_at,
         )
     return True, member
@@ -1179,7 +1177,9 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
                 community=community,
                 when=when_text(activity, cfg.tz),
             ),
-            reply_markup=_keyboard([(translator(locale).gettext("Cancel my place"), f"va:{activity.id}:leave")]),
+            reply_markup=inline_keyboard(
+                [[(translator(locale).gettext("Cancel my place"), f"va:{activity.id}:leave")]]
+            ),
             not_before=send_at,
             expires_at=activity.starts_at,
         )

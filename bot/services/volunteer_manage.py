@@ -20,11 +20,11 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor
+from bot.services.outbox import inline_keyboard
 from bot.services.volunteer import (
     MAX_ACTIVITY_LENGTH,
     MAX_SLOTS,
     _can_see,
-    _keyboard,
     _locale,
     _member,
     community_by_id,
@@ -300,7 +300,7 @@ async def _announce(
                 if signup.status == SignUpStatus.CONFIRMED
                 else tr.gettext("Leave the waiting list")
             )
-            markup = _keyboard([(label, f"va:{activity.id}:leave")])
+            markup = inline_keyboard([[(label, f"va:{activity.id}:leave")]])
         key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
         told += await outbox.enqueue(
             session,

@@ -20,7 +20,8 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, visible_org_ids
-from bot.services.volunteer import _keyboard, _locale, community_by_id
+from bot.services.outbox import inline_keyboard
+from bot.services.volunteer import _locale, community_by_id
 from bot.services.volunteer_time import (
     VolunteerConfig,
     day_minutes_outside,
@@ -225,8 +226,8 @@ async def submit_report(
                 hours=hours,
                 **describe(report, community, cfg),
             ),
-            reply_markup=_keyboard(
-                [(tr.gettext("Approve"), f"vr:{report.id}:ok"), (tr.gettext("Reject"), f"vr:{report.id}:no")]
+            reply_markup=inline_keyboard(
+                [[(tr.gettext("Approve"), f"vr:{report.id}:ok"), (tr.gettext("Reject"), f"vr:{report.id}:no")]]
             ),
         )
     return report
