@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -42,13 +44,33 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+# Whether a unit of work that changed something has committed in the current task (one update is one task, and
+# the pre-check resets it): the error handler then knows whether "nothing was saved" is true.
+saved_in_this_update: ContextVar[bool] = ContextVar("saved_in_this_update", default=False)
+
+
+class _TrackedSession(Session):
+    """A session that notes in ``info`` whether it wrote anything (ORM flushes or DML statements)."""
+
+
+@event.listens_for(_TrackedSession, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(_TrackedSession, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
 class Database:
     """Owns the engine; hands out one session per unit of work (one update, one job run, one CLI call)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_TrackedSession)
 
     @property
     def dialect(self) -> str:
@@ -62,6 +84,8 @@ class Database:
             try:
                 yield session
                 await session.commit()
+                if session.sync_session.info.get("wrote"):
+                    saved_in_this_update.set(True)
             except BaseException:
                 await session.rollback()
                 raise

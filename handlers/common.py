@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.commands import roles_of
 from bot.context import BranchContext, Caller
+from bot.db import saved_in_this_update
 from bot.errors import DomainError
 from bot.i18n import normalize_locale, translator
 from bot.services.access import Actor
@@ -30,6 +31,7 @@ F = TypeVar("F", bound=Callback)
 
 async def resolve_caller(update: Update, context: BranchContext) -> None:
     """Pre-check: look up the member behind the update, their language, and the chat's branch."""
+    saved_in_this_update.set(False)
     user = update.effective_user
     chat = update.effective_chat
     settings = context.resources.settings
@@ -150,6 +152,7 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
 async def error_handler(update: object, context: BranchContext) -> None:
     """Refusals become a kind message; anything else is logged with its traceback first, then apologised for."""
     error = context.error
+    saved = saved_in_this_update.get()  # read before resolving the caller again, which resets it
     if isinstance(update, Update) and getattr(context, "caller", None) is None:
         try:  # the error context is a new one: look the caller up again for their language
             await resolve_caller(update, context)
@@ -160,7 +163,14 @@ async def error_handler(update: object, context: BranchContext) -> None:
         text = error.localized(tr)
     else:
         log.error("error while handling an update", exc_info=error)
-        text = tr.gettext("Sorry, something went wrong on my side. Nothing was saved; please try again in a moment.")
+        text = (
+            tr.gettext(
+                "Sorry, something went wrong on my side after your change was saved. "
+                "Please check the result before trying again."
+            )
+            if saved
+            else tr.gettext("Sorry, something went wrong on my side. Nothing was saved; please try again in a moment.")
+        )
     if not isinstance(update, Update):
         return
     if update.callback_query is not None:

@@ -206,3 +206,25 @@ async def test_menus_per_role_and_language(bot: BotHarness) -> None:
         assert member is not None
         member.role = "committee"
     assert await sync_member_menus(bot.db, "zh_CN") == 1
+
+
+async def test_a_failure_after_the_save_does_not_claim_nothing_was_saved(bot: BotHarness) -> None:
+    """The apology tells the truth: "nothing was saved" only when no change was committed in this update."""
+    from telegram.ext import CommandHandler
+
+    from bot.services import outbox
+
+    async def saves_then_breaks(update: object, context: object) -> None:
+        async with bot.db.session() as session:
+            await outbox.enqueue(session, dedup_key="half-done", chat_id=1, text="x")
+        raise RuntimeError("failed while replying")
+
+    async def reads_then_breaks(update: object, context: object) -> None:
+        async with bot.db.session() as session:
+            await session.get(Member, 1)
+        raise RuntimeError("failed before saving")
+
+    bot.application.add_handler(CommandHandler("half", saves_then_breaks), group=5)
+    bot.application.add_handler(CommandHandler("early", reads_then_breaks), group=5)
+    assert await bot.say("A03", "/half") == ["抱歉，我这边出了点问题，但您的操作已经保存。再次尝试前请先核对结果。"]
+    assert await bot.say("A03", "/early") == ["抱歉，我这边出了点问题，本次操作没有保存，请稍后再试。"]
