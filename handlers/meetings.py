@@ -24,7 +24,7 @@ from bot.services.meeting_format import MeetingView, long_date, status_name
 from bot.services.meeting_kinds import Period
 from bot.templates import render
 from handlers import meetings_checkin, meetings_flows, meetings_jobs
-from handlers.common import keyboard, reply
+from handlers.common import keyboard, reply, show
 from handlers.meetings_view import answers, card, pairs, percent_text, refused_in_group, settings_of
 from storage import queries
 from storage.meetings import CHECKED_IN
@@ -32,6 +32,7 @@ from storage.models import Member
 
 CARD_PATTERN = re.compile(r"^mt:(\d+):(card|ls|ed|cx|cxy|mk|att|qr|qrr|ok|no)(?::(\d+))?$")
 LIST_SINCE = timedelta(days=31)
+LIST_PAGE = 12  # meetings per page of /meetings (buttons two to a row)
 MESSAGE_LIMIT = 3900  # Telegram allows 4096 characters; leave room for markup
 
 
@@ -42,7 +43,17 @@ def _require_leader(context: BranchContext) -> None:
 
 
 async def list_meetings(update: Update, context: BranchContext) -> None:
-    """/meetings: this month's and the coming meetings of the branch (an admin: of the subtree)."""
+    """/meetings: this month's and the coming meetings of the branch (an admin: of the subtree), a page at a time."""
+    await _list_page(update, context, 0)
+
+
+async def list_page_button(update: Update, context: BranchContext) -> None:
+    """The list's ◀ / ▶ buttons (``mtl:<page>``)."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    await _list_page(update, context, int(update.callback_query.data.split(":")[1]))
+
+
+async def _list_page(update: Update, context: BranchContext, page: int) -> None:
     _require_leader(context)
     if await refused_in_group(update, context):
         return
@@ -51,12 +62,24 @@ async def list_meetings(update: Update, context: BranchContext) -> None:
     locale = context.tr.locale
     async with context.resources.db.session() as session:
         org_ids = await visible_org_ids(session, actor)
-        found = await meetings.branch_meetings(session, org_ids, since=now_utc() - LIST_SINCE, limit=40)
+        # One more than a page tells whether there is a next one.
+        found = await meetings.branch_meetings(
+            session, org_ids, since=now_utc() - LIST_SINCE, limit=LIST_PAGE + 1, offset=page * LIST_PAGE
+        )
         names = {o.id: o.name for o in await meetings.meeting_orgs(session, org_ids)}
-    items = [(MeetingView.of(m, locale, settings.tz), names.get(m.org_id) if actor.is_admin else None) for m in found]
+    has_next = len(found) > LIST_PAGE
+    items = [
+        (MeetingView.of(m, locale, settings.tz), names.get(m.org_id) if actor.is_admin else None)
+        for m in found[:LIST_PAGE]
+    ]
     buttons = [(f"{view.day} {view.title}", f"mt:{view.id}:card") for view, _ in items]
-    rows = [*pairs(buttons), [(context.tr.gettext("➕ New meeting"), "mn:new")]]
-    await reply(update, render("meetings/list.html.j2", locale, items=items), reply_markup=keyboard(rows))
+    nav = []
+    if page > 0:
+        nav.append((context.tr.gettext("◀ Earlier"), f"mtl:{page - 1}"))
+    if has_next:
+        nav.append((context.tr.gettext("Later ▶"), f"mtl:{page + 1}"))
+    rows = [*pairs(buttons), nav, [(context.tr.gettext("➕ New meeting"), "mn:new")]]
+    await show(update, render("meetings/list.html.j2", locale, items=items), keyboard(rows))
 
 
 async def on_button(update: Update, context: BranchContext) -> None:
@@ -346,6 +369,7 @@ HANDLERS: list[BaseHandler[Any, Any, Any]] = [
     CommandHandler("compliance", compliance_command),
     CommandHandler("attendance", attendance_command),
     CallbackQueryHandler(on_button, pattern=r"^mt:\d+:"),
+    CallbackQueryHandler(list_page_button, pattern=r"^mtl:\d{1,4}$"),
     CallbackQueryHandler(compliance_branch, pattern=r"^mcp:\d+$"),
     meetings_flows.STALE_BUTTONS,
 ]

@@ -481,3 +481,23 @@ async def test_a_restart_in_the_middle_of_a_flow_loses_nothing(bot: BotHarness) 
         assert (meeting.kind, meeting.topic) == ("party_lesson", "学习党章")
     finally:
         await application.shutdown()
+
+
+async def test_the_meetings_list_pages_through_many_meetings(bot: BotHarness) -> None:
+    settings = _settings(bot)
+    for day in range(1, 16):  # fifteen meetings: more than one page of twelve
+        await schedule(bot.db, settings, branch_id=bot.ids.branch_a, starts_in=timedelta(days=day, hours=1))
+    await bot.say("A01", "/meetings")
+    first = bot.request.calls[-1]
+    cards = [data for _, data in first.buttons if data.endswith(":card")]
+    assert len(cards) == 12
+    assert ("下一页 ▶", "mtl:1") in first.buttons and not any(d == "mtl:-1" for _, d in first.buttons)
+    await bot.press("A01", "mtl:1")
+    second = bot.request.calls[-1]
+    assert second.method == "editMessageText"
+    rest = [data for _, data in second.buttons if data.endswith(":card")]
+    assert len(rest) == 3 and not set(rest) & set(cards)
+    assert ("◀ 上一页", "mtl:0") in second.buttons and not any(d == "mtl:2" for _, d in second.buttons)
+    # A member cannot page through the branch's meetings with a forged button.
+    replies = await bot.press("A03", "mtl:1")
+    assert replies == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]

@@ -1072,14 +1072,15 @@ async def _announce_checkin(session: AsyncSession, meeting: Meeting, stamp: int,
 
 
 async def branch_meetings(
-    session: AsyncSession, org_ids: set[int], *, since: datetime, limit: int = 20
+    session: AsyncSession, org_ids: set[int], *, since: datetime, limit: int = 20, offset: int = 0
 ) -> Sequence[Meeting]:
-    """Meetings of these branches that end after ``since`` (scheduled first, then the recent ones)."""
+    """Meetings of these branches that end after ``since``, in order of their start (a page of them)."""
     return (
         await session.scalars(
             select(Meeting)
             .where(Meeting.org_id.in_(org_ids), Meeting.ends_at >= since, Meeting.status != MeetingStatus.CANCELLED)
-            .order_by(Meeting.starts_at)
+            .order_by(Meeting.starts_at, Meeting.id)
+            .offset(offset)
             .limit(limit)
         )
     ).all()
