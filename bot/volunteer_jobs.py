@@ -6,10 +6,10 @@ Imported by ``handlers.volunteer``, which appends them to :data:`bot.jobs.JOBS`.
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.jobs import DailyJob, RepeatingJob
+from bot.jobs import RepeatingJob
 from bot.services import volunteer
 from bot.services.volunteer_time import VolunteerConfig
 
@@ -41,6 +41,8 @@ async def remind_tomorrow(context: BranchContext) -> None:
 
 JOBS = [
     RepeatingJob("volunteer-close-checkouts", close_forgotten_checkouts, interval=timedelta(minutes=10)),
-    # At the reminder hour, and once at start-up (the reminders then wait in the outbox for the hour).
-    DailyJob("volunteer-reminders", remind_tomorrow, at=lambda settings: time(settings.VOLUNTEER_REMINDER_HOUR)),
+    # Every quarter of an hour, not once a day: someone who gets a place after the day's first run (a late
+    # sign-up, a promotion from the waiting list) is reminded too. The dedup key keeps it once per member, and
+    # reminders queued before the hour wait in the outbox for it.
+    RepeatingJob("volunteer-reminders", remind_tomorrow, interval=timedelta(minutes=15), first=timedelta(seconds=5)),
 ]

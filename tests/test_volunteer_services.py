@@ -336,6 +336,23 @@ async def test_day_before_reminder_once_at_the_configured_hour(db: Database, dem
     assert all("明天" in r.payload["text"] for r in rows)
 
 
+async def test_a_place_taken_after_the_reminder_run_is_reminded_at_the_next_run(db: Database, demo: DemoIds) -> None:
+    """The reminder job runs every quarter of an hour: a late sign-up still hears the day before, once."""
+    now = local(2030, 6, 3, 18)  # Monday, the reminder hour
+    async with db.session() as session:
+        ids = await add_communities(session)
+        secretary = await actor_of(session, "A01")
+        tomorrow = await add_activity(session, secretary, ids["garden"], starts_in=timedelta(hours=15), now=now)
+        await volunteer.sign_up(session, await actor_of(session, "A03"), tomorrow.id, now=now)
+        assert await volunteer.queue_reminders(session, CFG, now=now) == 1
+        late = now + timedelta(minutes=40)
+        await volunteer.sign_up(session, await actor_of(session, "A04"), tomorrow.id, now=late)
+        assert await volunteer.queue_reminders(session, CFG, now=late + timedelta(minutes=5)) == 1
+        rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))).all()
+    assert sorted(r.member_id for r in rows) == sorted([demo.members_a[2], demo.members_a[3]])
+    assert max(r.not_before for r in rows) == late + timedelta(minutes=5)  # sent at once, the hour has passed
+
+
 # Self-reports and totals -------------------------------------------------------------------------------
 
 
