@@ -10,13 +10,13 @@ import json
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.clock import now_utc
 from bot.db import Database
 from storage.models import ChatState
+from storage.queries import upsert_insert
 
 _CONVERSATION = "conversation:"
 
@@ -36,12 +36,12 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return {row.key: row.data for row in rows}
 
     async def _store(self, scope: str, key: str, data: Any) -> None:
-        dialect = sqlite.insert if self.db.dialect == "sqlite" else postgresql.insert
-        stmt = dialect(ChatState).values(scope=scope, key=key, data=data, updated_at=now_utc())
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "key"], set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at}
-        )
         async with self.db.session() as session:
+            stmt = upsert_insert(session)(ChatState).values(scope=scope, key=key, data=data, updated_at=now_utc())
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["scope", "key"],
+                set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at},
+            )
             await session.execute(stmt)
 
     async def _drop(self, scope: str, key: str) -> None:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, Member, Organisation, OrgKind
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The backend's ``insert`` construct, which offers ``on_conflict_do_nothing`` / ``on_conflict_do_update``
+    (both SQLite and PostgreSQL have them; the generic ``insert`` does not)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:

@@ -22,7 +22,6 @@ from typing import Any
 
 from babel.dates import format_skeleton
 from sqlalchemy import extract, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import anniversary, end_of_local_day_utc, local_midnight_utc, now_utc
@@ -254,7 +253,7 @@ async def set_greetings(session: AsyncSession, actor: Actor, enabled: bool) -> b
         raise NotFound(N_("No such member."))
     # Two quick presses may race to create the row: one insert wins, the other finds it.
     await session.execute(
-        _insert(session)(BirthdayPreference)
+        queries.upsert_insert(session)(BirthdayPreference)
         .values(member_id=member.id, greetings_enabled=True, updated_at=now_utc())
         .on_conflict_do_nothing(index_elements=["member_id"])
     )
@@ -492,15 +491,11 @@ def _due(settings: Settings, now: datetime) -> bool:
     return _local(settings, now).hour >= settings.BIRTHDAY_HOUR
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def _run_row(session: AsyncSession, job: str, day: date, status: str = BirthdayRunStatus.DONE) -> BirthdayRun:
     """The run-log row of ``job`` on ``day``, created if missing (two replicas may race: one insert wins)."""
     now = now_utc()
     await session.execute(
-        _insert(session)(BirthdayRun)
+        queries.upsert_insert(session)(BirthdayRun)
         .values(job=job, day=day, status=status, runs=0, queued=0, first_run_at=now, last_run_at=now, details={})
         .on_conflict_do_nothing(index_elements=["job", "day"])
     )

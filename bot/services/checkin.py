@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -29,6 +28,7 @@ from bot.services.identity import deep_link
 from bot.services.meetings import belongs, checkin_window, not_expected
 from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Member
+from storage.queries import upsert_insert
 
 CHECKIN_PREFIX = "ck_"
 TOKEN_KIND = "m"
@@ -168,7 +168,7 @@ async def check_in(
         .execution_options(synchronize_session=False)
     )
     if not (await session.execute(conditional)).rowcount:  # type: ignore[attr-defined]
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = upsert_insert(session)
         added = await session.execute(
             insert(Attendance)
             .values(meeting_id=meeting.id, member_id=member.id, **values)

@@ -30,7 +30,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import DEFAULT_TZ, end_of_local_day_utc, local_midnight_utc, now_utc
@@ -477,10 +476,6 @@ async def branch_recipient(session: AsyncSession, branch_id: int) -> Member | No
     return leaders[0] if leaders else None
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def view_button(material: StudyMaterial, locale: str) -> dict[str, Any]:
     """An inline keyboard (Bot API JSON) with a button that shows the material."""
     label = translator(locale).gettext(N_("View the material"))
@@ -547,7 +542,7 @@ async def dispatch_material(
     """
     material, target, branches = await _dispatch_scope(session, actor, material_id, org_id)
     who = await _member(session, actor)
-    insert = _insert(session)
+    insert = queries.upsert_insert(session)
     now = now_utc()
     new: list[Organisation] = []
     already: list[Organisation] = []
@@ -1129,7 +1124,7 @@ async def nudge_unstudied(
     if not due:
         return 0
     planned = await _held_meetings_with_material(session, {b for _m, b, _d in due}, now, planned_too=True)
-    insert = _insert(session)
+    insert = queries.upsert_insert(session)
     queued = 0
     for material_id, branch_id, dispatched_at in due:
         if (branch_id, material_id) in planned:

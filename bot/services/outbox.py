@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
 from storage.models import OutboxMessage, OutboxStatus
+from storage.queries import upsert_insert
 
 STALE_CLAIM = timedelta(minutes=5)  # a claim older than this belongs to a worker that died
 
@@ -61,8 +61,7 @@ async def enqueue(
         "expires_at": expires_at,
         "created_at": now_utc(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]

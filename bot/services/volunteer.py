@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc, now_utc
@@ -682,10 +681,6 @@ def _changed(result: Any) -> bool:
     return bool(result.rowcount)
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def _take_place(session: AsyncSession, activity_id: int) -> bool:
     """Take one place if one is free: the database decides, so concurrent presses never overbook."""
     result = await session.execute(
@@ -715,7 +710,7 @@ async def sign_up(session: AsyncSession, actor: Actor, activity_id: int, now: da
         raise InvalidInput(N_("This activity has already started; sign-up is closed."))
     # Claim the (activity, member) row first: a concurrent second press waits here and then finds it.
     inserted = await session.execute(
-        _insert(session)(SignUp)
+        queries.upsert_insert(session)(SignUp)
         .values(
             activity_id=activity.id,
             member_id=actor.member_id,
@@ -972,7 +967,7 @@ async def check_in(
         # Walk-ins and the waiting list are welcome while places are free.
         if signup is None:
             await session.execute(
-                _insert(session)(SignUp)
+                queries.upsert_insert(session)(SignUp)
                 .values(
                     activity_id=activity.id,
                     member_id=actor.member_id,
