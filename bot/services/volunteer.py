@@ -692,6 +692,27 @@ async def _take_place(session: AsyncSession, activity_id: int) -> bool:
     return _changed(result)
 
 
+async def _claim_signup_row(
+    session: AsyncSession, activity_id: int, member_id: int, status: SignUpStatus, now: datetime
+) -> bool:
+    """Insert the one (activity, member) row unless it exists; True when this call created it. A concurrent
+    second press waits on the unique key here and then finds the row."""
+    inserted = await session.execute(
+        queries.upsert_insert(session)(SignUp)
+        .values(
+            activity_id=activity_id,
+            member_id=member_id,
+            status=status.value,
+            queued_at=now,
+            auto_closed=False,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["activity_id", "member_id"])
+    )
+    return _changed(inserted)
+
+
 async def _signup_row(session: AsyncSession, activity_id: int, member_id: int) -> SignUp | None:
     return await session.scalar(
         select(SignUp)
@@ -709,20 +730,7 @@ async def sign_up(session: AsyncSession, actor: Actor, activity_id: int, now: da
     if activity.starts_at <= now:
         raise InvalidInput(N_("This activity has already started; sign-up is closed."))
     # Claim the (activity, member) row first: a concurrent second press waits here and then finds it.
-    inserted = await session.execute(
-        queries.upsert_insert(session)(SignUp)
-        .values(
-            activity_id=activity.id,
-            member_id=actor.member_id,
-            status=SignUpStatus.WAITING.value,
-            queued_at=now,
-            auto_closed=False,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["activity_id", "member_id"])
-    )
-    if not _changed(inserted):
+    if not await _claim_signup_row(session, activity.id, actor.member_id, SignUpStatus.WAITING, now):
         existing = await _signup_row(session, activity.id, actor.member_id)
         assert existing is not None
         if existing.status != SignUpStatus.CANCELLED:
@@ -966,19 +974,7 @@ async def check_in(
     if signup is None or signup.status != SignUpStatus.CONFIRMED:
         # Walk-ins and the waiting list are welcome while places are free.
         if signup is None:
-            await session.execute(
-                queries.upsert_insert(session)(SignUp)
-                .values(
-                    activity_id=activity.id,
-                    member_id=actor.member_id,
-                    status=SignUpStatus.CANCELLED.value,
-                    queued_at=now,
-                    auto_closed=False,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["activity_id", "member_id"])
-            )
+            await _claim_signup_row(session, activity.id, actor.member_id, SignUpStatus.CANCELLED, now)
         if not await _take_place(session, activity.id):
             raise Conflict(N_("This activity is full and you have no place at it."))
         await session.execute(
