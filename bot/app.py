@@ -3,38 +3,25 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.context import BranchContext
+from bot.context import BranchApplication, BranchContext
 from bot.db import Database
 from bot.outbox_worker import OutboxWorker
 from bot.persistence import DatabasePersistence
+from bot.resources import Resources
 
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB_ID = "outbox-drain"
 
 
-@dataclass
-class Resources:
-    """What the handlers and jobs share for the life of the process."""
-
-    settings: Settings
-    db: Database
-    worker: OutboxWorker | None = None
-    bot_username: str = "branch_assistant_bot"
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-BranchApplication = Application[Any, BranchContext, Any, Any, Any, Any]
 
 
 def build_application(

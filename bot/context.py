@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, translator
 from bot.services.access import Actor
 
 if TYPE_CHECKING:
-    from bot.app import Resources
+    from bot.resources import Resources
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,6 @@ class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         if actor is None:  # pragma: no cover - the gate stops guests before this
             raise RuntimeError("members-only handler reached by a guest")
         return actor
+
+
+BranchApplication = Application[Any, BranchContext, Any, Any, Any, Any]

@@ -27,7 +27,7 @@ from bot.templates import render
 from handlers.common import reply
 
 if TYPE_CHECKING:
-    from bot.app import BranchApplication
+    from bot.context import BranchApplication
 
 RELATED_BUTTONS = 2  # "up to two related measures" besides the full text of the best one
 SECTION_LABEL_CHARS = 48  # a section's button: longer English titles are cut at a word, with "…"

@@ -37,6 +37,7 @@ from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
 from bot.jobs import JOBS
+from bot.jobs.volunteer import JOBS as VOLUNTEER_JOBS
 from bot.qr import qr_png
 from bot.services import volunteer as vol
 from bot.services import volunteer_manage as manage
@@ -51,7 +52,6 @@ from bot.services.volunteer_time import (
     parse_span,
 )
 from bot.templates import format_local_date, render
-from bot.volunteer_jobs import JOBS as VOLUNTEER_JOBS
 from handlers.common import keyboard, reply, show
 from handlers.flows import conversation
 from storage import queries

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import BranchApplication, _post_init, build_application
+from bot.app import _post_init, build_application
 from bot.config import Settings, load_settings
+from bot.context import BranchApplication
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo, telegram_id_of
 from bot.offline import OfflineRequest, UpdateFactory

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot.birthdays_jobs import run_birthdays
 from bot.demo import telegram_id_of
+from bot.jobs.birthdays import run_birthdays
 from storage.birthdays import BirthdayPreference, BirthdayWish
 from storage.models import AuditEntry, Member
 from tests.conftest import BotHarness

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.app import _post_init, build_application
-from bot.birthdays_jobs import BIRTHDAYS_JOB_ID, birthdays_job, run_birthdays
 from bot.config import Settings
 from bot.context import BranchContext
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo, telegram_id_of
+from bot.jobs.birthdays import BIRTHDAYS_JOB_ID, birthdays_job, run_birthdays
 from bot.offline import OfflineRequest
 from bot.outbox_worker import OutboxWorker
 from bot.services import birthdays

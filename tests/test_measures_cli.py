@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.measures.cli import register
+from bot.cli.measures import register
 
 
 @pytest.fixture

@@ -336,8 +336,8 @@ async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch
 async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> None:
     from types import SimpleNamespace
 
-    from bot import volunteer_jobs
     from bot.jobs import JOBS
+    from bot.jobs import volunteer as volunteer_jobs
 
     assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in JOBS}
     ids = await _communities(bot)

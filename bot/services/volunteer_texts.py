@@ -1,5 +1,5 @@
 """Texts of the volunteer service used outside its own modules: the menu entries (bot/commands.py adds them)
-and the command line's human-readable output (bot/volunteer_cli.py). Kept here so that they belong to the
+and the command line's human-readable output (bot/cli/volunteer.py). Kept here so that they belong to the
 volunteer catalog rather than the core one."""
 
 from __future__ import annotations

@@ -12,9 +12,8 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.app import BranchApplication
     from bot.config import Settings
-    from bot.context import BranchContext
+    from bot.context import BranchApplication, BranchContext
 
 JobCallback = Callable[["BranchContext"], Coroutine[Any, Any, None]]
 

@@ -13,14 +13,15 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import birthdays_cli, firstagenda_cli
-from bot.cli_common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli import birthdays as birthdays_cli
+from bot.cli import first_agenda as firstagenda_cli
+from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.measures import register as register_measures
+from bot.cli.meetings import register as register_meetings
+from bot.cli.volunteer import register as register_volunteer
 from bot.config import Settings
 from bot.db import Database
-from bot.measures.cli import register as register_measures
-from bot.meetings_cli import register as register_meetings
 from bot.services.tabular import ImportResult
-from bot.volunteer_cli import register as register_volunteer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")

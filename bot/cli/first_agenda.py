@@ -53,7 +53,7 @@ async def _default_org(session: AsyncSession) -> int | None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``material`` and ``firstagenda`` command groups to ``app``."""
-    from bot.cli_common import echo_json, run_db, settings_or_exit
+    from bot.cli.common import echo_json, run_db, settings_or_exit
     from bot.services import first_agenda as fa
 
     material_app = typer.Typer(no_args_is_help=True, help="Study materials for the first agenda item (第一议题).")

@@ -32,7 +32,7 @@ def birthdays_command(
 
     Members whose join date is missing or impossible are reported on standard error as data to fix.
     """
-    from bot.cli_common import echo_json, run_db, settings_or_exit, tr_cli
+    from bot.cli.common import echo_json, run_db, settings_or_exit, tr_cli
     from bot.clock import today
     from bot.services import birthdays
 

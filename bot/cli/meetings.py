@@ -56,7 +56,7 @@ async def _branch(session: AsyncSession, ref: str) -> Organisation:
 @meeting_app.command("kinds")
 def kinds(as_json: JsonFlag = False) -> None:
     """List the kinds of meeting and the tags a meeting can carry, with their required frequency."""
-    from bot.cli_common import echo_json
+    from bot.cli.common import echo_json
 
     rows = [
         {
@@ -109,7 +109,7 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Schedule a meeting (members are notified as from the chat); prints its id and check-in link."""
-    from bot.cli_common import echo_json, run_db
+    from bot.cli.common import echo_json, run_db
     from bot.services import checkin, meeting_hooks, meetings
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def _span(meeting: dict[str, Any]) -> str:
 
 
 def _settings() -> Settings:
-    from bot.cli_common import settings_or_exit
+    from bot.cli.common import settings_or_exit
 
     return settings_or_exit()
 
@@ -192,7 +192,7 @@ def _meeting_json(meeting: Meeting, settings: Settings) -> dict[str, Any]:
 @meeting_app.command("show")
 def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json: JsonFlag = False) -> None:
     """One meeting with each member's attendance status."""
-    from bot.cli_common import echo_json, run_db
+    from bot.cli.common import echo_json, run_db
     from bot.services import meeting_hooks, meeting_stats, meetings
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
@@ -252,7 +252,7 @@ def compliance_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Held / required of each required kind and tag this month, quarter and year, per branch."""
-    from bot.cli_common import echo_json, run_db
+    from bot.cli.common import echo_json, run_db
     from bot.services.compliance import branch_compliance
 
     async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:

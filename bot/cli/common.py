@@ -1,6 +1,6 @@
 """What every ``branchbot`` command shares: settings or a clear exit, gettext, one unit of work, JSON output.
 
-Feature command modules (``bot/<feature>_cli.py``) import from here, not from :mod:`bot.cli`, which imports them.
+Feature command modules (``bot/cli/<feature>.py``) import from here, not from :mod:`bot.cli`, which imports them.
 """
 
 from __future__ import annotations

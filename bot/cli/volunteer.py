@@ -25,7 +25,7 @@ def _iso_local(moment: Any, settings: Settings) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the ``community``, ``activity`` and ``service`` command groups to ``app``."""
-    from bot.cli_common import echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
+    from bot.cli.common import echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 
     community_app = typer.Typer(no_args_is_help=True, help="Communities where members register and serve.")
     activity_app = typer.Typer(no_args_is_help=True, help="Volunteer activities.")

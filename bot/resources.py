@@ -1,0 +1,24 @@
+"""What the handlers and jobs share for the life of the process, opened in ``post_init``.
+
+Kept apart from the assembly (:mod:`bot.app`) so that nothing but the entry points imports the assembly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.db import Database
+from bot.outbox_worker import OutboxWorker
+
+
+@dataclass
+class Resources:
+    """What the handlers and jobs share for the life of the process."""
+
+    settings: Settings
+    db: Database
+    worker: OutboxWorker | None = None
+    bot_username: str = "branch_assistant_bot"
+    extras: dict[str, Any] = field(default_factory=dict)
