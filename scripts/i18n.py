@@ -28,6 +28,10 @@ LANGUAGES = ("zh_CN", "en")
 DOMAINS: dict[str, list[str]] = {
     "core": [
         "bot/*.py",
+        "bot/cli/__init__.py",
+        "bot/cli/common.py",
+        "bot/cli/ops.py",
+        "bot/jobs/__init__.py",
         "bot/services/access.py",
         "bot/services/identity.py",
         "bot/services/roster.py",
@@ -39,25 +43,31 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/branch.py",
         "bot/templates/core/*.j2",
     ],
-    "measures": ["bot/measures/*.py", "handlers/measures.py", "bot/templates/measures/*.j2"],
+    "measures": ["bot/measures/*.py", "bot/cli/measures.py", "handlers/measures.py", "bot/templates/measures/*.j2"],
     "birthdays": [
         "bot/services/birthdays.py",
+        "bot/cli/birthdays.py",
+        "bot/jobs/birthdays.py",
         "handlers/birthdays.py",
         "bot/templates/birthdays/*.j2",
     ],
     "first_agenda": [
         "bot/services/first_agenda.py",
+        "bot/cli/first_agenda.py",
         "handlers/first_agenda.py",
         "bot/templates/first_agenda/*.j2",
     ],
     "volunteer": [
         "bot/services/volunteer*.py",
+        "bot/cli/volunteer.py",
+        "bot/jobs/volunteer.py",
         "bot/services/tokens.py",  # the check-in code refusals (shared with meetings)
         "handlers/volunteer.py",
         "bot/templates/volunteer/*.j2",
     ],
     "meetings": [
         "bot/services/meeting*.py",
+        "bot/cli/meetings.py",
         "bot/services/checkin.py",
         "bot/services/compliance.py",
         "handlers/meetings*.py",
