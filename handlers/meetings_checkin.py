@@ -215,8 +215,14 @@ async def code_entered(update: Update, context: BranchContext) -> int:
 
 
 async def _with_code(update: Update, context: BranchContext, code: str) -> int:
-    async with context.resources.db.session() as session:
-        meeting = await checkin.meeting_from_code(session, context.actor.member_id, code, settings=settings_of(context))
+    member_id = context.actor.member_id
+    try:
+        async with context.resources.db.session() as session:
+            meeting = await checkin.meeting_from_code(session, member_id, code, settings=settings_of(context))
+    except checkin.WrongCode:
+        async with context.resources.db.session() as session:  # counted even though the attempt is refused
+            await checkin.record_wrong_code(session, member_id, code)
+        raise
     return await _attempt(update, context, meeting.id, Method.CODE)
 
 

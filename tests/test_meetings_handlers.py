@@ -21,6 +21,7 @@ from tests.meetings_helpers import drain, get, outbox_rows, schedule, statuses
 
 GROUP = -100500
 ADMIN = 100001  # ADM1's Telegram id
+TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _settings(bot: BotHarness) -> Any:
@@ -501,3 +502,26 @@ async def test_the_meetings_list_pages_through_many_meetings(bot: BotHarness) ->
     # A member cannot page through the branch's meetings with a forged button.
     replies = await bot.press("A03", "mtl:1")
     assert replies == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
+
+
+async def test_guessing_check_in_codes_is_limited_per_member_and_audited(bot: BotHarness) -> None:
+    """Five wrong codes in ten minutes, then a cool-down the member is told about; others are not locked out."""
+    meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=timedelta(minutes=10))
+    code = (await get(bot.db, meeting_id)).checkin_code
+    assert code is not None
+    wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 6)]
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        for guess in wrong:
+            assert "没有签到码" in (await bot.say("A03", f"/checkin {guess}"))[0]
+        # The sixth attempt is refused even with the right code, and says until when.
+        refused = (await bot.say("A03", f"/checkin {code}"))[0]
+        assert "错误次数过多" in refused and (start + timedelta(minutes=10)).astimezone(TZ).strftime("%H:%M") in refused
+        assert (await statuses(bot.db, meeting_id)).get("A03") != "present"
+        # A typo that is not a code at all is not a guess; another member is not affected.
+        assert "已签到" in (await bot.say("A04", f"/checkin {code}"))[0]
+    async with bot.db.session() as session:
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "checkin.wrong_code"))).all()
+        assert sorted(e.details["code"] for e in entries) == sorted(wrong)
+    with time_machine.travel(start + timedelta(minutes=10, seconds=1), tick=False):
+        assert "已签到" in (await bot.say("A03", f"/checkin {code}"))[0]

@@ -26,13 +26,23 @@ from bot.services import tokens
 from bot.services.geo import distance_m
 from bot.services.identity import deep_link
 from bot.services.meetings import belongs, checkin_window, not_expected
+from storage import queries
 from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Member
 from storage.queries import upsert_insert
 
 CHECKIN_PREFIX = "ck_"
+# Guessing a 6-digit code: at most this many wrong codes per member in the window, then a cool-down. Per member,
+# not per meeting, so a few typos by others never lock the branch out; wrong codes are audited.
+WRONG_CODE_LIMIT = 5
+WRONG_CODE_WINDOW = timedelta(minutes=10)
+WRONG_CODE_ACTION = "checkin.wrong_code"
 TOKEN_KIND = "m"
 _CODE = re.compile(r"^\d{4,8}$")
+
+
+class WrongCode(InvalidInput):
+    """A well-formed code that no open meeting of the member's branch has: a guess, counted against the limit."""
 
 
 class Method(enum.StrEnum):
@@ -85,6 +95,7 @@ async def meeting_from_code(
     if member is None:
         raise InvalidInput(N_("This check-in code is not valid."))
     now = now or now_utc()
+    await _refuse_while_cooling_down(session, member_id, now, settings)
     candidates = (
         await session.scalars(
             select(Meeting)
@@ -97,12 +108,37 @@ async def meeting_from_code(
         )
     ).all()
     if not candidates:
-        raise InvalidInput(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
+        raise WrongCode(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
     for meeting in candidates:
         opens, closes = checkin_window(meeting, settings)
         if opens <= now <= closes:
             return meeting
     return candidates[0]  # check_in explains whether its window is yet to open or has closed
+
+
+async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now: datetime, settings: Settings) -> None:
+    """Refuse any code while the member's recent wrong codes have reached the limit; say until when."""
+    recent = await wrong_codes_since(session, member_id, now - WRONG_CODE_WINDOW)
+    if len(recent) >= WRONG_CODE_LIMIT:
+        # The oldest wrong code of the window leaves it first: the member may try again from then on.
+        until = min(recent) + WRONG_CODE_WINDOW
+        raise InvalidInput(
+            N_("Too many wrong check-in codes. Please try again after %(time)s, or ask the secretary to mark you."),
+            time=until.astimezone(settings.tz).strftime("%H:%M"),
+        )
+
+
+async def wrong_codes_since(session: AsyncSession, member_id: int, since: datetime) -> list[datetime]:
+    """When the member typed a wrong check-in code since ``since``."""
+    return await queries.audit_times(session, actor_id=member_id, action=WRONG_CODE_ACTION, since=since)
+
+
+async def record_wrong_code(session: AsyncSession, member_id: int, code: str, *, now: datetime | None = None) -> None:
+    """Audit a wrong code (in its own unit of work: the refused attempt itself wrote nothing)."""
+    member = await session.get(Member, member_id)
+    entry = queries.audit(session, actor=member, action=WRONG_CODE_ACTION, entity="member", entity_id=member_id)
+    entry.details = {"code": code.strip()}
+    entry.at = now or now_utc()
 
 
 def _local(value: datetime, settings: Settings) -> str:
