@@ -206,6 +206,12 @@ class UpdateFactory:
         message.update(extra)
         return Update.de_json({"update_id": next(self._ids), "message": message}, self.bot)
 
+    def edited(self, user_id: int, text: str, **kw: Any) -> Update:
+        """The user edits an earlier message of theirs to read ``text``."""
+        original = self.message(user_id, text, **kw).to_dict()["message"]
+        original["edit_date"] = int(time.time())
+        return Update.de_json({"update_id": next(self._ids), "edited_message": original}, self.bot)
+
     def contact(self, user_id: int, phone: str, *, contact_user_id: int | None = None, **kw: Any) -> Update:
         """The user shares a contact (their own unless ``contact_user_id`` says otherwise)."""
         contact = {"phone_number": phone, "first_name": "User", "user_id": contact_user_id or user_id}

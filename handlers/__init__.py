@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import birthdays, branch, core, first_agenda, flows, measures, meetings, volunteer
-from handlers.common import error_handler, register_prechecks
+from handlers.common import PRECHECK_EDITED, PRECHECK_FLOWS, error_handler, register_prechecks
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -15,7 +15,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Pre-checks (negative groups): who is calling, and may they use this at all.
     register_prechecks(application)
     # Guided flows of every feature: a new command (not /cancel or /help) ends the person's unfinished ones.
-    application.add_handlers(flows.PRE_HANDLERS, group=-3)
+    application.add_handlers(flows.PRE_HANDLERS, group=PRECHECK_FLOWS)
+    # An edited question in a private chat is answered anew (and no flow takes it as an answer).
+    application.add_handlers(measures.EDITED_HANDLERS, group=PRECHECK_EDITED)
     # Volunteer service: the activity check-in QR deep link (/start vk_…) comes before the plain /start.
     application.add_handlers(volunteer.START_HANDLERS)
     # Meetings: check-in deep links (/start ck_…) come before core's plain /start; flows, cards, /my, /compliance.

@@ -21,6 +21,13 @@ from storage import queries
 
 log = logging.getLogger(__name__)
 
+# The pre-checks' groups, in the order they run; handler group 0 and above come after them all.
+PRECHECK_IGNORE = -5  # update kinds the bot does not handle
+PRECHECK_FLOWS = -4  # a new command ends the person's unfinished flows
+PRECHECK_CALLER = -3  # who is calling
+PRECHECK_GATE = -2  # may they use this
+PRECHECK_EDITED = -1  # an edited question is answered here, ahead of any flow that would take the text
+
 # Callback-data prefixes and message kinds a person not on the roster may still use.
 PUBLIC_CALLBACK_PREFIXES = ("lang:", "ms:")
 
@@ -60,11 +67,35 @@ def command_of(message: Message | None) -> str | None:
     return words[0].split("@", 1)[0].lower()
 
 
+# What the running bot asks Telegram for; an update kind not listed never arrives (and is ignored if it does).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def is_edited_question(update: Update) -> bool:
+    """An edited plain text in a private chat: the one kind of edit the bot answers (a question, answered anew)."""
+    message = update.edited_message
+    return (
+        message is not None
+        and message.chat.type == ChatType.PRIVATE
+        and bool(message.text)
+        and command_of(message) is None
+    )
+
+
+async def ignore_other_updates(update: Update, context: BranchContext) -> None:
+    """Pre-check: only messages, button presses and edited questions are handled; every other update kind (an
+    edited command, an edit in a group, a channel post …) stops here, before it could end a flow or reach a
+    handler without the role gate."""
+    if update.message is not None or update.callback_query is not None or is_edited_question(update):
+        return
+    raise ApplicationHandlerStop
+
+
 async def gate(update: Update, context: BranchContext) -> None:
     """Pre-check: guests may only join and ask; roles only use their commands; unlinked groups are told so."""
     caller = context.caller
     chat = update.effective_chat
-    command = command_of(update.message)
+    command = command_of(update.effective_message)
     is_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
     tr = context.tr
     if is_group and caller.chat_branch_id is None and command not in (None, "linkgroup", "help", "start", "lang"):
@@ -96,7 +127,7 @@ async def gate(update: Update, context: BranchContext) -> None:
         return
     if caller.actor is None and is_group:
         raise ApplicationHandlerStop  # ordinary chatter in a group: not ours to answer
-    message = update.message
+    message = update.effective_message
     if caller.actor is None and message is not None and not message.text and message.contact is None:
         # A photo, a location, a file… from someone not on the roster: nothing of theirs to take; say how to join.
         await reply(update, render("core/not_on_roster.html.j2", tr.locale))
@@ -187,5 +218,6 @@ def register_prechecks(application: Application[Any, Any, Any, Any, Any, Any]) -
     """The negative-group pre-checks run before every handler."""
     from telegram.ext import TypeHandler
 
-    application.add_handler(TypeHandler(Update, resolve_caller), group=-2)
-    application.add_handler(TypeHandler(Update, gate), group=-1)
+    application.add_handler(TypeHandler(Update, ignore_other_updates), group=PRECHECK_IGNORE)
+    application.add_handler(TypeHandler(Update, resolve_caller), group=PRECHECK_CALLER)
+    application.add_handler(TypeHandler(Update, gate), group=PRECHECK_GATE)

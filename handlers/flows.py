@@ -95,5 +95,5 @@ async def leave_flows(update: Update, context: BranchContext) -> None:
     leave_flows_of(context.application, update.effective_user.id, context.user_data)
 
 
-# Runs before the caller is resolved (group -3): it needs nothing but the user, and even a refused command counts.
+# Runs before the caller is resolved (its own pre-check group): it needs only the user; a refused command counts.
 PRE_HANDLERS = [TypeHandler(Update, leave_flows)]

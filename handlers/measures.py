@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BranchContext
 from bot.i18n import translator
@@ -289,5 +289,21 @@ HANDLERS = [
     CommandHandler("measures", browse),
     CallbackQueryHandler(browse_button, pattern=r"^ms:"),
 ]
+
+
+async def edited_question(update: Update, context: BranchContext) -> None:
+    """An edited question (a typo fixed) is answered anew; nothing else handles the edit."""
+    await free_text(update, context)
+    raise ApplicationHandlerStop
+
+
+# Ahead of the flows (a pre-check group): the edit of a question is never taken as an answer to a flow's step.
+EDITED_HANDLERS = [
+    MessageHandler(
+        filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, edited_question
+    )
+]
 # Registered last: any text no conversation took is a question about the measures.
-FREE_TEXT_HANDLERS = [MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text)]
+FREE_TEXT_HANDLERS = [
+    MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text)
+]

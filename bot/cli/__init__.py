@@ -150,6 +150,7 @@ def run() -> None:
         raise typer.Exit(2)
     _configure_logging()
     from bot.app import build_application
+    from handlers.common import ALLOWED_UPDATES
 
     db = Database(settings.DATABASE_URL)
     asyncio.run(db.upgrade())
@@ -163,10 +164,10 @@ def run() -> None:
             url_path=urlparse(settings.WEBHOOK_URL).path.lstrip("/"),
             webhook_url=settings.WEBHOOK_URL,
             secret_token=settings.WEBHOOK_SECRET,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
         )
     else:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 def _console(who: str, seed: bool) -> None:
