@@ -28,7 +28,6 @@ from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.i18n import N_
-from bot.jobs import JOBS, DailyJob
 from bot.services import first_agenda as fa
 from bot.services.access import Actor
 from bot.services.meeting_format import when_text
@@ -702,24 +701,6 @@ async def report_period(update: Update, context: BranchContext) -> None:
         return
     text, markup = await _report(context, period)
     await show(update, text, markup)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The nudge job
-
-
-async def nudge_job(context: BranchContext) -> None:
-    """Job: remind each secretary once of a dispatched material still unstudied after the configured days."""
-    settings = context.resources.settings
-    async with context.resources.db.session() as session:
-        await fa.nudge_unstudied(
-            session, days=settings.FIRST_AGENDA_NUDGE_DAYS, tz=settings.tz, default_locale=settings.DEFAULT_LOCALE
-        )
-
-
-NUDGE_JOB = DailyJob(fa.NUDGE_JOB_ID, nudge_job, lambda settings: fa.NUDGE_LOCAL_TIME)
-if all(getattr(job, "id", None) != NUDGE_JOB.id for job in JOBS):
-    JOBS.append(NUDGE_JOB)
 
 
 # --------------------------------------------------------------------------------------------------------------
