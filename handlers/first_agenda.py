@@ -685,7 +685,7 @@ async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeybo
 
 
 @leaders_only
-async def firstagenda(update: Update, context: BranchContext) -> None:
+async def report_command(update: Update, context: BranchContext) -> None:
     """/firstagenda: this year's record; buttons switch the period."""
     text, markup = await _report(context, "year")
     await reply(update, text, reply_markup=markup)
@@ -755,7 +755,7 @@ MATERIAL_CONVERSATION = conversation(
 CONVERSATIONS = [RECORD_CONVERSATION, MATERIAL_CONVERSATION]
 HANDLERS: list[BaseHandler[Update, BranchContext, Any]] = [
     *CONVERSATIONS,
-    CommandHandler("firstagenda", firstagenda),
+    CommandHandler("firstagenda", report_command),
     CommandHandler("materials", materials),
     CallbackQueryHandler(show_material, pattern=r"^fa:mat:\d+$"),
     CallbackQueryHandler(ask_dispatch, pattern=r"^fa:dsp:\d+$"),
