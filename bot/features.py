@@ -1,9 +1,10 @@
 """The registry: every feature of the bot, declared once, read by the application (bot/app.py), the command line
 (bot/cli/__init__.py) and the offline console (through the application).
 
-To add a feature, copy the volunteer feature's files (handlers/volunteer.py, bot/services/volunteer*.py,
-storage/volunteer.py, bot/cli/volunteer.py, bot/jobs/volunteer.py, bot/templates/volunteer/, the volunteer
-catalogs), declare it below, and put its handler groups in :data:`HANDLER_ORDER`.
+To add a feature, copy the birthdays feature's files (one in every layer: handlers/birthdays.py,
+bot/services/birthdays.py, storage/birthdays.py, bot/cli/birthdays.py, bot/jobs/birthdays.py,
+bot/templates/birthdays/, the birthdays catalogs), declare it below, and put its handler groups in
+:data:`HANDLER_ORDER` (README, Architecture).
 
 The loaders import their modules only when called: this module imports no handler, job or command-line code.
 """
