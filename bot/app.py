@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import LinkPreviewOptions
@@ -10,9 +11,11 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot import features as registry
 from bot.config import Settings
 from bot.context import BranchApplication, BranchContext
 from bot.db import Database
+from bot.feature import Feature
 from bot.outbox_worker import OutboxWorker
 from bot.persistence import DatabasePersistence
 from bot.resources import Resources
@@ -20,8 +23,6 @@ from bot.resources import Resources
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB_ID = "outbox-drain"
-
-
 
 
 def build_application(
@@ -32,12 +33,12 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     start_jobs: bool = True,
+    features: Sequence[Feature] = registry.FEATURES,
 ) -> BranchApplication:
-    """The bot: handlers registered in order, Defaults(parse_mode=HTML, tzinfo) set once."""
-    from bot.plugins import load_plugins
+    """The bot of ``features`` (all of them unless a test says otherwise): their handlers registered in the
+    registry's order, their menu and meeting hooks in the resources, Defaults(parse_mode=HTML, tzinfo) set once."""
     from handlers import register
 
-    load_plugins()
     token = settings.BOT_TOKEN or "0:offline-console-token-0000000000"
     builder = (
         ApplicationBuilder()
@@ -65,9 +66,12 @@ def build_application(
         # never wait behind its backlog. Retries are the worker's job (it reschedules on RetryAfter).
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     application: BranchApplication = builder.build()
-    application.bot_data["resources"] = Resources(settings=settings, db=database)
+    application.bot_data["resources"] = Resources(
+        settings=settings, db=database, menu=registry.menu(features), meeting_hooks=registry.meeting_hooks(features)
+    )
     application.bot_data["start_jobs"] = start_jobs
-    register(application)
+    application.bot_data["features"] = tuple(features)
+    register(application, registry.handler_groups(features))
     return application
 
 
@@ -86,13 +90,11 @@ async def _post_init(application: BranchApplication) -> None:
         schedule_jobs(application)
     from bot.menus import publish_default_menus
 
-    await publish_default_menus(application.bot)
+    await publish_default_menus(application.bot, resources.menu)
 
 
 def schedule_jobs(application: BranchApplication) -> None:
     """Every periodic job, each with a fixed id so a restart replaces rather than duplicates it."""
-    from bot.jobs import JOBS
-
     job_queue = application.job_queue
     assert job_queue is not None
     resources: Resources = application.bot_data["resources"]
@@ -104,7 +106,7 @@ def schedule_jobs(application: BranchApplication) -> None:
         name=OUTBOX_JOB_ID,
         job_kwargs={"id": OUTBOX_JOB_ID, "replace_existing": True, "max_instances": 1, "coalesce": True},
     )
-    for job in JOBS:
+    for job in registry.jobs(application.bot_data["features"]):
         job.schedule(application)
 
 

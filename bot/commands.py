@@ -1,15 +1,16 @@
 """The command menu: which commands each role sees, in each language (``setMyCommands``).
 
-Features add their commands to :data:`MENU`; the order here is the order in Telegram's menu and in /help.
+Each feature declares its commands (:attr:`bot.feature.Feature.commands`); :func:`bot.features.menu` joins them
+in the order of :data:`bot.features.FEATURES`, which is the order in Telegram's menu and in /help. The
+application keeps the joined :class:`Menu` in its resources, so nothing here knows the features.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.i18n import N_, translator
-from bot.services.meeting_menu import MEETING_COMMANDS
-from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 from storage.models import Role
 
 EVERYONE = frozenset({"guest", *Role})
@@ -27,43 +28,61 @@ class MenuCommand:
     roles: frozenset[str]
 
 
-MENU: list[MenuCommand] = [
-    MenuCommand("start", N_("Start, or open an invitation link"), EVERYONE),
-    MenuCommand("help", N_("What I can do for you"), EVERYONE),
-    MenuCommand("ask", N_("Ask about the measures"), EVERYONE),
-    MenuCommand("measures", N_("Browse the 32 measures"), EVERYONE),
-    MenuCommand("measure", N_("Show one measure: /measure 16"), EVERYONE),
-    MenuCommand("invites", N_("Invitation links for unbound members"), LEADERS),
-    MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
-    MenuCommand("mybirthday", N_("My political birthday"), MEMBERS),
-    MenuCommand("birthdays", N_("Political birthdays this month"), LEADERS),
-    *(MenuCommand(*command) for command in MEETING_COMMANDS),  # meetings (descriptions in meetings.po)
-    MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
-    MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
-]
-# First agenda item (第一议题); these msgids are marked and translated in bot/services/first_agenda.py's catalog.
-MENU += [
-    MenuCommand("firstagenda", "First agenda item: what the meetings studied", LEADERS),
-    MenuCommand("materials", "Study materials for the first agenda item", LEADERS),
-    MenuCommand("addmaterial", "Add a study material", LEADERS),
-]
-MENU.extend(MenuCommand(*command) for command in VOLUNTEER_COMMANDS)  # volunteer service (measure 22)
-
-
 # Whatever features add, these close the menu: the language and the way out.
 LAST = ("lang", "cancel")
 
 
-def commands_for(role: str, locale: str) -> list[tuple[str, str]]:
-    """``(command, description)`` pairs of ``role`` (``"guest"`` for someone not on the roster)."""
-    tr = translator(locale)
-    ordered = sorted(MENU, key=lambda c: LAST.index(c.name) + 1 if c.name in LAST else 0)
-    return [(c.name, tr.gettext(c.description)) for c in ordered if role in c.roles]
+@dataclass(frozen=True)
+class Menu:
+    """Every feature's commands, in menu order."""
+
+    commands: tuple[MenuCommand, ...] = ()
+
+    @classmethod
+    def of(cls, commands: Iterable[MenuCommand]) -> Menu:
+        """The menu of these commands, :data:`LAST` moved to the end (the sort is stable)."""
+        ordered = sorted(commands, key=lambda c: LAST.index(c.name) + 1 if c.name in LAST else 0)
+        return cls(tuple(ordered))
+
+    def commands_for(self, role: str, locale: str) -> list[tuple[str, str]]:
+        """``(command, description)`` pairs of ``role`` (``"guest"`` for someone not on the roster)."""
+        tr = translator(locale)
+        return [(c.name, tr.gettext(c.description)) for c in self.commands if role in c.roles]
+
+    def roles_of(self, name: str) -> frozenset[str]:
+        """The roles that may use command ``name`` (everyone, if it is not in the menu)."""
+        for command in self.commands:
+            if command.name == name:
+                return command.roles
+        return EVERYONE
 
 
-def roles_of(name: str) -> frozenset[str]:
-    """The roles that may use command ``name`` (everyone, if it is not in the menu)."""
-    for command in MENU:
-        if command.name == name:
-            return command.roles
-    return EVERYONE
+# The core's commands (the way in, help, language, the way out); the features' live with each feature.
+CORE_COMMANDS = (
+    MenuCommand("start", N_("Start, or open an invitation link"), EVERYONE),
+    MenuCommand("help", N_("What I can do for you"), EVERYONE),
+    MenuCommand("lang", N_("Language: 中文 / English"), EVERYONE),
+    MenuCommand("cancel", N_("Cancel what we are doing"), EVERYONE),
+)
+# Branch leaders' tools (handlers/branch.py).
+BRANCH_COMMANDS = (
+    MenuCommand("invites", N_("Invitation links for unbound members"), LEADERS),
+    MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
+)
+# Questions on the measures (handlers/measures.py).
+MEASURES_COMMANDS = (
+    MenuCommand("ask", N_("Ask about the measures"), EVERYONE),
+    MenuCommand("measures", N_("Browse the 32 measures"), EVERYONE),
+    MenuCommand("measure", N_("Show one measure: /measure 16"), EVERYONE),
+)
+# Political birthdays (handlers/birthdays.py).
+BIRTHDAYS_COMMANDS = (
+    MenuCommand("mybirthday", N_("My political birthday"), MEMBERS),
+    MenuCommand("birthdays", N_("Political birthdays this month"), LEADERS),
+)
+# First agenda item (第一议题); these msgids are marked and translated in bot/services/first_agenda.py's catalog.
+FIRST_AGENDA_COMMANDS = (
+    MenuCommand("firstagenda", "First agenda item: what the meetings studied", LEADERS),
+    MenuCommand("materials", "Study materials for the first agenda item", LEADERS),
+    MenuCommand("addmaterial", "Add a study material", LEADERS),
+)

@@ -145,6 +145,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     demo starts from a quiet outbox rather than replaying that history into the console.
     """
     from bot.clock import now_utc
+    from bot.features import meeting_hooks
     from bot.services import first_agenda, meetings, volunteer
     from bot.services.access import Actor
     from bot.services.volunteer_time import VolunteerConfig
@@ -225,6 +226,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
         present=[members[n].id for n in ("A01", "A02", "A03", "A05", "A08")],
         on_leave=[members["A04"].id],
         record="传达学习第一议题；讨论本支部落实《若干措施》的分工。",
+        hooks=meeting_hooks(),  # every feature's, as in the bot
     )
 
     # The coming theme Party day of branch A (its fixed day of the month), with its notice.

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.commands import Menu
 from bot.config import Settings
 from bot.db import Database
 from bot.outbox_worker import OutboxWorker
+from bot.services.meeting_hooks import MeetingHooks
 
 
 @dataclass
@@ -19,6 +21,8 @@ class Resources:
 
     settings: Settings
     db: Database
+    menu: Menu  # every feature's commands (bot.features.menu)
+    meeting_hooks: MeetingHooks  # what the features add to meetings (bot.features.meeting_hooks)
     worker: OutboxWorker | None = None
     bot_username: str = "branch_assistant_bot"
     extras: dict[str, Any] = field(default_factory=dict)

@@ -1,40 +1,28 @@
-"""The Telegram layer: one module per feature, all registered here, in order."""
+"""The Telegram layer: one module (or package) per feature; the registry (bot/features.py) says which, in what order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from telegram.ext import Application
 
-from handlers import birthdays, branch, core, first_agenda, flows, measures, meetings, volunteer
+from bot.feature import Slot
+from handlers import flows
 from handlers.common import PRECHECK_EDITED, PRECHECK_FLOWS, error_handler, register_prechecks
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register every handler. Order matters within a group: the first matching handler wins."""
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any], groups: Iterable[tuple[Slot, Sequence[Any]]]
+) -> None:
+    """Register every handler: the features' ``groups`` in the registry's order (bot.features.HANDLER_ORDER).
+    Order matters within a group: the first matching handler wins."""
     # Pre-checks (negative groups): who is calling, and may they use this at all.
     register_prechecks(application)
     # Guided flows of every feature: a new command (not /cancel or /help) ends the person's unfinished ones.
     application.add_handlers(flows.PRE_HANDLERS, group=PRECHECK_FLOWS)
-    # An edited question in a private chat is answered anew (and no flow takes it as an answer).
-    application.add_handlers(measures.EDITED_HANDLERS, group=PRECHECK_EDITED)
-    # Volunteer service: the activity check-in QR deep link (/start vk_…) comes before the plain /start.
-    application.add_handlers(volunteer.START_HANDLERS)
-    # Meetings: check-in deep links (/start ck_…) come before core's plain /start; flows, cards, /my, /compliance.
-    application.add_handlers(meetings.HANDLERS)
-    # Joining: invitation deep links and phone confirmation come before the plain /start.
-    application.add_handlers(core.HANDLERS)
-    # Branch leaders: invitation links, linking the group chat.
-    application.add_handlers(branch.HANDLERS)
-    # Political birthdays: /birthdays, /mybirthday and their buttons (bd:…); registers the daily job.
-    application.add_handlers(birthdays.HANDLERS)
-    # First agenda item (第一议题): recording and materials flows, /firstagenda, /materials, /addmaterial.
-    application.add_handlers(first_agenda.HANDLERS)
-    # Questions on the measures: /ask, /measure N, /measures and its buttons.
-    application.add_handlers(measures.HANDLERS)
-    # Volunteer service (measure 22): communities, activities, check-in and out, self-reports, hours.
-    application.add_handlers(volunteer.HANDLERS)
-    # Last resort: /cancel outside any conversation; plain text in a private chat is a question.
-    application.add_handlers(core.FALLBACK_HANDLERS)
-    application.add_handlers(measures.FREE_TEXT_HANDLERS)
+    # The features' handlers: an edited question in its pre-check group (ahead of any flow); then deep links
+    # before the plain /start, … the fall-backs and free text last, all in group 0.
+    for slot, group in groups:
+        application.add_handlers(group, group=PRECHECK_EDITED if slot == Slot.EDITED else 0)
     application.add_error_handler(error_handler)

@@ -11,7 +11,6 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-import bot.jobs.birthdays  # noqa: F401 - registers the daily job
 from bot.clock import today
 from bot.context import BranchContext
 from bot.errors import InvalidInput

@@ -10,7 +10,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.commands import roles_of
 from bot.context import BranchContext, Caller
 from bot.db import saved_in_this_update
 from bot.errors import DomainError
@@ -118,7 +117,7 @@ async def gate(update: Update, context: BranchContext) -> None:
         return
     if command is not None:
         role = caller.actor.role.value if caller.actor else "guest"
-        if role not in roles_of(command):
+        if role not in context.resources.menu.roles_of(command):
             if caller.actor is None:
                 await reply(update, render("core/not_on_roster.html.j2", tr.locale))
             else:

@@ -6,7 +6,6 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.commands import commands_for
 from bot.context import BranchContext
 from bot.i18n import SUPPORTED_LOCALES
 from bot.menus import enqueue_member_menu
@@ -34,7 +33,7 @@ async def start_with_invitation(update: Update, context: BranchContext) -> None:
             session, token, user.id, require_phone=settings.INVITATION_REQUIRE_PHONE, language=context.caller.locale
         )
         if not redemption.needs_phone:
-            await enqueue_member_menu(session, redemption.member, settings.DEFAULT_LOCALE)
+            await enqueue_member_menu(session, redemption.member, context.resources.menu, settings.DEFAULT_LOCALE)
     locale = redemption.member.language or context.caller.locale
     if redemption.needs_phone:
         keyboard = ReplyKeyboardMarkup(
@@ -57,7 +56,9 @@ async def shared_contact(update: Update, context: BranchContext) -> None:
         member = await identity.confirm_phone(
             session, update.effective_user.id, contact.user_id, contact.phone_number, context.caller.locale
         )
-        await enqueue_member_menu(session, member, context.resources.settings.DEFAULT_LOCALE)
+        await enqueue_member_menu(
+            session, member, context.resources.menu, context.resources.settings.DEFAULT_LOCALE
+        )
     await update.message.reply_text(
         render("core/welcome.html.j2", member.language or context.caller.locale, member=member),
         reply_markup=ReplyKeyboardRemove(),
@@ -73,7 +74,8 @@ async def help_command(update: Update, context: BranchContext) -> None:
     """List what this person's role can do."""
     actor = context.caller.actor
     role = actor.role.value if actor else "guest"
-    text = render("core/help.html.j2", context.tr.locale, actor=actor, commands=commands_for(role, context.tr.locale))
+    commands = context.resources.menu.commands_for(role, context.tr.locale)
+    text = render("core/help.html.j2", context.tr.locale, actor=actor, commands=commands)
     await reply(update, text)
 
 
@@ -111,7 +113,9 @@ async def language_chosen(update: Update, context: BranchContext) -> None:
             await identity.set_language(session, actor, locale)
             member = await session.get(Member, actor.member_id)
             if member is not None:
-                await enqueue_member_menu(session, member, context.resources.settings.DEFAULT_LOCALE)
+                await enqueue_member_menu(
+                    session, member, context.resources.menu, context.resources.settings.DEFAULT_LOCALE
+                )
     await query.answer()
     from bot.i18n import translator
 

@@ -28,7 +28,6 @@ from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.i18n import N_
-from bot.jobs import JOBS, DailyJob
 from bot.services import first_agenda as fa
 from bot.services.access import Actor
 from bot.services.meeting_format import when_text
@@ -686,7 +685,7 @@ async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeybo
 
 
 @leaders_only
-async def firstagenda(update: Update, context: BranchContext) -> None:
+async def report_command(update: Update, context: BranchContext) -> None:
     """/firstagenda: this year's record; buttons switch the period."""
     text, markup = await _report(context, "year")
     await reply(update, text, reply_markup=markup)
@@ -702,24 +701,6 @@ async def report_period(update: Update, context: BranchContext) -> None:
         return
     text, markup = await _report(context, period)
     await show(update, text, markup)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The nudge job
-
-
-async def nudge_job(context: BranchContext) -> None:
-    """Job: remind each secretary once of a dispatched material still unstudied after the configured days."""
-    settings = context.resources.settings
-    async with context.resources.db.session() as session:
-        await fa.nudge_unstudied(
-            session, days=settings.FIRST_AGENDA_NUDGE_DAYS, tz=settings.tz, default_locale=settings.DEFAULT_LOCALE
-        )
-
-
-NUDGE_JOB = DailyJob(fa.NUDGE_JOB_ID, nudge_job, lambda settings: fa.NUDGE_LOCAL_TIME)
-if all(getattr(job, "id", None) != NUDGE_JOB.id for job in JOBS):
-    JOBS.append(NUDGE_JOB)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -774,7 +755,7 @@ MATERIAL_CONVERSATION = conversation(
 CONVERSATIONS = [RECORD_CONVERSATION, MATERIAL_CONVERSATION]
 HANDLERS: list[BaseHandler[Update, BranchContext, Any]] = [
     *CONVERSATIONS,
-    CommandHandler("firstagenda", firstagenda),
+    CommandHandler("firstagenda", report_command),
     CommandHandler("materials", materials),
     CallbackQueryHandler(show_material, pattern=r"^fa:mat:\d+$"),
     CallbackQueryHandler(ask_dispatch, pattern=r"^fa:dsp:\d+$"),

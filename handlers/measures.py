@@ -8,9 +8,6 @@ view comes as a new message (from an answer, which stays in the chat) rather tha
 from __future__ import annotations
 
 import re
-import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
@@ -19,15 +16,11 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHa
 
 from bot.context import BranchContext
 from bot.i18n import translator
-from bot.jobs import JOBS
 from bot.measures import Answer, MeasureIndex, ask, get_index, highlight
 from bot.measures.numbers import find_measure_number
 from bot.measures.search import index_language
 from bot.templates import render
 from handlers.common import reply
-
-if TYPE_CHECKING:
-    from bot.context import BranchApplication
 
 RELATED_BUTTONS = 2  # "up to two related measures" besides the full text of the best one
 SECTION_LABEL_CHARS = 48  # a section's button: longer English titles are cut at a word, with "…"
@@ -258,30 +251,6 @@ async def browse_button(update: Update, context: BranchContext) -> None:
         return
     await _show(update, view, edit=edit)
 
-
-def build_indexes() -> None:
-    """Build both knowledge bases (each is built once per process)."""
-    get_index("zh")
-    get_index("en")
-
-
-@dataclass(frozen=True)
-class StartupJob:
-    """Builds the indexes in a background thread as the bot starts, so the first question does not wait.
-
-    A daemon thread rather than a job: it holds up neither the event loop nor the shutdown.
-    """
-
-    id: str
-
-    def schedule(self, application: BranchApplication) -> None:
-        """Start the thread (the application is not needed)."""
-        threading.Thread(target=build_indexes, name=self.id, daemon=True).start()
-
-
-WARM_UP = StartupJob("measures-warm-up")
-if WARM_UP not in JOBS:
-    JOBS.append(WARM_UP)
 
 HANDLERS = [
     CommandHandler("ask", ask_command),

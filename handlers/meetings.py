@@ -1,7 +1,7 @@
 """Meetings in chat: the secretary's list and cards (answers, edits, cancelling, marking, QR codes, leave
 decisions), members' answers and /my, /compliance and /attendance. The guided flows are in
 :mod:`handlers.meetings_flows`, check-in and leave in :mod:`handlers.meetings_checkin`, jobs in
-:mod:`handlers.meetings_jobs`.
+:mod:`bot.jobs.meetings`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.services.compliance import PERIOD_ORDER
 from bot.services.meeting_format import MeetingView, long_date, status_name
 from bot.services.meeting_kinds import Period
 from bot.templates import render
-from handlers import meetings_checkin, meetings_flows, meetings_jobs
+from handlers import meetings_checkin, meetings_flows
 from handlers.common import keyboard, reply, show
 from handlers.meetings_view import answers, card, pairs, percent_text, refused_in_group, settings_of
 from storage import queries
@@ -120,7 +120,7 @@ async def _card_view(update: Update, context: BranchContext, meeting_id: int, ac
         if action == "ls":
             text, markup = await answers(session, meeting, tr.locale, settings)
         else:
-            text, markup = await card(session, meeting, tr.locale, settings)
+            text, markup = await card(session, meeting, tr.locale, settings, context.resources.meeting_hooks)
         if action in ("ed", "cx"):
             meetings.require_editable(meeting)
     if action == "ed":
@@ -166,7 +166,7 @@ async def _cancel(update: Update, context: BranchContext, meeting_id: int) -> No
     settings = settings_of(context)
     async with context.resources.db.session() as session:
         meeting = await meetings.cancel_meeting(session, context.actor, meeting_id, settings=settings)
-        text, markup = await card(session, meeting, context.tr.locale, settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     await query.answer(context.tr.gettext("Cancelled; members have been told."))
     await _edit_or_send(update, text, markup)
 
@@ -349,8 +349,6 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
         text = render("meetings/attendance.html.j2", tr.locale, rows=rows, period=period, pct=percent_text)
     await _reply_long(update, text)
 
-
-meetings_jobs.register()
 
 # Conversations first: the check-in deep link (/start ck_…) must be seen before core's plain /start.
 CONVERSATIONS: list[BaseHandler[Any, Any, Any]] = [

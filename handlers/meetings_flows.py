@@ -19,7 +19,7 @@ from bot.clock import now_utc, today
 from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput, PermissionDenied
 from bot.i18n import N_
-from bot.services import meeting_hooks, meetings
+from bot.services import meetings
 from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
 from bot.services.meeting_format import kind_name, short_day, status_name, tag_name
 from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
@@ -284,7 +284,7 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
         meeting = await meetings.schedule_meeting(
             session, context.actor, data["branch"], _draft(context, data), settings=settings
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
     await show(update, _created(context, meeting) + "\n\n" + text, markup)
     return ConversationHandler.END
@@ -303,7 +303,7 @@ async def _one_line(update: Update, context: BranchContext) -> int:
     draft = meetings.parse_meeting_line(line, settings.tz, today(settings.tz))
     async with context.resources.db.session() as session:
         meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
-        text, markup = await card(session, meeting, context.tr.locale, settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
     return ConversationHandler.END
 
@@ -357,7 +357,7 @@ async def edit_value(update: Update, context: BranchContext) -> int:
         else:
             kwargs[data["field"]] = None if value in ("-", "—") else value
         await meetings.edit_meeting(session, context.actor, meeting.id, settings=settings, **kwargs)
-        text, markup = await card(session, meeting, context.tr.locale, settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_edit", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("✅ Changed; members have been told.") + "\n\n" + text, reply_markup=markup)
     return ConversationHandler.END
@@ -412,7 +412,7 @@ async def geo_remove(update: Update, context: BranchContext) -> int:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=None, longitude=None, radius_m=None
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("The location check is off."), reply_markup=ReplyKeyboardRemove())
     await reply(update, text, reply_markup=markup)
@@ -435,7 +435,7 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=data["lat"], longitude=data["lon"], radius_m=radius
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings)
+        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await show(update, text, markup)
     return ConversationHandler.END
@@ -457,14 +457,16 @@ async def close_start(update: Update, context: BranchContext) -> int:
     meeting_id = int(update.callback_query.data.split(":")[1])
     locale = context.tr.locale
     async with context.resources.db.session() as session:
-        preview = await meetings.closing_preview(session, context.actor, meeting_id)
+        preview = await meetings.closing_preview(
+            session, context.actor, meeting_id, hooks=context.resources.meeting_hooks
+        )
         view = await view_of(session, preview.meeting, locale, settings_of(context))
     if preview.missing:
         missing = [
             DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
         ]
         text = render("meetings/closing_blocked.html.j2", locale, m=view, missing=missing)
-        fixes = meeting_hooks.leader_buttons(preview.meeting, locale)
+        fixes = context.resources.meeting_hooks.leader_buttons(preview.meeting, locale)
         rows = [*pairs(fixes), [(context.tr.gettext("« Back"), f"mt:{meeting_id}:card")]]
         await show(update, text, keyboard(rows))
         return ConversationHandler.END
@@ -484,7 +486,9 @@ async def _review(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_close")
     locale = context.tr.locale
     async with context.resources.db.session() as session:
-        preview = await meetings.closing_preview(session, context.actor, data["meeting"])
+        preview = await meetings.closing_preview(
+            session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
+        )
         view = await view_of(session, preview.meeting, locale, settings_of(context))
     names = [member.name for member, _ in preview.unconfirmed]
     text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
@@ -516,7 +520,9 @@ async def close_all_present(update: Update, context: BranchContext) -> int:
     """Everyone listed was there (a meeting recorded after the fact): mark them all present, then adjust."""
     data = _data(context, "mt_close")
     async with context.resources.db.session() as session:
-        preview = await meetings.closing_preview(session, context.actor, data["meeting"])
+        preview = await meetings.closing_preview(
+            session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
+        )
     for member, _row in preview.unconfirmed:
         data["marks"][str(member.id)] = "present"
     return await _review(update, context)
@@ -593,6 +599,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
             record=data["record"],
             photos=data["photos"],
             tags=data["tags"],
+            hooks=context.resources.meeting_hooks,
         )
         rate = await meeting_rate(session, result.meeting.id)
         view = await view_of(session, result.meeting, locale, settings)

@@ -11,8 +11,9 @@ from telegram.constants import ChatType
 from bot.config import Settings
 from bot.context import BranchContext
 from bot.i18n import translator
-from bot.services import meeting_hooks, meeting_stats, meetings
+from bot.services import meeting_stats, meetings
 from bot.services.meeting_format import MeetingView, status_name
+from bot.services.meeting_hooks import MeetingHooks
 from bot.templates import render
 from handlers.common import keyboard
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
@@ -57,9 +58,10 @@ def percent_text(rate: meeting_stats.Rate) -> str:
 
 
 async def card(
-    session: AsyncSession, meeting: Meeting, locale: str, settings: Settings
+    session: AsyncSession, meeting: Meeting, locale: str, settings: Settings, hooks: MeetingHooks
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The secretary's card of one meeting: details, counts, and what can be done next."""
+    """The secretary's card of one meeting: details, counts, and what can be done next (with the lines and
+    buttons that ``hooks``, the other features, add)."""
     tr = translator(locale)
     view = await view_of(session, meeting, locale, settings)
     counts = await meetings.status_counts(session, meeting.id)
@@ -72,7 +74,7 @@ async def card(
         counts=counts,
         rate=rate,
         percent=percent_text(rate),
-        extra=await meeting_hooks.card_lines(session, meeting, locale),
+        extra=await hooks.card_lines(session, meeting, locale),
         unit=meetings.is_unit_kind(meeting.kind),
     )
     mid = meeting.id
@@ -93,7 +95,7 @@ async def card(
     elif meeting.status == MeetingStatus.CLOSED and not meetings.is_unit_kind(meeting.kind):
         rows.append([(tr.gettext("📋 Attendance"), f"mt:{mid}:ls")])
     if meeting.status != MeetingStatus.CANCELLED:
-        rows += pairs(meeting_hooks.leader_buttons(meeting, locale))
+        rows += pairs(hooks.leader_buttons(meeting, locale))
     return text, keyboard(rows)
 
 

@@ -36,8 +36,6 @@ from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
-from bot.jobs import JOBS
-from bot.jobs.volunteer import JOBS as VOLUNTEER_JOBS
 from bot.qr import qr_png
 from bot.services import volunteer as vol
 from bot.services import volunteer_manage as manage
@@ -1539,10 +1537,6 @@ CONVERSATIONS: list[BaseHandler[Update, Any, Any]] = [
     ),
 ]
 
-
-# The scheduler's jobs of this feature (forgotten check-outs, day-before reminders).
-if not any(job.id == "volunteer-reminders" for job in JOBS):
-    JOBS.extend(VOLUNTEER_JOBS)
 
 # The QR check-in deep link must come before core's plain /start.
 START_HANDLERS = [CommandHandler("start", start_with_checkin, filters=VK_START)]

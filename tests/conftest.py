@@ -21,14 +21,6 @@ from bot.offline import OfflineRequest, UpdateFactory
 from tests.pg import PostgresServer, find_bin_dir
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _features_registered() -> None:
-    """Every feature's hooks (closing checks, jobs, recorders) as in the running bot, whatever the test order."""
-    from bot.plugins import load_plugins
-
-    load_plugins()
-
-
 async def study_first_agenda(session: Any, meeting_id: int) -> None:
     """Record a complete first agenda item on a meeting, so that closing it is allowed (measure 7)."""
     from bot.services.first_agenda import record_first_agenda

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot import features
 from bot.demo import telegram_id_of
-from bot.jobs import JOBS
 from bot.services import first_agenda as fa
 from storage.first_agenda import FirstAgendaItem, FirstAgendaNudge, MaterialDispatch, StudyMaterial
 from storage.models import AuditEntry, Member, OutboxMessage
@@ -307,9 +307,9 @@ async def test_firstagenda_for_an_administrator_ranks_the_branches(
 
 
 async def test_the_nudge_job_is_registered_with_a_fixed_id() -> None:
-    import handlers.first_agenda as module
+    import bot.jobs.first_agenda as module
 
-    assert [job for job in JOBS if job.id == "first-agenda-nudge"] == [module.NUDGE_JOB]
+    assert [job for job in features.jobs() if job.id == "first-agenda-nudge"] == [module.NUDGE_JOB]
 
 
 async def test_english_speakers_get_english(bot: BotHarness) -> None:
@@ -330,7 +330,7 @@ async def test_the_nudge_job_uses_the_configured_number_of_days(
 ) -> None:
     from types import SimpleNamespace
 
-    import handlers.first_agenda as module
+    import bot.jobs.first_agenda as module
 
     clock.move_to(at(date(2026, 6, 1), 8))
     await _dispatched(bot)

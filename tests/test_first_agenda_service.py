@@ -15,9 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo, telegram_id_of
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.features import meeting_hooks as all_meeting_hooks
 from bot.i18n import translator
 from bot.services import first_agenda as fa
-from bot.services import meeting_hooks
 from bot.services.meeting_kinds import KINDS_BY_ID, FirstAgenda, HeldBy
 from storage.first_agenda import (
     FirstAgendaItem,
@@ -28,6 +28,8 @@ from storage.first_agenda import (
 )
 from storage.models import AuditEntry, Member, Organisation, OrgKind, OutboxMessage
 from tests.first_agenda_support import NOW, TODAY, actor, at, count, material, meeting
+
+meeting_hooks = all_meeting_hooks()  # every feature's, as in the bot
 
 
 @pytest.fixture(autouse=True)

@@ -166,6 +166,7 @@ async def test_unexpected_error_is_logged_and_apologised_for(bot: BotHarness, ca
 
 
 async def test_menus_per_role_and_language(bot: BotHarness) -> None:
+    from bot import features
     from bot.menus import sync_member_menus
 
     defaults = bot.request.sent(method="setMyCommands")
@@ -180,9 +181,9 @@ async def test_menus_per_role_and_language(bot: BotHarness) -> None:
         "lang",
         "cancel",
     ]
-    queued = await sync_member_menus(bot.db, "zh_CN")
+    queued = await sync_member_menus(bot.db, features.menu(), "zh_CN")
     assert queued == 9  # every bound member of the demo
-    assert await sync_member_menus(bot.db, "zh_CN") == 0  # nothing changed: nothing queued again
+    assert await sync_member_menus(bot.db, features.menu(), "zh_CN") == 0  # nothing changed: nothing queued again
     await bot.drain_outbox()
     secretary_menu = next(
         c
@@ -205,7 +206,7 @@ async def test_menus_per_role_and_language(bot: BotHarness) -> None:
         member = await session.scalar(select(Member).where(Member.member_no == "A03"))
         assert member is not None
         member.role = "committee"
-    assert await sync_member_menus(bot.db, "zh_CN") == 1
+    assert await sync_member_menus(bot.db, features.menu(), "zh_CN") == 1
 
 
 async def test_a_failure_after_the_save_does_not_claim_nothing_was_saved(bot: BotHarness) -> None:

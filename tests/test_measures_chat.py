@@ -210,11 +210,11 @@ async def test_an_edited_question_is_answered_anew(bot: BotHarness) -> None:
 async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:
     import threading
 
-    from bot.jobs import JOBS
+    from bot import features
+    from bot.jobs.measures import WARM_UP
     from bot.measures import search
-    from handlers.measures import WARM_UP
 
-    assert JOBS.count(WARM_UP) == 1
+    assert features.jobs().count(WARM_UP) == 1
     saved = dict(search._indexes)
     search._indexes.clear()
     try:

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
 from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.features import meeting_hooks
 from bot.i18n import translator
 from bot.services import checkin, first_agenda, meetings
 from storage.meetings import Attendance, Meeting
@@ -82,9 +83,9 @@ async def test_a_unit_body_records_its_own_meetings(db: Database, demo: DemoIds,
         await schedule(db, settings, branch_id=demo.unit, by="A01", kind="study_group_session")
     async with db.session() as session:
         with pytest.raises(PermissionDenied):
-            await meetings.closing_preview(session, await actor(session, "A01"), held)
+            await meetings.closing_preview(session, await actor(session, "A01"), held, hooks=meeting_hooks())
         admin = await actor(session, "ADM1")
-        preview = await meetings.closing_preview(session, admin, held)
+        preview = await meetings.closing_preview(session, admin, held, hooks=meeting_hooks())
         assert preview.unconfirmed == [] and len(preview.missing) == 1  # the first agenda item is required
         await first_agenda.record_first_agenda(
             session,
@@ -94,7 +95,7 @@ async def test_a_unit_body_records_its_own_meetings(db: Database, demo: DemoIds,
             form="conveying",
             led_by_name="局党组书记",
         )
-        await meetings.close_meeting(session, admin, held, record="中心组集体学习")
+        await meetings.close_meeting(session, admin, held, record="中心组集体学习", hooks=meeting_hooks())
     assert (await get(db, held)).status == "closed"
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Attendance)) == 0

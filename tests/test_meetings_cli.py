@@ -16,7 +16,9 @@ from bot.cli import app
 from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds
-from bot.services import meeting_hooks
+from bot.feature import Feature
+from bot.features import FEATURES
+from bot.services.meeting_hooks import MeetingHooks
 from storage.meetings import Meeting
 from storage.models import AuditEntry, OutboxMessage
 
@@ -46,8 +48,8 @@ def _query(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> 
     return asyncio.run(main())
 
 
-def _json(args: list[str]) -> Any:
-    result = runner.invoke(app, args)
+def _json(args: list[str], obj: Any = None) -> Any:
+    result = runner.invoke(app, args, obj=obj)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -134,9 +136,7 @@ def test_bad_input_exits_1_with_a_clear_message(cli_env: DemoIds) -> None:
     assert runner.invoke(app, ["meeting", "show", "999"]).exit_code == 1
 
 
-def test_first_agenda_option_is_recorded_in_the_same_transaction(
-    cli_env: DemoIds, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_first_agenda_option_is_recorded_in_the_same_transaction(cli_env: DemoIds, settings: Settings) -> None:
     recorded: list[tuple[int, str]] = []
 
     async def recorder(session: object, meeting: Meeting, value: str, actor: object) -> None:
@@ -144,16 +144,16 @@ def test_first_agenda_option_is_recorded_in_the_same_transaction(
 
     args = ["meeting", "add", "--branch", "DEMO-B1", "--kind", "committee_meeting", "--at", "2027-01-05 09:00"]
     # Without the first agenda feature installed, the option is refused and no meeting is left behind.
-    monkeypatch.setattr(meeting_hooks, "_first_agenda_recorder", [])
-    refused = runner.invoke(app, [*args, "--first-agenda", "12"])
+    without = tuple(feature for feature in FEATURES if feature.name != "first_agenda")
+    refused = runner.invoke(app, [*args, "--first-agenda", "12"], obj=without)
     assert refused.exit_code == 1 and "暂不能记录第一议题" in refused.output
 
     async def meetings_stored(session: AsyncSession) -> int:
         return len((await session.scalars(select(Meeting))).all())
 
     assert _query(settings, meetings_stored) == 0
-    monkeypatch.setattr(meeting_hooks, "_first_agenda_recorder", [recorder])
-    added = _json([*args, "--first-agenda", "习近平总书记重要讲话", "--json"])
+    recording = (Feature("recording", hooks=lambda: MeetingHooks(first_agenda_recorder=recorder)),)
+    added = _json([*args, "--first-agenda", "习近平总书记重要讲话", "--json"], obj=recording)
     assert recorded == [(added["id"], "习近平总书记重要讲话")]
 
 

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
 from bot.errors import InvalidInput, PermissionDenied
+from bot.features import meeting_hooks
 from bot.services import compliance, meeting_stats, meetings
 from bot.services.meeting_kinds import Period
 from storage.models import Member, Organisation
@@ -56,7 +57,7 @@ async def _held(
     with time_machine.travel(at + timedelta(hours=2), tick=False):
         async with db.session() as session:
             await study_first_agenda(session, meeting_id)
-            await meetings.close_meeting(session, None, meeting_id, tags=tags)
+            await meetings.close_meeting(session, None, meeting_id, tags=tags, hooks=meeting_hooks())
     return meeting_id
 
 
@@ -183,10 +184,10 @@ async def test_branch_rates_per_member_and_per_meeting(db: Database, demo: DemoI
             await meetings.mark_attendance(session, None, one, a03, "present")
             await meetings.mark_attendance(session, None, one, a04, "on_leave")
             await study_first_agenda(session, one)
-            await meetings.close_meeting(session, None, one)
+            await meetings.close_meeting(session, None, one, hooks=meeting_hooks())
             await meetings.mark_attendance(session, None, two, a04, "late")
             await study_first_agenda(session, two)
-            await meetings.close_meeting(session, None, two)
+            await meetings.close_meeting(session, None, two, hooks=meeting_hooks())
     async with db.session() as session:
         start, end = meeting_stats.period_range(Period.MONTH, date(2026, 11, 1)).utc_bounds(TZ)
         rates = await meeting_stats.branch_rates(session, demo.branch_a, start, end)

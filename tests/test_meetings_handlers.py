@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from bot.clock import now_utc, today
 from bot.demo import telegram_id_of
-from bot.services import checkin, meeting_hooks, meetings
+from bot.features import meeting_hooks
+from bot.services import checkin, meetings
+from bot.services.meeting_hooks import MeetingHooks
 from storage.meetings import Attendance, Meeting, MeetingQrDisplay
 from storage.models import AuditEntry, Organisation, OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
@@ -226,7 +228,7 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
 
 
 async def test_new_code_button_and_the_job_redraw_the_live_qr(bot: BotHarness) -> None:
-    from handlers.meetings_jobs import refresh_live_qr
+    from bot.jobs.meetings import refresh_live_qr
 
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=timedelta(minutes=10))
     await bot.press("A01", f"mt:{meeting_id}:qr")
@@ -288,8 +290,11 @@ async def test_checkin_outside_the_window_is_refused(bot: BotHarness) -> None:
 
 
 async def test_card_edit_cancel_and_mark_present(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    resources = bot.application.bot_data["resources"]
     monkeypatch.setattr(
-        meeting_hooks, "LEADER_BUTTONS", [lambda meeting, locale: [("📖 第一议题", f"fa:{meeting.id}")]]
+        resources,
+        "meeting_hooks",
+        MeetingHooks(button_providers=(lambda meeting, locale: [("📖 第一议题", f"fa:{meeting.id}")],)),
     )
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=timedelta(minutes=20))
     await bot.say("A01", "/meetings")
@@ -365,7 +370,8 @@ async def test_closing_is_refused_while_another_feature_misses_something(
     async def missing(session: object, meeting: Meeting) -> list[tuple[str, dict[str, object]]]:
         return [("No such meeting.", {})]
 
-    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [missing])
+    resources = bot.application.bot_data["resources"]
+    monkeypatch.setattr(resources, "meeting_hooks", MeetingHooks(closing_checks=(missing,)))
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=-timedelta(minutes=90))
     # Refused at once, with exactly what is missing, before any absences are confirmed; no flow is started.
     await bot.press("A01", f"mt:{meeting_id}:cl")
@@ -374,14 +380,14 @@ async def test_closing_is_refused_while_another_feature_misses_something(
     assert blocked.buttons[-1] == ("« 返回", f"mt:{meeting_id}:card")
     assert await bot.press("A01", "mc:next") == ["操作已过期，请重新开始。"]
     # Something that goes missing during the flow still stops the confirmation, and the flow keeps its place.
-    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [])
+    monkeypatch.setattr(resources, "meeting_hooks", MeetingHooks())
     await bot.press("A01", f"mt:{meeting_id}:cl")
     await bot.press("A01", "mc:next")
     await bot.press("A01", "mc:done")
-    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [missing])
+    monkeypatch.setattr(resources, "meeting_hooks", MeetingHooks(closing_checks=(missing,)))
     assert await bot.press("A01", "mc:ok") == ["暂不能结束会议，尚缺：没有这个会议。"]
     assert (await get(bot.db, meeting_id)).status == "scheduled"
-    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [])
+    monkeypatch.setattr(resources, "meeting_hooks", MeetingHooks())
     await bot.press("A01", "mc:ok")  # fixed, it closes
     assert (await get(bot.db, meeting_id)).status == "closed"
 
@@ -403,7 +409,7 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
         assert a03 is not None
         await meetings.mark_attendance(session, None, past, a03.id, "present")
         await study_first_agenda(session, past)
-        await meetings.close_meeting(session, None, past)
+        await meetings.close_meeting(session, None, past, hooks=meeting_hooks())
     my = (await bot.say("A03", "/my"))[0]
     assert "张伟的会议" in my and "主题党日" in my and "支部党员大会" in my and "（100%）" in my
     assert ("✅ 参加：" in bot.request.calls[-1].buttons[0][0]) and bot.request.calls[-1].buttons[0][

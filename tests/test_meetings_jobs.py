@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from bot import features
 from bot.app import schedule_jobs
 from bot.context import BranchContext
-from bot.jobs import JOBS
-from handlers import meetings_jobs
+from bot.jobs import meetings as meetings_jobs
 from tests.conftest import BotHarness
 from tests.meetings_helpers import outbox_rows, schedule
 
@@ -19,8 +19,7 @@ IDS = {meetings_jobs.REMINDERS_JOB_ID, meetings_jobs.NUDGE_JOB_ID, meetings_jobs
 
 
 async def test_jobs_are_registered_once_with_fixed_ids(bot: BotHarness) -> None:
-    meetings_jobs.register()  # importing or registering again must not duplicate them
-    assert sorted(job.id for job in JOBS if job.id in IDS) == sorted(IDS)
+    assert sorted(job.id for job in features.jobs() if job.id in IDS) == sorted(IDS)
     schedule_jobs(bot.application)
     job_queue = bot.application.job_queue
     assert job_queue is not None

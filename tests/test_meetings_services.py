@@ -14,8 +14,10 @@ from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.features import meeting_hooks
 from bot.i18n import translator
-from bot.services import meeting_hooks, meetings
+from bot.services import meetings
+from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_kinds import KINDS_BY_ID
 from storage.meetings import Meeting
 from tests.meetings_helpers import actor, audit_actions, get, member_id, outbox_rows, schedule, statuses
@@ -353,7 +355,7 @@ async def test_closing_confirms_absences_keeps_the_record_and_refuses_edits(
         secretary = await actor(session, "A01")
         await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "A03"), "present")
         await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "A04"), "late")
-        preview = await meetings.closing_preview(session, secretary, meeting_id)
+        preview = await meetings.closing_preview(session, secretary, meeting_id, hooks=meeting_hooks())
         assert {m.member_no for m, _ in preview.unconfirmed} == {"A01", "A02", "A05", "A06", "A07"}
         result = await meetings.close_meeting(
             session,
@@ -364,6 +366,7 @@ async def test_closing_confirms_absences_keeps_the_record_and_refuses_edits(
             record="学习了党章第一章。",
             photos=["photo-1"],
             tags=["constitution_study", "oath_renewal"],
+            hooks=meeting_hooks(),
         )
     assert sorted(result.absent) == sorted(["杨帆", "赵磊"])
     result_statuses = await statuses(db, meeting_id)
@@ -390,7 +393,7 @@ async def test_closing_confirms_absences_keeps_the_record_and_refuses_edits(
         with pytest.raises(InvalidInput, match="closed; it can no longer be changed"):
             await meetings.edit_meeting(session, secretary, meeting_id, settings=settings, topic="改")
         with pytest.raises(InvalidInput, match="closed"):
-            await meetings.close_meeting(session, secretary, meeting_id)
+            await meetings.close_meeting(session, secretary, meeting_id, hooks=meeting_hooks())
         with pytest.raises(InvalidInput, match="closed"):
             await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "A06"), "present")
 
@@ -403,11 +406,11 @@ async def test_closing_is_refused_before_the_start_and_with_unknown_tags(
     async with db.session() as session:
         secretary = await actor(session, "A01")
         with pytest.raises(InvalidInput, match="not begun yet"):
-            await meetings.close_meeting(session, secretary, future)
+            await meetings.close_meeting(session, secretary, future, hooks=meeting_hooks())
         with pytest.raises(InvalidInput, match="Unknown tag"):
-            await meetings.close_meeting(session, secretary, past, tags=["karaoke"])
+            await meetings.close_meeting(session, secretary, past, tags=["karaoke"], hooks=meeting_hooks())
         with pytest.raises(PermissionDenied):
-            await meetings.close_meeting(session, await actor(session, "B01"), past)
+            await meetings.close_meeting(session, await actor(session, "B01"), past, hooks=meeting_hooks())
     assert (await get(db, past)).status == "scheduled"
 
 
@@ -419,13 +422,14 @@ async def test_closing_is_refused_with_the_localized_list_of_what_other_features
             return [("No such meeting.", {}), ("%(name)s is already marked so.", {"name": "<第一议题>"})]
         return []
 
-    monkeypatch.setattr(meeting_hooks, "CLOSING_CHECKS", [first_agenda_missing])
     meeting_id = await schedule(
         db, settings, branch_id=demo.branch_a, kind="committee_meeting", starts_in=-timedelta(hours=2)
     )
     async with db.session() as session:
         with pytest.raises(meetings.ClosingBlocked) as refused:
-            await meetings.close_meeting(session, await actor(session, "A01"), meeting_id)
+            await meetings.close_meeting(
+                session, await actor(session, "A01"), meeting_id, hooks=MeetingHooks(closing_checks=(first_agenda_missing,))
+            )
     text = refused.value.localized(translator("zh_CN"))
     assert text == "暂不能结束会议，尚缺：没有这个会议。; &lt;第一议题&gt; 已是该状态。"
     assert (await get(db, meeting_id)).status == "scheduled"

@@ -336,10 +336,10 @@ async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch
 async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> None:
     from types import SimpleNamespace
 
-    from bot.jobs import JOBS
+    from bot import features
     from bot.jobs import volunteer as volunteer_jobs
 
-    assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in JOBS}
+    assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in features.jobs()}
     ids = await _communities(bot)
     tz = volunteer.VolunteerConfig().tz
     with time_machine.travel(datetime(2030, 6, 3, 7, 0, tzinfo=tz), tick=False):  # Monday 07:00

@@ -13,13 +13,9 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import birthdays as birthdays_cli
-from bot.cli import first_agenda as firstagenda_cli
+from bot import features as registry
 from bot.cli import ops
 from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
-from bot.cli.measures import register as register_measures
-from bot.cli.meetings import register as register_meetings
-from bot.cli.volunteer import register as register_volunteer
 from bot.config import Settings
 from bot.db import Database
 from bot.services.tabular import ImportResult
@@ -31,12 +27,15 @@ roster_app = typer.Typer(no_args_is_help=True, help="The roster of members.")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
-register_measures(app)
-birthdays_cli.register(app)
-firstagenda_cli.register(app)
-register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
-register_meetings(app)
-ops.register(app)  # backup, restore
+registry.register_cli(app)  # every feature's sub-commands (bot/features.py)
+ops.register(app)  # the core's backup and restore
+
+
+@app.callback()
+def _features(ctx: typer.Context) -> None:
+    """The features the commands serve: the registry's, unless the caller passed others (tests: ``obj=``)."""
+    if ctx.obj is None:
+        ctx.obj = registry.FEATURES
 
 
 @db_app.command("upgrade")
@@ -212,7 +211,4 @@ def demo() -> None:
 
 def main() -> None:
     """Entry point of the ``branchbot`` console script."""
-    from bot.plugins import load_plugins
-
-    load_plugins()
     app()

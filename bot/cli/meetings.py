@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import today
 from bot.config import Settings
 from bot.errors import NotFound
+from bot.feature import meeting_hooks_of
 from bot.i18n import N_
 from bot.services.meeting_kinds import MEETING_KINDS, MEETING_TAGS
 from bot.templates import render
@@ -93,6 +94,7 @@ def kinds(as_json: JsonFlag = False) -> None:
 
 @meeting_app.command("add")
 def add(
+    ctx: typer.Context,
     branch: Annotated[
         str,
         typer.Option("--branch", "--org", help="Branch id or code (for a unit-level kind: the unit's organisation)"),
@@ -110,7 +112,9 @@ def add(
 ) -> None:
     """Schedule a meeting (members are notified as from the chat); prints its id and check-in link."""
     from bot.cli.common import echo_json, run_db
-    from bot.services import checkin, meeting_hooks, meetings
+    from bot.services import checkin, meetings
+
+    hooks = meeting_hooks_of(ctx.obj)
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         found = await _branch(session, branch)
@@ -126,14 +130,14 @@ def add(
         )
         meeting = await meetings.schedule_meeting(session, None, found.id, draft, settings=settings)
         if first_agenda is not None:
-            await meeting_hooks.record_first_agenda(session, meeting, first_agenda, None)
+            await hooks.record_first_agenda(session, meeting, first_agenda, None)
         username = settings.BOT_USERNAME or "branch_assistant_bot"
         link, _slot = await checkin.checkin_link(session, meeting, username, live=False)
         return {
             **_meeting_json(meeting, settings),
             "branch": found.name,
             "checkin_link": link,
-            **await meeting_hooks.details(session, meeting),
+            **await hooks.details(session, meeting),
         }
 
     result = run_db(work)
@@ -190,10 +194,14 @@ def _meeting_json(meeting: Meeting, settings: Settings) -> dict[str, Any]:
 
 
 @meeting_app.command("show")
-def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json: JsonFlag = False) -> None:
+def show(
+    ctx: typer.Context, meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json: JsonFlag = False
+) -> None:
     """One meeting with each member's attendance status."""
     from bot.cli.common import echo_json, run_db
-    from bot.services import meeting_hooks, meeting_stats, meetings
+    from bot.services import meeting_stats, meetings
+
+    hooks = meeting_hooks_of(ctx.obj)
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         meeting = await meetings.get_meeting(session, meeting_id)
@@ -216,8 +224,8 @@ def show(meeting_id: Annotated[int, typer.Argument(help="Meeting id")], as_json:
             "branch": branch.name if branch else None,
             "attendance": attendance,
             "rate": {"attended": rate.attended, "expected": rate.expected, "percent": rate.percent},
-            **await meeting_hooks.details(session, meeting),
-            "_lines": await meeting_hooks.card_lines(session, meeting, settings.DEFAULT_LOCALE),
+            **await hooks.details(session, meeting),
+            "_lines": await hooks.card_lines(session, meeting, settings.DEFAULT_LOCALE),
         }
 
     result = run_db(work)

@@ -1,7 +1,8 @@
 """The scheduler's jobs. Each has a fixed id and is idempotent: running it twice, or in two processes,
 does nothing the second time, because what it produces goes through the outbox's dedup key.
 
-Features append to :data:`JOBS`; :func:`bot.app.schedule_jobs` registers them with the JobQueue.
+Each feature lists its jobs in ``bot/jobs/<feature>.py`` (a ``JOBS`` list) and declares them in bot/features.py;
+:func:`bot.app.schedule_jobs` registers them with the JobQueue.
 """
 
 from __future__ import annotations
@@ -78,5 +79,3 @@ class RepeatingJob:
             job_kwargs={"id": self.id, "replace_existing": True, "max_instances": 1, "coalesce": True},
         )
 
-
-JOBS: list[Any] = []

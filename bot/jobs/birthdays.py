@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.clock import now_utc
 from bot.config import Settings
 from bot.db import Database
-from bot.jobs import JOBS, DailyJob
+from bot.jobs import DailyJob
 from bot.services import birthdays
 from bot.services.birthdays import RunReport
 
@@ -75,5 +75,4 @@ def _at(settings: Settings) -> time:
 # A machine asleep at the hour still runs the job when it wakes, however late: the greetings step itself sends only
 # the current local day's, so a wake-up after midnight greets nobody late.
 BIRTHDAYS_JOB = DailyJob(BIRTHDAYS_JOB_ID, birthdays_job, at=_at, catch_up=True, misfire_grace_time=None)
-if BIRTHDAYS_JOB not in JOBS:
-    JOBS.append(BIRTHDAYS_JOB)
+JOBS = [BIRTHDAYS_JOB]

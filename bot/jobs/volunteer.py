@@ -1,6 +1,6 @@
 """The volunteer service's scheduled jobs (fixed ids, idempotent through the outbox's dedup keys).
 
-Imported by ``handlers.volunteer``, which appends them to :data:`bot.jobs.JOBS`.
+Declared by the volunteer feature in bot/features.py.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ Rules in one place, for chat, console and command line alike:
   of local days from the dispatch to that meeting (0 when it was studied before the dispatch came).
 * ``actor=None`` means the command line: an operator with full rights, audited as ``cli``.
 
-Registers itself with :mod:`bot.services.meeting_hooks` (closing check, card button, command-line recorder)
-and the nudge job with :mod:`bot.jobs` when imported (:data:`bot.plugins.PLUGIN_MODULES`).
+What it adds to meetings (closing check, card lines and button, command-line recorder) is :data:`MEETING_HOOKS`,
+declared with the feature in bot/features.py; its nudge job is in bot/jobs/first_agenda.py.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import DEFAULT_TZ, end_of_local_day_utc, local_midnight_utc, now_utc
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
-from bot.services import meeting_hooks, outbox
+from bot.services import outbox
 from bot.services.access import Actor, require_admin_of, require_branch_leader
+from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_kinds import KINDS_BY_ID, FirstAgenda, HeldBy
 from bot.services.tabular import parse_date
 from bot.templates import render
@@ -1183,17 +1184,15 @@ NUDGE_LOCAL_TIME = time(9, 0)
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Registration with the meetings feature's seams
+# What this feature adds to meetings (bot/services/meeting_hooks.py)
 
-if closing_check not in meeting_hooks.CLOSING_CHECKS:
-    meeting_hooks.CLOSING_CHECKS.append(closing_check)
-if card_buttons not in meeting_hooks.LEADER_BUTTONS:
-    meeting_hooks.LEADER_BUTTONS.append(card_buttons)
-if card_lines not in meeting_hooks.CARD_LINES:
-    meeting_hooks.CARD_LINES.append(card_lines)
-if meeting_details not in meeting_hooks.DETAILS:
-    meeting_hooks.DETAILS.append(meeting_details)
-meeting_hooks.register_first_agenda_recorder(record_from_command_line)
+MEETING_HOOKS = MeetingHooks(
+    closing_checks=(closing_check,),
+    button_providers=(card_buttons,),
+    line_providers=(card_lines,),
+    detail_providers=(meeting_details,),
+    first_agenda_recorder=record_from_command_line,
+)
 
 # The command menu's descriptions (bot/commands.py lists the commands; their text is this feature's to translate).
 MENU_DESCRIPTIONS = (

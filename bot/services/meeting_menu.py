@@ -1,6 +1,7 @@
 """The meetings' entries in the command menu, kept here so their descriptions live in the meetings catalog.
 
-:mod:`bot.commands` adds them to its menu; the gate in handlers/common.py refuses a command to roles not listed.
+The meetings feature declares them (bot/features.py); the gate in handlers/common.py refuses a command to
+roles not listed.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ from bot.clock import now_utc
 from bot.config import Settings
 from bot.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, Translator, translator
-from bot.services import meeting_hooks, outbox
+from bot.services import outbox
 from bot.services.access import Actor, require_admin_of, require_branch_leader
 from bot.services.meeting_format import MeetingView
+from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_kinds import KINDS_BY_ID, MEETING_KINDS, TAGS_BY_ID, HeldBy, MeetingKind
 from bot.services.outbox import inline_keyboard
 from bot.templates import render
@@ -790,8 +791,11 @@ class ClosingPreview:
     missing: list[tuple[str, dict[str, Any]]]  # what other features still need (e.g. the first agenda item)
 
 
-async def closing_preview(session: AsyncSession, actor: Actor | None, meeting_id: int) -> ClosingPreview:
-    """Check the meeting can be closed now and list whom closing would record absent."""
+async def closing_preview(
+    session: AsyncSession, actor: Actor | None, meeting_id: int, *, hooks: MeetingHooks
+) -> ClosingPreview:
+    """Check the meeting can be closed now and list whom closing would record absent (and what ``hooks``, the
+    other features, say is still missing)."""
     meeting = await meeting_for_leader(session, actor, meeting_id)
     require_editable(meeting)
     if now_utc() < meeting.starts_at:
@@ -801,7 +805,7 @@ async def closing_preview(session: AsyncSession, actor: Actor | None, meeting_id
         for member, row in await attendance_rows(session, meeting.id)
         if row.status not in CHECKED_IN and row.status != AttendanceStatus.ON_LEAVE
     ]
-    return ClosingPreview(meeting, unconfirmed, await meeting_hooks.missing_before_closing(session, meeting))
+    return ClosingPreview(meeting, unconfirmed, await hooks.missing_before_closing(session, meeting))
 
 
 @dataclass(frozen=True)
@@ -835,6 +839,7 @@ async def close_meeting(
     record: str | None = None,
     photos: Sequence[str] = (),
     tags: Sequence[str] = (),
+    hooks: MeetingHooks,
 ) -> ClosingResult:
     """Close a held meeting: confirm who was absent, keep the record and tags. Nothing can change afterwards."""
     meeting = await meeting_for_leader(session, actor, meeting_id)
@@ -850,7 +855,7 @@ async def close_meeting(
         raise InvalidInput(N_("The record is too long (at most %(limit)d characters)."), limit=MAX_RECORD)
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(N_("At most %(limit)d photos can be kept with a record."), limit=MAX_PHOTOS)
-    missing = await meeting_hooks.missing_before_closing(session, meeting)
+    missing = await hooks.missing_before_closing(session, meeting)
     if missing:
         raise ClosingBlocked(missing)
     who = await _actor_member(session, actor)

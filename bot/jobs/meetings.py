@@ -1,4 +1,4 @@
-"""The meetings' scheduled jobs, appended to :data:`bot.jobs.JOBS` when the handlers are imported.
+"""The meetings' scheduled jobs (:data:`JOBS`, declared by the meetings feature in bot/features.py).
 
 - ``meetings-reminders`` (every minute): reminders the day before and an hour before, and the "check-in is
   open" message in the group. Idempotent through the outbox's dedup keys.
@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.clock import now_utc, today
 from bot.context import BranchContext
-from bot.jobs import JOBS, DailyJob, RepeatingJob
+from bot.jobs import DailyJob, RepeatingJob
 from bot.services import checkin, compliance, meetings, tokens
 from storage.meetings import Meeting, MeetingQrDisplay, MeetingStatus
 
@@ -104,14 +104,9 @@ async def refresh_live_qr(context: BranchContext) -> None:
                     fresh.slot = slot
 
 
-MEETING_JOBS: list[DailyJob | RepeatingJob] = [
+JOBS: list[DailyJob | RepeatingJob] = [
     RepeatingJob(REMINDERS_JOB_ID, reminders, interval=timedelta(minutes=1), first=timedelta(seconds=10)),
     DailyJob(NUDGE_JOB_ID, nudges, at=lambda settings: NUDGE_TIME),
     RepeatingJob(LIVE_QR_JOB_ID, refresh_live_qr, interval=timedelta(seconds=15), first=timedelta(seconds=3)),
 ]
 
-
-def register() -> None:
-    """Append the jobs once (importing twice, or building two applications, must not duplicate them)."""
-    known = {job.id for job in JOBS}
-    JOBS.extend(job for job in MEETING_JOBS if job.id not in known)

@@ -1,0 +1,255 @@
+"""The registry: every feature of the bot, declared once, read by the application (bot/app.py), the command line
+(bot/cli/__init__.py) and the offline console (through the application).
+
+To add a feature, copy the birthdays feature's files (one in every layer: handlers/birthdays.py,
+bot/services/birthdays.py, storage/birthdays.py, bot/cli/birthdays.py, bot/jobs/birthdays.py,
+bot/templates/birthdays/, the birthdays catalogs), declare it below, and put its handler groups in
+:data:`HANDLER_ORDER` (README, Architecture).
+
+The loaders import their modules only when called: this module imports no handler, job or command-line code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot import commands
+from bot.commands import Menu, MenuCommand
+from bot.feature import Feature, HandlerGroups, Job, Slot, handlers_in_order, jobs_of, meeting_hooks_of, menu_of
+from bot.services.meeting_hooks import MeetingHooks
+from bot.services.meeting_menu import MEETING_COMMANDS
+from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
+
+if TYPE_CHECKING:
+    import typer
+
+# --------------------------------------------------------------------------------------------------------------
+# Loaders (one small function each, so that what a feature pulls in is read, not guessed)
+
+
+def _core_handlers() -> HandlerGroups:
+    from handlers import core
+
+    return {Slot.MAIN: core.HANDLERS, Slot.FALLBACK: core.FALLBACK_HANDLERS}
+
+
+def _core_jobs() -> Sequence[Job]:
+    from bot.jobs import core
+
+    return core.JOBS
+
+
+def _measures_handlers() -> HandlerGroups:
+    from handlers import measures
+
+    return {
+        Slot.EDITED: measures.EDITED_HANDLERS,
+        Slot.MAIN: measures.HANDLERS,
+        Slot.FREE_TEXT: measures.FREE_TEXT_HANDLERS,
+    }
+
+
+def _measures_jobs() -> Sequence[Job]:
+    from bot.jobs import measures
+
+    return measures.JOBS
+
+
+def _measures_cli(app: typer.Typer) -> None:
+    from bot.cli import measures
+
+    measures.register(app)
+
+
+def _branch_handlers() -> HandlerGroups:
+    from handlers import branch
+
+    return {Slot.MAIN: branch.HANDLERS}
+
+
+def _birthdays_handlers() -> HandlerGroups:
+    from handlers import birthdays
+
+    return {Slot.MAIN: birthdays.HANDLERS}
+
+
+def _birthdays_jobs() -> Sequence[Job]:
+    from bot.jobs import birthdays
+
+    return birthdays.JOBS
+
+
+def _birthdays_cli(app: typer.Typer) -> None:
+    from bot.cli import birthdays
+
+    birthdays.register(app)
+
+
+def _meetings_handlers() -> HandlerGroups:
+    from handlers import meetings
+
+    return {Slot.START_LINKS: meetings.HANDLERS}
+
+
+def _meetings_jobs() -> Sequence[Job]:
+    from bot.jobs import meetings
+
+    return meetings.JOBS
+
+
+def _meetings_cli(app: typer.Typer) -> None:
+    from bot.cli import meetings
+
+    meetings.register(app)
+
+
+def _first_agenda_handlers() -> HandlerGroups:
+    from handlers import first_agenda
+
+    return {Slot.MAIN: first_agenda.HANDLERS}
+
+
+def _first_agenda_jobs() -> Sequence[Job]:
+    from bot.jobs import first_agenda
+
+    return first_agenda.JOBS
+
+
+def _first_agenda_cli(app: typer.Typer) -> None:
+    from bot.cli import first_agenda
+
+    first_agenda.register(app)
+
+
+def _first_agenda_hooks() -> MeetingHooks:
+    from bot.services import first_agenda
+
+    return first_agenda.MEETING_HOOKS
+
+
+def _volunteer_handlers() -> HandlerGroups:
+    from handlers import volunteer
+
+    return {Slot.START_LINKS: volunteer.START_HANDLERS, Slot.MAIN: volunteer.HANDLERS}
+
+
+def _volunteer_jobs() -> Sequence[Job]:
+    from bot.jobs import volunteer
+
+    return volunteer.JOBS
+
+
+def _volunteer_cli(app: typer.Typer) -> None:
+    from bot.cli import volunteer
+
+    volunteer.register(app)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The features. Their order is the order of the command menu (and /help) and of the command line's sub-commands.
+
+CORE = Feature(
+    "core",  # joining, help, language; the command line's own commands (db, org, roster, run…) are bot/cli/__init__.py
+    handlers=_core_handlers,
+    jobs=_core_jobs,
+    commands=commands.CORE_COMMANDS,
+    templates="core",
+    catalog="core",
+)
+MEASURES = Feature(
+    "measures",  # questions on the 32 measures
+    handlers=_measures_handlers,
+    jobs=_measures_jobs,
+    cli=_measures_cli,
+    commands=commands.MEASURES_COMMANDS,
+    templates="measures",
+    catalog="measures",
+)
+BRANCH = Feature(
+    "branch",  # branch leaders' tools: invitation links, linking the group chat (templates and texts: core's)
+    handlers=_branch_handlers,
+    commands=commands.BRANCH_COMMANDS,
+)
+BIRTHDAYS = Feature(
+    "birthdays",  # political birthdays (政治生日)
+    handlers=_birthdays_handlers,
+    jobs=_birthdays_jobs,
+    cli=_birthdays_cli,
+    commands=commands.BIRTHDAYS_COMMANDS,
+    templates="birthdays",
+    catalog="birthdays",
+)
+MEETINGS = Feature(
+    "meetings",  # branch meetings (三会一课): scheduling, check-in, closing, compliance
+    handlers=_meetings_handlers,
+    jobs=_meetings_jobs,
+    cli=_meetings_cli,
+    commands=tuple(MenuCommand(*command) for command in MEETING_COMMANDS),
+    templates="meetings",
+    catalog="meetings",
+)
+FIRST_AGENDA = Feature(
+    "first_agenda",  # the first agenda item (第一议题): plugs into meetings through its hooks
+    handlers=_first_agenda_handlers,
+    jobs=_first_agenda_jobs,
+    cli=_first_agenda_cli,
+    commands=commands.FIRST_AGENDA_COMMANDS,
+    hooks=_first_agenda_hooks,
+    templates="first_agenda",
+    catalog="first_agenda",
+)
+VOLUNTEER = Feature(
+    "volunteer",  # volunteer service (measure 22): communities, activities, check-in, hours
+    handlers=_volunteer_handlers,
+    jobs=_volunteer_jobs,
+    cli=_volunteer_cli,
+    commands=tuple(MenuCommand(*command) for command in VOLUNTEER_COMMANDS),
+    templates="volunteer",
+    catalog="volunteer",
+)
+
+FEATURES: tuple[Feature, ...] = (CORE, MEASURES, BRANCH, BIRTHDAYS, MEETINGS, FIRST_AGENDA, VOLUNTEER)
+
+# The order python-telegram-bot tries the handler groups in (all in group 0: the first match wins). Before them:
+# the pre-checks and the flows' pre-handler (handlers/__init__.py); after them: the error handler.
+HANDLER_ORDER: tuple[tuple[str, Slot], ...] = (
+    ("measures", Slot.EDITED),  # an edited question in a private chat is answered anew (in a pre-check group)
+    ("volunteer", Slot.START_LINKS),  # the activity check-in QR deep link (/start vk_…) before the plain /start
+    ("meetings", Slot.START_LINKS),  # check-in deep links (/start ck_…), then its flows, cards, /my, /compliance
+    ("core", Slot.MAIN),  # joining: invitation deep links and phone confirmation, the plain /start
+    ("branch", Slot.MAIN),  # invitation links, linking the group chat
+    ("birthdays", Slot.MAIN),  # /birthdays, /mybirthday and their buttons
+    ("first_agenda", Slot.MAIN),  # recording and materials flows, /firstagenda, /materials, /addmaterial
+    ("measures", Slot.MAIN),  # /ask, /measure N, /measures and its buttons
+    ("volunteer", Slot.MAIN),  # communities, activities, check-in and out, self-reports, hours
+    ("core", Slot.FALLBACK),  # /cancel outside any conversation
+    ("measures", Slot.FREE_TEXT),  # plain text in a private chat is a question
+)
+
+
+def handler_groups(features: Sequence[Feature] = FEATURES) -> list[tuple[Slot, Sequence[Any]]]:
+    """The features' handler groups, each with its slot, in :data:`HANDLER_ORDER`."""
+    return [(slot, group) for _name, slot, group in handlers_in_order(features, HANDLER_ORDER)]
+
+
+def jobs(features: Sequence[Feature] = FEATURES) -> list[Job]:
+    """Every scheduled job of the features."""
+    return jobs_of(features)
+
+
+def menu(features: Sequence[Feature] = FEATURES) -> Menu:
+    """The command menu of the features."""
+    return menu_of(features)
+
+
+def meeting_hooks(features: Sequence[Feature] = FEATURES) -> MeetingHooks:
+    """What the features add to meetings."""
+    return meeting_hooks_of(features)
+
+
+def register_cli(app: typer.Typer, features: Sequence[Feature] = FEATURES) -> None:
+    """Add every feature's sub-commands to the ``branchbot`` command line."""
+    for feature in features:
+        if feature.cli is not None:
+            feature.cli(app)

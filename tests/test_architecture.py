@@ -1,0 +1,354 @@
+"""The shape of the code, enforced: no import cycle, layers that only look down, the registry as the one place a
+feature is wired, modules of a readable size, queries in storage/, one spelling per feature.
+
+The allowlists name what is still out of shape today, each with its reason. They only shrink: a test fails
+when an allowlisted module is back in shape, so that whoever fixes it also strikes it off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import grimp
+
+from bot import features
+from bot.feature import Slot
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "handlers", "storage")
+
+# ---------------------------------------------------------------------------------------------------------------
+# The import graph
+
+
+@cache
+def graph() -> grimp.ImportGraph:
+    """Imports among our packages (and what they take from outside). Imports under ``if TYPE_CHECKING:`` are left
+    out: they never run, and type hints may point upwards (a job's callback takes the context type)."""
+    return grimp.build_graph(*PACKAGES, include_external_packages=True, exclude_type_checking_imports=True, cache_dir=None)
+
+
+def ours(module: str) -> bool:
+    return module.split(".")[0] in PACKAGES
+
+
+def imports_of(module: str) -> set[str]:
+    return graph().find_modules_directly_imported_by(module)
+
+
+def cycles() -> list[list[str]]:
+    """The import cycles among our modules: strongly connected components of more than one module (Tarjan)."""
+    modules = sorted(m for m in graph().modules if ours(m))
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(m for m in imports_of(module) if ours(m)):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == module:
+                    break
+            if len(component) > 1 or module in imports_of(module):
+                found.append(sorted(component))
+
+    for module in modules:
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_cycle() -> None:
+    assert cycles() == [], "import cycles (break them; see README, Architecture)"
+
+
+# The entry points: they assemble the bot from the registry, so they may import every layer. Nothing imports them.
+ENTRY_POINTS = ("bot.__main__", "bot.app", "bot.features", "bot.cli", "bot.console", "bot.demo")
+# The scheduled jobs sit beside the handlers: they talk to Telegram (the live QR redraws a photo with the
+# handlers' rendering), and only the registry imports them.
+TELEGRAM_LAYER = ("handlers", "bot.jobs")
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
+
+
+def _violations(importers: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{module} imports {imported}"
+        for module in graph().modules
+        if ours(module) and _within(module, importers)
+        for imported in imports_of(module)
+        if _within(imported, forbidden)
+    )
+
+
+def test_storage_imports_neither_bot_nor_handlers() -> None:
+    assert _violations(("storage",), ("bot", "handlers")) == []
+
+
+def test_services_know_nothing_of_telegram_nor_of_the_layers_above() -> None:
+    above = ("telegram", "handlers", *ENTRY_POINTS, "bot.jobs", "bot.context", "bot.menus", "bot.resources")
+    assert _violations(("bot.services",), above) == []
+
+
+def _all_but(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """Our modules outside ``prefixes``, each named in full (so that ``bot`` itself does not stand for all of bot)."""
+    return tuple(m for m in graph().modules if ours(m) and "." in m and not _within(m, prefixes))
+
+
+def test_only_the_entry_points_and_the_telegram_layer_import_handlers() -> None:
+    assert _violations(_all_but(("handlers", *ENTRY_POINTS, "bot.jobs")), ("handlers",)) == []
+
+
+def test_nothing_imports_the_entry_points() -> None:
+    """Only the entry points import one another (the console builds the application; the CLI opens the console)."""
+    assert _violations(_all_but(ENTRY_POINTS), ENTRY_POINTS) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The registry
+
+
+def test_features_are_named_once_and_their_templates_and_catalogs_exist() -> None:
+    names = [feature.name for feature in features.FEATURES]
+    assert len(names) == len(set(names))
+    for feature in features.FEATURES:
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", feature.name), feature.name
+        if feature.templates is not None:
+            assert (ROOT / "bot" / "templates" / feature.templates).is_dir(), feature.name
+        if feature.catalog is not None:
+            for language in ("zh_CN", "en"):
+                assert (ROOT / "locales" / language / "LC_MESSAGES" / f"{feature.catalog}.po").is_file()
+
+
+def test_every_handler_group_has_its_place_in_the_order() -> None:
+    declared = {(f.name, slot) for f in features.FEATURES for slot in f.handlers()}
+    assert declared == set(features.HANDLER_ORDER)
+    assert len(features.HANDLER_ORDER) == len(set(features.HANDLER_ORDER))
+
+
+def test_the_handlers_are_tried_in_the_order_they_always_were() -> None:
+    from handlers import birthdays, branch, core, first_agenda, measures, meetings, volunteer
+
+    expected = [
+        measures.EDITED_HANDLERS,  # an edited question, in its pre-check group ahead of every flow
+        volunteer.START_HANDLERS,  # /start vk_… before the plain /start
+        meetings.HANDLERS,  # /start ck_… before the plain /start
+        core.HANDLERS,
+        branch.HANDLERS,
+        birthdays.HANDLERS,
+        first_agenda.HANDLERS,
+        measures.HANDLERS,
+        volunteer.HANDLERS,
+        core.FALLBACK_HANDLERS,
+        measures.FREE_TEXT_HANDLERS,  # plain text nobody else took
+    ]
+    assert [list(group) for _slot, group in features.handler_groups()] == [list(group) for group in expected]
+    assert features.HANDLER_ORDER[-1] == ("measures", Slot.FREE_TEXT)
+
+
+def test_the_menu_keeps_its_order() -> None:
+    names = [name for name, _ in features.menu().commands_for("admin", "zh_CN")]
+    assert names == [
+        *("start", "help", "ask", "measures", "measure", "invites", "linkgroup", "mybirthday", "birthdays"),
+        *("my", "checkin", "meetings", "newmeeting", "compliance", "attendance"),
+        *("firstagenda", "materials", "addmaterial"),
+        *("community", "activities", "report", "myservice", "activity_new", "service"),
+        *("lang", "cancel"),
+    ]
+
+
+def test_jobs_have_one_id_each() -> None:
+    ids = [job.id for job in features.jobs()]
+    assert len(ids) == len(set(ids))
+    assert {"menus-sync", "measures-warm-up", "birthdays-daily", "first-agenda-nudge", "volunteer-reminders"} <= set(
+        ids
+    )
+
+
+def test_nothing_registers_itself_when_imported() -> None:
+    """Wiring lives in bot/features.py: no module-level list that others append to, no importlib loading."""
+    offenders = []
+    for path in python_files():
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^\s*\w*JOBS\.(append|extend)\(|importlib\.import_module\(", text, re.MULTILINE):
+            offenders.append(relative(path))
+    assert offenders == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files
+
+
+def python_files() -> Iterator[Path]:
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def shrink_only(found: dict[str, object], allowed: dict[str, str], what: str) -> None:
+    """Nothing out of shape beyond the allowlist, and nothing on the allowlist that is back in shape."""
+    new = sorted(set(found) - set(allowed))
+    fixed = sorted(set(allowed) - set(found))
+    assert new == [], f"{what}: {new}"
+    assert fixed == [], f"back in shape, strike off the allowlist: {fixed}"
+
+
+MAX_LINES = 600
+# Modules still over the cap, and why; each shrinks when its feature is split into a package (issue 10, item 2).
+OVER_THE_CAP = {
+    "bot/services/birthdays.py": "political birthdays' whole service: greetings, month lists, theme days, texts",
+    "bot/services/first_agenda.py": "catalog, dispatch, recording, compliance, nudges and hooks in one module",
+    "bot/services/meetings.py": "scheduling, answers, attendance, closing, reminders in one module",
+    "bot/services/volunteer.py": "communities, activities, sign-ups, check-in, reminders in one module",
+    "bot/services/volunteer_reports.py": "self-reports, approvals and the hour reports together",
+    "handlers/first_agenda.py": "recording flow, materials flow, dispatch and report handlers together",
+    "handlers/meetings_flows.py": "the new, edit, location and closing flows together",
+    "handlers/volunteer.py": "every volunteer screen and flow in one module",
+}
+
+
+def test_no_module_is_over_the_line_cap() -> None:
+    lengths = {relative(p): len(p.read_text(encoding="utf-8").splitlines()) for p in python_files()}
+    shrink_only({p: n for p, n in lengths.items() if n > MAX_LINES}, OVER_THE_CAP, f"modules over {MAX_LINES} lines")
+
+
+# Modules that still build SQL themselves; queries belong in storage/<feature>.py (issue 10, item 3).
+QUERIES_OUTSIDE_STORAGE = {
+    "bot/cli/__init__.py": "invite: the member by roster number",
+    "bot/cli/first_agenda.py": "material and branch look-ups",
+    "bot/cli/meetings.py": "the branch by id or code, the meetings of a period",
+    "bot/cli/volunteer.py": "community, activity and branch look-ups",
+    "bot/console.py": "the member at the keyboard and their branch",
+    "bot/demo.py": "seeding checks (is the demo there already)",
+    "bot/jobs/meetings.py": "the live QR displays",
+    "bot/menus.py": "the bound members whose menu to publish",
+    "bot/persistence.py": "the guided flows' stored state (being replaced by the flow mechanism's rework)",
+    "bot/services/birthdays.py": "birthdays' queries, to move to storage/birthdays.py",
+    "bot/services/checkin.py": "check-in queries, to move to storage/meetings.py",
+    "bot/services/compliance.py": "compliance queries, to move to storage/meetings.py",
+    "bot/services/first_agenda.py": "first agenda queries, to move to storage/first_agenda.py",
+    "bot/services/identity.py": "invitation and member look-ups, to move to storage/",
+    "bot/services/meeting_stats.py": "attendance statistics, to move to storage/meetings.py",
+    "bot/services/meetings.py": "meetings' queries, to move to storage/meetings.py",
+    "bot/services/outbox.py": "the outbox's queue, to move to storage/",
+    "bot/services/roster.py": "the roster's import and export look-ups, to move to storage/",
+    "bot/services/tokens.py": "the check-in token's meeting look-up",
+    "bot/services/volunteer.py": "volunteer queries, to move to storage/volunteer.py",
+    "bot/services/volunteer_manage.py": "volunteer management queries, to move to storage/volunteer.py",
+    "bot/services/volunteer_reports.py": "report queries, to move to storage/volunteer.py",
+    "handlers/meetings_flows.py": "the organisations a secretary may pick",
+    "handlers/volunteer.py": "one organisation look-up",
+}
+
+
+def test_no_query_outside_storage() -> None:
+    found = {
+        relative(p): True
+        for p in python_files()
+        if not relative(p).startswith("storage/") and "select(" in p.read_text(encoding="utf-8")
+    }
+    shrink_only(found, QUERIES_OUTSIDE_STORAGE, "modules with select( outside storage/")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One spelling per feature
+
+# Where a feature's name appears as a module, package, directory or catalog.
+NAMED_PLACES = (
+    "handlers",
+    "bot/services",
+    "bot/cli",
+    "bot/jobs",
+    "storage",
+    "bot/templates",
+    "locales/zh_CN/LC_MESSAGES",
+    "locales/en/LC_MESSAGES",
+)
+# Names still spelt another way, and why.
+MISSPELT = {
+    "bot/services/meeting_format.py": "meetings' helper module: moves into bot/services/meetings/ when split",
+    "bot/services/meeting_hooks.py": "meetings' helper module: moves into bot/services/meetings/ when split",
+    "bot/services/meeting_kinds.py": "meetings' helper module: moves into bot/services/meetings/ when split",
+    "bot/services/meeting_menu.py": "meetings' helper module: moves into bot/services/meetings/ when split",
+    "bot/services/meeting_stats.py": "meetings' helper module: moves into bot/services/meetings/ when split",
+}
+
+
+def other_spellings(name: str) -> set[str]:
+    """What a feature's name must not be spelt as: run together, hyphenated, or singular for a plural name."""
+    words = name.split("_")
+    spellings = {"".join(words), "-".join(words), "".join(w.capitalize() for w in words).lower()}
+    if name.endswith("s"):
+        spellings.add(name[:-1])
+    return spellings - {name}
+
+
+def misspelt(stem: str) -> bool:
+    """Whether a file or directory name spells a feature's name another way (``firstagenda_cli``, ``meeting_x``)."""
+    stem = stem.lower()
+    for feature in features.FEATURES:
+        if stem == feature.name or stem.startswith(feature.name + "_"):
+            return False
+    return any(
+        stem == other or re.match(rf"{re.escape(other)}[_\-.]", stem)
+        for feature in features.FEATURES
+        for other in other_spellings(feature.name)
+    )
+
+
+def test_one_spelling_of_each_feature_name() -> None:
+    found: dict[str, object] = {}
+    for place in NAMED_PLACES:
+        for path in (ROOT / place).iterdir():  # the feature's own entry; inside it, names are its own business
+            if path.name in ("__pycache__", "migrations"):
+                continue
+            if misspelt(path.stem if path.is_file() else path.name):
+                found[relative(path)] = True
+    # Identifiers too (a variable, function or module alias), except where the user-facing command is spelt so
+    # (/firstagenda and `branchbot firstagenda`: names people type, kept for compatibility).
+    for path in python_files():
+        for identifier in set(re.findall(r"\b[A-Za-z_][A-Za-z0-9_]*\b", _code_without_strings(path))):
+            if any(
+                identifier == other or identifier.startswith(other + "_")  # FirstAgenda (a class) is spelt right
+                for feature in features.FEATURES
+                for other in other_spellings(feature.name)
+                if "_" in feature.name  # singular nouns (meeting, birthday) are ordinary words in code
+            ):
+                found[f"{relative(path)}: {identifier}"] = True
+    shrink_only(found, MISSPELT, "feature names spelt another way")
+
+
+def _code_without_strings(path: Path) -> str:
+    """The module's code with string literals and comments removed (so command names and prose are not read)."""
+    import tokenize
+
+    kept = []
+    with path.open("rb") as source:
+        for token in tokenize.tokenize(source.readline):
+            if token.type not in (tokenize.STRING, tokenize.COMMENT, tokenize.ENCODING):
+                kept.append(token.string)
+    return " ".join(kept)
