@@ -294,4 +294,3 @@ def parse_any(data: str | None) -> CallbackData:
 def forget(prefix: str) -> None:
     """Drop a declaration from the registry (tests declaring throwaway buttons clean up with it)."""
     _REGISTRY.pop(prefix, None)
-
