@@ -174,20 +174,7 @@ def week_period(day: date) -> Period:
 
 # --- normalising what was typed ---------------------------------------------------------------------------
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+")
 
 
@@ -250,20 +237,8 @@ _RELATIVE_DAYS = {
 _WEEK_SHIFT = {"上上": -2, "上": -1, "本": 0, "这": 0, "今": 0, "下": 1, "下下": 2}
 _EN_WEEK_SHIFT = {"last": -1, "this": 0, "next": 1}
 _EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_EN_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_EN_MONTHS = ("january", "february", "march", "april", "may", "june",
+              "july", "august", "september", "october", "november", "december")  # fmt: skip
 # A day or month is its full name or its usual abbreviation (not any word starting like one: "month").
 _EN_WEEKDAY_WORDS = {
     **{name: i for i, name in enumerate(_EN_WEEKDAYS)},
@@ -590,9 +565,6 @@ def parse_when(text: str, today: date, *, prefer: Prefer = "nearest", time_requi
             continue
         return When(day, span.start, span.end)
     raise _fail(BAD_WHEN, text)
-
-
-# --- None instead of a refusal ----------------------------------------------------------------------------
 
 
 def _none_on_error(parse: Callable[[], T]) -> T | None:
