@@ -72,6 +72,7 @@ async def material(
         issued_on=issued_on,
         kind="speech",
         owner_org_id=owner_org_id,
+        tz=TZ,
     )
 
 

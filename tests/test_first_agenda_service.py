@@ -27,7 +27,7 @@ from storage.first_agenda import (
     StudyMaterial,
 )
 from storage.models import AuditEntry, Member, Organisation, OrgKind, OutboxMessage
-from tests.first_agenda_support import NOW, TODAY, actor, at, count, material, meeting
+from tests.first_agenda_support import NOW, TODAY, TZ, actor, at, count, material, meeting
 
 meeting_hooks = all_meeting_hooks()  # every feature's, as in the bot
 
@@ -87,7 +87,7 @@ async def test_administrator_adds_to_the_catalog_and_bad_input_changes_nothing(d
         values.update(change)  # type: ignore[arg-type]
         with pytest.raises(error) as caught:
             async with db.session() as session:
-                await fa.add_material(session, await actor(session, "ADM1"), **values)  # type: ignore[arg-type]
+                await fa.add_material(session, await actor(session, "ADM1"), tz=TZ, **values)  # type: ignore[arg-type]
         assert caught.value.localized(translator("zh_CN")) == text
     with pytest.raises(PermissionDenied):
         async with db.session() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from bot.services.roster import export_roster, import_organisations, import_rost
 from bot.services.tabular import ImportRejected
 from storage.models import AuditEntry, Member, Organisation
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADER = "member_no,name,branch,group,role,delegated,join_date,probationary,full_member_date,phone,community,telegram_id,language\n"
 
@@ -24,7 +26,7 @@ HEADER = "member_no,name,branch,group,role,delegated,join_date,probationary,full
 async def _load_examples(db: Database) -> None:
     async with db.session() as session:
         await import_organisations(session, EXAMPLES / "organisations.csv")
-        await import_roster(session, EXAMPLES / "roster.csv")
+        await import_roster(session, EXAMPLES / "roster.csv", tz=SHANGHAI)
 
 
 async def _count(db: Database, model: type) -> int:
@@ -37,7 +39,7 @@ async def test_example_files_import_and_reimport_changes_nothing(any_db: Databas
     assert await _count(any_db, Organisation) == 5
     assert await _count(any_db, Member) == 8
     async with any_db.session() as session:
-        result = await import_roster(session, EXAMPLES / "roster.csv")
+        result = await import_roster(session, EXAMPLES / "roster.csv", tz=SHANGHAI)
         again = await import_organisations(session, EXAMPLES / "organisations.csv")
     assert (result.created, result.updated, result.unchanged) == (0, 0, 8)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
@@ -63,7 +65,7 @@ async def test_changed_row_updates_by_member_no(db: Database, tmp_path: Path) ->
     text = (EXAMPLES / "roster.csv").read_text(encoding="utf-8").replace("13800138103", "13900000000")
     changed.write_text(text, encoding="utf-8")
     async with db.session() as session:
-        result = await import_roster(session, changed)
+        result = await import_roster(session, changed, tz=SHANGHAI)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 7)
     async with db.session() as session:
         zhang = await session.scalar(select(Member).where(Member.member_no == "MZ103"))
@@ -88,7 +90,7 @@ async def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, t
     )
     with pytest.raises(ImportRejected) as info:
         async with db.session() as session:
-            await import_roster(session, bad)
+            await import_roster(session, bad, tz=SHANGHAI)
     tr = translator("zh_CN")
     lines = [error.localized(tr) for error in info.value.errors]
     assert {e.row for e in info.value.errors} == {2, 3, 4, 5, 6}
@@ -116,7 +118,7 @@ async def test_unreadable_files_are_refused(db: Database, tmp_path: Path, conten
     path.write_bytes(content)
     with pytest.raises(InvalidInput) as info:
         async with db.session() as session:
-            await import_roster(session, path)
+            await import_roster(session, path, tz=SHANGHAI)
     assert info.value.localized(translator("zh_CN")).startswith(message)
 
 
@@ -125,7 +127,7 @@ async def test_a_gbk_csv_as_excel_saves_it_on_chinese_windows_imports(db: Databa
     path = tmp_path / "roster-gbk.csv"
     path.write_bytes((HEADER + "G1,欧阳明,MZJ-B1,,支部委员,是,2011年7月1日,否,,,,,\n").encode("gbk"))
     async with db.session() as session:
-        result = await import_roster(session, path)
+        result = await import_roster(session, path, tz=SHANGHAI)
     assert result.created == 1
     async with db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "G1"))
@@ -147,7 +149,7 @@ async def test_xlsx_roster_with_real_dates(db: Database, tmp_path: Path) -> None
     path = tmp_path / "roster.xlsx"
     workbook.save(path)
     async with db.session() as session:
-        result = await import_roster(session, path)
+        result = await import_roster(session, path, tz=SHANGHAI)
     assert result.created == 1
     async with db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "X1"))
@@ -167,7 +169,7 @@ async def test_export_round_trips(db: Database, tmp_path: Path) -> None:
     # The exported file (minus the id column) imports back unchanged.
     reimport.write_text("\n".join(line.split(",", 1)[1] for line in text) + "\n", encoding="utf-8")
     async with db.session() as session:
-        result = await import_roster(session, reimport)
+        result = await import_roster(session, reimport, tz=SHANGHAI)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 8)
 
 

@@ -82,7 +82,7 @@ def roster_import(file: Path) -> None:
     from bot.services.roster import import_roster
 
     async def work(session: AsyncSession, settings: Settings) -> ImportResult:
-        return await import_roster(session, file)
+        return await import_roster(session, file, tz=settings.tz)
 
     echo_import_result(run_db(work))
 

@@ -26,10 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import anniversary, end_of_local_day_utc, local_midnight_utc, now_utc
 from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, require_branch_leader, visible_org_ids
+from bot.services.notifier import Message, Notifier, leaders_else_admins
 from bot.services.roster import FOUNDING_DATE
 from bot.templates import render
 from storage import queries
@@ -637,70 +639,38 @@ async def _notify_leaders(
     expires: datetime,
 ) -> int:
     """Tell a branch's leaders, once a day, whose birthday today needs them (greet in person, fix the date)."""
-    queued = 0
-    leaders = await _leaders_to_tell(session, org_id)
+    # Nobody in the branch can be told: the administrators above it can fix the roster or pass it on.
+    recipients, via_admins = await leaders_else_admins(session, org_id)
     on_behalf_of: str | None = None
-    if not leaders:
-        # Nobody in the branch can be told: the administrators above it can fix the roster or pass it on.
-        leaders = await _admins_above(session, org_id)
+    if via_admins:
         branch = await session.get(Organisation, org_id)
         on_behalf_of = branch.name if branch is not None else ""
         log.warning(
             "branch %s has no leader on Telegram to tell about today's political birthdays; %d administrator(s) told",
             org_id,
-            len(leaders),
+            len(recipients),
         )
-    for leader in leaders:
-        assert leader.telegram_id is not None
-        locale = leader.language or settings.DEFAULT_LOCALE
-        try:
-            text = render(
-                "birthdays/day_note.html.j2",
-                locale,
-                notes=[(note, note.detail(locale)) for note in notes],
-                day=day_label(day, locale),
-                on_behalf_of=on_behalf_of,
-            )
-        except Exception:
-            log.exception("could not render the political-birthday note for leader %s", leader.id)
-            continue
-        queued += int(
-            await outbox.enqueue(
-                session,
-                dedup_key=f"birthday-note:{org_id}:{day.isoformat()}:{leader.id}",
-                chat_id=leader.telegram_id,
-                member_id=leader.id,
-                text=text,
-                kind="reminder",
-                expires_at=expires,
-            )
-        )
-    return queued
+    message = Message(
+        template="birthdays/day_note.html.j2",
+        params=lambda r: {
+            "notes": [(note, note.detail(r.locale)) for note in notes],
+            "day": day_label(day, r.locale),
+            "on_behalf_of": on_behalf_of,
+        },
+    )
+    sent = await Notifier(session, ServiceEnv.from_settings(settings)).tell(
+        recipients,
+        message,
+        key=f"birthday-note:{org_id}:{day.isoformat()}",
+        kind="reminder",
+        expires_at=expires,
+        skip_render_errors=True,  # a broken note must not cost the others their greetings
+    )
+    return sent.queued
 
 
 async def _leaders_to_tell(session: AsyncSession, branch_id: int) -> list[Member]:
     return [m for m in await queries.branch_leaders(session, branch_id) if m.telegram_id is not None]
-
-
-async def _admins_above(session: AsyncSession, org_id: int) -> list[Member]:
-    """Active administrators on Telegram whose subtree holds ``org_id``, nearest first."""
-    parents = {o.id: o.parent_id for o in await queries.all_organisations(session)}
-    chain: list[int] = []
-    current: int | None = org_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    admins = (
-        await session.scalars(
-            select(Member).where(
-                Member.role == Role.ADMIN,
-                Member.active.is_(True),
-                Member.telegram_id.is_not(None),
-                Member.org_id.in_(chain),
-            )
-        )
-    ).all()
-    return sorted(admins, key=lambda m: (chain.index(m.org_id), m.id))
 
 
 async def _missed_days(session: AsyncSession, since: date, before: date) -> list[date]:

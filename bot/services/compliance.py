@@ -12,20 +12,22 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import PermissionDenied
 from bot.i18n import N_
-from bot.services import outbox
 from bot.services.access import Actor, visible_org_ids
 from bot.services.meeting_format import long_date
 from bot.services.meeting_kinds import MEETING_TAGS, HeldBy, Period
 from bot.services.meeting_stats import PeriodRange, period_range
 from bot.services.meetings import BRANCH_KINDS, branch_groups
-from bot.templates import render
+from bot.services.notifier import Message, Notifier, Recipient, leaders_of
 from storage import queries
 from storage.meetings import Meeting, MeetingStatus
 from storage.models import Organisation
@@ -141,16 +143,30 @@ async def compliance_overview(
     return [(b, await branch_compliance(session, b, today, settings=settings)) for b in branches]
 
 
+def _nudge_values(
+    branch: str, period: str, pr: PeriodRange, days_left: int, gaps: list[Item], recipient: Recipient
+) -> dict[str, Any]:
+    return {
+        "branch": branch,
+        "period": period,
+        "key": pr.key,
+        "end": long_date(pr.end, recipient.locale),
+        "days_left": days_left,
+        "gaps": gaps,
+    }
+
+
 async def send_nudges(session: AsyncSession, today: date, *, settings: Settings) -> int:
     """Tell each branch's leaders, once per period, what is still missing when the period closes within
     ``COMPLIANCE_NUDGE_DAYS`` days. The dedup key (branch, period, leader) makes the nudge happen once, however
     often the job runs; the message lists every requirement of that period still open, since gaps only
     shrink as meetings are held."""
     queued = 0
+    notifier = Notifier(session, ServiceEnv.from_settings(settings))
     branches = (await session.scalars(select(Organisation).where(Organisation.kind == "branch"))).all()
     for branch in branches:
         items = await branch_compliance(session, branch, today, settings=settings)
-        leaders = [m for m in await queries.branch_leaders(session, branch.id) if m.telegram_id is not None]
+        leaders = await leaders_of(session, branch.id)
         if not leaders:
             continue
         for period in PERIOD_ORDER:
@@ -159,25 +175,10 @@ async def send_nudges(session: AsyncSession, today: date, *, settings: Settings)
             gaps = [i for i in items if i.period.period is period and not i.ok]
             if days_left > settings.COMPLIANCE_NUDGE_DAYS or not gaps:
                 continue
-            for leader in leaders:
-                assert leader.telegram_id is not None
-                locale = leader.language or settings.DEFAULT_LOCALE
-                text = render(
-                    "meetings/nudge.html.j2",
-                    locale,
-                    branch=branch.name,
-                    period=period.value,
-                    key=pr.key,
-                    end=long_date(pr.end, locale),
-                    days_left=days_left,
-                    gaps=gaps,
-                )
-                queued += await outbox.enqueue(
-                    session,
-                    dedup_key=f"mt-nudge:{branch.id}:{pr.key}:{leader.id}",
-                    chat_id=leader.telegram_id,
-                    member_id=leader.id,
-                    kind="reminder",
-                    text=text,
-                )
+            message = Message(
+                template="meetings/nudge.html.j2",
+                params=partial(_nudge_values, branch.name, period.value, pr, days_left, gaps),
+            )
+            sent = await notifier.tell(leaders, message, key=f"mt-nudge:{branch.id}:{pr.key}", kind="reminder")
+            queued += sent.queued
     return queued

@@ -261,8 +261,9 @@ async def get_material(session: AsyncSession, actor: Who, material_id: int) -> S
     raise NotFound(N_("There is no study material #%(id)s."), id=material_id)
 
 
-def validate_issued_on(issued_on: date, tz: ZoneInfo = DEFAULT_TZ) -> date:
-    """The date of a speech or instruction: not in the future, not before the Party existed."""
+def validate_issued_on(issued_on: date, tz: ZoneInfo) -> date:
+    """The date of a speech or instruction: not in the future (in the configured zone ``tz``), not before the
+    Party existed."""
     today = now_utc().astimezone(tz).date()
     if issued_on > today:
         raise InvalidInput(N_("The date %(date)s is in the future."), date=issued_on.isoformat())
@@ -294,9 +295,12 @@ async def add_material(
     attachment_file_id: str | None = None,
     attachment_name: str | None = None,
     owner_org_id: int | None = None,
-    tz: ZoneInfo = DEFAULT_TZ,
+    tz: ZoneInfo,
 ) -> StudyMaterial:
-    """Add a material to a catalog: an administrator's organisation's, or a secretary's own branch's."""
+    """Add a material to a catalog: an administrator's organisation's, or a secretary's own branch's.
+
+    ``tz`` is the configured zone, for "not in the future"; it has no default so that no caller checks it in
+    Asia/Shanghai whatever ``TIMEZONE`` says."""
     if actor is not None:
         if actor.is_admin:
             owner_org_id = owner_org_id or actor.org_id

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -186,8 +187,11 @@ async def import_organisations(session: AsyncSession, path: Path) -> ImportResul
     return ImportResult(created, updated, unchanged)
 
 
-async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
-    """Create or update members from a roster file, keyed by ``member_no``. Validates everything first."""
+async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> ImportResult:
+    """Create or update members from a roster file, keyed by ``member_no``. Validates everything first.
+
+    ``tz`` is the configured zone: "not in the future" means after today there (no default, so that a caller
+    cannot silently check it in Asia/Shanghai)."""
     rows = read_table(path, ROSTER_COLUMNS_REQUIRED, ROSTER_COLUMNS_OPTIONAL)
     orgs = list(await queries.all_organisations(session))
     by_code = {o.code: o for o in orgs}
@@ -200,7 +204,7 @@ async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
     seen_no: dict[str, int] = {}
     seen_tg: dict[int, int] = {}
     records: list[dict[str, Any]] = []
-    local_today = today()
+    local_today = today(tz)
 
     def find_org(text: str) -> Organisation | None:
         if text in by_code:
