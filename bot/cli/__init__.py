@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli import birthdays as birthdays_cli
 from bot.cli import first_agenda as firstagenda_cli
 from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.ledger import register as register_ledger
 from bot.cli.measures import register as register_measures
 from bot.cli.meetings import register as register_meetings
 from bot.cli.volunteer import register as register_volunteer
@@ -35,6 +36,7 @@ birthdays_cli.register(app)
 firstagenda_cli.register(app)
 register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
 register_meetings(app)
+register_ledger(app)  # ledger feature: `ledger export`, `chart KIND`
 
 
 @db_app.command("upgrade")
