@@ -104,7 +104,9 @@ def schedule_jobs(application: BranchApplication) -> None:
         name=OUTBOX_JOB_ID,
         job_kwargs={"id": OUTBOX_JOB_ID, "replace_existing": True, "max_instances": 1, "coalesce": True},
     )
-    for job in JOBS:
+    from bot.jobs.ledger import JOBS as LEDGER_JOBS  # ledger feature: the monthly digest
+
+    for job in [*JOBS, *LEDGER_JOBS]:
         job.schedule(application)
 
 

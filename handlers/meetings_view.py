@@ -15,6 +15,7 @@ from bot.services import meeting_hooks, meeting_stats, meetings
 from bot.services.meeting_format import MeetingView, status_name
 from bot.templates import render
 from handlers.common import keyboard
+from handlers.ledger import record_buttons as ledger_record_buttons
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Organisation
 
@@ -94,6 +95,7 @@ async def card(
         rows.append([(tr.gettext("📋 Attendance"), f"mt:{mid}:ls")])
     if meeting.status != MeetingStatus.CANCELLED:
         rows += pairs(meeting_hooks.leader_buttons(meeting, locale))
+    rows += ledger_record_buttons(meeting, locale)  # ledger feature: the record as .docx
     return text, keyboard(rows)
 
 

@@ -57,9 +57,23 @@ async def seed_year(session: AsyncSession, ids: DemoIds) -> Seeded:
         return m
 
     general = meeting(
-        a, "general_meeting", date(2025, 3, 5), "closed", place="三楼会议室", topic="学习贯彻全会精神", record="传达学习全会精神。\n讨论下一步工作。"
+        a,
+        "general_meeting",
+        date(2025, 3, 5),
+        "closed",
+        place="三楼会议室",
+        topic="学习贯彻全会精神",
+        record="传达学习全会精神。\n讨论下一步工作。",
     )
-    theme = meeting(a, "theme_day", date(2025, 3, 15), "closed", place="党员活动室", topic="重温入党誓词", tags=["constitution_study"])
+    theme = meeting(
+        a,
+        "theme_day",
+        date(2025, 3, 15),
+        "closed",
+        place="党员活动室",
+        topic="重温入党誓词",
+        tags=["constitution_study"],
+    )
     committee = meeting(a, "committee_meeting", date(2025, 3, 20), "closed", topic="研究季度工作")
     scheduled = meeting(a, "theme_day", date(2025, 4, 10), "scheduled", topic="参观红色教育基地")
     cancelled = meeting(a, "theme_day", date(2025, 3, 25), "cancelled", topic="取消的会议")
@@ -143,7 +157,11 @@ async def seed_year(session: AsyncSession, ids: DemoIds) -> Seeded:
     a04 = await session.get(Member, members["A04"])
     assert a04 is not None
     a04.org_id = b
-    session.add(Membership(member_id=a04.id, org_id=a, started_on=date(2008, 2, 29), ended_on=date(2025, 3, 10), reason="transfer"))
+    session.add(
+        Membership(
+            member_id=a04.id, org_id=a, started_on=date(2008, 2, 29), ended_on=date(2025, 3, 10), reason="transfer"
+        )
+    )
     session.add(Membership(member_id=a04.id, org_id=b, started_on=date(2025, 3, 10)))
     await session.flush()
     return Seeded(general.id, theme.id, committee.id, scheduled.id, cancelled.id, b_theme.id, members)
