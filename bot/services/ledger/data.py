@@ -147,10 +147,10 @@ class LedgerData:
 
     def branch_name(self, branch_id: int) -> str:
         """A branch's name."""
-        for branch in self.branches:
-            if branch.id == branch_id:
-                return branch.name
-        return "—"
+        names: dict[int, str] | None = self.__dict__.get("_names")
+        if names is None:
+            names = self.__dict__["_names"] = {b.id: b.name for b in self.branches}
+        return names.get(branch_id, "—")
 
     def branch_of(self, member_id: int, day: date) -> int | None:
         """The branch the member belonged to on ``day``."""

@@ -79,12 +79,50 @@ def build_sheets(data: LedgerData) -> list[Sheet]:
     ranked = indicators(data, reqs)
     sheets = [summary(data, ranked), register(data)]
     sheets.append(attendance_members(data) if data.member_level else attendance_branches(ranked))
-    sheets.append(first_agenda(data))
+    sheets.append(first_agenda(data) if data.member_level else first_agenda_branches(ranked))
     sheets.append(service_members(data) if data.member_level else service_branches(data, ranked))
     if data.member_level:
         sheets.append(birthdays(data))
-    sheets.append(compliance(data, reqs))
+    sheets.append(compliance(data, reqs) if data.member_level else compliance_branches(data, reqs))
     return sheets
+
+
+def first_agenda_branches(ranked: list[BranchIndicators]) -> Sheet:
+    """第一议题学习 of a large unit: one row per branch."""
+    columns = [
+        Column("支部", 24),
+        Column("下发材料", 9),
+        Column("已学习", 8),
+        Column("未学习", 8),
+        Column("学习率", 9, PERCENT),
+        Column("平均间隔（天）", 12, "0.0"),
+        Column("需第一议题的会议", 14),
+        Column("已记录第一议题", 13),
+    ]
+    rows = [
+        [r.name, r.dispatched, r.studied, r.dispatched - r.studied, r.first_agenda, r.lag, r.fa_needed, r.fa_done]
+        for r in sorted(ranked, key=lambda r: r.name)
+    ]
+    return Sheet("第一议题学习", "第一议题学习（按支部）", columns, rows)
+
+
+def compliance_branches(data: LedgerData, reqs: list[Requirement]) -> Sheet:
+    """合规 of a large unit: one row per branch, one column per requirement (met periods / periods)."""
+    names = list(dict.fromkeys(r.name_zh for r in reqs))
+    cells: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in reqs:
+        cell = cells[(r.branch_id, r.name_zh)]
+        cell[0] += int(r.ok)
+        cell[1] += 1
+    columns = [Column("支部", 24), *(Column(f"{n}（达标/应达标）", 14) for n in names), Column("达标率", 9, PERCENT)]
+    rows = []
+    for branch in sorted(data.branches, key=lambda b: b.name):
+        met = sum(cells[(branch.id, n)][0] for n in names)
+        total = sum(cells[(branch.id, n)][1] for n in names)
+        rows.append(
+            [branch.name, *(f"{cells[(branch.id, n)][0]}/{cells[(branch.id, n)][1]}" for n in names), _pct(met, total)]
+        )
+    return Sheet("合规", "合规（按支部，完整的月、季度、年）", columns, rows, "本期不含完整的月、季度或年")
 
 
 def _branch_col(data: LedgerData) -> list[Column]:
