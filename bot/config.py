@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     CHECKIN_OPENS_MINUTES: int = Field(default=30, ge=0, le=24 * 60)
     CHECKIN_LATE_MINUTES: int = Field(default=5, ge=0, le=240)
     COMPLIANCE_NUDGE_DAYS: int = Field(default=7, ge=1, le=90)
+    LEDGER_DIR: str = Field(default="data/ledgers")  # ledger feature: the monthly digests' files, kept until sent
 
     @field_validator("BOT_TOKEN")
     @classmethod

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot import commands
 from bot.commands import Menu, MenuCommand
 from bot.feature import Feature, HandlerGroups, Job, Slot, handlers_in_order, jobs_of, meeting_hooks_of, menu_of
+from bot.services.ledger.menu import LEDGER_COMMANDS
 from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_menu import MEETING_COMMANDS
 from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
@@ -134,6 +135,30 @@ def _volunteer_handlers() -> HandlerGroups:
     return {Slot.START_LINKS: volunteer.START_HANDLERS, Slot.MAIN: volunteer.HANDLERS}
 
 
+def _ledger_handlers() -> HandlerGroups:
+    from handlers import ledger
+
+    return {Slot.MAIN: ledger.HANDLERS}
+
+
+def _ledger_jobs() -> Sequence[Job]:
+    from bot.jobs import ledger
+
+    return ledger.JOBS
+
+
+def _ledger_cli(app: typer.Typer) -> None:
+    from bot.cli import ledger
+
+    ledger.register(app)
+
+
+def _ledger_hooks() -> MeetingHooks:
+    from bot.services.ledger.menu import MEETING_HOOKS
+
+    return MEETING_HOOKS
+
+
 def _volunteer_jobs() -> Sequence[Job]:
     from bot.jobs import volunteer
 
@@ -209,7 +234,18 @@ VOLUNTEER = Feature(
     catalog="volunteer",
 )
 
-FEATURES: tuple[Feature, ...] = (CORE, MEASURES, BRANCH, BIRTHDAYS, MEETINGS, FIRST_AGENDA, VOLUNTEER)
+LEDGER = Feature(
+    "ledger",  # ledgers (台账), charts, the meeting record and the monthly digest
+    handlers=_ledger_handlers,
+    jobs=_ledger_jobs,
+    cli=_ledger_cli,
+    commands=tuple(MenuCommand(*command) for command in LEDGER_COMMANDS),
+    hooks=_ledger_hooks,
+    templates=None,  # its screens are short gettext messages; its files are built by bot/services/ledger
+    catalog="ledger",
+)
+
+FEATURES: tuple[Feature, ...] = (CORE, MEASURES, BRANCH, BIRTHDAYS, MEETINGS, FIRST_AGENDA, VOLUNTEER, LEDGER)
 
 # The order python-telegram-bot tries the handler groups in (all in group 0: the first match wins). Before them:
 # the pre-checks and the flows' pre-handler (handlers/__init__.py); after them: the error handler.
@@ -223,6 +259,7 @@ HANDLER_ORDER: tuple[tuple[str, Slot], ...] = (
     ("first_agenda", Slot.MAIN),  # recording and materials flows, /firstagenda, /materials, /addmaterial
     ("measures", Slot.MAIN),  # /ask, /measure N, /measures and its buttons
     ("volunteer", Slot.MAIN),  # communities, activities, check-in and out, self-reports, hours
+    ("ledger", Slot.MAIN),  # /ledger, /charts, /digest and the meeting record button
     ("core", Slot.FALLBACK),  # /cancel outside any conversation
     ("measures", Slot.FREE_TEXT),  # plain text in a private chat is a question
 )

@@ -25,3 +25,14 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# Charts (ledger feature) need a Simplified Chinese font: Debian's fonts-wqy-microhei (文泉驿微米黑), installed here,
+# never downloaded at run time. Without root, say how; the ledgers are still written, without their pictures.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${BRANCHBOT_CHART_FONT:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing the Chinese font for charts (Debian package fonts-wqy-microhei)…" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; } \
+      || echo "Could not install fonts-wqy-microhei; charts will be refused until it is installed." >&2
+  else
+    echo "Charts need a Chinese font: sudo apt-get install fonts-wqy-microhei (or set BRANCHBOT_CHART_FONT)." >&2
+  fi
+fi

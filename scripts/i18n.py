@@ -65,6 +65,12 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/volunteer.py",
         "bot/templates/volunteer/*.j2",
     ],
+    "ledger": [
+        "bot/services/ledger/*.py",
+        "bot/cli/ledger.py",
+        "bot/jobs/ledger.py",
+        "handlers/ledger.py",
+    ],
     "meetings": [
         "bot/services/meeting*.py",
         "bot/cli/meetings.py",

@@ -29,6 +29,14 @@ async def member_by_no(session: AsyncSession, member_no: str) -> Member | None:
     return await session.scalar(select(Member).where(Member.member_no == member_no))
 
 
+async def org_by_ref(session: AsyncSession, ref: str) -> Organisation | None:
+    """An organisation by its code, or else by its id written as digits."""
+    org = await session.scalar(select(Organisation).where(Organisation.code == ref))
+    if org is None and ref.isdigit() and int(ref) < 2**63:
+        org = await session.get(Organisation, int(ref))
+    return org
+
+
 async def org_by_chat_id(session: AsyncSession, chat_id: int) -> Organisation | None:
     """The branch whose group chat this is."""
     return await session.scalar(select(Organisation).where(Organisation.chat_id == chat_id))

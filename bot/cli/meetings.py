@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli import ledger as ledger_cli
 from bot.clock import today
 from bot.config import Settings
 from bot.errors import NotFound
@@ -28,6 +29,9 @@ from storage.models import Organisation
 meeting_app = typer.Typer(no_args_is_help=True, help="Meetings: kinds, scheduling, attendance, compliance.")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+meeting_app.command("record")(ledger_cli.meeting_record)  # ledger feature: `meeting record ID --out FILE.docx`
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,78 @@
+"""What the chat, the command line and the digest call: a ledger file, a chart, a meeting record.
+
+The database is read on the event loop (it is I/O); the files and pictures are built in a worker thread, so a
+bot making them keeps answering others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import DomainError, InvalidInput
+from bot.i18n import N_
+from bot.services.access import Actor
+from bot.services.ledger import charts as charts_module
+from bot.services.ledger.data import LedgerData, collect
+from bot.services.ledger.period import LedgerPeriod, org_for
+from bot.services.ledger.record_docx import load_record, write_record
+from bot.services.ledger.workbook import Written, check_writable, write_workbook
+from storage.models import Organisation
+
+log = logging.getLogger(__name__)
+
+# The charts embedded in the 汇总 sheet: a branch's own picture, or a unit's ranking first.
+SUMMARY_CHARTS = {True: ("meetings", "attendance", "service"), False: ("first-agenda", "meetings", "attendance")}
+
+
+def build_ledger_file(data: LedgerData, out: Path, *, with_charts: bool = True) -> Written:
+    """Draw the summary's charts and write the workbook (blocking: run it in a thread)."""
+    pngs: list[bytes] = []
+    if with_charts:
+        try:
+            pngs = [charts_module.draw(kind, data).png for kind in SUMMARY_CHARTS[data.is_branch]]
+        except DomainError:  # no Chinese font on this machine: the ledger is still worth having
+            log.warning("ledger written without charts: the chart font is missing")
+    return write_workbook(data, out, pngs)
+
+
+async def export_ledger(
+    session: AsyncSession,
+    actor: Actor | None,
+    org: Organisation,
+    period: LedgerPeriod,
+    tz: ZoneInfo,
+    out: Path,
+    *,
+    with_charts: bool = True,
+) -> Written:
+    """The ledger of ``org`` for ``period`` written to ``out`` (refusals before any work)."""
+    check_writable(out)
+    org = await org_for(session, actor, org)
+    data = await collect(session, org, period, tz)
+    return await asyncio.to_thread(build_ledger_file, data, out, with_charts=with_charts)
+
+
+async def chart_png(
+    session: AsyncSession, actor: Actor | None, org: Organisation, kind: str, period: LedgerPeriod, tz: ZoneInfo
+) -> bytes:
+    """One chart of ``org`` for ``period``, as PNG bytes."""
+    if kind not in charts_module.KINDS:
+        raise InvalidInput(
+            N_("Unknown chart %(kind)s (use %(kinds)s)."), kind=kind, kinds=", ".join(charts_module.KINDS)
+        )
+    org = await org_for(session, actor, org)
+    data = await collect(session, org, period, tz, member_level=False)
+    chart = await asyncio.to_thread(charts_module.draw, kind, data)
+    return chart.png
+
+
+async def meeting_record(session: AsyncSession, actor: Actor | None, meeting_id: int, tz: ZoneInfo, out: Path) -> Path:
+    """A meeting's record as ``.docx`` at ``out``."""
+    check_writable(out)
+    record = await load_record(session, actor, meeting_id, tz)
+    return await asyncio.to_thread(write_record, record, out)

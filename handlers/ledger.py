@@ -1,0 +1,222 @@
+"""Ledgers in chat: /ledger (a period by buttons or typed, the .xlsx as a document), /charts (PNG pictures),
+/digest on|off, and the meeting card's "record (.docx)" button.
+
+Documents and pictures with members' names go to the private chat only; in a group the bot answers with a
+button to the private chat. Files are built in a worker thread (see bot.services.ledger.export), so the bot
+keeps answering others meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.clock import today
+from bot.context import BranchContext
+from bot.errors import InvalidInput
+from bot.i18n import N_
+from bot.services.ledger.charts import KINDS
+from bot.services.ledger.period import PRESETS, LedgerPeriod, org_by_ref, org_for, parse_period, preset
+from handlers.common import keyboard, leaders_only, reply
+
+MAX_UPLOAD = 50 * 1024 * 1024  # a bot may upload at most 50 MB
+_LEDGER = re.compile(r"^lg:(\d{1,12}):(this_month|last_month|this_quarter|this_year|typed)$")
+_CHART = re.compile(r"^lc:(\d{1,12}):(attendance|meetings|first-agenda|service)$")
+_RECORD = re.compile(r"^lgr:(\d{1,12})$")
+PRESET_LABELS = {
+    "this_month": N_("This month"),
+    "last_month": N_("Last month"),
+    "this_quarter": N_("This quarter"),
+    "this_year": N_("This year"),
+}
+CHART_LABELS = {
+    "attendance": N_("Attendance by month"),
+    "meetings": N_("Meetings held vs required"),
+    "first-agenda": N_("First agenda by branch"),
+    "service": N_("Volunteer hours by month"),
+}
+
+
+async def _private(update: Update, context: BranchContext) -> bool:
+    """Ledgers name members: only in the private chat. In a group, a button to it."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return True
+    text = context.tr.gettext("Ledgers name members, so I send them only in our private chat.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        button = InlineKeyboardButton(
+            context.tr.gettext("Open our private chat"), url=f"https://t.me/{context.resources.bot_username}"
+        )
+        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    return False
+
+
+@leaders_only
+async def ledger_command(update: Update, context: BranchContext) -> None:
+    """``/ledger`` → period buttons; ``/ledger CODE`` for an organisation of an administrator's subtree;
+    ``/ledger [CODE] YYYY-MM-DD YYYY-MM-DD`` → the ledger of a typed period at once."""
+    if not await _private(update, context):
+        return
+    args = list(context.args or [])
+    tr = context.tr
+    async with context.resources.db.session() as session:
+        ref = args.pop(0) if args and len(args) != 2 else None
+        org = await org_by_ref(session, ref) if ref else None
+        if org is None:
+            from storage.models import Organisation
+
+            org = await session.get(Organisation, context.actor.org_id)
+        assert org is not None
+        org = await org_for(session, context.actor, org)
+    if len(args) == 2:
+        await _send_ledger(update, context, org.id, parse_period(args[0], args[1]))
+        return
+    buttons = [(tr.gettext(PRESET_LABELS[p]), f"lg:{org.id}:{p}") for p in PRESETS]
+    rows = [buttons[:2], buttons[2:], [(tr.gettext("Type the dates"), f"lg:{org.id}:typed")]]
+    await reply(update, tr.gettext("Ledger of %(org)s: which period?", org=org.name), reply_markup=keyboard(rows))
+
+
+async def ledger_button(update: Update, context: BranchContext) -> None:
+    """A period button of /ledger (callback data re-checked against the caller's reach)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _LEDGER.match(query.data)
+    if match is None or context.caller.actor is None or not await _private(update, context):
+        return
+    org_id, choice = int(match[1]), match[2]
+    if choice == "typed":
+        await query.answer()
+        async with context.resources.db.session() as session:
+            org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
+        await reply(
+            update,
+            context.tr.gettext(
+                "Send the period as: /ledger %(code)s 2026-01-01 2026-03-31 (at most 3 years).", code=org.code
+            ),
+        )
+        return
+    await query.answer(context.tr.gettext("Preparing the ledger…"))
+    await _send_ledger(update, context, org_id, preset(choice, today(context.resources.settings.tz)))
+
+
+async def _send_ledger(update: Update, context: BranchContext, org_id: int, period: LedgerPeriod) -> None:
+    from bot.services.ledger.export import export_ledger
+
+    chat = update.effective_chat
+    assert chat is not None
+    with tempfile.TemporaryDirectory() as folder:
+        async with context.resources.db.session() as session:
+            org = await org_by_ref(session, str(org_id))
+            out = Path(folder) / f"台账-{org.code}-{period.key}.xlsx"
+            written = await export_ledger(session, context.actor, org, period, context.resources.settings.tz, out)
+        content = await asyncio.to_thread(out.read_bytes)
+        if len(content) > MAX_UPLOAD:
+            raise InvalidInput(N_("This ledger is over 50 MB, more than a bot may send; choose a shorter period."))
+        caption = context.tr.gettext(
+            "Ledger of %(org)s, %(period)s: %(sheets)s.",
+            org=org.name,
+            period=period.label,
+            sheets="、".join(f"{name}（{rows}）" for name, rows in written.sheets),
+        )
+        await context.bot.send_document(chat.id, InputFile(content, filename=out.name), caption=caption[:1024])
+
+
+@leaders_only
+async def charts_command(update: Update, context: BranchContext) -> None:
+    """``/charts [CODE]``: one button per chart (this year, of the caller's branch or subtree)."""
+    if not await _private(update, context):
+        return
+    tr = context.tr
+    async with context.resources.db.session() as session:
+        ref = context.args[0] if context.args else str(context.actor.org_id)
+        org = await org_by_ref(session, ref)
+        org = await org_for(session, context.actor, org)
+    buttons = [(tr.gettext(CHART_LABELS[k]), f"lc:{org.id}:{k}") for k in KINDS]
+    rows = [buttons[:2], buttons[2:]]
+    await reply(update, tr.gettext("Charts of %(org)s, this year:", org=org.name), reply_markup=keyboard(rows))
+
+
+async def chart_button(update: Update, context: BranchContext) -> None:
+    """A chart button: the picture, drawn in a worker thread."""
+    from bot.services.ledger.export import chart_png
+
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _CHART.match(query.data)
+    if match is None or context.caller.actor is None or not await _private(update, context):
+        return
+    await query.answer()
+    settings = context.resources.settings
+    local = today(settings.tz)
+    period = LedgerPeriod(local.replace(month=1, day=1), local.replace(month=12, day=31))
+    async with context.resources.db.session() as session:
+        org = await org_by_ref(session, match[1])
+        png = await chart_png(session, context.actor, org, match[2], period, settings.tz)
+    chat = update.effective_chat
+    assert chat is not None
+    caption = f"{org.name} · {context.tr.gettext(CHART_LABELS[match[2]])}"
+    await context.bot.send_photo(chat.id, InputFile(png, filename=f"{match[2]}.png"), caption=caption)
+
+
+@leaders_only
+async def digest_command(update: Update, context: BranchContext) -> None:
+    """``/digest off`` / ``/digest on`` / ``/digest`` (say whether it is on)."""
+    from bot.services.ledger.digest import digest_enabled, set_digest
+
+    tr = context.tr
+    word = (context.args or [""])[0].lower()
+    async with context.resources.db.session() as session:
+        if word in ("off", "关", "关闭"):
+            await set_digest(session, context.actor.member_id, False)
+        elif word in ("on", "开", "开启"):
+            await set_digest(session, context.actor.member_id, True)
+        elif word:
+            raise InvalidInput(N_("Write /digest off or /digest on."))
+        enabled = await digest_enabled(session, context.actor.member_id)
+    # The session has committed: only now is the choice confirmed.
+    if enabled:
+        text = tr.gettext(
+            "The monthly digest is on: on the 1st at 09:00 you get last month's ledger. /digest off stops it."
+        )
+    else:
+        text = tr.gettext("The monthly digest is off. /digest on starts it again.")
+    await reply(update, text)
+
+
+async def record_button(update: Update, context: BranchContext) -> None:
+    """The meeting's record as a Word document, in the private chat (rights re-checked)."""
+    from bot.services.ledger.export import meeting_record
+
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = _RECORD.match(query.data)
+    if match is None or context.caller.actor is None or not await _private(update, context):
+        return
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"会议记录-{match[1]}.docx"
+        async with context.resources.db.session() as session:
+            await meeting_record(session, context.actor, int(match[1]), context.resources.settings.tz, out)
+        content = await asyncio.to_thread(out.read_bytes)
+        await context.bot.send_document(chat.id, InputFile(content, filename=out.name))
+
+
+HANDLERS: list[BaseHandler[Any, Any, Any]] = [
+    CommandHandler("ledger", ledger_command),
+    CommandHandler("charts", charts_command),
+    CommandHandler("digest", digest_command),
+    CallbackQueryHandler(ledger_button, pattern=r"^lg:"),
+    CallbackQueryHandler(chart_button, pattern=r"^lc:"),
+    CallbackQueryHandler(record_button, pattern=r"^lgr:"),
+]
