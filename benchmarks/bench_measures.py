@@ -276,7 +276,8 @@ def main() -> None:
         results = evaluate(cases)
         all_results[name] = results
         answerable = sum(r.answerable for r in results)
-        print(f"\n{name}: {len(cases)} questions ({answerable} answerable, {len(cases) - answerable} off-topic)", end="")
+        off = len(cases) - answerable
+        print(f"\n{name}: {len(cases)} questions ({answerable} answerable, {off} off-topic)", end="")
         figs = figures(results)
         saved[name] = figs
         report(name, figs, before.get(name))
