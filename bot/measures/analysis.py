@@ -388,8 +388,16 @@ class ChineseAnalyzer:
         """The query words that occur in ``text`` as they are written there, longest first."""
         norm = normalize(text)
         found = {t for t in terms if len(t) >= 2 and t in norm}
-        # Drop a term inside a longer found term: bolding 党费专户 already bolds 党费.
-        kept = [t for t in found if not any(t != o and t in o for o in found)]
+        # Drop a term inside a longer found term where it only occurs inside it: bolding 党费专户 already bolds
+        # 党费 there (but 党费 alone elsewhere in the quotes stays bold).
+        kept = []
+        for t in found:
+            rest = norm
+            for o in found:
+                if t != o and t in o:
+                    rest = rest.replace(o, " ")
+            if t in rest:
+                kept.append(t)
         return tuple(sorted(kept, key=lambda t: (-len(t), t)))
 
 
