@@ -281,6 +281,17 @@ def main() -> None:
         figs = figures(results)
         saved[name] = figs
         report(name, figs, before.get(name))
+        tuning_questions = {c.q for c in sets["tuning"]}
+        shared = [r for r in results if r.case.q in tuning_questions]
+        if name != "tuning" and shared:
+            # A question written independently may still coincide with one of the tuning set (short ones do).
+            rest = figures([r for r in results if r.case.q not in tuning_questions])
+            print(
+                f"  without the {len(shared)} questions that also occur in the tuning set: "
+                + ", ".join(
+                    f"{LABELS[k]} {fmt(*rest[k], ci=False)}" for k in ("top1", "paraphrase", "offtopic_declined")
+                )
+            )
 
     every = [c for cases in sets.values() for c in cases]
     lat = sorted(latencies(every))

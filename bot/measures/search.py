@@ -37,6 +37,7 @@ MIN_COVERAGE = 0.4  # share of the question's own content (by idf) that the inde
 RELATIVE_CUTOFF = 0.3  # further hits must score at least this share of the best one
 CONCEPT_WEIGHT = 0.8  # the domain thesaurus: what a measure is about, in the words people use for it
 ANCHORED_MIN_SCORE = 1.0  # a question about branch work (see ZH_ANCHORS) is answered from this score on
+ANCHORED_MIN_COVERAGE = 0.3  # even about branch work, most of what is asked must be known ("党员证丢了" is not)
 UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must match clearly
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
@@ -162,7 +163,8 @@ class MeasureIndex:
         # (id of the query, the query, its sentence scores): the query is kept so that its id stays unique.
         self._sent_cache: tuple[int, Query, dict[int, float]] | None = None
         if isinstance(analyzer, EnglishAnalyzer):
-            analyzer.set_vocabulary(self._words.idf)
+            # The thesaurus's words are known too: "start" is not a typo of "star".
+            analyzer.set_vocabulary([*self._words.idf, *self._concepts.idf])
         if isinstance(analyzer, ChineseAnalyzer):
             analyzer.set_text(self._norm_text)
             analyzer.known_words = frozenset(self._words.idf) | frozenset(self._concepts.idf)
@@ -230,6 +232,8 @@ class MeasureIndex:
         # the thesaurus knows everyday words such as "expenses" that office questions use too.
         if not anchored and self._coverage(q) < MIN_COVERAGE:
             return ()
+        if anchored and self._coverage(q, concepts=True) < ANCHORED_MIN_COVERAGE:
+            return ()  # Party business the measures do not cover (转正, 组织关系转接): the words are unknown
         scores = self._score(q)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if anchored else self._unanchored_min):
@@ -253,13 +257,13 @@ class MeasureIndex:
         total = known = 0.0
         for w in q.content:
             idf = self._words.idf.get(w)
-            if idf is None and (concepts or len(w) >= 3) and w in self._concepts:
+            if idf is None and (concepts or (len(w) >= 3 and not w.isascii())) and w in self._concepts:
                 # A thesaurus term; unanchored, only a specific one (空话套话, not 报销) counts.
                 idf = self._max_idf  # a word of the domain thesaurus: the index knows what it is about
             total += idf if idf is not None else self._max_idf
             known += idf or 0.0
         # A word the member wrote that the synonym table or typo correction maps into the text counts too.
-        mapped = sum(1 for w in q.content if w not in self._words and q.explained(w))
+        mapped = sum(1 for w in q.content if w not in self._words and w not in self._concepts and q.explained(w))
         return (known + mapped * self._max_idf) / total if total else 0.0
 
     def _score(self, q: Query) -> dict[int, float]:
