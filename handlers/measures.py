@@ -68,13 +68,20 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         keyboard = [[_button(_label(locale, "index"), "idx", index_language(locale))]]
         return fit(text), InlineKeyboardMarkup(keyboard)
     best = answer.hits[0]
-    quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences]
+    # Answer first: the sentence that answers leads; the other matched sentences follow as quotes. When a second
+    # measure scores nearly as well, its answering sentence is shown too.
+    lead = best.lead or (best.sentences[0] if best.sentences else best.measure.title)
+    second = answer.hits[1] if answer.unsure else None
+    quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences if sentence != lead]
     text = render(
         "measures/answer.html.j2",
         locale,
         hit=best,
+        lead=highlight(lead, best.terms, best.weak),
+        second=second,
+        second_lead=highlight(second.lead, second.terms, second.weak) if second else [],
         quotes=quotes,
-        others=answer.hits[1:],
+        others=[h for h in answer.hits[1:] if h is not second],
         unofficial=get_index(lang).notice.unofficial,
     )
     # The answer stays in the chat: what its buttons open comes as a new message.

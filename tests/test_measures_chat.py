@@ -15,7 +15,10 @@ async def test_guest_question_in_private_chat_gets_the_measure_quoted_in_bold(bo
     replies = await bot.say(GUEST, "党费能用来干什么")
     assert len(replies) == 1
     text = replies[0]
-    assert text.startswith("<b>第16条 · 保障党内活动经费</b>")
+    # Answer first: the sentence that answers, with its measure, then the measure's title and section.
+    lead, blank, title = text.splitlines()[:3]
+    assert lead.endswith("—— 第16条") and "<b>党费" in lead and blank == ""
+    assert title == "<b>第16条 · 保障党内活动经费</b>"
     assert "<i>三、锻造全面过硬党组织</i>" in text
     assert "<b>党费</b>" in text and "<blockquote>" in text
     buttons = bot.request.calls[-1].buttons
@@ -26,7 +29,8 @@ async def test_guest_question_in_private_chat_gets_the_measure_quoted_in_bold(bo
 
 async def test_english_user_gets_the_english_rendering(bot: BotHarness) -> None:
     replies = await bot.say(GUEST, "what can party dues be used for", language_code="en")
-    assert replies[0].startswith("<b>Measure 16 · Guarantee funds for Party activities</b>")
+    assert replies[0].splitlines()[0].endswith(" — measure 16")
+    assert "\n<b>Measure 16 · Guarantee funds for Party activities</b>\n" in replies[0]
     assert bot.request.calls[-1].buttons[0] == ("Full text of measure 16", "ms:m:16:en:new")
     assert "<i>Quoted from the unofficial English rendering; the Chinese text is authoritative.</i>" in replies[0]
 
@@ -105,8 +109,8 @@ async def test_a_chinese_question_from_an_english_locale_member_is_answered_from
 ) -> None:
     # Many Chinese members run Telegram in English: their Chinese question must still find the measure.
     replies = await bot.say(GUEST, "党费能用来干什么", language_code="en")
-    assert replies[0].startswith("<b>Measure 16 · 保障党内活动经费</b>")
-    assert "<b>党费</b>" in replies[0] and "unofficial" not in replies[0]
+    assert "\n<b>Measure 16 · 保障党内活动经费</b>\n" in replies[0]
+    assert "<b>党费" in replies[0] and "unofficial" not in replies[0]
     assert bot.request.calls[-1].buttons[0] == ("Full text of measure 16", "ms:m:16:zh:new")
     # Its full text comes in Chinese too, as a new message below the answer.
     await bot.press(GUEST, "ms:m:16:zh:new", language_code="en")
@@ -119,7 +123,7 @@ async def test_an_english_question_from_a_chinese_locale_member_is_answered_from
     bot: BotHarness,
 ) -> None:
     replies = await bot.say("A03", "what can party dues be used for")
-    assert replies[0].startswith("<b>第16条 · Guarantee funds for Party activities</b>")
+    assert "\n<b>第16条 · Guarantee funds for Party activities</b>\n" in replies[0]
     assert "<i>引自非官方英文译本，以中文原文为准。</i>" in replies[0]
     assert bot.request.calls[-1].buttons[0] == ("第16条全文", "ms:m:16:en:new")
 
@@ -174,7 +178,7 @@ async def test_ask_in_reply_to_a_question_in_the_group(bot: BotHarness) -> None:
     assert await bot.say("A03", "支部一年要学几次党章？", chat_id=group) == []  # chatter is not answered
     question = {"message_id": 77, "date": 0, "chat": {"id": group, "type": "supergroup"}, "text": "党费能用来干什么"}
     replies = await bot.say("A02", "/ask", chat_id=group, reply_to_message=question)
-    assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
+    assert "\n<b>第16条 · 保障党内活动经费</b>\n" in replies[0]
     replies = await bot.say("A02", "/ask@branch_assistant_bot 第十六条", chat_id=group)
     assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
 
@@ -188,11 +192,14 @@ async def test_measure_command_takes_the_number_whatever_follows(bot: BotHarness
 async def test_english_answer_with_related_measures_reads_well(bot: BotHarness) -> None:
     text = (await bot.say(GUEST, "how often do we study the party constitution?", language_code="en"))[0]
     lines = text.splitlines()
-    assert lines[0] == "<b>Measure 5 · Improve the quality of political life within the Party</b>"
+    # "How often": the sentence with the number leads.
+    assert lines[0].endswith("<b>Party Constitution</b> every <b>year</b>. — measure 5"), lines[0]
+    assert "at <b>least</b> one" in lines[0]
+    assert lines[2] == "<b>Measure 5 · Improve the quality of political life within the Party</b>"
     assert "<b>Party Constitution</b>" in text and "<b>Party</b>" not in text
     assert lines[-2] == "<i>Quoted from the unofficial English rendering; the Chinese text is authoritative.</i>"
     assert lines[-1].startswith("Also related: Measure ")
-    assert text.count("<blockquote>") == text.count("</blockquote>") >= 1
+    assert text.count("<blockquote>") == text.count("</blockquote>")
 
 
 async def test_an_edited_question_is_answered_anew(bot: BotHarness) -> None:
@@ -204,7 +211,27 @@ async def test_an_edited_question_is_answered_anew(bot: BotHarness) -> None:
     before = len(bot.request.calls)
     await bot.send(update)
     texts = [c.text for c in bot.request.calls[before:] if c.text]
-    assert len(texts) == 1 and texts[0].startswith("<b>第5条 · 提高党内政治生活质量</b>")
+    assert len(texts) == 1 and "\n<b>第5条 · 提高党内政治生活质量</b>\n" in texts[0]
+
+
+async def test_how_often_is_answered_with_the_sentence_that_has_the_number(bot: BotHarness) -> None:
+    text = (await bot.say(GUEST, "支部多久要学一次党章？"))[0]
+    assert text.splitlines()[0] == (
+        "机关党<b>支部每年至少</b>应开展1次对党忠诚为主题的党内政治生活，<b>至少</b>开展1次<b>党章</b>学习。—— 第5条"
+    )
+
+
+async def test_two_close_measures_are_both_shown_and_user_text_never_becomes_markup(bot: BotHarness) -> None:
+    from bot.measures import ask
+
+    question = "<b>述职评议</b> &"
+    answer = ask(question)
+    assert answer.unsure, [(h.measure.number, h.score) for h in answer.hits]
+    text = (await bot.say(GUEST, question))[0]
+    first, second = text.splitlines()[:2]
+    assert first.endswith(f"—— 第{answer.hits[0].measure.number}条")
+    assert second.startswith("也可能是：") and second.endswith(f"—— 第{answer.hits[1].measure.number}条")
+    assert "<b>述职评议</b> &" not in text  # the question is not echoed as markup
 
 
 async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:

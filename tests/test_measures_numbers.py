@@ -59,6 +59,8 @@ def test_english_numbers(text: str, value: int) -> None:
         ("第32条", 32),
         ("16", 16),
         ("第16项", 16),
+        ("第二项是什么", 2),
+        ("第五点讲了啥", 5),
         ("十六", 16),
         ("第十六", 16),
         ("第三条是什么", 3),
@@ -107,6 +109,9 @@ def test_find_measure_number(question: str, number: int) -> None:
         "measures on dues",
         "政治生日",
         "第一责任人",
+        "支部开会第一项议程应该学什么",  # the first item on the agenda: 第一议题 (measure 7), not measure 1
+        "第一项议程",
+        "第二点意见",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

@@ -42,6 +42,7 @@ def test_index_is_cached_and_locale_codes_are_mapped(zh: MeasureIndex, en: Measu
         ("专门搞党务的人要配几个", 32),  # synonym: 专门搞党务的人 -> 专职党务工作人员
         ("党建经费", 16),
         ("第一议题", 7),
+        ("支部开会第一项议程应该学什么", 7),  # 第一项议程 is the first agenda item, not measure 1
         ("评星定级", 13),
         ("党员活动室六有", 15),
         ("在职党员到社区报到", 22),

@@ -20,9 +20,13 @@ def answer_to_json(answer: Answer) -> str:
     payload: dict[str, object] = {
         "question": answer.question,
         "answers": [
-            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title} for h in answer.hits
+            # "lead" (added): the sentence that answers the question, shown first in the chat.
+            {"measure": h.measure.number, "score": round(h.score, 3), "title": h.measure.title, "lead": h.lead}
+            for h in answer.hits
         ],
     }
+    if answer.unsure:
+        payload["unsure"] = True  # added: the first two measures score alike; the chat shows both
     if answer.out_of_range is not None:
         payload["out_of_range"] = answer.out_of_range
     return json.dumps(payload, ensure_ascii=False)
@@ -46,6 +50,8 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         m = h.measure
         head = tr.gettext("Measure %(number)d · %(title)s", number=m.number, title=m.title)
         lines.append(f"{head}  [{m.section.label}]  ({h.score:.1f})")
+        if h.lead:
+            lines.append(f"  > {h.lead}")
         lines.extend(f"  - {s}" for s in h.sentences or (m.body,))
     return "\n".join(lines)
 

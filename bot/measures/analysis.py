@@ -24,6 +24,8 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 
 SYNONYM_WEIGHT = 0.9  # an expansion counts a little less than the member's own word
 FUZZY_WEIGHT = 0.7  # a corrected typo counts less again
+SUBWORD_WEIGHT = 0.6  # the words inside a question's word that the measures' text does not use (第一项议程: 第一, 议程)
+CILIN_WEIGHT = 0.5  # a general-language synonym (同义词词林) may be another sense of the word: counts least
 USER_WORD_FREQ = 30000
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -140,6 +142,25 @@ def load_synonyms(lang: str) -> dict[str, list[str]]:
     return table[lang]
 
 
+def load_concepts(lang: str) -> list[list[str]]:
+    """The domain thesaurus (``data/concepts.json``): for measure 1..32, the everyday terms of what it is about.
+
+    Chinese entries are terms; the English entry of a measure is one string of words.
+    """
+    table = json.loads(_data_text("concepts.json"))[lang]
+    return [table[str(n)] if lang == "zh" else [table[str(n)]] for n in range(1, len(table) + 1)]
+
+
+def load_cilin() -> dict[str, tuple[str, ...]]:
+    """Word -> words of the measures it may stand for (``data/cilin.txt``, extracted from 同义词词林 offline)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _data_text("cilin.txt").splitlines():
+        if line and not line.startswith("#"):
+            word, *targets = line.split()
+            table[word] = tuple(targets)
+    return table
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width forms to ASCII) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()
@@ -164,8 +185,20 @@ def _new_tokenizer() -> jieba.Tokenizer:
 class ChineseAnalyzer:
     """jieba words (search mode: long words and the shorter words inside them) and CJK character bigrams."""
 
-    def __init__(self, synonyms: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        synonyms: dict[str, list[str]],
+        terms: Iterable[str] = (),
+        cilin: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.tk = _new_tokenizer()
+        for term in terms:
+            # The domain thesaurus's terms segment as units ("最高等级", "换届"), like the dictionary's.
+            if len(term) > 1 and _CJK_RUN.fullmatch(term) and term not in self.tk.FREQ:
+                self.tk.add_word(term, USER_WORD_FREQ)
+        self.cilin = cilin or {}
+        self.known_words: frozenset[str] = frozenset()  # words of the index (text and thesaurus)
+        self.text_words: frozenset[str] = frozenset()  # words of the measures' text
         for key in synonyms:
             # Colloquial forms become words too, so that they segment as a unit in questions.
             if len(key) > 1 and _CJK_RUN.fullmatch(key) and key not in self.tk.FREQ:
@@ -327,6 +360,16 @@ class ChineseAnalyzer:
                 for target in targets:
                     w, g = self._expansion(target)
                     q.add(w, g, SYNONYM_WEIGHT)
+        for w in words:
+            if len(w) > 2 and self.text_words and w not in self.text_words:
+                # A thesaurus term or a colloquial word the text does not use: its parts may be the text's.
+                q.add([p for p in self.words(w) if p != w], (), SUBWORD_WEIGHT)
+        for w in words:
+            # A general-language synonym of a word the index does not know (同义词词林): a weak hint.
+            if w not in self.known_words:
+                for target in self.cilin.get(w, ()):
+                    tw, tg = self._expansion(target)
+                    q.add(tw, tg, CILIN_WEIGHT)
         for typo, term in set(self._typos(text)):
             q.fired.append(typo)
             w, g = self._expansion(term)
@@ -345,8 +388,16 @@ class ChineseAnalyzer:
         """The query words that occur in ``text`` as they are written there, longest first."""
         norm = normalize(text)
         found = {t for t in terms if len(t) >= 2 and t in norm}
-        # Drop a term inside a longer found term: bolding 党费专户 already bolds 党费.
-        kept = [t for t in found if not any(t != o and t in o for o in found)]
+        # Drop a term inside a longer found term where it only occurs inside it: bolding 党费专户 already bolds
+        # 党费 there (but 党费 alone elsewhere in the quotes stays bold).
+        kept = []
+        for t in found:
+            rest = norm
+            for o in found:
+                if t != o and t in o:
+                    rest = rest.replace(o, " ")
+            if t in rest:
+                kept.append(t)
         return tuple(sorted(kept, key=lambda t: (-len(t), t)))
 
 

@@ -94,10 +94,15 @@ _EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))
 _EN_NUM_X = rf"(?:-?\d{{1,6}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
 _EN_NOUN = r"(?:measures?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 
+# What may follow "第N项" when it names a measure: 措施 or the start of a question about it.
+_PREDICATE = r"(?:措施|是|讲|说|的|内容|呢|要求|规定|里|中|写|提|怎)"
+
 # Explicit references: the number comes with a word that makes it a measure number. Bare numbers count only
 # when they are the whole question, so that "三会一课", "第一议题" or "1%至2%" are never read as numbers.
 _ZH_EXPLICIT = (
-    re.compile(rf"第\s*({_NUM_X})\s*(?:条|项|点|款|个?措施)"),
+    # 第N条 is always a measure; 第N项 / 第N点 only when nothing but 措施 or a predicate follows: "第一项议程"
+    # (the first item on a meeting's agenda, i.e. 第一议题) and "第一点意见" are terms, not measure numbers.
+    re.compile(rf"第\s*({_NUM_X})\s*(?:条|款|个?措施|[项点](?![\u4e00-\u9fff])|[项点](?={_PREDICATE}))"),
     re.compile(rf"措施\s*第?\s*({_NUM_X})(?![年月日次个%\d])"),
     re.compile(rf"({_NUM_X})\s*号措施"),
 )
