@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import birthdays as birthdays_cli
 from bot.cli import first_agenda as firstagenda_cli
+from bot.cli import points as points_cli
 from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 from bot.cli.measures import register as register_measures
 from bot.cli.meetings import register as register_meetings
@@ -35,6 +36,7 @@ birthdays_cli.register(app)
 firstagenda_cli.register(app)
 register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
 register_meetings(app)
+points_cli.register(app)  # points feature (issue 14): rules, points, stars
 
 
 @db_app.command("upgrade")
