@@ -23,6 +23,7 @@ from bot.services.tabular import (
     read_table,
 )
 from storage import queries
+from storage.membership import sync_memberships
 from storage.models import Member, Organisation, OrgKind, Role
 
 FOUNDING_DATE = date(1921, 7, 1)  # no one joined the Party before it was founded
@@ -42,6 +43,7 @@ ROSTER_COLUMNS_OPTIONAL = {
     "community",
     "telegram_id",
     "language",
+    "active",
 }
 ROSTER_COLUMNS = [
     "member_no",
@@ -57,6 +59,7 @@ ROSTER_COLUMNS = [
     "community",
     "telegram_id",
     "language",
+    "active",
 ]
 
 # Both the ids and the Chinese words a secretary would type in a spreadsheet.
@@ -263,9 +266,10 @@ async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
                 else:
                     dates[column] = value
         flags: dict[str, bool] = {}
-        for column in ("probationary", "delegated"):
+        for column in ("probationary", "delegated", "active"):
             try:
-                flags[column] = parse_bool(row.get(column, ""))
+                # A blank ``active`` keeps the member on the roster; ``no`` takes them off (left, died).
+                flags[column] = parse_bool(row.get(column, "") or ("yes" if column == "active" else ""))
             except ValueError:
                 bad(N_("%(column)s must be yes or no, not %(value)s"), column=column, value=row.get(column, ""))
                 flags[column] = False
@@ -310,6 +314,7 @@ async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
                 "community": row.get("community") or None,
                 "telegram_id": telegram_id,
                 "language": language,
+                "active": flags["active"],
             }
         )
     if errors:
@@ -330,6 +335,8 @@ async def import_roster(session: AsyncSession, path: Path) -> ImportResult:
         else:
             unchanged += 1
     await session.flush()
+    # A changed branch closes the old membership and opens a new one; a member taken off closes theirs.
+    await sync_memberships(session, local_today)
     queries.audit(
         session,
         actor=None,
@@ -362,6 +369,7 @@ async def export_roster(session: AsyncSession, path: Path | None) -> list[dict[s
                 "community": m.community or "",
                 "telegram_id": str(m.telegram_id) if m.telegram_id else "",
                 "language": m.language or "",
+                "active": "yes" if m.active else "no",
             }
         )
     if path is not None:
