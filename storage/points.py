@@ -40,6 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.base import Base, utcnow
 from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch
 from storage.meetings import Attendance, Meeting, MeetingStatus
+from storage.membership import spans_select
 from storage.models import Member
 from storage.volunteer import CommunityRegistration, ReportStatus, ServiceReport, SignUp, SignUpStatus
 
@@ -157,24 +158,10 @@ def _in_span(day: Any, spans: Any) -> ColumnElement[bool]:
     )
 
 
-def _spans_select(org_ids: Sequence[int], start: date, end: date) -> Select[Any]:
-    """Membership rows overlapping the period: the history table once it exists (ledger work), else each active
-    member in their current branch for the whole period."""
-    try:
-        from storage.membership import spans_select  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return select(
-            Member.id.label("member_id"),
-            Member.org_id.label("org_id"),
-            literal(None, Date).label("started_on"),
-            literal(None, Date).label("ended_on"),
-        ).where(Member.org_id.in_(list(org_ids)), Member.active.is_(True))
-    return spans_select(list(org_ids), start, end)  # type: ignore[no-any-return,unused-ignore]
-
-
 def spans_of(org_ids: Sequence[int], start: date, end: date) -> Any:
-    """Membership rows of the branches overlapping the period, administrators left out."""
-    rows = _spans_select(org_ids, start, end).subquery("spans_raw")
+    """Membership rows of the branches overlapping the period (membership history: a member counts only for
+    their time in the branch), administrators left out."""
+    rows = spans_select(list(org_ids), start, end).subquery("spans_raw")
     return (
         select(rows.c.member_id, rows.c.org_id, rows.c.started_on, rows.c.ended_on)
         .join(Member, Member.id == rows.c.member_id)
@@ -385,18 +372,23 @@ async def closed_meetings_by_month(
 async def attendance_rates(
     session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
 ) -> dict[int, tuple[int, int]]:
-    """Per branch: (attended, expected) over closed meetings — approved leave is not expected."""
+    """Per branch: (attended, expected) over closed meetings — approved leave is not expected, and a member's
+    rows count only while they belonged to the branch."""
     begin, finish = _meeting_window(start, end, tz)
+    spans = spans_of(branch_ids, start, end)
+    day = local_day(Meeting.starts_at, session.get_bind().dialect.name, tz)
     attended = func.sum(case((Attendance.status.in_(("present", "late")), 1), else_=0))
     expected = func.sum(case((Attendance.status != "on_leave", 1), else_=0))
     stmt = (
         select(Meeting.org_id, attended, expected)
         .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == Meeting.org_id))
         .where(
             Meeting.org_id.in_(branch_ids),
             Meeting.status == MeetingStatus.CLOSED,
             Meeting.starts_at >= begin,
             Meeting.starts_at < finish,
+            _in_span(day, spans),
         )
         .group_by(Meeting.org_id)
     )

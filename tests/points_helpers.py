@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch, StudyMaterial
 from storage.meetings import Attendance, Meeting
+from storage.membership import Membership
 from storage.models import Member, Organisation
 from storage.volunteer import Activity, Community, CommunityRegistration, ServiceReport, SignUp
 
@@ -219,7 +220,8 @@ EXPECTED = {
         ("praise", 0, 0),
     ],
 }
-TOTALS = {"P1": 20, "P2": 20, "P3": 18, "P4": 8}
+EXPECTED["P5"] = [("base", 10, 1), ("attend", 2, 1), *[(k, 0, 0) for k, _p, _c in EXPECTED["P4"][2:]]]
+TOTALS = {"P1": 20, "P2": 20, "P3": 18, "P4": 8, "P5": 12}
 
 
 @dataclass
@@ -340,6 +342,25 @@ async def seed_points(session: AsyncSession) -> Seeded:
             CommunityRegistration(
                 member_id=m2.id, community_id=community.id, registered_on=date(2024, 6, 1), current_member_id=m2.id
             ),
+        ]
+    )
+    # P5 transferred from PB2 to PB1 on 1 May 2025: only PB1's meetings from then count for PB1, and PB2 counts
+    # them (base only) for January to April. Their March attendance row in PB1 is outside their time there.
+    p5 = Member(member_no="P5", name="转入者", org_id=branch.id)
+    session.add(p5)
+    await session.flush()
+    session.add_all(
+        [
+            Membership(
+                member_id=p5.id,
+                org_id=other.id,
+                started_on=date(2024, 1, 1),
+                ended_on=date(2025, 5, 1),
+                reason="transfer",
+            ),
+            Membership(member_id=p5.id, org_id=branch.id, started_on=date(2025, 5, 1)),
+            Attendance(meeting_id=m_1.id, member_id=p5.id, status="present"),
+            Attendance(meeting_id=m_3.id, member_id=p5.id, status="present"),
         ]
     )
     await session.flush()

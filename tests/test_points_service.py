@@ -46,8 +46,12 @@ async def test_every_member_matches_the_hand_totals(any_db: Database) -> None:
         assert set(data) == {"member", "name", "branch", "points", "items"}
         assert data["branch"] == "测试第一支部"
     async with any_db.session() as session:
+        other = {r.member_no: _items(r) for r in await service.report(session, None, "PB2", *YEAR, TZ)}
         rif = await rules_in_force(session, ids.branch)
-        assert (rif.version, rif.owner_name, rif.example) == (1, "市直机关工委", False)
+    # P5 belonged to PB2 from January to April: the base there, nothing else (PB2 held no meetings).
+    nothing = [("base", 10, 1), *[(k, 0, 0) for k, _p, _c in EXPECTED["P4"][1:]]]
+    assert other == {"Q1": nothing, "P5": nothing}
+    assert (rif.version, rif.owner_name, rif.example) == (1, "市直机关工委", False)
 
 
 async def test_each_point_is_traceable_to_its_event(any_db: Database) -> None:
@@ -156,7 +160,7 @@ async def test_a_rules_change_recomputes_but_published_results_stay(any_db: Data
             )
     assert published == TOTALS
     # S attended 4: 4 instead of 6 → 18; M1 attended 2: gained 2+3+5 = 10, under the cap now → 20.
-    assert live == {"P1": 18, "P2": 20, "P3": 15, "P4": 7}
+    assert live == {"P1": 18, "P2": 20, "P3": 15, "P4": 7, "P5": 11}
 
 
 async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) -> None:
@@ -172,19 +176,20 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
         with pytest.raises(InvalidInput):
             await star_steps.self_assess(session, secretary, "meetings", "40", "计算项不能自评", 2025)
         stars = await star_steps.submit(session, secretary, 2025, TODAY, TZ)
-    # meetings: 4 held of 34 required → 40 × 4/34 = 4.7; attendance 10 of 12 → 16.7; first agenda 2 of 3 → 6.7;
-    # median lag (19, 6) = 12.5 days between 7 and 17 → 4.5; service 2 of 4 members → 5; innovation 8.
+    # meetings: 4 held of 34 required → 40 × 4/34 = 4.7; attendance 11 of 13 (P5's March row is before they
+    # belonged) → 16.9; first agenda 2 of 3 → 6.7; median lag (19, 6) = 12.5 days between 7 and 17 → 4.5;
+    # service 2 of 5 members → 4; innovation 8.
     assert stars.as_json() == {
         "branch": "测试第一支部",
         "branch_id": ids.branch,
-        "score": 45.6,
+        "score": 44.8,
         "stars": 2,
         "criteria": [
             {"key": "meetings", "score": 4.7, "max": 40, "source": "meetings_held"},
-            {"key": "attendance", "score": 16.7, "max": 20, "source": "attendance_rate"},
+            {"key": "attendance", "score": 16.9, "max": 20, "source": "attendance_rate"},
             {"key": "fa", "score": 6.7, "max": 10, "source": "first_agenda_rate"},
             {"key": "lag", "score": 4.5, "max": 10, "source": "first_agenda_lag"},
-            {"key": "members", "score": 5, "max": 10, "source": "volunteer_share"},
+            {"key": "members", "score": 4, "max": 10, "source": "volunteer_share"},
             {"key": "innovation", "score": 8, "max": 10, "source": "manual"},
         ],
         "status": "submitted",
@@ -195,7 +200,7 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
             await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "", 2025)
         await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "经核实为市级创新案例", 2025)
         announced = await star_steps.announce(session, admin, ids.branch, 2025, TODAY, TZ)
-    assert (announced.score, announced.stars, announced.notice_ends_on) == (476, 2, date(2026, 1, 19))
+    assert (announced.score, announced.stars, announced.notice_ends_on) == (468, 2, date(2026, 1, 19))
     async with any_db.session() as session:
         with pytest.raises(Conflict):  # the notice period runs
             await star_steps.publish(session, admin, ids.branch, 2025, date(2026, 1, 16))
@@ -215,12 +220,12 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
         sent = (
             await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "stars").order_by(OutboxMessage.id))
         ).all()
-    assert (published.as_json()["score"], published.stars, published.status) == (47.6, 2, StarStatus.PUBLISHED)
+    assert (published.as_json()["score"], published.stars, published.status) == (46.8, 2, StarStatus.PUBLISHED)
     # The admin hears of the submission and the objection; the secretary of the change, the notice, the result.
     assert [m.chat_id for m in sent] == [9009, 9001, 9001, 9009, 9001]
     texts = [m.payload["text"] for m in sent]
     assert "经核实为市级创新案例" in texts[1]
-    assert "47.6" in texts[2] and "2026年1月19日" in texts[2]
+    assert "46.8" in texts[2] and "2026年1月19日" in texts[2]
     assert "志愿服务比例统计有误" in texts[3]
 
 
