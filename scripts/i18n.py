@@ -56,6 +56,13 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/volunteer.py",
         "bot/templates/volunteer/*.j2",
     ],
+    "points": [  # points feature (issue 14): member points and branch stars
+        "bot/services/points/*.py",
+        "bot/cli/points.py",
+        "bot/jobs/points.py",
+        "handlers/points.py",
+        "bot/templates/points/*.j2",
+    ],
     "meetings": [
         "bot/services/meeting*.py",
         "bot/services/checkin.py",

@@ -31,7 +31,8 @@ MAX_NOTE = 200
 MAX_PHOTOS = 5
 
 
-async def _branch(session: AsyncSession, ref: str | int) -> Organisation:
+async def find_branch(session: AsyncSession, ref: str | int) -> Organisation:
+    """A branch by code or id."""
     org = await session.get(Organisation, ref) if isinstance(ref, int) else await resolve_org(session, ref)
     if org is None or org.kind != OrgKind.BRANCH:
         raise NotFound(N_("No such branch."))
@@ -183,7 +184,7 @@ async def adjust(
     session: AsyncSession, actor: Actor | None, branch_ref: str | int, key: str, score_text: str, reason: str, year: int
 ) -> StarRating:
     """An administrator changes a criterion's score, with a reason the branch sees."""
-    branch = await _branch(session, branch_ref)
+    branch = await find_branch(session, branch_ref)
     await _require_admin(session, actor, branch)
     criterion = (await rules_in_force(session, branch.id)).rules.criterion(key)
     if criterion is None:
@@ -226,7 +227,7 @@ async def announce(
     session: AsyncSession, actor: Actor | None, branch_ref: str | int, year: int, today: date, tz: ZoneInfo
 ) -> BranchStars:
     """Announce the result for the public notice period (公示) of the rules' working days."""
-    branch = await _branch(session, branch_ref)
+    branch = await find_branch(session, branch_ref)
     await _require_admin(session, actor, branch)
     _closed_year(year, today)
     rif = await rules_in_force(session, branch.id)
@@ -301,7 +302,7 @@ async def publish(
     answer: str | None = None,
 ) -> StarRating:
     """Publish the announced result once the notice period is over; an objected one needs an answer (reason)."""
-    branch = await _branch(session, branch_ref)
+    branch = await find_branch(session, branch_ref)
     await _require_admin(session, actor, branch)
     _closed_year(year, today)
     row = await _rating_row(session, branch.id, year)
