@@ -160,13 +160,15 @@ def _in_span(day: Any, spans: Any) -> ColumnElement[bool]:
 
 def spans_of(org_ids: Sequence[int], start: date, end: date) -> Any:
     """Membership rows of the branches overlapping the period (membership history: a member counts only for
-    their time in the branch), administrators left out."""
+    their time in the branch), administrators left out. A materialised CTE: computed once per statement and
+    then looked up, not re-evaluated for each of a million attendance rows."""
     rows = spans_select(list(org_ids), start, end).subquery("spans_raw")
     return (
         select(rows.c.member_id, rows.c.org_id, rows.c.started_on, rows.c.ended_on)
         .join(Member, Member.id == rows.c.member_id)
         .where(Member.role != "admin")
-        .subquery("spans")
+        .cte("spans")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -201,26 +203,38 @@ async def attendance_counts(
         return {}
     dialect = session.get_bind().dialect.name
     begin, finish = _meeting_window(start, end, tz)
-    day = local_day(Meeting.starts_at, dialect, tz)
+    # The period's closed meetings, each with its local day and tag flags worked out once (tens of thousands),
+    # rather than for each attendance row (a million).
+    tags = sorted({rule.tag for rule in rules if rule.tag})
+    meetings = (
+        select(
+            Meeting.id.label("id"),
+            Meeting.org_id.label("org_id"),
+            Meeting.kind.label("kind"),
+            local_day(Meeting.starts_at, dialect, tz).label("day"),
+            *[
+                case((cast(Meeting.tags, String).like(f'%"{tag}"%'), 1), else_=0).label(f"tag_{i}")
+                for i, tag in enumerate(tags)
+            ],
+        )
+        .where(Meeting.status == MeetingStatus.CLOSED, Meeting.starts_at >= begin, Meeting.starts_at < finish)
+        .cte("period_meetings")
+        .prefix_with("MATERIALIZED")
+    )
     columns = []
     for rule in rules:
         conditions: list[ColumnElement[bool]] = [Attendance.status.in_(rule.statuses)]
         if rule.kinds:
-            conditions.append(Meeting.kind.in_(rule.kinds))
+            conditions.append(meetings.c.kind.in_(rule.kinds))
         if rule.tag:
-            conditions.append(cast(Meeting.tags, String).like(f'%"{rule.tag}"%'))
+            conditions.append(meetings.c[f"tag_{tags.index(rule.tag)}"] == 1)
         columns.append(func.sum(case((and_(*conditions), 1), else_=0)).label(rule.key))
     stmt = (
         select(spans.c.member_id, spans.c.org_id, *columns)
-        .select_from(Attendance)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == Meeting.org_id))
-        .where(
-            Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= begin,
-            Meeting.starts_at < finish,
-            _in_span(day, spans),
-        )
+        .select_from(meetings)
+        .join(Attendance, Attendance.meeting_id == meetings.c.id)
+        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == meetings.c.org_id))
+        .where(_in_span(meetings.c.day, spans))
         .group_by(spans.c.member_id, spans.c.org_id)
     )
     result: dict[tuple[int, int], dict[str, int]] = {}
@@ -376,21 +390,30 @@ async def attendance_rates(
     rows count only while they belonged to the branch."""
     begin, finish = _meeting_window(start, end, tz)
     spans = spans_of(branch_ids, start, end)
-    day = local_day(Meeting.starts_at, session.get_bind().dialect.name, tz)
-    attended = func.sum(case((Attendance.status.in_(("present", "late")), 1), else_=0))
-    expected = func.sum(case((Attendance.status != "on_leave", 1), else_=0))
-    stmt = (
-        select(Meeting.org_id, attended, expected)
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
-        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == Meeting.org_id))
+    meetings = (
+        select(
+            Meeting.id.label("id"),
+            Meeting.org_id.label("org_id"),
+            local_day(Meeting.starts_at, session.get_bind().dialect.name, tz).label("day"),
+        )
         .where(
             Meeting.org_id.in_(branch_ids),
             Meeting.status == MeetingStatus.CLOSED,
             Meeting.starts_at >= begin,
             Meeting.starts_at < finish,
-            _in_span(day, spans),
         )
-        .group_by(Meeting.org_id)
+        .cte("period_meetings")
+        .prefix_with("MATERIALIZED")
+    )
+    attended = func.sum(case((Attendance.status.in_(("present", "late")), 1), else_=0))
+    expected = func.sum(case((Attendance.status != "on_leave", 1), else_=0))
+    stmt = (
+        select(meetings.c.org_id, attended, expected)
+        .select_from(meetings)
+        .join(Attendance, Attendance.meeting_id == meetings.c.id)
+        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == meetings.c.org_id))
+        .where(_in_span(meetings.c.day, spans))
+        .group_by(meetings.c.org_id)
     )
     return {o: (int(a or 0), int(e or 0)) for o, a, e in (await session.execute(stmt)).all()}
 
