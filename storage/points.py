@@ -190,6 +190,14 @@ def _meeting_window(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, dat
     return begin, finish
 
 
+def _covers_period(spans: Any, start: date, end: date) -> ColumnElement[bool]:
+    """SQL: the membership row covers the whole period (the usual case: no transfer within it)."""
+    return and_(
+        or_(spans.c.started_on.is_(None), spans.c.started_on <= start),
+        or_(spans.c.ended_on.is_(None), spans.c.ended_on > end),
+    )
+
+
 async def attendance_counts(
     session: AsyncSession,
     spans: Any,
@@ -198,7 +206,12 @@ async def attendance_counts(
     end: date,
     tz: ZoneInfo,
 ) -> dict[tuple[int, int], dict[str, int]]:
-    """Per (member, branch): how many closed meetings each rule counts, in one grouped statement."""
+    """Per (member, branch): how many closed meetings each rule counts.
+
+    Two grouped statements, whatever the number of members: every attendance row of the period's meetings
+    grouped by (member, branch) — driven by the meetings, so each meeting's rows are read together through the
+    attendance index — used for members who belonged to the branch for the whole period; and, for the few who
+    joined or left during it, the same counts clipped to their days in the branch."""
     if not rules:
         return {}
     dialect = session.get_bind().dialect.name
@@ -217,7 +230,12 @@ async def attendance_counts(
                 for i, tag in enumerate(tags)
             ],
         )
-        .where(Meeting.status == MeetingStatus.CLOSED, Meeting.starts_at >= begin, Meeting.starts_at < finish)
+        .where(
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= begin,
+            Meeting.starts_at < finish,
+            Meeting.org_id.in_(select(spans.c.org_id).distinct()),
+        )
         .cte("period_meetings")
         .prefix_with("MATERIALIZED")
     )
@@ -229,17 +247,34 @@ async def attendance_counts(
         if rule.tag:
             conditions.append(meetings.c[f"tag_{tags.index(rule.tag)}"] == 1)
         columns.append(func.sum(case((and_(*conditions), 1), else_=0)).label(rule.key))
-    stmt = (
-        select(spans.c.member_id, spans.c.org_id, *columns)
+    whole = (
+        select(Attendance.member_id, meetings.c.org_id, *columns)
         .select_from(meetings)
         .join(Attendance, Attendance.meeting_id == meetings.c.id)
-        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == meetings.c.org_id))
-        .where(_in_span(meetings.c.day, spans))
+        .group_by(Attendance.member_id, meetings.c.org_id)
+    )
+    clipped = (
+        select(spans.c.member_id, spans.c.org_id, *columns)
+        .select_from(spans)
+        .join(meetings, meetings.c.org_id == spans.c.org_id)
+        .join(Attendance, and_(Attendance.meeting_id == meetings.c.id, Attendance.member_id == spans.c.member_id))
+        .where(~_covers_period(spans, start, end), _in_span(meetings.c.day, spans))
         .group_by(spans.c.member_id, spans.c.org_id)
     )
+    full_pairs = {
+        (m, o)
+        for m, o in (
+            await session.execute(select(spans.c.member_id, spans.c.org_id).where(_covers_period(spans, start, end)))
+        ).all()
+    }
     result: dict[tuple[int, int], dict[str, int]] = {}
-    for row in (await session.execute(stmt)).all():
-        result[(row[0], row[1])] = {rule.key: int(row[i + 2] or 0) for i, rule in enumerate(rules)}
+    for row in (await session.execute(whole)).all():
+        if (row[0], row[1]) in full_pairs:
+            result[(row[0], row[1])] = {rule.key: int(row[i + 2] or 0) for i, rule in enumerate(rules)}
+    for row in (await session.execute(clipped)).all():
+        counts = result.setdefault((row[0], row[1]), {rule.key: 0 for rule in rules})
+        for i, rule in enumerate(rules):
+            counts[rule.key] += int(row[i + 2] or 0)
     return result
 
 
@@ -508,7 +543,7 @@ async def member_service(
         )
     )
     for activity_id, title, starts_at, minutes in signups.all():
-        found.append(("activity", activity_id, title, starts_at.astimezone(tz).date(), int(minutes)))
+        found.append(("activity", activity_id, title, starts_at.astimezone(tz).date(), int(minutes or 0)))
     reports = await session.execute(
         select(ServiceReport.id, ServiceReport.description, ServiceReport.service_date, ServiceReport.minutes).where(
             ServiceReport.member_id == member_id,

@@ -136,8 +136,10 @@ def rules_show(org: OrgOption = None, as_json: JsonFlag = False) -> None:
     from bot.services.points.rules import tenths_text
     from bot.services.points.versions import resolve_org, rules_in_force
     from storage import queries
+    from storage.models import Organisation
 
     async def work(session: AsyncSession, settings: Settings) -> tuple[Any, str | None]:
+        target: Organisation | None
         if org is not None:
             target = await resolve_org(session, org)
         else:

@@ -455,16 +455,16 @@ def _bands(check: _Checker, branch: dict[str, Any], total: Tenths, criteria: set
     ordered = sorted(bands, key=lambda pair: pair[0].low)
     expected = 0
     for band, index in ordered:
-        path = ("branch", "bands", index, "from")
+        where = ("branch", "bands", index, "from")
         if band.low > expected:
             check.add(
-                path,
+                where,
                 N_("Scores from %(low)s to %(high)s fall in no band."),
                 low=tenths_text(expected),
                 high=tenths_text(band.low),
             )
         elif band.low < expected:
-            check.add(path, N_("This band overlaps another below %(score)s."), score=tenths_text(expected))
+            check.add(where, N_("This band overlaps another below %(score)s."), score=tenths_text(expected))
         expected = max(expected, band.high)
     if ordered and total and expected != total:
         index = ordered[-1][1]

@@ -114,15 +114,16 @@ async def _meetings_held(
         )
     ).all()
     groups_of: dict[int, list[int]] = {}
-    for parent, group in groups:
-        groups_of.setdefault(parent, []).append(group)
+    for parent, group_org in groups:
+        if parent is not None:
+            groups_of.setdefault(parent, []).append(group_org)
     held_in: dict[tuple[int, str, int | None, str, int], int] = {}  # by group
     held_any: dict[tuple[int, str, str, int], int] = {}  # whoever held it
-    for branch_id, kind, group_id, day in rows:
+    for branch_id, kind_id, group_id, day in rows:
         for period, index in ((Period.MONTH, day.month), (Period.QUARTER, (day.month - 1) // 3 + 1), (Period.YEAR, 1)):
-            key = (branch_id, kind, group_id, period.value, index)
+            key = (branch_id, kind_id, group_id, period.value, index)
             held_in[key] = held_in.get(key, 0) + 1
-            whole = (branch_id, kind, period.value, index)
+            whole = (branch_id, kind_id, period.value, index)
             held_any[whole] = held_any.get(whole, 0) + 1
     months, quarters, years = _periods_counted(year, today)
     counted = {Period.MONTH: months, Period.QUARTER: quarters, Period.YEAR: years}
