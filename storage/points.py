@@ -22,7 +22,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Select,
     String,
     Text,
     UniqueConstraint,
@@ -40,7 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.base import Base, utcnow
 from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch
 from storage.meetings import Attendance, Meeting, MeetingStatus
-from storage.membership import spans_select
+from storage.membership import Membership, org_filter, spans_select
 from storage.models import Member
 from storage.volunteer import CommunityRegistration, ReportStatus, ServiceReport, SignUp, SignUpStatus
 
@@ -190,17 +189,64 @@ def _meeting_window(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, dat
     return begin, finish
 
 
-def _covers_period(spans: Any, start: date, end: date) -> ColumnElement[bool]:
-    """SQL: the membership row covers the whole period (the usual case: no transfer within it)."""
-    return and_(
-        or_(spans.c.started_on.is_(None), spans.c.started_on <= start),
-        or_(spans.c.ended_on.is_(None), spans.c.ended_on > end),
+def _as_date(value: Any) -> date:
+    """SQLite returns ``date()`` expressions as text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A member's membership row in a branch (``ended_on``: the first day no longer a member)."""
+
+    member_id: int
+    org_id: int
+    started_on: date | None
+    ended_on: date | None
+    member_no: str
+    name: str
+
+    def covers(self, day: date) -> bool:
+        """The member belonged to the branch on ``day``."""
+        return (self.started_on is None or day >= self.started_on) and (self.ended_on is None or day < self.ended_on)
+
+    def covers_period(self, start: date, end: date) -> bool:
+        """The member belonged to the branch the whole period."""
+        return (self.started_on is None or self.started_on <= start) and (self.ended_on is None or self.ended_on > end)
+
+    def overlaps(self, first: date, last: date | None) -> bool:
+        """Some day of ``first`` … ``last`` (exclusive; None: open) falls in the membership."""
+        return (self.ended_on is None or first < self.ended_on) and (
+            last is None or self.started_on is None or last > self.started_on
+        )
+
+
+async def span_list(session: AsyncSession, org_ids: Sequence[int], start: date, end: date) -> list[Span]:
+    """Every membership row of the branches overlapping the period, with the member's number and name."""
+    spans = spans_of(org_ids, start, end)
+    stmt = (
+        select(spans.c.member_id, spans.c.org_id, spans.c.started_on, spans.c.ended_on, Member.member_no, Member.name)
+        .join(Member, Member.id == spans.c.member_id)
+        .order_by(spans.c.org_id, Member.name, Member.member_no)
+    )
+    return [
+        Span(m, o, _as_date(a) if a is not None else None, _as_date(b) if b is not None else None, no, name)
+        for m, o, a, b, no, name in (await session.execute(stmt)).all()
+    ]
+
+
+def _members_of(org_ids: Sequence[int]) -> Any:
+    """SQL: ids of the members who belong, or belonged, to the branches (to narrow the event tables)."""
+    return (
+        select(Membership.member_id)
+        .where(org_filter(Membership.org_id, list(org_ids)))
+        .union(select(Member.id).where(org_filter(Member.org_id, list(org_ids))))
     )
 
 
 async def attendance_counts(
     session: AsyncSession,
-    spans: Any,
+    org_ids: Sequence[int],
+    spans: Sequence[Span],
     rules: Sequence[AttendanceRule],
     start: date,
     end: date,
@@ -208,10 +254,10 @@ async def attendance_counts(
 ) -> dict[tuple[int, int], dict[str, int]]:
     """Per (member, branch): how many closed meetings each rule counts.
 
-    Two grouped statements, whatever the number of members: every attendance row of the period's meetings
-    grouped by (member, branch) — driven by the meetings, so each meeting's rows are read together through the
-    attendance index — used for members who belonged to the branch for the whole period; and, for the few who
-    joined or left during it, the same counts clipped to their days in the branch."""
+    At most two grouped statements, whatever the number of members: every attendance row of the period's
+    meetings grouped by (member, branch) — driven by the meetings, so each meeting's rows are read together
+    through the attendance index — kept for the members who belonged to the branch the whole period; and, only
+    when some joined or left during it, the same counts clipped to their days in the branch."""
     if not rules:
         return {}
     dialect = session.get_bind().dialect.name
@@ -234,7 +280,7 @@ async def attendance_counts(
             Meeting.status == MeetingStatus.CLOSED,
             Meeting.starts_at >= begin,
             Meeting.starts_at < finish,
-            Meeting.org_id.in_(select(spans.c.org_id).distinct()),
+            org_filter(Meeting.org_id, list(org_ids)),
         )
         .cte("period_meetings")
         .prefix_with("MATERIALIZED")
@@ -253,147 +299,114 @@ async def attendance_counts(
         .join(Attendance, Attendance.meeting_id == meetings.c.id)
         .group_by(Attendance.member_id, meetings.c.org_id)
     )
-    clipped = (
-        select(spans.c.member_id, spans.c.org_id, *columns)
-        .select_from(spans)
-        .join(meetings, meetings.c.org_id == spans.c.org_id)
-        .join(Attendance, and_(Attendance.meeting_id == meetings.c.id, Attendance.member_id == spans.c.member_id))
-        .where(~_covers_period(spans, start, end), _in_span(meetings.c.day, spans))
-        .group_by(spans.c.member_id, spans.c.org_id)
-    )
-    full_pairs = {
-        (m, o)
-        for m, o in (
-            await session.execute(select(spans.c.member_id, spans.c.org_id).where(_covers_period(spans, start, end)))
-        ).all()
-    }
+    full = {(s.member_id, s.org_id) for s in spans if s.covers_period(start, end)}
     result: dict[tuple[int, int], dict[str, int]] = {}
     for row in (await session.execute(whole)).all():
-        if (row[0], row[1]) in full_pairs:
+        if (row[0], row[1]) in full:
             result[(row[0], row[1])] = {rule.key: int(row[i + 2] or 0) for i, rule in enumerate(rules)}
+    if all((s.member_id, s.org_id) in full for s in spans):
+        return result
+    cte = spans_of(org_ids, start, end)
+    clipped = (
+        select(cte.c.member_id, cte.c.org_id, *columns)
+        .select_from(cte)
+        .join(meetings, meetings.c.org_id == cte.c.org_id)
+        .join(Attendance, and_(Attendance.meeting_id == meetings.c.id, Attendance.member_id == cte.c.member_id))
+        .where(~_covers_period(cte, start, end), _in_span(meetings.c.day, cte))
+        .group_by(cte.c.member_id, cte.c.org_id)
+    )
     for row in (await session.execute(clipped)).all():
+        if (row[0], row[1]) in full:
+            continue  # a second, partial row of someone who also belonged all period: already counted
         counts = result.setdefault((row[0], row[1]), {rule.key: 0 for rule in rules})
         for i, rule in enumerate(rules):
             counts[rule.key] += int(row[i + 2] or 0)
     return result
 
 
-async def first_agenda_led_counts(
-    session: AsyncSession, spans: Any, start: date, end: date, tz: ZoneInfo
-) -> dict[tuple[int, int], int]:
-    """Per (member, branch): closed meetings whose first agenda study the member led."""
-    dialect = session.get_bind().dialect.name
+def _covers_period(spans: Any, start: date, end: date) -> ColumnElement[bool]:
+    """SQL: the membership row covers the whole period (the usual case: no transfer within it)."""
+    return and_(
+        or_(spans.c.started_on.is_(None), spans.c.started_on <= start),
+        or_(spans.c.ended_on.is_(None), spans.c.ended_on > end),
+    )
+
+
+async def led_events(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> list[tuple[int, int, date]]:
+    """(leader, branch, local day) of each closed meeting of the period whose first agenda study a member led."""
     begin, finish = _meeting_window(start, end, tz)
-    day = local_day(Meeting.starts_at, dialect, tz)
     stmt = (
-        select(spans.c.member_id, spans.c.org_id, func.count())
-        .select_from(FirstAgendaItem)
+        select(FirstAgendaItem.led_by_id, Meeting.org_id, Meeting.starts_at)
         .join(Meeting, Meeting.id == FirstAgendaItem.meeting_id)
-        .join(spans, and_(spans.c.member_id == FirstAgendaItem.led_by_id, spans.c.org_id == Meeting.org_id))
         .where(
+            FirstAgendaItem.led_by_id.is_not(None),
             Meeting.status == MeetingStatus.CLOSED,
             Meeting.starts_at >= begin,
             Meeting.starts_at < finish,
-            _in_span(day, spans),
+            org_filter(Meeting.org_id, list(org_ids)),
         )
-        .group_by(spans.c.member_id, spans.c.org_id)
     )
-    return {(m, o): int(n) for m, o, n in (await session.execute(stmt)).all()}
+    return [(m, o, at.astimezone(tz).date()) for m, o, at in (await session.execute(stmt)).all()]
 
 
-def _volunteer_events(spans: Any, start: date, end: date, tz: ZoneInfo, dialect: str) -> Select[Any]:
-    """(member, branch, minutes) of every counted service in the period: activities checked out, approved reports."""
+async def service_events(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> list[tuple[int, date, int]]:
+    """(member, local day, minutes) of the counted volunteer service of the branches' members in the period:
+    activities checked out, and approved self-reports."""
     from storage.volunteer import Activity
 
     begin, finish = _meeting_window(start, end, tz)
-    activity_day = local_day(Activity.starts_at, dialect, tz)
-    signups = (
-        select(spans.c.member_id, spans.c.org_id, SignUp.minutes.label("minutes"))
-        .select_from(SignUp)
+    members = _members_of(org_ids)
+    signups = await session.execute(
+        select(SignUp.member_id, Activity.starts_at, SignUp.minutes)
         .join(Activity, Activity.id == SignUp.activity_id)
-        .join(spans, spans.c.member_id == SignUp.member_id)
         .where(
             SignUp.status == SignUpStatus.CONFIRMED,
             SignUp.minutes > 0,
             Activity.starts_at >= begin,
             Activity.starts_at < finish,
-            _in_span(activity_day, spans),
+            SignUp.member_id.in_(members),
         )
     )
-    reports = (
-        select(spans.c.member_id, spans.c.org_id, ServiceReport.minutes.label("minutes"))
-        .select_from(ServiceReport)
-        .join(spans, spans.c.member_id == ServiceReport.member_id)
-        .where(
+    found = [(m, at.astimezone(tz).date(), int(minutes or 0)) for m, at, minutes in signups.all()]
+    reports = await session.execute(
+        select(ServiceReport.member_id, ServiceReport.service_date, ServiceReport.minutes).where(
             ServiceReport.status == ReportStatus.APPROVED,
             ServiceReport.minutes > 0,
             ServiceReport.service_date >= start,
             ServiceReport.service_date <= end,
-            _in_span(ServiceReport.service_date, spans),
+            ServiceReport.member_id.in_(members),
         )
     )
-    return signups.union_all(reports)  # type: ignore[return-value]
+    found += [(m, day, int(minutes)) for m, day, minutes in reports.all()]
+    return found
 
 
-async def volunteer_minutes(
-    session: AsyncSession, spans: Any, start: date, end: date, tz: ZoneInfo
-) -> dict[tuple[int, int], tuple[int, int]]:
-    """Per (member, branch): (events, minutes) of counted volunteer service."""
-    events = _volunteer_events(spans, start, end, tz, session.get_bind().dialect.name).subquery("service")
-    stmt = select(events.c.member_id, events.c.org_id, func.count(), func.sum(events.c.minutes)).group_by(
-        events.c.member_id, events.c.org_id
+async def community_spells(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date
+) -> list[tuple[int, date, date | None]]:
+    """(member, registered on, ended on) of the community registrations (到社区报到) in force in the period."""
+    stmt = select(
+        CommunityRegistration.member_id, CommunityRegistration.registered_on, CommunityRegistration.ended_on
+    ).where(
+        CommunityRegistration.registered_on <= end,
+        or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > start),
+        CommunityRegistration.member_id.in_(_members_of(org_ids)),
     )
-    return {(m, o): (int(n), int(total or 0)) for m, o, n, total in (await session.execute(stmt)).all()}
+    return [(m, r, e) for m, r, e in (await session.execute(stmt)).all()]
 
 
-async def community_counts(session: AsyncSession, spans: Any, start: date, end: date) -> dict[tuple[int, int], int]:
-    """Per (member, branch): community registrations (到社区报到) in force during the member's time in the branch."""
-    stmt = (
-        select(spans.c.member_id, spans.c.org_id, func.count())
-        .select_from(CommunityRegistration)
-        .join(spans, spans.c.member_id == CommunityRegistration.member_id)
-        .where(
-            CommunityRegistration.registered_on <= end,
-            or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > start),
-            or_(spans.c.ended_on.is_(None), CommunityRegistration.registered_on < spans.c.ended_on),
-            or_(
-                spans.c.started_on.is_(None),
-                CommunityRegistration.ended_on.is_(None),
-                CommunityRegistration.ended_on > spans.c.started_on,
-            ),
-        )
-        .group_by(spans.c.member_id, spans.c.org_id)
-    )
-    return {(m, o): int(n) for m, o, n in (await session.execute(stmt)).all()}
-
-
-async def entry_sums(
-    session: AsyncSession, spans: Any, start: date, end: date
-) -> dict[tuple[int, int], dict[str, tuple[int, int]]]:
-    """Per (member, branch): {rule key: (entries, tenths)} of the leaders' manual items and corrections."""
-    stmt = (
-        select(
-            PointEntry.member_id, PointEntry.branch_id, PointEntry.rule_key, func.count(), func.sum(PointEntry.points)
-        )
-        .join(spans, and_(spans.c.member_id == PointEntry.member_id, spans.c.org_id == PointEntry.branch_id))
-        .where(PointEntry.on_date >= start, PointEntry.on_date <= end, _in_span(PointEntry.on_date, spans))
-        .group_by(PointEntry.member_id, PointEntry.branch_id, PointEntry.rule_key)
-    )
-    result: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
-    for member_id, branch_id, key, count, total in (await session.execute(stmt)).all():
-        result.setdefault((member_id, branch_id), {})[key] = (int(count), int(total or 0))
-    return result
-
-
-async def span_rows(session: AsyncSession, spans: Any) -> list[tuple[int, int, str, str]]:
-    """(member id, branch id, roster number, name) of every membership row in the period."""
-    stmt = (
-        select(spans.c.member_id, spans.c.org_id, Member.member_no, Member.name)
-        .join(Member, Member.id == spans.c.member_id)
-        .distinct()
-        .order_by(spans.c.org_id, Member.name, Member.member_no)
-    )
-    return [(m, o, no, name) for m, o, no, name in (await session.execute(stmt)).all()]
+async def entry_rows(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date
+) -> list[tuple[int, int, str, date, int]]:
+    """(member, branch, rule key, day, tenths) of the leaders' manual items and corrections in the period."""
+    stmt = select(
+        PointEntry.member_id, PointEntry.branch_id, PointEntry.rule_key, PointEntry.on_date, PointEntry.points
+    ).where(org_filter(PointEntry.branch_id, list(org_ids)), PointEntry.on_date >= start, PointEntry.on_date <= end)
+    return [(m, b, k, d, int(p)) for m, b, k, d, p in (await session.execute(stmt)).all()]
 
 
 # --- branch criteria -------------------------------------------------------------------------------------------

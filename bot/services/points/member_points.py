@@ -27,7 +27,7 @@ from storage.models import Organisation
 from storage.points import AttendanceRule, PointPublication
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemResult:
     """One rule key's result for one member."""
 
@@ -144,6 +144,50 @@ def attendance_rules(rules: Rules) -> list[AttendanceRule]:
     return found
 
 
+def attribute(
+    spans: Sequence[store.Span],
+    start: date,
+    end: date,
+    led: Sequence[tuple[int, int, date]],
+    service: Sequence[tuple[int, date, int]],
+    communities: Sequence[tuple[int, date, date | None]],
+    entries: Sequence[tuple[int, int, str, date, int]],
+) -> dict[tuple[int, int], Counts]:
+    """Give each event to the (member, branch) the member belonged to on its day: an event of a branch (a
+    meeting, an entry) only to that branch; a member's own service and registration to whichever branch they
+    were in at the time. Events number in the thousands, so this is a dictionary walk, not a query each."""
+    by_member: dict[int, list[store.Span]] = {}
+    counts: dict[tuple[int, int], Counts] = {}
+    for span in spans:
+        by_member.setdefault(span.member_id, []).append(span)
+        counts.setdefault((span.member_id, span.org_id), Counts())
+
+    def holders(member_id: int, day: date, org_id: int | None = None) -> set[tuple[int, int]]:
+        return {
+            (s.member_id, s.org_id)
+            for s in by_member.get(member_id, ())
+            if (org_id is None or s.org_id == org_id) and s.covers(day)
+        }
+
+    for member_id, org_id, day in led:
+        for key in holders(member_id, day, org_id):
+            counts[key].led += 1
+    for member_id, day, minutes in service:
+        for key in holders(member_id, day):
+            counts[key].service_events += 1
+            counts[key].service_minutes += minutes
+    for member_id, registered, ended in communities:
+        first = max(registered, start)
+        found = {(s.member_id, s.org_id) for s in by_member.get(member_id, ()) if s.overlaps(first, ended)}
+        for key in found:
+            counts[key].communities += 1
+    for member_id, org_id, rule_key, day, tenths in entries:
+        for key in holders(member_id, day, org_id):
+            got, total = counts[key].entries.get(rule_key, (0, 0))
+            counts[key].entries[rule_key] = (got + 1, total + tenths)
+    return counts
+
+
 async def compute(
     session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
 ) -> list[MemberPoints]:
@@ -158,25 +202,35 @@ async def compute(
     results: list[MemberPoints] = []
     for group in by_rules.values():
         rules = in_force[group[0]].rules
-        spans = store.spans_of(group, start, end)
-        attendance = await store.attendance_counts(session, spans, attendance_rules(rules), start, end, tz)
+        spans = await store.span_list(session, group, start, end)
         sources = {item.source for item in rules.items}
-        led = (
-            await store.first_agenda_led_counts(session, spans, start, end, tz) if "first_agenda_led" in sources else {}
+        attendance = await store.attendance_counts(session, group, spans, attendance_rules(rules), start, end, tz)
+        counts = attribute(
+            spans,
+            start,
+            end,
+            await store.led_events(session, group, start, end, tz) if "first_agenda_led" in sources else [],
+            await store.service_events(session, group, start, end, tz) if "volunteer_hours" in sources else [],
+            await store.community_spells(session, group, start, end) if "community_registration" in sources else [],
+            await store.entry_rows(session, group, start, end),
         )
-        service = await store.volunteer_minutes(session, spans, start, end, tz) if "volunteer_hours" in sources else {}
-        communities = (
-            await store.community_counts(session, spans, start, end) if "community_registration" in sources else {}
-        )
-        entries = await store.entry_sums(session, spans, start, end)
-        for member_id, branch_id, member_no, name in await store.span_rows(session, spans):
-            key = (member_id, branch_id)
-            events, minutes = service.get(key, (0, 0))
-            counts = Counts(
-                attendance.get(key, {}), led.get(key, 0), events, minutes, communities.get(key, 0), entries.get(key, {})
-            )
+        seen: set[tuple[int, int]] = set()
+        for span in spans:
+            key = (span.member_id, span.org_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = counts[key]
+            found.attendance = attendance.get(key, {})
             results.append(
-                MemberPoints(member_id, member_no, name, branch_id, names.get(branch_id, ""), points_of(rules, counts))
+                MemberPoints(
+                    span.member_id,
+                    span.member_no,
+                    span.name,
+                    span.org_id,
+                    names.get(span.org_id, ""),
+                    points_of(rules, found),
+                )
             )
     results.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
     return results

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.meeting_kinds import HeldBy, Period
 from bot.services.meetings import BRANCH_KINDS
+from bot.services.points.member_points import attribute
 from bot.services.points.rules import Criterion, Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
@@ -162,14 +163,12 @@ async def computed_criteria(
     members: dict[int, int] = {}
     serving: dict[int, int] = {}
     if "volunteer_share" in sources:
-        spans = store.spans_of(branch_ids, start, end)
-        for member_id, branch_id, _no, _name in await store.span_rows(session, spans):
+        spans = await store.span_list(session, branch_ids, start, end)
+        service = await store.service_events(session, branch_ids, start, end, tz)
+        counts = attribute(spans, start, end, [], service, [], [])
+        for (_member, branch_id), found in counts.items():
             members[branch_id] = members.get(branch_id, 0) + 1
-            del member_id
-        for (_member, branch_id), (_events, minutes) in (
-            await store.volunteer_minutes(session, spans, start, end, tz)
-        ).items():
-            if minutes > 0:
+            if found.service_minutes > 0:
                 serving[branch_id] = serving.get(branch_id, 0) + 1
     result: dict[int, dict[str, tuple[Tenths, dict[str, Any]]]] = {}
     for branch_id in branch_ids:
