@@ -348,7 +348,7 @@ async def led_events(
             org_filter(Meeting.org_id, list(org_ids)),
         )
     )
-    return [(m, o, at.astimezone(tz).date()) for m, o, at in (await session.execute(stmt)).all()]
+    return [(m, o, at.astimezone(tz).date()) for m, o, at in (await session.execute(stmt)).all() if m is not None]
 
 
 async def service_events(
