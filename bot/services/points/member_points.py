@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.points.rules import MemberItem, Rules, Tenths, tenths_json
+from bot.services.points.rules import Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
 from storage.models import Organisation
@@ -100,37 +100,38 @@ class Counts:
 
 
 def points_of(rules: Rules, counts: Counts) -> list[ItemResult]:
-    """The items of one member from their counts: the rules' arithmetic, nothing else."""
+    """The items of one member from their counts: the rules' arithmetic, nothing else (called for every member
+    of the city, so written as one plain loop)."""
     items = [ItemResult("base", BASE_NAMES[0], BASE_NAMES[1], "base", rules.base, 1, rules.base)]
+    entries, attendance = counts.entries, counts.attendance
+    gained = 0
     for rule in rules.items:
-        items.append(_item(rule, counts))
-    gained = sum(item.points for item in items[1:])
+        source = rule.source
+        entry_count, entry_points = entries.get(rule.key, (0, 0)) if entries else (0, 0)
+        if source == "manual":
+            count, raw = entry_count, entry_points
+        else:
+            if source == "attendance" or source == "birthday_activity":
+                count = attendance.get(rule.key, 0)
+                raw = count * rule.points
+            elif source == "first_agenda_led":
+                count = counts.led
+                raw = count * rule.points
+            elif source == "volunteer_hours":
+                count = counts.service_events
+                raw = (counts.service_minutes // 60) * rule.points
+            else:  # community_registration
+                count = counts.communities
+                raw = count * rule.points
+            raw += entry_points  # corrections change the computed value, before the cap
+        cap = rule.cap
+        points = raw if cap is None else (cap if raw > cap else -cap if raw < -cap else raw)
+        gained += points
+        items.append(ItemResult(rule.key, rule.name_zh, rule.name_en, source, points, count, raw, points != raw))
     if rules.year_cap is not None and abs(gained) > rules.year_cap:
         limited = _clamp(gained, rules.year_cap)
         items.append(ItemResult("year_cap", CAP_NAMES[0], CAP_NAMES[1], "cap", limited - gained, 0, 0, True))
     return items
-
-
-def _item(rule: MemberItem, counts: Counts) -> ItemResult:
-    entries, entry_points = counts.entries.get(rule.key, (0, 0))
-    if rule.source == "manual":
-        count, raw = entries, entry_points
-    else:
-        if rule.source == "attendance" or rule.source == "birthday_activity":
-            count = counts.attendance.get(rule.key, 0)
-            raw = count * rule.points
-        elif rule.source == "first_agenda_led":
-            count = counts.led
-            raw = count * rule.points
-        elif rule.source == "volunteer_hours":
-            count = counts.service_events
-            raw = (counts.service_minutes // 60) * rule.points
-        else:  # community_registration
-            count = counts.communities
-            raw = count * rule.points
-        raw += entry_points  # corrections change the computed value, before the cap
-    points = _clamp(raw, rule.cap)
-    return ItemResult(rule.key, rule.name_zh, rule.name_en, rule.source, points, count, raw, points != raw)
 
 
 def attendance_rules(rules: Rules) -> list[AttendanceRule]:
