@@ -20,6 +20,7 @@ from bot.feature import Feature, HandlerGroups, Job, Slot, handlers_in_order, jo
 from bot.services.ledger.menu import LEDGER_COMMANDS
 from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_menu import MEETING_COMMANDS
+from bot.services.points.texts import POINTS_COMMANDS
 from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 
 if TYPE_CHECKING:
@@ -159,6 +160,24 @@ def _ledger_hooks() -> MeetingHooks:
     return MEETING_HOOKS
 
 
+def _points_handlers() -> HandlerGroups:
+    from handlers import points
+
+    return {Slot.MAIN: points.HANDLERS}
+
+
+def _points_jobs() -> Sequence[Job]:
+    from bot.jobs import points
+
+    return points.JOBS
+
+
+def _points_cli(app: typer.Typer) -> None:
+    from bot.cli import points
+
+    points.register(app)
+
+
 def _volunteer_jobs() -> Sequence[Job]:
     from bot.jobs import volunteer
 
@@ -245,7 +264,27 @@ LEDGER = Feature(
     catalog="ledger",
 )
 
-FEATURES: tuple[Feature, ...] = (CORE, MEASURES, BRANCH, BIRTHDAYS, MEETINGS, FIRST_AGENDA, VOLUNTEER, LEDGER)
+POINTS = Feature(
+    "points",  # member points (党员积分, measure 14) and branch stars (评星定级, measure 13)
+    handlers=_points_handlers,
+    jobs=_points_jobs,
+    cli=_points_cli,
+    commands=tuple(MenuCommand(*command) for command in POINTS_COMMANDS),
+    templates="points",
+    catalog="points",
+)
+
+FEATURES: tuple[Feature, ...] = (
+    CORE,
+    MEASURES,
+    BRANCH,
+    BIRTHDAYS,
+    MEETINGS,
+    FIRST_AGENDA,
+    VOLUNTEER,
+    LEDGER,
+    POINTS,
+)
 
 # The order python-telegram-bot tries the handler groups in (all in group 0: the first match wins). Before them:
 # the pre-checks and the flows' pre-handler (handlers/__init__.py); after them: the error handler.
@@ -260,6 +299,7 @@ HANDLER_ORDER: tuple[tuple[str, Slot], ...] = (
     ("measures", Slot.MAIN),  # /ask, /measure N, /measures and its buttons
     ("volunteer", Slot.MAIN),  # communities, activities, check-in and out, self-reports, hours
     ("ledger", Slot.MAIN),  # /ledger, /charts, /digest and the meeting record button
+    ("points", Slot.MAIN),  # /points, /stars and the star photos
     ("core", Slot.FALLBACK),  # /cancel outside any conversation
     ("measures", Slot.FREE_TEXT),  # plain text in a private chat is a question
 )

@@ -71,6 +71,13 @@ DOMAINS: dict[str, list[str]] = {
         "bot/jobs/ledger.py",
         "handlers/ledger.py",
     ],
+    "points": [  # member points (党员积分) and branch stars (评星定级)
+        "bot/services/points/*.py",
+        "bot/cli/points.py",
+        "bot/jobs/points.py",
+        "handlers/points.py",
+        "bot/templates/points/*.j2",
+    ],
     "meetings": [
         "bot/services/meeting*.py",
         "bot/cli/meetings.py",

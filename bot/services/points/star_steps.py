@@ -1,0 +1,414 @@
+"""The steps of a branch's star rating: self-assessment → submitted → reviewed (adjusted with reasons) →
+announced for a public notice period (公示, working days) → objected, or published. Each step is one
+conditional write on the rating's status (two people pressing at once: one wins, the other is told), audited,
+and the branch (or its administrators) told through the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import now_utc
+from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.i18n import N_
+from bot.services import outbox
+from bot.services.access import Actor, require_branch_leader
+from bot.services.points.rules import tenths_text
+from bot.services.points.service import parse_points
+from bot.services.points.stars import BranchStars, ratings, snapshot
+from bot.services.points.versions import resolve_org, rules_in_force
+from bot.services.points.workdays import add_working_days
+from bot.templates import render
+from storage import queries
+from storage.models import Member, Organisation, OrgKind, Role
+from storage.points import StarRating, StarStatus
+
+MAX_NOTE = 200
+MAX_PHOTOS = 5
+
+
+async def find_branch(session: AsyncSession, ref: str | int) -> Organisation:
+    """A branch by code or id."""
+    org = await session.get(Organisation, ref) if isinstance(ref, int) else await resolve_org(session, ref)
+    if org is None or org.kind != OrgKind.BRANCH:
+        raise NotFound(N_("No such branch."))
+    return org
+
+
+async def _require_admin(session: AsyncSession, actor: Actor | None, branch: Organisation) -> None:
+    if actor is None:
+        return  # the command line: the operator
+    if not actor.is_admin or branch.id not in await queries.subtree_ids(session, actor.org_id):
+        raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
+
+
+async def _rating_row(session: AsyncSession, branch_id: int, year: int) -> StarRating:
+    """The branch's rating row for the year, created on first use (the unique key makes a race harmless)."""
+    insert = queries.upsert_insert(session)
+    await session.execute(
+        insert(StarRating)
+        .values(branch_id=branch_id, year=year, status=StarStatus.DRAFT, self_scores={}, adjustments={}, revision=0)
+        .on_conflict_do_nothing(index_elements=["branch_id", "year"])
+    )
+    row = await session.scalar(
+        select(StarRating)
+        .where(StarRating.branch_id == branch_id, StarRating.year == year)
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return row
+
+
+async def _move(
+    session: AsyncSession, row: StarRating, allowed: tuple[str, ...], refusal: str, **values: object
+) -> None:
+    """One conditional write: the row moves only from an allowed status; otherwise nothing changes."""
+    result = await session.execute(
+        update(StarRating)
+        .where(StarRating.id == row.id, StarRating.status.in_(allowed))
+        .values(revision=StarRating.revision + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(refusal)
+    await session.refresh(row)
+
+
+async def branch_stars(
+    session: AsyncSession, branch: Organisation, year: int, today: date, tz: ZoneInfo
+) -> BranchStars:
+    """One branch's rating (live, or as published)."""
+    return (await ratings(session, [branch], year, today, tz))[0]
+
+
+async def view(
+    session: AsyncSession, actor: Actor, year: int, today: date, tz: ZoneInfo, branch_id: int | None = None
+) -> BranchStars:
+    """The rating a leader (their branch) or an administrator (a branch of their subtree) may see."""
+    branch = await require_branch_leader(session, actor, branch_id if branch_id is not None else actor.org_id)
+    return await branch_stars(session, branch, year, today, tz)
+
+
+async def self_assess(
+    session: AsyncSession, actor: Actor, key: str, score_text: str, note: str, year: int
+) -> StarRating:
+    """The branch scores a manual criterion itself, with a short note (photos come separately)."""
+    branch = await require_branch_leader(session, actor, actor.org_id)
+    if actor.is_admin:
+        raise PermissionDenied(N_("The self-assessment is the branch's own: its secretary fills it in."))
+    criterion = (await rules_in_force(session, branch.id)).rules.criterion(key)
+    if criterion is None or criterion.source != "manual":
+        raise InvalidInput(N_("“%(key)s” is not a criterion the branch scores itself."), key=key)
+    score = parse_points(score_text)
+    if not 0 <= score <= criterion.weight:
+        raise InvalidInput(N_("“%(key)s” is scored from 0 to %(max)s."), key=key, max=tenths_text(criterion.weight))
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(N_("Add a short note on what the score rests on."))
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(N_("The note is too long (at most %(max)d characters)."), max=MAX_NOTE)
+    row = await _rating_row(session, branch.id, year)
+    scores = dict(row.self_scores or {})
+    photos = list((scores.get(key) or {}).get("photos", []))
+    scores[key] = {"score": score, "note": note, "photos": photos}
+    await _move(
+        session,
+        row,
+        (StarStatus.DRAFT,),
+        N_("The rating was submitted; only the administrators change it now."),
+        self_scores=scores,
+    )
+    queries.audit(
+        session,
+        actor=None,
+        label=f"member:{actor.member_id}",
+        action="stars.self_assessed",
+        entity="star_rating",
+        entity_id=row.id,
+        details={"key": key, "score": tenths_text(score), "note": note},
+    )
+    return row
+
+
+async def add_photo(session: AsyncSession, actor: Actor, key: str, file_id: str, year: int) -> int:
+    """A photo behind a manual criterion's self-assessment; returns how many it has."""
+    branch = await require_branch_leader(session, actor, actor.org_id)
+    row = await _rating_row(session, branch.id, year)
+    scores = dict(row.self_scores or {})
+    own = scores.get(key)
+    if own is None:
+        raise InvalidInput(N_("Score “%(key)s” first (/stars self %(key)s SCORE NOTE), then add its photos."), key=key)
+    photos = list(own.get("photos", []))
+    if len(photos) >= MAX_PHOTOS:
+        raise InvalidInput(N_("At most %(max)d photos per criterion."), max=MAX_PHOTOS)
+    photos.append(file_id)
+    scores[key] = {**own, "photos": photos}
+    await _move(
+        session,
+        row,
+        (StarStatus.DRAFT,),
+        N_("The rating was submitted; only the administrators change it now."),
+        self_scores=scores,
+    )
+    return len(photos)
+
+
+async def submit(session: AsyncSession, actor: Actor, year: int, today: date, tz: ZoneInfo) -> BranchStars:
+    """The branch sends its self-assessment to the administrators."""
+    branch = await require_branch_leader(session, actor, actor.org_id)
+    rules = (await rules_in_force(session, branch.id)).rules
+    row = await _rating_row(session, branch.id, year)
+    missing = [c.key for c in rules.criteria if c.source == "manual" and c.key not in (row.self_scores or {})]
+    if missing:
+        raise InvalidInput(N_("Score these criteria first: %(keys)s."), keys=", ".join(missing))
+    await _move(session, row, (StarStatus.DRAFT,), N_("The rating was already submitted."), status=StarStatus.SUBMITTED)
+    queries.audit(
+        session,
+        actor=None,
+        label=f"member:{actor.member_id}",
+        action="stars.submitted",
+        entity="star_rating",
+        entity_id=row.id,
+        details={"year": year},
+    )
+    stars = await branch_stars(session, branch, year, today, tz)
+    await _tell_admins(session, branch, row, "submitted", stars)
+    return stars
+
+
+async def adjust(
+    session: AsyncSession, actor: Actor | None, branch_ref: str | int, key: str, score_text: str, reason: str, year: int
+) -> StarRating:
+    """An administrator changes a criterion's score, with a reason the branch sees."""
+    branch = await find_branch(session, branch_ref)
+    await _require_admin(session, actor, branch)
+    criterion = (await rules_in_force(session, branch.id)).rules.criterion(key)
+    if criterion is None:
+        raise InvalidInput(N_("No criterion “%(key)s” in the rules in force."), key=key)
+    score = parse_points(score_text)
+    if not 0 <= score <= criterion.weight:
+        raise InvalidInput(N_("“%(key)s” is scored from 0 to %(max)s."), key=key, max=tenths_text(criterion.weight))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("Give a reason: the branch is told why its score changed."))
+    row = await _rating_row(session, branch.id, year)
+    changes = dict(row.adjustments or {})
+    changes[key] = {"score": score, "reason": reason[:500]}
+    await _move(
+        session,
+        row,
+        (StarStatus.DRAFT, StarStatus.SUBMITTED, StarStatus.OBJECTED),
+        N_("The rating is under public notice or published: it cannot be changed now."),
+        adjustments=changes,
+    )
+    queries.audit(
+        session,
+        actor=None,
+        label=f"member:{actor.member_id}" if actor else None,
+        action="stars.adjusted",
+        entity="star_rating",
+        entity_id=row.id,
+        details={"key": key, "score": tenths_text(score), "reason": reason},
+    )
+    await _tell_branch(session, branch, row, "adjusted", None, key=key, score=tenths_text(score), reason=reason)
+    return row
+
+
+def _closed_year(year: int, today: date) -> None:
+    if year >= today.year:
+        raise InvalidInput(N_("%(year)d is not over yet: its results can be published from 1 January."), year=year)
+
+
+async def announce(
+    session: AsyncSession, actor: Actor | None, branch_ref: str | int, year: int, today: date, tz: ZoneInfo
+) -> BranchStars:
+    """Announce the result for the public notice period (公示) of the rules' working days."""
+    branch = await find_branch(session, branch_ref)
+    await _require_admin(session, actor, branch)
+    _closed_year(year, today)
+    rif = await rules_in_force(session, branch.id)
+    if rif.example:
+        raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
+    row = await _rating_row(session, branch.id, year)
+    stars = await branch_stars(session, branch, year, today, tz)
+    ends = add_working_days(today, rif.rules.notice_working_days)
+    await _move(
+        session,
+        row,
+        (StarStatus.SUBMITTED, StarStatus.OBJECTED),
+        N_("Only a submitted (or objected) rating can be announced."),
+        status=StarStatus.ANNOUNCED,
+        result=snapshot(stars),
+        rules_id=rif.rules_id,
+        announced_on=today,
+        notice_ends_on=ends,
+    )
+    queries.audit(
+        session,
+        actor=None,
+        label=f"member:{actor.member_id}" if actor else None,
+        action="stars.announced",
+        entity="star_rating",
+        entity_id=row.id,
+        details={"score": tenths_text(stars.score), "stars": stars.stars, "until": ends.isoformat()},
+    )
+    stars.status, stars.notice_ends_on = StarStatus.ANNOUNCED, ends
+    await _tell_branch(
+        session, branch, row, "announced", stars, until=ends, score=tenths_text(stars.score), stars_count=stars.stars
+    )
+    return stars
+
+
+async def object_to(session: AsyncSession, actor: Actor, reason: str, year: int, today: date) -> StarRating:
+    """The branch objects to the announced result during the notice period, with a reason."""
+    branch = await require_branch_leader(session, actor, actor.org_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("Give the reason for the objection."))
+    row = await _rating_row(session, branch.id, year)
+    if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today > row.notice_ends_on:
+        raise Conflict(N_("The notice period ended on %(day)s."), day=row.notice_ends_on.isoformat())
+    await _move(
+        session,
+        row,
+        (StarStatus.ANNOUNCED,),
+        N_("There is no result under public notice to object to."),
+        status=StarStatus.OBJECTED,
+        objection=reason[:1000],
+    )
+    queries.audit(
+        session,
+        actor=None,
+        label=f"member:{actor.member_id}",
+        action="stars.objected",
+        entity="star_rating",
+        entity_id=row.id,
+        details={"reason": reason},
+    )
+    await _tell_admins(session, branch, row, "objected", None, reason=reason)
+    return row
+
+
+async def publish(
+    session: AsyncSession,
+    actor: Actor | None,
+    branch_ref: str | int,
+    year: int,
+    today: date,
+    answer: str | None = None,
+) -> StarRating:
+    """Publish the announced result once the notice period is over; an objected one needs an answer (reason)."""
+    branch = await find_branch(session, branch_ref)
+    await _require_admin(session, actor, branch)
+    _closed_year(year, today)
+    row = await _rating_row(session, branch.id, year)
+    answer = (answer or "").strip() or None
+    if row.status == StarStatus.OBJECTED:
+        if answer is None:
+            raise InvalidInput(N_("The branch objected: answer the objection (a reason) to publish as announced."))
+        allowed: tuple[str, ...] = (StarStatus.OBJECTED,)
+    else:
+        if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today <= row.notice_ends_on:
+            raise Conflict(N_("The notice period runs until %(day)s."), day=row.notice_ends_on.isoformat())
+        allowed = (StarStatus.ANNOUNCED,)
+    await _move(
+        session,
+        row,
+        allowed,
+        N_("Only an announced result can be published."),
+        status=StarStatus.PUBLISHED,
+        published_at=now_utc(),
+        answer=answer,
+    )
+    queries.audit(
+        session,
+        actor=None,
+        label=f"member:{actor.member_id}" if actor else None,
+        action="stars.published",
+        entity="star_rating",
+        entity_id=row.id,
+        details={"answer": answer, **(row.result or {"stars": None})},
+    )
+    await _tell_branch(session, branch, row, "published", None, stars_count=int((row.result or {}).get("stars", 0)))
+    return row
+
+
+# --- telling people ---------------------------------------------------------------------------------------------
+
+
+async def _leaders(session: AsyncSession, branch: Organisation) -> list[Member]:
+    return [m for m in await queries.branch_leaders(session, branch.id) if m.telegram_id]
+
+
+async def _admins_above(session: AsyncSession, branch: Organisation) -> list[Member]:
+    parents = dict((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
+    above: set[int] = set()
+    current: int | None = branch.parent_id
+    while current is not None and current not in above:
+        above.add(current)
+        current = parents.get(current)
+    if not above:
+        return []
+    return list(
+        (
+            await session.scalars(
+                select(Member).where(
+                    Member.org_id.in_(above),
+                    Member.role == Role.ADMIN,
+                    Member.active.is_(True),
+                    Member.telegram_id.is_not(None),
+                )
+            )
+        ).all()
+    )
+
+
+async def _send(
+    session: AsyncSession,
+    people: list[Member],
+    row: StarRating,
+    step: str,
+    branch: Organisation,
+    stars: BranchStars | None,
+    **params: object,
+) -> None:
+    for person in people:
+        assert person.telegram_id is not None
+        locale = person.language or "zh_CN"
+        text = render(
+            "points/star_step.html.j2", locale, step=step, branch=branch.name, year=row.year, stars=stars, **params
+        )
+        await outbox.enqueue(
+            session,
+            dedup_key=f"stars:{row.id}:{row.revision}:{step}:{person.id}",
+            chat_id=person.telegram_id,
+            member_id=person.id,
+            kind="stars",
+            text=text,
+        )
+
+
+async def _tell_branch(
+    session: AsyncSession,
+    branch: Organisation,
+    row: StarRating,
+    step: str,
+    stars: BranchStars | None,
+    **params: object,
+) -> None:
+    await _send(session, await _leaders(session, branch), row, step, branch, stars, **params)
+
+
+async def _tell_admins(
+    session: AsyncSession,
+    branch: Organisation,
+    row: StarRating,
+    step: str,
+    stars: BranchStars | None,
+    **params: object,
+) -> None:
+    await _send(session, await _admins_above(session, branch), row, step, branch, stars, **params)

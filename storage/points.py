@@ -1,0 +1,614 @@
+"""Member points (党员积分, measure 14) and branch star ratings (评星定级, measure 13): the rules in force, the
+leaders' manual entries and corrections, published results, and the set-based queries that count events.
+
+Every count here is one statement for any number of members (grouped by member and branch), so the city's
+whole year is a handful of queries, never one per member. A member's events count only while they belonged
+to the branch (``spans``: membership history), and only for that branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, utcnow
+from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch
+from storage.meetings import Attendance, Meeting, MeetingStatus
+from storage.membership import Membership, org_filter, spans_select
+from storage.models import Member
+from storage.volunteer import CommunityRegistration, ReportStatus, ServiceReport, SignUp, SignUpStatus
+
+
+class PointRules(Base):
+    """One version of the rules a unit (or the city) applied; the newest version of the nearest one is in force."""
+
+    __tablename__ = "point_rules"
+    __table_args__ = (UniqueConstraint("org_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(200))
+    example: Mapped[bool] = mapped_column(Boolean, default=False)  # 示例: results cannot be published
+    text: Mapped[str] = mapped_column(Text)  # the file as applied, so a past version can be re-read exactly
+    digest: Mapped[str] = mapped_column(String(64))
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EntryKind:
+    """What a leader's point entry is."""
+
+    MANUAL = "manual"  # an item whose rule source is manual
+    CORRECTION = "correction"  # a change to a computed item (a wrong record), with a reason
+
+
+class PointEntry(Base):
+    """A manual item or a correction, entered by a branch leader or an administrator with a reason."""
+
+    __tablename__ = "point_entries"
+    __table_args__ = (Index("ix_point_entries_branch_day", "branch_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    rule_key: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)  # tenths of a point
+    reason: Mapped[str] = mapped_column(String(500))
+    ref: Mapped[str | None] = mapped_column(String(100))  # the event a correction is about, as the person typed it
+    on_date: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PointPublication(Base):
+    """A branch's member points for a closed year as published: kept as they were, whatever changes later."""
+
+    __tablename__ = "point_publications"
+    __table_args__ = (UniqueConstraint("branch_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column()
+    rules_id: Mapped[int] = mapped_column(ForeignKey("point_rules.id", ondelete="RESTRICT"))
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the report rows, as shown then
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StarStatus:
+    """Life of a branch's star rating for a year."""
+
+    DRAFT = "draft"  # the branch fills in its self-assessment
+    SUBMITTED = "submitted"  # sent to the administrators for review
+    ANNOUNCED = "announced"  # 公示: the notice period runs; the branch may object
+    OBJECTED = "objected"  # the branch objected during the notice period
+    PUBLISHED = "published"  # final; kept as published
+
+
+class StarRating(Base):
+    """One branch's rating for one year: self-assessment, the administrators' adjustments, notice, result."""
+
+    __tablename__ = "star_ratings"
+    __table_args__ = (UniqueConstraint("branch_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=StarStatus.DRAFT)
+    # {criterion key: {"score": tenths, "note": str, "photos": [file ids]}} — the branch's own scores
+    self_scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # {criterion key: {"score": tenths, "reason": str}} — the administrators' changes
+    adjustments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rules_id: Mapped[int | None] = mapped_column(ForeignKey("point_rules.id", ondelete="RESTRICT"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the rating as announced / published
+    announced_on: Mapped[date | None] = mapped_column(Date)
+    notice_ends_on: Mapped[date | None] = mapped_column(Date)  # last working day of the notice period
+    objection: Mapped[str | None] = mapped_column(String(1000))
+    answer: Mapped[str | None] = mapped_column(String(1000))  # the administrators' answer to an objection
+    published_at: Mapped[datetime | None] = mapped_column()
+    revision: Mapped[int] = mapped_column(default=0)  # raised by each step; its notices are keyed by it
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- set-based counting ---------------------------------------------------------------------------------------
+
+
+def local_day(column: Any, dialect: str, tz: ZoneInfo) -> ColumnElement[Any]:
+    """SQL: the local calendar day of a stored UTC instant."""
+    if dialect == "postgresql":
+        return cast(func.timezone(str(tz), column), Date)
+    # SQLite keeps naive UTC text; the zone's offset at the period's start is used (China keeps no DST).
+    offset = datetime.now(tz).utcoffset() or timedelta(0)
+    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+def _in_span(day: Any, spans: Any) -> ColumnElement[bool]:
+    """``day`` falls in the membership row (``ended_on`` is the first day no longer a member)."""
+    return and_(
+        or_(spans.c.started_on.is_(None), day >= spans.c.started_on),
+        or_(spans.c.ended_on.is_(None), day < spans.c.ended_on),
+    )
+
+
+def spans_of(org_ids: Sequence[int], start: date, end: date) -> Any:
+    """Membership rows of the branches overlapping the period (membership history: a member counts only for
+    their time in the branch), administrators left out. A materialised CTE: computed once per statement and
+    then looked up, not re-evaluated for each of a million attendance rows."""
+    rows = spans_select(list(org_ids), start, end).subquery("spans_raw")
+    return (
+        select(rows.c.member_id, rows.c.org_id, rows.c.started_on, rows.c.ended_on)
+        .join(Member, Member.id == rows.c.member_id)
+        .where(Member.role != "admin")
+        .cte("spans")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceRule:
+    """Which attendance rows an item counts: meeting kinds (empty: all) and statuses."""
+
+    key: str
+    kinds: tuple[str, ...]
+    statuses: tuple[str, ...]
+    tag: str | None = None  # only meetings carrying this tag
+
+
+def _meeting_window(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    from datetime import time
+
+    begin = datetime.combine(start, time(0), tzinfo=tz)
+    finish = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+    return begin, finish
+
+
+def _as_date(value: Any) -> date:
+    """SQLite returns ``date()`` expressions as text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A member's membership row in a branch (``ended_on``: the first day no longer a member)."""
+
+    member_id: int
+    org_id: int
+    started_on: date | None
+    ended_on: date | None
+    member_no: str
+    name: str
+
+    def covers(self, day: date) -> bool:
+        """The member belonged to the branch on ``day``."""
+        return (self.started_on is None or day >= self.started_on) and (self.ended_on is None or day < self.ended_on)
+
+    def covers_period(self, start: date, end: date) -> bool:
+        """The member belonged to the branch the whole period."""
+        return (self.started_on is None or self.started_on <= start) and (self.ended_on is None or self.ended_on > end)
+
+    def overlaps(self, first: date, last: date | None) -> bool:
+        """Some day of ``first`` … ``last`` (exclusive; None: open) falls in the membership."""
+        return (self.ended_on is None or first < self.ended_on) and (
+            last is None or self.started_on is None or last > self.started_on
+        )
+
+
+async def span_list(session: AsyncSession, org_ids: Sequence[int], start: date, end: date) -> list[Span]:
+    """Every membership row of the branches overlapping the period, with the member's number and name."""
+    spans = spans_of(org_ids, start, end)
+    stmt = (
+        select(spans.c.member_id, spans.c.org_id, spans.c.started_on, spans.c.ended_on, Member.member_no, Member.name)
+        .join(Member, Member.id == spans.c.member_id)
+        .order_by(spans.c.org_id, Member.name, Member.member_no)
+    )
+    return [
+        Span(m, o, _as_date(a) if a is not None else None, _as_date(b) if b is not None else None, no, name)
+        for m, o, a, b, no, name in (await session.execute(stmt)).all()
+    ]
+
+
+def _members_of(org_ids: Sequence[int]) -> Any:
+    """SQL: ids of the members who belong, or belonged, to the branches (to narrow the event tables)."""
+    return (
+        select(Membership.member_id)
+        .where(org_filter(Membership.org_id, list(org_ids)))
+        .union(select(Member.id).where(org_filter(Member.org_id, list(org_ids))))
+    )
+
+
+async def attendance_counts(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    spans: Sequence[Span],
+    rules: Sequence[AttendanceRule],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+) -> dict[tuple[int, int], dict[str, int]]:
+    """Per (member, branch): how many closed meetings each rule counts.
+
+    At most two grouped statements, whatever the number of members: every attendance row of the period's
+    meetings grouped by (member, branch) — driven by the meetings, so each meeting's rows are read together
+    through the attendance index — kept for the members who belonged to the branch the whole period; and, only
+    when some joined or left during it, the same counts clipped to their days in the branch."""
+    if not rules:
+        return {}
+    dialect = session.get_bind().dialect.name
+    begin, finish = _meeting_window(start, end, tz)
+    # The period's closed meetings, each with its local day and tag flags worked out once (tens of thousands),
+    # rather than for each attendance row (a million).
+    tags = sorted({rule.tag for rule in rules if rule.tag})
+    meetings = (
+        select(
+            Meeting.id.label("id"),
+            Meeting.org_id.label("org_id"),
+            Meeting.kind.label("kind"),
+            local_day(Meeting.starts_at, dialect, tz).label("day"),
+            *[
+                case((cast(Meeting.tags, String).like(f'%"{tag}"%'), 1), else_=0).label(f"tag_{i}")
+                for i, tag in enumerate(tags)
+            ],
+        )
+        .where(
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= begin,
+            Meeting.starts_at < finish,
+            org_filter(Meeting.org_id, list(org_ids)),
+        )
+        .cte("period_meetings")
+        .prefix_with("MATERIALIZED")
+    )
+    columns = []
+    for rule in rules:
+        conditions: list[ColumnElement[bool]] = [Attendance.status.in_(rule.statuses)]
+        if rule.kinds:
+            conditions.append(meetings.c.kind.in_(rule.kinds))
+        if rule.tag:
+            conditions.append(meetings.c[f"tag_{tags.index(rule.tag)}"] == 1)
+        columns.append(func.sum(case((and_(*conditions), 1), else_=0)).label(rule.key))
+    whole = (
+        select(Attendance.member_id, meetings.c.org_id, *columns)
+        .select_from(meetings)
+        .join(Attendance, Attendance.meeting_id == meetings.c.id)
+        .group_by(Attendance.member_id, meetings.c.org_id)
+    )
+    full = {(s.member_id, s.org_id) for s in spans if s.covers_period(start, end)}
+    result: dict[tuple[int, int], dict[str, int]] = {}
+    for row in (await session.execute(whole)).all():
+        if (row[0], row[1]) in full:
+            result[(row[0], row[1])] = {rule.key: int(row[i + 2] or 0) for i, rule in enumerate(rules)}
+    if all((s.member_id, s.org_id) in full for s in spans):
+        return result
+    cte = spans_of(org_ids, start, end)
+    clipped = (
+        select(cte.c.member_id, cte.c.org_id, *columns)
+        .select_from(cte)
+        .join(meetings, meetings.c.org_id == cte.c.org_id)
+        .join(Attendance, and_(Attendance.meeting_id == meetings.c.id, Attendance.member_id == cte.c.member_id))
+        .where(~_covers_period(cte, start, end), _in_span(meetings.c.day, cte))
+        .group_by(cte.c.member_id, cte.c.org_id)
+    )
+    for row in (await session.execute(clipped)).all():
+        if (row[0], row[1]) in full:
+            continue  # a second, partial row of someone who also belonged all period: already counted
+        counts = result.setdefault((row[0], row[1]), {rule.key: 0 for rule in rules})
+        for i, rule in enumerate(rules):
+            counts[rule.key] += int(row[i + 2] or 0)
+    return result
+
+
+def _covers_period(spans: Any, start: date, end: date) -> ColumnElement[bool]:
+    """SQL: the membership row covers the whole period (the usual case: no transfer within it)."""
+    return and_(
+        or_(spans.c.started_on.is_(None), spans.c.started_on <= start),
+        or_(spans.c.ended_on.is_(None), spans.c.ended_on > end),
+    )
+
+
+async def led_events(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> list[tuple[int, int, date]]:
+    """(leader, branch, local day) of each closed meeting of the period whose first agenda study a member led."""
+    begin, finish = _meeting_window(start, end, tz)
+    stmt = (
+        select(FirstAgendaItem.led_by_id, Meeting.org_id, Meeting.starts_at)
+        .join(Meeting, Meeting.id == FirstAgendaItem.meeting_id)
+        .where(
+            FirstAgendaItem.led_by_id.is_not(None),
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= begin,
+            Meeting.starts_at < finish,
+            org_filter(Meeting.org_id, list(org_ids)),
+        )
+    )
+    return [(m, o, at.astimezone(tz).date()) for m, o, at in (await session.execute(stmt)).all() if m is not None]
+
+
+async def service_events(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> list[tuple[int, date, int]]:
+    """(member, local day, minutes) of the counted volunteer service of the branches' members in the period:
+    activities checked out, and approved self-reports."""
+    from storage.volunteer import Activity
+
+    begin, finish = _meeting_window(start, end, tz)
+    members = _members_of(org_ids)
+    signups = await session.execute(
+        select(SignUp.member_id, Activity.starts_at, SignUp.minutes)
+        .join(Activity, Activity.id == SignUp.activity_id)
+        .where(
+            SignUp.status == SignUpStatus.CONFIRMED,
+            SignUp.minutes > 0,
+            Activity.starts_at >= begin,
+            Activity.starts_at < finish,
+            SignUp.member_id.in_(members),
+        )
+    )
+    found = [(m, at.astimezone(tz).date(), int(minutes or 0)) for m, at, minutes in signups.all()]
+    reports = await session.execute(
+        select(ServiceReport.member_id, ServiceReport.service_date, ServiceReport.minutes).where(
+            ServiceReport.status == ReportStatus.APPROVED,
+            ServiceReport.minutes > 0,
+            ServiceReport.service_date >= start,
+            ServiceReport.service_date <= end,
+            ServiceReport.member_id.in_(members),
+        )
+    )
+    found += [(m, day, int(minutes)) for m, day, minutes in reports.all()]
+    return found
+
+
+async def community_spells(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date
+) -> list[tuple[int, date, date | None]]:
+    """(member, registered on, ended on) of the community registrations (到社区报到) in force in the period."""
+    stmt = select(
+        CommunityRegistration.member_id, CommunityRegistration.registered_on, CommunityRegistration.ended_on
+    ).where(
+        CommunityRegistration.registered_on <= end,
+        or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > start),
+        CommunityRegistration.member_id.in_(_members_of(org_ids)),
+    )
+    return [(m, r, e) for m, r, e in (await session.execute(stmt)).all()]
+
+
+async def entry_rows(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date
+) -> list[tuple[int, int, str, date, int]]:
+    """(member, branch, rule key, day, tenths) of the leaders' manual items and corrections in the period."""
+    stmt = select(
+        PointEntry.member_id, PointEntry.branch_id, PointEntry.rule_key, PointEntry.on_date, PointEntry.points
+    ).where(org_filter(PointEntry.branch_id, list(org_ids)), PointEntry.on_date >= start, PointEntry.on_date <= end)
+    return [(m, b, k, d, int(p)) for m, b, k, d, p in (await session.execute(stmt)).all()]
+
+
+# --- branch criteria -------------------------------------------------------------------------------------------
+
+
+async def closed_meetings_by_month(
+    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> list[tuple[int, str, int | None, date]]:
+    """(branch, kind, group, local day) of every closed meeting in the period."""
+    dialect = session.get_bind().dialect.name
+    begin, finish = _meeting_window(start, end, tz)
+    day = local_day(Meeting.starts_at, dialect, tz)
+    stmt = select(Meeting.org_id, Meeting.kind, Meeting.group_id, day).where(
+        Meeting.org_id.in_(branch_ids),
+        Meeting.status == MeetingStatus.CLOSED,
+        Meeting.starts_at >= begin,
+        Meeting.starts_at < finish,
+    )
+    rows = []
+    for org_id, kind, group_id, when in (await session.execute(stmt)).all():
+        rows.append((org_id, kind, group_id, when if isinstance(when, date) else date.fromisoformat(str(when))))
+    return rows
+
+
+async def attendance_rates(
+    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> dict[int, tuple[int, int]]:
+    """Per branch: (attended, expected) over closed meetings — approved leave is not expected, and a member's
+    rows count only while they belonged to the branch."""
+    begin, finish = _meeting_window(start, end, tz)
+    spans = spans_of(branch_ids, start, end)
+    meetings = (
+        select(
+            Meeting.id.label("id"),
+            Meeting.org_id.label("org_id"),
+            local_day(Meeting.starts_at, session.get_bind().dialect.name, tz).label("day"),
+        )
+        .where(
+            Meeting.org_id.in_(branch_ids),
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= begin,
+            Meeting.starts_at < finish,
+        )
+        .cte("period_meetings")
+        .prefix_with("MATERIALIZED")
+    )
+    attended = func.sum(case((Attendance.status.in_(("present", "late")), 1), else_=0))
+    expected = func.sum(case((Attendance.status != "on_leave", 1), else_=0))
+    stmt = (
+        select(meetings.c.org_id, attended, expected)
+        .select_from(meetings)
+        .join(Attendance, Attendance.meeting_id == meetings.c.id)
+        .join(spans, and_(spans.c.member_id == Attendance.member_id, spans.c.org_id == meetings.c.org_id))
+        .where(_in_span(meetings.c.day, spans))
+        .group_by(meetings.c.org_id)
+    )
+    return {o: (int(a or 0), int(e or 0)) for o, a, e in (await session.execute(stmt)).all()}
+
+
+async def dispatch_studies(
+    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+) -> list[tuple[int, datetime, datetime | None]]:
+    """(branch, dispatched at, first closed meeting that studied it or None) of each material dispatched in the
+    period."""
+    begin, finish = _meeting_window(start, end, tz)
+    studied = (
+        select(func.min(Meeting.starts_at))
+        .select_from(FirstAgendaMaterial)
+        .join(FirstAgendaItem, FirstAgendaItem.id == FirstAgendaMaterial.item_id)
+        .join(Meeting, Meeting.id == FirstAgendaItem.meeting_id)
+        .where(
+            FirstAgendaMaterial.material_id == MaterialDispatch.material_id,
+            Meeting.org_id == MaterialDispatch.branch_id,
+            Meeting.status == MeetingStatus.CLOSED,
+        )
+        .scalar_subquery()
+    )
+    stmt = select(MaterialDispatch.branch_id, MaterialDispatch.dispatched_at, studied).where(
+        MaterialDispatch.branch_id.in_(branch_ids),
+        MaterialDispatch.dispatched_at >= begin,
+        MaterialDispatch.dispatched_at < finish,
+    )
+    rows: list[tuple[int, datetime, datetime | None]] = []
+    from storage.base import UTCDateTime
+
+    decode = UTCDateTime().process_result_value
+    for branch_id, dispatched, first in (await session.execute(stmt)).all():
+        if isinstance(first, str):  # SQLite returns MIN() of a datetime column as text
+            first = datetime.fromisoformat(first)
+        rows.append((branch_id, dispatched, decode(first, session.get_bind().dialect) if first else None))
+    return rows
+
+
+def literal_date(value: date) -> ColumnElement[Any]:
+    """A date as a typed SQL literal."""
+    return literal(value, Date)
+
+
+# --- one member's events (``points show``, the /points screen) ---------------------------------------------------
+
+
+async def member_spans(session: AsyncSession, member_id: int, branch_id: int, start: date, end: date) -> list[Any]:
+    """The member's membership rows in the branch overlapping the period (started_on, ended_on)."""
+    spans = spans_of([branch_id], start, end)
+    stmt = select(spans.c.started_on, spans.c.ended_on).where(spans.c.member_id == member_id)
+    return list((await session.execute(stmt)).all())
+
+
+async def member_meetings(
+    session: AsyncSession, member_id: int, branch_id: int, start: date, end: date, tz: ZoneInfo
+) -> list[tuple[Meeting, str, bool]]:
+    """(meeting, attendance status, led the first agenda study) of the member's closed meetings in the branch."""
+    begin, finish = _meeting_window(start, end, tz)
+    stmt = (
+        select(Meeting, Attendance.status, FirstAgendaItem.led_by_id)
+        .join(Attendance, and_(Attendance.meeting_id == Meeting.id, Attendance.member_id == member_id), isouter=True)
+        .join(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id, isouter=True)
+        .where(
+            Meeting.org_id == branch_id,
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= begin,
+            Meeting.starts_at < finish,
+            or_(Attendance.id.is_not(None), FirstAgendaItem.led_by_id == member_id),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [(m, status or "", led == member_id) for m, status, led in (await session.execute(stmt)).all()]
+
+
+async def member_service(
+    session: AsyncSession, member_id: int, start: date, end: date, tz: ZoneInfo
+) -> list[tuple[str, int, str, date, int]]:
+    """(kind "activity"/"report", id, title, local day, minutes) of the member's counted service."""
+    from storage.volunteer import Activity
+
+    begin, finish = _meeting_window(start, end, tz)
+    found: list[tuple[str, int, str, date, int]] = []
+    signups = await session.execute(
+        select(Activity.id, Activity.title, Activity.starts_at, SignUp.minutes)
+        .join(SignUp, SignUp.activity_id == Activity.id)
+        .where(
+            SignUp.member_id == member_id,
+            SignUp.status == SignUpStatus.CONFIRMED,
+            SignUp.minutes > 0,
+            Activity.starts_at >= begin,
+            Activity.starts_at < finish,
+        )
+    )
+    for activity_id, title, starts_at, minutes in signups.all():
+        found.append(("activity", activity_id, title, starts_at.astimezone(tz).date(), int(minutes or 0)))
+    reports = await session.execute(
+        select(ServiceReport.id, ServiceReport.description, ServiceReport.service_date, ServiceReport.minutes).where(
+            ServiceReport.member_id == member_id,
+            ServiceReport.status == ReportStatus.APPROVED,
+            ServiceReport.minutes > 0,
+            ServiceReport.service_date >= start,
+            ServiceReport.service_date <= end,
+        )
+    )
+    for report_id, description, day, minutes in reports.all():
+        found.append(("report", report_id, description, day, int(minutes)))
+    found.sort(key=lambda row: (row[3], row[0], row[1]))
+    return found
+
+
+async def member_communities(
+    session: AsyncSession, member_id: int, start: date, end: date
+) -> list[tuple[int, str, date, date | None]]:
+    """(registration id, community name, registered on, ended on) of registrations in force during the period."""
+    from storage.volunteer import Community
+
+    stmt = (
+        select(
+            CommunityRegistration.id,
+            Community.name,
+            CommunityRegistration.registered_on,
+            CommunityRegistration.ended_on,
+        )
+        .join(Community, Community.id == CommunityRegistration.community_id)
+        .where(
+            CommunityRegistration.member_id == member_id,
+            CommunityRegistration.registered_on <= end,
+            or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > start),
+        )
+        .order_by(CommunityRegistration.registered_on)
+    )
+    return [(i, n, r, e) for i, n, r, e in (await session.execute(stmt)).all()]
+
+
+async def member_entries(
+    session: AsyncSession, member_id: int, branch_id: int, start: date, end: date
+) -> Sequence[PointEntry]:
+    """The leaders' entries for the member in the branch and period, oldest first."""
+    return (
+        await session.scalars(
+            select(PointEntry)
+            .where(
+                PointEntry.member_id == member_id,
+                PointEntry.branch_id == branch_id,
+                PointEntry.on_date >= start,
+                PointEntry.on_date <= end,
+            )
+            .order_by(PointEntry.on_date, PointEntry.id)
+        )
+    ).all()
