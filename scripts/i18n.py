@@ -31,7 +31,10 @@ DOMAINS: dict[str, list[str]] = {
         "bot/services/access.py",
         "bot/services/identity.py",
         "bot/services/roster.py",
+        "bot/services/org_rules.py",
         "bot/services/tabular.py",
+        "bot/cli/__init__.py",  # moved out of bot/*.py by the layout change; its messages are translated here
+        "bot/cli/common.py",
         "bot/services/outbox.py",
         "handlers/__init__.py",
         "handlers/common.py",
@@ -55,6 +58,14 @@ DOMAINS: dict[str, list[str]] = {
         "bot/services/tokens.py",  # the check-in code refusals (shared with meetings)
         "handlers/volunteer.py",
         "bot/templates/volunteer/*.j2",
+    ],
+    # Unbinding, transfers (组织关系转出) and reading the audit log.
+    "people": [
+        "bot/services/membership.py",
+        "bot/services/audit_log.py",
+        "handlers/people.py",
+        "bot/cli/people.py",
+        "bot/templates/people/*.j2",
     ],
     "meetings": [
         "bot/services/meeting*.py",

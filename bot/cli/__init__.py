@@ -96,13 +96,9 @@ def roster_export(file: Annotated[Path | None, typer.Argument()] = None) -> None
 
     rows = run_db(work)
     if file is None:
-        import csv
+        from bot.services.roster import write_roster
 
-        from bot.services.roster import ROSTER_COLUMNS
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=["id", *ROSTER_COLUMNS])
-        writer.writeheader()
-        writer.writerows(rows)
+        write_roster(sys.stdout, rows)  # issue 11: cells a spreadsheet would run are neutralised here too
 
 
 @app.command("invite")
