@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.i18n import N_, translator
 from bot.services.meeting_menu import MEETING_COMMANDS
+from bot.services.membership import PEOPLE_COMMANDS
 from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 from storage.models import Role
 
@@ -48,6 +49,7 @@ MENU += [
     MenuCommand("addmaterial", "Add a study material", LEADERS),
 ]
 MENU.extend(MenuCommand(*command) for command in VOLUNTEER_COMMANDS)  # volunteer service (measure 22)
+MENU.extend(MenuCommand(*command) for command in PEOPLE_COMMANDS)  # issue 11: /unbind, /audit
 
 
 # Whatever features add, these close the menu: the language and the way out.

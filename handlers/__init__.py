@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import birthdays, branch, core, first_agenda, flows, measures, meetings, volunteer
+from handlers import birthdays, branch, core, first_agenda, flows, measures, meetings, people, volunteer
 from handlers.common import error_handler, register_prechecks
 
 
@@ -32,6 +32,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handlers(measures.HANDLERS)
     # Volunteer service (measure 22): communities, activities, check-in and out, self-reports, hours.
     application.add_handlers(volunteer.HANDLERS)
+    # issue 11: /unbind (a lost phone) and /audit, leaders' private screens.
+    application.add_handlers(people.HANDLERS)
     # Last resort: /cancel outside any conversation; plain text in a private chat is a question.
     application.add_handlers(core.FALLBACK_HANDLERS)
     application.add_handlers(measures.FREE_TEXT_HANDLERS)

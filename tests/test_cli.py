@@ -65,7 +65,8 @@ def test_bad_roster_prints_every_error_and_exits_1(cli: CliRunner, tmp_path: Pat
     assert "第 3 行：找不到支部 NOWHERE" in result.output
 
 
-def test_invite_prints_a_one_time_link(cli: CliRunner) -> None:
+def test_invite_prints_a_one_time_link(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_USERNAME", "branch_assistant_bot")
     cli.invoke(app, ["org", "import", str(EXAMPLES / "organisations.csv")])
     cli.invoke(app, ["roster", "import", str(EXAMPLES / "roster.csv")])
     result = cli.invoke(app, ["invite", "MZ103"])

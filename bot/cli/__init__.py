@@ -18,6 +18,8 @@ from bot.cli import first_agenda as firstagenda_cli
 from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 from bot.cli.measures import register as register_measures
 from bot.cli.meetings import register as register_meetings
+from bot.cli.people import link_username
+from bot.cli.people import register as register_people
 from bot.cli.volunteer import register as register_volunteer
 from bot.config import Settings
 from bot.db import Database
@@ -35,6 +37,7 @@ birthdays_cli.register(app)
 firstagenda_cli.register(app)
 register_volunteer(app)  # community, activity, service: volunteer service (measure 22)
 register_meetings(app)
+register_people(app)  # issue 11: member unbind/transfer, audit
 
 
 @db_app.command("upgrade")
@@ -109,6 +112,8 @@ def invite(member: Annotated[str, typer.Argument(help="Member id or roster numbe
     from bot.services import identity
     from storage.models import Member
 
+    username = link_username(settings_or_exit())  # issue 11: BOT_USERNAME, or getMe, or a one-line refusal
+
     async def work(session: AsyncSession, settings: Settings) -> str:
         found = await session.scalar(select(Member).where(Member.member_no == member))
         if found is None and member.isdigit():
@@ -116,7 +121,6 @@ def invite(member: Annotated[str, typer.Argument(help="Member id or roster numbe
         if found is None:
             raise NotFound(N_("No such member."))
         issued = await identity.issue_invitation(session, found, ttl_days=settings.INVITATION_TTL_DAYS)
-        username = settings.BOT_USERNAME or "branch_assistant_bot"
         return identity.deep_link(username, issued.payload)
 
     typer.echo(run_db(work))

@@ -166,3 +166,10 @@ async def bound_members(session: AsyncSession, actor: Actor) -> list[Member]:
     """The members of the leader's branch whose Telegram account is bound, by name (the /unbind list)."""
     members = await queries.branch_members(session, actor.org_id)
     return [m for m in members if m.telegram_id is not None and m.id != actor.member_id]
+
+
+# The command menu's entries (bot/commands.py adds them); descriptions are in this catalog.
+PEOPLE_COMMANDS: list[tuple[str, str, frozenset[str]]] = [
+    ("unbind", N_("Unbind a member's lost phone and issue a new link"), frozenset({Role.SECRETARY, Role.COMMITTEE})),
+    ("audit", N_("Audit log: who changed what, when"), frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})),
+]
