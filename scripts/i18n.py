@@ -35,6 +35,7 @@ DOMAINS: dict[str, list[str]] = {
         "bot/services/tabular.py",
         "bot/cli/__init__.py",  # moved out of bot/*.py by the layout change; its messages are translated here
         "bot/cli/common.py",
+        "bot/cli/startup.py",
         "bot/services/outbox.py",
         "handlers/__init__.py",
         "handlers/common.py",

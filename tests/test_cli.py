@@ -88,8 +88,8 @@ def test_wrong_setting_stops_with_one_line(cli: CliRunner, monkeypatch: pytest.M
     result = cli.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
     assert (
-        result.output.strip() == "Configuration error: TIMEZONE: unknown time zone 'Nowhere/Land' (try Asia/Shanghai)"
-    )
+        result.output.strip() == "配置错误：TIMEZONE：未知时区 'Nowhere/Land'（可以试试 Asia/Shanghai）"
+    )  # DEFAULT_LOCALE
 
 
 def test_demo_opens_the_console_as_the_secretary_with_something_to_show(cli: CliRunner) -> None:

@@ -146,11 +146,19 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    _configure_logging()
     from bot.app import build_application
+    from bot.cli import startup  # issue 11: no demo data, and one line (then a retry) when Telegram is unreachable
 
     db = Database(settings.DATABASE_URL)
-    asyncio.run(db.upgrade())
+
+    async def prepare() -> None:
+        await db.upgrade()
+        await db.dispose()  # the pool's connections belong to this loop; PTB's loop opens its own
+
+    asyncio.run(prepare())
+    startup.refuse_demo_database(settings)
+    startup.wait_for_telegram(settings)
+    _configure_logging()
     asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run closed its loop; PTB needs one
     application = build_application(settings, db=db)
     if settings.WEBHOOK_URL:
@@ -169,6 +177,10 @@ def run() -> None:
 
 def _console(who: str, seed: bool) -> None:
     settings = settings_or_exit()
+    if seed:  # issue 11: the demo has its own database, never the real installation's
+        from bot.cli.startup import DEMO_DATABASE_URL
+
+        settings = settings.model_copy(update={"DATABASE_URL": DEMO_DATABASE_URL})
     from bot.console import Console
     from bot.demo import seed_showcase
 
@@ -177,8 +189,11 @@ def _console(who: str, seed: bool) -> None:
         try:
             await db.upgrade()
             if seed:
+                from bot.cli.startup import mark_demo
+
                 async with db.session() as session:
                     await seed_showcase(session, settings)
+                    await mark_demo(session)  # so that a real `run` refuses this database
             await Console(settings, db).run(who)
         finally:
             await db.dispose()
