@@ -16,6 +16,7 @@ OTHER_BRANCH_NAMES = ("第一党支部", "第二党支部", "第一党小组", "
 # Refusals that name an organisation on purpose, because it is the caller's own (their subtree or branch).
 OWN_ORGANISATION = {
     "《%(title)s》 has already been dispatched to every branch of %(org)s.",  # an administrator's own subtree
+    "This meeting is for the members of %(branch)s.",  # only to a member of the same branch (another group)
 }
 
 
