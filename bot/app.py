@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 OUTBOX_JOB_ID = "outbox-drain"
 
 
+
+
 def build_application(
     settings: Settings,
     *,
