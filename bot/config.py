@@ -10,14 +10,45 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.i18n import SUPPORTED_LOCALES
+from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, translator
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/branchbot.sqlite3"
 _TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 
 
 class ConfigError(Exception):
-    """A setting is wrong or missing; the message is one line naming it and why."""
+    """A setting is wrong or missing; the message is one line naming it and why (``str()`` in English,
+    :meth:`localized` in the configured ``DEFAULT_LOCALE``, as the command line prints it)."""
+
+    def __init__(self, name: str, msgid: str, params: dict[str, object], locale: str) -> None:
+        self.name, self.msgid, self.params, self.locale = name, msgid, params, locale
+        super().__init__(f"Configuration error: {name}: {msgid % params if params else msgid}")
+
+    def localized(self, locale: str | None = None) -> str:
+        """The line in ``locale`` (default: the DEFAULT_LOCALE the settings asked for, when valid)."""
+        tr = translator(locale or self.locale)
+        reason = tr.gettext(self.msgid, **self.params) if self.params else tr.gettext(self.msgid)
+        return tr.gettext("Configuration error: %(name)s: %(reason)s", name=self.name, reason=reason)
+
+
+class SettingInvalid(ValueError):
+    """A validator's refusal as a message id and its values, so that it can be said in the configured language."""
+
+    def __init__(self, msgid: str, *, setting: str | None = None, **params: object) -> None:
+        super().__init__(msgid % params if params else msgid)
+        self.msgid, self.params, self.setting = msgid, params, setting  # setting: for a model validator
+
+
+# Pydantic's own refusals of the common kinds, by error type; others are printed as pydantic words them.
+_PYDANTIC_MESSAGES = {
+    "int_parsing": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "bool_parsing": N_("must be true or false"),
+    "greater_than_equal": N_("must be at least %(ge)s"),
+    "greater_than": N_("must be more than %(gt)s"),
+    "less_than_equal": N_("must be at most %(le)s"),
+    "string_pattern_mismatch": N_("is not in the expected form (%(pattern)s)"),
+}
 
 
 class Settings(BaseSettings):
@@ -59,14 +90,14 @@ class Settings(BaseSettings):
         if value is not None and value.strip() == "":
             return None
         if value is not None and not _TOKEN_PATTERN.match(value.strip()):
-            raise ValueError("does not look like a token from @BotFather (digits, a colon, then letters)")
+            raise SettingInvalid(N_("does not look like a token from @BotFather (digits, a colon, then letters)"))
         return value.strip() if value else value
 
     @field_validator("DATABASE_URL")
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+            raise SettingInvalid(N_("must start with sqlite+aiosqlite:// or postgresql+asyncpg://"))
         if value.startswith("postgresql://"):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
         return value
@@ -77,21 +108,21 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (try Asia/Shanghai)") from exc
+            raise SettingInvalid(N_("unknown time zone %(value)s (try Asia/Shanghai)"), value=repr(value)) from exc
         return value
 
     @field_validator("DEFAULT_LOCALE")
     @classmethod
     def _locale(cls, value: str) -> str:
         if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+            raise SettingInvalid(N_("must be one of %(values)s"), values=", ".join(SUPPORTED_LOCALES))
         return value
 
     @field_validator("WEBHOOK_URL")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
         if value and not value.startswith("https://"):
-            raise ValueError("must be an https:// address that Telegram can reach")
+            raise SettingInvalid(N_("must be an https:// address that Telegram can reach"))
         return value or None
 
     @field_validator("WORK_HOURS")
@@ -99,13 +130,13 @@ class Settings(BaseSettings):
     def _work_hours(cls, value: str) -> str:
         start, end = value.split("-")
         if start >= end:
-            raise ValueError("the working day must end after it starts, e.g. 09:00-18:00")
+            raise SettingInvalid(N_("the working day must end after it starts, e.g. 09:00-18:00"))
         return value
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.WEBHOOK_SECRET and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.WEBHOOK_SECRET):
-            raise ValueError("WEBHOOK_SECRET: only A-Z, a-z, 0-9, _ and - are allowed, at most 256")
+            raise SettingInvalid(N_("only A-Z, a-z, 0-9, _ and - are allowed, at most 256"), setting="WEBHOOK_SECRET")
         return self
 
     @cached_property
@@ -129,5 +160,24 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"Configuration error: {name}: {message}") from None
+        context = first.get("ctx") or {}
+        error = context.get("error")
+        if isinstance(error, SettingInvalid):
+            msgid, params, name = error.msgid, error.params, error.setting or name
+        elif first["type"] in _PYDANTIC_MESSAGES:
+            msgid, params = _PYDANTIC_MESSAGES[first["type"]], {k: str(v) for k, v in context.items()}
+        else:
+            msgid, params = str(first["msg"]).removeprefix("Value error, "), {}
+        raise ConfigError(name, msgid, params, _wanted_locale(overrides)) from None
+
+
+def _wanted_locale(overrides: dict[str, object]) -> str:
+    """The DEFAULT_LOCALE asked for (arguments, environment, .env), to word a settings error in; zh_CN otherwise."""
+    import os
+
+    wanted = overrides.get("DEFAULT_LOCALE") or os.environ.get("DEFAULT_LOCALE")
+    if wanted is None and Path(".env").is_file():
+        from dotenv import dotenv_values
+
+        wanted = dotenv_values(".env").get("DEFAULT_LOCALE")
+    return str(wanted) if wanted in SUPPORTED_LOCALES else DEFAULT_LOCALE

@@ -20,6 +20,7 @@ from bot.feature import Feature, HandlerGroups, Job, Slot, handlers_in_order, jo
 from bot.services.ledger.menu import LEDGER_COMMANDS
 from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_menu import MEETING_COMMANDS
+from bot.services.membership import PEOPLE_COMMANDS
 from bot.services.points.texts import POINTS_COMMANDS
 from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
 
@@ -178,6 +179,18 @@ def _points_cli(app: typer.Typer) -> None:
     points.register(app)
 
 
+def _people_handlers() -> HandlerGroups:
+    from handlers import people
+
+    return {Slot.MAIN: people.HANDLERS}
+
+
+def _people_cli(app: typer.Typer) -> None:
+    from bot.cli import people
+
+    people.register(app)
+
+
 def _volunteer_jobs() -> Sequence[Job]:
     from bot.jobs import volunteer
 
@@ -274,6 +287,15 @@ POINTS = Feature(
     catalog="points",
 )
 
+PEOPLE = Feature(
+    "people",  # unbinding a lost phone, transfers (组织关系转出) and reading the audit log
+    handlers=_people_handlers,
+    cli=_people_cli,
+    commands=tuple(MenuCommand(*command) for command in PEOPLE_COMMANDS),
+    templates=None,  # its screens are gettext messages
+    catalog="people",
+)
+
 FEATURES: tuple[Feature, ...] = (
     CORE,
     MEASURES,
@@ -284,6 +306,7 @@ FEATURES: tuple[Feature, ...] = (
     VOLUNTEER,
     LEDGER,
     POINTS,
+    PEOPLE,
 )
 
 # The order python-telegram-bot tries the handler groups in (all in group 0: the first match wins). Before them:
@@ -300,6 +323,7 @@ HANDLER_ORDER: tuple[tuple[str, Slot], ...] = (
     ("volunteer", Slot.MAIN),  # communities, activities, check-in and out, self-reports, hours
     ("ledger", Slot.MAIN),  # /ledger, /charts, /digest and the meeting record button
     ("points", Slot.MAIN),  # /points, /stars and the star photos
+    ("people", Slot.MAIN),  # /unbind (a lost phone) and /audit, leaders' private screens
     ("core", Slot.FALLBACK),  # /cancel outside any conversation
     ("measures", Slot.FREE_TEXT),  # plain text in a private chat is a question
 )

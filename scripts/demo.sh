@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and open the offline demo: a demo branch in ./data/branchbot.sqlite3, chatting as its secretary.
+# Set up and open the offline demo: a demo branch in ./data/demo.sqlite3, chatting as its secretary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh

@@ -35,7 +35,9 @@ DOMAINS: dict[str, list[str]] = {
         "bot/services/access.py",
         "bot/services/identity.py",
         "bot/services/roster.py",
+        "bot/services/org_rules.py",
         "bot/services/tabular.py",
+        "bot/cli/startup.py",
         "bot/services/outbox.py",
         "handlers/__init__.py",
         "handlers/common.py",
@@ -77,6 +79,14 @@ DOMAINS: dict[str, list[str]] = {
         "bot/jobs/points.py",
         "handlers/points.py",
         "bot/templates/points/*.j2",
+    ],
+    # Unbinding, transfers (组织关系转出) and reading the audit log.
+    "people": [
+        "bot/services/membership.py",
+        "bot/services/audit_log.py",
+        "handlers/people.py",
+        "bot/cli/people.py",
+        "bot/templates/people/*.j2",
     ],
     "meetings": [
         "bot/services/meeting*.py",

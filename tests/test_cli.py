@@ -65,7 +65,8 @@ def test_bad_roster_prints_every_error_and_exits_1(cli: CliRunner, tmp_path: Pat
     assert "第 3 行：找不到支部 NOWHERE" in result.output
 
 
-def test_invite_prints_a_one_time_link(cli: CliRunner) -> None:
+def test_invite_prints_a_one_time_link(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_USERNAME", "branch_assistant_bot")
     cli.invoke(app, ["org", "import", str(EXAMPLES / "organisations.csv")])
     cli.invoke(app, ["roster", "import", str(EXAMPLES / "roster.csv")])
     result = cli.invoke(app, ["invite", "MZ103"])
@@ -87,8 +88,8 @@ def test_wrong_setting_stops_with_one_line(cli: CliRunner, monkeypatch: pytest.M
     result = cli.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
     assert (
-        result.output.strip() == "Configuration error: TIMEZONE: unknown time zone 'Nowhere/Land' (try Asia/Shanghai)"
-    )
+        result.output.strip() == "配置错误：TIMEZONE：未知时区 'Nowhere/Land'（可以试试 Asia/Shanghai）"
+    )  # DEFAULT_LOCALE
 
 
 def test_demo_opens_the_console_as_the_secretary_with_something_to_show(cli: CliRunner) -> None:

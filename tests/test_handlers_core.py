@@ -134,7 +134,7 @@ async def test_group_must_be_linked_and_only_by_a_leader(bot: BotHarness) -> Non
         branch = await session.get(Organisation, bot.ids.branch_a)
         assert branch is not None and branch.chat_id == group
     # Another branch's secretary cannot take the group over.
-    assert await bot.say("B01", "/linkgroup", chat_id=group) == ["本群已关联到第一党支部。"]
+    assert await bot.say("B01", "/linkgroup", chat_id=group) == ["本群已关联到其他支部。"]
     async with bot.db.session() as session:
         other = await session.get(Organisation, bot.ids.branch_b)
         assert other is not None and other.chat_id is None

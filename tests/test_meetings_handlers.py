@@ -136,7 +136,7 @@ async def test_members_answer_privately_and_in_the_group(bot: BotHarness) -> Non
     # A member of another branch pressing the group's button is refused; nothing is stored for them.
     before = len(bot.request.calls)
     await bot.press("B02", f"mt:{meeting_id}:att", chat_id=GROUP)
-    assert _alerts(bot, before) == ["该会议仅限第一党支部党员参加。"]
+    assert _alerts(bot, before) == ["该会议不属于您的支部。"]
     result = await statuses(bot.db, meeting_id)
     assert (result["A03"], result["A05"], "B02" in result) == ("attending", "attending", False)
 

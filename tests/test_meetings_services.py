@@ -270,8 +270,9 @@ async def test_attend_leave_and_the_secretarys_decision(db: Database, demo: Demo
 async def test_members_of_another_branch_cannot_answer(db: Database, demo: DemoIds, settings: Settings) -> None:
     meeting_id = await schedule(db, settings, branch_id=demo.branch_a)
     async with db.session() as session:
-        with pytest.raises(PermissionDenied, match="第一党支部"):
+        with pytest.raises(PermissionDenied) as refused:  # issue 11: the other branch is not named
             await meetings.answer_attend(session, await actor(session, "B02"), meeting_id)
+        assert refused.value.localized(translator("zh_CN")) == "该会议不属于您的支部。"
         with pytest.raises(PermissionDenied):
             await meetings.prepare_leave(session, await actor(session, "B02"), meeting_id)
 

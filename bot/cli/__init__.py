@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import features as registry
 from bot.cli import ops
 from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.people import link_username
 from bot.config import Settings
 from bot.db import Database
 from bot.services.tabular import ImportResult
@@ -97,13 +98,9 @@ def roster_export(file: Annotated[Path | None, typer.Argument()] = None) -> None
 
     rows = run_db(work)
     if file is None:
-        import csv
+        from bot.services.roster import write_roster
 
-        from bot.services.roster import ROSTER_COLUMNS
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=["id", *ROSTER_COLUMNS])
-        writer.writeheader()
-        writer.writerows(rows)
+        write_roster(sys.stdout, rows)  # issue 11: cells a spreadsheet would run are neutralised here too
 
 
 @app.command("invite")
@@ -114,6 +111,8 @@ def invite(member: Annotated[str, typer.Argument(help="Member id or roster numbe
     from bot.services import identity
     from storage.models import Member
 
+    username = link_username(settings_or_exit())  # issue 11: BOT_USERNAME, or getMe, or a one-line refusal
+
     async def work(session: AsyncSession, settings: Settings) -> str:
         found = await session.scalar(select(Member).where(Member.member_no == member))
         if found is None and member.isdigit():
@@ -121,7 +120,6 @@ def invite(member: Annotated[str, typer.Argument(help="Member id or roster numbe
         if found is None:
             raise NotFound(N_("No such member."))
         issued = await identity.issue_invitation(session, found, ttl_days=settings.INVITATION_TTL_DAYS)
-        username = settings.BOT_USERNAME or "branch_assistant_bot"
         return identity.deep_link(username, issued.payload)
 
     typer.echo(run_db(work))
@@ -147,12 +145,20 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    _configure_logging()
     from bot.app import build_application
+    from bot.cli import startup  # no demo data, and one line (then a retry) when Telegram is unreachable
     from handlers.common import ALLOWED_UPDATES
 
     db = Database(settings.DATABASE_URL)
-    asyncio.run(db.upgrade())
+
+    async def prepare() -> None:
+        await db.upgrade()
+        await db.dispose()  # the pool's connections belong to this loop; PTB's loop opens its own
+
+    asyncio.run(prepare())
+    startup.refuse_demo_database(settings)
+    startup.wait_for_telegram(settings)
+    _configure_logging()
     asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run closed its loop; PTB needs one
     application = build_application(settings, db=db)
     if settings.WEBHOOK_URL:
@@ -171,6 +177,10 @@ def run() -> None:
 
 def _console(who: str, seed: bool) -> None:
     settings = settings_or_exit()
+    if seed:  # issue 11: the demo has its own database, never the real installation's
+        from bot.cli.startup import DEMO_DATABASE_URL
+
+        settings = settings.model_copy(update={"DATABASE_URL": DEMO_DATABASE_URL})
     from bot.console import Console
     from bot.demo import seed_showcase
 
@@ -179,8 +189,11 @@ def _console(who: str, seed: bool) -> None:
         try:
             await db.upgrade()
             if seed:
+                from bot.cli.startup import mark_demo
+
                 async with db.session() as session:
                     await seed_showcase(session, settings)
+                    await mark_demo(session)  # so that a real `run` refuses this database
             await Console(settings, db).run(who)
         finally:
             await db.dispose()

@@ -28,7 +28,7 @@ def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(exc.localized(), err=True)  # in DEFAULT_LOCALE's language, like the rest of the CLI
         raise typer.Exit(2) from None
 
 

@@ -192,7 +192,7 @@ async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organ
     branch = await require_branch_leader(session, actor, actor.org_id)
     other = await queries.org_by_chat_id(session, chat_id)
     if other is not None and other.id != branch.id:
-        raise Conflict(N_("This group is already linked to %(branch)s."), branch=other.name)
+        raise Conflict(N_("This group is already linked to another branch."))  # whose is not the caller's business
     if other is not None:
         raise Conflict(N_("This group is already linked to your branch."))
     leader = await session.get(Member, actor.member_id)

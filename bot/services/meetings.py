@@ -267,10 +267,14 @@ async def not_expected(session: AsyncSession, meeting: Meeting, member: Member |
     """The refusal for someone who is not expected at ``meeting``: another branch, group or the committee."""
     if member is not None and member.org_id == meeting.org_id and is_committee_kind(meeting.kind):
         return PermissionDenied(N_("This meeting is for the branch committee only."))
-    org = await session.get(Organisation, meeting.group_id or meeting.org_id)
-    return PermissionDenied(
-        N_("This meeting is for the members of %(branch)s."), branch=org.name if org else str(meeting.org_id)
-    )
+    if member is not None and member.org_id == meeting.org_id:
+        # Their own branch's Party group: naming it tells them nothing they may not know.
+        group = await session.get(Organisation, meeting.group_id or meeting.org_id)
+        return PermissionDenied(
+            N_("This meeting is for the members of %(branch)s."), branch=group.name if group else ""
+        )
+    # Someone from outside hears only that it is not theirs: the name of another branch is not theirs to learn.
+    return PermissionDenied(N_("This meeting is not for your branch."))
 
 
 async def expected_members(session: AsyncSession, meeting: Meeting) -> list[Member]:

@@ -6,7 +6,7 @@ import csv
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import today
 from bot.i18n import N_, SUPPORTED_LOCALES
+from bot.services.org_rules import Node, tree_errors
 from bot.services.tabular import (
+    FORMULA_STARTS,
     ImportRejected,
     ImportResult,
     RowError,
     apply_changes,
+    neutralize,
     parse_bool,
     parse_date,
     read_table,
@@ -44,7 +47,9 @@ ROSTER_COLUMNS_OPTIONAL = {
     "community",
     "telegram_id",
     "language",
-    "active",
+    "status",  # active (在册) or transferred (组织关系转出)
+    "active",  # yes / no: the same as status, as a flag (no = left the branch: transferred out or died)
+    "id",  # written by the export; checked against member_no, never used to find a member
 }
 ROSTER_COLUMNS = [
     "member_no",
@@ -60,8 +65,16 @@ ROSTER_COLUMNS = [
     "community",
     "telegram_id",
     "language",
-    "active",
+    "status",
 ]
+STATUS_WORDS: dict[str, bool] = {  # → active
+    "active": True,
+    "在册": True,
+    "正常": True,
+    "transferred": False,
+    "转出": False,
+    "已转出": False,
+}
 
 # Both the ids and the Chinese words a secretary would type in a spreadsheet.
 ROLE_WORDS: dict[str, Role] = {
@@ -108,6 +121,7 @@ async def import_organisations(session: AsyncSession, path: Path) -> ImportResul
         seen.setdefault(code, number)
         if not name:
             errors.append(RowError(number, N_("the name is empty")))
+        errors.extend(_too_long(number, {"code": (code, 64), "name": (name, 200)}))
         if kind not in kinds:
             errors.append(
                 RowError(
@@ -134,8 +148,9 @@ async def import_organisations(session: AsyncSession, path: Path) -> ImportResul
     for number, record in parsed:
         if record["parent"] and record["parent"] not in known_codes:
             errors.append(RowError(number, N_("unknown parent %(parent)s"), {"parent": record["parent"]}))
+    errors.extend(await _resulting_tree_errors(session, existing, parsed))
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(sorted(errors, key=lambda e: e.row))
     created = updated = unchanged = 0
     by_code = dict(existing)
     pending = list(parsed)
@@ -190,6 +205,62 @@ async def import_organisations(session: AsyncSession, path: Path) -> ImportResul
     return ImportResult(created, updated, unchanged)
 
 
+def _too_long(number: int, values: dict[str, tuple[str, int]]) -> list[RowError]:
+    """Row errors for values longer than their column holds (PostgreSQL would refuse the whole import)."""
+    return [
+        RowError(
+            number,
+            N_("%(column)s is too long: %(length)d characters, at most %(max)d"),
+            {"column": column, "length": len(value), "max": limit},
+        )
+        for column, (value, limit) in values.items()
+        if len(value) > limit
+    ]
+
+
+async def _resulting_tree_errors(
+    session: AsyncSession, existing: dict[str, Organisation], parsed: list[tuple[int, dict[str, Any]]]
+) -> list[RowError]:
+    """Check the tree the import would leave: kinds under allowed parents, one root, no loops; and that no
+    branch holding members, nor Party group holding members, becomes another kind."""
+    by_id = {org.id: org for org in existing.values()}
+    nodes = {
+        org.code: Node(org.code, org.kind, by_id[org.parent_id].code if org.parent_id in by_id else None, None)
+        for org in existing.values()
+    }
+    for number, record in parsed:
+        if record["code"]:
+            nodes[record["code"]] = Node(record["code"], record["kind"], record["parent"], number)
+    errors = tree_errors(nodes)
+    changed = {
+        existing[record["code"]].id: (number, record)
+        for number, record in parsed
+        if record["code"] in existing and existing[record["code"]].kind != record["kind"]
+    }
+    if changed:
+        members = (
+            await session.execute(
+                select(Member.org_id, Member.group_id, Member.role).where(
+                    Member.org_id.in_(changed) | Member.group_id.in_(changed)
+                )
+            )
+        ).all()
+        reported: set[int] = set()
+        for org_id, group_id, role in members:
+            for held in (org_id, group_id):
+                if held in changed and held not in reported and (held == group_id or role != Role.ADMIN):
+                    number, record = changed[held]
+                    reported.add(held)
+                    errors.append(
+                        RowError(
+                            number,
+                            N_("%(code)s has members on the roster, so it cannot become a %(kind)s"),
+                            {"code": record["code"], "kind": record["kind"]},
+                        )
+                    )
+    return errors
+
+
 async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> ImportResult:
     """Create or update members from a roster file, keyed by ``member_no``. Validates everything first.
 
@@ -202,6 +273,7 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
     for o in orgs:
         by_name.setdefault(o.name, []).append(o)
     existing = {m.member_no: m for m in (await session.scalars(select(Member))).all()}
+    folded = {no.casefold(): no for no in existing}
     telegram_owner = {m.telegram_id: m.member_no for m in existing.values() if m.telegram_id}
     errors: list[RowError] = []
     seen_no: dict[str, int] = {}
@@ -221,18 +293,43 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
             errors.append(RowError(number, msgid, params))  # noqa: B023 - used within this iteration
 
         member_no, name = row["member_no"], row["name"]
+        key = member_no.casefold()  # MZ101 and mz101 are one member written twice, not two members
         if not member_no:
             bad(N_("member_no is empty"))
-        elif member_no in seen_no:
+        elif key in seen_no:
             bad(
                 N_("member %(member_no)s is listed twice (also row %(other)d)"),
                 member_no=member_no,
-                other=seen_no[member_no],
+                other=seen_no[key],
             )
         else:
-            seen_no[member_no] = number
+            seen_no[key] = number
+        if member_no and folded.get(key, member_no) != member_no:
+            bad(
+                N_(
+                    "member_no %(member_no)s differs from %(stored)s on the roster only in letter case; "
+                    "write it as stored"
+                ),
+                member_no=member_no,
+                stored=folded[key],
+            )
         if not name:
             bad(N_("the name is empty"))
+        for error in _too_long(number, {"member_no": (member_no, 64), "name": (name, 100)}):
+            errors.append(error)
+        for column in ("community",):
+            for error in _too_long(number, {column: (row.get(column, ""), 200)}):
+                errors.append(error)
+        if row.get("id") and member_no in existing and row["id"] != str(existing[member_no].id):
+            # The id column comes from an export: a different id means the member number was edited.
+            bad(
+                N_("id %(id)s does not match member %(member_no)s; member numbers cannot be changed by an import"),
+                id=row["id"],
+                member_no=member_no,
+            )
+        active = STATUS_WORDS.get(row.get("status", "").strip().lower() or "active")
+        if active is None:
+            bad(N_("status must be active or transferred, not %(value)s"), value=row.get("status", ""))
         role_text = row.get("role", "").strip().lower() or "member"
         role = ROLE_WORDS.get(role_text)
         if role is None:
@@ -269,6 +366,12 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
                     )
                 else:
                     dates[column] = value
+        if dates["join_date"] and dates["full_member_date"] and dates["full_member_date"] < dates["join_date"]:
+            bad(
+                N_("full_member_date %(full)s is before join_date %(joined)s"),
+                full=dates["full_member_date"].isoformat(),
+                joined=dates["join_date"].isoformat(),
+            )
         flags: dict[str, bool] = {}
         for column in ("probationary", "delegated", "active"):
             try:
@@ -277,6 +380,8 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
             except ValueError:
                 bad(N_("%(column)s must be yes or no, not %(value)s"), column=column, value=row.get(column, ""))
                 flags[column] = False
+        if flags["delegated"] and role is not None and role is not Role.COMMITTEE:
+            bad(N_("delegated applies only to a committee member, not to %(role)s"), role=role.value)
         phone = row.get("phone") or None
         if phone and not _PHONE.match(phone):
             bad(N_("phone %(phone)s is not a phone number"), phone=phone)
@@ -318,11 +423,12 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
                 "community": row.get("community") or None,
                 "telegram_id": telegram_id,
                 "language": language,
-                "active": flags["active"],
+                "active": (active if active is not None else True) and flags["active"],
             }
         )
     if errors:
         raise ImportRejected(errors)
+    transferred: list[Member] = []
     created = updated = unchanged = 0
     for record in records:
         member = existing.get(record["member_no"])
@@ -334,11 +440,20 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
             continue
         if record["telegram_id"] is None:
             record.pop("telegram_id")
-        if apply_changes(member, record):
+        if member.active and not record["active"]:
+            # 组织关系转出 goes through the one place that ends a membership (access, pending pushes, audit).
+            transferred.append(member)
+            record.pop("active")
+            record.pop("telegram_id", None)
+        if apply_changes(member, record) or member in transferred:
             updated += 1
         else:
             unchanged += 1
     await session.flush()
+    from bot.services.membership import transfer_out  # imported here: membership imports this module
+
+    for member in transferred:
+        await transfer_out(session, None, member, on=local_today, source=path.name)
     # A changed branch closes the old membership and opens a new one; a member taken off closes theirs.
     await sync_memberships(session, local_today)
     queries.audit(
@@ -373,15 +488,46 @@ async def export_roster(session: AsyncSession, path: Path | None) -> list[dict[s
                 "community": m.community or "",
                 "telegram_id": str(m.telegram_id) if m.telegram_id else "",
                 "language": m.language or "",
-                "active": "yes" if m.active else "no",
+                "status": "active" if m.active else "transferred",
             }
         )
     if path is not None:
-        with path.open("w", encoding="utf-8-sig", newline="") as fp:
-            writer = csv.DictWriter(fp, fieldnames=["id", *ROSTER_COLUMNS])
-            writer.writeheader()
-            writer.writerows(rows)
+        write_roster(path, rows)
     return rows
+
+
+def write_roster(target: Path | TextIO, rows: list[dict[str, str]]) -> None:
+    """Write exported rows as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or, for a ``.xlsx`` path, as a
+    workbook. Cells a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are neutralised."""
+    fieldnames = ["id", *ROSTER_COLUMNS]
+    if isinstance(target, Path) and target.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(fieldnames)
+        for number, row in enumerate(rows, start=2):
+            for column, name in enumerate(fieldnames, start=1):
+                cell = sheet.cell(row=number, column=column)
+                cell.value = row[name]
+                cell.data_type = "s"  # a text cell, never a formula, whatever it starts with
+                if row[name].startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True  # what Excel itself stores for a typed 'apostrophe: stays text if edited
+        workbook.save(target)
+        return
+    safe = [{name: neutralize(value) for name, value in row.items()} for row in rows]
+    if isinstance(target, Path):
+        with target.open("w", encoding="utf-8-sig", newline="") as fp:
+            _write_csv(fp, fieldnames, safe)
+    else:
+        _write_csv(target, fieldnames, safe)
+
+
+def _write_csv(fp: TextIO, fieldnames: list[str], rows: list[dict[str, str]]) -> None:
+    writer = csv.DictWriter(fp, fieldnames=fieldnames)
+    writer.writeheader()
+    writer.writerows(rows)
 
 
 async def org_tree(session: AsyncSession) -> list[dict[str, Any]]:

@@ -1,0 +1,180 @@
+"""Leaders' people screens in chat: unbinding a member's lost phone (/unbind) and reading the audit log (/audit).
+
+Both show other members' names, so they answer only in the leader's private chat. Buttons:
+``ub:m:<member>`` (confirm), ``ub:y:<member>`` (unbind and issue a new link), ``ub:n`` (cancel), ``au:<page>``.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import BranchContext
+from bot.i18n import Translator
+from bot.services import audit_log, identity, membership
+from bot.services.access import require_can_see_member
+from handlers.common import keyboard, leaders_only, reply, show
+
+MAX_ID = 2**62  # forged button data beyond any real id is refused quietly, not sent to the database
+MAX_PAGE = 10_000
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def _refuse_in_group(update: Update, context: BranchContext) -> None:
+    text = context.tr.gettext("This screen shows members' names: ask me in a private chat.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
+
+
+def _number(text: str, limit: int) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= 19 and int(text) < limit else None
+
+
+# --- /unbind ----------------------------------------------------------------------------------------------------
+
+
+@leaders_only
+async def unbind_command(update: Update, context: BranchContext) -> None:
+    """List the branch's bound members as buttons (or go straight to one: /unbind A03)."""
+    if not _private(update):
+        await _refuse_in_group(update, context)
+        return
+    tr = context.tr
+    async with context.resources.db.session() as session:
+        if context.args:
+            found = await membership.find_member(session, context.args[0])
+            await require_can_see_member(session, context.actor, found.id)
+            await _confirm(update, context, found.id, found.name)
+            return
+        members = await membership.bound_members(session, context.actor)
+    if not members:
+        await reply(update, tr.gettext("No member of your branch has a Telegram account bound."))
+        return
+    buttons = [(m.name, f"ub:m:{m.id}") for m in members]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    await reply(
+        update,
+        tr.gettext("Whose Telegram account should be unbound (a lost or changed phone)?"),
+        reply_markup=keyboard(rows),
+    )
+
+
+async def _confirm(update: Update, context: BranchContext, member_id: int, name: str) -> None:
+    tr = context.tr
+    text = tr.gettext(
+        "Unbind %(name)s's Telegram account? They lose access until they open the new invitation link I will give you.",
+        name=html.escape(name),
+    )
+    markup = keyboard([[(tr.gettext("Unbind"), f"ub:y:{member_id}"), (tr.gettext("Cancel"), "ub:n")]])
+    await show(update, text, markup)
+
+
+@leaders_only
+async def unbind_pressed(update: Update, context: BranchContext) -> None:
+    """The /unbind buttons: choose, confirm, cancel."""
+    query = update.callback_query
+    assert query is not None
+    if not _private(update):
+        await _refuse_in_group(update, context)
+        return
+    parts = (query.data or "").split(":")
+    tr = context.tr
+    if parts == ["ub", "n"]:
+        await show(update, tr.gettext("Nothing was changed."))
+        return
+    member_id = _number(parts[2], MAX_ID) if len(parts) == 3 and parts[1] in ("m", "y") else None
+    if member_id is None:
+        await query.answer()
+        return
+    settings = context.resources.settings
+    async with context.resources.db.session() as session:
+        member = await require_can_see_member(session, context.actor, member_id)
+        if parts[1] == "m":
+            await _confirm(update, context, member.id, member.name)
+            return
+        await membership.unbind(session, context.actor, member.id)
+        creator = await session.get(type(member), context.actor.member_id)
+        issued = await identity.issue_invitation(
+            session, member, ttl_days=settings.INVITATION_TTL_DAYS, created_by=creator
+        )
+        name = member.name
+    link = identity.deep_link(context.resources.bot_username, issued.payload)
+    await show(
+        update,
+        tr.gettext(
+            "%(name)s's Telegram account is unbound. Their new invitation link (valid %(days)d days):\n%(link)s",
+            name=html.escape(name),
+            days=settings.INVITATION_TTL_DAYS,
+            link=link,
+        ),
+    )
+
+
+# --- /audit -----------------------------------------------------------------------------------------------------
+
+
+def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int) -> str:
+    if not rows:
+        return tr.gettext("The audit log has nothing to show here.")
+    lines = [tr.gettext("<b>Audit log</b> (newest first, page %(page)d)", page=page + 1)]
+    for row in rows:
+        about = row.subject or row.entity
+        lines.append(
+            f"{row.at:%Y-%m-%d %H:%M} · {html.escape(row.actor)} · <code>{html.escape(row.action)}</code> · "
+            f"{html.escape(about)}"
+        )
+    return "\n".join(lines)
+
+
+async def _audit_page(update: Update, context: BranchContext, page: int) -> None:
+    tz = context.resources.settings.tz
+    async with context.resources.db.session() as session:
+        rows, more = await audit_log.page_for(session, context.actor, page, tz)
+    tr = context.tr
+    nav = []
+    if page > 0:
+        nav.append((tr.gettext("‹ Newer"), f"au:{page - 1}"))
+    if more:
+        nav.append((tr.gettext("Older ›"), f"au:{page + 1}"))
+    await show(update, _audit_text(tr, rows, page), keyboard([nav]))
+
+
+@leaders_only
+async def audit_command(update: Update, context: BranchContext) -> None:
+    """The latest 20 entries an administrator (subtree) or secretary (branch) may read."""
+    if not _private(update):
+        await _refuse_in_group(update, context)
+        return
+    await _audit_page(update, context, 0)
+
+
+@leaders_only
+async def audit_pressed(update: Update, context: BranchContext) -> None:
+    """Older or newer pages."""
+    query = update.callback_query
+    assert query is not None
+    if not _private(update):
+        await _refuse_in_group(update, context)
+        return
+    page = _number((query.data or "").removeprefix("au:"), MAX_PAGE)
+    if page is None:
+        await query.answer()
+        return
+    await _audit_page(update, context, page)
+
+
+HANDLERS = [
+    CommandHandler("unbind", unbind_command),
+    CallbackQueryHandler(unbind_pressed, pattern=r"^ub:"),
+    CommandHandler("audit", audit_command),
+    CallbackQueryHandler(audit_pressed, pattern=r"^au:"),
+]
