@@ -13,6 +13,7 @@ read: a block must therefore not wait on Telegram. Each block is one short trans
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Collection
@@ -272,8 +273,35 @@ async def open_unit(db: Database, then: object = UNSET) -> AsyncIterator[AsyncSe
         yield session
 
 
+class _Turns:
+    """One person's updates take turns in this process (updates run concurrently otherwise), so a double tap
+    does not race its own flow state. Across replicas the compare-and-set on the state decides instead."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def of(self, user_id: int | None) -> AsyncIterator[None]:
+        if user_id is None:
+            yield
+            return
+        lock, holders = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._locks[user_id]
+            if holders == 1:
+                del self._locks[user_id]  # nobody waits: keep no lock for people who are not writing
+            else:
+                self._locks[user_id] = (lock, holders - 1)
+
+
 class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
     """The Application that gives each update its unit of work (only public PTB API is overridden)."""
+
+    _turns: _Turns | None = None
 
     async def process_update(self, update: object) -> None:
         """Handle the update inside its unit: read the person's state first, write what is pending last."""
@@ -281,7 +309,13 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
             await super().process_update(update)
             return
         user = update.effective_user
-        unit = Unit(self.bot_data["resources"].db, update.update_id, user.id if user else None)
+        if self._turns is None:
+            self._turns = _Turns()
+        async with self._turns.of(user.id if user else None):
+            await self._process_in_unit(update, user.id if user else None)
+
+    async def _process_in_unit(self, update: Update, user_id: int | None) -> None:
+        unit = Unit(self.bot_data["resources"].db, update.update_id, user_id)
         token = _current.set(unit)
         try:
             try:

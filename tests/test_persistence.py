@@ -4,6 +4,7 @@ restart, and two replicas on one database can take turns with one person's updat
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -123,6 +124,15 @@ async def test_two_replicas_take_turns_with_one_persons_flow(settings: Settings,
         await one.process_update(to_one.message(secretary, "/myservice"))
         await two.process_update(to_two.message(secretary, "2"))
         assert two_sent.texts(secretary)[-1].startswith("<b>第2条")
+
+
+async def test_one_persons_updates_take_turns_in_a_process(settings: Settings, db: Database, demo: DemoIds) -> None:
+    """Updates run concurrently, but a quick second message of one person waits for the first one's state."""
+    async with _app(settings, db) as (bot, request):
+        updates = UpdateFactory(bot.bot)
+        first, second = updates.message(USER, "/flow"), updates.message(USER, "支部大会")
+        await asyncio.gather(bot.process_update(first), bot.process_update(second))
+        assert request.texts(USER) == ["name?", "done 1 支部大会"]
 
 
 async def test_a_steps_effects_and_its_new_state_commit_together(
