@@ -17,8 +17,8 @@ from bot.context import BranchApplication, BranchContext
 from bot.db import Database
 from bot.feature import Feature
 from bot.outbox_worker import OutboxWorker
-from bot.persistence import DatabasePersistence
 from bot.resources import Resources
+from bot.unit import UnitApplication
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def build_application(
     token = settings.BOT_TOKEN or "0:offline-console-token-0000000000"
     builder = (
         ApplicationBuilder()
+        .application_class(UnitApplication)  # each update in one unit of work (bot/unit.py)
         .token(token)
         .base_url(settings.TELEGRAM_BASE_URL)
         .base_file_url(settings.TELEGRAM_BASE_FILE_URL)
@@ -60,7 +61,6 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     database = db or Database(settings.DATABASE_URL)
-    builder = builder.persistence(DatabasePersistence(database))
     if rate_limit:
         # Replies and the outbox share Telegram's budget; the worker sends one at a time, so replies
         # never wait behind its backlog. Retries are the worker's job (it reschedules on RetryAfter).

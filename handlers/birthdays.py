@@ -62,7 +62,7 @@ async def _branch_view(
     context: BranchContext, actor: Actor, branch_id: int, year: int, month: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         data = await birthdays.branch_month(session, actor, branch_id, year, month, _local_today(context))
     rows = [_nav_row(tr, f"bd:l:{branch_id}:", year, month)]
     if actor.is_admin:
@@ -74,7 +74,7 @@ async def _branch_view(
 
 async def _counts_view(context: BranchContext, actor: Actor, year: int, month: int) -> tuple[str, InlineKeyboardMarkup]:
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         counts = await birthdays.subtree_counts(session, actor, year, month, _local_today(context))
     ref = _month_ref(year, month)
     rows = [
@@ -120,7 +120,7 @@ async def _wish(update: Update, context: BranchContext, actor: Actor) -> None:
         raise InvalidInput(N_("Each branch writes its own wish: its secretary sets it with /birthdays wish."))
     parts = update.message.text.split(maxsplit=2)
     saved = len(parts) == 3
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if saved:
             await birthdays.set_wish(
                 session, actor, actor.org_id, None if parts[2].strip() in _RESET_WORDS else parts[2]
@@ -140,7 +140,7 @@ def _toggle_markup(tr: Translator, greetings_on: bool) -> InlineKeyboardMarkup:
 
 
 async def _mine(context: BranchContext, actor: Actor, enabled: bool | None) -> tuple[str, InlineKeyboardMarkup]:
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if enabled is not None:
             await birthdays.set_greetings(session, actor, enabled)
         mine = await birthdays.my_birthday(session, actor, _local_today(context))

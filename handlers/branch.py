@@ -25,7 +25,7 @@ async def invites(update: Update, context: BranchContext) -> None:
     actor = context.actor
     settings = context.resources.settings
     username = context.resources.bot_username
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         issued = await identity.branch_invitations(session, actor, actor.org_id, ttl_days=settings.INVITATION_TTL_DAYS)
     links = [(item.member.name, identity.deep_link(username, item.payload)) for item in issued]
     await update.message.reply_text(
@@ -53,7 +53,7 @@ async def link_group(update: Update, context: BranchContext) -> None:
             tr.gettext("Only the branch secretary (or a committee member acting for them) may do this.")
         )
         return
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         branch = await identity.link_group(session, actor, update.message.chat.id)
     await update.message.reply_text(tr.gettext("This group is now linked to %(branch)s.", branch=branch.name))
 

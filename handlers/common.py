@@ -44,7 +44,7 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
     actor: Actor | None = None
     branch_id: int | None = None
     locale = normalize_locale(user.language_code if user else None, settings.DEFAULT_LOCALE)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if user is not None:
             member = await queries.member_by_telegram_id(session, user.id)
             if member is not None:

@@ -28,7 +28,7 @@ async def start_with_invitation(update: Update, context: BranchContext) -> None:
     token = context.args[0].removeprefix(identity.INVITE_PREFIX)
     settings = context.resources.settings
     user = update.effective_user
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         redemption = await identity.redeem_invitation(
             session, token, user.id, require_phone=settings.INVITATION_REQUIRE_PHONE, language=context.caller.locale
         )
@@ -52,7 +52,7 @@ async def shared_contact(update: Update, context: BranchContext) -> None:
     """Confirm a held binding with the phone number the user shared."""
     assert update.message is not None and update.message.contact is not None and update.effective_user is not None
     contact = update.message.contact
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         member = await identity.confirm_phone(
             session, update.effective_user.id, contact.user_id, contact.phone_number, context.caller.locale
         )
@@ -109,7 +109,7 @@ async def language_chosen(update: Update, context: BranchContext) -> None:
         return
     actor = context.caller.actor
     if actor is not None:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             await identity.set_language(session, actor, locale)
             member = await session.get(Member, actor.member_id)
             if member is not None:
@@ -137,5 +137,5 @@ HANDLERS = [
     CommandHandler("lang", choose_language),
     CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
 ]
-# /cancel outside any conversation comes last, after every ConversationHandler had its chance.
+# /cancel outside any conversation comes last, after every guided flow had its chance.
 FALLBACK_HANDLERS = [CommandHandler("cancel", cancel)]

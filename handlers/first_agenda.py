@@ -19,7 +19,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -33,7 +32,7 @@ from bot.services.access import Actor
 from bot.services.meeting_format import when_text
 from bot.templates import render
 from handlers.common import keyboard, leaders_only, reply, show
-from handlers.flows import conversation
+from handlers.flows import END, Flow
 from storage.first_agenda import MaterialKind, StudyForm, StudyMaterial
 from storage.meetings import Meeting
 
@@ -72,7 +71,7 @@ async def _pick_screen(update: Update, context: BranchContext, *, edit: bool) ->
     """The list of materials to pick from, with the current choice ticked."""
     state = _rec(context)
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ctx = await fa.recording_context(session, context.actor, state["meeting"])
         chosen_ids: list[int] = state["picked"]
         titles = {c.material.id: c.material.title for c in ctx.candidates}
@@ -104,7 +103,7 @@ async def record_start(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     meeting_id = int(query.data.split(":")[2])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ctx = await fa.recording_context(session, context.actor, meeting_id)
     assert context.user_data is not None
     current = ctx.current
@@ -128,7 +127,7 @@ async def toggle_material(update: Update, context: BranchContext) -> int:
     assert query is not None and query.data is not None
     material_id = int(query.data.split(":")[2])
     state = _rec(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         await fa.check_material_for_meeting(session, context.actor, state["meeting"], material_id)
     picked: list[int] = state["picked"]
     if material_id in picked:
@@ -150,7 +149,7 @@ async def typed_material(update: Update, context: BranchContext) -> int:
     if len(state["picked"]) + len(state["typed"]) >= fa.MAX_MATERIALS_PER_ITEM:
         raise InvalidInput(N_("At most %(max)s materials per meeting."), max=fa.MAX_MATERIALS_PER_ITEM)
     if ids:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             for material_id in ids:
                 await fa.check_material_for_meeting(session, context.actor, state["meeting"], material_id)
         state["picked"].extend(i for i in ids if i not in state["picked"])
@@ -189,7 +188,7 @@ async def form_chosen(update: Update, context: BranchContext) -> int:
         raise InvalidInput(N_("Unknown form of study %(value)s."), value=value)
     state = _rec(context)
     state["form"] = value
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ctx = await fa.recording_context(session, context.actor, state["meeting"])
     tr = context.tr
     rows = [[(member.name, f"fa:ld:{member.id}")] for member in ctx.leaders[:8]]
@@ -214,7 +213,7 @@ async def leader_chosen(update: Update, context: BranchContext) -> int:
     assert query is not None and query.data is not None
     state = _rec(context)
     member_id = int(query.data.split(":")[2])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ctx = await fa.recording_context(session, context.actor, state["meeting"])
     leader = next((m for m in ctx.leaders if m.id == member_id), None)
     if leader is None:
@@ -237,7 +236,7 @@ async def leader_typed(update: Update, context: BranchContext) -> int:
 async def _confirm_screen(update: Update, context: BranchContext) -> int:
     state = _rec(context)
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ctx = await fa.recording_context(session, context.actor, state["meeting"])
         titles = []
         for material_id in state["picked"]:
@@ -279,7 +278,7 @@ async def save_record(update: Update, context: BranchContext) -> int:
     """Save the first agenda item, then show what was stored."""
     state = _rec(context)
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         view = await fa.record_first_agenda(
             session,
             context.actor,
@@ -309,7 +308,7 @@ async def save_record(update: Update, context: BranchContext) -> int:
     context.user_data.pop(REC, None)
     back = keyboard([[(tr.gettext(N_("« Back to the meeting")), f"mt:{meeting.id}:card")]])
     await show(update, text, back)
-    return ConversationHandler.END
+    return END
 
 
 async def cancel(update: Update, context: BranchContext) -> int:
@@ -318,7 +317,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
     context.user_data.pop(REC, None)
     context.user_data.pop(ADD, None)
     await show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
-    return ConversationHandler.END
+    return END
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -344,7 +343,7 @@ def _material_buttons(context: BranchContext, material: StudyMaterial) -> Inline
 @leaders_only
 async def materials(update: Update, context: BranchContext) -> None:
     """The catalog: the latest materials, each a button."""
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         entries = await fa.catalog(session, context.actor, limit=10)
     rows = [[(f"{i}. {_short(e.material.title)}", f"fa:mat:{e.material.id}")] for i, e in enumerate(entries, 1)]
     rows.append([(context.tr.gettext(N_("Add a material")), "fa:add")])
@@ -357,7 +356,7 @@ async def show_material(update: Update, context: BranchContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     material_id = int(query.data.split(":")[2])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         material = await fa.get_material(session, context.actor, material_id)
         dispatched = None
         if _is_admin(context):
@@ -385,7 +384,7 @@ async def ask_dispatch(update: Update, context: BranchContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     material_id = int(query.data.split(":")[2])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         result = await fa.preview_dispatch(session, context.actor, material_id)
     tr = context.tr
     if not result.new:
@@ -405,7 +404,7 @@ async def confirm_dispatch(update: Update, context: BranchContext) -> None:
     assert query is not None and query.data is not None
     material_id = int(query.data.split(":")[2])
     settings = context.resources.settings
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         result = await fa.dispatch_material(session, context.actor, material_id, default_locale=settings.DEFAULT_LOCALE)
     await show(update, render("first_agenda/dispatched.html.j2", context.tr.locale, result=result))
 
@@ -426,7 +425,7 @@ async def material_study(update: Update, context: BranchContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     material_id = int(query.data.split(":")[2])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         status = await fa.material_status(session, context.actor, material_id, tz=context.resources.settings.tz)
     await reply(update, render("first_agenda/material_status.html.j2", context.tr.locale, status=status))
 
@@ -477,7 +476,7 @@ async def add_start(update: Update, context: BranchContext) -> int:
                 )
             )
         extra = "|".join(parts[4:]).strip() if len(parts) > 4 else ""
-        async with context.resources.db.session() as session:
+        async with context.unit(then=END) as session:
             material = await fa.add_material(
                 session,
                 context.actor,
@@ -490,7 +489,7 @@ async def add_start(update: Update, context: BranchContext) -> int:
                 tz=context.resources.settings.tz,
             )
         await _saved_material(update, context, material)
-        return ConversationHandler.END
+        return END
     await reply(update, context.tr.gettext(N_("The title of the material? (/cancel to stop)")))
     return A_TITLE
 
@@ -591,7 +590,7 @@ async def add_skip(update: Update, context: BranchContext) -> int:
 async def add_save(update: Update, context: BranchContext) -> int:
     """Save the material in the catalog."""
     state = _add(context)
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         material = await fa.add_material(
             session,
             context.actor,
@@ -608,7 +607,7 @@ async def add_save(update: Update, context: BranchContext) -> int:
     assert context.user_data is not None
     context.user_data.pop(ADD, None)
     await _saved_material(update, context, material)
-    return ConversationHandler.END
+    return END
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -620,7 +619,7 @@ async def _report(context: BranchContext, period: str) -> tuple[str, InlineKeybo
     tr = context.tr
     settings = context.resources.settings
     start, end = fa.period_bounds(period, _today(context))
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         rows = await fa.compliance(session, actor, start, end, tz=settings.tz)
         buttons: list[list[tuple[str, str]]] = []
         if actor.is_admin:
@@ -714,7 +713,7 @@ _FALLBACKS: list[BaseHandler[Update, BranchContext, Any]] = [
 
 # Buttons and typed text share these flows, so they are tracked per user and chat, not per message; starting
 # one ends the person's other guided flows (see handlers.flows).
-RECORD_CONVERSATION = conversation(
+RECORD_CONVERSATION = Flow(
     entry_points=[CallbackQueryHandler(record_start, pattern=r"^fa:m:\d+$")],
     states={
         PICK: [
@@ -734,7 +733,7 @@ RECORD_CONVERSATION = conversation(
     name="first_agenda_record",
     user_data_keys=(REC,),
 )
-MATERIAL_CONVERSATION = conversation(
+MATERIAL_CONVERSATION = Flow(
     entry_points=[CommandHandler("addmaterial", add_start), CallbackQueryHandler(add_start, pattern=r"^fa:add$")],
     states={
         A_TITLE: [MessageHandler(_TEXT, add_title)],

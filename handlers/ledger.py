@@ -68,7 +68,7 @@ async def ledger_command(update: Update, context: BranchContext) -> None:
         return
     args = list(context.args or [])
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ref = args.pop(0) if args and len(args) != 2 else None
         org = await org_by_ref(session, ref) if ref else None
         if org is None:
@@ -95,7 +95,7 @@ async def ledger_button(update: Update, context: BranchContext) -> None:
     org_id, choice = int(match[1]), match[2]
     if choice == "typed":
         await query.answer()
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
         await reply(
             update,
@@ -114,7 +114,7 @@ async def _send_ledger(update: Update, context: BranchContext, org_id: int, peri
     chat = update.effective_chat
     assert chat is not None
     with tempfile.TemporaryDirectory() as folder:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             org = await org_by_ref(session, str(org_id))
             out = Path(folder) / f"台账-{org.code}-{period.key}.xlsx"
             written = await export_ledger(session, context.actor, org, period, context.resources.settings.tz, out)
@@ -136,7 +136,7 @@ async def charts_command(update: Update, context: BranchContext) -> None:
     if not await _private(update, context):
         return
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         ref = context.args[0] if context.args else str(context.actor.org_id)
         org = await org_by_ref(session, ref)
         org = await org_for(session, context.actor, org)
@@ -158,7 +158,7 @@ async def chart_button(update: Update, context: BranchContext) -> None:
     settings = context.resources.settings
     local = today(settings.tz)
     period = LedgerPeriod(local.replace(month=1, day=1), local.replace(month=12, day=31))
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         org = await org_by_ref(session, match[1])
         png = await chart_png(session, context.actor, org, match[2], period, settings.tz)
     chat = update.effective_chat
@@ -174,7 +174,7 @@ async def digest_command(update: Update, context: BranchContext) -> None:
 
     tr = context.tr
     word = (context.args or [""])[0].lower()
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if word in ("off", "关", "关闭"):
             await set_digest(session, context.actor.member_id, False)
         elif word in ("on", "开", "开启"):
@@ -206,7 +206,7 @@ async def record_button(update: Update, context: BranchContext) -> None:
     assert chat is not None
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"会议记录-{match[1]}.docx"
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             await meeting_record(session, context.actor, int(match[1]), context.resources.settings.tz, out)
         content = await asyncio.to_thread(out.read_bytes)
         await context.bot.send_document(chat.id, InputFile(content, filename=out.name))

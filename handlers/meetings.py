@@ -60,7 +60,7 @@ async def _list_page(update: Update, context: BranchContext, page: int) -> None:
     actor = context.actor
     settings = settings_of(context)
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         org_ids = await visible_org_ids(session, actor)
         # One more than a page tells whether there is a next one.
         found = await meetings.branch_meetings(
@@ -115,7 +115,7 @@ async def _card_view(update: Update, context: BranchContext, meeting_id: int, ac
     assert query is not None
     settings = settings_of(context)
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         if action == "ls":
             text, markup = await answers(session, meeting, tr.locale, settings)
@@ -164,7 +164,7 @@ async def _cancel(update: Update, context: BranchContext, meeting_id: int) -> No
     query = update.callback_query
     assert query is not None
     settings = settings_of(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.cancel_meeting(session, context.actor, meeting_id, settings=settings)
         text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     await query.answer(context.tr.gettext("Cancelled; members have been told."))
@@ -175,7 +175,7 @@ async def _decide(update: Update, context: BranchContext, meeting_id: int, membe
     query = update.callback_query
     assert query is not None
     settings = settings_of(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         member, _row = await meetings.decide_leave(
             session, context.actor, meeting_id, member_id, approve, settings=settings
         )
@@ -196,7 +196,7 @@ async def _mark(update: Update, context: BranchContext, meeting_id: int, member_
     assert query is not None
     tr = context.tr
     name: str | None = None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if member_id is not None:
             member, _row = await meetings.mark_attendance(session, context.actor, meeting_id, member_id, "present")
             name = member.name
@@ -226,7 +226,7 @@ async def my_meetings(update: Update, context: BranchContext) -> None:
     locale = context.tr.locale
     now = now_utc()
     year = meeting_stats.period_range(Period.YEAR, today(settings.tz))
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         member = await session.get(Member, actor.member_id)
         upcoming = await meetings.upcoming_for_member(session, actor.member_id, now)
         history = await meeting_stats.member_history(session, actor.member_id, *year.utc_bounds(settings.tz))
@@ -278,7 +278,7 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
     settings = settings_of(context)
     tr = context.tr
     day = today(settings.tz)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         overview = await compliance.compliance_overview(
             session, context.actor, day, settings=settings, branch_id=branch_id
         )
@@ -327,7 +327,7 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
     pr = meeting_stats.parse_period(context.args[0] if context.args else None, today(settings.tz))
     period = tr.gettext(PERIOD_LABELS[pr.period], key=pr.key)
     bounds = pr.utc_bounds(settings.tz)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         branches = await queries.branches_in(session, await visible_org_ids(session, context.actor))
         results = [(b, await meeting_stats.branch_rates(session, b.id, *bounds)) for b in branches]
     if not results:

@@ -23,7 +23,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.clock import now_utc
 from bot.context import BranchContext
@@ -34,7 +34,7 @@ from bot.services.checkin import Method
 from bot.services.meeting_format import MeetingView
 from bot.templates import render
 from handlers.common import keyboard, reply
-from handlers.flows import conversation
+from handlers.flows import END, Flow
 from handlers.meetings_view import settings_of
 from storage.meetings import Meeting, MeetingQrDisplay
 
@@ -52,7 +52,7 @@ async def attend(update: Update, context: BranchContext, meeting_id: int) -> Non
     """The member will attend (a button under the notice, privately or in the group)."""
     query = update.callback_query
     assert query is not None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         await meetings.answer_attend(session, context.actor, meeting_id)
         meeting = await meetings.get_meeting(session, meeting_id)
         view = MeetingView.of(meeting, context.tr.locale, settings_of(context).tz)
@@ -73,7 +73,7 @@ async def leave_start(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
     meeting_id = int(query.data.split(":")[1])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.prepare_leave(session, context.actor, meeting_id)
         view = MeetingView.of(meeting, context.tr.locale, settings_of(context).tz)
     prompt = context.tr.gettext(
@@ -88,7 +88,7 @@ async def leave_start(update: Update, context: BranchContext) -> int:
             context.tr.gettext("Please open a private chat with me first, then press the button again."),
             show_alert=True,
         )
-        return ConversationHandler.END
+        return END
     context.user_data["mt_leave"] = meeting_id  # type: ignore[index]
     if _in_group(update):
         await query.answer(context.tr.gettext("I have asked you for the reason in our private chat."))
@@ -102,8 +102,8 @@ async def leave_reason(update: Update, context: BranchContext) -> int:
     assert update.message is not None and update.message.text is not None
     meeting_id = (context.user_data or {}).get("mt_leave")
     if not isinstance(meeting_id, int):
-        return ConversationHandler.END
-    async with context.resources.db.session() as session:
+        return END
+    async with context.unit(then=END) as session:
         await meetings.request_leave(
             session, context.actor, meeting_id, update.message.text, settings=settings_of(context)
         )
@@ -111,7 +111,7 @@ async def leave_reason(update: Update, context: BranchContext) -> int:
     await update.message.reply_text(
         context.tr.gettext("🙋 Your leave request has been sent to the branch secretary. I will tell you the answer.")
     )
-    return ConversationHandler.END
+    return END
 
 
 # --- checking in --------------------------------------------------------------------------------------------
@@ -129,20 +129,25 @@ async def _attempt(
     actor = context.caller.actor
     if actor is None:
         await reply(update, context.tr.gettext("Please join with your invitation link first."))
-        return ConversationHandler.END
-    async with context.resources.db.session() as session:
+        return END
+    async with context.unit() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
         outcome = await checkin.check_in(
             session, actor.member_id, meeting, method=method, settings=settings, location=location
         )
         view = MeetingView.of(meeting, context.tr.locale, settings.tz)
+        # Where the flow goes is stored with the check-in (or with what the location step needs).
+        if outcome.needs_location:
+            context.user_data["mt_ck"] = {  # type: ignore[index]
+                "meeting": meeting_id,
+                "method": method.value,
+                "until": int(time.time()) + PENDING_SECONDS,
+            }
+            context.then(LOCATION)
+        else:
+            context.then(END)
     tr = context.tr
     if outcome.needs_location:
-        context.user_data["mt_ck"] = {  # type: ignore[index]
-            "meeting": meeting_id,
-            "method": method.value,
-            "until": int(time.time()) + PENDING_SECONDS,
-        }
         button = KeyboardButton(tr.gettext("📍 Share my location"), request_location=True)
         prompt = tr.gettext(
             "%(title)s checks that you are at the meeting place: please share your location with the button below.",
@@ -158,7 +163,7 @@ async def _attempt(
                     tr.gettext("Please open a private chat with me first, then press the button again."),
                     show_alert=True,
                 )
-                return ConversationHandler.END
+                return END
             await update.callback_query.answer(tr.gettext("Please share your location in our private chat."))
         else:
             await reply(update, prompt, reply_markup=markup)
@@ -175,19 +180,19 @@ async def _attempt(
         await update.callback_query.answer(text, show_alert=True)
     else:
         await reply(update, text, reply_markup=ReplyKeyboardRemove() if location else None)
-    return ConversationHandler.END
+    return END
 
 
 async def start_checkin(update: Update, context: BranchContext) -> int:
     """A scanned QR code: ``/start ck_<token>``."""
     assert update.message is not None and context.args
     if update.message.chat.type != ChatType.PRIVATE:
-        return ConversationHandler.END
+        return END
     if context.caller.actor is None:
         await update.message.reply_text(context.tr.gettext("Please join with your invitation link first."))
-        return ConversationHandler.END
+        return END
     token = context.args[0].removeprefix(checkin.CHECKIN_PREFIX)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await checkin.meeting_from_token(session, token)
     return await _attempt(update, context, meeting.id, Method.QR)
 
@@ -199,7 +204,7 @@ async def checkin_command(update: Update, context: BranchContext) -> int:
         await update.message.reply_text(
             context.tr.gettext("Check in with the button in the group, or send /checkin and the code to me privately.")
         )
-        return ConversationHandler.END
+        return END
     if not context.args:
         await update.message.reply_text(
             context.tr.gettext("Send me the check-in code the secretary announced (6 digits), or /cancel.")
@@ -217,10 +222,12 @@ async def code_entered(update: Update, context: BranchContext) -> int:
 async def _with_code(update: Update, context: BranchContext, code: str) -> int:
     member_id = context.actor.member_id
     try:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             meeting = await checkin.meeting_from_code(session, member_id, code, settings=settings_of(context))
     except checkin.WrongCode:
-        async with context.resources.db.session() as session:  # counted even though the attempt is refused
+        # Counted even though the attempt is refused: a write of its own, outside the update's unit (the refusal
+        # rolls that back, and the flow stays where it was).
+        async with context.resources.db.session() as session:
             await checkin.record_wrong_code(session, member_id, code)
         raise
     return await _attempt(update, context, meeting.id, Method.CODE)
@@ -243,7 +250,7 @@ async def location_shared(update: Update, context: BranchContext) -> int:
             context.tr.gettext("That took too long: please scan the QR code or send /checkin again."),
             reply_markup=ReplyKeyboardRemove(),
         )
-        return ConversationHandler.END
+        return END
     location = (update.message.location.latitude, update.message.location.longitude)
     return await _attempt(update, context, int(pending["meeting"]), Method(pending["method"]), location)
 
@@ -253,7 +260,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
     for key in ("mt_ck", "mt_leave"):
         context.user_data.pop(key, None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return ConversationHandler.END
+    return END
 
 
 # --- the live QR code ---------------------------------------------------------------------------------------
@@ -283,7 +290,7 @@ async def show_qr(update: Update, context: BranchContext, meeting_id: int) -> No
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         meetings.require_not_finished(meeting)
         link, slot = await checkin.checkin_link(session, meeting, context.resources.bot_username, live=True)
@@ -294,7 +301,7 @@ async def show_qr(update: Update, context: BranchContext, meeting_id: int) -> No
     else:
         await query.answer()
     sent = await context.bot.send_photo(update.effective_user.id, png, caption=caption, reply_markup=buttons)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         session.add(
             MeetingQrDisplay(
                 meeting_id=meeting.id, chat_id=sent.chat_id, message_id=sent.message_id, locale=locale, slot=slot
@@ -307,7 +314,7 @@ async def refresh_qr(update: Update, context: BranchContext, meeting_id: int) ->
     query = update.callback_query
     assert query is not None
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         meetings.require_not_finished(meeting)
         link, _slot = await checkin.checkin_link(session, meeting, context.resources.bot_username, live=True)
@@ -316,7 +323,7 @@ async def refresh_qr(update: Update, context: BranchContext, meeting_id: int) ->
     await query.edit_message_media(InputMediaPhoto(png, caption=caption), reply_markup=buttons)
 
 
-CHECKIN_CONVERSATION = conversation(
+CHECKIN_CONVERSATION = Flow(
     name="meeting_checkin",
     user_data_keys=("mt_ck",),
     per_chat=False,  # a button pressed in the group continues with the location in the private chat
@@ -332,7 +339,7 @@ CHECKIN_CONVERSATION = conversation(
     fallbacks=[CommandHandler("cancel", cancel)],
 )
 
-LEAVE_CONVERSATION = conversation(
+LEAVE_CONVERSATION = Flow(
     name="meeting_leave",
     user_data_keys=("mt_leave",),
     per_chat=False,  # asked in the group, answered in the private chat

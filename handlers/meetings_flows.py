@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.clock import now_utc, today
 from bot.context import BranchContext
@@ -26,7 +26,7 @@ from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
 from bot.services.meeting_stats import meeting_rate
 from bot.templates import render
 from handlers.common import reply, show
-from handlers.flows import conversation
+from handlers.flows import END, Flow
 from handlers.meetings_view import (
     card,
     keyboard,
@@ -65,7 +65,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
         await update.callback_query.edit_message_text(context.tr.gettext("Cancelled. Nothing was saved."))
     else:
         await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return ConversationHandler.END
+    return END
 
 
 # --- scheduling ---------------------------------------------------------------------------------------------
@@ -75,17 +75,17 @@ async def new_start(update: Update, context: BranchContext) -> int:
     """/newmeeting: the guided flow; with arguments, the whole meeting in one line."""
     actor = context.actor
     if await refused_in_group(update, context):
-        return ConversationHandler.END
+        return END
     if update.message is not None and context.args:
         return await _one_line(update, context)
     context.user_data["mt_new"] = {}  # type: ignore[index]
     tr = context.tr
     if actor.is_admin:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             orgs = await meetings.meeting_orgs(session, await visible_org_ids(session, actor))
         if not orgs:
             await show(update, tr.gettext("No branches to show."))
-            return ConversationHandler.END
+            return END
         buttons = [(o.name, f"mn:b:{o.id}") for o in orgs]
         question = (
             tr.gettext("Which branch is the meeting for?")
@@ -94,7 +94,7 @@ async def new_start(update: Update, context: BranchContext) -> int:
         )
         await show(update, question, keyboard([*pairs(buttons), _cancel_row(context)]))
         return N_BRANCH
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         await require_branch_leader(session, actor, actor.org_id)
     context.user_data["mt_new"]["branch"] = actor.org_id  # type: ignore[index]
     return await _ask_kind(update, context)
@@ -108,7 +108,7 @@ async def new_branch(update: Update, context: BranchContext) -> int:
     """An administrator chose the branch."""
     assert update.callback_query is not None and update.callback_query.data is not None
     branch_id = int(update.callback_query.data.split(":")[2])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         org = await session.get(Organisation, branch_id)
         if org is not None and org.kind in meetings.UNIT_BODIES:
             await require_admin_of(session, context.actor, branch_id)
@@ -120,7 +120,7 @@ async def new_branch(update: Update, context: BranchContext) -> int:
 
 async def _ask_kind(update: Update, context: BranchContext) -> int:
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         org = await session.get(Organisation, _data(context, "mt_new")["branch"])
     kinds = meetings.kinds_for(org) if org is not None else meetings.BRANCH_KINDS
     buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in kinds]
@@ -136,7 +136,7 @@ async def new_kind(update: Update, context: BranchContext) -> int:
     data["kind"] = kind.id
     data["group"] = None
     if kind.held_by is HeldBy.GROUP:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             branch = await session.get(Organisation, data["branch"])
             groups = await meetings.branch_groups(session, data["branch"])
         if not groups:
@@ -199,7 +199,7 @@ async def new_time(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_new")
     data["start"] = start.strftime("%H:%M")
     data["end"] = end.strftime("%H:%M") if end else None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         last_place = await session.scalar(
             select(Meeting.place)
             .where(Meeting.org_id == data["branch"], Meeting.place.is_not(None))
@@ -250,7 +250,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
         status=MeetingStatus.SCHEDULED,
         tags=[],
     )
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         view = await view_of(session, preview, context.tr.locale, settings)
         count = sum(1 for m in await meetings.expected_members(session, preview) if m.telegram_id is not None)
     past = draft.starts_at <= now_utc()
@@ -280,14 +280,14 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
     """Create the meeting; the notices go out through the outbox."""
     data = _data(context, "mt_new")
     settings = settings_of(context)
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         meeting = await meetings.schedule_meeting(
             session, context.actor, data["branch"], _draft(context, data), settings=settings
         )
         text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
     await show(update, _created(context, meeting) + "\n\n" + text, markup)
-    return ConversationHandler.END
+    return END
 
 
 async def _one_line(update: Update, context: BranchContext) -> int:
@@ -301,11 +301,11 @@ async def _one_line(update: Update, context: BranchContext) -> int:
     assert update.message is not None and update.message.text is not None
     line = update.message.text.split(maxsplit=1)[1]
     draft = meetings.parse_meeting_line(line, settings.tz, today(settings.tz))
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
         text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
-    return ConversationHandler.END
+    return END
 
 
 def _created(context: BranchContext, meeting: Meeting) -> str:
@@ -329,9 +329,9 @@ async def edit_start(update: Update, context: BranchContext) -> int:
     """Which field to change was chosen on the card: ask for the new value."""
     assert update.callback_query is not None and update.callback_query.data is not None
     if await refused_in_group(update, context):
-        return ConversationHandler.END
+        return END
     _, meeting_id, _, field = update.callback_query.data.split(":")
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, int(meeting_id))
         meetings.require_editable(meeting)
     context.user_data["mt_edit"] = {"meeting": meeting.id, "field": field}  # type: ignore[index]
@@ -347,7 +347,7 @@ async def edit_value(update: Update, context: BranchContext) -> int:
     settings = settings_of(context)
     value = update.message.text.strip()
     kwargs: dict[str, Any] = {}
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, data["meeting"])
         if data["field"] == "when":
             kwargs["starts_at"] = meetings.parse_local_datetime(value, settings.tz, today(settings.tz))
@@ -360,7 +360,7 @@ async def edit_value(update: Update, context: BranchContext) -> int:
         text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_edit", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("✅ Changed; members have been told.") + "\n\n" + text, reply_markup=markup)
-    return ConversationHandler.END
+    return END
 
 
 # --- location check -----------------------------------------------------------------------------------------
@@ -372,9 +372,9 @@ async def geo_start(update: Update, context: BranchContext) -> int:
     assert query is not None and query.data is not None and update.effective_chat is not None
     if update.effective_chat.type != ChatType.PRIVATE:
         await query.answer(context.tr.gettext("Please do this in our private chat."), show_alert=True)
-        return ConversationHandler.END
+        return END
     meeting_id = int(query.data.split(":")[1])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         meetings.require_editable(meeting)
     context.user_data["mt_geo"] = {"meeting": meeting_id}  # type: ignore[index]
@@ -408,7 +408,7 @@ async def geo_remove(update: Update, context: BranchContext) -> int:
     """``0``: no location check."""
     data = _data(context, "mt_geo")
     settings = settings_of(context)
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=None, longitude=None, radius_m=None
         )
@@ -416,7 +416,7 @@ async def geo_remove(update: Update, context: BranchContext) -> int:
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("The location check is off."), reply_markup=ReplyKeyboardRemove())
     await reply(update, text, reply_markup=markup)
-    return ConversationHandler.END
+    return END
 
 
 async def geo_radius(update: Update, context: BranchContext) -> int:
@@ -431,14 +431,14 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
             raise InvalidInput(N_("The radius must be between 20 and 5000 metres."))
         radius = int(digits)
     settings = settings_of(context)
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=data["lat"], longitude=data["lon"], radius_m=radius
         )
         text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await show(update, text, markup)
-    return ConversationHandler.END
+    return END
 
 
 # --- closing ------------------------------------------------------------------------------------------------
@@ -453,10 +453,10 @@ async def close_start(update: Update, context: BranchContext) -> int:
     exactly what is missing and that feature's buttons to record it, before any absences are confirmed."""
     assert update.callback_query is not None and update.callback_query.data is not None
     if await refused_in_group(update, context):
-        return ConversationHandler.END
+        return END
     meeting_id = int(update.callback_query.data.split(":")[1])
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         preview = await meetings.closing_preview(
             session, context.actor, meeting_id, hooks=context.resources.meeting_hooks
         )
@@ -466,10 +466,10 @@ async def close_start(update: Update, context: BranchContext) -> int:
             DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
         ]
         text = render("meetings/closing_blocked.html.j2", locale, m=view, missing=missing)
-        fixes = context.resources.meeting_hooks.leader_buttons(preview.meeting, locale)
+        fixes = context.resources.meeting_hooks.fix_buttons(preview.meeting, locale)
         rows = [*pairs(fixes), [(context.tr.gettext("« Back"), f"mt:{meeting_id}:card")]]
         await show(update, text, keyboard(rows))
-        return ConversationHandler.END
+        return END
     context.user_data["mt_close"] = {  # type: ignore[index]
         "meeting": meeting_id,
         "marks": {},
@@ -485,7 +485,7 @@ async def close_start(update: Update, context: BranchContext) -> int:
 async def _review(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_close")
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         preview = await meetings.closing_preview(
             session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
         )
@@ -519,7 +519,7 @@ async def close_toggle(update: Update, context: BranchContext) -> int:
 async def close_all_present(update: Update, context: BranchContext) -> int:
     """Everyone listed was there (a meeting recorded after the fact): mark them all present, then adjust."""
     data = _data(context, "mt_close")
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         preview = await meetings.closing_preview(
             session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
         )
@@ -589,7 +589,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
     marks: dict[str, str] = data["marks"]
     settings = settings_of(context)
     locale = context.tr.locale
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         result = await meetings.close_meeting(
             session,
             context.actor,
@@ -608,7 +608,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
         "meetings/closed.html.j2", locale, m=view, rate=rate, percent=percent_text(rate), absent=result.absent
     )
     await show(update, text)
-    return ConversationHandler.END
+    return END
 
 
 async def expired_button(update: Update, context: BranchContext) -> None:
@@ -632,7 +632,7 @@ def _leaders_only_entry(callback: Any) -> Any:
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
-NEW_CONVERSATION = conversation(
+NEW_CONVERSATION = Flow(
     name="meeting_new",
     user_data_keys=("mt_new",),
     entry_points=[
@@ -652,7 +652,7 @@ NEW_CONVERSATION = conversation(
     fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mn:x$")],
 )
 
-EDIT_CONVERSATION = conversation(
+EDIT_CONVERSATION = Flow(
     name="meeting_edit",
     user_data_keys=("mt_edit",),
     entry_points=[CallbackQueryHandler(_leaders_only_entry(edit_start), pattern=r"^mt:\d+:ed:(when|end|place|topic)$")],
@@ -660,7 +660,7 @@ EDIT_CONVERSATION = conversation(
     fallbacks=[CommandHandler("cancel", cancel)],
 )
 
-GEO_CONVERSATION = conversation(
+GEO_CONVERSATION = Flow(
     name="meeting_location",
     user_data_keys=("mt_geo",),
     entry_points=[CallbackQueryHandler(_leaders_only_entry(geo_start), pattern=r"^mt:\d+:geo$")],
@@ -674,7 +674,7 @@ GEO_CONVERSATION = conversation(
     fallbacks=[CommandHandler("cancel", cancel)],
 )
 
-CLOSE_CONVERSATION = conversation(
+CLOSE_CONVERSATION = Flow(
     name="meeting_close",
     user_data_keys=("mt_close",),
     entry_points=[CallbackQueryHandler(_leaders_only_entry(close_start), pattern=r"^mt:\d+:cl$")],

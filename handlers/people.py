@@ -49,7 +49,7 @@ async def unbind_command(update: Update, context: BranchContext) -> None:
         await _refuse_in_group(update, context)
         return
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if context.args:
             found = await membership.find_member(session, context.args[0])
             await require_can_see_member(session, context.actor, found.id)
@@ -96,7 +96,7 @@ async def unbind_pressed(update: Update, context: BranchContext) -> None:
         await query.answer()
         return
     settings = context.resources.settings
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         member = await require_can_see_member(session, context.actor, member_id)
         if parts[1] == "m":
             await _confirm(update, context, member.id, member.name)
@@ -137,7 +137,7 @@ def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int) -> st
 
 async def _audit_page(update: Update, context: BranchContext, page: int) -> None:
     tz = context.resources.settings.tz
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         rows, more = await audit_log.page_for(session, context.actor, page, tz)
     tr = context.tr
     nav = []

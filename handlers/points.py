@@ -88,7 +88,7 @@ async def points_command(update: Update, context: BranchContext) -> None:
 async def _mine(context: BranchContext, actor: Actor) -> tuple[str, InlineKeyboardMarkup]:
     local = _today(context)
     start = date(local.year, 1, 1)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         mine = await service.my_points(session, actor, start, local, context.resources.settings.tz, context.tr.locale)
     text = render(
         "points/mine.html.j2",
@@ -109,7 +109,7 @@ async def _mine(context: BranchContext, actor: Actor) -> tuple[str, InlineKeyboa
 async def _events(context: BranchContext, actor: Actor) -> str:
     local = _today(context)
     start = date(local.year, 1, 1)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         mine = await service.my_points(session, actor, start, local, context.resources.settings.tz, context.tr.locale)
     return render(
         "points/events.html.j2",
@@ -129,7 +129,7 @@ async def _add(update: Update, context: BranchContext, actor: Actor, text: str) 
         )
     _cmd, _sub, member, key, points = parts[:5]
     reason = parts[5] if len(parts) > 5 else ""
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         await service.add_entry(session, actor, member, key, points, reason, today=_today(context))
     await reply(
         update,
@@ -140,7 +140,7 @@ async def _add(update: Update, context: BranchContext, actor: Actor, text: str) 
 async def _branch(update: Update, context: BranchContext, actor: Actor, ref: str | None) -> None:
     local = _today(context)
     start = date(local.year, 1, 1)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         org = ref if ref is not None else str(actor.org_id)
         results = await service.report(session, actor, org, start, local, context.resources.settings.tz)
         branch = await session.get(Organisation, results[0].branch_id) if results else None
@@ -159,7 +159,7 @@ async def _branch(update: Update, context: BranchContext, actor: Actor, ref: str
 async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
     local = _today(context)
     start = date(local.year, 1, 1)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         results = await service.report(session, actor, None, start, local, context.resources.settings.tz)
     by_branch: dict[str, list[int]] = {}
     for result in results:
@@ -175,7 +175,7 @@ async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
 async def _sheet(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
     assert update.message is not None
     settings = context.resources.settings
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         name, content = await branch_sheet(
             session, actor, actor.org_id, year, _today(context), settings.tz, context.tr.locale
         )
@@ -196,7 +196,7 @@ async def points_button(update: Update, context: BranchContext) -> None:
         year = _year_arg(query.data.removeprefix("pt:sheet:"), _today(context).year)
         await query.answer()
         settings = context.resources.settings
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             name, content = await branch_sheet(
                 session, context.actor, context.actor.org_id, year, _today(context), settings.tz, context.tr.locale
             )
@@ -282,14 +282,14 @@ def _stars_text(context: BranchContext, stars: Any, code: str, *, admin: bool) -
 
 
 async def _show_branch(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         stars = await star_steps.view(session, actor, year, _today(context), context.resources.settings.tz)
         branch = await session.get(Organisation, actor.org_id)
     await reply(update, _stars_text(context, stars, branch.code if branch else "", admin=False))
 
 
 async def _admin_list(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         branches = list(await queries.branches_in(session, await queries.subtree_ids(session, actor.org_id)))
         found = await ratings(session, branches, year, _today(context), context.resources.settings.tz)
     text = render(
@@ -306,7 +306,7 @@ async def _admin_list(update: Update, context: BranchContext, actor: Actor, year
 
 async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub: str, text: str, local: date) -> None:
     tz = context.resources.settings.tz
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if sub == "adjust":
             parts = text.split(maxsplit=5)
             if len(parts) < 6:
@@ -340,7 +340,7 @@ async def stars_photo(update: Update, context: BranchContext) -> None:
     parts = message.caption.split()
     if len(parts) < 3:
         raise InvalidInput(N_("Caption the photo with /stars photo KEY."))
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         count = await star_steps.add_photo(
             session, context.actor, parts[2], message.photo[-1].file_id, rating_year(_today(context))
         )

@@ -27,7 +27,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -51,7 +50,7 @@ from bot.services.volunteer_time import (
 )
 from bot.templates import format_local_date, render
 from handlers.common import keyboard, reply, show
-from handlers.flows import conversation
+from handlers.flows import END, Flow
 from storage import queries
 from storage.models import Organisation
 from storage.volunteer import ActivityStatus, ReportStatus, SignUpStatus
@@ -109,10 +108,10 @@ async def community_start(update: Update, context: BranchContext) -> int:
     """Show the member's registration; someone not registered yet is asked for a name or a location at once,
     someone registered gets a button to change (so that what they type next is not taken for a search)."""
     if not await _private_only(update, context):
-        return ConversationHandler.END
+        return END
     actor = context.actor
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         history = await vol.registration_history(session, actor.member_id)
     current = history[0] if history and history[0].ended_on is None else None
     buttons: list[list[tuple[str, str]]] = []
@@ -128,7 +127,7 @@ async def community_start(update: Update, context: BranchContext) -> int:
         reply_markup=keyboard(buttons),
     )
     if current is not None:
-        return ConversationHandler.END
+        return END
     return await _ask_community(update, context)
 
 
@@ -175,7 +174,7 @@ async def _show_communities(
 async def community_search(update: Update, context: BranchContext) -> int:
     """Search communities by the name typed."""
     assert update.message is not None and update.message.text is not None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         found = await vol.search_communities(session, update.message.text)
     await _show_communities(update, context, [(c, None) for c in found], update.message.text.strip())
     return COMMUNITY_SEARCH
@@ -185,7 +184,7 @@ async def community_nearby(update: Update, context: BranchContext) -> int:
     """The communities nearest to a shared location."""
     assert update.message is not None and update.message.location is not None
     location = update.message.location
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         found = await vol.nearest_communities(session, location.latitude, location.longitude)
     await _show_communities(update, context, [(c, d) for c, d in found], None)
     return COMMUNITY_SEARCH
@@ -196,7 +195,7 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     community_id = int(query.data.split(":")[1])
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         registration = await vol.register_community(
             session, context.actor, community_id, now_utc().astimezone(config(context).tz).date()
         )
@@ -213,13 +212,13 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
     )
     if query.message is not None:
         await say(update, context.tr.gettext("Thank you."), ReplyKeyboardRemove())
-    return ConversationHandler.END
+    return END
 
 
 async def branch_registrations(update: Update, context: BranchContext) -> None:
     """For the secretary: who in the branch has registered with a community, and who has not."""
     actor = context.actor
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         lines = await vol.branch_registrations(session, actor, actor.org_id)
         branch = await session.get(Organisation, actor.org_id)
     assert branch is not None
@@ -228,7 +227,7 @@ async def branch_registrations(update: Update, context: BranchContext) -> None:
 
 async def community_counts(update: Update, context: BranchContext) -> None:
     """For an administrator: how many members each community has."""
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         counts = await vol.community_counts(session, context.actor)
     await reply(update, render("volunteer/community_counts.html.j2", context.tr.locale, counts=counts))
 
@@ -239,7 +238,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
     for key in FLOW_DATA:
         data.pop(key, None)
     await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return ConversationHandler.END
+    return END
 
 
 # Activities -------------------------------------------------------------------------------------------
@@ -303,7 +302,7 @@ def _card_text(view: vol.ActivityView, context: BranchContext) -> str:
 async def _show_card(
     update: Update, context: BranchContext, activity_id: int, toast: str | None = None, *, alert: bool = False
 ) -> None:
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         view = await vol.activity_view(session, context.actor, activity_id)
     if update.callback_query is not None:
         await update.callback_query.answer(toast, show_alert=alert)
@@ -313,7 +312,7 @@ async def _show_card(
 async def activities(update: Update, context: BranchContext) -> None:
     """List the upcoming activities sent to the member's branch, each a button opening its card."""
     cfg = config(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         views = await vol.upcoming_activities(session, context.actor)
     buttons = [
         [(f"{v.activity.starts_at.astimezone(cfg.tz):%m-%d %H:%M} {v.activity.title}"[:60], f"va:{v.activity.id}")]
@@ -344,7 +343,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
     if action is None:
         await _show_card(update, context, activity_id)
     elif action == "join":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             result = await vol.sign_up(session, actor, activity_id)
         toast = (
             tr.gettext("You have a place.")
@@ -357,7 +356,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         )
         await _show_card(update, context, activity_id, toast, alert=not result.confirmed)
     elif action == "leave":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             outcome = await vol.cancel_signup(session, actor, activity_id, cfg)
         toast = (
             tr.gettext("Your place is cancelled.")
@@ -366,12 +365,12 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         )
         await _show_card(update, context, activity_id, toast)
     elif action == "out":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             check = await vol.check_out(session, actor, activity_id, cfg, method="button")
         await query.answer()
         await _reply_check(update, context, check)
     elif action == "roll":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             roll = await vol.activity_roll(session, actor, activity_id)
         await query.answer()
         buttons = [
@@ -387,7 +386,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
             keyboard(buttons[:30]),
         )
     elif action == "map":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             view = await vol.activity_view(session, actor, activity_id)
         position = vol.activity_position(view.activity, view.community)
         await query.answer()
@@ -401,7 +400,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
     elif action in ("ed", "cx", "cxy"):
         await _manage_button(update, context, activity_id, action)
     elif action == "qr":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             roll = await vol.activity_roll(session, actor, activity_id)  # the same rights as the roll
             link = await vol.checkin_link(session, roll.activity, context.resources.bot_username)
         await query.answer()
@@ -424,7 +423,7 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
     tr = context.tr
     cfg = config(context)
     if action == "cxy":
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             change = await manage.cancel_activity(session, context.actor, activity_id, cfg)
         toast = tr.ngettext(
             "Cancelled; %(num)d member signed up or waiting is told.",
@@ -433,7 +432,7 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
         )
         await _show_card(update, context, change.activity.id, toast, alert=True)
         return
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         activity = await manage.managed_activity(session, context.actor, activity_id)
         manage.require_changeable(activity, now_utc())
         people = await vol.activity_roll(session, context.actor, activity_id)
@@ -499,7 +498,7 @@ async def edit_field_start(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     _, activity_id, _, name = query.data.split(":")
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         activity = await manage.managed_activity(session, context.actor, int(activity_id))
         manage.require_changeable(activity, now_utc())
         taken = activity.taken
@@ -523,7 +522,7 @@ async def edit_field_value(update: Update, context: BranchContext) -> int:
     pending = _user_data(context).get("ve") or {}
     name = pending.get("field")
     if name not in manage.FIELDS:
-        return ConversationHandler.END
+        return END
     cfg = config(context)
     text = (message.text or "").strip()
     kwargs: dict[str, Any] = {}
@@ -537,7 +536,7 @@ async def edit_field_value(update: Update, context: BranchContext) -> int:
         kwargs["slots"] = _parse_slots(text)
     else:
         kwargs[name] = None if text in _CLEAR else text
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         change = await manage.edit_activity(session, context.actor, int(pending["id"]), cfg, **kwargs)
         view = await vol.activity_view(session, context.actor, change.activity.id)
     _user_data(context).pop("ve", None)
@@ -549,7 +548,7 @@ async def edit_field_value(update: Update, context: BranchContext) -> int:
     )
     await message.reply_text(done, reply_markup=ReplyKeyboardRemove())
     await message.reply_text(_card_text(view, context), reply_markup=_card_buttons(view, context))
-    return ConversationHandler.END
+    return END
 
 
 async def _reply_check(update: Update, context: BranchContext, check: vol.CheckResult) -> None:
@@ -580,7 +579,7 @@ async def start_with_checkin(update: Update, context: BranchContext) -> None:
         await update.message.reply_text(render("core/not_on_roster.html.j2", context.tr.locale))
         return
     token = context.args[0].removeprefix(vol.CHECKIN_PREFIX)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         activity_id = await vol.activity_from_token(session, token)
         check = await vol.check_in(session, context.actor, activity_id, config(context), method="qr")
     await _reply_check(update, context, check)
@@ -591,7 +590,7 @@ async def location_start(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     activity_id = int(query.data.split(":")[1])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         await vol.visible_activity(session, context.actor, activity_id)
     _user_data(context)["vl"] = activity_id
     await query.answer()
@@ -615,11 +614,11 @@ async def location_received(update: Update, context: BranchContext) -> int:
     assert update.message is not None and update.message.location is not None
     activity_id = _user_data(context).get("vl")
     if activity_id is None:
-        return ConversationHandler.END
+        return END
     location = (update.message.location.latitude, update.message.location.longitude)
     cfg = config(context)
     # A refusal (too far, outside the window) keeps the flow open: the member may share again, or /cancel.
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         check = await vol.check_in(session, context.actor, int(activity_id), cfg, method="location", location=location)
         if check.action == "already_in":
             check = await vol.check_out(
@@ -627,7 +626,7 @@ async def location_received(update: Update, context: BranchContext) -> int:
             )
     _user_data(context).pop("vl", None)
     await _reply_check(update, context, check)
-    return ConversationHandler.END
+    return END
 
 
 # Posting an activity ----------------------------------------------------------------------------------
@@ -636,13 +635,13 @@ async def location_received(update: Update, context: BranchContext) -> int:
 async def new_start(update: Update, context: BranchContext) -> int:
     """/activity_new: a guided flow (or one line: title | community | YYYY-MM-DD HH:MM-HH:MM | places)."""
     if not await _private_only(update, context):
-        return ConversationHandler.END
+        return END
     actor = context.actor
     if not (actor.leads_branch or actor.is_admin):
         await reply(
             update, context.tr.gettext("Only the branch secretary (or a committee member acting for them) may do this.")
         )
-        return ConversationHandler.END
+        return END
     if context.args:
         return await _new_one_line(update, context, " ".join(context.args))
     _user_data(context)["vn"] = {}
@@ -656,7 +655,7 @@ async def _new_one_line(update: Update, context: BranchContext, line: str) -> in
         raise InvalidInput(N_("Write: /activity_new title | community | YYYY-MM-DD HH:MM-HH:MM | places [| place]"))
     cfg = config(context)
     start, end = parse_span(parts[2], cfg.tz)
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         community = await vol.resolve_community(session, parts[1])
         draft = vol.ActivityDraft(
             title=parts[0],
@@ -669,7 +668,7 @@ async def _new_one_line(update: Update, context: BranchContext, line: str) -> in
         activity = await vol.create_activity(session, context.actor, draft, cfg)
         dispatched = await _dispatch_names(session, activity.id)
     await _published(update, context, activity.id, activity.title, dispatched)
-    return ConversationHandler.END
+    return END
 
 
 def _parse_slots(text: str) -> int:
@@ -721,7 +720,7 @@ async def new_title(update: Update, context: BranchContext) -> int:
 async def new_community_search(update: Update, context: BranchContext) -> int:
     """Find the community by name."""
     assert update.message is not None and update.message.text is not None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         found = await vol.search_communities(session, update.message.text)
     if not found:
         raise InvalidInput(N_("Unknown community %(name)s."), name=update.message.text.strip())
@@ -736,7 +735,7 @@ async def new_community_chosen(update: Update, context: BranchContext) -> int:
     """The community pressed; next, when."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         community = await vol.community_by_id(session, int(query.data.split(":")[2]))
     _user_data(context).setdefault("vn", {})["community_id"] = community.id
     await query.answer()
@@ -843,7 +842,7 @@ async def new_description(update: Update, context: BranchContext) -> int:
 async def _dispatch_menu(update: Update, context: BranchContext) -> int:
     tr = context.tr
     chosen = set(_user_data(context)["vn"].get("dispatch", []))
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         root = await session.get(Organisation, context.actor.org_id)
         branches = await queries.branches_in(session, await queries.subtree_ids(session, context.actor.org_id))
     assert root is not None
@@ -904,7 +903,7 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
     tr = context.tr
     draft = _draft_of(context)
     cfg = config(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         community = await vol.community_by_id(session, draft.community_id)
         names = [
             org.name
@@ -931,16 +930,16 @@ async def new_publish(update: Update, context: BranchContext) -> int:
         _user_data(context).pop("vn", None)
         await query.answer()
         await show(update, context.tr.gettext("Cancelled. Nothing was saved."), answer=False)
-        return ConversationHandler.END
+        return END
     draft = _draft_of(context)
     dispatch = _user_data(context)["vn"].get("dispatch") if context.actor.is_admin else None
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         activity = await vol.create_activity(session, context.actor, draft, config(context), dispatch_to=dispatch)
         names = await _dispatch_names(session, activity.id)
     _user_data(context).pop("vn", None)
     await query.answer()
     await _published(update, context, activity.id, activity.title, names)
-    return ConversationHandler.END
+    return END
 
 
 # Self-reports -----------------------------------------------------------------------------------------
@@ -949,7 +948,7 @@ async def new_publish(update: Update, context: BranchContext) -> int:
 async def report_start(update: Update, context: BranchContext) -> int:
     """/report: service done elsewhere — when, how long, where, what, photos."""
     if not await _private_only(update, context):
-        return ConversationHandler.END
+        return END
     _user_data(context)["vp"] = {"ref": secrets.token_hex(8), "photos": [], "sizes": []}
     tr = context.tr
     await reply(
@@ -1004,7 +1003,7 @@ async def report_time(update: Update, context: BranchContext) -> int:
         draft.pop("end", None)
     tr = context.tr
     buttons: list[list[tuple[str, str]]] = []
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         current = await vol.current_registration(session, context.actor.member_id)
     if current is not None:
         buttons.append([(current.community.name, f"vp:c:{current.community.id}")])
@@ -1021,7 +1020,7 @@ async def report_where(update: Update, context: BranchContext) -> int:
     draft = _user_data(context).setdefault("vp", {})
     if update.callback_query is not None:
         await update.callback_query.answer()
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             community = await vol.community_by_id(session, int((update.callback_query.data or "").split(":")[2]))
         draft["community_id"], draft["place"] = community.id, None
     else:
@@ -1029,7 +1028,7 @@ async def report_where(update: Update, context: BranchContext) -> int:
         text = update.message.text.strip()
         if not text or len(text) > 200:
             raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=200)
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             try:
                 community = await vol.resolve_community(session, text)
                 exact = community.name == text or f"{community.town} {community.name}" == text
@@ -1116,7 +1115,7 @@ async def report_done(update: Update, context: BranchContext) -> int:
     cfg = config(context)
     community_name = None
     if data.community_id is not None:
-        async with context.resources.db.session() as session:
+        async with context.unit() as session:
             community_name = (await vol.community_by_id(session, data.community_id)).name
     minutes = round((data.span[1] - data.span[0]).total_seconds() / 60) if data.span else round((data.hours or 0) * 60)
     text = render(
@@ -1141,10 +1140,10 @@ async def report_send(update: Update, context: BranchContext) -> int:
         _user_data(context).pop("vp", None)
         await query.answer()
         await show(update, context.tr.gettext("Cancelled. Nothing was saved."), answer=False)
-        return ConversationHandler.END
+        return END
     data = _report_input(context)
     ref = str(_user_data(context)["vp"].get("ref") or secrets.token_hex(8))
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         report = await reports.submit_report(
             session, context.actor, data, config(context), ref=f"{context.actor.member_id}:{ref}"
         )
@@ -1158,7 +1157,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
         ),
         answer=False,
     )
-    return ConversationHandler.END
+    return END
 
 
 # Totals and the secretary's queue ---------------------------------------------------------------------
@@ -1167,7 +1166,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
 async def my_service(update: Update, context: BranchContext) -> None:
     """/myservice: the member's hours, activities and pending reports."""
     cfg = config(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         mine = await reports.my_service(session, context.actor, cfg)
     await reply(
         update,
@@ -1184,7 +1183,7 @@ def _period_buttons(context: BranchContext, current: str) -> list[tuple[str, str
 async def _service_totals(update: Update, context: BranchContext, period: str) -> None:
     cfg = config(context)
     actor = context.actor
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         totals = await reports.branch_totals(session, actor, period, _today(context), cfg)
         scope = await session.get(Organisation, actor.org_id)
     assert scope is not None
@@ -1235,7 +1234,7 @@ def _selection(context: BranchContext) -> list[int]:
 async def _send_queue(update: Update, context: BranchContext, *, edit: bool = False) -> None:
     tr = context.tr
     cfg = config(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         queue = await reports.approval_queue(session, context.actor)
         items = []
         for report, member in queue.items:
@@ -1278,7 +1277,7 @@ async def report_tick(update: Update, context: BranchContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     report_id = int(query.data.split(":")[1])
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         report, _member = await reports.report_detail(session, context.actor, report_id)
         if report.member_id == context.actor.member_id or report.status != ReportStatus.PENDING:
             raise InvalidInput(N_("This report was already decided."))
@@ -1298,7 +1297,7 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
     if not selected:
         await query.answer(context.tr.gettext("Tick the reports to approve first."), show_alert=True)
         return
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         approved = await reports.approve_reports(session, context.actor, selected, config(context))
     _user_data(context)["vq"] = []
     await query.answer(context.tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
@@ -1308,7 +1307,7 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
 async def _send_flagged(update: Update, context: BranchContext) -> None:
     tr = context.tr
     cfg = config(context)
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         lines = await vol.flagged_checkouts(session, context.actor)
         activities = {
             line.signup.activity_id: await session.get(vol.Activity, line.signup.activity_id) for line in lines
@@ -1341,7 +1340,7 @@ async def report_decision(update: Update, context: BranchContext) -> None:
         return
     cfg = config(context)
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if match.group(3) == "all":
             approved = await reports.approve_range(
                 session, context.actor, int(match.group(1)), int(match.group(2) or 0), cfg
@@ -1365,7 +1364,7 @@ async def hours_confirm(update: Update, context: BranchContext) -> None:
     """Confirm the hours of a check-out closed automatically."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         signup = await vol.confirm_hours(session, context.actor, int(query.data.split(":")[1]))
     await query.answer(
         context.tr.gettext("Confirmed: %(hours)s h.", hours=hours_text(signup.minutes, context.tr.locale))
@@ -1378,7 +1377,7 @@ async def decide_start(update: Update, context: BranchContext) -> int:
     assert query is not None and query.data is not None
     kind, object_id = query.data.split(":")[0], int(query.data.split(":")[1])
     tr = context.tr
-    async with context.resources.db.session() as session:
+    async with context.unit() as session:
         if kind == "vr":
             report, member = await reports.report_detail(session, context.actor, object_id)
             if report.status != "pending":
@@ -1404,7 +1403,7 @@ async def decide_reason(update: Update, context: BranchContext) -> int:
     """Reject the report with the reason written."""
     assert update.message is not None and update.message.text is not None
     pending = _user_data(context).get("vd") or {}
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         report = await reports.reject_report(
             session, context.actor, int(pending.get("id", 0)), update.message.text, config(context)
         )
@@ -1412,7 +1411,7 @@ async def decide_reason(update: Update, context: BranchContext) -> int:
     await update.message.reply_text(
         context.tr.gettext("Report #%(id)d rejected; the member is told why.", id=report.id)
     )
-    return ConversationHandler.END
+    return END
 
 
 async def decide_fix(update: Update, context: BranchContext) -> int:
@@ -1422,7 +1421,7 @@ async def decide_fix(update: Update, context: BranchContext) -> int:
     number, _, reason = text.partition(" ")
     hours = parse_hours(number)
     pending = _user_data(context).get("vd") or {}
-    async with context.resources.db.session() as session:
+    async with context.unit(then=END) as session:
         signup = await vol.correct_hours(
             session, context.actor, int(pending.get("id", 0)), hours, reason, config(context)
         )
@@ -1430,7 +1429,7 @@ async def decide_fix(update: Update, context: BranchContext) -> int:
     await update.message.reply_text(
         context.tr.gettext("Hours set to %(hours)s.", hours=hours_text(signup.minutes, context.tr.locale))
     )
-    return ConversationHandler.END
+    return END
 
 
 # Assembly ---------------------------------------------------------------------------------------------
@@ -1441,7 +1440,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 # The guided flows; what each keeps in user_data is dropped when another flow or a new command ends it.
 CONVERSATIONS: list[BaseHandler[Update, Any, Any]] = [
-    conversation(
+    Flow(
         name="volunteer_community",
         entry_points=[
             CommandHandler("community", community_start),
@@ -1456,21 +1455,21 @@ CONVERSATIONS: list[BaseHandler[Update, Any, Any]] = [
         },
         fallbacks=[CANCEL],
     ),
-    conversation(
+    Flow(
         name="volunteer_edit",
         user_data_keys=("ve",),
         entry_points=[CallbackQueryHandler(edit_field_start, pattern=rf"^va:\d+:ed:({'|'.join(manage.FIELDS)})$")],
         states={EDIT_VALUE: [MessageHandler(TEXT | filters.LOCATION, edit_field_value)]},
         fallbacks=[CANCEL],
     ),
-    conversation(
+    Flow(
         name="volunteer_location",
         user_data_keys=("vl",),
         entry_points=[CallbackQueryHandler(location_start, pattern=r"^va:\d+:loc$")],
         states={LOCATION_WAIT: [MessageHandler(filters.LOCATION, location_received)]},
         fallbacks=[CANCEL],
     ),
-    conversation(
+    Flow(
         name="volunteer_activity_new",
         user_data_keys=("vn",),
         entry_points=[CommandHandler("activity_new", new_start)],
@@ -1499,7 +1498,7 @@ CONVERSATIONS: list[BaseHandler[Update, Any, Any]] = [
         },
         fallbacks=[CANCEL],
     ),
-    conversation(
+    Flow(
         name="volunteer_report",
         user_data_keys=("vp",),
         entry_points=[CommandHandler("report", report_start)],
@@ -1522,7 +1521,7 @@ CONVERSATIONS: list[BaseHandler[Update, Any, Any]] = [
         },
         fallbacks=[CANCEL],
     ),
-    conversation(
+    Flow(
         name="volunteer_decide",
         user_data_keys=("vd",),
         entry_points=[

@@ -156,7 +156,7 @@ class OutboxMessage(Base):
 
 
 class ChatState(Base):
-    """PTB persistence (conversations, user and chat data) kept in the database, so restarts lose nothing."""
+    """Small values the bot keeps by name (the token secret). Flow state lives in ``flow_state`` (storage/flows.py)."""
 
     __tablename__ = "chat_state"
     __table_args__ = (UniqueConstraint("scope", "key"),)

@@ -1,6 +1,16 @@
 """Import every model module so that ``Base.metadata`` knows all tables (Alembic and tests use this)."""
 
-from storage import birthdays, first_agenda, ledger, meetings, membership, models, points, volunteer  # noqa: F401
+from storage import (  # noqa: F401
+    birthdays,
+    first_agenda,
+    flows,
+    ledger,
+    meetings,
+    membership,
+    models,
+    points,
+    volunteer,
+)
 from storage.base import Base
 
 metadata = Base.metadata

@@ -262,7 +262,6 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/demo.py": "seeding checks (is the demo there already)",
     "bot/jobs/meetings.py": "the live QR displays",
     "bot/menus.py": "the bound members whose menu to publish",
-    "bot/persistence.py": "the guided flows' stored state (being replaced by the flow mechanism's rework)",
     "bot/services/birthdays.py": "birthdays' queries, to move to storage/birthdays.py",
     "bot/services/checkin.py": "check-in queries, to move to storage/meetings.py",
     "bot/services/compliance.py": "compliance queries, to move to storage/meetings.py",

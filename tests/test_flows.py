@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import select
 from telegram.ext import ConversationHandler
 
 from bot.app import _post_init, build_application
 from bot.demo import telegram_id_of
 from bot.offline import OfflineRequest, UpdateFactory
-from handlers.flows import Conversation
+from handlers.flows import Flow
+from storage.flows import FlowState
 from tests.conftest import BotHarness
 
 SECRETARY = "A01"
@@ -23,14 +25,16 @@ REPORT_HOURS = "服务了多长时间"  # the report flow's question after the d
 MATERIAL_SOURCE = "发布来源"  # the add-material flow's question after the title
 
 
-def _user_data(bot: BotHarness, member_no: str) -> dict[str, object]:
-    return dict(bot.application.user_data.get(telegram_id_of(member_no), {}))
+async def _user_data(bot: BotHarness, member_no: str) -> dict[str, object]:
+    """What the person's flows keep, as stored (nothing about a person is held in the process)."""
+    async with bot.db.session() as session:
+        data = await session.scalar(select(FlowState.data).where(FlowState.user_id == telegram_id_of(member_no)))
+    return dict(data or {})
 
 
 @asynccontextmanager
 async def _restarted(bot: BotHarness) -> AsyncIterator[BotHarness]:
-    """Another process on the same database, after the first stored what it had."""
-    await bot.application.update_persistence()
+    """Another process on the same database (the first one stored everything as each update was handled)."""
     request = OfflineRequest()
     settings = bot.application.bot_data["resources"].settings
     application = build_application(
@@ -45,20 +49,22 @@ async def _restarted(bot: BotHarness) -> AsyncIterator[BotHarness]:
 
 
 async def test_every_guided_flow_follows_the_app_wide_rule(bot: BotHarness) -> None:
-    flows = [h for group in bot.application.handlers.values() for h in group if isinstance(h, ConversationHandler)]
+    handlers = [h for group in bot.application.handlers.values() for h in group]
+    flows = [h for h in handlers if isinstance(h, Flow)]
     assert {f.name for f in flows} >= {"meeting_new", "first_agenda_material", "volunteer_report"}
-    assert all(isinstance(f, Conversation) for f in flows)
+    assert not any(isinstance(h, ConversationHandler) for h in handlers)  # no flow state held in the process
 
 
 async def test_starting_a_meeting_flow_ends_an_unfinished_report(bot: BotHarness) -> None:
     assert "是哪一天" in (await bot.say(SECRETARY, "/report"))[0]
+    assert "vp" in await _user_data(bot, SECRETARY)  # stored as the update was handled
     await bot.say(SECRETARY, "/newmeeting")
     await bot.press(SECRETARY, "mn:k:theme_day")
     # The typed date answers the meeting flow, not the report's day question.
     assert "几点开始" in (await bot.say(SECRETARY, "2099-01-01"))[0]
     assert await bot.say(SECRETARY, "/cancel") == [CANCELLED]
     # The report was ended too, and what it kept is gone: the next text is a question again.
-    assert "vp" not in _user_data(bot, SECRETARY)
+    assert "vp" not in await _user_data(bot, SECRETARY)
     replies = await bot.say(SECRETARY, "昨天")
     assert replies[0].startswith(NO_MEASURE) and not any(REPORT_HOURS in r for r in replies)
 
@@ -66,7 +72,7 @@ async def test_starting_a_meeting_flow_ends_an_unfinished_report(bot: BotHarness
 async def test_a_flow_started_by_a_button_ends_another_features_flow(bot: BotHarness) -> None:
     await bot.say(SECRETARY, "/report")
     assert await bot.press(SECRETARY, "mn:new") == ["请选择会议类型："]  # no command: the flow's own start ends it
-    assert "vp" not in _user_data(bot, SECRETARY)
+    assert "vp" not in await _user_data(bot, SECRETARY)
     await bot.press(SECRETARY, "mn:x")  # the meeting flow's Cancel button
     replies = await bot.say(SECRETARY, "昨天")
     assert replies[0].startswith(NO_MEASURE) and not any(REPORT_HOURS in r for r in replies)
@@ -80,7 +86,7 @@ async def test_a_new_command_ends_an_unfinished_material_flow(bot: BotHarness) -
     # A command that starts no flow ends it all the same.
     await bot.say(SECRETARY, "/addmaterial")
     await bot.say(SECRETARY, "/materials")
-    assert "fa_add" not in _user_data(bot, SECRETARY)
+    assert "fa_add" not in await _user_data(bot, SECRETARY)
     replies = await bot.say(SECRETARY, "习近平关于加强党的作风建设论述摘编")
     assert not any(MATERIAL_SOURCE in r for r in replies)
 
@@ -97,7 +103,7 @@ async def test_cancel_and_help_leave_the_flow_to_answer(bot: BotHarness) -> None
     await bot.say(SECRETARY, "/help")  # a look at the commands keeps the flow
     assert MATERIAL_SOURCE in (await bot.say(SECRETARY, "习近平关于加强党的作风建设论述摘编"))[0]
     assert await bot.say(SECRETARY, "/cancel") == [CANCELLED]  # the flow's own reply
-    assert "fa_add" not in _user_data(bot, SECRETARY)
+    assert "fa_add" not in await _user_data(bot, SECRETARY)
     assert (await bot.say(SECRETARY, "中央文献出版社"))[0].startswith(NO_MEASURE)
     await bot.say(SECRETARY, "/report")
     assert await bot.say(SECRETARY, "/cancel") == [CANCELLED]
@@ -118,4 +124,4 @@ async def test_a_flow_ended_by_a_command_stays_ended_after_a_restart(bot: BotHar
         async with _restarted(again) as third:
             # "2" is no longer the hours of the report but a question: measure 2.
             assert (await third.say(SECRETARY, "2"))[0].startswith("<b>第2条")
-            assert "vp" not in _user_data(third, SECRETARY)
+            assert "vp" not in await _user_data(third, SECRETARY)

@@ -462,7 +462,6 @@ async def test_a_restart_in_the_middle_of_a_flow_loses_nothing(bot: BotHarness) 
 
     await bot.say("A01", "/newmeeting")
     await bot.press("A01", "mn:k:party_lesson")
-    await bot.application.update_persistence()  # what the running bot does every second and on shutdown
     # Another process takes over: it has only the database.
     request = OfflineRequest()
     application = build_application(

@@ -13,7 +13,17 @@ from bot.demo import seed_demo
 from bot.services import outbox
 from storage.models import Member, OutboxMessage, OutboxStatus
 
-CORE_TABLES = {"organisations", "members", "invitations", "audit_log", "outbox", "chat_state", "alembic_version"}
+CORE_TABLES = {
+    "organisations",
+    "members",
+    "invitations",
+    "audit_log",
+    "outbox",
+    "chat_state",
+    "flow_state",
+    "handled_updates",
+    "alembic_version",
+}
 
 
 async def test_migrations_create_the_core_tables_and_are_idempotent(any_db: Database) -> None:

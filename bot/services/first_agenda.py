@@ -1196,6 +1196,7 @@ MEETING_HOOKS = MeetingHooks(
     line_providers=(card_lines,),
     detail_providers=(meeting_details,),
     first_agenda_recorder=record_from_command_line,
+    fix_providers=(card_buttons,),
 )
 
 # The command menu's descriptions (bot/commands.py lists the commands; their text is this feature's to translate).

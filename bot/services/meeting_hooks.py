@@ -40,6 +40,9 @@ class MeetingHooks:
     line_providers: tuple[CardLines, ...] = ()
     detail_providers: tuple[MeetingDetails, ...] = ()
     first_agenda_recorder: FirstAgendaRecorder | None = None
+    # Buttons that fix what a closing check found missing (offered when closing is refused); a subset of a
+    # feature's card buttons, so that a refusal shows only the way forward.
+    fix_providers: tuple[LeaderButtons, ...] = ()
 
     @classmethod
     def join(cls, hooks: Iterable[MeetingHooks]) -> MeetingHooks:
@@ -52,6 +55,7 @@ class MeetingHooks:
                 joined.line_providers + one.line_providers,
                 joined.detail_providers + one.detail_providers,
                 one.first_agenda_recorder or joined.first_agenda_recorder,
+                joined.fix_providers + one.fix_providers,
             )
         return joined
 
@@ -80,6 +84,10 @@ class MeetingHooks:
         for provider in self.detail_providers:
             merged.update(await provider(session, meeting))
         return merged
+
+    def fix_buttons(self, meeting: Meeting, locale: str) -> list[tuple[str, str]]:
+        """The buttons that fix what closing is missing."""
+        return [button for provider in self.fix_providers for button in provider(meeting, locale)]
 
     def leader_buttons(self, meeting: Meeting, locale: str) -> list[tuple[str, str]]:
         """Extra buttons for the secretary's meeting card."""

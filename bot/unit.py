@@ -1,0 +1,333 @@
+"""The update's unit of work: one database session per update, its flow state, and the "handled" marker.
+
+:class:`UnitApplication` (given to ``ApplicationBuilder().application_class``) wraps each update in a
+:class:`Unit`, kept in a ContextVar for the update's task. Handlers use ``async with context.unit() as session``:
+the outermost block commits (an inner one joins its transaction) and, when the block changed something, the
+same transaction also writes the person's flow state and the update's handled marker. So a guided flow's step,
+its effects and "this update was handled" are stored together or not at all, and nothing about a person is
+held in the process between updates: any replica can take any update.
+
+SQLite holds a write lock from a transaction's first write to its commit, and a read snapshot from its first
+read: a block must therefore not wait on Telegram. Each block is one short transaction; reply after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application
+
+from bot.db import Database, saved_in_this_update
+from storage.flows import NO_STATE, PersonState, StaleFlowState, mark_handled, person_state, write_person_state
+
+log = logging.getLogger(__name__)
+
+END: Final = -1
+"""A step returning this (or declaring it with ``context.unit(then=END)``) ends its flow; same value as PTB's."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+@dataclass
+class Step:
+    """The flow step running now: which flow, in which chat, the data it owns, and the states it knows."""
+
+    flow: str
+    chat_id: int | None
+    owned_keys: Collection[str]
+    states: Collection[object]
+    then: object = UNSET  # the next state declared for the open block, written when it commits
+
+
+@dataclass
+class Unit:
+    """One update's database session and the person's flow state, written at each commit that changed something."""
+
+    db: Database
+    update_id: int | None
+    user_id: int | None
+    session: AsyncSession | None = None
+    read: PersonState = NO_STATE  # the person's row as last read or written
+    flow: str | None = None
+    flow_chat: int | None = None
+    flow_state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # what handlers see as context.user_data
+    marked: bool = False  # the handled marker is written
+    closed: bool = False
+    step: Step | None = None
+    depth: int = 0
+
+    # --- the person's state -----------------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Read the person's flow state in a short transaction of its own."""
+        if self.user_id is None:
+            return
+        session = self._session()
+        try:
+            self.read = await person_state(session, self.user_id)
+            self._adopt(self.read, fresh=True)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+    def current(self) -> PersonState:
+        """The person's state as it stands in this update (a copy; data must be JSON)."""
+        data = json.loads(json.dumps(self.data))
+        if self.flow is None or self.flow_state is None:  # a flow whose entry gave no state is no flow
+            return PersonState(None, None, None, data, self.read.version)
+        return PersonState(self.flow, self.flow_chat, self.flow_state, data, self.read.version)
+
+    def set_flow(self, flow: str | None, chat_id: int | None, state: str | None) -> None:
+        """Put the person in ``flow`` (None: in none), in memory until the next write."""
+        self.flow, self.flow_chat, self.flow_state = flow, chat_id, state
+
+    def end_flow(self, owned_keys: Collection[str] = ()) -> None:
+        """End the person's flow and drop what it kept."""
+        self.set_flow(None, None, None)
+        for key in owned_keys:
+            self.data.pop(key, None)
+
+    def _adopt(self, state: PersonState, *, fresh: bool = False) -> None:
+        """Take ``state`` as the person's state in memory (``fresh``: as read, replacing the data)."""
+        self.set_flow(state.flow, state.chat_id, state.state)
+        if fresh:
+            self.data.clear()
+            self.data.update(json.loads(json.dumps(state.data)))  # a deep copy: ``read`` stays as stored
+        else:  # keep the dict handlers hold; only drop what the new state dropped
+            for key in [k for k in self.data if k not in state.data]:
+                del self.data[key]
+
+    # --- flow steps ------------------------------------------------------------------------------------------
+
+    def begin_step(self, step: Step) -> None:
+        """A flow's step callback is about to run."""
+        self.step = step
+
+    def declare(self, state: object) -> None:
+        """The state the running step's flow moves to when the open block commits (outside a flow's step, as
+        when a step's callback also serves a plain button, there is no flow to move: nothing to do)."""
+        if self.step is None:
+            return
+        if state != END and state not in self.step.states:
+            raise RuntimeError(f"flow {self.step.flow!r} has no state {state!r}")
+        self.step.then = state
+
+    def end_step(self, returned: object) -> None:
+        """The step returned ``returned`` (None: stay): adopt it in memory; it is written at the next write."""
+        step, self.step = self.step, None
+        if step is None or returned is None:
+            return
+        if returned != END and returned not in step.states:
+            raise RuntimeError(f"flow {step.flow!r} has no state {returned!r}")
+        self._adopt(self._after(step, returned))
+
+    def _after(self, step: Step, state: object) -> PersonState:
+        now = self.current()
+        if state == END:
+            data = {k: v for k, v in now.data.items() if k not in step.owned_keys}
+            return PersonState(None, None, None, data, now.version)
+        return PersonState(step.flow, step.chat_id, str(state), now.data, now.version)
+
+    # --- transactions ----------------------------------------------------------------------------------------
+
+    def _session(self) -> AsyncSession:
+        if self.session is None:
+            self.session = self.db.sessionmaker()
+        return self.session
+
+    @asynccontextmanager
+    async def block(self, then: object = UNSET) -> AsyncIterator[AsyncSession]:
+        """``context.unit()``: the outermost block commits, with the flow state and the marker if it wrote."""
+        if then is not UNSET:
+            self.declare(then)
+        session = self._session()
+        self.depth += 1
+        try:
+            yield session
+        except BaseException:
+            self.depth -= 1
+            if self.depth == 0:
+                await self._rollback(session)
+            raise
+        self.depth -= 1
+        if self.depth == 0:
+            try:
+                await self._commit(session)
+            except BaseException:
+                await self._rollback(session)
+                raise
+
+    async def _commit(self, session: AsyncSession) -> None:
+        await session.flush()
+        wrote = bool(session.info.get("wrote"))
+        step = self.step
+        then = step.then if step is not None else UNSET
+        if wrote and step is not None and then is UNSET:
+            raise RuntimeError(
+                f"a step of flow {step.flow!r} changed the database without saying where the flow goes: "
+                "use `context.unit(then=STATE)` (or `context.then(STATE)` inside the block)"
+            )
+        new: PersonState | None = None
+        if wrote or then is not UNSET:
+            new = self._after(step, then) if step is not None and then is not UNSET else self.current()
+            new = await self._write(session, new)
+        await session.commit()
+        session.info["wrote"] = False
+        session.expunge_all()  # like a closed session: the next block reads afresh
+        if new is not None:
+            self._adopt(new)
+            self.read = new
+        if step is not None:
+            step.then = UNSET
+        if wrote:
+            saved_in_this_update.set(True)
+
+    async def _rollback(self, session: AsyncSession) -> None:
+        await session.rollback()
+        session.info["wrote"] = False
+        session.expunge_all()
+        if self.step is not None:
+            self.step.then = UNSET
+
+    async def _write(self, session: AsyncSession, new: PersonState) -> PersonState:
+        """The person's state (if changed) and the handled marker (once), in the open transaction; returns the
+        state as now stored."""
+        if self.user_id is not None and not _same(new, self.read):
+            new = replace(new, version=await write_person_state(session, self.user_id, self.read, new))
+        if self.update_id is not None and not self.marked:
+            await mark_handled(session, self.update_id)
+            self.marked = True
+        return new
+
+    async def finish(self) -> None:
+        """After the handlers: write what is still pending (flow state changed later, the marker) in one go."""
+        new = self.current()
+        pending_state = self.user_id is not None and not _same(new, self.read)
+        if not pending_state and (self.update_id is None or self.marked):
+            return
+        session = self._session()
+        marked = self.marked
+        try:
+            try:
+                new = await self._write(session, new)
+            except StaleFlowState:  # another update of this person moved on meanwhile: theirs stands
+                log.warning("flow state of user %s changed concurrently; this update's change is dropped", self.user_id)
+                if self.update_id is not None and not self.marked:
+                    await mark_handled(session, self.update_id)
+                    self.marked = True
+            await session.commit()
+        except BaseException:
+            self.marked = marked
+            await session.rollback()
+            raise
+        self.read = new
+
+    async def close(self) -> None:
+        """End of the update."""
+        self.closed = True
+        if self.session is not None:
+            await self.session.close()
+
+
+def _same(a: PersonState, b: PersonState) -> bool:
+    return (a.flow, a.chat_id, a.state) == (b.flow, b.chat_id, b.state) and json.dumps(
+        a.data, sort_keys=True
+    ) == json.dumps(b.data, sort_keys=True)
+
+
+_current: ContextVar[Unit | None] = ContextVar("update_unit", default=None)
+
+
+def current_unit() -> Unit | None:
+    """The unit of the update being handled in this task, if any."""
+    unit = _current.get()
+    return None if unit is None or unit.closed else unit
+
+
+@asynccontextmanager
+async def open_unit(db: Database, then: object = UNSET) -> AsyncIterator[AsyncSession]:
+    """The update's unit if there is one; elsewhere (jobs, a task outliving its update) a session of its own."""
+    unit = current_unit()
+    if unit is None:  # no update, so no flow: ``then`` has nothing to move
+        async with db.session() as session:
+            yield session
+        return
+    async with unit.block(then) as session:
+        yield session
+
+
+class _Turns:
+    """One person's updates take turns in this process (updates run concurrently otherwise), so a double tap
+    does not race its own flow state. Across replicas the compare-and-set on the state decides instead."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def of(self, user_id: int | None) -> AsyncIterator[None]:
+        if user_id is None:
+            yield
+            return
+        lock, holders = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._locks[user_id]
+            if holders == 1:
+                del self._locks[user_id]  # nobody waits: keep no lock for people who are not writing
+            else:
+                self._locks[user_id] = (lock, holders - 1)
+
+
+class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """The Application that gives each update its unit of work (only public PTB API is overridden)."""
+
+    _turns: _Turns | None = None
+
+    async def process_update(self, update: object) -> None:
+        """Handle the update inside its unit: read the person's state first, write what is pending last."""
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        user = update.effective_user
+        if self._turns is None:
+            self._turns = _Turns()
+        async with self._turns.of(user.id if user else None):
+            await self._process_in_unit(update, user.id if user else None)
+
+    async def _process_in_unit(self, update: Update, user_id: int | None) -> None:
+        unit = Unit(self.bot_data["resources"].db, update.update_id, user_id)
+        token = _current.set(unit)
+        try:
+            try:
+                await unit.load()
+            except Exception as exc:
+                await self.process_error(update=update, error=exc)
+                return
+            await super().process_update(update)
+            try:
+                await unit.finish()
+            except Exception as exc:
+                await self.process_error(update=update, error=exc)
+        finally:
+            _current.reset(token)
+            await unit.close()

@@ -1,0 +1,125 @@
+"""A person's place in a guided flow, and which updates were handled; read and written in the update's session.
+
+One row per person (``flow_state``): the flow they are in (if any), its step, and what the flows keep between
+steps (``data``, what handlers see as ``context.user_data``). It is read afresh for every update and written
+with a compare-and-set on ``version``, so any replica can take any update and two writers never both win.
+``handled_updates`` notes each update that was handled, in the same transaction as the update's effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, utcnow
+from storage.queries import upsert_insert
+
+# Handled-update markers older than this are pruned: Telegram keeps an unconfirmed update for at most 24 hours,
+# so a replay after a crash never needs an older marker.
+HANDLED_KEPT_FOR = timedelta(days=2)
+# Pruning runs on one insert in this many (update ids are consecutive), so it costs nothing per update.
+PRUNE_EVERY = 1024
+
+
+class FlowState(Base):
+    """Where one person is in a guided flow, and what the flows keep for them between updates."""
+
+    __tablename__ = "flow_state"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # Telegram user id
+    flow: Mapped[str | None] = mapped_column(String(64))  # None: in no flow
+    chat_id: Mapped[int | None] = mapped_column()  # the flow's chat; None: any chat (or no flow)
+    state: Mapped[str | None] = mapped_column(String(64))  # the step, as str(state key of the flow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandledUpdate(Base):
+    """An update that was handled: written in the transaction of its effects (or alone, if it had none)."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+@dataclass(frozen=True)
+class PersonState:
+    """One person's row as read (``version`` 0: no row yet)."""
+
+    flow: str | None
+    chat_id: int | None
+    state: str | None
+    data: dict[str, Any]
+    version: int
+
+    @property
+    def empty(self) -> bool:
+        """Nothing worth a row: no flow and no data."""
+        return self.flow is None and not self.data
+
+
+NO_STATE = PersonState(None, None, None, {}, 0)
+
+
+class StaleFlowState(Exception):
+    """Another update of the same person changed their flow state since this one read it; nothing is saved."""
+
+
+async def person_state(session: AsyncSession, user_id: int) -> PersonState:
+    """The person's flow state, or an empty one."""
+    row = (
+        await session.execute(
+            select(FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version).where(
+                FlowState.user_id == user_id
+            )
+        )
+    ).first()
+    if row is None:
+        return NO_STATE
+    return PersonState(row.flow, row.chat_id, row.state, dict(row.data or {}), row.version)
+
+
+async def write_person_state(session: AsyncSession, user_id: int, read: PersonState, new: PersonState) -> int:
+    """Replace ``read`` with ``new`` if nobody changed it meanwhile; the new version (0: no row).
+
+    Raises :class:`StaleFlowState` when another update got there first.
+    """
+    values = {"flow": new.flow, "chat_id": new.chat_id, "state": new.state, "data": new.data, "updated_at": utcnow()}
+    if read.version == 0:
+        if new.empty:
+            return 0
+        stmt = upsert_insert(session)(FlowState).values(user_id=user_id, version=1, **values)
+        result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleFlowState(user_id)
+        return 1
+    where = (FlowState.user_id == user_id, FlowState.version == read.version)
+    if new.empty:
+        result = await session.execute(delete(FlowState).where(*where))
+        version = 0
+    else:
+        version = read.version + 1
+        result = await session.execute(update(FlowState).where(*where).values(version=version, **values))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleFlowState(user_id)
+    return version
+
+
+async def mark_handled(session: AsyncSession, update_id: int) -> None:
+    """Note that the update was handled (idempotent), pruning old notes now and then."""
+    stmt = upsert_insert(session)(HandledUpdate).values(update_id=update_id, handled_at=utcnow())
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["update_id"]))
+    if update_id % PRUNE_EVERY == 0:
+        await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < utcnow() - HANDLED_KEPT_FOR))
+
+
+async def was_handled(session: AsyncSession, update_id: int) -> bool:
+    """Whether the update was handled already (for a replay after a crash)."""
+    return await session.scalar(select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)) is not None
