@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import _post_init, build_application
 from bot.config import Settings, load_settings
@@ -18,6 +16,7 @@ from bot.context import BranchApplication
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo, telegram_id_of
 from bot.offline import OfflineRequest, UpdateFactory
+from tests.db_templates import DatabaseTemplates, sqlite_url
 from tests.pg import PostgresServer, find_bin_dir
 
 
@@ -55,41 +54,57 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
-async def _fresh_postgres_database(server_url: str) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    await engine.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + name
+@pytest.fixture(scope="session")
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> DatabaseTemplates:
+    """Migrated databases made once for the session; each test gets its own copy (migrating is the slow part)."""
+    return DatabaseTemplates(tmp_path_factory.mktemp("db-templates"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+async def any_db(
+    request: pytest.FixtureRequest, tmp_path: Path, db_templates: DatabaseTemplates
+) -> AsyncIterator[Database]:
     """A migrated, empty database on each backend (storage and service tests use this)."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
-    else:
-        url = await _fresh_postgres_database(request.getfixturevalue("postgres_url"))
-    database = Database(url)
-    await database.upgrade()
+        path = tmp_path / "test.sqlite3"
+        await db_templates.sqlite_copy(path)
+        database = Database(sqlite_url(path))
+        yield database
+        await database.dispose()
+        return
+    server_url = request.getfixturevalue("postgres_url")
+    database = Database(await db_templates.postgres_database(server_url))
     yield database
     await database.dispose()
+    await db_templates.drop_postgres_database(server_url, database.url)
+
+
+# The demo's ids in each database copied with the demo already seeded (the same ids in every copy).
+_seeded: dict[Database, DemoIds] = {}
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated, empty SQLite database in a file."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
-    await database.upgrade()
+async def db(
+    request: pytest.FixtureRequest, tmp_path: Path, db_templates: DatabaseTemplates
+) -> AsyncIterator[Database]:
+    """A migrated SQLite database in a file: empty, or with the demo organisation when the test asks for ``demo``."""
+    path = tmp_path / "test.sqlite3"
+    ids = await db_templates.sqlite_copy(path, with_demo="demo" in request.fixturenames)
+    database = Database(sqlite_url(path))
+    if ids is not None:
+        _seeded[database] = ids
     yield database
+    _seeded.pop(database, None)
     await database.dispose()
 
 
 @pytest.fixture
 async def demo(db: Database) -> DemoIds:
     """The demo organisation in the SQLite database."""
-    async with db.session() as session:
+    ids = _seeded.get(db)
+    if ids is not None:
+        return ids
+    async with db.session() as session:  # only when asked for by name at run time (request.getfixturevalue)
         return await seed_demo(session)
 
 

@@ -25,6 +25,12 @@ def find_bin_dir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
+def _scratch_dir() -> str | None:
+    """Memory-backed /dev/shm when there is one: creating, cloning and dropping a database per test is then cheap."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -36,7 +42,7 @@ class PostgresServer:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="branchbot-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="branchbot-pg-", dir=_scratch_dir()))
         self.data = self.root / "data"
         self.port = _free_port()
         self.as_postgres = os.geteuid() == 0
