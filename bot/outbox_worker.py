@@ -61,7 +61,7 @@ class OutboxWorker:
         bot: Bot,
         *,
         limiter: SendLimiter | None = None,
-        rate_per_second: float = 29.5,
+        rate_per_second: float = 30.0,
         default_locale: str | None = None,
         lease_seconds: float = 30.0,
         poll_seconds: float = 0.5,
@@ -170,12 +170,12 @@ class OutboxWorker:
             return True
         await slots.acquire()
         try:
-            await self.limiter.acquire(row.chat_id, row.priority)
+            granted = await self.limiter.acquire(row.chat_id, row.priority)
         except BaseException:
             slots.release()
             self._keep(row)
             raise
-        task = asyncio.create_task(self._send(row, slots))
+        task = asyncio.create_task(self._send(row, slots, granted))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
         return True
@@ -274,10 +274,13 @@ class OutboxWorker:
             return False
         return True
 
-    async def _send(self, row: OutboxMessage, slots: asyncio.Semaphore) -> None:
+    async def _send(self, row: OutboxMessage, slots: asyncio.Semaphore, granted: float) -> None:
         mark_paced()  # this task's calls took their slot already
         try:
-            message_id = await self._call(row)
+            try:
+                message_id = await self._call(row)
+            finally:
+                self.limiter.release(row.chat_id, granted)
         except RetryAfter as exc:
             self.limiter.pause(seconds_of(exc.retry_after))
             self._keep(row)  # at its place, once the pause is over

@@ -6,10 +6,16 @@ per process knows all three limits and every message in flight, so pushes use wh
 
 - a message waits first for its chat, then for a slot of the overall budget; slots go out evenly spaced
   (``1 / rate`` apart, never more than 30 in any second), so a reply arriving behind a full backlog of pushes
-  waits at most one spacing, not a burst;
+  waits about one spacing, not a burst;
 - when several wait for a slot, the highest priority goes first: replies, then time-critical pushes, then the
   rest (the outbox passes its row's priority);
 - a ``RetryAfter`` pauses every sender of the process for the time Telegram asked.
+
+We cannot know when a message reaches Telegram, only that it is between the moment we send it and the moment
+its answer comes back, less the answer's own trip (at least half the fastest round trip seen). So a message
+counts against the limits from the moment it is sent until a second (a minute, for a group's 20) after that
+latest possible arrival: however late a busy machine or the network delays a request, no second at Telegram
+holds more than 30 (at 30 ms a round trip that allows 29.5 a second; at 300 ms, 26).
 
 Replicas share the budget through the database: each sender counts the live ones at its heartbeat and takes its
 equal share (:attr:`SendLimiter.share`). The per-chat limits are kept per process (a chat's replies and its pushes
@@ -19,6 +25,7 @@ usually leave from one replica; two replicas may each send one message to the sa
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextvars
 import heapq
 import itertools
@@ -34,10 +41,13 @@ from telegram.ext import BaseRateLimiter
 
 TELEGRAM_PER_SECOND = 30  # Telegram's overall limit: never more than this in any one-second window
 WINDOW = 1.0
-# Telegram's per-chat limits, each with a margin for the network's jitter between our clock and theirs.
-CHAT_GAP = 1.05  # one message a second in a chat (private or group)
+CHAT_GAP = 1.0  # one message a second in a chat (private or group)
 GROUP_PER_MINUTE = 20
-GROUP_WINDOW = 61.0
+GROUP_WINDOW = 60.0
+# Slots are spaced 1 / rate apart on a schedule; a sender that wakes late (a busy machine) may catch up on at
+# most this much of the schedule at once, within the limits, rather than lose the time for good.
+CATCH_UP = 0.25
+BUSY_POLL = 0.01  # how often a waiter looks again while the limit is taken by messages still in flight
 
 REPLY_PRIORITY = 1000  # above every outbox priority
 MAX_REPLY_RETRIES = 2
@@ -65,16 +75,21 @@ def seconds_of(retry_after: timedelta | float | int) -> float:
 
 
 class SendLimiter:
-    """Telegram's three limits and the ``RetryAfter`` pause, for one process; ``paced=False`` only counts."""
+    """Telegram's three limits and the ``RetryAfter`` pause, for one process; ``paced=False`` only counts.
 
-    def __init__(self, rate_per_second: float = 29.5, *, paced: bool = True) -> None:
+    Use as ``await acquire(chat, priority)``, send, then ``release(chat)`` once the answer (or error) is back."""
+
+    def __init__(self, rate_per_second: float = 30.0, *, paced: bool = True) -> None:
         self.rate_per_second = min(rate_per_second, TELEGRAM_PER_SECOND)
         self.paced = paced
         self.share = 1.0  # this process's part of the budget (1 / live replicas)
         self.granted = 0
-        self._log: deque[float] = deque()  # when each slot of the last WINDOW was granted
-        self._last = -math.inf
-        self._chats: dict[int, deque[float]] = {}
+        self._in_flight = 0
+        self._done: list[float] = []  # the latest possible arrivals within the last WINDOW, in order
+        self._fastest = math.inf  # the fastest round trip seen
+        self._next = -math.inf  # when the next slot is due on the schedule
+        self._chats: dict[int, deque[float]] = {}  # per chat, when its last answers came back
+        self._chats_busy: dict[int, int] = {}  # per chat, messages in flight
         self._paused_until = 0.0
         self._queue: list[tuple[int, int]] = []  # waiters for a slot: (-priority, arrival)
         self._arrivals = itertools.count()
@@ -87,6 +102,8 @@ class SendLimiter:
         """Seconds until ``chat_id`` may receive another message (0: now)."""
         if not self.paced or chat_id is None:
             return 0.0
+        if self._chats_busy.get(chat_id):
+            return BUSY_POLL + CHAT_GAP  # at least a second after the answer still awaited
         log = self._chats.get(chat_id)
         if not log:
             return 0.0
@@ -101,13 +118,15 @@ class SendLimiter:
         now = time.monotonic() if now is None else now
         wait = self._paused_until - now
         if self.paced:
-            rate = max(self.rate_per_second * self.share, 0.1)
             capacity = max(1, math.floor(TELEGRAM_PER_SECOND * self.share))
-            while self._log and self._log[0] <= now - WINDOW:
-                self._log.popleft()
-            wait = max(wait, self._last + 1.0 / rate - now)
-            if len(self._log) >= capacity:
-                wait = max(wait, self._log[-capacity] + WINDOW - now)
+            expired = bisect.bisect_right(self._done, now - WINDOW)
+            if expired:
+                del self._done[:expired]
+            wait = max(wait, self._next - now)
+            taken = self._in_flight + len(self._done)
+            if taken >= capacity:
+                free_after = taken - capacity  # how many of the answers must age out of the window first
+                wait = max(wait, self._done[free_after] + WINDOW - now if free_after < len(self._done) else BUSY_POLL)
         return max(0.0, wait)
 
     def paused_for(self) -> float:
@@ -124,27 +143,48 @@ class SendLimiter:
 
     def _grant(self, chat_id: int | None, now: float) -> None:
         self.granted += 1
-        self._last = now
-        self._log.append(now)
+        self._in_flight += 1
         if chat_id is not None:
-            log = self._chats.setdefault(chat_id, deque(maxlen=GROUP_PER_MINUTE))
-            log.append(now)
-            if len(self._chats) > 50_000:  # forget chats quiet for longer than any limit remembers
-                for chat in [c for c, entries in self._chats.items() if entries[-1] < now - GROUP_WINDOW]:
-                    del self._chats[chat]
+            self._chats_busy[chat_id] = self._chats_busy.get(chat_id, 0) + 1
+        if self.paced:
+            rate = max(self.rate_per_second * self.share, 0.1)
+            self._next = max(self._next, now - CATCH_UP) + 1.0 / rate
+
+    def release(self, chat_id: int | None, granted: float) -> None:
+        """The answer to a message granted at ``granted`` by :meth:`acquire` came back (or its request failed)."""
+        now = time.monotonic()
+        self._in_flight = max(0, self._in_flight - 1)
+        self._fastest = min(self._fastest, now - granted)
+        arrived_by = now - min(self._fastest, now - granted) / 2  # it reached Telegram by then at the latest
+        bisect.insort(self._done, arrived_by)
+        now = arrived_by
+        if chat_id is None:
+            return
+        busy = self._chats_busy.get(chat_id, 0) - 1
+        if busy > 0:
+            self._chats_busy[chat_id] = busy
+        else:
+            self._chats_busy.pop(chat_id, None)
+        log = self._chats.setdefault(chat_id, deque(maxlen=GROUP_PER_MINUTE))
+        log.append(now)
+        if len(self._chats) > 50_000:  # forget chats quiet for longer than any limit remembers
+            for chat in [c for c, entries in self._chats.items() if entries[-1] < now - GROUP_WINDOW]:
+                del self._chats[chat]
 
     # --- waiting for a slot ----------------------------------------------------------------------------------
 
-    async def acquire(self, chat_id: int | None, priority: int) -> None:
+    async def acquire(self, chat_id: int | None, priority: int) -> float:
         """Wait until ``chat_id`` may receive a message and a slot of the budget is free (by ``priority``), and
-        take both. Returns at once when both are free and nobody with a higher priority waits."""
+        take both; :meth:`release` must follow, given the time returned (when the slot was granted). Returns at
+        once when both are free and nobody with a higher priority waits."""
         while True:
             wait = self.chat_wait(chat_id)
             if wait > 0:
-                await asyncio.sleep(wait)
+                await asyncio.sleep(BUSY_POLL if self._chats_busy.get(chat_id or 0) else wait)
                 continue
-            if await self._take_slot(chat_id, priority):
-                return
+            granted = await self._take_slot(chat_id, priority)
+            if granted is not None:
+                return granted
 
     def _the_condition(self) -> asyncio.Condition:
         loop = asyncio.get_running_loop()
@@ -152,8 +192,8 @@ class SendLimiter:
             self._condition, self._loop, self._queue = asyncio.Condition(), loop, []
         return self._condition
 
-    async def _take_slot(self, chat_id: int | None, priority: int) -> bool:
-        """Queue for the next slot; False when the chat was taken meanwhile (the caller waits for it again)."""
+    async def _take_slot(self, chat_id: int | None, priority: int) -> float | None:
+        """Queue for the next slot; None when the chat was taken meanwhile (the caller waits for it again)."""
         condition = self._the_condition()
         ticket = (-priority, next(self._arrivals))
         async with condition:
@@ -175,9 +215,9 @@ class SendLimiter:
                     heapq.heappop(self._queue)
                     condition.notify_all()
                     if self.chat_wait(chat_id, now) > 0:
-                        return False
+                        return None
                     self._grant(chat_id, now)
-                    return True
+                    return now
             except BaseException:
                 if ticket in self._queue:
                     self._queue.remove(ticket)
@@ -215,7 +255,7 @@ class SharedRateLimiter(BaseRateLimiter[None]):
         chat_id = int(chat) if isinstance(chat, int) or (isinstance(chat, str) and chat.lstrip("-").isdigit()) else None
         attempt = 0
         while True:
-            await self.limiter.acquire(chat_id, REPLY_PRIORITY)
+            granted = await self.limiter.acquire(chat_id, REPLY_PRIORITY)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -223,3 +263,5 @@ class SharedRateLimiter(BaseRateLimiter[None]):
                 attempt += 1
                 if attempt > MAX_REPLY_RETRIES:
                     raise
+            finally:
+                self.limiter.release(chat_id, granted)

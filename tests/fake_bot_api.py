@@ -112,6 +112,8 @@ class FakeBotApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers: no new connection per call
+
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
