@@ -58,7 +58,9 @@ async def prepare(url: str) -> None:
         group_sent = 0
         for i in range(PUSHES):
             if i % 3 == 0 and group_sent < GROUP_NOTICES:
-                await outbox.enqueue(session, dedup_key=f"group:{group_sent}", chat_id=GROUP, text=f"支部通知 {group_sent}")
+                await outbox.enqueue(
+                    session, dedup_key=f"group:{group_sent}", chat_id=GROUP, text=f"支部通知 {group_sent}"
+                )
                 group_sent += 1
             await outbox.enqueue(session, dedup_key=f"bench:{i}", chat_id=PRIVATE_BASE + i, text=f"推送 {i}")
     await db.dispose()
@@ -87,7 +89,11 @@ def run_bot() -> dict[str, object]:
         env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": api.base_url, "DATABASE_URL": url}
         env["PYTHONPATH"] = str(ROOT)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "bot", "run"],
+            cwd=scratch,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             first = api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) >= PRIVATE_BASE, 60)
@@ -116,7 +122,9 @@ def run_bot() -> dict[str, object]:
             process.wait(timeout=60)
             api.stop()
         pushes = [t for t in _pushes(api) if t <= ended]
-        group = sorted(c.arrived - started for c in api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == GROUP)
+        group = sorted(
+            c.arrived - started for c in api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == GROUP
+        )
         urgent = next((c.arrived for c in api.calls if int(c.params.get("chat_id", 0)) == URGENT_CHAT), None)
         return {
             "rate": len(pushes) / (ended - started),
@@ -190,7 +198,10 @@ def main() -> None:
     waits: list[float] = found["waits"]  # type: ignore[assignment]
     group: list[float] = found["group"]  # type: ignore[assignment]
     p95 = waits[max(0, round(0.95 * len(waits)) - 1)]
-    print(f"outbox backlog: {PUSHES:,} pushes + {GROUP_NOTICES} notices to one group; fake Bot API {LATENCY * 1000:.0f} ms")
+    print(
+        f"outbox backlog: {PUSHES:,} pushes + {GROUP_NOTICES} notices to one group; "
+        f"fake Bot API {LATENCY * 1000:.0f} ms"
+    )
     print(f"{'figure':44} {'goal':>22}  measured")
     print(f"{'pushes drained':44} {'>= 28.5/s':>22}  {found['rate']:.1f}/s over {RUN_SECONDS:.0f} s")
     print(f"{'limit violations (1-s, per chat, 60-s)':44} {'0':>22}  {_violations(found['violations'])}")  # type: ignore[arg-type]

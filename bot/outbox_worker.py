@@ -80,7 +80,7 @@ class OutboxWorker:
         self._outcomes: list[Outcome] = []
         self._unreachable_chats: set[int] = set()  # answered Forbidden during this process's life
         self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[int] | None = None
         self._wake: asyncio.Event | None = None  # set by stop() and by a finished send: look again
         self._flush_due: asyncio.Event | None = None  # set when there are outcomes to write
         self._next_heartbeat = 0.0

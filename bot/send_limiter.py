@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import contextvars
 import heapq
 import itertools
@@ -207,10 +208,8 @@ class SendLimiter:
                         continue
                     wait = self.global_wait(now)
                     if wait > 0:
-                        try:
+                        with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(condition.wait(), wait)
-                        except TimeoutError:
-                            pass
                         continue
                     heapq.heappop(self._queue)
                     condition.notify_all()

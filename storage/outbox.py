@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import utcnow
 from storage.models import MemberMenu, OutboxMessage, OutboxSender, OutboxStatus
 from storage.queries import upsert_insert
 
-_OUTBOX = OutboxMessage.__table__
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 CHUNK = 1000  # rows per multi-row statement
 
 
@@ -114,7 +114,13 @@ async def record(session: AsyncSession, token: str, outcomes: Sequence[Outcome],
         await session.execute(
             update(_OUTBOX)
             .where(held)
-            .values(status=OutboxStatus.SENT, claim_token=None, last_error=None, sent_at=now, telegram_message_id=bindparam("b_message")),
+            .values(
+                status=OutboxStatus.SENT,
+                claim_token=None,
+                last_error=None,
+                sent_at=now,
+                telegram_message_id=bindparam("b_message"),
+            ),
             [{"b_id": o.row_id, "b_message": o.telegram_message_id} for o in sent],
         )
     if retried:

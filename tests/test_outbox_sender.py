@@ -36,10 +36,14 @@ async def _rows(db: Database) -> list[OutboxMessage]:
 
 async def test_time_critical_pushes_go_first_and_menus_last(any_db: Database) -> None:
     async with any_db.session() as session:
-        await outbox.enqueue(session, dedup_key="menu", chat_id=1, kind="menu", method="setMyCommands", payload={"commands": []})
+        await outbox.enqueue(
+            session, dedup_key="menu", chat_id=1, kind="menu", method="setMyCommands", payload={"commands": []}
+        )
         for i in range(3):
             await outbox.enqueue(session, dedup_key=f"n{i}", chat_id=10 + i, text=f"通知{i}")
-        await outbox.enqueue(session, dedup_key="hour", chat_id=20, text="一小时后开会", priority=outbox.Priority.URGENT)
+        await outbox.enqueue(
+            session, dedup_key="hour", chat_id=20, text="一小时后开会", priority=outbox.Priority.URGENT
+        )
         await outbox.enqueue(session, dedup_key="greet", chat_id=21, text="生日快乐", kind="greeting")
     assert [r.priority for r in await _rows(any_db)] == [0, 10, 10, 10, 20, 20]
     request = OfflineRequest()
@@ -135,7 +139,7 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
     victim._give_back = _nothing  # type: ignore[method-assign]  # a killed process gives nothing back
     victim._leave = _nothing  # type: ignore[method-assign]
     victim.start()
-    while victim.sent < 60:
+    while victim.sent < 60:  # noqa: ASYNC110 - polling the sender's count, as a supervisor would
         await asyncio.sleep(0.01)
     victim._flush_due = None  # killed: what it has not written yet is lost
     victim._outcomes = []

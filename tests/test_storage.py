@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
