@@ -42,8 +42,8 @@ from storage.outbox import Outcome
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM_SIZE = 60  # rows claimed at once: two seconds' worth at the limit
-CLAIM_BELOW = 30  # claim more when fewer rows in hand could go within a second
+CLAIM_SIZE = 40  # rows claimed at once: over a second's worth at the limit
+CLAIM_BELOW = 20  # claim more (a new urgent row among them) when fewer rows in hand could go within a second
 IN_FLIGHT = 16  # messages awaiting Telegram's answer at once (30/s at up to ~0.5 s a round trip)
 
 
@@ -85,6 +85,7 @@ class OutboxWorker:
         self._flush_due: asyncio.Event | None = None  # set when there are outcomes to write
         self._next_heartbeat = 0.0
         self._next_claim = 0.0
+        self._flusher: asyncio.Task[None] | None = None
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -120,7 +121,7 @@ class OutboxWorker:
         sent_before = self.sent
         self._wake, self._flush_due = asyncio.Event(), asyncio.Event()
         finished = asyncio.Event()
-        flusher = asyncio.create_task(self._flush_loop(finished))
+        self._flusher = flusher = asyncio.create_task(self._flush_loop(finished))
         slots = asyncio.Semaphore(IN_FLIGHT)
         self._next_heartbeat = self._next_claim = 0.0
         try:

@@ -141,12 +141,10 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
     victim.start()
     while victim.sent < 60:  # noqa: ASYNC110 - polling the sender's count, as a supervisor would
         await asyncio.sleep(0.01)
-    victim._flush_due = None  # killed: what it has not written yet is lost
-    victim._outcomes = []
-    assert victim._task is not None
+    assert victim._task is not None and victim._flusher is not None
+    victim._flusher.cancel()  # killed: what it has sent but not written yet is never recorded
     victim._task.cancel()
     await asyncio.gather(victim._task, return_exceptions=True)
-    victim._outcomes = []
     killed_at = time.monotonic()
     successor = OutboxWorker(db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
     while any(r.status != OutboxStatus.SENT for r in await _rows(db)):
