@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot import features as registry
@@ -18,11 +17,10 @@ from bot.db import Database
 from bot.feature import Feature
 from bot.outbox_worker import OutboxWorker
 from bot.resources import Resources
+from bot.send_limiter import SendLimiter, SharedRateLimiter
 from bot.unit import UnitApplication
 
 log = logging.getLogger(__name__)
-
-OUTBOX_JOB_ID = "outbox-drain"
 
 
 def build_application(
@@ -53,6 +51,7 @@ def build_application(
         )
         .context_types(ContextTypes(context=BranchContext))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(True)
     )
@@ -61,11 +60,12 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     database = db or Database(settings.DATABASE_URL)
+    # One limiter for replies (PTB's bot) and pushes (the outbox): Telegram's budget, replies first.
+    limiter = SendLimiter(settings.TELEGRAM_RATE_PER_SECOND, paced=rate_limit)
     if rate_limit:
-        # Replies and the outbox share Telegram's budget; the worker sends one at a time, so replies
-        # never wait behind its backlog. Retries are the worker's job (it reschedules on RetryAfter).
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(SharedRateLimiter(limiter))
     application: BranchApplication = builder.build()
+    application.bot_data["send_limiter"] = limiter
     application.bot_data["resources"] = Resources(
         settings=settings, db=database, menu=registry.menu(features), meeting_hooks=registry.meeting_hooks(features)
     )
@@ -80,14 +80,18 @@ async def _post_init(application: BranchApplication) -> None:
     resources: Resources = application.bot_data["resources"]
     me = await application.bot.get_me()
     resources.bot_username = me.username or resources.settings.BOT_USERNAME or resources.bot_username
+    settings = resources.settings
     resources.worker = OutboxWorker(
         resources.db,
         application.bot,
-        rate_per_second=resources.settings.OUTBOX_RATE_PER_SECOND,
-        default_locale=resources.settings.DEFAULT_LOCALE,
+        limiter=application.bot_data["send_limiter"],
+        default_locale=settings.DEFAULT_LOCALE,
+        lease_seconds=settings.OUTBOX_LEASE_SECONDS,
+        poll_seconds=settings.OUTBOX_POLL_SECONDS,
     )
     if application.bot_data.get("start_jobs") and application.job_queue is not None:
         schedule_jobs(application)
+        resources.worker.start()  # the outbox sender runs until the application stops
     from bot.menus import publish_default_menus
 
     await publish_default_menus(application.bot, resources.menu)
@@ -95,30 +99,20 @@ async def _post_init(application: BranchApplication) -> None:
 
 def schedule_jobs(application: BranchApplication) -> None:
     """Every periodic job, each with a fixed id so a restart replaces rather than duplicates it."""
-    job_queue = application.job_queue
-    assert job_queue is not None
-    resources: Resources = application.bot_data["resources"]
-    poll = resources.settings.OUTBOX_POLL_SECONDS
-    job_queue.run_repeating(
-        drain_outbox,
-        interval=timedelta(seconds=poll),
-        first=timedelta(seconds=0.2),
-        name=OUTBOX_JOB_ID,
-        job_kwargs={"id": OUTBOX_JOB_ID, "replace_existing": True, "max_instances": 1, "coalesce": True},
-    )
     for job in registry.jobs(application.bot_data["features"]):
         job.schedule(application)
 
 
-async def drain_outbox(context: BranchContext) -> None:
-    """Job: send what is due in the outbox."""
-    resources = context.resources
+async def _post_stop(application: BranchApplication) -> None:
+    """Stop the outbox sender while the bot can still send: what is in flight is finished and recorded."""
+    resources: Resources = application.bot_data["resources"]
     if resources.worker is not None:
-        # A little under the interval, so the next run is not skipped as overlapping this one.
-        await resources.worker.drain(budget_seconds=resources.settings.OUTBOX_POLL_SECONDS * 0.9)
+        await resources.worker.stop()
 
 
 async def _post_shutdown(application: BranchApplication) -> None:
     """Close resources."""
     resources: Resources = application.bot_data["resources"]
+    if resources.worker is not None:
+        await resources.worker.stop()  # not stopped yet when the application was never started
     await resources.db.dispose()

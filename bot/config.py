@@ -68,8 +68,10 @@ class Settings(BaseSettings):
     WEBHOOK_SECRET: str | None = None
     INVITATION_TTL_DAYS: int = Field(default=14, ge=1, le=365)
     INVITATION_REQUIRE_PHONE: bool = False
-    OUTBOX_RATE_PER_SECOND: float = Field(default=20.0, gt=0, le=30)
-    OUTBOX_POLL_SECONDS: float = Field(default=1.0, gt=0, le=60)
+    # Messages a second in all (replies and pushes, shared by every replica); Telegram allows 30.
+    TELEGRAM_RATE_PER_SECOND: float = Field(default=30.0, gt=0, le=30)
+    OUTBOX_POLL_SECONDS: float = Field(default=0.5, gt=0, le=60)  # how often an idle sender looks for new rows
+    OUTBOX_LEASE_SECONDS: float = Field(default=30.0, ge=1, le=600)  # a dead sender's rows are taken over after
     BOT_USERNAME: str | None = Field(default=None, description="Used in deep links when offline")
     BIRTHDAY_HOUR: int = Field(default=9, ge=0, le=23, description="Local hour of political-birthday greetings")
     FIRST_AGENDA_NUDGE_DAYS: int = Field(default=14, ge=1, le=365)  # remind of a dispatched material unstudied

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -134,13 +135,20 @@ class OutboxMessage(Base):
     """A message the bot sends on its own initiative, written in the transaction that causes it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        # The sender's claim: the most urgent due rows first, then the oldest (see storage/outbox.py).
+        Index("ix_outbox_status_priority_not_before", "status", "priority", "not_before"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     chat_id: Mapped[int] = mapped_column()
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(32))  # "reminder", "greeting", "notice" …
+    # Higher first: time-critical pushes (check-in open, the hour before a meeting, greetings on the day), then
+    # ordinary notices, then the members' command menus (see bot.services.outbox.Priority).
+    priority: Mapped[int] = mapped_column(SmallInteger, default=10, server_default="10")
     method: Mapped[str] = mapped_column(String(32), default="sendMessage")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
@@ -153,6 +161,27 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberMenu(Base):
+    """The command menu last queued for a member's private chat, by digest: it is queued again only when it
+    changes (role, language or the features' commands), never once per member at every start."""
+
+    __tablename__ = "member_menus"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxSender(Base):
+    """A live outbox sender (one per bot process), seen at its last heartbeat: the replicas alive share
+    Telegram's 30 messages a second equally (see bot.send_limiter)."""
+
+    __tablename__ = "outbox_senders"
+
+    sender_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ChatState(Base):

@@ -161,6 +161,5 @@ async def bot(settings: Settings, db: Database, demo: DemoIds) -> AsyncIterator[
     )
     await application.initialize()
     await _post_init(application)
-    application.bot_data["resources"].worker.interval = 0.0  # no pacing needed offline
     yield BotHarness(application, request, UpdateFactory(application.bot), db, demo)
     await application.shutdown()

@@ -3,6 +3,11 @@
 It speaks enough of the Bot API for the bot's real HTTP client: getMe, getUpdates (long polling over a queue
 the test fills), sendMessage, editMessageText, answerCallbackQuery, sendPhoto, sendMediaGroup,
 setMyCommands… Every call is recorded with its time and parameters.
+
+It also checks Telegram's limits on the messages it receives (any method sending or editing a message),
+counting each message that arrives past one of them (:meth:`FakeBotApi.violations`): more than 30 in any
+one-second window in all, a second message within a second in a private chat, more than 20 in any 60-second
+window in a group (a negative chat id).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import json
 import threading
 import time
 import urllib.parse
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,7 +43,50 @@ class RecordedCall:
 
     method: str
     params: dict[str, Any]
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # answered (after the simulated latency)
+    arrived: float = 0.0  # received (before it)
+
+
+OVERALL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+
+
+def is_message(method: str) -> bool:
+    """Whether a Bot API method sends or edits a message (what Telegram's limits count)."""
+    return method.startswith(("send", "edit", "copyMessage", "forwardMessage")) and method != "sendChatAction"
+
+
+@dataclass
+class Violations:
+    """Messages that arrived past one of Telegram's limits."""
+
+    overall: int = 0  # beyond 30 in a one-second window
+    private: int = 0  # within a second of the previous message to the same private chat
+    group: int = 0  # beyond 20 in a 60-second window to one group
+
+    @property
+    def total(self) -> int:
+        return self.overall + self.private + self.group
+
+
+def count_violations(arrivals: list[tuple[float, int]]) -> Violations:
+    """Check ``(time, chat_id)`` arrivals against Telegram's three limits."""
+    arrivals = sorted(arrivals)
+    times = [t for t, _ in arrivals]
+    found = Violations()
+    for i, (at, _) in enumerate(arrivals):
+        if i - bisect_left(times, at - 1.0 + 1e-9) + 1 > OVERALL_PER_SECOND:
+            found.overall += 1
+    by_chat: dict[int, list[float]] = defaultdict(list)
+    for at, chat in arrivals:
+        by_chat[chat].append(at)
+    for chat, chat_times in by_chat.items():
+        for i, at in enumerate(chat_times):
+            if chat > 0 and i and at - chat_times[i - 1] < 1.0:
+                found.private += 1
+            if chat < 0 and i - bisect_left(chat_times, at - 60.0 + 1e-9) + 1 > GROUP_PER_MINUTE:
+                found.group += 1
+    return found
 
 
 class FakeBotApi:
@@ -62,6 +112,8 @@ class FakeBotApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers: no new connection per call
+
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
@@ -129,14 +181,25 @@ class FakeBotApi:
                     raise TimeoutError(f"no matching call within {timeout}s; last calls: {methods}")
                 self._lock.wait(min(remaining, 0.1))
 
+    def violations(self) -> Violations:
+        """The messages received so far that broke one of Telegram's limits."""
+        with self._lock:
+            arrivals = [
+                (c.arrived, int(c.params.get("chat_id", 0)))
+                for c in self.calls
+                if is_message(c.method) and str(c.params.get("chat_id", "")).lstrip("-").isdigit()
+            ]
+        return count_violations(arrivals)
+
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call."""
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
+        arrived = time.monotonic()
         if method.startswith("send") and self.latency:
             time.sleep(self.latency)
         with self._lock:
-            self.calls.append(RecordedCall(method, params))
+            self.calls.append(RecordedCall(method, params, arrived=arrived))
             self._lock.notify_all()
         if method == "getMe":
             return 200, {"ok": True, "result": BOT_USER}

@@ -109,14 +109,11 @@ async def get(db: Database, meeting_id: int) -> Meeting:
 
 
 async def drain(bot: BotHarness) -> None:
-    """Send everything queued. Works around two things of the shared harness: ``bot.drain_outbox`` divides by
-    its zero interval, and the worker's ``do_api_request`` makes PTB warn (warnings are errors here)."""
+    """Send everything queued, including what waits for later (``not_before`` moved to now)."""
     worker = bot.application.bot_data["resources"].worker
-    worker.interval = 1e-6
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
         for _ in range(10):
-            worker._chat_ready.clear()  # no per-chat pacing offline
             async with bot.db.session() as session:  # what was paced is due again at once
                 await session.execute(
                     update(OutboxMessage).where(OutboxMessage.status == "pending").values(not_before=now_utc())

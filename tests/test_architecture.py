@@ -269,7 +269,6 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/identity.py": "invitation and member look-ups, to move to storage/",
     "bot/services/meeting_stats.py": "attendance statistics, to move to storage/meetings.py",
     "bot/services/meetings.py": "meetings' queries, to move to storage/meetings.py",
-    "bot/services/outbox.py": "the outbox's queue, to move to storage/",
     "bot/services/roster.py": "the roster's import and export look-ups, to move to storage/",
     "bot/services/tokens.py": "the check-in token's meeting look-up",
     "bot/services/volunteer.py": "volunteer queries, to move to storage/volunteer.py",

@@ -12,6 +12,7 @@ from bot.db import Database
 from bot.demo import seed_demo, telegram_id_of
 from bot.offline import OfflineRequest
 from bot.outbox_worker import OutboxWorker
+from bot.send_limiter import SendLimiter
 from bot.services import outbox
 from storage.models import Member, OutboxMessage, OutboxStatus
 from tests.conftest import BotHarness
@@ -80,32 +81,30 @@ async def test_the_unreachable_notice_follows_the_configured_default_language(bo
     ]
 
 
-async def test_retry_after_and_network_errors_are_retried_later(bot: BotHarness) -> None:
+async def test_retry_after_pauses_all_sending_and_network_errors_are_retried_later(bot: BotHarness) -> None:
     chat = telegram_id_of("A04")
     bot.request.failures[chat] = (429, "Too Many Requests: retry after 7", {"retry_after": 7})
     async with bot.db.session() as session:
         await outbox.enqueue(session, dedup_key="r", chat_id=chat, text="x")
+    queued = (await _rows(bot.db))[0]
     await bot.drain_outbox()
     row = (await _rows(bot.db))[0]
-    assert row.status == OutboxStatus.PENDING and row.attempts == 0
-    assert row.not_before > now_utc() + timedelta(seconds=5)
-    bot.request.failures[chat] = (502, "Bad Gateway", None)
-    async with bot.db.session() as session:
-        fresh = await session.get(OutboxMessage, row.id)
-        assert fresh is not None
-        fresh.not_before = now_utc()
+    # Not an attempt, and it keeps its place: it goes first once Telegram's pause is over.
+    assert row.status == OutboxStatus.PENDING and row.attempts == 0 and row.not_before == queued.not_before
     worker = bot.application.bot_data["resources"].worker
-    worker._paused_until = 0.0  # as if the seven seconds had passed
-    worker._chat_ready.clear()
+    assert worker.limiter.paused_for() > 5  # every sender of the process waits, replies too
+    assert await bot.drain_outbox() == 0
+    bot.request.failures[chat] = (502, "Bad Gateway", None)
+    worker.limiter._paused_until = 0.0  # as if the seven seconds had passed
     await bot.drain_outbox()
     row = (await _rows(bot.db))[0]
     assert row.status == OutboxStatus.PENDING and row.attempts == 1 and "Bad Gateway" in (row.last_error or "")
+    assert row.not_before > now_utc()
     del bot.request.failures[chat]
     async with bot.db.session() as session:
         fresh = await session.get(OutboxMessage, row.id)
         assert fresh is not None
         fresh.not_before = now_utc()
-    worker._chat_ready.clear()
     await bot.drain_outbox()
     assert (await _rows(bot.db))[0].status == OutboxStatus.SENT
 
@@ -134,8 +133,8 @@ async def test_two_workers_on_one_database_send_each_message_once(any_db: Databa
     request_a, request_b = OfflineRequest(), OfflineRequest()
     bot_a = Bot("1:A" + "a" * 30, request=request_a, get_updates_request=OfflineRequest())
     bot_b = Bot("1:A" + "a" * 30, request=request_b, get_updates_request=OfflineRequest())
-    worker_a = OutboxWorker(any_db, bot_a, rate_per_second=1000)
-    worker_b = OutboxWorker(any_db, bot_b, rate_per_second=1000)
+    worker_a = OutboxWorker(any_db, bot_a, limiter=SendLimiter(paced=False))
+    worker_b = OutboxWorker(any_db, bot_b, limiter=SendLimiter(paced=False))
     await asyncio.gather(worker_a.drain(2.0), worker_b.drain(2.0))
     await asyncio.gather(worker_a.drain(2.0), worker_b.drain(2.0))
     sent = [c.text for c in request_a.sent(method="sendMessage") + request_b.sent(method="sendMessage")]
@@ -143,12 +142,22 @@ async def test_two_workers_on_one_database_send_each_message_once(any_db: Databa
     assert all(r.status == OutboxStatus.SENT for r in await _rows(any_db))
 
 
-async def test_worker_paces_one_chat(bot: BotHarness) -> None:
-    """Two messages to one private chat are not sent in the same second; the second waits its turn."""
-    async with bot.db.session() as session:
-        await outbox.enqueue(session, dedup_key="p1", chat_id=telegram_id_of("A05"), text="一")
-        await outbox.enqueue(session, dedup_key="p2", chat_id=telegram_id_of("A05"), text="二")
-    await bot.drain_outbox()
-    assert bot.request.texts(telegram_id_of("A05")) == ["一"]
-    second = next(r for r in await _rows(bot.db) if r.dedup_key == "p2")
-    assert second.status == OutboxStatus.PENDING and second.not_before > now_utc()
+async def test_worker_paces_one_chat_and_the_held_message_keeps_its_place(db: Database) -> None:
+    """Two messages to one private chat are not sent within a second; the second keeps its place (it is not
+    put behind what was queued after it) and goes as soon as its chat allows."""
+    from telegram import Bot
+
+    request = OfflineRequest()
+    worker = OutboxWorker(db, Bot("1:A" + "a" * 30, request=request, get_updates_request=OfflineRequest()))
+    async with db.session() as session:
+        await outbox.enqueue(session, dedup_key="p1", chat_id=101, text="一")
+        await outbox.enqueue(session, dedup_key="p2", chat_id=101, text="二")
+        await outbox.enqueue(session, dedup_key="q", chat_id=102, text="别人的")
+    queued = {r.dedup_key: r for r in await _rows(db)}
+    assert await worker.drain(budget_seconds=0.5) == 2
+    assert request.texts(101) == ["一"] and request.texts(102) == ["别人的"]
+    second = next(r for r in await _rows(db) if r.dedup_key == "p2")
+    assert second.status == OutboxStatus.PENDING and second.not_before == queued["p2"].not_before
+    assert second.claim_token is None  # given back, not held by a drain that ended
+    assert await worker.drain(budget_seconds=2.0) == 1  # it waits for its chat's second, then goes
+    assert request.texts(101) == ["一", "二"]

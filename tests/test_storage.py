@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -97,8 +98,12 @@ async def test_two_workers_never_claim_the_same_row(any_db: Database) -> None:
     import asyncio
 
     async def claim() -> list[int]:
+        from bot.clock import now_utc
+        from storage.outbox import claim
+
         async with any_db.session() as session:
-            return [row.id for row in await outbox.claim_batch(session, 20)]
+            token = uuid.uuid4().hex[:16]
+            return [row.id for row in await claim(session, token, 20, now=now_utc())]
 
     first, second = await asyncio.gather(claim(), claim())
     assert not set(first) & set(second)

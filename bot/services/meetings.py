@@ -1030,6 +1030,8 @@ async def _remind(session: AsyncSession, meeting: Meeting, event: str, stamp: in
             text=text,
             reply_markup=markup,
             expires_at=meeting.starts_at,
+            # The hour before is time-critical (it goes before other pushes); the day before is not.
+            priority=outbox.Priority.URGENT if event == "hour" else None,
         )
     return count
 
@@ -1050,6 +1052,7 @@ async def _announce_checkin(session: AsyncSession, meeting: Meeting, stamp: int,
             text=text,
             reply_markup=inline_keyboard([[(tr.gettext("📍 Check in"), f"mt:{meeting.id}:ck")]]),
             expires_at=meeting.ends_at,
+            priority=outbox.Priority.URGENT,  # check-in is open now
         )
     for leader in await queries.branch_leaders(session, meeting.org_id):
         if leader.telegram_id is None:
@@ -1073,6 +1076,7 @@ async def _announce_checkin(session: AsyncSession, meeting: Meeting, stamp: int,
                 [[(tr.gettext("📷 Show the check-in QR code"), f"mt:{meeting.id}:qr")]],
             ),
             expires_at=meeting.ends_at,
+            priority=outbox.Priority.URGENT,  # check-in is open now
         )
     return count
 
