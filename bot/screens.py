@@ -33,7 +33,7 @@ class PrivateText(str):
         obj.reason = reason or getattr(value, "reason", "")
         return obj
 
-    def __add__(self, other: str) -> PrivateText:  # type: ignore[override]
+    def __add__(self, other: str) -> PrivateText:
         return PrivateText(str.__add__(self, other), self.reason)
 
     def __radd__(self, other: str) -> PrivateText:

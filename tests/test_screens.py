@@ -35,14 +35,14 @@ def test_marker_is_read_from_the_first_line(source: str, why: str | None) -> Non
 
 def test_a_template_marked_private_renders_as_private_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "secret.html.j2").write_text("{# private: a list of names #}\n<b>{{ name }}</b>\n")
-    (tmp_path / "t" / "public.html.j2").write_text("<b>{{ name }}</b>\n")
+    (tmp_path / "t" / "secret.html.j2").write_text("{# private: a list of names #}\n<b>{{ who }}</b>\n")
+    (tmp_path / "t" / "public.html.j2").write_text("<b>{{ who }}</b>\n")
     monkeypatch.setattr(templates, "TEMPLATES_DIR", tmp_path)
     templates.environment.cache_clear()
     templates.template_privacy.cache_clear()
     try:
-        secret = templates.render("t/secret.html.j2", "zh_CN", name="<张三>")
-        public = templates.render("t/public.html.j2", "zh_CN", name="x")
+        secret = templates.render("t/secret.html.j2", "zh_CN", who="<张三>")
+        public = templates.render("t/public.html.j2", "zh_CN", who="x")
     finally:
         templates.environment.cache_clear()
         templates.template_privacy.cache_clear()
