@@ -586,6 +586,8 @@ async def manages(session: AsyncSession, actor: Actor, activity: Activity) -> bo
 
 async def visible_activity(session: AsyncSession, actor: Actor, activity_id: int) -> Activity:
     """The activity, if it was sent to the actor's branch (or subtree) or posted there."""
+    if not 0 < activity_id < 2**63:  # a forged button's id: no such row (and SQLite cannot even bind it)
+        raise NotFound(N_("No such activity."))
     activity = await session.get(Activity, activity_id)
     if activity is None or not await _can_see(session, actor, activity):
         raise NotFound(N_("No such activity."))
