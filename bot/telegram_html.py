@@ -54,6 +54,7 @@ _TAG = re.compile(
     r"(?P<attrs>(?:\s+[A-Za-z][A-Za-z0-9-]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`]+))?)*)\s*(?P<self>/)?>"
 )
 _ATTR = re.compile(r"([A-Za-z][A-Za-z0-9-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'<>=`]+)))?")
+_RUN = re.compile(r"\n|[^<&\n]+")  # a line break, or plain characters up to the next markup or line break
 _ENTITY = re.compile(r"&(?:(?P<named>lt|gt|amp|quot);|#(?P<dec>[0-9]{1,7});|#[xX](?P<hex>[0-9A-Fa-f]{1,6});)")
 
 
@@ -103,10 +104,12 @@ def _tokens(text: str, errors: list[str]) -> list[_Token]:
             tokens.append(_Token(entity.group(0), _utf16(html.unescape(entity.group(0)))))
             i = entity.end()
         else:
-            if ch == "\x00":
-                errors.append(f"a NUL character at {i}")
-            tokens.append(_Token(ch, _utf16(ch)))
-            i += 1
+            run = _RUN.match(text, i)
+            assert run is not None  # ch is neither "<" nor "&": a run of at least one character
+            if "\x00" in run.group(0):
+                errors.append(f"a NUL character at {i + run.group(0).index(chr(0))}")
+            tokens.append(_Token(run.group(0), _utf16(run.group(0))))
+            i = run.end()
     return tokens
 
 
@@ -211,6 +214,16 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     tokens = _tokens(text, [])
     if sum(t.visible for t in tokens) <= limit:
         return [text]
+    # character by character, so that a line longer than the limit can be cut anywhere outside markup
+    tokens = [
+        c
+        for t in tokens
+        for c in (
+            [_Token(ch, _utf16(ch)) for ch in t.raw]
+            if t.tag is None and t.raw[0] not in "&" and len(t.raw) > 1
+            else [t]
+        )
+    ]
     pieces: list[str] = []
     stack: list[_Token] = []  # the opening tags open at the start of the current piece
     start = 0

@@ -222,7 +222,8 @@ async def resolve_community(session: AsyncSession, text: str) -> Community:
 
 async def community_by_id(session: AsyncSession, community_id: int) -> Community:
     """The community with this id, or a clear refusal."""
-    community = await session.get(Community, community_id)
+    # a forged button's huge id: no such row (and SQLite cannot even bind it)
+    community = await session.get(Community, community_id) if 0 < community_id < 2**63 else None
     if community is None or not community.active:
         raise NotFound(N_("Unknown community %(name)s."), name=str(community_id))
     return community
