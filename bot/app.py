@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import features as registry
 from bot.config import Settings
@@ -16,9 +16,9 @@ from bot.context import BranchApplication, BranchContext
 from bot.db import Database
 from bot.feature import Feature
 from bot.outbox_worker import OutboxWorker
+from bot.outgoing import OutgoingApplication, OutgoingBot
 from bot.resources import Resources
 from bot.send_limiter import SendLimiter, SharedRateLimiter
-from bot.unit import UnitApplication
 
 log = logging.getLogger(__name__)
 
@@ -38,32 +38,32 @@ def build_application(
     from handlers import register
 
     token = settings.BOT_TOKEN or "0:offline-console-token-0000000000"
+    database = db or Database(settings.DATABASE_URL)
+    # One limiter for replies (PTB's bot) and pushes (the outbox): Telegram's budget, replies first.
+    limiter = SendLimiter(settings.TELEGRAM_RATE_PER_SECOND, paced=rate_limit)
+    # Every message leaves through the send boundary (bot/outgoing.py); the requests are the builder's defaults.
+    bot = OutgoingBot(
+        token,
+        base_url=settings.TELEGRAM_BASE_URL,
+        base_file_url=settings.TELEGRAM_BASE_FILE_URL,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML, tzinfo=settings.tz, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        rate_limiter=SharedRateLimiter(limiter) if rate_limit else None,
+        default_locale=settings.DEFAULT_LOCALE,
+    )
     builder = (
         ApplicationBuilder()
-        .application_class(UnitApplication)  # each update in one unit of work (bot/unit.py)
-        .token(token)
-        .base_url(settings.TELEGRAM_BASE_URL)
-        .base_file_url(settings.TELEGRAM_BASE_FILE_URL)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML, tzinfo=settings.tz, link_preview_options=LinkPreviewOptions(is_disabled=True)
-            )
-        )
+        .application_class(OutgoingApplication)  # each update in one unit of work (bot/unit.py), its origin known
+        .bot(bot)
         .context_types(ContextTypes(context=BranchContext))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(True)
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
-    database = db or Database(settings.DATABASE_URL)
-    # One limiter for replies (PTB's bot) and pushes (the outbox): Telegram's budget, replies first.
-    limiter = SendLimiter(settings.TELEGRAM_RATE_PER_SECOND, paced=rate_limit)
-    if rate_limit:
-        builder = builder.rate_limiter(SharedRateLimiter(limiter))
     application: BranchApplication = builder.build()
     application.bot_data["send_limiter"] = limiter
     application.bot_data["resources"] = Resources(

@@ -15,6 +15,8 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram_html import BUTTON_LIMIT, CALLBACK_DATA_LIMIT, CAPTION_LIMIT, TEXT_LIMIT, problems
+
 BOT_ID = 7000000001
 BOT_USERNAME = "branch_assistant_bot"
 
@@ -38,17 +40,37 @@ class ApiCall:
         """The text or caption sent."""
         return str(self.params.get("text") or self.params.get("caption") or "")
 
-    @property
-    def buttons(self) -> list[tuple[str, str]]:
-        """``(label, callback_data or url)`` of every inline button, row by row."""
+    def buttons_raw(self) -> list[list[dict[str, Any]]]:
+        """The inline keyboard's rows of buttons as sent (empty when there is none)."""
         markup = self.params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
-        if not markup or "inline_keyboard" not in markup:
+        if not isinstance(markup, dict) or "inline_keyboard" not in markup:
             return []
-        return [
-            (b["text"], b.get("callback_data") or b.get("url") or "") for row in markup["inline_keyboard"] for b in row
-        ]
+        return list(markup["inline_keyboard"])
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """``(label, callback_data or url)`` of every inline button, row by row."""
+        return [(b["text"], b.get("callback_data") or b.get("url") or "") for row in self.buttons_raw() for b in row]
+
+
+def refusals(call: ApiCall) -> list[str]:
+    """Why Telegram would refuse ``call``'s text or caption (HTML parse mode, length), or its keyboard."""
+    found: list[str] = []
+    html_mode = str(call.params.get("parse_mode") or "").upper() == "HTML"
+    for key, limit in (("text", TEXT_LIMIT), ("caption", CAPTION_LIMIT)):
+        value = call.params.get(key)
+        if isinstance(value, str) and (call.method.startswith(("send", "edit", "copy"))):
+            found += problems(value, limit=limit) if html_mode else ([] if value.strip() else [f"empty {key}"])
+    buttons = [b for row in call.buttons_raw() for b in row]
+    if len(buttons) > BUTTON_LIMIT:
+        found.append(f"{len(buttons)} buttons")
+    for button in buttons:
+        data = button.get("callback_data")
+        if isinstance(data, str) and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
+            found.append(f"callback data of {len(data.encode())} bytes")
+    return found
 
 
 class OfflineRequest(BaseRequest):
@@ -60,6 +82,8 @@ class OfflineRequest(BaseRequest):
         self._message_ids = itertools.count(1000)
         # chat_id → (HTTP status, description, extra parameters) for the next calls to that chat
         self.failures: dict[int, tuple[int, str, dict[str, Any] | None]] = {}
+        # calls Telegram would refuse for their HTML or length (the send boundary should have let none through)
+        self.invalid: list[tuple[ApiCall, list[str]]] = []
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -97,6 +121,9 @@ class OfflineRequest(BaseRequest):
                     params[key] = json.loads(params[key])
         call = ApiCall(api_method, params, files)
         self.calls.append(call)
+        found = refusals(call)
+        if found:
+            self.invalid.append((call, found))
         if self.on_call is not None:
             self.on_call(call)
         failure = self.failures.get(call.chat_id) if call.chat_id is not None else None

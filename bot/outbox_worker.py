@@ -32,6 +32,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.clock import now_utc
 from bot.db import Database
 from bot.i18n import translator
+from bot.screens import private
 from bot.send_limiter import SendLimiter, mark_paced, seconds_of
 from bot.services import outbox
 from storage import outbox as store
@@ -323,8 +324,11 @@ class OutboxWorker:
         markup = payload.get("reply_markup")
         reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         if row.method == "sendMessage":
+            text = payload["text"]
+            if payload.get("private"):  # a private screen queued: the send boundary keeps it out of groups
+                text = private(text, str(payload["private"]))
             message = await self.bot.send_message(
-                row.chat_id, payload["text"], parse_mode=payload.get("parse_mode"), reply_markup=reply_markup
+                row.chat_id, text, parse_mode=payload.get("parse_mode"), reply_markup=reply_markup
             )
             return message.message_id
         if row.method in ("sendPhoto", "sendDocument"):

@@ -12,6 +12,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.i18n import translator
+from bot.screens import PrivateText, private_reason
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -51,5 +52,20 @@ def format_local_date(value: date | datetime | None, locale: Any, fmt: str = "lo
 
 
 def render(name: str, locale: str, **context: Any) -> str:
-    """Render template ``name`` (e.g. ``"core/help.html.j2"``) in ``locale``; whitespace is trimmed."""
-    return environment(locale).get_template(name).render(**context).strip()
+    """Render template ``name`` (e.g. ``"core/help.html.j2"``) in ``locale``; whitespace is trimmed.
+
+    A template whose first line is ``{# private: <why> #}`` renders as :class:`bot.screens.PrivateText`,
+    which the send boundary keeps out of group chats.
+    """
+    text = environment(locale).get_template(name).render(**context).strip()
+    why = template_privacy(name)
+    return PrivateText(text, why) if why is not None else text
+
+
+@cache
+def template_privacy(name: str) -> str | None:
+    """The ``why`` of template ``name``'s ``{# private: why #}`` first line, or None for a public screen."""
+    env = environment("en")  # the loader, not the locale, matters: any environment reads the same files
+    assert env.loader is not None
+    source, _filename, _uptodate = env.loader.get_source(env, name)
+    return private_reason(source)

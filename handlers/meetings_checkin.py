@@ -10,6 +10,7 @@ that needs no scheduler; the job keeps the code fresh without anyone touching th
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -237,7 +238,12 @@ async def group_button(update: Update, context: BranchContext) -> int:
     """The check-in button under the group's "check-in is open" message."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    return await _attempt(update, context, int(query.data.split(":")[1]), Method.BUTTON)
+    # The pattern's \d also matches non-ASCII digits, and ids may be huge: a forged press is refused quietly.
+    match = re.fullmatch(r"mt:([0-9]{1,18}):ck", query.data)
+    if match is None:
+        await query.answer()
+        return END
+    return await _attempt(update, context, int(match.group(1)), Method.BUTTON)
 
 
 async def location_shared(update: Update, context: BranchContext) -> int:

@@ -163,3 +163,5 @@ async def bot(settings: Settings, db: Database, demo: DemoIds) -> AsyncIterator[
     await _post_init(application)
     yield BotHarness(application, request, UpdateFactory(application.bot), db, demo)
     await application.shutdown()
+    # Every message that reached "Telegram" was one it accepts (bot/outgoing.py is the boundary that ensures it).
+    assert not request.invalid, request.invalid[:3]

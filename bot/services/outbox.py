@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.screens import PrivateText
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import pending_count
 from storage.queries import upsert_insert
@@ -63,6 +64,8 @@ async def enqueue(
     if text is not None:
         body.setdefault("text", text)
         body.setdefault("parse_mode", "HTML")
+        if isinstance(text, PrivateText):  # stays private in the row: the send boundary keeps it out of groups
+            body["private"] = text.reason or "private"
     if reply_markup is not None:
         body["reply_markup"] = reply_markup
     values = {

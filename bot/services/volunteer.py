@@ -222,7 +222,8 @@ async def resolve_community(session: AsyncSession, text: str) -> Community:
 
 async def community_by_id(session: AsyncSession, community_id: int) -> Community:
     """The community with this id, or a clear refusal."""
-    community = await session.get(Community, community_id)
+    # a forged button's huge id: no such row (and SQLite cannot even bind it)
+    community = await session.get(Community, community_id) if 0 < community_id < 2**63 else None
     if community is None or not community.active:
         raise NotFound(N_("Unknown community %(name)s."), name=str(community_id))
     return community
@@ -586,6 +587,8 @@ async def manages(session: AsyncSession, actor: Actor, activity: Activity) -> bo
 
 async def visible_activity(session: AsyncSession, actor: Actor, activity_id: int) -> Activity:
     """The activity, if it was sent to the actor's branch (or subtree) or posted there."""
+    if not 0 < activity_id < 2**63:  # a forged button's id: no such row (and SQLite cannot even bind it)
+        raise NotFound(N_("No such activity."))
     activity = await session.get(Activity, activity_id)
     if activity is None or not await _can_see(session, actor, activity):
         raise NotFound(N_("No such activity."))
