@@ -14,12 +14,27 @@ Database-level guarantees the services rely on:
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
+from storage.models import Organisation
 
 
 class Community(Base):
@@ -172,3 +187,47 @@ class ServiceReport(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Queries ----------------------------------------------------------------------------------------------
+
+
+async def decide_pending_reports(
+    session: AsyncSession,
+    report_ids: Sequence[int],
+    *,
+    status: ReportStatus,
+    decided_by_id: int | None,
+    decided_at: datetime,
+    reason: str | None = None,
+) -> list[int]:
+    """Decide the reports among ``report_ids`` that are still pending, in ONE conditional write
+    (``UPDATE … WHERE status = 'pending' RETURNING id``): of two leaders deciding at once only one wins.
+    Returns the ids this call decided; the session's copies of them are refreshed."""
+    if not report_ids:
+        return []
+    stmt = (
+        update(ServiceReport)
+        .where(ServiceReport.id.in_(list(report_ids)), ServiceReport.status == ReportStatus.PENDING)
+        .values(status=status, decided_by_id=decided_by_id, decided_at=decided_at, decision_reason=reason)
+        .returning(ServiceReport.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return sorted((await session.execute(stmt)).scalars().all())
+
+
+async def report_status(session: AsyncSession, report_id: int) -> str | None:
+    """The stored status of a report, read afresh (not from the session's copy)."""
+    stmt = select(ServiceReport.status).where(ServiceReport.id == report_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def dispatched_branch_names(session: AsyncSession, activity_id: int) -> list[str]:
+    """The names of the organisations an activity was sent to, alphabetically."""
+    rows = await session.scalars(
+        select(Organisation.name)
+        .join(ActivityDispatch, ActivityDispatch.org_id == Organisation.id)
+        .where(ActivityDispatch.activity_id == activity_id)
+        .order_by(Organisation.name)
+    )
+    return list(rows.all())

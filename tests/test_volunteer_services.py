@@ -12,10 +12,11 @@ from bot.db import Database
 from bot.demo import DemoIds
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import volunteer
-from bot.services import volunteer_reports as reports
 from bot.services.tabular import ImportRejected
 from bot.services.tokens import installation_secret, make_token
-from bot.services.volunteer_time import (
+from bot.services.volunteer import reports
+from bot.services.volunteer import totals as volunteer_totals
+from bot.services.volunteer.timing import (
     VolunteerConfig,
     outside_work_seconds,
     parse_clock_span,
@@ -451,22 +452,22 @@ async def test_totals_count_activities_and_approved_reports_only(db: Database, d
             CFG,
         )
         first, following = day.replace(day=1), day + timedelta(days=40)
-        totals = await reports.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
+        totals = await volunteer_totals.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
         by_no = {t.member.member_no: t for t in totals.members}
         assert by_no["A03"].minutes == 120 and by_no["A03"].activities == 1 and by_no["A04"].minutes == 0
         await reports.approve_reports(session, secretary, [pending.id], CFG)
-        totals = await reports.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
+        totals = await volunteer_totals.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
         by_no = {t.member.member_no: t for t in totals.members}
         assert by_no["A03"].minutes == 180 and by_no["A03"].reported_minutes == 60
         assert "A04" in {m.member_no for m in totals.without_service}
         assert first <= day
-        branch = await reports.branch_totals(session, secretary, "year", day, CFG)
+        branch = await volunteer_totals.branch_totals(session, secretary, "year", day, CFG)
         assert {t.member.org_id for t in branch.members} == {demo.branch_a}
-        admin = await reports.branch_totals(session, await actor_of(session, "ADM1"), "year", day, CFG)
+        admin = await volunteer_totals.branch_totals(session, await actor_of(session, "ADM1"), "year", day, CFG)
         assert {b.id for b, *_ in admin.by_branch()} >= {demo.branch_a, demo.branch_b}
         with pytest.raises(PermissionDenied):
-            await reports.branch_totals(session, me, "year", day, CFG)
-        mine = await reports.my_service(session, me, CFG, now=activity.ends_at + timedelta(hours=1))
+            await volunteer_totals.branch_totals(session, me, "year", day, CFG)
+        mine = await volunteer_totals.my_service(session, me, CFG, now=activity.ends_at + timedelta(hours=1))
         assert mine.periods["year"].minutes >= 120 and [a.id for a, _ in mine.recent] == [activity.id]
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Activity)) == 1
