@@ -24,17 +24,22 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    case,
+    func,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
-from storage.models import Organisation
+from storage.models import Member, Organisation, OrgKind
 
 
 class Community(Base):
@@ -231,3 +236,73 @@ async def dispatched_branch_names(session: AsyncSession, activity_id: int) -> li
         .order_by(Organisation.name)
     )
     return list(rows.all())
+
+
+def subtree_select(root_id: int) -> Select[tuple[int]]:
+    """``SELECT id`` of ``root_id`` and every organisation below it: a recursive CTE, one statement whatever the
+    size of the tree (storage.queries.subtree_ids reads the whole table into Python)."""
+    tree = select(Organisation.id).where(Organisation.id == root_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+BranchService = tuple[Organisation, int, int, int, int]
+"""``(branch, active members, members with service, minutes, outside minutes)``."""
+
+
+async def service_by_branch(
+    session: AsyncSession, root_id: int, begin: datetime, end: datetime, first: date, following: date
+) -> list[BranchService]:
+    """Volunteer service of every branch under ``root_id``, by name, in ONE statement: attended activities that
+    start in ``[begin, end)`` and approved self-reports dated ``[first, following)``, summed per member, then per
+    branch. The city screen's cost does not grow with the number of branches or members."""
+    attended = (
+        select(
+            SignUp.member_id.label("member_id"),
+            func.coalesce(SignUp.minutes, 0).label("minutes"),
+            func.coalesce(SignUp.outside_minutes, 0).label("outside"),
+        )
+        .join(Activity, Activity.id == SignUp.activity_id)
+        .where(
+            SignUp.checked_in_at.is_not(None),
+            SignUp.status == SignUpStatus.CONFIRMED,
+            Activity.starts_at >= begin,
+            Activity.starts_at < end,
+        )
+    )
+    reported = select(
+        ServiceReport.member_id.label("member_id"),
+        ServiceReport.minutes.label("minutes"),
+        ServiceReport.outside_minutes.label("outside"),
+    ).where(
+        ServiceReport.status == ReportStatus.APPROVED,
+        ServiceReport.service_date >= first,
+        ServiceReport.service_date < following,
+    )
+    served = union_all(attended, reported).subquery("served")
+    per_member = (
+        select(
+            served.c.member_id,
+            func.sum(served.c.minutes).label("minutes"),
+            func.sum(served.c.outside).label("outside"),
+        )
+        .group_by(served.c.member_id)
+        .subquery("per_member")
+    )
+    stmt = (
+        select(
+            Organisation,
+            func.count(Member.id),
+            func.coalesce(func.sum(case((per_member.c.minutes > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(per_member.c.minutes), 0),
+            func.coalesce(func.sum(per_member.c.outside), 0),
+        )
+        .outerjoin(Member, and_(Member.org_id == Organisation.id, Member.active.is_(True)))
+        .outerjoin(per_member, per_member.c.member_id == Member.id)
+        .where(Organisation.id.in_(subtree_select(root_id)), Organisation.kind == OrgKind.BRANCH)
+        .group_by(Organisation.id)
+        .order_by(Organisation.name, Organisation.id)
+    )
+    return [
+        (org, int(n), int(with_service), int(m), int(o)) for org, n, with_service, m, o in await session.execute(stmt)
+    ]

@@ -21,10 +21,12 @@ from storage.models import Member, Organisation
 from storage.volunteer import (
     Activity,
     ActivityStatus,
+    BranchService,
     ReportStatus,
     ServiceReport,
     SignUp,
     SignUpStatus,
+    service_by_branch,
 )
 
 
@@ -77,6 +79,11 @@ class Totals:
     def without_service(self) -> list[Member]:
         """Members with no hours in the period."""
         return [m.member for m in self.members if m.minutes == 0]
+
+    @property
+    def without_service_count(self) -> int:
+        """How many members have no hours in the period."""
+        return len(self.without_service)
 
     def by_branch(self) -> list[tuple[Organisation, int, int, int, int]]:
         """``(branch, members, with service, minutes, outside minutes)`` per branch, by name."""
@@ -153,11 +160,58 @@ async def totals_for(
     return Totals(first, following, list(by_id.values()), branches)
 
 
-async def branch_totals(session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig) -> Totals:
-    """The totals a secretary (their branch) or an administrator (their subtree) may see, for a period."""
+@dataclass(frozen=True)
+class SubtreeTotals:
+    """Hours of every branch of an administrator's subtree over a date range: per branch, never per member, so
+    a city's screen costs one statement (storage.volunteer.service_by_branch)."""
+
+    first: date
+    following: date
+    branches: list[BranchService]
+
+    @property
+    def minutes(self) -> int:
+        """Total minutes."""
+        return sum(row[3] for row in self.branches)
+
+    @property
+    def outside_minutes(self) -> int:
+        """Total minutes outside working hours."""
+        return sum(row[4] for row in self.branches)
+
+    @property
+    def outside_share(self) -> float:
+        """Share of the hours served outside working hours (0–1)."""
+        return self.outside_minutes / self.minutes if self.minutes else 0.0
+
+    @property
+    def without_service_count(self) -> int:
+        """How many members have no hours in the period."""
+        return sum(row[1] - row[2] for row in self.branches)
+
+    def by_branch(self) -> list[BranchService]:
+        """``(branch, members, with service, minutes, outside minutes)`` per branch, by name."""
+        return self.branches
+
+
+async def subtree_totals(
+    session: AsyncSession, root_id: int, first: date, following: date, cfg: VolunteerConfig
+) -> SubtreeTotals:
+    """Per-branch hours of the subtree under ``root_id`` from ``first`` to before ``following``."""
+    begin, end = utc_bounds(first, following, cfg.tz)
+    return SubtreeTotals(first, following, await service_by_branch(session, root_id, begin, end, first, following))
+
+
+async def branch_totals(
+    session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig
+) -> Totals | SubtreeTotals:
+    """The totals a secretary (their branch, member by member) or an administrator (their subtree, branch by
+    branch) may see, for a period."""
     if not (actor.leads_branch or actor.is_admin):
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     first, following = period_bounds(period, today)
+    if actor.is_admin:
+        return await subtree_totals(session, actor.org_id, first, following, cfg)
     # Members of branches: an administrator's own unit office is not a branch to be counted.
     branches = await queries.branches_in(session, await visible_org_ids(session, actor))
     return await totals_for(session, {b.id for b in branches}, first, following, cfg)
