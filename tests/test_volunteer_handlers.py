@@ -13,6 +13,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import now_utc
 from bot.demo import telegram_id_of
 from bot.services import volunteer
+from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.timing import VolunteerConfig
 from storage.models import AuditEntry, OutboxMessage
 from storage.volunteer import Activity, CommunityRegistration, ServiceReport, SignUp
@@ -462,3 +463,16 @@ async def test_a_new_command_leaves_an_unfinished_volunteer_flow(bot: BotHarness
     await bot.press("A03", "vcc:go")
     assert "请发送社区名称的一部分" in bot.request.calls[-1].text
     assert await bot.say("A03", "花园") == ["是哪一个？点击即可报到。"]
+
+
+async def test_user_text_is_escaped_in_the_html_sent(bot: BotHarness) -> None:
+    """Titles, searches and names people typed are text, never markup: the bot's HTML stays valid."""
+    ids = await _communities(bot)
+    await bot.say("A03", "/community")
+    assert await bot.say("A03", "<b>") == ["没有与“&lt;b&gt;”相符的社区，请换个名称试试。"]
+    activity = await _activity(bot, ids["garden"], title="关爱‹老人>活动")
+    await bot.press("A01", ActivityButton(activity=activity.id, action=ActivityAction.EDIT).pack())
+    edit = bot.request.calls[-1].text
+    assert "<b>关爱‹老人&gt;活动</b>" in edit and "老人>" not in edit
+    await bot.press("A01", ActivityButton(activity=activity.id, action=ActivityAction.CANCEL).pack())
+    assert "<b>关爱‹老人&gt;活动</b>" in bot.request.calls[-1].text

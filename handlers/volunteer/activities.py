@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from telegram import (
@@ -228,7 +229,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
                 caption=tr.gettext(
                     "Check-in code of %(title)s: print it or show it at the place. "
                     "Members scan it to check in, and again to check out.\n%(link)s",
-                    title=roll.activity.title,
+                    title=escape(roll.activity.title),
                     link=link,
                 ),
             )
@@ -269,7 +270,7 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
             update,
             tr.gettext(
                 "What do you want to change in <b>%(title)s</b>? Everyone signed up or waiting will be told.",
-                title=activity.title,
+                title=escape(activity.title),
             ),
             keyboard(rows),
             answer=False,
@@ -280,7 +281,7 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
         tr.gettext(
             "Cancel <b>%(title)s</b>? The %(signed)d signed up and %(waiting)d waiting will be told; "
             "nobody can sign up or check in any more.",
-            title=activity.title,
+            title=escape(activity.title),
             signed=len(people.confirmed),
             waiting=len(people.waiting),
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from telegram import (
@@ -78,7 +79,7 @@ async def _show_communities(
     if not found:
         await reply(
             update,
-            tr.gettext("No community matches %(text)s. Try another part of the name.", text=searched or "")
+            tr.gettext("No community matches %(text)s. Try another part of the name.", text=escape(searched or ""))
             if searched
             else tr.gettext("No community with a map position is known yet. Send its name instead."),
         )
@@ -128,8 +129,8 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
         update,
         context.tr.gettext(
             "Registered with <b>%(community)s</b> (%(town)s) from %(since)s.",
-            community=registration.community.name,
-            town=registration.community.town,
+            community=escape(registration.community.name),
+            town=escape(registration.community.town),
             since=format_local_date(registration.registered_on, context.tr.babel_locale),
         ),
         answer=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 
 from telegram import (
     Update,
@@ -91,11 +92,11 @@ async def _published(update: Update, context: BranchContext, activity_id: int, t
     text = (
         tr.gettext(
             "Published <b>%(title)s</b> and sent it to %(branches)s. Open it to see the roll and its check-in QR code.",
-            title=title,
-            branches="、".join(branches),
+            title=escape(title),
+            branches=escape("、".join(branches)),
         )
         if branches
-        else tr.gettext("Published <b>%(title)s</b>. It has not been sent to any branch yet.", title=title)
+        else tr.gettext("Published <b>%(title)s</b>. It has not been sent to any branch yet.", title=escape(title))
     )
     await show(
         update, text, keyboard([[(tr.gettext("Open"), ActivityButton(activity=activity_id).pack())]]), answer=False
@@ -140,7 +141,7 @@ async def new_community_chosen(update: Update, context: BranchContext) -> int:
         update,
         context.tr.gettext(
             "%(community)s. When? Write the start and end, for example 2026-06-01 09:00-11:30.",
-            community=community.name,
+            community=escape(community.name),
         ),
         answer=False,
     )

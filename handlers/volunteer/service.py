@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from telegram import (
     Update,
@@ -257,14 +258,14 @@ async def decide_start(update: Update, context: BranchContext) -> int:
             if report.status != "pending":
                 raise InvalidInput(N_("This report was already decided."))
             prompt = tr.gettext(
-                "Why is report #%(id)d of %(name)s rejected? Write the reason.", id=report.id, name=member.name
+                "Why is report #%(id)d of %(name)s rejected? Write the reason.", id=report.id, name=escape(member.name)
             )
         else:
             roll_line = await leader_of_signup(session, context.actor, object_id)
             prompt = tr.gettext(
                 "Hours of %(name)s at %(title)s: write the hours and the reason, for example: 2.5 left early.",
-                name=roll_line[2].name,
-                title=roll_line[1].title,
+                name=escape(roll_line[2].name),
+                title=escape(roll_line[1].title),
             )
     _user_data(context)["vd"] = {"kind": kind, "id": object_id}
     await query.answer()
