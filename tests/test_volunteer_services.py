@@ -18,6 +18,7 @@ from bot.services.volunteer import reports
 from bot.services.volunteer import totals as volunteer_totals
 from bot.services.volunteer.timing import (
     VolunteerConfig,
+    day_minutes_outside,
     outside_work_seconds,
     parse_clock_span,
     parse_day,
@@ -56,6 +57,16 @@ def test_outside_work_hours_counts_exactly_across_the_boundaries() -> None:
     # A configured working day of 08:30-17:30.
     other = VolunteerConfig(work_start=datetime(2000, 1, 1, 8, 30).time(), work_end=datetime(2000, 1, 1, 17, 30).time())
     assert span_minutes(local(2026, 6, 4, 17), local(2026, 6, 4, 18), other) == (60, 30)
+
+
+def test_outside_work_hours_follows_china_s_working_day_calendar() -> None:
+    # Thursday 1 October 2026 is National Day: a public holiday is outside working hours all day.
+    assert span_minutes(local(2026, 10, 1, 10), local(2026, 10, 1, 12), CFG) == (120, 120)
+    # Saturday 10 October 2026 is a make-up workday (调休): 10:00-12:00 is inside working hours.
+    assert span_minutes(local(2026, 10, 10, 10), local(2026, 10, 10, 12), CFG) == (120, 0)
+    # Hours reported without times: a holiday counts whole, a make-up workday none.
+    assert day_minutes_outside(date(2026, 10, 1), 90, CFG) == 90
+    assert day_minutes_outside(date(2026, 10, 10), 90, CFG) == 0
 
 
 def test_periods_and_typed_input() -> None:
