@@ -148,7 +148,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     from bot.features import meeting_hooks
     from bot.services import first_agenda, meetings, volunteer
     from bot.services.access import Actor
-    from bot.services.volunteer_time import VolunteerConfig
+    from bot.services.volunteer.timing import VolunteerConfig
     from storage.volunteer import Community
 
     ids = await seed_demo(session)

@@ -22,7 +22,7 @@ from bot.services.meeting_hooks import MeetingHooks
 from bot.services.meeting_menu import MEETING_COMMANDS
 from bot.services.membership import PEOPLE_COMMANDS
 from bot.services.points.texts import POINTS_COMMANDS
-from bot.services.volunteer_texts import VOLUNTEER_COMMANDS
+from bot.services.volunteer.texts import VOLUNTEER_COMMANDS
 
 if TYPE_CHECKING:
     import typer

@@ -60,11 +60,11 @@ DOMAINS: dict[str, list[str]] = {
         "bot/templates/first_agenda/*.j2",
     ],
     "volunteer": [
-        "bot/services/volunteer*.py",
+        "bot/services/volunteer/*.py",
         "bot/cli/volunteer.py",
         "bot/jobs/volunteer.py",
         "bot/services/tokens.py",  # the check-in code refusals (shared with meetings)
-        "handlers/volunteer.py",
+        "handlers/volunteer/*.py",
         "bot/templates/volunteer/*.j2",
     ],
     "ledger": [

@@ -28,7 +28,9 @@ PACKAGES = ("bot", "handlers", "storage")
 def graph() -> grimp.ImportGraph:
     """Imports among our packages (and what they take from outside). Imports under ``if TYPE_CHECKING:`` are left
     out: they never run, and type hints may point upwards (a job's callback takes the context type)."""
-    return grimp.build_graph(*PACKAGES, include_external_packages=True, exclude_type_checking_imports=True, cache_dir=None)
+    return grimp.build_graph(
+        *PACKAGES, include_external_packages=True, exclude_type_checking_imports=True, cache_dir=None
+    )
 
 
 def ours(module: str) -> bool:
@@ -230,11 +232,8 @@ OVER_THE_CAP = {
     "bot/services/birthdays.py": "political birthdays' whole service: greetings, month lists, theme days, texts",
     "bot/services/first_agenda.py": "catalog, dispatch, recording, compliance, nudges and hooks in one module",
     "bot/services/meetings.py": "scheduling, answers, attendance, closing, reminders in one module",
-    "bot/services/volunteer.py": "communities, activities, sign-ups, check-in, reminders in one module",
-    "bot/services/volunteer_reports.py": "self-reports, approvals and the hour reports together",
     "handlers/first_agenda.py": "recording flow, materials flow, dispatch and report handlers together",
     "handlers/meetings_flows.py": "the new, edit, location and closing flows together",
-    "handlers/volunteer.py": "every volunteer screen and flow in one module",
 }
 
 
@@ -271,11 +270,15 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/meetings.py": "meetings' queries, to move to storage/meetings.py",
     "bot/services/roster.py": "the roster's import and export look-ups, to move to storage/",
     "bot/services/tokens.py": "the check-in token's meeting look-up",
-    "bot/services/volunteer.py": "volunteer queries, to move to storage/volunteer.py",
-    "bot/services/volunteer_manage.py": "volunteer management queries, to move to storage/volunteer.py",
-    "bot/services/volunteer_reports.py": "report queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/activities.py": "volunteer: activity queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/communities.py": "volunteer: community queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/manage.py": "volunteer: management queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/reports.py": "volunteer: the approval queue's query, to move to storage/volunteer.py",
+    "bot/services/volunteer/rolls.py": "volunteer: roll queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/scheduled.py": "volunteer: the jobs' queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/signups.py": "volunteer: sign-up queries, to move to storage/volunteer.py",
+    "bot/services/volunteer/totals.py": "volunteer: the totals' queries, to move to storage/volunteer.py",
     "handlers/meetings_flows.py": "the organisations a secretary may pick",
-    "handlers/volunteer.py": "one organisation look-up",
 }
 
 

@@ -20,9 +20,9 @@ from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo
 from bot.services import volunteer
-from bot.services import volunteer_reports as reports
+from bot.services.volunteer import reports
 from storage.models import OutboxMessage
-from storage.volunteer import Community
+from storage.volunteer import Activity, Community
 from tests.volunteer_helpers import CFG, actor_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -130,7 +130,7 @@ def test_activity_add_show_and_refusals(cli: Cli) -> None:
     cli.db(sign_up)
 
     async def attend(session):  # type: ignore[no-untyped-def]
-        activity = await session.get(volunteer.Activity, created["id"])
+        activity = await session.get(Activity, created["id"])
         me = await actor_of(session, "A03")
         await volunteer.check_in(session, me, activity.id, CFG, method="qr", now=activity.starts_at)
         await volunteer.check_out(

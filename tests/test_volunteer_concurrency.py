@@ -111,7 +111,7 @@ async def test_a_double_press_stores_one_sign_up(any_db: Database) -> None:
 
 
 async def test_places_added_while_members_cancel_go_to_each_waiting_member_once(any_db: Database) -> None:
-    from bot.services import volunteer_manage
+    from bot.services.volunteer import manage as volunteer_manage
 
     activity_id, actors = await _setup(any_db, 8, 4)
     for actor in actors:  # in order: four places, four waiting

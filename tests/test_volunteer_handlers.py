@@ -13,6 +13,8 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import now_utc
 from bot.demo import telegram_id_of
 from bot.services import volunteer
+from bot.services.volunteer.buttons import ActivityAction, ActivityButton
+from bot.services.volunteer.timing import VolunteerConfig
 from storage.models import AuditEntry, OutboxMessage
 from storage.volunteer import Activity, CommunityRegistration, ServiceReport, SignUp
 from tests.conftest import BotHarness
@@ -60,30 +62,30 @@ async def test_register_with_a_community_by_name_and_by_location(bot: BotHarness
     assert [(r.member_id, r.community_id) for r in rows] == [(bot.ids.members_a[2], ids["garden"])]
     # The secretary sees who has registered.
     await bot.say("A01", "/community")
-    assert ("支部党员报到情况", "vc:list") in bot.request.calls[-2].buttons
-    replies = await bot.press("A01", "vc:list")
+    assert ("支部党员报到情况", "vcv:list") in bot.request.calls[-2].buttons
+    replies = await bot.press("A01", "vcv:list")
     assert "已报到：1 / 7" in replies[-1] and "张伟 — 花园社区" in replies[-1] and "尚未报到" in replies[-1]
     # A member pressing the leaders' button is refused.
-    replies = await bot.press("A03", "vc:list")
+    replies = await bot.press("A03", "vcv:list")
     assert replies == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
-    replies = await bot.press(100001, "vc:counts")
+    replies = await bot.press(100001, "vcv:counts")
     assert "各社区报到党员人数" in replies[-1] and "花园社区（东城街道）：1" in replies[-1]
 
 
 async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) -> None:
     ids = await _communities(bot)
-    start = (now_utc() + timedelta(days=3)).astimezone(volunteer.VolunteerConfig().tz)
+    start = (now_utc() + timedelta(days=3)).astimezone(VolunteerConfig().tz)
     await bot.say("A01", "/activity_new")
     await bot.say("A01", "敬老院探访")
     await bot.say("A01", "花园社区")
-    await bot.press("A01", f"vn:c:{ids['garden']}")
+    await bot.press("A01", f"vnc:{ids['garden']}")
     assert "结束时间必须晚于" in (await bot.say("A01", f"{start:%Y-%m-%d} 11:00-09:00"))[0]
     await bot.say("A01", f"{start:%Y-%m-%d} 09:00-11:30")
     assert await bot.say("A01", "很多") == ["请用整数写名额，例如 10。"]
     await bot.say("A01", "2")
     await bot.send(bot.updates.location(telegram_id_of("A01"), GARDEN[0], GARDEN[1]))
     await bot.say("A01", "陪老人聊天")
-    await bot.press("A01", "vn:skip")
+    await bot.press("A01", "vns:go")
     summary = bot.request.calls[-1]
     assert "敬老院探访" in summary.text and "📍" in summary.text and "第一党支部" in summary.text
     replies = await bot.press("A01", "vn:go")
@@ -119,7 +121,7 @@ async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) 
 
 async def test_one_line_activity_and_refusals(bot: BotHarness) -> None:
     await _communities(bot)
-    start = (now_utc() + timedelta(days=2)).astimezone(volunteer.VolunteerConfig().tz)
+    start = (now_utc() + timedelta(days=2)).astimezone(VolunteerConfig().tz)
     replies = await bot.say("A01", f"/activity_new 义务植树 | 西隅社区 | {start:%Y-%m-%d} 08:00-10:00 | 5 | 公园东门")
     assert any("已发布<b>义务植树</b>" in r for r in replies)
     assert await bot.say("A01", f"/activity_new 义务植树 | 火星社区 | {start:%Y-%m-%d} 08:00-10:00 | 5") == [
@@ -156,7 +158,7 @@ async def test_qr_check_in_then_check_out(bot: BotHarness) -> None:
         assert signup is not None and signup.checkin_method == "qr" and signup.checkout_method == "button"
         assert signup.minutes == 20
     assert signup.checked_out_at is not None
-    out_at = signup.checked_out_at.astimezone(volunteer.VolunteerConfig().tz)
+    out_at = signup.checked_out_at.astimezone(VolunteerConfig().tz)
     assert await bot.say("A03", f"/start {payload}") == [f"您已于 {out_at:%H:%M} 签退。"]
     assert await bot.say("A03", "/start vk_forgedforgedforgedforgedforgedforgedforge") == ["该签到码无效。"]
     # A secretary gets the QR code image.
@@ -170,8 +172,8 @@ async def test_location_check_in_within_the_radius(bot: BotHarness) -> None:
     activity = await _activity(bot, ids["garden"], now=now_utc() - timedelta(hours=1), starts_in=timedelta(minutes=50))
     await bot.say("A04", "/activities")
     await bot.press("A04", f"va:{activity.id}")
-    assert ("用我的位置签到", f"va:{activity.id}:loc") in bot.request.calls[-1].buttons
-    await bot.press("A04", f"va:{activity.id}:loc")
+    assert ("用我的位置签到", f"val:{activity.id}") in bot.request.calls[-1].buttons
+    await bot.press("A04", f"val:{activity.id}")
     assert bot.request.calls[-1].params["reply_markup"]["keyboard"][0][0]["request_location"] is True
     await bot.send(bot.updates.location(telegram_id_of("A04"), GARDEN[0] + 0.02, GARDEN[1]))
     assert "须在 300 米范围内才能签到" in bot.request.calls[-1].text
@@ -190,18 +192,18 @@ async def test_self_report_flow_and_approval(bot: BotHarness) -> None:
     assert await bot.say("A03", "/report", chat_id=-100555) == ["请在与我的私聊中进行此操作。"]
     await bot.say("A03", "/report")
     assert "请在完成服务后再报送" in (await bot.say("A03", "2099-01-01"))[0]
-    await bot.press("A03", "vp:day:1")
+    await bot.press("A03", "vpd:1")
     assert "每天的时长须在 0.5 到 12 小时之间" in (await bot.say("A03", "15"))[0]
     await bot.say("A03", "2")
-    assert ("花园社区", f"vp:c:{ids['garden']}") in bot.request.calls[-1].buttons
-    await bot.press("A03", f"vp:c:{ids['garden']}")
+    assert ("花园社区", f"vpc:{ids['garden']}") in bot.request.calls[-1].buttons
+    await bot.press("A03", f"vpc:{ids['garden']}")
     await bot.say("A03", "帮助社区清理楼道杂物")
     big = {"file_id": "big", "file_unique_id": "big", "width": 4000, "height": 3000, "file_size": 30 * 1024 * 1024}
     await bot.send(bot.updates.message(telegram_id_of("A03"), photo=[big]))
     assert "照片太大（30.0 MB），上限为 10 MB" in bot.request.calls[-1].text
     await bot.send(bot.updates.photo(telegram_id_of("A03"), file_id="good-photo"))
     assert bot.request.calls[-1].text == "已收到 1 张照片。"
-    await bot.press("A03", "vp:done")
+    await bot.press("A03", "vpp:go")
     assert "帮助社区清理楼道杂物" in bot.request.calls[-1].text and "1 张照片" in bot.request.calls[-1].text
     replies = await bot.press("A03", "vp:send")
     assert any("已提交（报送 #" in r for r in replies)
@@ -232,7 +234,7 @@ async def test_self_report_flow_and_approval(bot: BotHarness) -> None:
 async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness) -> None:
     await _communities(bot)
     async with bot.db.session() as session:
-        from bot.services import volunteer_reports as reports
+        from bot.services.volunteer import reports
 
         made = []
         for number, hours in (("A03", 1), ("A04", 2), ("A05", 3)):
@@ -243,16 +245,16 @@ async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness)
                     reports.ReportInput(
                         day=now_utc().date() - timedelta(days=1), hours=hours, description="宣讲", place="广场"
                     ),
-                    volunteer.VolunteerConfig(),
+                    VolunteerConfig(),
                 )
             )
-    await bot.press("A01", f"vr:{made[0].id}:no")
+    await bot.press("A01", f"vrn:{made[0].id}")
     assert "为什么不通过" in bot.request.calls[-1].text
     assert await bot.say("A01", "缺少照片证明") == [f"报送 #{made[0].id} 未通过，已告知本人理由。"]
     replies = await bot.say("A01", "/service")
     assert "2 份待审核" in replies[1]
-    assert ("全部通过以上 2 份", f"vr:{made[1].id}-{made[2].id}:all") in bot.request.calls[-1].buttons
-    replies = await bot.press("A01", f"vr:{made[1].id}-{made[2].id}:all")
+    assert ("全部通过以上 2 份", f"vra:{made[1].id}:{made[2].id}") in bot.request.calls[-1].buttons
+    replies = await bot.press("A01", f"vra:{made[1].id}:{made[2].id}")
     assert "已通过 2 份报送。" in replies and any("没有待审核的报送" in r for r in replies)
     async with bot.db.session() as session:
         statuses = [r.status for r in (await session.scalars(select(ServiceReport).order_by(ServiceReport.id))).all()]
@@ -269,15 +271,15 @@ async def test_forgotten_check_out_is_confirmed_or_corrected_in_service(bot: Bot
             actor = await actor_of(session, number)
             await volunteer.sign_up(session, actor, activity.id, now=activity.starts_at - timedelta(hours=1))
             await volunteer.check_in(
-                session, actor, activity.id, volunteer.VolunteerConfig(), method="qr", now=activity.starts_at
+                session, actor, activity.id, VolunteerConfig(), method="qr", now=activity.starts_at
             )
-        assert await volunteer.close_forgotten_checkouts(session, volunteer.VolunteerConfig()) == 2
+        assert await volunteer.close_forgotten_checkouts(session, VolunteerConfig()) == 2
         rows = (await session.scalars(select(SignUp).order_by(SignUp.id))).all()
     replies = await bot.say("A01", "/service")
     assert "待确认的签退" in replies[-1] and "张伟" in replies[-1]
-    replies = await bot.press("A01", f"vh:{rows[0].id}:ok")
+    replies = await bot.press("A01", f"vh:{rows[0].id}")
     assert replies == ["已确认：2 小时。"]
-    await bot.press("A01", f"vh:{rows[1].id}:fix")
+    await bot.press("A01", f"vhf:{rows[1].id}")
     assert "请写时长和理由" in bot.request.calls[-1].text
     assert "请说明更正的理由" in (await bot.say("A01", "1.5"))[0]
     assert await bot.say("A01", "1.5 提前离开") == ["服务时长已改为 1.5 小时。"]
@@ -298,23 +300,23 @@ async def test_english_member_sees_english(bot: BotHarness) -> None:
 async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch(bot: BotHarness) -> None:
     ids = await _communities(bot)
     admin = 100001  # ADM1
-    start = (now_utc() + timedelta(days=4)).astimezone(volunteer.VolunteerConfig().tz)
+    start = (now_utc() + timedelta(days=4)).astimezone(VolunteerConfig().tz)
     await bot.say(admin, "/activity_new")
     await bot.say(admin, "交通文明劝导")
     await bot.say(admin, "西隅")
-    await bot.press(admin, f"vn:c:{ids['xiyu']}")
+    await bot.press(admin, f"vnc:{ids['xiyu']}")
     await bot.say(admin, f"{start:%Y-%m-%d} 17:30-19:30")
     await bot.say(admin, "6")
     await bot.say(admin, "西门路口")
-    await bot.press(admin, "vn:skip")  # no map pin
-    await bot.press(admin, "vn:skip")  # no skills
+    await bot.press(admin, "vns:go")  # no map pin
+    await bot.press(admin, "vns:go")  # no skills
     await bot.say(admin, "穿志愿者马甲")
     labels = [label for label, _ in bot.request.calls[-1].buttons]
     assert labels[0].startswith("市民政局机关党委 全部支部") and "第二党支部" in labels
-    assert await bot.press(admin, "vn:d:done") == ["请至少选择一个支部。"]
-    await bot.press(admin, f"vn:d:{bot.ids.branch_b}")
-    assert ("✅ 第二党支部", f"vn:d:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
-    await bot.press(admin, "vn:d:done")
+    assert await bot.press(admin, "vnd") == ["请至少选择一个支部。"]
+    await bot.press(admin, f"vnd:{bot.ids.branch_b}")
+    assert ("✅ 第二党支部", f"vnd:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
+    await bot.press(admin, "vnd")
     assert "已发给：第二党支部" in bot.request.calls[-1].text and "确认发布吗？" in bot.request.calls[-1].text
     replies = await bot.press(admin, "vn:go")
     assert any("并发给了第二党支部" in r for r in replies)
@@ -341,7 +343,7 @@ async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> 
 
     assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in features.jobs()}
     ids = await _communities(bot)
-    tz = volunteer.VolunteerConfig().tz
+    tz = VolunteerConfig().tz
     with time_machine.travel(datetime(2030, 6, 3, 7, 0, tzinfo=tz), tick=False):  # Monday 07:00
         activity = await _activity(bot, ids["garden"], starts_in=timedelta(hours=26))  # Tuesday 09:00
         await bot.press("A03", f"va:{activity.id}:join")
@@ -363,7 +365,7 @@ async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness)
     await bot.press("A04", f"va:{activity.id}:join")  # waiting
     assert ("✏️ 修改", f"va:{activity.id}:ed") not in bot.request.calls[-1].buttons
     assert await bot.press("A03", f"va:{activity.id}:cx") == ["只有发布该活动的人才能修改或取消它。"]
-    assert await bot.press("A03", f"va:{activity.id}:ed:title") == ["只有发布该活动的人才能修改或取消它。"]
+    assert await bot.press("A03", f"vae:{activity.id}:title") == ["只有发布该活动的人才能修改或取消它。"]
     assert await bot.press("B01", f"va:{activity.id}:cxy") == ["没有这个活动。"]
     for private in ("roll", "qr"):  # the roll and the check-in code are for leaders
         assert await bot.press("A03", f"va:{activity.id}:{private}") == [
@@ -372,13 +374,13 @@ async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness)
     await bot.press("A01", f"va:{activity.id}")
     assert ("🚫 取消活动", f"va:{activity.id}:cx") in bot.request.calls[-1].buttons
     await bot.press("A01", f"va:{activity.id}:ed")
-    assert ("名额", f"va:{activity.id}:ed:slots") in bot.request.calls[-1].buttons
-    await bot.press("A01", f"va:{activity.id}:ed:slots")
+    assert ("名额", f"vae:{activity.id}:slots") in bot.request.calls[-1].buttons
+    await bot.press("A01", f"vae:{activity.id}:slots")
     assert "至少 1 个" in bot.request.calls[-1].text
     assert await bot.say("A01", "0") == ["名额须在 1 到 1000 之间。"]  # still asked: a second try
     replies = await bot.say("A01", "2")
     assert replies[0] == "✅ 已修改，已通知 2 名已报名或候补的党员。" and "名额：已报 2 / 共 2" in replies[1]
-    await bot.press("A01", f"va:{activity.id}:ed:title")
+    await bot.press("A01", f"vae:{activity.id}:title")
     await bot.say("A01", "敬老院探访")
     async with bot.db.session() as session:
         rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.like("vol:%")))).all()
@@ -402,7 +404,7 @@ async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness)
 
 
 async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
-    from bot.services import volunteer_reports as reports
+    from bot.services.volunteer import reports
 
     made = []
     async with bot.db.session() as session:
@@ -414,24 +416,24 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
                     reports.ReportInput(
                         day=now_utc().date() - timedelta(days=1), hours=1, description="宣讲", place="广场"
                     ),
-                    volunteer.VolunteerConfig(),
+                    VolunteerConfig(),
                 )
             )
     first, second, third = (r.id for r in made)
     await bot.say("A01", "/service")
-    assert (f"☐ #{first}", f"vr:{first}:tick") in bot.request.calls[-1].buttons
-    assert "vr:sel" not in [data for _, data in bot.request.calls[-1].buttons]
-    assert await bot.press("A01", "vr:sel") == ["请先勾选要通过的报送。"]
-    await bot.press("A01", f"vr:{first}:tick")
-    await bot.press("A01", f"vr:{third}:tick")
-    await bot.press("A01", f"vr:{second}:tick")
-    await bot.press("A01", f"vr:{second}:tick")  # changed their mind
+    assert (f"☐ #{first}", f"vrt:{first}") in bot.request.calls[-1].buttons
+    assert "vrs:go" not in [data for _, data in bot.request.calls[-1].buttons]
+    assert await bot.press("A01", "vrs:go") == ["请先勾选要通过的报送。"]
+    await bot.press("A01", f"vrt:{first}")
+    await bot.press("A01", f"vrt:{third}")
+    await bot.press("A01", f"vrt:{second}")
+    await bot.press("A01", f"vrt:{second}")  # changed their mind
     buttons = bot.request.calls[-1].buttons
-    assert (f"☑ #{first}", f"vr:{first}:tick") in buttons and (f"☐ #{second}", f"vr:{second}:tick") in buttons
-    assert ("通过所选的 2 份", "vr:sel") in buttons
-    assert await bot.press("B01", f"vr:{second}:tick") == ["这份报送不是本支部的。"]
-    assert await bot.press("A03", f"vr:{second}:tick") == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
-    replies = await bot.press("A01", "vr:sel")
+    assert (f"☑ #{first}", f"vrt:{first}") in buttons and (f"☐ #{second}", f"vrt:{second}") in buttons
+    assert ("通过所选的 2 份", "vrs:go") in buttons
+    assert await bot.press("B01", f"vrt:{second}") == ["这份报送不是本支部的。"]
+    assert await bot.press("A03", f"vrt:{second}") == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
+    replies = await bot.press("A01", "vrs:go")
     assert "已通过 2 份报送。" in replies and any("1 份待审核" in r for r in replies)
     async with bot.db.session() as session:
         statuses = [r.status for r in (await session.scalars(select(ServiceReport).order_by(ServiceReport.id))).all()]
@@ -457,7 +459,20 @@ async def test_a_new_command_leaves_an_unfinished_volunteer_flow(bot: BotHarness
     await bot.press("A03", f"vc:{ids['xiyu']}")
     replies = await bot.say("A03", "/community")
     assert len(replies) == 1 and "您已向<b>西隅社区</b>" in replies[0]
-    assert ("更换报到社区", "vc:change") in bot.request.calls[-1].buttons
-    await bot.press("A03", "vc:change")
+    assert ("更换报到社区", "vcc:go") in bot.request.calls[-1].buttons
+    await bot.press("A03", "vcc:go")
     assert "请发送社区名称的一部分" in bot.request.calls[-1].text
     assert await bot.say("A03", "花园") == ["是哪一个？点击即可报到。"]
+
+
+async def test_user_text_is_escaped_in_the_html_sent(bot: BotHarness) -> None:
+    """Titles, searches and names people typed are text, never markup: the bot's HTML stays valid."""
+    ids = await _communities(bot)
+    await bot.say("A03", "/community")
+    assert await bot.say("A03", "<b>") == ["没有与“&lt;b&gt;”相符的社区，请换个名称试试。"]
+    activity = await _activity(bot, ids["garden"], title="关爱‹老人>活动")
+    await bot.press("A01", ActivityButton(activity=activity.id, action=ActivityAction.EDIT).pack())
+    edit = bot.request.calls[-1].text
+    assert "<b>关爱‹老人&gt;活动</b>" in edit and "老人>" not in edit
+    await bot.press("A01", ActivityButton(activity=activity.id, action=ActivityAction.CANCEL).pack())
+    assert "<b>关爱‹老人&gt;活动</b>" in bot.request.calls[-1].text

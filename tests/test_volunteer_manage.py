@@ -11,9 +11,10 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.demo import DemoIds
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.i18n import translator
 from bot.services import volunteer
-from bot.services import volunteer_manage as manage
-from bot.services import volunteer_reports as reports
+from bot.services.volunteer import manage, reports
+from bot.services.volunteer import totals as volunteer_totals
 from storage.models import AuditEntry, OutboxMessage, OutboxStatus
 from storage.volunteer import Activity, ActivityStatus
 from tests.volunteer_helpers import CFG, actor_of, add_activity, add_communities
@@ -127,7 +128,7 @@ async def test_cancelling_tells_everyone_and_closes_the_activity(db: Database, d
             with pytest.raises(Conflict):
                 await refused
         assert await volunteer.upcoming_activities(session, first, now=NOW) == []
-        mine = await reports.my_service(session, first, CFG, now=NOW)
+        mine = await volunteer_totals.my_service(session, first, CFG, now=NOW)
         assert mine.upcoming == []
         assert len(await _outbox(session, f"vol:promoted:{activity.id}:%")) == 0  # nobody was moved up
 
@@ -147,7 +148,7 @@ async def test_hours_reported_for_today_cannot_exceed_the_time_since_midnight(db
             await reports.submit_report(
                 session, me, reports.ReportInput(day=today, hours=5, description="巡逻", place="小区"), CFG, now=early
             )
-        assert "04:30" in refused.value.localized(volunteer.translator("zh_CN"))
+        assert "04:30" in refused.value.localized(translator("zh_CN"))
         fits = await reports.submit_report(
             session, me, reports.ReportInput(day=today, hours=4, description="巡逻", place="小区"), CFG, now=early
         )

@@ -12,11 +12,13 @@ from bot.db import Database
 from bot.demo import DemoIds
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import volunteer
-from bot.services import volunteer_reports as reports
 from bot.services.tabular import ImportRejected
 from bot.services.tokens import installation_secret, make_token
-from bot.services.volunteer_time import (
+from bot.services.volunteer import reports
+from bot.services.volunteer import totals as volunteer_totals
+from bot.services.volunteer.timing import (
     VolunteerConfig,
+    day_minutes_outside,
     outside_work_seconds,
     parse_clock_span,
     parse_day,
@@ -55,6 +57,16 @@ def test_outside_work_hours_counts_exactly_across_the_boundaries() -> None:
     # A configured working day of 08:30-17:30.
     other = VolunteerConfig(work_start=datetime(2000, 1, 1, 8, 30).time(), work_end=datetime(2000, 1, 1, 17, 30).time())
     assert span_minutes(local(2026, 6, 4, 17), local(2026, 6, 4, 18), other) == (60, 30)
+
+
+def test_outside_work_hours_follows_china_s_working_day_calendar() -> None:
+    # Thursday 1 October 2026 is National Day: a public holiday is outside working hours all day.
+    assert span_minutes(local(2026, 10, 1, 10), local(2026, 10, 1, 12), CFG) == (120, 120)
+    # Saturday 10 October 2026 is a make-up workday (调休): 10:00-12:00 is inside working hours.
+    assert span_minutes(local(2026, 10, 10, 10), local(2026, 10, 10, 12), CFG) == (120, 0)
+    # Hours reported without times: a holiday counts whole, a make-up workday none.
+    assert day_minutes_outside(date(2026, 10, 1), 90, CFG) == 90
+    assert day_minutes_outside(date(2026, 10, 10), 90, CFG) == 0
 
 
 def test_periods_and_typed_input() -> None:
@@ -451,22 +463,22 @@ async def test_totals_count_activities_and_approved_reports_only(db: Database, d
             CFG,
         )
         first, following = day.replace(day=1), day + timedelta(days=40)
-        totals = await reports.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
+        totals = await volunteer_totals.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
         by_no = {t.member.member_no: t for t in totals.members}
         assert by_no["A03"].minutes == 120 and by_no["A03"].activities == 1 and by_no["A04"].minutes == 0
         await reports.approve_reports(session, secretary, [pending.id], CFG)
-        totals = await reports.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
+        totals = await volunteer_totals.totals_for(session, {demo.branch_a}, day - timedelta(days=10), following, CFG)
         by_no = {t.member.member_no: t for t in totals.members}
         assert by_no["A03"].minutes == 180 and by_no["A03"].reported_minutes == 60
         assert "A04" in {m.member_no for m in totals.without_service}
         assert first <= day
-        branch = await reports.branch_totals(session, secretary, "year", day, CFG)
+        branch = await volunteer_totals.branch_totals(session, secretary, "year", day, CFG)
         assert {t.member.org_id for t in branch.members} == {demo.branch_a}
-        admin = await reports.branch_totals(session, await actor_of(session, "ADM1"), "year", day, CFG)
+        admin = await volunteer_totals.branch_totals(session, await actor_of(session, "ADM1"), "year", day, CFG)
         assert {b.id for b, *_ in admin.by_branch()} >= {demo.branch_a, demo.branch_b}
         with pytest.raises(PermissionDenied):
-            await reports.branch_totals(session, me, "year", day, CFG)
-        mine = await reports.my_service(session, me, CFG, now=activity.ends_at + timedelta(hours=1))
+            await volunteer_totals.branch_totals(session, me, "year", day, CFG)
+        mine = await volunteer_totals.my_service(session, me, CFG, now=activity.ends_at + timedelta(hours=1))
         assert mine.periods["year"].minutes >= 120 and [a.id for a, _ in mine.recent] == [activity.id]
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Activity)) == 1

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import now_utc
 from bot.services import volunteer
 from bot.services.access import Actor
-from bot.services.volunteer_time import VolunteerConfig
+from bot.services.volunteer.timing import VolunteerConfig
 from storage.models import Member
 from storage.volunteer import Activity, Community
 

@@ -1,7 +1,7 @@
 """``branchbot community …``, ``branchbot activity …``, ``branchbot service report``: the volunteer service on the
 command line, for administrators. Registered by :func:`register` from ``bot/cli.py``.
 
-The human-readable texts are msgids in :mod:`bot.services.volunteer_texts` (the volunteer catalog).
+The human-readable texts are msgids in :mod:`bot.services.volunteer.texts` (the volunteer catalog).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import volunteer_texts as texts
+from bot.services.volunteer import texts
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
     def community_import(file: Path) -> None:
         """Create or update communities from CSV/XLSX (name, town, latitude, longitude, contact). All or nothing."""
         from bot.services.tabular import ImportResult
-        from bot.services.volunteer import import_communities
+        from bot.services.volunteer.communities import import_communities
 
         async def work(session: AsyncSession, settings: Settings) -> ImportResult:
             return await import_communities(session, file)
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Post an activity and dispatch it; prints its id and check-in link."""
         from bot.services import volunteer
-        from bot.services.volunteer_time import VolunteerConfig, parse_moment
+        from bot.services.volunteer.timing import VolunteerConfig, parse_moment
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
             cfg = VolunteerConfig.from_settings(settings)
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Send an activity to more branches (their members are told)."""
         from bot.services import volunteer
-        from bot.services.volunteer_time import VolunteerConfig
+        from bot.services.volunteer.timing import VolunteerConfig
 
         async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
             await volunteer.dispatch_activity(
@@ -161,8 +161,8 @@ def register(app: typer.Typer) -> None:
     @activity_app.command("cancel")
     def activity_cancel(activity_id: Annotated[int, typer.Argument(help="Activity id")]) -> None:
         """Cancel an activity before anyone has checked in; everyone signed up or waiting is told."""
-        from bot.services import volunteer_manage
-        from bot.services.volunteer_time import VolunteerConfig
+        from bot.services.volunteer import manage as volunteer_manage
+        from bot.services.volunteer.timing import VolunteerConfig
 
         async def work(session: AsyncSession, settings: Settings) -> int:
             change = await volunteer_manage.cancel_activity(
@@ -186,8 +186,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Change an activity; everyone signed up or waiting is told. A new start alone keeps its length."""
         from bot.errors import InvalidInput
-        from bot.services import volunteer_manage
-        from bot.services.volunteer_time import VolunteerConfig, parse_moment
+        from bot.services.volunteer import manage as volunteer_manage
+        from bot.services.volunteer.timing import VolunteerConfig, parse_moment
 
         def optional(value: str | None) -> Any:
             if value is None:
@@ -226,7 +226,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Who signed up, who waits, who checked in and out, and the hours per member."""
         from bot.services import volunteer
-        from bot.services.volunteer_time import VolunteerConfig, hours_of
+        from bot.services.volunteer.timing import VolunteerConfig, hours_of
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
             cfg = VolunteerConfig.from_settings(settings)
@@ -296,8 +296,8 @@ def register(app: typer.Typer) -> None:
         from bot.clock import now_utc
         from bot.errors import InvalidInput, NotFound
         from bot.i18n import N_
-        from bot.services import volunteer_reports
-        from bot.services.volunteer_time import VolunteerConfig, hours_of, hours_text, period_bounds
+        from bot.services.volunteer import totals as volunteer_totals
+        from bot.services.volunteer.timing import VolunteerConfig, hours_of, hours_text, period_bounds
         from storage import queries
         from storage.models import Organisation
 
@@ -307,7 +307,7 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise InvalidInput(texts.CLI_BAD_DATE, value=text) from None
 
-        async def work(session: AsyncSession, settings: Settings) -> volunteer_reports.Totals:
+        async def work(session: AsyncSession, settings: Settings) -> volunteer_totals.Totals:
             cfg = VolunteerConfig.from_settings(settings)
             today = now_utc().astimezone(settings.tz).date()
             first, following = period_bounds("year", today)
@@ -323,7 +323,7 @@ def register(app: typer.Typer) -> None:
                 org_ids = await queries.subtree_ids(session, org)
             else:
                 org_ids = set((await session.scalars(select(Organisation.id))).all())
-            return await volunteer_reports.totals_for(session, org_ids, first, following, cfg)
+            return await volunteer_totals.totals_for(session, org_ids, first, following, cfg)
 
         totals = run_db(work)
         rows = [

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.jobs import RepeatingJob
 from bot.services import volunteer
-from bot.services.volunteer_time import VolunteerConfig
+from bot.services.volunteer.timing import VolunteerConfig
 
 if TYPE_CHECKING:
     from bot.context import BranchContext

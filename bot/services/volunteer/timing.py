@@ -8,7 +8,7 @@ part outside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -17,13 +17,12 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from bot.clock import DEFAULT_TZ, local_midnight_utc
+from bot.environment import ServiceEnv, WorkCalendar, default_calendar, parse_work_hours
 from bot.errors import InvalidInput
 from bot.i18n import DEFAULT_LOCALE, N_
 
 if TYPE_CHECKING:
     from bot.config import Settings
-
-WORKDAYS = frozenset(range(5))  # Monday … Friday
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,21 @@ class VolunteerConfig:
     reminder_hour: int = 18
     default_locale: str = DEFAULT_LOCALE
     bot_username: str = "branch_assistant_bot"
+    # The China working-day calendar (public holidays off, make-up workdays 调休 on): "outside working hours"
+    # is decided by bot.environment, the same for every feature.
+    calendar: WorkCalendar = field(default_factory=default_calendar, compare=False, repr=False)
+
+    @property
+    def env(self) -> ServiceEnv:
+        """The shared service environment these settings describe."""
+        return ServiceEnv(
+            tz=self.tz,
+            default_locale=self.default_locale,
+            bot_username=self.bot_username,
+            work_start=self.work_start,
+            work_end=self.work_end,
+            calendar=self.calendar,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, bot_username: str | None = None) -> VolunteerConfig:
@@ -55,27 +69,10 @@ class VolunteerConfig:
         )
 
 
-def parse_work_hours(text: str) -> tuple[time, time]:
-    """``"09:00-18:00"`` → (09:00, 18:00)."""
-    start, end = text.split("-")
-    return time.fromisoformat(start), time.fromisoformat(end)
-
-
 def outside_work_seconds(start: datetime, end: datetime, cfg: VolunteerConfig) -> float:
-    """Seconds of ``[start, end)`` that fall outside working hours (weekdays, local time)."""
-    if end <= start:
-        return 0.0
-    inside = 0.0
-    day = start.astimezone(cfg.tz).date()
-    last = end.astimezone(cfg.tz).date()
-    while day <= last:
-        if day.weekday() in WORKDAYS:
-            work_start = datetime.combine(day, cfg.work_start, tzinfo=cfg.tz)
-            work_end = datetime.combine(day, cfg.work_end, tzinfo=cfg.tz)
-            overlap = (min(end, work_end) - max(start, work_start)).total_seconds()
-            inside += max(0.0, overlap)
-        day += timedelta(days=1)
-    return (end - start).total_seconds() - inside
+    """Seconds of ``[start, end)`` that fall outside working hours of working days (China's calendar: a public
+    holiday counts as outside, a make-up workday as a workday)."""
+    return cfg.env.outside_work_seconds(start, end)
 
 
 def span_minutes(start: datetime, end: datetime, cfg: VolunteerConfig) -> tuple[int, int]:
@@ -90,7 +87,7 @@ def span_minutes(start: datetime, end: datetime, cfg: VolunteerConfig) -> tuple[
 def day_minutes_outside(day: date, minutes: int, cfg: VolunteerConfig) -> int:
     """Outside-work minutes of service reported as hours only: a rest day counts whole, a workday none,
     since nothing says when it was done (members are asked for start and end to get it counted)."""
-    return minutes if day.weekday() not in WORKDAYS else 0
+    return 0 if cfg.env.is_workday(day) else minutes
 
 
 # Periods ----------------------------------------------------------------------------------------------

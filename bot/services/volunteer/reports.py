@@ -1,11 +1,9 @@
-"""Self-reported volunteer service and its approval queue; hours per member, branch and subtree.
+"""Self-reported volunteer service (自主申报) and its approval queue.
 
 A member reports service done elsewhere; it waits in the branch's approval queue and counts only once a
 secretary (or a committee member acting for them, or an administrator above) approves it. Nobody decides
-on their own report.
+on their own report. A decision is one conditional write, so of two leaders deciding at once one wins.
 """
-
-from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,32 +19,41 @@ from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, visible_org_ids
 from bot.services.outbox import inline_keyboard
-from bot.services.volunteer import _locale, community_by_id
-from bot.services.volunteer_time import (
+from bot.services.volunteer.base import _locale
+from bot.services.volunteer.buttons import ReportApprove, ReportReject
+from bot.services.volunteer.communities import community_by_id
+from bot.services.volunteer.timing import (
     VolunteerConfig,
     day_minutes_outside,
-    period_bounds,
     span_minutes,
     utc_bounds,
 )
-from bot.services.volunteer_time import hours_of as hours
+from bot.services.volunteer.timing import hours_of as hours
 from bot.templates import render
 from storage import queries
-from storage.models import Member, Organisation
+from storage.models import Member
 from storage.volunteer import (
     Activity,
-    ActivityStatus,
     Community,
     ReportStatus,
     ServiceReport,
     SignUp,
-    SignUpStatus,
+    decide_pending_reports,
+    report_status,
 )
 
 MIN_HOURS = 0.5
+
+
 MAX_HOURS_PER_DAY = 12.0
+
+
 MAX_AGE_DAYS = 180  # older service is for the secretary to enter, not a self-report
+
+
 MAX_PHOTOS = 5
+
+
 QUEUE_PAGE = 10
 
 
@@ -227,7 +234,12 @@ async def submit_report(
                 **describe(report, community, cfg),
             ),
             reply_markup=inline_keyboard(
-                [[(tr.gettext("Approve"), f"vr:{report.id}:ok"), (tr.gettext("Reject"), f"vr:{report.id}:no")]]
+                [
+                    [
+                        (tr.gettext("Approve"), ReportApprove(report=report.id).pack()),
+                        (tr.gettext("Reject"), ReportReject(report=report.id).pack()),
+                    ]
+                ]
             ),
         )
     return report
@@ -261,29 +273,47 @@ async def _tell_outcome(session: AsyncSession, report: ServiceReport, cfg: Volun
     )
 
 
+def _decided_elsewhere(status: str | None) -> Conflict:
+    """What the leader who lost a race is told: who won does not matter, what was decided does."""
+    if status == ReportStatus.APPROVED:
+        return Conflict(N_("Already handled by another leader: approved."))
+    if status == ReportStatus.REJECTED:
+        return Conflict(N_("Already handled by another leader: not approved."))
+    return Conflict(N_("This report was already decided."))
+
+
 async def approve_reports(
     session: AsyncSession, actor: Actor, report_ids: Sequence[int], cfg: VolunteerConfig, now: datetime | None = None
 ) -> list[ServiceReport]:
     """Approve reports; any from outside the actor's reach refuses the whole batch. One report already
-    decided is refused; in a batch, those already decided are left as they are. Returns those approved."""
+    decided is refused; in a batch, those already decided are left as they are. Returns those approved.
+
+    The decision is one conditional write (only reports still pending change), so of two leaders pressing at
+    once exactly one approves, writes the audit entry and tells the member; the other is told what happened."""
     now = now or now_utc()
     reports = [await _decidable(session, actor, report_id) for report_id in dict.fromkeys(report_ids)]
-    if len(reports) == 1 and reports[0].status != ReportStatus.PENDING:
-        raise Conflict(N_("This report was already decided."))
-    decider = await session.get(Member, actor.member_id)
+    won = set(
+        await decide_pending_reports(
+            session,
+            [r.id for r in reports if r.status == ReportStatus.PENDING],
+            status=ReportStatus.APPROVED,
+            decided_by_id=actor.member_id,
+            decided_at=now,
+        )
+    )
+    if len(reports) == 1 and not won:
+        raise _decided_elsewhere(await report_status(session, reports[0].id))
     approved = []
     for report in reports:
-        if report.status != ReportStatus.PENDING:
+        if report.id not in won:
             continue
-        report.status = ReportStatus.APPROVED
-        report.decided_by_id = actor.member_id
-        report.decided_at = now
+        await session.refresh(report)
         approved.append(report)
         await _tell_outcome(session, report, cfg)
     if approved:
         queries.audit(
             session,
-            actor=decider,
+            actor=await session.get(Member, actor.member_id),
             action="approve",
             entity="service_report",
             entity_id=",".join(str(r.id) for r in approved)[:64],
@@ -314,16 +344,23 @@ async def reject_report(
     """Reject a report with a reason; the member is told."""
     report = await _decidable(session, actor, report_id)
     if report.status != ReportStatus.PENDING:
-        raise Conflict(N_("This report was already decided."))
+        raise _decided_elsewhere(report.status)
     reason = reason.strip()
     if not reason:
         raise InvalidInput(N_("Give a reason for the rejection."))
     if len(reason) > 500:
         raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=500)
-    report.status = ReportStatus.REJECTED
-    report.decision_reason = reason
-    report.decided_by_id = actor.member_id
-    report.decided_at = now or now_utc()
+    won = await decide_pending_reports(
+        session,
+        [report.id],
+        status=ReportStatus.REJECTED,
+        decided_by_id=actor.member_id,
+        decided_at=now or now_utc(),
+        reason=reason,
+    )
+    if not won:  # another leader decided between the look and the write
+        raise _decided_elsewhere(await report_status(session, report.id))
+    await session.refresh(report)
     await _tell_outcome(session, report, cfg)
     queries.audit(
         session,
@@ -398,216 +435,3 @@ def describe(report: ServiceReport, community: Community | None, cfg: VolunteerC
     if report.starts_at is not None and report.ends_at is not None:
         times = f"{report.starts_at.astimezone(cfg.tz):%H:%M}–{report.ends_at.astimezone(cfg.tz):%H:%M}"
     return {"where": where, "times": times}
-
-
-# Totals -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class MemberTotal:
-    """One member's service in a period."""
-
-    member: Member
-    minutes: int = 0
-    outside_minutes: int = 0
-    activities: int = 0
-    reported_minutes: int = 0  # of ``minutes``, from approved self-reports
-
-    @property
-    def hours(self) -> float:
-        """Hours in all."""
-        return hours(self.minutes)
-
-    @property
-    def outside_hours(self) -> float:
-        """Hours outside working hours."""
-        return hours(self.outside_minutes)
-
-
-@dataclass
-class Totals:
-    """Hours of a set of members over a date range (first day included, ``following`` excluded)."""
-
-    first: date
-    following: date
-    members: list[MemberTotal]
-    branches: dict[int, Organisation] = field(default_factory=dict)
-
-    @property
-    def minutes(self) -> int:
-        """Total minutes."""
-        return sum(m.minutes for m in self.members)
-
-    @property
-    def outside_minutes(self) -> int:
-        """Total minutes outside working hours."""
-        return sum(m.outside_minutes for m in self.members)
-
-    @property
-    def outside_share(self) -> float:
-        """Share of the hours served outside working hours (0–1)."""
-        return self.outside_minutes / self.minutes if self.minutes else 0.0
-
-    @property
-    def without_service(self) -> list[Member]:
-        """Members with no hours in the period."""
-        return [m.member for m in self.members if m.minutes == 0]
-
-    def by_branch(self) -> list[tuple[Organisation, int, int, int, int]]:
-        """``(branch, members, with service, minutes, outside minutes)`` per branch, by name."""
-        out = []
-        for org_id, org in sorted(self.branches.items(), key=lambda item: item[1].name):
-            rows = [m for m in self.members if m.member.org_id == org_id]
-            out.append(
-                (
-                    org,
-                    len(rows),
-                    sum(1 for m in rows if m.minutes),
-                    sum(m.minutes for m in rows),
-                    sum(m.outside_minutes for m in rows),
-                )
-            )
-        return out
-
-
-async def totals_for(
-    session: AsyncSession,
-    org_ids: set[int],
-    first: date,
-    following: date,
-    cfg: VolunteerConfig,
-    *,
-    member_ids: set[int] | None = None,
-) -> Totals:
-    """Hours of the active members of ``org_ids`` (or just ``member_ids``) from ``first`` to before ``following``.
-
-    Activity hours count by the local day the activity starts; self-reports, once approved, by their date.
-    """
-    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
-    stmt = stmt.where(Member.id.in_(member_ids)) if member_ids is not None else stmt.where(Member.org_id.in_(org_ids))
-    members = (await session.scalars(stmt)).all()
-    by_id = {m.id: MemberTotal(m) for m in members}
-    begin, end = utc_bounds(first, following, cfg.tz)
-    attended = (
-        await session.execute(
-            select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
-            .join(Activity, Activity.id == SignUp.activity_id)
-            .where(
-                SignUp.member_id.in_(list(by_id)),
-                SignUp.checked_in_at.is_not(None),
-                SignUp.status == SignUpStatus.CONFIRMED,
-                Activity.starts_at >= begin,
-                Activity.starts_at < end,
-            )
-        )
-    ).all()
-    for member_id, minutes, outside in attended:
-        total = by_id[member_id]
-        total.activities += 1
-        total.minutes += minutes or 0
-        total.outside_minutes += outside or 0
-    reported = (
-        await session.execute(
-            select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
-                ServiceReport.member_id.in_(list(by_id)),
-                ServiceReport.status == ReportStatus.APPROVED,
-                ServiceReport.service_date >= first,
-                ServiceReport.service_date < following,
-            )
-        )
-    ).all()
-    for member_id, minutes, outside in reported:
-        total = by_id[member_id]
-        total.minutes += minutes
-        total.reported_minutes += minutes
-        total.outside_minutes += outside
-    branch_ids = {m.org_id for m in members}
-    branches = {
-        o.id: o for o in (await session.scalars(select(Organisation).where(Organisation.id.in_(branch_ids)))).all()
-    }
-    return Totals(first, following, list(by_id.values()), branches)
-
-
-async def branch_totals(session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig) -> Totals:
-    """The totals a secretary (their branch) or an administrator (their subtree) may see, for a period."""
-    if not (actor.leads_branch or actor.is_admin):
-        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
-    first, following = period_bounds(period, today)
-    # Members of branches: an administrator's own unit office is not a branch to be counted.
-    branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-    return await totals_for(session, {b.id for b in branches}, first, following, cfg)
-
-
-@dataclass(frozen=True)
-class MyService:
-    """What ``/myservice`` shows a member."""
-
-    periods: dict[str, MemberTotal]
-    upcoming: list[tuple[Activity, SignUp]]
-    recent: list[tuple[Activity, SignUp]]
-    pending: list[ServiceReport]
-    rejected: list[ServiceReport]
-
-
-async def my_service(
-    session: AsyncSession, actor: Actor, cfg: VolunteerConfig, now: datetime | None = None
-) -> MyService:
-    """A member's own hours this month, quarter and year, activities, and reports awaiting a decision."""
-    now = now or now_utc()
-    today = now.astimezone(cfg.tz).date()
-    periods = {}
-    for period in ("month", "quarter", "year"):
-        first, following = period_bounds(period, today)
-        totals = await totals_for(session, set(), first, following, cfg, member_ids={actor.member_id})
-        member = await session.get(Member, actor.member_id)
-        assert member is not None
-        periods[period] = totals.members[0] if totals.members else MemberTotal(member)
-    upcoming = (
-        await session.execute(
-            select(Activity, SignUp)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .where(
-                SignUp.member_id == actor.member_id,
-                SignUp.status != SignUpStatus.CANCELLED,
-                SignUp.checked_out_at.is_(None),
-                Activity.status == ActivityStatus.OPEN,
-                Activity.ends_at > now,
-            )
-            .order_by(Activity.starts_at)
-            .limit(10)
-        )
-    ).all()
-    recent = (
-        await session.execute(
-            select(Activity, SignUp)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .where(SignUp.member_id == actor.member_id, SignUp.checked_in_at.is_not(None))
-            .order_by(Activity.starts_at.desc())
-            .limit(5)
-        )
-    ).all()
-    pending = (
-        await session.scalars(
-            select(ServiceReport)
-            .where(ServiceReport.member_id == actor.member_id, ServiceReport.status == ReportStatus.PENDING)
-            .order_by(ServiceReport.service_date)
-        )
-    ).all()
-    rejected = (
-        await session.scalars(
-            select(ServiceReport)
-            .where(
-                ServiceReport.member_id == actor.member_id,
-                ServiceReport.status == ReportStatus.REJECTED,
-                ServiceReport.decided_at >= now - timedelta(days=30),
-            )
-            .order_by(ServiceReport.decided_at.desc())
-        )
-    ).all()
-    return MyService(
-        periods,
-        [(a, s) for a, s in upcoming],
-        [(a, s) for a, s in recent],
-        list(pending),
-        list(rejected),
-    )

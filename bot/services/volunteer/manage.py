@@ -21,18 +21,12 @@ from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor
 from bot.services.outbox import inline_keyboard
-from bot.services.volunteer import (
-    MAX_ACTIVITY_LENGTH,
-    MAX_SLOTS,
-    _can_see,
-    _locale,
-    _member,
-    community_by_id,
-    fill_places,
-    manages,
-    when_text,
-)
-from bot.services.volunteer_time import VolunteerConfig
+from bot.services.volunteer.activities import _can_see, manages, when_text
+from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _locale, _member
+from bot.services.volunteer.buttons import ActivityAction, ActivityButton
+from bot.services.volunteer.communities import community_by_id
+from bot.services.volunteer.signups import fill_places
+from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import render
 from storage import queries
 from storage.models import Member, OutboxMessage, OutboxStatus
@@ -300,7 +294,9 @@ async def _announce(
                 if signup.status == SignUpStatus.CONFIRMED
                 else tr.gettext("Leave the waiting list")
             )
-            markup = inline_keyboard([[(label, f"va:{activity.id}:leave")]])
+            markup = inline_keyboard(
+                [[(label, ActivityButton(activity=activity.id, action=ActivityAction.LEAVE).pack())]]
+            )
         key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
         told += await outbox.enqueue(
             session,

@@ -1,0 +1,292 @@
+"""Volunteer hours per member, branch and subtree in a period, and a member's own service."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import now_utc
+from bot.errors import PermissionDenied
+from bot.i18n import N_
+from bot.services.access import Actor, visible_org_ids
+from bot.services.volunteer.timing import (
+    VolunteerConfig,
+    period_bounds,
+    utc_bounds,
+)
+from bot.services.volunteer.timing import hours_of as hours
+from storage import queries
+from storage.models import Member, Organisation
+from storage.volunteer import (
+    Activity,
+    ActivityStatus,
+    BranchService,
+    ReportStatus,
+    ServiceReport,
+    SignUp,
+    SignUpStatus,
+    service_by_branch,
+)
+
+
+@dataclass
+class MemberTotal:
+    """One member's service in a period."""
+
+    member: Member
+    minutes: int = 0
+    outside_minutes: int = 0
+    activities: int = 0
+    reported_minutes: int = 0  # of ``minutes``, from approved self-reports
+
+    @property
+    def hours(self) -> float:
+        """Hours in all."""
+        return hours(self.minutes)
+
+    @property
+    def outside_hours(self) -> float:
+        """Hours outside working hours."""
+        return hours(self.outside_minutes)
+
+
+@dataclass
+class Totals:
+    """Hours of a set of members over a date range (first day included, ``following`` excluded)."""
+
+    first: date
+    following: date
+    members: list[MemberTotal]
+    branches: dict[int, Organisation] = field(default_factory=dict)
+
+    @property
+    def minutes(self) -> int:
+        """Total minutes."""
+        return sum(m.minutes for m in self.members)
+
+    @property
+    def outside_minutes(self) -> int:
+        """Total minutes outside working hours."""
+        return sum(m.outside_minutes for m in self.members)
+
+    @property
+    def outside_share(self) -> float:
+        """Share of the hours served outside working hours (0–1)."""
+        return self.outside_minutes / self.minutes if self.minutes else 0.0
+
+    @property
+    def without_service(self) -> list[Member]:
+        """Members with no hours in the period."""
+        return [m.member for m in self.members if m.minutes == 0]
+
+    @property
+    def without_service_count(self) -> int:
+        """How many members have no hours in the period."""
+        return len(self.without_service)
+
+    def by_branch(self) -> list[tuple[Organisation, int, int, int, int]]:
+        """``(branch, members, with service, minutes, outside minutes)`` per branch, by name."""
+        out = []
+        for org_id, org in sorted(self.branches.items(), key=lambda item: item[1].name):
+            rows = [m for m in self.members if m.member.org_id == org_id]
+            out.append(
+                (
+                    org,
+                    len(rows),
+                    sum(1 for m in rows if m.minutes),
+                    sum(m.minutes for m in rows),
+                    sum(m.outside_minutes for m in rows),
+                )
+            )
+        return out
+
+
+async def totals_for(
+    session: AsyncSession,
+    org_ids: set[int],
+    first: date,
+    following: date,
+    cfg: VolunteerConfig,
+    *,
+    member_ids: set[int] | None = None,
+) -> Totals:
+    """Hours of the active members of ``org_ids`` (or just ``member_ids``) from ``first`` to before ``following``.
+
+    Activity hours count by the local day the activity starts; self-reports, once approved, by their date.
+    """
+    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
+    stmt = stmt.where(Member.id.in_(member_ids)) if member_ids is not None else stmt.where(Member.org_id.in_(org_ids))
+    members = (await session.scalars(stmt)).all()
+    by_id = {m.id: MemberTotal(m) for m in members}
+    begin, end = utc_bounds(first, following, cfg.tz)
+    attended = (
+        await session.execute(
+            select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
+            .join(Activity, Activity.id == SignUp.activity_id)
+            .where(
+                SignUp.member_id.in_(list(by_id)),
+                SignUp.checked_in_at.is_not(None),
+                SignUp.status == SignUpStatus.CONFIRMED,
+                Activity.starts_at >= begin,
+                Activity.starts_at < end,
+            )
+        )
+    ).all()
+    for member_id, minutes, outside in attended:
+        total = by_id[member_id]
+        total.activities += 1
+        total.minutes += minutes or 0
+        total.outside_minutes += outside or 0
+    reported = (
+        await session.execute(
+            select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
+                ServiceReport.member_id.in_(list(by_id)),
+                ServiceReport.status == ReportStatus.APPROVED,
+                ServiceReport.service_date >= first,
+                ServiceReport.service_date < following,
+            )
+        )
+    ).all()
+    for member_id, minutes, outside in reported:
+        total = by_id[member_id]
+        total.minutes += minutes
+        total.reported_minutes += minutes
+        total.outside_minutes += outside
+    branch_ids = {m.org_id for m in members}
+    branches = {
+        o.id: o for o in (await session.scalars(select(Organisation).where(Organisation.id.in_(branch_ids)))).all()
+    }
+    return Totals(first, following, list(by_id.values()), branches)
+
+
+@dataclass(frozen=True)
+class SubtreeTotals:
+    """Hours of every branch of an administrator's subtree over a date range: per branch, never per member, so
+    a city's screen costs one statement (storage.volunteer.service_by_branch)."""
+
+    first: date
+    following: date
+    branches: list[BranchService]
+
+    @property
+    def minutes(self) -> int:
+        """Total minutes."""
+        return sum(row[3] for row in self.branches)
+
+    @property
+    def outside_minutes(self) -> int:
+        """Total minutes outside working hours."""
+        return sum(row[4] for row in self.branches)
+
+    @property
+    def outside_share(self) -> float:
+        """Share of the hours served outside working hours (0–1)."""
+        return self.outside_minutes / self.minutes if self.minutes else 0.0
+
+    @property
+    def without_service_count(self) -> int:
+        """How many members have no hours in the period."""
+        return sum(row[1] - row[2] for row in self.branches)
+
+    def by_branch(self) -> list[BranchService]:
+        """``(branch, members, with service, minutes, outside minutes)`` per branch, by name."""
+        return self.branches
+
+
+async def subtree_totals(
+    session: AsyncSession, root_id: int, first: date, following: date, cfg: VolunteerConfig
+) -> SubtreeTotals:
+    """Per-branch hours of the subtree under ``root_id`` from ``first`` to before ``following``."""
+    begin, end = utc_bounds(first, following, cfg.tz)
+    return SubtreeTotals(first, following, await service_by_branch(session, root_id, begin, end, first, following))
+
+
+async def branch_totals(
+    session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig
+) -> Totals | SubtreeTotals:
+    """The totals a secretary (their branch, member by member) or an administrator (their subtree, branch by
+    branch) may see, for a period."""
+    if not (actor.leads_branch or actor.is_admin):
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    first, following = period_bounds(period, today)
+    if actor.is_admin:
+        return await subtree_totals(session, actor.org_id, first, following, cfg)
+    # Members of branches: an administrator's own unit office is not a branch to be counted.
+    branches = await queries.branches_in(session, await visible_org_ids(session, actor))
+    return await totals_for(session, {b.id for b in branches}, first, following, cfg)
+
+
+@dataclass(frozen=True)
+class MyService:
+    """What ``/myservice`` shows a member."""
+
+    periods: dict[str, MemberTotal]
+    upcoming: list[tuple[Activity, SignUp]]
+    recent: list[tuple[Activity, SignUp]]
+    pending: list[ServiceReport]
+    rejected: list[ServiceReport]
+
+
+async def my_service(
+    session: AsyncSession, actor: Actor, cfg: VolunteerConfig, now: datetime | None = None
+) -> MyService:
+    """A member's own hours this month, quarter and year, activities, and reports awaiting a decision."""
+    now = now or now_utc()
+    today = now.astimezone(cfg.tz).date()
+    periods = {}
+    for period in ("month", "quarter", "year"):
+        first, following = period_bounds(period, today)
+        totals = await totals_for(session, set(), first, following, cfg, member_ids={actor.member_id})
+        member = await session.get(Member, actor.member_id)
+        assert member is not None
+        periods[period] = totals.members[0] if totals.members else MemberTotal(member)
+    upcoming = (
+        await session.execute(
+            select(Activity, SignUp)
+            .join(SignUp, SignUp.activity_id == Activity.id)
+            .where(
+                SignUp.member_id == actor.member_id,
+                SignUp.status != SignUpStatus.CANCELLED,
+                SignUp.checked_out_at.is_(None),
+                Activity.status == ActivityStatus.OPEN,
+                Activity.ends_at > now,
+            )
+            .order_by(Activity.starts_at)
+            .limit(10)
+        )
+    ).all()
+    recent = (
+        await session.execute(
+            select(Activity, SignUp)
+            .join(SignUp, SignUp.activity_id == Activity.id)
+            .where(SignUp.member_id == actor.member_id, SignUp.checked_in_at.is_not(None))
+            .order_by(Activity.starts_at.desc())
+            .limit(5)
+        )
+    ).all()
+    pending = (
+        await session.scalars(
+            select(ServiceReport)
+            .where(ServiceReport.member_id == actor.member_id, ServiceReport.status == ReportStatus.PENDING)
+            .order_by(ServiceReport.service_date)
+        )
+    ).all()
+    rejected = (
+        await session.scalars(
+            select(ServiceReport)
+            .where(
+                ServiceReport.member_id == actor.member_id,
+                ServiceReport.status == ReportStatus.REJECTED,
+                ServiceReport.decided_at >= now - timedelta(days=30),
+            )
+            .order_by(ServiceReport.decided_at.desc())
+        )
+    ).all()
+    return MyService(
+        periods,
+        [(a, s) for a, s in upcoming],
+        [(a, s) for a, s in recent],
+        list(pending),
+        list(rejected),
+    )

@@ -1,0 +1,307 @@
+"""Service hours: /myservice, /service totals, the secretary's approval queue and its decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from telegram import (
+    Update,
+)
+
+from bot.context import BranchContext
+from bot.errors import InvalidInput
+from bot.i18n import N_
+from bot.services import volunteer as vol
+from bot.services.volunteer import reports
+from bot.services.volunteer import totals as volunteer_totals
+from bot.services.volunteer.buttons import (
+    HoursConfirm,
+    HoursFix,
+    PeriodName,
+    ReportApprove,
+    ReportApproveRange,
+    ReportApproveSelected,
+    ReportReject,
+    ReportTick,
+    ServicePeriod,
+)
+from bot.services.volunteer.rolls import leader_of_signup
+from bot.services.volunteer.timing import (
+    Period,
+    hours_text,
+    parse_hours,
+)
+from bot.templates import render
+from handlers.common import keyboard, reply, show
+from handlers.flows import END
+from handlers.volunteer.common import DECIDE_FIX, DECIDE_REASON, _user_data, config, say
+from handlers.volunteer.self_report import _today
+from storage.models import Organisation
+from storage.volunteer import Activity, Community, ReportStatus
+
+
+async def my_service(update: Update, context: BranchContext) -> None:
+    """/myservice: the member's hours, activities and pending reports."""
+    cfg = config(context)
+    async with context.unit() as session:
+        mine = await volunteer_totals.my_service(session, context.actor, cfg)
+    await reply(
+        update,
+        render("volunteer/myservice.html.j2", context.tr.locale, mine=mine, tz=cfg.tz, hours=reports.hours),
+    )
+
+
+def _period_buttons(context: BranchContext, current: str) -> list[tuple[str, str]]:
+    tr = context.tr
+    labels = {"month": tr.gettext("This month"), "quarter": tr.gettext("This quarter"), "year": tr.gettext("This year")}
+    periods: tuple[PeriodName, ...] = ("month", "quarter", "year")  # Period.ALL, as the button's field type
+    return [(("• " if p == current else "") + labels[p], ServicePeriod(period=p).pack()) for p in periods]
+
+
+async def _service_totals(update: Update, context: BranchContext, period: str) -> None:
+    cfg = config(context)
+    actor = context.actor
+    async with context.unit() as session:
+        totals = await volunteer_totals.branch_totals(session, actor, period, _today(context), cfg)
+        scope = await session.get(Organisation, actor.org_id)
+    assert scope is not None
+    text = render(
+        "volunteer/service.html.j2",
+        context.tr.locale,
+        totals=totals,
+        period=period,
+        scope=scope,
+        admin=actor.is_admin,
+        hours=reports.hours,
+        last_day=date.fromordinal(totals.following.toordinal() - 1),
+    )
+    await show(update, text, keyboard([_period_buttons(context, period)]), answer=False)
+
+
+async def service(update: Update, context: BranchContext) -> None:
+    """/service: the branch's (or subtree's) totals this quarter, who has none, the approval queue,
+    check-outs to confirm."""
+    actor = context.actor
+    if not (actor.leads_branch or actor.is_admin):
+        await reply(
+            update, context.tr.gettext("Only the branch secretary (or a committee member acting for them) may do this.")
+        )
+        return
+    await _service_totals(update, context, Period.QUARTER)
+    await _send_queue(update, context)
+    await _send_flagged(update, context)
+
+
+async def service_period(update: Update, context: BranchContext) -> None:
+    """Switch the totals to another period."""
+    query = update.callback_query
+    assert query is not None
+    period = ServicePeriod.parse(query.data).period
+    if period not in Period.ALL:
+        await query.answer()
+        return
+    await query.answer()
+    await _service_totals(update, context, period)
+
+
+def _selection(context: BranchContext) -> list[int]:
+    """The reports ticked in the approval queue (kept with the person, so a restart keeps them)."""
+    return [int(i) for i in _user_data(context).get("vq", [])]
+
+
+async def _send_queue(update: Update, context: BranchContext, *, edit: bool = False) -> None:
+    tr = context.tr
+    cfg = config(context)
+    async with context.unit() as session:
+        queue = await reports.approval_queue(session, context.actor)
+        items = []
+        for report, member in queue.items:
+            community = await session.get(Community, report.community_id) if report.community_id else None
+            items.append((report, member, reports.describe(report, community, cfg)))
+    shown = [r.id for r, _m, _d in items]
+    selected = [i for i in _selection(context) if i in shown]  # decided meanwhile, or no longer on the page
+    _user_data(context)["vq"] = selected
+    text = render(
+        "volunteer/queue.html.j2", tr.locale, items=items, total=queue.total, hours=reports.hours, selected=selected
+    )
+    several = len(items) > 1  # ticking is for approving several at once
+    rows = [
+        [
+            *([(("☑ " if r.id in selected else "☐ ") + f"#{r.id}", ReportTick(report=r.id).pack())] if several else []),
+            (tr.gettext("✓ #%(id)d", id=r.id), ReportApprove(report=r.id, where="okq").pack()),
+            (tr.gettext("✗ #%(id)d", id=r.id), ReportReject(report=r.id).pack()),
+        ]
+        for r, _m, _d in items
+    ]
+    if selected:
+        rows.append(
+            [(tr.gettext("Approve the %(count)d selected", count=len(selected)), ReportApproveSelected().pack())]
+        )
+    if len(items) > 1:
+        rows.append(
+            [
+                (
+                    tr.gettext("Approve all %(count)d shown", count=len(items)),
+                    ReportApproveRange(first=items[0][0].id, last=items[-1][0].id).pack(),
+                )
+            ]
+        )
+    if edit:
+        await show(update, text, keyboard(rows), answer=False)
+    else:
+        await reply(update, text, reply_markup=keyboard(rows))
+
+
+async def report_tick(update: Update, context: BranchContext) -> None:
+    """Tick or untick a report in the approval queue."""
+    query = update.callback_query
+    assert query is not None
+    report_id = ReportTick.parse(query.data).report
+    async with context.unit() as session:
+        report, _member = await reports.report_detail(session, context.actor, report_id)
+        if report.member_id == context.actor.member_id or report.status != ReportStatus.PENDING:
+            raise InvalidInput(N_("This report was already decided."))
+    selected = _selection(context)
+    _user_data(context)["vq"] = (
+        [i for i in selected if i != report_id] if report_id in selected else [*selected, report_id]
+    )
+    await query.answer()
+    await _send_queue(update, context, edit=True)
+
+
+async def approve_selected(update: Update, context: BranchContext) -> None:
+    """Approve the reports ticked in the queue."""
+    query = update.callback_query
+    assert query is not None
+    selected = _selection(context)
+    if not selected:
+        await query.answer(context.tr.gettext("Tick the reports to approve first."), show_alert=True)
+        return
+    async with context.unit() as session:
+        approved = await reports.approve_reports(session, context.actor, selected, config(context))
+    _user_data(context)["vq"] = []
+    await query.answer(context.tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
+    await _send_queue(update, context, edit=True)
+
+
+async def _send_flagged(update: Update, context: BranchContext) -> None:
+    tr = context.tr
+    cfg = config(context)
+    async with context.unit() as session:
+        lines = await vol.flagged_checkouts(session, context.actor)
+        activities = {line.signup.activity_id: await session.get(Activity, line.signup.activity_id) for line in lines}
+    if not lines:
+        return
+    text = render(
+        "volunteer/flagged.html.j2", tr.locale, lines=lines, activities=activities, tz=cfg.tz, hours=reports.hours
+    )
+    rows = [
+        [
+            (tr.gettext("✓ %(name)s", name=line.member.name), HoursConfirm(signup=line.signup.id).pack()),
+            (tr.gettext("Correct %(name)s", name=line.member.name), HoursFix(signup=line.signup.id).pack()),
+        ]
+        for line in lines
+    ]
+    await reply(update, text, reply_markup=keyboard(rows))
+
+
+async def report_decision(update: Update, context: BranchContext) -> None:
+    """Approve one report, or every report of the page shown."""
+    query = update.callback_query
+    assert query is not None
+    span = ReportApproveRange.try_parse(query.data)
+    single = None if span is not None else ReportApprove.parse(query.data)
+    cfg = config(context)
+    tr = context.tr
+    async with context.unit() as session:
+        if span is not None:
+            approved = await reports.approve_range(session, context.actor, span.first, span.last, cfg)
+        else:
+            assert single is not None
+            approved = await reports.approve_reports(session, context.actor, [single.report], cfg)
+    await query.answer(tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
+    if single is None or single.where == "okq":  # pressed in the queue: show what is left of it
+        await _send_queue(update, context, edit=True)
+    else:
+        await show(
+            update,
+            tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved))
+            + " "
+            + " ".join(f"#{r.id}" for r in approved),
+            answer=False,
+        )
+
+
+async def hours_confirm(update: Update, context: BranchContext) -> None:
+    """Confirm the hours of a check-out closed automatically."""
+    query = update.callback_query
+    assert query is not None
+    signup_id = HoursConfirm.parse(query.data).signup
+    async with context.unit() as session:
+        signup = await vol.confirm_hours(session, context.actor, signup_id)
+    await query.answer(
+        context.tr.gettext("Confirmed: %(hours)s h.", hours=hours_text(signup.minutes, context.tr.locale))
+    )
+
+
+async def decide_start(update: Update, context: BranchContext) -> int:
+    """Ask for the reason of a rejection, or the corrected hours and their reason."""
+    query = update.callback_query
+    assert query is not None
+    reject = ReportReject.try_parse(query.data)
+    kind, object_id = ("vr", reject.report) if reject is not None else ("vh", HoursFix.parse(query.data).signup)
+    tr = context.tr
+    async with context.unit() as session:
+        if kind == "vr":
+            report, member = await reports.report_detail(session, context.actor, object_id)
+            if report.status != "pending":
+                raise InvalidInput(N_("This report was already decided."))
+            prompt = tr.gettext(
+                "Why is report #%(id)d of %(name)s rejected? Write the reason.", id=report.id, name=escape(member.name)
+            )
+        else:
+            roll_line = await leader_of_signup(session, context.actor, object_id)
+            prompt = tr.gettext(
+                "Hours of %(name)s at %(title)s: write the hours and the reason, for example: 2.5 left early.",
+                name=escape(roll_line[2].name),
+                title=escape(roll_line[1].title),
+            )
+    _user_data(context)["vd"] = {"kind": kind, "id": object_id}
+    await query.answer()
+    if query.message is not None:
+        await say(update, prompt)
+    return DECIDE_REASON if kind == "vr" else DECIDE_FIX
+
+
+async def decide_reason(update: Update, context: BranchContext) -> int:
+    """Reject the report with the reason written."""
+    assert update.message is not None and update.message.text is not None
+    pending = _user_data(context).get("vd") or {}
+    async with context.unit(then=END) as session:
+        report = await reports.reject_report(
+            session, context.actor, int(pending.get("id", 0)), update.message.text, config(context)
+        )
+    _user_data(context).pop("vd", None)
+    await update.message.reply_text(
+        context.tr.gettext("Report #%(id)d rejected; the member is told why.", id=report.id)
+    )
+    return END
+
+
+async def decide_fix(update: Update, context: BranchContext) -> int:
+    """Correct the hours with the reason written."""
+    assert update.message is not None and update.message.text is not None
+    text = update.message.text.strip()
+    number, _, reason = text.partition(" ")
+    hours = parse_hours(number)
+    pending = _user_data(context).get("vd") or {}
+    async with context.unit(then=END) as session:
+        signup = await vol.correct_hours(
+            session, context.actor, int(pending.get("id", 0)), hours, reason, config(context)
+        )
+    _user_data(context).pop("vd", None)
+    await update.message.reply_text(
+        context.tr.gettext("Hours set to %(hours)s.", hours=hours_text(signup.minutes, context.tr.locale))
+    )
+    return END

@@ -1,0 +1,99 @@
+"""The administrators' /service (a city's volunteer hours, branch by branch) runs a constant number of SQL statements
+whatever the number of branches and members (issue 16 item 3), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.db import Database
+from bot.demo import seed_demo
+from bot.services.volunteer import reports
+from bot.services.volunteer import totals as volunteer_totals
+from bot.templates import render
+from storage import queries
+from storage.models import Member, Organisation, OrgKind
+from storage.volunteer import ReportStatus, ServiceReport
+from tests.volunteer_helpers import CFG, actor_of
+
+TODAY = date(2030, 6, 5)
+
+
+async def _city(db: Database, branches: int) -> None:
+    """The demo tree plus ``branches`` city branches."""
+    async with db.session() as session:
+        await seed_demo(session)
+    await _more_branches(db, 0, branches)
+
+
+async def _admin_screen(db: Database) -> tuple[int, str, volunteer_totals.SubtreeTotals]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    async with db.session() as session:
+        admin = await actor_of(session, "ADM1")
+        event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            totals = await volunteer_totals.branch_totals(session, admin, "year", TODAY, CFG)
+            assert isinstance(totals, volunteer_totals.SubtreeTotals)
+            scope = await session.get(Organisation, admin.org_id)
+            text = render(
+                "volunteer/service.html.j2",
+                "zh_CN",
+                totals=totals,
+                period="year",
+                scope=scope,
+                admin=True,
+                hours=reports.hours,
+                last_day=date(2030, 12, 31),
+            )
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    return len(statements), text, totals
+
+
+async def test_the_city_screen_costs_the_same_for_3_and_30_branches(any_db: Database) -> None:
+    await _city(any_db, 3)
+    few, text, totals = await _admin_screen(any_db)
+    assert "城区第000支部：3 小时，6 名党员中 2 名参加了服务" in text
+    assert totals.minutes == 3 * 2 * 90 and totals.outside_minutes == 3 * 2 * 30
+    await _more_branches(any_db, 3, 30)  # 27 more branches in the same database
+    many, text, totals = await _admin_screen(any_db)
+    assert "城区第029支部：3 小时，6 名党员中 2 名参加了服务" in text
+    assert totals.minutes == 30 * 2 * 90
+    assert many == few, (few, many)
+    # The demo's own branches (7 and 4 active members, no service) and the 4 non-serving members of each city branch.
+    assert totals.without_service_count == 11 + 30 * 4
+
+
+async def _more_branches(db: Database, start: int, stop: int) -> None:
+    """Branches ``start`` to ``stop`` - 1 of 6 members each; in each, two members served (approved reports)."""
+    async with db.session() as session:
+        unit = await queries.org_by_ref(session, "DEMO-U1")
+        assert unit is not None
+        for b in range(start, stop):
+            branch = Organisation(
+                code=f"CITY-{b:03d}", name=f"城区第{b:03d}支部", kind=OrgKind.BRANCH, parent_id=unit.id
+            )
+            session.add(branch)
+            await session.flush()
+            members = [Member(member_no=f"C{b:03d}{i}", name=f"党员{b:03d}{i}", org_id=branch.id) for i in range(6)]
+            session.add_all(members)
+            await session.flush()
+            for member in members[:2]:
+                session.add(
+                    ServiceReport(
+                        member_id=member.id,
+                        org_id=branch.id,
+                        service_date=TODAY - timedelta(days=3),
+                        minutes=90,
+                        outside_minutes=30,
+                        description="清理楼道",
+                        photos=[],
+                        status=ReportStatus.APPROVED,
+                    )
+                )
