@@ -19,6 +19,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.resources import Resources
 from bot.send_limiter import SendLimiter, SharedRateLimiter
 from bot.unit import UnitApplication
+from bot.updates import DurableUpdateQueue
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     database = db or Database(settings.DATABASE_URL)
+    # Each update is stored before Telegram hears it was delivered, and replayed after a crash (bot/updates.py).
+    update_queue = DurableUpdateQueue(database)
+    builder = builder.update_queue(update_queue)
     # One limiter for replies (PTB's bot) and pushes (the outbox): Telegram's budget, replies first.
     limiter = SendLimiter(settings.TELEGRAM_RATE_PER_SECOND, paced=rate_limit)
     if rate_limit:
@@ -70,6 +74,7 @@ def build_application(
         settings=settings, db=database, menu=registry.menu(features), meeting_hooks=registry.meeting_hooks(features)
     )
     application.bot_data["start_jobs"] = start_jobs
+    application.bot_data["update_queue"] = update_queue
     application.bot_data["features"] = tuple(features)
     register(application, registry.handler_groups(features))
     return application
@@ -78,6 +83,8 @@ def build_application(
 async def _post_init(application: BranchApplication) -> None:
     """Open resources: the bot's identity, the outbox worker, the periodic jobs, the command menus."""
     resources: Resources = application.bot_data["resources"]
+    # Updates stored and not handled before a restart go first, before the updater fetches new ones.
+    await application.bot_data["update_queue"].replay(application.bot)
     me = await application.bot.get_me()
     resources.bot_username = me.username or resources.settings.BOT_USERNAME or resources.bot_username
     settings = resources.settings

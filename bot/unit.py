@@ -27,7 +27,17 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
-from storage.flows import NO_STATE, PersonState, StaleFlowState, mark_handled, person_state, write_person_state
+from bot.updates import DurableUpdateQueue
+from storage.flows import (
+    NO_STATE,
+    PersonState,
+    StaleFlowState,
+    mark_handled,
+    person_state,
+    was_handled,
+    write_person_state,
+)
+from storage.updates import forget_received
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +84,23 @@ class Unit:
 
     # --- the person's state -----------------------------------------------------------------------------------
 
-    async def load(self) -> None:
-        """Read the person's flow state in a short transaction of its own."""
-        if self.user_id is None:
-            return
+    async def load(self, check_handled: bool = False) -> bool:
+        """Read the person's flow state in a short transaction of its own. With ``check_handled`` (an update that
+        may have been handled before a crash: bot/updates.py), False when it was: then there is nothing to do."""
         session = self._session()
         try:
-            self.read = await person_state(session, self.user_id)
-            self._adopt(self.read, fresh=True)
+            if check_handled and self.update_id is not None and await was_handled(session, self.update_id):
+                await forget_received(session, self.update_id)
+                await session.commit()
+                return False
+            if self.user_id is not None:
+                self.read = await person_state(session, self.user_id)
+                self._adopt(self.read, fresh=True)
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        return True
 
     def current(self) -> PersonState:
         """The person's state as it stands in this update (a copy; data must be JSON)."""
@@ -212,9 +227,15 @@ class Unit:
         if self.user_id is not None and not _same(new, self.read):
             new = replace(new, version=await write_person_state(session, self.user_id, self.read, new))
         if self.update_id is not None and not self.marked:
-            await mark_handled(session, self.update_id)
-            self.marked = True
+            await self._mark(session)
         return new
+
+    async def _mark(self, session: AsyncSession) -> None:
+        """The handled marker, and the stored copy of the update dropped (bot/updates.py), in this transaction."""
+        assert self.update_id is not None
+        await mark_handled(session, self.update_id)
+        await forget_received(session, self.update_id)
+        self.marked = True
 
     async def finish(self) -> None:
         """After the handlers: write what is still pending (flow state changed later, the marker) in one go."""
@@ -230,8 +251,7 @@ class Unit:
             except StaleFlowState:  # another update of this person moved on meanwhile: theirs stands
                 log.warning("flow state of user %s changed concurrently; this update's change is dropped", self.user_id)
                 if self.update_id is not None and not self.marked:
-                    await mark_handled(session, self.update_id)
-                    self.marked = True
+                    await self._mark(session)
             await session.commit()
         except BaseException:
             self.marked = marked
@@ -319,7 +339,11 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         token = _current.set(unit)
         try:
             try:
-                await unit.load()
+                queue = self.update_queue
+                check = isinstance(queue, DurableUpdateQueue) and queue.may_be_handled(update.update_id)
+                if not await unit.load(check_handled=check):
+                    log.info("update %s was handled already; skipped", update.update_id)
+                    return
             except Exception as exc:
                 await self.process_error(update=update, error=exc)
                 return

@@ -238,7 +238,7 @@ class FakeBotApi:
             while True:
                 pending = [u for u in self._updates if u["update_id"] >= offset]
                 if pending or time.monotonic() >= deadline:
-                    return pending
+                    return pending[: int(params.get("limit") or 100)]  # Telegram's default and most: 100
                 self._lock.wait(max(0.0, deadline - time.monotonic()))
 
 
