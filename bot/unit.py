@@ -27,7 +27,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
-from bot.updates import DurableUpdateQueue
+from bot.updates import DurableUpdateQueue, wait_for_earlier
 from storage.flows import (
     NO_STATE,
     PersonState,
@@ -295,7 +295,8 @@ async def open_unit(db: Database, then: object = UNSET) -> AsyncIterator[AsyncSe
 
 class _Turns:
     """One person's updates take turns in this process (updates run concurrently otherwise), so a double tap
-    does not race its own flow state. Across replicas the compare-and-set on the state decides instead."""
+    does not race its own flow state. Across replicas on PostgreSQL, each waits for the person's earlier stored
+    updates (bot/updates.py); the compare-and-set on the state is the last guard."""
 
     def __init__(self) -> None:
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
@@ -332,6 +333,9 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         if self._turns is None:
             self._turns = _Turns()
         async with self._turns.of(user.id if user else None):
+            db = self.bot_data["resources"].db
+            if user is not None and db.dialect == "postgresql" and isinstance(self.update_queue, DurableUpdateQueue):
+                await wait_for_earlier(db, user.id, update.update_id)  # replicas: the person's earlier ones first
             await self._process_in_unit(update, user.id if user else None)
 
     async def _process_in_unit(self, update: Update, user_id: int | None) -> None:

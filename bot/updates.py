@@ -9,6 +9,10 @@ updates to handle again; :meth:`DurableUpdateQueue.replay` puts them first in th
 After a crash between storing updates and confirming them, Telegram delivers them again besides the replay: an
 update whose id is not above the last one replayed is therefore checked against its handled marker first
 (``Unit.load``), and skipped when handled. Newer updates need no check (Telegram's ids only grow).
+
+Replicas without sticky routing (PostgreSQL): before handling a person's update, a replica waits while an earlier
+update of theirs is stored and not handled (:func:`wait_for_earlier`), by whichever replica took it. So one
+person's updates are handled one at a time and in order across replicas; no connection is held meanwhile.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from telegram import Bot, Update
 
 from bot.db import Database
-from storage.updates import store_received, unhandled
+from storage.updates import earlier_unhandled, store_received, unhandled
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,8 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         """Store ``item`` if it is an update (one short transaction), then queue it."""
         if isinstance(item, Update):
             async with self.db.session() as session:
-                await store_received(session, item.update_id, item.to_json())
+                user = item.effective_user
+                await store_received(session, item.update_id, user.id if user else None, item.to_json())
         await super().put(item)
 
     async def replay(self, bot: Bot) -> int:
@@ -60,3 +65,27 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         if rows:
             log.info("replaying %d update(s) received before a restart and not handled", len(rows))
         return len(rows)
+
+
+# How long a person's update waits for an earlier one: long enough for any handler; a replica killed with the
+# earlier one in hand must not hold the person up for ever (its update is replayed when a replica starts).
+EARLIER_WAIT_SECONDS = 30.0
+
+
+async def wait_for_earlier(db: Database, user_id: int, update_id: int, *, limit: float = EARLIER_WAIT_SECONDS) -> None:
+    """Wait until no earlier update of the person is stored unhandled (PostgreSQL replicas; SQLite has one
+    process, whose own turns keep the order)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    pause = 0.02
+    while True:
+        async with db.session() as session:
+            if not await earlier_unhandled(session, user_id, update_id):
+                return
+        if loop.time() >= deadline:
+            log.warning(
+                "update %s of user %s goes ahead of an earlier one not handled in %.0f s", update_id, user_id, limit
+            )
+            return
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.2)

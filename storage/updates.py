@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, delete, select
+from sqlalchemy import Index, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,15 +22,19 @@ class ReceivedUpdate(Base):
     """An update Telegram delivered (its JSON), kept until it is handled."""
 
     __tablename__ = "received_updates"
+    __table_args__ = (Index("ix_received_updates_user_id_update_id", "user_id", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int | None] = mapped_column()  # the person it is from: their updates are handled in order
     payload: Mapped[str] = mapped_column(Text)  # Update.to_json(), read back with Update.de_json
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-async def store_received(session: AsyncSession, update_id: int, payload: str) -> None:
+async def store_received(session: AsyncSession, update_id: int, user_id: int | None, payload: str) -> None:
     """Keep the update (idempotent: Telegram may deliver an update twice, a webhook after a timeout)."""
-    stmt = upsert_insert(session)(ReceivedUpdate).values(update_id=update_id, payload=payload, received_at=utcnow())
+    stmt = upsert_insert(session)(ReceivedUpdate).values(
+        update_id=update_id, user_id=user_id, payload=payload, received_at=utcnow()
+    )
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["update_id"]))
 
 
@@ -47,3 +51,13 @@ async def unhandled(session: AsyncSession) -> list[tuple[int, str]]:
         select(ReceivedUpdate.update_id, ReceivedUpdate.payload).order_by(ReceivedUpdate.update_id)
     )
     return [(int(update_id), str(payload)) for update_id, payload in rows]
+
+
+async def earlier_unhandled(session: AsyncSession, user_id: int, update_id: int) -> bool:
+    """Whether an earlier update of this person is stored and not handled yet (by this or another replica)."""
+    found = await session.scalar(
+        select(ReceivedUpdate.update_id)
+        .where(ReceivedUpdate.user_id == user_id, ReceivedUpdate.update_id < update_id)
+        .limit(1)
+    )
+    return found is not None

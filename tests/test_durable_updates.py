@@ -9,8 +9,8 @@ from telegram import Bot, Update
 
 from bot.db import Database
 from bot.unit import Unit
-from bot.updates import DurableUpdateQueue
-from storage.updates import ReceivedUpdate
+from bot.updates import DurableUpdateQueue, wait_for_earlier
+from storage.updates import ReceivedUpdate, earlier_unhandled
 
 BOT = Bot("123456:TEST-token_for_the_fake_bot_api")
 
@@ -66,3 +66,23 @@ async def test_an_update_is_stored_before_it_is_queued_and_replayed_until_handle
     assert not await late.load(check_handled=True)
     await late.close()
     assert await _stored(any_db) == 1
+
+
+async def test_a_persons_update_waits_for_their_earlier_one(any_db: Database) -> None:
+    """Replicas: update 22 of a person is not handled while their update 21 is stored and not handled."""
+    queue = DurableUpdateQueue(any_db)
+    await queue.put(_update(21, "第一步"))
+    await queue.put(_update(22, "第二步"))
+    async with any_db.session() as session:
+        assert await earlier_unhandled(session, 77, 22)
+        assert not await earlier_unhandled(session, 77, 21)
+        assert not await earlier_unhandled(session, 78, 22)  # someone else's updates do not wait
+    began = time.monotonic()
+    await wait_for_earlier(any_db, 77, 22, limit=0.2)  # gives up after the limit (a replica killed holding 21)
+    assert time.monotonic() - began >= 0.2
+    unit = Unit(any_db, 21, 77)
+    assert await unit.load()
+    await unit.finish()
+    await unit.close()
+    async with any_db.session() as session:
+        assert not await earlier_unhandled(session, 77, 22)

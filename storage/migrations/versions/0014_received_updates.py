@@ -23,11 +23,14 @@ def upgrade() -> None:
     op.create_table(
         "received_updates",
         sa.Column("update_id", _ID, autoincrement=False, nullable=False),
+        sa.Column("user_id", _ID, nullable=True),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("received_at", storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_received_updates")),
     )
+    op.create_index("ix_received_updates_user_id_update_id", "received_updates", ["user_id", "update_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_received_updates_user_id_update_id", table_name="received_updates")
     op.drop_table("received_updates")
