@@ -19,6 +19,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.outgoing import OutgoingApplication, OutgoingBot
 from bot.resources import Resources
 from bot.send_limiter import SendLimiter, SharedRateLimiter
+from bot.updates import DurableUpdateQueue
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,16 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .concurrent_updates(True)
     )
+    # Each update is stored before Telegram hears it was delivered, and replayed after a crash (bot/updates.py).
+    update_queue = DurableUpdateQueue(database)
+    builder = builder.update_queue(update_queue)
     application: BranchApplication = builder.build()
     application.bot_data["send_limiter"] = limiter
     application.bot_data["resources"] = Resources(
         settings=settings, db=database, menu=registry.menu(features), meeting_hooks=registry.meeting_hooks(features)
     )
     application.bot_data["start_jobs"] = start_jobs
+    application.bot_data["update_queue"] = update_queue
     application.bot_data["features"] = tuple(features)
     register(application, registry.handler_groups(features))
     return application
@@ -78,6 +83,8 @@ def build_application(
 async def _post_init(application: BranchApplication) -> None:
     """Open resources: the bot's identity, the outbox worker, the periodic jobs, the command menus."""
     resources: Resources = application.bot_data["resources"]
+    # Updates stored and not handled before a restart go first, before the updater fetches new ones.
+    await application.bot_data["update_queue"].replay(application.bot)
     me = await application.bot.get_me()
     resources.bot_username = me.username or resources.settings.BOT_USERNAME or resources.bot_username
     settings = resources.settings

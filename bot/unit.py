@@ -27,7 +27,17 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
-from storage.flows import NO_STATE, PersonState, StaleFlowState, mark_handled, person_state, write_person_state
+from bot.updates import DurableUpdateQueue, wait_for_earlier
+from storage.flows import (
+    NO_STATE,
+    PersonState,
+    StaleFlowState,
+    mark_handled,
+    person_state,
+    was_handled,
+    write_person_state,
+)
+from storage.updates import forget_received
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +84,23 @@ class Unit:
 
     # --- the person's state -----------------------------------------------------------------------------------
 
-    async def load(self) -> None:
-        """Read the person's flow state in a short transaction of its own."""
-        if self.user_id is None:
-            return
+    async def load(self, check_handled: bool = False) -> bool:
+        """Read the person's flow state in a short transaction of its own. With ``check_handled`` (an update that
+        may have been handled before a crash: bot/updates.py), False when it was: then there is nothing to do."""
         session = self._session()
         try:
-            self.read = await person_state(session, self.user_id)
-            self._adopt(self.read, fresh=True)
+            if check_handled and self.update_id is not None and await was_handled(session, self.update_id):
+                await forget_received(session, self.update_id)
+                await session.commit()
+                return False
+            if self.user_id is not None:
+                self.read = await person_state(session, self.user_id)
+                self._adopt(self.read, fresh=True)
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        return True
 
     def current(self) -> PersonState:
         """The person's state as it stands in this update (a copy; data must be JSON)."""
@@ -212,9 +227,15 @@ class Unit:
         if self.user_id is not None and not _same(new, self.read):
             new = replace(new, version=await write_person_state(session, self.user_id, self.read, new))
         if self.update_id is not None and not self.marked:
-            await mark_handled(session, self.update_id)
-            self.marked = True
+            await self._mark(session)
         return new
+
+    async def _mark(self, session: AsyncSession) -> None:
+        """The handled marker, and the stored copy of the update dropped (bot/updates.py), in this transaction."""
+        assert self.update_id is not None
+        await mark_handled(session, self.update_id)
+        await forget_received(session, self.update_id)
+        self.marked = True
 
     async def finish(self) -> None:
         """After the handlers: write what is still pending (flow state changed later, the marker) in one go."""
@@ -230,8 +251,7 @@ class Unit:
             except StaleFlowState:  # another update of this person moved on meanwhile: theirs stands
                 log.warning("flow state of user %s changed concurrently; this update's change is dropped", self.user_id)
                 if self.update_id is not None and not self.marked:
-                    await mark_handled(session, self.update_id)
-                    self.marked = True
+                    await self._mark(session)
             await session.commit()
         except BaseException:
             self.marked = marked
@@ -275,7 +295,8 @@ async def open_unit(db: Database, then: object = UNSET) -> AsyncIterator[AsyncSe
 
 class _Turns:
     """One person's updates take turns in this process (updates run concurrently otherwise), so a double tap
-    does not race its own flow state. Across replicas the compare-and-set on the state decides instead."""
+    does not race its own flow state. Across replicas on PostgreSQL, each waits for the person's earlier stored
+    updates (bot/updates.py); the compare-and-set on the state is the last guard."""
 
     def __init__(self) -> None:
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
@@ -312,6 +333,9 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         if self._turns is None:
             self._turns = _Turns()
         async with self._turns.of(user.id if user else None):
+            db = self.bot_data["resources"].db
+            if user is not None and db.dialect == "postgresql" and isinstance(self.update_queue, DurableUpdateQueue):
+                await wait_for_earlier(db, user.id, update.update_id)  # replicas: the person's earlier ones first
             await self._process_in_unit(update, user.id if user else None)
 
     async def _process_in_unit(self, update: Update, user_id: int | None) -> None:
@@ -319,7 +343,11 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         token = _current.set(unit)
         try:
             try:
-                await unit.load()
+                queue = self.update_queue
+                check = isinstance(queue, DurableUpdateQueue) and queue.may_be_handled(update.update_id)
+                if not await unit.load(check_handled=check):
+                    log.info("update %s was handled already; skipped", update.update_id)
+                    return
             except Exception as exc:
                 await self.process_error(update=update, error=exc)
                 return

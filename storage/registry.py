@@ -9,6 +9,7 @@ from storage import (  # noqa: F401
     membership,
     models,
     points,
+    updates,
     volunteer,
 )
 from storage.base import Base

@@ -100,6 +100,7 @@ class FakeBotApi:
         self._message_ids = itertools.count(5000)
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self.first_poll_at: float | None = None  # when the first getUpdates arrived (the bot is ready)
 
     @property
     def base_url(self) -> str:
@@ -194,6 +195,8 @@ class FakeBotApi:
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call."""
         if method == "getUpdates":
+            if self.first_poll_at is None:
+                self.first_poll_at = time.monotonic()
             return 200, {"ok": True, "result": self._get_updates(params)}
         arrived = time.monotonic()
         if method.startswith("send") and self.latency:
@@ -238,7 +241,7 @@ class FakeBotApi:
             while True:
                 pending = [u for u in self._updates if u["update_id"] >= offset]
                 if pending or time.monotonic() >= deadline:
-                    return pending
+                    return pending[: int(params.get("limit") or 100)]  # Telegram's default and most: 100
                 self._lock.wait(max(0.0, deadline - time.monotonic()))
 
 
