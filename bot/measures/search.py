@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from bot.measures.analysis import (
 from bot.measures.bm25 import BM25
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
+from bot.measures.semantic import Semantic, SemanticModel, load_questions
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
 NUMBER_SCORE = 100.0  # the score of a measure asked for by its number: above any text match
@@ -45,8 +47,19 @@ UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must mat
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
 
+# The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
+SEM_WEIGHT = 30.0
+# Answer or decline: a logistic regression over the signals of a question (see _answerable), fitted on the written
+# questions of data/questions.jsonl (each scored without itself), threshold chosen on the tuning set
+# (benchmarks/measures_eval.jsonl: 2.0 % of answerable questions declined, 90 % of off-topic ones declined).
+# Weights: intercept, best measure similarity, nearest off-topic similarity, how much nearer that is, log(1 + best
+# BM25), coverage, anchored, anchored × log(1 + best BM25), the background log-likelihood ratio (off-topic :
+# measures) of the grams the notice does not use, and of all grams.
+DECLINE_WEIGHTS = (-4.27, 0.898, -0.393, -0.4, 1.271, 0.665, -0.13, 0.191, -0.743, -1.943)
+ANSWER_PROBABILITY = 0.18  # answered from this probability on: declining an answerable question costs more
+
 # Parts of the ranking that the benchmark's ablation switches off one at a time (bench_measures.py --ablation).
-ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors")
+ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic")
 DISABLED: set[str] = set()
 
 # Words that make a question one about Party and branch work (written from the domain, not from questions).
@@ -132,6 +145,7 @@ class MeasureIndex:
         *,
         structure: bool = True,
         anchors: bool = True,
+        semantic: bool = True,
     ) -> None:
         self.notice = notice
         self.lang = notice.lang
@@ -173,6 +187,7 @@ class MeasureIndex:
             analyzer.known_words = frozenset(self._words.idf) | frozenset(self._concepts.idf)
             analyzer.text_words = frozenset(self._words.idf)
         self._max_idf = max(self._words.idf.values())
+        self._semantic = SemanticModel(notice, concepts, load_questions(notice.lang)) if semantic else None
 
     def vocabulary(self) -> frozenset[str]:
         """The index terms of the measures' texts and of the concept field."""
@@ -227,20 +242,32 @@ class MeasureIndex:
         # A term of the Party dictionary (旁听, 舆情, 六有 …) is the domain's own word.
         return any(w in self._party_terms for w in self.analyzer.words(text))
 
+    def signals(self, q: Query, question: str) -> tuple[bool, float, dict[int, float], Semantic | None]:
+        """What the decision to answer rests on: anchored, coverage, BM25 scores and the semantic model's."""
+        anchored = self.anchored(question)
+        sem = self._semantic.score(question) if self._semantic is not None else None
+        return anchored, self._coverage(q), self._score(q), sem
+
     def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
         if top <= 0 or (not q.words and not q.grams):
             return ()
-        anchored = self.anchored(question)
-        # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
-        # the thesaurus knows everyday words such as "expenses" that office questions use too.
-        if not anchored and self._coverage(q) < MIN_COVERAGE:
-            return ()
-        if anchored and ANCHORED_MIN_COVERAGE and self._coverage(q, concepts=True) < ANCHORED_MIN_COVERAGE:
-            return ()  # Party business the measures do not cover (转正, 组织关系转接): the words are unknown
-        scores = self._score(q)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if anchored else self._unanchored_min):
-            return ()
+        anchored, coverage, scores, sem = self.signals(q, question)
+        if sem is None:
+            # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
+            # the thesaurus knows everyday words such as "expenses" that office questions use too.
+            if not anchored and coverage < MIN_COVERAGE:
+                return ()
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if anchored else self._unanchored_min):
+                return ()
+        else:
+            if answer_probability(anchored, coverage, scores, sem) < ANSWER_PROBABILITY:
+                return ()
+            for i, s in sem.scores.items():
+                scores[i] = scores.get(i, 0.0) + SEM_WEIGHT * s
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            if not ranked:
+                return ()
         best = ranked[0][1]
         hits = []
         for i, score in ranked[:top]:
@@ -377,6 +404,30 @@ class MeasureIndex:
         return sentences, terms
 
 
+def answer_probability(anchored: bool, coverage: float, scores: dict[int, float], sem: Semantic) -> float:
+    """How likely the question has a measure that answers it (calibrated, see DECLINE_WEIGHTS).
+
+    The signals: the semantic model's best measure and nearest off-topic example, the background model, BM25's
+    best score, the share of the question's words the measures know, and whether it is about branch work.
+    """
+    bm = math.log1p(max(scores.values(), default=0.0))
+    a = 1.0 if anchored else 0.0
+    x = (
+        1.0,
+        sem.best,
+        sem.offtopic,
+        max(0.0, sem.offtopic - sem.best),
+        bm,
+        coverage,
+        a,
+        a * bm,
+        sem.background,
+        sem.background_all,
+    )
+    z = sum(w * v for w, v in zip(DECLINE_WEIGHTS, x, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 _BOLD_GAP = re.compile(r"[\s-]*")
 
 
@@ -469,7 +520,14 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         analyzer = ChineseAnalyzer(synonyms, terms, cilin)
     else:
         analyzer = EnglishAnalyzer(synonyms)
-    index = MeasureIndex(notice, analyzer, concepts, structure="structure" not in off, anchors="anchors" not in off)
+    index = MeasureIndex(
+        notice,
+        analyzer,
+        concepts,
+        structure="structure" not in off,
+        anchors="anchors" not in off,
+        semantic="semantic" not in off,
+    )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")
     return index
