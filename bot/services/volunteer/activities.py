@@ -15,8 +15,9 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, visible_org_ids
+from bot.services.notifier import locale_of
 from bot.services.outbox import inline_keyboard
-from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _locale, _member
+from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import VolunteerConfig
@@ -216,7 +217,7 @@ async def _dispatch(
         )
     ).all()
     for member in members:
-        locale = _locale(member, cfg)
+        locale = locale_of(member, cfg.default_locale)
         tr = translator(locale)
         await outbox.enqueue(
             session,

@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor
-from bot.services.volunteer.timing import VolunteerConfig
 from storage.models import Member
 
 CHECKIN_PREFIX = "vk_"
@@ -35,10 +34,6 @@ COMMUNITY_COLUMNS_REQUIRED = {"name", "town"}
 
 
 COMMUNITY_COLUMNS_OPTIONAL = {"latitude", "longitude", "contact"}
-
-
-def _locale(member: Member, cfg: VolunteerConfig) -> str:
-    return member.language or cfg.default_locale
 
 
 async def _member(session: AsyncSession, actor: Actor | None) -> Member | None:

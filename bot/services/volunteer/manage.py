@@ -20,9 +20,10 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor
+from bot.services.notifier import locale_of
 from bot.services.outbox import inline_keyboard
 from bot.services.volunteer.activities import _can_see, manages, when_text
-from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _locale, _member
+from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import fill_places
@@ -285,7 +286,7 @@ async def _announce(
     for signup, member in rows:
         if member.id in (skip or set()):
             continue  # moved up by this change: the "a place is yours" notice already has the new details
-        locale = _locale(member, cfg)
+        locale = locale_of(member, cfg.default_locale)
         tr = translator(locale)
         markup = None
         if event == "changed":

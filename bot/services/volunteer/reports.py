@@ -18,8 +18,8 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, visible_org_ids
+from bot.services.notifier import locale_of
 from bot.services.outbox import inline_keyboard
-from bot.services.volunteer.base import _locale
 from bot.services.volunteer.buttons import ReportApprove, ReportReject
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import (
@@ -217,7 +217,7 @@ async def submit_report(
     for leader in await queries.branch_leaders(session, member.org_id):
         if leader.telegram_id is None or leader.id == member.id:
             continue
-        locale = _locale(leader, cfg)
+        locale = locale_of(leader, cfg.default_locale)
         tr = translator(locale)
         await outbox.enqueue(
             session,
@@ -262,7 +262,7 @@ async def _tell_outcome(session: AsyncSession, report: ServiceReport, cfg: Volun
     member = await session.get(Member, report.member_id)
     if member is None or member.telegram_id is None:
         return
-    locale = _locale(member, cfg)
+    locale = locale_of(member, cfg.default_locale)
     await outbox.enqueue(
         session,
         dedup_key=f"vol:outcome:{report.id}",

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import local_midnight_utc, now_utc
 from bot.i18n import translator
 from bot.services import outbox
+from bot.services.notifier import locale_of
 from bot.services.outbox import inline_keyboard
 from bot.services.volunteer.activities import _local_fmt, when_text
-from bot.services.volunteer.base import CHECKOUT_GRACE, _locale
+from bot.services.volunteer.base import CHECKOUT_GRACE
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.checkin import counted_span
 from bot.services.volunteer.communities import community_by_id
@@ -74,7 +75,7 @@ async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig,
         for leader in await queries.branch_leaders(session, branch_id):
             if leader.telegram_id is None:
                 continue
-            locale = _locale(leader, cfg)
+            locale = locale_of(leader, cfg.default_locale)
             await outbox.enqueue(
                 session,
                 dedup_key=f"vol:autoclosed:{activity_id}:{leader.id}",
@@ -134,7 +135,7 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
     for activity, _signup, member in rows:
         community = communities.get(activity.community_id) or await community_by_id(session, activity.community_id)
         communities[community.id] = community
-        locale = _locale(member, cfg)
+        locale = locale_of(member, cfg.default_locale)
         queued += await outbox.enqueue(
             session,
             dedup_key=reminder_key(activity, member.id),

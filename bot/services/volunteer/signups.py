@@ -21,9 +21,9 @@ from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor
+from bot.services.notifier import locale_of
 from bot.services.outbox import inline_keyboard
 from bot.services.volunteer.activities import _waiting_position, visible_activity, when_text
-from bot.services.volunteer.base import _locale
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import VolunteerConfig
@@ -197,7 +197,7 @@ async def _promote(
     member = await session.get(Member, signup.member_id)
     if member is not None and member.telegram_id is not None:
         community = await community_by_id(session, activity.community_id)
-        locale = _locale(member, cfg)
+        locale = locale_of(member, cfg.default_locale)
         await outbox.enqueue(
             session,
             dedup_key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
