@@ -14,7 +14,8 @@ from bot.demo import DemoIds, telegram_id_of
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.features import meeting_hooks
 from bot.i18n import translator
-from bot.services import checkin, first_agenda, meetings
+from bot.services import first_agenda, meetings
+from bot.services.meetings import checkin
 from storage.meetings import Attendance, Meeting
 from storage.models import Organisation
 from tests.conftest import BotHarness
@@ -114,8 +115,9 @@ async def test_meetings_are_run_from_the_private_chat_not_the_group(bot: BotHarn
         assert await bot.say("A01", command, chat_id=group) == [private]
         assert bot.request.calls[-1].buttons == [("打开与我的私聊", "https://t.me/branch_assistant_bot")]
     # A card's buttons pressed in the group (names, leave reasons) are refused too; the answers still work.
-    for action in ("card", "ls", "mk", "cl", "ed:place", "cx"):
+    for action in ("card", "ls", "mk", "cl", "cx"):
         assert await bot.press("A01", f"mt:{meeting_id}:{action}", chat_id=group) == [private]
+    assert await bot.press("A01", f"mte:{meeting_id}:place", chat_id=group) == [private]  # the edit menu's field
     assert "已记录" in (await bot.press("A03", f"mt:{meeting_id}:att", chat_id=group))[0]
     async with bot.db.session() as session:
         assert len((await session.scalars(select(Meeting))).all()) == 1
