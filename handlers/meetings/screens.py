@@ -46,6 +46,8 @@ CARD_ACTIONS = frozenset(
         MeetingAction.CANCEL,
         MeetingAction.CANCEL_YES,
         MeetingAction.MARK,
+        MeetingAction.APPROVE,  # the leave decision answers with the list of answers and reasons
+        MeetingAction.REFUSE,
     }
 )
 LIST_SINCE = timedelta(days=31)
@@ -111,12 +113,15 @@ async def on_button(update: Update, context: BranchContext) -> None:
         await show_qr(update, context, meeting_id)
     elif action == MeetingAction.QR_RENEW:
         await refresh_qr(update, context, meeting_id)
-    elif action in (MeetingAction.APPROVE, MeetingAction.REFUSE) and member_id is not None:
-        await _decide(update, context, meeting_id, member_id, approve=action == MeetingAction.APPROVE)
     elif action not in CARD_ACTIONS:
         await query.answer()  # a flow's button whose flow did not take it (e.g. pressed by someone else)
     elif await refused_in_group(update, context):
-        return  # the card, its answers and marks show names and leave reasons: private chat only
+        return  # the card, its answers, marks and leave decisions show names and reasons: private chat only
+    elif action in (MeetingAction.APPROVE, MeetingAction.REFUSE):
+        if member_id is None:
+            await query.answer()
+        else:
+            await _decide(update, context, meeting_id, member_id, approve=action == MeetingAction.APPROVE)
     elif action == MeetingAction.MARK:
         await _mark(update, context, meeting_id, member_id)
     elif action == MeetingAction.CANCEL_YES:
