@@ -17,7 +17,7 @@ from bot.clock import now_utc
 from bot.config import load_settings
 from bot.db import Database
 from bot.demo import seed_demo
-from bot.services import checkin
+from bot.services.meetings import checkin
 from storage.meetings import Meeting
 from storage.models import Member, Organisation
 

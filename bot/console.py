@@ -222,6 +222,10 @@ class Console:
             source = lines or sys.stdin
             interactive = lines is None and sys.stdin.isatty()
             while True:
+                if not interactive and app.bot_data["resources"].worker is not None:
+                    # A script reads on at once: let the pushes queued so far go out first, so "#1" presses a
+                    # button of the screen the script saw rather than whichever message the sender reached last.
+                    await app.bot_data["resources"].worker.drain(budget_seconds=0.5)
                 if interactive:
                     self.out.write("you> ")
                     self.out.flush()

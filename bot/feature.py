@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.commands import Menu, MenuCommand
-from bot.services.meeting_hooks import MeetingHooks
+from bot.services.meetings.hooks import MeetingHooks
 
 if TYPE_CHECKING:
     import typer

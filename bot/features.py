@@ -18,8 +18,8 @@ from bot import commands
 from bot.commands import Menu, MenuCommand
 from bot.feature import Feature, HandlerGroups, Job, Slot, handlers_in_order, jobs_of, meeting_hooks_of, menu_of
 from bot.services.ledger.menu import LEDGER_COMMANDS
-from bot.services.meeting_hooks import MeetingHooks
-from bot.services.meeting_menu import MEETING_COMMANDS
+from bot.services.meetings.hooks import MeetingHooks
+from bot.services.meetings.menu import MEETING_COMMANDS
 from bot.services.membership import PEOPLE_COMMANDS
 from bot.services.points.texts import POINTS_COMMANDS
 from bot.services.volunteer.texts import VOLUNTEER_COMMANDS

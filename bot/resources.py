@@ -12,7 +12,7 @@ from bot.commands import Menu
 from bot.config import Settings
 from bot.db import Database
 from bot.outbox_worker import OutboxWorker
-from bot.services.meeting_hooks import MeetingHooks
+from bot.services.meetings.hooks import MeetingHooks
 
 
 @dataclass

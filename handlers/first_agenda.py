@@ -29,7 +29,7 @@ from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import first_agenda as fa
 from bot.services.access import Actor
-from bot.services.meeting_format import when_text
+from bot.services.meetings.format import when_text
 from bot.templates import render
 from handlers.common import keyboard, leaders_only, reply, show
 from handlers.flows import END, Flow

@@ -89,11 +89,10 @@ DOMAINS: dict[str, list[str]] = {
         "bot/templates/people/*.j2",
     ],
     "meetings": [
-        "bot/services/meeting*.py",
+        "bot/services/meetings/*.py",
         "bot/cli/meetings.py",
-        "bot/services/checkin.py",
-        "bot/services/compliance.py",
-        "handlers/meetings*.py",
+        "bot/jobs/meetings.py",
+        "handlers/meetings/*.py",
         "bot/templates/meetings/*.j2",
     ],
 }

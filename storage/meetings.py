@@ -1,15 +1,21 @@
-"""Meetings (三会一课, 主题党日, 组织生活会 …), attendance, and the live check-in QR codes on display."""
+"""Meetings (三会一课, 主题党日, 组织生活会 …), attendance, and the live check-in QR codes on display: the models,
+then the queries (each takes the caller's session and never commits)."""
 
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
+from storage.models import Member, Organisation, OrgKind
+from storage.queries import upsert_insert
 
 
 class MeetingStatus(enum.StrEnum):
@@ -29,7 +35,7 @@ class Meeting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))  # the branch (or unit)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(32))  # an id of bot.services.meeting_kinds
+    kind: Mapped[str] = mapped_column(String(32))  # an id of bot.services.meetings.kinds
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime] = mapped_column()
     place: Mapped[str | None] = mapped_column(String(200))
@@ -99,3 +105,364 @@ class MeetingQrDisplay(Base):
     locale: Mapped[str] = mapped_column(String(8))
     slot: Mapped[int] = mapped_column(default=0)  # the token slot currently shown
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- queries ------------------------------------------------------------------------------------------------
+
+# Organisations whose Party body holds the unit-level kinds (a unit's Party committee, the working committee).
+UNIT_BODIES = (OrgKind.UNIT_COMMITTEE, OrgKind.WORKING_COMMITTEE)
+
+
+async def attendance_rows(session: AsyncSession, meeting_id: int) -> list[tuple[Member, Attendance]]:
+    """Every attendance row of a meeting with its member, by name."""
+    rows = await session.execute(
+        select(Member, Attendance)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .where(Attendance.meeting_id == meeting_id)
+        .order_by(Member.name, Member.id)
+    )
+    return [(m, a) for m, a in rows.all()]
+
+
+async def attendance_of(session: AsyncSession, meeting_id: int, member_id: int) -> Attendance | None:
+    """A member's attendance row for a meeting, if there is one."""
+    return await session.scalar(
+        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.member_id == member_id)
+    )
+
+
+async def ensure_attendance(session: AsyncSession, meeting_id: int, member_id: int) -> Attendance:
+    """The member's row for this meeting, created (unanswered) if they joined the roster after it was scheduled."""
+    row = await attendance_of(session, meeting_id, member_id)
+    if row is None:
+        row = Attendance(meeting_id=meeting_id, member_id=member_id, status=AttendanceStatus.NO_ANSWER)
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def meeting_orgs(session: AsyncSession, org_ids: set[int]) -> Sequence[Organisation]:
+    """The organisations among ``org_ids`` that hold meetings: branches, then units' Party bodies, by name."""
+    orgs = (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(org_ids), Organisation.kind.in_([OrgKind.BRANCH, *UNIT_BODIES]))
+            .order_by(Organisation.name)
+        )
+    ).all()
+    return sorted(orgs, key=lambda o: o.kind != OrgKind.BRANCH)
+
+
+async def branch_groups(session: AsyncSession, branch_id: int) -> Sequence[Organisation]:
+    """The Party groups of a branch, by name."""
+    return (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.parent_id == branch_id, Organisation.kind == OrgKind.PARTY_GROUP)
+            .order_by(Organisation.name)
+        )
+    ).all()
+
+
+async def branch_meetings(
+    session: AsyncSession, org_ids: set[int], *, since: datetime, limit: int = 20, offset: int = 0
+) -> Sequence[Meeting]:
+    """Meetings of these branches that end after ``since``, in order of their start (a page of them)."""
+    return (
+        await session.scalars(
+            select(Meeting)
+            .where(Meeting.org_id.in_(org_ids), Meeting.ends_at >= since, Meeting.status != MeetingStatus.CANCELLED)
+            .order_by(Meeting.starts_at, Meeting.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def upcoming_for_member(session: AsyncSession, member_id: int, now: datetime) -> list[tuple[Meeting, Attendance]]:
+    """Scheduled meetings a member is expected at that have not ended, soonest first."""
+    rows = await session.execute(
+        select(Meeting, Attendance)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.member_id == member_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.ends_at >= now,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(10)
+    )
+    return [(m, a) for m, a in rows.all()]
+
+
+async def status_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
+    """How many members are in each attendance status."""
+    rows = await session.execute(
+        select(Attendance.status, func.count()).where(Attendance.meeting_id == meeting_id).group_by(Attendance.status)
+    )
+    return {status: int(count) for status, count in rows.all()}
+
+
+async def scheduled_between(session: AsyncSession, start_before: datetime, end_after: datetime) -> Sequence[Meeting]:
+    """Scheduled meetings that start before ``start_before`` and end after ``end_after`` (the reminders' window)."""
+    return (
+        await session.scalars(
+            select(Meeting).where(
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at <= start_before,
+                Meeting.ends_at >= end_after,
+            )
+        )
+    ).all()
+
+
+async def codes_in_use(session: AsyncSession, org_id: int) -> set[str | None]:
+    """The check-in codes of an organisation's scheduled meetings."""
+    return set(
+        (
+            await session.scalars(
+                select(Meeting.checkin_code).where(Meeting.org_id == org_id, Meeting.status == MeetingStatus.SCHEDULED)
+            )
+        ).all()
+    )
+
+
+async def same_meeting(
+    session: AsyncSession, org_id: int, kind: str, starts_at: datetime, group_id: int | None
+) -> int | None:
+    """The id of a meeting (not cancelled) of this organisation, kind, start and group, if one is scheduled."""
+    return await session.scalar(
+        select(Meeting.id).where(
+            Meeting.org_id == org_id,
+            Meeting.kind == kind,
+            Meeting.starts_at == starts_at,
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.group_id.is_(None) if group_id is None else Meeting.group_id == group_id,
+        )
+    )
+
+
+async def decide_attendance(
+    session: AsyncSession, row_id: int, *, expected: str, status: str, decided_by_id: int | None
+) -> bool:
+    """Move one attendance row from ``expected`` to ``status`` in ONE conditional write; whether this call did it.
+
+    Two leaders pressing approve and refuse at once both reach here; the database lets exactly one UPDATE
+    match the row in its ``expected`` state, so only the winner goes on to tell the member."""
+    result = await session.execute(
+        update(Attendance)
+        .where(Attendance.id == row_id, Attendance.status == expected)
+        .values(status=status, decided_by_id=decided_by_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def scheduled_with_code(session: AsyncSession, org_id: int, code: str) -> Sequence[Meeting]:
+    """The organisation's scheduled meetings with this check-in code, soonest first."""
+    return (
+        await session.scalars(
+            select(Meeting)
+            .where(Meeting.org_id == org_id, Meeting.checkin_code == code, Meeting.status == MeetingStatus.SCHEDULED)
+            .order_by(Meeting.starts_at)
+        )
+    ).all()
+
+
+async def checked_in_at(session: AsyncSession, meeting_id: int, member_id: int) -> tuple[str, datetime | None] | None:
+    """The member's attendance status and check-in time for a meeting, if they have a row."""
+    found = (
+        await session.execute(
+            select(Attendance.status, Attendance.checked_in_at).where(
+                Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
+            )
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+async def record_check_in(session: AsyncSession, meeting_id: int, member_id: int, values: dict[str, Any]) -> bool:
+    """Check a member in with ONE conditional write (a row not yet checked in), inserting the row if there is
+    none; whether this call checked them in (False: they were already, perhaps a moment ago by a second tap)."""
+    conditional = (
+        update(Attendance)
+        .where(
+            Attendance.meeting_id == meeting_id,
+            Attendance.member_id == member_id,
+            Attendance.status.not_in([s.value for s in CHECKED_IN]),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(await session.execute(conditional), "rowcount", 0):
+        return True
+    insert = upsert_insert(session)
+    added = await session.execute(
+        insert(Attendance)
+        .values(meeting_id=meeting_id, member_id=member_id, **values)
+        .on_conflict_do_nothing(index_elements=["meeting_id", "member_id"])
+    )
+    # Nothing inserted: the row exists (created or checked in meanwhile); try the conditional update again.
+    return bool(getattr(added, "rowcount", 0)) or bool(getattr(await session.execute(conditional), "rowcount", 0))
+
+
+async def held_between(session: AsyncSession, org_id: int, start: datetime, end: datetime) -> Sequence[Meeting]:
+    """The organisation's meetings (not cancelled) starting in ``[start, end)``."""
+    return (
+        await session.scalars(
+            select(Meeting).where(
+                Meeting.org_id == org_id,
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+                Meeting.status != MeetingStatus.CANCELLED,
+            )
+        )
+    ).all()
+
+
+async def attendance_statuses(session: AsyncSession, meeting_id: int) -> list[str]:
+    """Every attendance status of one meeting."""
+    return list((await session.scalars(select(Attendance.status).where(Attendance.meeting_id == meeting_id))).all())
+
+
+async def member_history(
+    session: AsyncSession, member_id: int, start: datetime, end: datetime
+) -> list[tuple[Meeting, Attendance]]:
+    """The member's closed meetings in ``[start, end)``, oldest first."""
+    rows = await session.execute(
+        select(Meeting, Attendance)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.member_id == member_id,
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [(m, a) for m, a in rows.all()]
+
+
+async def closed_attendance(
+    session: AsyncSession, org_id: int, start: datetime, end: datetime
+) -> list[tuple[Meeting, int, str]]:
+    """(meeting, member id, status) of the organisation's closed meetings in ``[start, end)``, in meeting order."""
+    rows = await session.execute(
+        select(Meeting, Attendance.member_id, Attendance.status)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Meeting.org_id == org_id,
+            Meeting.status == MeetingStatus.CLOSED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [(m, member_id, status) for m, member_id, status in rows.all()]
+
+
+async def members_by_name(session: AsyncSession, member_ids: set[int] | list[int]) -> Sequence[Member]:
+    """These members, by name."""
+    if not member_ids:
+        return []
+    return (
+        await session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.name, Member.id))
+    ).all()
+
+
+async def last_place(session: AsyncSession, org_id: int) -> str | None:
+    """The place of the organisation's most recently scheduled meeting that had one."""
+    return await session.scalar(
+        select(Meeting.place)
+        .where(Meeting.org_id == org_id, Meeting.place.is_not(None))
+        .order_by(Meeting.created_at.desc())
+        .limit(1)
+    )
+
+
+async def qr_displays(session: AsyncSession) -> list[tuple[MeetingQrDisplay, Meeting]]:
+    """Every live QR photo on display, with its meeting."""
+    result = await session.execute(
+        select(MeetingQrDisplay, Meeting).join(Meeting, Meeting.id == MeetingQrDisplay.meeting_id)
+    )
+    return [(display, meeting) for display, meeting in result.all()]
+
+
+async def forget_qr_displays(session: AsyncSession, display_ids: list[int]) -> None:
+    """Stop redrawing these QR photos."""
+    if display_ids:
+        await session.execute(delete(MeetingQrDisplay).where(MeetingQrDisplay.id.in_(display_ids)))
+
+
+# --- the administrators' reports: a constant number of statements whatever the number of branches -------------
+# ``scope`` is a SELECT of organisation ids (storage.queries.subtree_select or org_scope), never a bound list.
+
+
+async def branches_of(session: AsyncSession, scope: Select[Any]) -> Sequence[Organisation]:
+    """The branches in ``scope``, by name."""
+    return (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(scope), Organisation.kind == OrgKind.BRANCH)
+            .order_by(Organisation.name, Organisation.id)
+        )
+    ).all()
+
+
+async def held_between_in(
+    session: AsyncSession, scope: Select[Any], start: datetime, end: datetime
+) -> dict[int, list[Meeting]]:
+    """Meetings (not cancelled) starting in ``[start, end)`` of the organisations in ``scope``, by organisation."""
+    rows = await session.scalars(
+        select(Meeting).where(
+            Meeting.org_id.in_(scope),
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+    )
+    found: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in rows.all():
+        found[meeting.org_id].append(meeting)
+    return found
+
+
+async def groups_in(session: AsyncSession, scope: Select[Any]) -> dict[int, list[Organisation]]:
+    """The Party groups of the branches in ``scope``, by branch, each branch's by name."""
+    rows = await session.scalars(
+        select(Organisation)
+        .where(Organisation.parent_id.in_(scope), Organisation.kind == OrgKind.PARTY_GROUP)
+        .order_by(Organisation.name)
+    )
+    found: dict[int, list[Organisation]] = defaultdict(list)
+    for group in rows.all():
+        if group.parent_id is not None:
+            found[group.parent_id].append(group)
+    return found
+
+
+async def closed_status_counts(
+    session: AsyncSession, scope: Select[Any], start: datetime, end: datetime
+) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
+    """For each organisation in ``scope``: how many closed meetings started in ``[start, end)``, and how many
+    attendance rows of them are in each status (two grouped statements)."""
+    closed = (
+        Meeting.org_id.in_(scope),
+        Meeting.status == MeetingStatus.CLOSED,
+        Meeting.starts_at >= start,
+        Meeting.starts_at < end,
+    )
+    meetings: dict[int, int] = defaultdict(int)
+    counted = await session.execute(select(Meeting.org_id, func.count()).where(*closed).group_by(Meeting.org_id))
+    for org_id, count in counted.all():
+        meetings[org_id] = int(count)
+    statuses: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = await session.execute(
+        select(Meeting.org_id, Attendance.status, func.count())
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(*closed)
+        .group_by(Meeting.org_id, Attendance.status)
+    )
+    for org_id, status, count in rows.all():
+        statuses[org_id][status] = int(count)
+    return meetings, statuses

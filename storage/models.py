@@ -54,7 +54,7 @@ class Organisation(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)  # stable key for imports
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     chat_id: Mapped[int | None] = mapped_column(unique=True)  # the branch's linked group chat
     theme_day: Mapped[int | None] = mapped_column()  # 主题党日: day of the month
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

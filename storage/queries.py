@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +62,27 @@ async def subtree_ids(session: AsyncSession, root_id: int) -> set[int]:
         found.add(current)
         stack.extend(children.get(current, []))
     return found
+
+
+def subtree_select(root_id: int) -> Select[Any]:
+    """``root_id`` and everything below it, as a SELECT of ids (a recursive CTE) to use inside other statements,
+    so a report over a whole city binds one parameter rather than one per organisation."""
+    tree = select(Organisation.id).where(Organisation.id == root_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def org_scope(org_id: int, within: Select[Any] | None = None) -> Select[Any]:
+    """One organisation (if it is ``within`` that scope), as a SELECT of its id, shaped like :func:`subtree_select`."""
+    found = select(Organisation.id).where(Organisation.id == org_id)
+    return found if within is None else found.where(Organisation.id.in_(within))
+
+
+async def all_branches(session: AsyncSession) -> Sequence[Organisation]:
+    """Every branch, in the order they were created."""
+    return (
+        await session.scalars(select(Organisation).where(Organisation.kind == OrgKind.BRANCH).order_by(Organisation.id))
+    ).all()
 
 
 async def branches_in(session: AsyncSession, org_ids: set[int]) -> Sequence[Organisation]:

@@ -231,9 +231,7 @@ OVER_THE_CAP = {
     "storage/points.py": "points: models and queries together, to split into storage/points/ (models, queries)",
     "bot/services/birthdays.py": "political birthdays' whole service: greetings, month lists, theme days, texts",
     "bot/services/first_agenda.py": "catalog, dispatch, recording, compliance, nudges and hooks in one module",
-    "bot/services/meetings.py": "scheduling, answers, attendance, closing, reminders in one module",
     "handlers/first_agenda.py": "recording flow, materials flow, dispatch and report handlers together",
-    "handlers/meetings_flows.py": "the new, edit, location and closing flows together",
 }
 
 
@@ -255,19 +253,13 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/points/versions.py": "points: the rules' versions, to move to storage/points.py",
     "bot/cli/__init__.py": "invite: the member by roster number",
     "bot/cli/first_agenda.py": "material and branch look-ups",
-    "bot/cli/meetings.py": "the branch by id or code, the meetings of a period",
     "bot/cli/volunteer.py": "community, activity and branch look-ups",
     "bot/console.py": "the member at the keyboard and their branch",
     "bot/demo.py": "seeding checks (is the demo there already)",
-    "bot/jobs/meetings.py": "the live QR displays",
     "bot/menus.py": "the bound members whose menu to publish",
     "bot/services/birthdays.py": "birthdays' queries, to move to storage/birthdays.py",
-    "bot/services/checkin.py": "check-in queries, to move to storage/meetings.py",
-    "bot/services/compliance.py": "compliance queries, to move to storage/meetings.py",
     "bot/services/first_agenda.py": "first agenda queries, to move to storage/first_agenda.py",
     "bot/services/identity.py": "invitation and member look-ups, to move to storage/",
-    "bot/services/meeting_stats.py": "attendance statistics, to move to storage/meetings.py",
-    "bot/services/meetings.py": "meetings' queries, to move to storage/meetings.py",
     "bot/services/roster.py": "the roster's import and export look-ups, to move to storage/",
     "bot/services/tokens.py": "the check-in token's meeting look-up",
     "bot/services/volunteer/activities.py": "volunteer: activity queries, to move to storage/volunteer.py",
@@ -278,7 +270,6 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/volunteer/scheduled.py": "volunteer: the jobs' queries, to move to storage/volunteer.py",
     "bot/services/volunteer/signups.py": "volunteer: sign-up queries, to move to storage/volunteer.py",
     "bot/services/volunteer/totals.py": "volunteer: the totals' queries, to move to storage/volunteer.py",
-    "handlers/meetings_flows.py": "the organisations a secretary may pick",
 }
 
 
@@ -307,11 +298,6 @@ NAMED_PLACES = (
 )
 # Names still spelt another way, and why.
 MISSPELT = {
-    "bot/services/meeting_format.py": "meetings' helper module: moves into bot/services/meetings/ when split",
-    "bot/services/meeting_hooks.py": "meetings' helper module: moves into bot/services/meetings/ when split",
-    "bot/services/meeting_kinds.py": "meetings' helper module: moves into bot/services/meetings/ when split",
-    "bot/services/meeting_menu.py": "meetings' helper module: moves into bot/services/meetings/ when split",
-    "bot/services/meeting_stats.py": "meetings' helper module: moves into bot/services/meetings/ when split",
 }
 
 

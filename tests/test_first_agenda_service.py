@@ -19,7 +19,7 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.features import meeting_hooks as all_meeting_hooks
 from bot.i18n import translator
 from bot.services import first_agenda as fa
-from bot.services.meeting_kinds import KINDS_BY_ID, FirstAgenda, HeldBy
+from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda, HeldBy
 from storage.first_agenda import (
     FirstAgendaItem,
     FirstAgendaMaterial,
@@ -372,6 +372,7 @@ async def test_the_secretary_card_gets_a_first_agenda_button(db: Database, demo:
         theme = await meeting(session, demo.branch_a, "theme_day")
         appraisal = await meeting(session, demo.branch_a, "democratic_appraisal")
         closed = await meeting(session, demo.branch_a, status="closed")
+
     # The first agenda's own button (the ledger adds its record button beside it, for every meeting kind).
     def first_agenda_buttons(m: Any, locale: str) -> list[tuple[str, str]]:
         return [b for b in meeting_hooks.leader_buttons(m, locale) if b[1].startswith("fa:")]

@@ -14,8 +14,9 @@ from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo
 from bot.errors import Conflict, InvalidInput, PermissionDenied
-from bot.services import checkin, meetings, tokens
-from bot.services.checkin import Method
+from bot.services import meetings, tokens
+from bot.services.meetings import checkin
+from bot.services.meetings.checkin import Method
 from storage.meetings import Attendance, Meeting
 from storage.models import Member, Organisation, Role
 from tests.meetings_helpers import actor, get, member_id, schedule, statuses

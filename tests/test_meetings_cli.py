@@ -18,7 +18,7 @@ from bot.db import Database
 from bot.demo import DemoIds
 from bot.feature import Feature
 from bot.features import FEATURES
-from bot.services.meeting_hooks import MeetingHooks
+from bot.services.meetings.hooks import MeetingHooks
 from storage.meetings import Meeting
 from storage.models import AuditEntry, OutboxMessage
 

@@ -14,8 +14,10 @@ from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
 from bot.errors import InvalidInput, PermissionDenied
 from bot.features import meeting_hooks
-from bot.services import compliance, meeting_stats, meetings
-from bot.services.meeting_kinds import Period
+from bot.services import meetings
+from bot.services.meetings import compliance, stats
+from bot.services.meetings.kinds import Period
+from storage.meetings import member_history
 from storage.models import Member, Organisation
 from tests.conftest import study_first_agenda
 from tests.meetings_helpers import actor, member_id, outbox_rows, schedule
@@ -24,28 +26,28 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def test_periods_in_local_time() -> None:
-    month = meeting_stats.period_range(Period.MONTH, date(2026, 12, 31))
+    month = stats.period_range(Period.MONTH, date(2026, 12, 31))
     assert (month.start, month.end, month.key) == (date(2026, 12, 1), date(2026, 12, 31), "2026-12")
-    quarter = meeting_stats.period_range(Period.QUARTER, date(2026, 11, 26))
+    quarter = stats.period_range(Period.QUARTER, date(2026, 11, 26))
     assert (quarter.start, quarter.end, quarter.key) == (date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
-    first = meeting_stats.period_range(Period.QUARTER, date(2027, 2, 28))
+    first = stats.period_range(Period.QUARTER, date(2027, 2, 28))
     assert (first.start, first.end, first.key) == (date(2027, 1, 1), date(2027, 3, 31), "2027-Q1")
-    year = meeting_stats.period_range(Period.YEAR, date(2028, 2, 29))
+    year = stats.period_range(Period.YEAR, date(2028, 2, 29))
     assert (year.start, year.end) == (date(2028, 1, 1), date(2028, 12, 31))
     start, end = month.utc_bounds(TZ)
     assert start.isoformat() == "2026-11-30T16:00:00+00:00" and end.isoformat() == "2026-12-31T16:00:00+00:00"
     # 23:30 on 30 November in Beijing is still November, though it is 15:30 UTC.
     assert not month.contains(datetime(2026, 11, 30, 23, 30, tzinfo=TZ), TZ)
     assert month.contains(datetime(2026, 12, 1, 0, 10, tzinfo=TZ), TZ)
-    assert meeting_stats.parse_period("季度", date(2026, 11, 26)).key == "2026-Q4"
+    assert stats.parse_period("季度", date(2026, 11, 26)).key == "2026-Q4"
     with pytest.raises(InvalidInput):
-        meeting_stats.parse_period("decade", date(2026, 11, 26))
+        stats.parse_period("decade", date(2026, 11, 26))
 
 
 def test_rates_leave_out_approved_leave() -> None:
-    rate = meeting_stats.rate_of(["present", "late", "absent", "on_leave"])
+    rate = stats.rate_of(["present", "late", "absent", "on_leave"])
     assert (rate.attended, rate.expected, rate.percent) == (2, 3, 67)
-    assert meeting_stats.rate_of([]).percent is None
+    assert stats.rate_of([]).percent is None
 
 
 async def _held(
@@ -189,9 +191,9 @@ async def test_branch_rates_per_member_and_per_meeting(db: Database, demo: DemoI
             await study_first_agenda(session, two)
             await meetings.close_meeting(session, None, two, hooks=meeting_hooks())
     async with db.session() as session:
-        start, end = meeting_stats.period_range(Period.MONTH, date(2026, 11, 1)).utc_bounds(TZ)
-        rates = await meeting_stats.branch_rates(session, demo.branch_a, start, end)
-        history = await meeting_stats.member_history(session, a04, start, end)
+        start, end = stats.period_range(Period.MONTH, date(2026, 11, 1)).utc_bounds(TZ)
+        rates = await stats.branch_rates(session, demo.branch_a, start, end)
+        history = await member_history(session, a04, start, end)
     assert rates.meetings == 2
     per_member = {m.member_no: (r.attended, r.expected) for m, r in rates.per_member}
     assert per_member["A03"] == (1, 2) and per_member["A04"] == (1, 1)  # leave is not expected

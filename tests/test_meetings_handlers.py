@@ -14,8 +14,9 @@ from sqlalchemy import select
 from bot.clock import now_utc, today
 from bot.demo import telegram_id_of
 from bot.features import meeting_hooks
-from bot.services import checkin, meetings
-from bot.services.meeting_hooks import MeetingHooks
+from bot.services import meetings
+from bot.services.meetings import checkin
+from bot.services.meetings.hooks import MeetingHooks
 from storage.meetings import Attendance, Meeting, MeetingQrDisplay
 from storage.models import AuditEntry, Organisation, OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
@@ -303,7 +304,7 @@ async def test_card_edit_cancel_and_mark_present(bot: BotHarness, monkeypatch: p
     card = bot.request.calls[-1]
     assert ("📖 第一议题", f"fa:{meeting_id}") in card.buttons  # other features' buttons are appended
     await bot.press("A01", f"mt:{meeting_id}:ed")
-    await bot.press("A01", f"mt:{meeting_id}:ed:place")
+    await bot.press("A01", f"mte:{meeting_id}:place")
     assert "新的会议地点" in bot.request.calls[-1].text
     replies = await bot.say("A01", "党员活动室")
     assert "已修改，并已通知党员" in replies[0] and "党员活动室" in replies[0]
@@ -323,7 +324,7 @@ async def test_card_edit_cancel_and_mark_present(bot: BotHarness, monkeypatch: p
     assert "确定取消这次会议吗" in bot.request.calls[-1].text
     await bot.press("A01", f"mt:{meeting_id}:cxy")
     assert (await get(bot.db, meeting_id)).status == "cancelled"
-    assert "本次会议已取消。" in await bot.press("A01", f"mt:{meeting_id}:ed:topic")
+    assert "本次会议已取消。" in await bot.press("A01", f"mte:{meeting_id}:topic")
     async with bot.db.session() as session:
         actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "meeting"))).all()
     assert actions == ["meeting_create", "meeting_edit", "attendance_mark", "meeting_cancel"]

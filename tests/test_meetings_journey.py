@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.config import Settings
 from bot.demo import DemoIds, telegram_id_of
-from bot.services import checkin, tokens
+from bot.services import tokens
+from bot.services.meetings import checkin
 from storage.first_agenda import StudyMaterial
 from storage.meetings import Meeting
 from storage.models import AuditEntry
@@ -153,7 +154,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
 
     # A closed meeting changes no more; the branch's first agenda record counts it, with the speech studied.
     assert await bot.press("A01", f"fa:m:{meeting_id}") == ["本次会议已结束归档，记录不能再修改。"]
-    assert await bot.press("A01", f"mt:{meeting_id}:ed:place") == ["该会议已结束，不能再修改。"]
+    assert await bot.press("A01", f"mte:{meeting_id}:place") == ["该会议已结束，不能再修改。"]
     report = (await bot.say("A01", "/firstagenda"))[0]
     assert "应安排第一议题的会议 1 次，已记录 1 次（100%）" in report and f"✅ {SPEECH}：下发后 0 天学习" in report
     async with bot.db.session() as session:

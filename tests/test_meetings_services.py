@@ -17,8 +17,8 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.features import meeting_hooks
 from bot.i18n import translator
 from bot.services import meetings
-from bot.services.meeting_hooks import MeetingHooks
-from bot.services.meeting_kinds import KINDS_BY_ID
+from bot.services.meetings.hooks import MeetingHooks
+from bot.services.meetings.kinds import KINDS_BY_ID
 from storage.meetings import Meeting
 from tests.meetings_helpers import actor, audit_actions, get, member_id, outbox_rows, schedule, statuses
 
@@ -257,8 +257,9 @@ async def test_attend_leave_and_the_secretarys_decision(db: Database, demo: Demo
             session, await actor(session, "A01"), meeting_id, await member_id(session, "A05"), False, settings=settings
         )
     async with db.session() as session:
-        with pytest.raises(Conflict, match="no open leave request"):
+        with pytest.raises(Conflict, match="already handled this: leave approved") as late:
             await meetings.decide_leave(session, await actor(session, "A02"), meeting_id, a04, False, settings=settings)
+        assert late.value.localized(translator("zh_CN")) == "已由其他负责人处理：已批准刘洋的请假。"
     result = await statuses(db, meeting_id)
     assert (result["A03"], result["A04"], result["A05"]) == ("attending", "on_leave", "no_answer")
     decisions = await outbox_rows(db, f"mt:{meeting_id}:leave-decided:")
@@ -429,7 +430,10 @@ async def test_closing_is_refused_with_the_localized_list_of_what_other_features
     async with db.session() as session:
         with pytest.raises(meetings.ClosingBlocked) as refused:
             await meetings.close_meeting(
-                session, await actor(session, "A01"), meeting_id, hooks=MeetingHooks(closing_checks=(first_agenda_missing,))
+                session,
+                await actor(session, "A01"),
+                meeting_id,
+                hooks=MeetingHooks(closing_checks=(first_agenda_missing,)),
             )
     text = refused.value.localized(translator("zh_CN"))
     assert text == "暂不能结束会议，尚缺：没有这个会议。; &lt;第一议题&gt; 已是该状态。"

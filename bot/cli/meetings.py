@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import ledger as ledger_cli
@@ -21,8 +20,9 @@ from bot.config import Settings
 from bot.errors import NotFound
 from bot.feature import meeting_hooks_of
 from bot.i18n import N_
-from bot.services.meeting_kinds import MEETING_KINDS, MEETING_TAGS
+from bot.services.meetings.kinds import MEETING_KINDS, MEETING_TAGS
 from bot.templates import render
+from storage import queries
 from storage.meetings import Meeting
 from storage.models import Organisation
 
@@ -50,9 +50,7 @@ def _iso(value: datetime, settings: Settings) -> str:
 
 async def _branch(session: AsyncSession, ref: str) -> Organisation:
     """A branch by id or code."""
-    branch = await session.scalar(select(Organisation).where(Organisation.code == ref))
-    if branch is None and ref.isdigit():
-        branch = await session.get(Organisation, int(ref))
+    branch = await queries.org_by_ref(session, ref)
     if branch is None:
         raise NotFound(N_("No such branch."))
     return branch
@@ -116,7 +114,8 @@ def add(
 ) -> None:
     """Schedule a meeting (members are notified as from the chat); prints its id and check-in link."""
     from bot.cli.common import echo_json, run_db
-    from bot.services import checkin, meetings
+    from bot.services import meetings
+    from bot.services.meetings import checkin
 
     hooks = meeting_hooks_of(ctx.obj)
 
@@ -149,8 +148,8 @@ def add(
         echo_json(result)
     else:
         settings = _settings()
-        from bot.services.meeting_format import kind_name
         from bot.services.meetings import is_unit_kind
+        from bot.services.meetings.format import kind_name
 
         typer.echo(
             _text(
@@ -203,14 +202,15 @@ def show(
 ) -> None:
     """One meeting with each member's attendance status."""
     from bot.cli.common import echo_json, run_db
-    from bot.services import meeting_stats, meetings
+    from bot.services import meetings
+    from bot.services.meetings import stats
 
     hooks = meeting_hooks_of(ctx.obj)
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         meeting = await meetings.get_meeting(session, meeting_id)
         branch = await session.get(Organisation, meeting.org_id)
-        rate = await meeting_stats.meeting_rate(session, meeting.id)
+        rate = await stats.meeting_rate(session, meeting.id)
         attendance = [
             {
                 "member_id": member.id,
@@ -239,7 +239,7 @@ def show(
         return
     settings = _settings()
     from bot.i18n import translator
-    from bot.services.meeting_format import MEETING_STATUS_NAMES, kind_name, status_name
+    from bot.services.meetings.format import MEETING_STATUS_NAMES, kind_name, status_name
 
     locale = settings.DEFAULT_LOCALE
     typer.echo(
@@ -265,19 +265,10 @@ def compliance_cmd(
 ) -> None:
     """Held / required of each required kind and tag this month, quarter and year, per branch."""
     from bot.cli.common import echo_json, run_db
-    from bot.services.compliance import branch_compliance
+    from bot.services.meetings.compliance import branch_compliance
 
     async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-        if branch is not None:
-            branches = [await _branch(session, branch)]
-        else:
-            branches = list(
-                (
-                    await session.scalars(
-                        select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
-                    )
-                ).all()
-            )
+        branches = [await _branch(session, branch)] if branch is not None else list(await queries.all_branches(session))
         out = []
         for found in branches:
             items = await branch_compliance(session, found, today(settings.tz), settings=settings)
@@ -307,7 +298,7 @@ def compliance_cmd(
         echo_json(result)
         return
     settings = _settings()
-    from bot.services.meeting_format import kind_name, tag_name
+    from bot.services.meetings.format import kind_name, tag_name
 
     locale = settings.DEFAULT_LOCALE
     for entry in result:

@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta
 
-from sqlalchemy import delete, select
 from telegram import InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.clock import now_utc, today
 from bot.context import BranchContext
 from bot.jobs import DailyJob, RepeatingJob
-from bot.services import checkin, compliance, meetings, tokens
-from storage.meetings import Meeting, MeetingQrDisplay, MeetingStatus
+from bot.services import meetings, tokens
+from bot.services.meetings import checkin, compliance
+from storage.meetings import MeetingQrDisplay, MeetingStatus, forget_qr_displays, qr_displays
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +52,15 @@ async def nudges(context: BranchContext) -> None:
 
 async def refresh_live_qr(context: BranchContext) -> None:
     """Job: redraw each live QR photo whose slot is out of date; forget those of finished meetings."""
-    from handlers.meetings_checkin import qr_image
+    from handlers.meetings.checkin import qr_image
 
     now = now_utc()
     slot = tokens.current_slot()
     settings = context.resources.settings
     async with context.resources.db.session() as session:
-        result = await session.execute(
-            select(MeetingQrDisplay, Meeting).join(Meeting, Meeting.id == MeetingQrDisplay.meeting_id)
-        )
-        rows = [(display, meeting) for display, meeting in result.all()]
+        rows = await qr_displays(session)
         finished = [d.id for d, m in rows if m.status != MeetingStatus.SCHEDULED or m.ends_at < now]
-        if finished:
-            await session.execute(delete(MeetingQrDisplay).where(MeetingQrDisplay.id.in_(finished)))
+        await forget_qr_displays(session, finished)
         due = [
             (d, m)
             for d, m in rows
@@ -96,8 +92,7 @@ async def refresh_live_qr(context: BranchContext) -> None:
             log.warning("could not redraw live QR %s", display.id, exc_info=True)
     if gone or redrawn:
         async with context.resources.db.session() as session:
-            if gone:
-                await session.execute(delete(MeetingQrDisplay).where(MeetingQrDisplay.id.in_(gone)))
+            await forget_qr_displays(session, gone)
             for display_id in redrawn:
                 fresh = await session.get(MeetingQrDisplay, display_id)
                 if fresh is not None:
@@ -109,4 +104,3 @@ JOBS: list[DailyJob | RepeatingJob] = [
     DailyJob(NUDGE_JOB_ID, nudges, at=lambda settings: NUDGE_TIME),
     RepeatingJob(LIVE_QR_JOB_ID, refresh_live_qr, interval=timedelta(seconds=15), first=timedelta(seconds=3)),
 ]
-

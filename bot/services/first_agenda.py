@@ -9,7 +9,7 @@ Rules in one place, for chat, console and command line alike:
 * Dispatching stores one row per (material, branch) under a unique key and queues one notice per branch,
   to its secretary, under the dedup key ``fa-dispatch:<material>:<branch>``; dispatching again tells nobody twice.
 * A meeting "has" its first agenda item when one is recorded with at least one material; it "needed" one when
-  its kind requires it (:mod:`bot.services.meeting_kinds`). Only meetings that have taken place count
+  its kind requires it (:mod:`bot.services.meetings.kinds`). Only meetings that have taken place count
   (not cancelled, started by now).
 * A branch "studied" a dispatched material at the first such meeting listing it; the study lag is the number
   of local days from the dispatch to that meeting (0 when it was studied before the dispatch came).
@@ -37,8 +37,8 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, require_admin_of, require_branch_leader
-from bot.services.meeting_hooks import MeetingHooks
-from bot.services.meeting_kinds import KINDS_BY_ID, FirstAgenda, HeldBy
+from bot.services.meetings.hooks import MeetingHooks
+from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda, HeldBy
 from bot.services.tabular import parse_date
 from bot.templates import render
 from storage import queries

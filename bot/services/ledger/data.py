@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc
 from bot.services.ledger.period import LedgerPeriod
-from bot.services.meeting_kinds import KINDS_BY_ID, FirstAgenda, HeldBy, Period
+from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda, HeldBy, Period
 from storage import ledger as q
 from storage.meetings import CHECKED_IN, AttendanceStatus, MeetingStatus
 from storage.membership import MembershipSpan, members_during
@@ -293,7 +293,7 @@ class Requirement:
 
 def period_units(period: LedgerPeriod) -> list[tuple[Period, date, date, str]]:
     """The months, quarters and years lying wholly inside the period (a part of one is not judged)."""
-    from bot.services.meeting_stats import period_range
+    from bot.services.meetings.stats import period_range
 
     units: list[tuple[Period, date, date, str]] = []
     for kind in (Period.MONTH, Period.QUARTER, Period.YEAR):
@@ -308,7 +308,7 @@ def period_units(period: LedgerPeriod) -> list[tuple[Period, date, date, str]]:
 
 def requirements(data: LedgerData) -> list[Requirement]:
     """Held / required of every required kind and tag, per branch and per unit of the period."""
-    from bot.services.meeting_kinds import MEETING_KINDS, MEETING_TAGS
+    from bot.services.meetings.kinds import MEETING_KINDS, MEETING_TAGS
 
     by_branch: dict[int, list[MeetingEntry]] = defaultdict(list)
     for m in data.meetings:

@@ -25,7 +25,7 @@ from bot.services.ledger import charts
 from bot.services.ledger.data import LedgerData, collect, indicators
 from bot.services.ledger.export import build_ledger_file
 from bot.services.ledger.period import LedgerPeriod
-from bot.services.meeting_kinds import MEETING_KINDS, HeldBy, Period
+from bot.services.meetings.kinds import MEETING_KINDS, HeldBy, Period
 from storage import ledger as q
 from storage import queries
 from storage.models import Organisation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, translator
-from bot.services.meeting_hooks import MeetingHooks
+from bot.services.meetings.hooks import MeetingHooks
 from storage.meetings import Meeting, MeetingStatus
 from storage.models import Role
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.meeting_kinds import Period
-from bot.services.meeting_stats import period_range
+from bot.services.meetings.kinds import Period
+from bot.services.meetings.stats import period_range
 from bot.services.tabular import parse_date
 from storage import queries
 from storage.models import Organisation, OrgKind

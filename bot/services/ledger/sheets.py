@@ -20,7 +20,7 @@ from bot.services.ledger.data import (
     indicators,
     requirements,
 )
-from bot.services.meeting_kinds import KINDS_BY_ID, TAGS_BY_ID, Period
+from bot.services.meetings.kinds import KINDS_BY_ID, TAGS_BY_ID, Period
 from storage.meetings import AttendanceStatus
 
 DATE = "yyyy-mm-dd"

@@ -15,21 +15,28 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.environment import ServiceEnv
 from bot.errors import PermissionDenied
 from bot.i18n import N_
-from bot.services.access import Actor, visible_org_ids
-from bot.services.meeting_format import long_date
-from bot.services.meeting_kinds import MEETING_TAGS, HeldBy, Period
-from bot.services.meeting_stats import PeriodRange, period_range
-from bot.services.meetings import BRANCH_KINDS, branch_groups
+from bot.services.access import Actor
+from bot.services.meetings.core import BRANCH_KINDS
+from bot.services.meetings.format import long_date
+from bot.services.meetings.kinds import MEETING_TAGS, HeldBy, Period
+from bot.services.meetings.stats import PeriodRange, period_range
 from bot.services.notifier import Message, Notifier, Recipient, leaders_of
 from storage import queries
-from storage.meetings import Meeting, MeetingStatus
+from storage.meetings import (
+    Meeting,
+    MeetingStatus,
+    branch_groups,
+    branches_of,
+    groups_in,
+    held_between,
+    held_between_in,
+)
 from storage.models import Organisation
 
 PERIOD_ORDER = (Period.MONTH, Period.QUARTER, Period.YEAR)
@@ -60,19 +67,17 @@ async def branch_compliance(
     session: AsyncSession, branch: Organisation, today: date, *, settings: Settings
 ) -> list[Item]:
     """Every requirement of the branch for the current month, quarter and year."""
-    ranges = {p: period_range(p, today) for p in PERIOD_ORDER}
-    start, end = ranges[Period.YEAR].utc_bounds(settings.tz)
-    meetings = (
-        await session.scalars(
-            select(Meeting).where(
-                Meeting.org_id == branch.id,
-                Meeting.starts_at >= start,
-                Meeting.starts_at < end,
-                Meeting.status != MeetingStatus.CANCELLED,
-            )
-        )
-    ).all()
+    start, end = period_range(Period.YEAR, today).utc_bounds(settings.tz)
+    meetings = await held_between(session, branch.id, start, end)
     groups = await branch_groups(session, branch.id)
+    return _items(branch, meetings, groups, today, settings)
+
+
+def _items(
+    branch: Organisation, meetings: Sequence[Meeting], groups: Sequence[Organisation], today: date, settings: Settings
+) -> list[Item]:
+    """The branch's requirements from its meetings of the year and its Party groups (no database here)."""
+    ranges = {p: period_range(p, today) for p in PERIOD_ORDER}
     items: list[Item] = []
     for period in PERIOD_ORDER:
         pr = ranges[period]
@@ -135,12 +140,17 @@ async def compliance_overview(
     (or only ``branch_id`` of it)."""
     if not (actor.leads_branch or actor.is_admin):
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
-    branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-    if branch_id is not None:
-        branches = [b for b in branches if b.id == branch_id]
-        if not branches:
-            raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
-    return [(b, await branch_compliance(session, b, today, settings=settings)) for b in branches]
+    scope = queries.subtree_select(actor.org_id) if actor.is_admin else queries.org_scope(actor.org_id)
+    if branch_id is not None:  # one branch of the subtree (the summary's button)
+        scope = queries.org_scope(branch_id, within=scope)
+    # Five statements whatever the number of branches: the branches, their meetings of the year, their groups.
+    branches = await branches_of(session, scope)
+    if branch_id is not None and not branches:
+        raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
+    start, end = period_range(Period.YEAR, today).utc_bounds(settings.tz)
+    meetings = await held_between_in(session, scope, start, end)
+    groups = await groups_in(session, scope)
+    return [(b, _items(b, meetings.get(b.id, []), groups.get(b.id, []), today, settings)) for b in branches]
 
 
 def _nudge_values(
@@ -163,7 +173,7 @@ async def send_nudges(session: AsyncSession, today: date, *, settings: Settings)
     shrink as meetings are held."""
     queued = 0
     notifier = Notifier(session, ServiceEnv.from_settings(settings))
-    branches = (await session.scalars(select(Organisation).where(Organisation.kind == "branch"))).all()
+    branches = await queries.all_branches(session)
     for branch in branches:
         items = await branch_compliance(session, branch, today, settings=settings)
         leaders = await leaders_of(session, branch.id)

@@ -10,7 +10,6 @@ that needs no scheduler; the job keeps the code fresh without anyone touching th
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -30,13 +29,15 @@ from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.i18n import translator
 from bot.qr import qr_png
-from bot.services import checkin, meetings
-from bot.services.checkin import Method
-from bot.services.meeting_format import MeetingView
+from bot.services import meetings
+from bot.services.meetings import checkin
+from bot.services.meetings.buttons import MeetingAction, MeetingButton, meeting_button, pressed
+from bot.services.meetings.checkin import Method
+from bot.services.meetings.format import MeetingView
 from bot.templates import render
 from handlers.common import keyboard, reply
 from handlers.flows import END, Flow
-from handlers.meetings_view import settings_of
+from handlers.meetings.view import settings_of
 from storage.meetings import Meeting, MeetingQrDisplay
 
 CHECKIN_START = filters.Regex(r"^/start(@\w+)? ck_[A-Za-z0-9_-]{1,61}$")
@@ -73,7 +74,7 @@ async def leave_start(update: Update, context: BranchContext) -> int:
     """Ask for leave: check it is allowed, then ask for the reason in the private chat."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
-    meeting_id = int(query.data.split(":")[1])
+    meeting_id = MeetingButton.parse(query.data).meeting
     async with context.unit() as session:
         meeting = await meetings.prepare_leave(session, context.actor, meeting_id)
         view = MeetingView.of(meeting, context.tr.locale, settings_of(context).tz)
@@ -238,12 +239,7 @@ async def group_button(update: Update, context: BranchContext) -> int:
     """The check-in button under the group's "check-in is open" message."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    # The pattern's \d also matches non-ASCII digits, and ids may be huge: a forged press is refused quietly.
-    match = re.fullmatch(r"mt:([0-9]{1,18}):ck", query.data)
-    if match is None:
-        await query.answer()
-        return END
-    return await _attempt(update, context, int(match.group(1)), Method.BUTTON)
+    return await _attempt(update, context, MeetingButton.parse(query.data).meeting, Method.BUTTON)
 
 
 async def location_shared(update: Update, context: BranchContext) -> int:
@@ -287,7 +283,7 @@ async def qr_image(
         opens=opens.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
     )
     tr = translator(locale)
-    buttons = keyboard([[(tr.gettext("🔄 New code"), f"mt:{meeting.id}:qrr")]])
+    buttons = keyboard([[(tr.gettext("🔄 New code"), meeting_button(meeting.id, MeetingAction.QR_RENEW))]])
     return qr_png(link), caption, buttons
 
 
@@ -336,7 +332,7 @@ CHECKIN_CONVERSATION = Flow(
     entry_points=[
         CommandHandler("start", start_checkin, filters=CHECKIN_START),
         CommandHandler("checkin", checkin_command),
-        CallbackQueryHandler(group_button, pattern=r"^mt:\d+:ck$"),
+        CallbackQueryHandler(group_button, pattern=pressed(MeetingAction.CHECK_IN)),
     ],
     states={
         CODE: [MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, code_entered)],
@@ -349,7 +345,7 @@ LEAVE_CONVERSATION = Flow(
     name="meeting_leave",
     user_data_keys=("mt_leave",),
     per_chat=False,  # asked in the group, answered in the private chat
-    entry_points=[CallbackQueryHandler(leave_start, pattern=r"^mt:\d+:lv$")],
+    entry_points=[CallbackQueryHandler(leave_start, pattern=pressed(MeetingAction.LEAVE))],
     states={REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, leave_reason)]},
     fallbacks=[CommandHandler("cancel", cancel)],
 )

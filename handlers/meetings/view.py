@@ -11,9 +11,11 @@ from telegram.constants import ChatType
 from bot.config import Settings
 from bot.context import BranchContext
 from bot.i18n import translator
-from bot.services import meeting_stats, meetings
-from bot.services.meeting_format import MeetingView, status_name
-from bot.services.meeting_hooks import MeetingHooks
+from bot.services import meetings
+from bot.services.meetings import stats
+from bot.services.meetings.buttons import MeetingAction, meeting_button
+from bot.services.meetings.format import MeetingView, status_name
+from bot.services.meetings.hooks import MeetingHooks
 from bot.templates import render
 from handlers.common import keyboard
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
@@ -52,7 +54,7 @@ async def view_of(session: AsyncSession, meeting: Meeting, locale: str, settings
     return MeetingView.of(meeting, locale, settings.tz, group.name if group else None)
 
 
-def percent_text(rate: meeting_stats.Rate) -> str:
+def percent_text(rate: stats.Rate) -> str:
     """``85%`` or ``—``."""
     return f"{rate.percent}%" if rate.percent is not None else "—"
 
@@ -65,7 +67,7 @@ async def card(
     tr = translator(locale)
     view = await view_of(session, meeting, locale, settings)
     counts = await meetings.status_counts(session, meeting.id)
-    rate = await meeting_stats.meeting_rate(session, meeting.id)
+    rate = await stats.meeting_rate(session, meeting.id)
     text = render(
         "meetings/card.html.j2",
         locale,
@@ -82,18 +84,30 @@ async def card(
     if meeting.status == MeetingStatus.SCHEDULED and meetings.is_unit_kind(meeting.kind):
         # A meeting of the unit's Party body: no roster attendance, so no answers, QR codes or marks.
         rows += [
-            [(tr.gettext("✏️ Edit / postpone"), f"mt:{mid}:ed"), (tr.gettext("🏁 Close"), f"mt:{mid}:cl")],
-            [(tr.gettext("🚫 Cancel the meeting"), f"mt:{mid}:cx")],
+            [
+                (tr.gettext("✏️ Edit / postpone"), meeting_button(mid, MeetingAction.EDIT)),
+                (tr.gettext("🏁 Close"), meeting_button(mid, MeetingAction.CLOSE)),
+            ],
+            [(tr.gettext("🚫 Cancel the meeting"), meeting_button(mid, MeetingAction.CANCEL))],
         ]
     elif meeting.status == MeetingStatus.SCHEDULED:
         rows += [
-            [(tr.gettext("📋 Answers"), f"mt:{mid}:ls"), (tr.gettext("✏️ Edit / postpone"), f"mt:{mid}:ed")],
-            [(tr.gettext("📷 QR code"), f"mt:{mid}:qr"), (tr.gettext("✔️ Mark present"), f"mt:{mid}:mk")],
-            [(tr.gettext("📡 Location check"), f"mt:{mid}:geo"), (tr.gettext("🏁 Close"), f"mt:{mid}:cl")],
-            [(tr.gettext("🚫 Cancel the meeting"), f"mt:{mid}:cx")],
+            [
+                (tr.gettext("📋 Answers"), meeting_button(mid, MeetingAction.ANSWERS)),
+                (tr.gettext("✏️ Edit / postpone"), meeting_button(mid, MeetingAction.EDIT)),
+            ],
+            [
+                (tr.gettext("📷 QR code"), meeting_button(mid, MeetingAction.QR)),
+                (tr.gettext("✔️ Mark present"), meeting_button(mid, MeetingAction.MARK)),
+            ],
+            [
+                (tr.gettext("📡 Location check"), meeting_button(mid, MeetingAction.LOCATION)),
+                (tr.gettext("🏁 Close"), meeting_button(mid, MeetingAction.CLOSE)),
+            ],
+            [(tr.gettext("🚫 Cancel the meeting"), meeting_button(mid, MeetingAction.CANCEL))],
         ]
     elif meeting.status == MeetingStatus.CLOSED and not meetings.is_unit_kind(meeting.kind):
-        rows.append([(tr.gettext("📋 Attendance"), f"mt:{mid}:ls")])
+        rows.append([(tr.gettext("📋 Attendance"), meeting_button(mid, MeetingAction.ANSWERS))])
     if meeting.status != MeetingStatus.CANCELLED:
         rows += pairs(hooks.leader_buttons(meeting, locale))
     return text, keyboard(rows)
@@ -129,8 +143,14 @@ async def answers(
         if row.status == AttendanceStatus.LEAVE_REQUESTED and meeting.status == MeetingStatus.SCHEDULED:
             buttons.append(
                 [
-                    (tr.gettext("✅ %(name)s", name=member.name), f"mt:{meeting.id}:ok:{member.id}"),
-                    (tr.gettext("❌ %(name)s", name=member.name), f"mt:{meeting.id}:no:{member.id}"),
+                    (
+                        tr.gettext("✅ %(name)s", name=member.name),
+                        meeting_button(meeting.id, MeetingAction.APPROVE, member.id),
+                    ),
+                    (
+                        tr.gettext("❌ %(name)s", name=member.name),
+                        meeting_button(meeting.id, MeetingAction.REFUSE, member.id),
+                    ),
                 ]
             )
     text = render(
@@ -141,5 +161,10 @@ async def answers(
         groups=groups,
         total=len(rows),
     )
-    buttons.append([(tr.gettext("🔄 Refresh"), f"mt:{meeting.id}:ls"), (tr.gettext("« Back"), f"mt:{meeting.id}:card")])
+    buttons.append(
+        [
+            (tr.gettext("🔄 Refresh"), meeting_button(meeting.id, MeetingAction.ANSWERS)),
+            (tr.gettext("« Back"), meeting_button(meeting.id, MeetingAction.CARD)),
+        ]
+    )
     return text, keyboard(buttons)

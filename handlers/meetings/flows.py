@@ -1,5 +1,5 @@
 """The secretary's guided flows: scheduling a meeting (kind → day → time → place → topic, or one line),
-editing and postponing it, setting a location check, and closing it (absences, record, tags).
+editing and postponing it, setting a location check (closing is in :mod:`handlers.meetings.closing`).
 
 Flow state lives in ``user_data`` (JSON-friendly: ids, strings, lists), persisted with the conversation, so a
 restart in the middle of a flow loses nothing. Nothing is written until the last step's service call.
@@ -10,39 +10,37 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.clock import now_utc, today
 from bot.context import BranchContext
-from bot.errors import DomainError, InvalidInput, PermissionDenied
+from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import meetings
 from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
-from bot.services.meeting_format import kind_name, short_day, status_name, tag_name
-from bot.services.meeting_kinds import MEETING_TAGS, HeldBy
-from bot.services.meeting_stats import meeting_rate
+from bot.services.meetings.buttons import MeetingAction, MeetingButton, MeetingEditButton, pressed
+from bot.services.meetings.format import kind_name, short_day
+from bot.services.meetings.kinds import HeldBy
 from bot.templates import render
 from handlers.common import reply, show
 from handlers.flows import END, Flow
-from handlers.meetings_view import (
+from handlers.meetings.view import (
     card,
     keyboard,
     pairs,
-    percent_text,
     refused_in_group,
     settings_of,
     view_of,
 )
 from storage.meetings import Meeting, MeetingStatus
+from storage.meetings import last_place as last_meeting_place
 from storage.models import Organisation, OrgKind
 
 N_BRANCH, N_KIND, N_GROUP, N_DAY, N_TIME, N_PLACE, N_TOPIC, N_CONFIRM = range(20, 28)
 E_VALUE = 40
 G_LOCATION, G_RADIUS = 50, 51
-C_REVIEW, C_RECORD, C_TAGS = 60, 61, 62
 
 TIMES = ("08:30", "09:00", "10:00", "14:00", "14:30", "15:00", "16:00", "19:30")
 RADII = (100, 300, 500, 1000)
@@ -200,12 +198,7 @@ async def new_time(update: Update, context: BranchContext) -> int:
     data["start"] = start.strftime("%H:%M")
     data["end"] = end.strftime("%H:%M") if end else None
     async with context.unit() as session:
-        last_place = await session.scalar(
-            select(Meeting.place)
-            .where(Meeting.org_id == data["branch"], Meeting.place.is_not(None))
-            .order_by(Meeting.created_at.desc())
-            .limit(1)
-        )
+        last_place = await last_meeting_place(session, data["branch"])
     data["last_place"] = last_place
     rows: list[list[tuple[str, str]]] = []
     if last_place:
@@ -330,7 +323,8 @@ async def edit_start(update: Update, context: BranchContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
     if await refused_in_group(update, context):
         return END
-    _, meeting_id, _, field = update.callback_query.data.split(":")
+    pressed_edit = MeetingEditButton.parse(update.callback_query.data)
+    meeting_id, field = pressed_edit.meeting, pressed_edit.field.value
     async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, int(meeting_id))
         meetings.require_editable(meeting)
@@ -373,7 +367,7 @@ async def geo_start(update: Update, context: BranchContext) -> int:
     if update.effective_chat.type != ChatType.PRIVATE:
         await query.answer(context.tr.gettext("Please do this in our private chat."), show_alert=True)
         return END
-    meeting_id = int(query.data.split(":")[1])
+    meeting_id = MeetingButton.parse(query.data).meeting
     async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         meetings.require_editable(meeting)
@@ -441,176 +435,6 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
     return END
 
 
-# --- closing ------------------------------------------------------------------------------------------------
-
-CYCLE = {"absent": "present", "present": "on_leave", "on_leave": "absent"}
-
-
-async def close_start(update: Update, context: BranchContext) -> int:
-    """Closing, step 1: who did not check in (absent unless the secretary says otherwise).
-
-    When another feature still misses something (the first agenda item), closing is refused at once with
-    exactly what is missing and that feature's buttons to record it, before any absences are confirmed."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    if await refused_in_group(update, context):
-        return END
-    meeting_id = int(update.callback_query.data.split(":")[1])
-    locale = context.tr.locale
-    async with context.unit() as session:
-        preview = await meetings.closing_preview(
-            session, context.actor, meeting_id, hooks=context.resources.meeting_hooks
-        )
-        view = await view_of(session, preview.meeting, locale, settings_of(context))
-    if preview.missing:
-        missing = [
-            DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
-        ]
-        text = render("meetings/closing_blocked.html.j2", locale, m=view, missing=missing)
-        fixes = context.resources.meeting_hooks.fix_buttons(preview.meeting, locale)
-        rows = [*pairs(fixes), [(context.tr.gettext("« Back"), f"mt:{meeting_id}:card")]]
-        await show(update, text, keyboard(rows))
-        return END
-    context.user_data["mt_close"] = {  # type: ignore[index]
-        "meeting": meeting_id,
-        "marks": {},
-        "record": "",
-        "photos": [],
-        "tags": [],
-    }
-    if meetings.is_unit_kind(preview.meeting.kind):
-        return await close_next(update, context)  # no roster attendance to confirm
-    return await _review(update, context)
-
-
-async def _review(update: Update, context: BranchContext) -> int:
-    data = _data(context, "mt_close")
-    locale = context.tr.locale
-    async with context.unit() as session:
-        preview = await meetings.closing_preview(
-            session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
-        )
-        view = await view_of(session, preview.meeting, locale, settings_of(context))
-    names = [member.name for member, _ in preview.unconfirmed]
-    text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
-    if preview.missing:
-        items = "; ".join(DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing)
-        text += "\n\n" + context.tr.gettext("⚠️ Still missing before closing: %(missing)s", missing=items)
-    buttons = []
-    for member, _row in preview.unconfirmed:
-        mark = data["marks"].get(str(member.id), "absent")
-        buttons.append((f"{member.name} · {status_name(mark, locale)}", f"mc:m:{member.id}"))
-    rows = pairs(buttons)
-    if len(buttons) > 1:
-        rows.append([(context.tr.gettext("☑️ Mark them all present"), "mc:all")])
-    rows.append([(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")])
-    await show(update, text, keyboard(rows))
-    return C_REVIEW
-
-
-async def close_toggle(update: Update, context: BranchContext) -> int:
-    """Tap a name: absent → present → on leave → absent."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    data = _data(context, "mt_close")
-    member_id = update.callback_query.data.split(":")[2]
-    data["marks"][member_id] = CYCLE[data["marks"].get(member_id, "absent")]
-    return await _review(update, context)
-
-
-async def close_all_present(update: Update, context: BranchContext) -> int:
-    """Everyone listed was there (a meeting recorded after the fact): mark them all present, then adjust."""
-    data = _data(context, "mt_close")
-    async with context.unit() as session:
-        preview = await meetings.closing_preview(
-            session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
-        )
-    for member, _row in preview.unconfirmed:
-        data["marks"][str(member.id)] = "present"
-    return await _review(update, context)
-
-
-async def close_next(update: Update, context: BranchContext) -> int:
-    """Closing, step 2: the record (text and photos)."""
-    _data(context, "mt_close")
-    text = context.tr.gettext(
-        "Send a short record of the meeting: text, photos, or both, in as many messages as you like. "
-        "Press Done when finished."
-    )
-    await show(update, text, keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]))
-    return C_RECORD
-
-
-async def close_record(update: Update, context: BranchContext) -> int:
-    """A piece of the record: text, or a photo with its caption."""
-    assert update.message is not None
-    data = _data(context, "mt_close")
-    message = update.message
-    text = message.text or message.caption or ""
-    if text.strip():
-        data["record"] = (data["record"] + "\n" + text.strip()).strip()
-    if message.photo:
-        if len(data["photos"]) >= meetings.MAX_PHOTOS:
-            raise InvalidInput(N_("At most %(limit)d photos can be kept with a record."), limit=meetings.MAX_PHOTOS)
-        data["photos"].append(message.photo[-1].file_id)
-    if len(data["record"]) > meetings.MAX_RECORD:
-        data["record"] = data["record"][: meetings.MAX_RECORD]
-        raise InvalidInput(N_("The record is too long (at most %(limit)d characters)."), limit=meetings.MAX_RECORD)
-    await message.reply_text(
-        context.tr.gettext(
-            "Noted: %(chars)d characters, %(photos)d photos. Send more, or press Done.",
-            chars=len(data["record"]),
-            photos=len(data["photos"]),
-        ),
-        reply_markup=keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]),
-    )
-    return C_RECORD
-
-
-async def close_tags_step(update: Update, context: BranchContext) -> int:
-    """Closing, step 3: what the meeting also was (oath renewal, Party Constitution study …)."""
-    data = _data(context, "mt_close")
-    if update.callback_query is not None and update.callback_query.data not in ("mc:done",):
-        assert update.callback_query.data is not None
-        tag = update.callback_query.data.split(":")[2]
-        if tag in data["tags"]:
-            data["tags"].remove(tag)
-        elif any(t.id == tag for t in MEETING_TAGS):
-            data["tags"].append(tag)
-    locale = context.tr.locale
-    buttons = [(("✓ " if t.id in data["tags"] else "") + tag_name(t.id, locale), f"mc:t:{t.id}") for t in MEETING_TAGS]
-    rows = [*[[b] for b in buttons], [(context.tr.gettext("🏁 Close the meeting"), "mc:ok")]]
-    text = context.tr.gettext("Did the meeting also include any of these? Tap to mark, then close the meeting.")
-    await show(update, text, keyboard(rows))
-    return C_TAGS
-
-
-async def close_confirm(update: Update, context: BranchContext) -> int:
-    """Close: absences confirmed, record and tags kept; nothing can change afterwards."""
-    data = _data(context, "mt_close")
-    marks: dict[str, str] = data["marks"]
-    settings = settings_of(context)
-    locale = context.tr.locale
-    async with context.unit(then=END) as session:
-        result = await meetings.close_meeting(
-            session,
-            context.actor,
-            data["meeting"],
-            present=[int(k) for k, v in marks.items() if v == "present"],
-            on_leave=[int(k) for k, v in marks.items() if v == "on_leave"],
-            record=data["record"],
-            photos=data["photos"],
-            tags=data["tags"],
-            hooks=context.resources.meeting_hooks,
-        )
-        rate = await meeting_rate(session, result.meeting.id)
-        view = await view_of(session, result.meeting, locale, settings)
-    context.user_data.pop("mt_close", None)  # type: ignore[union-attr]
-    text = render(
-        "meetings/closed.html.j2", locale, m=view, rate=rate, percent=percent_text(rate), absent=result.absent
-    )
-    await show(update, text)
-    return END
-
-
 async def expired_button(update: Update, context: BranchContext) -> None:
     """A button of a flow that has ended (or of another person's flow)."""
     assert update.callback_query is not None
@@ -655,7 +479,7 @@ NEW_CONVERSATION = Flow(
 EDIT_CONVERSATION = Flow(
     name="meeting_edit",
     user_data_keys=("mt_edit",),
-    entry_points=[CallbackQueryHandler(_leaders_only_entry(edit_start), pattern=r"^mt:\d+:ed:(when|end|place|topic)$")],
+    entry_points=[CallbackQueryHandler(_leaders_only_entry(edit_start), pattern=MeetingEditButton.pattern())],
     states={E_VALUE: [MessageHandler(TEXT, edit_value)]},
     fallbacks=[CommandHandler("cancel", cancel)],
 )
@@ -663,7 +487,7 @@ EDIT_CONVERSATION = Flow(
 GEO_CONVERSATION = Flow(
     name="meeting_location",
     user_data_keys=("mt_geo",),
-    entry_points=[CallbackQueryHandler(_leaders_only_entry(geo_start), pattern=r"^mt:\d+:geo$")],
+    entry_points=[CallbackQueryHandler(_leaders_only_entry(geo_start), pattern=pressed(MeetingAction.LOCATION))],
     states={
         G_LOCATION: [
             MessageHandler(filters.LOCATION, geo_location),
@@ -674,26 +498,5 @@ GEO_CONVERSATION = Flow(
     fallbacks=[CommandHandler("cancel", cancel)],
 )
 
-CLOSE_CONVERSATION = Flow(
-    name="meeting_close",
-    user_data_keys=("mt_close",),
-    entry_points=[CallbackQueryHandler(_leaders_only_entry(close_start), pattern=r"^mt:\d+:cl$")],
-    states={
-        C_REVIEW: [
-            CallbackQueryHandler(close_toggle, pattern=r"^mc:m:\d+$"),
-            CallbackQueryHandler(close_all_present, pattern=r"^mc:all$"),
-            CallbackQueryHandler(close_next, pattern=r"^mc:next$"),
-        ],
-        C_RECORD: [
-            MessageHandler((TEXT | filters.PHOTO) & ~filters.COMMAND, close_record),
-            CallbackQueryHandler(close_tags_step, pattern=r"^mc:done$"),
-        ],
-        C_TAGS: [
-            CallbackQueryHandler(close_tags_step, pattern=r"^mc:t:\w+$"),
-            CallbackQueryHandler(close_confirm, pattern=r"^mc:ok$"),
-        ],
-    },
-    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mc:x$")],
-)
 
 STALE_BUTTONS = CallbackQueryHandler(expired_button, pattern=r"^(mn|mc|mg):")

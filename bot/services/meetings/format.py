@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton
 
 from bot.i18n import N_, translator
-from bot.services.meeting_kinds import KINDS_BY_ID, TAGS_BY_ID
+from bot.services.meetings.kinds import KINDS_BY_ID, TAGS_BY_ID
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 
 STATUS_NAMES: dict[str, str] = {

@@ -11,15 +11,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc
 from bot.errors import InvalidInput
 from bot.i18n import N_
-from bot.services.meeting_kinds import Period
-from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
-from storage.models import Member
+from bot.services.access import Actor
+from bot.services.meetings.kinds import Period
+from storage import queries
+from storage.meetings import (
+    CHECKED_IN,
+    AttendanceStatus,
+    Meeting,
+    attendance_statuses,
+    branches_of,
+    closed_attendance,
+    closed_status_counts,
+    members_by_name,
+)
+from storage.models import Member, Organisation
 
 
 @dataclass(frozen=True)
@@ -101,26 +111,7 @@ def rate_of(statuses: list[str]) -> Rate:
 
 async def meeting_rate(session: AsyncSession, meeting_id: int) -> Rate:
     """The rate of one meeting (meaningful once it is closed)."""
-    statuses = (await session.scalars(select(Attendance.status).where(Attendance.meeting_id == meeting_id))).all()
-    return rate_of(list(statuses))
-
-
-async def member_history(
-    session: AsyncSession, member_id: int, start: datetime, end: datetime
-) -> list[tuple[Meeting, Attendance]]:
-    """The member's closed meetings in ``[start, end)``, oldest first."""
-    rows = await session.execute(
-        select(Meeting, Attendance)
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
-        .where(
-            Attendance.member_id == member_id,
-            Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-        )
-        .order_by(Meeting.starts_at)
-    )
-    return [(m, a) for m, a in rows.all()]
+    return rate_of(await attendance_statuses(session, meeting_id))
 
 
 @dataclass(frozen=True)
@@ -135,30 +126,37 @@ class BranchRates:
 
 async def branch_rates(session: AsyncSession, branch_id: int, start: datetime, end: datetime) -> BranchRates:
     """Rates of the branch's closed meetings in ``[start, end)``: overall, per member, per meeting."""
-    rows = await session.execute(
-        select(Meeting, Attendance.member_id, Attendance.status)
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
-        .where(
-            Meeting.org_id == branch_id,
-            Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
+    rows = await closed_attendance(session, branch_id, start, end)
     by_member: dict[int, list[str]] = defaultdict(list)
     by_meeting: dict[int, list[str]] = defaultdict(list)
     meetings: dict[int, Meeting] = {}
-    for meeting, member_id, status in rows.all():
+    for meeting, member_id, status in rows:
         meetings[meeting.id] = meeting
         by_member[member_id].append(status)
         by_meeting[meeting.id].append(status)
-    members = (
-        (await session.scalars(select(Member).where(Member.id.in_(by_member)).order_by(Member.name, Member.id))).all()
-        if by_member
-        else []
-    )
+    members = await members_by_name(session, list(by_member))
     per_member = [(m, rate_of(by_member[m.id])) for m in members]
     per_meeting = [(meetings[i], rate_of(by_meeting[i])) for i in meetings]
     overall = sum((r for _, r in per_meeting), Rate())
     return BranchRates(len(meetings), overall, per_member, per_meeting)
+
+
+async def attendance_overview(
+    session: AsyncSession, actor: Actor, start: datetime, end: datetime
+) -> list[tuple[Organisation, BranchRates]]:
+    """/attendance: the actor's branch in full (per member and per meeting), or, for an administrator over several
+    branches, each branch's overall rate: a constant number of statements whatever the number of branches."""
+    scope = queries.subtree_select(actor.org_id) if actor.is_admin else queries.org_scope(actor.org_id)
+    branches = await branches_of(session, scope)
+    if len(branches) == 1:
+        return [(branches[0], await branch_rates(session, branches[0].id, start, end))]
+    meetings, statuses = await closed_status_counts(session, scope, start, end)
+    out = []
+    for branch in branches:
+        counts = statuses.get(branch.id, {})
+        overall = Rate(
+            sum(n for status, n in counts.items() if status in CHECKED_IN),
+            sum(n for status, n in counts.items() if status != AttendanceStatus.ON_LEAVE),
+        )
+        out.append((branch, BranchRates(meetings.get(branch.id, 0), overall, [], [])))
+    return out

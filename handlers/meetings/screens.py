@@ -1,36 +1,55 @@
 """Meetings in chat: the secretary's list and cards (answers, edits, cancelling, marking, QR codes, leave
 decisions), members' answers and /my, /compliance and /attendance. The guided flows are in
-:mod:`handlers.meetings_flows`, check-in and leave in :mod:`handlers.meetings_checkin`, jobs in
+:mod:`handlers.meetings.flows`, check-in and leave in :mod:`handlers.meetings.checkin`, jobs in
 :mod:`bot.jobs.meetings`.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.clock import now_utc, today
 from bot.context import BranchContext
 from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
-from bot.services import compliance, meeting_stats, meetings
+from bot.services import meetings
 from bot.services.access import visible_org_ids
-from bot.services.compliance import PERIOD_ORDER
-from bot.services.meeting_format import MeetingView, long_date, status_name
-from bot.services.meeting_kinds import Period
+from bot.services.meetings import compliance, stats
+from bot.services.meetings.buttons import (
+    ComplianceBranch,
+    EditField,
+    MeetingAction,
+    MeetingButton,
+    MeetingEditButton,
+    MeetingListPage,
+    meeting_button,
+)
+from bot.services.meetings.compliance import PERIOD_ORDER
+from bot.services.meetings.format import MeetingView, long_date, status_name
+from bot.services.meetings.kinds import Period
 from bot.templates import render
-from handlers import meetings_checkin, meetings_flows
 from handlers.common import keyboard, reply, show
-from handlers.meetings_view import answers, card, pairs, percent_text, refused_in_group, settings_of
-from storage import queries
-from storage.meetings import CHECKED_IN
+from handlers.meetings.checkin import attend, refresh_qr, show_qr
+from handlers.meetings.view import answers, card, pairs, percent_text, refused_in_group, settings_of
+from storage.meetings import CHECKED_IN, member_history
 from storage.models import Member
 
-CARD_PATTERN = re.compile(r"^mt:(\d+):(card|ls|ed|cx|cxy|mk|att|qr|qrr|ok|no)(?::(\d+))?$")
+# The card and the screens under it (names, reasons, marks): private chat only.
+CARD_ACTIONS = frozenset(
+    {
+        MeetingAction.CARD,
+        MeetingAction.ANSWERS,
+        MeetingAction.EDIT,
+        MeetingAction.CANCEL,
+        MeetingAction.CANCEL_YES,
+        MeetingAction.MARK,
+        MeetingAction.APPROVE,  # the leave decision answers with the list of answers and reasons
+        MeetingAction.REFUSE,
+    }
+)
 LIST_SINCE = timedelta(days=31)
 LIST_PAGE = 12  # meetings per page of /meetings (buttons two to a row)
 MESSAGE_LIMIT = 3900  # Telegram allows 4096 characters; leave room for markup
@@ -50,7 +69,7 @@ async def list_meetings(update: Update, context: BranchContext) -> None:
 async def list_page_button(update: Update, context: BranchContext) -> None:
     """The list's ◀ / ▶ buttons (``mtl:<page>``)."""
     assert update.callback_query is not None and update.callback_query.data is not None
-    await _list_page(update, context, int(update.callback_query.data.split(":")[1]))
+    await _list_page(update, context, MeetingListPage.parse(update.callback_query.data).page)
 
 
 async def _list_page(update: Update, context: BranchContext, page: int) -> None:
@@ -72,44 +91,46 @@ async def _list_page(update: Update, context: BranchContext, page: int) -> None:
         (MeetingView.of(m, locale, settings.tz), names.get(m.org_id) if actor.is_admin else None)
         for m in found[:LIST_PAGE]
     ]
-    buttons = [(f"{view.day} {view.title}", f"mt:{view.id}:card") for view, _ in items]
+    buttons = [(f"{view.day} {view.title}", meeting_button(view.id, MeetingAction.CARD)) for view, _ in items]
     nav = []
     if page > 0:
-        nav.append((context.tr.gettext("◀ Earlier"), f"mtl:{page - 1}"))
+        nav.append((context.tr.gettext("◀ Earlier"), MeetingListPage(page=page - 1).pack()))
     if has_next:
-        nav.append((context.tr.gettext("Later ▶"), f"mtl:{page + 1}"))
+        nav.append((context.tr.gettext("Later ▶"), MeetingListPage(page=page + 1).pack()))
     rows = [*pairs(buttons), nav, [(context.tr.gettext("➕ New meeting"), "mn:new")]]
     await show(update, render("meetings/list.html.j2", locale, items=items), keyboard(rows))
 
 
 async def on_button(update: Update, context: BranchContext) -> None:
-    """Every ``mt:<meeting>:<action>[:<member>]`` button outside the guided flows; rights are re-checked."""
+    """Every meeting button (:class:`MeetingButton`) outside the guided flows; rights are re-checked."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    match = CARD_PATTERN.match(query.data)
-    if match is None:
-        await query.answer()
-        return
-    meeting_id, action, arg = int(match[1]), match[2], match[3]
-    if action == "att":
-        await meetings_checkin.attend(update, context, meeting_id)
-    elif action == "qr":
-        await meetings_checkin.show_qr(update, context, meeting_id)
-    elif action == "qrr":
-        await meetings_checkin.refresh_qr(update, context, meeting_id)
-    elif action in ("ok", "no") and arg is not None:
-        await _decide(update, context, meeting_id, int(arg), approve=action == "ok")
-    elif action in ("mk", "cxy", "card", "ls", "ed", "cx") and await refused_in_group(update, context):
-        return  # the card, its answers and marks show names and leave reasons: private chat only
-    elif action == "mk":
-        await _mark(update, context, meeting_id, int(arg) if arg else None)
-    elif action == "cxy":
+    assert query is not None
+    button = MeetingButton.parse(query.data)  # forged or stale data: a quiet refusal
+    meeting_id, action, member_id = button.meeting, button.action, button.member
+    if action == MeetingAction.ATTEND:
+        await attend(update, context, meeting_id)
+    elif action == MeetingAction.QR:
+        await show_qr(update, context, meeting_id)
+    elif action == MeetingAction.QR_RENEW:
+        await refresh_qr(update, context, meeting_id)
+    elif action not in CARD_ACTIONS:
+        await query.answer()  # a flow's button whose flow did not take it (e.g. pressed by someone else)
+    elif await refused_in_group(update, context):
+        return  # the card, its answers, marks and leave decisions show names and reasons: private chat only
+    elif action in (MeetingAction.APPROVE, MeetingAction.REFUSE):
+        if member_id is None:
+            await query.answer()
+        else:
+            await _decide(update, context, meeting_id, member_id, approve=action == MeetingAction.APPROVE)
+    elif action == MeetingAction.MARK:
+        await _mark(update, context, meeting_id, member_id)
+    elif action == MeetingAction.CANCEL_YES:
         await _cancel(update, context, meeting_id)
     else:
         await _card_view(update, context, meeting_id, action)
 
 
-async def _card_view(update: Update, context: BranchContext, meeting_id: int, action: str) -> None:
+async def _card_view(update: Update, context: BranchContext, meeting_id: int, action: MeetingAction) -> None:
     """The card itself, its answers list, the edit menu and the cancel confirmation."""
     query = update.callback_query
     assert query is not None
@@ -117,33 +138,39 @@ async def _card_view(update: Update, context: BranchContext, meeting_id: int, ac
     tr = context.tr
     async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
-        if action == "ls":
+        if action == MeetingAction.ANSWERS:
             text, markup = await answers(session, meeting, tr.locale, settings)
         else:
             text, markup = await card(session, meeting, tr.locale, settings, context.resources.meeting_hooks)
-        if action in ("ed", "cx"):
+        if action in (MeetingAction.EDIT, MeetingAction.CANCEL):
             meetings.require_editable(meeting)
-    if action == "ed":
+    if action == MeetingAction.EDIT:
         markup = keyboard(
             [
                 [
-                    (tr.gettext("📅 Date and time"), f"mt:{meeting_id}:ed:when"),
-                    (tr.gettext("⏱ End time"), f"mt:{meeting_id}:ed:end"),
+                    (
+                        tr.gettext("📅 Date and time"),
+                        MeetingEditButton(meeting=meeting_id, field=EditField.WHEN).pack(),
+                    ),
+                    (tr.gettext("⏱ End time"), MeetingEditButton(meeting=meeting_id, field=EditField.END).pack()),
                 ],
                 [
-                    (tr.gettext("📍 Place"), f"mt:{meeting_id}:ed:place"),
-                    (tr.gettext("📝 Topic"), f"mt:{meeting_id}:ed:topic"),
+                    (tr.gettext("📍 Place"), MeetingEditButton(meeting=meeting_id, field=EditField.PLACE).pack()),
+                    (tr.gettext("📝 Topic"), MeetingEditButton(meeting=meeting_id, field=EditField.TOPIC).pack()),
                 ],
-                [(tr.gettext("« Back"), f"mt:{meeting_id}:card")],
+                [(tr.gettext("« Back"), meeting_button(meeting_id, MeetingAction.CARD))],
             ]
         )
-    elif action == "cx":
+    elif action == MeetingAction.CANCEL:
         text += "\n\n" + tr.gettext("Cancel this meeting? Everyone who got the notice will be told.")
         markup = keyboard(
             [
                 [
-                    (tr.gettext("🚫 Yes, cancel it"), f"mt:{meeting_id}:cxy"),
-                    (tr.gettext("« Back"), f"mt:{meeting_id}:card"),
+                    (
+                        tr.gettext("🚫 Yes, cancel it"),
+                        meeting_button(meeting_id, MeetingAction.CANCEL_YES),
+                    ),
+                    (tr.gettext("« Back"), meeting_button(meeting_id, MeetingAction.CARD)),
                 ]
             ]
         )
@@ -204,14 +231,17 @@ async def _mark(update: Update, context: BranchContext, meeting_id: int, member_
         meetings.require_editable(meeting)
         rows = await meetings.attendance_rows(session, meeting_id)
     buttons = [
-        (f"{m.name} · {status_name(a.status, tr.locale)}", f"mt:{meeting_id}:mk:{m.id}")
+        (
+            f"{m.name} · {status_name(a.status, tr.locale)}",
+            meeting_button(meeting_id, MeetingAction.MARK, m.id),
+        )
         for m, a in rows
         if a.status not in CHECKED_IN
     ]
     text = tr.gettext("Tap the members who are here but could not check in themselves:")
     if not buttons:
         text = tr.gettext("Everyone expected has checked in.")
-    markup = keyboard([*pairs(buttons), [(tr.gettext("« Back"), f"mt:{meeting_id}:card")]])
+    markup = keyboard([*pairs(buttons), [(tr.gettext("« Back"), meeting_button(meeting_id, MeetingAction.CARD))]])
     await query.answer(tr.gettext("Marked present: %(name)s.", name=name) if name else None)
     await _edit_or_send(update, text, markup)
 
@@ -225,21 +255,32 @@ async def my_meetings(update: Update, context: BranchContext) -> None:
     settings = settings_of(context)
     locale = context.tr.locale
     now = now_utc()
-    year = meeting_stats.period_range(Period.YEAR, today(settings.tz))
+    year = stats.period_range(Period.YEAR, today(settings.tz))
     async with context.unit() as session:
         member = await session.get(Member, actor.member_id)
         upcoming = await meetings.upcoming_for_member(session, actor.member_id, now)
-        history = await meeting_stats.member_history(session, actor.member_id, *year.utc_bounds(settings.tz))
-    rate = meeting_stats.rate_of([a.status for _, a in history])
+        history = await member_history(session, actor.member_id, *year.utc_bounds(settings.tz))
+    rate = stats.rate_of([a.status for _, a in history])
     tr = context.tr
     rows: list[list[tuple[str, str]]] = []
     for meeting, row in upcoming:
         if meeting.starts_at > now and row.status in ("no_answer", "attending", "leave_requested"):
             view = MeetingView.of(meeting, locale, settings.tz)
             label = f"{view.day} {view.title}"
-            answer = [(tr.gettext("🙋 Leave: %(meeting)s", meeting=label), f"mt:{meeting.id}:lv")]
+            answer = [
+                (
+                    tr.gettext("🙋 Leave: %(meeting)s", meeting=label),
+                    meeting_button(meeting.id, MeetingAction.LEAVE),
+                )
+            ]
             if row.status != "attending":
-                answer.insert(0, (tr.gettext("✅ Attend: %(meeting)s", meeting=label), f"mt:{meeting.id}:att"))
+                answer.insert(
+                    0,
+                    (
+                        tr.gettext("✅ Attend: %(meeting)s", meeting=label),
+                        meeting_button(meeting.id, MeetingAction.ATTEND),
+                    ),
+                )
             rows.append(answer)
     text = render(
         "meetings/my.html.j2",
@@ -271,7 +312,7 @@ async def compliance_branch(update: Update, context: BranchContext) -> None:
     """The button of one branch under an administrator's summary: that branch's full table."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    await _compliance(update, context, int(query.data.split(":")[1]))
+    await _compliance(update, context, ComplianceBranch.parse(query.data).branch)
 
 
 async def _compliance(update: Update, context: BranchContext, branch_id: int | None) -> None:
@@ -292,17 +333,28 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
                 sections.append((label, of_period))
         await reply(update, render("meetings/compliance.html.j2", tr.locale, branch=branch.name, sections=sections))
         return
-    rows = [(branch.name, [tr.gettext(i.name) for i in items if not i.ok]) for branch, items in overview]
-    if not rows:
+    if not overview:
         await reply(update, tr.gettext("No branches to show."))
         return
-    gaps = [branch for branch, items in overview if not all(i.ok for i in items)]
-    buttons = [(f"⚠️ {b.name}", f"mcp:{b.id}") for b in gaps[:MAX_BRANCH_BUTTONS]]
-    text = render("meetings/compliance_summary.html.j2", tr.locale, count=len(rows), rows=rows)
-    await _reply_long(update, text, keyboard(pairs(buttons)) if buttons else None)
+    # One summary screen for a city: gap counts per branch, worst first; the full tables behind the buttons.
+    gaps = sorted(
+        ((branch, sum(1 for i in items if not i.ok)) for branch, items in overview),
+        key=lambda pair: (-pair[1], pair[0].name),
+    )
+    worst = [(branch, count) for branch, count in gaps if count][:SUMMARY_LINES]
+    text = render(
+        "meetings/compliance_summary.html.j2",
+        tr.locale,
+        count=len(overview),
+        rows=[(branch.name, count) for branch, count in worst],
+        more=sum(1 for _, count in gaps if count) - len(worst),
+        met=sum(1 for _, count in gaps if not count),
+    )
+    buttons = [(f"⚠️ {b.name}", ComplianceBranch(branch=b.id).pack()) for b, _ in worst]
+    await reply(update, text, reply_markup=keyboard(pairs(buttons)) if buttons else None)
 
 
-MAX_BRANCH_BUTTONS = 40
+SUMMARY_LINES = 15  # branches listed on the administrators' summary (the rest: counted, and in the ledger)
 
 
 async def _reply_long(update: Update, text: str, markup: Any = None) -> None:
@@ -324,12 +376,11 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
         return
     settings = settings_of(context)
     tr = context.tr
-    pr = meeting_stats.parse_period(context.args[0] if context.args else None, today(settings.tz))
+    pr = stats.parse_period(context.args[0] if context.args else None, today(settings.tz))
     period = tr.gettext(PERIOD_LABELS[pr.period], key=pr.key)
     bounds = pr.utc_bounds(settings.tz)
     async with context.unit() as session:
-        branches = await queries.branches_in(session, await visible_org_ids(session, context.actor))
-        results = [(b, await meeting_stats.branch_rates(session, b.id, *bounds)) for b in branches]
+        results = await stats.attendance_overview(session, context.actor, *bounds)
     if not results:
         raise InvalidInput(N_("No branches to show."))
     if len(results) == 1:
@@ -348,26 +399,3 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
         rows = [(b.name, r) for b, r in results]
         text = render("meetings/attendance.html.j2", tr.locale, rows=rows, period=period, pct=percent_text)
     await _reply_long(update, text)
-
-
-# Conversations first: the check-in deep link (/start ck_…) must be seen before core's plain /start.
-CONVERSATIONS: list[BaseHandler[Any, Any, Any]] = [
-    meetings_checkin.CHECKIN_CONVERSATION,
-    meetings_checkin.LEAVE_CONVERSATION,
-    meetings_flows.NEW_CONVERSATION,
-    meetings_flows.EDIT_CONVERSATION,
-    meetings_flows.GEO_CONVERSATION,
-    meetings_flows.CLOSE_CONVERSATION,
-]
-
-HANDLERS: list[BaseHandler[Any, Any, Any]] = [
-    *CONVERSATIONS,
-    CommandHandler("meetings", list_meetings),
-    CommandHandler("my", my_meetings),
-    CommandHandler("compliance", compliance_command),
-    CommandHandler("attendance", attendance_command),
-    CallbackQueryHandler(on_button, pattern=r"^mt:\d+:"),
-    CallbackQueryHandler(list_page_button, pattern=r"^mtl:\d{1,4}$"),
-    CallbackQueryHandler(compliance_branch, pattern=r"^mcp:\d+$"),
-    meetings_flows.STALE_BUTTONS,
-]

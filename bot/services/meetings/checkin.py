@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -25,11 +24,19 @@ from bot.i18n import N_
 from bot.services import tokens
 from bot.services.geo import distance_m
 from bot.services.identity import deep_link
-from bot.services.meetings import belongs, checkin_window, not_expected
+from bot.services.meetings.core import belongs, not_expected
+from bot.services.meetings.notices import checkin_window
 from storage import queries
-from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus
+from storage.meetings import (
+    CHECKED_IN,
+    AttendanceStatus,
+    Meeting,
+    MeetingStatus,
+    checked_in_at,
+    record_check_in,
+    scheduled_with_code,
+)
 from storage.models import Member
-from storage.queries import upsert_insert
 
 CHECKIN_PREFIX = "ck_"
 # Guessing a 6-digit code: at most this many wrong codes per member in the window, then a cool-down. Per member,
@@ -96,17 +103,7 @@ async def meeting_from_code(
         raise InvalidInput(N_("This check-in code is not valid."))
     now = now or now_utc()
     await _refuse_while_cooling_down(session, member_id, now, settings)
-    candidates = (
-        await session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.org_id == member.org_id,
-                Meeting.checkin_code == code,
-                Meeting.status == MeetingStatus.SCHEDULED,
-            )
-            .order_by(Meeting.starts_at)
-        )
-    ).all()
+    candidates = await scheduled_with_code(session, member.org_id, code)
     if not candidates:
         raise WrongCode(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
     for meeting in candidates:
@@ -171,14 +168,9 @@ async def check_in(
         raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, settings))
     if now > closes:
         raise InvalidInput(N_("Check-in for this meeting has closed."))
-    done = await session.execute(
-        select(Attendance.status, Attendance.checked_in_at).where(
-            Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
-        )
-    )
-    existing = done.first()
-    if existing is not None and existing.status in CHECKED_IN:
-        raise _already(existing.checked_in_at, settings)
+    existing = await checked_in_at(session, meeting.id, member.id)
+    if existing is not None and existing[0] in CHECKED_IN:
+        raise _already(existing[1], settings)
     if meeting.radius_m is not None and method is not Method.SECRETARY:
         if location is None:
             return Outcome(meeting, member, "", now, needs_location=True)
@@ -193,31 +185,9 @@ async def check_in(
     late = now > meeting.starts_at + timedelta(minutes=settings.CHECKIN_LATE_MINUTES)
     status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
     values = {"status": status.value, "checked_in_at": now, "checkin_method": method.value, "updated_at": now}
-    conditional = (
-        update(Attendance)
-        .where(
-            Attendance.meeting_id == meeting.id,
-            Attendance.member_id == member.id,
-            Attendance.status.not_in([s.value for s in CHECKED_IN]),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if not (await session.execute(conditional)).rowcount:  # type: ignore[attr-defined]
-        insert = upsert_insert(session)
-        added = await session.execute(
-            insert(Attendance)
-            .values(meeting_id=meeting.id, member_id=member.id, **values)
-            .on_conflict_do_nothing(index_elements=["meeting_id", "member_id"])
-        )
-        # Nothing inserted: the row exists (created or checked in meanwhile); try the conditional update again.
-        if not added.rowcount and not (await session.execute(conditional)).rowcount:  # type: ignore[attr-defined]
-            again = await session.execute(
-                select(Attendance.checked_in_at).where(
-                    Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
-                )
-            )
-            raise _already(again.scalar(), settings)
+    if not await record_check_in(session, meeting.id, member.id, values):
+        again = await checked_in_at(session, meeting.id, member.id)
+        raise _already(again[1] if again else None, settings)
     return Outcome(meeting, member, status.value, now)
 
 
