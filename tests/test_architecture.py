@@ -228,11 +228,9 @@ MAX_LINES = 600
 OVER_THE_CAP = {
     "storage/points.py": "points: models and queries together, to split into storage/points/ (models, queries)",
     "bot/services/birthdays.py": "political birthdays' whole service: greetings, month lists, theme days, texts",
-    "bot/services/first_agenda.py": "catalog, dispatch, recording, compliance, nudges and hooks in one module",
     "bot/services/meetings.py": "scheduling, answers, attendance, closing, reminders in one module",
     "bot/services/volunteer.py": "communities, activities, sign-ups, check-in, reminders in one module",
     "bot/services/volunteer_reports.py": "self-reports, approvals and the hour reports together",
-    "handlers/first_agenda.py": "recording flow, materials flow, dispatch and report handlers together",
     "handlers/meetings_flows.py": "the new, edit, location and closing flows together",
     "handlers/volunteer.py": "every volunteer screen and flow in one module",
 }
@@ -255,7 +253,6 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/points/stars.py": "points: the criteria's inputs, to move to storage/points.py",
     "bot/services/points/versions.py": "points: the rules' versions, to move to storage/points.py",
     "bot/cli/__init__.py": "invite: the member by roster number",
-    "bot/cli/first_agenda.py": "material and branch look-ups",
     "bot/cli/meetings.py": "the branch by id or code, the meetings of a period",
     "bot/cli/volunteer.py": "community, activity and branch look-ups",
     "bot/console.py": "the member at the keyboard and their branch",
@@ -265,7 +262,6 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/birthdays.py": "birthdays' queries, to move to storage/birthdays.py",
     "bot/services/checkin.py": "check-in queries, to move to storage/meetings.py",
     "bot/services/compliance.py": "compliance queries, to move to storage/meetings.py",
-    "bot/services/first_agenda.py": "first agenda queries, to move to storage/first_agenda.py",
     "bot/services/identity.py": "invitation and member look-ups, to move to storage/",
     "bot/services/meeting_stats.py": "attendance statistics, to move to storage/meetings.py",
     "bot/services/meetings.py": "meetings' queries, to move to storage/meetings.py",
