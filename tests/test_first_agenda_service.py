@@ -28,7 +28,7 @@ from storage.first_agenda import (
     StudyMaterial,
 )
 from storage.models import AuditEntry, Member, Organisation, OrgKind, OutboxMessage
-from tests.first_agenda_support import ENV, NOW, TODAY, actor, at, count, material, meeting
+from tests.first_agenda_support import ENV, NOW, TODAY, TZ, actor, at, count, material, meeting
 
 meeting_hooks = all_meeting_hooks()  # every feature's, as in the bot
 
@@ -521,7 +521,8 @@ async def test_a_dispatched_material_shows_who_studied_it_and_after_how_many_day
         assert [s.branch.name for s in status.unstudied] == ["第二党支部"]
         own = await fa.material_status(session, await actor(session, "B01"), second, env=ENV)
         assert own.studied == [] and [s.branch.name for s in own.unstudied] == ["第二党支部"]
-    assert fa.study_lag(at(date(2026, 6, 5), 23), at(date(2026, 6, 1))) == 0  # studied before it came
+    assert fa.study_lag(at(date(2026, 6, 5), 23), at(date(2026, 6, 1)), TZ) == 0  # studied before it came
+    assert fa.studied_early(at(date(2026, 6, 5), 23), at(date(2026, 6, 1)), TZ)
 
 
 def test_periods() -> None:

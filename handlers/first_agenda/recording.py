@@ -164,7 +164,7 @@ async def form_chosen(update: Update, context: BranchContext) -> int:
     tr = context.tr
     rows = [[(member.name, LeaderButton(member=member.id).pack())] for member in ctx.leaders[:8]]
     rows.append([(tr.gettext(N_("Cancel")), StepButton(step=Step.CANCEL).pack())])
-    await show(update, tr.gettext(N_("Who led the study? Press a name, or type the name.")), keyboard(rows))
+    await show(update, render("first_agenda/leader_pick.html.j2", tr.locale).strip(), keyboard(rows))
     return LEADER
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
@@ -316,7 +315,7 @@ async def materials_for_org(session: AsyncSession, org_id: int, *, limit: int | 
     owners = await ancestor_ids(session, org_id)
     dispatched = await store.dispatched_to(session, org_id)
     rows = await store.materials_for_branch(session, owners, org_id)
-    floor = datetime.min.replace(tzinfo=now_utc().tzinfo)
+    floor = datetime.min.replace(tzinfo=UTC)
     ordered = sorted(
         rows,
         key=lambda m: (

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import DEFAULT_TZ
 from bot.environment import ServiceEnv
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
@@ -160,12 +159,12 @@ async def compliance(
     return sorted(rows.values(), key=rank_key)
 
 
-def study_lag(dispatched_at: datetime, studied_at: datetime, tz: ZoneInfo = DEFAULT_TZ) -> int:
+def study_lag(dispatched_at: datetime, studied_at: datetime, tz: ZoneInfo) -> int:
     """Local days from the dispatch to the meeting that studied it; 0 when studied before it came."""
     return max(0, (_local_date(studied_at, tz) - _local_date(dispatched_at, tz)).days)
 
 
-def studied_early(dispatched_at: datetime, studied_at: datetime, tz: ZoneInfo = DEFAULT_TZ) -> bool:
+def studied_early(dispatched_at: datetime, studied_at: datetime, tz: ZoneInfo) -> bool:
     """Whether the branch studied the material on a day before it was dispatched (ahead of the dispatch: the
     report says so rather than "after 0 days")."""
     return _local_date(studied_at, tz) < _local_date(dispatched_at, tz)
