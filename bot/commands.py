@@ -80,7 +80,7 @@ BIRTHDAYS_COMMANDS = (
     MenuCommand("mybirthday", N_("My political birthday"), MEMBERS),
     MenuCommand("birthdays", N_("Political birthdays this month"), LEADERS),
 )
-# First agenda item (第一议题); these msgids are marked and translated in bot/services/first_agenda.py's catalog.
+# First agenda item (第一议题); these msgids are marked and translated in bot/services/first_agenda/hooks.py.
 FIRST_AGENDA_COMMANDS = (
     MenuCommand("firstagenda", "First agenda item: what the meetings studied", LEADERS),
     MenuCommand("materials", "Study materials for the first agenda item", LEADERS),

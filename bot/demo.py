@@ -145,6 +145,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     demo starts from a quiet outbox rather than replaying that history into the console.
     """
     from bot.clock import now_utc
+    from bot.environment import ServiceEnv
     from bot.features import meeting_hooks
     from bot.services import first_agenda, meetings, volunteer
     from bot.services.access import Actor
@@ -198,9 +199,9 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
         issued_on=today - timedelta(days=25),
         kind="article",
         owner_org_id=ids.unit,
-        tz=tz,
+        env=ServiceEnv.from_settings(settings),
     )
-    await first_agenda.dispatch_material(session, None, material.id, ids.unit, default_locale=settings.DEFAULT_LOCALE)
+    await first_agenda.dispatch_material(session, None, material.id, ids.unit, env=ServiceEnv.from_settings(settings))
 
     # Last week's general meeting of branch A: first agenda item studied, attendance confirmed, closed.
     held = await meetings.schedule_meeting(

@@ -54,9 +54,9 @@ DOMAINS: dict[str, list[str]] = {
         "bot/templates/birthdays/*.j2",
     ],
     "first_agenda": [
-        "bot/services/first_agenda.py",
+        "bot/services/first_agenda/*.py",
         "bot/cli/first_agenda.py",
-        "handlers/first_agenda.py",
+        "handlers/first_agenda/*.py",
         "bot/templates/first_agenda/*.j2",
     ],
     "volunteer": [

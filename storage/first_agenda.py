@@ -1,15 +1,22 @@
 """The first agenda item (第一议题, measure 7): study materials, their dispatch to branches, what each meeting
-studied first, and the nudges sent when a dispatched material stays unstudied."""
+studied first, and the nudges sent when a dispatched material stays unstudied: the tables, then their queries
+(each takes a session and never commits)."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage import queries
 from storage.base import Base, utcnow
+from storage.meetings import Meeting, MeetingStatus
+from storage.models import Organisation, OrgKind
 
 
 class MaterialKind(enum.StrEnum):
@@ -57,7 +64,11 @@ class MaterialDispatch(Base):
     """A material sent to one branch; the unique key makes a second dispatch to it impossible."""
 
     __tablename__ = "material_dispatches"
-    __table_args__ = (UniqueConstraint("material_id", "branch_id"),)
+    __table_args__ = (
+        UniqueConstraint("material_id", "branch_id"),
+        # The report's "dispatched to these branches in the period" (migration 0013_first_agenda_report).
+        Index("ix_material_dispatches_branch_dispatched", "branch_id", "dispatched_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("study_materials.id", ondelete="CASCADE"))
@@ -104,3 +115,287 @@ class FirstAgendaNudge(Base):
     material_id: Mapped[int] = mapped_column(ForeignKey("study_materials.id", ondelete="CASCADE"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     nudged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Queries
+
+
+def subtree_select(roots: Collection[int] | None) -> Select[Any]:
+    """The ids of ``roots`` and everything below them, as a select (a recursive CTE: one statement whatever the
+    size of the tree, one parameter per root); None: every organisation."""
+    if roots is None:
+        return select(Organisation.id)
+    tree = select(Organisation.id).where(Organisation.id.in_(list(roots))).cte("fa_tree", recursive=True)
+    tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+async def org_parents(session: AsyncSession) -> dict[int, int | None]:
+    """Every organisation's parent."""
+    return {k: v for k, v in await session.execute(select(Organisation.id, Organisation.parent_id))}
+
+
+async def org_kinds(session: AsyncSession) -> dict[int, str]:
+    """Every organisation's kind."""
+    return {k: v for k, v in await session.execute(select(Organisation.id, Organisation.kind))}
+
+
+async def top_org_ids(session: AsyncSession) -> list[int]:
+    """The organisations with nothing above them, by id."""
+    stmt = select(Organisation.id).where(Organisation.parent_id.is_(None)).order_by(Organisation.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def orgs_under(session: AsyncSession, roots: Collection[int] | None) -> list[Organisation]:
+    """The organisations of the subtrees of ``roots`` (None: all)."""
+    stmt = select(Organisation).where(Organisation.id.in_(subtree_select(roots)))
+    return list((await session.scalars(stmt)).all())
+
+
+async def is_dispatched(
+    session: AsyncSession, material_id: int, *, branch_id: int | None = None, under: int | None = None
+) -> bool:
+    """Whether ``material_id`` was dispatched to ``branch_id`` (or to any branch under ``under``)."""
+    stmt = select(MaterialDispatch.id).where(MaterialDispatch.material_id == material_id)
+    if branch_id is not None:
+        stmt = stmt.where(MaterialDispatch.branch_id == branch_id)
+    if under is not None:
+        stmt = stmt.where(MaterialDispatch.branch_id.in_(subtree_select([under])))
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+async def material_titled(
+    session: AsyncSession, owner_org_id: int, title: str, *, issued_on: date | None = None
+) -> StudyMaterial | None:
+    """The first material of that title in the organisation's catalog (of that date, when given)."""
+    stmt = select(StudyMaterial).where(StudyMaterial.owner_org_id == owner_org_id, StudyMaterial.title == title)
+    if issued_on is not None:
+        stmt = stmt.where(StudyMaterial.issued_on == issued_on)
+    return await session.scalar(stmt.order_by(StudyMaterial.id).limit(1))
+
+
+async def dispatched_to(session: AsyncSession, branch_id: int) -> dict[int, datetime]:
+    """material id → when it was dispatched to the branch."""
+    stmt = select(MaterialDispatch.material_id, MaterialDispatch.dispatched_at).where(
+        MaterialDispatch.branch_id == branch_id
+    )
+    return {k: v for k, v in await session.execute(stmt)}
+
+
+async def materials_for_branch(session: AsyncSession, owners: Collection[int], branch_id: int) -> list[StudyMaterial]:
+    """The materials of the catalogs ``owners`` and those dispatched to ``branch_id``."""
+    dispatched = select(MaterialDispatch.material_id).where(MaterialDispatch.branch_id == branch_id)
+    stmt = select(StudyMaterial).where(StudyMaterial.owner_org_id.in_(list(owners)) | StudyMaterial.id.in_(dispatched))
+    return list((await session.scalars(stmt)).all())
+
+
+async def latest_materials(session: AsyncSession, owners: Collection[int] | None, limit: int) -> list[StudyMaterial]:
+    """The latest materials of the catalogs ``owners`` (None: every dated material), newest first."""
+    stmt = select(StudyMaterial).order_by(StudyMaterial.created_at.desc(), StudyMaterial.id.desc()).limit(limit)
+    if owners is not None:
+        stmt = stmt.where(StudyMaterial.owner_org_id.in_(list(owners)))
+    else:
+        stmt = stmt.where(StudyMaterial.issued_on.is_not(None))
+    return list((await session.scalars(stmt)).all())
+
+
+async def dispatch_totals(
+    session: AsyncSession, material_ids: Collection[int], *, under: int | None
+) -> dict[int, tuple[int, datetime | None]]:
+    """material id → (branches it was dispatched to, the latest dispatch), within ``under``'s subtree (None: all)."""
+    stmt = (
+        select(MaterialDispatch.material_id, func.count(MaterialDispatch.id), func.max(MaterialDispatch.dispatched_at))
+        .where(MaterialDispatch.material_id.in_(list(material_ids)))
+        .group_by(MaterialDispatch.material_id)
+    )
+    if under is not None:
+        stmt = stmt.where(MaterialDispatch.branch_id.in_(subtree_select([under])))
+    return {material_id: (int(count), latest) for material_id, count, latest in await session.execute(stmt)}
+
+
+async def dispatched_among(session: AsyncSession, material_id: int, branch_ids: Collection[int]) -> set[int]:
+    """Which of ``branch_ids`` have the material already."""
+    stmt = select(MaterialDispatch.branch_id).where(
+        MaterialDispatch.material_id == material_id, MaterialDispatch.branch_id.in_(list(branch_ids))
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def claim_dispatch(
+    session: AsyncSession, material_id: int, branch_id: int, at: datetime, by_id: int | None
+) -> bool:
+    """Dispatch the material to the branch; False when it had it already (one conditional write: the unique key
+    decides between two administrators pressing at once)."""
+    insert = queries.upsert_insert(session)
+    result = await session.execute(
+        insert(MaterialDispatch)
+        .values(material_id=material_id, branch_id=branch_id, dispatched_at=at, dispatched_by_id=by_id)
+        .on_conflict_do_nothing(index_elements=["material_id", "branch_id"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def item_of(session: AsyncSession, meeting_id: int) -> FirstAgendaItem | None:
+    """The meeting's first agenda item, if recorded."""
+    return await session.scalar(select(FirstAgendaItem).where(FirstAgendaItem.meeting_id == meeting_id))
+
+
+async def item_materials(session: AsyncSession, item_id: int) -> list[StudyMaterial]:
+    """The materials of an item, in their order."""
+    stmt = (
+        select(StudyMaterial)
+        .join(FirstAgendaMaterial, FirstAgendaMaterial.material_id == StudyMaterial.id)
+        .where(FirstAgendaMaterial.item_id == item_id)
+        .order_by(FirstAgendaMaterial.position, FirstAgendaMaterial.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def clear_item_materials(session: AsyncSession, item_id: int) -> None:
+    """Forget an item's materials (before recording them again)."""
+    await session.execute(delete(FirstAgendaMaterial).where(FirstAgendaMaterial.item_id == item_id))
+
+
+async def first_studied(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    org_ids: Collection[int] | None = None,
+    roots: Collection[int] | None = None,
+    material_id: int | None = None,
+    planned_too: bool = False,
+) -> dict[tuple[int, int], datetime]:
+    """(org, material) → the first meeting at which the org studied it (taken place by ``now``, unless
+    ``planned_too``; not cancelled), for ``org_ids`` or the subtrees of ``roots``."""
+    stmt = (
+        select(Meeting.org_id, FirstAgendaMaterial.material_id, func.min(Meeting.starts_at))
+        .join(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
+        .join(FirstAgendaMaterial, FirstAgendaMaterial.item_id == FirstAgendaItem.id)
+        .where(Meeting.status != MeetingStatus.CANCELLED)
+        .group_by(Meeting.org_id, FirstAgendaMaterial.material_id)
+    )
+    if org_ids is not None:
+        stmt = stmt.where(Meeting.org_id.in_(list(org_ids)))
+    else:
+        stmt = stmt.where(Meeting.org_id.in_(subtree_select(roots)))
+    if material_id is not None:
+        stmt = stmt.where(FirstAgendaMaterial.material_id == material_id)
+    if not planned_too:
+        stmt = stmt.where(Meeting.starts_at <= now)
+    return {(org_id, mat_id): at for org_id, mat_id, at in await session.execute(stmt)}
+
+
+async def held_meetings(
+    session: AsyncSession, roots: Collection[int] | None, start: datetime, end: datetime, now: datetime
+) -> list[tuple[Meeting, int | None]]:
+    """The meetings of the subtrees held in [start, end) by ``now`` (not cancelled), with their item's id."""
+    stmt = (
+        select(Meeting, FirstAgendaItem.id)
+        .outerjoin(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
+        .where(
+            Meeting.org_id.in_(subtree_select(roots)),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+            Meeting.starts_at <= now,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [(meeting, item_id) for meeting, item_id in await session.execute(stmt)]
+
+
+async def branch_dispatches(
+    session: AsyncSession, roots: Collection[int] | None, start: datetime, end: datetime
+) -> list[tuple[int, int, datetime]]:
+    """(branch, material, when) of the dispatches to the branches of the subtrees in [start, end)."""
+    stmt = (
+        select(MaterialDispatch.branch_id, MaterialDispatch.material_id, MaterialDispatch.dispatched_at)
+        .join(Organisation, Organisation.id == MaterialDispatch.branch_id)
+        .where(
+            MaterialDispatch.branch_id.in_(subtree_select(roots)),
+            Organisation.kind == OrgKind.BRANCH,
+            MaterialDispatch.dispatched_at >= start,
+            MaterialDispatch.dispatched_at < end,
+        )
+        .order_by(MaterialDispatch.dispatched_at, MaterialDispatch.material_id)
+    )
+    return [tuple(row) for row in await session.execute(stmt)]  # type: ignore[misc]
+
+
+async def material_dispatches(
+    session: AsyncSession, material_id: int, *, under: int | None = None, branch_id: int | None = None
+) -> list[tuple[MaterialDispatch, Organisation]]:
+    """The material's dispatches with their branches, within ``under``'s subtree or to ``branch_id`` if given."""
+    stmt = (
+        select(MaterialDispatch, Organisation)
+        .join(Organisation, Organisation.id == MaterialDispatch.branch_id)
+        .where(MaterialDispatch.material_id == material_id)
+    )
+    if under is not None:
+        stmt = stmt.where(MaterialDispatch.branch_id.in_(subtree_select([under])))
+    if branch_id is not None:
+        stmt = stmt.where(MaterialDispatch.branch_id == branch_id)
+    return [(d, o) for d, o in await session.execute(stmt)]
+
+
+async def study_progress(
+    session: AsyncSession, material_ids: Collection[int], *, under: int, now: datetime
+) -> dict[int, tuple[int, int]]:
+    """material id → (branches under ``under`` that studied it at a meeting held by ``now``, branches it was
+    dispatched to): one statement for any number of branches and materials."""
+    studied = (
+        select(Meeting.org_id.label("org_id"), FirstAgendaMaterial.material_id.label("material_id"))
+        .join(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
+        .join(FirstAgendaMaterial, FirstAgendaMaterial.item_id == FirstAgendaItem.id)
+        .where(Meeting.status != MeetingStatus.CANCELLED, Meeting.starts_at <= now)
+        .distinct()
+        .subquery()
+    )
+    stmt = (
+        select(MaterialDispatch.material_id, func.count(studied.c.org_id), func.count(MaterialDispatch.id))
+        .outerjoin(
+            studied,
+            (studied.c.org_id == MaterialDispatch.branch_id) & (studied.c.material_id == MaterialDispatch.material_id),
+        )
+        .where(
+            MaterialDispatch.material_id.in_(list(material_ids)),
+            MaterialDispatch.branch_id.in_(subtree_select([under])),
+        )
+        .group_by(MaterialDispatch.material_id)
+    )
+    return {material_id: (int(done), int(total)) for material_id, done, total in await session.execute(stmt)}
+
+
+async def due_nudges(session: AsyncSession, before: datetime) -> list[tuple[int, int, datetime]]:
+    """(material, branch, when) of the dispatches made before ``before`` that nobody was nudged about yet."""
+    stmt = (
+        select(MaterialDispatch.material_id, MaterialDispatch.branch_id, MaterialDispatch.dispatched_at)
+        .outerjoin(
+            FirstAgendaNudge,
+            (FirstAgendaNudge.material_id == MaterialDispatch.material_id)
+            & (FirstAgendaNudge.branch_id == MaterialDispatch.branch_id),
+        )
+        .where(MaterialDispatch.dispatched_at < before, FirstAgendaNudge.id.is_(None))
+        .order_by(MaterialDispatch.dispatched_at, MaterialDispatch.id)
+    )
+    return [tuple(row) for row in await session.execute(stmt)]  # type: ignore[misc]
+
+
+async def claim_nudge(session: AsyncSession, material_id: int, branch_id: int, at: datetime) -> bool:
+    """Mark the branch nudged about the material; False when another process did it meanwhile."""
+    insert = queries.upsert_insert(session)
+    claimed = await session.execute(
+        insert(FirstAgendaNudge)
+        .values(material_id=material_id, branch_id=branch_id, nudged_at=at)
+        .on_conflict_do_nothing(index_elements=["material_id", "branch_id"])
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+async def materials_by_id(session: AsyncSession, material_ids: Collection[int]) -> dict[int, StudyMaterial]:
+    """The materials of these ids (one statement)."""
+    if not material_ids:
+        return {}
+    stmt = select(StudyMaterial).where(StudyMaterial.id.in_(list(material_ids)))
+    return {m.id: m for m in (await session.scalars(stmt)).all()}

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.environment import ServiceEnv
 from bot.services import first_agenda as fa
 from bot.services.access import Actor
 from storage.first_agenda import StudyMaterial
@@ -15,6 +16,7 @@ from storage.meetings import Meeting
 from storage.models import Member
 
 TZ = ZoneInfo("Asia/Shanghai")
+ENV = ServiceEnv(tz=TZ)  # what the services are given
 TODAY = date(2026, 6, 15)  # the tests' "today" (a Monday), 10:00 in Shanghai
 NOW = datetime.combine(TODAY, time(10, 0), tzinfo=TZ)
 
@@ -72,7 +74,7 @@ async def material(
         issued_on=issued_on,
         kind="speech",
         owner_org_id=owner_org_id,
-        tz=TZ,
+        env=ENV,
     )
 
 

@@ -230,8 +230,6 @@ MAX_LINES = 600
 OVER_THE_CAP = {
     "storage/points.py": "points: models and queries together, to split into storage/points/ (models, queries)",
     "bot/services/birthdays.py": "political birthdays' whole service: greetings, month lists, theme days, texts",
-    "bot/services/first_agenda.py": "catalog, dispatch, recording, compliance, nudges and hooks in one module",
-    "handlers/first_agenda.py": "recording flow, materials flow, dispatch and report handlers together",
 }
 
 
@@ -252,13 +250,11 @@ QUERIES_OUTSIDE_STORAGE = {
     "bot/services/points/stars.py": "points: the criteria's inputs, to move to storage/points.py",
     "bot/services/points/versions.py": "points: the rules' versions, to move to storage/points.py",
     "bot/cli/__init__.py": "invite: the member by roster number",
-    "bot/cli/first_agenda.py": "material and branch look-ups",
     "bot/cli/volunteer.py": "community, activity and branch look-ups",
     "bot/console.py": "the member at the keyboard and their branch",
     "bot/demo.py": "seeding checks (is the demo there already)",
     "bot/menus.py": "the bound members whose menu to publish",
     "bot/services/birthdays.py": "birthdays' queries, to move to storage/birthdays.py",
-    "bot/services/first_agenda.py": "first agenda queries, to move to storage/first_agenda.py",
     "bot/services/identity.py": "invitation and member look-ups, to move to storage/",
     "bot/services/roster.py": "the roster's import and export look-ups, to move to storage/",
     "bot/services/tokens.py": "the check-in token's meeting look-up",

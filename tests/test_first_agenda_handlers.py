@@ -16,7 +16,7 @@ from bot.services import first_agenda as fa
 from storage.first_agenda import FirstAgendaItem, FirstAgendaNudge, MaterialDispatch, StudyMaterial
 from storage.models import AuditEntry, Member, OutboxMessage
 from tests.conftest import BotHarness
-from tests.first_agenda_support import NOW, TODAY, actor, at, count, material, meeting
+from tests.first_agenda_support import ENV, NOW, TODAY, actor, at, count, material, meeting
 
 ADMIN = 100001  # 郑管理 (ADM1), the demo administrator
 
@@ -37,7 +37,7 @@ async def _dispatched(bot: BotHarness, title: str = "习近平在中央政治局
     async with bot.db.session() as session:
         admin = await actor(session, "ADM1")
         speech = await material(session, admin, title)
-        await fa.dispatch_material(session, admin, speech.id)
+        await fa.dispatch_material(session, admin, speech.id, env=ENV)
     return speech
 
 
@@ -46,17 +46,17 @@ async def test_the_secretary_records_the_first_agenda_item_step_by_step(bot: Bot
     async with bot.db.session() as session:
         held = await meeting(session, bot.ids.branch_a, "committee_meeting")
     before = len(bot.request.calls)
-    texts = await bot.press("A01", f"fa:m:{held.id}")
+    texts = await bot.press("A01", f"fa-m:{held.id}")
     assert answers(bot, before) == 1
     assert "第一议题" in texts[0] and "支部委员会会议" in texts[0]
     buttons = bot.request.calls[-1].buttons
-    assert buttons[0] == ("📌 " + speech.title, f"fa:pk:{speech.id}") and ("完成", "fa:pd") in buttons
+    assert buttons[0] == ("📌 " + speech.title, f"fa-pk:{speech.id}") and ("完成", "fa:pd") in buttons
 
     # Done with nothing chosen: told so, still picking.
     assert await bot.press("A01", "fa:pd") == ["请先选择或输入至少一份材料。"]
-    await bot.press("A01", f"fa:pk:{speech.id}")
+    await bot.press("A01", f"fa-pk:{speech.id}")
     assert bot.request.calls[-1].method == "editMessageText"
-    assert bot.request.calls[-1].buttons[0] == ("✓ " + speech.title, f"fa:pk:{speech.id}")
+    assert bot.request.calls[-1].buttons[0] == ("✓ " + speech.title, f"fa-pk:{speech.id}")
     texts = await bot.say("A01", "《习近平谈治国理政》第四卷")
     assert "• 《习近平谈治国理政》第四卷" in texts[0] and f"• {speech.title}" in texts[0]
 
@@ -69,11 +69,11 @@ async def test_the_secretary_records_the_first_agenda_item_step_by_step(bot: Bot
         "交流发言",
         "取消",
     ]
-    texts = await bot.press("A01", "fa:fm:discussion")
+    texts = await bot.press("A01", "fa-fm:discussion")
     assert texts == ["领学人是谁？点击姓名，或直接输入姓名。"]
     leaders = bot.request.calls[-1].buttons
-    assert leaders[:2] == [("王建国", f"fa:ld:{bot.ids.secretary_a}"), ("李红梅", f"fa:ld:{bot.ids.committee_a}")]
-    await bot.press("A01", f"fa:ld:{bot.ids.committee_a}")
+    assert leaders[:2] == [("王建国", f"fa-ld:{bot.ids.secretary_a}"), ("李红梅", f"fa-ld:{bot.ids.committee_a}")]
+    await bot.press("A01", f"fa-ld:{bot.ids.committee_a}")
     texts = await bot.say("A01", "结合巡察整改开展研讨")
     assert "第一议题：请核对" in texts[0] and "学习形式：集中研讨" in texts[0] and "领学人：李红梅" in texts[0]
     async with bot.db.session() as session:
@@ -93,7 +93,7 @@ async def test_the_secretary_records_the_first_agenda_item_step_by_step(bot: Bot
         assert entry is not None and entry.actor_id == bot.ids.secretary_a
 
     # Recording again starts from what is stored.
-    await bot.press("A01", f"fa:m:{held.id}")
+    await bot.press("A01", f"fa-m:{held.id}")
     assert "本次会议已记录第一议题" in bot.request.calls[-1].text
     assert bot.request.calls[-1].buttons[0][0].startswith("✓ ")
     texts = await bot.say("A01", "/cancel")
@@ -110,16 +110,16 @@ async def test_recording_is_refused_to_other_branches_and_members(bot: BotHarnes
         held = await meeting(session, bot.ids.branch_a)
         appraisal = await meeting(session, bot.ids.branch_a, "democratic_appraisal")
     refusal = "只有支部书记（或受委托的支部委员）才能进行此操作。"
-    assert await bot.press("B01", f"fa:m:{held.id}") == [refusal]
-    assert await bot.press("A03", f"fa:m:{held.id}") == [refusal]
-    assert await bot.press("A01", "fa:m:9999") == ["没有编号为 #9999 的会议。"]
-    assert await bot.press("A01", f"fa:m:{appraisal.id}") == ["此类会议不安排第一议题。"]
+    assert await bot.press("B01", f"fa-m:{held.id}") == [refusal]
+    assert await bot.press("A03", f"fa-m:{held.id}") == [refusal]
+    assert await bot.press("A01", "fa-m:9999") == ["没有编号为 #9999 的会议。"]
+    assert await bot.press("A01", f"fa-m:{appraisal.id}") == ["此类会议不安排第一议题。"]
     # A material id typed by hand is checked as well.
-    await bot.press("A01", f"fa:m:{held.id}")
+    await bot.press("A01", f"fa-m:{held.id}")
     assert await bot.say("A01", "#9999") == ["没有编号为 #9999 的学习材料。"]
     async with bot.db.session() as session:
         other = await material(session, await actor(session, "B01"), "第二支部自选")
-    assert await bot.press("A01", f"fa:pk:{other.id}") == [f"没有编号为 #{other.id} 的学习材料。"]
+    assert await bot.press("A01", f"fa-pk:{other.id}") == [f"没有编号为 #{other.id} 的学习材料。"]
     async with bot.db.session() as session:
         assert await count(session, FirstAgendaItem) == 0
 
@@ -127,10 +127,10 @@ async def test_recording_is_refused_to_other_branches_and_members(bot: BotHarnes
 async def test_a_typed_leader_and_no_note(bot: BotHarness) -> None:
     async with bot.db.session() as session:
         held = await meeting(session, bot.ids.branch_a, "party_lesson")
-    await bot.press("A01", f"fa:m:{held.id}")
+    await bot.press("A01", f"fa-m:{held.id}")
     await bot.say("A01", "学习贯彻习近平新时代中国特色社会主义思想主题教育")
     await bot.press("A01", "fa:pd")
-    await bot.press("A01", "fa:fm:tutorial")
+    await bot.press("A01", "fa-fm:tutorial")
     await bot.say("A01", "市委党校 周教授")
     texts = await bot.press("A01", "fa:ns")
     assert "领学人：市委党校 周教授" in texts[0] and "备注" not in texts[0]
@@ -149,13 +149,13 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
     async with bot.db.session() as session:
         speech = await session.scalar(select(StudyMaterial))
         assert speech is not None and speech.owner_org_id == bot.ids.unit and speech.url == "https://example.org/x"
-    assert ("下发至所有支部", f"fa:dsp:{speech.id}") in bot.request.calls[-1].buttons
+    assert ("下发至所有支部", f"fa-mat:{speech.id}:dsp") in bot.request.calls[-1].buttons
 
-    texts = await bot.press(ADMIN, f"fa:dsp:{speech.id}")
+    texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:dsp")
     assert texts == [f"将《{speech.title}》下发至市民政局机关党委所属 2 个支部？每位支部书记只会收到一次通知。"]
     async with bot.db.session() as session:
         assert await count(session, MaterialDispatch) == 0  # not before the confirmation
-    texts = await bot.press(ADMIN, f"fa:dsy:{speech.id}")
+    texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:dsy")
     assert texts == [f"✅ 《{speech.title}》已下发至 2 个支部。\n将通知 2 位支部书记。"]
     # (The notices are asserted in the outbox: the harness's drain_outbox cannot run yet, see the report.)
     async with bot.db.session() as session:
@@ -166,13 +166,13 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
     assert sorted(notices) == [telegram_id_of("A01"), telegram_id_of("B01")]
     assert "第一议题学习材料" in notices[telegram_id_of("A01")].payload["text"]
     assert notices[telegram_id_of("B01")].payload["reply_markup"] == {
-        "inline_keyboard": [[{"text": "查看材料", "callback_data": f"fa:mat:{speech.id}"}]]
+        "inline_keyboard": [[{"text": "查看材料", "callback_data": f"fa-mat:{speech.id}"}]]
     }
     # Pressed twice (or from a second confirmation): nobody is told twice.
-    assert await bot.press(ADMIN, f"fa:dsy:{speech.id}") == [
+    assert await bot.press(ADMIN, f"fa-mat:{speech.id}:dsy") == [
         f"《{speech.title}》已下发至市民政局机关党委所属的全部支部。"
     ]
-    assert await bot.press(ADMIN, f"fa:dsp:{speech.id}") == [
+    assert await bot.press(ADMIN, f"fa-mat:{speech.id}:dsp") == [
         f"《{speech.title}》已下发至市民政局机关党委所属的全部支部。"
     ]
     async with bot.db.session() as session:
@@ -183,25 +183,25 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
     # The administrator's catalog shows how far each material went.
     texts = await bot.say(ADMIN, "/materials")
     assert f"1. <b>{speech.title}</b> (#{speech.id}) · 2026年1月6日" in texts[0] and "已下发至 2 个支部" in texts[0]
-    assert (f"1. {speech.title}", f"fa:mat:{speech.id}") in bot.request.calls[-1].buttons
-    texts = await bot.press(ADMIN, f"fa:mat:{speech.id}")
+    assert (f"1. {speech.title}", f"fa-mat:{speech.id}") in bot.request.calls[-1].buttons
+    texts = await bot.press(ADMIN, f"fa-mat:{speech.id}")
     assert "已下发至 2 个支部。" in texts[0]
-    assert ("学习情况", f"fa:ms:{speech.id}") in bot.request.calls[-1].buttons
-    texts = await bot.press(ADMIN, f"fa:ms:{speech.id}")
+    assert ("学习情况", f"fa-mat:{speech.id}:ms") in bot.request.calls[-1].buttons
+    texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
     assert "2 个支部中已有 0 个学习。" in texts[0] and "⏳ 第一党支部" in texts[0]
 
     # The secretary opens it from the notice; a secretary cannot dispatch.
-    texts = await bot.press("A01", f"fa:mat:{speech.id}")
+    texts = await bot.press("A01", f"fa-mat:{speech.id}")
     assert speech.title in texts[0] and "来源：新华社" in texts[0]
     assert bot.request.calls[-1].buttons == []
-    assert await bot.press("A01", f"fa:dsp:{speech.id}") == ["只有管理员可以向支部下发学习材料。"]
+    assert await bot.press("A01", f"fa-mat:{speech.id}:dsp") == ["只有管理员可以向支部下发学习材料。"]
 
 
 async def test_bad_one_line_materials_are_refused(bot: BotHarness) -> None:
     future = (TODAY + timedelta(days=3)).isoformat()
     assert await bot.say(ADMIN, f"/addmaterial 讲话 | 新华社 | {future}") == [f"日期 {future} 晚于今天，请核对。"]
-    assert await bot.say(ADMIN, "/addmaterial 讲话 | 新华社 | 昨天") == [
-        "“昨天”不是有效日期，请按 YYYY-MM-DD 格式填写，例如 2024-05-01。"
+    assert await bot.say(ADMIN, "/addmaterial 讲话 | 新华社 | 不记得了") == [
+        "无法识别日期“不记得了”。请写成 2026-12-15、12月15日 或 明天 这样的格式。"
     ]
     assert await bot.say(ADMIN, "/addmaterial 只有标题") == [
         "请这样写：/addmaterial 标题 | 来源 | YYYY-MM-DD | 类型 | 链接或正文（后两项可省略）。"
@@ -220,7 +220,7 @@ async def test_adding_a_material_step_by_step_with_a_file(bot: BotHarness) -> No
     assert await bot.say(ADMIN, "中央文献出版社") == ["讲话或指示的日期（YYYY-MM-DD）？"]
     assert await bot.say(ADMIN, "2099-01-01") == ["日期 2099-01-01 晚于今天，请核对。"]  # asked again
     assert await bot.say(ADMIN, "2026年3月1日") == ["材料类型？"]
-    assert await bot.press(ADMIN, "fa:ak:article") == ["请发送正文、链接或文件（PDF、Word），或点击“跳过”。"]
+    assert await bot.press(ADMIN, "fa-ak:article") == ["请发送正文、链接或文件（PDF、Word），或点击“跳过”。"]
     document = {"file_id": "doc-file-1", "file_unique_id": "doc1", "file_name": "摘编.pdf"}
     await bot.send(bot.updates.message(ADMIN, document=document))
     summary = bot.request.calls[-1].text
@@ -232,7 +232,7 @@ async def test_adding_a_material_step_by_step_with_a_file(bot: BotHarness) -> No
         assert saved is not None
         assert (saved.kind, saved.attachment_file_id, saved.issued_on) == ("article", "doc-file-1", date(2026, 3, 1))
     # Opening it sends the text, then the file.
-    await bot.press(ADMIN, f"fa:mat:{saved.id}")
+    await bot.press(ADMIN, f"fa-mat:{saved.id}")
     assert bot.request.calls[-1].method == "sendDocument"
     assert bot.request.calls[-1].params["document"] == "doc-file-1"
 
@@ -242,7 +242,7 @@ async def test_a_secretary_adds_to_their_branch_catalog(bot: BotHarness) -> None
     await bot.say("A01", "习近平在庆祝中国共产党成立100周年大会上的讲话")
     await bot.say("A01", "新华社")
     await bot.say("A01", "2021-07-01")
-    await bot.press("A01", "fa:ak:speech")
+    await bot.press("A01", "fa-ak:speech")
     await bot.press("A01", "fa:as")
     texts = await bot.press("A01", "fa:ay")
     assert "✅ 已保存到材料库" in texts[0]
@@ -274,9 +274,9 @@ async def test_firstagenda_for_a_secretary_shows_their_branch(bot: BotHarness, c
     assert f"✅ {speech.title}：下发后 3 天学习" in text
     assert f"⏳ {second.title}：尚未学习（已等待 14 天）" in text
     buttons = bot.request.calls[-1].buttons
-    assert ("记录：支部委员会会议 06-08", f"fa:m:{gap.id}") in buttons
-    assert ("• 本年度", "fa:r:year") in buttons
-    texts = await bot.press("A01", "fa:r:last_year")
+    assert ("记录：支部委员会会议 06-08", f"fa-m:{gap.id}") in buttons
+    assert ("• 本年度", "fa-r:year") in buttons
+    texts = await bot.press("A01", "fa-r:last_year")
     assert "2025年1月1日至2025年12月31日" in texts[0] and "本期间没有需要安排第一议题的会议。" in texts[0]
     assert await bot.say("A03", "/firstagenda") == ["抱歉，您的角色不能使用 /firstagenda。"]
 
@@ -301,8 +301,8 @@ async def test_firstagenda_for_an_administrator_ranks_the_branches(
     assert "第一党支部" in lines[first + 2] and "1/2" in lines[first + 2] and "3 天" in lines[first + 3]
     assert f"{speech.title} (#{speech.id})：2 个支部中 2 个已学习" in text
     buttons = bot.request.calls[-1].buttons
-    assert ("📊 " + speech.title, f"fa:ms:{speech.id}") in buttons
-    texts = await bot.press(ADMIN, f"fa:ms:{speech.id}")
+    assert ("📊 " + speech.title, f"fa-mat:{speech.id}:ms") in buttons
+    texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
     assert "✅ 第一党支部：3 天后" in texts[0] and "✅ 第二党支部：9 天后" in texts[0]
 
 
@@ -318,7 +318,7 @@ async def test_english_speakers_get_english(bot: BotHarness) -> None:
         secretary = await session.get(Member, bot.ids.secretary_a)
         assert secretary is not None
         secretary.language = "en"
-    await bot.press("A01", f"fa:m:{held.id}")
+    await bot.press("A01", f"fa-m:{held.id}")
     assert "Branch committee meeting" in bot.request.calls[-1].text
     await bot.say("A01", "Study of the Party Constitution")
     texts = await bot.press("A01", "fa:pd")

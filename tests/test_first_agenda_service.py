@@ -28,7 +28,7 @@ from storage.first_agenda import (
     StudyMaterial,
 )
 from storage.models import AuditEntry, Member, Organisation, OrgKind, OutboxMessage
-from tests.first_agenda_support import NOW, TODAY, TZ, actor, at, count, material, meeting
+from tests.first_agenda_support import ENV, NOW, TODAY, TZ, actor, at, count, material, meeting
 
 meeting_hooks = all_meeting_hooks()  # every feature's, as in the bot
 
@@ -88,7 +88,7 @@ async def test_administrator_adds_to_the_catalog_and_bad_input_changes_nothing(d
         values.update(change)  # type: ignore[arg-type]
         with pytest.raises(error) as caught:
             async with db.session() as session:
-                await fa.add_material(session, await actor(session, "ADM1"), tz=TZ, **values)  # type: ignore[arg-type]
+                await fa.add_material(session, await actor(session, "ADM1"), env=ENV, **values)  # type: ignore[arg-type]
         assert caught.value.localized(translator("zh_CN")) == text
     with pytest.raises(PermissionDenied):
         async with db.session() as session:
@@ -133,10 +133,10 @@ async def test_a_branch_picks_from_dispatched_first_then_the_catalogs_above_it(
         catalog_only = await material(session, admin, "未下发的文章", issued_on=date(2026, 6, 1))
         own = await material(session, await actor(session, "A01"), "本支部自选")
         other = await material(session, await actor(session, "B01"), "第二支部自选")
-        await fa.dispatch_material(session, admin, older.id)
+        await fa.dispatch_material(session, admin, older.id, env=ENV)
     clock.shift(timedelta(hours=1))
     async with db.session() as session:
-        await fa.dispatch_material(session, await actor(session, "ADM1"), newer.id)
+        await fa.dispatch_material(session, await actor(session, "ADM1"), newer.id, env=ENV)
         picked = await fa.materials_for_org(session, demo.branch_a)
     assert [m.material.id for m in picked] == [newer.id, older.id, catalog_only.id, own.id]
     assert other.id not in [m.material.id for m in picked]
@@ -153,31 +153,31 @@ async def test_dispatch_tells_each_branch_secretary_once(db: Database, demo: Dem
         b01 = await session.get(Member, demo.secretary_b)
         assert b01 is not None
         b01.language = "en"
-        result = await fa.dispatch_material(session, admin, speech.id)
+        result = await fa.dispatch_material(session, admin, speech.id, env=ENV)
     assert sorted(b.id for b in result.new) == sorted([demo.branch_a, demo.branch_b])
     assert result.notified == 2 and result.already == []
     async with db.session() as session:
         notices = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.chat_id))).all()
     assert [(n.chat_id, n.dedup_key) for n in notices] == [
-        (telegram_id_of("A01"), f"fa-dispatch:{speech.id}:{demo.branch_a}"),
-        (telegram_id_of("B01"), f"fa-dispatch:{speech.id}:{demo.branch_b}"),
+        (telegram_id_of("A01"), f"fa-dispatch:{speech.id}:{demo.branch_a}:{demo.secretary_a}"),
+        (telegram_id_of("B01"), f"fa-dispatch:{speech.id}:{demo.branch_b}:{demo.secretary_b}"),
     ]
     assert "第一议题学习材料" in notices[0].payload["text"] and speech.title in notices[0].payload["text"]
     assert "第一党支部" in notices[0].payload["text"]
     assert "A study material for the first agenda item" in notices[1].payload["text"]
-    assert notices[0].payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == f"fa:mat:{speech.id}"
+    assert notices[0].payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == f"fa-mat:{speech.id}"
 
     # Again: refused, and nobody is told twice.
     with pytest.raises(Conflict) as caught:
         async with db.session() as session:
-            await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id)
+            await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, env=ENV)
     assert caught.value.localized(translator("zh_CN")) == f"《{speech.title}》已下发至市民政局机关党委所属的全部支部。"
 
     # A branch created since gets it; the others are not told again. It has no secretary yet: no notice.
     async with db.session() as session:
         session.add(Organisation(code="DEMO-B3", name="第三党支部", kind=OrgKind.BRANCH, parent_id=demo.unit))
         await session.flush()
-        again = await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id)
+        again = await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, env=ENV)
     assert [b.name for b in again.new] == ["第三党支部"] and len(again.already) == 2 and again.notified == 0
     async with db.session() as session:
         assert await count(session, MaterialDispatch) == 3
@@ -193,7 +193,7 @@ async def test_only_an_administrator_of_the_subtree_dispatches(db: Database, dem
         speech = await material(session, await actor(session, "ADM1"))
     with pytest.raises(PermissionDenied):
         async with db.session() as session:
-            await fa.dispatch_material(session, await actor(session, "A01"), speech.id)
+            await fa.dispatch_material(session, await actor(session, "A01"), speech.id, env=ENV)
     async with db.session() as session:
         # An administrator of a sibling unit sees neither the material nor the branches.
         other_unit = Organisation(
@@ -204,13 +204,13 @@ async def test_only_an_administrator_of_the_subtree_dispatches(db: Database, dem
         session.add(Member(member_no="ADM2", name="钱管理", org_id=other_unit.id, role="admin", telegram_id=100002))
     with pytest.raises(NotFound):
         async with db.session() as session:
-            await fa.dispatch_material(session, await actor(session, "ADM2"), speech.id)
+            await fa.dispatch_material(session, await actor(session, "ADM2"), speech.id, env=ENV)
     with pytest.raises(PermissionDenied):
         async with db.session() as session:
-            await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, demo.committee)
+            await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, demo.committee, env=ENV)
     with pytest.raises(NotFound):
         async with db.session() as session:
-            await fa.dispatch_material(session, await actor(session, "ADM1"), 9999)
+            await fa.dispatch_material(session, await actor(session, "ADM1"), 9999, env=ENV)
     async with db.session() as session:
         assert await count(session, MaterialDispatch) == 0
         assert await count(session, OutboxMessage) == 0
@@ -223,7 +223,7 @@ async def test_two_administrators_dispatching_at_once_reach_each_branch_once(any
 
     async def dispatch() -> object:
         async with any_db.session() as session:
-            return await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id)
+            return await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, env=ENV)
 
     outcomes = await asyncio.gather(dispatch(), dispatch(), dispatch(), return_exceptions=True)
     assert any(isinstance(o, fa.DispatchResult) for o in outcomes)
@@ -242,7 +242,7 @@ async def test_two_administrators_dispatching_at_once_reach_each_branch_once(any
 async def test_recording_the_first_agenda_item_and_recording_it_again(db: Database, demo: DemoIds) -> None:
     async with db.session() as session:
         speech = await material(session, await actor(session, "ADM1"))
-        await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id)
+        await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, env=ENV)
         held = await meeting(session, demo.branch_a, "committee_meeting")
     async with db.session() as session:
         view = await fa.record_first_agenda(
@@ -283,7 +283,7 @@ async def test_recording_the_first_agenda_item_and_recording_it_again(db: Databa
 async def test_recording_refusals_change_nothing(db: Database, demo: DemoIds) -> None:
     async with db.session() as session:
         speech = await material(session, await actor(session, "ADM1"))
-        await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id)
+        await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, env=ENV)
         a_meeting = await meeting(session, demo.branch_a)
         cancelled = await meeting(session, demo.branch_a, status="cancelled")
         closed = await meeting(session, demo.branch_a, status="closed")
@@ -375,10 +375,10 @@ async def test_the_secretary_card_gets_a_first_agenda_button(db: Database, demo:
 
     # The first agenda's own button (the ledger adds its record button beside it, for every meeting kind).
     def first_agenda_buttons(m: Any, locale: str) -> list[tuple[str, str]]:
-        return [b for b in meeting_hooks.leader_buttons(m, locale) if b[1].startswith("fa:")]
+        return [b for b in meeting_hooks.leader_buttons(m, locale) if b[1].startswith("fa-")]
 
-    assert first_agenda_buttons(general, "zh_CN") == [("第一议题", f"fa:m:{general.id}")]
-    assert first_agenda_buttons(theme, "en") == [("First agenda item", f"fa:m:{theme.id}")]
+    assert first_agenda_buttons(general, "zh_CN") == [("第一议题", f"fa-m:{general.id}")]
+    assert first_agenda_buttons(theme, "en") == [("First agenda item", f"fa-m:{theme.id}")]
     assert first_agenda_buttons(appraisal, "zh_CN") == []
     assert first_agenda_buttons(closed, "zh_CN") == []
 
@@ -390,7 +390,7 @@ async def test_the_command_line_recorder_takes_ids_or_a_title_also_for_past_meet
         admin = await actor(session, "ADM1")
         first = await material(session, admin)
         second = await material(session, admin, "习近平关于党的建设的重要论述")
-        await fa.dispatch_material(session, admin, first.id)
+        await fa.dispatch_material(session, admin, first.id, env=ENV)
         past = await meeting(session, demo.branch_b, day=date(2026, 3, 2), status="closed")
         await meeting_hooks.record_first_agenda(session, past, f"{first.id}，#{second.id}", None)
         view = await fa.first_agenda_of(session, past.id)
@@ -430,8 +430,8 @@ async def _history(db: Database, demo: DemoIds, clock: time_machine.Coordinates)
         admin = await actor(session, "ADM1")
         first = await material(session, admin)
         second = await material(session, admin, "习近平在全国组织工作会议上的讲话", issued_on=date(2026, 5, 20))
-        await fa.dispatch_material(session, admin, first.id)
-        await fa.dispatch_material(session, admin, second.id)
+        await fa.dispatch_material(session, admin, first.id, env=ENV)
+        await fa.dispatch_material(session, admin, second.id, env=ENV)
         a01, b01 = await actor(session, "A01"), await actor(session, "B01")
         a1 = await meeting(session, demo.branch_a, "general_meeting", date(2026, 6, 4))
         a2 = await meeting(session, demo.branch_a, "committee_meeting", date(2026, 6, 8))
@@ -456,7 +456,7 @@ async def test_compliance_per_branch_ranked_by_rate_and_lag(
 ) -> None:
     _first, second, _unit = await _history(db, demo, clock)
     async with db.session() as session:
-        rows = await fa.compliance(session, await actor(session, "ADM1"), date(2026, 1, 1), TODAY)
+        rows = await fa.compliance(session, await actor(session, "ADM1"), date(2026, 1, 1), TODAY, env=ENV)
     by_name = {r.org.name: r for r in rows}
     assert [r.org.name for r in rows] == ["第二党支部", "第一党支部", "市民政局机关党委"]
     a, b, unit = by_name["第一党支部"], by_name["第二党支部"], by_name["市民政局机关党委"]
@@ -483,7 +483,7 @@ async def test_compliance_per_branch_ranked_by_rate_and_lag(
     assert (unit.needed, unit.recorded, unit.rate) == (1, 0, 0.0)
     # Only the first quarter: nothing held, nothing dispatched; a vacuous 1.0 ranks after earned rates.
     async with db.session() as session:
-        rows = await fa.compliance(session, None, date(2026, 1, 1), date(2026, 3, 31))
+        rows = await fa.compliance(session, None, date(2026, 1, 1), date(2026, 3, 31), env=ENV)
     assert [(r.org.name, r.needed, r.rate, r.median_lag) for r in rows] == [
         ("第一党支部", 0, 1.0, None),
         ("第二党支部", 0, 1.0, None),
@@ -495,15 +495,17 @@ async def test_compliance_is_shown_only_to_those_who_may_see_it(
 ) -> None:
     await _history(db, demo, clock)
     async with db.session() as session:
-        rows = await fa.compliance(session, await actor(session, "A01"), date(2026, 1, 1), TODAY)
+        rows = await fa.compliance(session, await actor(session, "A01"), date(2026, 1, 1), TODAY, env=ENV)
         assert [r.org.name for r in rows] == ["第一党支部"]
     for member_no, org_id in (("A01", demo.branch_b), ("A03", None), ("ADM1", demo.committee)):
         with pytest.raises(PermissionDenied):
             async with db.session() as session:
-                await fa.compliance(session, await actor(session, member_no), date(2026, 1, 1), TODAY, org_id=org_id)
+                await fa.compliance(
+                    session, await actor(session, member_no), date(2026, 1, 1), TODAY, org_id=org_id, env=ENV
+                )
     with pytest.raises(InvalidInput):
         async with db.session() as session:
-            await fa.compliance(session, None, TODAY, date(2026, 1, 1))
+            await fa.compliance(session, None, TODAY, date(2026, 1, 1), env=ENV)
 
 
 async def test_a_dispatched_material_shows_who_studied_it_and_after_how_many_days(
@@ -511,15 +513,16 @@ async def test_a_dispatched_material_shows_who_studied_it_and_after_how_many_day
 ) -> None:
     first, second, _unit = await _history(db, demo, clock)
     async with db.session() as session:
-        status = await fa.material_status(session, await actor(session, "ADM1"), first)
+        status = await fa.material_status(session, await actor(session, "ADM1"), first, env=ENV)
         assert [(s.branch.name, s.lag) for s in status.studied] == [("第一党支部", 3), ("第二党支部", 10)]
         assert status.unstudied == []
-        status = await fa.material_status(session, await actor(session, "ADM1"), second)
+        status = await fa.material_status(session, await actor(session, "ADM1"), second, env=ENV)
         assert [(s.branch.name, s.lag) for s in status.studied] == [("第一党支部", 7)]
         assert [s.branch.name for s in status.unstudied] == ["第二党支部"]
-        own = await fa.material_status(session, await actor(session, "B01"), second)
+        own = await fa.material_status(session, await actor(session, "B01"), second, env=ENV)
         assert own.studied == [] and [s.branch.name for s in own.unstudied] == ["第二党支部"]
-    assert fa.study_lag(at(date(2026, 6, 5), 23), at(date(2026, 6, 1))) == 0  # studied before it came
+    assert fa.study_lag(at(date(2026, 6, 5), 23), at(date(2026, 6, 1)), TZ) == 0  # studied before it came
+    assert fa.studied_early(at(date(2026, 6, 5), 23), at(date(2026, 6, 1)), TZ)
 
 
 def test_periods() -> None:
@@ -539,8 +542,8 @@ async def test_a_secretary_is_nudged_once_when_a_dispatched_material_stays_unstu
         admin = await actor(session, "ADM1")
         speech = await material(session, admin)
         planned = await material(session, admin, "计划学习的讲话")
-        await fa.dispatch_material(session, admin, speech.id)
-        await fa.dispatch_material(session, admin, planned.id)
+        await fa.dispatch_material(session, admin, speech.id, env=ENV)
+        await fa.dispatch_material(session, admin, planned.id, env=ENV)
         # Branch A studied the speech; branch B has planned the other for a meeting next month.
         held = await meeting(session, demo.branch_a, day=date(2026, 6, 3))
         await fa.record_first_agenda(session, await actor(session, "A01"), held.id, material_ids=[speech.id])
@@ -548,16 +551,16 @@ async def test_a_secretary_is_nudged_once_when_a_dispatched_material_stays_unstu
         await fa.record_first_agenda(session, await actor(session, "B01"), later.id, material_ids=[planned.id])
     clock.move_to(at(date(2026, 6, 14), 9))  # 13 days: not yet
     async with db.session() as session:
-        assert await fa.nudge_unstudied(session, days=14) == 0
+        assert await fa.nudge_unstudied(session, days=14, env=ENV) == 0
     clock.move_to(at(date(2026, 6, 15), 9))
     async with db.session() as session:
-        assert await fa.nudge_unstudied(session, days=14) == 2  # A: the planned one; B: the speech
+        assert await fa.nudge_unstudied(session, days=14, env=ENV) == 2  # A: the planned one; B: the speech
     async with db.session() as session:
-        assert await fa.nudge_unstudied(session, days=14) == 0  # once
+        assert await fa.nudge_unstudied(session, days=14, env=ENV) == 0  # once
         nudges = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))).all()
         assert sorted((n.chat_id, n.dedup_key) for n in nudges) == [
-            (telegram_id_of("A01"), f"fa-nudge:{planned.id}:{demo.branch_a}"),
-            (telegram_id_of("B01"), f"fa-nudge:{speech.id}:{demo.branch_b}"),
+            (telegram_id_of("A01"), f"fa-nudge:{planned.id}:{demo.branch_a}:{demo.secretary_a}"),
+            (telegram_id_of("B01"), f"fa-nudge:{speech.id}:{demo.branch_b}:{demo.secretary_b}"),
         ]
         text = next(n.payload["text"] for n in nudges if n.chat_id == telegram_id_of("B01"))
         assert "已过 14 天" in text and "2026年6月1日" in text and speech.title in text
@@ -570,17 +573,17 @@ async def test_the_nudge_waits_for_a_reachable_secretary_and_follows_the_setting
     clock.move_to(at(date(2026, 6, 1), 16))
     async with db.session() as session:
         speech = await material(session, await actor(session, "ADM1"))
-        await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id)
+        await fa.dispatch_material(session, await actor(session, "ADM1"), speech.id, env=ENV)
         b01 = await session.get(Member, demo.secretary_b)
         assert b01 is not None
         b01.telegram_id = None  # branch B's secretary has not joined the bot
     clock.move_to(at(date(2026, 6, 4), 9))
     async with db.session() as session:
-        assert await fa.nudge_unstudied(session, days=3) == 1  # branch A only
+        assert await fa.nudge_unstudied(session, days=3, env=ENV) == 1  # branch A only
     async with db.session() as session:
         b01 = await session.get(Member, demo.secretary_b)
         assert b01 is not None
         b01.telegram_id = telegram_id_of("B01")
     async with db.session() as session:
-        assert await fa.nudge_unstudied(session, days=3) == 1  # now B
-        assert await fa.nudge_unstudied(session, days=3) == 0
+        assert await fa.nudge_unstudied(session, days=3, env=ENV) == 1  # now B
+        assert await fa.nudge_unstudied(session, days=3, env=ENV) == 0

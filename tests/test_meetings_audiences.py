@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
+from bot.environment import ServiceEnv
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.features import meeting_hooks
 from bot.i18n import translator
@@ -101,7 +102,9 @@ async def test_a_unit_body_records_its_own_meetings(db: Database, demo: DemoIds,
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Attendance)) == 0
         today = (await get(db, held)).starts_at.astimezone(settings.tz).date()
-        rows = await first_agenda.compliance(session, None, today, today, org_id=demo.unit, tz=settings.tz)
+        rows = await first_agenda.compliance(
+            session, None, today, today, org_id=demo.unit, env=ServiceEnv.from_settings(settings)
+        )
     unit_row = next(r for r in rows if r.org.id == demo.unit)
     assert (unit_row.needed, unit_row.recorded) == (1, 1)
 

@@ -64,8 +64,8 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     async with bot.db.session() as session:
         speech = await session.scalar(select(StudyMaterial).where(StudyMaterial.title == SPEECH))
         assert speech is not None
-    await bot.press(ADMIN, f"fa:dsp:{speech.id}")
-    await bot.press(ADMIN, f"fa:dsy:{speech.id}")
+    await bot.press(ADMIN, f"fa-mat:{speech.id}:dsp")
+    await bot.press(ADMIN, f"fa-mat:{speech.id}:dsy")
     await drain(bot)
     assert any("第一议题学习材料" in t for t in bot.request.texts(telegram_id_of("A01")))
 
@@ -83,7 +83,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
         assert meeting is not None
     meeting_id, code = meeting.id, meeting.checkin_code
     assert "✅ 会议已安排" in scheduled and "📖 第一议题：尚未记录（结束会议前须记录）" in scheduled
-    assert ("第一议题", f"fa:m:{meeting_id}") in bot.request.calls[-1].buttons
+    assert ("第一议题", f"fa-m:{meeting_id}") in bot.request.calls[-1].buttons
 
     # Notices: the committee (the secretary and the committee member) privately, nobody else.
     await drain(bot)
@@ -120,17 +120,17 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     blocked = (await bot.press("A01", f"mt:{meeting_id}:cl"))[0]
     assert "🏁 暂不能结束会议" in blocked
     assert "尚缺：\n• 尚未记录第一议题：学习的材料、学习形式和领学人。" in blocked
-    assert bot.request.calls[-1].buttons == [("第一议题", f"fa:m:{meeting_id}"), ("« 返回", f"mt:{meeting_id}:card")]
+    assert bot.request.calls[-1].buttons == [("第一议题", f"fa-m:{meeting_id}"), ("« 返回", f"mt:{meeting_id}:card")]
     assert (await get(bot.db, meeting_id)).status == "scheduled"
 
     # The secretary presses 第一议题: the dispatched speech comes first; picks it, the form, who led it; saves.
-    pick = (await bot.press("A01", f"fa:m:{meeting_id}"))[0]
+    pick = (await bot.press("A01", f"fa-m:{meeting_id}"))[0]
     assert "支部委员会会议，2026年6月15日周一 09:00" in pick
-    assert bot.request.calls[-1].buttons[0] == (f"📌 {SPEECH}", f"fa:pk:{speech.id}")
-    await bot.press("A01", f"fa:pk:{speech.id}")
+    assert bot.request.calls[-1].buttons[0] == (f"📌 {SPEECH}", f"fa-pk:{speech.id}")
+    await bot.press("A01", f"fa-pk:{speech.id}")
     await bot.press("A01", "fa:pd")
-    await bot.press("A01", "fa:fm:conveying")
-    await bot.press("A01", f"fa:ld:{bot.ids.secretary_a}")
+    await bot.press("A01", "fa-fm:conveying")
+    await bot.press("A01", f"fa-ld:{bot.ids.secretary_a}")
     await bot.press("A01", "fa:ns")
     saved = (await bot.press("A01", "fa:sv"))[0]
     assert "✅ 第一议题已记录" in saved and f"1. {SPEECH}" in saved and "领学人：王建国" in saved
@@ -153,7 +153,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     assert await audit_actions(bot.db, meeting_id) == ["meeting_create", "first_agenda.record", "meeting_close"]
 
     # A closed meeting changes no more; the branch's first agenda record counts it, with the speech studied.
-    assert await bot.press("A01", f"fa:m:{meeting_id}") == ["本次会议已结束归档，记录不能再修改。"]
+    assert await bot.press("A01", f"fa-m:{meeting_id}") == ["本次会议已结束归档，记录不能再修改。"]
     assert await bot.press("A01", f"mte:{meeting_id}:place") == ["该会议已结束，不能再修改。"]
     report = (await bot.say("A01", "/firstagenda"))[0]
     assert "应安排第一议题的会议 1 次，已记录 1 次（100%）" in report and f"✅ {SPEECH}：下发后 0 天学习" in report
@@ -227,7 +227,7 @@ async def test_another_branchs_secretary_can_neither_record_nor_close(
         mine = await session.scalar(select(Meeting))
         assert mine is not None
     refusal = "只有支部书记（或受委托的支部委员）才能进行此操作。"
-    assert await bot.press("B01", f"fa:m:{mine.id}") == [refusal]
+    assert await bot.press("B01", f"fa-m:{mine.id}") == [refusal]
     assert await bot.press("B01", f"mt:{mine.id}:cl") == [refusal]
     assert (await get(bot.db, mine.id)).status == "scheduled"
 
@@ -246,7 +246,7 @@ async def test_a_flow_left_half_way_does_not_take_the_text_meant_for_the_next(
     await bot.press("A01", "mn:t:1430")
     assert "在哪里开" in bot.request.calls[-1].text
     # …then records the first agenda item of the meeting held this morning: the typed title goes there.
-    await bot.press("A01", f"fa:m:{held.id}")
+    await bot.press("A01", f"fa-m:{held.id}")
     texts = await bot.say("A01", "《习近平谈治国理政》第五卷")
     assert "已选：\n• 《习近平谈治国理政》第五卷" in texts[0]
     # The scheduling flow was ended, as if cancelled: its buttons have expired, nothing was created.

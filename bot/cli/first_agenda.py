@@ -13,11 +13,11 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
 from bot.config import Settings
+from bot.dates import parse_date
+from bot.environment import ServiceEnv
 from bot.templates import render
 
 _TAG = re.compile(r"<[^>]+>")
@@ -44,11 +44,10 @@ def _material_json(material: Any) -> dict[str, Any]:
 
 async def _default_org(session: AsyncSession) -> int | None:
     """The top of the organisation tree (the first root, by id)."""
-    from storage.models import Organisation
+    from storage.first_agenda import top_org_ids
 
-    return await session.scalar(
-        select(Organisation.id).where(Organisation.parent_id.is_(None)).order_by(Organisation.id).limit(1)
-    )
+    roots = await top_org_ids(session)
+    return roots[0] if roots else None
 
 
 def register(app: typer.Typer) -> None:
@@ -82,6 +81,7 @@ def register(app: typer.Typer) -> None:
         """Add a study material to a catalog, and optionally dispatch it to every branch of a subtree."""
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
+            env = ServiceEnv.from_settings(settings)
             owner = org if org is not None else dispatch_to
             if owner is None:
                 owner = await _default_org(session)
@@ -90,18 +90,16 @@ def register(app: typer.Typer) -> None:
                 None,
                 title=title,
                 source=source,
-                issued_on=fa.parse_material_date(issued_on),
+                issued_on=parse_date(issued_on, env.today(), prefer="past"),
                 kind=fa.parse_material_kind(kind),
                 body=text,
                 url=url,
                 owner_org_id=owner,
-                tz=settings.tz,
+                env=env,
             )
             result = None
             if dispatch_to is not None:
-                result = await fa.dispatch_material(
-                    session, None, material.id, dispatch_to, default_locale=settings.DEFAULT_LOCALE
-                )
+                result = await fa.dispatch_material(session, None, material.id, dispatch_to, env=env)
             return {
                 **_material_json(material),
                 "dispatched_to": [b.id for b in result.new] if result else [],
@@ -129,7 +127,7 @@ def register(app: typer.Typer) -> None:
         """Dispatch a material to every branch under an organisation; each branch is told once."""
 
         async def work(session: AsyncSession, settings: Settings) -> Any:
-            return await fa.dispatch_material(session, None, material_id, to, default_locale=settings.DEFAULT_LOCALE)
+            return await fa.dispatch_material(session, None, material_id, to, env=ServiceEnv.from_settings(settings))
 
         result = run_db(work)
         if as_json:
@@ -170,7 +168,7 @@ def register(app: typer.Typer) -> None:
         """Which branches have studied a dispatched material, after how many days, and which have not."""
 
         async def work(session: AsyncSession, settings: Settings) -> Any:
-            return await fa.material_status(session, None, material_id, tz=settings.tz)
+            return await fa.material_status(session, None, material_id, env=ServiceEnv.from_settings(settings))
 
         status = run_db(work)
         if as_json:
@@ -198,10 +196,11 @@ def register(app: typer.Typer) -> None:
         the median study lag; best first."""
 
         async def work(session: AsyncSession, settings: Settings) -> tuple[date, date, list[Any]]:
-            today = now_utc().astimezone(settings.tz).date()
-            last = fa.parse_material_date(end) if end else today
-            first = fa.parse_material_date(start) if start else date(last.year, 1, 1)
-            return first, last, await fa.compliance(session, None, first, last, org_id=org, tz=settings.tz)
+            env = ServiceEnv.from_settings(settings)
+            today = env.today()
+            last = parse_date(end, today, prefer="past") if end else today
+            first = parse_date(start, today, prefer="past") if start else date(last.year, 1, 1)
+            return first, last, await fa.compliance(session, None, first, last, org_id=org, env=env)
 
         first, last, rows = run_db(work)
         if as_json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.environment import ServiceEnv
 from bot.jobs import DailyJob
 from bot.services import first_agenda as fa
 
@@ -15,9 +16,7 @@ async def nudge_job(context: BranchContext) -> None:
     """Job: remind each secretary once of a dispatched material still unstudied after the configured days."""
     settings = context.resources.settings
     async with context.resources.db.session() as session:
-        await fa.nudge_unstudied(
-            session, days=settings.FIRST_AGENDA_NUDGE_DAYS, tz=settings.tz, default_locale=settings.DEFAULT_LOCALE
-        )
+        await fa.nudge_unstudied(session, days=settings.FIRST_AGENDA_NUDGE_DAYS, env=ServiceEnv.from_settings(settings))
 
 
 NUDGE_JOB = DailyJob(fa.NUDGE_JOB_ID, nudge_job, lambda settings: fa.NUDGE_LOCAL_TIME)

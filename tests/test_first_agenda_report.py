@@ -1,0 +1,153 @@
+"""The first agenda report for administrators is set-based (issue 16 item 3): the same number of SQL statements
+for 3 branches as for 30, on SQLite and PostgreSQL; and a material studied before it was dispatched says so
+(issue 12 item 7) instead of "after 0 days"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from sqlalchemy import event
+
+from bot.db import Database
+from bot.demo import DemoIds, seed_demo
+from bot.services import first_agenda as fa
+from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch
+from storage.models import Organisation, OrgKind
+from tests.conftest import BotHarness
+from tests.first_agenda_support import ENV, NOW, TODAY, actor, at, material, meeting
+
+ADMIN = 100001  # 郑管理 (ADM1), the demo administrator
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Coordinates]:
+    """Monday 15 June 2026 in Shanghai; time moves on."""
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
+async def _seed_branches(db: Database, demo: DemoIds, extra: int) -> None:
+    """``extra`` more branches under the unit, each with a held meeting that studied a dispatched material, and two
+    materials dispatched to every branch (so every query of the report has rows to read)."""
+    async with db.session() as session:
+        admin = await actor(session, "ADM1")
+        branches = [
+            Organisation(code=f"fa-x{i}", name=f"第{i}支部", kind=OrgKind.BRANCH, parent_id=demo.unit)
+            for i in range(extra)
+        ]
+        session.add_all(branches)
+        await session.flush()
+        first = await material(session, admin, "材料一")
+        second = await material(session, admin, "材料二", issued_on=TODAY - timedelta(days=20))
+        await fa.dispatch_material(session, admin, first.id, env=ENV)
+        await fa.dispatch_material(session, admin, second.id, env=ENV)
+        for branch in branches:
+            held = await meeting(session, branch.id, "committee_meeting")
+            item = FirstAgendaItem(meeting_id=held.id, form="discussion", led_by_name="领学人")
+            session.add(item)
+            await session.flush()
+            session.add(FirstAgendaMaterial(item_id=item.id, material_id=first.id, position=1))
+        await session.commit()
+
+
+def _counting(db: Database) -> tuple[list[str], Any]:
+    """A listener recording each statement with its number of bound parameters (``statement #n``): neither may
+    grow with the number of branches (no list of ids bound one parameter each)."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        bound = len(parameters) if isinstance(parameters, (list, tuple, dict)) else 0
+        statements.append(f"{statement} #{bound}")
+
+    return statements, count
+
+
+async def _statements_of_the_admin_report(bot: BotHarness) -> tuple[int, str]:
+    statements, count = _counting(bot.db)
+    sync_engine = bot.db.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        texts = await bot.say(ADMIN, "/firstagenda")
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    return len(reads), texts[0]
+
+
+async def _statements_of_the_cli_report(db: Database) -> tuple[int, int]:
+    statements, count = _counting(db)
+    sync_engine = db.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        async with db.session() as session:
+            rows = await fa.compliance(session, None, date(2026, 1, 1), TODAY, env=ENV)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    assert len(rows) >= 2
+    return len(statements), sum(int(s.rsplit("#", 1)[1]) for s in statements)
+
+
+async def test_the_admin_report_runs_as_many_statements_for_30_branches_as_for_3(bot: BotHarness) -> None:
+    await _seed_branches(bot.db, bot.ids, 1)  # the demo's two branches and one more: 3
+    few, text = await _statements_of_the_admin_report(bot)
+    cli_few = await _statements_of_the_cli_report(bot.db)
+    assert "第0支部" in text
+    await _seed_branches_more(bot.db, bot.ids, 27)  # 30 branches
+    many, text = await _statements_of_the_admin_report(bot)
+    cli_many = await _statements_of_the_cli_report(bot.db)
+    assert "新26支部" in text
+    assert many == few
+    assert cli_many == cli_few
+
+
+async def _seed_branches_more(db: Database, demo: DemoIds, extra: int) -> None:
+    """More branches (with meetings that studied the latest material) under the unit."""
+    async with db.session() as session:
+        branches = [
+            Organisation(code=f"fa-y{i}", name=f"新{i}支部", kind=OrgKind.BRANCH, parent_id=demo.unit)
+            for i in range(extra)
+        ]
+        session.add_all(branches)
+        await session.flush()
+        for branch in branches:
+            await meeting(session, branch.id, "committee_meeting")
+        await session.commit()
+
+
+async def test_the_report_counts_statements_on_both_databases(any_db: Database) -> None:
+    """The command line's report: the same statements for 3 and for 30 branches, on SQLite and PostgreSQL."""
+    async with any_db.session() as session:
+        demo = await seed_demo(session)
+        await session.commit()
+    await _seed_branches(any_db, demo, 1)
+    few = await _statements_of_the_cli_report(any_db)
+    await _seed_branches_more(any_db, demo, 27)
+    many = await _statements_of_the_cli_report(any_db)
+    assert many == few
+
+
+async def test_a_material_studied_before_its_dispatch_says_so(bot: BotHarness) -> None:
+    async with bot.db.session() as session:
+        admin = await actor(session, "ADM1")
+        speech = await material(session, admin, "先学后发的讲话")
+        held = await meeting(session, bot.ids.branch_a, "committee_meeting", TODAY - timedelta(days=10))
+        item = FirstAgendaItem(meeting_id=held.id, form="discussion", led_by_name="王建国")
+        session.add(item)
+        await session.flush()
+        session.add(FirstAgendaMaterial(item_id=item.id, material_id=speech.id, position=1))
+        session.add(
+            MaterialDispatch(
+                material_id=speech.id, branch_id=bot.ids.branch_a, dispatched_at=at(TODAY - timedelta(days=3))
+            )
+        )
+        await session.commit()
+        status = await fa.material_status(session, admin, speech.id, env=ENV)
+    assert [s.early for s in status.studied] == [True]
+    branch_report = (await bot.say("A01", "/firstagenda"))[0]
+    assert "先学后发的讲话：下发前已学习" in branch_report and "下发后 0 天学习" not in branch_report
+    texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
+    assert any("下发前已学习" in t for t in texts) and not any("0 天后" in t for t in texts)
