@@ -170,3 +170,13 @@ async def test_a_real_id_of_another_branch_is_refused_without_changes(bot: BotHa
     assert replies and "杨" not in replies[0]
     async with bot.db.session() as session:
         assert (await session.get(Member, other_id)).telegram_id == bound_to  # type: ignore[union-attr]
+
+
+async def test_the_audit_screen_names_actions_in_the_readers_language(bot: BotHarness) -> None:
+    token = await _issue(bot.db, "A06")
+    await bot.say(700_003, f"/start inv_{token}")
+    screen = (await bot.say("A01", "/audit"))[0]
+    assert "发出邀请链接" in screen and "绑定账号" in screen, screen
+    assert "<code>bind</code>" not in screen and " · bind · " not in screen
+    english = (await bot.say("A01", "/audit", language_code="en"))[0]
+    assert "invitation issued" in english and "account bound" in english, english  # A01 chose no language
