@@ -180,3 +180,26 @@ async def test_the_audit_screen_names_actions_in_the_readers_language(bot: BotHa
     assert "<code>bind</code>" not in screen and " · bind · " not in screen
     english = (await bot.say("A01", "/audit", language_code="en"))[0]
     assert "invitation issued" in english and "account bound" in english, english  # A01 chose no language
+
+
+async def test_the_cache_keeps_nothing_looked_up_while_the_roster_changed(any_db: Database) -> None:
+    from bot.callers import CachedCaller, CallerCache
+
+    now = [0.0]
+    cache = CallerCache(ttl=2.0, clock=lambda: now[0])
+    entry = CachedCaller(None, 7)
+    async with any_db.session() as session:
+        valid_for = await cache.revalidate(session)
+    cache.put((1, None), entry, valid_for)
+    assert cache.get((1, None)) == entry
+    now[0] += 2.0
+    assert cache.get((1, None)) is None  # the version is due for a read
+    async with any_db.session() as session:
+        valid_for = await cache.revalidate(session)
+    assert cache.get((1, None)) == entry  # unchanged: kept
+    async with any_db.session() as session:  # a look-up starts; meanwhile this process changes the roster
+        valid_for = await cache.revalidate(session)
+    async with any_db.session() as session:
+        await seed_demo(session)
+    cache.put((2, None), entry, valid_for)
+    assert cache.get((2, None)) is None and cache.get((1, None)) is None
