@@ -84,6 +84,7 @@ def _count_statements(db: Database) -> list[str]:
 
 
 async def test_a_repeated_caller_is_not_looked_up_again(bot: BotHarness) -> None:
+    bot.application.bot_data["resources"].callers.ttl = 2.0
     await bot.say("A03", "/help")
     seen = _count_statements(bot.db)
     await bot.say("A03", "/help")
@@ -91,6 +92,7 @@ async def test_a_repeated_caller_is_not_looked_up_again(bot: BotHarness) -> None
 
 
 async def test_a_change_in_this_process_is_seen_at_once(bot: BotHarness) -> None:
+    bot.application.bot_data["resources"].callers.ttl = 2.0
     assert (await bot.say("A03", "/help"))[0].startswith("张伟，您好")
     async with bot.db.session() as session:  # another session, as the CLI or a job would
         member = await session.scalar(select(Member).where(Member.member_no == "A03"))
@@ -104,6 +106,7 @@ async def test_a_change_by_another_replica_is_seen_after_the_ttl(bot: BotHarness
     cache = bot.application.bot_data["resources"].callers
     now = [1000.0]
     cache.clock = lambda: now[0]
+    cache.ttl = 2.0
     cache.clear()
     await bot.say("A03", "/help")
     # Another replica (another process: its commits do not count here) writes the roster version with its change.

@@ -6,7 +6,6 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import BadCallback
 from bot.context import BranchContext
 from bot.menus import enqueue_member_menu
 from bot.services import identity
@@ -136,8 +135,10 @@ HANDLERS = [
 
 
 async def stale_button(update: Update, context: BranchContext) -> None:
-    """A press no handler took (an old message's button, forged data): a quiet refusal, never silence."""
-    raise BadCallback(update.callback_query.data if update.callback_query else None, "no handler takes it")
+    """A press no handler took (an old message's button, a flow already over, forged data): answered quietly, so
+    the person's app stops waiting, and nothing happens."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
 
 
 # /cancel outside any conversation comes last, after every guided flow had its chance; so do buttons nobody took.
