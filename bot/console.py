@@ -13,14 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
-
 from bot.app import _post_init, build_application
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import N_, Translator, translator
 from bot.offline import ApiCall, OfflineRequest, UpdateFactory
-from storage.models import Member, Organisation, Role
+from handlers.core.buttons import LanguageButton
+from storage import core as core_store
+from storage import queries
+from storage.models import Organisation, Role
 
 # The console's own words (not the bot's): translated like everything else a person reads.
 CONSOLE_HELP = N_(
@@ -113,15 +114,12 @@ class Console:
     async def act_as(self, who: str) -> bool:
         """Switch the person at the keyboard; an unbound member acts as a guest."""
         async with self.db.session() as session:
-            member = await session.scalar(select(Member).where(Member.member_no == who))
-            if member is None and who.isdigit():
-                member = await session.get(Member, int(who))
+            member = await queries.member_by_ref(session, who)
             if member is None:
                 self._print(self.tr.gettext("No member %(who)s. Try a roster number such as A01.", who=repr(who)))
                 return False
             branch = await session.get(Organisation, member.org_id)
-            for m in (await session.scalars(select(Member).where(Member.telegram_id.is_not(None)))).all():
-                self.names[m.telegram_id or 0] = m.name
+            self.names.update(await core_store.bound_member_names(session))
         self.user_name = member.name
         self.phone = member.phone
         self.user_id = member.telegram_id or GUEST_ID_BASE + member.id
@@ -166,9 +164,9 @@ class Console:
                 self._print(self.tr.gettext("(a link: %(url)s)", url=data))
                 return True
             await self.application.process_update(self.factory.callback(self.user_id, data, chat_id=chat, **kwargs))
-            if data.startswith("lang:"):  # the person chose a language: the console follows
+            if LanguageButton.try_parse(data) is not None:  # the person chose a language: the console follows
                 async with self.db.session() as session:
-                    member = await session.scalar(select(Member).where(Member.telegram_id == self.user_id))
+                    member = await core_store.member_by_telegram_id_any(session, self.user_id)
                 self.locale = (member.language if member else None) or self.locale
             return True
         if line.startswith(":"):

@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage.core import watch_roster_changes
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
 
@@ -62,6 +64,10 @@ def _flushed(session: Session, _context: Any) -> None:
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info["wrote"] = True
+
+
+# A change to the roster writes the roster's version in the same transaction (the caller cache's check).
+watch_roster_changes(_TrackedSession)
 
 
 class Database:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, Organisation, OrgKind, OutboxMessage, OutboxStatus, Role
+from storage import core as core_store
+from storage import queries
+from storage.models import Member, Organisation, OrgKind, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -63,7 +64,7 @@ def telegram_id_of(member_no: str) -> int:
 
 async def seed_demo(session: AsyncSession) -> DemoIds:
     """Create the demo organisation (or return it if it exists)."""
-    existing = await session.scalar(select(Organisation).where(Organisation.code == "DEMO-WC"))
+    existing = await queries.org_by_ref(session, "DEMO-WC")
     if existing is not None:
         return await _ids(session)
     committee = Organisation(code="DEMO-WC", name="市直机关工委（演示）", kind=OrgKind.WORKING_COMMITTEE)
@@ -111,8 +112,7 @@ async def seed_demo(session: AsyncSession) -> DemoIds:
 
 
 async def _ids(session: AsyncSession) -> DemoIds:
-    orgs = {o.code: o.id for o in (await session.scalars(select(Organisation))).all()}
-    members = {m.member_no: m.id for m in (await session.scalars(select(Member))).all()}
+    orgs, members = await core_store.codes_and_numbers(session)
     return DemoIds(
         committee=orgs["DEMO-WC"],
         unit=orgs["DEMO-U1"],
@@ -153,13 +153,13 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     from storage.volunteer import Community
 
     ids = await seed_demo(session)
-    if await session.scalar(select(Member.id).where(Member.member_no == SHOWCASE_MEMBER)) is not None:
+    if await queries.member_by_no(session, SHOWCASE_MEMBER) is not None:
         return False
     now = now or now_utc()
     tz = settings.tz
     today = now.astimezone(tz).date()
-    last_outbox_id = await session.scalar(select(func.max(OutboxMessage.id))) or 0
-    members = {m.member_no: m for m in (await session.scalars(select(Member))).all()}
+    last_outbox_id = await core_store.last_outbox_id(session)
+    members = await core_store.members_by_number(session)
 
     def actor(member_no: str) -> Actor:
         return Actor.of(members[member_no], settings.DEFAULT_LOCALE)
@@ -266,9 +266,5 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     )
     await volunteer.sign_up(session, actor("A03"), activity.id, now=now)
 
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id > last_outbox_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENT, sent_at=now)
-    )
+    await core_store.settle_outbox_after(session, last_outbox_id, now)
     return True

@@ -15,7 +15,6 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -24,6 +23,7 @@ from bot.clock import now_utc
 from bot.commands import Menu
 from bot.db import Database
 from bot.services import outbox
+from storage import core as core_store
 from storage import outbox as store
 from storage.models import Member
 
@@ -91,14 +91,7 @@ async def sync_member_menus(db: Database, menu: Menu, default_locale: str) -> in
     last_id = 0
     while True:
         async with db.session() as session:
-            members = (
-                await session.scalars(
-                    select(Member)
-                    .where(Member.telegram_id.is_not(None), Member.id > last_id)
-                    .order_by(Member.id)
-                    .limit(SYNC_CHUNK)
-                )
-            ).all()
+            members = await core_store.bound_members_after(session, last_id, SYNC_CHUNK)
             if not members:
                 return queued
             last_id = members[-1].id

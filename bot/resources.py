@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.callers import CallerCache
 from bot.commands import Menu
 from bot.config import Settings
 from bot.db import Database
@@ -26,3 +27,4 @@ class Resources:
     worker: OutboxWorker | None = None
     bot_username: str = "branch_assistant_bot"
     extras: dict[str, Any] = field(default_factory=dict)
+    callers: CallerCache = field(default_factory=CallerCache)  # who is calling, kept until the roster changes

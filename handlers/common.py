@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop
 
+from bot.callers import CachedCaller
 from bot.context import BranchContext, Caller
 from bot.db import saved_in_this_update
 from bot.errors import DomainError
@@ -36,24 +38,36 @@ F = TypeVar("F", bound=Callback)
 
 
 async def resolve_caller(update: Update, context: BranchContext) -> None:
-    """Pre-check: look up the member behind the update, their language, and the chat's branch."""
+    """Pre-check: look up the member behind the update, their language, and the chat's branch — from the
+    process's cache (bot/callers.py) when the roster has not changed, else in the update's unit of work."""
     saved_in_this_update.set(False)
     user = update.effective_user
     chat = update.effective_chat
     settings = context.resources.settings
-    actor: Actor | None = None
-    branch_id: int | None = None
     locale = normalize_locale(user.language_code if user else None, settings.DEFAULT_LOCALE)
-    async with context.unit() as session:
-        if user is not None:
-            member = await queries.member_by_telegram_id(session, user.id)
-            if member is not None:
-                locale = member.language or locale
-                actor = Actor.of(member, locale)
-        if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-            org = await queries.org_by_chat_id(session, chat.id)
-            branch_id = org.id if org else None
-    context.caller = Caller(user.id if user else None, locale, actor, branch_id)
+    is_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    key = (user.id if user else None, chat.id if chat is not None and is_group else None)
+    cache = context.resources.callers
+    found = cache.get(key)
+    if found is None:
+        looked_up: Actor | None = None
+        branch_id: int | None = None
+        async with context.unit() as session:
+            valid_for = await cache.revalidate(session)
+            if user is not None:
+                member = await queries.member_by_telegram_id(session, user.id)
+                if member is not None:
+                    looked_up = Actor.of(member, member.language or "")
+            if chat is not None and is_group:
+                org = await queries.org_by_chat_id(session, chat.id)
+                branch_id = org.id if org else None
+        found = CachedCaller(looked_up, branch_id)
+        cache.put(key, found, valid_for)
+    actor = found.actor
+    if actor is not None:
+        locale = actor.locale or locale
+        actor = replace(actor, locale=locale)
+    context.caller = Caller(user.id if user else None, locale, actor, found.chat_branch_id)
 
 
 def command_of(message: Message | None) -> str | None:

@@ -29,6 +29,15 @@ async def member_by_no(session: AsyncSession, member_no: str) -> Member | None:
     return await session.scalar(select(Member).where(Member.member_no == member_no))
 
 
+async def member_by_ref(session: AsyncSession, ref: str) -> Member | None:
+    """A member by roster number (编号), or else by id written as digits (as ``roster export`` prints it)."""
+    ref = ref.strip()
+    found = await member_by_no(session, ref)
+    if found is None and ref.isdigit() and int(ref) < 2**63:
+        found = await session.get(Member, int(ref))
+    return found
+
+
 async def org_by_ref(session: AsyncSession, ref: str) -> Organisation | None:
     """An organisation by its code, or else by its id written as digits."""
     org = await session.scalar(select(Organisation).where(Organisation.code == ref))

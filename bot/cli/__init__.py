@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import features as registry
@@ -109,14 +108,12 @@ def invite(member: Annotated[str, typer.Argument(help="Member id or roster numbe
     from bot.errors import NotFound
     from bot.i18n import N_
     from bot.services import identity
-    from storage.models import Member
+    from storage import queries
 
     username = link_username(settings_or_exit())  # issue 11: BOT_USERNAME, or getMe, or a one-line refusal
 
     async def work(session: AsyncSession, settings: Settings) -> str:
-        found = await session.scalar(select(Member).where(Member.member_no == member))
-        if found is None and member.isdigit():
-            found = await session.get(Member, int(member))
+        found = await queries.member_by_ref(session, member)
         if found is None:
             raise NotFound(N_("No such member."))
         issued = await identity.issue_invitation(session, found, ttl_days=settings.INVITATION_TTL_DAYS)

@@ -23,15 +23,13 @@ def register(app: typer.Typer) -> None:
     app.command("audit")(audit)
 
 
-def _day(text: str | None) -> date | None:
+def _day(text: str | None, today: date) -> date | None:
+    """A typed day (bot/dates.py: 2026-12-15, 12月15日, 昨天 …); its ParseError says how to write one."""
     if text is None:
         return None
-    from bot.services.tabular import parse_date
+    from bot.dates import parse_date
 
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise InvalidInput(N_("%(value)s is not a date (write YYYY-MM-DD)."), value=text) from None
+    return parse_date(text, today, prefer="past")
 
 
 def link_username(settings: Settings) -> str:
@@ -118,7 +116,7 @@ def transfer(
         raise typer.Exit(2)
 
     async def work(session: AsyncSession, settings: Settings) -> str:
-        day = _day(on) or today(settings.tz)
+        day = _day(on, today(settings.tz)) or today(settings.tz)
         found = await membership.find_member(session, member)
         if to is not None:
             branch = await membership.branch_by_code(session, to)
@@ -140,10 +138,12 @@ def audit(
     as_json: JsonFlag = False,
 ) -> None:
     """Who changed what, when: the audit log, newest first."""
+    from bot.clock import today
     from bot.services import audit_log
 
     async def work(session: AsyncSession, settings: Settings) -> list[audit_log.AuditRow]:
-        first, last = _day(start), _day(end)
+        now = today(settings.tz)
+        first, last = _day(start, now), _day(end, now)
         if first and last and first > last:
             raise InvalidInput(N_("--from must not be after --to."))
         return await audit_log.read(

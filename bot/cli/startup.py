@@ -11,14 +11,13 @@ import time
 from collections.abc import Callable
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import tr_cli
 from bot.config import Settings
 from bot.db import Database
+from storage import core as core_store
 from storage import queries
-from storage.models import AuditEntry
 
 # ``branchbot demo`` keeps its organisation here, apart from DATABASE_URL's real one.
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///./data/demo.sqlite3"
@@ -30,7 +29,7 @@ sleep: Callable[[float], None] = time.sleep  # replaced in tests
 
 async def mark_demo(session: AsyncSession) -> None:
     """Mark the database as the demo's (``branchbot demo`` calls this after seeding it), once."""
-    if await session.scalar(select(AuditEntry.id).where(AuditEntry.action == DEMO_MARK).limit(1)) is None:
+    if not await core_store.audit_action_exists(session, DEMO_MARK):
         queries.audit(session, actor=None, action=DEMO_MARK, entity="database", label="demo")
 
 
@@ -40,8 +39,7 @@ async def holds_demo_data(url: str) -> bool:
     db = Database(url)  # its own engine: pooled connections belong to the event loop that opened them
     try:
         async with db.session() as session:
-            found = await session.scalar(select(AuditEntry.id).where(AuditEntry.action == DEMO_MARK).limit(1))
-            return found is not None
+            return await core_store.audit_action_exists(session, DEMO_MARK)
     finally:
         await db.dispose()
 

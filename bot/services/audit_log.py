@@ -12,17 +12,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from bot.clock import end_of_local_day_utc, local_midnight_utc
 from bot.errors import PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
+from storage import people as people_store
 from storage import queries
-from storage.meetings import Meeting
-from storage.models import AuditEntry, Member, Organisation
 
 PAGE_SIZE = 20
 
@@ -52,16 +49,50 @@ class AuditRow:
         }
 
 
-def _within(org_ids: set[int]) -> ColumnElement[bool]:
-    members = select(Member.id).where(Member.org_id.in_(org_ids))
-    return or_(
-        AuditEntry.actor_id.in_(members),
-        (AuditEntry.entity == "member")
-        & AuditEntry.entity_id.in_(select(cast(Member.id, String)).where(Member.org_id.in_(org_ids))),
-        (AuditEntry.entity == "organisation") & AuditEntry.entity_id.in_([str(i) for i in org_ids]),
-        (AuditEntry.entity == "meeting")
-        & AuditEntry.entity_id.in_(select(cast(Meeting.id, String)).where(Meeting.org_id.in_(org_ids))),
-    )
+# What each recorded action is called on the /audit screen (the stored name stays in --json and the database).
+ACTION_LABELS: dict[str, str] = {
+    "import": N_("import"),
+    "invite": N_("invitation issued"),
+    "bind": N_("account bound"),
+    "unbind": N_("account unbound"),
+    "link_group": N_("group chat linked"),
+    "unlink_group": N_("group chat unlinked"),
+    "transfer": N_("transferred in"),
+    "transfer_out": N_("transferred out"),
+    "create": N_("created"),
+    "edit": N_("edited"),
+    "cancel": N_("cancelled"),
+    "approve": N_("approved"),
+    "reject": N_("rejected"),
+    "dispatch": N_("dispatched"),
+    "confirm_hours": N_("service hours confirmed"),
+    "correct_hours": N_("service hours corrected"),
+    "auto_checkout": N_("checked out automatically"),
+    "birthday_wish": N_("birthday wish"),
+    "birthday_greetings_on": N_("birthday greetings on"),
+    "birthday_greetings_off": N_("birthday greetings off"),
+    "attendance_mark": N_("attendance marked"),
+    "meeting_cancel": N_("meeting cancelled"),
+    "checkin.wrong_code": N_("wrong check-in code"),
+    "first_agenda.record": N_("first agenda recorded"),
+    "first_agenda.update": N_("first agenda updated"),
+    "material.add": N_("study material added"),
+    "material.dispatch": N_("study material dispatched"),
+    "points.published": N_("points published"),
+    "points.rules_applied": N_("points rules applied"),
+    "stars.adjusted": N_("star rating adjusted"),
+    "stars.announced": N_("star rating announced"),
+    "stars.objected": N_("objection to a star rating"),
+    "stars.published": N_("star rating published"),
+    "stars.self_assessed": N_("star rating self-assessed"),
+    "stars.submitted": N_("star rating submitted"),
+    "demo_seeded": N_("demo data seeded"),
+}
+
+
+def action_label(action: str) -> str | None:
+    """The untranslated label of a recorded action (translate it with the reader's translator); None if unknown."""
+    return ACTION_LABELS.get(action)
 
 
 async def read(
@@ -75,33 +106,22 @@ async def read(
     offset: int = 0,
 ) -> list[AuditRow]:
     """Entries newest first, within ``org_ids`` (None: all) and the local days ``start`` to ``end`` inclusive."""
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if org_ids is not None:
-        stmt = stmt.where(_within(org_ids))
-    if start is not None:
-        stmt = stmt.where(AuditEntry.at >= local_midnight_utc(start, tz))
-    if end is not None:
-        stmt = stmt.where(AuditEntry.at < end_of_local_day_utc(end, tz))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    stmt = stmt.offset(offset)
-    entries = (await session.scalars(stmt)).all()
+    entries = await people_store.audit_entries(
+        session,
+        org_ids=org_ids,
+        since=None if start is None else local_midnight_utc(start, tz),
+        until=None if end is None else end_of_local_day_utc(end, tz),
+        limit=limit,
+        offset=offset,
+    )
     member_ids = {e.actor_id for e in entries if e.actor_id} | {
         int(e.entity_id) for e in entries if e.entity == "member" and e.entity_id and e.entity_id.isdigit()
     }
     org_ids_named = {
         int(e.entity_id) for e in entries if e.entity == "organisation" and e.entity_id and e.entity_id.isdigit()
     }
-    names: dict[int, str] = {}
-    if member_ids:
-        found = await session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
-        names = {row[0]: row[1] for row in found}
-    orgs: dict[int, str] = {}
-    if org_ids_named:
-        found = await session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids_named))
-        )
-        orgs = {row[0]: row[1] for row in found}
+    names = await people_store.member_names(session, member_ids)
+    orgs = await people_store.org_names(session, org_ids_named)
     rows = []
     for e in entries:
         subject = None

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -15,6 +14,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_, SUPPORTED_LOCALES
 from bot.services.access import Actor, require_branch_leader
 from bot.services.roster import normalize_phone
+from storage import core as store
 from storage import queries
 from storage.models import Invitation, Member, Organisation
 
@@ -52,9 +52,7 @@ async def issue_invitation(
     if member.telegram_id is not None:
         raise Conflict(N_("%(name)s is already bound to a Telegram account."), name=member.name)
     now = now_utc()
-    for old in (
-        await session.scalars(select(Invitation).where(Invitation.member_id == member.id, Invitation.used_at.is_(None)))
-    ).all():
+    for old in await store.open_invitations(session, member.id):
         old.expires_at = min(old.expires_at, now)
     token = secrets.token_urlsafe(24)  # 32 characters of A-Za-z0-9_-, 192 bits
     invitation = Invitation(
@@ -97,7 +95,7 @@ class Redemption:
 
 
 async def _usable_invitation(session: AsyncSession, token: str) -> Invitation:
-    invitation = await session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    invitation = await store.invitation_by_hash(session, hash_token(token))
     if invitation is None:
         raise InvalidInput(N_("This invitation link is not valid. Ask your branch secretary for a new one."))
     if invitation.used_at is not None:
@@ -111,11 +109,7 @@ async def redeem_invitation(
     session: AsyncSession, token: str, telegram_id: int, *, require_phone: bool, language: str | None = None
 ) -> Redemption:
     """Bind ``telegram_id`` to the invited member, or hold it until the phone number is confirmed."""
-    used = await session.scalar(
-        select(Member)
-        .join(Invitation, Invitation.member_id == Member.id)
-        .where(Invitation.token_hash == hash_token(token), Invitation.used_at.is_not(None))
-    )
+    used = await store.member_of_used_invitation(session, hash_token(token))
     if used is not None and used.telegram_id == telegram_id:
         # The member opened their own link again (a second tap, a forwarded copy to themself): nothing to do.
         raise Conflict(
@@ -133,7 +127,7 @@ async def redeem_invitation(
     if require_phone and member.phone:
         invitation.pending_telegram_id = telegram_id
         return Redemption(member, needs_phone=True)
-    _bind(session, invitation, member, telegram_id, language)
+    await _bind(session, invitation, member, telegram_id, language)
     return Redemption(member, needs_phone=False)
 
 
@@ -141,11 +135,7 @@ async def confirm_phone(
     session: AsyncSession, telegram_id: int, contact_user_id: int | None, phone: str, language: str | None = None
 ) -> Member:
     """Finish a binding held for phone confirmation; the shared contact must be the user's own."""
-    invitation = await session.scalar(
-        select(Invitation)
-        .where(Invitation.pending_telegram_id == telegram_id, Invitation.used_at.is_(None))
-        .order_by(Invitation.id.desc())
-    )
+    invitation = await store.invitation_waiting_for_phone(session, telegram_id)
     if invitation is None or invitation.expires_at <= now_utc():
         raise NotFound(N_("There is no invitation waiting for your phone number. Open your invitation link first."))
     if contact_user_id != telegram_id:
@@ -155,17 +145,21 @@ async def confirm_phone(
         raise InvalidInput(N_("This phone number does not match the roster. Ask your branch secretary to check it."))
     if member.telegram_id is not None:
         raise Conflict(N_("%(name)s is already bound to a Telegram account."), name=member.name)
-    _bind(session, invitation, member, telegram_id, language)
+    await _bind(session, invitation, member, telegram_id, language)
     return member
 
 
-def _bind(
+async def _bind(
     session: AsyncSession, invitation: Invitation, member: Member, telegram_id: int, language: str | None
 ) -> None:
-    invitation.used_at = now_utc()
-    invitation.pending_telegram_id = None
-    member.telegram_id = telegram_id
-    member.unreachable_since = None
+    """One conditional write decides the binding: of two accounts opening one link at the same moment, only the
+    one whose write finds the invitation unused (and the member unbound) is bound and welcomed; the other is
+    told the link was already used, and its unit of work rolls back."""
+    await session.flush()  # the pending-phone mark and the like go first; the claim below bypasses the ORM
+    if not await store.claim_invitation(session, invitation.id, member.id, telegram_id, now_utc()):
+        raise Conflict(N_("This invitation link has already been used. Ask your branch secretary for a new one."))
+    await session.refresh(invitation)
+    await session.refresh(member)
     if language and not member.language:
         member.language = language
     queries.audit(

@@ -10,24 +10,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.services.access import Actor, require_admin_of, require_branch_leader
+from storage import people as people_store
 from storage import queries
 from storage.membership import sync_memberships
-from storage.models import Invitation, Member, Organisation, OrgKind, OutboxMessage, OutboxStatus, Role
+from storage.models import Member, Organisation, OrgKind, Role
 
 
 async def find_member(session: AsyncSession, text: str) -> Member:
     """A member by roster number (编号), or by id as printed by ``roster export``."""
-    text = text.strip()
-    found = await queries.member_by_no(session, text)
-    if found is None and text.isdigit() and len(text) < 18:
-        found = await session.get(Member, int(text))
+    found = await queries.member_by_ref(session, text)
     if found is None:
         raise NotFound(N_("No such member."))
     return found
@@ -46,23 +43,11 @@ async def require_may_manage(session: AsyncSession, actor: Actor | None, member:
 
 async def _drop_pending(session: AsyncSession, member: Member, telegram_id: int) -> None:
     """Pushes still queued for the account (a lost phone, a member who left) are not sent to it."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.chat_id == telegram_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.DROPPED, last_error="unbound")
-    )
+    await people_store.drop_pending_pushes(session, telegram_id)
 
 
 async def _close_invitations(session: AsyncSession, member: Member) -> None:
-    now = now_utc()
-    await session.execute(
-        update(Invitation)
-        .where(Invitation.member_id == member.id, Invitation.used_at.is_(None), Invitation.expires_at > now)
-        .values(expires_at=now, pending_telegram_id=None)
-    )
+    await people_store.close_invitations(session, member.id, now_utc())
 
 
 async def unbind(session: AsyncSession, actor: Actor | None, member_id: int) -> Member:
@@ -75,13 +60,7 @@ async def unbind(session: AsyncSession, actor: Actor | None, member_id: int) -> 
     old = member.telegram_id
     if old is None:
         raise Conflict(N_("%(name)s has no Telegram account bound."), name=member.name)
-    done = await session.execute(
-        update(Member)
-        .where(Member.id == member.id, Member.telegram_id == old)
-        .values(telegram_id=None, updated_at=now_utc())
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not await people_store.unbind_account(session, member.id, old, now_utc()):
         raise Conflict(N_("%(name)s has no Telegram account bound."), name=member.name)
     await session.refresh(member)
     await _drop_pending(session, member, old)
@@ -158,9 +137,7 @@ async def transfer_to(
 
 async def branch_by_code(session: AsyncSession, text: str) -> Organisation:
     """A branch by code (or id)."""
-    org = await session.scalar(select(Organisation).where(Organisation.code == text.strip()))
-    if org is None and text.strip().isdigit() and len(text.strip()) < 18:
-        org = await session.get(Organisation, int(text.strip()))
+    org = await queries.org_by_ref(session, text.strip())
     if org is None:
         raise NotFound(N_("No such organisation."))
     return org

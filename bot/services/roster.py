@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import today
@@ -26,6 +25,7 @@ from bot.services.tabular import (
     parse_date,
     read_table,
 )
+from storage import core as core_store
 from storage import queries
 from storage.membership import sync_memberships
 from storage.models import Member, Organisation, OrgKind, Role
@@ -238,13 +238,7 @@ async def _resulting_tree_errors(
         if record["code"] in existing and existing[record["code"]].kind != record["kind"]
     }
     if changed:
-        members = (
-            await session.execute(
-                select(Member.org_id, Member.group_id, Member.role).where(
-                    Member.org_id.in_(changed) | Member.group_id.in_(changed)
-                )
-            )
-        ).all()
+        members = await core_store.members_holding(session, list(changed))
         reported: set[int] = set()
         for org_id, group_id, role in members:
             for held in (org_id, group_id):
@@ -272,7 +266,7 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
     by_name: dict[str, list[Organisation]] = {}
     for o in orgs:
         by_name.setdefault(o.name, []).append(o)
-    existing = {m.member_no: m for m in (await session.scalars(select(Member))).all()}
+    existing = await core_store.members_by_number(session)
     folded = {no.casefold(): no for no in existing}
     telegram_owner = {m.telegram_id: m.member_no for m in existing.values() if m.telegram_id}
     errors: list[RowError] = []
@@ -469,7 +463,7 @@ async def import_roster(session: AsyncSession, path: Path, *, tz: ZoneInfo) -> I
 async def export_roster(session: AsyncSession, path: Path | None) -> list[dict[str, str]]:
     """The roster as rows (with each member's id), written to ``path`` as CSV when given."""
     orgs = {o.id: o for o in await queries.all_organisations(session)}
-    members = (await session.scalars(select(Member).order_by(Member.org_id, Member.member_no))).all()
+    members = await core_store.all_members(session)
     rows = []
     for m in members:
         rows.append(

@@ -17,11 +17,11 @@ import struct
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput
 from bot.i18n import N_
+from storage import core as store
 from storage.models import ChatState
 
 SLOT_SECONDS = 30
@@ -40,7 +40,7 @@ class TokenClaim:
 
 async def installation_secret(session: AsyncSession) -> bytes:
     """The signing secret, created once per database so every replica and restart shares it."""
-    row = await session.scalar(select(ChatState).where(ChatState.scope == "bot", ChatState.key == "token_secret"))
+    row = await store.bot_state(session, "token_secret")
     if row is None:
         row = ChatState(scope="bot", key="token_secret", data=secrets.token_hex(32))
         session.add(row)

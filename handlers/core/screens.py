@@ -7,11 +7,11 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BranchContext
-from bot.i18n import SUPPORTED_LOCALES
 from bot.menus import enqueue_member_menu
 from bot.services import identity
 from bot.templates import render
 from handlers.common import reply
+from handlers.core.buttons import LanguageButton
 from storage.models import Member
 
 INVITE_START = filters.Regex(r"^/start(@\w+)? inv_[A-Za-z0-9_-]{1,60}$")
@@ -56,9 +56,7 @@ async def shared_contact(update: Update, context: BranchContext) -> None:
         member = await identity.confirm_phone(
             session, update.effective_user.id, contact.user_id, contact.phone_number, context.caller.locale
         )
-        await enqueue_member_menu(
-            session, member, context.resources.menu, context.resources.settings.DEFAULT_LOCALE
-        )
+        await enqueue_member_menu(session, member, context.resources.menu, context.resources.settings.DEFAULT_LOCALE)
     await update.message.reply_text(
         render("core/welcome.html.j2", member.language or context.caller.locale, member=member),
         reply_markup=ReplyKeyboardRemove(),
@@ -91,8 +89,8 @@ async def choose_language(update: Update, context: BranchContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("中文", callback_data="lang:zh_CN"),
-                InlineKeyboardButton("English", callback_data="lang:en"),
+                InlineKeyboardButton("中文", callback_data=LanguageButton(locale="zh_CN").pack()),
+                InlineKeyboardButton("English", callback_data=LanguageButton(locale="en").pack()),
             ]
         ]
     )
@@ -102,11 +100,8 @@ async def choose_language(update: Update, context: BranchContext) -> None:
 async def language_chosen(update: Update, context: BranchContext) -> None:
     """Remember the chosen language (members) and answer in it."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    locale = query.data.removeprefix("lang:")
-    if locale not in SUPPORTED_LOCALES:
-        await query.answer()
-        return
+    assert query is not None
+    locale: str = LanguageButton.parse(query.data).locale
     actor = context.caller.actor
     if actor is not None:
         async with context.unit() as session:
@@ -135,7 +130,16 @@ HANDLERS = [
     CommandHandler("start", start),
     CommandHandler("help", help_command),
     CommandHandler("lang", choose_language),
-    CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
+    CallbackQueryHandler(language_chosen, pattern=LanguageButton.pattern()),
 ]
-# /cancel outside any conversation comes last, after every guided flow had its chance.
-FALLBACK_HANDLERS = [CommandHandler("cancel", cancel)]
+
+
+async def stale_button(update: Update, context: BranchContext) -> None:
+    """A press no handler took (an old message's button, a flow already over, forged data): answered quietly, so
+    the person's app stops waiting, and nothing happens."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+# /cancel outside any conversation comes last, after every guided flow had its chance; so do buttons nobody took.
+FALLBACK_HANDLERS = [CommandHandler("cancel", cancel), CallbackQueryHandler(stale_button)]

@@ -1,7 +1,6 @@
 """Leaders' people screens in chat: unbinding a member's lost phone (/unbind) and reading the audit log (/audit).
 
-Both show other members' names, so they answer only in the leader's private chat. Buttons:
-``ub:m:<member>`` (confirm), ``ub:y:<member>`` (unbind and issue a new link), ``ub:n`` (cancel), ``au:<page>``.
+Both show other members' names, so they answer only in the leader's private chat. Buttons: handlers/people/buttons.py.
 """
 
 from __future__ import annotations
@@ -17,9 +16,7 @@ from bot.i18n import Translator
 from bot.services import audit_log, identity, membership
 from bot.services.access import require_can_see_member
 from handlers.common import keyboard, leaders_only, reply, show
-
-MAX_ID = 2**62  # forged button data beyond any real id is refused quietly, not sent to the database
-MAX_PAGE = 10_000
+from handlers.people.buttons import MAX_PAGE, AuditButton, UnbindAction, UnbindButton
 
 
 def _private(update: Update) -> bool:
@@ -33,10 +30,6 @@ async def _refuse_in_group(update: Update, context: BranchContext) -> None:
         await update.callback_query.answer(text, show_alert=True)
     else:
         await reply(update, text)
-
-
-def _number(text: str, limit: int) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 19 and int(text) < limit else None
 
 
 # --- /unbind ----------------------------------------------------------------------------------------------------
@@ -59,7 +52,7 @@ async def unbind_command(update: Update, context: BranchContext) -> None:
     if not members:
         await reply(update, tr.gettext("No member of your branch has a Telegram account bound."))
         return
-    buttons = [(m.name, f"ub:m:{m.id}") for m in members]
+    buttons = [(m.name, UnbindButton(action=UnbindAction.PICK, member=m.id).pack()) for m in members]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     await reply(
         update,
@@ -74,7 +67,14 @@ async def _confirm(update: Update, context: BranchContext, member_id: int, name:
         "Unbind %(name)s's Telegram account? They lose access until they open the new invitation link I will give you.",
         name=html.escape(name),
     )
-    markup = keyboard([[(tr.gettext("Unbind"), f"ub:y:{member_id}"), (tr.gettext("Cancel"), "ub:n")]])
+    markup = keyboard(
+        [
+            [
+                (tr.gettext("Unbind"), UnbindButton(action=UnbindAction.YES, member=member_id).pack()),
+                (tr.gettext("Cancel"), UnbindButton(action=UnbindAction.NO).pack()),
+            ]
+        ]
+    )
     await show(update, text, markup)
 
 
@@ -86,19 +86,19 @@ async def unbind_pressed(update: Update, context: BranchContext) -> None:
     if not _private(update):
         await _refuse_in_group(update, context)
         return
-    parts = (query.data or "").split(":")
+    button = UnbindButton.parse(query.data)
     tr = context.tr
-    if parts == ["ub", "n"]:
+    if button.action == UnbindAction.NO:
         await show(update, tr.gettext("Nothing was changed."))
         return
-    member_id = _number(parts[2], MAX_ID) if len(parts) == 3 and parts[1] in ("m", "y") else None
-    if member_id is None:
+    member_id = button.member
+    if member_id is None:  # "ub:m" without a member: not a button this bot sends
         await query.answer()
         return
     settings = context.resources.settings
     async with context.unit() as session:
         member = await require_can_see_member(session, context.actor, member_id)
-        if parts[1] == "m":
+        if button.action == UnbindAction.PICK:
             await _confirm(update, context, member.id, member.name)
             return
         await membership.unbind(session, context.actor, member.id)
@@ -128,9 +128,10 @@ def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int) -> st
     lines = [tr.gettext("<b>Audit log</b> (newest first, page %(page)d)", page=page + 1)]
     for row in rows:
         about = row.subject or row.entity
+        label = audit_log.action_label(row.action)
+        action = tr.gettext(label) if label else row.action  # an action without a label yet shows its name
         lines.append(
-            f"{row.at:%Y-%m-%d %H:%M} · {html.escape(row.actor)} · <code>{html.escape(row.action)}</code> · "
-            f"{html.escape(about)}"
+            f"{row.at:%Y-%m-%d %H:%M} · {html.escape(row.actor)} · {html.escape(action)} · {html.escape(about)}"
         )
     return "\n".join(lines)
 
@@ -142,9 +143,9 @@ async def _audit_page(update: Update, context: BranchContext, page: int) -> None
     tr = context.tr
     nav = []
     if page > 0:
-        nav.append((tr.gettext("‹ Newer"), f"au:{page - 1}"))
-    if more:
-        nav.append((tr.gettext("Older ›"), f"au:{page + 1}"))
+        nav.append((tr.gettext("‹ Newer"), AuditButton(page=page - 1).pack()))
+    if more and page < MAX_PAGE:
+        nav.append((tr.gettext("Older ›"), AuditButton(page=page + 1).pack()))
     await show(update, _audit_text(tr, rows, page), keyboard([nav]))
 
 
@@ -165,16 +166,13 @@ async def audit_pressed(update: Update, context: BranchContext) -> None:
     if not _private(update):
         await _refuse_in_group(update, context)
         return
-    page = _number((query.data or "").removeprefix("au:"), MAX_PAGE)
-    if page is None:
-        await query.answer()
-        return
+    page = AuditButton.parse(query.data).page
     await _audit_page(update, context, page)
 
 
 HANDLERS = [
     CommandHandler("unbind", unbind_command),
-    CallbackQueryHandler(unbind_pressed, pattern=r"^ub:"),
+    CallbackQueryHandler(unbind_pressed, pattern=UnbindButton.pattern()),
     CommandHandler("audit", audit_command),
-    CallbackQueryHandler(audit_pressed, pattern=r"^au:"),
+    CallbackQueryHandler(audit_pressed, pattern=AuditButton.pattern()),
 ]

@@ -1,0 +1,208 @@
+"""Core under pressure: one invitation opened by two accounts at once, the caller cache, forged button data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from sqlalchemy import event, func, select
+
+from bot.db import Database
+from bot.demo import seed_demo, telegram_id_of
+from bot.errors import Conflict
+from bot.services import identity
+from storage.models import AuditEntry, Invitation, Member
+from tests.conftest import BotHarness
+
+ALREADY_USED = "该邀请链接已被使用，请向支部书记索取新的链接。"
+STALE = "该按钮已失效，请重新打开菜单。"
+
+
+async def _issue(db: Database, member_no: str) -> str:
+    async with db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == member_no))
+        assert member is not None
+        issued = await identity.issue_invitation(session, member, ttl_days=14)
+    return issued.token
+
+
+@pytest.mark.parametrize("accounts", [2, 20])
+async def test_one_invitation_opened_by_many_accounts_at_once_binds_one(any_db: Database, accounts: int) -> None:
+    async with any_db.session() as session:
+        await seed_demo(session)
+    token = await _issue(any_db, "A06")
+
+    async def open_link(telegram_id: int) -> str:
+        try:
+            async with any_db.session() as session:
+                redemption = await identity.redeem_invitation(session, token, telegram_id, require_phone=False)
+                return f"bound {redemption.member.member_no}"
+        except Conflict as refusal:
+            return refusal.msgid
+
+    outcomes = await asyncio.gather(*(open_link(900_000 + n) for n in range(accounts)))
+    assert outcomes.count("bound A06") == 1, outcomes
+    assert all(o == "bound A06" or "already been used" in o for o in outcomes), outcomes
+    winner = 900_000 + outcomes.index("bound A06")
+    async with any_db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "A06"))
+        assert member is not None and member.telegram_id == winner
+        invitation = await session.scalar(select(Invitation).where(Invitation.member_id == member.id))
+        assert invitation is not None and invitation.used_at is not None
+        binds = await session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "bind"))
+    assert binds == 1
+
+
+async def test_two_accounts_opening_one_link_in_chat_only_the_winner_is_welcomed(bot: BotHarness) -> None:
+    token = await _issue(bot.db, "A06")
+    before = len(bot.request.calls)
+    await asyncio.gather(
+        bot.send(bot.updates.message(700_001, f"/start inv_{token}")),
+        bot.send(bot.updates.message(700_002, f"/start inv_{token}")),
+    )
+    texts = {c.chat_id: c.text for c in bot.request.calls[before:] if c.text}
+    welcomed = [chat for chat, text in texts.items() if text and "杨帆" in text and "绑定" in text]
+    refused = [chat for chat, text in texts.items() if text == ALREADY_USED]
+    assert len(welcomed) == 1 and len(refused) == 1, texts
+    async with bot.db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "A06"))
+    assert member is not None and member.telegram_id == welcomed[0]
+
+
+# --- the caller cache ------------------------------------------------------------------------------------------
+
+
+def _count_statements(db: Database) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    return seen
+
+
+async def test_a_repeated_caller_is_not_looked_up_again(bot: BotHarness) -> None:
+    bot.application.bot_data["resources"].callers.ttl = 2.0
+    await bot.say("A03", "/help")
+    seen = _count_statements(bot.db)
+    await bot.say("A03", "/help")
+    assert not [s for s in seen if "FROM members" in s], seen
+
+
+async def test_a_change_in_this_process_is_seen_at_once(bot: BotHarness) -> None:
+    bot.application.bot_data["resources"].callers.ttl = 2.0
+    assert (await bot.say("A03", "/help"))[0].startswith("张伟，您好")
+    async with bot.db.session() as session:  # another session, as the CLI or a job would
+        member = await session.scalar(select(Member).where(Member.member_no == "A03"))
+        assert member is not None
+        member.active = False  # transferred out: access ends with this transaction
+    replies = await bot.say("A03", "/help")
+    assert not replies[0].startswith("张伟"), replies  # treated as a guest now
+
+
+async def test_a_change_by_another_replica_is_seen_after_the_ttl(bot: BotHarness) -> None:
+    cache = bot.application.bot_data["resources"].callers
+    now = [1000.0]
+    cache.clock = lambda: now[0]
+    cache.ttl = 2.0
+    cache.clear()
+    await bot.say("A03", "/help")
+    # Another replica (another process: its commits do not count here) writes the roster version with its change.
+    from storage import core as core_store
+
+    async with bot.db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "A03"))
+        assert member is not None
+        member.language = "en"
+    core_store._committed_changes -= 1  # as if it had been committed elsewhere
+    try:
+        still = await bot.say("A03", "/lang")
+        assert still == ["请选择语言："]  # within the TTL: the old language, from the cache
+        now[0] += cache.ttl
+        assert await bot.say("A03", "/lang") == ["Choose your language:"]
+    finally:
+        core_store._committed_changes += 1
+
+
+# --- forged button data ----------------------------------------------------------------------------------------
+
+FORGED = [
+    "lang:",
+    "lang:fr",
+    "lang:zh_CN:extra",
+    "ub:",
+    "ub:m",
+    "ub:y:0",
+    "ub:y:-1",
+    "ub:y:99999999999999999999",
+    "ub:m:9223372036854775808",
+    "ub:x:5",
+    "ub:n:5:6",
+    "au:",
+    "au:-1",
+    "au:10001",
+    "au:99999999999999999999999999",
+    "au:1:2",
+    "au:abc",
+    "zz:1",
+    "x" * 64,
+]
+
+
+@pytest.mark.parametrize("data", FORGED)
+async def test_forged_button_data_is_a_quiet_refusal(
+    bot: BotHarness, data: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    before = len(bot.request.calls)
+    await bot.send(bot.updates.callback(telegram_id_of("A01"), data))
+    calls = bot.request.calls[before:]
+    assert [c.method for c in calls] == ["answerCallbackQuery"], calls
+    assert calls[0].text in (STALE, None, ""), calls[0].text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_real_id_of_another_branch_is_refused_without_changes(bot: BotHarness) -> None:
+    async with bot.db.session() as session:
+        other = await session.scalar(select(Member).where(Member.member_no == "B02"))
+        assert other is not None
+        other_id, bound_to = other.id, other.telegram_id
+    replies = await bot.press("A01", f"ub:y:{other_id}")
+    assert replies and "杨" not in replies[0]
+    async with bot.db.session() as session:
+        assert (await session.get(Member, other_id)).telegram_id == bound_to  # type: ignore[union-attr]
+
+
+async def test_the_audit_screen_names_actions_in_the_readers_language(bot: BotHarness) -> None:
+    token = await _issue(bot.db, "A06")
+    await bot.say(700_003, f"/start inv_{token}")
+    screen = (await bot.say("A01", "/audit"))[0]
+    assert "发出邀请链接" in screen and "绑定账号" in screen, screen
+    assert "<code>bind</code>" not in screen and " · bind · " not in screen
+    english = (await bot.say("A01", "/audit", language_code="en"))[0]
+    assert "invitation issued" in english and "account bound" in english, english  # A01 chose no language
+
+
+async def test_the_cache_keeps_nothing_looked_up_while_the_roster_changed(any_db: Database) -> None:
+    from bot.callers import CachedCaller, CallerCache
+
+    now = [0.0]
+    cache = CallerCache(ttl=2.0, clock=lambda: now[0])
+    entry = CachedCaller(None, 7)
+    async with any_db.session() as session:
+        valid_for = await cache.revalidate(session)
+    cache.put((1, None), entry, valid_for)
+    assert cache.get((1, None)) == entry
+    now[0] += 2.0
+    assert cache.get((1, None)) is None  # the version is due for a read
+    async with any_db.session() as session:
+        valid_for = await cache.revalidate(session)
+    assert cache.get((1, None)) == entry  # unchanged: kept
+    async with any_db.session() as session:  # a look-up starts; meanwhile this process changes the roster
+        valid_for = await cache.revalidate(session)
+    async with any_db.session() as session:
+        await seed_demo(session)
+    cache.put((2, None), entry, valid_for)
+    assert cache.get((2, None)) is None and cache.get((1, None)) is None
