@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.clock import today
 from bot.context import BranchContext
+from bot.environment import ServiceEnv
 from bot.errors import InvalidInput
 from bot.i18n import N_, Translator
 from bot.services.access import Actor
@@ -305,7 +306,6 @@ async def _admin_list(update: Update, context: BranchContext, actor: Actor, year
 
 
 async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub: str, text: str, local: date) -> None:
-    tz = context.resources.settings.tz
     async with context.unit() as session:
         if sub == "adjust":
             parts = text.split(maxsplit=5)
@@ -318,7 +318,8 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             if len(parts) < 3:
                 raise InvalidInput(N_("Send /stars announce CODE YEAR."))
             year = _year_arg(parts[3] if len(parts) > 3 else None, rating_year(local))
-            stars = await star_steps.announce(session, actor, parts[2], year, local, tz)
+            env = ServiceEnv.from_settings(context.resources.settings, bot_username=context.resources.bot_username)
+            stars = await star_steps.announce(session, actor, parts[2], year, local, env=env)
             assert stars.notice_ends_on is not None
             done = context.tr.gettext(
                 "Announced; the notice period runs until %(day)s.", day=stars.notice_ends_on.isoformat()
@@ -358,4 +359,3 @@ HANDLERS: list[Any] = [
     MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+photo\b"), stars_photo),
     CallbackQueryHandler(points_button, pattern=r"^pt:"),
 ]
-

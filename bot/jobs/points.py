@@ -7,14 +7,13 @@ import logging
 from datetime import date, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import today
 from bot.i18n import translator
 from bot.jobs import DailyJob
 from bot.services import outbox
-from storage.models import Member, Organisation, OrgKind
+from storage import points as store
 
 if TYPE_CHECKING:
     from bot.context import BranchContext
@@ -27,18 +26,7 @@ async def offer_appraisal_sheets(session: AsyncSession, day: date, default_local
     """Queue one notice per secretary with the button that sends the sheet; returns how many were added."""
     if (day.month, day.day) < SHEET_FROM:
         return 0
-    rows = (
-        await session.execute(
-            select(Member)
-            .join(Organisation, Organisation.id == Member.org_id)
-            .where(
-                Organisation.kind == OrgKind.BRANCH,
-                Member.role == "secretary",
-                Member.active.is_(True),
-                Member.telegram_id.is_not(None),
-            )
-        )
-    ).scalars()
+    rows = await store.branch_secretaries_on_telegram(session)
     added = 0
     for member in rows:
         assert member.telegram_id is not None
