@@ -175,3 +175,15 @@ async def test_menus_show_the_commands_to_the_right_roles(bot: BotHarness) -> No
     assert "/mybirthday — 我的政治生日" in member_help and "/birthdays" not in member_help
     secretary_help = (await bot.say("A01", "/help"))[0]
     assert "/birthdays — 本月政治生日" in secretary_help and "/mybirthday" in secretary_help
+
+
+async def test_a_branch_list_asked_for_in_a_group_shows_no_name_there(bot: BotHarness) -> None:
+    await bot.say("A01", "/linkgroup", chat_id=GROUP)
+    typed = await bot.say("A01", "/birthdays", chat_id=GROUP)
+    before = len(bot.request.calls)
+    pressed = await bot.press("A01", f"bd:l:2026:11:{bot.ids.branch_a}", chat_id=GROUP)
+    in_group = " ".join(typed + pressed + [c.text or "" for c in bot.request.calls[before:]])
+    assert "政治生日涉及个人信息" in in_group
+    for name in ("张伟", "赵磊"):  # branch A: a November birthday, a join date to fix
+        assert name not in in_group
+    assert not bot.request.sent(method="editMessageText")

@@ -12,7 +12,7 @@ from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.birthdays import BirthdayAction, BirthdayButton
 from bot.templates import render
-from handlers.birthdays.screens import branch_view, counts_view, mine_view
+from handlers.birthdays.screens import branch_view, counts_view, in_private, mine_view
 from handlers.common import reply
 
 STALE = N_("This button is out of date. Send /birthdays again.")
@@ -50,6 +50,8 @@ async def birthday_button(update: Update, context: BranchContext) -> None:
     if button.action is BirthdayAction.LIST:
         if button.branch is None:
             raise InvalidInput(STALE)
+        if not await in_private(update, context):  # members' names: a list pressed in a group is not shown there
+            return
         text, markup = await branch_view(context, actor, button.branch, button.year, button.month)
     else:
         text, markup = await counts_view(context, actor, button.year, button.month)

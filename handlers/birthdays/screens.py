@@ -44,7 +44,7 @@ def _nav_row(
 async def branch_view(
     context: BranchContext, actor: Actor, branch_id: int, year: int, month: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A branch's month list (members' names and join dates: private chats only)."""
+    """A branch's month list (members' names and join dates: private chats only; its template says so)."""
     tr = context.tr
     async with context.unit() as session:
         data = await birthdays.branch_month(session, actor, branch_id, year, month, local_today(context))
