@@ -15,17 +15,16 @@ from bot.clock import now_utc
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
-from bot.services import outbox
 from bot.services.access import Actor, require_branch_leader
+from bot.services.notifier import Message, Notifier
 from bot.services.points.rules import tenths_text
 from bot.services.points.service import parse_points
 from bot.services.points.stars import BranchStars, ratings, snapshot
 from bot.services.points.versions import resolve_org, rules_in_force
-from bot.templates import render
 from storage import points as store
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
-from storage.people import admins_above
+from storage.people import admins_above, leaders_of
 from storage.points import StarRating, StarStatus
 
 MAX_NOTE = 200
@@ -325,7 +324,7 @@ async def publish(
 
 
 async def _leaders(session: AsyncSession, branch: Organisation) -> list[Member]:
-    return [m for m in await queries.branch_leaders(session, branch.id) if m.telegram_id]
+    return await leaders_of(session, branch.id)
 
 
 async def _admins_above(session: AsyncSession, branch: Organisation) -> list[Member]:
@@ -343,20 +342,15 @@ async def _send(
     stars: BranchStars | None,
     **params: object,
 ) -> None:
-    for person in people:
-        assert person.telegram_id is not None
-        locale = person.language or "zh_CN"
-        text = render(
-            "points/star_step.html.j2", locale, step=step, branch=branch.name, year=row.year, stars=stars, **params
-        )
-        await outbox.enqueue(
-            session,
-            dedup_key=f"stars:{row.id}:{row.revision}:{step}:{person.id}",
-            chat_id=person.telegram_id,
-            member_id=person.id,
-            kind="stars",
-            text=text,
-        )
+    """One notice per person in their language, keyed by the rating's revision (a repeat adds nothing)."""
+    message = Message(
+        template="points/star_step.html.j2",
+        params={"step": step, "branch": branch.name, "year": row.year, "stars": stars, **params},
+    )
+    # The steps take no env yet: the default one writes to those without a language in the default (zh_CN).
+    await Notifier(session, ServiceEnv()).tell(
+        people, message, key=f"stars:{row.id}:{row.revision}:{step}", kind="stars"
+    )
 
 
 async def _tell_branch(
