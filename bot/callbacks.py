@@ -231,6 +231,12 @@ class CallbackData:
         return cls.__regex__.pattern
 
     @classmethod
+    def prefix_pattern(cls) -> str:
+        """Every press carrying this prefix, well formed or not: for a handler that parses it itself and answers a
+        stale or forged one with its own words (``parse`` raising ``BadCallback``)."""
+        return "^" + re.escape(cls.__prefix__) + "(:|$)"
+
+    @classmethod
     def prefix(cls) -> str:
         """The declared prefix."""
         return cls.__prefix__

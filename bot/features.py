@@ -1,8 +1,8 @@
 """The registry: every feature of the bot, declared once, read by the application (bot/app.py), the command line
 (bot/cli/__init__.py) and the offline console (through the application).
 
-To add a feature, copy the birthdays feature's files (one in every layer: handlers/birthdays.py,
-bot/services/birthdays.py, storage/birthdays.py, bot/cli/birthdays.py, bot/jobs/birthdays.py,
+To add a feature, copy the birthdays feature's files (in every layer: handlers/birthdays/,
+bot/services/birthdays/, storage/birthdays.py, bot/cli/birthdays.py, bot/jobs/birthdays.py,
 bot/templates/birthdays/, the birthdays catalogs), declare it below, and put its handler groups in
 :data:`HANDLER_ORDER` (README, Architecture).
 

@@ -9,7 +9,6 @@ keeps answering others meanwhile.
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,12 @@ from bot.clock import today
 from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
+from bot.services.ledger.buttons import ChartButton, ChartKind, LedgerButton, LedgerChoice, RecordButton
 from bot.services.ledger.charts import KINDS
 from bot.services.ledger.period import PRESETS, LedgerPeriod, org_by_ref, org_for, parse_period, preset
 from handlers.common import keyboard, leaders_only, reply
 
 MAX_UPLOAD = 50 * 1024 * 1024  # a bot may upload at most 50 MB
-_LEDGER = re.compile(r"^lg:(\d{1,12}):(this_month|last_month|this_quarter|this_year|typed)$")
-_CHART = re.compile(r"^lc:(\d{1,12}):(attendance|meetings|first-agenda|service)$")
-_RECORD = re.compile(r"^lgr:(\d{1,12})$")
 PRESET_LABELS = {
     "this_month": N_("This month"),
     "last_month": N_("Last month"),
@@ -80,20 +77,21 @@ async def ledger_command(update: Update, context: BranchContext) -> None:
     if len(args) == 2:
         await _send_ledger(update, context, org.id, parse_period(args[0], args[1]))
         return
-    buttons = [(tr.gettext(PRESET_LABELS[p]), f"lg:{org.id}:{p}") for p in PRESETS]
-    rows = [buttons[:2], buttons[2:], [(tr.gettext("Type the dates"), f"lg:{org.id}:typed")]]
+    buttons = [(tr.gettext(PRESET_LABELS[p]), LedgerButton(org=org.id, choice=LedgerChoice(p)).pack()) for p in PRESETS]
+    typed = LedgerButton(org=org.id, choice=LedgerChoice.TYPED).pack()
+    rows = [buttons[:2], buttons[2:], [(tr.gettext("Type the dates"), typed)]]
     await reply(update, tr.gettext("Ledger of %(org)s: which period?", org=org.name), reply_markup=keyboard(rows))
 
 
 async def ledger_button(update: Update, context: BranchContext) -> None:
     """A period button of /ledger (callback data re-checked against the caller's reach)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    match = _LEDGER.match(query.data)
-    if match is None or context.caller.actor is None or not await _private(update, context):
+    assert query is not None
+    button = LedgerButton.parse(query.data)
+    if context.caller.actor is None or not await _private(update, context):
         return
-    org_id, choice = int(match[1]), match[2]
-    if choice == "typed":
+    org_id, choice = button.org, button.choice
+    if choice is LedgerChoice.TYPED:
         await query.answer()
         async with context.unit() as session:
             org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
@@ -140,7 +138,7 @@ async def charts_command(update: Update, context: BranchContext) -> None:
         ref = context.args[0] if context.args else str(context.actor.org_id)
         org = await org_by_ref(session, ref)
         org = await org_for(session, context.actor, org)
-    buttons = [(tr.gettext(CHART_LABELS[k]), f"lc:{org.id}:{k}") for k in KINDS]
+    buttons = [(tr.gettext(CHART_LABELS[k]), ChartButton(org=org.id, kind=ChartKind(k)).pack()) for k in KINDS]
     rows = [buttons[:2], buttons[2:]]
     await reply(update, tr.gettext("Charts of %(org)s, this year:", org=org.name), reply_markup=keyboard(rows))
 
@@ -150,21 +148,21 @@ async def chart_button(update: Update, context: BranchContext) -> None:
     from bot.services.ledger.export import chart_png
 
     query = update.callback_query
-    assert query is not None and query.data is not None
-    match = _CHART.match(query.data)
-    if match is None or context.caller.actor is None or not await _private(update, context):
+    assert query is not None
+    button = ChartButton.parse(query.data)
+    if context.caller.actor is None or not await _private(update, context):
         return
     await query.answer()
     settings = context.resources.settings
     local = today(settings.tz)
     period = LedgerPeriod(local.replace(month=1, day=1), local.replace(month=12, day=31))
     async with context.unit() as session:
-        org = await org_by_ref(session, match[1])
-        png = await chart_png(session, context.actor, org, match[2], period, settings.tz)
+        org = await org_by_ref(session, str(button.org))
+        png = await chart_png(session, context.actor, org, button.kind.value, period, settings.tz)
     chat = update.effective_chat
     assert chat is not None
-    caption = f"{org.name} · {context.tr.gettext(CHART_LABELS[match[2]])}"
-    await context.bot.send_photo(chat.id, InputFile(png, filename=f"{match[2]}.png"), caption=caption)
+    caption = f"{org.name} · {context.tr.gettext(CHART_LABELS[button.kind.value])}"
+    await context.bot.send_photo(chat.id, InputFile(png, filename=f"{button.kind.value}.png"), caption=caption)
 
 
 @leaders_only
@@ -197,17 +195,17 @@ async def record_button(update: Update, context: BranchContext) -> None:
     from bot.services.ledger.export import meeting_record
 
     query = update.callback_query
-    assert query is not None and query.data is not None
-    match = _RECORD.match(query.data)
-    if match is None or context.caller.actor is None or not await _private(update, context):
+    assert query is not None
+    button = RecordButton.parse(query.data)
+    if context.caller.actor is None or not await _private(update, context):
         return
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / f"会议记录-{match[1]}.docx"
+        out = Path(folder) / f"会议记录-{button.meeting}.docx"
         async with context.unit() as session:
-            await meeting_record(session, context.actor, int(match[1]), context.resources.settings.tz, out)
+            await meeting_record(session, context.actor, button.meeting, context.resources.settings.tz, out)
         content = await asyncio.to_thread(out.read_bytes)
         await context.bot.send_document(chat.id, InputFile(content, filename=out.name))
 
@@ -216,7 +214,7 @@ HANDLERS: list[BaseHandler[Any, Any, Any]] = [
     CommandHandler("ledger", ledger_command),
     CommandHandler("charts", charts_command),
     CommandHandler("digest", digest_command),
-    CallbackQueryHandler(ledger_button, pattern=r"^lg:"),
-    CallbackQueryHandler(chart_button, pattern=r"^lc:"),
-    CallbackQueryHandler(record_button, pattern=r"^lgr:"),
+    CallbackQueryHandler(ledger_button, pattern=LedgerButton.pattern()),
+    CallbackQueryHandler(chart_button, pattern=ChartButton.pattern()),
+    CallbackQueryHandler(record_button, pattern=RecordButton.pattern()),
 ]

@@ -13,10 +13,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.clock import today
 from bot.context import BranchContext
+from bot.environment import ServiceEnv
 from bot.errors import InvalidInput
 from bot.i18n import N_, Translator
 from bot.services.access import Actor
 from bot.services.points import service, star_steps
+from bot.services.points.buttons import PointsAction, PointsButton
 from bot.services.points.rules import tenths_text
 from bot.services.points.sheets import branch_sheet
 from bot.services.points.stars import ratings
@@ -102,7 +104,8 @@ async def _mine(context: BranchContext, actor: Actor) -> tuple[str, InlineKeyboa
         ranking=mine.ranking,
         rules_example=mine.detail.rules.example,
     )
-    button = InlineKeyboardButton(context.tr.gettext("What my points come from"), callback_data="pt:ev")
+    events = PointsButton(action=PointsAction.EVENTS).pack()
+    button = InlineKeyboardButton(context.tr.gettext("What my points come from"), callback_data=events)
     return text, InlineKeyboardMarkup([[button]])
 
 
@@ -186,14 +189,15 @@ async def _sheet(update: Update, context: BranchContext, actor: Actor, year: int
 
 
 async def points_button(update: Update, context: BranchContext) -> None:
-    """``pt:ev`` (my events), ``pt:sheet:YEAR`` (the appraisal sheet, from the year-end notice)."""
+    """My events, or the appraisal sheet (from the year-end notice); the data parsed by the codec."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    if query.data == "pt:ev":
+    assert query is not None
+    button = PointsButton.parse(query.data)
+    if button.action is PointsAction.EVENTS:
         await reply(update, await _events(context, context.actor))
         return
-    if query.data.startswith("pt:sheet:"):
-        year = _year_arg(query.data.removeprefix("pt:sheet:"), _today(context).year)
+    if button.action is PointsAction.SHEET:
+        year = button.year or _today(context).year
         await query.answer()
         settings = context.resources.settings
         async with context.unit() as session:
@@ -305,7 +309,6 @@ async def _admin_list(update: Update, context: BranchContext, actor: Actor, year
 
 
 async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub: str, text: str, local: date) -> None:
-    tz = context.resources.settings.tz
     async with context.unit() as session:
         if sub == "adjust":
             parts = text.split(maxsplit=5)
@@ -318,7 +321,8 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             if len(parts) < 3:
                 raise InvalidInput(N_("Send /stars announce CODE YEAR."))
             year = _year_arg(parts[3] if len(parts) > 3 else None, rating_year(local))
-            stars = await star_steps.announce(session, actor, parts[2], year, local, tz)
+            env = ServiceEnv.from_settings(context.resources.settings, bot_username=context.resources.bot_username)
+            stars = await star_steps.announce(session, actor, parts[2], year, local, env=env)
             assert stars.notice_ends_on is not None
             done = context.tr.gettext(
                 "Announced; the notice period runs until %(day)s.", day=stars.notice_ends_on.isoformat()
@@ -356,6 +360,5 @@ HANDLERS: list[Any] = [
     CommandHandler("points", points_command),
     CommandHandler("stars", stars_command),
     MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+photo\b"), stars_photo),
-    CallbackQueryHandler(points_button, pattern=r"^pt:"),
+    CallbackQueryHandler(points_button, pattern=PointsButton.pattern()),
 ]
-

@@ -47,10 +47,10 @@ DOMAINS: dict[str, list[str]] = {
     ],
     "measures": ["bot/measures/*.py", "bot/cli/measures.py", "handlers/measures.py", "bot/templates/measures/*.j2"],
     "birthdays": [
-        "bot/services/birthdays.py",
+        "bot/services/birthdays/*.py",
         "bot/cli/birthdays.py",
         "bot/jobs/birthdays.py",
-        "handlers/birthdays.py",
+        "handlers/birthdays/*.py",
         "bot/templates/birthdays/*.j2",
     ],
     "first_agenda": [

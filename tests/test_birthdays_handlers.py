@@ -52,8 +52,8 @@ async def test_secretary_sees_the_month_and_pages_through_months(bot: BotHarness
     assert text.startswith("<b>第一党支部 2026年11月政治生日</b>")
     assert "11月26日 · 张伟 · 2014年11月26日入党 · 第 12 周年" in text
     assert "赵磊：未录入入党日期" in text
-    assert bot.request.calls[-1].buttons == [("◀ 上个月", f"bd:l:{a}:202610"), ("下个月 ▶", f"bd:l:{a}:202612")]
-    [edited] = await bot.press("A01", f"bd:l:{a}:202612")
+    assert bot.request.calls[-1].buttons == [("◀ 上个月", f"bd:l:2026:10:{a}"), ("下个月 ▶", f"bd:l:2026:12:{a}")]
+    [edited] = await bot.press("A01", f"bd:l:2026:12:{a}")
     assert bot.request.calls[-1].method == "editMessageText"
     assert "2026年12月" in edited and "陈静" in edited and "张伟" not in edited
     [february] = await bot.say("A02", "/birthdays 2027-02")  # the delegated committee member, another month
@@ -63,13 +63,13 @@ async def test_secretary_sees_the_month_and_pages_through_months(bot: BotHarness
 
 async def test_members_may_not_see_branch_lists_even_with_a_forged_button(bot: BotHarness) -> None:
     assert await bot.say("A03", "/birthdays") == ["抱歉，您的角色不能使用 /birthdays。"]
-    await bot.press("A03", f"bd:l:{bot.ids.branch_a}:202611")
+    await bot.press("A03", f"bd:l:2026:11:{bot.ids.branch_a}")
     assert last_alert(bot) == "只有支部书记（或受委托的支部委员）才能进行此操作。"
-    await bot.press("B01", f"bd:l:{bot.ids.branch_a}:202611")  # another branch's secretary
+    await bot.press("B01", f"bd:l:2026:11:{bot.ids.branch_a}")  # another branch's secretary
     assert last_alert(bot) == "只有支部书记（或受委托的支部委员）才能进行此操作。"
-    await bot.press("A01", "bd:c:202611")  # counts are for administrators
+    await bot.press("A01", "bd:c:2026:11")  # counts are for administrators
     assert last_alert(bot) == "只有管理员可以查看多个支部的统计。"
-    await bot.press("A01", f"bd:l:{bot.ids.branch_a}:202613")
+    await bot.press("A01", f"bd:l:2026:13:{bot.ids.branch_a}")
     assert last_alert(bot) == "该按钮已失效，请重新发送 /birthdays。"
     await bot.press("A01", "bd:whatever")
     assert last_alert(bot) == "该按钮已失效，请重新发送 /birthdays。"
@@ -82,11 +82,11 @@ async def test_administrator_gets_counts_and_opens_a_branch(bot: BotHarness) -> 
     assert "第一党支部：政治生日 1 人" in text and "1 人入党日期待更正" in text
     assert "合计：政治生日 2 人。" in text
     buttons = bot.request.calls[-1].buttons
-    assert ("第二党支部 (1)", f"bd:l:{bot.ids.branch_b}:202611") in buttons
-    [branch] = await bot.press(100001, f"bd:l:{bot.ids.branch_b}:202611")
+    assert ("第二党支部 (1)", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
+    [branch] = await bot.press(100001, f"bd:l:2026:11:{bot.ids.branch_b}")
     assert "第二党支部 2026年11月政治生日" in branch and "吴强" in branch
-    assert ("« 全部支部", "bd:c:202611") in bot.request.calls[-1].buttons
-    [back] = await bot.press(100001, "bd:c:202612")
+    assert ("« 全部支部", "bd:c:2026:11") in bot.request.calls[-1].buttons
+    [back] = await bot.press(100001, "bd:c:2026:12")
     assert "2026年12月各支部政治生日" in back
 
 
@@ -100,10 +100,10 @@ async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot:
     [text] = await bot.say("A03", "/mybirthday")
     assert "您于2014年11月26日加入中国共产党。" in text
     assert "今天是您的政治生日——入党第 12 周年！" in text
-    assert bot.request.calls[-1].buttons == [("关闭政治生日祝福", "bd:g:off")]
-    [edited] = await bot.press("A03", "bd:g:off")
+    assert bot.request.calls[-1].buttons == [("关闭政治生日祝福", "bd:off")]
+    [edited] = await bot.press("A03", "bd:off")
     assert "政治生日当天的祝福已关闭" in edited
-    assert bot.request.calls[-1].buttons == [("开启政治生日祝福", "bd:g:on")]
+    assert bot.request.calls[-1].buttons == [("开启政治生日祝福", "bd:on")]
     async with bot.db.session() as session:
         preference = await session.get(BirthdayPreference, bot.ids.members_a[2])
         assert preference is not None and not preference.greetings_enabled
@@ -175,3 +175,15 @@ async def test_menus_show_the_commands_to_the_right_roles(bot: BotHarness) -> No
     assert "/mybirthday — 我的政治生日" in member_help and "/birthdays" not in member_help
     secretary_help = (await bot.say("A01", "/help"))[0]
     assert "/birthdays — 本月政治生日" in secretary_help and "/mybirthday" in secretary_help
+
+
+async def test_a_branch_list_asked_for_in_a_group_shows_no_name_there(bot: BotHarness) -> None:
+    await bot.say("A01", "/linkgroup", chat_id=GROUP)
+    typed = await bot.say("A01", "/birthdays", chat_id=GROUP)
+    before = len(bot.request.calls)
+    pressed = await bot.press("A01", f"bd:l:2026:11:{bot.ids.branch_a}", chat_id=GROUP)
+    in_group = " ".join(typed + pressed + [c.text or "" for c in bot.request.calls[before:]])
+    assert "政治生日涉及个人信息" in in_group
+    for name in ("张伟", "赵磊"):  # branch A: a November birthday, a join date to fix
+        assert name not in in_group
+    assert not bot.request.sent(method="editMessageText")

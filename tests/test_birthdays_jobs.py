@@ -311,7 +311,7 @@ async def test_a_template_error_for_one_member_is_logged_and_reported_the_others
             raise UndefinedError("'years' is undefined")  # say, a translation with a mistyped placeholder
         return original(birthday, locale, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(birthdays, "render_greeting", broken)
+    monkeypatch.setattr(birthdays.texts, "render_greeting", broken)  # what the daily run calls
     caplog.set_level(logging.ERROR, logger="bot.services.birthdays")
     with time_machine.travel(local(2026, 11, 26, 9, 0), tick=False):
         await run_birthdays(db, settings)
@@ -367,7 +367,7 @@ async def test_first_of_month_lists_for_leaders_and_counts_for_administrators_on
         [
             f"birthday-month:{demo.branch_a}:2026-12:{demo.secretary_a}",
             f"birthday-month:{demo.branch_a}:2026-12:{demo.committee_a}",
-            f"birthday-counts:{demo.admin}:2026-12",
+            f"birthday-counts:2026-12:{demo.admin}",
         ]
     )  # branch B has no birthday in December and no date to fix: no message
     texts = dict(worker.messages())
@@ -440,7 +440,7 @@ async def test_month_lists_and_theme_reminders_catch_up_when_the_bot_was_down_on
         [
             f"birthday-month:{demo.branch_a}:2026-12:{demo.secretary_a}",
             f"birthday-month:{demo.branch_a}:2026-12:{demo.committee_a}",
-            f"birthday-counts:{demo.admin}:2026-12",
+            f"birthday-counts:2026-12:{demo.admin}",
             f"birthday-theme:{demo.branch_a}:2026-12:{demo.secretary_a}",
             f"birthday-theme:{demo.branch_a}:2026-12:{demo.committee_a}",
         ]

@@ -21,6 +21,7 @@ from bot.cli import app
 from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
+from bot.environment import ServiceEnv
 from bot.services.ledger.digest import queue_digests
 from storage.ledger import DigestPreference
 from storage.models import OutboxMessage
@@ -110,9 +111,9 @@ async def test_digest_once_per_month_and_off(bot: BotHarness, tmp_path: Path) ->
         assert (await session.get(DigestPreference, _member_id(bot, "B01"))) is not None
     settings = bot.application.bot_data["resources"].settings
     async with bot.db.session() as session:
-        queued = await queue_digests(session, settings, date(2025, 4, 1), tmp_path)
+        queued = await queue_digests(session, date(2025, 4, 1), tmp_path, env=ServiceEnv.from_settings(settings))
     async with bot.db.session() as session:
-        again = await queue_digests(session, settings, date(2025, 4, 1), tmp_path)
+        again = await queue_digests(session, date(2025, 4, 1), tmp_path, env=ServiceEnv.from_settings(settings))
         rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest"))).all()
     assert queued >= 1 and again == 0
     keys = {r.dedup_key for r in rows}

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import Database
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.services.access import Actor
 from bot.services.points import service, star_steps
@@ -199,7 +200,7 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
         with pytest.raises(InvalidInput):  # no reason
             await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "", 2025)
         await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "经核实为市级创新案例", 2025)
-        announced = await star_steps.announce(session, admin, ids.branch, 2025, TODAY, TZ)
+        announced = await star_steps.announce(session, admin, ids.branch, 2025, TODAY, env=ServiceEnv(tz=TZ))
     assert (announced.score, announced.stars, announced.notice_ends_on) == (468, 2, date(2026, 1, 19))
     async with any_db.session() as session:
         with pytest.raises(Conflict):  # the notice period runs

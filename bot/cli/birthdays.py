@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
@@ -10,8 +9,6 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +31,8 @@ def birthdays_command(
     """
     from bot.cli.common import echo_json, run_db, settings_or_exit, tr_cli
     from bot.clock import today
+    from bot.dates import try_date
+    from bot.errors import InvalidInput
     from bot.services import birthdays
 
     settings = settings_or_exit()
@@ -44,18 +43,18 @@ def birthdays_command(
     if on is not None and month is not None:
         typer.echo(tr.gettext(birthdays.CLI_BOTH), err=True)
         raise typer.Exit(2)
+    # Read by bot.dates, as every typed date is (2026-11-26, 11月26日, …); the messages name the plain form.
     if on is not None:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError:
+        day = try_date(on, local_today)
+        if day is None:
             typer.echo(tr.gettext(birthdays.CLI_BAD_DATE, example=local_today.isoformat()), err=True)
-            raise typer.Exit(2) from None
-    if month is not None:
-        match = _MONTH.match(month)
-        if match is None or not 1 <= int(match.group(2)) <= 12:
-            typer.echo(tr.gettext(birthdays.CLI_BAD_MONTH, example=local_today.strftime("%Y-%m")), err=True)
             raise typer.Exit(2)
-        year_month = (int(match.group(1)), int(match.group(2)))
+    if month is not None:
+        try:
+            year_month = birthdays.parse_month(month, local_today)
+        except InvalidInput:
+            typer.echo(tr.gettext(birthdays.CLI_BAD_MONTH, example=local_today.strftime("%Y-%m")), err=True)
+            raise typer.Exit(2) from None
 
     async def work(session: AsyncSession, settings: Settings) -> birthdays.Listing:
         return await birthdays.listing(session, today=local_today, day=day, month=year_month, org=branch)

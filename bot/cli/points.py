@@ -356,11 +356,14 @@ def stars_announce(
     branch: Annotated[str, typer.Argument(help="The branch's code or id")], year: YearOption = None
 ) -> None:
     """Announce a branch's rating for the public notice period (公示)."""
+    from bot.environment import ServiceEnv
     from bot.services.points import star_steps
 
     async def work(session: AsyncSession, settings: Settings) -> Any:
         today = _today(settings)
-        return await star_steps.announce(session, None, branch, year or today.year - 1, today, settings.tz)
+        return await star_steps.announce(
+            session, None, branch, year or today.year - 1, today, env=ServiceEnv.from_settings(settings)
+        )
 
     stars = run_db(work)
     assert stars.notice_ends_on is not None

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.clock import now_utc
 from bot.config import Settings
 from bot.db import Database
+from bot.environment import ServiceEnv
 from bot.jobs import DailyJob
 from bot.services import birthdays
 from bot.services.birthdays import RunReport
@@ -39,12 +40,13 @@ STEPS = (
 async def run_birthdays(db: Database, settings: Settings, now: datetime | None = None) -> dict[str, RunReport]:
     """Run every step for the local day of ``now``; a step that fails is logged and the next still runs."""
     now = now or now_utc()
+    env = ServiceEnv.from_settings(settings)
     reports: dict[str, RunReport] = {}
     for name, step in STEPS:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 async with db.session() as session:
-                    reports[name] = await step(session, settings, now)
+                    reports[name] = await step(session, env=env, hour=settings.BIRTHDAY_HOUR, now=now)
                 break
             except DBAPIError as exc:
                 # Another process wrote at the same moment (SQLite "database is locked", a PostgreSQL

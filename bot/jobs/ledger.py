@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 async def monthly_digest(context: BranchContext) -> None:
     """Job: on the 1st, queue last month's digest of every secretary and administrator who wants it."""
+    from bot.environment import ServiceEnv
     from bot.services.ledger.digest import queue_digests
 
     resources = context.resources
@@ -30,7 +31,7 @@ async def monthly_digest(context: BranchContext) -> None:
     if local.day != 1:
         return
     async with resources.db.session() as session:
-        queued = await queue_digests(session, settings, local, Path(settings.LEDGER_DIR))
+        queued = await queue_digests(session, local, Path(settings.LEDGER_DIR), env=ServiceEnv.from_settings(settings))
     if queued:
         log.info("queued %d monthly digests", queued)
 

@@ -7,65 +7,46 @@ import logging
 from datetime import date, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import today
-from bot.i18n import translator
+from bot.environment import ServiceEnv
+from bot.i18n import N_
 from bot.jobs import DailyJob
-from bot.services import outbox
-from storage.models import Member, Organisation, OrgKind
+from bot.services.notifier import Message, Notifier
+from bot.services.points.buttons import PointsAction, PointsButton
+from storage import points as store
 
 if TYPE_CHECKING:
     from bot.context import BranchContext
 
 log = logging.getLogger(__name__)
 SHEET_FROM = (12, 20)  # from 20 December the year's sheet is offered (appraisals are held at year end)
+SHEET_OFFER = N_(
+    "The year is ending: here is each member's points for %(year)d, as a sheet for the democratic "
+    "appraisal of members (民主评议党员)."
+)
 
 
-async def offer_appraisal_sheets(session: AsyncSession, day: date, default_locale: str) -> int:
+async def offer_appraisal_sheets(session: AsyncSession, day: date, *, env: ServiceEnv) -> int:
     """Queue one notice per secretary with the button that sends the sheet; returns how many were added."""
     if (day.month, day.day) < SHEET_FROM:
         return 0
-    rows = (
-        await session.execute(
-            select(Member)
-            .join(Organisation, Organisation.id == Member.org_id)
-            .where(
-                Organisation.kind == OrgKind.BRANCH,
-                Member.role == "secretary",
-                Member.active.is_(True),
-                Member.telegram_id.is_not(None),
-            )
-        )
-    ).scalars()
-    added = 0
-    for member in rows:
-        assert member.telegram_id is not None
-        tr = translator(member.language or default_locale)
-        text = tr.gettext(
-            "The year is ending: here is each member's points for %(year)d, as a sheet for the democratic "
-            "appraisal of members (民主评议党员).",
-            year=day.year,
-        )
-        button = tr.gettext("Send me the sheet")
-        added += await outbox.enqueue(
-            session,
-            dedup_key=f"points:sheet:{day.year}:{member.id}",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            kind="points",
-            text=text,
-            reply_markup=outbox.inline_keyboard([[(button, f"pt:sheet:{day.year}")]]),
-        )
-    return added
+    offer = Message(
+        msgid=SHEET_OFFER,
+        params={"year": day.year},
+        buttons=lambda r: [[(r.gettext("Send me the sheet"), PointsButton(action=PointsAction.SHEET, year=day.year))]],
+    )
+    secretaries = await store.branch_secretaries_on_telegram(session)
+    sent = await Notifier(session, env).tell(secretaries, offer, key=f"points:sheet:{day.year}", kind="points")
+    return sent.queued
 
 
 async def appraisal_sheet_job(context: BranchContext) -> None:
     """Job: from 20 December, offer each secretary the year's appraisal sheet (once)."""
     resources = context.resources
     async with resources.db.session() as session:
-        added = await offer_appraisal_sheets(session, today(resources.settings.tz), resources.settings.DEFAULT_LOCALE)
+        env = ServiceEnv.from_settings(resources.settings)
+        added = await offer_appraisal_sheets(session, env.today(), env=env)
     if added:
         log.info("offered %d appraisal sheets", added)
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc
-from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.i18n import translator
 from bot.services import outbox
 from bot.services.ledger import charts
@@ -26,6 +26,7 @@ from bot.services.ledger.data import LedgerData, collect, indicators
 from bot.services.ledger.export import build_ledger_file
 from bot.services.ledger.period import LedgerPeriod
 from bot.services.meetings.kinds import MEETING_KINDS, HeldBy, Period
+from bot.services.notifier import locale_of
 from storage import ledger as q
 from storage import queries
 from storage.models import Organisation
@@ -107,7 +108,7 @@ def _build(data: LedgerData, folder: Path) -> tuple[Path, Path]:
     return picture, ledger
 
 
-async def queue_digests(session: AsyncSession, settings: Settings, today: date, folder: Path) -> int:
+async def queue_digests(session: AsyncSession, today: date, folder: Path, *, env: ServiceEnv) -> int:
     """Queue last month's digest of every recipient who has not had it (a no-op the second time)."""
     if today.day != 1:
         return 0
@@ -135,7 +136,7 @@ async def queue_digests(session: AsyncSession, settings: Settings, today: date, 
 
     trees: list[LedgerData] = []
     for root in children.get(None, []):  # one read per tree root (normally one: the working committee)
-        trees.append(await collect(session, orgs[root], period, settings.tz, member_level=True))
+        trees.append(await collect(session, orgs[root], period, env.tz, member_level=True))
     files: dict[int, tuple[Path, Path, LedgerData]] = {}
     queued = 0
     for r in todo:
@@ -148,8 +149,8 @@ async def queue_digests(session: AsyncSession, settings: Settings, today: date, 
             picture, ledger = await asyncio.to_thread(_build, part, folder / month)
             files[r.org_id] = (picture, ledger, part)
         picture, ledger, part = files[r.org_id]
-        locale = r.language or settings.DEFAULT_LOCALE
-        at_nine = local_midnight_utc(today, settings.tz) + timedelta(hours=9)
+        locale = locale_of(r, env)
+        at_nine = local_midnight_utc(today, env.tz) + timedelta(hours=9)
         queued += await outbox.enqueue(
             session,
             dedup_key=f"digest:{r.id}:{month}",

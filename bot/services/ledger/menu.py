@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, translator
+from bot.services.ledger.buttons import RecordButton
 from bot.services.meetings.hooks import MeetingHooks
 from storage.meetings import Meeting, MeetingStatus
 from storage.models import Role
@@ -20,7 +21,7 @@ def record_button(meeting: Meeting, locale: str) -> list[tuple[str, str]]:
     """The meeting card's button for its record (.docx), for any meeting not cancelled."""
     if meeting.status == MeetingStatus.CANCELLED:
         return []
-    return [(translator(locale).gettext("📄 Record (Word)"), f"lgr:{meeting.id}")]
+    return [(translator(locale).gettext("📄 Record (Word)"), RecordButton(meeting=meeting.id).pack())]
 
 
 # What the ledger adds to meetings: the record button on the secretary's card.

@@ -17,13 +17,11 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.points.rules import Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
-from storage.models import Organisation
 from storage.points import AttendanceRule, PointPublication
 
 
@@ -199,7 +197,7 @@ async def compute(
     by_rules: dict[int | None, list[int]] = {}
     for branch_id, rif in in_force.items():
         by_rules.setdefault(rif.rules_id, []).append(branch_id)
-    names = dict((await session.execute(select(Organisation.id, Organisation.name))).all())
+    names = await store.org_names(session)
     results: list[MemberPoints] = []
     for group in by_rules.values():
         rules = in_force[group[0]].rules
@@ -251,14 +249,7 @@ async def with_publications(
     year = is_whole_year(start, end)
     published: dict[int, PointPublication] = {}
     if year is not None:
-        rows = (
-            await session.scalars(
-                select(PointPublication).where(
-                    PointPublication.branch_id.in_(branch_ids), PointPublication.year == year
-                )
-            )
-        ).all()
-        published = {row.branch_id: row for row in rows}
+        published = await store.publications(session, branch_ids, year)
     live = await compute(session, [b for b in branch_ids if b not in published], start, end, tz)
     for row in published.values():
         live.extend(from_snapshot(row.branch_id, item) for item in row.results)

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -25,6 +24,7 @@ from bot.services.points.member_points import (
 )
 from bot.services.points.rules import Rules, Tenths, tenths_text
 from bot.services.points.versions import resolve_org
+from storage import points as store
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
 from storage.points import EntryKind, PointEntry, PointPublication
@@ -187,10 +187,7 @@ async def add_entry(
     day = on_date or today
     if day > today:
         raise InvalidInput(N_("An entry cannot be dated in the future."))
-    published = await session.scalar(
-        select(PointPublication.id).where(PointPublication.branch_id == branch.id, PointPublication.year == day.year)
-    )
-    if published is not None:
+    if await store.is_published(session, branch.id, day.year):
         raise Conflict(N_("The points of %(year)d are published; they stay as published."), year=day.year)
     rules = (await rules_of_branch(session, branch.id)).rules
     item = rules.item(key)
@@ -266,13 +263,7 @@ async def publish_points(
     examples = [b for b in branch_ids if in_force[b].example]
     if examples:
         raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
-    already = (
-        await session.scalars(
-            select(PointPublication.branch_id).where(
-                PointPublication.branch_id.in_(branch_ids), PointPublication.year == year
-            )
-        )
-    ).all()
+    already = await store.published_branch_ids(session, branch_ids, year)
     if already:
         raise Conflict(N_("The points of %(year)d are published; they stay as published."), year=year)
     start, end = year_bounds(year)

@@ -9,22 +9,22 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
-from bot.services import outbox
 from bot.services.access import Actor, require_branch_leader
+from bot.services.notifier import Message, Notifier
 from bot.services.points.rules import tenths_text
 from bot.services.points.service import parse_points
 from bot.services.points.stars import BranchStars, ratings, snapshot
 from bot.services.points.versions import resolve_org, rules_in_force
-from bot.services.points.workdays import add_working_days
-from bot.templates import render
+from storage import points as store
 from storage import queries
-from storage.models import Member, Organisation, OrgKind, Role
+from storage.models import Member, Organisation, OrgKind
+from storage.people import admins_above, leaders_of
 from storage.points import StarRating, StarStatus
 
 MAX_NOTE = 200
@@ -48,32 +48,14 @@ async def _require_admin(session: AsyncSession, actor: Actor | None, branch: Org
 
 async def _rating_row(session: AsyncSession, branch_id: int, year: int) -> StarRating:
     """The branch's rating row for the year, created on first use (the unique key makes a race harmless)."""
-    insert = queries.upsert_insert(session)
-    await session.execute(
-        insert(StarRating)
-        .values(branch_id=branch_id, year=year, status=StarStatus.DRAFT, self_scores={}, adjustments={}, revision=0)
-        .on_conflict_do_nothing(index_elements=["branch_id", "year"])
-    )
-    row = await session.scalar(
-        select(StarRating)
-        .where(StarRating.branch_id == branch_id, StarRating.year == year)
-        .execution_options(populate_existing=True)
-    )
-    assert row is not None
-    return row
+    return await store.rating_row(session, branch_id, year)
 
 
 async def _move(
     session: AsyncSession, row: StarRating, allowed: tuple[str, ...], refusal: str, **values: object
 ) -> None:
     """One conditional write: the row moves only from an allowed status; otherwise nothing changes."""
-    result = await session.execute(
-        update(StarRating)
-        .where(StarRating.id == row.id, StarRating.status.in_(allowed))
-        .values(revision=StarRating.revision + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not await store.move_rating(session, row.id, allowed, **values):
         raise Conflict(refusal)
     await session.refresh(row)
 
@@ -224,7 +206,7 @@ def _closed_year(year: int, today: date) -> None:
 
 
 async def announce(
-    session: AsyncSession, actor: Actor | None, branch_ref: str | int, year: int, today: date, tz: ZoneInfo
+    session: AsyncSession, actor: Actor | None, branch_ref: str | int, year: int, today: date, *, env: ServiceEnv
 ) -> BranchStars:
     """Announce the result for the public notice period (公示) of the rules' working days."""
     branch = await find_branch(session, branch_ref)
@@ -234,8 +216,9 @@ async def announce(
     if rif.example:
         raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
     row = await _rating_row(session, branch.id, year)
-    stars = await branch_stars(session, branch, year, today, tz)
-    ends = add_working_days(today, rif.rules.notice_working_days)
+    stars = await branch_stars(session, branch, year, today, env.tz)
+    # Working days of China's calendar (法定节假日 and 调休): a notice over a holiday lasts as many working days.
+    ends = env.add_workdays(today, rif.rules.notice_working_days)
     await _move(
         session,
         row,
@@ -341,30 +324,13 @@ async def publish(
 
 
 async def _leaders(session: AsyncSession, branch: Organisation) -> list[Member]:
-    return [m for m in await queries.branch_leaders(session, branch.id) if m.telegram_id]
+    return await leaders_of(session, branch.id)
 
 
 async def _admins_above(session: AsyncSession, branch: Organisation) -> list[Member]:
-    parents = dict((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
-    above: set[int] = set()
-    current: int | None = branch.parent_id
-    while current is not None and current not in above:
-        above.add(current)
-        current = parents.get(current)
-    if not above:
+    if branch.parent_id is None:
         return []
-    return list(
-        (
-            await session.scalars(
-                select(Member).where(
-                    Member.org_id.in_(above),
-                    Member.role == Role.ADMIN,
-                    Member.active.is_(True),
-                    Member.telegram_id.is_not(None),
-                )
-            )
-        ).all()
-    )
+    return await admins_above(session, branch.parent_id)
 
 
 async def _send(
@@ -376,20 +342,15 @@ async def _send(
     stars: BranchStars | None,
     **params: object,
 ) -> None:
-    for person in people:
-        assert person.telegram_id is not None
-        locale = person.language or "zh_CN"
-        text = render(
-            "points/star_step.html.j2", locale, step=step, branch=branch.name, year=row.year, stars=stars, **params
-        )
-        await outbox.enqueue(
-            session,
-            dedup_key=f"stars:{row.id}:{row.revision}:{step}:{person.id}",
-            chat_id=person.telegram_id,
-            member_id=person.id,
-            kind="stars",
-            text=text,
-        )
+    """One notice per person in their language, keyed by the rating's revision (a repeat adds nothing)."""
+    message = Message(
+        template="points/star_step.html.j2",
+        params={"step": step, "branch": branch.name, "year": row.year, "stars": stars, **params},
+    )
+    # The steps take no env yet: the default one writes to those without a language in the default (zh_CN).
+    await Notifier(session, ServiceEnv()).tell(
+        people, message, key=f"stars:{row.id}:{row.revision}:{step}", kind="stars"
+    )
 
 
 async def _tell_branch(

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.meetings import BRANCH_KINDS
@@ -24,7 +23,7 @@ from bot.services.points.member_points import attribute
 from bot.services.points.rules import Criterion, Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
-from storage.models import Organisation, OrgKind
+from storage.models import Organisation
 from storage.points import StarRating, StarStatus
 
 
@@ -107,17 +106,7 @@ async def _meetings_held(
     """Per branch: (held, required) of the year's required meetings, each period counting at most what it needs."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     rows = await store.closed_meetings_by_month(session, branch_ids, start, end, tz)
-    groups = (
-        await session.execute(
-            select(Organisation.parent_id, Organisation.id).where(
-                Organisation.parent_id.in_(branch_ids), Organisation.kind == OrgKind.PARTY_GROUP
-            )
-        )
-    ).all()
-    groups_of: dict[int, list[int]] = {}
-    for parent, group_org in groups:
-        if parent is not None:
-            groups_of.setdefault(parent, []).append(group_org)
+    groups_of = await store.party_groups_of(session, branch_ids)
     held_in: dict[tuple[int, str, int | None, str, int], int] = {}  # by group
     held_any: dict[tuple[int, str, str, int], int] = {}  # whoever held it
     for branch_id, kind_id, group_id, day in rows:
@@ -349,12 +338,7 @@ async def ratings(
     ids = [b.id for b in branches]
     if not ids:
         return []
-    stored = {
-        r.branch_id: r
-        for r in (
-            await session.scalars(select(StarRating).where(StarRating.branch_id.in_(ids), StarRating.year == year))
-        ).all()
-    }
+    stored = await store.ratings_of(session, ids, year)
     in_force = await rules_for(session, ids)
     by_rules: dict[int | None, list[int]] = {}
     for branch_id in ids:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.points.rules import Rules, cached_rules, default_rules_text, parse_rules
+from storage import points as store
 from storage import queries
 from storage.models import Organisation
 from storage.points import PointRules
@@ -46,32 +46,20 @@ SHIPPED = "shipped"
 
 async def resolve_org(session: AsyncSession, ref: str) -> Organisation:
     """An organisation by code, or by id."""
-    org = await session.scalar(select(Organisation).where(Organisation.code == ref))
-    if org is None and ref.isdigit():
-        org = await session.get(Organisation, int(ref))
+    org = await queries.org_by_ref(session, ref)
     if org is None:
         raise NotFound(N_("No organisation with the code or id “%(ref)s”."), ref=ref)
     return org
 
 
 async def _parents(session: AsyncSession) -> dict[int, int | None]:
-    return {i: p for i, p in (await session.execute(select(Organisation.id, Organisation.parent_id))).all()}
+    return await store.org_parents(session)
 
 
 async def rules_for(session: AsyncSession, org_ids: set[int] | list[int]) -> dict[int, RulesInForce]:
     """The rules in force for each organisation: two queries whatever the number asked for."""
     parents = await _parents(session)
-    newest = (
-        select(PointRules.org_id, func.max(PointRules.version).label("version")).group_by(PointRules.org_id).subquery()
-    )
-    rows = (
-        await session.execute(
-            select(PointRules, Organisation.name)
-            .join(newest, (newest.c.org_id == PointRules.org_id) & (newest.c.version == PointRules.version))
-            .join(Organisation, Organisation.id == PointRules.org_id)
-        )
-    ).all()
-    own = {row.org_id: (row, name) for row, name in rows}
+    own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
     shipped = RulesInForce(cached_rules(default_rules_text()), None, 0, None, None)
     result: dict[int, RulesInForce] = {}
     for org_id in org_ids:
@@ -120,8 +108,7 @@ async def apply_rules(session: AsyncSession, actor: Actor | None, org_ref: str, 
     org = await resolve_org(session, org_ref)
     if actor is not None and (not actor.is_admin or org.id not in await queries.subtree_ids(session, actor.org_id)):
         raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
-    current = await session.scalar(select(func.max(PointRules.version)).where(PointRules.org_id == org.id))
-    version = (current or 0) + 1
+    version = await store.latest_rules_version(session, org.id) + 1
     # The unique (org, version) key refuses a second apply racing this one; the loser's transaction fails whole.
     row = PointRules(
         org_id=org.id,

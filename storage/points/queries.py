@@ -1,0 +1,133 @@
+"""The look-ups of the points feature that are not counts: publications, star-rating rows, the rules' versions,
+who to tell. Each takes a session and never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, Organisation, OrgKind
+from storage.points.models import PointPublication, PointRules, StarRating, StarStatus
+from storage.queries import upsert_insert
+
+
+async def org_names(session: AsyncSession) -> dict[int, str]:
+    """Every organisation's name, by id."""
+    return {org_id: name for org_id, name in (await session.execute(select(Organisation.id, Organisation.name))).all()}
+
+
+async def org_parents(session: AsyncSession) -> dict[int, int | None]:
+    """Every organisation's parent, by id."""
+    return {i: p for i, p in (await session.execute(select(Organisation.id, Organisation.parent_id))).all()}
+
+
+async def publications(session: AsyncSession, branch_ids: Iterable[int], year: int) -> dict[int, PointPublication]:
+    """The branches' published points of ``year``, by branch."""
+    rows = await session.scalars(
+        select(PointPublication).where(PointPublication.branch_id.in_(list(branch_ids)), PointPublication.year == year)
+    )
+    return {row.branch_id: row for row in rows.all()}
+
+
+async def published_branch_ids(session: AsyncSession, branch_ids: Iterable[int], year: int) -> list[int]:
+    """Which of the branches have published their points of ``year``."""
+    rows = await session.scalars(
+        select(PointPublication.branch_id).where(
+            PointPublication.branch_id.in_(list(branch_ids)), PointPublication.year == year
+        )
+    )
+    return list(rows.all())
+
+
+async def is_published(session: AsyncSession, branch_id: int, year: int) -> bool:
+    """Whether the branch's points of ``year`` are published."""
+    found = await session.scalar(
+        select(PointPublication.id).where(PointPublication.branch_id == branch_id, PointPublication.year == year)
+    )
+    return found is not None
+
+
+async def rating_row(session: AsyncSession, branch_id: int, year: int) -> StarRating:
+    """The branch's rating row for the year, created on first use (the unique key makes a race harmless)."""
+    await session.execute(
+        upsert_insert(session)(StarRating)
+        .values(branch_id=branch_id, year=year, status=StarStatus.DRAFT, self_scores={}, adjustments={}, revision=0)
+        .on_conflict_do_nothing(index_elements=["branch_id", "year"])
+    )
+    row = await session.scalar(
+        select(StarRating)
+        .where(StarRating.branch_id == branch_id, StarRating.year == year)
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return row
+
+
+async def move_rating(session: AsyncSession, rating_id: int, allowed: Sequence[str], **values: Any) -> bool:
+    """One conditional write: the rating moves (its revision raised) only from an allowed status. True if it did."""
+    result = await session.execute(
+        update(StarRating)
+        .where(StarRating.id == rating_id, StarRating.status.in_(list(allowed)))
+        .values(revision=StarRating.revision + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def ratings_of(session: AsyncSession, branch_ids: Iterable[int], year: int) -> dict[int, StarRating]:
+    """The stored rating rows of the branches for ``year``, by branch."""
+    rows = await session.scalars(
+        select(StarRating).where(StarRating.branch_id.in_(list(branch_ids)), StarRating.year == year)
+    )
+    return {r.branch_id: r for r in rows.all()}
+
+
+async def party_groups_of(session: AsyncSession, branch_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The Party groups (党小组) under each branch."""
+    rows = await session.execute(
+        select(Organisation.parent_id, Organisation.id).where(
+            Organisation.parent_id.in_(list(branch_ids)), Organisation.kind == OrgKind.PARTY_GROUP
+        )
+    )
+    groups_of: dict[int, list[int]] = {}
+    for parent, group_org in rows.all():
+        if parent is not None:
+            groups_of.setdefault(parent, []).append(group_org)
+    return groups_of
+
+
+async def newest_rules(session: AsyncSession) -> list[tuple[PointRules, str]]:
+    """Each unit's newest version of its rules, with the unit's name."""
+    newest = (
+        select(PointRules.org_id, func.max(PointRules.version).label("version")).group_by(PointRules.org_id).subquery()
+    )
+    rows = await session.execute(
+        select(PointRules, Organisation.name)
+        .join(newest, (newest.c.org_id == PointRules.org_id) & (newest.c.version == PointRules.version))
+        .join(Organisation, Organisation.id == PointRules.org_id)
+    )
+    return [(row, name) for row, name in rows.all()]
+
+
+async def latest_rules_version(session: AsyncSession, org_id: int) -> int:
+    """The unit's newest version number of its rules (0: none yet)."""
+    return await session.scalar(select(func.max(PointRules.version)).where(PointRules.org_id == org_id)) or 0
+
+
+async def branch_secretaries_on_telegram(session: AsyncSession) -> Sequence[Member]:
+    """The active secretaries of every branch the bot can reach."""
+    return (
+        await session.scalars(
+            select(Member)
+            .join(Organisation, Organisation.id == Member.org_id)
+            .where(
+                Organisation.kind == OrgKind.BRANCH,
+                Member.role == "secretary",
+                Member.active.is_(True),
+                Member.telegram_id.is_not(None),
+            )
+        )
+    ).all()
