@@ -7,6 +7,9 @@ Each feature lists its jobs in ``bot/jobs/<feature>.py`` (a ``JOBS`` list) and d
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -17,6 +20,22 @@ if TYPE_CHECKING:
     from bot.context import BranchApplication, BranchContext
 
 JobCallback = Callable[["BranchContext"], Coroutine[Any, Any, None]]
+
+log = logging.getLogger(__name__)
+
+
+def stops_quietly(callback: JobCallback) -> JobCallback:
+    """A job cut short because the bot is stopping ends with one line, not a traceback: every job is idempotent,
+    so the next run (or the next start's catch-up) does what this one did not."""
+
+    @functools.wraps(callback)
+    async def run(context: BranchContext) -> None:
+        try:
+            await callback(context)
+        except asyncio.CancelledError:
+            log.info("job %s stopped by shutdown; its next run takes over", getattr(callback, "__name__", callback))
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -39,7 +58,7 @@ class DailyJob:
         settings = application.bot_data["resources"].settings
         local_time = self.at(settings).replace(tzinfo=settings.tz)
         job_queue.run_daily(
-            self.callback,
+            stops_quietly(self.callback),
             time=local_time,
             name=self.id,
             job_kwargs={
@@ -51,7 +70,7 @@ class DailyJob:
         )
         if self.catch_up:
             job_queue.run_once(
-                self.callback,
+                stops_quietly(self.callback),
                 when=timedelta(seconds=1),
                 name=f"{self.id}:catch-up",
                 job_kwargs={"id": f"{self.id}:catch-up", "replace_existing": True},
@@ -72,7 +91,7 @@ class RepeatingJob:
         job_queue = application.job_queue
         assert job_queue is not None
         job_queue.run_repeating(
-            self.callback,
+            stops_quietly(self.callback),
             interval=self.interval,
             first=self.first,
             name=self.id,
