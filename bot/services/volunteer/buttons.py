@@ -9,9 +9,10 @@ self-report, ``vr…`` the approval queue, ``vh…`` hours to confirm or correct
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from bot.callbacks import CallbackData, Id
+from bot.services.outbox import inline_keyboard
 
 # Communities (到社区报到) -------------------------------------------------------------------------------
 
@@ -190,3 +191,9 @@ class ServicePeriod(CallbackData, prefix="vs"):
     """Totals for another period."""
 
     period: PeriodName
+
+
+def leave_markup(activity_id: int, label: str) -> dict[str, Any]:
+    """The one button under a notice to someone signed up or waiting: leave the activity (cancel the place, or
+    leave the waiting list: ``label`` says which)."""
+    return inline_keyboard([[(label, ActivityButton(activity=activity_id, action=ActivityAction.LEAVE).pack())]])

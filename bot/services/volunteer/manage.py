@@ -21,10 +21,9 @@ from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor
 from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
 from bot.services.volunteer.activities import _can_see, manages, when_text
 from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
-from bot.services.volunteer.buttons import ActivityAction, ActivityButton
+from bot.services.volunteer.buttons import leave_markup
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import fill_places
 from bot.services.volunteer.timing import VolunteerConfig
@@ -295,9 +294,7 @@ async def _announce(
                 if signup.status == SignUpStatus.CONFIRMED
                 else tr.gettext("Leave the waiting list")
             )
-            markup = inline_keyboard(
-                [[(label, ActivityButton(activity=activity.id, action=ActivityAction.LEAVE).pack())]]
-            )
+            markup = leave_markup(activity.id, label)
         key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
         told += await outbox.enqueue(
             session,

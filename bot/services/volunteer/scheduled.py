@@ -11,10 +11,9 @@ from bot.clock import local_midnight_utc, now_utc
 from bot.i18n import translator
 from bot.services import outbox
 from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
 from bot.services.volunteer.activities import _local_fmt, when_text
 from bot.services.volunteer.base import CHECKOUT_GRACE
-from bot.services.volunteer.buttons import ActivityAction, ActivityButton
+from bot.services.volunteer.buttons import leave_markup
 from bot.services.volunteer.checkin import counted_span
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import _changed
@@ -149,16 +148,7 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
                 community=community,
                 when=when_text(activity, cfg.tz),
             ),
-            reply_markup=inline_keyboard(
-                [
-                    [
-                        (
-                            translator(locale).gettext("Cancel my place"),
-                            ActivityButton(activity=activity.id, action=ActivityAction.LEAVE).pack(),
-                        )
-                    ]
-                ]
-            ),
+            reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             not_before=send_at,
             expires_at=activity.starts_at,
         )

@@ -22,9 +22,8 @@ from bot.i18n import N_, translator
 from bot.services import outbox
 from bot.services.access import Actor
 from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
 from bot.services.volunteer.activities import _waiting_position, visible_activity, when_text
-from bot.services.volunteer.buttons import ActivityAction, ActivityButton
+from bot.services.volunteer.buttons import leave_markup
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import render
@@ -211,16 +210,7 @@ async def _promote(
                 community=community,
                 when=when_text(activity, cfg.tz),
             ),
-            reply_markup=inline_keyboard(
-                [
-                    [
-                        (
-                            translator(locale).gettext("Cancel my place"),
-                            ActivityButton(activity=activity.id, action=ActivityAction.LEAVE).pack(),
-                        )
-                    ]
-                ]
-            ),
+            reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             expires_at=activity.starts_at,
         )
     return True, member
