@@ -11,6 +11,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot import date_style
 from bot.i18n import translator
 from bot.screens import PrivateText, private_reason
 
@@ -38,6 +39,7 @@ def environment(locale: str) -> Environment:
     env.filters["date"] = lambda value, fmt="long": format_local_date(value, babel_locale, fmt)
     env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt, locale=babel_locale)
     env.filters["number"] = lambda value, fmt=None: format_decimal(value, fmt, locale=babel_locale)
+    date_style.install_filters(env.filters, tr.locale)
     env.globals["locale"] = tr.locale
     return env
 
