@@ -48,12 +48,9 @@ def register(app: typer.Typer) -> None:
     @community_app.command("list")
     def community_list(as_json: JsonFlag = False) -> None:
         """Show the communities with ids."""
-        from sqlalchemy import select
-
-        from storage.volunteer import Community
+        from bot.services.volunteer.communities import all_communities
 
         async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-            rows = await session.scalars(select(Community).order_by(Community.town, Community.name))
             return [
                 {
                     "id": c.id,
@@ -63,7 +60,7 @@ def register(app: typer.Typer) -> None:
                     "longitude": c.longitude,
                     "contact": c.contact,
                 }
-                for c in rows.all()
+                for c in await all_communities(session)
             ]
 
         for row in run_db(work):
@@ -291,15 +288,10 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Hours per member (activities and approved self-reports); default: this year, every organisation."""
-        from sqlalchemy import select
-
         from bot.clock import now_utc
-        from bot.errors import InvalidInput, NotFound
-        from bot.i18n import N_
+        from bot.errors import InvalidInput
         from bot.services.volunteer import totals as volunteer_totals
         from bot.services.volunteer.timing import VolunteerConfig, hours_of, hours_text, period_bounds
-        from storage import queries
-        from storage.models import Organisation
 
         def parse(text: str) -> date:
             try:
@@ -317,13 +309,7 @@ def register(app: typer.Typer) -> None:
                 following = date.fromordinal(parse(date_to).toordinal() + 1)
             if following <= first:
                 raise InvalidInput(texts.CLI_BAD_RANGE)
-            if org is not None:
-                if await session.get(Organisation, org) is None:
-                    raise NotFound(N_("No such organisation."))
-                org_ids = await queries.subtree_ids(session, org)
-            else:
-                org_ids = set((await session.scalars(select(Organisation.id))).all())
-            return await volunteer_totals.totals_for(session, org_ids, first, following, cfg)
+            return await volunteer_totals.totals_under(session, org, first, following, cfg)
 
         totals = run_db(work)
         rows = [
@@ -360,15 +346,6 @@ def register(app: typer.Typer) -> None:
 
 async def _dispatched(session: AsyncSession, activity_id: int) -> list[dict[str, Any]]:
     """The branches an activity was sent to, as ``{"id", "name"}``."""
-    from sqlalchemy import select
+    from bot.services.volunteer.activities import dispatched_branches
 
-    from storage.models import Organisation
-    from storage.volunteer import ActivityDispatch
-
-    rows = await session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(ActivityDispatch, ActivityDispatch.org_id == Organisation.id)
-        .where(ActivityDispatch.activity_id == activity_id)
-        .order_by(Organisation.name)
-    )
-    return [{"id": org_id, "name": name} for org_id, name in rows.all()]
+    return [{"id": org_id, "name": name} for org_id, name in await dispatched_branches(session, activity_id)]

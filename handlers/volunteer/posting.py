@@ -14,6 +14,7 @@ from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services import volunteer as vol
+from bot.services.volunteer.activities import dispatched_branch_names
 from bot.services.volunteer.buttons import ActivityButton, NewCommunity, NewConfirm, NewDispatch, NewSkip
 from bot.services.volunteer.timing import (
     parse_span,
@@ -38,7 +39,6 @@ from handlers.volunteer.common import (
 )
 from storage import queries
 from storage.models import Organisation
-from storage.volunteer import dispatched_branch_names
 
 
 async def new_start(update: Update, context: BranchContext) -> int:

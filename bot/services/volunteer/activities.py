@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -24,14 +23,8 @@ from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import render
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
-from storage.volunteer import (
-    Activity,
-    ActivityDispatch,
-    ActivityStatus,
-    Community,
-    SignUp,
-    SignUpStatus,
-)
+from storage.volunteer import Activity, ActivityDispatch, ActivityStatus, Community, SignUp, SignUpStatus
+from storage.volunteer import activities as stored
 
 
 @dataclass
@@ -188,11 +181,7 @@ async def _dispatch(
     cfg: VolunteerConfig,
 ) -> list[Organisation]:
     """Record the dispatches not made before and queue a notice to every bound member there."""
-    already = set(
-        (
-            await session.scalars(select(ActivityDispatch.org_id).where(ActivityDispatch.activity_id == activity.id))
-        ).all()
-    )
+    already = await stored.dispatched_org_ids(session, activity.id)
     new = [t for t in targets if t.id not in already]
     for branch in new:
         session.add(
@@ -209,13 +198,7 @@ async def _dispatch(
         entity_id=activity.id,
         details={"branches": [b.id for b in new]},
     )
-    members = (
-        await session.scalars(
-            select(Member).where(
-                Member.org_id.in_([b.id for b in new]), Member.active.is_(True), Member.telegram_id.is_not(None)
-            )
-        )
-    ).all()
+    members = await stored.bound_members_of(session, [b.id for b in new])
     for member in members:
         locale = locale_of(member, cfg.default_locale)
         tr = translator(locale)
@@ -240,6 +223,16 @@ async def _dispatch(
     return list(new)
 
 
+async def dispatched_branches(session: AsyncSession, activity_id: int) -> list[tuple[int, str]]:
+    """``(id, name)`` of the organisations an activity was sent to, alphabetically."""
+    return await stored.dispatched_branches(session, activity_id)
+
+
+async def dispatched_branch_names(session: AsyncSession, activity_id: int) -> list[str]:
+    """The names of the organisations an activity was sent to, alphabetically."""
+    return await stored.dispatched_branch_names(session, activity_id)
+
+
 def _local_fmt(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC instant as local time text."""
     return moment.astimezone(tz).strftime(fmt)
@@ -262,12 +255,7 @@ async def _can_see(session: AsyncSession, actor: Actor, activity: Activity) -> b
     orgs = await visible_org_ids(session, actor)
     if activity.org_id is not None and activity.org_id in orgs:
         return True
-    found = await session.scalar(
-        select(ActivityDispatch.id).where(
-            ActivityDispatch.activity_id == activity.id, ActivityDispatch.org_id.in_(orgs)
-        )
-    )
-    return found is not None
+    return await stored.sent_to_any(session, activity.id, orgs)
 
 
 async def manages(session: AsyncSession, actor: Actor, activity: Activity) -> bool:
@@ -308,16 +296,7 @@ class ActivityView:
 async def _waiting_position(session: AsyncSession, signup: SignUp) -> int | None:
     if signup.status != SignUpStatus.WAITING:
         return None
-    ahead = await session.scalar(
-        select(func.count())
-        .select_from(SignUp)
-        .where(
-            SignUp.activity_id == signup.activity_id,
-            SignUp.status == SignUpStatus.WAITING,
-            or_(SignUp.queued_at < signup.queued_at, and_(SignUp.queued_at == signup.queued_at, SignUp.id < signup.id)),
-        )
-    )
-    return int(ahead or 0) + 1
+    return await stored.waiting_ahead(session, signup) + 1
 
 
 async def activity_view(session: AsyncSession, actor: Actor, activity_id: int) -> ActivityView:
@@ -325,11 +304,7 @@ async def activity_view(session: AsyncSession, actor: Actor, activity_id: int) -
     activity = await visible_activity(session, actor, activity_id)
     await session.refresh(activity)
     community = await community_by_id(session, activity.community_id)
-    signup = await session.scalar(
-        select(SignUp)
-        .where(SignUp.activity_id == activity.id, SignUp.member_id == actor.member_id)
-        .execution_options(populate_existing=True)
-    )
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     return ActivityView(
         activity,
         community,
@@ -345,17 +320,5 @@ async def upcoming_activities(
     """Open activities sent to the actor's branch (or posted there) that have not ended, soonest first."""
     now = now or now_utc()
     orgs = await visible_org_ids(session, actor)
-    dispatched = select(ActivityDispatch.activity_id).where(ActivityDispatch.org_id.in_(orgs))
-    activities = (
-        await session.scalars(
-            select(Activity)
-            .where(
-                Activity.status == ActivityStatus.OPEN,
-                Activity.ends_at > now,
-                or_(Activity.id.in_(dispatched), Activity.org_id.in_(orgs)),
-            )
-            .order_by(Activity.starts_at, Activity.id)
-            .limit(limit)
-        )
-    ).all()
+    activities = await stored.open_activities_for(session, orgs, now, limit)
     return [await activity_view(session, actor, a.id) for a in activities]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -28,9 +27,11 @@ from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import fill_places
 from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import render
+from storage import outbox as stored_outbox
 from storage import queries
-from storage.models import Member, OutboxMessage, OutboxStatus
-from storage.volunteer import Activity, ActivityStatus, SignUp, SignUpStatus
+from storage.models import Member
+from storage.volunteer import Activity, ActivityStatus, SignUpStatus
+from storage.volunteer import activities as stored
 
 UNSET: Any = object()  # "leave this field as it is" (None clears an optional field)
 
@@ -81,18 +82,6 @@ def require_changeable(activity: Activity, now: datetime) -> None:
         raise Conflict(N_("This activity is over; it can no longer be changed or cancelled."))
 
 
-async def checked_in_count(session: AsyncSession, activity_id: int) -> int:
-    """How many members have checked in at the activity."""
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(SignUp)
-            .where(SignUp.activity_id == activity_id, SignUp.checked_in_at.is_not(None))
-        )
-        or 0
-    )
-
-
 def _text(name: str, value: str | None, *, required: bool = False) -> str | None:
     cleaned = (value or "").strip() or None
     if cleaned is None and required:
@@ -134,7 +123,7 @@ async def edit_activity(
         # A new start alone keeps the activity's length.
         end = ends_at or (start + (activity.ends_at - activity.starts_at))
         if (start, end) != (activity.starts_at, activity.ends_at):
-            if activity.starts_at <= now or await checked_in_count(session, activity.id):
+            if activity.starts_at <= now or await stored.checked_in_count(session, activity.id):
                 raise Conflict(N_("This activity has begun; its time can no longer be changed."))
             if end <= start:
                 raise InvalidInput(N_("The end must come after the start."))
@@ -187,7 +176,7 @@ async def edit_activity(
     result = ActivityChange(activity, changed)
     if "when" in changed:
         # The reminders queued for the old time would be wrong; the day-before job queues new ones.
-        await _drop_pending(session, [f"vol:remind:{activity.id}:%"], "activity rescheduled")
+        await stored_outbox.drop_pending_keyed(session, [f"vol:remind:{activity.id}:%"], "activity rescheduled")
     if "slots" in changed:
         result.promoted = await fill_places(session, activity, cfg, now)
         await session.refresh(activity, ["taken"])  # the places were taken in SQL, past the ORM
@@ -206,7 +195,7 @@ async def cancel_activity(
     if activity.status == ActivityStatus.CANCELLED:
         raise Conflict(N_("This activity is already cancelled."))
     require_changeable(activity, now)
-    if checked_in := await checked_in_count(session, activity.id):
+    if checked_in := await stored.checked_in_count(session, activity.id):
         raise Conflict(
             N_(
                 "%(count)d members have already checked in, so the activity can no longer be cancelled; "
@@ -226,7 +215,7 @@ async def cancel_activity(
         entity_id=activity.id,
         details={"title": activity.title, "taken": activity.taken},
     )
-    await _drop_pending(
+    await stored_outbox.drop_pending_keyed(
         session,
         [f"vol:{kind}:{activity.id}:%" for kind in ("notice", "remind", "promoted", "changed")],
         "activity cancelled",
@@ -244,19 +233,6 @@ def _field_names(changes: dict[str, Any]) -> list[str]:
     return [name for name in FIELDS if name in named]
 
 
-async def _drop_pending(session: AsyncSession, patterns: list[str], reason: str) -> None:
-    """Drop the outbox rows not sent yet whose dedup keys match ``patterns`` (SQL LIKE)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            or_(*(OutboxMessage.dedup_key.like(pattern) for pattern in patterns)),
-        )
-        .values(status=OutboxStatus.DROPPED, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def _announce(
     session: AsyncSession,
     activity: Activity,
@@ -268,19 +244,7 @@ async def _announce(
 ) -> int:
     """Tell every bound member signed up or waiting about a change or the cancellation, once per revision."""
     community = await community_by_id(session, activity.community_id)
-    rows = (
-        await session.execute(
-            select(SignUp, Member)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(
-                SignUp.activity_id == activity.id,
-                SignUp.status.in_([SignUpStatus.CONFIRMED, SignUpStatus.WAITING]),
-                Member.telegram_id.is_not(None),
-                Member.active.is_(True),
-            )
-            .order_by(SignUp.id)
-        )
-    ).all()
+    rows = await stored.signed_up_on_telegram(session, activity.id)
     told = 0
     for signup, member in rows:
         if member.id in (skip or set()):

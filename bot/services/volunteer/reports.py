@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,14 +32,11 @@ from bot.templates import render
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
-    Activity,
     Community,
     ReportStatus,
     ServiceReport,
-    SignUp,
-    decide_pending_reports,
-    report_status,
 )
+from storage.volunteer import hours as stored
 
 MIN_HOURS = 0.5
 
@@ -124,20 +120,8 @@ def check_span(span: tuple[datetime, datetime], now: datetime) -> int:
 
 
 async def _minutes_that_day(session: AsyncSession, member_id: int, day: date, cfg: VolunteerConfig) -> int:
-    reported = await session.scalar(
-        select(func.coalesce(func.sum(ServiceReport.minutes), 0)).where(
-            ServiceReport.member_id == member_id,
-            ServiceReport.service_date == day,
-            ServiceReport.status != ReportStatus.REJECTED,
-        )
-    )
     begin, end = utc_bounds(day, day + timedelta(days=1), cfg.tz)
-    attended = await session.scalar(
-        select(func.coalesce(func.sum(SignUp.minutes), 0))
-        .join(Activity, Activity.id == SignUp.activity_id)
-        .where(SignUp.member_id == member_id, Activity.starts_at >= begin, Activity.starts_at < end)
-    )
-    return int(reported or 0) + int(attended or 0)
+    return await stored.minutes_served_on(session, member_id, day, begin, end)
 
 
 async def submit_report(
@@ -181,7 +165,7 @@ async def submit_report(
         raise InvalidInput(N_("At most %(max)d photos."), max=MAX_PHOTOS)
     for size in data.photo_sizes:
         check_photo(size, cfg)
-    if ref is not None and await session.scalar(select(ServiceReport.id).where(ServiceReport.ref == ref)):
+    if ref is not None and await stored.report_sent(session, ref):
         raise Conflict(N_("This report was already sent."))
     already = await _minutes_that_day(session, actor.member_id, data.day, cfg)
     if already + minutes > MAX_HOURS_PER_DAY * 60:
@@ -293,7 +277,7 @@ async def approve_reports(
     now = now or now_utc()
     reports = [await _decidable(session, actor, report_id) for report_id in dict.fromkeys(report_ids)]
     won = set(
-        await decide_pending_reports(
+        await stored.decide_pending_reports(
             session,
             [r.id for r in reports if r.status == ReportStatus.PENDING],
             status=ReportStatus.APPROVED,
@@ -302,7 +286,7 @@ async def approve_reports(
         )
     )
     if len(reports) == 1 and not won:
-        raise _decided_elsewhere(await report_status(session, reports[0].id))
+        raise _decided_elsewhere(await stored.report_status(session, reports[0].id))
     approved = []
     for report in reports:
         if report.id not in won:
@@ -350,7 +334,7 @@ async def reject_report(
         raise InvalidInput(N_("Give a reason for the rejection."))
     if len(reason) > 500:
         raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=500)
-    won = await decide_pending_reports(
+    won = await stored.decide_pending_reports(
         session,
         [report.id],
         status=ReportStatus.REJECTED,
@@ -359,7 +343,7 @@ async def reject_report(
         reason=reason,
     )
     if not won:  # another leader decided between the look and the write
-        raise _decided_elsewhere(await report_status(session, report.id))
+        raise _decided_elsewhere(await stored.report_status(session, report.id))
     await session.refresh(report)
     await _tell_outcome(session, report, cfg)
     queries.audit(
@@ -383,23 +367,14 @@ async def _queue(
 ) -> list[tuple[ServiceReport, Member]]:
     if not (actor.leads_branch or actor.is_admin):
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
-    stmt = (
-        select(ServiceReport, Member)
-        .join(Member, Member.id == ServiceReport.member_id)
-        .where(
-            ServiceReport.status == ReportStatus.PENDING,
-            ServiceReport.org_id.in_(await visible_org_ids(session, actor)),
-            ServiceReport.member_id != actor.member_id,
-        )
-        .order_by(ServiceReport.id)
+    return await stored.pending_reports(
+        session,
+        await visible_org_ids(session, actor),
+        not_of=actor.member_id,
+        first_id=first_id,
+        last_id=last_id,
+        limit=limit,
     )
-    if first_id is not None:
-        stmt = stmt.where(ServiceReport.id >= first_id)
-    if last_id is not None:
-        stmt = stmt.where(ServiceReport.id <= last_id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [(report, member) for report, member in (await session.execute(stmt)).all()]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -24,6 +23,7 @@ from storage.volunteer import (
     SignUp,
     SignUpStatus,
 )
+from storage.volunteer import activities as stored
 
 
 async def leader_of_signup(session: AsyncSession, actor: Actor, signup_id: int) -> tuple[SignUp, Activity, Member]:
@@ -155,14 +155,7 @@ async def activity_roll(session: AsyncSession, actor: Actor | None, activity_id:
                 )
             visible = await visible_org_ids(session, actor)
     community = await community_by_id(session, activity.community_id)
-    rows = (
-        await session.execute(
-            select(SignUp, Member)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(SignUp.activity_id == activity.id, SignUp.status != SignUpStatus.CANCELLED)
-            .order_by(SignUp.queued_at, SignUp.id)
-        )
-    ).all()
+    rows = await stored.signed_up(session, activity.id)
     roll = Roll(activity, community)
     position = 0
     for signup, member in rows:
@@ -177,13 +170,5 @@ async def activity_roll(session: AsyncSession, actor: Actor | None, activity_id:
 async def flagged_checkouts(session: AsyncSession, actor: Actor, limit: int = 20) -> list[RollLine]:
     """Check-outs closed automatically that the actor's branch (or subtree) still has to confirm."""
     orgs = await visible_org_ids(session, actor)
-    rows = (
-        await session.execute(
-            select(SignUp, Member)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(SignUp.auto_closed.is_(True), SignUp.confirmed_at.is_(None), Member.org_id.in_(orgs))
-            .order_by(SignUp.checked_out_at, SignUp.id)
-            .limit(limit)
-        )
-    ).all()
+    rows = await stored.unconfirmed_auto_closed(session, orgs, limit)
     return [RollLine(member, signup) for signup, member in rows]

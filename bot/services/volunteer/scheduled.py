@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc, now_utc
@@ -16,54 +15,38 @@ from bot.services.volunteer.base import CHECKOUT_GRACE
 from bot.services.volunteer.buttons import leave_markup
 from bot.services.volunteer.checkin import counted_span
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.signups import _changed
 from bot.services.volunteer.timing import VolunteerConfig, span_minutes
 from bot.templates import render
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
     Activity,
-    ActivityStatus,
     Community,
-    SignUp,
-    SignUpStatus,
 )
+from storage.volunteer import activities as stored
 
 
 async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig, now: datetime | None = None) -> int:
     """Close check-ins left open past the grace time at the activity's end, flagged for the secretary,
     and tell the branch's leaders once per activity. Running it again finds nothing more to do."""
     now = now or now_utc()
-    rows = (
-        await session.execute(
-            select(SignUp, Activity)
-            .join(Activity, Activity.id == SignUp.activity_id)
-            .where(
-                SignUp.checked_in_at.is_not(None),
-                SignUp.checked_out_at.is_(None),
-                Activity.ends_at <= now - CHECKOUT_GRACE,
-            )
-        )
-    ).all()
+    rows = await stored.forgotten_checkouts(session, now - CHECKOUT_GRACE)
     affected: dict[tuple[int, int], list[Member]] = {}
     for signup, activity in rows:
         assert signup.checked_in_at is not None
         start, end = counted_span(activity, signup.checked_in_at, activity.ends_at)
         minutes, outside = span_minutes(start, end, cfg)
-        result = await session.execute(
-            update(SignUp)
-            .where(SignUp.id == signup.id, SignUp.checked_out_at.is_(None))
-            .values(
-                checked_out_at=activity.ends_at,
-                checkout_method="auto",
-                auto_closed=True,
-                minutes=minutes,
-                outside_minutes=outside,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        closed_now = await stored.record_check_out(
+            session,
+            signup.id,
+            at=activity.ends_at,
+            method="auto",
+            minutes=minutes,
+            outside=outside,
+            now=now,
+            auto_closed=True,
         )
-        if not _changed(result):
+        if not closed_now:
             continue
         member = await session.get(Member, signup.member_id)
         if member is not None:
@@ -114,24 +97,10 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
     tomorrow = today + timedelta(days=1)
     begin, end = local_midnight_utc(tomorrow, cfg.tz), local_midnight_utc(tomorrow + timedelta(days=1), cfg.tz)
     send_at = max(now, datetime.combine(today, time(cfg.reminder_hour), tzinfo=cfg.tz).astimezone(UTC))
-    rows = (
-        await session.execute(
-            select(Activity, SignUp, Member)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(
-                Activity.status == ActivityStatus.OPEN,
-                Activity.starts_at >= begin,
-                Activity.starts_at < end,
-                SignUp.status == SignUpStatus.CONFIRMED,
-                Member.telegram_id.is_not(None),
-                Member.active.is_(True),
-            )
-        )
-    ).all()
+    rows = await stored.places_starting(session, begin, end)
     queued = 0
     communities: dict[int, Community] = {}
-    for activity, _signup, member in rows:
+    for activity, member in rows:
         community = communities.get(activity.community_id) or await community_by_id(session, activity.community_id)
         communities[community.id] = community
         locale = locale_of(member, cfg.default_locale)

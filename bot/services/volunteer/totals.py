@@ -3,11 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
-from bot.errors import PermissionDenied
+from bot.errors import NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
 from bot.services.volunteer.timing import (
@@ -18,16 +17,10 @@ from bot.services.volunteer.timing import (
 from bot.services.volunteer.timing import hours_of as hours
 from storage import queries
 from storage.models import Member, Organisation
-from storage.volunteer import (
-    Activity,
-    ActivityStatus,
-    BranchService,
-    ReportStatus,
-    ServiceReport,
-    SignUp,
-    SignUpStatus,
-    service_by_branch,
-)
+from storage.volunteer import Activity, ServiceReport, SignUp
+from storage.volunteer import activities as stored_activities
+from storage.volunteer import hours as stored
+from storage.volunteer.hours import BranchService
 
 
 @dataclass
@@ -115,55 +108,44 @@ async def totals_for(
 
     Activity hours count by the local day the activity starts; self-reports, once approved, by their date.
     """
-    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
-    stmt = stmt.where(Member.id.in_(member_ids)) if member_ids is not None else stmt.where(Member.org_id.in_(org_ids))
-    members = (await session.scalars(stmt)).all()
+    members = await stored.active_members(session, org_ids, member_ids)
     by_id = {m.id: MemberTotal(m) for m in members}
     begin, end = utc_bounds(first, following, cfg.tz)
-    attended = (
-        await session.execute(
-            select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
-            .join(Activity, Activity.id == SignUp.activity_id)
-            .where(
-                SignUp.member_id.in_(list(by_id)),
-                SignUp.checked_in_at.is_not(None),
-                SignUp.status == SignUpStatus.CONFIRMED,
-                Activity.starts_at >= begin,
-                Activity.starts_at < end,
-            )
-        )
-    ).all()
+    attended = await stored.attended_minutes(session, list(by_id), begin, end)
     for member_id, minutes, outside in attended:
         total = by_id[member_id]
         total.activities += 1
         total.minutes += minutes or 0
         total.outside_minutes += outside or 0
-    reported = (
-        await session.execute(
-            select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
-                ServiceReport.member_id.in_(list(by_id)),
-                ServiceReport.status == ReportStatus.APPROVED,
-                ServiceReport.service_date >= first,
-                ServiceReport.service_date < following,
-            )
-        )
-    ).all()
+    reported = await stored.approved_minutes(session, list(by_id), first, following)
     for member_id, minutes, outside in reported:
         total = by_id[member_id]
         total.minutes += minutes
         total.reported_minutes += minutes
         total.outside_minutes += outside
     branch_ids = {m.org_id for m in members}
-    branches = {
-        o.id: o for o in (await session.scalars(select(Organisation).where(Organisation.id.in_(branch_ids)))).all()
-    }
+    branches = await stored.organisations_by_id(session, branch_ids)
     return Totals(first, following, list(by_id.values()), branches)
+
+
+async def totals_under(
+    session: AsyncSession, org_id: int | None, first: date, following: date, cfg: VolunteerConfig
+) -> Totals:
+    """Member-by-member hours of ``org_id`` and everything below it (``None``: every organisation), for the
+    command line's report."""
+    if org_id is None:
+        org_ids = {org.id for org in await queries.all_organisations(session)}
+    else:
+        if await session.get(Organisation, org_id) is None:
+            raise NotFound(N_("No such organisation."))
+        org_ids = await queries.subtree_ids(session, org_id)
+    return await totals_for(session, org_ids, first, following, cfg)
 
 
 @dataclass(frozen=True)
 class SubtreeTotals:
     """Hours of every branch of an administrator's subtree over a date range: per branch, never per member, so
-    a city's screen costs one statement (storage.volunteer.service_by_branch)."""
+    a city's screen costs one statement (storage.volunteer.hours.service_by_branch)."""
 
     first: date
     following: date
@@ -199,7 +181,8 @@ async def subtree_totals(
 ) -> SubtreeTotals:
     """Per-branch hours of the subtree under ``root_id`` from ``first`` to before ``following``."""
     begin, end = utc_bounds(first, following, cfg.tz)
-    return SubtreeTotals(first, following, await service_by_branch(session, root_id, begin, end, first, following))
+    branches = await stored.service_by_branch(session, root_id, begin, end, first, following)
+    return SubtreeTotals(first, following, branches)
 
 
 async def branch_totals(
@@ -241,52 +224,8 @@ async def my_service(
         member = await session.get(Member, actor.member_id)
         assert member is not None
         periods[period] = totals.members[0] if totals.members else MemberTotal(member)
-    upcoming = (
-        await session.execute(
-            select(Activity, SignUp)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .where(
-                SignUp.member_id == actor.member_id,
-                SignUp.status != SignUpStatus.CANCELLED,
-                SignUp.checked_out_at.is_(None),
-                Activity.status == ActivityStatus.OPEN,
-                Activity.ends_at > now,
-            )
-            .order_by(Activity.starts_at)
-            .limit(10)
-        )
-    ).all()
-    recent = (
-        await session.execute(
-            select(Activity, SignUp)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .where(SignUp.member_id == actor.member_id, SignUp.checked_in_at.is_not(None))
-            .order_by(Activity.starts_at.desc())
-            .limit(5)
-        )
-    ).all()
-    pending = (
-        await session.scalars(
-            select(ServiceReport)
-            .where(ServiceReport.member_id == actor.member_id, ServiceReport.status == ReportStatus.PENDING)
-            .order_by(ServiceReport.service_date)
-        )
-    ).all()
-    rejected = (
-        await session.scalars(
-            select(ServiceReport)
-            .where(
-                ServiceReport.member_id == actor.member_id,
-                ServiceReport.status == ReportStatus.REJECTED,
-                ServiceReport.decided_at >= now - timedelta(days=30),
-            )
-            .order_by(ServiceReport.decided_at.desc())
-        )
-    ).all()
-    return MyService(
-        periods,
-        [(a, s) for a, s in upcoming],
-        [(a, s) for a, s in recent],
-        list(pending),
-        list(rejected),
-    )
+    upcoming = await stored_activities.member_upcoming(session, actor.member_id, now)
+    recent = await stored_activities.member_attended(session, actor.member_id)
+    pending = await stored.pending_reports_of(session, actor.member_id)
+    rejected = await stored.rejected_reports_of(session, actor.member_id, now - timedelta(days=30))
+    return MyService(periods, upcoming, recent, pending, rejected)
