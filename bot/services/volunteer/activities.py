@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
@@ -98,6 +99,7 @@ async def create_activity(
     draft: ActivityDraft,
     cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     dispatch_to: Sequence[int] | None = None,
     now: datetime | None = None,
 ) -> Activity:
@@ -106,7 +108,7 @@ async def create_activity(
     A secretary posts for their own branch, which receives it; an administrator dispatches to chosen
     branches or whole subtrees of theirs (nothing chosen: none yet, ``dispatch_activity`` adds them later).
     """
-    now = now or now_utc()
+    now = now or env.now()
     validate_draft(draft, now)
     community = await community_by_id(session, draft.community_id)
     owner_org: int | None = None
@@ -150,12 +152,12 @@ async def create_activity(
         entity_id=activity.id,
         details={"title": activity.title, "slots": activity.slots, "community": community.name},
     )
-    await _dispatch(session, activity, community, targets, creator, cfg)
+    await _dispatch(session, activity, community, targets, creator, env)
     return activity
 
 
 async def dispatch_activity(
-    session: AsyncSession, actor: Actor | None, activity_id: int, org_ids: Sequence[int], cfg: VolunteerConfig
+    session: AsyncSession, actor: Actor | None, activity_id: int, org_ids: Sequence[int], *, env: ServiceEnv
 ) -> list[Organisation]:
     """Send an existing activity to more branches; returns those newly reached."""
     activity = await session.get(Activity, activity_id)
@@ -163,13 +165,13 @@ async def dispatch_activity(
         raise NotFound(N_("No such activity."))
     if actor is not None and not await manages(session, actor, activity):
         raise PermissionDenied(N_("Only whoever posted the activity may send it on."))
-    if activity.status != ActivityStatus.OPEN or activity.ends_at <= now_utc():
+    if activity.status != ActivityStatus.OPEN or activity.ends_at <= env.now():
         raise Conflict(N_("This activity is over or cancelled."))
     targets = await _dispatch_targets(session, actor, org_ids)
     community = await community_by_id(session, activity.community_id)
     if activity.org_id is None and len(org_ids) == 1:
         activity.org_id = org_ids[0]
-    return await _dispatch(session, activity, community, targets, await _member(session, actor), cfg)
+    return await _dispatch(session, activity, community, targets, await _member(session, actor), env)
 
 
 async def _dispatch(
@@ -178,7 +180,7 @@ async def _dispatch(
     community: Community,
     targets: Sequence[Organisation],
     creator: Member | None,
-    cfg: VolunteerConfig,
+    env: ServiceEnv,
 ) -> list[Organisation]:
     """Record the dispatches not made before and queue a notice to every bound member there."""
     already = await stored.dispatched_org_ids(session, activity.id)
@@ -200,7 +202,7 @@ async def _dispatch(
     )
     members = await stored.bound_members_of(session, [b.id for b in new])
     for member in members:
-        locale = locale_of(member, cfg.default_locale)
+        locale = locale_of(member, env)
         tr = translator(locale)
         await outbox.enqueue(
             session,
@@ -213,7 +215,7 @@ async def _dispatch(
                 locale,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, env.tz),
             ),
             reply_markup=inline_keyboard(
                 [[(tr.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN).pack())]]

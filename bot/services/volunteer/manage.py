@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, translator
 from bot.services import outbox
@@ -25,7 +25,6 @@ from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
 from bot.services.volunteer.buttons import leave_markup
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import fill_places
-from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import render
 from storage import outbox as stored_outbox
 from storage import queries
@@ -95,8 +94,8 @@ async def edit_activity(
     session: AsyncSession,
     actor: Actor | None,
     activity_id: int,
-    cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     title: Any = UNSET,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
@@ -112,7 +111,7 @@ async def edit_activity(
 
     The time can change only before anyone has checked in; the places never drop below those already
     taken, and added places go to the waiting list in order (each one moved up is told)."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await managed_activity(session, actor, activity_id)
     require_changeable(activity, now)
     updates: dict[str, Any] = {}
@@ -178,19 +177,19 @@ async def edit_activity(
         # The reminders queued for the old time would be wrong; the day-before job queues new ones.
         await stored_outbox.drop_pending_keyed(session, [f"vol:remind:{activity.id}:%"], "activity rescheduled")
     if "slots" in changed:
-        result.promoted = await fill_places(session, activity, cfg, now)
+        result.promoted = await fill_places(session, activity, now, env=env)
         await session.refresh(activity, ["taken"])  # the places were taken in SQL, past the ORM
     result.told = await _announce(
-        session, activity, cfg, "changed", changed=changed, skip={m.id for m in result.promoted}
+        session, activity, env, "changed", changed=changed, skip={m.id for m in result.promoted}
     )
     return result
 
 
 async def cancel_activity(
-    session: AsyncSession, actor: Actor | None, activity_id: int, cfg: VolunteerConfig, now: datetime | None = None
+    session: AsyncSession, actor: Actor | None, activity_id: int, *, env: ServiceEnv, now: datetime | None = None
 ) -> ActivityChange:
     """Cancel a posted activity before anyone has checked in; everyone signed up or waiting is told."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await managed_activity(session, actor, activity_id)
     if activity.status == ActivityStatus.CANCELLED:
         raise Conflict(N_("This activity is already cancelled."))
@@ -220,7 +219,7 @@ async def cancel_activity(
         [f"vol:{kind}:{activity.id}:%" for kind in ("notice", "remind", "promoted", "changed")],
         "activity cancelled",
     )
-    return ActivityChange(activity, told=await _announce(session, activity, cfg, "cancelled"))
+    return ActivityChange(activity, told=await _announce(session, activity, env, "cancelled"))
 
 
 def _plain(value: Any) -> Any:
@@ -236,7 +235,7 @@ def _field_names(changes: dict[str, Any]) -> list[str]:
 async def _announce(
     session: AsyncSession,
     activity: Activity,
-    cfg: VolunteerConfig,
+    env: ServiceEnv,
     event: str,
     *,
     changed: list[str] | None = None,
@@ -249,7 +248,7 @@ async def _announce(
     for signup, member in rows:
         if member.id in (skip or set()):
             continue  # moved up by this change: the "a place is yours" notice already has the new details
-        locale = locale_of(member, cfg.default_locale)
+        locale = locale_of(member, env)
         tr = translator(locale)
         markup = None
         if event == "changed":
@@ -272,7 +271,7 @@ async def _announce(
                 event=event,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, env.tz),
                 changed=[tr.gettext(FIELD_NAMES[name]) for name in changed or []],
                 waiting=signup.status == SignUpStatus.WAITING,
             ),

@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, require_branch_leader, visible_org_ids
 from bot.services.volunteer.activities import _can_see, manages
 from bot.services.volunteer.base import _member
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.timing import VolunteerConfig, span_minutes
+from bot.services.volunteer.timing import span_minutes
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
@@ -63,7 +64,8 @@ async def correct_hours(
     signup_id: int,
     hours: float,
     reason: str,
-    cfg: VolunteerConfig,
+    *,
+    env: ServiceEnv,
     now: datetime | None = None,
 ) -> SignUp:
     """The secretary sets the hours counted for a member at an activity, with a reason (audited)."""
@@ -86,7 +88,7 @@ async def correct_hours(
     if old_minutes:
         outside = round(old_outside * minutes / old_minutes)
     else:
-        total, whole_outside = span_minutes(activity.starts_at, activity.ends_at, cfg)
+        total, whole_outside = span_minutes(activity.starts_at, activity.ends_at, env)
         outside = round(whole_outside * minutes / total) if total else 0
     signup.minutes = minutes
     signup.outside_minutes = min(minutes, outside)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import local_midnight_utc, now_utc
+from bot.environment import ServiceEnv
 from bot.i18n import translator
 from bot.services import outbox
 from bot.services.notifier import locale_of
@@ -26,16 +26,16 @@ from storage.volunteer import (
 from storage.volunteer import activities as stored
 
 
-async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig, now: datetime | None = None) -> int:
+async def close_forgotten_checkouts(session: AsyncSession, *, env: ServiceEnv, now: datetime | None = None) -> int:
     """Close check-ins left open past the grace time at the activity's end, flagged for the secretary,
     and tell the branch's leaders once per activity. Running it again finds nothing more to do."""
-    now = now or now_utc()
+    now = now or env.now()
     rows = await stored.forgotten_checkouts(session, now - CHECKOUT_GRACE)
     affected: dict[tuple[int, int], list[Member]] = {}
     for signup, activity in rows:
         assert signup.checked_in_at is not None
         start, end = counted_span(activity, signup.checked_in_at, activity.ends_at)
-        minutes, outside = span_minutes(start, end, cfg)
+        minutes, outside = span_minutes(start, end, env)
         closed_now = await stored.record_check_out(
             session,
             signup.id,
@@ -57,7 +57,7 @@ async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig,
         for leader in await queries.branch_leaders(session, branch_id):
             if leader.telegram_id is None:
                 continue
-            locale = locale_of(leader, cfg.default_locale)
+            locale = locale_of(leader, env)
             await outbox.enqueue(
                 session,
                 dedup_key=f"vol:autoclosed:{activity_id}:{leader.id}",
@@ -69,7 +69,7 @@ async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig,
                     locale,
                     activity=closed,
                     names=[m.name for m in members],
-                    end=_local_fmt(closed.ends_at, cfg.tz),
+                    end=_local_fmt(closed.ends_at, env.tz),
                 ),
             )
     if rows:
@@ -89,21 +89,23 @@ def reminder_key(activity: Activity, member_id: int) -> str:
     return f"vol:remind:{activity.id}:{member_id}:{int(activity.starts_at.timestamp())}"
 
 
-async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: datetime | None = None) -> int:
+async def queue_reminders(
+    session: AsyncSession, cfg: VolunteerConfig, *, env: ServiceEnv, now: datetime | None = None
+) -> int:
     """Queue the day-before reminder to everyone with a place at an activity starting tomorrow (local),
     to be sent at the configured hour; the dedup key makes it once per member and activity."""
-    now = now or now_utc()
-    today = now.astimezone(cfg.tz).date()
+    now = now or env.now()
+    today = env.local(now).date()
     tomorrow = today + timedelta(days=1)
-    begin, end = local_midnight_utc(tomorrow, cfg.tz), local_midnight_utc(tomorrow + timedelta(days=1), cfg.tz)
-    send_at = max(now, datetime.combine(today, time(cfg.reminder_hour), tzinfo=cfg.tz).astimezone(UTC))
+    begin, end = env.day_start(tomorrow), env.day_end(tomorrow)
+    send_at = max(now, env.at(today, time(cfg.reminder_hour)))
     rows = await stored.places_starting(session, begin, end)
     queued = 0
     communities: dict[int, Community] = {}
     for activity, member in rows:
         community = communities.get(activity.community_id) or await community_by_id(session, activity.community_id)
         communities[community.id] = community
-        locale = locale_of(member, cfg.default_locale)
+        locale = locale_of(member, env)
         queued += await outbox.enqueue(
             session,
             dedup_key=reminder_key(activity, member.id),
@@ -115,7 +117,7 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
                 locale,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, env.tz),
             ),
             reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             not_before=send_at,

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_, translator
 from bot.services import outbox
@@ -23,7 +24,6 @@ from bot.services.notifier import locale_of
 from bot.services.volunteer.activities import _waiting_position, visible_activity, when_text
 from bot.services.volunteer.buttons import leave_markup
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import render
 from storage.models import Member
 from storage.volunteer import Activity, ActivityStatus, SignUp, SignUpStatus
@@ -76,10 +76,10 @@ class CancelResult:
 
 
 async def cancel_signup(
-    session: AsyncSession, actor: Actor, activity_id: int, cfg: VolunteerConfig, now: datetime | None = None
+    session: AsyncSession, actor: Actor, activity_id: int, *, env: ServiceEnv, now: datetime | None = None
 ) -> CancelResult:
     """Give up a place (or leave the waiting list); the first one waiting moves up and is told."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await visible_activity(session, actor, activity_id)
     if activity.status != ActivityStatus.OPEN:
         raise Conflict(N_("This activity was cancelled."))
@@ -95,13 +95,13 @@ async def cancel_signup(
         if await stored.cancel_signup_row(session, signup.id, observed, now):
             promoted = None
             if observed == SignUpStatus.CONFIRMED:
-                promoted = await _hand_on_place(session, activity, cfg, now)
+                promoted = await _hand_on_place(session, activity, env, now)
             return CancelResult(observed == SignUpStatus.CONFIRMED, promoted)
     raise Conflict(N_("Your place changed meanwhile; please try again."))  # pragma: no cover - needs a storm
 
 
 async def _promote(
-    session: AsyncSession, activity: Activity, signup_id: int, cfg: VolunteerConfig, now: datetime
+    session: AsyncSession, activity: Activity, signup_id: int, env: ServiceEnv, now: datetime
 ) -> tuple[bool, Member | None]:
     """Move one waiting member up (compare-and-set) and tell them: (moved, the member). Not moved when a
     concurrent cancellation moved them first."""
@@ -112,7 +112,7 @@ async def _promote(
     member = await session.get(Member, signup.member_id)
     if member is not None and member.telegram_id is not None:
         community = await community_by_id(session, activity.community_id)
-        locale = locale_of(member, cfg.default_locale)
+        locale = locale_of(member, env)
         await outbox.enqueue(
             session,
             dedup_key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
@@ -124,7 +124,7 @@ async def _promote(
                 locale,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, env.tz),
             ),
             reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             expires_at=activity.starts_at,
@@ -132,9 +132,7 @@ async def _promote(
     return True, member
 
 
-async def _hand_on_place(
-    session: AsyncSession, activity: Activity, cfg: VolunteerConfig, now: datetime
-) -> Member | None:
+async def _hand_on_place(session: AsyncSession, activity: Activity, env: ServiceEnv, now: datetime) -> Member | None:
     """Give a freed place to the first member waiting (and tell them), or free it."""
     while True:
         candidate = await stored.first_waiting(session, activity.id)
@@ -142,18 +140,18 @@ async def _hand_on_place(
             await stored.free_place(session, activity.id)
             return None
         # Compare-and-set: a concurrent cancellation that promoted this member first makes this match nothing.
-        moved, member = await _promote(session, activity, candidate, cfg, now)
+        moved, member = await _promote(session, activity, candidate, env, now)
         if moved:
             return member
 
 
-async def fill_places(session: AsyncSession, activity: Activity, cfg: VolunteerConfig, now: datetime) -> list[Member]:
+async def fill_places(session: AsyncSession, activity: Activity, now: datetime, *, env: ServiceEnv) -> list[Member]:
     """Give free places (after more were added) to the waiting list in order; each one moved up is told."""
     promoted: list[Member] = []
     while (candidate := await stored.first_waiting(session, activity.id)) is not None:
         if not await stored.take_place(session, activity.id):
             break
-        moved, member = await _promote(session, activity, candidate, cfg, now)
+        moved, member = await _promote(session, activity, candidate, env, now)
         if not moved:  # moved up meanwhile by someone else: give the place back and look again
             await stored.free_place(session, activity.id)
             continue

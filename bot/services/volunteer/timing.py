@@ -8,7 +8,7 @@ part outside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.numbers import format_decimal
 
-from bot.clock import DEFAULT_TZ, local_midnight_utc
-from bot.environment import ServiceEnv, WorkCalendar, default_calendar, parse_work_hours
+from bot.clock import local_midnight_utc
+from bot.environment import ServiceEnv
 from bot.errors import InvalidInput
-from bot.i18n import DEFAULT_LOCALE, N_
+from bot.i18n import N_
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -27,67 +27,42 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VolunteerConfig:
-    """The settings the volunteer services need, so that they do not depend on the whole Settings."""
+    """The volunteer service's own knobs. The time zone, default language, working hours and calendar are the
+    shared :class:`bot.environment.ServiceEnv`, passed to the services as ``env``."""
 
-    tz: ZoneInfo = DEFAULT_TZ
-    work_start: time = time(9)
-    work_end: time = time(18)
-    radius_m: int = 300
-    photo_max_bytes: int = 10 * 1024 * 1024
-    reminder_hour: int = 18
-    default_locale: str = DEFAULT_LOCALE
-    bot_username: str = "branch_assistant_bot"
-    # The China working-day calendar (public holidays off, make-up workdays 调休 on): "outside working hours"
-    # is decided by bot.environment, the same for every feature.
-    calendar: WorkCalendar = field(default_factory=default_calendar, compare=False, repr=False)
-
-    @property
-    def env(self) -> ServiceEnv:
-        """The shared service environment these settings describe."""
-        return ServiceEnv(
-            tz=self.tz,
-            default_locale=self.default_locale,
-            bot_username=self.bot_username,
-            work_start=self.work_start,
-            work_end=self.work_end,
-            calendar=self.calendar,
-        )
+    radius_m: int = 300  # an activity's check-in radius when its poster gives none
+    photo_max_bytes: int = 10 * 1024 * 1024  # of a self-report's photo
+    reminder_hour: int = 18  # the local hour the day-before reminders are sent
 
     @classmethod
-    def from_settings(cls, settings: Settings, bot_username: str | None = None) -> VolunteerConfig:
-        """The configuration of a running bot or a CLI call."""
-        start, end = parse_work_hours(settings.WORK_HOURS)
+    def from_settings(cls, settings: Settings) -> VolunteerConfig:
+        """The knobs of a running bot or a CLI call."""
         return cls(
-            tz=settings.tz,
-            work_start=start,
-            work_end=end,
             radius_m=settings.VOLUNTEER_RADIUS_M,
             photo_max_bytes=int(settings.VOLUNTEER_PHOTO_MAX_MB * 1024 * 1024),
             reminder_hour=settings.VOLUNTEER_REMINDER_HOUR,
-            default_locale=settings.DEFAULT_LOCALE,
-            bot_username=bot_username or settings.BOT_USERNAME or "branch_assistant_bot",
         )
 
 
-def outside_work_seconds(start: datetime, end: datetime, cfg: VolunteerConfig) -> float:
+def outside_work_seconds(start: datetime, end: datetime, env: ServiceEnv) -> float:
     """Seconds of ``[start, end)`` that fall outside working hours of working days (China's calendar: a public
     holiday counts as outside, a make-up workday as a workday)."""
-    return cfg.env.outside_work_seconds(start, end)
+    return env.outside_work_seconds(start, end)
 
 
-def span_minutes(start: datetime, end: datetime, cfg: VolunteerConfig) -> tuple[int, int]:
+def span_minutes(start: datetime, end: datetime, env: ServiceEnv) -> tuple[int, int]:
     """``(minutes, outside_minutes)`` of a span; whole minutes, the outside part never above the total."""
     if end <= start:
         return 0, 0
     minutes = int((end - start).total_seconds() // 60)
-    outside = round(outside_work_seconds(start, end, cfg) / 60)
+    outside = round(outside_work_seconds(start, end, env) / 60)
     return minutes, min(minutes, outside)
 
 
-def day_minutes_outside(day: date, minutes: int, cfg: VolunteerConfig) -> int:
+def day_minutes_outside(day: date, minutes: int, env: ServiceEnv) -> int:
     """Outside-work minutes of service reported as hours only: a rest day counts whole, a workday none,
     since nothing says when it was done (members are asked for start and end to get it counted)."""
-    return 0 if cfg.env.is_workday(day) else minutes
+    return 0 if env.is_workday(day) else minutes
 
 
 # Periods ----------------------------------------------------------------------------------------------

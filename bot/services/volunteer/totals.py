@@ -5,16 +5,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
+from bot.services.volunteer.timing import hours_of as hours
 from bot.services.volunteer.timing import (
-    VolunteerConfig,
     period_bounds,
     utc_bounds,
 )
-from bot.services.volunteer.timing import hours_of as hours
 from storage import queries
 from storage.models import Member, Organisation
 from storage.volunteer import Activity, ServiceReport, SignUp
@@ -100,8 +99,8 @@ async def totals_for(
     org_ids: set[int],
     first: date,
     following: date,
-    cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     member_ids: set[int] | None = None,
 ) -> Totals:
     """Hours of the active members of ``org_ids`` (or just ``member_ids``) from ``first`` to before ``following``.
@@ -110,7 +109,7 @@ async def totals_for(
     """
     members = await stored.active_members(session, org_ids, member_ids)
     by_id = {m.id: MemberTotal(m) for m in members}
-    begin, end = utc_bounds(first, following, cfg.tz)
+    begin, end = utc_bounds(first, following, env.tz)
     attended = await stored.attended_minutes(session, list(by_id), begin, end)
     for member_id, minutes, outside in attended:
         total = by_id[member_id]
@@ -129,7 +128,7 @@ async def totals_for(
 
 
 async def totals_under(
-    session: AsyncSession, org_id: int | None, first: date, following: date, cfg: VolunteerConfig
+    session: AsyncSession, org_id: int | None, first: date, following: date, *, env: ServiceEnv
 ) -> Totals:
     """Member-by-member hours of ``org_id`` and everything below it (``None``: every organisation), for the
     command line's report."""
@@ -139,7 +138,7 @@ async def totals_under(
         if await session.get(Organisation, org_id) is None:
             raise NotFound(N_("No such organisation."))
         org_ids = await queries.subtree_ids(session, org_id)
-    return await totals_for(session, org_ids, first, following, cfg)
+    return await totals_for(session, org_ids, first, following, env=env)
 
 
 @dataclass(frozen=True)
@@ -177,16 +176,16 @@ class SubtreeTotals:
 
 
 async def subtree_totals(
-    session: AsyncSession, root_id: int, first: date, following: date, cfg: VolunteerConfig
+    session: AsyncSession, root_id: int, first: date, following: date, *, env: ServiceEnv
 ) -> SubtreeTotals:
     """Per-branch hours of the subtree under ``root_id`` from ``first`` to before ``following``."""
-    begin, end = utc_bounds(first, following, cfg.tz)
+    begin, end = utc_bounds(first, following, env.tz)
     branches = await stored.service_by_branch(session, root_id, begin, end, first, following)
     return SubtreeTotals(first, following, branches)
 
 
 async def branch_totals(
-    session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig
+    session: AsyncSession, actor: Actor, period: str, today: date, *, env: ServiceEnv
 ) -> Totals | SubtreeTotals:
     """The totals a secretary (their branch, member by member) or an administrator (their subtree, branch by
     branch) may see, for a period."""
@@ -194,10 +193,10 @@ async def branch_totals(
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     first, following = period_bounds(period, today)
     if actor.is_admin:
-        return await subtree_totals(session, actor.org_id, first, following, cfg)
+        return await subtree_totals(session, actor.org_id, first, following, env=env)
     # Members of branches: an administrator's own unit office is not a branch to be counted.
     branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-    return await totals_for(session, {b.id for b in branches}, first, following, cfg)
+    return await totals_for(session, {b.id for b in branches}, first, following, env=env)
 
 
 @dataclass(frozen=True)
@@ -211,16 +210,14 @@ class MyService:
     rejected: list[ServiceReport]
 
 
-async def my_service(
-    session: AsyncSession, actor: Actor, cfg: VolunteerConfig, now: datetime | None = None
-) -> MyService:
+async def my_service(session: AsyncSession, actor: Actor, *, env: ServiceEnv, now: datetime | None = None) -> MyService:
     """A member's own hours this month, quarter and year, activities, and reports awaiting a decision."""
-    now = now or now_utc()
-    today = now.astimezone(cfg.tz).date()
+    now = now or env.now()
+    today = env.local(now).date()
     periods = {}
     for period in ("month", "quarter", "year"):
         first, following = period_bounds(period, today)
-        totals = await totals_for(session, set(), first, following, cfg, member_ids={actor.member_id})
+        totals = await totals_for(session, set(), first, following, env=env, member_ids={actor.member_id})
         member = await session.get(Member, actor.member_id)
         assert member is not None
         periods[period] = totals.members[0] if totals.members else MemberTotal(member)
