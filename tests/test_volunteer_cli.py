@@ -118,7 +118,7 @@ def test_activity_add_show_and_refusals(cli: Cli) -> None:
         (["--community", "火星社区", "--start", "2026-12-01 09:00", "--end", "2026-12-01 10:00"], "找不到社区"),
         (["--community", "1", "--start", "2026-12-01 09:00", "--end", "2026-12-01 08:00"], "结束时间必须晚于"),
         (["--community", "1", "--start", "2026-11-01 09:00", "--end", "2026-11-01 10:00"], "开始时间已经过去"),
-        (["--community", "1", "--start", "12/01 09:00", "--end", "2026-12-01 10:00"], "YYYY-MM-DD HH:MM"),
+        (["--community", "1", "--start", "someday 09:00", "--end", "2026-12-01 10:00"], "YYYY-MM-DD HH:MM"),
     ):
         code, output = cli.run("activity", "add", "--title", "x", "--slots", "3", *args)
         assert code == 1 and message in output, output

@@ -73,21 +73,28 @@ def test_periods_and_typed_input() -> None:
     assert period_bounds("quarter", date(2026, 11, 26)) == (date(2026, 10, 1), date(2027, 1, 1))
     assert period_bounds("month", date(2026, 12, 5)) == (date(2026, 12, 1), date(2027, 1, 1))
     assert period_bounds("year", date(2026, 2, 1)) == (date(2026, 1, 1), date(2027, 1, 1))
-    assert parse_span("2026-06-01 09:00-11:30", SH) == (local(2026, 6, 1, 9), local(2026, 6, 1, 11, 30))
-    assert parse_span("2026/6/1 22:00 - 2026/6/2 01:00", SH) == (local(2026, 6, 1, 22), local(2026, 6, 2, 1))
-    assert parse_clock_span("19:00-21:30", date(2026, 6, 1), SH) == (local(2026, 6, 1, 19), local(2026, 6, 1, 21, 30))
-    assert parse_clock_span("2.5", date(2026, 6, 1), SH) is None
+    assert parse_span("2026-06-01 09:00-11:30", ENV) == (local(2026, 6, 1, 9), local(2026, 6, 1, 11, 30))
+    assert parse_span("2026/6/1 22:00 - 2026/6/2 01:00", ENV) == (local(2026, 6, 1, 22), local(2026, 6, 2, 1))
+    assert parse_clock_span("19:00-21:30", date(2026, 6, 1), ENV) == (local(2026, 6, 1, 19), local(2026, 6, 1, 21, 30))
+    assert parse_clock_span("2.5", date(2026, 6, 1), ENV) is None
     assert parse_hours("2,5小时") == 2.5
     assert parse_day("昨天", date(2026, 6, 2)) == date(2026, 6, 1)
     assert parse_day("2026年5月1日", date(2026, 6, 2)) == date(2026, 5, 1)
+    # The shared parser's forms (bot.dates): a report's day without a year is the last such day.
+    assert parse_day("12月30日", date(2026, 6, 2)) == date(2025, 12, 30)
+    assert parse_clock_span("晚上7点到9点半", date(2026, 6, 1), ENV) == (
+        local(2026, 6, 1, 19),
+        local(2026, 6, 1, 21, 30),
+    )
+    assert parse_span("2026年6月1日 下午2点到4点", ENV) == (local(2026, 6, 1, 14), local(2026, 6, 1, 16))
     for bad in ("2026-06-01 11:00-09:00", "tomorrow morning", "2026-02-30 09:00-10:00"):
         with pytest.raises(InvalidInput):
-            parse_span(bad, SH)
+            parse_span(bad, ENV)
     for bad in ("two", "nan", "inf"):
         with pytest.raises(InvalidInput):
             parse_hours(bad)
     with pytest.raises(InvalidInput):
-        parse_clock_span("21:00-19:00", date(2026, 6, 1), SH)
+        parse_clock_span("21:00-19:00", date(2026, 6, 1), ENV)
 
 
 # Communities and registration ---------------------------------------------------------------------------

@@ -363,7 +363,7 @@ async def edit_field_value(update: Update, context: BranchContext) -> int:
             raise InvalidInput(N_("Send text here, please."))
         kwargs["position"] = (message.location.latitude, message.location.longitude)
     elif name == "when":
-        kwargs["starts_at"], kwargs["ends_at"] = parse_span(text, env.tz)
+        kwargs["starts_at"], kwargs["ends_at"] = parse_span(text, env)
     elif name == "slots":
         kwargs["slots"] = _parse_slots(text)
     else:

@@ -64,7 +64,7 @@ async def _new_one_line(update: Update, context: BranchContext, line: str) -> in
     if len(parts) < 4:
         raise InvalidInput(N_("Write: /activity_new title | community | YYYY-MM-DD HH:MM-HH:MM | places [| place]"))
     env = env_of(context)
-    start, end = parse_span(parts[2], env.tz)
+    start, end = parse_span(parts[2], env)
     async with context.unit(then=END) as session:
         community = await vol.resolve_community(session, parts[1])
         draft = vol.ActivityDraft(
@@ -152,7 +152,7 @@ async def new_community_chosen(update: Update, context: BranchContext) -> int:
 async def new_when(update: Update, context: BranchContext) -> int:
     """Start and end; next, the places."""
     assert update.message is not None and update.message.text is not None
-    start, end = parse_span(update.message.text, env_of(context).tz)
+    start, end = parse_span(update.message.text, env_of(context))
     if start <= now_utc():
         raise InvalidInput(N_("The start is in the past."))
     if end - start > vol.MAX_ACTIVITY_LENGTH:

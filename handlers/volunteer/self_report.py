@@ -91,7 +91,7 @@ async def report_time(update: Update, context: BranchContext) -> int:
     draft = _user_data(context).setdefault("vp", {})
     day = date.fromisoformat(draft["day"])
     env = env_of(context)
-    span = parse_clock_span(update.message.text, day, env.tz)
+    span = parse_clock_span(update.message.text, day, env)
     if span is not None:
         reports.check_span(span, now_utc())
         draft["start"], draft["end"] = span[0].isoformat(), span[1].isoformat()
