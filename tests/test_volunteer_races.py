@@ -36,9 +36,11 @@ async def _pending_report(db: Database) -> int:
 
 async def _outcome_notices(db: Database, report_id: int) -> int:
     async with db.session() as session:
-        key = f"vol:outcome:{report_id}"
+        key = f"vol:outcome:{report_id}:%"  # the notifier adds the member
         return int(
-            await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedup_key == key))
+            await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedup_key.like(key))
+            )
             or 0
         )
 

@@ -12,16 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import now_utc
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
-from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
+from bot.services.notifier import Message, Notifier
 from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import VolunteerConfig
-from bot.templates import render
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
 from storage.volunteer import Activity, ActivityDispatch, ActivityStatus, Community, SignUp, SignUpStatus
@@ -200,28 +197,17 @@ async def _dispatch(
         entity_id=activity.id,
         details={"branches": [b.id for b in new]},
     )
-    members = await stored.bound_members_of(session, [b.id for b in new])
-    for member in members:
-        locale = locale_of(member, env)
-        tr = translator(locale)
-        await outbox.enqueue(
-            session,
-            dedup_key=f"vol:notice:{activity.id}:{member.id}",
-            chat_id=int(member.telegram_id or 0),
-            member_id=member.id,
-            kind="notice",
-            text=render(
-                "volunteer/notice.html.j2",
-                locale,
-                activity=activity,
-                community=community,
-                when=when_text(activity, env.tz),
-            ),
-            reply_markup=inline_keyboard(
-                [[(tr.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN).pack())]]
-            ),
-            expires_at=activity.starts_at,
-        )
+    notice = Message(
+        template="volunteer/notice.html.j2",
+        params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+        buttons=lambda r: [[(r.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN))]],
+    )
+    await Notifier(session, env).tell(
+        await stored.bound_members_of(session, [b.id for b in new]),
+        notice,
+        key=f"vol:notice:{activity.id}",
+        expires_at=activity.starts_at,
+    )
     return list(new)
 
 

@@ -16,16 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.notifier import locale_of
+from bot.services.notifier import ButtonRows, Message, Notifier, Recipient
 from bot.services.volunteer.activities import _can_see, manages, when_text
 from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
-from bot.services.volunteer.buttons import leave_markup
+from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import fill_places
-from bot.templates import render
 from storage import outbox as stored_outbox
 from storage import queries
 from storage.models import Member
@@ -244,38 +242,30 @@ async def _announce(
     """Tell every bound member signed up or waiting about a change or the cancellation, once per revision."""
     community = await community_by_id(session, activity.community_id)
     rows = await stored.signed_up_on_telegram(session, activity.id)
-    told = 0
-    for signup, member in rows:
-        if member.id in (skip or set()):
-            continue  # moved up by this change: the "a place is yours" notice already has the new details
-        locale = locale_of(member, env)
-        tr = translator(locale)
-        markup = None
-        if event == "changed":
-            label = (
-                tr.gettext("Cancel my place")
-                if signup.status == SignUpStatus.CONFIRMED
-                else tr.gettext("Leave the waiting list")
-            )
-            markup = leave_markup(activity.id, label)
-        key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
-        told += await outbox.enqueue(
-            session,
-            dedup_key=f"{key}:{member.id}",
-            chat_id=int(member.telegram_id or 0),
-            member_id=member.id,
-            kind="notice",
-            text=render(
-                "volunteer/changed.html.j2",
-                locale,
-                event=event,
-                activity=activity,
-                community=community,
-                when=when_text(activity, env.tz),
-                changed=[tr.gettext(FIELD_NAMES[name]) for name in changed or []],
-                waiting=signup.status == SignUpStatus.WAITING,
-            ),
-            reply_markup=markup,
-            expires_at=activity.ends_at,
-        )
-    return told
+    waiting = {member.id for signup, member in rows if signup.status == SignUpStatus.WAITING}
+
+    def params(r: Recipient) -> dict[str, Any]:
+        return {
+            "event": event,
+            "activity": activity,
+            "community": community,
+            "when": when_text(activity, env.tz),
+            "changed": [r.gettext(FIELD_NAMES[name]) for name in changed or []],
+            "waiting": r.member.id in waiting,
+        }
+
+    def buttons(r: Recipient) -> ButtonRows:
+        label = r.gettext("Leave the waiting list") if r.member.id in waiting else r.gettext("Cancel my place")
+        return leave_button(activity.id, label)
+
+    key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
+    sent = await Notifier(session, env).tell(
+        [member for _signup, member in rows],
+        # A cancelled activity has nothing left to leave: no button.
+        Message(template="volunteer/changed.html.j2", params=params, buttons=buttons if event == "changed" else None),
+        key=key,
+        # moved up by this change: the "a place is yours" notice already has the new details
+        exclude=skip or set(),
+        expires_at=activity.ends_at,
+    )
+    return sent.queued

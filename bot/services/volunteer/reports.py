@@ -14,11 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
-from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
+from bot.services.notifier import Message, Notifier
 from bot.services.volunteer.buttons import ReportApprove, ReportReject
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import (
@@ -28,7 +26,6 @@ from bot.services.volunteer.timing import (
     utc_bounds,
 )
 from bot.services.volunteer.timing import hours_of as hours
-from bot.templates import render
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
@@ -199,34 +196,20 @@ async def submit_report(
         await session.flush()
     except IntegrityError:  # the same submission racing itself: the unique ref keeps one; all rolls back
         raise Conflict(N_("This report was already sent.")) from None
-    for leader in await queries.branch_leaders(session, member.org_id):
-        if leader.telegram_id is None or leader.id == member.id:
-            continue
-        locale = locale_of(leader, env)
-        tr = translator(locale)
-        await outbox.enqueue(
-            session,
-            dedup_key=f"vol:report:{report.id}:{leader.id}",
-            chat_id=leader.telegram_id,
-            member_id=leader.id,
-            kind="notice",
-            text=render(
-                "volunteer/report_new.html.j2",
-                locale,
-                report=report,
-                member=member,
-                hours=hours,
-                **describe(report, community, env=env),
-            ),
-            reply_markup=inline_keyboard(
-                [
-                    [
-                        (tr.gettext("Approve"), ReportApprove(report=report.id).pack()),
-                        (tr.gettext("Reject"), ReportReject(report=report.id).pack()),
-                    ]
-                ]
-            ),
-        )
+    new_report = Message(
+        template="volunteer/report_new.html.j2",
+        params={"report": report, "member": member, "hours": hours, **describe(report, community, env=env)},
+        buttons=lambda r: [
+            [
+                (r.gettext("Approve"), ReportApprove(report=report.id)),
+                (r.gettext("Reject"), ReportReject(report=report.id)),
+            ]
+        ],
+    )
+    # A leader reporting their own service is not asked to decide on it.
+    await Notifier(session, env).tell_leaders(
+        member.org_id, new_report, key=f"vol:report:{report.id}", exclude={member.id}
+    )
     return report
 
 
@@ -245,17 +228,10 @@ async def _decidable(session: AsyncSession, actor: Actor, report_id: int) -> Ser
 
 async def _tell_outcome(session: AsyncSession, report: ServiceReport, env: ServiceEnv) -> None:
     member = await session.get(Member, report.member_id)
-    if member is None or member.telegram_id is None:
+    if member is None:
         return
-    locale = locale_of(member, env)
-    await outbox.enqueue(
-        session,
-        dedup_key=f"vol:outcome:{report.id}",
-        chat_id=member.telegram_id,
-        member_id=member.id,
-        kind="notice",
-        text=render("volunteer/report_outcome.html.j2", locale, report=report, hours=hours),
-    )
+    outcome = Message(template="volunteer/report_outcome.html.j2", params={"report": report, "hours": hours})
+    await Notifier(session, env).tell([member], outcome, key=f"vol:outcome:{report.id}")
 
 
 def _decided_elsewhere(status: str | None) -> Conflict:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.environment import ServiceEnv
-from bot.i18n import translator
-from bot.services import outbox
-from bot.services.notifier import locale_of
+from bot.services.notifier import ButtonRows, Message, Notifier, Recipient
 from bot.services.volunteer.activities import _local_fmt, when_text
 from bot.services.volunteer.base import CHECKOUT_GRACE
-from bot.services.volunteer.buttons import leave_markup
+from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.checkin import counted_span
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import VolunteerConfig, span_minutes
-from bot.templates import render
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
     Activity,
-    Community,
 )
 from storage.volunteer import activities as stored
 
@@ -51,27 +48,15 @@ async def close_forgotten_checkouts(session: AsyncSession, *, env: ServiceEnv, n
         member = await session.get(Member, signup.member_id)
         if member is not None:
             affected.setdefault((activity.id, member.org_id), []).append(member)
+    notifier = Notifier(session, env)
     for (activity_id, branch_id), members in affected.items():
         closed = await session.get(Activity, activity_id)
         assert closed is not None
-        for leader in await queries.branch_leaders(session, branch_id):
-            if leader.telegram_id is None:
-                continue
-            locale = locale_of(leader, env)
-            await outbox.enqueue(
-                session,
-                dedup_key=f"vol:autoclosed:{activity_id}:{leader.id}",
-                chat_id=leader.telegram_id,
-                member_id=leader.id,
-                kind="notice",
-                text=render(
-                    "volunteer/autoclosed.html.j2",
-                    locale,
-                    activity=closed,
-                    names=[m.name for m in members],
-                    end=_local_fmt(closed.ends_at, env.tz),
-                ),
-            )
+        autoclosed = Message(
+            template="volunteer/autoclosed.html.j2",
+            params={"activity": closed, "names": [m.name for m in members], "end": _local_fmt(closed.ends_at, env.tz)},
+        )
+        await notifier.tell_leaders(branch_id, autoclosed, key=f"vol:autoclosed:{activity_id}")
     if rows:
         queries.audit(
             session,
@@ -84,9 +69,14 @@ async def close_forgotten_checkouts(session: AsyncSession, *, env: ServiceEnv, n
     return sum(len(m) for m in affected.values())
 
 
-def reminder_key(activity: Activity, member_id: int) -> str:
-    """The day-before reminder is sent once per member and start time: a rescheduled activity is reminded anew."""
-    return f"vol:remind:{activity.id}:{member_id}:{int(activity.starts_at.timestamp())}"
+def _cancel_place(activity_id: int) -> Callable[[Recipient], ButtonRows]:
+    return lambda r: leave_button(activity_id, r.gettext("Cancel my place"))
+
+
+def reminder_key(activity: Activity) -> str:
+    """The day-before reminder is sent once per member (the notifier adds the member) and start time: a
+    rescheduled activity is reminded anew."""
+    return f"vol:remind:{activity.id}:{int(activity.starts_at.timestamp())}"
 
 
 async def queue_reminders(
@@ -100,27 +90,25 @@ async def queue_reminders(
     begin, end = env.day_start(tomorrow), env.day_end(tomorrow)
     send_at = max(now, env.at(today, time(cfg.reminder_hour)))
     rows = await stored.places_starting(session, begin, end)
-    queued = 0
-    communities: dict[int, Community] = {}
+    with_places: dict[int, tuple[Activity, list[Member]]] = {}
     for activity, member in rows:
-        community = communities.get(activity.community_id) or await community_by_id(session, activity.community_id)
-        communities[community.id] = community
-        locale = locale_of(member, env)
-        queued += await outbox.enqueue(
-            session,
-            dedup_key=reminder_key(activity, member.id),
-            chat_id=int(member.telegram_id or 0),
-            member_id=member.id,
+        with_places.setdefault(activity.id, (activity, []))[1].append(member)
+    notifier = Notifier(session, env)
+    queued = 0
+    for activity, members in with_places.values():
+        community = await community_by_id(session, activity.community_id)
+        reminder = Message(
+            template="volunteer/reminder.html.j2",
+            params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+            buttons=_cancel_place(activity.id),
+        )
+        sent = await notifier.tell(
+            members,
+            reminder,
+            key=reminder_key(activity),
             kind="reminder",
-            text=render(
-                "volunteer/reminder.html.j2",
-                locale,
-                activity=activity,
-                community=community,
-                when=when_text(activity, env.tz),
-            ),
-            reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             not_before=send_at,
             expires_at=activity.starts_at,
         )
+        queued += sent.queued
     return queued

@@ -17,14 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import now_utc
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.notifier import locale_of
+from bot.services.notifier import Message, Notifier
 from bot.services.volunteer.activities import _waiting_position, visible_activity, when_text
-from bot.services.volunteer.buttons import leave_markup
+from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.communities import community_by_id
-from bot.templates import render
 from storage.models import Member
 from storage.volunteer import Activity, ActivityStatus, SignUp, SignUpStatus
 from storage.volunteer import activities as stored
@@ -112,21 +110,16 @@ async def _promote(
     member = await session.get(Member, signup.member_id)
     if member is not None and member.telegram_id is not None:
         community = await community_by_id(session, activity.community_id)
-        locale = locale_of(member, env)
-        await outbox.enqueue(
-            session,
-            dedup_key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            kind="notice",
-            text=render(
-                "volunteer/promoted.html.j2",
-                locale,
-                activity=activity,
-                community=community,
-                when=when_text(activity, env.tz),
-            ),
-            reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
+        promoted = Message(
+            template="volunteer/promoted.html.j2",
+            params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+            buttons=lambda r: leave_button(activity.id, r.gettext("Cancel my place")),
+        )
+        # Once per move up: a member who cancels, signs up again and moves up again is told again.
+        await Notifier(session, env).tell(
+            [member],
+            promoted,
+            key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
             expires_at=activity.starts_at,
         )
     return True, member
