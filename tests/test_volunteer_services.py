@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -67,6 +68,14 @@ def test_outside_work_hours_follows_china_s_working_day_calendar() -> None:
     # Hours reported without times: a holiday counts whole, a make-up workday none.
     assert day_minutes_outside(date(2026, 10, 1), 90, ENV) == 90
     assert day_minutes_outside(date(2026, 10, 10), 90, ENV) == 0
+
+
+def test_typed_times_and_working_hours_follow_the_configured_zone() -> None:
+    berlin = ServiceEnv(tz=ZoneInfo("Europe/Berlin"))
+    start, end = parse_span("2026-06-04 17:00-19:00", berlin)  # a Thursday, UTC+2 in summer
+    assert (start, end) == (datetime(2026, 6, 4, 15, tzinfo=UTC), datetime(2026, 6, 4, 17, tzinfo=UTC))
+    assert span_minutes(start, end, berlin) == (120, 60)  # the hour after 18:00 in Berlin
+    assert span_minutes(start, end, ENV) == (120, 120)  # 23:00–01:00 in Shanghai
 
 
 def test_periods_and_typed_input() -> None:

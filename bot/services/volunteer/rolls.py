@@ -93,12 +93,12 @@ async def correct_hours(
     signup.minutes = minutes
     signup.outside_minutes = min(minutes, outside)
     if signup.checked_out_at is None:
-        signup.checked_out_at = now or now_utc()
+        signup.checked_out_at = now or env.now()
         signup.checkout_method = "secretary"
     signup.corrected_by_id = actor.member_id
     signup.correction_reason = reason
     if signup.auto_closed and signup.confirmed_at is None:
-        signup.confirmed_at = now or now_utc()
+        signup.confirmed_at = now or env.now()
     queries.audit(
         session,
         actor=await _member(session, actor),
