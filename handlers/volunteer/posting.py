@@ -38,7 +38,6 @@ from handlers.volunteer.common import (
     env_of,
     say,
 )
-from storage import queries
 from storage.models import Organisation
 
 
@@ -242,9 +241,7 @@ async def _dispatch_menu(update: Update, context: BranchContext) -> int:
     tr = context.tr
     chosen = set(_user_data(context)["vn"].get("dispatch", []))
     async with context.unit() as session:
-        root = await session.get(Organisation, context.actor.org_id)
-        branches = await queries.branches_in(session, await queries.subtree_ids(session, context.actor.org_id))
-    assert root is not None
+        root, branches = await vol.dispatch_choices(session, context.actor)
     rows = [
         [
             (

@@ -90,6 +90,14 @@ async def _dispatch_targets(session: AsyncSession, actor: Actor | None, org_ids:
     return list(branches.values())
 
 
+async def dispatch_choices(session: AsyncSession, actor: Actor) -> tuple[Organisation, list[Organisation]]:
+    """What an administrator may send an activity to: their whole organisation, or any branch in it (by name)."""
+    root = await session.get(Organisation, actor.org_id)
+    if root is None:
+        raise NotFound(N_("No such organisation."))
+    return root, list(await queries.branches_in(session, await queries.subtree_ids(session, actor.org_id)))
+
+
 async def create_activity(
     session: AsyncSession,
     actor: Actor | None,
