@@ -261,6 +261,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="花园社区党群服务中心",
         ),
         cfg,
+        env=ServiceEnv.from_settings(settings),
         dispatch_to=[ids.unit],
         now=now,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import utcnow
@@ -176,6 +176,20 @@ async def drop_pending_of_kind(session: AsyncSession, member_id: int, kind: str,
             OutboxMessage.member_id == member_id,
             OutboxMessage.kind == kind,
             OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.DROPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def drop_pending_keyed(session: AsyncSession, patterns: Sequence[str], reason: str) -> None:
+    """Drop the rows not sent yet whose dedup keys match one of ``patterns`` (SQL LIKE): what was queued about
+    something that changed or was called off is not sent late."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(*(OutboxMessage.dedup_key.like(pattern) for pattern in patterns)),
         )
         .values(status=OutboxStatus.DROPPED, last_error=reason)
         .execution_options(synchronize_session=False)

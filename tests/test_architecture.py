@@ -238,15 +238,6 @@ def test_no_module_is_over_the_line_cap() -> None:
 
 # Modules that still build SQL themselves; queries belong in storage/<feature>.py (issue 10, item 3).
 QUERIES_OUTSIDE_STORAGE = {
-    "bot/cli/volunteer.py": "community, activity and branch look-ups",
-    "bot/services/volunteer/activities.py": "volunteer: activity queries, to move to storage/volunteer.py",
-    "bot/services/volunteer/communities.py": "volunteer: community queries, to move to storage/volunteer.py",
-    "bot/services/volunteer/manage.py": "volunteer: management queries, to move to storage/volunteer.py",
-    "bot/services/volunteer/reports.py": "volunteer: the approval queue's query, to move to storage/volunteer.py",
-    "bot/services/volunteer/rolls.py": "volunteer: roll queries, to move to storage/volunteer.py",
-    "bot/services/volunteer/scheduled.py": "volunteer: the jobs' queries, to move to storage/volunteer.py",
-    "bot/services/volunteer/signups.py": "volunteer: sign-up queries, to move to storage/volunteer.py",
-    "bot/services/volunteer/totals.py": "volunteer: the totals' queries, to move to storage/volunteer.py",
 }
 
 

@@ -16,7 +16,7 @@ from bot.templates import render
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
 from storage.volunteer import ReportStatus, ServiceReport
-from tests.volunteer_helpers import CFG, actor_of
+from tests.volunteer_helpers import ENV, actor_of
 
 TODAY = date(2030, 6, 5)
 
@@ -38,7 +38,7 @@ async def _admin_screen(db: Database) -> tuple[int, str, volunteer_totals.Subtre
         admin = await actor_of(session, "ADM1")
         event.listen(db.engine.sync_engine, "before_cursor_execute", record)
         try:
-            totals = await volunteer_totals.branch_totals(session, admin, "year", TODAY, CFG)
+            totals = await volunteer_totals.branch_totals(session, admin, "year", TODAY, env=ENV)
             assert isinstance(totals, volunteer_totals.SubtreeTotals)
             scope = await session.get(Organisation, admin.org_id)
             text = render(

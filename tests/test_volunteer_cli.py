@@ -23,7 +23,7 @@ from bot.services import volunteer
 from bot.services.volunteer import reports
 from storage.models import OutboxMessage
 from storage.volunteer import Activity, Community
-from tests.volunteer_helpers import CFG, actor_of
+from tests.volunteer_helpers import CFG, ENV, actor_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -118,7 +118,7 @@ def test_activity_add_show_and_refusals(cli: Cli) -> None:
         (["--community", "火星社区", "--start", "2026-12-01 09:00", "--end", "2026-12-01 10:00"], "找不到社区"),
         (["--community", "1", "--start", "2026-12-01 09:00", "--end", "2026-12-01 08:00"], "结束时间必须晚于"),
         (["--community", "1", "--start", "2026-11-01 09:00", "--end", "2026-11-01 10:00"], "开始时间已经过去"),
-        (["--community", "1", "--start", "12/01 09:00", "--end", "2026-12-01 10:00"], "YYYY-MM-DD HH:MM"),
+        (["--community", "1", "--start", "someday 09:00", "--end", "2026-12-01 10:00"], "YYYY-MM-DD HH:MM"),
     ):
         code, output = cli.run("activity", "add", "--title", "x", "--slots", "3", *args)
         assert code == 1 and message in output, output
@@ -132,9 +132,9 @@ def test_activity_add_show_and_refusals(cli: Cli) -> None:
     async def attend(session):  # type: ignore[no-untyped-def]
         activity = await session.get(Activity, created["id"])
         me = await actor_of(session, "A03")
-        await volunteer.check_in(session, me, activity.id, CFG, method="qr", now=activity.starts_at)
+        await volunteer.check_in(session, me, activity.id, env=ENV, method="qr", now=activity.starts_at)
         await volunteer.check_out(
-            session, me, activity.id, CFG, method="qr", now=activity.starts_at + timedelta(hours=2)
+            session, me, activity.id, env=ENV, method="qr", now=activity.starts_at + timedelta(hours=2)
         )
 
     cli.db(attend)
@@ -165,10 +165,11 @@ def test_service_report_per_member(cli: Cli) -> None:
                 day=early.date(), span=(early, early + timedelta(hours=2)), description="宣讲", place="广场"
             ),
             CFG,
+            env=ENV,
         )
-        await reports.approve_reports(session, secretary, [report.id], CFG)
+        await reports.approve_reports(session, secretary, [report.id], env=ENV)
         pending = reports.ReportInput(day=early.date(), hours=3, description="未审核", place="广场")
-        await reports.submit_report(session, await actor_of(session, "A04"), pending, CFG)
+        await reports.submit_report(session, await actor_of(session, "A04"), pending, CFG, env=ENV)
 
     cli.db(history)
     code, output = cli.run("service", "report", "--org", str(cli.ids.branch_a), "--json")

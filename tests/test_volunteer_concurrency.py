@@ -13,7 +13,7 @@ from bot.services import volunteer
 from bot.services.access import Actor
 from storage.models import Member, OutboxMessage
 from storage.volunteer import Activity, SignUp, SignUpStatus
-from tests.volunteer_helpers import CFG, actor_of, add_activity, add_communities
+from tests.volunteer_helpers import ENV, actor_of, add_activity, add_communities
 
 
 async def _setup(db: Database, volunteers: int, slots: int) -> tuple[int, list[Actor]]:
@@ -67,7 +67,7 @@ async def test_thirty_concurrent_sign_ups_for_ten_places(any_db: Database) -> No
         assert [line.waiting_position for line in roll.waiting] == list(range(1, 21))
         first_waiting = roll.waiting[0].member
         leaver = next(a for a, r in zip(actors, results, strict=True) if r.confirmed)
-        outcome = await volunteer.cancel_signup(session, leaver, activity_id, CFG)
+        outcome = await volunteer.cancel_signup(session, leaver, activity_id, env=ENV)
     assert outcome.promoted is not None and outcome.promoted.id == first_waiting.id
     assert await _counts(any_db, activity_id) == (10, 10, 19)
     async with any_db.session() as session:
@@ -86,7 +86,7 @@ async def test_concurrent_cancellations_promote_different_members(any_db: Databa
 
     async def leave(actor: Actor) -> volunteer.CancelResult:
         async with any_db.session() as session:
-            return await volunteer.cancel_signup(session, actor, activity_id, CFG)
+            return await volunteer.cancel_signup(session, actor, activity_id, env=ENV)
 
     outcomes = await asyncio.gather(*(leave(actor) for actor in actors[:5]))
     promoted = sorted(o.promoted.id for o in outcomes if o.promoted is not None)
@@ -122,11 +122,11 @@ async def test_places_added_while_members_cancel_go_to_each_waiting_member_once(
 
     async def add_places() -> None:
         async with any_db.session() as session:
-            await volunteer_manage.edit_activity(session, secretary, activity_id, CFG, slots=6)
+            await volunteer_manage.edit_activity(session, secretary, activity_id, env=ENV, slots=6)
 
     async def leave(actor: Actor) -> None:
         async with any_db.session() as session:
-            await volunteer.cancel_signup(session, actor, activity_id, CFG)
+            await volunteer.cancel_signup(session, actor, activity_id, env=ENV)
 
     await asyncio.gather(add_places(), leave(actors[0]), leave(actors[1]))
     assert await _counts(any_db, activity_id) == (6, 6, 0)

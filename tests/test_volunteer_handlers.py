@@ -18,7 +18,7 @@ from bot.services.volunteer.timing import VolunteerConfig
 from storage.models import AuditEntry, OutboxMessage
 from storage.volunteer import Activity, CommunityRegistration, ServiceReport, SignUp
 from tests.conftest import BotHarness
-from tests.volunteer_helpers import GARDEN, actor_of, add_activity, add_communities
+from tests.volunteer_helpers import ENV, GARDEN, actor_of, add_activity, add_communities
 
 
 async def _communities(bot: BotHarness) -> dict[str, int]:
@@ -74,7 +74,7 @@ async def test_register_with_a_community_by_name_and_by_location(bot: BotHarness
 
 async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) -> None:
     ids = await _communities(bot)
-    start = (now_utc() + timedelta(days=3)).astimezone(VolunteerConfig().tz)
+    start = (now_utc() + timedelta(days=3)).astimezone(ENV.tz)
     await bot.say("A01", "/activity_new")
     await bot.say("A01", "敬老院探访")
     await bot.say("A01", "花园社区")
@@ -121,7 +121,7 @@ async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) 
 
 async def test_one_line_activity_and_refusals(bot: BotHarness) -> None:
     await _communities(bot)
-    start = (now_utc() + timedelta(days=2)).astimezone(VolunteerConfig().tz)
+    start = (now_utc() + timedelta(days=2)).astimezone(ENV.tz)
     replies = await bot.say("A01", f"/activity_new 义务植树 | 西隅社区 | {start:%Y-%m-%d} 08:00-10:00 | 5 | 公园东门")
     assert any("已发布<b>义务植树</b>" in r for r in replies)
     assert await bot.say("A01", f"/activity_new 义务植树 | 火星社区 | {start:%Y-%m-%d} 08:00-10:00 | 5") == [
@@ -158,7 +158,7 @@ async def test_qr_check_in_then_check_out(bot: BotHarness) -> None:
         assert signup is not None and signup.checkin_method == "qr" and signup.checkout_method == "button"
         assert signup.minutes == 20
     assert signup.checked_out_at is not None
-    out_at = signup.checked_out_at.astimezone(VolunteerConfig().tz)
+    out_at = signup.checked_out_at.astimezone(ENV.tz)
     assert await bot.say("A03", f"/start {payload}") == [f"您已于 {out_at:%H:%M} 签退。"]
     assert await bot.say("A03", "/start vk_forgedforgedforgedforgedforgedforgedforge") == ["该签到码无效。"]
     # A secretary gets the QR code image.
@@ -246,6 +246,7 @@ async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness)
                         day=now_utc().date() - timedelta(days=1), hours=hours, description="宣讲", place="广场"
                     ),
                     VolunteerConfig(),
+                    env=ENV,
                 )
             )
     await bot.press("A01", f"vrn:{made[0].id}")
@@ -270,10 +271,8 @@ async def test_forgotten_check_out_is_confirmed_or_corrected_in_service(bot: Bot
         for number in ("A03", "A04"):
             actor = await actor_of(session, number)
             await volunteer.sign_up(session, actor, activity.id, now=activity.starts_at - timedelta(hours=1))
-            await volunteer.check_in(
-                session, actor, activity.id, VolunteerConfig(), method="qr", now=activity.starts_at
-            )
-        assert await volunteer.close_forgotten_checkouts(session, VolunteerConfig()) == 2
+            await volunteer.check_in(session, actor, activity.id, env=ENV, method="qr", now=activity.starts_at)
+        assert await volunteer.close_forgotten_checkouts(session, env=ENV) == 2
         rows = (await session.scalars(select(SignUp).order_by(SignUp.id))).all()
     replies = await bot.say("A01", "/service")
     assert "待确认的签退" in replies[-1] and "张伟" in replies[-1]
@@ -300,7 +299,7 @@ async def test_english_member_sees_english(bot: BotHarness) -> None:
 async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch(bot: BotHarness) -> None:
     ids = await _communities(bot)
     admin = 100001  # ADM1
-    start = (now_utc() + timedelta(days=4)).astimezone(VolunteerConfig().tz)
+    start = (now_utc() + timedelta(days=4)).astimezone(ENV.tz)
     await bot.say(admin, "/activity_new")
     await bot.say(admin, "交通文明劝导")
     await bot.say(admin, "西隅")
@@ -343,7 +342,7 @@ async def test_scheduled_jobs_are_registered_and_idempotent(bot: BotHarness) -> 
 
     assert {"volunteer-close-checkouts", "volunteer-reminders"} <= {job.id for job in features.jobs()}
     ids = await _communities(bot)
-    tz = VolunteerConfig().tz
+    tz = ENV.tz
     with time_machine.travel(datetime(2030, 6, 3, 7, 0, tzinfo=tz), tick=False):  # Monday 07:00
         activity = await _activity(bot, ids["garden"], starts_in=timedelta(hours=26))  # Tuesday 09:00
         await bot.press("A03", f"va:{activity.id}:join")
@@ -417,6 +416,7 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
                         day=now_utc().date() - timedelta(days=1), hours=1, description="宣讲", place="广场"
                     ),
                     VolunteerConfig(),
+                    env=ENV,
                 )
             )
     first, second, third = (r.id for r in made)

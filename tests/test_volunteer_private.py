@@ -18,7 +18,7 @@ from bot.services.volunteer.buttons import ActivityAction, ActivityButton, Commu
 from bot.services.volunteer.timing import VolunteerConfig
 from bot.templates import TEMPLATES_DIR, render
 from tests.conftest import BotHarness
-from tests.volunteer_helpers import actor_of, add_activity, add_communities
+from tests.volunteer_helpers import ENV, actor_of, add_activity, add_communities
 
 pytest.importorskip("bot.outgoing", reason="the send boundary keeps private screens out of groups")
 
@@ -48,6 +48,7 @@ async def _seed(bot: BotHarness) -> int:
                 day=now_utc().date() - timedelta(days=1), hours=2, description="清理楼道", place="小区"
             ),
             VolunteerConfig(),
+            env=ENV,
         )
         return activity.id
 

@@ -15,7 +15,7 @@ from bot.services.access import Actor
 from bot.services.volunteer import reports
 from storage.models import AuditEntry, OutboxMessage
 from storage.volunteer import ReportStatus, ServiceReport
-from tests.volunteer_helpers import CFG, actor_of, add_communities
+from tests.volunteer_helpers import CFG, ENV, actor_of, add_communities
 
 
 async def _pending_report(db: Database) -> int:
@@ -29,15 +29,18 @@ async def _pending_report(db: Database) -> int:
             me,
             reports.ReportInput(day=day, hours=2, description="清理楼道", community_id=communities["garden"]),
             CFG,
+            env=ENV,
         )
         return report.id
 
 
 async def _outcome_notices(db: Database, report_id: int) -> int:
     async with db.session() as session:
-        key = f"vol:outcome:{report_id}"
+        key = f"vol:outcome:{report_id}:%"  # the notifier adds the member
         return int(
-            await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedup_key == key))
+            await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedup_key.like(key))
+            )
             or 0
         )
 
@@ -49,12 +52,12 @@ async def test_approve_and_reject_at_once_end_in_one_state(any_db: Database) -> 
 
     async def approve(actor: Actor) -> str:
         async with any_db.session() as session:
-            await reports.approve_reports(session, actor, [report_id], CFG)
+            await reports.approve_reports(session, actor, [report_id], env=ENV)
         return ReportStatus.APPROVED
 
     async def reject(actor: Actor) -> str:
         async with any_db.session() as session:
-            await reports.reject_report(session, actor, report_id, "没有照片", CFG)
+            await reports.reject_report(session, actor, report_id, "没有照片", env=ENV)
         return ReportStatus.REJECTED
 
     outcomes = await asyncio.gather(approve(secretary), reject(committee), return_exceptions=True)
@@ -77,7 +80,7 @@ async def test_twenty_simultaneous_approvals_write_one_audit_entry(any_db: Datab
 
     async def approve(actor: Actor) -> int:
         async with any_db.session() as session:
-            return len(await reports.approve_reports(session, actor, [report_id], CFG))
+            return len(await reports.approve_reports(session, actor, [report_id], env=ENV))
 
     outcomes = await asyncio.gather(*(approve(leaders[i % 2]) for i in range(20)), return_exceptions=True)
     assert [o for o in outcomes if not isinstance(o, Conflict)] == [1], outcomes

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.services import volunteer
 from bot.services.access import Actor
 from bot.services.volunteer.timing import VolunteerConfig
@@ -15,6 +16,7 @@ from storage.models import Member
 from storage.volunteer import Activity, Community
 
 CFG = VolunteerConfig()
+ENV = ServiceEnv()  # Asia/Shanghai, zh_CN, 09:00–18:00 on China's working days
 # 东城街道花园社区 and two more around Dongguan's centre; 莞城 has no map position.
 GARDEN = (23.0200, 113.7600)
 
@@ -60,4 +62,4 @@ async def add_activity(
         slots=slots,
         **extra,  # type: ignore[arg-type]
     )
-    return await volunteer.create_activity(session, actor, draft, CFG, dispatch_to=dispatch_to, now=now)
+    return await volunteer.create_activity(session, actor, draft, CFG, env=ENV, dispatch_to=dispatch_to, now=now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,11 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services.volunteer import texts
 
+if TYPE_CHECKING:
+    from bot.environment import ServiceEnv
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _iso_local(moment: Any, settings: Settings) -> str:
     return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _bot_username(env: ServiceEnv) -> str:
+    """The bot's name for check-in links (a stand-in when none is configured, as the bot would have)."""
+    return env.bot_username or "branch_assistant_bot"
 
 
 def register(app: typer.Typer) -> None:
@@ -48,12 +56,9 @@ def register(app: typer.Typer) -> None:
     @community_app.command("list")
     def community_list(as_json: JsonFlag = False) -> None:
         """Show the communities with ids."""
-        from sqlalchemy import select
-
-        from storage.volunteer import Community
+        from bot.services.volunteer.communities import all_communities
 
         async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-            rows = await session.scalars(select(Community).order_by(Community.town, Community.name))
             return [
                 {
                     "id": c.id,
@@ -63,7 +68,7 @@ def register(app: typer.Typer) -> None:
                     "longitude": c.longitude,
                     "contact": c.contact,
                 }
-                for c in rows.all()
+                for c in await all_communities(session)
             ]
 
         for row in run_db(work):
@@ -91,17 +96,18 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Post an activity and dispatch it; prints its id and check-in link."""
+        from bot.environment import ServiceEnv
         from bot.services import volunteer
         from bot.services.volunteer.timing import VolunteerConfig, parse_moment
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-            cfg = VolunteerConfig.from_settings(settings)
+            env = ServiceEnv.from_settings(settings)
             found = await volunteer.resolve_community(session, community)
             draft = volunteer.ActivityDraft(
                 title=title,
                 community_id=found.id,
-                starts_at=parse_moment(start, settings.tz),
-                ends_at=parse_moment(end, settings.tz),
+                starts_at=parse_moment(start, env),
+                ends_at=parse_moment(end, env),
                 slots=slots,
                 place=place,
                 latitude=latitude,
@@ -110,7 +116,9 @@ def register(app: typer.Typer) -> None:
                 skills=skills,
                 description=description,
             )
-            activity = await volunteer.create_activity(session, None, draft, cfg, dispatch_to=dispatch_to or [])
+            activity = await volunteer.create_activity(
+                session, None, draft, VolunteerConfig.from_settings(settings), env=env, dispatch_to=dispatch_to or []
+            )
             branches = await _dispatched(session, activity.id)
             return {
                 "id": activity.id,
@@ -120,9 +128,9 @@ def register(app: typer.Typer) -> None:
                 "start": _iso_local(activity.starts_at, settings),
                 "end": _iso_local(activity.ends_at, settings),
                 "slots": activity.slots,
-                "checkin_link": await volunteer.checkin_link(session, activity, cfg.bot_username),
+                "checkin_link": await volunteer.checkin_link(session, activity, _bot_username(env)),
                 "dispatched_to": branches,
-                "when": volunteer.when_text(activity, settings.tz),
+                "when": volunteer.when_text(activity, env.tz),
             }
 
         result = run_db(work)
@@ -144,12 +152,12 @@ def register(app: typer.Typer) -> None:
         org_ids: Annotated[list[int], typer.Argument(help="Organisation ids: branches, or all branches below them")],
     ) -> None:
         """Send an activity to more branches (their members are told)."""
+        from bot.environment import ServiceEnv
         from bot.services import volunteer
-        from bot.services.volunteer.timing import VolunteerConfig
 
         async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
             await volunteer.dispatch_activity(
-                session, None, activity_id, org_ids, VolunteerConfig.from_settings(settings)
+                session, None, activity_id, org_ids, env=ServiceEnv.from_settings(settings)
             )
             return await _dispatched(session, activity_id)
 
@@ -161,12 +169,12 @@ def register(app: typer.Typer) -> None:
     @activity_app.command("cancel")
     def activity_cancel(activity_id: Annotated[int, typer.Argument(help="Activity id")]) -> None:
         """Cancel an activity before anyone has checked in; everyone signed up or waiting is told."""
+        from bot.environment import ServiceEnv
         from bot.services.volunteer import manage as volunteer_manage
-        from bot.services.volunteer.timing import VolunteerConfig
 
         async def work(session: AsyncSession, settings: Settings) -> int:
             change = await volunteer_manage.cancel_activity(
-                session, None, activity_id, VolunteerConfig.from_settings(settings)
+                session, None, activity_id, env=ServiceEnv.from_settings(settings)
             )
             return change.told
 
@@ -185,9 +193,10 @@ def register(app: typer.Typer) -> None:
         description: Annotated[str | None, typer.Option("--description", help="For the members (- clears it)")] = None,
     ) -> None:
         """Change an activity; everyone signed up or waiting is told. A new start alone keeps its length."""
+        from bot.environment import ServiceEnv
         from bot.errors import InvalidInput
         from bot.services.volunteer import manage as volunteer_manage
-        from bot.services.volunteer.timing import VolunteerConfig, parse_moment
+        from bot.services.volunteer.timing import parse_moment
 
         def optional(value: str | None) -> Any:
             if value is None:
@@ -197,14 +206,15 @@ def register(app: typer.Typer) -> None:
         async def work(session: AsyncSession, settings: Settings) -> volunteer_manage.ActivityChange:
             if all(v is None for v in (title, start, end, slots, place, skills, description)):
                 raise InvalidInput(texts.CLI_NOTHING_TO_CHANGE)
+            env = ServiceEnv.from_settings(settings)
             return await volunteer_manage.edit_activity(
                 session,
                 None,
                 activity_id,
-                VolunteerConfig.from_settings(settings),
+                env=env,
                 title=volunteer_manage.UNSET if title is None else title,
-                starts_at=parse_moment(start, settings.tz) if start else None,
-                ends_at=parse_moment(end, settings.tz) if end else None,
+                starts_at=parse_moment(start, env) if start else None,
+                ends_at=parse_moment(end, env) if end else None,
                 slots=slots,
                 place=optional(place),
                 skills=optional(skills),
@@ -225,11 +235,12 @@ def register(app: typer.Typer) -> None:
         activity_id: Annotated[int, typer.Argument(help="Activity id")], as_json: JsonFlag = False
     ) -> None:
         """Who signed up, who waits, who checked in and out, and the hours per member."""
+        from bot.environment import ServiceEnv
         from bot.services import volunteer
-        from bot.services.volunteer.timing import VolunteerConfig, hours_of
+        from bot.services.volunteer.timing import hours_of
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-            cfg = VolunteerConfig.from_settings(settings)
+            env = ServiceEnv.from_settings(settings)
             roll = await volunteer.activity_roll(session, None, activity_id)
             activity = roll.activity
 
@@ -245,7 +256,7 @@ def register(app: typer.Typer) -> None:
                 "status": activity.status,
                 "slots": activity.slots,
                 "taken": activity.taken,
-                "checkin_link": await volunteer.checkin_link(session, activity, cfg.bot_username),
+                "checkin_link": await volunteer.checkin_link(session, activity, _bot_username(env)),
                 "dispatched_to": await _dispatched(session, activity.id),
                 "members": [
                     {
@@ -291,15 +302,10 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Hours per member (activities and approved self-reports); default: this year, every organisation."""
-        from sqlalchemy import select
-
-        from bot.clock import now_utc
-        from bot.errors import InvalidInput, NotFound
-        from bot.i18n import N_
+        from bot.environment import ServiceEnv
+        from bot.errors import InvalidInput
         from bot.services.volunteer import totals as volunteer_totals
-        from bot.services.volunteer.timing import VolunteerConfig, hours_of, hours_text, period_bounds
-        from storage import queries
-        from storage.models import Organisation
+        from bot.services.volunteer.timing import hours_of, hours_text, period_bounds
 
         def parse(text: str) -> date:
             try:
@@ -308,22 +314,15 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput(texts.CLI_BAD_DATE, value=text) from None
 
         async def work(session: AsyncSession, settings: Settings) -> volunteer_totals.Totals:
-            cfg = VolunteerConfig.from_settings(settings)
-            today = now_utc().astimezone(settings.tz).date()
-            first, following = period_bounds("year", today)
+            env = ServiceEnv.from_settings(settings)
+            first, following = period_bounds("year", env.today())
             if date_from:
                 first = parse(date_from)
             if date_to:
                 following = date.fromordinal(parse(date_to).toordinal() + 1)
             if following <= first:
                 raise InvalidInput(texts.CLI_BAD_RANGE)
-            if org is not None:
-                if await session.get(Organisation, org) is None:
-                    raise NotFound(N_("No such organisation."))
-                org_ids = await queries.subtree_ids(session, org)
-            else:
-                org_ids = set((await session.scalars(select(Organisation.id))).all())
-            return await volunteer_totals.totals_for(session, org_ids, first, following, cfg)
+            return await volunteer_totals.totals_under(session, org, first, following, env=env)
 
         totals = run_db(work)
         rows = [
@@ -360,15 +359,6 @@ def register(app: typer.Typer) -> None:
 
 async def _dispatched(session: AsyncSession, activity_id: int) -> list[dict[str, Any]]:
     """The branches an activity was sent to, as ``{"id", "name"}``."""
-    from sqlalchemy import select
+    from bot.services.volunteer.activities import dispatched_branches
 
-    from storage.models import Organisation
-    from storage.volunteer import ActivityDispatch
-
-    rows = await session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(ActivityDispatch, ActivityDispatch.org_id == Organisation.id)
-        .where(ActivityDispatch.activity_id == activity_id)
-        .order_by(Organisation.name)
-    )
-    return [{"id": org_id, "name": name} for org_id, name in rows.all()]
+    return [{"id": org_id, "name": name} for org_id, name in await dispatched_branches(session, activity_id)]

@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.environment import ServiceEnv
 from bot.jobs import RepeatingJob
 from bot.services import volunteer
 from bot.services.volunteer.timing import VolunteerConfig
@@ -22,9 +23,9 @@ log = logging.getLogger(__name__)
 async def close_forgotten_checkouts(context: BranchContext) -> None:
     """Job: close check-ins left open after an activity's end, flagged for the secretary."""
     resources = context.resources
-    cfg = VolunteerConfig.from_settings(resources.settings, resources.bot_username)
+    env = ServiceEnv.from_settings(resources.settings, bot_username=resources.bot_username)
     async with resources.db.session() as session:
-        closed = await volunteer.close_forgotten_checkouts(session, cfg)
+        closed = await volunteer.close_forgotten_checkouts(session, env=env)
     if closed:
         log.info("closed %d forgotten volunteer check-outs", closed)
 
@@ -32,9 +33,9 @@ async def close_forgotten_checkouts(context: BranchContext) -> None:
 async def remind_tomorrow(context: BranchContext) -> None:
     """Job: queue the day-before reminders of tomorrow's activities."""
     resources = context.resources
-    cfg = VolunteerConfig.from_settings(resources.settings, resources.bot_username)
+    env = ServiceEnv.from_settings(resources.settings, bot_username=resources.bot_username)
     async with resources.db.session() as session:
-        queued = await volunteer.queue_reminders(session, cfg)
+        queued = await volunteer.queue_reminders(session, VolunteerConfig.from_settings(resources.settings), env=env)
     if queued:
         log.info("queued %d volunteer reminders", queued)
 

@@ -35,7 +35,7 @@ from bot.templates import render
 from handlers.common import keyboard, reply, show
 from handlers.flows import END
 from handlers.volunteer.checkin import _reply_check
-from handlers.volunteer.common import EDIT_VALUE, _user_data, config, say
+from handlers.volunteer.common import EDIT_VALUE, _user_data, env_of, say
 from handlers.volunteer.posting import _parse_slots
 from storage.volunteer import ActivityStatus, SignUpStatus
 
@@ -105,15 +105,15 @@ def _card_buttons(view: vol.ActivityView, context: BranchContext) -> InlineKeybo
 
 
 def _card_text(view: vol.ActivityView, context: BranchContext) -> str:
-    cfg = config(context)
+    env = env_of(context)
     return render(
         "volunteer/activity.html.j2",
         context.tr.locale,
         view=view,
         activity=view.activity,
         community=view.community,
-        when=vol.when_text(view.activity, cfg.tz),
-        checked_in=view.signup.checked_in_at.astimezone(cfg.tz).strftime("%H:%M")
+        when=vol.when_text(view.activity, env.tz),
+        checked_in=view.signup.checked_in_at.astimezone(env.tz).strftime("%H:%M")
         if view.signup and view.signup.checked_in_at
         else None,
     )
@@ -131,13 +131,13 @@ async def _show_card(
 
 async def activities(update: Update, context: BranchContext) -> None:
     """List the upcoming activities sent to the member's branch, each a button opening its card."""
-    cfg = config(context)
+    env = env_of(context)
     async with context.unit() as session:
         views = await vol.upcoming_activities(session, context.actor)
     buttons = [
         [
             (
-                f"{v.activity.starts_at.astimezone(cfg.tz):%m-%d %H:%M} {v.activity.title}"[:60],
+                f"{v.activity.starts_at.astimezone(env.tz):%m-%d %H:%M} {v.activity.title}"[:60],
                 ActivityButton(activity=v.activity.id).pack(),
             )
         ]
@@ -145,7 +145,7 @@ async def activities(update: Update, context: BranchContext) -> None:
     ]
     await reply(
         update,
-        render("volunteer/activities.html.j2", context.tr.locale, views=views, tz=cfg.tz),
+        render("volunteer/activities.html.j2", context.tr.locale, views=views, tz=env.tz),
         reply_markup=keyboard(buttons),
     )
 
@@ -157,7 +157,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
     button = ActivityButton.parse(query.data)
     activity_id, action = button.activity, button.action
     tr = context.tr
-    cfg = config(context)
+    env = env_of(context)
     actor = context.actor
     if action is None:
         await _show_card(update, context, activity_id)
@@ -176,7 +176,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         await _show_card(update, context, activity_id, toast, alert=not result.confirmed)
     elif action == "leave":
         async with context.unit() as session:
-            outcome = await vol.cancel_signup(session, actor, activity_id, cfg)
+            outcome = await vol.cancel_signup(session, actor, activity_id, env=env)
         toast = (
             tr.gettext("Your place is cancelled.")
             if outcome.was_confirmed
@@ -185,7 +185,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         await _show_card(update, context, activity_id, toast)
     elif action == "out":
         async with context.unit() as session:
-            check = await vol.check_out(session, actor, activity_id, cfg, method="button")
+            check = await vol.check_out(session, actor, activity_id, env=env, method="button")
         await query.answer()
         await _reply_check(update, context, check)
     elif action == "roll":
@@ -200,7 +200,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         await say(
             update,
             render(
-                "volunteer/roll.html.j2", tr.locale, roll=roll, when=vol.when_text(roll.activity, cfg.tz), tz=cfg.tz
+                "volunteer/roll.html.j2", tr.locale, roll=roll, when=vol.when_text(roll.activity, env.tz), tz=env.tz
             ),
             keyboard(buttons[:30]),
         )
@@ -240,10 +240,10 @@ async def _manage_button(update: Update, context: BranchContext, activity_id: in
     query = update.callback_query
     assert query is not None
     tr = context.tr
-    cfg = config(context)
+    env = env_of(context)
     if action == "cxy":
         async with context.unit() as session:
-            change = await manage.cancel_activity(session, context.actor, activity_id, cfg)
+            change = await manage.cancel_activity(session, context.actor, activity_id, env=env)
         toast = tr.ngettext(
             "Cancelled; %(num)d member signed up or waiting is told.",
             "Cancelled; %(num)d members signed up or waiting are told.",
@@ -355,7 +355,7 @@ async def edit_field_value(update: Update, context: BranchContext) -> int:
     name = pending.get("field")
     if name not in manage.FIELDS:
         return END
-    cfg = config(context)
+    env = env_of(context)
     text = (message.text or "").strip()
     kwargs: dict[str, Any] = {}
     if message.location is not None:
@@ -363,13 +363,13 @@ async def edit_field_value(update: Update, context: BranchContext) -> int:
             raise InvalidInput(N_("Send text here, please."))
         kwargs["position"] = (message.location.latitude, message.location.longitude)
     elif name == "when":
-        kwargs["starts_at"], kwargs["ends_at"] = parse_span(text, cfg.tz)
+        kwargs["starts_at"], kwargs["ends_at"] = parse_span(text, env)
     elif name == "slots":
         kwargs["slots"] = _parse_slots(text)
     else:
         kwargs[name] = None if text in _CLEAR else text
     async with context.unit(then=END) as session:
-        change = await manage.edit_activity(session, context.actor, int(pending["id"]), cfg, **kwargs)
+        change = await manage.edit_activity(session, context.actor, int(pending["id"]), env=env, **kwargs)
         view = await vol.activity_view(session, context.actor, change.activity.id)
     _user_data(context).pop("ve", None)
     tr = context.tr

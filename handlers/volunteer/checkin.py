@@ -16,11 +16,11 @@ from bot.services.volunteer.buttons import ActivityAction, ActivityButton, Activ
 from bot.templates import render
 from handlers.common import keyboard, reply, show
 from handlers.flows import END
-from handlers.volunteer.common import LOCATION_WAIT, _user_data, config, say
+from handlers.volunteer.common import LOCATION_WAIT, _user_data, env_of, say
 
 
 async def _reply_check(update: Update, context: BranchContext, check: vol.CheckResult) -> None:
-    cfg = config(context)
+    env = env_of(context)
     tr = context.tr
     signup = check.signup
     markup = None
@@ -39,8 +39,8 @@ async def _reply_check(update: Update, context: BranchContext, check: vol.CheckR
         "volunteer/checked.html.j2",
         tr.locale,
         check=check,
-        checked_in=signup.checked_in_at.astimezone(cfg.tz).strftime("%H:%M") if signup.checked_in_at else "",
-        checked_out=signup.checked_out_at.astimezone(cfg.tz).strftime("%H:%M") if signup.checked_out_at else "",
+        checked_in=signup.checked_in_at.astimezone(env.tz).strftime("%H:%M") if signup.checked_in_at else "",
+        checked_out=signup.checked_out_at.astimezone(env.tz).strftime("%H:%M") if signup.checked_out_at else "",
         hours=reports.hours(signup.minutes),
     )
     if update.callback_query is not None:
@@ -58,7 +58,7 @@ async def start_with_checkin(update: Update, context: BranchContext) -> None:
     token = context.args[0].removeprefix(vol.CHECKIN_PREFIX)
     async with context.unit() as session:
         activity_id = await vol.activity_from_token(session, token)
-        check = await vol.check_in(session, context.actor, activity_id, config(context), method="qr")
+        check = await vol.check_in(session, context.actor, activity_id, env=env_of(context), method="qr")
     await _reply_check(update, context, check)
 
 
@@ -93,13 +93,15 @@ async def location_received(update: Update, context: BranchContext) -> int:
     if activity_id is None:
         return END
     location = (update.message.location.latitude, update.message.location.longitude)
-    cfg = config(context)
+    env = env_of(context)
     # A refusal (too far, outside the window) keeps the flow open: the member may share again, or /cancel.
     async with context.unit(then=END) as session:
-        check = await vol.check_in(session, context.actor, int(activity_id), cfg, method="location", location=location)
+        check = await vol.check_in(
+            session, context.actor, int(activity_id), env=env, method="location", location=location
+        )
         if check.action == "already_in":
             check = await vol.check_out(
-                session, context.actor, int(activity_id), cfg, method="location", location=location
+                session, context.actor, int(activity_id), env=env, method="location", location=location
             )
     _user_data(context).pop("vl", None)
     await _reply_check(update, context, check)

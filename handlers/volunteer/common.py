@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import BranchContext
+from bot.environment import ServiceEnv
 from bot.services.volunteer.timing import (
     VolunteerConfig,
 )
@@ -47,13 +48,13 @@ FLOW_DATA = ("vn", "vp", "vd", "vl", "ve")
 
 
 def config(context: BranchContext) -> VolunteerConfig:
-    """The volunteer settings of this process (built once)."""
-    resources = context.resources
-    cfg = resources.extras.get("volunteer_config")
-    if cfg is None or cfg.bot_username != resources.bot_username:
-        cfg = VolunteerConfig.from_settings(resources.settings, resources.bot_username)
-        resources.extras["volunteer_config"] = cfg
-    return cfg
+    """The volunteer service's own knobs (check-in radius, photo size, reminder hour), from the settings."""
+    return VolunteerConfig.from_settings(context.resources.settings)
+
+
+def env_of(context: BranchContext) -> ServiceEnv:
+    """The services' environment (zone, default language, working calendar), from the running bot's settings."""
+    return ServiceEnv.from_settings(context.resources.settings, bot_username=context.resources.bot_username)
 
 
 def _user_data(context: BranchContext) -> dict[str, Any]:

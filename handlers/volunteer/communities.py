@@ -12,14 +12,13 @@ from telegram import (
     Update,
 )
 
-from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.services import volunteer as vol
 from bot.services.volunteer.buttons import CommunityChange, CommunityPick, CommunityView
 from bot.templates import format_local_date, render
 from handlers.common import keyboard, reply, show
 from handlers.flows import END
-from handlers.volunteer.common import COMMUNITY_SEARCH, FLOW_DATA, _private_only, _user_data, config, say
+from handlers.volunteer.common import COMMUNITY_SEARCH, FLOW_DATA, _private_only, _user_data, env_of, say
 from storage.models import Organisation
 
 
@@ -121,9 +120,7 @@ async def community_chosen(update: Update, context: BranchContext) -> int:
     assert query is not None
     community_id = CommunityPick.parse(query.data).community
     async with context.unit(then=END) as session:
-        registration = await vol.register_community(
-            session, context.actor, community_id, now_utc().astimezone(config(context).tz).date()
-        )
+        registration = await vol.register_community(session, context.actor, community_id, env_of(context).today())
     await query.answer()
     await show(
         update,

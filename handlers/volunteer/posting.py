@@ -14,6 +14,7 @@ from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services import volunteer as vol
+from bot.services.volunteer.activities import dispatched_branch_names
 from bot.services.volunteer.buttons import ActivityButton, NewCommunity, NewConfirm, NewDispatch, NewSkip
 from bot.services.volunteer.timing import (
     parse_span,
@@ -34,11 +35,10 @@ from handlers.volunteer.common import (
     _private_only,
     _user_data,
     config,
+    env_of,
     say,
 )
-from storage import queries
 from storage.models import Organisation
-from storage.volunteer import dispatched_branch_names
 
 
 async def new_start(update: Update, context: BranchContext) -> int:
@@ -62,8 +62,8 @@ async def _new_one_line(update: Update, context: BranchContext, line: str) -> in
     parts = [p.strip() for p in line.split("|")]
     if len(parts) < 4:
         raise InvalidInput(N_("Write: /activity_new title | community | YYYY-MM-DD HH:MM-HH:MM | places [| place]"))
-    cfg = config(context)
-    start, end = parse_span(parts[2], cfg.tz)
+    env = env_of(context)
+    start, end = parse_span(parts[2], env)
     async with context.unit(then=END) as session:
         community = await vol.resolve_community(session, parts[1])
         draft = vol.ActivityDraft(
@@ -74,7 +74,7 @@ async def _new_one_line(update: Update, context: BranchContext, line: str) -> in
             slots=_parse_slots(parts[3]),
             place=parts[4] if len(parts) > 4 else None,
         )
-        activity = await vol.create_activity(session, context.actor, draft, cfg)
+        activity = await vol.create_activity(session, context.actor, draft, config(context), env=env)
         dispatched = await dispatched_branch_names(session, activity.id)
     await _published(update, context, activity.id, activity.title, dispatched)
     return END
@@ -151,7 +151,7 @@ async def new_community_chosen(update: Update, context: BranchContext) -> int:
 async def new_when(update: Update, context: BranchContext) -> int:
     """Start and end; next, the places."""
     assert update.message is not None and update.message.text is not None
-    start, end = parse_span(update.message.text, config(context).tz)
+    start, end = parse_span(update.message.text, env_of(context))
     if start <= now_utc():
         raise InvalidInput(N_("The start is in the past."))
     if end - start > vol.MAX_ACTIVITY_LENGTH:
@@ -241,9 +241,7 @@ async def _dispatch_menu(update: Update, context: BranchContext) -> int:
     tr = context.tr
     chosen = set(_user_data(context)["vn"].get("dispatch", []))
     async with context.unit() as session:
-        root = await session.get(Organisation, context.actor.org_id)
-        branches = await queries.branches_in(session, await queries.subtree_ids(session, context.actor.org_id))
-    assert root is not None
+        root, branches = await vol.dispatch_choices(session, context.actor)
     rows = [
         [
             (
@@ -302,7 +300,7 @@ def _draft_of(context: BranchContext) -> vol.ActivityDraft:
 async def _new_summary(update: Update, context: BranchContext) -> int:
     tr = context.tr
     draft = _draft_of(context)
-    cfg = config(context)
+    env = env_of(context)
     async with context.unit() as session:
         community = await vol.community_by_id(session, draft.community_id)
         names = [
@@ -315,7 +313,7 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
         tr.locale,
         draft=draft,
         community=community,
-        when=vol.span_text(draft.starts_at, draft.ends_at, cfg.tz),
+        when=vol.span_text(draft.starts_at, draft.ends_at, env.tz),
         branches="、".join(names),
     )
     await say(
@@ -345,7 +343,9 @@ async def new_publish(update: Update, context: BranchContext) -> int:
     draft = _draft_of(context)
     dispatch = _user_data(context)["vn"].get("dispatch") if context.actor.is_admin else None
     async with context.unit(then=END) as session:
-        activity = await vol.create_activity(session, context.actor, draft, config(context), dispatch_to=dispatch)
+        activity = await vol.create_activity(
+            session, context.actor, draft, config(context), env=env_of(context), dispatch_to=dispatch
+        )
         names = await dispatched_branch_names(session, activity.id)
     _user_data(context).pop("vn", None)
     await query.answer()

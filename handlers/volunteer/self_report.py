@@ -34,6 +34,7 @@ from handlers.volunteer.common import (
     _private_only,
     _user_data,
     config,
+    env_of,
     say,
 )
 
@@ -60,7 +61,7 @@ async def report_start(update: Update, context: BranchContext) -> int:
 
 
 def _today(context: BranchContext) -> date:
-    return now_utc().astimezone(config(context).tz).date()
+    return env_of(context).today()
 
 
 async def report_day(update: Update, context: BranchContext) -> int:
@@ -89,15 +90,15 @@ async def report_time(update: Update, context: BranchContext) -> int:
     assert update.message is not None and update.message.text is not None
     draft = _user_data(context).setdefault("vp", {})
     day = date.fromisoformat(draft["day"])
-    cfg = config(context)
-    span = parse_clock_span(update.message.text, day, cfg.tz)
+    env = env_of(context)
+    span = parse_clock_span(update.message.text, day, env)
     if span is not None:
         reports.check_span(span, now_utc())
         draft["start"], draft["end"] = span[0].isoformat(), span[1].isoformat()
         draft.pop("hours", None)
     else:
         hours = parse_hours(update.message.text)
-        reports.check_not_after(day, reports.check_hours(hours), now_utc(), cfg)
+        reports.check_not_after(day, reports.check_hours(hours), env.now(), env=env)
         draft["hours"] = hours
         draft.pop("start", None)
         draft.pop("end", None)
@@ -212,7 +213,7 @@ async def report_done(update: Update, context: BranchContext) -> int:
     await query.answer()
     data = _report_input(context)
     tr = context.tr
-    cfg = config(context)
+    env = env_of(context)
     community_name = None
     if data.community_id is not None:
         async with context.unit() as session:
@@ -224,7 +225,7 @@ async def report_done(update: Update, context: BranchContext) -> int:
         data=data,
         hours=reports.hours(minutes),
         where=", ".join(p for p in (community_name, data.place) if p),
-        times=f"{data.span[0].astimezone(cfg.tz):%H:%M}–{data.span[1].astimezone(cfg.tz):%H:%M}" if data.span else "",
+        times=f"{data.span[0].astimezone(env.tz):%H:%M}–{data.span[1].astimezone(env.tz):%H:%M}" if data.span else "",
     )
     await show(
         update,
@@ -255,7 +256,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     ref = str(_user_data(context)["vp"].get("ref") or secrets.token_hex(8))
     async with context.unit(then=END) as session:
         report = await reports.submit_report(
-            session, context.actor, data, config(context), ref=f"{context.actor.member_id}:{ref}"
+            session, context.actor, data, config(context), env=env_of(context), ref=f"{context.actor.member_id}:{ref}"
         )
     _user_data(context).pop("vp", None)
     await query.answer()

@@ -35,7 +35,7 @@ from bot.services.volunteer.timing import (
 from bot.templates import render
 from handlers.common import keyboard, reply, show
 from handlers.flows import END
-from handlers.volunteer.common import DECIDE_FIX, DECIDE_REASON, _user_data, config, say
+from handlers.volunteer.common import DECIDE_FIX, DECIDE_REASON, _user_data, env_of, say
 from handlers.volunteer.self_report import _today
 from storage.models import Organisation
 from storage.volunteer import Activity, Community, ReportStatus
@@ -43,12 +43,12 @@ from storage.volunteer import Activity, Community, ReportStatus
 
 async def my_service(update: Update, context: BranchContext) -> None:
     """/myservice: the member's hours, activities and pending reports."""
-    cfg = config(context)
+    env = env_of(context)
     async with context.unit() as session:
-        mine = await volunteer_totals.my_service(session, context.actor, cfg)
+        mine = await volunteer_totals.my_service(session, context.actor, env=env)
     await reply(
         update,
-        render("volunteer/myservice.html.j2", context.tr.locale, mine=mine, tz=cfg.tz, hours=reports.hours),
+        render("volunteer/myservice.html.j2", context.tr.locale, mine=mine, tz=env.tz, hours=reports.hours),
     )
 
 
@@ -60,10 +60,10 @@ def _period_buttons(context: BranchContext, current: str) -> list[tuple[str, str
 
 
 async def _service_totals(update: Update, context: BranchContext, period: str) -> None:
-    cfg = config(context)
+    env = env_of(context)
     actor = context.actor
     async with context.unit() as session:
-        totals = await volunteer_totals.branch_totals(session, actor, period, _today(context), cfg)
+        totals = await volunteer_totals.branch_totals(session, actor, period, _today(context), env=env)
         scope = await session.get(Organisation, actor.org_id)
     assert scope is not None
     text = render(
@@ -112,13 +112,13 @@ def _selection(context: BranchContext) -> list[int]:
 
 async def _send_queue(update: Update, context: BranchContext, *, edit: bool = False) -> None:
     tr = context.tr
-    cfg = config(context)
+    env = env_of(context)
     async with context.unit() as session:
         queue = await reports.approval_queue(session, context.actor)
         items = []
         for report, member in queue.items:
             community = await session.get(Community, report.community_id) if report.community_id else None
-            items.append((report, member, reports.describe(report, community, cfg)))
+            items.append((report, member, reports.describe(report, community, env=env)))
     shown = [r.id for r, _m, _d in items]
     selected = [i for i in _selection(context) if i in shown]  # decided meanwhile, or no longer on the page
     _user_data(context)["vq"] = selected
@@ -179,7 +179,7 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
         await query.answer(context.tr.gettext("Tick the reports to approve first."), show_alert=True)
         return
     async with context.unit() as session:
-        approved = await reports.approve_reports(session, context.actor, selected, config(context))
+        approved = await reports.approve_reports(session, context.actor, selected, env=env_of(context))
     _user_data(context)["vq"] = []
     await query.answer(context.tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
     await _send_queue(update, context, edit=True)
@@ -187,14 +187,14 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
 
 async def _send_flagged(update: Update, context: BranchContext) -> None:
     tr = context.tr
-    cfg = config(context)
+    env = env_of(context)
     async with context.unit() as session:
         lines = await vol.flagged_checkouts(session, context.actor)
         activities = {line.signup.activity_id: await session.get(Activity, line.signup.activity_id) for line in lines}
     if not lines:
         return
     text = render(
-        "volunteer/flagged.html.j2", tr.locale, lines=lines, activities=activities, tz=cfg.tz, hours=reports.hours
+        "volunteer/flagged.html.j2", tr.locale, lines=lines, activities=activities, tz=env.tz, hours=reports.hours
     )
     rows = [
         [
@@ -212,14 +212,14 @@ async def report_decision(update: Update, context: BranchContext) -> None:
     assert query is not None
     span = ReportApproveRange.try_parse(query.data)
     single = None if span is not None else ReportApprove.parse(query.data)
-    cfg = config(context)
+    env = env_of(context)
     tr = context.tr
     async with context.unit() as session:
         if span is not None:
-            approved = await reports.approve_range(session, context.actor, span.first, span.last, cfg)
+            approved = await reports.approve_range(session, context.actor, span.first, span.last, env=env)
         else:
             assert single is not None
-            approved = await reports.approve_reports(session, context.actor, [single.report], cfg)
+            approved = await reports.approve_reports(session, context.actor, [single.report], env=env)
     await query.answer(tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
     if single is None or single.where == "okq":  # pressed in the queue: show what is left of it
         await _send_queue(update, context, edit=True)
@@ -280,7 +280,7 @@ async def decide_reason(update: Update, context: BranchContext) -> int:
     pending = _user_data(context).get("vd") or {}
     async with context.unit(then=END) as session:
         report = await reports.reject_report(
-            session, context.actor, int(pending.get("id", 0)), update.message.text, config(context)
+            session, context.actor, int(pending.get("id", 0)), update.message.text, env=env_of(context)
         )
     _user_data(context).pop("vd", None)
     await update.message.reply_text(
@@ -298,7 +298,7 @@ async def decide_fix(update: Update, context: BranchContext) -> int:
     pending = _user_data(context).get("vd") or {}
     async with context.unit(then=END) as session:
         signup = await vol.correct_hours(
-            session, context.actor, int(pending.get("id", 0)), hours, reason, config(context)
+            session, context.actor, int(pending.get("id", 0)), hours, reason, env=env_of(context)
         )
     _user_data(context).pop("vd", None)
     await update.message.reply_text(

@@ -7,31 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
-from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
+from bot.services.notifier import Message, Notifier
 from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import VolunteerConfig
-from bot.templates import render
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
-from storage.volunteer import (
-    Activity,
-    ActivityDispatch,
-    ActivityStatus,
-    Community,
-    SignUp,
-    SignUpStatus,
-)
+from storage.volunteer import Activity, ActivityDispatch, ActivityStatus, Community, SignUp, SignUpStatus
+from storage.volunteer import activities as stored
 
 
 @dataclass
@@ -99,12 +90,21 @@ async def _dispatch_targets(session: AsyncSession, actor: Actor | None, org_ids:
     return list(branches.values())
 
 
+async def dispatch_choices(session: AsyncSession, actor: Actor) -> tuple[Organisation, list[Organisation]]:
+    """What an administrator may send an activity to: their whole organisation, or any branch in it (by name)."""
+    root = await session.get(Organisation, actor.org_id)
+    if root is None:
+        raise NotFound(N_("No such organisation."))
+    return root, list(await queries.branches_in(session, await queries.subtree_ids(session, actor.org_id)))
+
+
 async def create_activity(
     session: AsyncSession,
     actor: Actor | None,
     draft: ActivityDraft,
     cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     dispatch_to: Sequence[int] | None = None,
     now: datetime | None = None,
 ) -> Activity:
@@ -113,7 +113,7 @@ async def create_activity(
     A secretary posts for their own branch, which receives it; an administrator dispatches to chosen
     branches or whole subtrees of theirs (nothing chosen: none yet, ``dispatch_activity`` adds them later).
     """
-    now = now or now_utc()
+    now = now or env.now()
     validate_draft(draft, now)
     community = await community_by_id(session, draft.community_id)
     owner_org: int | None = None
@@ -157,12 +157,12 @@ async def create_activity(
         entity_id=activity.id,
         details={"title": activity.title, "slots": activity.slots, "community": community.name},
     )
-    await _dispatch(session, activity, community, targets, creator, cfg)
+    await _dispatch(session, activity, community, targets, creator, env)
     return activity
 
 
 async def dispatch_activity(
-    session: AsyncSession, actor: Actor | None, activity_id: int, org_ids: Sequence[int], cfg: VolunteerConfig
+    session: AsyncSession, actor: Actor | None, activity_id: int, org_ids: Sequence[int], *, env: ServiceEnv
 ) -> list[Organisation]:
     """Send an existing activity to more branches; returns those newly reached."""
     activity = await session.get(Activity, activity_id)
@@ -170,13 +170,13 @@ async def dispatch_activity(
         raise NotFound(N_("No such activity."))
     if actor is not None and not await manages(session, actor, activity):
         raise PermissionDenied(N_("Only whoever posted the activity may send it on."))
-    if activity.status != ActivityStatus.OPEN or activity.ends_at <= now_utc():
+    if activity.status != ActivityStatus.OPEN or activity.ends_at <= env.now():
         raise Conflict(N_("This activity is over or cancelled."))
     targets = await _dispatch_targets(session, actor, org_ids)
     community = await community_by_id(session, activity.community_id)
     if activity.org_id is None and len(org_ids) == 1:
         activity.org_id = org_ids[0]
-    return await _dispatch(session, activity, community, targets, await _member(session, actor), cfg)
+    return await _dispatch(session, activity, community, targets, await _member(session, actor), env)
 
 
 async def _dispatch(
@@ -185,14 +185,10 @@ async def _dispatch(
     community: Community,
     targets: Sequence[Organisation],
     creator: Member | None,
-    cfg: VolunteerConfig,
+    env: ServiceEnv,
 ) -> list[Organisation]:
     """Record the dispatches not made before and queue a notice to every bound member there."""
-    already = set(
-        (
-            await session.scalars(select(ActivityDispatch.org_id).where(ActivityDispatch.activity_id == activity.id))
-        ).all()
-    )
+    already = await stored.dispatched_org_ids(session, activity.id)
     new = [t for t in targets if t.id not in already]
     for branch in new:
         session.add(
@@ -209,35 +205,28 @@ async def _dispatch(
         entity_id=activity.id,
         details={"branches": [b.id for b in new]},
     )
-    members = (
-        await session.scalars(
-            select(Member).where(
-                Member.org_id.in_([b.id for b in new]), Member.active.is_(True), Member.telegram_id.is_not(None)
-            )
-        )
-    ).all()
-    for member in members:
-        locale = locale_of(member, cfg.default_locale)
-        tr = translator(locale)
-        await outbox.enqueue(
-            session,
-            dedup_key=f"vol:notice:{activity.id}:{member.id}",
-            chat_id=int(member.telegram_id or 0),
-            member_id=member.id,
-            kind="notice",
-            text=render(
-                "volunteer/notice.html.j2",
-                locale,
-                activity=activity,
-                community=community,
-                when=when_text(activity, cfg.tz),
-            ),
-            reply_markup=inline_keyboard(
-                [[(tr.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN).pack())]]
-            ),
-            expires_at=activity.starts_at,
-        )
+    notice = Message(
+        template="volunteer/notice.html.j2",
+        params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+        buttons=lambda r: [[(r.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN))]],
+    )
+    await Notifier(session, env).tell(
+        await stored.bound_members_of(session, [b.id for b in new]),
+        notice,
+        key=f"vol:notice:{activity.id}",
+        expires_at=activity.starts_at,
+    )
     return list(new)
+
+
+async def dispatched_branches(session: AsyncSession, activity_id: int) -> list[tuple[int, str]]:
+    """``(id, name)`` of the organisations an activity was sent to, alphabetically."""
+    return await stored.dispatched_branches(session, activity_id)
+
+
+async def dispatched_branch_names(session: AsyncSession, activity_id: int) -> list[str]:
+    """The names of the organisations an activity was sent to, alphabetically."""
+    return await stored.dispatched_branch_names(session, activity_id)
 
 
 def _local_fmt(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -262,12 +251,7 @@ async def _can_see(session: AsyncSession, actor: Actor, activity: Activity) -> b
     orgs = await visible_org_ids(session, actor)
     if activity.org_id is not None and activity.org_id in orgs:
         return True
-    found = await session.scalar(
-        select(ActivityDispatch.id).where(
-            ActivityDispatch.activity_id == activity.id, ActivityDispatch.org_id.in_(orgs)
-        )
-    )
-    return found is not None
+    return await stored.sent_to_any(session, activity.id, orgs)
 
 
 async def manages(session: AsyncSession, actor: Actor, activity: Activity) -> bool:
@@ -308,16 +292,7 @@ class ActivityView:
 async def _waiting_position(session: AsyncSession, signup: SignUp) -> int | None:
     if signup.status != SignUpStatus.WAITING:
         return None
-    ahead = await session.scalar(
-        select(func.count())
-        .select_from(SignUp)
-        .where(
-            SignUp.activity_id == signup.activity_id,
-            SignUp.status == SignUpStatus.WAITING,
-            or_(SignUp.queued_at < signup.queued_at, and_(SignUp.queued_at == signup.queued_at, SignUp.id < signup.id)),
-        )
-    )
-    return int(ahead or 0) + 1
+    return await stored.waiting_ahead(session, signup) + 1
 
 
 async def activity_view(session: AsyncSession, actor: Actor, activity_id: int) -> ActivityView:
@@ -325,11 +300,7 @@ async def activity_view(session: AsyncSession, actor: Actor, activity_id: int) -
     activity = await visible_activity(session, actor, activity_id)
     await session.refresh(activity)
     community = await community_by_id(session, activity.community_id)
-    signup = await session.scalar(
-        select(SignUp)
-        .where(SignUp.activity_id == activity.id, SignUp.member_id == actor.member_id)
-        .execution_options(populate_existing=True)
-    )
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     return ActivityView(
         activity,
         community,
@@ -345,17 +316,5 @@ async def upcoming_activities(
     """Open activities sent to the actor's branch (or posted there) that have not ended, soonest first."""
     now = now or now_utc()
     orgs = await visible_org_ids(session, actor)
-    dispatched = select(ActivityDispatch.activity_id).where(ActivityDispatch.org_id.in_(orgs))
-    activities = (
-        await session.scalars(
-            select(Activity)
-            .where(
-                Activity.status == ActivityStatus.OPEN,
-                Activity.ends_at > now,
-                or_(Activity.id.in_(dispatched), Activity.org_id.in_(orgs)),
-            )
-            .order_by(Activity.starts_at, Activity.id)
-            .limit(limit)
-        )
-    ).all()
+    activities = await stored.open_activities_for(session, orgs, now, limit)
     return [await activity_view(session, actor, a.id) for a in activities]

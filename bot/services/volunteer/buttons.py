@@ -9,10 +9,9 @@ self-report, ``vr…`` the approval queue, ``vh…`` hours to confirm or correct
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from bot.callbacks import CallbackData, Id
-from bot.services.outbox import inline_keyboard
 
 # Communities (到社区报到) -------------------------------------------------------------------------------
 
@@ -193,7 +192,7 @@ class ServicePeriod(CallbackData, prefix="vs"):
     period: PeriodName
 
 
-def leave_markup(activity_id: int, label: str) -> dict[str, Any]:
+def leave_button(activity_id: int, label: str) -> list[list[tuple[str, CallbackData]]]:
     """The one button under a notice to someone signed up or waiting: leave the activity (cancel the place, or
     leave the waiting list: ``label`` says which)."""
-    return inline_keyboard([[(label, ActivityButton(activity=activity_id, action=ActivityAction.LEAVE).pack())]])
+    return [[(label, ActivityButton(activity=activity_id, action=ActivityAction.LEAVE))]]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
@@ -18,8 +17,7 @@ from bot.services.tokens import installation_secret, make_token, read_token
 from bot.services.volunteer.activities import _local_fmt, visible_activity
 from bot.services.volunteer.base import CHECKIN_OPENS_BEFORE, CHECKIN_PREFIX, CHECKOUT_GRACE, TOKEN_KIND
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.signups import _changed, _claim_signup_row, _signup_row, _take_place
-from bot.services.volunteer.timing import VolunteerConfig, span_minutes
+from bot.services.volunteer.timing import span_minutes
 from storage.volunteer import (
     Activity,
     ActivityStatus,
@@ -27,6 +25,7 @@ from storage.volunteer import (
     SignUp,
     SignUpStatus,
 )
+from storage.volunteer import activities as stored
 
 
 async def checkin_link(session: AsyncSession, activity: Activity, bot_username: str) -> str:
@@ -79,8 +78,8 @@ async def check_in(
     session: AsyncSession,
     actor: Actor,
     activity_id: int,
-    cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     method: str,
     location: tuple[float, float] | None = None,
     now: datetime | None = None,
@@ -90,21 +89,21 @@ async def check_in(
     A member without a place gets one if any is free. Checking in again says when they did and offers to
     check out (``action == "already_in"``); nothing is stored twice.
     """
-    now = now or now_utc()
+    now = now or env.now()
     activity = await visible_activity(session, actor, activity_id)
     if activity.status != ActivityStatus.OPEN:
         raise Conflict(N_("This activity was cancelled."))
-    signup = await _signup_row(session, activity.id, actor.member_id)
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     if signup is not None and signup.checked_out_at is not None:
         raise Conflict(
-            N_("You already checked out at %(time)s."), time=_local_fmt(signup.checked_out_at, cfg.tz, "%H:%M")
+            N_("You already checked out at %(time)s."), time=_local_fmt(signup.checked_out_at, env.tz, "%H:%M")
         )
     if signup is not None and signup.checked_in_at is not None:
         return CheckResult(activity, signup, "already_in")
     if now < activity.starts_at - CHECKIN_OPENS_BEFORE:
         raise InvalidInput(
             N_("Check-in opens at %(time)s."),
-            time=_local_fmt(activity.starts_at - CHECKIN_OPENS_BEFORE, cfg.tz),
+            time=_local_fmt(activity.starts_at - CHECKIN_OPENS_BEFORE, env.tz),
         )
     if now > activity.ends_at:
         raise InvalidInput(N_("This activity has ended; check-in is closed."))
@@ -112,32 +111,14 @@ async def check_in(
     if signup is None or signup.status != SignUpStatus.CONFIRMED:
         # Walk-ins and the waiting list are welcome while places are free.
         if signup is None:
-            await _claim_signup_row(session, activity.id, actor.member_id, SignUpStatus.CANCELLED, now)
-        if not await _take_place(session, activity.id):
+            await stored.claim_signup(session, activity.id, actor.member_id, SignUpStatus.CANCELLED, now)
+        if not await stored.take_place(session, activity.id):
             raise Conflict(N_("This activity is full and you have no place at it."))
-        await session.execute(
-            update(SignUp)
-            .where(
-                SignUp.activity_id == activity.id,
-                SignUp.member_id == actor.member_id,
-                SignUp.status != SignUpStatus.CONFIRMED,
-            )
-            .values(status=SignUpStatus.CONFIRMED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    result = await session.execute(
-        update(SignUp)
-        .where(
-            SignUp.activity_id == activity.id,
-            SignUp.member_id == actor.member_id,
-            SignUp.checked_in_at.is_(None),
-        )
-        .values(checked_in_at=now, checkin_method=method, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    signup = await _signup_row(session, activity.id, actor.member_id)
+        await stored.confirm_signup(session, activity.id, actor.member_id, now)
+    checked_in = await stored.record_check_in(session, activity.id, actor.member_id, now, method)
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     assert signup is not None
-    return CheckResult(activity, signup, "in" if _changed(result) else "already_in")
+    return CheckResult(activity, signup, "in" if checked_in else "already_in")
 
 
 def counted_span(activity: Activity, checked_in_at: datetime, checked_out_at: datetime) -> tuple[datetime, datetime]:
@@ -151,35 +132,31 @@ async def check_out(
     session: AsyncSession,
     actor: Actor,
     activity_id: int,
-    cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     method: str,
     location: tuple[float, float] | None = None,
     now: datetime | None = None,
 ) -> CheckResult:
     """Check out; the hours counted are check-out minus check-in, within the activity's span."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await visible_activity(session, actor, activity_id)
-    signup = await _signup_row(session, activity.id, actor.member_id)
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     if signup is None or signup.checked_in_at is None:
         raise Conflict(N_("You have not checked in at this activity."))
     if signup.checked_out_at is not None:
         raise Conflict(
-            N_("You already checked out at %(time)s."), time=_local_fmt(signup.checked_out_at, cfg.tz, "%H:%M")
+            N_("You already checked out at %(time)s."), time=_local_fmt(signup.checked_out_at, env.tz, "%H:%M")
         )
     if now > activity.ends_at + CHECKOUT_GRACE:
         raise InvalidInput(N_("Check-out has closed; your secretary will confirm your hours."))
     await _require_near(session, activity, location)
     start, end = counted_span(activity, signup.checked_in_at, now)
-    minutes, outside = span_minutes(start, end, cfg)
-    result = await session.execute(
-        update(SignUp)
-        .where(SignUp.id == signup.id, SignUp.checked_out_at.is_(None))
-        .values(checked_out_at=now, checkout_method=method, minutes=minutes, outside_minutes=outside, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not _changed(result):
+    minutes, outside = span_minutes(start, end, env)
+    if not await stored.record_check_out(
+        session, signup.id, at=now, method=method, minutes=minutes, outside=outside, now=now
+    ):
         raise Conflict(N_("You already checked out."))
-    signup = await _signup_row(session, activity.id, actor.member_id)
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     assert signup is not None
     return CheckResult(activity, signup, "out")

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -19,10 +18,8 @@ from bot.services.tabular import ImportRejected, ImportResult, RowError, apply_c
 from bot.services.volunteer.base import COMMUNITY_COLUMNS_OPTIONAL, COMMUNITY_COLUMNS_REQUIRED, SEARCH_LIMIT
 from storage import queries
 from storage.models import Member
-from storage.volunteer import (
-    Community,
-    CommunityRegistration,
-)
+from storage.volunteer import Community, CommunityRegistration
+from storage.volunteer import communities as stored
 
 
 def _coordinate(text: str, limit: float) -> float:
@@ -82,7 +79,7 @@ async def import_communities(session: AsyncSession, path: Path) -> ImportResult:
         records.append({"name": name, "town": town, "latitude": latitude, "longitude": longitude, "contact": contact})
     if errors:
         raise ImportRejected(errors)
-    existing = {(c.town, c.name): c for c in (await session.scalars(select(Community))).all()}
+    existing = {(c.town, c.name): c for c in await stored.all_communities(session)}
     created = updated = unchanged = 0
     for record in records:
         community = existing.get((record["town"], record["name"]))
@@ -105,25 +102,17 @@ async def import_communities(session: AsyncSession, path: Path) -> ImportResult:
     return ImportResult(created, updated, unchanged)
 
 
+async def all_communities(session: AsyncSession) -> list[Community]:
+    """Every community, active or not, by town and name (the command line's list)."""
+    return await stored.all_communities(session)
+
+
 async def search_communities(session: AsyncSession, text: str, limit: int = SEARCH_LIMIT) -> list[Community]:
     """Communities whose name (or town) holds ``text``; exact names first."""
     needle = text.strip()
     if not needle:
         raise InvalidInput(N_("Send part of the community's name, for example 花园."))
-    found = (
-        await session.scalars(
-            select(Community)
-            .where(
-                Community.active.is_(True),
-                or_(
-                    Community.name.contains(needle, autoescape=True),
-                    Community.town.contains(needle, autoescape=True),
-                ),
-            )
-            .order_by(Community.name, Community.town)
-            .limit(200)
-        )
-    ).all()
+    found = await stored.communities_containing(session, needle)
     ranked = sorted(found, key=lambda c: (c.name != needle, needle not in c.name, len(c.name), c.name))
     return ranked[:limit]
 
@@ -132,13 +121,7 @@ async def nearest_communities(
     session: AsyncSession, latitude: float, longitude: float, limit: int = SEARCH_LIMIT
 ) -> list[tuple[Community, float]]:
     """Communities with a map position, nearest first, with their distance in metres."""
-    placed = (
-        await session.scalars(
-            select(Community).where(
-                Community.active.is_(True), Community.latitude.is_not(None), Community.longitude.is_not(None)
-            )
-        )
-    ).all()
+    placed = await stored.placed_communities(session)
     ranked = sorted(
         ((c, distance_m(latitude, longitude, c.latitude or 0.0, c.longitude or 0.0)) for c in placed),
         key=lambda pair: pair[1],
@@ -153,14 +136,7 @@ async def resolve_community(session: AsyncSession, text: str) -> Community:
         community = await session.get(Community, int(needle))
         if community is not None and community.active:
             return community
-    exact = (
-        await session.scalars(
-            select(Community).where(
-                Community.active.is_(True),
-                or_(Community.name == needle, (Community.town + " " + Community.name) == needle),
-            )
-        )
-    ).all()
+    exact = await stored.communities_named(session, needle)
     if len(exact) == 1:
         return exact[0]
     matches = list(exact) or (await search_communities(session, needle) if needle else [])
@@ -195,29 +171,16 @@ class Registration:
 
 async def current_registration(session: AsyncSession, member_id: int) -> Registration | None:
     """The community a member is registered with now, if any."""
-    row = (
-        await session.execute(
-            select(CommunityRegistration, Community)
-            .join(Community, Community.id == CommunityRegistration.community_id)
-            .where(CommunityRegistration.current_member_id == member_id)
-        )
-    ).first()
-    if row is None:
+    rows = await stored.current_registrations(session, [member_id])
+    if not rows:
         return None
-    registration, community = row
+    registration, community = rows[0]
     return Registration(community, registration.registered_on, None)
 
 
 async def registration_history(session: AsyncSession, member_id: int) -> list[Registration]:
     """Every registration of a member, newest first."""
-    rows = (
-        await session.execute(
-            select(CommunityRegistration, Community)
-            .join(Community, Community.id == CommunityRegistration.community_id)
-            .where(CommunityRegistration.member_id == member_id)
-            .order_by(CommunityRegistration.registered_on.desc(), CommunityRegistration.id.desc())
-        )
-    ).all()
+    rows = await stored.registrations_of(session, member_id)
     return [Registration(c, r.registered_on, r.ended_on) for r, c in rows]
 
 
@@ -227,9 +190,7 @@ async def register_community(session: AsyncSession, actor: Actor, community_id: 
     member = await session.get(Member, actor.member_id)
     if member is None:
         raise NotFound(N_("No such member."))
-    current = await session.scalar(
-        select(CommunityRegistration).where(CommunityRegistration.current_member_id == member.id)
-    )
+    current = await stored.current_registration_of(session, member.id)
     if current is not None and current.community_id == community.id:
         raise Conflict(
             N_("You are already registered with %(community)s (since %(since)s)."),
@@ -262,13 +223,7 @@ async def branch_registrations(session: AsyncSession, actor: Actor, branch_id: i
     """Who in the branch has registered with a community and who has not (for its secretary)."""
     await require_branch_leader(session, actor, branch_id)
     members = await queries.branch_members(session, branch_id)
-    rows = (
-        await session.execute(
-            select(CommunityRegistration, Community)
-            .join(Community, Community.id == CommunityRegistration.community_id)
-            .where(CommunityRegistration.current_member_id.in_([m.id for m in members]))
-        )
-    ).all()
+    rows = await stored.current_registrations(session, [m.id for m in members])
     by_member = {r.member_id: Registration(c, r.registered_on, None) for r, c in rows}
     return [MemberRegistration(m, by_member.get(m.id)) for m in members]
 
@@ -278,14 +233,4 @@ async def community_counts(session: AsyncSession, actor: Actor) -> list[tuple[Co
     if not actor.is_admin:
         raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
     org_ids = await visible_org_ids(session, actor)
-    rows = (
-        await session.execute(
-            select(Community, func.count(CommunityRegistration.id))
-            .join(CommunityRegistration, CommunityRegistration.community_id == Community.id)
-            .join(Member, Member.id == CommunityRegistration.current_member_id)
-            .where(Member.org_id.in_(org_ids), Member.active.is_(True))
-            .group_by(Community.id)
-            .order_by(func.count(CommunityRegistration.id).desc(), Community.name)
-        )
-    ).all()
-    return [(community, int(count)) for community, count in rows]
+    return await stored.registered_counts(session, org_ids)

@@ -12,25 +12,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.notifier import locale_of
+from bot.services.notifier import ButtonRows, Message, Notifier, Recipient
 from bot.services.volunteer.activities import _can_see, manages, when_text
 from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
-from bot.services.volunteer.buttons import leave_markup
+from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.signups import fill_places
-from bot.services.volunteer.timing import VolunteerConfig
-from bot.templates import render
+from storage import outbox as stored_outbox
 from storage import queries
-from storage.models import Member, OutboxMessage, OutboxStatus
-from storage.volunteer import Activity, ActivityStatus, SignUp, SignUpStatus
+from storage.models import Member
+from storage.volunteer import Activity, ActivityStatus, SignUpStatus
+from storage.volunteer import activities as stored
 
 UNSET: Any = object()  # "leave this field as it is" (None clears an optional field)
 
@@ -81,18 +79,6 @@ def require_changeable(activity: Activity, now: datetime) -> None:
         raise Conflict(N_("This activity is over; it can no longer be changed or cancelled."))
 
 
-async def checked_in_count(session: AsyncSession, activity_id: int) -> int:
-    """How many members have checked in at the activity."""
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(SignUp)
-            .where(SignUp.activity_id == activity_id, SignUp.checked_in_at.is_not(None))
-        )
-        or 0
-    )
-
-
 def _text(name: str, value: str | None, *, required: bool = False) -> str | None:
     cleaned = (value or "").strip() or None
     if cleaned is None and required:
@@ -106,8 +92,8 @@ async def edit_activity(
     session: AsyncSession,
     actor: Actor | None,
     activity_id: int,
-    cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     title: Any = UNSET,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
@@ -123,7 +109,7 @@ async def edit_activity(
 
     The time can change only before anyone has checked in; the places never drop below those already
     taken, and added places go to the waiting list in order (each one moved up is told)."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await managed_activity(session, actor, activity_id)
     require_changeable(activity, now)
     updates: dict[str, Any] = {}
@@ -134,7 +120,7 @@ async def edit_activity(
         # A new start alone keeps the activity's length.
         end = ends_at or (start + (activity.ends_at - activity.starts_at))
         if (start, end) != (activity.starts_at, activity.ends_at):
-            if activity.starts_at <= now or await checked_in_count(session, activity.id):
+            if activity.starts_at <= now or await stored.checked_in_count(session, activity.id):
                 raise Conflict(N_("This activity has begun; its time can no longer be changed."))
             if end <= start:
                 raise InvalidInput(N_("The end must come after the start."))
@@ -187,26 +173,26 @@ async def edit_activity(
     result = ActivityChange(activity, changed)
     if "when" in changed:
         # The reminders queued for the old time would be wrong; the day-before job queues new ones.
-        await _drop_pending(session, [f"vol:remind:{activity.id}:%"], "activity rescheduled")
+        await stored_outbox.drop_pending_keyed(session, [f"vol:remind:{activity.id}:%"], "activity rescheduled")
     if "slots" in changed:
-        result.promoted = await fill_places(session, activity, cfg, now)
+        result.promoted = await fill_places(session, activity, now, env=env)
         await session.refresh(activity, ["taken"])  # the places were taken in SQL, past the ORM
     result.told = await _announce(
-        session, activity, cfg, "changed", changed=changed, skip={m.id for m in result.promoted}
+        session, activity, env, "changed", changed=changed, skip={m.id for m in result.promoted}
     )
     return result
 
 
 async def cancel_activity(
-    session: AsyncSession, actor: Actor | None, activity_id: int, cfg: VolunteerConfig, now: datetime | None = None
+    session: AsyncSession, actor: Actor | None, activity_id: int, *, env: ServiceEnv, now: datetime | None = None
 ) -> ActivityChange:
     """Cancel a posted activity before anyone has checked in; everyone signed up or waiting is told."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await managed_activity(session, actor, activity_id)
     if activity.status == ActivityStatus.CANCELLED:
         raise Conflict(N_("This activity is already cancelled."))
     require_changeable(activity, now)
-    if checked_in := await checked_in_count(session, activity.id):
+    if checked_in := await stored.checked_in_count(session, activity.id):
         raise Conflict(
             N_(
                 "%(count)d members have already checked in, so the activity can no longer be cancelled; "
@@ -226,12 +212,12 @@ async def cancel_activity(
         entity_id=activity.id,
         details={"title": activity.title, "taken": activity.taken},
     )
-    await _drop_pending(
+    await stored_outbox.drop_pending_keyed(
         session,
         [f"vol:{kind}:{activity.id}:%" for kind in ("notice", "remind", "promoted", "changed")],
         "activity cancelled",
     )
-    return ActivityChange(activity, told=await _announce(session, activity, cfg, "cancelled"))
+    return ActivityChange(activity, told=await _announce(session, activity, env, "cancelled"))
 
 
 def _plain(value: Any) -> Any:
@@ -244,23 +230,10 @@ def _field_names(changes: dict[str, Any]) -> list[str]:
     return [name for name in FIELDS if name in named]
 
 
-async def _drop_pending(session: AsyncSession, patterns: list[str], reason: str) -> None:
-    """Drop the outbox rows not sent yet whose dedup keys match ``patterns`` (SQL LIKE)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            or_(*(OutboxMessage.dedup_key.like(pattern) for pattern in patterns)),
-        )
-        .values(status=OutboxStatus.DROPPED, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def _announce(
     session: AsyncSession,
     activity: Activity,
-    cfg: VolunteerConfig,
+    env: ServiceEnv,
     event: str,
     *,
     changed: list[str] | None = None,
@@ -268,51 +241,31 @@ async def _announce(
 ) -> int:
     """Tell every bound member signed up or waiting about a change or the cancellation, once per revision."""
     community = await community_by_id(session, activity.community_id)
-    rows = (
-        await session.execute(
-            select(SignUp, Member)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(
-                SignUp.activity_id == activity.id,
-                SignUp.status.in_([SignUpStatus.CONFIRMED, SignUpStatus.WAITING]),
-                Member.telegram_id.is_not(None),
-                Member.active.is_(True),
-            )
-            .order_by(SignUp.id)
-        )
-    ).all()
-    told = 0
-    for signup, member in rows:
-        if member.id in (skip or set()):
-            continue  # moved up by this change: the "a place is yours" notice already has the new details
-        locale = locale_of(member, cfg.default_locale)
-        tr = translator(locale)
-        markup = None
-        if event == "changed":
-            label = (
-                tr.gettext("Cancel my place")
-                if signup.status == SignUpStatus.CONFIRMED
-                else tr.gettext("Leave the waiting list")
-            )
-            markup = leave_markup(activity.id, label)
-        key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
-        told += await outbox.enqueue(
-            session,
-            dedup_key=f"{key}:{member.id}",
-            chat_id=int(member.telegram_id or 0),
-            member_id=member.id,
-            kind="notice",
-            text=render(
-                "volunteer/changed.html.j2",
-                locale,
-                event=event,
-                activity=activity,
-                community=community,
-                when=when_text(activity, cfg.tz),
-                changed=[tr.gettext(FIELD_NAMES[name]) for name in changed or []],
-                waiting=signup.status == SignUpStatus.WAITING,
-            ),
-            reply_markup=markup,
-            expires_at=activity.ends_at,
-        )
-    return told
+    rows = await stored.signed_up_on_telegram(session, activity.id)
+    waiting = {member.id for signup, member in rows if signup.status == SignUpStatus.WAITING}
+
+    def params(r: Recipient) -> dict[str, Any]:
+        return {
+            "event": event,
+            "activity": activity,
+            "community": community,
+            "when": when_text(activity, env.tz),
+            "changed": [r.gettext(FIELD_NAMES[name]) for name in changed or []],
+            "waiting": r.member.id in waiting,
+        }
+
+    def buttons(r: Recipient) -> ButtonRows:
+        label = r.gettext("Leave the waiting list") if r.member.id in waiting else r.gettext("Cancel my place")
+        return leave_button(activity.id, label)
+
+    key = f"vol:changed:{activity.id}:{activity.revision}" if event == "changed" else f"vol:cancelled:{activity.id}"
+    sent = await Notifier(session, env).tell(
+        [member for _signup, member in rows],
+        # A cancelled activity has nothing left to leave: no button.
+        Message(template="volunteer/changed.html.j2", params=params, buttons=buttons if event == "changed" else None),
+        key=key,
+        # moved up by this change: the "a place is yours" notice already has the new details
+        exclude=skip or set(),
+        expires_at=activity.ends_at,
+    )
+    return sent.queued

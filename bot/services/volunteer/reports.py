@@ -9,17 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
-from bot.services.notifier import locale_of
-from bot.services.outbox import inline_keyboard
+from bot.services.notifier import Message, Notifier
 from bot.services.volunteer.buttons import ReportApprove, ReportReject
 from bot.services.volunteer.communities import community_by_id
 from bot.services.volunteer.timing import (
@@ -29,18 +26,14 @@ from bot.services.volunteer.timing import (
     utc_bounds,
 )
 from bot.services.volunteer.timing import hours_of as hours
-from bot.templates import render
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
-    Activity,
     Community,
     ReportStatus,
     ServiceReport,
-    SignUp,
-    decide_pending_reports,
-    report_status,
 )
+from storage.volunteer import hours as stored
 
 MIN_HOURS = 0.5
 
@@ -100,9 +93,9 @@ def check_hours(hours: float) -> int:
     return round(hours * 60)
 
 
-def check_not_after(day: date, minutes: int, now: datetime, cfg: VolunteerConfig) -> None:
+def check_not_after(day: date, minutes: int, now: datetime, *, env: ServiceEnv) -> None:
     """Hours reported for today cannot be more than the time since midnight: the rest is in the future."""
-    local_now = now.astimezone(cfg.tz)
+    local_now = env.local(now)
     if day == local_now.date():
         elapsed = local_now.hour * 60 + local_now.minute
         if minutes > elapsed:
@@ -123,21 +116,9 @@ def check_span(span: tuple[datetime, datetime], now: datetime) -> int:
     return check_hours((end - start).total_seconds() / 3600)
 
 
-async def _minutes_that_day(session: AsyncSession, member_id: int, day: date, cfg: VolunteerConfig) -> int:
-    reported = await session.scalar(
-        select(func.coalesce(func.sum(ServiceReport.minutes), 0)).where(
-            ServiceReport.member_id == member_id,
-            ServiceReport.service_date == day,
-            ServiceReport.status != ReportStatus.REJECTED,
-        )
-    )
-    begin, end = utc_bounds(day, day + timedelta(days=1), cfg.tz)
-    attended = await session.scalar(
-        select(func.coalesce(func.sum(SignUp.minutes), 0))
-        .join(Activity, Activity.id == SignUp.activity_id)
-        .where(SignUp.member_id == member_id, Activity.starts_at >= begin, Activity.starts_at < end)
-    )
-    return int(reported or 0) + int(attended or 0)
+async def _minutes_that_day(session: AsyncSession, member_id: int, day: date, env: ServiceEnv) -> int:
+    begin, end = utc_bounds(day, day + timedelta(days=1), env.tz)
+    return await stored.minutes_served_on(session, member_id, day, begin, end)
 
 
 async def submit_report(
@@ -146,22 +127,23 @@ async def submit_report(
     data: ReportInput,
     cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     ref: str | None = None,
     now: datetime | None = None,
 ) -> ServiceReport:
     """Store a self-report in the branch's approval queue and tell the branch's leaders."""
-    now = now or now_utc()
-    today = now.astimezone(cfg.tz).date()
+    now = now or env.now()
+    today = env.local(now).date()
     check_day(data.day, today)
     if data.span is not None:
-        if data.span[0].astimezone(cfg.tz).date() != data.day:
+        if data.span[0].astimezone(env.tz).date() != data.day:
             raise InvalidInput(N_("The start must be on the day of the service."))
         minutes = check_span(data.span, now)
-        outside = span_minutes(data.span[0], data.span[1], cfg)[1]
+        outside = span_minutes(data.span[0], data.span[1], env)[1]
     elif data.hours is not None:
         minutes = check_hours(data.hours)
-        check_not_after(data.day, minutes, now, cfg)
-        outside = day_minutes_outside(data.day, minutes, cfg)
+        check_not_after(data.day, minutes, now, env=env)
+        outside = day_minutes_outside(data.day, minutes, env)
     else:
         raise InvalidInput(N_("Say how long: hours, or the start and end."))
     description = data.description.strip()
@@ -181,9 +163,9 @@ async def submit_report(
         raise InvalidInput(N_("At most %(max)d photos."), max=MAX_PHOTOS)
     for size in data.photo_sizes:
         check_photo(size, cfg)
-    if ref is not None and await session.scalar(select(ServiceReport.id).where(ServiceReport.ref == ref)):
+    if ref is not None and await stored.report_sent(session, ref):
         raise Conflict(N_("This report was already sent."))
-    already = await _minutes_that_day(session, actor.member_id, data.day, cfg)
+    already = await _minutes_that_day(session, actor.member_id, data.day, env)
     if already + minutes > MAX_HOURS_PER_DAY * 60:
         raise InvalidInput(
             N_("With this report you would have more than %(max)s hours on %(day)s (already %(hours)s)."),
@@ -214,34 +196,20 @@ async def submit_report(
         await session.flush()
     except IntegrityError:  # the same submission racing itself: the unique ref keeps one; all rolls back
         raise Conflict(N_("This report was already sent.")) from None
-    for leader in await queries.branch_leaders(session, member.org_id):
-        if leader.telegram_id is None or leader.id == member.id:
-            continue
-        locale = locale_of(leader, cfg.default_locale)
-        tr = translator(locale)
-        await outbox.enqueue(
-            session,
-            dedup_key=f"vol:report:{report.id}:{leader.id}",
-            chat_id=leader.telegram_id,
-            member_id=leader.id,
-            kind="notice",
-            text=render(
-                "volunteer/report_new.html.j2",
-                locale,
-                report=report,
-                member=member,
-                hours=hours,
-                **describe(report, community, cfg),
-            ),
-            reply_markup=inline_keyboard(
-                [
-                    [
-                        (tr.gettext("Approve"), ReportApprove(report=report.id).pack()),
-                        (tr.gettext("Reject"), ReportReject(report=report.id).pack()),
-                    ]
-                ]
-            ),
-        )
+    new_report = Message(
+        template="volunteer/report_new.html.j2",
+        params={"report": report, "member": member, "hours": hours, **describe(report, community, env=env)},
+        buttons=lambda r: [
+            [
+                (r.gettext("Approve"), ReportApprove(report=report.id)),
+                (r.gettext("Reject"), ReportReject(report=report.id)),
+            ]
+        ],
+    )
+    # A leader reporting their own service is not asked to decide on it.
+    await Notifier(session, env).tell_leaders(
+        member.org_id, new_report, key=f"vol:report:{report.id}", exclude={member.id}
+    )
     return report
 
 
@@ -258,19 +226,12 @@ async def _decidable(session: AsyncSession, actor: Actor, report_id: int) -> Ser
     return report
 
 
-async def _tell_outcome(session: AsyncSession, report: ServiceReport, cfg: VolunteerConfig) -> None:
+async def _tell_outcome(session: AsyncSession, report: ServiceReport, env: ServiceEnv) -> None:
     member = await session.get(Member, report.member_id)
-    if member is None or member.telegram_id is None:
+    if member is None:
         return
-    locale = locale_of(member, cfg.default_locale)
-    await outbox.enqueue(
-        session,
-        dedup_key=f"vol:outcome:{report.id}",
-        chat_id=member.telegram_id,
-        member_id=member.id,
-        kind="notice",
-        text=render("volunteer/report_outcome.html.j2", locale, report=report, hours=hours),
-    )
+    outcome = Message(template="volunteer/report_outcome.html.j2", params={"report": report, "hours": hours})
+    await Notifier(session, env).tell([member], outcome, key=f"vol:outcome:{report.id}")
 
 
 def _decided_elsewhere(status: str | None) -> Conflict:
@@ -283,17 +244,22 @@ def _decided_elsewhere(status: str | None) -> Conflict:
 
 
 async def approve_reports(
-    session: AsyncSession, actor: Actor, report_ids: Sequence[int], cfg: VolunteerConfig, now: datetime | None = None
+    session: AsyncSession,
+    actor: Actor,
+    report_ids: Sequence[int],
+    *,
+    env: ServiceEnv,
+    now: datetime | None = None,
 ) -> list[ServiceReport]:
     """Approve reports; any from outside the actor's reach refuses the whole batch. One report already
     decided is refused; in a batch, those already decided are left as they are. Returns those approved.
 
     The decision is one conditional write (only reports still pending change), so of two leaders pressing at
     once exactly one approves, writes the audit entry and tells the member; the other is told what happened."""
-    now = now or now_utc()
+    now = now or env.now()
     reports = [await _decidable(session, actor, report_id) for report_id in dict.fromkeys(report_ids)]
     won = set(
-        await decide_pending_reports(
+        await stored.decide_pending_reports(
             session,
             [r.id for r in reports if r.status == ReportStatus.PENDING],
             status=ReportStatus.APPROVED,
@@ -302,14 +268,14 @@ async def approve_reports(
         )
     )
     if len(reports) == 1 and not won:
-        raise _decided_elsewhere(await report_status(session, reports[0].id))
+        raise _decided_elsewhere(await stored.report_status(session, reports[0].id))
     approved = []
     for report in reports:
         if report.id not in won:
             continue
         await session.refresh(report)
         approved.append(report)
-        await _tell_outcome(session, report, cfg)
+        await _tell_outcome(session, report, env)
     if approved:
         queries.audit(
             session,
@@ -323,14 +289,14 @@ async def approve_reports(
 
 
 async def approve_range(
-    session: AsyncSession, actor: Actor, first_id: int, last_id: int, cfg: VolunteerConfig
+    session: AsyncSession, actor: Actor, first_id: int, last_id: int, *, env: ServiceEnv
 ) -> list[ServiceReport]:
     """Approve every pending report the actor may decide on with an id from ``first_id`` to ``last_id``
     (the page of the queue they were shown: later reports have higher ids and are not approved unseen)."""
     reports = await _queue(session, actor, first_id=first_id, last_id=last_id)
     if not reports:
         raise Conflict(N_("There is nothing left to approve here."))
-    return await approve_reports(session, actor, [r.id for r, _ in reports], cfg)
+    return await approve_reports(session, actor, [r.id for r, _ in reports], env=env)
 
 
 async def reject_report(
@@ -338,7 +304,8 @@ async def reject_report(
     actor: Actor,
     report_id: int,
     reason: str,
-    cfg: VolunteerConfig,
+    *,
+    env: ServiceEnv,
     now: datetime | None = None,
 ) -> ServiceReport:
     """Reject a report with a reason; the member is told."""
@@ -350,18 +317,18 @@ async def reject_report(
         raise InvalidInput(N_("Give a reason for the rejection."))
     if len(reason) > 500:
         raise InvalidInput(N_("The text is too long (at most %(max)d characters)."), max=500)
-    won = await decide_pending_reports(
+    won = await stored.decide_pending_reports(
         session,
         [report.id],
         status=ReportStatus.REJECTED,
         decided_by_id=actor.member_id,
-        decided_at=now or now_utc(),
+        decided_at=now or env.now(),
         reason=reason,
     )
     if not won:  # another leader decided between the look and the write
-        raise _decided_elsewhere(await report_status(session, report.id))
+        raise _decided_elsewhere(await stored.report_status(session, report.id))
     await session.refresh(report)
-    await _tell_outcome(session, report, cfg)
+    await _tell_outcome(session, report, env)
     queries.audit(
         session,
         actor=await session.get(Member, actor.member_id),
@@ -383,23 +350,14 @@ async def _queue(
 ) -> list[tuple[ServiceReport, Member]]:
     if not (actor.leads_branch or actor.is_admin):
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
-    stmt = (
-        select(ServiceReport, Member)
-        .join(Member, Member.id == ServiceReport.member_id)
-        .where(
-            ServiceReport.status == ReportStatus.PENDING,
-            ServiceReport.org_id.in_(await visible_org_ids(session, actor)),
-            ServiceReport.member_id != actor.member_id,
-        )
-        .order_by(ServiceReport.id)
+    return await stored.pending_reports(
+        session,
+        await visible_org_ids(session, actor),
+        not_of=actor.member_id,
+        first_id=first_id,
+        last_id=last_id,
+        limit=limit,
     )
-    if first_id is not None:
-        stmt = stmt.where(ServiceReport.id >= first_id)
-    if last_id is not None:
-        stmt = stmt.where(ServiceReport.id <= last_id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [(report, member) for report, member in (await session.execute(stmt)).all()]
 
 
 @dataclass(frozen=True)
@@ -428,10 +386,10 @@ async def report_detail(session: AsyncSession, actor: Actor, report_id: int) -> 
     return report, member
 
 
-def describe(report: ServiceReport, community: Community | None, cfg: VolunteerConfig) -> dict[str, str]:
+def describe(report: ServiceReport, community: Community | None, *, env: ServiceEnv) -> dict[str, str]:
     """The place and the local times of a report, as text for its templates."""
     where = ", ".join(part for part in (community.name if community else None, report.place) if part)
     times = ""
     if report.starts_at is not None and report.ends_at is not None:
-        times = f"{report.starts_at.astimezone(cfg.tz):%H:%M}–{report.ends_at.astimezone(cfg.tz):%H:%M}"
+        times = f"{report.starts_at.astimezone(env.tz):%H:%M}–{report.ends_at.astimezone(env.tz):%H:%M}"
     return {"where": where, "times": times}

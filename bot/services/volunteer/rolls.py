@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, require_branch_leader, visible_org_ids
 from bot.services.volunteer.activities import _can_see, manages
 from bot.services.volunteer.base import _member
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.timing import VolunteerConfig, span_minutes
+from bot.services.volunteer.timing import span_minutes
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
@@ -24,6 +24,7 @@ from storage.volunteer import (
     SignUp,
     SignUpStatus,
 )
+from storage.volunteer import activities as stored
 
 
 async def leader_of_signup(session: AsyncSession, actor: Actor, signup_id: int) -> tuple[SignUp, Activity, Member]:
@@ -63,7 +64,8 @@ async def correct_hours(
     signup_id: int,
     hours: float,
     reason: str,
-    cfg: VolunteerConfig,
+    *,
+    env: ServiceEnv,
     now: datetime | None = None,
 ) -> SignUp:
     """The secretary sets the hours counted for a member at an activity, with a reason (audited)."""
@@ -86,17 +88,17 @@ async def correct_hours(
     if old_minutes:
         outside = round(old_outside * minutes / old_minutes)
     else:
-        total, whole_outside = span_minutes(activity.starts_at, activity.ends_at, cfg)
+        total, whole_outside = span_minutes(activity.starts_at, activity.ends_at, env)
         outside = round(whole_outside * minutes / total) if total else 0
     signup.minutes = minutes
     signup.outside_minutes = min(minutes, outside)
     if signup.checked_out_at is None:
-        signup.checked_out_at = now or now_utc()
+        signup.checked_out_at = now or env.now()
         signup.checkout_method = "secretary"
     signup.corrected_by_id = actor.member_id
     signup.correction_reason = reason
     if signup.auto_closed and signup.confirmed_at is None:
-        signup.confirmed_at = now or now_utc()
+        signup.confirmed_at = now or env.now()
     queries.audit(
         session,
         actor=await _member(session, actor),
@@ -155,14 +157,7 @@ async def activity_roll(session: AsyncSession, actor: Actor | None, activity_id:
                 )
             visible = await visible_org_ids(session, actor)
     community = await community_by_id(session, activity.community_id)
-    rows = (
-        await session.execute(
-            select(SignUp, Member)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(SignUp.activity_id == activity.id, SignUp.status != SignUpStatus.CANCELLED)
-            .order_by(SignUp.queued_at, SignUp.id)
-        )
-    ).all()
+    rows = await stored.signed_up(session, activity.id)
     roll = Roll(activity, community)
     position = 0
     for signup, member in rows:
@@ -177,13 +172,5 @@ async def activity_roll(session: AsyncSession, actor: Actor | None, activity_id:
 async def flagged_checkouts(session: AsyncSession, actor: Actor, limit: int = 20) -> list[RollLine]:
     """Check-outs closed automatically that the actor's branch (or subtree) still has to confirm."""
     orgs = await visible_org_ids(session, actor)
-    rows = (
-        await session.execute(
-            select(SignUp, Member)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(SignUp.auto_closed.is_(True), SignUp.confirmed_at.is_(None), Member.org_id.in_(orgs))
-            .order_by(SignUp.checked_out_at, SignUp.id)
-            .limit(limit)
-        )
-    ).all()
+    rows = await stored.unconfirmed_auto_closed(session, orgs, limit)
     return [RollLine(member, signup) for signup, member in rows]

@@ -2,93 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import local_midnight_utc, now_utc
-from bot.i18n import translator
-from bot.services import outbox
-from bot.services.notifier import locale_of
+from bot.environment import ServiceEnv
+from bot.services.notifier import ButtonRows, Message, Notifier, Recipient
 from bot.services.volunteer.activities import _local_fmt, when_text
 from bot.services.volunteer.base import CHECKOUT_GRACE
-from bot.services.volunteer.buttons import leave_markup
+from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.checkin import counted_span
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.signups import _changed
 from bot.services.volunteer.timing import VolunteerConfig, span_minutes
-from bot.templates import render
 from storage import queries
 from storage.models import Member
 from storage.volunteer import (
     Activity,
-    ActivityStatus,
-    Community,
-    SignUp,
-    SignUpStatus,
 )
+from storage.volunteer import activities as stored
 
 
-async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig, now: datetime | None = None) -> int:
+async def close_forgotten_checkouts(session: AsyncSession, *, env: ServiceEnv, now: datetime | None = None) -> int:
     """Close check-ins left open past the grace time at the activity's end, flagged for the secretary,
     and tell the branch's leaders once per activity. Running it again finds nothing more to do."""
-    now = now or now_utc()
-    rows = (
-        await session.execute(
-            select(SignUp, Activity)
-            .join(Activity, Activity.id == SignUp.activity_id)
-            .where(
-                SignUp.checked_in_at.is_not(None),
-                SignUp.checked_out_at.is_(None),
-                Activity.ends_at <= now - CHECKOUT_GRACE,
-            )
-        )
-    ).all()
+    now = now or env.now()
+    rows = await stored.forgotten_checkouts(session, now - CHECKOUT_GRACE)
     affected: dict[tuple[int, int], list[Member]] = {}
     for signup, activity in rows:
         assert signup.checked_in_at is not None
         start, end = counted_span(activity, signup.checked_in_at, activity.ends_at)
-        minutes, outside = span_minutes(start, end, cfg)
-        result = await session.execute(
-            update(SignUp)
-            .where(SignUp.id == signup.id, SignUp.checked_out_at.is_(None))
-            .values(
-                checked_out_at=activity.ends_at,
-                checkout_method="auto",
-                auto_closed=True,
-                minutes=minutes,
-                outside_minutes=outside,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        minutes, outside = span_minutes(start, end, env)
+        closed_now = await stored.record_check_out(
+            session,
+            signup.id,
+            at=activity.ends_at,
+            method="auto",
+            minutes=minutes,
+            outside=outside,
+            now=now,
+            auto_closed=True,
         )
-        if not _changed(result):
+        if not closed_now:
             continue
         member = await session.get(Member, signup.member_id)
         if member is not None:
             affected.setdefault((activity.id, member.org_id), []).append(member)
+    notifier = Notifier(session, env)
     for (activity_id, branch_id), members in affected.items():
         closed = await session.get(Activity, activity_id)
         assert closed is not None
-        for leader in await queries.branch_leaders(session, branch_id):
-            if leader.telegram_id is None:
-                continue
-            locale = locale_of(leader, cfg.default_locale)
-            await outbox.enqueue(
-                session,
-                dedup_key=f"vol:autoclosed:{activity_id}:{leader.id}",
-                chat_id=leader.telegram_id,
-                member_id=leader.id,
-                kind="notice",
-                text=render(
-                    "volunteer/autoclosed.html.j2",
-                    locale,
-                    activity=closed,
-                    names=[m.name for m in members],
-                    end=_local_fmt(closed.ends_at, cfg.tz),
-                ),
-            )
+        autoclosed = Message(
+            template="volunteer/autoclosed.html.j2",
+            params={"activity": closed, "names": [m.name for m in members], "end": _local_fmt(closed.ends_at, env.tz)},
+        )
+        await notifier.tell_leaders(branch_id, autoclosed, key=f"vol:autoclosed:{activity_id}")
     if rows:
         queries.audit(
             session,
@@ -101,55 +69,46 @@ async def close_forgotten_checkouts(session: AsyncSession, cfg: VolunteerConfig,
     return sum(len(m) for m in affected.values())
 
 
-def reminder_key(activity: Activity, member_id: int) -> str:
-    """The day-before reminder is sent once per member and start time: a rescheduled activity is reminded anew."""
-    return f"vol:remind:{activity.id}:{member_id}:{int(activity.starts_at.timestamp())}"
+def _cancel_place(activity_id: int) -> Callable[[Recipient], ButtonRows]:
+    return lambda r: leave_button(activity_id, r.gettext("Cancel my place"))
 
 
-async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: datetime | None = None) -> int:
+def reminder_key(activity: Activity) -> str:
+    """The day-before reminder is sent once per member (the notifier adds the member) and start time: a
+    rescheduled activity is reminded anew."""
+    return f"vol:remind:{activity.id}:{int(activity.starts_at.timestamp())}"
+
+
+async def queue_reminders(
+    session: AsyncSession, cfg: VolunteerConfig, *, env: ServiceEnv, now: datetime | None = None
+) -> int:
     """Queue the day-before reminder to everyone with a place at an activity starting tomorrow (local),
     to be sent at the configured hour; the dedup key makes it once per member and activity."""
-    now = now or now_utc()
-    today = now.astimezone(cfg.tz).date()
+    now = now or env.now()
+    today = env.local(now).date()
     tomorrow = today + timedelta(days=1)
-    begin, end = local_midnight_utc(tomorrow, cfg.tz), local_midnight_utc(tomorrow + timedelta(days=1), cfg.tz)
-    send_at = max(now, datetime.combine(today, time(cfg.reminder_hour), tzinfo=cfg.tz).astimezone(UTC))
-    rows = (
-        await session.execute(
-            select(Activity, SignUp, Member)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .join(Member, Member.id == SignUp.member_id)
-            .where(
-                Activity.status == ActivityStatus.OPEN,
-                Activity.starts_at >= begin,
-                Activity.starts_at < end,
-                SignUp.status == SignUpStatus.CONFIRMED,
-                Member.telegram_id.is_not(None),
-                Member.active.is_(True),
-            )
-        )
-    ).all()
+    begin, end = env.day_start(tomorrow), env.day_end(tomorrow)
+    send_at = max(now, env.at(today, time(cfg.reminder_hour)))
+    rows = await stored.places_starting(session, begin, end)
+    with_places: dict[int, tuple[Activity, list[Member]]] = {}
+    for activity, member in rows:
+        with_places.setdefault(activity.id, (activity, []))[1].append(member)
+    notifier = Notifier(session, env)
     queued = 0
-    communities: dict[int, Community] = {}
-    for activity, _signup, member in rows:
-        community = communities.get(activity.community_id) or await community_by_id(session, activity.community_id)
-        communities[community.id] = community
-        locale = locale_of(member, cfg.default_locale)
-        queued += await outbox.enqueue(
-            session,
-            dedup_key=reminder_key(activity, member.id),
-            chat_id=int(member.telegram_id or 0),
-            member_id=member.id,
+    for activity, members in with_places.values():
+        community = await community_by_id(session, activity.community_id)
+        reminder = Message(
+            template="volunteer/reminder.html.j2",
+            params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+            buttons=_cancel_place(activity.id),
+        )
+        sent = await notifier.tell(
+            members,
+            reminder,
+            key=reminder_key(activity),
             kind="reminder",
-            text=render(
-                "volunteer/reminder.html.j2",
-                locale,
-                activity=activity,
-                community=community,
-                when=when_text(activity, cfg.tz),
-            ),
-            reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             not_before=send_at,
             expires_at=activity.starts_at,
         )
+        queued += sent.queued
     return queued

@@ -11,30 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.notifier import locale_of
+from bot.services.notifier import Message, Notifier
 from bot.services.volunteer.activities import _waiting_position, visible_activity, when_text
-from bot.services.volunteer.buttons import leave_markup
+from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.communities import community_by_id
-from bot.services.volunteer.timing import VolunteerConfig
-from bot.templates import render
-from storage import queries
 from storage.models import Member
-from storage.volunteer import (
-    Activity,
-    ActivityStatus,
-    SignUp,
-    SignUpStatus,
-)
+from storage.volunteer import Activity, ActivityStatus, SignUp, SignUpStatus
+from storage.volunteer import activities as stored
 
 
 @dataclass(frozen=True)
@@ -46,51 +37,6 @@ class SignUpResult:
     waiting_position: int | None
 
 
-def _changed(result: Any) -> bool:
-    """Whether an UPDATE or INSERT touched a row (its rowcount)."""
-    return bool(result.rowcount)
-
-
-async def _take_place(session: AsyncSession, activity_id: int) -> bool:
-    """Take one place if one is free: the database decides, so concurrent presses never overbook."""
-    result = await session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id, Activity.taken < Activity.slots, Activity.status == ActivityStatus.OPEN)
-        .values(taken=Activity.taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return _changed(result)
-
-
-async def _claim_signup_row(
-    session: AsyncSession, activity_id: int, member_id: int, status: SignUpStatus, now: datetime
-) -> bool:
-    """Insert the one (activity, member) row unless it exists; True when this call created it. A concurrent
-    second press waits on the unique key here and then finds the row."""
-    inserted = await session.execute(
-        queries.upsert_insert(session)(SignUp)
-        .values(
-            activity_id=activity_id,
-            member_id=member_id,
-            status=status.value,
-            queued_at=now,
-            auto_closed=False,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["activity_id", "member_id"])
-    )
-    return _changed(inserted)
-
-
-async def _signup_row(session: AsyncSession, activity_id: int, member_id: int) -> SignUp | None:
-    return await session.scalar(
-        select(SignUp)
-        .where(SignUp.activity_id == activity_id, SignUp.member_id == member_id)
-        .execution_options(populate_existing=True)
-    )
-
-
 async def sign_up(session: AsyncSession, actor: Actor, activity_id: int, now: datetime | None = None) -> SignUpResult:
     """Take a place, or join the waiting list when the activity is full. A second sign-up is refused."""
     now = now or now_utc()
@@ -100,8 +46,8 @@ async def sign_up(session: AsyncSession, actor: Actor, activity_id: int, now: da
     if activity.starts_at <= now:
         raise InvalidInput(N_("This activity has already started; sign-up is closed."))
     # Claim the (activity, member) row first: a concurrent second press waits here and then finds it.
-    if not await _claim_signup_row(session, activity.id, actor.member_id, SignUpStatus.WAITING, now):
-        existing = await _signup_row(session, activity.id, actor.member_id)
+    if not await stored.claim_signup(session, activity.id, actor.member_id, SignUpStatus.WAITING, now):
+        existing = await stored.signup_of(session, activity.id, actor.member_id)
         assert existing is not None
         if existing.status != SignUpStatus.CANCELLED:
             raise Conflict(
@@ -109,23 +55,12 @@ async def sign_up(session: AsyncSession, actor: Actor, activity_id: int, now: da
                 if existing.status == SignUpStatus.CONFIRMED
                 else N_("You are already on the waiting list of this activity.")
             )
-        reopened = await session.execute(
-            update(SignUp)
-            .where(SignUp.id == existing.id, SignUp.status == SignUpStatus.CANCELLED)
-            .values(status=SignUpStatus.WAITING, queued_at=now, promoted_at=None, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if not _changed(reopened):
+        if not await stored.reopen_signup(session, existing.id, now):
             raise Conflict(N_("You already have a place at this activity."))
-    confirmed = await _take_place(session, activity.id)
+    confirmed = await stored.take_place(session, activity.id)
     if confirmed:
-        await session.execute(
-            update(SignUp)
-            .where(SignUp.activity_id == activity.id, SignUp.member_id == actor.member_id)
-            .values(status=SignUpStatus.CONFIRMED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    signup = await _signup_row(session, activity.id, actor.member_id)
+        await stored.confirm_signup(session, activity.id, actor.member_id, now)
+    signup = await stored.signup_of(session, activity.id, actor.member_id)
     assert signup is not None
     return SignUpResult(signup, confirmed, None if confirmed else await _waiting_position(session, signup))
 
@@ -139,15 +74,15 @@ class CancelResult:
 
 
 async def cancel_signup(
-    session: AsyncSession, actor: Actor, activity_id: int, cfg: VolunteerConfig, now: datetime | None = None
+    session: AsyncSession, actor: Actor, activity_id: int, *, env: ServiceEnv, now: datetime | None = None
 ) -> CancelResult:
     """Give up a place (or leave the waiting list); the first one waiting moves up and is told."""
-    now = now or now_utc()
+    now = now or env.now()
     activity = await visible_activity(session, actor, activity_id)
     if activity.status != ActivityStatus.OPEN:
         raise Conflict(N_("This activity was cancelled."))
     for _attempt in range(5):  # the row may change under us (a promotion); re-read and try again
-        signup = await _signup_row(session, activity.id, actor.member_id)
+        signup = await stored.signup_of(session, activity.id, actor.member_id)
         if signup is None or signup.status == SignUpStatus.CANCELLED:
             raise Conflict(N_("You are not signed up for this activity."))
         if signup.checked_in_at is not None:
@@ -155,101 +90,63 @@ async def cancel_signup(
         if activity.starts_at <= now:
             raise InvalidInput(N_("This activity has already started; it can no longer be cancelled."))
         observed = signup.status
-        result = await session.execute(
-            update(SignUp)
-            .where(SignUp.id == signup.id, SignUp.status == observed)
-            .values(status=SignUpStatus.CANCELLED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if _changed(result):
+        if await stored.cancel_signup_row(session, signup.id, observed, now):
             promoted = None
             if observed == SignUpStatus.CONFIRMED:
-                promoted = await _hand_on_place(session, activity, cfg, now)
+                promoted = await _hand_on_place(session, activity, env, now)
             return CancelResult(observed == SignUpStatus.CONFIRMED, promoted)
     raise Conflict(N_("Your place changed meanwhile; please try again."))  # pragma: no cover - needs a storm
 
 
-async def _first_waiting(session: AsyncSession, activity_id: int) -> int | None:
-    return await session.scalar(
-        select(SignUp.id)
-        .where(SignUp.activity_id == activity_id, SignUp.status == SignUpStatus.WAITING)
-        .order_by(SignUp.queued_at, SignUp.id)
-        .limit(1)
-    )
-
-
 async def _promote(
-    session: AsyncSession, activity: Activity, signup_id: int, cfg: VolunteerConfig, now: datetime
+    session: AsyncSession, activity: Activity, signup_id: int, env: ServiceEnv, now: datetime
 ) -> tuple[bool, Member | None]:
     """Move one waiting member up (compare-and-set) and tell them: (moved, the member). Not moved when a
     concurrent cancellation moved them first."""
-    moved = await session.execute(
-        update(SignUp)
-        .where(SignUp.id == signup_id, SignUp.status == SignUpStatus.WAITING)
-        .values(status=SignUpStatus.CONFIRMED, promoted_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not _changed(moved):
+    if not await stored.promote_waiting(session, signup_id, now):
         return False, None
     signup = await session.get(SignUp, signup_id, populate_existing=True)
     assert signup is not None
     member = await session.get(Member, signup.member_id)
     if member is not None and member.telegram_id is not None:
         community = await community_by_id(session, activity.community_id)
-        locale = locale_of(member, cfg.default_locale)
-        await outbox.enqueue(
-            session,
-            dedup_key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            kind="notice",
-            text=render(
-                "volunteer/promoted.html.j2",
-                locale,
-                activity=activity,
-                community=community,
-                when=when_text(activity, cfg.tz),
-            ),
-            reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
+        promoted = Message(
+            template="volunteer/promoted.html.j2",
+            params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+            buttons=lambda r: leave_button(activity.id, r.gettext("Cancel my place")),
+        )
+        # Once per move up: a member who cancels, signs up again and moves up again is told again.
+        await Notifier(session, env).tell(
+            [member],
+            promoted,
+            key=f"vol:promoted:{activity.id}:{signup.id}:{int(now.timestamp() * 1_000_000)}",
             expires_at=activity.starts_at,
         )
     return True, member
 
 
-async def _hand_on_place(
-    session: AsyncSession, activity: Activity, cfg: VolunteerConfig, now: datetime
-) -> Member | None:
+async def _hand_on_place(session: AsyncSession, activity: Activity, env: ServiceEnv, now: datetime) -> Member | None:
     """Give a freed place to the first member waiting (and tell them), or free it."""
     while True:
-        candidate = await _first_waiting(session, activity.id)
+        candidate = await stored.first_waiting(session, activity.id)
         if candidate is None:
-            await session.execute(
-                update(Activity)
-                .where(Activity.id == activity.id, Activity.taken > 0)
-                .values(taken=Activity.taken - 1)
-                .execution_options(synchronize_session=False)
-            )
+            await stored.free_place(session, activity.id)
             return None
         # Compare-and-set: a concurrent cancellation that promoted this member first makes this match nothing.
-        moved, member = await _promote(session, activity, candidate, cfg, now)
+        moved, member = await _promote(session, activity, candidate, env, now)
         if moved:
             return member
 
 
-async def fill_places(session: AsyncSession, activity: Activity, cfg: VolunteerConfig, now: datetime) -> list[Member]:
+async def fill_places(session: AsyncSession, activity: Activity, now: datetime, *, env: ServiceEnv) -> list[Member]:
     """Give free places (after more were added) to the waiting list in order; each one moved up is told."""
     promoted: list[Member] = []
-    while (candidate := await _first_waiting(session, activity.id)) is not None:
-        if not await _take_place(session, activity.id):
+    while (candidate := await stored.first_waiting(session, activity.id)) is not None:
+        if not await stored.take_place(session, activity.id):
             break
-        moved, member = await _promote(session, activity, candidate, cfg, now)
+        moved, member = await _promote(session, activity, candidate, env, now)
         if not moved:  # moved up meanwhile by someone else: give the place back and look again
-            await session.execute(
-                update(Activity)
-                .where(Activity.id == activity.id, Activity.taken > 0)
-                .values(taken=Activity.taken - 1)
-                .execution_options(synchronize_session=False)
-            )
+            await stored.free_place(session, activity.id)
             continue
         if member is not None:
             promoted.append(member)

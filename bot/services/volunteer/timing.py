@@ -8,18 +8,19 @@ part outside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import format_decimal
 
-from bot.clock import DEFAULT_TZ, local_midnight_utc
-from bot.environment import ServiceEnv, WorkCalendar, default_calendar, parse_work_hours
+from bot.clock import local_midnight_utc
+from bot.dates import END_BEFORE_START, ParseError, When, parse_date, parse_time_range, parse_when
+from bot.environment import ServiceEnv
 from bot.errors import InvalidInput
-from bot.i18n import DEFAULT_LOCALE, N_
+from bot.i18n import N_
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -27,67 +28,42 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VolunteerConfig:
-    """The settings the volunteer services need, so that they do not depend on the whole Settings."""
+    """The volunteer service's own knobs. The time zone, default language, working hours and calendar are the
+    shared :class:`bot.environment.ServiceEnv`, passed to the services as ``env``."""
 
-    tz: ZoneInfo = DEFAULT_TZ
-    work_start: time = time(9)
-    work_end: time = time(18)
-    radius_m: int = 300
-    photo_max_bytes: int = 10 * 1024 * 1024
-    reminder_hour: int = 18
-    default_locale: str = DEFAULT_LOCALE
-    bot_username: str = "branch_assistant_bot"
-    # The China working-day calendar (public holidays off, make-up workdays 调休 on): "outside working hours"
-    # is decided by bot.environment, the same for every feature.
-    calendar: WorkCalendar = field(default_factory=default_calendar, compare=False, repr=False)
-
-    @property
-    def env(self) -> ServiceEnv:
-        """The shared service environment these settings describe."""
-        return ServiceEnv(
-            tz=self.tz,
-            default_locale=self.default_locale,
-            bot_username=self.bot_username,
-            work_start=self.work_start,
-            work_end=self.work_end,
-            calendar=self.calendar,
-        )
+    radius_m: int = 300  # an activity's check-in radius when its poster gives none
+    photo_max_bytes: int = 10 * 1024 * 1024  # of a self-report's photo
+    reminder_hour: int = 18  # the local hour the day-before reminders are sent
 
     @classmethod
-    def from_settings(cls, settings: Settings, bot_username: str | None = None) -> VolunteerConfig:
-        """The configuration of a running bot or a CLI call."""
-        start, end = parse_work_hours(settings.WORK_HOURS)
+    def from_settings(cls, settings: Settings) -> VolunteerConfig:
+        """The knobs of a running bot or a CLI call."""
         return cls(
-            tz=settings.tz,
-            work_start=start,
-            work_end=end,
             radius_m=settings.VOLUNTEER_RADIUS_M,
             photo_max_bytes=int(settings.VOLUNTEER_PHOTO_MAX_MB * 1024 * 1024),
             reminder_hour=settings.VOLUNTEER_REMINDER_HOUR,
-            default_locale=settings.DEFAULT_LOCALE,
-            bot_username=bot_username or settings.BOT_USERNAME or "branch_assistant_bot",
         )
 
 
-def outside_work_seconds(start: datetime, end: datetime, cfg: VolunteerConfig) -> float:
+def outside_work_seconds(start: datetime, end: datetime, env: ServiceEnv) -> float:
     """Seconds of ``[start, end)`` that fall outside working hours of working days (China's calendar: a public
     holiday counts as outside, a make-up workday as a workday)."""
-    return cfg.env.outside_work_seconds(start, end)
+    return env.outside_work_seconds(start, end)
 
 
-def span_minutes(start: datetime, end: datetime, cfg: VolunteerConfig) -> tuple[int, int]:
+def span_minutes(start: datetime, end: datetime, env: ServiceEnv) -> tuple[int, int]:
     """``(minutes, outside_minutes)`` of a span; whole minutes, the outside part never above the total."""
     if end <= start:
         return 0, 0
     minutes = int((end - start).total_seconds() // 60)
-    outside = round(outside_work_seconds(start, end, cfg) / 60)
+    outside = round(outside_work_seconds(start, end, env) / 60)
     return minutes, min(minutes, outside)
 
 
-def day_minutes_outside(day: date, minutes: int, cfg: VolunteerConfig) -> int:
+def day_minutes_outside(day: date, minutes: int, env: ServiceEnv) -> int:
     """Outside-work minutes of service reported as hours only: a rest day counts whole, a workday none,
     since nothing says when it was done (members are asked for start and end to get it counted)."""
-    return 0 if cfg.env.is_workday(day) else minutes
+    return 0 if env.is_workday(day) else minutes
 
 
 # Periods ----------------------------------------------------------------------------------------------
@@ -124,57 +100,68 @@ def utc_bounds(first: date, following: date, tz: ZoneInfo) -> tuple[datetime, da
 
 
 # Typed input ------------------------------------------------------------------------------------------
+# Dates and times are read by bot.dates, the one parser every feature uses (2026-06-01, 6月1日, 明天, 下周三,
+# 9:30, 9点半, 下午2点到4点, …). An activity's day without a year is the next such day; a report's, the last.
 
-_DATE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
-_TIME = r"(\d{1,2})[:：](\d{2})"
-_SPAN = re.compile(rf"^\s*{_DATE}\s+{_TIME}\s*(?:-|–|—|~|到|至)\s*(?:{_DATE}\s+)?{_TIME}\s*$")
-_MOMENT = re.compile(rf"^\s*{_DATE}\s+{_TIME}\s*$")
-_CLOCK_SPAN = re.compile(rf"^\s*{_TIME}\s*(?:-|–|—|~|到|至)\s*{_TIME}\s*$")
+BAD_MOMENT = N_("Write the time as YYYY-MM-DD HH:MM, for example 2026-06-01 09:00.")
+END_FIRST = N_("The end must come after the start.")
+BAD_SPAN = N_("Write the start and end as YYYY-MM-DD HH:MM-HH:MM, for example 2026-06-01 09:00-11:30.")
+# Where a span's two moments each carry their day: "2026-06-01 22:00 - 2026-06-02 01:00".
+_BETWEEN = re.compile(r"\s*(?:-|–|—|~|～|到|至)\s*")
 
 
-def _local(tz: ZoneInfo, year: str, month: str, day: str, hour: str, minute: str) -> datetime:
+def _utc(day: date, moment: time, env: ServiceEnv) -> datetime:
+    return datetime.combine(day, moment, tzinfo=env.tz).astimezone(UTC)
+
+
+def _when(text: str, env: ServiceEnv) -> When | None:
+    """A day and a time (or time span) for an activity; None when unreadable, the refusal when it ends first."""
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=tz).astimezone(UTC)
-    except ValueError:
-        raise InvalidInput(N_("That is not a valid date and time.")) from None
-
-
-def parse_moment(text: str, tz: ZoneInfo) -> datetime:
-    """``"2026-06-01 09:00"`` (local) → a UTC datetime."""
-    match = _MOMENT.match(text)
-    if match is None:
-        raise InvalidInput(N_("Write the time as YYYY-MM-DD HH:MM, for example 2026-06-01 09:00."))
-    return _local(tz, *match.groups())
-
-
-def parse_span(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """``"2026-06-01 09:00-11:30"`` or ``"2026-06-01 09:00 - 2026-06-02 11:30"`` → (start, end) in UTC."""
-    match = _SPAN.match(text)
-    if match is None:
-        raise InvalidInput(N_("Write the start and end as YYYY-MM-DD HH:MM-HH:MM, for example 2026-06-01 09:00-11:30."))
-    groups = match.groups()
-    start = _local(tz, *groups[0:5])
-    end_date = groups[5:8] if groups[5] is not None else groups[0:3]  # no end date: the same day
-    end = _local(tz, *end_date, *groups[8:10])
-    if end <= start:
-        raise InvalidInput(N_("The end must come after the start."))
-    return start, end
-
-
-def parse_clock_span(text: str, day: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """``"19:00-21:30"`` on ``day`` → (start, end) in UTC; None when the text is not a clock span."""
-    match = _CLOCK_SPAN.match(text)
-    if match is None:
+        return parse_when(text, env.today(), prefer="future", time_required=True)
+    except ParseError as error:
+        if error.msgid == END_BEFORE_START:
+            raise InvalidInput(END_FIRST) from None
         return None
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
+
+
+def parse_moment(text: str, env: ServiceEnv) -> datetime:
+    """``"2026-06-01 09:00"``, ``"明天上午9点"`` (local) → a UTC datetime."""
+    when = _when(text, env)
+    if when is None or when.start is None or when.end is not None:
+        raise InvalidInput(BAD_MOMENT)
+    return _utc(when.day, when.start, env)
+
+
+def parse_span(text: str, env: ServiceEnv) -> tuple[datetime, datetime]:
+    """``"2026-06-01 09:00-11:30"``, ``"明天下午2点到4点"`` or ``"2026-06-01 22:00 - 2026-06-02 01:00"`` (local)
+    → (start, end) in UTC."""
+    when = _when(text, env)
+    if when is not None and when.start is not None and when.end is not None:
+        return _utc(when.day, when.start, env), _utc(when.day, when.end, env)
+    for separator in _BETWEEN.finditer(text):
+        first, second = _when(text[: separator.start()], env), _when(text[separator.end() :], env)
+        if first is None or second is None or first.start is None or second.start is None:
+            continue
+        if first.end is not None or second.end is not None:
+            continue
+        start, end = _utc(first.day, first.start, env), _utc(second.day, second.start, env)
+        if end <= start:
+            raise InvalidInput(END_FIRST)
+        return start, end
+    raise InvalidInput(BAD_SPAN)
+
+
+def parse_clock_span(text: str, day: date, env: ServiceEnv) -> tuple[datetime, datetime] | None:
+    """``"19:00-21:30"``, ``"晚上7点到9点半"`` on ``day`` → (start, end) in UTC; None when the text is not a
+    span of the day (it may be a number of hours); the refusal when it ends before it starts."""
     try:
-        start = datetime.combine(day, time(h1, m1), tzinfo=tz)
-        end = datetime.combine(day, time(h2, m2), tzinfo=tz)
-    except ValueError:
-        raise InvalidInput(N_("That is not a valid time of day.")) from None
-    if end <= start:
-        raise InvalidInput(N_("The end must come after the start."))
-    return start.astimezone(UTC), end.astimezone(UTC)
+        span = parse_time_range(text)
+    except ParseError as error:
+        if error.msgid == END_BEFORE_START:
+            raise InvalidInput(END_FIRST) from None
+        return None
+    assert span.end is not None
+    return _utc(day, span.start, env), _utc(day, span.end, env)
 
 
 def parse_hours(text: str) -> float:
@@ -196,21 +183,9 @@ def parse_hours(text: str) -> float:
 
 
 def parse_day(text: str, today: date) -> date:
-    """``"2026-05-01"``, ``"5月1日"``-free forms, ``"today"``/``"今天"``, ``"yesterday"``/``"昨天"``."""
-    cleaned = text.strip().lower()
-    if cleaned in ("today", "今天", "今日"):
-        return today
-    if cleaned in ("yesterday", "昨天", "昨日"):
-        return today - timedelta(days=1)
-    if cleaned in ("前天",):
-        return today - timedelta(days=2)
-    match = re.fullmatch(_DATE, cleaned)
-    if match is None:
-        raise InvalidInput(N_("Write the date as YYYY-MM-DD, for example 2026-05-01."))
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise InvalidInput(N_("That is not a valid date.")) from None
+    """The day of a self-report: ``"2026-05-01"``, ``"5月1日"``, ``"今天"``, ``"昨天"``, ``"上周五"``… (a day without a
+    year is the last such day: service is reported after it was done)."""
+    return parse_date(text, today, prefer="past")
 
 
 def hours_of(minutes: int | None) -> float:

@@ -3,31 +3,23 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
-from bot.errors import PermissionDenied
+from bot.environment import ServiceEnv
+from bot.errors import NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, visible_org_ids
+from bot.services.volunteer.timing import hours_of as hours
 from bot.services.volunteer.timing import (
-    VolunteerConfig,
     period_bounds,
     utc_bounds,
 )
-from bot.services.volunteer.timing import hours_of as hours
 from storage import queries
 from storage.models import Member, Organisation
-from storage.volunteer import (
-    Activity,
-    ActivityStatus,
-    BranchService,
-    ReportStatus,
-    ServiceReport,
-    SignUp,
-    SignUpStatus,
-    service_by_branch,
-)
+from storage.volunteer import Activity, ServiceReport, SignUp
+from storage.volunteer import activities as stored_activities
+from storage.volunteer import hours as stored
+from storage.volunteer.hours import BranchService
 
 
 @dataclass
@@ -107,63 +99,52 @@ async def totals_for(
     org_ids: set[int],
     first: date,
     following: date,
-    cfg: VolunteerConfig,
     *,
+    env: ServiceEnv,
     member_ids: set[int] | None = None,
 ) -> Totals:
     """Hours of the active members of ``org_ids`` (or just ``member_ids``) from ``first`` to before ``following``.
 
     Activity hours count by the local day the activity starts; self-reports, once approved, by their date.
     """
-    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
-    stmt = stmt.where(Member.id.in_(member_ids)) if member_ids is not None else stmt.where(Member.org_id.in_(org_ids))
-    members = (await session.scalars(stmt)).all()
+    members = await stored.active_members(session, org_ids, member_ids)
     by_id = {m.id: MemberTotal(m) for m in members}
-    begin, end = utc_bounds(first, following, cfg.tz)
-    attended = (
-        await session.execute(
-            select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
-            .join(Activity, Activity.id == SignUp.activity_id)
-            .where(
-                SignUp.member_id.in_(list(by_id)),
-                SignUp.checked_in_at.is_not(None),
-                SignUp.status == SignUpStatus.CONFIRMED,
-                Activity.starts_at >= begin,
-                Activity.starts_at < end,
-            )
-        )
-    ).all()
+    begin, end = utc_bounds(first, following, env.tz)
+    attended = await stored.attended_minutes(session, list(by_id), begin, end)
     for member_id, minutes, outside in attended:
         total = by_id[member_id]
         total.activities += 1
         total.minutes += minutes or 0
         total.outside_minutes += outside or 0
-    reported = (
-        await session.execute(
-            select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
-                ServiceReport.member_id.in_(list(by_id)),
-                ServiceReport.status == ReportStatus.APPROVED,
-                ServiceReport.service_date >= first,
-                ServiceReport.service_date < following,
-            )
-        )
-    ).all()
+    reported = await stored.approved_minutes(session, list(by_id), first, following)
     for member_id, minutes, outside in reported:
         total = by_id[member_id]
         total.minutes += minutes
         total.reported_minutes += minutes
         total.outside_minutes += outside
     branch_ids = {m.org_id for m in members}
-    branches = {
-        o.id: o for o in (await session.scalars(select(Organisation).where(Organisation.id.in_(branch_ids)))).all()
-    }
+    branches = await stored.organisations_by_id(session, branch_ids)
     return Totals(first, following, list(by_id.values()), branches)
+
+
+async def totals_under(
+    session: AsyncSession, org_id: int | None, first: date, following: date, *, env: ServiceEnv
+) -> Totals:
+    """Member-by-member hours of ``org_id`` and everything below it (``None``: every organisation), for the
+    command line's report."""
+    if org_id is None:
+        org_ids = {org.id for org in await queries.all_organisations(session)}
+    else:
+        if await session.get(Organisation, org_id) is None:
+            raise NotFound(N_("No such organisation."))
+        org_ids = await queries.subtree_ids(session, org_id)
+    return await totals_for(session, org_ids, first, following, env=env)
 
 
 @dataclass(frozen=True)
 class SubtreeTotals:
     """Hours of every branch of an administrator's subtree over a date range: per branch, never per member, so
-    a city's screen costs one statement (storage.volunteer.service_by_branch)."""
+    a city's screen costs one statement (storage.volunteer.hours.service_by_branch)."""
 
     first: date
     following: date
@@ -195,15 +176,16 @@ class SubtreeTotals:
 
 
 async def subtree_totals(
-    session: AsyncSession, root_id: int, first: date, following: date, cfg: VolunteerConfig
+    session: AsyncSession, root_id: int, first: date, following: date, *, env: ServiceEnv
 ) -> SubtreeTotals:
     """Per-branch hours of the subtree under ``root_id`` from ``first`` to before ``following``."""
-    begin, end = utc_bounds(first, following, cfg.tz)
-    return SubtreeTotals(first, following, await service_by_branch(session, root_id, begin, end, first, following))
+    begin, end = utc_bounds(first, following, env.tz)
+    branches = await stored.service_by_branch(session, root_id, begin, end, first, following)
+    return SubtreeTotals(first, following, branches)
 
 
 async def branch_totals(
-    session: AsyncSession, actor: Actor, period: str, today: date, cfg: VolunteerConfig
+    session: AsyncSession, actor: Actor, period: str, today: date, *, env: ServiceEnv
 ) -> Totals | SubtreeTotals:
     """The totals a secretary (their branch, member by member) or an administrator (their subtree, branch by
     branch) may see, for a period."""
@@ -211,10 +193,10 @@ async def branch_totals(
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     first, following = period_bounds(period, today)
     if actor.is_admin:
-        return await subtree_totals(session, actor.org_id, first, following, cfg)
+        return await subtree_totals(session, actor.org_id, first, following, env=env)
     # Members of branches: an administrator's own unit office is not a branch to be counted.
     branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-    return await totals_for(session, {b.id for b in branches}, first, following, cfg)
+    return await totals_for(session, {b.id for b in branches}, first, following, env=env)
 
 
 @dataclass(frozen=True)
@@ -228,65 +210,19 @@ class MyService:
     rejected: list[ServiceReport]
 
 
-async def my_service(
-    session: AsyncSession, actor: Actor, cfg: VolunteerConfig, now: datetime | None = None
-) -> MyService:
+async def my_service(session: AsyncSession, actor: Actor, *, env: ServiceEnv, now: datetime | None = None) -> MyService:
     """A member's own hours this month, quarter and year, activities, and reports awaiting a decision."""
-    now = now or now_utc()
-    today = now.astimezone(cfg.tz).date()
+    now = now or env.now()
+    today = env.local(now).date()
     periods = {}
     for period in ("month", "quarter", "year"):
         first, following = period_bounds(period, today)
-        totals = await totals_for(session, set(), first, following, cfg, member_ids={actor.member_id})
+        totals = await totals_for(session, set(), first, following, env=env, member_ids={actor.member_id})
         member = await session.get(Member, actor.member_id)
         assert member is not None
         periods[period] = totals.members[0] if totals.members else MemberTotal(member)
-    upcoming = (
-        await session.execute(
-            select(Activity, SignUp)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .where(
-                SignUp.member_id == actor.member_id,
-                SignUp.status != SignUpStatus.CANCELLED,
-                SignUp.checked_out_at.is_(None),
-                Activity.status == ActivityStatus.OPEN,
-                Activity.ends_at > now,
-            )
-            .order_by(Activity.starts_at)
-            .limit(10)
-        )
-    ).all()
-    recent = (
-        await session.execute(
-            select(Activity, SignUp)
-            .join(SignUp, SignUp.activity_id == Activity.id)
-            .where(SignUp.member_id == actor.member_id, SignUp.checked_in_at.is_not(None))
-            .order_by(Activity.starts_at.desc())
-            .limit(5)
-        )
-    ).all()
-    pending = (
-        await session.scalars(
-            select(ServiceReport)
-            .where(ServiceReport.member_id == actor.member_id, ServiceReport.status == ReportStatus.PENDING)
-            .order_by(ServiceReport.service_date)
-        )
-    ).all()
-    rejected = (
-        await session.scalars(
-            select(ServiceReport)
-            .where(
-                ServiceReport.member_id == actor.member_id,
-                ServiceReport.status == ReportStatus.REJECTED,
-                ServiceReport.decided_at >= now - timedelta(days=30),
-            )
-            .order_by(ServiceReport.decided_at.desc())
-        )
-    ).all()
-    return MyService(
-        periods,
-        [(a, s) for a, s in upcoming],
-        [(a, s) for a, s in recent],
-        list(pending),
-        list(rejected),
-    )
+    upcoming = await stored_activities.member_upcoming(session, actor.member_id, now)
+    recent = await stored_activities.member_attended(session, actor.member_id)
+    pending = await stored.pending_reports_of(session, actor.member_id)
+    rejected = await stored.rejected_reports_of(session, actor.member_id, now - timedelta(days=30))
+    return MyService(periods, upcoming, recent, pending, rejected)

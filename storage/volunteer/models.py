@@ -1,4 +1,4 @@
-"""Volunteer service (志愿服务, 到社区报到, measure 22): communities, registrations with history, activities with
+"""The volunteer tables (志愿服务, 到社区报到, measure 22): communities, registrations with history, activities with
 places and a waiting list, check-in and check-out, self-reported service.
 
 Database-level guarantees the services rely on:
@@ -14,7 +14,6 @@ Database-level guarantees the services rely on:
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -24,22 +23,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Select,
     String,
     Text,
     UniqueConstraint,
-    and_,
-    case,
-    func,
-    select,
-    union_all,
-    update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
-from storage.models import Member, Organisation, OrgKind
 
 
 class Community(Base):
@@ -192,117 +182,3 @@ class ServiceReport(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-# Queries ----------------------------------------------------------------------------------------------
-
-
-async def decide_pending_reports(
-    session: AsyncSession,
-    report_ids: Sequence[int],
-    *,
-    status: ReportStatus,
-    decided_by_id: int | None,
-    decided_at: datetime,
-    reason: str | None = None,
-) -> list[int]:
-    """Decide the reports among ``report_ids`` that are still pending, in ONE conditional write
-    (``UPDATE … WHERE status = 'pending' RETURNING id``): of two leaders deciding at once only one wins.
-    Returns the ids this call decided; the session's copies of them are refreshed."""
-    if not report_ids:
-        return []
-    stmt = (
-        update(ServiceReport)
-        .where(ServiceReport.id.in_(list(report_ids)), ServiceReport.status == ReportStatus.PENDING)
-        .values(status=status, decided_by_id=decided_by_id, decided_at=decided_at, decision_reason=reason)
-        .returning(ServiceReport.id)
-        .execution_options(synchronize_session="fetch")
-    )
-    return sorted((await session.execute(stmt)).scalars().all())
-
-
-async def report_status(session: AsyncSession, report_id: int) -> str | None:
-    """The stored status of a report, read afresh (not from the session's copy)."""
-    stmt = select(ServiceReport.status).where(ServiceReport.id == report_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def dispatched_branch_names(session: AsyncSession, activity_id: int) -> list[str]:
-    """The names of the organisations an activity was sent to, alphabetically."""
-    rows = await session.scalars(
-        select(Organisation.name)
-        .join(ActivityDispatch, ActivityDispatch.org_id == Organisation.id)
-        .where(ActivityDispatch.activity_id == activity_id)
-        .order_by(Organisation.name)
-    )
-    return list(rows.all())
-
-
-def subtree_select(root_id: int) -> Select[tuple[int]]:
-    """``SELECT id`` of ``root_id`` and every organisation below it: a recursive CTE, one statement whatever the
-    size of the tree (storage.queries.subtree_ids reads the whole table into Python)."""
-    tree = select(Organisation.id).where(Organisation.id == root_id).cte("subtree", recursive=True)
-    tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
-    return select(tree.c.id)
-
-
-BranchService = tuple[Organisation, int, int, int, int]
-"""``(branch, active members, members with service, minutes, outside minutes)``."""
-
-
-async def service_by_branch(
-    session: AsyncSession, root_id: int, begin: datetime, end: datetime, first: date, following: date
-) -> list[BranchService]:
-    """Volunteer service of every branch under ``root_id``, by name, in ONE statement: attended activities that
-    start in ``[begin, end)`` and approved self-reports dated ``[first, following)``, summed per member, then per
-    branch. The city screen's cost does not grow with the number of branches or members."""
-    attended = (
-        select(
-            SignUp.member_id.label("member_id"),
-            func.coalesce(SignUp.minutes, 0).label("minutes"),
-            func.coalesce(SignUp.outside_minutes, 0).label("outside"),
-        )
-        .join(Activity, Activity.id == SignUp.activity_id)
-        .where(
-            SignUp.checked_in_at.is_not(None),
-            SignUp.status == SignUpStatus.CONFIRMED,
-            Activity.starts_at >= begin,
-            Activity.starts_at < end,
-        )
-    )
-    reported = select(
-        ServiceReport.member_id.label("member_id"),
-        ServiceReport.minutes.label("minutes"),
-        ServiceReport.outside_minutes.label("outside"),
-    ).where(
-        ServiceReport.status == ReportStatus.APPROVED,
-        ServiceReport.service_date >= first,
-        ServiceReport.service_date < following,
-    )
-    served = union_all(attended, reported).subquery("served")
-    per_member = (
-        select(
-            served.c.member_id,
-            func.sum(served.c.minutes).label("minutes"),
-            func.sum(served.c.outside).label("outside"),
-        )
-        .group_by(served.c.member_id)
-        .subquery("per_member")
-    )
-    stmt = (
-        select(
-            Organisation,
-            func.count(Member.id),
-            func.coalesce(func.sum(case((per_member.c.minutes > 0, 1), else_=0)), 0),
-            func.coalesce(func.sum(per_member.c.minutes), 0),
-            func.coalesce(func.sum(per_member.c.outside), 0),
-        )
-        .outerjoin(Member, and_(Member.org_id == Organisation.id, Member.active.is_(True)))
-        .outerjoin(per_member, per_member.c.member_id == Member.id)
-        .where(Organisation.id.in_(subtree_select(root_id)), Organisation.kind == OrgKind.BRANCH)
-        .group_by(Organisation.id)
-        .order_by(Organisation.name, Organisation.id)
-    )
-    return [
-        (org, int(n), int(with_service), int(m), int(o)) for org, n, with_service, m, o in await session.execute(stmt)
-    ]
