@@ -7,7 +7,8 @@ restart in the middle of a flow loses nothing. Nothing is written until the last
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -20,7 +21,17 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import meetings
 from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
-from bot.services.meetings.buttons import MeetingAction, MeetingButton, MeetingEditButton, pressed
+from bot.services.meetings.buttons import (
+    FLOW_BUTTONS,
+    MeetingAction,
+    MeetingButton,
+    MeetingEditButton,
+    NewMeetingButton,
+    NewStep,
+    RadiusButton,
+    new_step,
+    pressed,
+)
 from bot.services.meetings.format import kind_name, short_day
 from bot.services.meetings.kinds import HeldBy
 from bot.templates import render
@@ -84,7 +95,7 @@ async def new_start(update: Update, context: BranchContext) -> int:
         if not orgs:
             await show(update, tr.gettext("No branches to show."))
             return END
-        buttons = [(o.name, f"mn:b:{o.id}") for o in orgs]
+        buttons = [(o.name, _new(NewStep.BRANCH, o.id)) for o in orgs]
         question = (
             tr.gettext("Which branch is the meeting for?")
             if all(o.kind == OrgKind.BRANCH for o in orgs)
@@ -98,14 +109,23 @@ async def new_start(update: Update, context: BranchContext) -> int:
     return await _ask_kind(update, context)
 
 
+def _new(step: NewStep, value: object = None) -> str:
+    """The packed data of a scheduling step's button."""
+    return NewMeetingButton(step=step, value=None if value is None else str(value)).pack()
+
+
+def _pressed_new(update: Update) -> NewMeetingButton:
+    assert update.callback_query is not None
+    return NewMeetingButton.parse(update.callback_query.data)
+
+
 def _cancel_row(context: BranchContext) -> list[tuple[str, str]]:
-    return [(context.tr.gettext("✖ Cancel"), "mn:x")]
+    return [(context.tr.gettext("✖ Cancel"), _new(NewStep.CANCEL))]
 
 
 async def new_branch(update: Update, context: BranchContext) -> int:
     """An administrator chose the branch."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    branch_id = int(update.callback_query.data.split(":")[2])
+    branch_id = _pressed_new(update).number()
     async with context.unit() as session:
         org = await session.get(Organisation, branch_id)
         if org is not None and org.kind in meetings.UNIT_BODIES:
@@ -121,15 +141,14 @@ async def _ask_kind(update: Update, context: BranchContext) -> int:
     async with context.unit() as session:
         org = await session.get(Organisation, _data(context, "mt_new")["branch"])
     kinds = meetings.kinds_for(org) if org is not None else meetings.BRANCH_KINDS
-    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in kinds]
+    buttons = [(kind_name(k.id, locale), _new(NewStep.KIND, k.id)) for k in kinds]
     await show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
     return N_KIND
 
 
 async def new_kind(update: Update, context: BranchContext) -> int:
     """The kind: a Party group meeting also needs the group."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    kind = meetings.resolve_kind(update.callback_query.data.split(":")[2])
+    kind = meetings.resolve_kind(_pressed_new(update).word())
     data = _data(context, "mt_new")
     data["kind"] = kind.id
     data["group"] = None
@@ -142,7 +161,7 @@ async def new_kind(update: Update, context: BranchContext) -> int:
                 N_("%(branch)s has no Party groups on the roster."), branch=branch.name if branch else ""
             )
         if len(groups) > 1:
-            buttons = [(g.name, f"mn:g:{g.id}") for g in groups]
+            buttons = [(g.name, _new(NewStep.GROUP, g.id)) for g in groups]
             await show(
                 update, context.tr.gettext("Which Party group?"), keyboard([*pairs(buttons), _cancel_row(context)])
             )
@@ -153,8 +172,7 @@ async def new_kind(update: Update, context: BranchContext) -> int:
 
 async def new_group(update: Update, context: BranchContext) -> int:
     """The Party group."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    _data(context, "mt_new")["group"] = int(update.callback_query.data.split(":")[2])
+    _data(context, "mt_new")["group"] = _pressed_new(update).number()
     return await _ask_day(update, context)
 
 
@@ -163,7 +181,7 @@ async def _ask_day(update: Update, context: BranchContext) -> int:
     first = today(settings.tz)
     locale = context.tr.locale
     days = [first + timedelta(days=i) for i in range(DAYS_OFFERED)]
-    buttons = [(short_day(d, locale), f"mn:d:{d.isoformat()}") for d in days]
+    buttons = [(short_day(d, locale), _new(NewStep.DAY, d.isoformat())) for d in days]
     text = context.tr.gettext(
         "Which day? Choose one, or type a date like 2026-12-15. A past date records a meeting that was already held."
     )
@@ -174,12 +192,12 @@ async def _ask_day(update: Update, context: BranchContext) -> int:
 async def new_day(update: Update, context: BranchContext) -> int:
     """The day: a button or a typed date."""
     if update.callback_query is not None and update.callback_query.data is not None:
-        day = date.fromisoformat(update.callback_query.data.split(":", 2)[2])
+        day = _pressed_new(update).day()
     else:
         assert update.message is not None and update.message.text is not None
         day = meetings.parse_date(update.message.text, today(settings_of(context).tz))
     _data(context, "mt_new")["day"] = day.isoformat()
-    buttons = [(t, f"mn:t:{t.replace(':', '')}") for t in TIMES]
+    buttons = [(t, NewMeetingButton.of_time(time.fromisoformat(t)).pack()) for t in TIMES]
     text = context.tr.gettext("What time? Choose one, or type it like 14:30 or 14:30-16:00.")
     await show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
     return N_TIME
@@ -188,7 +206,7 @@ async def new_day(update: Update, context: BranchContext) -> int:
 async def new_time(update: Update, context: BranchContext) -> int:
     """The start (and optionally the end) time."""
     if update.callback_query is not None and update.callback_query.data is not None:
-        start, end = meetings.parse_time(update.callback_query.data.split(":")[2]), None
+        start, end = _pressed_new(update).time(), None
     else:
         assert update.message is not None and update.message.text is not None
         start, end = meetings.parse_time_range(update.message.text)
@@ -202,8 +220,8 @@ async def new_time(update: Update, context: BranchContext) -> int:
     data["last_place"] = last_place
     rows: list[list[tuple[str, str]]] = []
     if last_place:
-        rows.append([(context.tr.gettext("📍 %(place)s", place=last_place[:40]), "mn:p:last")])
-    rows.append([(context.tr.gettext("Skip"), "mn:p:skip"), *_cancel_row(context)])
+        rows.append([(context.tr.gettext("📍 %(place)s", place=last_place[:40]), _new(NewStep.PLACE, "last"))])
+    rows.append([(context.tr.gettext("Skip"), _new(NewStep.PLACE, "skip")), *_cancel_row(context)])
     await show(update, context.tr.gettext("Where? Type the place."), keyboard(rows))
     return N_PLACE
 
@@ -212,12 +230,12 @@ async def new_place(update: Update, context: BranchContext) -> int:
     """The place: typed, the last one used, or none."""
     data = _data(context, "mt_new")
     if update.callback_query is not None and update.callback_query.data is not None:
-        choice = update.callback_query.data.split(":")[2]
+        choice = _pressed_new(update).word()
         data["place"] = data.get("last_place") if choice == "last" else None
     else:
         assert update.message is not None and update.message.text is not None
         data["place"] = update.message.text.strip()
-    rows = [[(context.tr.gettext("Skip"), "mn:o:skip"), *_cancel_row(context)]]
+    rows = [[(context.tr.gettext("Skip"), _new(NewStep.TOPIC, "skip")), *_cancel_row(context)]]
     await show(update, context.tr.gettext("The topic? Type it, or skip."), keyboard(rows))
     return N_TOPIC
 
@@ -249,7 +267,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
     past = draft.starts_at <= now_utc()
     unit = meetings.is_unit_kind(draft.kind)
     text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count, unit=unit)
-    rows = [[(context.tr.gettext("✅ Create"), "mn:ok"), *_cancel_row(context)]]
+    rows = [[(context.tr.gettext("✅ Create"), _new(NewStep.CONFIRM)), *_cancel_row(context)]]
     await show(update, text, keyboard(rows))
     return N_CONFIRM
 
@@ -390,7 +408,7 @@ async def geo_location(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_geo")
     data["lat"] = update.message.location.latitude
     data["lon"] = update.message.location.longitude
-    buttons = [(context.tr.gettext("%(metres)d m", metres=r), f"mg:{r}") for r in RADII]
+    buttons = [(context.tr.gettext("%(metres)d m", metres=r), RadiusButton(metres=r).pack()) for r in RADII]
     await update.message.reply_text(context.tr.gettext("Thank you."), reply_markup=ReplyKeyboardRemove())
     await update.message.reply_text(
         context.tr.gettext("Within how many metres? Choose, or type a number."), reply_markup=keyboard([buttons])
@@ -417,7 +435,7 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
     """The radius: saved."""
     data = _data(context, "mt_geo")
     if update.callback_query is not None and update.callback_query.data is not None:
-        radius = int(update.callback_query.data.split(":")[1])
+        radius = RadiusButton.parse(update.callback_query.data).metres
     else:
         assert update.message is not None and update.message.text is not None
         digits = update.message.text.strip().lower().removesuffix("m").strip()
@@ -455,25 +473,28 @@ def _leaders_only_entry(callback: Any) -> Any:
 
 
 TEXT = filters.TEXT & ~filters.COMMAND
+# The place and topic steps take only these words (the other buttons of the state are typed text).
+_PLACE_CHOICES = "|".join(f"^{re.escape(_new(NewStep.PLACE, choice))}$" for choice in ("last", "skip"))
+_TOPIC_SKIP = "^" + re.escape(_new(NewStep.TOPIC, "skip")) + "$"
 
 NEW_CONVERSATION = Flow(
     name="meeting_new",
     user_data_keys=("mt_new",),
     entry_points=[
         CommandHandler("newmeeting", _leaders_only_entry(new_start)),
-        CallbackQueryHandler(_leaders_only_entry(new_start), pattern=r"^mn:new$"),
+        CallbackQueryHandler(_leaders_only_entry(new_start), pattern=new_step(NewStep.NEW)),
     ],
     states={
-        N_BRANCH: [CallbackQueryHandler(new_branch, pattern=r"^mn:b:\d+$")],
-        N_KIND: [CallbackQueryHandler(new_kind, pattern=r"^mn:k:\w+$")],
-        N_GROUP: [CallbackQueryHandler(new_group, pattern=r"^mn:g:\d+$")],
-        N_DAY: [CallbackQueryHandler(new_day, pattern=r"^mn:d:[\d-]+$"), MessageHandler(TEXT, new_day)],
-        N_TIME: [CallbackQueryHandler(new_time, pattern=r"^mn:t:\d{4}$"), MessageHandler(TEXT, new_time)],
-        N_PLACE: [CallbackQueryHandler(new_place, pattern=r"^mn:p:(last|skip)$"), MessageHandler(TEXT, new_place)],
-        N_TOPIC: [CallbackQueryHandler(new_topic, pattern=r"^mn:o:skip$"), MessageHandler(TEXT, new_topic)],
-        N_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=r"^mn:ok$")],
+        N_BRANCH: [CallbackQueryHandler(new_branch, pattern=new_step(NewStep.BRANCH))],
+        N_KIND: [CallbackQueryHandler(new_kind, pattern=new_step(NewStep.KIND))],
+        N_GROUP: [CallbackQueryHandler(new_group, pattern=new_step(NewStep.GROUP))],
+        N_DAY: [CallbackQueryHandler(new_day, pattern=new_step(NewStep.DAY)), MessageHandler(TEXT, new_day)],
+        N_TIME: [CallbackQueryHandler(new_time, pattern=new_step(NewStep.TIME)), MessageHandler(TEXT, new_time)],
+        N_PLACE: [CallbackQueryHandler(new_place, pattern=_PLACE_CHOICES), MessageHandler(TEXT, new_place)],
+        N_TOPIC: [CallbackQueryHandler(new_topic, pattern=_TOPIC_SKIP), MessageHandler(TEXT, new_topic)],
+        N_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=new_step(NewStep.CONFIRM))],
     },
-    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mn:x$")],
+    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=new_step(NewStep.CANCEL))],
 )
 
 EDIT_CONVERSATION = Flow(
@@ -493,10 +514,13 @@ GEO_CONVERSATION = Flow(
             MessageHandler(filters.LOCATION, geo_location),
             MessageHandler(filters.Regex(r"^\s*0\s*$"), geo_remove),
         ],
-        G_RADIUS: [CallbackQueryHandler(geo_radius, pattern=r"^mg:\d+$"), MessageHandler(TEXT, geo_radius)],
+        G_RADIUS: [CallbackQueryHandler(geo_radius, pattern=RadiusButton.pattern()), MessageHandler(TEXT, geo_radius)],
     },
     fallbacks=[CommandHandler("cancel", cancel)],
 )
 
 
-STALE_BUTTONS = CallbackQueryHandler(expired_button, pattern=r"^(mn|mc|mg):")
+# Any flow button no flow took (its flow ended, or it is someone else's, or its value is malformed).
+STALE_BUTTONS = CallbackQueryHandler(
+    expired_button, pattern="|".join(f"(?:{kind.prefix_pattern()})" for kind in FLOW_BUTTONS)
+)

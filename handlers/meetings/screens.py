@@ -25,6 +25,8 @@ from bot.services.meetings.buttons import (
     MeetingButton,
     MeetingEditButton,
     MeetingListPage,
+    NewMeetingButton,
+    NewStep,
     meeting_button,
 )
 from bot.services.meetings.compliance import PERIOD_ORDER
@@ -97,7 +99,7 @@ async def _list_page(update: Update, context: BranchContext, page: int) -> None:
         nav.append((context.tr.gettext("◀ Earlier"), MeetingListPage(page=page - 1).pack()))
     if has_next:
         nav.append((context.tr.gettext("Later ▶"), MeetingListPage(page=page + 1).pack()))
-    rows = [*pairs(buttons), nav, [(context.tr.gettext("➕ New meeting"), "mn:new")]]
+    rows = [*pairs(buttons), nav, [(context.tr.gettext("➕ New meeting"), NewMeetingButton(step=NewStep.NEW).pack())]]
     await show(update, render("meetings/list.html.j2", locale, items=items), keyboard(rows))
 
 
