@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli import ledger as ledger_cli
 from bot.clock import today
 from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import NotFound
 from bot.feature import meeting_hooks_of
 from bot.i18n import N_
@@ -131,7 +132,9 @@ def add(
         draft = meetings.Draft(
             kind=kind, starts_at=starts_at, ends_at=ends_at, place=place, topic=topic, group_id=group
         )
-        meeting = await meetings.schedule_meeting(session, None, found.id, draft, settings=settings)
+        meeting = await meetings.schedule_meeting(
+            session, None, found.id, draft, env=ServiceEnv.from_settings(settings)
+        )
         if first_agenda is not None:
             await hooks.record_first_agenda(session, meeting, first_agenda, None)
         username = settings.BOT_USERNAME or "branch_assistant_bot"
@@ -268,10 +271,11 @@ def compliance_cmd(
     from bot.services.meetings.compliance import branch_compliance
 
     async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+        env = ServiceEnv.from_settings(settings)
         branches = [await _branch(session, branch)] if branch is not None else list(await queries.all_branches(session))
         out = []
         for found in branches:
-            items = await branch_compliance(session, found, today(settings.tz), settings=settings)
+            items = await branch_compliance(session, found, env.today(), env=env)
             out.append(
                 {
                     "branch_id": found.id,

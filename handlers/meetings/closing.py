@@ -30,11 +30,11 @@ from handlers.common import show
 from handlers.flows import END, Flow
 from handlers.meetings.flows import TEXT, _data, _leaders_only_entry, cancel
 from handlers.meetings.view import (
+    env_of,
     keyboard,
     pairs,
     percent_text,
     refused_in_group,
-    settings_of,
     view_of,
 )
 
@@ -65,7 +65,7 @@ async def close_start(update: Update, context: BranchContext) -> int:
         preview = await meetings.closing_preview(
             session, context.actor, meeting_id, hooks=context.resources.meeting_hooks
         )
-        view = await view_of(session, preview.meeting, locale, settings_of(context))
+        view = await view_of(session, preview.meeting, locale, env_of(context))
     if preview.missing:
         missing = [
             DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
@@ -97,7 +97,7 @@ async def _review(update: Update, context: BranchContext) -> int:
         preview = await meetings.closing_preview(
             session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
         )
-        view = await view_of(session, preview.meeting, locale, settings_of(context))
+        view = await view_of(session, preview.meeting, locale, env_of(context))
     names = [member.name for member, _ in preview.unconfirmed]
     text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
     if preview.missing:
@@ -203,7 +203,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
     """Close: absences confirmed, record and tags kept; nothing can change afterwards."""
     data = _data(context, "mt_close")
     marks: dict[str, str] = data["marks"]
-    settings = settings_of(context)
+    env = env_of(context)
     locale = context.tr.locale
     async with context.unit(then=END) as session:
         result = await meetings.close_meeting(
@@ -218,7 +218,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
             hooks=context.resources.meeting_hooks,
         )
         rate = await meeting_rate(session, result.meeting.id)
-        view = await view_of(session, result.meeting, locale, settings)
+        view = await view_of(session, result.meeting, locale, env)
     context.user_data.pop("mt_close", None)  # type: ignore[union-attr]
     text = render(
         "meetings/closed.html.j2", locale, m=view, rate=rate, percent=percent_text(rate), absent=result.absent

@@ -15,7 +15,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.clock import now_utc, today
+from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
@@ -39,10 +39,10 @@ from handlers.common import reply, show
 from handlers.flows import END, Flow
 from handlers.meetings.view import (
     card,
+    env_of,
     keyboard,
     pairs,
     refused_in_group,
-    settings_of,
     view_of,
 )
 from storage.meetings import Meeting, MeetingStatus
@@ -177,8 +177,8 @@ async def new_group(update: Update, context: BranchContext) -> int:
 
 
 async def _ask_day(update: Update, context: BranchContext) -> int:
-    settings = settings_of(context)
-    first = today(settings.tz)
+    env = env_of(context)
+    first = env.today()
     locale = context.tr.locale
     days = [first + timedelta(days=i) for i in range(DAYS_OFFERED)]
     buttons = [(short_day(d, locale), _new(NewStep.DAY, d.isoformat())) for d in days]
@@ -195,7 +195,7 @@ async def new_day(update: Update, context: BranchContext) -> int:
         day = _pressed_new(update).day()
     else:
         assert update.message is not None and update.message.text is not None
-        day = meetings.parse_date(update.message.text, today(settings_of(context).tz))
+        day = meetings.parse_date(update.message.text, env_of(context).today())
     _data(context, "mt_new")["day"] = day.isoformat()
     buttons = [(t, NewMeetingButton.of_time(time.fromisoformat(t)).pack()) for t in TIMES]
     text = context.tr.gettext("What time? Choose one, or type it like 14:30 or 14:30-16:00.")
@@ -248,7 +248,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
     else:
         data["topic"] = None
     draft = _draft(context, data)
-    settings = settings_of(context)
+    env = env_of(context)
     preview = Meeting(
         id=0,
         org_id=data["branch"],
@@ -262,7 +262,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
         tags=[],
     )
     async with context.unit() as session:
-        view = await view_of(session, preview, context.tr.locale, settings)
+        view = await view_of(session, preview, context.tr.locale, env)
         count = sum(1 for m in await meetings.expected_members(session, preview) if m.telegram_id is not None)
     past = draft.starts_at <= now_utc()
     unit = meetings.is_unit_kind(draft.kind)
@@ -273,7 +273,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
 
 
 def _draft(context: BranchContext, data: dict[str, Any]) -> meetings.Draft:
-    tz = settings_of(context).tz
+    tz = env_of(context).tz
     day = date.fromisoformat(data["day"])
     starts_at = datetime.combine(day, meetings.parse_time(data["start"]), tzinfo=tz)
     ends_at = datetime.combine(day, meetings.parse_time(data["end"]), tzinfo=tz) if data.get("end") else None
@@ -290,12 +290,12 @@ def _draft(context: BranchContext, data: dict[str, Any]) -> meetings.Draft:
 async def new_confirm(update: Update, context: BranchContext) -> int:
     """Create the meeting; the notices go out through the outbox."""
     data = _data(context, "mt_new")
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit(then=END) as session:
         meeting = await meetings.schedule_meeting(
-            session, context.actor, data["branch"], _draft(context, data), settings=settings
+            session, context.actor, data["branch"], _draft(context, data), env=env
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
     await show(update, _created(context, meeting) + "\n\n" + text, markup)
     return END
@@ -304,17 +304,17 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
 async def _one_line(update: Update, context: BranchContext) -> int:
     """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]`` (``PLACE | TOPIC`` for a place with spaces)."""
     actor = context.actor
-    settings = settings_of(context)
+    env = env_of(context)
     if actor.is_admin:
         raise InvalidInput(
             N_("Administrators: use /newmeeting without arguments and choose the branch, or the command line.")
         )
     assert update.message is not None and update.message.text is not None
     line = update.message.text.split(maxsplit=1)[1]
-    draft = meetings.parse_meeting_line(line, settings.tz, today(settings.tz))
+    draft = meetings.parse_meeting_line(line, env.tz, env.today())
     async with context.unit(then=END) as session:
-        meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, env=env)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
     return END
 
@@ -356,20 +356,20 @@ async def edit_value(update: Update, context: BranchContext) -> int:
     """The new value: the change is saved and announced."""
     assert update.message is not None and update.message.text is not None
     data = _data(context, "mt_edit")
-    settings = settings_of(context)
+    env = env_of(context)
     value = update.message.text.strip()
     kwargs: dict[str, Any] = {}
     async with context.unit(then=END) as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, data["meeting"])
         if data["field"] == "when":
-            kwargs["starts_at"] = meetings.parse_local_datetime(value, settings.tz, today(settings.tz))
+            kwargs["starts_at"] = meetings.parse_local_datetime(value, env.tz, env.today())
         elif data["field"] == "end":
-            local_start = meeting.starts_at.astimezone(settings.tz)
-            kwargs["ends_at"] = datetime.combine(local_start.date(), meetings.parse_time(value), tzinfo=settings.tz)
+            local_start = meeting.starts_at.astimezone(env.tz)
+            kwargs["ends_at"] = datetime.combine(local_start.date(), meetings.parse_time(value), tzinfo=env.tz)
         else:
             kwargs[data["field"]] = None if value in ("-", "—") else value
-        await meetings.edit_meeting(session, context.actor, meeting.id, settings=settings, **kwargs)
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        await meetings.edit_meeting(session, context.actor, meeting.id, env=env, **kwargs)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_edit", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("✅ Changed; members have been told.") + "\n\n" + text, reply_markup=markup)
     return END
@@ -419,12 +419,12 @@ async def geo_location(update: Update, context: BranchContext) -> int:
 async def geo_remove(update: Update, context: BranchContext) -> int:
     """``0``: no location check."""
     data = _data(context, "mt_geo")
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit(then=END) as session:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=None, longitude=None, radius_m=None
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("The location check is off."), reply_markup=ReplyKeyboardRemove())
     await reply(update, text, reply_markup=markup)
@@ -442,12 +442,12 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
         if not digits.isdigit():
             raise InvalidInput(N_("The radius must be between 20 and 5000 metres."))
         radius = int(digits)
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit(then=END) as session:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=data["lat"], longitude=data["lon"], radius_m=radius
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await show(update, text, markup)
     return END
