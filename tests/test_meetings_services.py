@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from bot import dates
 from bot.clock import now_utc
 from bot.config import Settings
 from bot.db import Database
@@ -29,27 +30,33 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def test_dates_and_times_as_secretaries_type_them() -> None:
+    # The meetings' flows, one-line /newmeeting and the command line read them with bot.dates (the one parser).
     today = date(2026, 11, 26)
-    assert meetings.parse_date("2026-12-15", today) == date(2026, 12, 15)
-    assert meetings.parse_date("2026/12/5", today) == date(2026, 12, 5)
-    assert meetings.parse_date("2026年12月15日", today) == date(2026, 12, 15)
-    assert meetings.parse_date("12月15日", today) == date(2026, 12, 15)
-    assert meetings.parse_date("1-5", date(2026, 12, 28)) == date(2027, 1, 5)  # next week, not last January
-    assert meetings.parse_date("12-28", date(2027, 1, 3)) == date(2026, 12, 28)  # recorded after the fact
-    assert meetings.parse_time("14:30") == time(14, 30)
-    assert meetings.parse_time("14：30") == time(14, 30)
-    assert meetings.parse_time("0930") == time(9, 30)
-    assert meetings.parse_time("9点") == time(9, 0)
-    assert meetings.parse_time_range("14:30-16:00") == (time(14, 30), time(16, 0))
-    assert meetings.parse_time_range("14:30至16:00") == (time(14, 30), time(16, 0))
-    for bad in ("2026-02-30", "tomorrow", "32/1"):
+    assert dates.parse_date("2026-12-15", today) == date(2026, 12, 15)
+    assert dates.parse_date("2026/12/5", today) == date(2026, 12, 5)
+    assert dates.parse_date("2026年12月15日", today) == date(2026, 12, 15)
+    assert dates.parse_date("12月15日", today) == date(2026, 12, 15)
+    assert dates.parse_date("1-5", date(2026, 12, 28)) == date(2027, 1, 5)  # next week, not last January
+    assert dates.parse_date("12-28", date(2027, 1, 3)) == date(2026, 12, 28)  # recorded after the fact
+    assert dates.parse_time("14:30") == time(14, 30)
+    assert dates.parse_time("14：30") == time(14, 30)
+    assert dates.parse_time("0930") == time(9, 30)
+    assert dates.parse_time("9点") == time(9, 0)
+    assert dates.parse_time_range("14:30-16:00") == dates.TimeRange(time(14, 30), time(16, 0))
+    assert dates.parse_time_range("14:30至16:00") == dates.TimeRange(time(14, 30), time(16, 0))
+    assert dates.parse_time_range("14:30", open_end=True) == dates.TimeRange(time(14, 30))
+    for bad in ("2026-02-30", "32/1"):
         with pytest.raises(InvalidInput):
-            meetings.parse_date(bad, today)
-    for bad in ("25:00", "noon", "14:75"):
+            dates.parse_date(bad, today)
+    for bad in ("25:00", "14:75"):
         with pytest.raises(InvalidInput):
-            meetings.parse_time(bad)
-    moment = meetings.parse_local_datetime("2026-12-15 14:30", TZ, today)
-    assert moment.astimezone(UTC) == datetime(2026, 12, 15, 6, 30, tzinfo=UTC)
+            dates.parse_time(bad)
+    when = dates.parse_when("2026-12-15 14:30", today, time_required=True)
+    assert datetime.combine(when.day, when.start or time(), tzinfo=TZ).astimezone(UTC) == datetime(
+        2026, 12, 15, 6, 30, tzinfo=UTC
+    )
+    line = meetings.parse_meeting_line("主题党日 2026-12-15 下午2点到4点 三楼会议室", TZ, today)
+    assert (line.starts_at.hour, line.ends_at.hour if line.ends_at else None) == (14, 16)
 
 
 def test_kinds_by_id_chinese_name_and_short_form() -> None:

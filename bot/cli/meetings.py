@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import dates
 from bot.cli import ledger as ledger_cli
 from bot.clock import today
 from bot.config import Settings
@@ -122,13 +123,13 @@ def add(
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         found = await _branch(session, branch)
-        starts_at = meetings.parse_local_datetime(at, settings.tz, today(settings.tz))
+        starts_at = _moment(at, settings)
         ends_at = None
         if end:
             if " " in end.strip():
-                ends_at = meetings.parse_local_datetime(end, settings.tz, today(settings.tz))
+                ends_at = _moment(end, settings)
             else:
-                ends_at = datetime.combine(starts_at.date(), meetings.parse_time(end), tzinfo=settings.tz)
+                ends_at = datetime.combine(starts_at.date(), dates.parse_time(end), tzinfo=settings.tz)
         draft = meetings.Draft(
             kind=kind, starts_at=starts_at, ends_at=ends_at, place=place, topic=topic, group_id=group
         )
@@ -172,6 +173,13 @@ def _span(meeting: dict[str, Any]) -> str:
     end = datetime.fromisoformat(meeting["ends_at"])
     until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
     return f"{start.strftime('%Y-%m-%d %H:%M')} – {until}"
+
+
+def _moment(text: str, settings: Settings) -> datetime:
+    """A local day and time as typed (``2026-12-15 14:30``, ``明天下午3点``), read by bot.dates."""
+    when = dates.parse_when(text, today(settings.tz), time_required=True)
+    assert when.start is not None  # a time is required
+    return datetime.combine(when.day, when.start, tzinfo=settings.tz)
 
 
 def _settings() -> Settings:

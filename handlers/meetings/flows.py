@@ -15,6 +15,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import dates
 from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import InvalidInput, PermissionDenied
@@ -195,7 +196,7 @@ async def new_day(update: Update, context: BranchContext) -> int:
         day = _pressed_new(update).day()
     else:
         assert update.message is not None and update.message.text is not None
-        day = meetings.parse_date(update.message.text, env_of(context).today())
+        day = dates.parse_date(update.message.text, env_of(context).today())
     _data(context, "mt_new")["day"] = day.isoformat()
     buttons = [(t, NewMeetingButton.of_time(time.fromisoformat(t)).pack()) for t in TIMES]
     text = context.tr.gettext("What time? Choose one, or type it like 14:30 or 14:30-16:00.")
@@ -209,7 +210,7 @@ async def new_time(update: Update, context: BranchContext) -> int:
         start, end = _pressed_new(update).time(), None
     else:
         assert update.message is not None and update.message.text is not None
-        start, end = meetings.parse_time_range(update.message.text)
+        start, end = meetings.read_span(update.message.text)
     if end is not None and end <= start:
         raise InvalidInput(N_("The meeting must end after it starts."))
     data = _data(context, "mt_new")
@@ -275,8 +276,9 @@ async def new_topic(update: Update, context: BranchContext) -> int:
 def _draft(context: BranchContext, data: dict[str, Any]) -> meetings.Draft:
     tz = env_of(context).tz
     day = date.fromisoformat(data["day"])
-    starts_at = datetime.combine(day, meetings.parse_time(data["start"]), tzinfo=tz)
-    ends_at = datetime.combine(day, meetings.parse_time(data["end"]), tzinfo=tz) if data.get("end") else None
+    # "HH:MM" as this flow stored them (what was typed was read by bot.dates before)
+    starts_at = datetime.combine(day, time.fromisoformat(data["start"]), tzinfo=tz)
+    ends_at = datetime.combine(day, time.fromisoformat(data["end"]), tzinfo=tz) if data.get("end") else None
     return meetings.Draft(
         kind=data["kind"],
         starts_at=starts_at,
@@ -362,10 +364,12 @@ async def edit_value(update: Update, context: BranchContext) -> int:
     async with context.unit(then=END) as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, data["meeting"])
         if data["field"] == "when":
-            kwargs["starts_at"] = meetings.parse_local_datetime(value, env.tz, env.today())
+            when = dates.parse_when(value, env.today(), time_required=True)
+            assert when.start is not None  # a time is required
+            kwargs["starts_at"] = datetime.combine(when.day, when.start, tzinfo=env.tz)
         elif data["field"] == "end":
             local_start = meeting.starts_at.astimezone(env.tz)
-            kwargs["ends_at"] = datetime.combine(local_start.date(), meetings.parse_time(value), tzinfo=env.tz)
+            kwargs["ends_at"] = datetime.combine(local_start.date(), dates.parse_time(value), tzinfo=env.tz)
         else:
             kwargs[data["field"]] = None if value in ("-", "—") else value
         await meetings.edit_meeting(session, context.actor, meeting.id, env=env, **kwargs)
