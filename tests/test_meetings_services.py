@@ -11,7 +11,7 @@ import time_machine
 
 from bot import dates
 from bot.clock import now_utc
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -475,3 +475,20 @@ async def test_secretary_marks_need_a_started_meeting_and_a_member_of_it(
             await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "B02"), "on_leave")
         with pytest.raises(InvalidInput, match="not an attendance status"):
             await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "A03"), "asleep")
+
+
+async def test_notices_and_leave_requests_follow_the_configured_zone(
+    db: Database, demo: DemoIds, settings: Settings
+) -> None:
+    # TIMEZONE reaches the meetings' services through ServiceEnv: 06:30 UTC is 07:30 (or 08:30 in summer) in
+    # Berlin, not 14:30 as in Shanghai.
+    berlin = load_settings(DATABASE_URL=settings.DATABASE_URL, TIMEZONE="Europe/Berlin")
+    start = (now_utc() + timedelta(days=3)).replace(hour=6, minute=30, second=0, microsecond=0)
+    local = start.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    meeting_id = await schedule(db, berlin, branch_id=demo.branch_a, starts_at=start)
+    notices = await outbox_rows(db, f"mt:{meeting_id}:notice:")
+    assert notices and all(local in row.payload["text"] and "14:30" not in row.payload["text"] for row in notices)
+    async with db.session() as session:
+        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", env=env_of(berlin))
+    asked = await outbox_rows(db, f"mt:{meeting_id}:leave:")
+    assert asked and all(local in row.payload["text"] for row in asked)
