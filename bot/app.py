@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -87,6 +88,7 @@ async def _post_init(application: BranchApplication) -> None:
     await application.bot_data["update_queue"].replay(application.bot)
     me = await application.bot.get_me()
     resources.bot_username = me.username or resources.settings.BOT_USERNAME or resources.bot_username
+    resources.env = dataclasses.replace(resources.env, bot_username=resources.bot_username)
     settings = resources.settings
     resources.worker = OutboxWorker(
         resources.db,

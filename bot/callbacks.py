@@ -12,9 +12,9 @@ forged or stale value must be refused quietly rather than crash a handler. A dec
         action: MeetingAction
         member: Id | None = None         # optional: left out of the packed text when None
 
-    MeetingButton(meeting=123, action=MeetingAction.CARD).pack()   # "mt:123:card"
-    MeetingButton.parse("mt:123:card")                              # MeetingButton(meeting=123, …)
-    MeetingButton.parse("mt:-1:card")                               # raises BadCallback (a quiet refusal)
+    MeetingButton(meeting=123, action=MeetingAction.CARD).pack()   # 'mt:123:card'
+    MeetingButton.parse('mt:123:card')                              # MeetingButton(meeting=123, …)
+    MeetingButton.parse('mt:-1:card')                               # raises BadCallback (a quiet refusal)
     CallbackQueryHandler(on_meeting, pattern=MeetingButton.pattern())
 
 Field types: ``int`` (0 … 2**63-1), :data:`Id` (1 … 2**63-1), ``Annotated[int, IntRange(lo, hi)]``, ``str``

@@ -69,7 +69,7 @@ BRANCH_COMMANDS = (
     MenuCommand("invites", N_("Invitation links for unbound members"), LEADERS),
     MenuCommand("linkgroup", N_("Link this group chat to your branch"), LEADERS),
 )
-# Questions on the measures (handlers/measures.py).
+# Questions on the measures (handlers/measures/).
 MEASURES_COMMANDS = (
     MenuCommand("ask", N_("Ask about the measures"), EVERYONE),
     MenuCommand("measures", N_("Browse the 32 measures"), EVERYONE),

@@ -33,8 +33,6 @@ start carries to the end; ``2-4pm`` carries back). ``下午/晚上/傍晚/pm`` a
 
 It supersedes (feature owners are to switch to it, then delete them):
 
-- ``bot/services/meetings.py``: ``parse_date``, ``parse_time``, ``parse_time_range`` (and the date/time part
-  of ``parse_local_datetime``, ``parse_meeting_line``);
 - ``bot/services/volunteer_time.py``: ``parse_day``, ``parse_clock_span`` (and the date/time part of
   ``parse_moment``, ``parse_span``);
 - ``bot/services/tabular.py``: ``parse_date`` (roster and material dates) and

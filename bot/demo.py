@@ -215,7 +215,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="三楼会议室",
             topic="学习贯彻《关于加强和改进市直机关党的建设的若干措施》",
         ),
-        settings=settings,
+        env=ServiceEnv.from_settings(settings),
     )
     await first_agenda.record_first_agenda(
         session, None, held.id, material_ids=[material.id], form="conveying", led_by_id=ids.secretary_a
@@ -243,7 +243,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="三楼会议室",
             topic="重温入党誓词，为本月过政治生日的党员庆祝",
         ),
-        settings=settings,
+        env=ServiceEnv.from_settings(settings),
     )
 
     # A volunteer activity next weekend, sent to both branches; one member has signed up.

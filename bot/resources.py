@@ -12,6 +12,7 @@ from bot.callers import CallerCache
 from bot.commands import Menu
 from bot.config import Settings
 from bot.db import Database
+from bot.environment import ServiceEnv
 from bot.outbox_worker import OutboxWorker
 from bot.services.meetings.hooks import MeetingHooks
 
@@ -28,3 +29,9 @@ class Resources:
     bot_username: str = "branch_assistant_bot"
     extras: dict[str, Any] = field(default_factory=dict)
     callers: CallerCache = field(default_factory=CallerCache)  # who is calling, kept until the roster changes
+    # What the services need from the settings (zone, default language, clock, working days), built once here;
+    # post_init puts the bot's own username in once Telegram has said it.
+    env: ServiceEnv = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.env = ServiceEnv.from_settings(self.settings)

@@ -16,6 +16,7 @@ from bot.context import BranchContext, Caller
 from bot.db import saved_in_this_update
 from bot.errors import DomainError
 from bot.i18n import normalize_locale, translator
+from bot.measures.buttons import MeasuresButton
 from bot.services.access import Actor
 from bot.templates import render
 from storage import queries
@@ -30,7 +31,7 @@ PRECHECK_GATE = -2  # may they use this
 PRECHECK_EDITED = -1  # an edited question is answered here, ahead of any flow that would take the text
 
 # Callback-data prefixes and message kinds a person not on the roster may still use.
-PUBLIC_CALLBACK_PREFIXES = ("lang:", "ms:")
+PUBLIC_CALLBACK_PREFIXES = ("lang:", MeasuresButton.prefix() + ":")
 
 
 Callback = Callable[[Update, BranchContext], Awaitable[Any]]

@@ -45,7 +45,7 @@ DOMAINS: dict[str, list[str]] = {
         "handlers/branch/*.py",
         "bot/templates/core/*.j2",
     ],
-    "measures": ["bot/measures/*.py", "bot/cli/measures.py", "handlers/measures.py", "bot/templates/measures/*.j2"],
+    "measures": ["bot/measures/*.py", "bot/cli/measures.py", "handlers/measures/*.py", "bot/templates/measures/*.j2"],
     "birthdays": [
         "bot/services/birthdays/*.py",
         "bot/cli/birthdays.py",
@@ -71,13 +71,13 @@ DOMAINS: dict[str, list[str]] = {
         "bot/services/ledger/*.py",
         "bot/cli/ledger.py",
         "bot/jobs/ledger.py",
-        "handlers/ledger.py",
+        "handlers/ledger/*.py",
     ],
     "points": [  # member points (党员积分) and branch stars (评星定级)
         "bot/services/points/*.py",
         "bot/cli/points.py",
         "bot/jobs/points.py",
-        "handlers/points.py",
+        "handlers/points/*.py",
         "bot/templates/points/*.j2",
     ],
     # Unbinding, transfers (组织关系转出) and reading the audit log.

@@ -13,6 +13,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import now_utc
 from bot.config import Settings
 from bot.db import Database
+from bot.environment import ServiceEnv
 from bot.services import meetings
 from bot.services.access import Actor
 from storage import queries
@@ -21,6 +22,11 @@ from storage.models import AuditEntry, Member, OutboxMessage
 
 if TYPE_CHECKING:
     from tests.conftest import BotHarness
+
+
+def env_of(settings: Settings) -> ServiceEnv:
+    """The services' environment for these settings, as the bot builds it."""
+    return ServiceEnv.from_settings(settings)
 
 
 async def actor(session: AsyncSession, member_no: str, locale: str = "zh_CN") -> Actor:
@@ -53,7 +59,7 @@ async def schedule(
         who = await actor(session, by) if by else None
         start = starts_at or (now_utc() + starts_in).replace(second=0, microsecond=0)
         meeting = await meetings.schedule_meeting(
-            session, who, branch_id, meetings.Draft(kind=kind, starts_at=start, **draft), settings=settings
+            session, who, branch_id, meetings.Draft(kind=kind, starts_at=start, **draft), env=env_of(settings)
         )
         return meeting.id
 

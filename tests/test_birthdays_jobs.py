@@ -25,6 +25,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.services import birthdays
 from storage.birthdays import BirthdayRun
 from storage.models import Member, Organisation, OutboxMessage, OutboxStatus
+from tests.meetings_helpers import env_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -475,14 +476,14 @@ async def test_a_scheduled_theme_day_meeting_brings_its_reminder_once(
                 None,
                 branch,
                 meetings.Draft(kind=kind, starts_at=local(2026, 11, day, 14, 30)),
-                settings=settings,
+                env=env_of(settings),
             )
         cancelled = await meetings.schedule_meeting(
             session,
             None,
             demo.branch_a,
             meetings.Draft(kind="theme_day", starts_at=local(2026, 11, 16, 14, 30)),
-            settings=settings,
+            env=env_of(settings),
         )
         cancelled.status = "cancelled"
     with time_machine.travel(local(2026, 11, 10, 9, 0), tick=False):  # eight days ahead: not yet

@@ -6,6 +6,8 @@ import pytest
 from telegram import Update
 from telegram.constants import MessageLimit
 
+from bot.callbacks import BadCallback
+from bot.measures.buttons import MeasuresLink, MeasuresView
 from tests.conftest import BotHarness
 
 GUEST = 555_000_222
@@ -264,3 +266,29 @@ async def test_a_number_alone_shows_the_measure(bot: BotHarness, question: str) 
     # With words besides the number, the answer quotes what they found in that measure.
     replies = await bot.say(GUEST, "第16条里党费怎么管")
     assert "<b>党费</b>" in replies[0] and bot.request.calls[-1].buttons[0] == ("第16条全文", "ms:m:16:zh:new")
+
+
+@pytest.mark.parametrize(
+    ("link", "data"),
+    [
+        (MeasuresLink(MeasuresView.INDEX, lang="zh", new=True), "ms:idx:zh:new"),
+        (MeasuresLink(MeasuresView.INDEX), "ms:idx"),
+        (MeasuresLink(MeasuresView.SECTION, 3, "zh"), "ms:s:3:zh"),
+        (MeasuresLink(MeasuresView.MEASURE, 16, "en", new=True), "ms:m:16:en:new"),
+        (MeasuresLink(MeasuresView.MEASURE, 16, new=True), "ms:m:16:new"),
+    ],
+)
+def test_measures_buttons_carry_what_they_always_carried(link: MeasuresLink, data: str) -> None:
+    assert link.pack() == data
+    assert MeasuresLink.parse(data) == link
+
+
+@pytest.mark.parametrize(
+    "data", ["ms:", "ms:idx:3", "ms:s", "ms:s:123", "ms:m:1234", "ms:m:16:fr", "ms:m:16:zh:old", "ms:m:１６", "ms"]
+)
+async def test_forged_measures_buttons_change_nothing_and_say_nothing(bot: BotHarness, data: str) -> None:
+    with pytest.raises(BadCallback):
+        MeasuresLink.parse(data)
+    before = len(bot.request.calls)
+    assert await bot.press("A03", data) == []
+    assert all(call.method == "answerCallbackQuery" for call in bot.request.calls[before:])

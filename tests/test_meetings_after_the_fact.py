@@ -21,7 +21,7 @@ from bot.services import meetings
 from storage.meetings import Meeting
 from storage.models import OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
-from tests.meetings_helpers import get, schedule, statuses
+from tests.meetings_helpers import env_of, get, schedule, statuses
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 12, 1)
@@ -92,11 +92,13 @@ async def test_a_meeting_called_at_short_notice_gets_the_notice_not_also_a_remin
     )
     assert texts[0].startswith("✅ 会议已安排")
     async with bot.db.session() as session:
-        await meetings.send_due_reminders(session, settings=settings)
+        await meetings.send_due_reminders(session, env=env_of(settings), settings=settings)
         keys = (await session.scalars(select(OutboxMessage.dedup_key))).all()
     assert any(":notice:" in k for k in keys) and not any(":remind-" in k for k in keys)
     async with bot.db.session() as session:  # half an hour after the notice, the reminder is due again
-        await meetings.send_due_reminders(session, settings=settings, now=now_utc() + timedelta(minutes=31))
+        await meetings.send_due_reminders(
+            session, env=env_of(settings), settings=settings, now=now_utc() + timedelta(minutes=31)
+        )
         keys = (await session.scalars(select(OutboxMessage.dedup_key))).all()
     assert any(":remind-hour:" in k for k in keys)
 

@@ -20,7 +20,7 @@ from bot.services.meetings import checkin
 from storage.meetings import Attendance, Meeting
 from storage.models import Organisation
 from tests.conftest import BotHarness
-from tests.meetings_helpers import actor, audit_actions, get, member_id, outbox_rows, schedule, statuses
+from tests.meetings_helpers import actor, audit_actions, env_of, get, member_id, outbox_rows, schedule, statuses
 
 
 async def _link_group(db: Database, branch_id: int, chat_id: int = -100777) -> None:
@@ -48,6 +48,7 @@ async def test_a_committee_meeting_is_for_the_committee_only(db: Database, demo:
                 (await actor(session, "A03")).member_id,
                 meeting,
                 method=checkin.Method.CODE,
+                env=env_of(settings),
                 settings=settings,
                 now=meeting.starts_at,
             )
@@ -60,7 +61,9 @@ async def test_a_committee_meeting_is_for_the_committee_only(db: Database, demo:
     assert sorted(await statuses(db, meeting_id)) == ["A01", "A02"]
     async with db.session() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
-        await meetings.send_due_reminders(session, settings=settings, now=meeting.starts_at - timedelta(minutes=20))
+        await meetings.send_due_reminders(
+            session, env=env_of(settings), settings=settings, now=meeting.starts_at - timedelta(minutes=20)
+        )
     assert [r for r in await outbox_rows(db, f"mt:{meeting_id}:") if r.chat_id == -100777] == []
     assert {r.chat_id for r in await outbox_rows(db, f"mt:{meeting_id}:open:")} == {
         telegram_id_of("A01"),
@@ -123,7 +126,7 @@ async def test_meetings_are_run_from_the_private_chat_not_the_group(bot: BotHarn
         assert await bot.press("A01", f"mt:{meeting_id}:{action}", chat_id=group) == [private]
     assert await bot.press("A01", f"mte:{meeting_id}:place", chat_id=group) == [private]  # the edit menu's field
     async with bot.db.session() as session:  # a leave request's buttons (the answers list with reasons)
-        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", settings=settings)
+        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", env=env_of(settings))
         a04 = await member_id(session, "A04")
     for action in ("ok", "no"):
         assert await bot.press("A01", f"mt:{meeting_id}:{action}:{a04}", chat_id=group) == [private]

@@ -19,7 +19,7 @@ from bot.services.meetings import checkin
 from bot.services.meetings.checkin import Method
 from storage.meetings import Attendance, Meeting
 from storage.models import Member, Organisation, Role
-from tests.meetings_helpers import actor, get, member_id, schedule, statuses
+from tests.meetings_helpers import actor, env_of, get, member_id, schedule, statuses
 
 
 async def _token(db: Database, meeting_id: int, *, live: bool) -> str:
@@ -32,7 +32,12 @@ async def _check_in_with_token(db: Database, settings: Settings, member_no: str,
     async with db.session() as session:
         meeting = await checkin.meeting_from_token(session, token)
         return await checkin.check_in(
-            session, await member_id(session, member_no), meeting, method=Method.QR, settings=settings
+            session,
+            await member_id(session, member_no),
+            meeting,
+            method=Method.QR,
+            env=env_of(settings),
+            settings=settings,
         )
 
 
@@ -79,7 +84,7 @@ async def test_tokens_of_another_branch_forged_or_outside_the_window_are_refused
     with time_machine.travel(now_utc() + timedelta(hours=3), tick=False), pytest.raises(InvalidInput, match="closed"):
         await _check_in_with_token(db, settings, "A03", printed)
     async with db.session() as session:
-        await meetings.cancel_meeting(session, None, later, settings=settings)
+        await meetings.cancel_meeting(session, None, later, env=env_of(settings))
     cancelled_token = await _token(db, later, live=False)
     with time_machine.travel(now_utc() + timedelta(hours=3), tick=False), pytest.raises(InvalidInput, match="cancel"):
         await _check_in_with_token(db, settings, "A03", cancelled_token)
@@ -104,13 +109,19 @@ async def test_the_short_code_finds_the_open_meeting_of_the_members_branch(
     code = (await get(db, meeting_id)).checkin_code
     assert code is not None
     async with db.session() as session:
-        meeting = await checkin.meeting_from_code(session, await member_id(session, "A03"), code, settings=settings)
+        meeting = await checkin.meeting_from_code(
+            session, await member_id(session, "A03"), code, env=env_of(settings), settings=settings
+        )
         assert meeting.id == meeting_id
         with pytest.raises(InvalidInput, match="6 digits"):
-            await checkin.meeting_from_code(session, await member_id(session, "A03"), "12ab", settings=settings)
+            await checkin.meeting_from_code(
+                session, await member_id(session, "A03"), "12ab", env=env_of(settings), settings=settings
+            )
         # The same code means nothing to another branch's member.
         with pytest.raises(InvalidInput, match="No meeting of your branch"):
-            await checkin.meeting_from_code(session, await member_id(session, "B02"), code, settings=settings)
+            await checkin.meeting_from_code(
+                session, await member_id(session, "B02"), code, env=env_of(settings), settings=settings
+            )
 
 
 async def test_a_meeting_with_a_location_check_needs_the_member_nearby(
@@ -134,11 +145,19 @@ async def test_a_meeting_with_a_location_check_needs_the_member_nearby(
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         a03 = await member_id(session, "A03")
-        asked = await checkin.check_in(session, a03, meeting, method=Method.CODE, settings=settings)
+        asked = await checkin.check_in(
+            session, a03, meeting, method=Method.CODE, env=env_of(settings), settings=settings
+        )
         assert asked.needs_location and asked.status == ""
         with pytest.raises(InvalidInput, match="1112 m from the meeting place") as far:
             await checkin.check_in(
-                session, a03, meeting, method=Method.CODE, settings=settings, location=(23.0307, 113.7518)
+                session,
+                a03,
+                meeting,
+                method=Method.CODE,
+                env=env_of(settings),
+                settings=settings,
+                location=(23.0307, 113.7518),
             )
         assert "200" in str(far.value)
     assert (await statuses(db, meeting_id))["A03"] == "no_answer"
@@ -146,7 +165,13 @@ async def test_a_meeting_with_a_location_check_needs_the_member_nearby(
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         near = await checkin.check_in(
-            session, a03, meeting, method=Method.CODE, settings=settings, location=(23.0208, 113.7519)
+            session,
+            a03,
+            meeting,
+            method=Method.CODE,
+            env=env_of(settings),
+            settings=settings,
+            location=(23.0208, 113.7519),
         )
         assert near.status == "present"
 
@@ -161,7 +186,11 @@ async def test_a_member_added_to_the_roster_after_scheduling_can_check_in(
         await session.flush()
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
-        assert (await checkin.check_in(session, newcomer.id, meeting, method=Method.CODE, settings=settings)).status
+        assert (
+            await checkin.check_in(
+                session, newcomer.id, meeting, method=Method.CODE, env=env_of(settings), settings=settings
+            )
+        ).status
     assert (await statuses(db, meeting_id))["A08"] == "present"
 
 
@@ -193,7 +222,9 @@ async def _attempt(database: Database, settings: Settings, meeting_id: int, memb
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         try:
-            outcome = await checkin.check_in(session, member, meeting, method=Method.BUTTON, settings=settings)
+            outcome = await checkin.check_in(
+                session, member, meeting, method=Method.BUTTON, env=env_of(settings), settings=settings
+            )
         except Conflict:
             return "already"
         return outcome.status

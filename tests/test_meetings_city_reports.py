@@ -17,6 +17,7 @@ from bot.services.meetings import compliance, stats
 from bot.services.meetings.kinds import Period
 from storage.meetings import Attendance, AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Member, Organisation, OrgKind, Role
+from tests.meetings_helpers import env_of
 
 TODAY = date(2026, 11, 20)
 
@@ -83,7 +84,7 @@ async def _measure(db: Database, settings: Settings, admin_id: int) -> tuple[int
         assert admin is not None
         actor = Actor.of(admin, "zh_CN")
         with _counting(db) as statements:
-            table = await compliance.compliance_overview(session, actor, TODAY, settings=settings)
+            table = await compliance.compliance_overview(session, actor, TODAY, env=env_of(settings))
         compliance_count = len(statements)
         start, end = stats.period_range(Period.YEAR, TODAY).utc_bounds(settings.tz)
         with _counting(db) as statements:

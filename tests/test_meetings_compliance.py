@@ -20,7 +20,7 @@ from bot.services.meetings.kinds import Period
 from storage.meetings import member_history
 from storage.models import Member, Organisation
 from tests.conftest import study_first_agenda
-from tests.meetings_helpers import actor, member_id, outbox_rows, schedule
+from tests.meetings_helpers import actor, env_of, member_id, outbox_rows, schedule
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -91,11 +91,11 @@ async def test_compliance_counts_held_meetings_per_period_kind_group_and_tag(
             starts_at=datetime(2026, 12, 21, 9, 0, tzinfo=TZ),
         )
         async with db.session() as session:
-            await meetings.cancel_meeting(session, None, cancelled, settings=settings)
+            await meetings.cancel_meeting(session, None, cancelled, env=env_of(settings))
         async with db.session() as session:
             branch = await session.get(Organisation, demo.branch_a)
             assert branch is not None
-            items = await compliance.branch_compliance(session, branch, date(2026, 12, 10), settings=settings)
+            items = await compliance.branch_compliance(session, branch, date(2026, 12, 10), env=env_of(settings))
     by_id = {(i.id, i.period.period.value): i for i in items}
     committee = by_id["committee_meeting", "month"]
     assert (committee.held, committee.required, committee.ok, committee.due) == (1, 1, True, date(2026, 12, 31))
@@ -116,21 +116,21 @@ async def test_a_branch_without_groups_owes_no_group_meetings(db: Database, demo
     async with db.session() as session:
         branch = await session.get(Organisation, demo.branch_b)
         assert branch is not None
-        items = await compliance.branch_compliance(session, branch, date(2026, 12, 10), settings=settings)
+        items = await compliance.branch_compliance(session, branch, date(2026, 12, 10), env=env_of(settings))
     assert "group_meeting" not in {i.id for i in items}
 
 
 async def test_who_sees_which_branches(db: Database, demo: DemoIds, settings: Settings) -> None:
     async with db.session() as session:
         secretary = await compliance.compliance_overview(
-            session, await actor(session, "A01"), date(2026, 12, 10), settings=settings
+            session, await actor(session, "A01"), date(2026, 12, 10), env=env_of(settings)
         )
         admin = await compliance.compliance_overview(
-            session, await actor(session, "ADM1"), date(2026, 12, 10), settings=settings
+            session, await actor(session, "ADM1"), date(2026, 12, 10), env=env_of(settings)
         )
         with pytest.raises(PermissionDenied):
             await compliance.compliance_overview(
-                session, await actor(session, "A03"), date(2026, 12, 10), settings=settings
+                session, await actor(session, "A03"), date(2026, 12, 10), env=env_of(settings)
             )
     assert [b.name for b, _ in secretary] == ["第一党支部"]
     assert sorted(b.name for b, _ in admin) == ["第一党支部", "第二党支部"]
@@ -141,11 +141,15 @@ async def test_the_nudge_goes_once_per_period_to_the_leaders_when_a_gap_is_near(
 ) -> None:
     await _held(db, settings, demo.branch_b, "committee_meeting", datetime(2026, 12, 3, 9, 0, tzinfo=TZ))
     async with db.session() as session:
-        queued = await compliance.send_nudges(session, date(2026, 12, 20), settings=settings)
+        queued = await compliance.send_nudges(
+            session, date(2026, 12, 20), env=env_of(settings), days=settings.COMPLIANCE_NUDGE_DAYS
+        )
     assert queued == 0  # 12 days before the month closes: too early with the default 7
     for _ in range(2):  # the job runs twice (a restart's catch-up): one nudge per period and leader
         async with db.session() as session:
-            await compliance.send_nudges(session, date(2026, 12, 26), settings=settings)
+            await compliance.send_nudges(
+                session, date(2026, 12, 26), env=env_of(settings), days=settings.COMPLIANCE_NUDGE_DAYS
+            )
     nudges = await outbox_rows(db, "mt-nudge:")
     keys = sorted(r.dedup_key for r in nudges)
     leaders_a = [telegram_id_of("A01"), telegram_id_of("A02")]
@@ -162,7 +166,9 @@ async def test_the_nudge_goes_once_per_period_to_the_leaders_when_a_gap_is_near(
         assert secretary is not None
         secretary.language = "en"
     async with db.session() as session:
-        await compliance.send_nudges(session, date(2027, 3, 28), settings=settings)
+        await compliance.send_nudges(
+            session, date(2027, 3, 28), env=env_of(settings), days=settings.COMPLIANCE_NUDGE_DAYS
+        )
     march = [r for r in await outbox_rows(db, "mt-nudge:") if ":2027-03:" in r.dedup_key]
     english = next(r for r in march if r.chat_id == telegram_id_of("A01"))
     assert "this month ends on March 31, 2027" in english.payload["text"]
@@ -171,8 +177,18 @@ async def test_the_nudge_goes_once_per_period_to_the_leaders_when_a_gap_is_near(
 async def test_the_nudge_days_are_configurable(db: Database, demo: DemoIds, settings: Settings) -> None:
     settings.COMPLIANCE_NUDGE_DAYS = 2
     async with db.session() as session:
-        assert await compliance.send_nudges(session, date(2026, 12, 26), settings=settings) == 0
-        assert await compliance.send_nudges(session, date(2026, 12, 30), settings=settings) > 0
+        assert (
+            await compliance.send_nudges(
+                session, date(2026, 12, 26), env=env_of(settings), days=settings.COMPLIANCE_NUDGE_DAYS
+            )
+            == 0
+        )
+        assert (
+            await compliance.send_nudges(
+                session, date(2026, 12, 30), env=env_of(settings), days=settings.COMPLIANCE_NUDGE_DAYS
+            )
+            > 0
+        )
 
 
 async def test_branch_rates_per_member_and_per_meeting(db: Database, demo: DemoIds, settings: Settings) -> None:

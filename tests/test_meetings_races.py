@@ -14,7 +14,7 @@ from bot.demo import seed_demo, telegram_id_of
 from bot.errors import Conflict
 from bot.i18n import translator
 from bot.services import meetings
-from tests.meetings_helpers import actor, audit_actions, member_id, outbox_rows, schedule, statuses
+from tests.meetings_helpers import actor, audit_actions, env_of, member_id, outbox_rows, schedule, statuses
 
 
 async def _decide(db: Database, leader: str, meeting_id: int, member: int, approve: bool, settings: Settings) -> str:
@@ -22,7 +22,7 @@ async def _decide(db: Database, leader: str, meeting_id: int, member: int, appro
     async with db.session() as session:
         try:
             await meetings.decide_leave(
-                session, await actor(session, leader), meeting_id, member, approve, settings=settings
+                session, await actor(session, leader), meeting_id, member, approve, env=env_of(settings)
             )
         except Conflict as refused:
             return refused.localized(translator("zh_CN"))
@@ -35,7 +35,7 @@ async def test_approve_and_refuse_at_once_tell_the_member_once(any_db: Database,
     for round_ in range(3):  # each round a fresh request; the press order is up to the scheduler
         meeting_id = await schedule(any_db, settings, branch_id=ids.branch_a, starts_in=timedelta(days=3 + round_))
         async with any_db.session() as session:
-            await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", settings=settings)
+            await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", env=env_of(settings))
             a04 = await member_id(session, "A04")
         other = Database(any_db.url)  # a second replica: its own engine and connections
         try:

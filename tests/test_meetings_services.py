@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from bot import dates
 from bot.clock import now_utc
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.demo import DemoIds, telegram_id_of
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -20,7 +21,7 @@ from bot.services import meetings
 from bot.services.meetings.hooks import MeetingHooks
 from bot.services.meetings.kinds import KINDS_BY_ID
 from storage.meetings import Meeting
-from tests.meetings_helpers import actor, audit_actions, get, member_id, outbox_rows, schedule, statuses
+from tests.meetings_helpers import actor, audit_actions, env_of, get, member_id, outbox_rows, schedule, statuses
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -29,27 +30,33 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def test_dates_and_times_as_secretaries_type_them() -> None:
+    # The meetings' flows, one-line /newmeeting and the command line read them with bot.dates (the one parser).
     today = date(2026, 11, 26)
-    assert meetings.parse_date("2026-12-15", today) == date(2026, 12, 15)
-    assert meetings.parse_date("2026/12/5", today) == date(2026, 12, 5)
-    assert meetings.parse_date("2026年12月15日", today) == date(2026, 12, 15)
-    assert meetings.parse_date("12月15日", today) == date(2026, 12, 15)
-    assert meetings.parse_date("1-5", date(2026, 12, 28)) == date(2027, 1, 5)  # next week, not last January
-    assert meetings.parse_date("12-28", date(2027, 1, 3)) == date(2026, 12, 28)  # recorded after the fact
-    assert meetings.parse_time("14:30") == time(14, 30)
-    assert meetings.parse_time("14：30") == time(14, 30)
-    assert meetings.parse_time("0930") == time(9, 30)
-    assert meetings.parse_time("9点") == time(9, 0)
-    assert meetings.parse_time_range("14:30-16:00") == (time(14, 30), time(16, 0))
-    assert meetings.parse_time_range("14:30至16:00") == (time(14, 30), time(16, 0))
-    for bad in ("2026-02-30", "tomorrow", "32/1"):
+    assert dates.parse_date("2026-12-15", today) == date(2026, 12, 15)
+    assert dates.parse_date("2026/12/5", today) == date(2026, 12, 5)
+    assert dates.parse_date("2026年12月15日", today) == date(2026, 12, 15)
+    assert dates.parse_date("12月15日", today) == date(2026, 12, 15)
+    assert dates.parse_date("1-5", date(2026, 12, 28)) == date(2027, 1, 5)  # next week, not last January
+    assert dates.parse_date("12-28", date(2027, 1, 3)) == date(2026, 12, 28)  # recorded after the fact
+    assert dates.parse_time("14:30") == time(14, 30)
+    assert dates.parse_time("14：30") == time(14, 30)
+    assert dates.parse_time("0930") == time(9, 30)
+    assert dates.parse_time("9点") == time(9, 0)
+    assert dates.parse_time_range("14:30-16:00") == dates.TimeRange(time(14, 30), time(16, 0))
+    assert dates.parse_time_range("14:30至16:00") == dates.TimeRange(time(14, 30), time(16, 0))
+    assert dates.parse_time_range("14:30", open_end=True) == dates.TimeRange(time(14, 30))
+    for bad in ("2026-02-30", "32/1"):
         with pytest.raises(InvalidInput):
-            meetings.parse_date(bad, today)
-    for bad in ("25:00", "noon", "14:75"):
+            dates.parse_date(bad, today)
+    for bad in ("25:00", "14:75"):
         with pytest.raises(InvalidInput):
-            meetings.parse_time(bad)
-    moment = meetings.parse_local_datetime("2026-12-15 14:30", TZ, today)
-    assert moment.astimezone(UTC) == datetime(2026, 12, 15, 6, 30, tzinfo=UTC)
+            dates.parse_time(bad)
+    when = dates.parse_when("2026-12-15 14:30", today, time_required=True)
+    assert datetime.combine(when.day, when.start or time(), tzinfo=TZ).astimezone(UTC) == datetime(
+        2026, 12, 15, 6, 30, tzinfo=UTC
+    )
+    line = meetings.parse_meeting_line("主题党日 2026-12-15 下午2点到4点 三楼会议室", TZ, today)
+    assert (line.starts_at.hour, line.ends_at.hour if line.ends_at else None) == (14, 16)
 
 
 def test_kinds_by_id_chinese_name_and_short_form() -> None:
@@ -165,7 +172,7 @@ async def test_postponing_keeps_the_length_and_announces_each_change_once(
             session,
             await actor(session, "A01"),
             meeting_id,
-            settings=settings,
+            env=env_of(settings),
             starts_at=before.starts_at + timedelta(days=1),
         )
     assert changed == ["starts_at", "ends_at"]
@@ -173,7 +180,7 @@ async def test_postponing_keeps_the_length_and_announces_each_change_once(
     assert after.ends_at - after.starts_at == before.ends_at - before.starts_at
     async with db.session() as session:
         await meetings.edit_meeting(
-            session, await actor(session, "A02"), meeting_id, settings=settings, place="党员活动室"
+            session, await actor(session, "A02"), meeting_id, env=env_of(settings), place="党员活动室"
         )
     changes = await outbox_rows(db, f"mt:{meeting_id}:change:")
     assert {r.dedup_key.split(":")[3] for r in changes} == {"1", "2"}
@@ -183,13 +190,15 @@ async def test_postponing_keeps_the_length_and_announces_each_change_once(
     async with db.session() as session:
         with pytest.raises(InvalidInput, match="Nothing changed"):
             await meetings.edit_meeting(
-                session, await actor(session, "A01"), meeting_id, settings=settings, place="党员活动室"
+                session, await actor(session, "A01"), meeting_id, env=env_of(settings), place="党员活动室"
             )
         with pytest.raises(PermissionDenied):
-            await meetings.edit_meeting(session, await actor(session, "A03"), meeting_id, settings=settings, place="x")
+            await meetings.edit_meeting(
+                session, await actor(session, "A03"), meeting_id, env=env_of(settings), place="x"
+            )
         with pytest.raises(InvalidInput, match="end after it starts"):
             await meetings.edit_meeting(
-                session, await actor(session, "A01"), meeting_id, settings=settings, ends_at=after.starts_at
+                session, await actor(session, "A01"), meeting_id, env=env_of(settings), ends_at=after.starts_at
             )
 
 
@@ -203,16 +212,16 @@ async def test_cancelling_announces_and_refuses_further_changes(
 ) -> None:
     meeting_id = await schedule(db, settings, branch_id=demo.branch_a)
     async with db.session() as session:
-        await meetings.cancel_meeting(session, await actor(session, "A01"), meeting_id, settings=settings)
+        await meetings.cancel_meeting(session, await actor(session, "A01"), meeting_id, env=env_of(settings))
     cancelled = await outbox_rows(db, f"mt:{meeting_id}:cancel:")
     assert len(cancelled) == 5 and all("已取消" in r.payload["text"] for r in cancelled)
     assert all("reply_markup" not in r.payload for r in cancelled)
     async with db.session() as session:
         secretary = await actor(session, "A01")
         with pytest.raises(Conflict, match="already cancelled"):
-            await meetings.cancel_meeting(session, secretary, meeting_id, settings=settings)
+            await meetings.cancel_meeting(session, secretary, meeting_id, env=env_of(settings))
         with pytest.raises(InvalidInput, match="cancelled"):
-            await meetings.edit_meeting(session, secretary, meeting_id, settings=settings, place="x")
+            await meetings.edit_meeting(session, secretary, meeting_id, env=env_of(settings), place="x")
         with pytest.raises(InvalidInput, match="cancelled"):
             await meetings.answer_attend(session, await actor(session, "A03"), meeting_id)
     assert await audit_actions(db, meeting_id) == ["meeting_create", "meeting_cancel"]
@@ -231,11 +240,15 @@ async def test_attend_leave_and_the_secretarys_decision(db: Database, demo: Demo
     for blank in ("", "   ", "x"):
         async with db.session() as session:
             with pytest.raises(InvalidInput, match="reason"):
-                await meetings.request_leave(session, await actor(session, "A04"), meeting_id, blank, settings=settings)
+                await meetings.request_leave(
+                    session, await actor(session, "A04"), meeting_id, blank, env=env_of(settings)
+                )
     assert (await statuses(db, meeting_id))["A04"] == "no_answer"
     async with db.session() as session:
-        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差 去北京", settings=settings)
-        await meetings.request_leave(session, await actor(session, "A05"), meeting_id, "家中有事", settings=settings)
+        await meetings.request_leave(
+            session, await actor(session, "A04"), meeting_id, "出差 去北京", env=env_of(settings)
+        )
+        await meetings.request_leave(session, await actor(session, "A05"), meeting_id, "家中有事", env=env_of(settings))
     async with db.session() as session:
         with pytest.raises(Conflict, match="already asked for leave"):
             await meetings.prepare_leave(session, await actor(session, "A04"), meeting_id)
@@ -251,14 +264,23 @@ async def test_attend_leave_and_the_secretarys_decision(db: Database, demo: Demo
     ]
     async with db.session() as session:
         with pytest.raises(PermissionDenied):
-            await meetings.decide_leave(session, await actor(session, "A03"), meeting_id, a04, True, settings=settings)
-        await meetings.decide_leave(session, await actor(session, "A01"), meeting_id, a04, True, settings=settings)
+            await meetings.decide_leave(
+                session, await actor(session, "A03"), meeting_id, a04, True, env=env_of(settings)
+            )
+        await meetings.decide_leave(session, await actor(session, "A01"), meeting_id, a04, True, env=env_of(settings))
         await meetings.decide_leave(
-            session, await actor(session, "A01"), meeting_id, await member_id(session, "A05"), False, settings=settings
+            session,
+            await actor(session, "A01"),
+            meeting_id,
+            await member_id(session, "A05"),
+            False,
+            env=env_of(settings),
         )
     async with db.session() as session:
         with pytest.raises(Conflict, match="already handled this: leave approved") as late:
-            await meetings.decide_leave(session, await actor(session, "A02"), meeting_id, a04, False, settings=settings)
+            await meetings.decide_leave(
+                session, await actor(session, "A02"), meeting_id, a04, False, env=env_of(settings)
+            )
         assert late.value.localized(translator("zh_CN")) == "已由其他负责人处理：已批准刘洋的请假。"
     result = await statuses(db, meeting_id)
     assert (result["A03"], result["A04"], result["A05"]) == ("attending", "on_leave", "no_answer")
@@ -303,11 +325,11 @@ async def test_reminders_the_day_before_and_the_hour_before_once_each(
         meeting_id = await schedule(db, settings, branch_id=demo.branch_a, starts_at=start)
         async with db.session() as session:
             await meetings.answer_attend(session, await actor(session, "A03"), meeting_id)
-            await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", settings=settings)
+            await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", env=env_of(settings))
     for moment in (datetime(2026, 12, 14, 15, 0, tzinfo=TZ), datetime(2026, 12, 14, 15, 1, tzinfo=TZ)):
         with time_machine.travel(moment, tick=False):
             async with db.session() as session:
-                await meetings.send_due_reminders(session, settings=settings)
+                await meetings.send_due_reminders(session, env=env_of(settings), settings=settings)
     day = await outbox_rows(db, f"mt:{meeting_id}:remind-day:")
     # Attending and silent members, once each; not the one who asked for leave.
     assert sorted(r.chat_id for r in day) == sorted(telegram_id_of(n) for n in ("A01", "A02", "A03", "A05"))
@@ -316,8 +338,8 @@ async def test_reminders_the_day_before_and_the_hour_before_once_each(
     assert await outbox_rows(db, f"mt:{meeting_id}:remind-hour:") == []
     with time_machine.travel(datetime(2026, 12, 15, 14, 5, tzinfo=TZ), tick=False):
         async with db.session() as session:
-            await meetings.send_due_reminders(session, settings=settings)
-            await meetings.send_due_reminders(session, settings=settings)
+            await meetings.send_due_reminders(session, env=env_of(settings), settings=settings)
+            await meetings.send_due_reminders(session, env=env_of(settings), settings=settings)
     hour = await outbox_rows(db, f"mt:{meeting_id}:remind-hour:")
     assert len(hour) == 4 and "一小时内开始" in hour[0].payload["text"]
     # 14:05 is within 30 minutes of the start: check-in is open, announced in the group and to the leaders.
@@ -335,13 +357,13 @@ async def test_a_postponed_meeting_is_reminded_again_for_its_new_time(
         meeting_id = await schedule(db, settings, branch_id=demo.branch_a, starts_at=start)
     with time_machine.travel(datetime(2026, 12, 15, 14, 0, tzinfo=TZ), tick=False):
         async with db.session() as session:
-            await meetings.send_due_reminders(session, settings=settings)
+            await meetings.send_due_reminders(session, env=env_of(settings), settings=settings)
             await meetings.edit_meeting(
-                session, None, meeting_id, settings=settings, starts_at=start + timedelta(hours=1)
+                session, None, meeting_id, env=env_of(settings), starts_at=start + timedelta(hours=1)
             )
     with time_machine.travel(datetime(2026, 12, 15, 15, 0, tzinfo=TZ), tick=False):
         async with db.session() as session:
-            await meetings.send_due_reminders(session, settings=settings)
+            await meetings.send_due_reminders(session, env=env_of(settings), settings=settings)
     hour = await outbox_rows(db, f"mt:{meeting_id}:remind-hour:")
     assert len({r.dedup_key.split(":")[3] for r in hour}) == 2  # one round per start time
 
@@ -393,7 +415,7 @@ async def test_closing_confirms_absences_keeps_the_record_and_refuses_edits(
     async with db.session() as session:
         secretary = await actor(session, "A01")
         with pytest.raises(InvalidInput, match="closed; it can no longer be changed"):
-            await meetings.edit_meeting(session, secretary, meeting_id, settings=settings, topic="改")
+            await meetings.edit_meeting(session, secretary, meeting_id, env=env_of(settings), topic="改")
         with pytest.raises(InvalidInput, match="closed"):
             await meetings.close_meeting(session, secretary, meeting_id, hooks=meeting_hooks())
         with pytest.raises(InvalidInput, match="closed"):
@@ -453,3 +475,20 @@ async def test_secretary_marks_need_a_started_meeting_and_a_member_of_it(
             await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "B02"), "on_leave")
         with pytest.raises(InvalidInput, match="not an attendance status"):
             await meetings.mark_attendance(session, secretary, meeting_id, await member_id(session, "A03"), "asleep")
+
+
+async def test_notices_and_leave_requests_follow_the_configured_zone(
+    db: Database, demo: DemoIds, settings: Settings
+) -> None:
+    # TIMEZONE reaches the meetings' services through ServiceEnv: 06:30 UTC is 07:30 (or 08:30 in summer) in
+    # Berlin, not 14:30 as in Shanghai.
+    berlin = load_settings(DATABASE_URL=settings.DATABASE_URL, TIMEZONE="Europe/Berlin")
+    start = (now_utc() + timedelta(days=3)).replace(hour=6, minute=30, second=0, microsecond=0)
+    local = start.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    meeting_id = await schedule(db, berlin, branch_id=demo.branch_a, starts_at=start)
+    notices = await outbox_rows(db, f"mt:{meeting_id}:notice:")
+    assert notices and all(local in row.payload["text"] and "14:30" not in row.payload["text"] for row in notices)
+    async with db.session() as session:
+        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, "出差", env=env_of(berlin))
+    asked = await outbox_rows(db, f"mt:{meeting_id}:leave:")
+    assert asked and all(local in row.payload["text"] for row in asked)

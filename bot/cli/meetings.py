@@ -14,9 +14,11 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import dates
 from bot.cli import ledger as ledger_cli
 from bot.clock import today
 from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import NotFound
 from bot.feature import meeting_hooks_of
 from bot.i18n import N_
@@ -121,17 +123,19 @@ def add(
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         found = await _branch(session, branch)
-        starts_at = meetings.parse_local_datetime(at, settings.tz, today(settings.tz))
+        starts_at = _moment(at, settings)
         ends_at = None
         if end:
             if " " in end.strip():
-                ends_at = meetings.parse_local_datetime(end, settings.tz, today(settings.tz))
+                ends_at = _moment(end, settings)
             else:
-                ends_at = datetime.combine(starts_at.date(), meetings.parse_time(end), tzinfo=settings.tz)
+                ends_at = datetime.combine(starts_at.date(), dates.parse_time(end), tzinfo=settings.tz)
         draft = meetings.Draft(
             kind=kind, starts_at=starts_at, ends_at=ends_at, place=place, topic=topic, group_id=group
         )
-        meeting = await meetings.schedule_meeting(session, None, found.id, draft, settings=settings)
+        meeting = await meetings.schedule_meeting(
+            session, None, found.id, draft, env=ServiceEnv.from_settings(settings)
+        )
         if first_agenda is not None:
             await hooks.record_first_agenda(session, meeting, first_agenda, None)
         username = settings.BOT_USERNAME or "branch_assistant_bot"
@@ -169,6 +173,13 @@ def _span(meeting: dict[str, Any]) -> str:
     end = datetime.fromisoformat(meeting["ends_at"])
     until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
     return f"{start.strftime('%Y-%m-%d %H:%M')} – {until}"
+
+
+def _moment(text: str, settings: Settings) -> datetime:
+    """A local day and time as typed (``2026-12-15 14:30``, ``明天下午3点``), read by bot.dates."""
+    when = dates.parse_when(text, today(settings.tz), time_required=True)
+    assert when.start is not None  # a time is required
+    return datetime.combine(when.day, when.start, tzinfo=settings.tz)
 
 
 def _settings() -> Settings:
@@ -268,10 +279,11 @@ def compliance_cmd(
     from bot.services.meetings.compliance import branch_compliance
 
     async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+        env = ServiceEnv.from_settings(settings)
         branches = [await _branch(session, branch)] if branch is not None else list(await queries.all_branches(session))
         out = []
         for found in branches:
-            items = await branch_compliance(session, found, today(settings.tz), settings=settings)
+            items = await branch_compliance(session, found, env.today(), env=env)
             out.append(
                 {
                     "branch_id": found.id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.environment import ServiceEnv
 from bot.jobs import DailyJob
 from bot.services import first_agenda as fa
 
@@ -14,9 +13,9 @@ if TYPE_CHECKING:
 
 async def nudge_job(context: BranchContext) -> None:
     """Job: remind each secretary once of a dispatched material still unstudied after the configured days."""
-    settings = context.resources.settings
-    async with context.resources.db.session() as session:
-        await fa.nudge_unstudied(session, days=settings.FIRST_AGENDA_NUDGE_DAYS, env=ServiceEnv.from_settings(settings))
+    resources = context.resources
+    async with resources.db.session() as session:
+        await fa.nudge_unstudied(session, days=resources.settings.FIRST_AGENDA_NUDGE_DAYS, env=resources.env)
 
 
 NUDGE_JOB = DailyJob(fa.NUDGE_JOB_ID, nudge_job, lambda settings: fa.NUDGE_LOCAL_TIME)

@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from telegram import InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.clock import now_utc, today
+from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.jobs import DailyJob, RepeatingJob
 from bot.services import meetings, tokens
@@ -34,18 +34,18 @@ LIVE_QR_LEAD = timedelta(minutes=2)  # start redrawing a little before check-in 
 
 async def reminders(context: BranchContext) -> None:
     """Job: queue the reminders and check-in announcements that are due."""
-    settings = context.resources.settings
-    async with context.resources.db.session() as session:
-        queued = await meetings.send_due_reminders(session, settings=settings)
+    resources = context.resources
+    async with resources.db.session() as session:
+        queued = await meetings.send_due_reminders(session, env=resources.env, settings=resources.settings)
     if queued:
         log.info("queued %d meeting reminders", queued)
 
 
 async def nudges(context: BranchContext) -> None:
     """Job: nudge leaders about gaps in periods that close soon."""
-    settings = context.resources.settings
+    env, settings = context.resources.env, context.resources.settings
     async with context.resources.db.session() as session:
-        queued = await compliance.send_nudges(session, today(settings.tz), settings=settings)
+        queued = await compliance.send_nudges(session, env.today(), env=env, days=settings.COMPLIANCE_NUDGE_DAYS)
     if queued:
         log.info("queued %d compliance nudges", queued)
 

@@ -118,14 +118,14 @@ class Message:
         return recipient.tr.gettext(self.msgid, **escaped)
 
     def markup_for(self, recipient: Recipient) -> dict[str, Any] | None:
-        """The inline keyboard for ``recipient`` (Bot API JSON), if any."""
+        """The inline keyboard for ``recipient`` (Bot API JSON), if any (none when ``buttons`` gives no button)."""
         if self.buttons is None:
             return None
         rows = [
             [(label, data.pack() if isinstance(data, CallbackData) else data) for label, data in row]
             for row in self.buttons(recipient)
         ]
-        return outbox.inline_keyboard(rows)
+        return outbox.inline_keyboard(rows) if any(rows) else None
 
 
 @dataclass
@@ -163,11 +163,13 @@ class Notifier:
         exclude: Collection[int] = (),
         expires_at: datetime | None = None,
         not_before: datetime | None = None,
+        priority: int | None = None,
         skip_render_errors: bool = False,
     ) -> Delivery:
         """Queue ``message`` for each member on Telegram (not in ``exclude``, each once) under ``key:<member id>``.
 
-        With ``skip_render_errors`` a recipient whose text cannot be rendered is logged and left out (listed in
+        ``priority`` (:class:`bot.services.outbox.Priority`) defaults to the kind's. With ``skip_render_errors`` a
+        recipient whose text cannot be rendered is logged and left out (listed in
         ``failed``) instead of failing the whole unit of work.
         """
         delivery = Delivery()
@@ -203,6 +205,7 @@ class Notifier:
                     reply_markup=markup,
                     expires_at=expires_at,
                     not_before=not_before,
+                    priority=priority,
                 )
             )
         return delivery

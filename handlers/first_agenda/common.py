@@ -19,8 +19,8 @@ def short(title: str) -> str:
 
 
 def env_of(context: BranchContext) -> ServiceEnv:
-    """The services' environment (zone, default language, calendar), from the running bot's settings."""
-    return ServiceEnv.from_settings(context.resources.settings, bot_username=context.resources.bot_username)
+    """The services' environment (zone, default language, calendar), built once from the running bot's settings."""
+    return context.resources.env
 
 
 def is_admin(context: BranchContext) -> bool:

@@ -18,6 +18,7 @@ from bot.services.first_agenda.buttons import (
     Step,
     StepButton,
 )
+from bot.services.meetings.buttons import MeetingAction, meeting_button
 from bot.services.meetings.format import when_text
 from bot.templates import render
 from handlers.common import keyboard, reply, show
@@ -295,7 +296,7 @@ async def save_record(update: Update, context: BranchContext) -> int:
     )
     assert context.user_data is not None
     context.user_data.pop(REC, None)
-    back = keyboard([[(tr.gettext(N_("« Back to the meeting")), f"mt:{meeting.id}:card")]])
+    back = keyboard([[(tr.gettext(N_("« Back to the meeting")), meeting_button(meeting.id, MeetingAction.CARD))]])
     await show(update, text, back)
     return END
 

@@ -37,7 +37,7 @@ from bot.services.meetings.format import MeetingView
 from bot.templates import render
 from handlers.common import keyboard, reply
 from handlers.flows import END, Flow
-from handlers.meetings.view import settings_of
+from handlers.meetings.view import env_of, settings_of
 from storage.meetings import Meeting, MeetingQrDisplay
 
 CHECKIN_START = filters.Regex(r"^/start(@\w+)? ck_[A-Za-z0-9_-]{1,61}$")
@@ -57,7 +57,7 @@ async def attend(update: Update, context: BranchContext, meeting_id: int) -> Non
     async with context.unit() as session:
         await meetings.answer_attend(session, context.actor, meeting_id)
         meeting = await meetings.get_meeting(session, meeting_id)
-        view = MeetingView.of(meeting, context.tr.locale, settings_of(context).tz)
+        view = MeetingView.of(meeting, context.tr.locale, env_of(context).tz)
     text = context.tr.gettext("✅ Noted: you will attend %(title)s on %(when)s.", title=view.title, when=view.when)
     if _in_group(update):
         await query.answer(text, show_alert=False)
@@ -77,7 +77,7 @@ async def leave_start(update: Update, context: BranchContext) -> int:
     meeting_id = MeetingButton.parse(query.data).meeting
     async with context.unit() as session:
         meeting = await meetings.prepare_leave(session, context.actor, meeting_id)
-        view = MeetingView.of(meeting, context.tr.locale, settings_of(context).tz)
+        view = MeetingView.of(meeting, context.tr.locale, env_of(context).tz)
     prompt = context.tr.gettext(
         "Why can you not attend %(title)s on %(when)s? Please write the reason (or /cancel).",
         title=view.title,
@@ -106,9 +106,7 @@ async def leave_reason(update: Update, context: BranchContext) -> int:
     if not isinstance(meeting_id, int):
         return END
     async with context.unit(then=END) as session:
-        await meetings.request_leave(
-            session, context.actor, meeting_id, update.message.text, settings=settings_of(context)
-        )
+        await meetings.request_leave(session, context.actor, meeting_id, update.message.text, env=env_of(context))
     context.user_data.pop("mt_leave", None)  # type: ignore[union-attr]
     await update.message.reply_text(
         context.tr.gettext("🙋 Your leave request has been sent to the branch secretary. I will tell you the answer.")
@@ -127,7 +125,7 @@ async def _attempt(
     location: tuple[float, float] | None = None,
 ) -> int:
     """Try to check in; ask for the location when the meeting needs it."""
-    settings = settings_of(context)
+    env, settings = env_of(context), settings_of(context)
     actor = context.caller.actor
     if actor is None:
         await reply(update, context.tr.gettext("Please join with your invitation link first."))
@@ -135,9 +133,9 @@ async def _attempt(
     async with context.unit() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
         outcome = await checkin.check_in(
-            session, actor.member_id, meeting, method=method, settings=settings, location=location
+            session, actor.member_id, meeting, method=method, env=env, settings=settings, location=location
         )
-        view = MeetingView.of(meeting, context.tr.locale, settings.tz)
+        view = MeetingView.of(meeting, context.tr.locale, env.tz)
         # Where the flow goes is stored with the check-in (or with what the location step needs).
         if outcome.needs_location:
             context.user_data["mt_ck"] = {  # type: ignore[index]
@@ -171,7 +169,7 @@ async def _attempt(
             await reply(update, prompt, reply_markup=markup)
         return LOCATION
     context.user_data.pop("mt_ck", None)  # type: ignore[union-attr]
-    when = outcome.at.astimezone(settings.tz).strftime("%H:%M")
+    when = outcome.at.astimezone(env.tz).strftime("%H:%M")
     if outcome.status == "late":
         text = tr.gettext(
             "✅ Checked in to %(title)s at %(time)s (after the start: marked late).", title=view.title, time=when
@@ -225,7 +223,9 @@ async def _with_code(update: Update, context: BranchContext, code: str) -> int:
     member_id = context.actor.member_id
     try:
         async with context.unit() as session:
-            meeting = await checkin.meeting_from_code(session, member_id, code, settings=settings_of(context))
+            meeting = await checkin.meeting_from_code(
+                session, member_id, code, env=env_of(context), settings=settings_of(context)
+            )
     except checkin.WrongCode:
         # Counted even though the attempt is refused: a write of its own, outside the update's unit (the refusal
         # rolls that back, and the flow stays where it was).
@@ -272,15 +272,15 @@ async def qr_image(
     context: BranchContext, meeting: Meeting, locale: str, link: str
 ) -> tuple[bytes, str, InlineKeyboardMarkup | None]:
     """The PNG, caption and buttons of a live check-in code."""
-    settings = settings_of(context)
-    opens, _ = meetings.checkin_window(meeting, settings)
+    env = env_of(context)
+    opens, _ = meetings.checkin_window(meeting, settings_of(context))
     caption = render(
         "meetings/qr_caption.html.j2",
         locale,
-        m=MeetingView.of(meeting, locale, settings.tz),
+        m=MeetingView.of(meeting, locale, env.tz),
         live=True,
         not_open=opens > now_utc(),
-        opens=opens.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+        opens=opens.astimezone(env.tz).strftime("%Y-%m-%d %H:%M"),
     )
     tr = translator(locale)
     buttons = keyboard([[(tr.gettext("🔄 New code"), meeting_button(meeting.id, MeetingAction.QR_RENEW))]])

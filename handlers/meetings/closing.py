@@ -13,7 +13,15 @@ from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
 from bot.services import meetings
-from bot.services.meetings.buttons import MeetingAction, MeetingButton, meeting_button, pressed
+from bot.services.meetings.buttons import (
+    ClosingButton,
+    ClosingStep,
+    MeetingAction,
+    MeetingButton,
+    closing_step,
+    meeting_button,
+    pressed,
+)
 from bot.services.meetings.format import status_name, tag_name
 from bot.services.meetings.kinds import MEETING_TAGS
 from bot.services.meetings.stats import meeting_rate
@@ -22,15 +30,20 @@ from handlers.common import show
 from handlers.flows import END, Flow
 from handlers.meetings.flows import TEXT, _data, _leaders_only_entry, cancel
 from handlers.meetings.view import (
+    env_of,
     keyboard,
     pairs,
     percent_text,
     refused_in_group,
-    settings_of,
     view_of,
 )
 
 C_REVIEW, C_RECORD, C_TAGS = 60, 61, 62
+
+
+def _step(step: ClosingStep, value: object = None) -> str:
+    """The packed data of a closing step's button."""
+    return ClosingButton(step=step, value=None if value is None else str(value)).pack()
 
 
 # --- closing ------------------------------------------------------------------------------------------------
@@ -52,7 +65,7 @@ async def close_start(update: Update, context: BranchContext) -> int:
         preview = await meetings.closing_preview(
             session, context.actor, meeting_id, hooks=context.resources.meeting_hooks
         )
-        view = await view_of(session, preview.meeting, locale, settings_of(context))
+        view = await view_of(session, preview.meeting, locale, env_of(context))
     if preview.missing:
         missing = [
             DomainError(msgid, **params).localized(context.tr, escape=False) for msgid, params in preview.missing
@@ -84,7 +97,7 @@ async def _review(update: Update, context: BranchContext) -> int:
         preview = await meetings.closing_preview(
             session, context.actor, data["meeting"], hooks=context.resources.meeting_hooks
         )
-        view = await view_of(session, preview.meeting, locale, settings_of(context))
+        view = await view_of(session, preview.meeting, locale, env_of(context))
     names = [member.name for member, _ in preview.unconfirmed]
     text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
     if preview.missing:
@@ -93,20 +106,25 @@ async def _review(update: Update, context: BranchContext) -> int:
     buttons = []
     for member, _row in preview.unconfirmed:
         mark = data["marks"].get(str(member.id), "absent")
-        buttons.append((f"{member.name} · {status_name(mark, locale)}", f"mc:m:{member.id}"))
+        buttons.append((f"{member.name} · {status_name(mark, locale)}", _step(ClosingStep.MEMBER, member.id)))
     rows = pairs(buttons)
     if len(buttons) > 1:
-        rows.append([(context.tr.gettext("☑️ Mark them all present"), "mc:all")])
-    rows.append([(context.tr.gettext("Next ▶"), "mc:next"), (context.tr.gettext("✖ Cancel"), "mc:x")])
+        rows.append([(context.tr.gettext("☑️ Mark them all present"), _step(ClosingStep.ALL_PRESENT))])
+    rows.append(
+        [
+            (context.tr.gettext("Next ▶"), _step(ClosingStep.NEXT)),
+            (context.tr.gettext("✖ Cancel"), _step(ClosingStep.CANCEL)),
+        ]
+    )
     await show(update, text, keyboard(rows))
     return C_REVIEW
 
 
 async def close_toggle(update: Update, context: BranchContext) -> int:
     """Tap a name: absent → present → on leave → absent."""
-    assert update.callback_query is not None and update.callback_query.data is not None
+    assert update.callback_query is not None
     data = _data(context, "mt_close")
-    member_id = update.callback_query.data.split(":")[2]
+    member_id = str(ClosingButton.parse(update.callback_query.data).number())
     data["marks"][member_id] = CYCLE[data["marks"].get(member_id, "absent")]
     return await _review(update, context)
 
@@ -130,7 +148,7 @@ async def close_next(update: Update, context: BranchContext) -> int:
         "Send a short record of the meeting: text, photos, or both, in as many messages as you like. "
         "Press Done when finished."
     )
-    await show(update, text, keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]))
+    await show(update, text, keyboard([[(context.tr.gettext("Done ▶"), _step(ClosingStep.DONE))]]))
     return C_RECORD
 
 
@@ -155,7 +173,7 @@ async def close_record(update: Update, context: BranchContext) -> int:
             chars=len(data["record"]),
             photos=len(data["photos"]),
         ),
-        reply_markup=keyboard([[(context.tr.gettext("Done ▶"), "mc:done")]]),
+        reply_markup=keyboard([[(context.tr.gettext("Done ▶"), _step(ClosingStep.DONE))]]),
     )
     return C_RECORD
 
@@ -163,16 +181,19 @@ async def close_record(update: Update, context: BranchContext) -> int:
 async def close_tags_step(update: Update, context: BranchContext) -> int:
     """Closing, step 3: what the meeting also was (oath renewal, Party Constitution study …)."""
     data = _data(context, "mt_close")
-    if update.callback_query is not None and update.callback_query.data not in ("mc:done",):
-        assert update.callback_query.data is not None
-        tag = update.callback_query.data.split(":")[2]
+    pressed_tag = ClosingButton.try_parse(update.callback_query.data) if update.callback_query is not None else None
+    if pressed_tag is not None and pressed_tag.step is ClosingStep.TAG:
+        tag = pressed_tag.word()
         if tag in data["tags"]:
             data["tags"].remove(tag)
         elif any(t.id == tag for t in MEETING_TAGS):
             data["tags"].append(tag)
     locale = context.tr.locale
-    buttons = [(("✓ " if t.id in data["tags"] else "") + tag_name(t.id, locale), f"mc:t:{t.id}") for t in MEETING_TAGS]
-    rows = [*[[b] for b in buttons], [(context.tr.gettext("🏁 Close the meeting"), "mc:ok")]]
+    buttons = [
+        (("✓ " if t.id in data["tags"] else "") + tag_name(t.id, locale), _step(ClosingStep.TAG, t.id))
+        for t in MEETING_TAGS
+    ]
+    rows = [*[[b] for b in buttons], [(context.tr.gettext("🏁 Close the meeting"), _step(ClosingStep.CONFIRM))]]
     text = context.tr.gettext("Did the meeting also include any of these? Tap to mark, then close the meeting.")
     await show(update, text, keyboard(rows))
     return C_TAGS
@@ -182,7 +203,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
     """Close: absences confirmed, record and tags kept; nothing can change afterwards."""
     data = _data(context, "mt_close")
     marks: dict[str, str] = data["marks"]
-    settings = settings_of(context)
+    env = env_of(context)
     locale = context.tr.locale
     async with context.unit(then=END) as session:
         result = await meetings.close_meeting(
@@ -197,7 +218,7 @@ async def close_confirm(update: Update, context: BranchContext) -> int:
             hooks=context.resources.meeting_hooks,
         )
         rate = await meeting_rate(session, result.meeting.id)
-        view = await view_of(session, result.meeting, locale, settings)
+        view = await view_of(session, result.meeting, locale, env)
     context.user_data.pop("mt_close", None)  # type: ignore[union-attr]
     text = render(
         "meetings/closed.html.j2", locale, m=view, rate=rate, percent=percent_text(rate), absent=result.absent
@@ -212,18 +233,21 @@ CLOSE_CONVERSATION = Flow(
     entry_points=[CallbackQueryHandler(_leaders_only_entry(close_start), pattern=pressed(MeetingAction.CLOSE))],
     states={
         C_REVIEW: [
-            CallbackQueryHandler(close_toggle, pattern=r"^mc:m:\d+$"),
-            CallbackQueryHandler(close_all_present, pattern=r"^mc:all$"),
-            CallbackQueryHandler(close_next, pattern=r"^mc:next$"),
+            CallbackQueryHandler(close_toggle, pattern=closing_step(ClosingStep.MEMBER)),
+            CallbackQueryHandler(close_all_present, pattern=closing_step(ClosingStep.ALL_PRESENT)),
+            CallbackQueryHandler(close_next, pattern=closing_step(ClosingStep.NEXT)),
         ],
         C_RECORD: [
             MessageHandler((TEXT | filters.PHOTO) & ~filters.COMMAND, close_record),
-            CallbackQueryHandler(close_tags_step, pattern=r"^mc:done$"),
+            CallbackQueryHandler(close_tags_step, pattern=closing_step(ClosingStep.DONE)),
         ],
         C_TAGS: [
-            CallbackQueryHandler(close_tags_step, pattern=r"^mc:t:\w+$"),
-            CallbackQueryHandler(close_confirm, pattern=r"^mc:ok$"),
+            CallbackQueryHandler(close_tags_step, pattern=closing_step(ClosingStep.TAG)),
+            CallbackQueryHandler(close_confirm, pattern=closing_step(ClosingStep.CONFIRM)),
         ],
     },
-    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mc:x$")],
+    fallbacks=[
+        CommandHandler("cancel", cancel),
+        CallbackQueryHandler(cancel, pattern=closing_step(ClosingStep.CANCEL)),
+    ],
 )

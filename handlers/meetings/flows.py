@@ -7,20 +7,32 @@ restart in the middle of a flow loses nothing. Nothing is written until the last
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.clock import now_utc, today
+from bot import dates
+from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import meetings
 from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
-from bot.services.meetings.buttons import MeetingAction, MeetingButton, MeetingEditButton, pressed
+from bot.services.meetings.buttons import (
+    FLOW_BUTTONS,
+    MeetingAction,
+    MeetingButton,
+    MeetingEditButton,
+    NewMeetingButton,
+    NewStep,
+    RadiusButton,
+    new_step,
+    pressed,
+)
 from bot.services.meetings.format import kind_name, short_day
 from bot.services.meetings.kinds import HeldBy
 from bot.templates import render
@@ -28,10 +40,10 @@ from handlers.common import reply, show
 from handlers.flows import END, Flow
 from handlers.meetings.view import (
     card,
+    env_of,
     keyboard,
     pairs,
     refused_in_group,
-    settings_of,
     view_of,
 )
 from storage.meetings import Meeting, MeetingStatus
@@ -84,7 +96,7 @@ async def new_start(update: Update, context: BranchContext) -> int:
         if not orgs:
             await show(update, tr.gettext("No branches to show."))
             return END
-        buttons = [(o.name, f"mn:b:{o.id}") for o in orgs]
+        buttons = [(o.name, _new(NewStep.BRANCH, o.id)) for o in orgs]
         question = (
             tr.gettext("Which branch is the meeting for?")
             if all(o.kind == OrgKind.BRANCH for o in orgs)
@@ -98,14 +110,23 @@ async def new_start(update: Update, context: BranchContext) -> int:
     return await _ask_kind(update, context)
 
 
+def _new(step: NewStep, value: object = None) -> str:
+    """The packed data of a scheduling step's button."""
+    return NewMeetingButton(step=step, value=None if value is None else str(value)).pack()
+
+
+def _pressed_new(update: Update) -> NewMeetingButton:
+    assert update.callback_query is not None
+    return NewMeetingButton.parse(update.callback_query.data)
+
+
 def _cancel_row(context: BranchContext) -> list[tuple[str, str]]:
-    return [(context.tr.gettext("✖ Cancel"), "mn:x")]
+    return [(context.tr.gettext("✖ Cancel"), _new(NewStep.CANCEL))]
 
 
 async def new_branch(update: Update, context: BranchContext) -> int:
     """An administrator chose the branch."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    branch_id = int(update.callback_query.data.split(":")[2])
+    branch_id = _pressed_new(update).number()
     async with context.unit() as session:
         org = await session.get(Organisation, branch_id)
         if org is not None and org.kind in meetings.UNIT_BODIES:
@@ -121,15 +142,14 @@ async def _ask_kind(update: Update, context: BranchContext) -> int:
     async with context.unit() as session:
         org = await session.get(Organisation, _data(context, "mt_new")["branch"])
     kinds = meetings.kinds_for(org) if org is not None else meetings.BRANCH_KINDS
-    buttons = [(kind_name(k.id, locale), f"mn:k:{k.id}") for k in kinds]
+    buttons = [(kind_name(k.id, locale), _new(NewStep.KIND, k.id)) for k in kinds]
     await show(update, context.tr.gettext("What kind of meeting?"), keyboard([*pairs(buttons), _cancel_row(context)]))
     return N_KIND
 
 
 async def new_kind(update: Update, context: BranchContext) -> int:
     """The kind: a Party group meeting also needs the group."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    kind = meetings.resolve_kind(update.callback_query.data.split(":")[2])
+    kind = meetings.resolve_kind(_pressed_new(update).word())
     data = _data(context, "mt_new")
     data["kind"] = kind.id
     data["group"] = None
@@ -142,7 +162,7 @@ async def new_kind(update: Update, context: BranchContext) -> int:
                 N_("%(branch)s has no Party groups on the roster."), branch=branch.name if branch else ""
             )
         if len(groups) > 1:
-            buttons = [(g.name, f"mn:g:{g.id}") for g in groups]
+            buttons = [(g.name, _new(NewStep.GROUP, g.id)) for g in groups]
             await show(
                 update, context.tr.gettext("Which Party group?"), keyboard([*pairs(buttons), _cancel_row(context)])
             )
@@ -153,17 +173,16 @@ async def new_kind(update: Update, context: BranchContext) -> int:
 
 async def new_group(update: Update, context: BranchContext) -> int:
     """The Party group."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    _data(context, "mt_new")["group"] = int(update.callback_query.data.split(":")[2])
+    _data(context, "mt_new")["group"] = _pressed_new(update).number()
     return await _ask_day(update, context)
 
 
 async def _ask_day(update: Update, context: BranchContext) -> int:
-    settings = settings_of(context)
-    first = today(settings.tz)
+    env = env_of(context)
+    first = env.today()
     locale = context.tr.locale
     days = [first + timedelta(days=i) for i in range(DAYS_OFFERED)]
-    buttons = [(short_day(d, locale), f"mn:d:{d.isoformat()}") for d in days]
+    buttons = [(short_day(d, locale), _new(NewStep.DAY, d.isoformat())) for d in days]
     text = context.tr.gettext(
         "Which day? Choose one, or type a date like 2026-12-15. A past date records a meeting that was already held."
     )
@@ -174,12 +193,12 @@ async def _ask_day(update: Update, context: BranchContext) -> int:
 async def new_day(update: Update, context: BranchContext) -> int:
     """The day: a button or a typed date."""
     if update.callback_query is not None and update.callback_query.data is not None:
-        day = date.fromisoformat(update.callback_query.data.split(":", 2)[2])
+        day = _pressed_new(update).day()
     else:
         assert update.message is not None and update.message.text is not None
-        day = meetings.parse_date(update.message.text, today(settings_of(context).tz))
+        day = dates.parse_date(update.message.text, env_of(context).today())
     _data(context, "mt_new")["day"] = day.isoformat()
-    buttons = [(t, f"mn:t:{t.replace(':', '')}") for t in TIMES]
+    buttons = [(t, NewMeetingButton.of_time(time.fromisoformat(t)).pack()) for t in TIMES]
     text = context.tr.gettext("What time? Choose one, or type it like 14:30 or 14:30-16:00.")
     await show(update, text, keyboard([*pairs(buttons, 4), _cancel_row(context)]))
     return N_TIME
@@ -188,10 +207,10 @@ async def new_day(update: Update, context: BranchContext) -> int:
 async def new_time(update: Update, context: BranchContext) -> int:
     """The start (and optionally the end) time."""
     if update.callback_query is not None and update.callback_query.data is not None:
-        start, end = meetings.parse_time(update.callback_query.data.split(":")[2]), None
+        start, end = _pressed_new(update).time(), None
     else:
         assert update.message is not None and update.message.text is not None
-        start, end = meetings.parse_time_range(update.message.text)
+        start, end = meetings.read_span(update.message.text)
     if end is not None and end <= start:
         raise InvalidInput(N_("The meeting must end after it starts."))
     data = _data(context, "mt_new")
@@ -202,8 +221,8 @@ async def new_time(update: Update, context: BranchContext) -> int:
     data["last_place"] = last_place
     rows: list[list[tuple[str, str]]] = []
     if last_place:
-        rows.append([(context.tr.gettext("📍 %(place)s", place=last_place[:40]), "mn:p:last")])
-    rows.append([(context.tr.gettext("Skip"), "mn:p:skip"), *_cancel_row(context)])
+        rows.append([(context.tr.gettext("📍 %(place)s", place=last_place[:40]), _new(NewStep.PLACE, "last"))])
+    rows.append([(context.tr.gettext("Skip"), _new(NewStep.PLACE, "skip")), *_cancel_row(context)])
     await show(update, context.tr.gettext("Where? Type the place."), keyboard(rows))
     return N_PLACE
 
@@ -212,12 +231,12 @@ async def new_place(update: Update, context: BranchContext) -> int:
     """The place: typed, the last one used, or none."""
     data = _data(context, "mt_new")
     if update.callback_query is not None and update.callback_query.data is not None:
-        choice = update.callback_query.data.split(":")[2]
+        choice = _pressed_new(update).word()
         data["place"] = data.get("last_place") if choice == "last" else None
     else:
         assert update.message is not None and update.message.text is not None
         data["place"] = update.message.text.strip()
-    rows = [[(context.tr.gettext("Skip"), "mn:o:skip"), *_cancel_row(context)]]
+    rows = [[(context.tr.gettext("Skip"), _new(NewStep.TOPIC, "skip")), *_cancel_row(context)]]
     await show(update, context.tr.gettext("The topic? Type it, or skip."), keyboard(rows))
     return N_TOPIC
 
@@ -230,7 +249,7 @@ async def new_topic(update: Update, context: BranchContext) -> int:
     else:
         data["topic"] = None
     draft = _draft(context, data)
-    settings = settings_of(context)
+    env = env_of(context)
     preview = Meeting(
         id=0,
         org_id=data["branch"],
@@ -244,21 +263,22 @@ async def new_topic(update: Update, context: BranchContext) -> int:
         tags=[],
     )
     async with context.unit() as session:
-        view = await view_of(session, preview, context.tr.locale, settings)
+        view = await view_of(session, preview, context.tr.locale, env)
         count = sum(1 for m in await meetings.expected_members(session, preview) if m.telegram_id is not None)
     past = draft.starts_at <= now_utc()
     unit = meetings.is_unit_kind(draft.kind)
     text = render("meetings/draft.html.j2", context.tr.locale, m=view, past=past, count=count, unit=unit)
-    rows = [[(context.tr.gettext("✅ Create"), "mn:ok"), *_cancel_row(context)]]
+    rows = [[(context.tr.gettext("✅ Create"), _new(NewStep.CONFIRM)), *_cancel_row(context)]]
     await show(update, text, keyboard(rows))
     return N_CONFIRM
 
 
 def _draft(context: BranchContext, data: dict[str, Any]) -> meetings.Draft:
-    tz = settings_of(context).tz
+    tz = env_of(context).tz
     day = date.fromisoformat(data["day"])
-    starts_at = datetime.combine(day, meetings.parse_time(data["start"]), tzinfo=tz)
-    ends_at = datetime.combine(day, meetings.parse_time(data["end"]), tzinfo=tz) if data.get("end") else None
+    # "HH:MM" as this flow stored them (what was typed was read by bot.dates before)
+    starts_at = datetime.combine(day, time.fromisoformat(data["start"]), tzinfo=tz)
+    ends_at = datetime.combine(day, time.fromisoformat(data["end"]), tzinfo=tz) if data.get("end") else None
     return meetings.Draft(
         kind=data["kind"],
         starts_at=starts_at,
@@ -272,12 +292,12 @@ def _draft(context: BranchContext, data: dict[str, Any]) -> meetings.Draft:
 async def new_confirm(update: Update, context: BranchContext) -> int:
     """Create the meeting; the notices go out through the outbox."""
     data = _data(context, "mt_new")
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit(then=END) as session:
         meeting = await meetings.schedule_meeting(
-            session, context.actor, data["branch"], _draft(context, data), settings=settings
+            session, context.actor, data["branch"], _draft(context, data), env=env
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
     await show(update, _created(context, meeting) + "\n\n" + text, markup)
     return END
@@ -286,17 +306,17 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
 async def _one_line(update: Update, context: BranchContext) -> int:
     """``/newmeeting KIND DATE TIME[-END] [PLACE [TOPIC…]]`` (``PLACE | TOPIC`` for a place with spaces)."""
     actor = context.actor
-    settings = settings_of(context)
+    env = env_of(context)
     if actor.is_admin:
         raise InvalidInput(
             N_("Administrators: use /newmeeting without arguments and choose the branch, or the command line.")
         )
     assert update.message is not None and update.message.text is not None
     line = update.message.text.split(maxsplit=1)[1]
-    draft = meetings.parse_meeting_line(line, settings.tz, today(settings.tz))
+    draft = meetings.parse_meeting_line(line, env.tz, env.today())
     async with context.unit(then=END) as session:
-        meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, settings=settings)
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, env=env)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
     return END
 
@@ -338,20 +358,22 @@ async def edit_value(update: Update, context: BranchContext) -> int:
     """The new value: the change is saved and announced."""
     assert update.message is not None and update.message.text is not None
     data = _data(context, "mt_edit")
-    settings = settings_of(context)
+    env = env_of(context)
     value = update.message.text.strip()
     kwargs: dict[str, Any] = {}
     async with context.unit(then=END) as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, data["meeting"])
         if data["field"] == "when":
-            kwargs["starts_at"] = meetings.parse_local_datetime(value, settings.tz, today(settings.tz))
+            when = dates.parse_when(value, env.today(), time_required=True)
+            assert when.start is not None  # a time is required
+            kwargs["starts_at"] = datetime.combine(when.day, when.start, tzinfo=env.tz)
         elif data["field"] == "end":
-            local_start = meeting.starts_at.astimezone(settings.tz)
-            kwargs["ends_at"] = datetime.combine(local_start.date(), meetings.parse_time(value), tzinfo=settings.tz)
+            local_start = meeting.starts_at.astimezone(env.tz)
+            kwargs["ends_at"] = datetime.combine(local_start.date(), dates.parse_time(value), tzinfo=env.tz)
         else:
             kwargs[data["field"]] = None if value in ("-", "—") else value
-        await meetings.edit_meeting(session, context.actor, meeting.id, settings=settings, **kwargs)
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        await meetings.edit_meeting(session, context.actor, meeting.id, env=env, **kwargs)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_edit", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("✅ Changed; members have been told.") + "\n\n" + text, reply_markup=markup)
     return END
@@ -390,7 +412,7 @@ async def geo_location(update: Update, context: BranchContext) -> int:
     data = _data(context, "mt_geo")
     data["lat"] = update.message.location.latitude
     data["lon"] = update.message.location.longitude
-    buttons = [(context.tr.gettext("%(metres)d m", metres=r), f"mg:{r}") for r in RADII]
+    buttons = [(context.tr.gettext("%(metres)d m", metres=r), RadiusButton(metres=r).pack()) for r in RADII]
     await update.message.reply_text(context.tr.gettext("Thank you."), reply_markup=ReplyKeyboardRemove())
     await update.message.reply_text(
         context.tr.gettext("Within how many metres? Choose, or type a number."), reply_markup=keyboard([buttons])
@@ -401,12 +423,12 @@ async def geo_location(update: Update, context: BranchContext) -> int:
 async def geo_remove(update: Update, context: BranchContext) -> int:
     """``0``: no location check."""
     data = _data(context, "mt_geo")
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit(then=END) as session:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=None, longitude=None, radius_m=None
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await reply(update, context.tr.gettext("The location check is off."), reply_markup=ReplyKeyboardRemove())
     await reply(update, text, reply_markup=markup)
@@ -417,19 +439,19 @@ async def geo_radius(update: Update, context: BranchContext) -> int:
     """The radius: saved."""
     data = _data(context, "mt_geo")
     if update.callback_query is not None and update.callback_query.data is not None:
-        radius = int(update.callback_query.data.split(":")[1])
+        radius = RadiusButton.parse(update.callback_query.data).metres
     else:
         assert update.message is not None and update.message.text is not None
         digits = update.message.text.strip().lower().removesuffix("m").strip()
         if not digits.isdigit():
             raise InvalidInput(N_("The radius must be between 20 and 5000 metres."))
         radius = int(digits)
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit(then=END) as session:
         meeting = await meetings.set_location_check(
             session, context.actor, data["meeting"], latitude=data["lat"], longitude=data["lon"], radius_m=radius
         )
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     context.user_data.pop("mt_geo", None)  # type: ignore[union-attr]
     await show(update, text, markup)
     return END
@@ -455,25 +477,28 @@ def _leaders_only_entry(callback: Any) -> Any:
 
 
 TEXT = filters.TEXT & ~filters.COMMAND
+# The place and topic steps take only these words (the other buttons of the state are typed text).
+_PLACE_CHOICES = "|".join(f"^{re.escape(_new(NewStep.PLACE, choice))}$" for choice in ("last", "skip"))
+_TOPIC_SKIP = "^" + re.escape(_new(NewStep.TOPIC, "skip")) + "$"
 
 NEW_CONVERSATION = Flow(
     name="meeting_new",
     user_data_keys=("mt_new",),
     entry_points=[
         CommandHandler("newmeeting", _leaders_only_entry(new_start)),
-        CallbackQueryHandler(_leaders_only_entry(new_start), pattern=r"^mn:new$"),
+        CallbackQueryHandler(_leaders_only_entry(new_start), pattern=new_step(NewStep.NEW)),
     ],
     states={
-        N_BRANCH: [CallbackQueryHandler(new_branch, pattern=r"^mn:b:\d+$")],
-        N_KIND: [CallbackQueryHandler(new_kind, pattern=r"^mn:k:\w+$")],
-        N_GROUP: [CallbackQueryHandler(new_group, pattern=r"^mn:g:\d+$")],
-        N_DAY: [CallbackQueryHandler(new_day, pattern=r"^mn:d:[\d-]+$"), MessageHandler(TEXT, new_day)],
-        N_TIME: [CallbackQueryHandler(new_time, pattern=r"^mn:t:\d{4}$"), MessageHandler(TEXT, new_time)],
-        N_PLACE: [CallbackQueryHandler(new_place, pattern=r"^mn:p:(last|skip)$"), MessageHandler(TEXT, new_place)],
-        N_TOPIC: [CallbackQueryHandler(new_topic, pattern=r"^mn:o:skip$"), MessageHandler(TEXT, new_topic)],
-        N_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=r"^mn:ok$")],
+        N_BRANCH: [CallbackQueryHandler(new_branch, pattern=new_step(NewStep.BRANCH))],
+        N_KIND: [CallbackQueryHandler(new_kind, pattern=new_step(NewStep.KIND))],
+        N_GROUP: [CallbackQueryHandler(new_group, pattern=new_step(NewStep.GROUP))],
+        N_DAY: [CallbackQueryHandler(new_day, pattern=new_step(NewStep.DAY)), MessageHandler(TEXT, new_day)],
+        N_TIME: [CallbackQueryHandler(new_time, pattern=new_step(NewStep.TIME)), MessageHandler(TEXT, new_time)],
+        N_PLACE: [CallbackQueryHandler(new_place, pattern=_PLACE_CHOICES), MessageHandler(TEXT, new_place)],
+        N_TOPIC: [CallbackQueryHandler(new_topic, pattern=_TOPIC_SKIP), MessageHandler(TEXT, new_topic)],
+        N_CONFIRM: [CallbackQueryHandler(new_confirm, pattern=new_step(NewStep.CONFIRM))],
     },
-    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^mn:x$")],
+    fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=new_step(NewStep.CANCEL))],
 )
 
 EDIT_CONVERSATION = Flow(
@@ -493,10 +518,13 @@ GEO_CONVERSATION = Flow(
             MessageHandler(filters.LOCATION, geo_location),
             MessageHandler(filters.Regex(r"^\s*0\s*$"), geo_remove),
         ],
-        G_RADIUS: [CallbackQueryHandler(geo_radius, pattern=r"^mg:\d+$"), MessageHandler(TEXT, geo_radius)],
+        G_RADIUS: [CallbackQueryHandler(geo_radius, pattern=RadiusButton.pattern()), MessageHandler(TEXT, geo_radius)],
     },
     fallbacks=[CommandHandler("cancel", cancel)],
 )
 
 
-STALE_BUTTONS = CallbackQueryHandler(expired_button, pattern=r"^(mn|mc|mg):")
+# Any flow button no flow took (its flow ended, or it is someone else's, or its value is malformed).
+STALE_BUTTONS = CallbackQueryHandler(
+    expired_button, pattern="|".join(f"(?:{kind.prefix_pattern()})" for kind in FLOW_BUTTONS)
+)

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.clock import now_utc, today
+from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
@@ -25,6 +25,8 @@ from bot.services.meetings.buttons import (
     MeetingButton,
     MeetingEditButton,
     MeetingListPage,
+    NewMeetingButton,
+    NewStep,
     meeting_button,
 )
 from bot.services.meetings.compliance import PERIOD_ORDER
@@ -33,7 +35,7 @@ from bot.services.meetings.kinds import Period
 from bot.templates import render
 from handlers.common import keyboard, reply, show
 from handlers.meetings.checkin import attend, refresh_qr, show_qr
-from handlers.meetings.view import answers, card, pairs, percent_text, refused_in_group, settings_of
+from handlers.meetings.view import answers, card, env_of, pairs, percent_text, refused_in_group
 from storage.meetings import CHECKED_IN, member_history
 from storage.models import Member
 
@@ -77,7 +79,7 @@ async def _list_page(update: Update, context: BranchContext, page: int) -> None:
     if await refused_in_group(update, context):
         return
     actor = context.actor
-    settings = settings_of(context)
+    env = env_of(context)
     locale = context.tr.locale
     async with context.unit() as session:
         org_ids = await visible_org_ids(session, actor)
@@ -88,8 +90,7 @@ async def _list_page(update: Update, context: BranchContext, page: int) -> None:
         names = {o.id: o.name for o in await meetings.meeting_orgs(session, org_ids)}
     has_next = len(found) > LIST_PAGE
     items = [
-        (MeetingView.of(m, locale, settings.tz), names.get(m.org_id) if actor.is_admin else None)
-        for m in found[:LIST_PAGE]
+        (MeetingView.of(m, locale, env.tz), names.get(m.org_id) if actor.is_admin else None) for m in found[:LIST_PAGE]
     ]
     buttons = [(f"{view.day} {view.title}", meeting_button(view.id, MeetingAction.CARD)) for view, _ in items]
     nav = []
@@ -97,7 +98,7 @@ async def _list_page(update: Update, context: BranchContext, page: int) -> None:
         nav.append((context.tr.gettext("◀ Earlier"), MeetingListPage(page=page - 1).pack()))
     if has_next:
         nav.append((context.tr.gettext("Later ▶"), MeetingListPage(page=page + 1).pack()))
-    rows = [*pairs(buttons), nav, [(context.tr.gettext("➕ New meeting"), "mn:new")]]
+    rows = [*pairs(buttons), nav, [(context.tr.gettext("➕ New meeting"), NewMeetingButton(step=NewStep.NEW).pack())]]
     await show(update, render("meetings/list.html.j2", locale, items=items), keyboard(rows))
 
 
@@ -134,14 +135,14 @@ async def _card_view(update: Update, context: BranchContext, meeting_id: int, ac
     """The card itself, its answers list, the edit menu and the cancel confirmation."""
     query = update.callback_query
     assert query is not None
-    settings = settings_of(context)
+    env = env_of(context)
     tr = context.tr
     async with context.unit() as session:
         meeting = await meetings.meeting_for_leader(session, context.actor, meeting_id)
         if action == MeetingAction.ANSWERS:
-            text, markup = await answers(session, meeting, tr.locale, settings)
+            text, markup = await answers(session, meeting, tr.locale, env)
         else:
-            text, markup = await card(session, meeting, tr.locale, settings, context.resources.meeting_hooks)
+            text, markup = await card(session, meeting, tr.locale, env, context.resources.meeting_hooks)
         if action in (MeetingAction.EDIT, MeetingAction.CANCEL):
             meetings.require_editable(meeting)
     if action == MeetingAction.EDIT:
@@ -190,10 +191,10 @@ async def _edit_or_send(update: Update, text: str, markup: object) -> None:
 async def _cancel(update: Update, context: BranchContext, meeting_id: int) -> None:
     query = update.callback_query
     assert query is not None
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit() as session:
-        meeting = await meetings.cancel_meeting(session, context.actor, meeting_id, settings=settings)
-        text, markup = await card(session, meeting, context.tr.locale, settings, context.resources.meeting_hooks)
+        meeting = await meetings.cancel_meeting(session, context.actor, meeting_id, env=env)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
     await query.answer(context.tr.gettext("Cancelled; members have been told."))
     await _edit_or_send(update, text, markup)
 
@@ -201,13 +202,11 @@ async def _cancel(update: Update, context: BranchContext, meeting_id: int) -> No
 async def _decide(update: Update, context: BranchContext, meeting_id: int, member_id: int, *, approve: bool) -> None:
     query = update.callback_query
     assert query is not None
-    settings = settings_of(context)
+    env = env_of(context)
     async with context.unit() as session:
-        member, _row = await meetings.decide_leave(
-            session, context.actor, meeting_id, member_id, approve, settings=settings
-        )
+        member, _row = await meetings.decide_leave(session, context.actor, meeting_id, member_id, approve, env=env)
         meeting = await meetings.get_meeting(session, meeting_id)
-        text, markup = await answers(session, meeting, context.tr.locale, settings)
+        text, markup = await answers(session, meeting, context.tr.locale, env)
     done = (
         context.tr.gettext("Leave approved for %(name)s.", name=member.name)
         if approve
@@ -252,20 +251,20 @@ async def _mark(update: Update, context: BranchContext, meeting_id: int, member_
 async def my_meetings(update: Update, context: BranchContext) -> None:
     """/my: the member's coming meetings (with answer buttons) and this year's record."""
     actor = context.actor
-    settings = settings_of(context)
+    env = env_of(context)
     locale = context.tr.locale
     now = now_utc()
-    year = stats.period_range(Period.YEAR, today(settings.tz))
+    year = stats.period_range(Period.YEAR, env.today())
     async with context.unit() as session:
         member = await session.get(Member, actor.member_id)
         upcoming = await meetings.upcoming_for_member(session, actor.member_id, now)
-        history = await member_history(session, actor.member_id, *year.utc_bounds(settings.tz))
+        history = await member_history(session, actor.member_id, *year.utc_bounds(env.tz))
     rate = stats.rate_of([a.status for _, a in history])
     tr = context.tr
     rows: list[list[tuple[str, str]]] = []
     for meeting, row in upcoming:
         if meeting.starts_at > now and row.status in ("no_answer", "attending", "leave_requested"):
-            view = MeetingView.of(meeting, locale, settings.tz)
+            view = MeetingView.of(meeting, locale, env.tz)
             label = f"{view.day} {view.title}"
             answer = [
                 (
@@ -286,8 +285,8 @@ async def my_meetings(update: Update, context: BranchContext) -> None:
         "meetings/my.html.j2",
         locale,
         member_name=member.name if member else actor.name,
-        upcoming=[(MeetingView.of(m, locale, settings.tz), status_name(a.status, locale)) for m, a in upcoming],
-        history=[(MeetingView.of(m, locale, settings.tz), status_name(a.status, locale)) for m, a in history],
+        upcoming=[(MeetingView.of(m, locale, env.tz), status_name(a.status, locale)) for m, a in upcoming],
+        history=[(MeetingView.of(m, locale, env.tz), status_name(a.status, locale)) for m, a in history],
         rate=rate,
     )
     await reply(update, text, reply_markup=keyboard(rows[:5]) if rows else None)
@@ -316,13 +315,11 @@ async def compliance_branch(update: Update, context: BranchContext) -> None:
 
 
 async def _compliance(update: Update, context: BranchContext, branch_id: int | None) -> None:
-    settings = settings_of(context)
+    env = env_of(context)
     tr = context.tr
-    day = today(settings.tz)
+    day = env.today()
     async with context.unit() as session:
-        overview = await compliance.compliance_overview(
-            session, context.actor, day, settings=settings, branch_id=branch_id
-        )
+        overview = await compliance.compliance_overview(session, context.actor, day, env=env, branch_id=branch_id)
     if len(overview) == 1:
         branch, items = overview[0]
         sections = []
@@ -374,18 +371,18 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
     _require_leader(context)
     if await refused_in_group(update, context):
         return
-    settings = settings_of(context)
+    env = env_of(context)
     tr = context.tr
-    pr = stats.parse_period(context.args[0] if context.args else None, today(settings.tz))
+    pr = stats.parse_period(context.args[0] if context.args else None, env.today())
     period = tr.gettext(PERIOD_LABELS[pr.period], key=pr.key)
-    bounds = pr.utc_bounds(settings.tz)
+    bounds = pr.utc_bounds(env.tz)
     async with context.unit() as session:
         results = await stats.attendance_overview(session, context.actor, *bounds)
     if not results:
         raise InvalidInput(N_("No branches to show."))
     if len(results) == 1:
         branch, rates = results[0]
-        views = [(MeetingView.of(m, tr.locale, settings.tz), r) for m, r in rates.per_meeting]
+        views = [(MeetingView.of(m, tr.locale, env.tz), r) for m, r in rates.per_meeting]
         text = render(
             "meetings/attendance.html.j2",
             tr.locale,

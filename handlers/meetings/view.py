@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 
 from bot.config import Settings
 from bot.context import BranchContext
+from bot.environment import ServiceEnv
 from bot.i18n import translator
 from bot.services import meetings
 from bot.services.meetings import stats
@@ -39,8 +40,13 @@ async def refused_in_group(update: Update, context: BranchContext) -> bool:
 
 
 def settings_of(context: BranchContext) -> Settings:
-    """The running bot's settings."""
+    """The running bot's settings (for the check-in rules; everything else comes from :func:`env_of`)."""
     return context.resources.settings
+
+
+def env_of(context: BranchContext) -> ServiceEnv:
+    """The services' environment (zone, default language, clock, working days), built once at start-up."""
+    return context.resources.env
 
 
 def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
@@ -48,10 +54,10 @@ def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
-async def view_of(session: AsyncSession, meeting: Meeting, locale: str, settings: Settings) -> MeetingView:
+async def view_of(session: AsyncSession, meeting: Meeting, locale: str, env: ServiceEnv) -> MeetingView:
     """The meeting formatted for ``locale``, with its Party group's name."""
     group = await session.get(Organisation, meeting.group_id) if meeting.group_id else None
-    return MeetingView.of(meeting, locale, settings.tz, group.name if group else None)
+    return MeetingView.of(meeting, locale, env.tz, group.name if group else None)
 
 
 def percent_text(rate: stats.Rate) -> str:
@@ -60,12 +66,12 @@ def percent_text(rate: stats.Rate) -> str:
 
 
 async def card(
-    session: AsyncSession, meeting: Meeting, locale: str, settings: Settings, hooks: MeetingHooks
+    session: AsyncSession, meeting: Meeting, locale: str, env: ServiceEnv, hooks: MeetingHooks
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The secretary's card of one meeting: details, counts, and what can be done next (with the lines and
     buttons that ``hooks``, the other features, add)."""
     tr = translator(locale)
-    view = await view_of(session, meeting, locale, settings)
+    view = await view_of(session, meeting, locale, env)
     counts = await meetings.status_counts(session, meeting.id)
     rate = await stats.meeting_rate(session, meeting.id)
     text = render(
@@ -126,7 +132,7 @@ SECTIONS = (
 
 
 async def answers(
-    session: AsyncSession, meeting: Meeting, locale: str, settings: Settings
+    session: AsyncSession, meeting: Meeting, locale: str, env: ServiceEnv
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Who answered what (attending, on leave, no answer …), with approve / refuse buttons for leave."""
     tr = translator(locale)
@@ -138,7 +144,7 @@ async def answers(
         if row.status in (AttendanceStatus.LEAVE_REQUESTED, AttendanceStatus.ON_LEAVE):
             note = row.leave_reason
         elif row.checked_in_at is not None and row.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
-            note = row.checked_in_at.astimezone(settings.tz).strftime("%H:%M")
+            note = row.checked_in_at.astimezone(env.tz).strftime("%H:%M")
         groups.setdefault(row.status, []).append((member.name, note))
         if row.status == AttendanceStatus.LEAVE_REQUESTED and meeting.status == MeetingStatus.SCHEDULED:
             buttons.append(
@@ -156,7 +162,7 @@ async def answers(
     text = render(
         "meetings/answers.html.j2",
         locale,
-        m=await view_of(session, meeting, locale, settings),
+        m=await view_of(session, meeting, locale, env),
         sections=[(s.value, status_name(s, locale)) for s in SECTIONS],
         groups=groups,
         total=len(rows),

@@ -1,7 +1,8 @@
 """Members' answers to a notice: attending, asking for leave, and the leaders' decision on leave.
 
-Every function takes the caller's session and never commits; what is pushed to members is written to the
-outbox in the same transaction, with a dedup key that makes a repeat impossible.
+Every function takes the caller's session and never commits; what is pushed to members goes through the
+notifier (bot/services/notifier.py) into the outbox in the same transaction, with a dedup key that makes a
+repeat impossible.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
-from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.i18n import N_, translator
-from bot.services import outbox
+from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.meetings.buttons import MeetingAction, meeting_button
 from bot.services.meetings.core import (
@@ -29,9 +29,8 @@ from bot.services.meetings.core import (
     require_editable,
 )
 from bot.services.meetings.format import MeetingView
-from bot.services.meetings.notices import _answer_keyboard
-from bot.services.outbox import inline_keyboard
-from bot.templates import render
+from bot.services.meetings.notices import answer_buttons, notice_key
+from bot.services.notifier import Message, Notifier, Recipient
 from storage import queries
 from storage.meetings import (
     CHECKED_IN,
@@ -96,7 +95,7 @@ async def prepare_leave(session: AsyncSession, actor: Actor, meeting_id: int) ->
 
 
 async def request_leave(
-    session: AsyncSession, actor: Actor, meeting_id: int, reason: str, *, settings: Settings
+    session: AsyncSession, actor: Actor, meeting_id: int, reason: str, *, env: ServiceEnv
 ) -> Attendance:
     """Ask for leave with a reason; the branch's leaders get it with approve / refuse buttons."""
     reason = " ".join((reason or "").split())
@@ -109,47 +108,33 @@ async def request_leave(
     row = await ensure_row(session, meeting, member)
     if row.status in CHECKED_IN:
         raise Conflict(N_("You have already checked in."))
-    now = now_utc()
+    now = env.now()
     row.status = AttendanceStatus.LEAVE_REQUESTED
     row.leave_reason = reason
     row.answered_at = now
     row.decided_by_id = None
     await session.flush()
-    for leader in await queries.branch_leaders(session, meeting.org_id):
-        if leader.telegram_id is None or leader.id == member.id:
-            continue
-        locale = leader.language or settings.DEFAULT_LOCALE
-        tr = translator(locale)
-        text = render(
-            "meetings/leave_request.html.j2",
-            locale,
-            m=MeetingView.of(meeting, locale, settings.tz),
-            member_name=member.name,
-            reason=reason,
-        )
-        markup = inline_keyboard(
+
+    def decision_buttons(r: Recipient) -> list[list[tuple[str, str]]]:
+        return [
             [
-                [
-                    (
-                        tr.gettext("✅ Approve leave"),
-                        meeting_button(meeting.id, MeetingAction.APPROVE, member.id),
-                    ),
-                    (
-                        tr.gettext("❌ Refuse"),
-                        meeting_button(meeting.id, MeetingAction.REFUSE, member.id),
-                    ),
-                ]
+                (r.gettext("✅ Approve leave"), meeting_button(meeting.id, MeetingAction.APPROVE, member.id)),
+                (r.gettext("❌ Refuse"), meeting_button(meeting.id, MeetingAction.REFUSE, member.id)),
             ]
-        )
-        await outbox.enqueue(
-            session,
-            dedup_key=f"mt:{meeting.id}:leave:{row.id}:{int(now.timestamp())}:{leader.id}",
-            chat_id=leader.telegram_id,
-            member_id=leader.id,
-            kind="meeting",
-            text=text,
-            reply_markup=markup,
-        )
+        ]
+
+    message = Message(
+        template="meetings/leave_request.html.j2",
+        params=lambda r: {"m": MeetingView.of(meeting, r.locale, env.tz), "member_name": member.name, "reason": reason},
+        buttons=decision_buttons,
+    )
+    await Notifier(session, env).tell(
+        await queries.branch_leaders(session, meeting.org_id),
+        message,
+        key=notice_key(meeting, "leave", row.id, int(now.timestamp())),
+        kind="meeting",
+        exclude=(member.id,),
+    )
     return row
 
 
@@ -164,7 +149,7 @@ def _already_decided(row: Attendance, member: Member, who: Member | None) -> Con
 
 
 async def decide_leave(
-    session: AsyncSession, actor: Actor | None, meeting_id: int, member_id: int, approve: bool, *, settings: Settings
+    session: AsyncSession, actor: Actor | None, meeting_id: int, member_id: int, approve: bool, *, env: ServiceEnv
 ) -> tuple[Member, Attendance]:
     """Approve or refuse a leave request; the member is told."""
     meeting = await meeting_for_leader(session, actor, meeting_id)
@@ -193,19 +178,12 @@ async def decide_leave(
         meeting,
         {"member_id": member.id, "reason": row.leave_reason},
     )
-    if member.telegram_id is not None:
-        locale = member.language or settings.DEFAULT_LOCALE
-        text = render(
-            "meetings/leave_decision.html.j2", locale, m=MeetingView.of(meeting, locale, settings.tz), approved=approve
-        )
-        markup = None if approve else _answer_keyboard(meeting, translator(locale))
-        await outbox.enqueue(
-            session,
-            dedup_key=f"mt:{meeting.id}:leave-decided:{row.id}:{int(now_utc().timestamp())}",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            kind="meeting",
-            text=text,
-            reply_markup=markup,
-        )
+    message = Message(
+        template="meetings/leave_decision.html.j2",
+        params=lambda r: {"m": MeetingView.of(meeting, r.locale, env.tz), "approved": approve},
+        buttons=None if approve else lambda r: answer_buttons(meeting, r.locale),  # refused: they may answer again
+    )
+    await Notifier(session, env).tell(
+        [member], message, key=notice_key(meeting, "leave-decided", row.id, int(env.now().timestamp())), kind="meeting"
+    )
     return member, row

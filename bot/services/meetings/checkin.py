@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
 from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import tokens
@@ -92,17 +93,24 @@ async def meeting_from_token(session: AsyncSession, token: str, *, now: float | 
 
 
 async def meeting_from_code(
-    session: AsyncSession, member_id: int, code: str, *, settings: Settings, now: datetime | None = None
+    session: AsyncSession,
+    member_id: int,
+    code: str,
+    *,
+    env: ServiceEnv,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> Meeting:
-    """The meeting of the member's branch whose short code this is and whose check-in is open."""
+    """The meeting of the member's branch whose short code this is and whose check-in is open (``settings``: when
+    check-in opens)."""
     code = code.strip()
     if not _CODE.match(code):
         raise InvalidInput(N_("A check-in code is 6 digits, like 482913."))
     member = await session.get(Member, member_id)
     if member is None:
         raise InvalidInput(N_("This check-in code is not valid."))
-    now = now or now_utc()
-    await _refuse_while_cooling_down(session, member_id, now, settings)
+    now = now or env.now()
+    await _refuse_while_cooling_down(session, member_id, now, env)
     candidates = await scheduled_with_code(session, member.org_id, code)
     if not candidates:
         raise WrongCode(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
@@ -113,7 +121,7 @@ async def meeting_from_code(
     return candidates[0]  # check_in explains whether its window is yet to open or has closed
 
 
-async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now: datetime, settings: Settings) -> None:
+async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now: datetime, env: ServiceEnv) -> None:
     """Refuse any code while the member's recent wrong codes have reached the limit; say until when."""
     recent = await wrong_codes_since(session, member_id, now - WRONG_CODE_WINDOW)
     if len(recent) >= WRONG_CODE_LIMIT:
@@ -121,7 +129,7 @@ async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now:
         until = min(recent) + WRONG_CODE_WINDOW
         raise InvalidInput(
             N_("Too many wrong check-in codes. Please try again after %(time)s, or ask the secretary to mark you."),
-            time=until.astimezone(settings.tz).strftime("%H:%M"),
+            time=until.astimezone(env.tz).strftime("%H:%M"),
         )
 
 
@@ -138,8 +146,8 @@ async def record_wrong_code(session: AsyncSession, member_id: int, code: str, *,
     entry.at = now or now_utc()
 
 
-def _local(value: datetime, settings: Settings) -> str:
-    return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+def _local(value: datetime, env: ServiceEnv) -> str:
+    return value.astimezone(env.tz).strftime("%Y-%m-%d %H:%M")
 
 
 async def check_in(
@@ -148,12 +156,14 @@ async def check_in(
     meeting: Meeting,
     *,
     method: Method,
+    env: ServiceEnv,
     settings: Settings,
     location: tuple[float, float] | None = None,
     now: datetime | None = None,
 ) -> Outcome:
-    """Check ``member_id`` in; refusals say why (cancelled, closed, other branch, window, distance, twice)."""
-    now = now or now_utc()
+    """Check ``member_id`` in; refusals say why (cancelled, closed, other branch, window, distance, twice).
+    ``settings``: when check-in opens and when a check-in counts as late."""
+    now = now or env.now()
     member = await session.get(Member, member_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise InvalidInput(N_("This meeting was cancelled."))
@@ -165,12 +175,12 @@ async def check_in(
         raise await not_expected(session, meeting, member)
     opens, closes = checkin_window(meeting, settings)
     if now < opens:
-        raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, settings))
+        raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, env))
     if now > closes:
         raise InvalidInput(N_("Check-in for this meeting has closed."))
     existing = await checked_in_at(session, meeting.id, member.id)
     if existing is not None and existing[0] in CHECKED_IN:
-        raise _already(existing[1], settings)
+        raise _already(existing[1], env)
     if meeting.radius_m is not None and method is not Method.SECRETARY:
         if location is None:
             return Outcome(meeting, member, "", now, needs_location=True)
@@ -187,14 +197,14 @@ async def check_in(
     values = {"status": status.value, "checked_in_at": now, "checkin_method": method.value, "updated_at": now}
     if not await record_check_in(session, meeting.id, member.id, values):
         again = await checked_in_at(session, meeting.id, member.id)
-        raise _already(again[1] if again else None, settings)
+        raise _already(again[1] if again else None, env)
     return Outcome(meeting, member, status.value, now)
 
 
-def _already(at: datetime | None, settings: Settings) -> Conflict:
+def _already(at: datetime | None, env: ServiceEnv) -> Conflict:
     if at is None:
         return Conflict(N_("You have already checked in."))
-    return Conflict(N_("You have already checked in (at %(time)s)."), time=at.astimezone(settings.tz).strftime("%H:%M"))
+    return Conflict(N_("You have already checked in (at %(time)s)."), time=at.astimezone(env.tz).strftime("%H:%M"))
 
 
 def seconds_to_next_slot(now: float | None = None) -> float:

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.environment import ServiceEnv
 from bot.errors import PermissionDenied
 from bot.i18n import N_
@@ -63,25 +62,23 @@ class Item:
         return self.held >= self.required
 
 
-async def branch_compliance(
-    session: AsyncSession, branch: Organisation, today: date, *, settings: Settings
-) -> list[Item]:
+async def branch_compliance(session: AsyncSession, branch: Organisation, today: date, *, env: ServiceEnv) -> list[Item]:
     """Every requirement of the branch for the current month, quarter and year."""
-    start, end = period_range(Period.YEAR, today).utc_bounds(settings.tz)
+    start, end = period_range(Period.YEAR, today).utc_bounds(env.tz)
     meetings = await held_between(session, branch.id, start, end)
     groups = await branch_groups(session, branch.id)
-    return _items(branch, meetings, groups, today, settings)
+    return _items(branch, meetings, groups, today, env)
 
 
 def _items(
-    branch: Organisation, meetings: Sequence[Meeting], groups: Sequence[Organisation], today: date, settings: Settings
+    branch: Organisation, meetings: Sequence[Meeting], groups: Sequence[Organisation], today: date, env: ServiceEnv
 ) -> list[Item]:
     """The branch's requirements from its meetings of the year and its Party groups (no database here)."""
     ranges = {p: period_range(p, today) for p in PERIOD_ORDER}
     items: list[Item] = []
     for period in PERIOD_ORDER:
         pr = ranges[period]
-        in_period = [m for m in meetings if pr.contains(m.starts_at, settings.tz)]
+        in_period = [m for m in meetings if pr.contains(m.starts_at, env.tz)]
         for kind in BRANCH_KINDS:
             if kind.period is not period:
                 continue
@@ -134,7 +131,7 @@ def _due(pr: PeriodRange, fixed_day: int | None, today: date) -> date:
 
 
 async def compliance_overview(
-    session: AsyncSession, actor: Actor, today: date, *, settings: Settings, branch_id: int | None = None
+    session: AsyncSession, actor: Actor, today: date, *, env: ServiceEnv, branch_id: int | None = None
 ) -> list[tuple[Organisation, list[Item]]]:
     """The actor's branch (secretary, delegated committee member) or every branch of an admin's subtree
     (or only ``branch_id`` of it)."""
@@ -147,10 +144,10 @@ async def compliance_overview(
     branches = await branches_of(session, scope)
     if branch_id is not None and not branches:
         raise PermissionDenied(N_("Only an administrator of this organisation may do this."))
-    start, end = period_range(Period.YEAR, today).utc_bounds(settings.tz)
+    start, end = period_range(Period.YEAR, today).utc_bounds(env.tz)
     meetings = await held_between_in(session, scope, start, end)
     groups = await groups_in(session, scope)
-    return [(b, _items(b, meetings.get(b.id, []), groups.get(b.id, []), today, settings)) for b in branches]
+    return [(b, _items(b, meetings.get(b.id, []), groups.get(b.id, []), today, env)) for b in branches]
 
 
 def _nudge_values(
@@ -166,16 +163,16 @@ def _nudge_values(
     }
 
 
-async def send_nudges(session: AsyncSession, today: date, *, settings: Settings) -> int:
+async def send_nudges(session: AsyncSession, today: date, *, env: ServiceEnv, days: int) -> int:
     """Tell each branch's leaders, once per period, what is still missing when the period closes within
-    ``COMPLIANCE_NUDGE_DAYS`` days. The dedup key (branch, period, leader) makes the nudge happen once, however
-    often the job runs; the message lists every requirement of that period still open, since gaps only
+    ``days`` days (``COMPLIANCE_NUDGE_DAYS``). The dedup key (branch, period, leader) makes the nudge happen once,
+    however often the job runs; the message lists every requirement of that period still open, since gaps only
     shrink as meetings are held."""
     queued = 0
-    notifier = Notifier(session, ServiceEnv.from_settings(settings))
+    notifier = Notifier(session, env)
     branches = await queries.all_branches(session)
     for branch in branches:
-        items = await branch_compliance(session, branch, today, settings=settings)
+        items = await branch_compliance(session, branch, today, env=env)
         leaders = await leaders_of(session, branch.id)
         if not leaders:
             continue
@@ -183,7 +180,7 @@ async def send_nudges(session: AsyncSession, today: date, *, settings: Settings)
             pr = period_range(period, today)
             days_left = (pr.next_start - today).days
             gaps = [i for i in items if i.period.period is period and not i.ok]
-            if days_left > settings.COMPLIANCE_NUDGE_DAYS or not gaps:
+            if days_left > days or not gaps:
                 continue
             message = Message(
                 template="meetings/nudge.html.j2",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import dates
 from bot.clock import now_utc
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
@@ -81,57 +82,19 @@ class Draft:
 
 # --- parsing what people type -------------------------------------------------------------------------------
 
-_DATE_FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_DATE_SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_TIME = re.compile(r"^(\d{1,2})\s*[:：.点时]\s*(\d{2})?\s*分?$|^(\d{2})(\d{2})$")
+# Dates and times are read by bot.dates, the one parser (also ``12月15日``, ``明天``, ``下午3点``, ``14:30-16:00``).
 
 
-def parse_date(text: str, today: date) -> date:
-    """``2026-12-15``, ``2026/12/15``, ``2026年12月15日``; or ``12-15`` / ``12月15日`` (the next such day)."""
-    text = text.strip()
+def read_span(text: str) -> tuple[time, time | None]:
+    """A start time, or a start and an end (``14:30``, ``14:30-16:00``, ``下午2点到4点``), read by bot.dates; an end
+    before the start is refused in the meetings' own words."""
     try:
-        if match := _DATE_FULL.match(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DATE_SHORT.match(text):
-            day = date(today.year, int(match[1]), int(match[2]))
-            # Without a year, take the nearest such day: "12-28" typed on 3 January is last week's meeting
-            # being recorded, "1-5" typed on 28 December is next week's.
-            candidates = [day, day.replace(year=today.year + 1), day.replace(year=today.year - 1)]
-            return min(candidates, key=lambda d: abs((d - today).days))
-    except ValueError:
-        pass
-    raise InvalidInput(N_("I could not read the date %(text)s. Write it like 2026-12-15."), text=text[:40])
-
-
-def parse_time(text: str) -> time:
-    """``14:30``, ``14：30``, ``1430``, ``9点``, ``9点30``."""
-    text = text.strip()
-    match = _TIME.match(text)
-    if match:
-        hour, minute = (match[1], match[2]) if match[1] is not None else (match[3], match[4])
-        try:
-            return time(int(hour), int(minute or 0))
-        except ValueError:
-            pass
-    raise InvalidInput(N_("I could not read the time %(text)s. Write it like 14:30."), text=text[:40])
-
-
-def parse_time_range(text: str) -> tuple[time, time | None]:
-    """``14:30`` or ``14:30-16:00`` (also with ～, ~ or 至)."""
-    parts = re.split(r"\s*[-~～至到]\s*", text.strip(), maxsplit=1)
-    start = parse_time(parts[0])
-    return start, (parse_time(parts[1]) if len(parts) > 1 and parts[1] else None)
-
-
-def parse_local_datetime(text: str, tz: ZoneInfo, today: date) -> datetime:
-    """``YYYY-MM-DD HH:MM`` (or a date and a time in any form above) in the configured zone, as UTC-aware."""
-    parts = text.strip().split()
-    if len(parts) == 1 and "T" in parts[0]:
-        parts = parts[0].split("T", 1)
-    if len(parts) != 2:
-        raise InvalidInput(N_("I could not read %(text)s. Write the date and time like 2026-12-15 14:30."), text=text)
-    day = parse_date(parts[0], today)
-    return datetime.combine(day, parse_time(parts[1]), tzinfo=tz)
+        span = dates.parse_time_range(text, open_end=True)
+    except dates.ParseError as error:
+        if error.msgid == dates.END_BEFORE_START:
+            raise InvalidInput(N_("The meeting must end after it starts.")) from None
+        raise
+    return span.start, span.end
 
 
 _LINE = re.compile(r"^(\S+)\s+(\S+)\s+(\S+?)(?:\s*([-~～至到])\s*(\S+))?(?:\s+|$)(.*)$", re.S)
@@ -157,9 +120,9 @@ def parse_meeting_line(text: str, tz: ZoneInfo, today: date) -> Draft:
     if match is None:
         raise InvalidInput(N_("Write it like: /newmeeting theme_day 2026-12-15 14:30-16:00 三楼会议室 重温入党誓词"))
     kind = resolve_kind(match[1])
-    day = parse_date(match[2], today)
-    start = parse_time(match[3])
-    end = parse_time(match[5]) if match[5] else None
+    day = dates.parse_date(match[2], today)
+    # A span is read as one, so 下午2点到4点 ends at 16:00.
+    start, end = read_span(f"{match[3]}{match[4]}{match[5]}" if match[5] else match[3])
     place, topic = split_place_topic(match[6])
     return Draft(
         kind=kind.id,

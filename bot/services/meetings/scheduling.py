@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import now_utc
-from bot.config import Settings
+from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.services.access import Actor, require_admin_of, require_branch_leader
@@ -81,7 +80,7 @@ async def _new_code(session: AsyncSession, branch_id: int) -> str:
 
 
 async def schedule_meeting(
-    session: AsyncSession, actor: Actor | None, branch_id: int, draft: Draft, *, settings: Settings
+    session: AsyncSession, actor: Actor | None, branch_id: int, draft: Draft, *, env: ServiceEnv
 ) -> Meeting:
     """Create a meeting; members and the linked group get the notice unless it is already in the past.
 
@@ -95,7 +94,7 @@ async def schedule_meeting(
             await require_branch_leader(session, actor, branch_id)
         branch = await _branch(session, branch_id)
     group_id = await _group_for(session, branch, kind, draft.group_id)
-    now = now_utc()
+    now = env.now()
     starts_at = draft.starts_at.astimezone(now.tzinfo)
     ends_at = (draft.ends_at or starts_at + DEFAULT_DURATION).astimezone(now.tzinfo)
     _check_times(starts_at, ends_at, now)
@@ -133,7 +132,7 @@ async def schedule_meeting(
         {"kind": kind.id, "starts_at": starts_at.isoformat(), "place": place, "topic": topic, "group_id": group_id},
     )
     if starts_at > now:
-        await _announce(session, meeting, "notice", settings=settings)
+        await _announce(session, meeting, "notice", env=env)
     return meeting
 
 
@@ -176,7 +175,7 @@ async def edit_meeting(
     actor: Actor | None,
     meeting_id: int,
     *,
-    settings: Settings,
+    env: ServiceEnv,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     place: str | None = _UNSET,
@@ -185,7 +184,7 @@ async def edit_meeting(
     """Change a scheduled meeting; a new start keeps the duration. Returns the changed fields (announced)."""
     meeting = await meeting_for_leader(session, actor, meeting_id)
     require_editable(meeting)
-    now = now_utc()
+    now = env.now()
     before = {
         "starts_at": meeting.starts_at.isoformat(),
         "ends_at": meeting.ends_at.isoformat(),
@@ -232,21 +231,21 @@ async def edit_meeting(
         {"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
     )
     if meeting.ends_at > now:
-        await _announce(session, meeting, "changed", settings=settings, changed=changed)
+        await _announce(session, meeting, "changed", env=env, changed=changed)
     return changed
 
 
-async def cancel_meeting(session: AsyncSession, actor: Actor | None, meeting_id: int, *, settings: Settings) -> Meeting:
+async def cancel_meeting(session: AsyncSession, actor: Actor | None, meeting_id: int, *, env: ServiceEnv) -> Meeting:
     """Cancel a scheduled meeting and tell everyone who was told about it."""
     meeting = await meeting_for_leader(session, actor, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(N_("This meeting is already cancelled."))
     require_editable(meeting)
     meeting.status = MeetingStatus.CANCELLED
-    meeting.cancelled_at = now_utc()
+    meeting.cancelled_at = env.now()
     _audit(session, await _actor_member(session, actor), "meeting_cancel", meeting)
-    if meeting.notified_at is not None and meeting.ends_at > now_utc():
-        await _announce(session, meeting, "cancelled", settings=settings)
+    if meeting.notified_at is not None and meeting.ends_at > env.now():
+        await _announce(session, meeting, "cancelled", env=env)
     return meeting
 
 

@@ -1,22 +1,21 @@
 """Questions on the measures: free text in a private chat, /ask anywhere, /measure N, and /measures to browse.
 
-Buttons carry ``ms:<view>[:<lang>][:new]``: the view (``idx``, ``s:3``, ``m:16``), the language of the text
-shown (an answer in Chinese to an English-locale member keeps its full text in Chinese) and ``new`` when the
-view comes as a new message (from an answer, which stays in the chat) rather than in place of the message.
+Buttons are :class:`bot.measures.buttons.MeasuresLink` (``ms:<view>[:<lang>][:new]``): the view, the language of
+the text shown and whether the view comes as a new message.
 """
 
 from __future__ import annotations
-
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.callbacks import BadCallback
 from bot.context import BranchContext
 from bot.i18n import translator
 from bot.measures import Answer, MeasureIndex, ask, get_index, highlight
+from bot.measures.buttons import MeasuresButton, MeasuresLink, MeasuresView
 from bot.measures.numbers import find_measure_number
 from bot.measures.search import index_language
 from bot.templates import render
@@ -24,9 +23,6 @@ from handlers.common import reply
 
 RELATED_BUTTONS = 2  # "up to two related measures" besides the full text of the best one
 SECTION_LABEL_CHARS = 48  # a section's button: longer English titles are cut at a word, with "…"
-CALLBACK = re.compile(
-    r"^ms:(?P<view>idx|s:(?P<section>\d{1,2})|m:(?P<measure>\d{1,3}))(?::(?P<lang>zh|en))?(?P<new>:new)?$"
-)
 
 
 def index_for(context: BranchContext) -> MeasureIndex:
@@ -43,12 +39,10 @@ def fit(text: str) -> str:
     return text[: cut if cut > 0 else limit - 2] + "\n…"
 
 
-def _data(view: str, lang: str, *, new: bool = False) -> str:
-    return f"ms:{view}:{lang}" + (":new" if new else "")
-
-
-def _button(label: str, view: str, lang: str, *, new: bool = False) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=_data(view, lang, new=new))
+def _button(
+    label: str, view: MeasuresView, number: int | None, lang: str, *, new: bool = False
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=MeasuresLink(view, number, lang, new).pack())
 
 
 def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
@@ -65,7 +59,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     if not answer.hits:
         text = render("measures/unknown.html.j2", locale, answer=answer, count=len(get_index(lang).notice.measures))
         # Nothing worth keeping: the index replaces this message.
-        keyboard = [[_button(_label(locale, "index"), "idx", index_language(locale))]]
+        keyboard = [[_button(_label(locale, "index"), MeasuresView.INDEX, None, index_language(locale))]]
         return fit(text), InlineKeyboardMarkup(keyboard)
     best = answer.hits[0]
     # Answer first: the sentence that answers leads; the other matched sentences follow as quotes. When a second
@@ -85,12 +79,14 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         unofficial=get_index(lang).notice.unofficial,
     )
     # The answer stays in the chat: what its buttons open comes as a new message.
-    buttons = [_button(_label(locale, "full", best.measure.number), f"m:{best.measure.number}", lang, new=True)]
+    measure = MeasuresView.MEASURE
+    buttons = [_button(_label(locale, "full", best.measure.number), measure, best.measure.number, lang, new=True)]
     buttons += [
-        _button(_label(locale, "measure", hit.measure.number), f"m:{hit.measure.number}", lang, new=True)
+        _button(_label(locale, "measure", hit.measure.number), measure, hit.measure.number, lang, new=True)
         for hit in answer.hits[1 : 1 + RELATED_BUTTONS]
     ]
-    return fit(text), InlineKeyboardMarkup([buttons, [_button(_label(locale, "index"), "idx", lang, new=True)]])
+    index = _button(_label(locale, "index"), MeasuresView.INDEX, None, lang, new=True)
+    return fit(text), InlineKeyboardMarkup([buttons, [index]])
 
 
 def _label(locale: str, what: str, number: int = 0) -> str:
@@ -172,10 +168,10 @@ def _measure_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, I
     text = fit(render("measures/measure.html.j2", locale, measure=measure, notice=index.notice))
     nav = []
     if number > 1:
-        nav.append(_button("◀ " + _label(locale, "measure", number - 1), f"m:{number - 1}", lang))
-    nav.append(_button(_label(locale, "section"), f"s:{measure.section.number}", lang))
+        nav.append(_button("◀ " + _label(locale, "measure", number - 1), MeasuresView.MEASURE, number - 1, lang))
+    nav.append(_button(_label(locale, "section"), MeasuresView.SECTION, measure.section.number, lang))
     if number < len(index.notice.measures):
-        nav.append(_button(_label(locale, "measure", number + 1) + " ▶", f"m:{number + 1}", lang))
+        nav.append(_button(_label(locale, "measure", number + 1) + " ▶", MeasuresView.MEASURE, number + 1, lang))
     return text, InlineKeyboardMarkup([nav])
 
 
@@ -214,7 +210,9 @@ async def _show(update: Update, view: tuple[str, InlineKeyboardMarkup], *, edit:
 
 def _index_view(index: MeasureIndex, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     text = render("measures/index.html.j2", locale, notice=index.notice)
-    rows = [[_button(_short(section.label), f"s:{section.number}", index.lang)] for section in index.sections]
+    rows = [
+        [_button(_short(section.label), MeasuresView.SECTION, section.number, index.lang)] for section in index.sections
+    ]
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -224,9 +222,9 @@ def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, I
         return None
     section = sections[0]
     text = render("measures/section.html.j2", locale, section=section)
-    buttons = [_button(str(m.number), f"m:{m.number}", index.lang) for m in section.measures]
+    buttons = [_button(str(m.number), MeasuresView.MEASURE, m.number, index.lang) for m in section.measures]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    rows.append([_button(_label(locale, "index"), "idx", index.lang)])
+    rows.append([_button(_label(locale, "index"), MeasuresView.INDEX, None, index.lang)])
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -239,18 +237,19 @@ async def browse_button(update: Update, context: BranchContext) -> None:
     """Buttons ms:idx, ms:s:N, ms:m:N (with the text's language, and ``new`` from an answer)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = CALLBACK.match(query.data)
     locale = context.tr.locale
-    if match is None:
+    try:
+        link = MeasuresLink.parse(query.data)
+    except BadCallback:  # malformed: nothing to show, nothing changes
         await query.answer()
         return
-    index = get_index(match["lang"] or index_language(locale))
-    edit = not match["new"]
+    index = get_index(link.lang or index_language(locale))
+    edit = not link.new
     view: tuple[str, InlineKeyboardMarkup] | None
-    if match["measure"] is not None:
-        view = _measure_view(index, int(match["measure"]), locale)
-    elif match["section"] is not None:
-        view = _section_view(index, int(match["section"]), locale)
+    if link.view is MeasuresView.MEASURE and link.number is not None:
+        view = _measure_view(index, link.number, locale)
+    elif link.view is MeasuresView.SECTION and link.number is not None:
+        view = _section_view(index, link.number, locale)
     else:
         view = _index_view(index, locale)
     if view is None:  # a forged or stale reference: nothing to show, nothing changes
@@ -263,7 +262,7 @@ HANDLERS = [
     CommandHandler("ask", ask_command),
     CommandHandler("measure", show_measure_command),
     CommandHandler("measures", browse),
-    CallbackQueryHandler(browse_button, pattern=r"^ms:"),
+    CallbackQueryHandler(browse_button, pattern=MeasuresButton.prefix_pattern()),
 ]
 
 

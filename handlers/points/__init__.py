@@ -13,7 +13,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.clock import today
 from bot.context import BranchContext
-from bot.environment import ServiceEnv
 from bot.errors import InvalidInput
 from bot.i18n import N_, Translator
 from bot.services.access import Actor
@@ -321,8 +320,7 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             if len(parts) < 3:
                 raise InvalidInput(N_("Send /stars announce CODE YEAR."))
             year = _year_arg(parts[3] if len(parts) > 3 else None, rating_year(local))
-            env = ServiceEnv.from_settings(context.resources.settings, bot_username=context.resources.bot_username)
-            stars = await star_steps.announce(session, actor, parts[2], year, local, env=env)
+            stars = await star_steps.announce(session, actor, parts[2], year, local, env=context.resources.env)
             assert stars.notice_ends_on is not None
             done = context.tr.gettext(
                 "Announced; the notice period runs until %(day)s.", day=stars.notice_ends_on.isoformat()
