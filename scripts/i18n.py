@@ -78,6 +78,7 @@ DOMAINS: dict[str, list[str]] = {
         "bot/cli/points.py",
         "bot/jobs/points.py",
         "handlers/points.py",
+        "handlers/star_buttons.py",
         "bot/templates/points/*.j2",
     ],
     # Unbinding, transfers (组织关系转出) and reading the audit log.
