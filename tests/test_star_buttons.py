@@ -5,6 +5,8 @@ told why nothing happened; forged data is a quiet refusal; pressed in a group, t
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -15,6 +17,7 @@ from storage.points import StarRating, StarStatus
 from tests.conftest import BotHarness
 
 GROUP = -100777
+TZ = ZoneInfo("Asia/Shanghai")
 SUBMITTED = "已提交，等待管理员审核。"
 ALREADY = "评星自评已提交。"
 
@@ -87,3 +90,38 @@ async def test_pressed_in_a_group_the_screen_stays_private(bot: BotHarness) -> N
     texts = await bot.press("A01", submit, chat_id=GROUP)
     assert texts[0] == SUBMITTED and await _status(bot) == StarStatus.SUBMITTED
     assert all("开展红色驿站项目" not in call.text for call in bot.request.sent(GROUP))
+
+
+async def _announced(bot: BotHarness, year: int) -> None:
+    """The branch's rating for ``year`` under public notice until a week from today (as an administrator's
+    announcement leaves it; announcing itself needs the unit's own rules and a year that is over)."""
+    async with bot.db.session() as session:
+        row = StarRating(
+            branch_id=bot.ids.branch_a,
+            year=year,
+            status=StarStatus.ANNOUNCED,
+            result={"stars": 2, "score": 468},
+            announced_on=today(TZ),
+            notice_ends_on=today(TZ) + timedelta(days=7),
+        )
+        session.add(row)
+
+
+async def test_an_objection_and_its_answer_are_asked_for_after_the_press(bot: BotHarness) -> None:
+    year = _year(bot) - 1
+    await _announced(bot, year)
+    objection = StarButton(step=StarStep.OBJECT, branch=bot.ids.branch_a, year=year).pack()
+    assert await bot.press("A01", objection) == ["请填写异议理由（或发送 /cancel 取消）。"]
+    assert await bot.say("A01", "志愿服务比例统计有误") == ["您的异议已提交给管理员。"]
+    async with bot.db.session() as session:
+        row = await session.scalar(select(StarRating))
+        assert row is not None and (row.status, row.objection) == (StarStatus.OBJECTED, "志愿服务比例统计有误")
+    assert await bot.press("A01", objection) == ["请填写异议理由（或发送 /cancel 取消）。"]  # a stale screen
+    assert await bot.say("A01", "再提一次") == ["没有正在公示的结果可以提出异议。"]  # told; nothing changes
+    answer = StarButton(step=StarStep.ANSWER, branch=bot.ids.branch_a, year=year).pack()
+    assert await bot.press("A01", answer)  # not an administrator: refused
+    await bot.press(100001, answer)
+    assert await bot.say(100001, "经复核，统计无误") == ["已发布。"]
+    async with bot.db.session() as session:
+        row = await session.scalar(select(StarRating))
+        assert row is not None and (row.status, row.answer) == (StarStatus.PUBLISHED, "经复核，统计无误")
