@@ -63,6 +63,12 @@ def refusals(call: ApiCall) -> list[str]:
         value = call.params.get(key)
         if isinstance(value, str) and (call.method.startswith(("send", "edit", "copy"))):
             found += problems(value, limit=limit) if html_mode else ([] if value.strip() else [f"empty {key}"])
+    media = call.params.get("media")  # an album's items, an edited media: each caption with its own parse mode
+    for item in media if isinstance(media, list) else [media] if isinstance(media, dict) else []:
+        caption = item.get("caption") if isinstance(item, dict) else None
+        if isinstance(caption, str):
+            html = str(item.get("parse_mode") or "").upper() == "HTML"
+            found += problems(caption, limit=CAPTION_LIMIT) if html else ([] if caption.strip() else ["empty caption"])
     buttons = [b for row in call.buttons_raw() for b in row]
     if len(buttons) > BUTTON_LIMIT:
         found.append(f"{len(buttons)} buttons")

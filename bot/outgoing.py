@@ -6,8 +6,9 @@ subclass (public PTB API: it overrides the public send/edit methods) is where Te
 1. every HTML text and caption is checked (``bot.telegram_html``); an invalid one is logged with its origin,
    counted, and sent as a safe version (markup stripped, text escaped) instead of being refused by Telegram;
 2. the limits: a text over 4,096 characters is split at line boundaries (tags closed and reopened across a cut),
-   a caption over 1,024 moves into a following text message, an inline keyboard with callback data over 64
-   bytes or over 100 buttons is dropped (logged and counted) rather than losing the whole message;
+   a caption over 1,024 (a file's, an album item's, an edited caption or media's) moves into a following text,
+   an inline keyboard with callback data over 64 bytes or over 100 buttons is dropped (logged and counted)
+   rather than losing the whole message;
 3. a private screen (:class:`bot.screens.PrivateText`) never reaches a group: the group gets a short notice with
    a button that opens the private chat, and a button pressed in a group is answered with an alert instead of
    editing the group's message.
@@ -18,8 +19,9 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,6 +196,50 @@ class OutgoingBot(ExtBot[Any]):
             "private screen (%s) kept out of group %s, from %s", text.reason or "no reason given", chat_id, _caller()
         )
 
+    async def _refuse_edit(self, text: PrivateText, chat_id: object) -> bool:
+        """A private screen about to be edited into a group's message: an alert to the person who pressed (while
+        the press is unanswered), otherwise the notice with the private chat's button in the group."""
+        self._refuse_private(text, chat_id)
+        origin = _origin.get()
+        if origin is not None and origin.query_id is not None and not origin.answered:
+            origin.answered = origin.answered_by_boundary = True
+            await super().answer_callback_query(origin.query_id, text=self._tr()(PRIVATE_NOTICE), show_alert=True)
+            return True
+        assert isinstance(chat_id, int | str)
+        await super().send_message(chat_id, self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
+        return True
+
+    async def _refuse_send(self, text: PrivateText, chat_id: int | str) -> Message:
+        """A private screen (a text, a caption) about to be sent to a group: the notice goes instead."""
+        self._refuse_private(text, chat_id)
+        return await super().send_message(chat_id, self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
+
+    def _caption(self, caption: str, html: bool, method: str, chat_id: object) -> tuple[str | None, str | None]:
+        """``(caption, text)``: the caption to send (its safe version if invalid) and nothing after it, or, when
+        it is too long for a caption, no caption and the text to send after the media."""
+        if not html:
+            return caption, None
+        caption = self._valid(caption, method, chat_id)
+        if len(split_html(caption, CAPTION_LIMIT)) == 1:
+            return caption, None
+        self._stats.split += 1
+        return None, caption
+
+    def _media(self, media: Any, method: str, chat_id: object) -> tuple[Any, str | None]:
+        """``(media, text)``: an InputMedia with its caption checked (a copy when changed), and the text to send
+        after it when its caption was too long."""
+        caption = getattr(media, "caption", None)
+        if not isinstance(caption, str):
+            return media, None
+        html = self._html_mode(getattr(media, "parse_mode", _ABSENT), getattr(media, "caption_entities", None))
+        checked, after = self._caption(caption, html, method, chat_id)
+        if checked is caption:
+            return media, None
+        media = copy(media)
+        with media._unfrozen():  # TelegramObjects are frozen; PTB's own ExtBot copies and edits InputMedia alike
+            media.caption = checked
+        return media, after
+
     # --- the public methods every message goes through --------------------------------------------------------
 
     async def send_message(self, *args: Any, **kwargs: Any) -> Message:
@@ -226,15 +272,7 @@ class OutgoingBot(ExtBot[Any]):
         params = _arguments(ExtBot.edit_message_text, self, args, kwargs)
         chat_id, text = params.get("chat_id"), params["text"]
         if isinstance(text, PrivateText) and _is_group(chat_id):
-            self._refuse_private(text, chat_id)
-            origin = _origin.get()
-            if origin is not None and origin.query_id is not None and not origin.answered:
-                origin.answered = origin.answered_by_boundary = True
-                await super().answer_callback_query(origin.query_id, text=self._tr()(PRIVATE_NOTICE), show_alert=True)
-                return True
-            assert chat_id is not None
-            await super().send_message(chat_id, self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
-            return True
+            return await self._refuse_edit(text, chat_id)
         if not isinstance(text, str) or not self._html_mode(params.get("parse_mode", _ABSENT), params.get("entities")):
             return await super().edit_message_text(**params)
         text = self._valid(text, "editMessageText", chat_id)
@@ -263,27 +301,105 @@ class OutgoingBot(ExtBot[Any]):
 
     async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
         """Send a photo: its caption checked, moved into a following text when long."""
-        params = _arguments(ExtBot.send_photo, self, args, kwargs)
-        verdict = await self._caption_checked(params, "sendPhoto")
-        if isinstance(verdict, Message):
-            return verdict
-        if verdict:
-            return await super().send_photo(**params)
-        message = await super().send_photo(**{**params, "caption": None})
-        await self.send_message(params["chat_id"], params["caption"])
-        return message
+        return await self._send_captioned(ExtBot.send_photo, "sendPhoto", args, kwargs)
 
     async def send_document(self, *args: Any, **kwargs: Any) -> Message:
         """Send a document: its caption checked, moved into a following text when long."""
-        params = _arguments(ExtBot.send_document, self, args, kwargs)
-        verdict = await self._caption_checked(params, "sendDocument")
+        return await self._send_captioned(ExtBot.send_document, "sendDocument", args, kwargs)
+
+    async def send_video(self, *args: Any, **kwargs: Any) -> Message:
+        """Send a video: its caption checked, moved into a following text when long."""
+        return await self._send_captioned(ExtBot.send_video, "sendVideo", args, kwargs)
+
+    async def send_animation(self, *args: Any, **kwargs: Any) -> Message:
+        """Send an animation: its caption checked, moved into a following text when long."""
+        return await self._send_captioned(ExtBot.send_animation, "sendAnimation", args, kwargs)
+
+    async def send_audio(self, *args: Any, **kwargs: Any) -> Message:
+        """Send an audio file: its caption checked, moved into a following text when long."""
+        return await self._send_captioned(ExtBot.send_audio, "sendAudio", args, kwargs)
+
+    async def send_voice(self, *args: Any, **kwargs: Any) -> Message:
+        """Send a voice note: its caption checked, moved into a following text when long."""
+        return await self._send_captioned(ExtBot.send_voice, "sendVoice", args, kwargs)
+
+    async def _send_captioned(
+        self, method: Callable[..., Awaitable[Message]], name: str, args: Any, kwargs: Any
+    ) -> Message:
+        """Send a file with a caption through ``method`` (ExtBot's own): checked, kept out of groups if private."""
+        params = _arguments(method, self, args, kwargs)
+        verdict = await self._caption_checked(params, name)
         if isinstance(verdict, Message):
             return verdict
         if verdict:
-            return await super().send_document(**params)
-        message = await super().send_document(**{**params, "caption": None})
+            return await method(self, **params)
+        message = await method(self, **{**params, "caption": None})
         await self.send_message(params["chat_id"], params["caption"])
         return message
+
+    async def send_media_group(self, *args: Any, **kwargs: Any) -> tuple[Message, ...]:
+        """Send an album: every caption checked (a long one follows the album as a text); an album with a
+        private caption never reaches a group (the notice does)."""
+        params = _arguments(ExtBot.send_media_group, self, args, kwargs)
+        chat_id = params["chat_id"]
+        captions = [getattr(m, "caption", None) for m in params["media"]] + [params.get("caption")]
+        secret = next((c for c in captions if isinstance(c, PrivateText)), None)
+        if secret is not None and _is_group(chat_id):
+            return (await self._refuse_send(secret, chat_id),)
+        after: list[str] = []
+        media = []
+        for item in params["media"]:
+            checked, text = self._media(item, "sendMediaGroup", chat_id)
+            media.append(checked)
+            after += [text] if text else []
+        params["media"] = media
+        caption = params.get("caption")
+        if isinstance(caption, str):  # PTB's shortcut for the first item's caption
+            html = self._html_mode(params.get("parse_mode", _ABSENT), params.get("caption_entities"))
+            params["caption"], text = self._caption(caption, html, "sendMediaGroup", chat_id)
+            after += [text] if text else []
+        messages = await super().send_media_group(**params)
+        for text in after:
+            await self.send_message(chat_id, text)
+        return messages
+
+    async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
+        """Edit a caption: checked (a long one is removed and sent as a text after); never a private one into a
+        group's message."""
+        params = _arguments(ExtBot.edit_message_caption, self, args, kwargs)
+        chat_id, caption = params.get("chat_id"), params.get("caption")
+        if isinstance(caption, PrivateText) and _is_group(chat_id):
+            return await self._refuse_edit(caption, chat_id)
+        params["reply_markup"] = self._markup(params.get("reply_markup"), "editMessageCaption", chat_id)
+        if not isinstance(caption, str):
+            return await super().edit_message_caption(**params)
+        html = self._html_mode(params.get("parse_mode", _ABSENT), params.get("caption_entities"))
+        params["caption"], text = self._caption(caption, html, "editMessageCaption", chat_id)
+        result = await super().edit_message_caption(**params)
+        if text and chat_id is not None:
+            await self.send_message(chat_id, text)
+        return result
+
+    async def edit_message_media(self, *args: Any, **kwargs: Any) -> Message | bool:
+        """Replace a message's media: its caption checked like a sent one's; never a private one into a group."""
+        params = _arguments(ExtBot.edit_message_media, self, args, kwargs)
+        chat_id, caption = params.get("chat_id"), getattr(params["media"], "caption", None)
+        if isinstance(caption, PrivateText) and _is_group(chat_id):
+            return await self._refuse_edit(caption, chat_id)
+        params["reply_markup"] = self._markup(params.get("reply_markup"), "editMessageMedia", chat_id)
+        params["media"], text = self._media(params["media"], "editMessageMedia", chat_id)
+        result = await super().edit_message_media(**params)
+        if text and chat_id is not None:
+            await self.send_message(chat_id, text)
+        return result
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        """Replace a message's buttons: a keyboard Telegram would refuse is dropped (logged and counted)."""
+        params = _arguments(ExtBot.edit_message_reply_markup, self, args, kwargs)
+        params["reply_markup"] = self._markup(
+            params.get("reply_markup"), "editMessageReplyMarkup", params.get("chat_id")
+        )
+        return await super().edit_message_reply_markup(**params)
 
     async def _caption_checked(self, params: dict[str, Any], method: str) -> bool | Message:
         """Check the caption in ``params`` (replaced by its safe version if invalid); False when it is too long
@@ -291,8 +407,7 @@ class OutgoingBot(ExtBot[Any]):
         chat_id, caption = params["chat_id"], params.get("caption")
         if isinstance(caption, PrivateText) and _is_group(chat_id):
             # A file with a private caption is private too: neither goes, the notice does.
-            self._refuse_private(caption, chat_id)
-            return await super().send_message(chat_id, self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
+            return await self._refuse_send(caption, chat_id)
         if not isinstance(caption, str) or not self._html_mode(
             params.get("parse_mode", _ABSENT), params.get("caption_entities")
         ):

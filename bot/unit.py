@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application
@@ -78,6 +79,9 @@ class Unit:
     flow_state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # what handlers see as context.user_data
     marked: bool = False  # the handled marker is written
+    committed: bool = False  # a block committed something of this update
+    retry_error: Exception | None = None  # a transient database error ended this attempt: run the update again
+    attempt: int = 0
     closed: bool = False
     step: Step | None = None
     depth: int = 0
@@ -204,6 +208,7 @@ class Unit:
             new = self._after(step, then) if step is not None and then is not UNSET else self.current()
             new = await self._write(session, new)
         await session.commit()
+        self.committed = True
         session.info["wrote"] = False
         session.expunge_all()  # like a closed session: the next block reads afresh
         if new is not None:
@@ -259,11 +264,42 @@ class Unit:
             raise
         self.read = new
 
+    def may_retry(self, error: BaseException) -> bool:
+        """Whether ``error`` only means "try again" and running the update again is safe: a lock or a
+        serialization failure, before anything of the update was committed."""
+        return (
+            self.attempt < RETRIES
+            and not self.committed
+            and not self.marked
+            and not self.closed
+            and transient_database_error(error)
+        )
+
     async def close(self) -> None:
         """End of the update."""
         self.closed = True
         if self.session is not None:
             await self.session.close()
+
+
+# A handler's transaction can fail for a reason that passes: SQLite answers "database is locked" at once when a
+# transaction that read first then writes finds its snapshot stale (a busy timeout does not help there), and
+# PostgreSQL aborts serialization failures and deadlocks. Run the update again a few times rather than apologise
+# and mark it handled without its effects (the webhook crash test lost check-ins that way).
+RETRIES = 4
+SQLSTATE_RETRY = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+
+def transient_database_error(error: BaseException) -> bool:
+    """A database error that may pass if the transaction is tried again."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in SQLSTATE_RETRY:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "database is busy" in text
 
 
 def _same(a: PersonState, b: PersonState) -> bool:
@@ -339,23 +375,45 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
             await self._process_in_unit(update, user.id if user else None)
 
     async def _process_in_unit(self, update: Update, user_id: int | None) -> None:
-        unit = Unit(self.bot_data["resources"].db, update.update_id, user_id)
-        token = _current.set(unit)
-        try:
+        for attempt in range(RETRIES + 1):
+            unit = Unit(self.bot_data["resources"].db, update.update_id, user_id, attempt=attempt)
+            token = _current.set(unit)
             try:
-                queue = self.update_queue
-                check = isinstance(queue, DurableUpdateQueue) and queue.may_be_handled(update.update_id)
-                if not await unit.load(check_handled=check):
-                    log.info("update %s was handled already; skipped", update.update_id)
-                    return
-            except Exception as exc:
-                await self.process_error(update=update, error=exc)
+                await self._attempt(update, unit)
+            finally:
+                _current.reset(token)
+                await unit.close()
+            if unit.retry_error is None:
                 return
-            await super().process_update(update)
-            try:
-                await unit.finish()
-            except Exception as exc:
-                await self.process_error(update=update, error=exc)
-        finally:
-            _current.reset(token)
-            await unit.close()
+            cause = getattr(unit.retry_error, "orig", unit.retry_error)
+            log.warning("update %s: %s (%s); trying again", update.update_id, type(cause).__name__, cause)
+            await asyncio.sleep(0.05 * 2**attempt)
+
+    async def _attempt(self, update: Update, unit: Unit) -> None:
+        try:
+            queue = self.update_queue
+            check = isinstance(queue, DurableUpdateQueue) and queue.may_be_handled(update.update_id)
+            if not await unit.load(check_handled=check):
+                log.info("update %s was handled already; skipped", update.update_id)
+                return
+        except Exception as exc:
+            await self.process_error(update=update, error=exc)
+            return
+        await super().process_update(update)
+        if unit.retry_error is not None:
+            return
+        try:
+            await unit.finish()
+        except Exception as exc:
+            await self.process_error(update=update, error=exc)
+
+    async def process_error(
+        self, update: object | None, error: Exception, job: Any = None, coroutine: Any = None
+    ) -> bool:
+        """A transient database error in an update's unit ends the attempt quietly (it is run again, see
+        :data:`RETRIES`); anything else goes to the error handlers."""
+        unit = current_unit()
+        if job is None and coroutine is None and unit is not None and unit.may_retry(error):
+            unit.retry_error = error
+            return True  # stop this attempt's handlers; _process_in_unit runs the update again
+        return await super().process_error(update, error, job, coroutine)

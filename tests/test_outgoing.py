@@ -4,13 +4,14 @@ and private screens kept out of groups -- for typed commands, pressed buttons an
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BranchContext
-from bot.offline import BOT_USERNAME
+from bot.offline import BOT_USERNAME, ApiCall
 from bot.outgoing import OutgoingBot
 from bot.screens import private
 from bot.telegram_html import plain_length, problems
@@ -117,3 +118,92 @@ async def test_the_outbox_push_goes_through_the_boundary(bot: BotHarness) -> Non
     assert texts and all("张三" not in t for t in texts)
     assert bot.request.texts(USER) == ["坏"]
     assert boundary(bot).stats.invalid == 1 and boundary(bot).stats.private_refused == 1
+
+
+# --- albums, edited captions and media, other files: the same checks --------------------------------------------
+
+
+def _photo(caption: str, **kw: Any) -> InputMediaPhoto:
+    return InputMediaPhoto(PNG, caption=caption, **kw)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16  # Telegram is offline: any bytes do
+
+
+def _album_captions(call: ApiCall) -> list[str]:
+    return [str(item.get("caption") or "") for item in call.params["media"]]
+
+
+async def test_an_album_with_invalid_and_long_captions_is_corrected(bot: BotHarness) -> None:
+    long = "说明" * 600
+    await bot.application.bot.send_media_group(USER, [_photo("<b>张三 <p>"), _photo(long), _photo("<i>好</i>")])
+    album, text = bot.request.sent(USER)
+    assert album.method == "sendMediaGroup" and _album_captions(album) == ["张三", "", "<i>好</i>"]
+    assert text.method == "sendMessage" and text.text == long  # the long caption follows the album
+    assert boundary(bot).stats.invalid == 1 and boundary(bot).stats.split == 1
+    assert not bot.request.invalid
+
+
+async def test_an_album_with_a_private_caption_never_reaches_a_group(bot: BotHarness) -> None:
+    messages = await bot.application.bot.send_media_group(GROUP, [_photo("合影"), _photo(SECRET)])
+    [call] = bot.request.sent(GROUP)
+    assert call.method == "sendMessage" and "私聊" in call.text and len(messages) == 1
+    assert call.buttons == [("打开私聊", f"https://t.me/{BOT_USERNAME}?start=private")]
+    assert boundary(bot).stats.private_refused == 1
+    await bot.application.bot.send_media_group(USER, [_photo("合影"), _photo(SECRET)])
+    assert _album_captions(bot.request.sent(USER, "sendMediaGroup")[0])[1] == SECRET
+
+
+async def test_an_edited_caption_is_checked_and_a_long_one_follows_as_a_text(bot: BotHarness) -> None:
+    await bot.application.bot.edit_message_caption(chat_id=USER, message_id=7, caption="AT&T <b>x")
+    assert bot.request.sent(USER, "editMessageCaption")[-1].params["caption"] == "AT&amp;T x"
+    long = "<b>名单</b>" + "说明" * 600
+    await bot.application.bot.edit_message_caption(chat_id=USER, message_id=7, caption=long)
+    edit, text = bot.request.sent(USER)[-2:]
+    assert edit.method == "editMessageCaption" and not edit.params.get("caption")
+    assert text.method == "sendMessage" and text.text == long
+    assert boundary(bot).stats.invalid == 1 and boundary(bot).stats.split == 1 and not bot.request.invalid
+
+
+async def test_a_private_caption_is_never_edited_into_a_group(bot: BotHarness) -> None:
+    await bot.application.bot.edit_message_caption(chat_id=GROUP, message_id=7, caption=SECRET)
+    await bot.application.bot.edit_message_media(_photo(SECRET), chat_id=GROUP, message_id=7)
+    calls = bot.request.sent(GROUP)
+    assert [c.method for c in calls] == ["sendMessage", "sendMessage"]
+    assert all("张三" not in c.text and "私聊" in c.text for c in calls)
+    assert boundary(bot).stats.private_refused == 2
+
+
+async def test_a_private_caption_pressed_in_a_group_is_an_alert(bot: BotHarness) -> None:
+    async def pressed(update: Update, context: BranchContext) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.edit_message_caption(SECRET)
+
+    bot.application.add_handler(CallbackQueryHandler(pressed, pattern="^caption$"), group=-1000)
+    texts = await bot.press(USER, "caption", chat_id=GROUP)
+    assert not bot.request.sent(GROUP) and all("张三" not in t for t in texts)
+    [answer] = bot.request.sent(method="answerCallbackQuery")
+    assert answer.params["show_alert"] is True
+
+
+async def test_edited_media_has_its_caption_checked(bot: BotHarness) -> None:
+    await bot.application.bot.edit_message_media(_photo("<b>二维码 </i>"), chat_id=USER, message_id=7)
+    long = "说明" * 600
+    await bot.application.bot.edit_message_media(_photo(long), chat_id=USER, message_id=8)
+    first, second, text = bot.request.sent(USER)
+    assert first.params["media"]["caption"].strip() == "二维码" and not second.params["media"].get("caption")
+    assert text.method == "sendMessage" and text.text == long
+    assert boundary(bot).stats.invalid == 1 and not bot.request.invalid
+
+
+async def test_other_files_and_edited_keyboards_are_checked_too(bot: BotHarness) -> None:
+    await bot.application.bot.send_video(USER, b"v", caption="<b>x")
+    await bot.application.bot.send_audio(USER, b"a", caption="a < b")
+    await bot.application.bot.send_voice(GROUP, b"v", caption=SECRET)
+    bad = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="x" * 65)]])
+    await bot.application.bot.edit_message_reply_markup(chat_id=USER, message_id=7, reply_markup=bad)
+    video, audio, markup = bot.request.sent(USER)
+    assert (video.params["caption"], audio.params["caption"]) == ("x", "a &lt; b")
+    assert markup.method == "editMessageReplyMarkup" and not markup.buttons
+    assert [c.method for c in bot.request.sent(GROUP)] == ["sendMessage"] and "张三" not in bot.request.texts(GROUP)[0]
+    assert boundary(bot).stats.bad_markup == 1 and not bot.request.invalid

@@ -7,7 +7,6 @@ decisions), members' answers and /my, /compliance and /attendance. The guided fl
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from telegram import Update
 
@@ -15,6 +14,7 @@ from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
+from bot.screens import private
 from bot.services import meetings
 from bot.services.access import visible_org_ids
 from bot.services.meetings import compliance, stats
@@ -35,11 +35,12 @@ from bot.services.meetings.kinds import Period
 from bot.templates import render
 from handlers.common import keyboard, reply, show
 from handlers.meetings.checkin import attend, refresh_qr, show_qr
-from handlers.meetings.view import answers, card, env_of, pairs, percent_text, refused_in_group
+from handlers.meetings.view import answers, card, env_of, pairs, percent_text
 from storage.meetings import CHECKED_IN, member_history
 from storage.models import Member
 
-# The card and the screens under it (names, reasons, marks): private chat only.
+# The card and the screens under it (names, reasons, marks): their templates and texts are private screens,
+# which the send boundary (bot/outgoing.py) keeps out of groups.
 CARD_ACTIONS = frozenset(
     {
         MeetingAction.CARD,
@@ -52,9 +53,9 @@ CARD_ACTIONS = frozenset(
         MeetingAction.REFUSE,
     }
 )
+MARK_WHY = "the names of the members not yet checked in, on the buttons"
 LIST_SINCE = timedelta(days=31)
 LIST_PAGE = 12  # meetings per page of /meetings (buttons two to a row)
-MESSAGE_LIMIT = 3900  # Telegram allows 4096 characters; leave room for markup
 
 
 def _require_leader(context: BranchContext) -> None:
@@ -76,8 +77,6 @@ async def list_page_button(update: Update, context: BranchContext) -> None:
 
 async def _list_page(update: Update, context: BranchContext, page: int) -> None:
     _require_leader(context)
-    if await refused_in_group(update, context):
-        return
     actor = context.actor
     env = env_of(context)
     locale = context.tr.locale
@@ -116,8 +115,6 @@ async def on_button(update: Update, context: BranchContext) -> None:
         await refresh_qr(update, context, meeting_id)
     elif action not in CARD_ACTIONS:
         await query.answer()  # a flow's button whose flow did not take it (e.g. pressed by someone else)
-    elif await refused_in_group(update, context):
-        return  # the card, its answers, marks and leave decisions show names and reasons: private chat only
     elif action in (MeetingAction.APPROVE, MeetingAction.REFUSE):
         if member_id is None:
             await query.answer()
@@ -237,9 +234,9 @@ async def _mark(update: Update, context: BranchContext, meeting_id: int, member_
         for m, a in rows
         if a.status not in CHECKED_IN
     ]
-    text = tr.gettext("Tap the members who are here but could not check in themselves:")
+    text = private(tr.gettext("Tap the members who are here but could not check in themselves:"), MARK_WHY)
     if not buttons:
-        text = tr.gettext("Everyone expected has checked in.")
+        text = private(tr.gettext("Everyone expected has checked in."), MARK_WHY)
     markup = keyboard([*pairs(buttons), [(tr.gettext("« Back"), meeting_button(meeting_id, MeetingAction.CARD))]])
     await query.answer(tr.gettext("Marked present: %(name)s.", name=name) if name else None)
     await _edit_or_send(update, text, markup)
@@ -354,23 +351,9 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
 SUMMARY_LINES = 15  # branches listed on the administrators' summary (the rest: counted, and in the ledger)
 
 
-async def _reply_long(update: Update, text: str, markup: Any = None) -> None:
-    """Send a long text in pieces at line breaks, under Telegram's limit; the buttons go with the last piece."""
-    piece = ""
-    for line in text.split("\n"):
-        if len(piece) + len(line) + 1 > MESSAGE_LIMIT and piece:
-            await reply(update, piece)
-            piece = ""
-        piece = f"{piece}\n{line}" if piece else line
-    if piece:
-        await reply(update, piece, reply_markup=markup)
-
-
 async def attendance_command(update: Update, context: BranchContext) -> None:
     """/attendance [month|quarter|year]: attendance rates per meeting and per member (admins: per branch)."""
     _require_leader(context)
-    if await refused_in_group(update, context):
-        return
     env = env_of(context)
     tr = context.tr
     pr = stats.parse_period(context.args[0] if context.args else None, env.today())
@@ -395,4 +378,4 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
     else:
         rows = [(b.name, r) for b, r in results]
         text = render("meetings/attendance.html.j2", tr.locale, rows=rows, period=period, pct=percent_text)
-    await _reply_long(update, text)
+    await reply(update, text)  # the send boundary splits a long one at line breaks; it stays private

@@ -24,8 +24,9 @@ from storage.models import Organisation
 
 
 async def refused_in_group(update: Update, context: BranchContext) -> bool:
-    """Meetings are run from the private chat, where names and leave reasons stay private (and where the bot
-    reads typed answers): in a group, say so and return True."""
+    """The guided flows (scheduling, editing, closing) read typed answers in the private chat only: started in
+    a group, say so and return True. (Screens with names or reasons need no check here: they are private
+    screens, which the send boundary keeps out of groups.)"""
     chat = update.effective_chat
     if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return False

@@ -23,6 +23,7 @@ from bot.services.points.sheets import branch_sheet
 from bot.services.points.stars import ratings
 from bot.templates import render
 from handlers.common import reply
+from handlers.points.star_buttons import star_handlers, star_markup
 from storage import queries
 from storage.models import Organisation
 from storage.points import StarStatus
@@ -264,7 +265,8 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         async with db.session() as session:
             branch = await star_steps.find_branch(session, words[1])
             stars = await star_steps.view(session, actor, year, local, tz, branch.id)
-        await reply(update, _stars_text(context, stars, branch.code, admin=True))
+        markup = star_markup(stars, context.tr, admin=True)
+        await reply(update, _stars_text(context, stars, branch.code, admin=True), reply_markup=markup)
     elif actor.is_admin:
         await _admin_list(update, context, actor, _year_arg(sub or None, rating_year(local)))
     else:
@@ -288,7 +290,8 @@ async def _show_branch(update: Update, context: BranchContext, actor: Actor, yea
     async with context.unit() as session:
         stars = await star_steps.view(session, actor, year, _today(context), context.resources.settings.tz)
         branch = await session.get(Organisation, actor.org_id)
-    await reply(update, _stars_text(context, stars, branch.code if branch else "", admin=False))
+    markup = star_markup(stars, context.tr, admin=False)
+    await reply(update, _stars_text(context, stars, branch.code if branch else "", admin=False), reply_markup=markup)
 
 
 async def _admin_list(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
@@ -359,4 +362,5 @@ HANDLERS: list[Any] = [
     CommandHandler("stars", stars_command),
     MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+photo\b"), stars_photo),
     CallbackQueryHandler(points_button, pattern=PointsButton.pattern()),
+    *star_handlers(_stars_text),
 ]

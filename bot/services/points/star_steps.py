@@ -6,7 +6,9 @@ and the branch (or its administrators) told through the outbox in the same trans
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +62,44 @@ async def _move(
     await session.refresh(row)
 
 
+@dataclass(frozen=True)
+class Tell:
+    """Who is told of a step (the branch's leaders, or the administrators above it), and with what."""
+
+    to: Literal["branch", "admins"]
+    step: str
+    stars: BranchStars | None = None
+    params: dict[str, object] = field(default_factory=dict)
+
+
+async def _decide(
+    session: AsyncSession,
+    branch: Organisation,
+    row: StarRating,
+    allowed: tuple[str, ...],
+    refusal: str,
+    *,
+    label: str | None,
+    action: str,
+    details: dict[str, object],
+    tell: Tell | None,
+    **values: object,
+) -> None:
+    """A step's decision: one conditional write on the rating's status (the loser gets ``refusal``), its audit
+    entry, and the notice to the branch or its administrators, all in the caller's transaction."""
+    await _move(session, row, allowed, refusal, **values)
+    queries.audit(
+        session, actor=None, label=label, action=action, entity="star_rating", entity_id=row.id, details=details
+    )
+    if tell is not None:
+        people = await _leaders(session, branch) if tell.to == "branch" else await _admins_above(session, branch)
+        await _send(session, people, row, tell.step, branch, tell.stars, **tell.params)
+
+
+def _label(actor: Actor | None) -> str | None:
+    return f"member:{actor.member_id}" if actor else None
+
+
 async def branch_stars(
     session: AsyncSession, branch: Organisation, year: int, today: date, tz: ZoneInfo
 ) -> BranchStars:
@@ -97,21 +137,17 @@ async def self_assess(
     scores = dict(row.self_scores or {})
     photos = list((scores.get(key) or {}).get("photos", []))
     scores[key] = {"score": score, "note": note, "photos": photos}
-    await _move(
+    await _decide(
         session,
+        branch,
         row,
         (StarStatus.DRAFT,),
         N_("The rating was submitted; only the administrators change it now."),
-        self_scores=scores,
-    )
-    queries.audit(
-        session,
-        actor=None,
-        label=f"member:{actor.member_id}",
+        label=_label(actor),
         action="stars.self_assessed",
-        entity="star_rating",
-        entity_id=row.id,
         details={"key": key, "score": tenths_text(score), "note": note},
+        tell=None,
+        self_scores=scores,
     )
     return row
 
@@ -147,18 +183,20 @@ async def submit(session: AsyncSession, actor: Actor, year: int, today: date, tz
     missing = [c.key for c in rules.criteria if c.source == "manual" and c.key not in (row.self_scores or {})]
     if missing:
         raise InvalidInput(N_("Score these criteria first: %(keys)s."), keys=", ".join(missing))
-    await _move(session, row, (StarStatus.DRAFT,), N_("The rating was already submitted."), status=StarStatus.SUBMITTED)
-    queries.audit(
-        session,
-        actor=None,
-        label=f"member:{actor.member_id}",
-        action="stars.submitted",
-        entity="star_rating",
-        entity_id=row.id,
-        details={"year": year},
-    )
     stars = await branch_stars(session, branch, year, today, tz)
-    await _tell_admins(session, branch, row, "submitted", stars)
+    stars.status = StarStatus.SUBMITTED  # as the administrators' notice shows it (nothing is sent if the move fails)
+    await _decide(
+        session,
+        branch,
+        row,
+        (StarStatus.DRAFT,),
+        N_("The rating was already submitted."),
+        label=_label(actor),
+        action="stars.submitted",
+        details={"year": year},
+        tell=Tell("admins", "submitted", stars),
+        status=StarStatus.SUBMITTED,
+    )
     return stars
 
 
@@ -180,23 +218,19 @@ async def adjust(
     row = await _rating_row(session, branch.id, year)
     changes = dict(row.adjustments or {})
     changes[key] = {"score": score, "reason": reason[:500]}
-    await _move(
+    details: dict[str, object] = {"key": key, "score": tenths_text(score), "reason": reason}
+    await _decide(
         session,
+        branch,
         row,
         (StarStatus.DRAFT, StarStatus.SUBMITTED, StarStatus.OBJECTED),
         N_("The rating is under public notice or published: it cannot be changed now."),
+        label=_label(actor),
+        action="stars.adjusted",
+        details=details,
+        tell=Tell("branch", "adjusted", None, details),
         adjustments=changes,
     )
-    queries.audit(
-        session,
-        actor=None,
-        label=f"member:{actor.member_id}" if actor else None,
-        action="stars.adjusted",
-        entity="star_rating",
-        entity_id=row.id,
-        details={"key": key, "score": tenths_text(score), "reason": reason},
-    )
-    await _tell_branch(session, branch, row, "adjusted", None, key=key, score=tenths_text(score), reason=reason)
     return row
 
 
@@ -219,29 +253,25 @@ async def announce(
     stars = await branch_stars(session, branch, year, today, env.tz)
     # Working days of China's calendar (法定节假日 and 调休): a notice over a holiday lasts as many working days.
     ends = env.add_workdays(today, rif.rules.notice_working_days)
-    await _move(
+    result = snapshot(stars)
+    stars.status, stars.notice_ends_on = StarStatus.ANNOUNCED, ends
+    await _decide(
         session,
+        branch,
         row,
         (StarStatus.SUBMITTED, StarStatus.OBJECTED),
         N_("Only a submitted (or objected) rating can be announced."),
+        label=_label(actor),
+        action="stars.announced",
+        details={"score": tenths_text(stars.score), "stars": stars.stars, "until": ends.isoformat()},
+        tell=Tell(
+            "branch", "announced", stars, {"until": ends, "score": tenths_text(stars.score), "stars_count": stars.stars}
+        ),
         status=StarStatus.ANNOUNCED,
-        result=snapshot(stars),
+        result=result,
         rules_id=rif.rules_id,
         announced_on=today,
         notice_ends_on=ends,
-    )
-    queries.audit(
-        session,
-        actor=None,
-        label=f"member:{actor.member_id}" if actor else None,
-        action="stars.announced",
-        entity="star_rating",
-        entity_id=row.id,
-        details={"score": tenths_text(stars.score), "stars": stars.stars, "until": ends.isoformat()},
-    )
-    stars.status, stars.notice_ends_on = StarStatus.ANNOUNCED, ends
-    await _tell_branch(
-        session, branch, row, "announced", stars, until=ends, score=tenths_text(stars.score), stars_count=stars.stars
     )
     return stars
 
@@ -255,24 +285,19 @@ async def object_to(session: AsyncSession, actor: Actor, reason: str, year: int,
     row = await _rating_row(session, branch.id, year)
     if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today > row.notice_ends_on:
         raise Conflict(N_("The notice period ended on %(day)s."), day=row.notice_ends_on.isoformat())
-    await _move(
+    await _decide(
         session,
+        branch,
         row,
         (StarStatus.ANNOUNCED,),
         N_("There is no result under public notice to object to."),
+        label=_label(actor),
+        action="stars.objected",
+        details={"reason": reason},
+        tell=Tell("admins", "objected", None, {"reason": reason}),
         status=StarStatus.OBJECTED,
         objection=reason[:1000],
     )
-    queries.audit(
-        session,
-        actor=None,
-        label=f"member:{actor.member_id}",
-        action="stars.objected",
-        entity="star_rating",
-        entity_id=row.id,
-        details={"reason": reason},
-    )
-    await _tell_admins(session, branch, row, "objected", None, reason=reason)
     return row
 
 
@@ -298,25 +323,21 @@ async def publish(
         if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today <= row.notice_ends_on:
             raise Conflict(N_("The notice period runs until %(day)s."), day=row.notice_ends_on.isoformat())
         allowed = (StarStatus.ANNOUNCED,)
-    await _move(
+    result = dict(row.result or {"stars": None})
+    await _decide(
         session,
+        branch,
         row,
         allowed,
         N_("Only an announced result can be published."),
+        label=_label(actor),
+        action="stars.published",
+        details={"answer": answer, **result},
+        tell=Tell("branch", "published", None, {"stars_count": int(result.get("stars") or 0)}),
         status=StarStatus.PUBLISHED,
         published_at=now_utc(),
         answer=answer,
     )
-    queries.audit(
-        session,
-        actor=None,
-        label=f"member:{actor.member_id}" if actor else None,
-        action="stars.published",
-        entity="star_rating",
-        entity_id=row.id,
-        details={"answer": answer, **(row.result or {"stars": None})},
-    )
-    await _tell_branch(session, branch, row, "published", None, stars_count=int((row.result or {}).get("stars", 0)))
     return row
 
 
@@ -351,25 +372,3 @@ async def _send(
     await Notifier(session, ServiceEnv()).tell(
         people, message, key=f"stars:{row.id}:{row.revision}:{step}", kind="stars"
     )
-
-
-async def _tell_branch(
-    session: AsyncSession,
-    branch: Organisation,
-    row: StarRating,
-    step: str,
-    stars: BranchStars | None,
-    **params: object,
-) -> None:
-    await _send(session, await _leaders(session, branch), row, step, branch, stars, **params)
-
-
-async def _tell_admins(
-    session: AsyncSession,
-    branch: Organisation,
-    row: StarRating,
-    step: str,
-    stars: BranchStars | None,
-    **params: object,
-) -> None:
-    await _send(session, await _admins_above(session, branch), row, step, branch, stars, **params)
