@@ -14,7 +14,7 @@ from bot.screens import is_private
 from bot.services import meetings
 from bot.templates import TEMPLATES_DIR, render
 from tests.conftest import BotHarness
-from tests.meetings_helpers import actor, member_id, schedule, statuses
+from tests.meetings_helpers import actor, env_of, member_id, schedule, statuses
 
 GROUP = -100500
 NOTICE = "这个页面含有其他党员的信息，只在与我的私聊中显示。"
@@ -72,7 +72,7 @@ async def _seed(bot: BotHarness) -> tuple[int, int]:
     settings = bot.application.bot_data["resources"].settings
     meeting_id = await schedule(bot.db, settings, branch_id=bot.ids.branch_a)
     async with bot.db.session() as session:
-        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, REASON, settings=settings)
+        await meetings.request_leave(session, await actor(session, "A04"), meeting_id, REASON, env=env_of(settings))
         a04 = await member_id(session, "A04")
     return meeting_id, a04
 
