@@ -11,13 +11,26 @@ import itertools
 import json
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Protocol
+from typing import Any, Protocol
 
-import jieba
+# jieba 0.42 imports pkg_resources (setuptools' resource API: about 0.2 s, half of `branchbot ask`'s imports) only
+# to open its bundled dictionary and models, which it can open without it and which this module does not use (the
+# tokenizer is built from data/jieba_base.txt). So it is imported with pkg_resources marked missing, unless it is
+# loaded already.
+if "pkg_resources" in sys.modules:
+    import jieba
+else:
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # "import pkg_resources" raises ImportError
+    try:
+        import jieba
+    finally:
+        if sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
 
 # jieba logs "Building prefix dict ..." at DEBUG to stderr; keep only its warnings.
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -215,6 +228,22 @@ class ChineseAnalyzer:
         )
         self._expansion_cache: dict[str, tuple[list[str], list[str]]] = {}
         self.text_terms: frozenset[str] = frozenset()
+
+    # Pickled by the measures' index cache (bot/measures/search.py): jieba's tokenizer holds a lock, so its
+    # dictionary is kept instead and a tokenizer rebuilt around it.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        tk = state.pop("tk")
+        state["_jieba_dictionary"] = (tk.FREQ, tk.total)
+        state["_expansion_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        freq, total = state.pop("_jieba_dictionary")
+        self.__dict__.update(state)
+        self.tk = jieba.Tokenizer()
+        self.tk.FREQ, self.tk.total = freq, total
+        self.tk.initialized = True
 
     def set_text(self, texts: Iterable[str]) -> None:
         """Tell the analyser the (normalised) text of the measures.
