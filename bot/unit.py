@@ -28,6 +28,7 @@ from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
 from bot.updates import DurableUpdateQueue, wait_for_earlier
+from storage.core import roster_version
 from storage.flows import (
     NO_STATE,
     PersonState,
@@ -78,6 +79,7 @@ class Unit:
     flow_state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # what handlers see as context.user_data
     marked: bool = False  # the handled marker is written
+    roster_version: object = UNSET  # the stored roster version as this update began (UNSET: not read)
     closed: bool = False
     step: Step | None = None
     depth: int = 0
@@ -96,6 +98,7 @@ class Unit:
             if self.user_id is not None:
                 self.read = await person_state(session, self.user_id)
                 self._adopt(self.read, fresh=True)
+            self.roster_version = await roster_version(session)  # the caller cache's check (bot/callers.py)
             await session.commit()
         except BaseException:
             await session.rollback()
