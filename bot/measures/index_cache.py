@@ -31,7 +31,10 @@ def cache_dir() -> Path | None:
     if chosen:
         return None if chosen.lower() == "off" else Path(chosen)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "branchbot"
+    try:
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "branchbot"
+    except RuntimeError:  # no home directory (a bare service account): keep nothing
+        return None
 
 
 def _digest(lang: str, variant: str) -> str:
