@@ -38,9 +38,9 @@ def cache_dir() -> Path | None:
 
 
 def _digest(lang: str, variant: str) -> str:
-    import jieba
+    from bot.measures.analysis import import_jieba
 
-    h = hashlib.sha256(f"{lang} {variant} {sys.version} {jieba.__version__}".encode())
+    h = hashlib.sha256(f"{lang} {variant} {sys.version} {import_jieba().__version__}".encode())
     for path in sorted([*_PACKAGE.glob("*.py"), *(_PACKAGE / "data").iterdir()]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
