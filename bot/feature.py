@@ -1,8 +1,8 @@
 """What a feature is: one value declaring everything it adds to the bot, read by the registry (bot/features.py).
 
-Code is referenced through zero-argument loaders (``handlers``, ``jobs``, ``cli``, ``hooks``) that import their
-modules when called, so reading the registry is cheap: the command line does not load the Telegram handlers,
-and the bot does not load the command line. Nothing registers itself by being imported.
+Code is referenced through zero-argument loaders (``handlers``, ``jobs``, ``cli``, ``commands``, ``hooks``) that
+import their modules when called, so reading the registry is cheap: the command line does not load the Telegram
+handlers nor the models, and the bot does not load the command line. Nothing registers itself by being imported.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.commands import Menu, MenuCommand
-from bot.services.meetings.hooks import MeetingHooks
-
 if TYPE_CHECKING:
     import typer
 
+    from bot.commands import Menu, MenuCommand
     from bot.context import BranchApplication
+    from bot.services.meetings.hooks import MeetingHooks
 
 
 class Job(Protocol):
@@ -63,8 +62,12 @@ class Feature:
     jobs: Callable[[], Sequence[Job]] = _none
     # Adds its sub-commands to the ``branchbot`` command line: ``cli(app)`` (a ``register(app)`` function).
     cli: Callable[[typer.Typer], None] | None = None
-    # Its entries in the command menu and /help, in order (descriptions are msgids of its catalog).
-    commands: tuple[MenuCommand, ...] = ()
+    # The top-level names ``cli`` adds (commands and command groups): the command line lists them without
+    # importing the feature's module and loads it only when one of them runs (tests/test_cli.py checks them).
+    cli_commands: tuple[str, ...] = ()
+    # Its entries in the command menu and /help, in order (descriptions are msgids of its catalog); a loader
+    # too, as the command tables import the roles (SQLAlchemy's models) and the command line needs none of it.
+    commands: Callable[[], Sequence[MenuCommand]] = _none
     # What it adds to meetings (closing checks, card lines and buttons, the command-line recorder).
     hooks: Callable[[], MeetingHooks] | None = None
     # Its templates directory under bot/templates/ and its gettext domain (locales/*/LC_MESSAGES/<catalog>.po).
@@ -74,11 +77,15 @@ class Feature:
 
 def menu_of(features: Iterable[Feature]) -> Menu:
     """The command menu of these features, in their order."""
-    return Menu.of(command for feature in features for command in feature.commands)
+    from bot.commands import Menu
+
+    return Menu.of(command for feature in features for command in feature.commands())
 
 
 def meeting_hooks_of(features: Iterable[Feature]) -> MeetingHooks:
     """What these features add to meetings, in their order."""
+    from bot.services.meetings.hooks import MeetingHooks
+
     return MeetingHooks.join(feature.hooks() for feature in features if feature.hooks is not None)
 
 

@@ -14,18 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot import commands
-from bot.commands import Menu, MenuCommand
 from bot.feature import Feature, HandlerGroups, Job, Slot, handlers_in_order, jobs_of, meeting_hooks_of, menu_of
-from bot.services.ledger.menu import LEDGER_COMMANDS
-from bot.services.meetings.hooks import MeetingHooks
-from bot.services.meetings.menu import MEETING_COMMANDS
-from bot.services.membership import PEOPLE_COMMANDS
-from bot.services.points.texts import POINTS_COMMANDS
-from bot.services.volunteer.texts import VOLUNTEER_COMMANDS
 
 if TYPE_CHECKING:
     import typer
+
+    from bot.commands import Menu, MenuCommand
+    from bot.services.meetings.hooks import MeetingHooks
 
 # --------------------------------------------------------------------------------------------------------------
 # Loaders (one small function each, so that what a feature pulls in is read, not guessed)
@@ -203,6 +198,74 @@ def _volunteer_cli(app: typer.Typer) -> None:
     volunteer.register(app)
 
 
+# The command tables (each imports the roles, that is SQLAlchemy's models: not for the command line's sake).
+
+
+def _core_commands() -> Sequence[MenuCommand]:
+    from bot.commands import CORE_COMMANDS
+
+    return CORE_COMMANDS
+
+
+def _measures_commands() -> Sequence[MenuCommand]:
+    from bot.commands import MEASURES_COMMANDS
+
+    return MEASURES_COMMANDS
+
+
+def _branch_commands() -> Sequence[MenuCommand]:
+    from bot.commands import BRANCH_COMMANDS
+
+    return BRANCH_COMMANDS
+
+
+def _birthdays_commands() -> Sequence[MenuCommand]:
+    from bot.commands import BIRTHDAYS_COMMANDS
+
+    return BIRTHDAYS_COMMANDS
+
+
+def _meetings_commands() -> Sequence[MenuCommand]:
+    from bot.commands import MenuCommand
+    from bot.services.meetings.menu import MEETING_COMMANDS
+
+    return tuple(MenuCommand(*command) for command in MEETING_COMMANDS)
+
+
+def _first_agenda_commands() -> Sequence[MenuCommand]:
+    from bot.commands import FIRST_AGENDA_COMMANDS
+
+    return FIRST_AGENDA_COMMANDS
+
+
+def _volunteer_commands() -> Sequence[MenuCommand]:
+    from bot.commands import MenuCommand
+    from bot.services.volunteer.texts import VOLUNTEER_COMMANDS
+
+    return tuple(MenuCommand(*command) for command in VOLUNTEER_COMMANDS)
+
+
+def _ledger_commands() -> Sequence[MenuCommand]:
+    from bot.commands import MenuCommand
+    from bot.services.ledger.menu import LEDGER_COMMANDS
+
+    return tuple(MenuCommand(*command) for command in LEDGER_COMMANDS)
+
+
+def _points_commands() -> Sequence[MenuCommand]:
+    from bot.commands import MenuCommand
+    from bot.services.points.texts import POINTS_COMMANDS
+
+    return tuple(MenuCommand(*command) for command in POINTS_COMMANDS)
+
+
+def _people_commands() -> Sequence[MenuCommand]:
+    from bot.commands import MenuCommand
+    from bot.services.membership import PEOPLE_COMMANDS
+
+    return tuple(MenuCommand(*command) for command in PEOPLE_COMMANDS)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The features. Their order is the order of the command menu (and /help) and of the command line's sub-commands.
 
@@ -210,7 +273,7 @@ CORE = Feature(
     "core",  # joining, help, language; the command line's own commands (db, org, roster, run…) are bot/cli/__init__.py
     handlers=_core_handlers,
     jobs=_core_jobs,
-    commands=commands.CORE_COMMANDS,
+    commands=_core_commands,
     templates="core",
     catalog="core",
 )
@@ -219,21 +282,23 @@ MEASURES = Feature(
     handlers=_measures_handlers,
     jobs=_measures_jobs,
     cli=_measures_cli,
-    commands=commands.MEASURES_COMMANDS,
+    cli_commands=("ask",),
+    commands=_measures_commands,
     templates="measures",
     catalog="measures",
 )
 BRANCH = Feature(
     "branch",  # branch leaders' tools: invitation links, linking the group chat (templates and texts: core's)
     handlers=_branch_handlers,
-    commands=commands.BRANCH_COMMANDS,
+    commands=_branch_commands,
 )
 BIRTHDAYS = Feature(
     "birthdays",  # political birthdays (政治生日)
     handlers=_birthdays_handlers,
     jobs=_birthdays_jobs,
     cli=_birthdays_cli,
-    commands=commands.BIRTHDAYS_COMMANDS,
+    cli_commands=("birthdays",),
+    commands=_birthdays_commands,
     templates="birthdays",
     catalog="birthdays",
 )
@@ -242,7 +307,8 @@ MEETINGS = Feature(
     handlers=_meetings_handlers,
     jobs=_meetings_jobs,
     cli=_meetings_cli,
-    commands=tuple(MenuCommand(*command) for command in MEETING_COMMANDS),
+    cli_commands=("meeting",),
+    commands=_meetings_commands,
     templates="meetings",
     catalog="meetings",
 )
@@ -251,7 +317,8 @@ FIRST_AGENDA = Feature(
     handlers=_first_agenda_handlers,
     jobs=_first_agenda_jobs,
     cli=_first_agenda_cli,
-    commands=commands.FIRST_AGENDA_COMMANDS,
+    cli_commands=("material", "firstagenda"),
+    commands=_first_agenda_commands,
     hooks=_first_agenda_hooks,
     templates="first_agenda",
     catalog="first_agenda",
@@ -261,7 +328,8 @@ VOLUNTEER = Feature(
     handlers=_volunteer_handlers,
     jobs=_volunteer_jobs,
     cli=_volunteer_cli,
-    commands=tuple(MenuCommand(*command) for command in VOLUNTEER_COMMANDS),
+    cli_commands=("community", "activity", "service"),
+    commands=_volunteer_commands,
     templates="volunteer",
     catalog="volunteer",
 )
@@ -271,7 +339,8 @@ LEDGER = Feature(
     handlers=_ledger_handlers,
     jobs=_ledger_jobs,
     cli=_ledger_cli,
-    commands=tuple(MenuCommand(*command) for command in LEDGER_COMMANDS),
+    cli_commands=("ledger", "chart"),
+    commands=_ledger_commands,
     hooks=_ledger_hooks,
     templates=None,  # its screens are short gettext messages; its files are built by bot/services/ledger
     catalog="ledger",
@@ -282,7 +351,8 @@ POINTS = Feature(
     handlers=_points_handlers,
     jobs=_points_jobs,
     cli=_points_cli,
-    commands=tuple(MenuCommand(*command) for command in POINTS_COMMANDS),
+    cli_commands=("rules", "points", "stars"),
+    commands=_points_commands,
     templates="points",
     catalog="points",
 )
@@ -291,7 +361,8 @@ PEOPLE = Feature(
     "people",  # unbinding a lost phone, transfers (组织关系转出) and reading the audit log
     handlers=_people_handlers,
     cli=_people_cli,
-    commands=tuple(MenuCommand(*command) for command in PEOPLE_COMMANDS),
+    cli_commands=("member", "audit"),
+    commands=_people_commands,
     templates=None,  # its screens are gettext messages
     catalog="people",
 )

@@ -29,6 +29,7 @@ from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
 from bot.updates import DurableUpdateQueue, wait_for_earlier
+from storage.core import roster_version
 from storage.flows import (
     NO_STATE,
     PersonState,
@@ -82,6 +83,7 @@ class Unit:
     committed: bool = False  # a block committed something of this update
     retry_error: Exception | None = None  # a transient database error ended this attempt: run the update again
     attempt: int = 0
+    roster_version: object = UNSET  # the stored roster version as this update began (UNSET: not read)
     closed: bool = False
     step: Step | None = None
     depth: int = 0
@@ -100,6 +102,7 @@ class Unit:
             if self.user_id is not None:
                 self.read = await person_state(session, self.user_id)
                 self._adopt(self.read, fresh=True)
+            self.roster_version = await roster_version(session)  # the caller cache's check (bot/callers.py)
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -19,7 +19,9 @@ from bot.i18n import normalize_locale, translator
 from bot.measures.buttons import MeasuresButton
 from bot.services.access import Actor
 from bot.templates import render
+from bot.unit import UNSET, current_unit
 from storage import queries
+from storage.core import local_roster_changes, roster_version
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +51,16 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
     is_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
     key = (user.id if user else None, chat.id if chat is not None and is_group else None)
     cache = context.resources.callers
-    found = cache.get(key)
+    unit = current_unit()
+    version = unit.roster_version if unit is not None else UNSET  # read with the person's state
+    found = None if version is UNSET else cache.get(key, version)
     if found is None:
         looked_up: Actor | None = None
         branch_id: int | None = None
+        valid_for = local_roster_changes()
         async with context.unit() as session:
-            valid_for = await cache.revalidate(session)
+            if version is UNSET:
+                version = await roster_version(session)
             if user is not None:
                 member = await queries.member_by_telegram_id(session, user.id)
                 if member is not None:
@@ -63,7 +69,7 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
                 org = await queries.org_by_chat_id(session, chat.id)
                 branch_id = org.id if org else None
         found = CachedCaller(looked_up, branch_id)
-        cache.put(key, found, valid_for)
+        cache.put(key, found, version, valid_for)
     actor = found.actor
     if actor is not None:
         locale = actor.locale or locale

@@ -25,6 +25,10 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The measures' search indexes, built once and kept (bot/measures/index_cache.py): `branchbot ask` and the bot's first
+# answer load them instead of building them (about a second). Optional: without it the first use builds them.
+.venv/bin/python -c 'from bot.measures import get_index; get_index("zh"); get_index("en")' \
+  || echo "Could not build the measures' indexes now; the first question will." >&2
 # Charts (ledger feature) need a Simplified Chinese font: Debian's fonts-wqy-microhei (文泉驿微米黑), installed here,
 # never downloaded at run time. Without root, say how; the ledgers are still written, without their pictures.
 if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${BRANCHBOT_CHART_FONT:-}" ]; then

@@ -145,9 +145,11 @@ def local_roster_changes() -> int:
 
 
 async def roster_version(session: AsyncSession) -> str | None:
-    """The stored roster version (None until the first change)."""
-    row = await bot_state(session, ROSTER_VERSION_KEY)
-    return None if row is None else str(row.data)
+    """The stored roster version (None until the first change). Read by every update: one column, one row."""
+    data = await session.scalar(
+        select(ChatState.data).where(ChatState.scope == "bot", ChatState.key == ROSTER_VERSION_KEY)
+    )
+    return None if data is None else str(data)
 
 
 def _note_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -346,19 +346,27 @@ async def member_history(
 async def closed_attendance(
     session: AsyncSession, org_id: int, start: datetime, end: datetime
 ) -> list[tuple[Meeting, int, str]]:
-    """(meeting, member id, status) of the organisation's closed meetings in ``[start, end)``, in meeting order."""
+    """(meeting, member id, status) of the organisation's closed meetings in ``[start, end)``, in meeting order.
+
+    Two statements: the meetings, then their attendance as plain columns. Selecting the meeting with every
+    attendance row converted each meeting's columns (dates, JSON) once per member: a branch-year took 30× its SQL."""
+    closed = (
+        Meeting.org_id == org_id,
+        Meeting.status == MeetingStatus.CLOSED,
+        Meeting.starts_at >= start,
+        Meeting.starts_at < end,
+    )
+    meetings = {m.id: m for m in await session.scalars(select(Meeting).where(*closed))}
+    if not meetings:
+        return []
     rows = await session.execute(
-        select(Meeting, Attendance.member_id, Attendance.status)
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
-        .where(
-            Meeting.org_id == org_id,
-            Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-        )
+        select(Attendance.meeting_id, Attendance.member_id, Attendance.status)
+        .join(Meeting, Attendance.meeting_id == Meeting.id)
+        .where(*closed)
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    return [(m, member_id, status) for m, member_id, status in rows.all()]
+    # A meeting closed between the two statements (PostgreSQL reads each at its own moment) waits for the next time.
+    return [(meetings[m], member_id, status) for m, member_id, status in rows.all() if m in meetings]
 
 
 async def members_by_name(session: AsyncSession, member_ids: set[int] | list[int]) -> Sequence[Member]:

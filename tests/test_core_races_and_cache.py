@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -84,7 +85,6 @@ def _count_statements(db: Database) -> list[str]:
 
 
 async def test_a_repeated_caller_is_not_looked_up_again(bot: BotHarness) -> None:
-    bot.application.bot_data["resources"].callers.ttl = 2.0
     await bot.say("A03", "/help")
     seen = _count_statements(bot.db)
     await bot.say("A03", "/help")
@@ -92,7 +92,6 @@ async def test_a_repeated_caller_is_not_looked_up_again(bot: BotHarness) -> None
 
 
 async def test_a_change_in_this_process_is_seen_at_once(bot: BotHarness) -> None:
-    bot.application.bot_data["resources"].callers.ttl = 2.0
     assert (await bot.say("A03", "/help"))[0].startswith("张伟，您好")
     async with bot.db.session() as session:  # another session, as the CLI or a job would
         member = await session.scalar(select(Member).where(Member.member_no == "A03"))
@@ -102,28 +101,82 @@ async def test_a_change_in_this_process_is_seen_at_once(bot: BotHarness) -> None
     assert not replies[0].startswith("张伟"), replies  # treated as a guest now
 
 
-async def test_a_change_by_another_replica_is_seen_after_the_ttl(bot: BotHarness) -> None:
-    cache = bot.application.bot_data["resources"].callers
-    now = [1000.0]
-    cache.clock = lambda: now[0]
-    cache.ttl = 2.0
-    cache.clear()
-    await bot.say("A03", "/help")
-    # Another replica (another process: its commits do not count here) writes the roster version with its change.
-    from storage import core as core_store
+class _Elsewhere:
+    """Commits made inside the block count as another process's: only the stored roster version tells."""
 
-    async with bot.db.session() as session:
+    async def __aenter__(self) -> None:
+        from storage import core as core_store
+
+        self.before = core_store._committed_changes
+
+    async def __aexit__(self, *_exc: object) -> None:
+        from storage import core as core_store
+
+        core_store._committed_changes = self.before
+
+
+async def test_a_change_by_another_replica_is_seen_by_the_next_update(bot: BotHarness) -> None:
+    assert await bot.say("A03", "/lang") == ["请选择语言："]
+    assert await bot.say("A03", "/lang") == ["请选择语言："]  # from the cache
+    async with _Elsewhere(), bot.db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "A03"))
         assert member is not None
         member.language = "en"
-    core_store._committed_changes -= 1  # as if it had been committed elsewhere
-    try:
-        still = await bot.say("A03", "/lang")
-        assert still == ["请选择语言："]  # within the TTL: the old language, from the cache
-        now[0] += cache.ttl
-        assert await bot.say("A03", "/lang") == ["Choose your language:"]
-    finally:
-        core_store._committed_changes += 1
+    assert await bot.say("A03", "/lang") == ["Choose your language:"]
+
+
+async def _version(db: Database) -> str | None:
+    from storage.core import roster_version
+
+    async with db.session() as session:
+        return await roster_version(session)
+
+
+async def test_every_change_of_who_a_caller_is_writes_a_new_roster_version(
+    bot: BotHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Binding, unbinding, a transfer, an import changing a role, linking a group: each one bumps the version
+    (in the command line's process too), so every replica's cache drops what it knew at its next update."""
+    from typer.testing import CliRunner, Result
+
+    from bot.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", bot.db.url)
+    runner = CliRunner()
+
+    async def cli(*args: str) -> Result:  # in a thread: the command line runs its own event loop
+        return await asyncio.to_thread(runner.invoke, app, list(args))
+
+    seen = [await _version(bot.db)]
+
+    async def bumped() -> bool:
+        seen.append(await _version(bot.db))
+        return seen[-1] != seen[-2]
+
+    token = await _issue(bot.db, "A06")
+    async with _Elsewhere():
+        await bot.say(700_003, f"/start inv_{token}")  # bind
+    assert await bumped()
+    async with _Elsewhere():
+        assert (await cli("member", "unbind", "A03")).exit_code == 0
+    assert await bumped()
+    async with _Elsewhere():
+        assert (await cli("member", "transfer", "A04", "--out")).exit_code == 0
+    assert await bumped()
+    exported = tmp_path / "roster.csv"
+    assert (await cli("roster", "export", str(exported))).exit_code == 0
+    text = exported.read_text("utf-8-sig")
+    changed = text.replace(",member,", ",committee,", 1)
+    assert changed != text
+    exported.write_text(changed, "utf-8")
+    async with _Elsewhere():
+        result = await cli("roster", "import", str(exported))
+        assert result.exit_code == 0, result.output
+    assert await bumped()
+    assert await _version(bot.db) == seen[-1]  # nothing else moved it
+    async with _Elsewhere():
+        await bot.say("A05", "/help")  # reading changes nothing
+    assert not await bumped()
 
 
 # --- forged button data ----------------------------------------------------------------------------------------
@@ -187,22 +240,17 @@ async def test_the_audit_screen_names_actions_in_the_readers_language(bot: BotHa
 
 async def test_the_cache_keeps_nothing_looked_up_while_the_roster_changed(any_db: Database) -> None:
     from bot.callers import CachedCaller, CallerCache
+    from storage.core import local_roster_changes
 
-    now = [0.0]
-    cache = CallerCache(ttl=2.0, clock=lambda: now[0])
+    cache = CallerCache()
     entry = CachedCaller(None, 7)
-    async with any_db.session() as session:
-        valid_for = await cache.revalidate(session)
-    cache.put((1, None), entry, valid_for)
-    assert cache.get((1, None)) == entry
-    now[0] += 2.0
-    assert cache.get((1, None)) is None  # the version is due for a read
-    async with any_db.session() as session:
-        valid_for = await cache.revalidate(session)
-    assert cache.get((1, None)) == entry  # unchanged: kept
-    async with any_db.session() as session:  # a look-up starts; meanwhile this process changes the roster
-        valid_for = await cache.revalidate(session)
+    cache.put((1, None), entry, "v1", local_roster_changes())
+    assert cache.get((1, None), "v1") == entry
+    assert cache.get((1, None), "v2") is None  # another process changed the roster
+    assert cache.get((1, None), "v1") is None  # and what was kept is gone
+    cache.put((1, None), entry, "v2", local_roster_changes())
+    valid_for = local_roster_changes()  # a look-up starts; meanwhile this process changes the roster
     async with any_db.session() as session:
         await seed_demo(session)
-    cache.put((2, None), entry, valid_for)
-    assert cache.get((2, None)) is None and cache.get((1, None)) is None
+    cache.put((2, None), entry, "v2", valid_for)
+    assert cache.get((2, None), "v2") is None and cache.get((1, None), "v2") is None

@@ -237,7 +237,8 @@ async def test_two_close_measures_are_both_shown_and_user_text_never_becomes_mar
     assert "<b>民主评议党员</b> &" not in text  # the question is not echoed as markup
 
 
-async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:
+async def test_the_indexes_are_built_once_the_bot_polls(bot: BotHarness) -> None:
+    """In a thread started by a job, so not before the job queue starts (after the first getUpdates)."""
     import threading
 
     from bot import features
@@ -249,6 +250,10 @@ async def test_the_indexes_are_built_at_start_up(bot: BotHarness) -> None:
     search._indexes.clear()
     try:
         WARM_UP.schedule(bot.application)
+        assert bot.application.job_queue is not None
+        (job,) = bot.application.job_queue.get_jobs_by_name(WARM_UP.id)
+        assert search._indexes == {}  # nothing yet: the job has not run
+        await job.run(bot.application)
         for thread in threading.enumerate():
             if thread.name == "measures-warm-up":
                 thread.join(timeout=30)

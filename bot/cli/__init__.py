@@ -2,33 +2,84 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
+from typer._click import Command, Context  # Typer's own click (vendored since Typer 0.26)
+from typer.core import TyperGroup
 
 from bot import features as registry
-from bot.cli import ops
 from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
-from bot.cli.people import link_username
-from bot.config import Settings
-from bot.db import Database
-from bot.services.tabular import ImportResult
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="The branch assistant.")
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.config import Settings
+    from bot.services.tabular import ImportResult
+
+
+def _ops_cli(app: typer.Typer) -> None:
+    from bot.cli import ops
+
+    ops.register(app)
+
+
+# The feature command modules by the names they add (bot/features.py), then the core's backup and restore. A
+# module is imported when one of its commands runs (or for the full --help listing), never at start: each pulls
+# in what its commands need (SQLAlchemy, openpyxl, …), and ``branchbot ask`` needs none of it.
+_LAZY: dict[str, Callable[[typer.Typer], None]] = {
+    name: feature.cli for feature in registry.FEATURES if feature.cli is not None for name in feature.cli_commands
+}
+_LAZY.update(backup=_ops_cli, restore=_ops_cli)
+
+
+class _LazyGroup(TyperGroup):
+    """The top-level command group: the commands of bot/cli/__init__.py at once, the rest when asked for."""
+
+    def _load(self, register: Callable[[typer.Typer], None]) -> None:
+        commands = typer.Typer()
+        register(commands)
+        for name, command in typer.main.get_group(commands).commands.items():
+            self.commands.setdefault(name, command)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name not in self.commands and cmd_name in _LAZY:
+            self._load(_LAZY[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        for register in dict.fromkeys(_LAZY.values()):  # each once, in the registry's order
+            if any(name not in self.commands for name, its in _LAZY.items() if its is register):
+                self._load(register)
+        # As Typer lists an app registered all at once: the commands (the features' first), then the groups (the
+        # core's first).
+        own = [name for name in self.commands if name not in _LAZY]
+        commands, groups = [*_LAZY, *own], [*own, *_LAZY]
+
+        def place(name: str) -> tuple[bool, int]:
+            is_group = isinstance(self.commands[name], TyperGroup)
+            return is_group, (groups if is_group else commands).index(name)
+
+        return sorted(self.commands, key=place)
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
+        if args and args[0] not in self.commands and args[0] not in _LAZY:
+            self.list_commands(ctx)  # a mistyped name: "did you mean …" chooses among every command
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=_LazyGroup, no_args_is_help=True, add_completion=False, help="The branch assistant.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 org_app = typer.Typer(no_args_is_help=True, help="The organisation tree.")
 roster_app = typer.Typer(no_args_is_help=True, help="The roster of members.")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(roster_app, name="roster")
-registry.register_cli(app)  # every feature's sub-commands (bot/features.py)
-ops.register(app)  # the core's backup and restore
 
 
 @app.callback()
@@ -105,6 +156,7 @@ def roster_export(file: Annotated[Path | None, typer.Argument()] = None) -> None
 @app.command("invite")
 def invite(member: Annotated[str, typer.Argument(help="Member id or roster number")]) -> None:
     """Print a one-time invitation link for a member."""
+    from bot.cli.people import link_username
     from bot.errors import NotFound
     from bot.i18n import N_
     from bot.services import identity
@@ -142,8 +194,11 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
+    import asyncio
+
     from bot.app import build_application
     from bot.cli import startup  # no demo data, and one line (then a retry) when Telegram is unreachable
+    from bot.db import Database
     from handlers.common import ALLOWED_UPDATES
 
     db = Database(settings.DATABASE_URL)
@@ -178,7 +233,10 @@ def _console(who: str, seed: bool) -> None:
         from bot.cli.startup import DEMO_DATABASE_URL
 
         settings = settings.model_copy(update={"DATABASE_URL": DEMO_DATABASE_URL})
+    import asyncio
+
     from bot.console import Console
+    from bot.db import Database
     from bot.demo import seed_showcase
 
     async def main() -> None:

@@ -5,19 +5,19 @@ Feature command modules (``bot/cli/<feature>.py``) import from here, not from :m
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.db import Database
-from bot.errors import DomainError
-from bot.i18n import Translator, translator
-from bot.services.tabular import ImportRejected, ImportResult
+# Imported where used: a command pays only for what it needs (``branchbot ask`` needs no database nor settings).
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.config import Settings
+    from bot.i18n import Translator
+    from bot.services.tabular import ImportResult
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -25,6 +25,8 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def settings_or_exit() -> Settings:
     """The settings, or one clear line and exit status 2."""
+    from bot.config import ConfigError, load_settings
+
     try:
         return load_settings()
     except ConfigError as exc:
@@ -34,11 +36,19 @@ def settings_or_exit() -> Settings:
 
 def tr_cli(settings: Settings) -> Translator:
     """Gettext for command-line output, in the configured default language."""
+    from bot.i18n import translator
+
     return translator(settings.DEFAULT_LOCALE)
 
 
 def run_db(work: Callable[[AsyncSession, Settings], Awaitable[T]], *, upgrade: bool = True) -> T:
     """Run ``work`` in one unit of work on an up-to-date database; refusals print and exit 1."""
+    import asyncio
+
+    from bot.db import Database
+    from bot.errors import DomainError
+    from bot.services.tabular import ImportRejected
+
     settings = settings_or_exit()
     tr = tr_cli(settings)
 

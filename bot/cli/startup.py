@@ -65,8 +65,13 @@ def wait_for_telegram(settings: Settings, *, attempts: int | None = None) -> str
 
     tr = tr_cli(settings)
 
+    from bot.app import telegram_request
+
     async def ask() -> str:
-        bot = Bot(settings.BOT_TOKEN or "", base_url=settings.TELEGRAM_BASE_URL)
+        request = telegram_request(1)  # one client (getMe needs no other), on the bot's shared TLS context
+        bot = Bot(
+            settings.BOT_TOKEN or "", base_url=settings.TELEGRAM_BASE_URL, request=request, get_updates_request=request
+        )
         async with bot:
             return bot.username
 

@@ -28,8 +28,15 @@ class StartupJob:
     id: str
 
     def schedule(self, application: BranchApplication) -> None:
-        """Start the thread (the application is not needed)."""
-        threading.Thread(target=build_indexes, name=self.id, daemon=True).start()
+        """Start the thread once the bot polls (the job queue starts after the updater's first getUpdates), so that
+        loading the indexes does not hold the interpreter while the bot starts."""
+        job_queue = application.job_queue
+        assert job_queue is not None
+
+        async def start(_context: object) -> None:
+            threading.Thread(target=build_indexes, name=self.id, daemon=True).start()
+
+        job_queue.run_once(start, when=0, name=self.id, job_kwargs={"id": self.id, "replace_existing": True})
 
 
 WARM_UP = StartupJob("measures-warm-up")

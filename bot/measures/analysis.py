@@ -11,16 +11,38 @@ import itertools
 import json
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Protocol
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
 
-import jieba
+if TYPE_CHECKING:
+    import jieba
 
-# jieba logs "Building prefix dict ..." at DEBUG to stderr; keep only its warnings.
-logging.getLogger("jieba").setLevel(logging.WARNING)
+
+def import_jieba() -> ModuleType:
+    """jieba, imported when a tokenizer is first made (not when the bot imports its handlers: the index is loaded
+    after the bot's first getUpdates).
+
+    jieba 0.42 imports pkg_resources (setuptools' resource API: about 0.2 s) only to open its bundled dictionary and
+    models, which it can open without it and which this module does not use (the tokenizer is built from
+    data/jieba_base.txt). So it is imported with pkg_resources marked missing, unless that is loaded already."""
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        import jieba
+    else:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # "import pkg_resources" raises ImportError
+        try:
+            import jieba
+        finally:
+            if sys.modules.get("pkg_resources", 0) is None:
+                del sys.modules["pkg_resources"]
+    # jieba logs "Building prefix dict ..." at DEBUG to stderr; keep only its warnings.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba
+
 
 SYNONYM_WEIGHT = 0.9  # an expansion counts a little less than the member's own word
 FUZZY_WEIGHT = 0.7  # a corrected typo counts less again
@@ -168,7 +190,7 @@ def normalize(text: str) -> str:
 
 def _new_tokenizer() -> jieba.Tokenizer:
     """A jieba tokenizer on the reduced base dictionary plus the Party terms, without jieba's disk cache."""
-    tk = jieba.Tokenizer()
+    tk = import_jieba().Tokenizer()
     base = resources.files("bot.measures").joinpath("data", "jieba_base.txt")
     with base.open("rb") as f:
         # initialize() would read the dictionary through a pickle cache in /tmp; building the prefix
@@ -215,6 +237,22 @@ class ChineseAnalyzer:
         )
         self._expansion_cache: dict[str, tuple[list[str], list[str]]] = {}
         self.text_terms: frozenset[str] = frozenset()
+
+    # Pickled by the measures' index cache (bot/measures/search.py): jieba's tokenizer holds a lock, so its
+    # dictionary is kept instead and a tokenizer rebuilt around it.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        tk = state.pop("tk")
+        state["_jieba_dictionary"] = (tk.FREQ, tk.total)
+        state["_expansion_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        freq, total = state.pop("_jieba_dictionary")
+        self.__dict__.update(state)
+        self.tk = import_jieba().Tokenizer()
+        self.tk.FREQ, self.tk.total = freq, total
+        self.tk.initialized = True
 
     def set_text(self, texts: Iterable[str]) -> None:
         """Tell the analyser the (normalised) text of the measures.

@@ -19,6 +19,7 @@ from bot.measures.analysis import (
     load_synonyms,
 )
 from bot.measures.bm25 import BM25
+from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
@@ -575,5 +576,5 @@ def get_index(lang: str = "zh") -> MeasureIndex:
         with _lock:
             index = _indexes.get(key)
             if index is None:
-                index = _indexes[key] = build_index(key)
+                index = _indexes[key] = kept_index(key, build_index, MeasureIndex, ",".join(sorted(DISABLED)))
     return index

@@ -7,10 +7,6 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.i18n import translator
 from bot.services.points.member_points import MemberPoints, rank_band
 from bot.services.points.rules import Rules, tenths_json
@@ -20,6 +16,11 @@ def appraisal_sheet(
     branch: str, year: int, results: Sequence[MemberPoints], rules: Rules, locale: str, made_on: date
 ) -> bytes:
     """The sheet as .xlsx bytes: a title row, a header, then the members by points (highest first)."""
+    # openpyxl (0.4 s, with numpy) only when a sheet is asked for, not at every start of the bot.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     tr = translator(locale)
     book = Workbook()
     sheet = book.active

@@ -1,0 +1,74 @@
+"""The built indexes of the measures, kept on disk between runs.
+
+Building the Chinese index takes about a second (jieba's prefix dictionary, segmenting every sentence, the n-gram
+model); loading it back takes a tenth of that, so `branchbot ask` and the bot's first answer do not pay it again.
+A file is named by a digest of everything an index is built from (this package's code and data, the versions of
+Python and jieba), so a change to any of them builds a new one; a file that cannot be read or written is simply
+rebuilt. Where: BRANCHBOT_CACHE_DIR, else $XDG_CACHE_HOME/branchbot, else ~/.cache/branchbot;
+``BRANCHBOT_CACHE_DIR=off`` keeps nothing. ``scripts/bootstrap.sh`` builds them once at installation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+_PACKAGE = Path(__file__).resolve().parent
+T = TypeVar("T")
+
+
+def cache_dir() -> Path | None:
+    """Where built indexes are kept, or None when keeping them is switched off."""
+    chosen = os.environ.get("BRANCHBOT_CACHE_DIR")
+    if chosen:
+        return None if chosen.lower() == "off" else Path(chosen)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "branchbot"
+    except RuntimeError:  # no home directory (a bare service account): keep nothing
+        return None
+
+
+def _digest(lang: str, variant: str) -> str:
+    from bot.measures.analysis import import_jieba
+
+    h = hashlib.sha256(f"{lang} {variant} {sys.version} {import_jieba().__version__}".encode())
+    for path in sorted([*_PACKAGE.glob("*.py"), *(_PACKAGE / "data").iterdir()]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def kept_index(lang: str, build: Callable[[str], T], kind: type[T], variant: str = "") -> T:
+    """The index of ``lang`` (a ``kind``) as last built by ``build`` from the same code and data (and ``variant``:
+    the parts switched off), or built now and kept."""
+    folder = cache_dir()
+    if folder is None:
+        return build(lang)
+    path = folder / f"measures-{lang}-{_digest(lang, variant)}.pickle"
+    try:
+        with path.open("rb") as stored:
+            kept = pickle.load(stored)  # our own file, in the user's own cache directory
+        if isinstance(kept, kind):
+            return kept
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or foreign file: build anew and replace it
+        log.warning("could not read the measures' index from %s; building it", path, exc_info=True)
+    index = build(lang)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=path.name, suffix=".tmp", delete=False) as new:
+            pickle.dump(index, new, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(new.name).replace(path)  # whole or not at all, whichever process writes last
+    except OSError:
+        log.warning("could not keep the measures' index in %s", folder, exc_info=True)
+    return index

@@ -1,0 +1,51 @@
+"""The measures' built index is kept on disk and loaded back (bot/measures/index_cache.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.measures import index_cache
+from bot.measures.search import MeasureIndex, build_index
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BRANCHBOT_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _answers(index: MeasureIndex) -> list[list[int]]:
+    questions = ("党费能用来干什么", "开会第一件事学什么", "支布怎么换届", "今天天气怎么样")
+    return [[hit.measure.number for hit in index.answer(q).hits] for q in questions]
+
+
+def test_kept_index_answers_like_a_fresh_one(folder: Path) -> None:
+    built: list[str] = []
+
+    def build(lang: str) -> MeasureIndex:
+        built.append(lang)
+        return build_index(lang)
+
+    first = index_cache.kept_index("zh", build, MeasureIndex)
+    again = index_cache.kept_index("zh", build, MeasureIndex)
+    assert built == ["zh"]  # the second came from the file
+    assert again is not first and _answers(again) == _answers(first)
+    assert [p.suffix for p in folder.iterdir()] == [".pickle"]
+
+
+def test_a_damaged_file_is_rebuilt(folder: Path) -> None:
+    index_cache.kept_index("en", build_index, MeasureIndex)
+    (kept,) = folder.iterdir()
+    kept.write_bytes(kept.read_bytes()[:1000])
+    index = index_cache.kept_index("en", build_index, MeasureIndex)
+    assert index.answer("party dues").hits[0].measure.number == 16
+    assert index_cache.kept_index("en", lambda lang: pytest.fail("rebuilt"), MeasureIndex) is not None
+
+
+def test_off_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRANCHBOT_CACHE_DIR", "off")
+    assert index_cache.cache_dir() is None
+    index_cache.kept_index("en", build_index, MeasureIndex)
+    assert list(tmp_path.iterdir()) == []
