@@ -226,15 +226,33 @@ def _child(*args: str) -> dict[str, object]:
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
-def main() -> None:
+def _city(scratch: Path, keep: Path | None) -> tuple[Path, dict[str, int]]:
+    """The generated city: reused from ``keep`` when an earlier run left it there, else generated (into ``keep``
+    when given, so the next run skips the two minutes of generation)."""
+    db = keep or scratch / "city.sqlite3"
+    if keep is not None and keep.exists():
+        con = sqlite3.connect(keep)
+        try:
+            branch = con.execute("SELECT min(id) FROM organisations WHERE kind = 'branch'").fetchone()[0]
+            count = con.execute("SELECT count(*) FROM attendance").fetchone()[0]
+            meetings = con.execute("SELECT count(*) FROM meetings").fetchone()[0]
+            members = con.execute("SELECT count(*) FROM members").fetchone()[0]
+        finally:
+            con.close()
+        print(f"reusing the city generated earlier in {keep}")
+        return db, {"attendance": count, "meetings": meetings, "members": members, "branch": branch}
+    began = time.perf_counter()
+    facts = generate(db)
+    print(
+        f"generated {facts['members']} members, {facts['meetings']} meetings, {facts['attendance']} attendance rows "
+        f"in 1,000 branches in {time.perf_counter() - began:.0f} s"
+    )
+    return db, facts
+
+
+def main(keep: Path | None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        db = Path(scratch) / "city.sqlite3"
-        began = time.perf_counter()
-        facts = generate(db)
-        print(
-            f"generated {facts['members']} members, {facts['meetings']} meetings, {facts['attendance']} attendance rows "
-            f"in 1,000 branches in {time.perf_counter() - began:.0f} s"
-        )
+        db, facts = _city(Path(scratch), keep)
         con = sqlite3.connect(db)
         anchor_began = time.perf_counter()
         con.execute("SELECT meeting_id, status, count(*) FROM attendance GROUP BY meeting_id, status").fetchall()
@@ -262,4 +280,5 @@ if __name__ == "__main__":
     elif len(sys.argv) > 1 and sys.argv[1] == "--baseline":
         baseline_memory()
     else:
-        main()
+        # ``--keep FILE``: keep the generated city in FILE and reuse it on the next run (same generator).
+        main(Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None)
