@@ -3,8 +3,9 @@
 Python's cyclic garbage collector runs a full collection whenever enough new container objects have survived;
 building 30,000 members' results (hundreds of thousands of small objects, none of them in a cycle) set off about
 twenty full collections, each walking every object of the process — a third of the city's points report. These
-objects are freed by reference counting alone, so the collector is paused while they are built, and only in
-synchronous code (never across an ``await``, so nothing else on the event loop runs without it).
+objects are freed by reference counting alone, so the collector is paused while they are built. The pause is
+process-wide: held across an ``await`` (reading a city's ledger), other tasks merely run without cycle collection
+for those seconds, and nothing is lost — the collector resumes at the end of the block.
 """
 
 from __future__ import annotations
