@@ -211,11 +211,10 @@ async def collect(
     for meeting_id, status, n in await q.attendance_counts(session, branch_ids, start_utc, end_utc):
         if meeting_id in entries:
             entries[meeting_id].counts[status] = int(n)
-    for meeting_id, name, status, reason in await q.not_attended(
-        session, branch_ids, start_utc, end_utc, [s.value for s in NOT_PRESENT]
-    ):
-        if meeting_id in entries:
-            entries[meeting_id].not_present.append((name, status, reason))
+    async for batch in q.not_attended(session, branch_ids, start_utc, end_utc, [s.value for s in NOT_PRESENT]):
+        for meeting_id, name, status, reason in batch:
+            if meeting_id in entries:
+                entries[meeting_id].not_present.append((name, status, reason))
     for meeting_id, _material_id, title, source, _position in await q.first_agenda_materials(
         session, branch_ids, start_utc, end_utc
     ):

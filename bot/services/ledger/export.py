@@ -55,8 +55,7 @@ async def export_ledger(
     """The ledger of ``org`` for ``period`` written to ``out`` (refusals before any work)."""
     check_writable(out)
     org = await org_for(session, actor, org)
-    with collector_paused():  # a city's rows read: see bot.services.bulk
-        data = await collect(session, org, period, tz)
+    data = await collect(session, org, period, tz)
     return await asyncio.to_thread(build_ledger_file, data, out, with_charts=with_charts)
 
 
