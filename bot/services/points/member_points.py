@@ -231,7 +231,8 @@ async def compute(
                         points_of(rules, found),
                     )
                 )
-    results.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
+    with collector_paused():
+        results.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
     return results
 
 
