@@ -147,6 +147,17 @@ async def seed(db: Database) -> None:
         )
 
 
+def anchor_loop_ms() -> float:
+    """A fixed pure-Python workload, median of 5 (the same as bench_measures.py's), to tell a slow build from a
+    busy machine."""
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        sum(i * i for i in range(200_000))
+        times.append(time.perf_counter() - began)
+    return sorted(times)[2] * 1000
+
+
 async def main(url: str) -> None:
     """Seed, then time the anchor and the city's points report."""
     db = Database(url)
@@ -176,6 +187,7 @@ async def main(url: str) -> None:
         f"sum of points {total / 10:.1f})"
     )
     print(f"anchor:   {anchor:.3f} s  (SELECT COUNT(*) FROM attendance, same run)")
+    print(f"anchor:   {anchor_loop_ms():.0f} ms  (a fixed pure-Python loop, about 19 ms on a quiet machine)")
     # On a busy machine the wall time includes waiting for a core; this process's CPU time does not (it holds
     # SQLite's work, not PostgreSQL's server side).
     print(f"cpu:      {cpu:.2f} s of this process during the report; load average {os.getloadavg()[0]:.1f}")

@@ -8,7 +8,7 @@ statement binding one parameter per id. The services assemble the sheets from th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,8 @@ from storage.meetings import Attendance, Meeting, MeetingStatus
 from storage.membership import spans_select
 from storage.models import Member, Organisation, OrgKind, OutboxMessage, OutboxStatus
 from storage.volunteer import Activity, ReportStatus, ServiceReport, SignUp, SignUpStatus
+
+STREAM_BATCH = 5_000  # rows per batch of a streamed read
 
 
 class DigestPreference(Base):
@@ -154,17 +156,18 @@ async def attendance_counts(
 
 async def not_attended(
     session: AsyncSession, branch_ids: Select[Any], start: datetime, end: datetime, statuses: Sequence[str]
-) -> Sequence[Any]:
-    """(meeting_id, name, status, leave_reason) of those not present at each meeting, by meeting and name."""
-    return (
-        await session.execute(
-            select(Attendance.meeting_id, Member.name, Attendance.status, Attendance.leave_reason)
-            .join(Meeting, Meeting.id == Attendance.meeting_id)
-            .join(Member, Member.id == Attendance.member_id)
-            .where(_meeting_filter(branch_ids, start, end), Attendance.status.in_(statuses))
-            .order_by(Attendance.meeting_id, Member.name)
-        )
-    ).all()
+) -> AsyncIterator[Sequence[Any]]:
+    """(meeting_id, name, status, leave_reason) of those not present at each meeting, by meeting and name, in
+    batches: a city's year is some 200,000 rows, read a batch at a time rather than held all at once."""
+    result = await session.stream(
+        select(Attendance.meeting_id, Member.name, Attendance.status, Attendance.leave_reason)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .join(Member, Member.id == Attendance.member_id)
+        .where(_meeting_filter(branch_ids, start, end), Attendance.status.in_(statuses))
+        .order_by(Attendance.meeting_id, Member.name)
+    )
+    async for batch in result.partitions(STREAM_BATCH):
+        yield batch
 
 
 async def attendance(session: AsyncSession, branch_ids: Select[Any], start: datetime, end: datetime) -> Sequence[Any]:

@@ -113,7 +113,7 @@ def _figure(family: str, rows: int = 1) -> tuple[object, object]:
     from matplotlib.figure import Figure
 
     rcParams["axes.unicode_minus"] = False
-    figure = Figure(figsize=(8, 6), dpi=120, layout="constrained")
+    figure = Figure(figsize=(8, 6), dpi=120)
     axes = figure.subplots(rows, 1)
     return figure, axes
 
@@ -145,6 +145,12 @@ def _bars(
     notes: list[str] | None = None,
 ) -> Chart:
     figure, ax = _figure(family)
+    # Fixed margins, sized for the longest labels (ten characters on the side, rotated months below), rather than
+    # a constrained layout, which measured every text twice and was most of a chart's drawing time.
+    if horizontal:
+        figure.subplots_adjust(left=0.30, right=0.95, top=0.88, bottom=0.08)  # type: ignore[attr-defined]
+    else:
+        figure.subplots_adjust(left=0.10, right=0.97, top=0.88, bottom=0.15)  # type: ignore[attr-defined]
     font = _style(family)
     labels = [title]
     names = [_short(name) for name, _ in bars]
@@ -182,6 +188,7 @@ def _bars(
 
 def _held_vs_required(family: str, pairs: list[tuple[str, int, int]]) -> Chart:
     figure, ax = _figure(family)
+    figure.subplots_adjust(left=0.26, right=0.95, top=0.88, bottom=0.08)  # type: ignore[attr-defined]
     font = _style(family)
     title = "应开展与已开展（按类型）"
     legend = ["已开展", "应开展"]

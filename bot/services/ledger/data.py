@@ -182,7 +182,10 @@ async def collect(
     spans = await members_during(session, branch_ids, period.start, period.end)
     if member_level is None:
         member_level = org.kind == OrgKind.BRANCH or len({s.member_id for s in spans}) <= MEMBER_LEVEL_LIMIT
-    member_rows = {row.id: row for row in await q.members(session, branch_ids, period.start, period.end)}
+    # Names and numbers serve only the member-level sheets: a city's ledger does not read its 30,000 members.
+    member_rows = (
+        {row.id: row for row in await q.members(session, branch_ids, period.start, period.end)} if member_level else {}
+    )
     member_ids = q.member_ids_select(branch_ids, period.start, period.end)
 
     entries: dict[int, MeetingEntry] = {}
@@ -208,11 +211,10 @@ async def collect(
     for meeting_id, status, n in await q.attendance_counts(session, branch_ids, start_utc, end_utc):
         if meeting_id in entries:
             entries[meeting_id].counts[status] = int(n)
-    for meeting_id, name, status, reason in await q.not_attended(
-        session, branch_ids, start_utc, end_utc, [s.value for s in NOT_PRESENT]
-    ):
-        if meeting_id in entries:
-            entries[meeting_id].not_present.append((name, status, reason))
+    async for batch in q.not_attended(session, branch_ids, start_utc, end_utc, [s.value for s in NOT_PRESENT]):
+        for meeting_id, name, status, reason in batch:
+            if meeting_id in entries:
+                entries[meeting_id].not_present.append((name, status, reason))
     for meeting_id, _material_id, title, source, _position in await q.first_agenda_materials(
         session, branch_ids, start_utc, end_utc
     ):
@@ -307,20 +309,24 @@ def period_units(period: LedgerPeriod) -> list[tuple[Period, date, date, str]]:
 
 
 def requirements(data: LedgerData) -> list[Requirement]:
-    """Held / required of every required kind and tag, per branch and per unit of the period."""
+    """Held / required of every required kind and tag, per branch and per unit of the period (worked out once
+    per ledger: the sheets and the charts all ask)."""
     from bot.services.meetings.kinds import MEETING_KINDS, MEETING_TAGS
 
-    by_branch: dict[int, list[MeetingEntry]] = defaultdict(list)
+    cached: list[Requirement] | None = data.__dict__.get("_requirements")
+    if cached is not None:
+        return cached
+    by_branch: dict[int, list[tuple[date, MeetingEntry]]] = defaultdict(list)
     for m in data.meetings:
         if m.closed:
-            by_branch[m.org_id].append(m)
+            by_branch[m.org_id].append((m.starts.date(), m))
     out: list[Requirement] = []
     units = period_units(data.period)
     for branch in data.branches:
         closed = by_branch.get(branch.id, [])
         groups = data.groups.get(branch.id, 0)
         for unit, start, end, key in units:
-            inside = [m for m in closed if start <= m.starts.date() <= end]
+            inside = [m for day, m in closed if start <= day <= end]
             for kind in MEETING_KINDS:
                 if kind.period is not unit or kind.held_by is HeldBy.UNIT:
                     continue
@@ -344,6 +350,7 @@ def requirements(data: LedgerData) -> list[Requirement]:
                     continue
                 held = sum(1 for m in inside if tag.id in m.tags)
                 out.append(Requirement(branch.id, key, unit, tag.name_zh, held, tag.times_per_period, end))
+    data.__dict__["_requirements"] = out
     return out
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
+from bot.services.bulk import collector_paused
 from bot.services.ledger import charts as charts_module
 from bot.services.ledger.data import LedgerData, collect
 from bot.services.ledger.period import LedgerPeriod, org_for
@@ -37,7 +38,8 @@ def build_ledger_file(data: LedgerData, out: Path, *, with_charts: bool = True) 
             pngs = [charts_module.draw(kind, data).png for kind in SUMMARY_CHARTS[data.is_branch]]
         except DomainError:  # no Chinese font on this machine: the ledger is still worth having
             log.warning("ledger written without charts: the chart font is missing")
-    return write_workbook(data, out, pngs)
+    with collector_paused():  # a city's rows: hundreds of thousands of small lists, no cycles
+        return write_workbook(data, out, pngs)
 
 
 async def export_ledger(

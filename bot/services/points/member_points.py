@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.bulk import collector_paused
 from bot.services.points.rules import Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
@@ -204,34 +205,34 @@ async def compute(
         spans = await store.span_list(session, group, start, end)
         sources = {item.source for item in rules.items}
         attendance = await store.attendance_counts(session, group, spans, attendance_rules(rules), start, end, tz)
-        counts = attribute(
-            spans,
-            start,
-            end,
-            await store.led_events(session, group, start, end, tz) if "first_agenda_led" in sources else [],
-            await store.service_events(session, group, start, end, tz) if "volunteer_hours" in sources else [],
-            await store.community_spells(session, group, start, end) if "community_registration" in sources else [],
-            await store.entry_rows(session, group, start, end),
+        led = await store.led_events(session, group, start, end, tz) if "first_agenda_led" in sources else []
+        service = await store.service_events(session, group, start, end, tz) if "volunteer_hours" in sources else []
+        communities = (
+            await store.community_spells(session, group, start, end) if "community_registration" in sources else []
         )
-        seen: set[tuple[int, int]] = set()
-        for span in spans:
-            key = (span.member_id, span.org_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            found = counts[key]
-            found.attendance = attendance.get(key, {})
-            results.append(
-                MemberPoints(
-                    span.member_id,
-                    span.member_no,
-                    span.name,
-                    span.org_id,
-                    names.get(span.org_id, ""),
-                    points_of(rules, found),
+        entries = await store.entry_rows(session, group, start, end)
+        with collector_paused():  # tens of thousands of results, no cycles: see bot.services.bulk
+            counts = attribute(spans, start, end, led, service, communities, entries)
+            seen: set[tuple[int, int]] = set()
+            for span in spans:
+                key = (span.member_id, span.org_id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                found = counts[key]
+                found.attendance = attendance.get(key, {})
+                results.append(
+                    MemberPoints(
+                        span.member_id,
+                        span.member_no,
+                        span.name,
+                        span.org_id,
+                        names.get(span.org_id, ""),
+                        points_of(rules, found),
+                    )
                 )
-            )
-    results.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
+    with collector_paused():
+        results.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
     return results
 
 
@@ -251,9 +252,10 @@ async def with_publications(
     if year is not None:
         published = await store.publications(session, branch_ids, year)
     live = await compute(session, [b for b in branch_ids if b not in published], start, end, tz)
-    for row in published.values():
-        live.extend(from_snapshot(row.branch_id, item) for item in row.results)
-    live.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
+    if published:  # compute() returns its rows in this order already
+        for row in published.values():
+            live.extend(from_snapshot(row.branch_id, item) for item in row.results)
+        live.sort(key=lambda r: (r.branch, r.branch_id, r.name, r.member_no))
     return live
 
 
