@@ -14,6 +14,7 @@ from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
 from bot.services import meetings
 from bot.services.meetings.buttons import MeetingAction, MeetingButton, meeting_button, pressed
+from bot.services.meetings.closing import list_separator
 from bot.services.meetings.format import status_name, tag_name
 from bot.services.meetings.kinds import MEETING_TAGS
 from bot.services.meetings.stats import meeting_rate
@@ -86,9 +87,12 @@ async def _review(update: Update, context: BranchContext) -> int:
         )
         view = await view_of(session, preview.meeting, locale, settings_of(context))
     names = [member.name for member, _ in preview.unconfirmed]
-    text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
+    absent = sum(1 for member, _ in preview.unconfirmed if data["marks"].get(str(member.id), "absent") == "absent")
+    text = render("meetings/closing_review.html.j2", locale, m=view, names=names, absent=absent)
     if preview.missing:
-        items = "; ".join(DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing)
+        items = list_separator(context.tr).join(
+            DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing
+        )
         text += "\n\n" + context.tr.gettext("⚠️ Still missing before closing: %(missing)s", missing=items)
     buttons = []
     for member, _row in preview.unconfirmed:
