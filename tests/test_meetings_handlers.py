@@ -18,7 +18,7 @@ from bot.services import meetings
 from bot.services.meetings import checkin
 from bot.services.meetings.hooks import MeetingHooks
 from storage.meetings import Attendance, Meeting, MeetingQrDisplay
-from storage.models import AuditEntry, Organisation, OutboxMessage
+from storage.models import AuditEntry, Member, Organisation, OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
 from tests.meetings_helpers import drain, get, outbox_rows, schedule, statuses
 
@@ -412,6 +412,11 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
         a03 = await queries.member_by_no(session, "A03")
         assert a03 is not None
         await meetings.mark_attendance(session, None, past, a03.id, "present")
+        a04 = await queries.member_by_no(session, "A04")
+        assert a04 is not None
+        await meetings.mark_attendance(session, None, past, a04.id, "on_leave")
+        branch_members = await session.scalars(select(Member).where(Member.org_id == bot.ids.branch_a))
+        roster = [m.name for m in sorted(branch_members, key=lambda m: m.member_no)]
         await study_first_agenda(session, past)
         await meetings.close_meeting(session, None, past, hooks=meeting_hooks())
     my = (await bot.say("A03", "/my"))[0]
@@ -433,6 +438,11 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
     assert await bot.say("A03", "/compliance") == ["抱歉，您的角色不能使用 /compliance。"]
     attendance = (await bot.say("A01", "/attendance month"))[0]
     assert "第一党支部出勤情况" in attendance and "张伟：应到1次，实到1次（100%）" in attendance
+    # Approved leave is said in words, not a bare 0/0; members are listed in the roster's order (编号), not by code point.
+    assert f"{a04.name}：请假1次" in attendance and "0/0" not in attendance
+    listed = [line[2:].split("：")[0] for line in attendance.splitlines() if line.startswith("• ") and "：" in line]
+    listed = [name for name in listed if name in roster]
+    assert listed == [name for name in roster if name in listed] and len(listed) >= 2
     assert await bot.say("A01", "/attendance decade") == ["请选择统计期间：本月、本季度或本年。"]
 
 
@@ -451,7 +461,9 @@ async def test_the_menu_shows_meetings_commands_by_role(bot: BotHarness) -> None
     buttons = bot.request.calls[-1].buttons
     assert ("开会", "help:meetings") in buttons and ("学习", "help:study") in buttons
     meetings_group = (await bot.press("A01", "help:meetings"))[0]
-    assert meetings_group.startswith("<b>开会</b>") and "/compliance" in meetings_group and "/attendance" in meetings_group
+    assert (
+        meetings_group.startswith("<b>开会</b>") and "/compliance" in meetings_group and "/attendance" in meetings_group
+    )
     assert bot.request.calls[-1].buttons == [("« 返回", "help:top")]
     await bot.press("A03", "help:top")
     member_groups = [data for _label, data in bot.request.calls[-1].buttons]

@@ -125,7 +125,8 @@ def transfer(
             return tr.gettext("%(name)s moved to %(branch)s.", name=found.name, branch=branch.name)
         await membership.transfer_out(session, None, found, on=day)
         return tr.gettext(
-            "%(name)s is transferred out as of %(date)s; their records stay.", name=found.name,
+            "%(name)s is transferred out as of %(date)s; their records stay.",
+            name=found.name,
             date=date_style.day(day, tr.locale, weekday=False, year=True),
         )
 
