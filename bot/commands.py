@@ -31,6 +31,25 @@ class MenuCommand:
 # Whatever features add, these close the menu: the language and the way out.
 LAST = ("lang", "cancel")
 
+# /help groups the commands by what people do (开会, 学习, 志愿服务, 查询 …); a command in no group goes to the last.
+HELP_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("meetings", N_("Meetings and check-in"), ("my", "checkin", "meetings", "newmeeting", "attendance", "compliance")),
+    ("study", N_("Study"), ("firstagenda", "materials", "addmaterial", "ask", "measures", "measure")),
+    ("service", N_("Volunteer service"), ("community", "activities", "report", "myservice", "activity_new", "service")),
+    ("records", N_("Records"), ("points", "stars", "mybirthday", "birthdays", "ledger", "charts", "digest")),
+    ("branch", N_("Branch"), ("invites", "linkgroup", "unbind", "audit")),
+    ("basics", N_("Settings"), ("start", "help", "lang", "cancel")),
+)
+# The most used commands of each role, in this order, then :data:`LAST`: Telegram's command menu (setMyCommands)
+# and the top of /help show only these (8 at most), so both fit a phone; the rest is a press away in /help.
+MOST_USED: dict[str, tuple[str, ...]] = {
+    "guest": ("start", "help", "ask", "measures"),
+    Role.MEMBER: ("my", "checkin", "activities", "myservice", "points", "help"),
+    Role.COMMITTEE: ("meetings", "newmeeting", "firstagenda", "service", "invites", "help"),
+    Role.SECRETARY: ("meetings", "newmeeting", "firstagenda", "service", "invites", "help"),
+    Role.ADMIN: ("meetings", "compliance", "firstagenda", "materials", "ledger", "help"),
+}
+
 
 @dataclass(frozen=True)
 class Menu:
@@ -48,6 +67,22 @@ class Menu:
         """``(command, description)`` pairs of ``role`` (``"guest"`` for someone not on the roster)."""
         tr = translator(locale)
         return [(c.name, tr.gettext(c.description)) for c in self.commands if role in c.roles]
+
+    def most_used(self, role: str, locale: str) -> list[tuple[str, str]]:
+        """The role's most used commands (:data:`MOST_USED`, about 8): the command menu and the top of /help."""
+        mine = dict(self.commands_for(role, locale))
+        names = (*MOST_USED.get(role, MOST_USED["guest"]), *LAST)
+        return [(name, mine[name]) for name in names if name in mine]
+
+    def help_groups(self, role: str) -> list[tuple[str, str]]:
+        """``(group id, title msgid)`` of the /help groups holding at least one of the role's commands."""
+        return [(group, title) for group, title, _ in HELP_GROUPS if self.group_commands(group, role, "en")]
+
+    def group_commands(self, group: str, role: str, locale: str) -> list[tuple[str, str]]:
+        """The role's commands in one /help group, in menu order (a command in no group is in the last one)."""
+        grouped = {name: gid for gid, _, names in HELP_GROUPS for name in names}
+        last = HELP_GROUPS[-1][0]
+        return [(n, d) for n, d in self.commands_for(role, locale) if grouped.get(n, last) == group]
 
     def roles_of(self, name: str) -> frozenset[str]:
         """The roles that may use command ``name`` (everyone, if it is not in the menu)."""

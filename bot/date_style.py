@@ -159,7 +159,7 @@ def period(value: Period, locale: str, *, today: date | None = None) -> str:
 
 
 def install_filters(filters: dict[str, object], locale: str) -> None:
-    """Jinja2 filters of this module for templates of ``locale``: ``day``, ``moment``, ``span``, ``period``.
+    """Jinja2 filters for templates of ``locale``: ``day``, ``moment``, ``span``, ``days``, ``period``, ``clock``.
 
     Datetimes need the zone: ``{{ meeting.starts_at|moment(tz) }}``.
     """
@@ -170,5 +170,6 @@ def install_filters(filters: dict[str, object], locale: str) -> None:
         value, locale, tz=tz, weekday=weekday, year=year
     )
     filters["span"] = lambda start, end=None, tz=None: span(start, end, locale, tz=tz)
+    filters["days"] = lambda first, last, year=None: days(first, last, locale, year=year)
     filters["period"] = lambda value: period(value, locale)
     filters["clock"] = lambda value, tz=None: clock_time(value, tz)

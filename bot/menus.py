@@ -36,7 +36,7 @@ async def publish_default_menus(bot: Bot, menu: Menu) -> None:
     """The guest menu in Chinese (the default) and in English; failures are logged, not fatal."""
     try:
         for locale, language_code in (("zh_CN", None), ("zh_CN", "zh"), ("en", "en")):
-            commands = [BotCommand(name, description) for name, description in menu.commands_for("guest", locale)]
+            commands = [BotCommand(name, description) for name, description in menu.most_used("guest", locale)]
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language_code)
     except TelegramError:
         log.warning("could not publish the default command menus", exc_info=True)
@@ -46,7 +46,7 @@ def member_menu(member: Member, menu: Menu, default_locale: str) -> tuple[str, l
     """The member's commands (by role and language) and their digest."""
     locale = member.language or default_locale
     commands = [
-        {"command": name, "description": description} for name, description in menu.commands_for(member.role, locale)
+        {"command": name, "description": description} for name, description in menu.most_used(member.role, locale)
     ]
     digest = hashlib.sha256(json.dumps([member.role, locale, member.telegram_id, commands]).encode()).hexdigest()
     return digest[:16], commands

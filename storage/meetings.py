@@ -369,12 +369,12 @@ async def closed_attendance(
     return [(meetings[m], member_id, status) for m, member_id, status in rows.all() if m in meetings]
 
 
-async def members_by_name(session: AsyncSession, member_ids: set[int] | list[int]) -> Sequence[Member]:
-    """These members, by name."""
+async def members_in_roster_order(session: AsyncSession, member_ids: set[int] | list[int]) -> Sequence[Member]:
+    """These members, in the roster's order (by member number, 编号)."""
     if not member_ids:
         return []
     return (
-        await session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.name, Member.id))
+        await session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.member_no, Member.id))
     ).all()
 
 

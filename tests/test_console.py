@@ -36,7 +36,7 @@ async def test_secretary_session(settings: Settings, db: Database, tmp_path: Pat
     assert "https://t.me/branch_assistant_bot?start=inv_" in output
     saved = sorted((tmp_path / "files").iterdir())
     assert len(saved) == 2 and all(p.read_bytes().startswith(b"\x89PNG") for p in saved)
-    assert f"[图片已保存到 {saved[0]}] 杨帆" in output
+    assert f"[图片已保存到{saved[0]}] 杨帆" in output
     assert "[1] 一、把党的政治建设摆在首位" in output
     assert "bot (edited)> **三、锻造全面过硬党组织**" in output  # button 3 opened the third section
 
@@ -47,7 +47,7 @@ async def test_guest_console_and_unknown_member(settings: Settings, db: Database
     assert "您还不在支部花名册中" in output
     assert "第16条 · 保障党内活动经费" in output
     output = await _run(settings, db, tmp_path, "ZZ9", "")
-    assert "没有党员 'ZZ9'，请输入花名册编号，例如 A01。" in output
+    assert "没有党员'ZZ9'，请输入花名册编号，例如A01。" in output
 
 
 async def test_the_consoles_own_words_follow_the_language(settings: Settings, db: Database, tmp_path: Path) -> None:

@@ -138,7 +138,7 @@ def test_refusals_speak_the_users_language() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_date("下个世纪", TODAY)
     assert caught.value.localized(translator("zh_CN")) == (
-        "无法识别日期“下个世纪”。请写成 2026-12-15、12月15日 或 明天 这样的格式。"
+        "无法识别日期“下个世纪”。请写成2026-12-15、12月15日或明天这样的格式。"
     )
     assert "Write it like 2026-12-15" in caught.value.localized(translator("en"))
     with pytest.raises(ParseError) as caught:

@@ -58,10 +58,10 @@ def test_roster_join_date_is_checked_in_the_configured_zone(
         result = cli.invoke(app, ["roster", "import", str(_roster_with_join_date(tmp_path, "2026-06-15"))])
     if accepted:
         assert result.exit_code == 0, result.output
-        assert "新增 1 条" in result.output
+        assert "新增1条" in result.output
     else:
         assert result.exit_code == 1
-        assert "join_date 2026-06-15" in result.output and "2026-06-15" in result.output
+        assert "join_date“2026-06-15”" in result.output and "2026-06-15" in result.output
         assert "新增" not in result.output
 
 
@@ -88,7 +88,7 @@ def test_material_date_is_checked_in_the_configured_zone(
         assert '"date": "2026-06-15"' in result.output
     else:
         assert result.exit_code == 1
-        assert "日期 2026-06-15 晚于今天，请核对。" in result.output
+        assert "日期2026-06-15晚于今天，请核对。" in result.output
 
 
 # --- the environment ------------------------------------------------------------------------------------

@@ -123,5 +123,5 @@ async def test_forged_presses_change_nothing_and_answer_at_most_a_refusal(bot: B
     for data in FORGED[1:]:  # Telegram never sends empty data
         texts = await bot.press(who, data)
         # A well-formed id of nothing: "no such material"; a secretary on an admin button: "only …"; else refused.
-        assert all(t in REFUSED or t.startswith(("没有编号为", "只有")) for t in texts), (data, texts)
+        assert all(t in REFUSED or t.startswith(("找不到", "只有")) for t in texts), (data, texts)
     assert await _footprint(bot) == before

@@ -112,14 +112,14 @@ async def test_recording_is_refused_to_other_branches_and_members(bot: BotHarnes
     refusal = "只有支部书记（或受委托的支部委员）才能进行此操作。"
     assert await bot.press("B01", f"fa-m:{held.id}") == [refusal]
     assert await bot.press("A03", f"fa-m:{held.id}") == [refusal]
-    assert await bot.press("A01", "fa-m:9999") == ["没有编号为 #9999 的会议。"]
+    assert await bot.press("A01", "fa-m:9999") == ["找不到这次会议，或您无权查看。"]
     assert await bot.press("A01", f"fa-m:{appraisal.id}") == ["此类会议不安排第一议题。"]
     # A material id typed by hand is checked as well.
     await bot.press("A01", f"fa-m:{held.id}")
-    assert await bot.say("A01", "#9999") == ["没有编号为 #9999 的学习材料。"]
+    assert await bot.say("A01", "#9999") == ["找不到这份学习材料，或您无权查看。"]
     async with bot.db.session() as session:
         other = await material(session, await actor(session, "B01"), "第二支部自选")
-    assert await bot.press("A01", f"fa-pk:{other.id}") == [f"没有编号为 #{other.id} 的学习材料。"]
+    assert await bot.press("A01", f"fa-pk:{other.id}") == ["找不到这份学习材料，或您无权查看。"]
     async with bot.db.session() as session:
         assert await count(session, FirstAgendaItem) == 0
 
@@ -152,11 +152,11 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
     assert ("下发至所有支部", f"fa-mat:{speech.id}:dsp") in bot.request.calls[-1].buttons
 
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:dsp")
-    assert texts == [f"将《{speech.title}》下发至市民政局机关党委所属 2 个支部？每位支部书记只会收到一次通知。"]
+    assert texts == [f"将《{speech.title}》下发至市民政局机关党委所属2个支部？每位支部书记只会收到一次通知。"]
     async with bot.db.session() as session:
         assert await count(session, MaterialDispatch) == 0  # not before the confirmation
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:dsy")
-    assert texts == [f"✅ 《{speech.title}》已下发至 2 个支部。\n将通知 2 位支部书记。"]
+    assert texts == [f"✅ 《{speech.title}》已下发至2个支部。\n将通知2位支部书记。"]
     # (The notices are asserted in the outbox: the harness's drain_outbox cannot run yet, see the report.)
     async with bot.db.session() as session:
         notices = {
@@ -182,13 +182,13 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
 
     # The administrator's catalog shows how far each material went.
     texts = await bot.say(ADMIN, "/materials")
-    assert f"1. <b>{speech.title}</b> (#{speech.id}) · 2026年1月6日" in texts[0] and "已下发至 2 个支部" in texts[0]
+    assert f"1. <b>{speech.title}</b> · 1月6日" in texts[0] and f"#{speech.id}" not in texts[0] and "已下发至2个支部" in texts[0]
     assert (f"1. {speech.title}", f"fa-mat:{speech.id}") in bot.request.calls[-1].buttons
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}")
-    assert "已下发至 2 个支部。" in texts[0]
+    assert "已下发至2个支部。" in texts[0]
     assert ("学习情况", f"fa-mat:{speech.id}:ms") in bot.request.calls[-1].buttons
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
-    assert "2 个支部中已有 0 个学习。" in texts[0] and "⏳ 第一党支部" in texts[0]
+    assert "2个支部中已有0个学习。" in texts[0] and "⏳ 第一党支部" in texts[0]
 
     # The secretary opens it from the notice; a secretary cannot dispatch.
     texts = await bot.press("A01", f"fa-mat:{speech.id}")
@@ -199,14 +199,14 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
 
 async def test_bad_one_line_materials_are_refused(bot: BotHarness) -> None:
     future = (TODAY + timedelta(days=3)).isoformat()
-    assert await bot.say(ADMIN, f"/addmaterial 讲话 | 新华社 | {future}") == [f"日期 {future} 晚于今天，请核对。"]
+    assert await bot.say(ADMIN, f"/addmaterial 讲话 | 新华社 | {future}") == [f"日期{future}晚于今天，请核对。"]
     assert await bot.say(ADMIN, "/addmaterial 讲话 | 新华社 | 不记得了") == [
-        "无法识别日期“不记得了”。请写成 2026-12-15、12月15日 或 明天 这样的格式。"
+        "无法识别日期“不记得了”。请写成2026-12-15、12月15日或明天这样的格式。"
     ]
     assert await bot.say(ADMIN, "/addmaterial 只有标题") == [
-        "请这样写：/addmaterial 标题 | 来源 | YYYY-MM-DD | 类型 | 链接或正文（后两项可省略）。"
+        "请这样写：/addmaterial 标题 | 来源 | 日期 | 类型 | 链接或正文（后两项可省略）；也可以只发送 /addmaterial，按提示逐项填写。"
     ]
-    assert (await bot.say(ADMIN, "/addmaterial 讲话 | 新华社 | 2026-01-06 | 诗歌"))[0].startswith("未知的类型“诗歌”")
+    assert (await bot.say(ADMIN, "/addmaterial 讲话 | 新华社 | 2026-01-06 | 诗歌"))[0].startswith("无法识别类型“诗歌”")
     assert await bot.say("A03", "/addmaterial 讲话 | 新华社 | 2026-01-06") == ["抱歉，您的角色不能使用 /addmaterial。"]
     async with bot.db.session() as session:
         assert await count(session, StudyMaterial) == 0
@@ -217,14 +217,14 @@ async def test_adding_a_material_step_by_step_with_a_file(bot: BotHarness) -> No
     assert await bot.say(ADMIN, "习近平关于加强党的作风建设论述摘编") == [
         "发布来源（例如新华社、人民日报、中央办公厅）？"
     ]
-    assert await bot.say(ADMIN, "中央文献出版社") == ["讲话或指示的日期（YYYY-MM-DD）？"]
-    assert await bot.say(ADMIN, "2099-01-01") == ["日期 2099-01-01 晚于今天，请核对。"]  # asked again
+    assert await bot.say(ADMIN, "中央文献出版社") == ["讲话或指示是哪一天的？请直接输入，如2026年12月15日。"]
+    assert await bot.say(ADMIN, "2099-01-01") == ["日期2099-01-01晚于今天，请核对。"]  # asked again
     assert await bot.say(ADMIN, "2026年3月1日") == ["材料类型？"]
     assert await bot.press(ADMIN, "fa-ak:article") == ["请发送正文、链接或文件（PDF、Word），或点击“跳过”。"]
     document = {"file_id": "doc-file-1", "file_unique_id": "doc1", "file_name": "摘编.pdf"}
     await bot.send(bot.updates.message(ADMIN, document=document))
     summary = bot.request.calls[-1].text
-    assert "保存这份材料？" in summary and "附件：摘编.pdf" in summary and "日期：2026年3月1日" in summary
+    assert "保存这份材料？" in summary and "附件：摘编.pdf" in summary and "日期：3月1日" in summary
     texts = await bot.press(ADMIN, "fa:ay")
     assert "✅ 已保存到材料库" in texts[0]
     async with bot.db.session() as session:
@@ -269,12 +269,12 @@ async def test_firstagenda_for_a_secretary_shows_their_branch(bot: BotHarness, c
     texts = await bot.say("A01", "/firstagenda")
     text = texts[0]
     assert "第一议题：第一党支部" in text
-    assert "应安排第一议题的会议 2 次，已记录 1 次（50%）" in text
+    assert "应安排第一议题的会议2次，已记录1次（50%）" in text
     assert "支部委员会会议" in text  # held without it
-    assert f"✅ {speech.title}：下发后 3 天学习" in text
-    assert f"⏳ {second.title}：尚未学习（已等待 14 天）" in text
+    assert f"✅ {speech.title}：下发后3天学习" in text
+    assert f"⏳ {second.title}：尚未学习（已等待14天）" in text
     buttons = bot.request.calls[-1].buttons
-    assert ("记录：支部委员会会议 06-08", f"fa-m:{gap.id}") in buttons
+    assert ("记录：6月8日支部委员会会议", f"fa-m:{gap.id}") in buttons
     assert ("• 本年度", "fa-r:year") in buttons
     texts = await bot.press("A01", "fa-r:last_year")
     assert "2025年1月1日至2025年12月31日" in texts[0] and "本期间没有需要安排第一议题的会议。" in texts[0]
@@ -297,13 +297,13 @@ async def test_firstagenda_for_an_administrator_ranks_the_branches(
     lines = text.splitlines()
     assert lines[0] == "<b>第一议题：市民政局机关党委</b>"
     first = next(i for i, line in enumerate(lines) if line.startswith("1. "))
-    assert "第二党支部" in lines[first] and "1/1" in lines[first] and "9 天" in lines[first + 1]
-    assert "第一党支部" in lines[first + 2] and "1/2" in lines[first + 2] and "3 天" in lines[first + 3]
-    assert f"{speech.title} (#{speech.id})：2 个支部中 2 个已学习" in text
+    assert "第二党支部" in lines[first] and "1/1" in lines[first] and "9天" in lines[first + 1]
+    assert "第一党支部" in lines[first + 2] and "1/2" in lines[first + 2] and "3天" in lines[first + 3]
+    assert f"{speech.title}：2个支部中2个已学习" in text
     buttons = bot.request.calls[-1].buttons
     assert ("📊 " + speech.title, f"fa-mat:{speech.id}:ms") in buttons
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
-    assert "✅ 第一党支部：3 天后" in texts[0] and "✅ 第二党支部：9 天后" in texts[0]
+    assert "✅ 第一党支部：3天后" in texts[0] and "✅ 第二党支部：9天后" in texts[0]
 
 
 async def test_the_nudge_job_is_registered_with_a_fixed_id() -> None:

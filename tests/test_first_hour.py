@@ -60,8 +60,8 @@ def test_run_without_a_route_to_telegram_says_so_in_one_line_and_backs_off(
     assert "Traceback" not in result.output
     lines = result.output.splitlines()
     assert len(lines) == 4, lines
-    assert lines[0].startswith("无法连接 Telegram（http://127.0.0.1:9/bot）：") and lines[0].endswith("1 秒后重试……")
-    assert lines[3].endswith("8 秒后重试……")
+    assert lines[0].startswith("无法连接 Telegram（http://127.0.0.1:9/bot）：") and lines[0].endswith("1秒后重试……")
+    assert lines[3].endswith("8秒后重试……")
     assert pauses == [1.0, 2.0, 4.0, 8.0]
 
 
@@ -80,13 +80,13 @@ def test_a_token_telegram_refuses_stops_at_once(cli: CliRunner, monkeypatch: pyt
     finally:
         api.stop()
     assert result.exit_code == 2
-    assert result.output.strip() == "Telegram 拒绝了 BOT_TOKEN：请在 @BotFather 中核对（/mybots → API Token）。"
+    assert result.output.strip() == "Telegram 拒绝了 BOT_TOKEN：请在 @BotFather 中用 /mybots 核对令牌。"
 
 
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        (None, "配置错误：TIMEZONE：未知时区 'Nowhere/Land'（可以试试 Asia/Shanghai）"),
+        (None, "配置错误：TIMEZONE：未知时区'Nowhere/Land'（可以试试Asia/Shanghai）"),
         ("en", "Configuration error: TIMEZONE: unknown time zone 'Nowhere/Land' (try Asia/Shanghai)"),
     ],
 )
@@ -104,4 +104,4 @@ def test_settings_errors_follow_default_locale(
 def test_a_wrong_number_is_explained_in_chinese(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBHOOK_PORT", "99999")
     result = cli.invoke(app, ["db", "upgrade"])
-    assert result.output.strip() == "配置错误：WEBHOOK_PORT：不能大于 65535"
+    assert result.output.strip() == "配置错误：WEBHOOK_PORT：不能大于65535"

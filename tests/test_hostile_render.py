@@ -124,7 +124,7 @@ def hostile_filters() -> Iterator[None]:
             return str(_c.ngettext(singular, plural, int(n)))
 
         env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-        for name in ("date", "datetime", "number"):
+        for name in ("date", "datetime", "number", "day", "days", "moment", "span", "period", "clock"):
             original = env.filters[name]
             env.filters[name] = lambda v, *a, _o=original, **k: str(v) if isinstance(v, Hostile) else _o(v, *a, **k)
     yield

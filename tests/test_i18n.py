@@ -66,7 +66,7 @@ def test_translator_formats_and_falls_back_to_english() -> None:
         translator("zh_CN").ngettext(
             "Each link works once and expires in %(num)d day.", "Each link works once and expires in %(num)d days.", 3
         )
-        == "每个链接只能使用一次，3 天后失效。"
+        == "每个链接只能使用一次，3天后失效。"
     )
 
 

@@ -87,7 +87,7 @@ async def test_impossible_trees_are_refused(any_db: Database, tmp_path: Path, ro
     path.write_text("code,name,kind,parent,theme_day\n" + rows, encoding="utf-8")
     zh, en = await _rejected(any_db, path, orgs=True)
     assert expected_en in en, en
-    assert all(line.startswith("第 2 行：") for line in zh)
+    assert all(line.startswith("第2行：") for line in zh)
     async with any_db.session() as session:
         assert next(n["code"] for n in await org_tree(session)) == "WC"  # the tree still shows, from its root
 
@@ -101,7 +101,7 @@ async def test_a_stored_child_left_under_a_wrong_kind_is_reported_on_the_parents
     path.write_text("code,name,kind,parent\nMZJ-B1,一支部,general_branch,MZJ\n", encoding="utf-8")
     zh, en = await _rejected(db, path, orgs=True)
     assert "Row 2: MZJ-B1-G1 (party_group) cannot be under MZJ-B1 (general_branch); allowed: branch" in en
-    assert any("第 2 行：MZJ-B1-G1（party_group）不能隶属于 MZJ-B1（general_branch）" in line for line in zh), zh
+    assert any("第2行：MZJ-B1-G1（party_group）不能隶属于MZJ-B1（general_branch）" in line for line in zh), zh
 
 
 async def test_a_whole_valid_tree_with_general_branch_imports(db: Database, tmp_path: Path) -> None:
@@ -151,27 +151,27 @@ async def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused(db: Database,
     [
         (
             "L1," + "长" * 101 + ",MZJ-B1,,,,,,,,\n",
-            "第 2 行：name 过长：101 个字符，最多 100 个",
+            "第2行：name过长：101个字符，最多100个",
             "Row 2: name is too long: 101 characters, at most 100",
         ),
         (
             "L2,张\x00三,MZJ-B1,,,,,,,,\n",
-            "第 2 行：name 列含有控制字符（如 NUL 字节或换行）",
+            "第2行：name列含有控制字符（如 NUL 字节或换行）",
             "Row 2: column name holds a control character (a NUL byte or a line break)",
         ),
         (
             "mz101,王芳,MZJ-B1,,,,,,,,\n",
-            "第 2 行：编号（member_no）mz101 与名册中的 MZ101 仅大小写不同，请按名册中的写法填写",
+            "第2行：编号（member_no）mz101与名册中的MZ101仅大小写不同，请按名册中的写法填写",
             "Row 2: member_no mz101 differs from MZ101 on the roster only in letter case; write it as stored",
         ),
         (
             "F1,范冰,MZJ-B1,,,,2015-06-01,,2014-06-01,,\n",
-            "第 2 行：转正日期（full_member_date）2014-06-01 早于入党日期（join_date）2015-06-01",
+            "第2行：转正日期（full_member_date）2014-06-01早于入党日期（join_date）2015-06-01",
             "Row 2: full_member_date 2014-06-01 is before join_date 2015-06-01",
         ),
         (
             "D1,邓超,MZJ-B1,,member,yes,,,,,\n",
-            "第 2 行：delegated 只适用于支部委员，不适用于 member",
+            "第2行：delegated只适用于支部委员，不适用于member",
             "Row 2: delegated applies only to a committee member, not to member",
         ),
     ],
@@ -192,7 +192,7 @@ async def test_member_numbers_differing_by_case_or_space_in_one_file(any_db: Dat
     path = tmp_path / "twice.csv"
     path.write_text(HEADER + "N7,甲,MZJ-B1,,,,,,,,\nn7 ,乙,MZJ-B1,,,,,,,,\n", encoding="utf-8")
     zh, _ = await _rejected(any_db, path)
-    assert "第 3 行：党员 n7 重复出现（另见第 2 行）" in zh
+    assert "第3行：党员n7重复出现（另见第2行）" in zh
 
 
 async def test_a_duplicated_column_is_refused(db: Database, tmp_path: Path) -> None:
@@ -200,7 +200,7 @@ async def test_a_duplicated_column_is_refused(db: Database, tmp_path: Path) -> N
     path = tmp_path / "cols.csv"
     path.write_text("member_no,name,branch,name\nK1,甲,MZJ-B1,乙\n", encoding="utf-8")
     zh, en = await _rejected(db, path)
-    assert zh == ["第 1 行：name 列出现了不止一次"]
+    assert zh == ["第1行：name列出现了不止一次"]
     assert en == ["Row 1: column name appears more than once"]
 
 

@@ -65,6 +65,11 @@ async def test_a_meeting_held_last_week_is_recorded_and_closed_with_everyone_pre
     held = (now_utc() - timedelta(days=7)).astimezone(TZ).date()
     texts = await bot.say("A01", f"/newmeeting 支部党员大会 {held.isoformat()} 14:30-16:00 | 三楼 会议室 | 学习党章")
     assert texts[0].startswith("✅ 会议已补录。请在此卡片上登记出勤情况")
+    # A meeting already held is not "scheduled" and offers no check-in code, QR code or location check.
+    assert "状态：已召开，待结束" in texts[0] and "已安排" not in texts[0] and "签到码" not in texts[0]
+    card_buttons = [label for label, _data in bot.request.calls[-1].buttons]
+    assert "✔️ 代为签到" in card_buttons and "🏁 结束会议" in card_buttons
+    assert "📷 签到二维码" not in card_buttons and "📡 位置核验" not in card_buttons
     async with bot.db.session() as session:
         meeting = await session.scalar(select(Meeting))
         assert meeting is not None and meeting.place == "三楼 会议室" and meeting.topic == "学习党章"
@@ -72,14 +77,18 @@ async def test_a_meeting_held_last_week_is_recorded_and_closed_with_everyone_pre
         await study_first_agenda(session, meeting.id)
     await bot.press("A01", f"mt:{meeting.id}:cl")
     assert ("☑️ 全部记为已到", "mc:all") in bot.request.calls[-1].buttons
+    assert "以下党员尚未签到" in bot.request.calls[-1].text
     await bot.press("A01", "mc:all")
+    # Everyone is marked present now: the heading no longer says they will be recorded absent.
+    assert "以下党员尚未签到" not in bot.request.calls[-1].text and "记为缺席" not in bot.request.calls[-1].text
+    assert "未签到党员已按您的标记记录" in bot.request.calls[-1].text
     marks = [label for label, data in bot.request.calls[-1].buttons if data.startswith("mc:m:")]
     assert len(marks) == 7 and all(label.endswith("· 已到") for label in marks)
     a07 = next(data for label, data in bot.request.calls[-1].buttons if label.startswith("赵磊"))
     await bot.press("A01", a07)  # 赵磊 was not there after all: present → on leave
     await bot.press("A01", "mc:next")
     await bot.press("A01", "mc:done")
-    assert "出勤：应到 6 人，实到 6 人（100%）" in (await bot.press("A01", "mc:ok"))[0]
+    assert "出勤：应到6人，实到6人（100%）" in (await bot.press("A01", "mc:ok"))[0]
     result = await statuses(bot.db, meeting.id)
     assert result.pop("A07") == "on_leave" and set(result.values()) == {"present"}
     assert (await get(bot.db, meeting.id)).status == "closed"
@@ -112,4 +121,4 @@ async def test_the_live_qr_code_is_redrawn_in_the_console(settings: Settings, db
     await Console(settings, db, out=out, files_dir=tmp_path / "files").run("A01", lines=io.StringIO(script))
     output = out.getvalue()
     assert output.count("[图片已保存到") == 2  # the QR code, then the same photo redrawn by "new code"
-    assert "error" not in output.lower() and f"第 {meeting_id} 号会议" in output
+    assert "error" not in output.lower() and "主题党日" in output and f"第 {meeting_id} 号" not in output

@@ -157,7 +157,7 @@ async def test_the_nudge_goes_once_per_period_to_the_leaders_when_a_gap_is_near(
     assert len(keys) == 9 and len(set(keys)) == 9  # 3 leaders × month, quarter, year
     month_a = next(r for r in nudges if r.chat_id == telegram_id_of("A01") and ":2026-12:" in r.dedup_key)
     text = month_a.payload["text"]
-    assert "本月将于 2026年12月31日 结束" in text and "支部委员会会议" in text and "主题党日" in text
+    assert "本月将于12月31日结束" in text and "支部委员会会议" in text and "主题党日" in text
     month_b = next(r for r in nudges if r.chat_id == telegram_id_of("B01") and ":2026-12:" in r.dedup_key)
     assert "支部委员会会议" not in month_b.payload["text"]  # held: not a gap
     # A leader who reads English gets it in English.
@@ -171,7 +171,7 @@ async def test_the_nudge_goes_once_per_period_to_the_leaders_when_a_gap_is_near(
         )
     march = [r for r in await outbox_rows(db, "mt-nudge:") if ":2027-03:" in r.dedup_key]
     english = next(r for r in march if r.chat_id == telegram_id_of("A01"))
-    assert "this month ends on March 31, 2027" in english.payload["text"]
+    assert "this month ends on 31 Mar 2027" in english.payload["text"]
 
 
 async def test_the_nudge_days_are_configurable(db: Database, demo: DemoIds, settings: Settings) -> None:

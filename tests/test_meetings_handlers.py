@@ -18,7 +18,7 @@ from bot.services import meetings
 from bot.services.meetings import checkin
 from bot.services.meetings.hooks import MeetingHooks
 from storage.meetings import Attendance, Meeting, MeetingQrDisplay
-from storage.models import AuditEntry, Organisation, OutboxMessage
+from storage.models import AuditEntry, Member, Organisation, OutboxMessage
 from tests.conftest import BotHarness, study_first_agenda
 from tests.meetings_helpers import drain, get, outbox_rows, schedule, statuses
 
@@ -65,7 +65,7 @@ async def test_guided_scheduling_from_kind_to_topic(bot: BotHarness) -> None:
     await bot.say("A01", "三楼会议室")
     await bot.press("A01", "mn:o:skip")
     summary = bot.request.calls[-1]
-    assert "请核对会议信息" in summary.text and "三楼会议室" in summary.text and "5 名党员" in summary.text
+    assert "请核对会议信息" in summary.text and "三楼会议室" in summary.text and "5名党员" in summary.text
     await bot.press("A01", "mn:ok")
     card = bot.request.calls[-1]
     assert card.method == "editMessageText" and "会议已安排" in card.text and "签到码" in card.text
@@ -96,8 +96,11 @@ async def test_one_line_scheduling_and_its_refusals(bot: BotHarness) -> None:
     assert (meeting.kind, meeting.place, meeting.topic) == ("committee_meeting", "党员活动室", "研究发展党员工作")
     assert await bot.say("A01", f"/newmeeting 支委会 {day} 16:00-15:00") == ["会议结束时间必须晚于开始时间。"]
     assert "未知的会议类型“茶话会”" in (await bot.say("A01", f"/newmeeting 茶话会 {day} 09:00"))[0]
-    assert "格式示例" in (await bot.say("A01", "/newmeeting 支委会"))[0]
-    assert await bot.say("A01", f"/newmeeting 支委会 {day} 09:00") == [f"该会议已安排（第 {meeting.id} 号）。"]
+    assert "可以一行写完，例如：" in (await bot.say("A01", "/newmeeting 支委会"))[0]
+    # The same meeting again: its card, not a number to look up.
+    [duplicate] = await bot.say("A01", f"/newmeeting 支委会 {day} 09:00")
+    assert duplicate.startswith("该会议已经安排过了。") and "党员活动室" in duplicate and "号" not in duplicate
+    assert ("📋 回执情况", f"mt:{meeting.id}:ls") in bot.request.calls[-1].buttons
     # A member's menu has no /newmeeting; another branch's secretary schedules only for their own branch.
     assert await bot.say("A03", "/newmeeting") == ["抱歉，您的角色不能使用 /newmeeting。"]
     async with bot.db.session() as session:
@@ -155,17 +158,17 @@ async def test_leave_needs_a_reason_and_the_secretary_decides(bot: BotHarness) -
     assert (await statuses(bot.db, meeting_id))["A04"] == "leave_requested"
     await drain(bot)
     request = bot.request.sent(chat_id=telegram_id_of("A01"))[-1]
-    assert "刘洋 申请请假" in request.text and "到市委党校参加培训" in request.text
+    assert "刘洋申请请假" in request.text and "到市委党校参加培训" in request.text
     approve = request.buttons[0][1]
     replies = await bot.press("A01", approve)
-    assert "已批准 刘洋 的请假。" in replies
+    assert "已批准刘洋的请假。" in replies
     answers = bot.request.sent(method="editMessageText")[-1]
     assert "已准假" in answers.text and "到市委党校参加培训" in answers.text
     assert (await statuses(bot.db, meeting_id))["A04"] == "on_leave"
     await drain(bot)
     assert "已获批准" in bot.request.sent(chat_id=telegram_id_of("A04"))[-1].text
     # Pressing the stale button again changes nothing.
-    assert "刘洋 没有待审批的请假申请。" in await bot.press("A01", approve)
+    assert "刘洋没有待审批的请假申请。" in await bot.press("A01", approve)
     # A member cannot decide leave.
     assert "只有支部书记" in (await bot.press("A03", approve))[0]
 
@@ -196,20 +199,20 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
         link, _ = await checkin.checkin_link(session, await get(bot.db, meeting_id), "bot", live=True)
     payload = link.rsplit("start=", 1)[1]
     replies = await bot.say("A03", f"/start {payload}")
-    assert replies and replies[0].startswith("✅") and "已签到主题党日" in replies[0]
+    assert replies and replies[0].startswith("✅") and "已签到：主题党日" in replies[0]
     assert (await bot.say("A03", f"/start {payload}"))[0].startswith("您已签到（")
     # The short code, typed after /checkin or on its own line.
     code = (await get(bot.db, meeting_id)).checkin_code
     assert "已签到" in (await bot.say("A04", f"/checkin {code}"))[0]
     assert "签到码" in (await bot.say("A05", "/checkin"))[0]
-    assert await bot.say("A05", "999999") == ["本支部没有签到码为 999999 的会议。"]
+    assert await bot.say("A05", "999999") == ["本支部没有签到码为999999的会议。"]
     assert "已签到" in (await bot.say("A05", code or ""))[0]
     # The group button: one of ours checks in, a member of another branch is refused.
     before = len(bot.request.calls)
     await bot.press("A02", f"mt:{meeting_id}:ck", chat_id=GROUP)
     await bot.press("B02", f"mt:{meeting_id}:ck", chat_id=GROUP)
     alerts = _alerts(bot, before)
-    assert "已签到主题党日" in alerts[0] and alerts[1] == "该签到码属于其他支部的会议。"
+    assert "已签到：主题党日" in alerts[0] and alerts[1] == "该签到码属于其他支部的会议。"
     result = await statuses(bot.db, meeting_id)
     assert [result[n] for n in ("A02", "A03", "A04", "A05")] == ["present"] * 4
     async with bot.db.session() as session:
@@ -262,9 +265,9 @@ async def test_location_check_in_in_the_private_chat(bot: BotHarness) -> None:
     keyboard = bot.request.calls[-1].params["reply_markup"]
     assert keyboard["keyboard"][0][0]["request_location"] is True
     await bot.send(bot.updates.location(telegram_id_of("A01"), 23.0207, 113.7518))
-    assert ("300 米", "mg:300") in bot.request.calls[-1].buttons
+    assert ("300米", "mg:300") in bot.request.calls[-1].buttons
     await bot.press("A01", "mg:300")
-    assert "仅限会场 300 米范围内签到" in bot.request.calls[-1].text
+    assert "仅限会场300米范围内签到" in bot.request.calls[-1].text
     meeting = await get(bot.db, meeting_id)
     assert (meeting.latitude, meeting.radius_m) == (23.0207, 300)
     # The group button asks for the location privately; far away is refused; near is accepted.
@@ -272,7 +275,7 @@ async def test_location_check_in_in_the_private_chat(bot: BotHarness) -> None:
     prompt = bot.request.sent(chat_id=telegram_id_of("A03"))[-1]
     assert "分享您的位置" in prompt.text and prompt.params["reply_markup"]["keyboard"][0][0]["request_location"]
     await bot.send(bot.updates.location(telegram_id_of("A03"), 23.0307, 113.7518))
-    assert bot.request.calls[-1].text == "您距离会场 1112 米，需在 300 米范围内才能签到。"
+    assert bot.request.calls[-1].text == "您距离会场1112米，需在300米范围内才能签到。"
     assert (await statuses(bot.db, meeting_id))["A03"] == "no_answer"
     await bot.send(bot.updates.location(telegram_id_of("A03"), 23.0208, 113.7519))
     assert "已签到" in bot.request.calls[-1].text
@@ -283,7 +286,7 @@ async def test_checkin_outside_the_window_is_refused(bot: BotHarness) -> None:
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=timedelta(hours=5))
     code = (await get(bot.db, meeting_id)).checkin_code
     replies = await bot.say("A03", f"/checkin {code}")
-    assert replies[0].startswith("签到将于 ") and replies[0].endswith(" 开始。")
+    assert replies[0].startswith("签到将于") and replies[0].endswith("开始。") and " " not in replies[0]
     assert (await statuses(bot.db, meeting_id))["A03"] == "no_answer"
 
 
@@ -350,7 +353,7 @@ async def test_closing_flow_absences_record_photos_and_tags(bot: BotHarness) -> 
     assert "简要会议记录" in bot.request.calls[-1].text
     await bot.say("A01", "学习党章第一章，重温入党誓词。")
     await bot.send(bot.updates.photo(telegram_id_of("A01"), "file-1", caption="合影"))
-    assert "已记录：18 字，1 张照片" in bot.request.calls[-1].text
+    assert "已记录：18字，1张照片" in bot.request.calls[-1].text
     await bot.press("A01", "mc:done")
     await bot.press("A01", "mc:t:constitution_study")
     assert ("✓ 党章学习", "mc:t:constitution_study") in bot.request.calls[-1].buttons
@@ -409,6 +412,11 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
         a03 = await queries.member_by_no(session, "A03")
         assert a03 is not None
         await meetings.mark_attendance(session, None, past, a03.id, "present")
+        a04 = await queries.member_by_no(session, "A04")
+        assert a04 is not None
+        await meetings.mark_attendance(session, None, past, a04.id, "on_leave")
+        branch_members = await session.scalars(select(Member).where(Member.org_id == bot.ids.branch_a))
+        roster = [m.name for m in sorted(branch_members, key=lambda m: m.member_no)]
         await study_first_agenda(session, past)
         await meetings.close_meeting(session, None, past, hooks=meeting_hooks())
     my = (await bot.say("A03", "/my"))[0]
@@ -418,10 +426,10 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
     ] == f"mt:{coming}:att"
     compliance = (await bot.say("A01", "/compliance"))[0]
     assert "第一党支部组织生活落实情况" in compliance
-    assert "✅ 支部党员大会: 1/1" in compliance and "⚠️ 支部委员会会议: 0/1" in compliance
+    assert "✅ 支部党员大会：已开1次，应开1次" in compliance and "⚠️ 支部委员会会议：已开0次，应开1次" in compliance
     assert "⚠️ 党小组会" in compliance and "（每个党小组一次）" in compliance and "截止" in compliance
     summary = (await bot.say(ADMIN, "/compliance"))[0]
-    assert "2 个支部" in summary and "第二党支部" in summary
+    assert "2个支部" in summary and "第二党支部" in summary
     # A button per branch with a gap opens its full table; another branch's secretary cannot open it.
     assert ("⚠️ 第二党支部", f"mcp:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
     detail = (await bot.press(ADMIN, f"mcp:{bot.ids.branch_b}"))[0]
@@ -429,8 +437,13 @@ async def test_my_compliance_and_attendance(bot: BotHarness) -> None:
     assert await bot.press("A01", f"mcp:{bot.ids.branch_b}") == ["只有该组织的管理员才能进行此操作。"]
     assert await bot.say("A03", "/compliance") == ["抱歉，您的角色不能使用 /compliance。"]
     attendance = (await bot.say("A01", "/attendance month"))[0]
-    assert "第一党支部出勤情况" in attendance and "张伟: 1/1 (100%)" in attendance
-    assert await bot.say("A01", "/attendance decade") == ["请选择统计期间：month（月）、quarter（季度）或 year（年）。"]
+    assert "第一党支部出勤情况" in attendance and "张伟：应到1次，实到1次（100%）" in attendance
+    # Approved leave is said in words, not a bare 0/0; members are listed in the roster's order (编号), not by code point.
+    assert f"{a04.name}：请假1次" in attendance and "0/0" not in attendance
+    listed = [line[2:].split("：")[0] for line in attendance.splitlines() if line.startswith("• ") and "：" in line]
+    listed = [name for name in listed if name in roster]
+    assert listed == [name for name in roster if name in listed] and len(listed) >= 2
+    assert await bot.say("A01", "/attendance decade") == ["请选择统计期间：本月、本季度或本年。"]
 
 
 async def test_stale_flow_buttons_are_answered(bot: BotHarness) -> None:
@@ -442,7 +455,19 @@ async def test_the_menu_shows_meetings_commands_by_role(bot: BotHarness) -> None
     member_help = (await bot.say("A03", "/help"))[0]
     leader_help = (await bot.say("A01", "/help"))[0]
     assert "/my" in member_help and "/checkin" in member_help and "/newmeeting" not in member_help
-    assert "/newmeeting" in leader_help and "/compliance" in leader_help
+    # The short menu fits a phone: the most used commands, the rest by group behind buttons (开会, 学习 …).
+    assert "/newmeeting" in leader_help and "/compliance" not in leader_help
+    assert len(leader_help.splitlines()) <= 14
+    buttons = bot.request.calls[-1].buttons
+    assert ("开会", "help:meetings") in buttons and ("学习", "help:study") in buttons
+    meetings_group = (await bot.press("A01", "help:meetings"))[0]
+    assert (
+        meetings_group.startswith("<b>开会</b>") and "/compliance" in meetings_group and "/attendance" in meetings_group
+    )
+    assert bot.request.calls[-1].buttons == [("« 返回", "help:top")]
+    await bot.press("A03", "help:top")
+    member_groups = [data for _label, data in bot.request.calls[-1].buttons]
+    assert "help:meetings" in member_groups and "help:branch" not in member_groups  # no leaders' tools for a member
 
 
 async def test_audit_and_outbox_hold_nothing_after_a_refused_group_press(bot: BotHarness) -> None:

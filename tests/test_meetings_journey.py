@@ -76,7 +76,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     await bot.say("A01", "9:00-10:00")
     await bot.say("A01", "党员活动室")
     draft = (await bot.say("A01", "研究七月主题党日安排"))[0]
-    assert "支部委员会会议" in draft and "将向 2 名党员发送会议通知" in draft
+    assert "支部委员会会议" in draft and "将向2名党员发送会议通知" in draft
     scheduled = (await bot.press("A01", "mn:ok"))[0]
     async with bot.db.session() as session:
         meeting = await session.scalar(select(Meeting))
@@ -94,7 +94,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     assert not any("会议通知" in t for t in bot.request.texts(telegram_id_of("A03")))
     assert (await bot.press("A02", f"mt:{meeting_id}:att"))[
         0
-    ] == "✅ 已记录：您将参加 2026年6月15日周一 09:00 的支部委员会会议。"
+    ] == "✅ 已记录：您将参加6月15日（周一）09:00的支部委员会会议。"
     assert await bot.press("A03", f"mt:{meeting_id}:att") == ["本次会议仅限支部委员会成员参加。"]
 
     # Check-in opens half an hour before the start. The committee member scans the live QR code once.
@@ -102,7 +102,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     await bot.press("A01", f"mt:{meeting_id}:qr")
     assert bot.request.sent(method="sendPhoto")[-1].chat_id == telegram_id_of("A01")
     payload = await _payload(bot, meeting_id)
-    assert (await bot.say("A02", f"/start {payload}"))[0] == "✅ 08:40 已签到支部委员会会议。"
+    assert (await bot.say("A02", f"/start {payload}"))[0] == "✅ 已签到：支部委员会会议（08:40）。"
     assert (await bot.say("A02", f"/start {payload}"))[0] == "您已签到（08:40）。"
     # Refused, and nothing stored: another branch's member, an ordinary member, an old photo of the code.
     assert await bot.say("B02", f"/start {payload}") == ["该签到码属于其他支部的会议。"]
@@ -125,7 +125,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
 
     # The secretary presses 第一议题: the dispatched speech comes first; picks it, the form, who led it; saves.
     pick = (await bot.press("A01", f"fa-m:{meeting_id}"))[0]
-    assert "支部委员会会议，2026年6月15日周一 09:00" in pick
+    assert "支部委员会会议，6月15日（周一）09:00" in pick
     assert bot.request.calls[-1].buttons[0] == (f"📌 {SPEECH}", f"fa-pk:{speech.id}")
     await bot.press("A01", f"fa-pk:{speech.id}")
     await bot.press("A01", "fa:pd")
@@ -146,7 +146,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     await bot.say("A01", "传达学习重要讲话精神；研究七月主题党日安排。")
     await bot.press("A01", "mc:done")
     closed = (await bot.press("A01", "mc:ok"))[0]
-    assert "🏁 会议已结束" in closed and "出勤：应到 2 人，实到 2 人（100%）" in closed
+    assert "🏁 会议已结束" in closed and "出勤：应到2人，实到2人（100%）" in closed
     meeting = await get(bot.db, meeting_id)
     assert meeting.status == "closed" and meeting.record == "传达学习重要讲话精神；研究七月主题党日安排。"
     assert await statuses(bot.db, meeting_id) == {"A01": "late", "A02": "present"}
@@ -156,7 +156,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     assert await bot.press("A01", f"fa-m:{meeting_id}") == ["本次会议已结束归档，记录不能再修改。"]
     assert await bot.press("A01", f"mte:{meeting_id}:place") == ["该会议已结束，不能再修改。"]
     report = (await bot.say("A01", "/firstagenda"))[0]
-    assert "应安排第一议题的会议 1 次，已记录 1 次（100%）" in report and f"✅ {SPEECH}：下发后 0 天学习" in report
+    assert "应安排第一议题的会议1次，已记录1次（100%）" in report and f"✅ {SPEECH}：下发后0天学习" in report
     async with bot.db.session() as session:
         after = (await session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "meeting"))).all()
     assert len(after) == 3  # the refusals wrote nothing
@@ -206,7 +206,7 @@ def test_meeting_added_on_the_command_line_with_its_first_agenda_item(
     assert shown["first_agenda"]["form"] is None and shown["first_agenda_missing"] == ["form", "led_by"]
     assert {a["member_no"]: a["status"] for a in shown["attendance"]} == {"A01": "no_answer", "A02": "no_answer"}
     text = _cli(["meeting", "show", str(added["id"])])
-    assert "：支部委员会会议，" in text and "09:00 – 10:30（已安排）" in text and f"📖 第一议题：{SPEECH}" in text
+    assert "：支部委员会会议，" in text and "09:00–10:30（已安排）" in text and f"📖 第一议题：{SPEECH}" in text
     # The unit's Party body records its central study group session the same way, without check-in.
     text = _cli(["meeting", "add", "--org", "DEMO-U1", "--kind", "study_group_session", "--at", held])
     assert "为市民政局机关党委安排" in text and "理论学习中心组学习" in text and "签到码" not in text
@@ -215,7 +215,7 @@ def test_meeting_added_on_the_command_line_with_its_first_agenda_item(
         app,
         ["meeting", "add", "--branch", "DEMO-B1", "--kind", "general_meeting", "--at", held, "--first-agenda", "999"],
     )
-    assert refused.exit_code == 1 and "没有编号为 #999 的学习材料" in refused.output
+    assert refused.exit_code == 1 and "找不到这份学习材料" in refused.output
     assert runner.invoke(app, ["meeting", "show", str(added["id"] + 2)]).exit_code == 1
 
 

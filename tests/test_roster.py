@@ -94,20 +94,20 @@ async def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, t
     tr = translator("zh_CN")
     lines = [error.localized(tr) for error in info.value.errors]
     assert {e.row for e in info.value.errors} == {2, 3, 4, 5, 6}
-    assert "第 2 行：join_date 2030-01-01 是将来的日期" in lines
-    assert "第 3 行：找不到支部 NOPE" in lines
-    assert "第 4 行：join_date 2010-13-45 不是有效日期（请写成 YYYY-MM-DD）" in lines
-    assert "第 5 行：党员 N3 重复出现（另见第 4 行）" in lines
-    assert any(line.startswith("第 5 行：未知角色 boss") for line in lines)
-    assert "第 5 行：join_date 1900-01-01 早于建党日期（1921-07-01）" in lines
-    assert any("第 6 行：telegram_id x" in line for line in lines)
+    assert "第2行：join_date“2030-01-01”是将来的日期" in lines
+    assert "第3行：找不到支部NOPE" in lines
+    assert "第4行：join_date“2010-13-45”不是有效日期，请按2026-12-15这样的写法填写" in lines
+    assert "第5行：党员N3重复出现（另见第4行）" in lines
+    assert any(line.startswith("第5行：未知角色boss") for line in lines)
+    assert "第5行：join_date“1900-01-01”早于建党日期（1921年7月1日）" in lines
+    assert any("第6行：telegram_id x" in line for line in lines)
     assert await _count(db, Member) == before
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\xff\xfe\x00\x00garbage", "文件既不是 UTF-8 也不是 GBK 编码"),
+        (b"\xff\xfe\x00\x00garbage", "文件的编码既不是UTF-8，也不是GBK"),
         ("name,branch\n张,MZJ-B1\n".encode(), "缺少列：member_no。"),
         (b"", "文件是空的。"),
     ],

@@ -84,7 +84,7 @@ def test_community_import_all_or_nothing(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name,town,latitude,longitude\n新社区,东城街道,23,\n", encoding="utf-8")
     code, output = cli.run("community", "import", str(bad))
-    assert code == 1 and "第 2 行" in output and "纬度和经度" in output
+    assert code == 1 and "第2行" in output and "纬度和经度" in output
     assert cli.db(lambda s: s.scalar(select(func.count()).select_from(Community))) == 7
     code, output = cli.run("community", "list", "--json")
     assert code == 0 and json.loads(output.splitlines()[0])["town"]

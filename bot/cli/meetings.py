@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates
+from bot import date_style, dates
 from bot.cli import ledger as ledger_cli
 from bot.clock import today
 from bot.config import Settings
@@ -161,18 +161,17 @@ def add(
                 settings,
                 m=result,
                 title=kind_name(result["kind"], settings.DEFAULT_LOCALE),
-                span=_span(result),
+                span=_span(result, settings),
                 unit=is_unit_kind(result["kind"]),
             )
         )
 
 
-def _span(meeting: dict[str, Any]) -> str:
-    """``2026-12-15 14:30 – 16:00`` from a meeting's JSON (local times)."""
+def _span(meeting: dict[str, Any], settings: Settings) -> str:
+    """``2026年12月15日（周二）14:30–16:00`` from a meeting's JSON (local times), in the one date style."""
     start = datetime.fromisoformat(meeting["starts_at"])
     end = datetime.fromisoformat(meeting["ends_at"])
-    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
-    return f"{start.strftime('%Y-%m-%d %H:%M')} – {until}"
+    return date_style.span(start, end, settings.DEFAULT_LOCALE, tz=settings.tz, year=True)
 
 
 def _moment(text: str, settings: Settings) -> datetime:
@@ -259,7 +258,7 @@ def show(
             settings,
             m=result,
             title=kind_name(result["kind"], locale),
-            span=_span(result),
+            span=_span(result, settings),
             status=translator(locale).gettext(MEETING_STATUS_NAMES.get(result["status"], result["status"])),
             rows=[
                 (a["name"], status_name(a["status"], locale), a["checked_in_at"] or "") for a in result["attendance"]

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import date_style
 from bot.cli.common import JsonFlag, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 from bot.errors import InvalidInput
@@ -124,7 +125,9 @@ def transfer(
             return tr.gettext("%(name)s moved to %(branch)s.", name=found.name, branch=branch.name)
         await membership.transfer_out(session, None, found, on=day)
         return tr.gettext(
-            "%(name)s is transferred out as of %(date)s; their records stay.", name=found.name, date=day.isoformat()
+            "%(name)s is transferred out as of %(date)s; their records stay.",
+            name=found.name,
+            date=date_style.day(day, tr.locale, weekday=False, year=True),
         )
 
     typer.echo(run_db(work))

@@ -11,3 +11,9 @@ class LanguageButton(CallbackData, prefix="lang"):
     """/lang: the language chosen (``lang:zh_CN``, ``lang:en``)."""
 
     locale: Literal["zh_CN", "en"]
+
+
+class HelpButton(CallbackData, prefix="help"):
+    """/help: open one group of commands (``help:meetings``), or the short menu again (``help:top``)."""
+
+    group: Literal["top", "meetings", "study", "service", "records", "branch", "basics"]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -11,7 +18,7 @@ from bot.menus import enqueue_member_menu
 from bot.services import identity
 from bot.templates import render
 from handlers.common import reply
-from handlers.core.buttons import LanguageButton
+from handlers.core.buttons import HelpButton, LanguageButton
 from storage.models import Member
 
 INVITE_START = filters.Regex(r"^/start(@\w+)? inv_[A-Za-z0-9_-]{1,60}$")
@@ -68,13 +75,46 @@ async def start(update: Update, context: BranchContext) -> None:
     await help_command(update, context)
 
 
-async def help_command(update: Update, context: BranchContext) -> None:
-    """List what this person's role can do."""
+def _help_screen(context: BranchContext, group: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/help: the role's most used commands and a button per group of the rest (``top``), or one group in full.
+
+    Short enough for one phone screen: about 8 lines of commands, then buttons (开会, 学习, 志愿服务, 查询 …)."""
     actor = context.caller.actor
     role = actor.role.value if actor else "guest"
-    commands = context.resources.menu.commands_for(role, context.tr.locale)
-    text = render("core/help.html.j2", context.tr.locale, actor=actor, commands=commands)
-    await reply(update, text)
+    menu = context.resources.menu
+    tr = context.tr
+    groups = menu.help_groups(role)
+    if group == "top":
+        commands = menu.most_used(role, tr.locale)
+        more = len(commands) < len(menu.commands_for(role, tr.locale))
+        text = render("core/help.html.j2", tr.locale, actor=actor, commands=commands, group=None, more=more)
+        if not more:
+            return text, None
+        buttons = [
+            InlineKeyboardButton(tr.gettext(title), callback_data=HelpButton(group=gid).pack())  # type: ignore[arg-type]
+            for gid, title in groups
+        ]
+        return text, InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+    title = next((tr.gettext(t) for gid, t in groups if gid == group), "")
+    commands = menu.group_commands(group, role, tr.locale)
+    text = render("core/help.html.j2", tr.locale, actor=actor, commands=commands, group=title, more=False)
+    back = InlineKeyboardButton(tr.gettext("« Back"), callback_data=HelpButton(group="top").pack())
+    return text, InlineKeyboardMarkup([[back]])
+
+
+async def help_command(update: Update, context: BranchContext) -> None:
+    """What this person's role can do: the most used commands, and the rest by group behind buttons."""
+    text, markup = _help_screen(context, "top")
+    await reply(update, text, reply_markup=markup)
+
+
+async def help_group(update: Update, context: BranchContext) -> None:
+    """A /help button: show that group's commands (or the short menu again) in the same message."""
+    query = update.callback_query
+    assert query is not None
+    text, markup = _help_screen(context, HelpButton.parse(query.data).group)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def cancel(update: Update, context: BranchContext) -> None:
@@ -84,8 +124,6 @@ async def cancel(update: Update, context: BranchContext) -> None:
 
 async def choose_language(update: Update, context: BranchContext) -> None:
     """Offer the languages as buttons."""
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -129,6 +167,7 @@ HANDLERS = [
     MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, shared_contact),
     CommandHandler("start", start),
     CommandHandler("help", help_command),
+    CallbackQueryHandler(help_group, pattern=HelpButton.pattern()),
     CommandHandler("lang", choose_language),
     CallbackQueryHandler(language_chosen, pattern=LanguageButton.pattern()),
 ]

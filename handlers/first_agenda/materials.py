@@ -189,8 +189,8 @@ async def add_start(update: Update, context: BranchContext) -> int:
         if len(parts) < 3:
             raise InvalidInput(
                 N_(
-                    "Write: /addmaterial title | source | YYYY-MM-DD | type | link or text "
-                    "(the last two may be left out)."
+                    "Write: /addmaterial title | source | date | type | link or text (the last two may be left "
+                    "out), or send /addmaterial alone and answer the questions one by one."
                 )
             )
         extra = "|".join(parts[4:]).strip() if len(parts) > 4 else ""
@@ -227,7 +227,7 @@ async def add_source(update: Update, context: BranchContext) -> int:
     if len(source) > fa.MAX_SOURCE:
         raise InvalidInput(N_("The source is too long (at most %(max)s characters)."), max=fa.MAX_SOURCE)
     _add(context)["source"] = source
-    await reply(update, context.tr.gettext(N_("The date of the speech or instruction (YYYY-MM-DD)?")))
+    await reply(update, context.tr.gettext(N_("On what date was it given or issued? Type it like 15 Dec 2026.")))
     return A_DATE
 
 

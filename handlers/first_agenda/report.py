@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot import date_style
 from bot.context import BranchContext
 from bot.i18n import N_
 from bot.services import first_agenda as fa
@@ -78,7 +79,7 @@ async def _report(context: BranchContext, period: Period) -> tuple[str, InlineKe
                 label = tr.gettext(
                     N_("Record: %(kind)s %(date)s"),
                     kind=fa.meeting_kind_name(meeting.kind, tr.locale),
-                    date=env.local(meeting.starts_at).strftime("%m-%d"),
+                    date=date_style.day(meeting.starts_at, tr.locale, tz=env.tz, weekday=False),
                 )
                 buttons.append([(label, RecordButton(meeting=meeting.id).pack())])
             text = render(

@@ -25,6 +25,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import date_style
 from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.i18n import translator
@@ -169,7 +170,7 @@ async def _attempt(
             await reply(update, prompt, reply_markup=markup)
         return LOCATION
     context.user_data.pop("mt_ck", None)  # type: ignore[union-attr]
-    when = outcome.at.astimezone(env.tz).strftime("%H:%M")
+    when = date_style.clock_time(outcome.at, env.tz)
     if outcome.status == "late":
         text = tr.gettext(
             "✅ Checked in to %(title)s at %(time)s (after the start: marked late).", title=view.title, time=when
@@ -280,7 +281,7 @@ async def qr_image(
         m=MeetingView.of(meeting, locale, env.tz),
         live=True,
         not_open=opens > now_utc(),
-        opens=opens.astimezone(env.tz).strftime("%Y-%m-%d %H:%M"),
+        opens=date_style.moment(opens, locale, tz=env.tz),
     )
     tr = translator(locale)
     buttons = keyboard([[(tr.gettext("🔄 New code"), meeting_button(meeting.id, MeetingAction.QR_RENEW))]])

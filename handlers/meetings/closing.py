@@ -22,6 +22,7 @@ from bot.services.meetings.buttons import (
     meeting_button,
     pressed,
 )
+from bot.services.meetings.closing import list_separator
 from bot.services.meetings.format import status_name, tag_name
 from bot.services.meetings.kinds import MEETING_TAGS
 from bot.services.meetings.stats import meeting_rate
@@ -99,9 +100,12 @@ async def _review(update: Update, context: BranchContext) -> int:
         )
         view = await view_of(session, preview.meeting, locale, env_of(context))
     names = [member.name for member, _ in preview.unconfirmed]
-    text = render("meetings/closing_review.html.j2", locale, m=view, names=names)
+    absent = sum(1 for member, _ in preview.unconfirmed if data["marks"].get(str(member.id), "absent") == "absent")
+    text = render("meetings/closing_review.html.j2", locale, m=view, names=names, absent=absent)
     if preview.missing:
-        items = "; ".join(DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing)
+        items = list_separator(context.tr).join(
+            DomainError(msgid, **params).localized(context.tr) for msgid, params in preview.missing
+        )
         text += "\n\n" + context.tr.gettext("⚠️ Still missing before closing: %(missing)s", missing=items)
     buttons = []
     for member, _row in preview.unconfirmed:

@@ -293,14 +293,29 @@ async def new_confirm(update: Update, context: BranchContext) -> int:
     """Create the meeting; the notices go out through the outbox."""
     data = _data(context, "mt_new")
     env = env_of(context)
-    async with context.unit(then=END) as session:
-        meeting = await meetings.schedule_meeting(
-            session, context.actor, data["branch"], _draft(context, data), env=env
-        )
-        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
+    try:
+        async with context.unit(then=END) as session:
+            meeting = await meetings.schedule_meeting(
+                session, context.actor, data["branch"], _draft(context, data), env=env
+            )
+            text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
+    except meetings.AlreadyScheduled as existing:
+        context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
+        text, markup = await _existing_card(context, existing)
+        await show(update, text, markup)
+        return END
     context.user_data.pop("mt_new", None)  # type: ignore[union-attr]
     await show(update, _created(context, meeting) + "\n\n" + text, markup)
     return END
+
+
+async def _existing_card(context: BranchContext, existing: meetings.AlreadyScheduled) -> tuple[str, Any]:
+    """The card of the meeting a new one would duplicate, under a line that says so (no new meeting is made)."""
+    env = env_of(context)
+    async with context.unit(then=END) as session:
+        meeting = await meetings.meeting_for_leader(session, context.actor, existing.meeting_id)
+        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
+    return existing.localized(context.tr) + "\n\n" + text, markup
 
 
 async def _one_line(update: Update, context: BranchContext) -> int:
@@ -314,9 +329,14 @@ async def _one_line(update: Update, context: BranchContext) -> int:
     assert update.message is not None and update.message.text is not None
     line = update.message.text.split(maxsplit=1)[1]
     draft = meetings.parse_meeting_line(line, env.tz, env.today())
-    async with context.unit(then=END) as session:
-        meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, env=env)
-        text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
+    try:
+        async with context.unit(then=END) as session:
+            meeting = await meetings.schedule_meeting(session, actor, actor.org_id, draft, env=env)
+            text, markup = await card(session, meeting, context.tr.locale, env, context.resources.meeting_hooks)
+    except meetings.AlreadyScheduled as existing:
+        text, markup = await _existing_card(context, existing)
+        await reply(update, text, reply_markup=markup)
+        return END
     await reply(update, _created(context, meeting) + "\n\n" + text, reply_markup=markup)
     return END
 

@@ -30,7 +30,7 @@ from bot.services.meetings.buttons import (
     meeting_button,
 )
 from bot.services.meetings.compliance import PERIOD_ORDER
-from bot.services.meetings.format import MeetingView, long_date, status_name
+from bot.services.meetings.format import MeetingView, long_date, period_text, status_name
 from bot.services.meetings.kinds import Period
 from bot.templates import render
 from handlers.common import keyboard, reply, show
@@ -323,7 +323,9 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
         for period in PERIOD_ORDER:
             of_period = [(i, long_date(i.due, tr.locale)) for i in items if i.period.period is period]
             if of_period:
-                label = tr.gettext(PERIOD_LABELS[period], key=of_period[0][0].period.key)
+                label = tr.gettext(
+                    PERIOD_LABELS[period], key=period_text(of_period[0][0].period.start, period, tr.locale)
+                )
                 sections.append((label, of_period))
         await reply(update, render("meetings/compliance.html.j2", tr.locale, branch=branch.name, sections=sections))
         return
@@ -357,7 +359,7 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
     env = env_of(context)
     tr = context.tr
     pr = stats.parse_period(context.args[0] if context.args else None, env.today())
-    period = tr.gettext(PERIOD_LABELS[pr.period], key=pr.key)
+    period = tr.gettext(PERIOD_LABELS[pr.period], key=period_text(pr.start, pr.period, tr.locale))
     bounds = pr.utc_bounds(env.tz)
     async with context.unit() as session:
         results = await stats.attendance_overview(session, context.actor, *bounds)

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
+from bot import date_style
+from bot.clock import now_utc
 from bot.config import Settings
 from bot.context import BranchContext
 from bot.environment import ServiceEnv
@@ -75,6 +77,8 @@ async def card(
     view = await view_of(session, meeting, locale, env)
     counts = await meetings.status_counts(session, meeting.id)
     rate = await stats.meeting_rate(session, meeting.id)
+    # Over (or recorded after the fact): no check-in code, QR code or location check any more, only marking.
+    held = meeting.ends_at <= now_utc()
     text = render(
         "meetings/card.html.j2",
         locale,
@@ -85,6 +89,7 @@ async def card(
         percent=percent_text(rate),
         extra=await hooks.card_lines(session, meeting, locale),
         unit=meetings.is_unit_kind(meeting.kind),
+        held=held,
     )
     mid = meeting.id
     rows: list[list[tuple[str, str]]] = []
@@ -93,6 +98,18 @@ async def card(
         rows += [
             [
                 (tr.gettext("✏️ Edit / postpone"), meeting_button(mid, MeetingAction.EDIT)),
+                (tr.gettext("🏁 Close"), meeting_button(mid, MeetingAction.CLOSE)),
+            ],
+            [(tr.gettext("🚫 Cancel the meeting"), meeting_button(mid, MeetingAction.CANCEL))],
+        ]
+    elif meeting.status == MeetingStatus.SCHEDULED and held:
+        rows += [
+            [
+                (tr.gettext("📋 Answers"), meeting_button(mid, MeetingAction.ANSWERS)),
+                (tr.gettext("✏️ Edit / postpone"), meeting_button(mid, MeetingAction.EDIT)),
+            ],
+            [
+                (tr.gettext("✔️ Mark present"), meeting_button(mid, MeetingAction.MARK)),
                 (tr.gettext("🏁 Close"), meeting_button(mid, MeetingAction.CLOSE)),
             ],
             [(tr.gettext("🚫 Cancel the meeting"), meeting_button(mid, MeetingAction.CANCEL))],
@@ -145,7 +162,7 @@ async def answers(
         if row.status in (AttendanceStatus.LEAVE_REQUESTED, AttendanceStatus.ON_LEAVE):
             note = row.leave_reason
         elif row.checked_in_at is not None and row.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
-            note = row.checked_in_at.astimezone(env.tz).strftime("%H:%M")
+            note = date_style.clock_time(row.checked_in_at, env.tz)
         groups.setdefault(row.status, []).append((member.name, note))
         if row.status == AttendanceStatus.LEAVE_REQUESTED and meeting.status == MeetingStatus.SCHEDULED:
             buttons.append(

@@ -6,11 +6,13 @@ Both show other members' names, so they answer only in the leader's private chat
 from __future__ import annotations
 
 import html
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import date_style
 from bot.context import BranchContext
 from bot.i18n import Translator
 from bot.services import audit_log, identity, membership
@@ -122,7 +124,7 @@ async def unbind_pressed(update: Update, context: BranchContext) -> None:
 # --- /audit -----------------------------------------------------------------------------------------------------
 
 
-def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int) -> str:
+def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int, tz: ZoneInfo) -> str:
     if not rows:
         return tr.gettext("The audit log has nothing to show here.")
     lines = [tr.gettext("<b>Audit log</b> (newest first, page %(page)d)", page=page + 1)]
@@ -131,7 +133,8 @@ def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int) -> st
         label = audit_log.action_label(row.action)
         action = tr.gettext(label) if label else row.action  # an action without a label yet shows its name
         lines.append(
-            f"{row.at:%Y-%m-%d %H:%M} · {html.escape(row.actor)} · {html.escape(action)} · {html.escape(about)}"
+            f"{date_style.moment(row.at, tr.locale, tz=tz)}"
+            f" · {html.escape(row.actor)} · {html.escape(action)} · {html.escape(about)}"
         )
     return "\n".join(lines)
 
@@ -146,7 +149,7 @@ async def _audit_page(update: Update, context: BranchContext, page: int) -> None
         nav.append((tr.gettext("‹ Newer"), AuditButton(page=page - 1).pack()))
     if more and page < MAX_PAGE:
         nav.append((tr.gettext("Older ›"), AuditButton(page=page + 1).pack()))
-    await show(update, _audit_text(tr, rows, page), keyboard([nav]))
+    await show(update, _audit_text(tr, rows, page, tz), keyboard([nav]))
 
 
 @leaders_only

@@ -185,7 +185,7 @@ async def get_material(session: AsyncSession, actor: Who, material_id: int) -> S
     # a forged button's huge id: no such row (and SQLite cannot even bind it)
     material = await session.get(StudyMaterial, material_id) if 0 < material_id < 2**63 else None
     if material is None:
-        raise NotFound(N_("There is no study material #%(id)s."), id=material_id)
+        raise NotFound(N_("This study material no longer exists, or it is not yours to see."), id=material_id)
     if actor is None:
         return material
     owners = await _visible_owner_ids(session, actor)
@@ -196,7 +196,7 @@ async def get_material(session: AsyncSession, actor: Who, material_id: int) -> S
         return material
     if actor.is_admin and await store.is_dispatched(session, material.id, under=actor.org_id):
         return material
-    raise NotFound(N_("There is no study material #%(id)s."), id=material_id)
+    raise NotFound(N_("This study material no longer exists, or it is not yours to see."), id=material_id)
 
 
 def validate_issued_on(issued_on: date, env: ServiceEnv) -> date:
@@ -269,7 +269,7 @@ async def add_material(
         raise InvalidInput(N_("The text is too long (at most %(max)s characters); give a link instead."), max=MAX_BODY)
     duplicate = await store.material_titled(session, owner_org_id, clean_title, issued_on=issued_on)
     if duplicate is not None:
-        raise Conflict(N_("This material is already in the catalog as #%(id)s."), id=duplicate.id)
+        raise Conflict(N_("《%(title)s》 of that date is already in the catalog."), title=clean_title)
     who = await _member(session, actor)
     material = StudyMaterial(
         owner_org_id=owner_org_id,

@@ -80,7 +80,7 @@ async def _meeting_for_recording(
 ) -> tuple[Meeting, Organisation]:
     meeting = await session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(N_("There is no meeting #%(id)s."), id=meeting_id)
+        raise NotFound(N_("This meeting no longer exists, or it is not yours to see."), id=meeting_id)
     org = await _require_org_leader(session, actor, meeting.org_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(N_("This meeting was cancelled."))
@@ -117,7 +117,7 @@ async def check_material_for_meeting(
     meeting, _org = await _meeting_for_recording(session, actor, meeting_id)
     material = await session.get(StudyMaterial, material_id)
     if material is None or not await _visible_to_org(session, material, meeting.org_id):
-        raise NotFound(N_("There is no study material #%(id)s."), id=material_id)
+        raise NotFound(N_("This study material no longer exists, or it is not yours to see."), id=material_id)
     return material
 
 
@@ -141,7 +141,7 @@ async def record_first_agenda(
     for material_id in dict.fromkeys(material_ids):
         material = await session.get(StudyMaterial, material_id)
         if material is None or not await _visible_to_org(session, material, org.id):
-            raise NotFound(N_("There is no study material #%(id)s."), id=material_id)
+            raise NotFound(N_("This study material no longer exists, or it is not yours to see."), id=material_id)
         materials.append(material)
     for title in typed_titles:
         material, _created = await _typed_material(session, org.id, title, who)

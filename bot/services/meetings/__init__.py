@@ -57,7 +57,13 @@ from bot.services.meetings.core import (
     split_place_topic,
 )
 from bot.services.meetings.notices import checkin_window, send_due_reminders
-from bot.services.meetings.scheduling import cancel_meeting, edit_meeting, schedule_meeting, set_location_check
+from bot.services.meetings.scheduling import (
+    AlreadyScheduled,
+    cancel_meeting,
+    edit_meeting,
+    schedule_meeting,
+    set_location_check,
+)
 from storage.meetings import (
     UNIT_BODIES,
     attendance_rows,
@@ -82,6 +88,7 @@ __all__ = [
     "MAX_TOPIC",
     "UNIT_BODIES",
     "UNIT_KINDS",
+    "AlreadyScheduled",
     "ClosingBlocked",
     "ClosingPreview",
     "ClosingResult",

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import date_style
 from bot.clock import now_utc
 from bot.config import Settings
 from bot.environment import ServiceEnv
@@ -129,7 +130,7 @@ async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now:
         until = min(recent) + WRONG_CODE_WINDOW
         raise InvalidInput(
             N_("Too many wrong check-in codes. Please try again after %(time)s, or ask the secretary to mark you."),
-            time=until.astimezone(env.tz).strftime("%H:%M"),
+            time=date_style.clock_time(until, env.tz),
         )
 
 
@@ -147,7 +148,10 @@ async def record_wrong_code(session: AsyncSession, member_id: int, code: str, *,
 
 
 def _local(value: datetime, env: ServiceEnv) -> str:
-    return value.astimezone(env.tz).strftime("%Y-%m-%d %H:%M")
+    # A refusal's parameters do not know the reader's language: today's time alone, another day's in the default.
+    if value.astimezone(env.tz).date() == env.today():
+        return date_style.clock_time(value, env.tz)
+    return date_style.moment(value, env.default_locale, tz=env.tz)
 
 
 async def check_in(
@@ -204,7 +208,7 @@ async def check_in(
 def _already(at: datetime | None, env: ServiceEnv) -> Conflict:
     if at is None:
         return Conflict(N_("You have already checked in."))
-    return Conflict(N_("You have already checked in (at %(time)s)."), time=at.astimezone(env.tz).strftime("%H:%M"))
+    return Conflict(N_("You have already checked in (at %(time)s)."), time=date_style.clock_time(at, env.tz))
 
 
 def seconds_to_next_slot(now: float | None = None) -> float:

@@ -104,6 +104,11 @@ class ClosingResult:
     absent: list[str]  # names of members recorded absent
 
 
+def list_separator(tr: Translator) -> str:
+    """Between the items of a list in a sentence: ``；`` in Chinese, ``; `` in English."""
+    return "；" if tr.locale.startswith("zh") else "; "
+
+
 class ClosingBlocked(InvalidInput):
     """Other features say something is missing (e.g. the first agenda item): each item is localized."""
 
@@ -114,7 +119,7 @@ class ClosingBlocked(InvalidInput):
     def localized(self, tr: Translator, *, escape: bool = True) -> str:
         """The list of missing items, each in the user's language."""
         items = [DomainError(msgid, **params).localized(tr, escape=escape) for msgid, params in self.missing]
-        return tr.gettext(self.msgid, missing="; ".join(items))
+        return tr.gettext(self.msgid, missing=list_separator(tr).join(items))
 
 
 async def close_meeting(

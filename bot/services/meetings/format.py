@@ -1,4 +1,5 @@
-"""How meetings read in a message: localized names, local dates and times, status labels.
+"""How meetings read in a message: localized names, local dates and times (through :mod:`bot.date_style`, the
+one date style), status labels.
 
 Templates get :class:`MeetingView` objects with everything already formatted for the reader's language and
 the configured time zone, so no template does time-zone arithmetic.
@@ -10,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
-
+from bot import date_style
 from bot.i18n import N_, translator
 from bot.services.meetings.kinds import KINDS_BY_ID, TAGS_BY_ID
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
@@ -50,31 +50,38 @@ def status_name(status: str, locale: str) -> str:
     return translator(locale).gettext(STATUS_NAMES.get(status, status))
 
 
-def day_text(value: date | datetime, locale: str, tz: ZoneInfo, *, year: bool = True) -> str:
-    """``2026年12月15日周二`` / ``Tue, Dec 15, 2026``."""
-    if isinstance(value, datetime):
-        value = value.astimezone(tz).date()
-    return format_skeleton("yMMMEd" if year else "MMMEd", value, locale=translator(locale).babel_locale)
+def day_text(value: date | datetime, locale: str, tz: ZoneInfo, *, year: bool | None = None) -> str:
+    """``12月15日（周二）`` / ``Tue 15 Dec`` (the year when it is not this year): :func:`bot.date_style.day`."""
+    return date_style.day(value, locale, tz=tz, year=year)
 
 
 def short_day(value: date, locale: str) -> str:
-    """``12/15周二`` / ``Tue, 12/15``: for buttons."""
-    return format_skeleton("MEd", value, locale=translator(locale).babel_locale)
+    """``12月15日（周二）`` / ``Tue 15 Dec``: for buttons (the one date style, :mod:`bot.date_style`)."""
+    return date_style.day(value, locale)
 
 
 def long_date(value: date, locale: str) -> str:
-    """``2026年12月31日`` / ``December 31, 2026``."""
-    return format_date(value, "long", locale=translator(locale).babel_locale)
+    """``12月31日`` / ``31 Dec`` (the year when it is not this year), without the weekday: a due date."""
+    return date_style.day(value, locale, weekday=False)
 
 
 def clock_text(value: datetime, tz: ZoneInfo) -> str:
     """``14:30`` in the configured zone."""
-    return value.astimezone(tz).strftime("%H:%M")
+    return date_style.clock_time(value, tz)
 
 
 def when_text(value: datetime, locale: str, tz: ZoneInfo) -> str:
-    """``2026年12月15日周二 14:30``."""
-    return f"{day_text(value, locale, tz)} {clock_text(value, tz)}"
+    """``12月15日（周二）14:30`` / ``Tue 15 Dec, 14:30``: :func:`bot.date_style.moment`."""
+    return date_style.moment(value, locale, tz=tz)
+
+
+def period_text(start: date, period: str, locale: str) -> str:
+    """A month, quarter or year as people say it (``2026年12月``, ``2026年第四季度``, ``2026年``) from its start."""
+    if period == "month":
+        return date_style.month(start.year, start.month, locale)
+    if period == "quarter":
+        return date_style.quarter(start.year, (start.month - 1) // 3 + 1, locale)
+    return date_style.year_name(start.year, locale)
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ MEETING_KINDS: tuple[MeetingKind, ...] = (
 )
 
 MEETING_TAGS: tuple[MeetingTag, ...] = (
-    MeetingTag("loyalty_life", "对党忠诚主题党内政治生活", N_("Loyalty-themed political life"), Period.YEAR, 1),
+    MeetingTag("loyalty_life", "以对党忠诚为主题的党内政治生活", N_("Loyalty-themed political life"), Period.YEAR, 1),
     MeetingTag("constitution_study", "党章学习", N_("Party Constitution study"), Period.YEAR, 1),
     MeetingTag("oath_renewal", "重温入党誓词", N_("Renewal of the admission oath"), Period.NONE, 0),
     MeetingTag("political_birthdays", "过政治生日", N_("Political birthdays marked"), Period.NONE, 0),

@@ -79,6 +79,14 @@ async def _new_code(session: AsyncSession, branch_id: int) -> str:
             return code
 
 
+class AlreadyScheduled(Conflict):
+    """The same kind of meeting of the same branch (and group) at the same time exists: the chat shows its card."""
+
+    def __init__(self, meeting_id: int) -> None:
+        super().__init__(N_("This meeting is already scheduled."))
+        self.meeting_id = meeting_id
+
+
 async def schedule_meeting(
     session: AsyncSession, actor: Actor | None, branch_id: int, draft: Draft, *, env: ServiceEnv
 ) -> Meeting:
@@ -102,7 +110,7 @@ async def schedule_meeting(
     topic = _clean_text(draft.topic, MAX_TOPIC, N_("The topic is too long (at most %(limit)d characters)."))
     duplicate = await same_meeting(session, branch.id, kind.id, starts_at, group_id)
     if duplicate is not None:
-        raise Conflict(N_("This meeting is already scheduled (number %(id)d)."), id=duplicate)
+        raise AlreadyScheduled(duplicate)
     who = await _actor_member(session, actor)
     meeting = Meeting(
         org_id=branch.id,

@@ -6,8 +6,9 @@ was approved is not expected. Periods (month, quarter, year) are computed in the
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from storage.meetings import (
     branches_of,
     closed_attendance,
     closed_status_counts,
-    members_by_name,
+    members_in_roster_order,
 )
 from storage.models import Member, Organisation
 
@@ -86,12 +87,18 @@ def parse_period(text: str | None, today: date) -> PeriodRange:
     return period_range(aliases[value], today)
 
 
+def roster_key(member_no: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a member number: its runs of digits compare as numbers (A2 before A10)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", member_no))
+
+
 @dataclass(frozen=True)
 class Rate:
     """Attended over expected."""
 
     attended: int = 0
     expected: int = 0
+    leave: int = field(default=0, compare=False)  # meetings on approved leave: not expected, said in words
 
     @property
     def percent(self) -> int | None:
@@ -99,14 +106,14 @@ class Rate:
         return round(100 * self.attended / self.expected) if self.expected else None
 
     def __add__(self, other: Rate) -> Rate:
-        return Rate(self.attended + other.attended, self.expected + other.expected)
+        return Rate(self.attended + other.attended, self.expected + other.expected, self.leave + other.leave)
 
 
 def rate_of(statuses: list[str]) -> Rate:
     """The rate of a list of final attendance statuses."""
     attended = sum(1 for s in statuses if s in CHECKED_IN)
-    expected = sum(1 for s in statuses if s != AttendanceStatus.ON_LEAVE)
-    return Rate(attended, expected)
+    leave = sum(1 for s in statuses if s == AttendanceStatus.ON_LEAVE)
+    return Rate(attended, len(statuses) - leave, leave)
 
 
 async def meeting_rate(session: AsyncSession, meeting_id: int) -> Rate:
@@ -134,7 +141,8 @@ async def branch_rates(session: AsyncSession, branch_id: int, start: datetime, e
         meetings[meeting.id] = meeting
         by_member[member_id].append(status)
         by_meeting[meeting.id].append(status)
-    members = await members_by_name(session, list(by_member))
+    # The roster's order (member numbers A1, A2 … A10 read as numbers), not the code points of the names.
+    members = sorted(await members_in_roster_order(session, list(by_member)), key=lambda m: roster_key(m.member_no))
     per_member = [(m, rate_of(by_member[m.id])) for m in members]
     per_meeting = [(meetings[i], rate_of(by_meeting[i])) for i in meetings]
     overall = sum((r for _, r in per_meeting), Rate())
