@@ -31,8 +31,13 @@ GOLDEN = Path(__file__).parent / "golden" / "walk"
 
 
 @pytest.fixture(scope="module")
-def walker(tmp_path_factory: pytest.TempPathFactory) -> Walks:
-    return Walks(tmp_path_factory.mktemp("walk"))
+def walker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Walks:
+    """The walks; all of them at once (side by side) unless one golden transcript alone was asked for (-k)."""
+    walks = Walks(tmp_path_factory.mktemp("walk"))
+    selected = [item for item in request.session.items if item.module is request.module]
+    if len(selected) > 1:
+        walks.all()
+    return walks
 
 
 @pytest.fixture(scope="module")

@@ -38,16 +38,24 @@ def telegram_id(member_no: str) -> int:
 
 
 @contextmanager
-def clean_settings(root: Path) -> Iterator[Settings]:
-    """Settings of the walk alone (the developer's environment and .env file left out)."""
+def _clean_environment(root: Path) -> Iterator[None]:
+    """The developer's environment and .env file left out while settings are read."""
     saved = {name: os.environ.pop(name) for name in list(os.environ) if name in Settings.model_fields}
     cwd = Path.cwd()
     os.chdir(root)
     try:
-        yield load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{root / 'walk.sqlite3'}")
+        yield
     finally:
         os.chdir(cwd)
         os.environ.update(saved)
+
+
+def walk_settings(root: Path) -> Settings:
+    """Settings of one walk alone, every path in ``root`` (walks run side by side, so none depends on the cwd)."""
+    with _clean_environment(root):
+        return load_settings(
+            DATABASE_URL=f"sqlite+aiosqlite:///{root / 'walk.sqlite3'}", LEDGER_DIR=str(root / "ledgers")
+        )
 
 
 async def _prepare(path: Path, template: Path, settings: Settings, locale: str) -> Database:
@@ -62,52 +70,50 @@ async def _prepare(path: Path, template: Path, settings: Settings, locale: str) 
 async def run_walk(role: str, locale: str, root: Path, template: Path) -> Walk:
     """One person's walk in one language (``root`` exists)."""
     person = PEOPLE[role]
-    with clean_settings(root) as settings:
-        database = await _prepare(root / "walk.sqlite3", template, settings, locale)
-        request = OfflineRequest()
-        application = build_application(
-            settings,
-            db=database,
-            request=request,
-            get_updates_request=OfflineRequest(),
-            rate_limit=False,
-            start_jobs=False,
-        )
-        await application.initialize()
-        await _post_init(application)
-        try:
-            names = {
-                telegram_id(no): no for no in ("ADM1", "A01", "A02", "A03", "A04", "A05", "A08", "B01", "B02", "B03")
-            }
-            patterns = button_patterns(application)
-            walk = Walk(role, locale, person, patterns=sorted(patterns))
-            secretary = Walker(application, request, Walk("secretary", locale, "A01"), telegram_id("A01"), names)
-            await secretary.say("/linkgroup", in_group=True)  # the branch's group chat, linked before the walk
-            in_flow = _in_flow(root / "walk.sqlite3")
-            walker = Walker(application, request, walk, telegram_id(person), names, _outbox_size(root / "walk.sqlite3"))
-            for in_group in (False, True):
-                if in_group:  # the buttons of what the private walk made the bot post in the group (notices)
-                    await walker.explore(walker.group_screens, in_group=True)
-                for name in command_names(application):
-                    for text in (f"/{name}", *(f"/{name} {a}" for a in ARGUMENTS.get(name, ()))):
-                        first = await walker.say(text, in_group=in_group)
-                        await walker.explore(await walker.run_script(text, first, in_group=in_group), in_group=in_group)
-                        # Leave whatever flow the command opened, unrecorded (/cancel is walked as a command).
-                        if in_flow(walker.user_id):
-                            await application.process_update(
-                                walker.updates.message(
-                                    walker.user_id,
-                                    "/cancel",
-                                    chat_id=GROUP_CHAT if in_group else None,
-                                    language_code=walker.language_code,
-                                )
+    settings = walk_settings(root)
+    database = await _prepare(root / "walk.sqlite3", template, settings, locale)
+    request = OfflineRequest()
+    application = build_application(
+        settings,
+        db=database,
+        request=request,
+        get_updates_request=OfflineRequest(),
+        rate_limit=False,
+        start_jobs=False,
+    )
+    await application.initialize()
+    await _post_init(application)
+    try:
+        names = {telegram_id(no): no for no in ("ADM1", "A01", "A02", "A03", "A04", "A05", "A08", "B01", "B02", "B03")}
+        patterns = button_patterns(application)
+        walk = Walk(role, locale, person, patterns=sorted(patterns))
+        secretary = Walker(application, request, Walk("secretary", locale, "A01"), telegram_id("A01"), names)
+        await secretary.say("/linkgroup", in_group=True)  # the branch's group chat, linked before the walk
+        in_flow = _in_flow(root / "walk.sqlite3")
+        walker = Walker(application, request, walk, telegram_id(person), names, _outbox_size(root / "walk.sqlite3"))
+        for in_group in (False, True):
+            if in_group:  # the buttons of what the private walk made the bot post in the group (notices)
+                await walker.explore(walker.group_screens, in_group=True)
+            for name in command_names(application):
+                for text in (f"/{name}", *(f"/{name} {a}" for a in ARGUMENTS.get(name, ()))):
+                    first = await walker.say(text, in_group=in_group)
+                    await walker.explore(await walker.run_script(text, first, in_group=in_group), in_group=in_group)
+                    # Leave whatever flow the command opened, unrecorded (/cancel is walked as a command).
+                    if in_flow(walker.user_id):
+                        await application.process_update(
+                            walker.updates.message(
+                                walker.user_id,
+                                "/cancel",
+                                chat_id=GROUP_CHAT if in_group else None,
+                                language_code=walker.language_code,
                             )
-                if not in_group:
-                    await walker.explore(await walker.say(FREE_TEXT[locale]), in_group=False)
-            walk.reached = {name for name, test in patterns.items() if any(test(d) for d in walk.pressed)}
-        finally:
-            await application.shutdown()
-            await database.dispose()
+                        )
+            if not in_group:
+                await walker.explore(await walker.say(FREE_TEXT[locale]), in_group=False)
+        walk.reached = {name for name, test in patterns.items() if any(test(d) for d in walk.pressed)}
+    finally:
+        await application.shutdown()
+        await database.dispose()
     assert not request.invalid, request.invalid[:3]
     return walk
 
@@ -162,13 +168,13 @@ async def _template(root: Path) -> Path:
     await database.upgrade()
     await database.dispose()
     start_ids_high(path)
-    with clean_settings(root) as settings:
-        database = Database(f"sqlite+aiosqlite:///{path}")
-        async with database.session() as session:
-            await seed_demo(session)
-            await seed_showcase(session, settings, now=NOW)
-            await _pending_report(session, settings)
-        await database.dispose()
+    settings = walk_settings(root)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    async with database.session() as session:
+        await seed_demo(session)
+        await seed_showcase(session, settings, now=NOW)
+        await _pending_report(session, settings)
+    await database.dispose()
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
@@ -191,7 +197,19 @@ class Walks:
         return self._done[(role, locale)]
 
     def all(self) -> dict[tuple[str, str], Walk]:
-        return {(role, locale): self.get(role, locale) for role, locale in WALKS}
+        """Every walk; those not run yet run side by side (each its own bot and database), which makes good use of
+        the time one spends waiting for SQLite's thread."""
+        missing = [key for key in WALKS if key not in self._done]
+        if missing:
+
+            async def run_all() -> list[Walk]:
+                if self._template is None:
+                    self._template = await _template(self.root)
+                return list(await asyncio.gather(*(self._run(role, locale) for role, locale in missing)))
+
+            with time_machine.travel(NOW, tick=False):
+                self._done.update(zip(missing, asyncio.run(run_all()), strict=True))
+        return {key: self._done[key] for key in WALKS}
 
     async def _run(self, role: str, locale: str) -> Walk:
         if self._template is None:
