@@ -28,6 +28,7 @@ from tests.walk.run import WALKS, Walks
 from tests.walk.walker import Screen, Walk
 
 GOLDEN = Path(__file__).parent / "golden" / "walk"
+MAX_DIFF_LINES = 300
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,11 @@ def test_the_walk_matches_its_golden_transcript(walker: Walks, role: str, locale
         diff = difflib.unified_diff(
             expected.splitlines(), text.splitlines(), f"golden/{path.name}", "this walk", lineterm="", n=2
         )
+        lines = list(diff)
+        shown = "\n".join(lines[:MAX_DIFF_LINES])
+        more = f"\n… and {len(lines) - MAX_DIFF_LINES} more lines" if len(lines) > MAX_DIFF_LINES else ""
         pytest.fail(
-            "The walk's screens changed (run with UPDATE_GOLDEN=1 if that is intended):\n" + "\n".join(diff),
+            "The walk's screens changed (run with UPDATE_GOLDEN=1 if that is intended):\n" + shown + more,
             pytrace=False,
         )
 

@@ -90,7 +90,9 @@ async def run_walk(role: str, locale: str, root: Path, template: Path) -> Walk:
         secretary = Walker(application, request, Walk("secretary", locale, "A01"), telegram_id("A01"), names)
         await secretary.say("/linkgroup", in_group=True)  # the branch's group chat, linked before the walk
         in_flow = _in_flow(root / "walk.sqlite3")
-        walker = Walker(application, request, walk, telegram_id(person), names, _outbox_size(root / "walk.sqlite3"))
+        walker = Walker(
+            application, request, walk, telegram_id(person), names, _outbox_size(root / "walk.sqlite3"), in_flow
+        )
         for in_group in (False, True):
             if in_group:  # the buttons of what the private walk made the bot post in the group (notices)
                 await walker.explore(walker.group_screens, in_group=True)

@@ -206,6 +206,7 @@ class Walker:
         user_id: int,
         names: dict[int, str],
         outbox_size: Callable[[], int] = lambda: -1,
+        in_flow: Callable[[int], bool] = lambda _user: True,
     ) -> None:
         self.application = application
         self.request = request
@@ -215,6 +216,7 @@ class Walker:
         self.names = names  # Telegram id → how the transcript names the chat ("A01"); the group is "group"
         self.presses_by_kind: dict[str, int] = {}
         self.group_screens: list[tuple[Screen, ApiCall]] = []  # what reached the group chat, to press it there
+        self.in_flow = in_flow  # whether a person is in a guided flow (a refused command opens none)
         self.outbox_size = outbox_size  # the outbox's last id: drained only when it grew (draining is not free)
         self._drained_at = -2
         self.language_code = "zh-hans" if walk.locale == "zh_CN" else "en"
@@ -253,7 +255,9 @@ class Walker:
         before = len(self.request.calls)
         size = self.outbox_size()
         if size != self._drained_at:
-            await self.application.bot_data["resources"].worker.drain(budget_seconds=2.0)
+            worker = self.application.bot_data["resources"].worker
+            while await worker.drain(budget_seconds=10.0):  # until nothing more goes: a slow machine loses nothing
+                pass
             self._drained_at = self.outbox_size() if size >= 0 else -2
         pushes = self._screens(self.request.calls[before:], key, push=True)
         self.walk.transcript.append(f">> {title}    [{key}]")
@@ -299,7 +303,9 @@ class Walker:
     ) -> list[tuple[Screen, ApiCall]]:
         """Type (or press) the steps of :data:`SCRIPTS` for ``command``; returns the last step's screens."""
         last = first
-        for step in SCRIPTS.get(command, ()) if not in_group else ():
+        if in_group or (command.startswith("/") and not self.in_flow(self.user_id)):
+            return last  # the command was refused (or answered in the group): nothing to type
+        for step in SCRIPTS.get(command, ()):
             if step.startswith("location:"):
                 latitude, longitude = (float(x) for x in step.removeprefix("location:").split(","))
                 update = self.updates.location(
