@@ -122,6 +122,7 @@ async def run_walk(role: str, locale: str, root: Path, template: Path) -> Walk:
 
 async def _pending_report(session: AsyncSession, settings: Settings) -> None:
     """Two members' self-reports waiting for the branch's decision, so the leaders' approval buttons show (one at a time, and together)."""
+    from bot.environment import ServiceEnv
     from bot.services.access import Actor
     from bot.services.volunteer.reports import ReportInput, submit_report
     from bot.services.volunteer.timing import VolunteerConfig
@@ -134,7 +135,7 @@ async def _pending_report(session: AsyncSession, settings: Settings) -> None:
             day=NOW.date() - timedelta(days=days), description="社区环境整治", hours=hours, place="花园社区"
         )
         actor = Actor.of(members[member_no], settings.DEFAULT_LOCALE)
-        await submit_report(session, actor, report, VolunteerConfig.from_settings(settings), now=NOW)
+        await submit_report(session, actor, report, VolunteerConfig.from_settings(settings), env=ServiceEnv.from_settings(settings), now=NOW)
     await core_store.settle_outbox_after(session, last_outbox_id, NOW)  # its notice is history, not a push
 
 
