@@ -38,6 +38,27 @@ STATUS_NAMES = {
 }
 
 
+# What people may type after /points and /stars in Chinese (the Chinese screens show these words), as the English
+# subcommand the handlers act on.
+SUBCOMMANDS = {
+    "认定": "add",
+    "评议表": "sheet",
+    "支部": "branch",
+    "自评": "self",
+    "提交": "submit",
+    "异议": "object",
+    "调整": "adjust",
+    "公示": "announce",
+    "发布": "publish",
+    "照片": "photo",
+}
+
+
+def _sub(words: list[str]) -> str:
+    word = words[1].lower() if len(words) > 1 else ""
+    return SUBCOMMANDS.get(word, word)
+
+
 def _today(context: BranchContext) -> date:
     return today(context.resources.settings.tz)
 
@@ -73,7 +94,7 @@ async def points_command(update: Update, context: BranchContext) -> None:
         return
     actor = context.actor
     words = update.message.text.split(maxsplit=5)
-    sub = words[1].lower() if len(words) > 1 else ""
+    sub = _sub(words)
     if sub == "add":
         await _add(update, context, actor, update.message.text)
     elif sub == "sheet":
@@ -235,7 +256,7 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         return
     text = update.message.text
     words = text.split()
-    sub = words[1].lower() if len(words) > 1 else ""
+    sub = _sub(words)
     local = _today(context)
     tz = context.resources.settings.tz
     db = context.resources.db
@@ -359,6 +380,6 @@ async def stars_photo(update: Update, context: BranchContext) -> None:
 HANDLERS: list[Any] = [
     CommandHandler("points", points_command),
     CommandHandler("stars", stars_command),
-    MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+photo\b"), stars_photo),
+    MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+(?:photo\b|照片)"), stars_photo),
     CallbackQueryHandler(points_button, pattern=PointsButton.pattern()),
 ]

@@ -24,12 +24,15 @@ CJK = r"[\u3400-\u9fff]"
 ALLOWED_WORDS = {"QR", "Excel", "Word", "Telegram", "PDF", "CSV", "xlsx", "docx", "csv", "ID", "TOML", "JSON", "URL"}
 
 _PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sd]|\{[a-z_0-9.]*\}")
+_CODE_BLOCK = re.compile(r"<code>.*?</code>", re.DOTALL)
 _TAG = re.compile(r"</?[a-z]+(?:\s[^>]*)?>")
 _ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
 _URL = re.compile(r"(?:https?://|t\.me/)\S+")
 _COMMAND = re.compile(r"\s*/[a-z_]+(?:@\w+)?\s*")
 _OPTION = re.compile(r"--[a-z][a-z-]*")
-_CODE = re.compile(r"@\w+|\bbranchbot(?: [a-z][a-z-]*)*|(?<![\w:])[:][a-z]+|\b[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)+\b|\b[A-Z]{2,}\b")
+_CODE = re.compile(
+    r"@\w+|\bbranchbot(?: [a-z][a-z-]*)*|(?<![\w:])[:][a-z]+|\b[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)+\b|\b[A-Z]{2,}\b"
+)
 _LETTER = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
 _FORMAT_HINT = re.compile(r"Y{2,4}|\bMM\b|\bDD\b|\bHH\b|\b\d{4}-Q\d\b")
 _TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -46,6 +49,7 @@ def _plain(text: str) -> str:
 
     Placeholders become Ⓟ, so "您 %(date)s 的" is still caught as a space next to a Chinese character.
     """
+    text = _CODE_BLOCK.sub("Ⓚ", text)  # <code>…</code>: what people copy as it is ("/stars 自评 %(key)s 〈分值〉")
     text = _TAG.sub("", text)
     text = _ENTITY.sub("", text)
     text = _URL.sub("Ⓤ", text)
@@ -120,14 +124,15 @@ def test_chinese_messages_use_full_width_punctuation_and_no_stray_spaces_or_engl
         ("请于 14:30 前签到", True),
         ("请于14:30前签到", False),
         ("请输入日期（YYYY-MM-DD）", True),
-        ("<b>%(title)s</b>：<a href=\"https://t.me/x?start=a\">打开</a>", False),
+        ('<b>%(title)s</b>：<a href="https://t.me/x?start=a">打开</a>', False),
         ("共 1,000 人", True),
         ("共1,000人", False),
         ("已导出 Excel 台账", False),
         ("第 N 个按钮", True),
         ("请设置 BOT_TOKEN 后运行 branchbot run", False),
         ("这是 draft 版", True),
-                ("⚠️ 提醒", False),
+        ("待自评：<code>/stars 自评 %(key)s 〈分值〉</code>", False),
+        ("⚠️ 提醒", False),
     ],
 )
 def test_the_lint_catches_what_the_copy_guide_forbids(text: str, bad: bool) -> None:

@@ -254,7 +254,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     data = _report_input(context)
     ref = str(_user_data(context)["vp"].get("ref") or secrets.token_hex(8))
     async with context.unit(then=END) as session:
-        report = await reports.submit_report(
+        await reports.submit_report(
             session, context.actor, data, config(context), ref=f"{context.actor.member_id}:{ref}"
         )
     _user_data(context).pop("vp", None)
@@ -262,8 +262,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     await show(
         update,
         context.tr.gettext(
-            "Sent (report #%(id)d). Your secretary will approve it; I will tell you the outcome. See /myservice.",
-            id=report.id,
+            "Sent to your secretary for approval; I will tell you the outcome. Your reports are in /myservice."
         ),
         answer=False,
     )

@@ -17,6 +17,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from bot.clock import DEFAULT_TZ, local_midnight_utc
+from bot.dates import try_date
 from bot.environment import ServiceEnv, WorkCalendar, default_calendar, parse_work_hours
 from bot.errors import InvalidInput
 from bot.i18n import DEFAULT_LOCALE, N_
@@ -206,7 +207,11 @@ def parse_day(text: str, today: date) -> date:
         return today - timedelta(days=2)
     match = re.fullmatch(_DATE, cleaned)
     if match is None:
-        raise InvalidInput(N_("Write the date as YYYY-MM-DD, for example 2026-05-01."))
+        # "12月1日", "周一", "12/1": the one parser of dates, leaning to the past (service already done).
+        found = try_date(text, today, prefer="past")
+        if found is None:
+            raise InvalidInput(N_("Write the date as YYYY-MM-DD, for example 2026-05-01."))
+        return found
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
