@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import date_style
 from bot.clock import today
 from bot.context import BranchContext
 from bot.environment import ServiceEnv
@@ -346,7 +347,8 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             stars = await star_steps.announce(session, actor, parts[2], year, local, env=env)
             assert stars.notice_ends_on is not None
             done = context.tr.gettext(
-                "Announced; the notice period runs until %(day)s.", day=stars.notice_ends_on.isoformat()
+                "Announced; the notice period runs until %(day)s.",
+                day=date_style.day(stars.notice_ends_on, context.tr.locale),
             )
         else:
             parts = text.split(maxsplit=4)

@@ -122,7 +122,7 @@ async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot:
 
 async def test_member_next_birthday_and_missing_join_date(bot: BotHarness) -> None:
     [text] = await bot.say("A04", "/mybirthday")
-    assert "您的下一个政治生日是2027年2月28日，入党第19周年。" in text
+    assert "您的下一个政治生日是2027年2月28日（周日），入党第19周年。" in text
     await change(bot, "A05", join_date=None)
     [text] = await bot.say("A05", "/mybirthday")
     assert "花名册中没有您的入党日期，请联系支部书记补录。" in text
@@ -137,7 +137,7 @@ async def test_the_greeting_arrives_in_the_members_language_with_the_oath(bot: B
     assert await drain(bot) == 2
     [greeting] = bot.request.sent(chat_id=telegram_id_of("A03"), method="sendMessage")
     assert "<b>Happy political birthday, 张伟!</b>" in greeting.text
-    assert "On November 26, 2014 you joined the Communist Party of China." in greeting.text
+    assert "On 26 Nov 2014 you joined the Communist Party of China." in greeting.text
     assert "Today marks 12 years since you joined the Party." in greeting.text
     assert greeting.buttons == [("Re-read the Party oath", "bd:oath")]
     [oath] = await bot.press("A03", "bd:oath")

@@ -390,7 +390,7 @@ async def test_a_week_before_the_theme_day_leaders_learn_whose_birthdays_to_mark
         await worker.drain()
     assert [r.dedup_key for r in await outbox(db)] == [f"birthday-theme:{demo.branch_b}:2026-11:{demo.secretary_b}"]
     text = dict(worker.messages())[telegram_id_of("B01")]
-    assert "距2026年11月20日主题党日还有一周。" in text and "吴强" in text
+    assert "距11月20日（周五）主题党日还有一周。" in text and "吴强" in text
     # A theme day early in the month is a week away in the month before: branch A's moves to the 3rd.
     async with db.session() as session:
         branch = await session.get(Organisation, demo.branch_a)
@@ -446,7 +446,7 @@ async def test_month_lists_and_theme_reminders_catch_up_when_the_bot_was_down_on
         ]
     )
     [theme] = [r for r in await outbox(db, "birthday-theme:") if r.chat_id == telegram_id_of("A01")]
-    assert "距2026年12月7日主题党日还有4天。" in theme.payload["text"] and "陈静" in theme.payload["text"]
+    assert "距12月7日（周一）主题党日还有4天。" in theme.payload["text"] and "陈静" in theme.payload["text"]
     # ...but a bot that simply starts on the 3rd (no day missed) sends no month list late.
     other = Database(db.url.replace("test.sqlite3", "other.sqlite3"))
     await other.upgrade()
@@ -493,7 +493,7 @@ async def test_a_scheduled_theme_day_meeting_brings_its_reminder_once(
             await run_birthdays(db, settings)
     [reminder] = await outbox(db, "birthday-theme:")
     assert reminder.dedup_key == f"birthday-theme:{demo.branch_b}:2026-11:{demo.secretary_b}"
-    assert "距2026年11月18日主题党日还有5天。" in reminder.payload["text"] and "吴强" in reminder.payload["text"]
+    assert "距11月18日（周三）主题党日还有5天。" in reminder.payload["text"] and "吴强" in reminder.payload["text"]
 
 
 async def test_two_replicas_run_the_job_and_drain_at_once_and_send_each_greeting_once(

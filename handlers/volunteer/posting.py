@@ -93,7 +93,7 @@ async def _published(update: Update, context: BranchContext, activity_id: int, t
         tr.gettext(
             "Published <b>%(title)s</b> and sent it to %(branches)s. Open it to see the roll and its check-in QR code.",
             title=escape(title),
-            branches=escape("、".join(branches)),
+            branches=escape(("、" if tr.locale.startswith("zh") else ", ").join(branches)),
         )
         if branches
         else tr.gettext("Published <b>%(title)s</b>. It has not been sent to any branch yet.", title=escape(title))
@@ -315,8 +315,8 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
         tr.locale,
         draft=draft,
         community=community,
-        when=vol.span_text(draft.starts_at, draft.ends_at, cfg.tz),
-        branches="、".join(names),
+        when=vol.span_text(draft.starts_at, draft.ends_at, cfg.tz, context.tr.locale),
+        branches=("、" if tr.locale.startswith("zh") else ", ").join(names),
     )
     await say(
         update,

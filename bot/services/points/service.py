@@ -262,7 +262,7 @@ async def publish_points(
     in_force = await rules_for(session, branch_ids)
     examples = [b for b in branch_ids if in_force[b].example]
     if examples:
-        raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
+        raise Conflict(N_("The rules in force are the shipped example: apply your own rules before publishing."))
     already = await store.published_branch_ids(session, branch_ids, year)
     if already:
         raise Conflict(N_("The points of %(year)d are published; they stay as published."), year=year)

@@ -214,7 +214,7 @@ async def announce(
     _closed_year(year, today)
     rif = await rules_in_force(session, branch.id)
     if rif.example:
-        raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
+        raise Conflict(N_("The rules in force are the shipped example: apply your own rules before publishing."))
     row = await _rating_row(session, branch.id, year)
     stars = await branch_stars(session, branch, year, today, env.tz)
     # Working days of China's calendar (法定节假日 and 调休): a notice over a holiday lasts as many working days.

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import date_style
 from bot.clock import now_utc
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_, translator
+from bot.i18n import DEFAULT_LOCALE, N_, translator
 from bot.services import outbox
 from bot.services.access import Actor, visible_org_ids
 from bot.services.notifier import locale_of
@@ -230,7 +231,7 @@ async def _dispatch(
                 locale,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, cfg.tz, locale),
             ),
             reply_markup=inline_keyboard(
                 [[(tr.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN).pack())]]
@@ -245,17 +246,14 @@ def _local_fmt(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.astimezone(tz).strftime(fmt)
 
 
-def when_text(activity: Activity, tz: Any) -> str:
-    """``2026-06-01 09:00–11:30``, or both dates when the activity spans days (local time)."""
-    return span_text(activity.starts_at, activity.ends_at, tz)
+def when_text(activity: Activity, tz: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """``12月5日（周六）09:00–11:30``, or both days when the activity spans days (local time; bot.date_style)."""
+    return span_text(activity.starts_at, activity.ends_at, tz, locale)
 
 
-def span_text(starts_at: datetime, ends_at: datetime, tz: Any) -> str:
-    """A start and end as local time text: the date once when both are on the same day."""
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
-    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+def span_text(starts_at: datetime, ends_at: datetime, tz: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """A start and end as local time text, in the one date style: the day once when both are on the same day."""
+    return date_style.span(starts_at, ends_at, locale, tz=tz)
 
 
 async def _can_see(session: AsyncSession, actor: Actor, activity: Activity) -> bool:

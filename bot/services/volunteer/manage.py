@@ -308,7 +308,7 @@ async def _announce(
                 event=event,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, cfg.tz, locale),
                 changed=[tr.gettext(FIELD_NAMES[name]) for name in changed or []],
                 waiting=signup.status == SignUpStatus.WAITING,
             ),

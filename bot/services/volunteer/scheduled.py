@@ -146,7 +146,7 @@ async def queue_reminders(session: AsyncSession, cfg: VolunteerConfig, now: date
                 locale,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, cfg.tz, locale),
             ),
             reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             not_before=send_at,

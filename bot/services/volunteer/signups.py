@@ -208,7 +208,7 @@ async def _promote(
                 locale,
                 activity=activity,
                 community=community,
-                when=when_text(activity, cfg.tz),
+                when=when_text(activity, cfg.tz, locale),
             ),
             reply_markup=leave_markup(activity.id, translator(locale).gettext("Cancel my place")),
             expires_at=activity.starts_at,
