@@ -254,7 +254,7 @@ async def object_to(session: AsyncSession, actor: Actor, reason: str, year: int,
         raise InvalidInput(N_("Give the reason for the objection."))
     row = await _rating_row(session, branch.id, year)
     if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today > row.notice_ends_on:
-        raise Conflict(N_("The notice period ended on %(day)s."), day=row.notice_ends_on.isoformat())
+        raise Conflict(N_("The notice period ended on %(day)s."), day=row.notice_ends_on)
     await _move(
         session,
         row,
@@ -296,7 +296,7 @@ async def publish(
         allowed: tuple[str, ...] = (StarStatus.OBJECTED,)
     else:
         if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today <= row.notice_ends_on:
-            raise Conflict(N_("The notice period runs until %(day)s."), day=row.notice_ends_on.isoformat())
+            raise Conflict(N_("The notice period runs until %(day)s."), day=row.notice_ends_on)
         allowed = (StarStatus.ANNOUNCED,)
     await _move(
         session,
