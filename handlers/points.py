@@ -150,7 +150,7 @@ async def _add(update: Update, context: BranchContext, actor: Actor, text: str) 
     parts = text.split(maxsplit=5)
     if len(parts) < 5:
         raise InvalidInput(
-            N_("Send /points add ROSTER_NO KEY POINTS REASON, for example /points add A03 commendation 2 表现突出.")
+            N_("Send /points add ROSTER_NO KEY POINTS REASON, for example /points add A03 commendation 2 Flood relief.")
         )
     _cmd, _sub, member, key, points = parts[:5]
     reason = parts[5] if len(parts) > 5 else ""
@@ -265,7 +265,7 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         parts = text.split(maxsplit=4)
         if len(parts) < 5:
             raise InvalidInput(
-                N_("Send /stars self KEY SCORE NOTE, for example /stars self innovation 4 开展红色驿站项目.")
+                N_("Send /stars self KEY SCORE NOTE, for example /stars self innovation 4 Red post project.")
             )
         async with db.session() as session:
             await star_steps.self_assess(session, actor, parts[2], parts[3], parts[4], rating_year(local))

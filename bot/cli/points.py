@@ -262,9 +262,7 @@ def points_add(
         try:
             day = date.fromisoformat(on) if on else None
         except ValueError:
-            raise InvalidInput(
-                N_("Dates are written YYYY-MM-DD, for example %(example)s."), example="2026-03-01"
-            ) from None
+            raise InvalidInput(N_("Write the dates like %(example)s."), example="2026-03-01") from None
         return await service.add_entry(
             session, None, member, key, points, reason, today=_today(settings), ref=ref, on_date=day
         )

@@ -61,7 +61,12 @@ async def new_start(update: Update, context: BranchContext) -> int:
 async def _new_one_line(update: Update, context: BranchContext, line: str) -> int:
     parts = [p.strip() for p in line.split("|")]
     if len(parts) < 4:
-        raise InvalidInput(N_("Write: /activity_new title | community | YYYY-MM-DD HH:MM-HH:MM | places [| place]"))
+        raise InvalidInput(
+            N_(
+                "Write the title, community, time and places (and where to meet, if you like), separated by “|”, "
+                "for example /activity_new Litter pick | Dongcheng | 2026-06-01 09:00-11:30 | 10"
+            )
+        )
     cfg = config(context)
     start, end = parse_span(parts[2], cfg.tz)
     async with context.unit(then=END) as session:

@@ -46,7 +46,9 @@ async def report_start(update: Update, context: BranchContext) -> int:
     tr = context.tr
     await reply(
         update,
-        tr.gettext("Report volunteer service. On which day? (YYYY-MM-DD; /cancel to stop)"),
+        tr.gettext(
+            "Report volunteer service. On which day? Type it, for example “yesterday” or “1 Dec” (/cancel to stop)."
+        ),
         reply_markup=keyboard(
             [
                 [

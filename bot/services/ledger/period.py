@@ -57,7 +57,7 @@ def parse_period(start_text: str, end_text: str) -> LedgerPeriod:
     try:
         start, end = parse_date(start_text), parse_date(end_text)
     except ValueError:
-        raise InvalidInput(N_("Write the period as two dates: YYYY-MM-DD YYYY-MM-DD.")) from None
+        raise InvalidInput(N_("Write the period as two dates, for example 2026-01-01 2026-03-31.")) from None
     return checked_period(start, end)
 
 

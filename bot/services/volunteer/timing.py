@@ -144,7 +144,7 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
     """``"2026-06-01 09:00"`` (local) → a UTC datetime."""
     match = _MOMENT.match(text)
     if match is None:
-        raise InvalidInput(N_("Write the time as YYYY-MM-DD HH:MM, for example 2026-06-01 09:00."))
+        raise InvalidInput(N_("Write the day and the time, for example 2026-06-01 09:00."))
     return _local(tz, *match.groups())
 
 
@@ -152,7 +152,7 @@ def parse_span(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """``"2026-06-01 09:00-11:30"`` or ``"2026-06-01 09:00 - 2026-06-02 11:30"`` → (start, end) in UTC."""
     match = _SPAN.match(text)
     if match is None:
-        raise InvalidInput(N_("Write the start and end as YYYY-MM-DD HH:MM-HH:MM, for example 2026-06-01 09:00-11:30."))
+        raise InvalidInput(N_("Write the day and the start and end times, for example 2026-06-01 09:00-11:30."))
     groups = match.groups()
     start = _local(tz, *groups[0:5])
     end_date = groups[5:8] if groups[5] is not None else groups[0:3]  # no end date: the same day
@@ -210,7 +210,7 @@ def parse_day(text: str, today: date) -> date:
         # "12月1日", "周一", "12/1": the one parser of dates, leaning to the past (service already done).
         found = try_date(text, today, prefer="past")
         if found is None:
-            raise InvalidInput(N_("Write the date as YYYY-MM-DD, for example 2026-05-01."))
+            raise InvalidInput(N_("I could not read that date; try “yesterday”, “1 Dec” or 2026-12-01."))
         return found
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
