@@ -258,7 +258,7 @@ async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness)
             )
     await bot.press("A01", f"vrn:{made[0].id}")
     assert "为什么不通过" in bot.request.calls[-1].text
-    assert await bot.say("A01", "缺少照片证明") == ["已退回，并已告知本人理由。"]
+    assert await bot.say("A01", "缺少照片证明") == ["该报送未通过，已告知本人理由。"]
     replies = await bot.say("A01", "/service")
     assert "（2份待审核）" in replies[1]
     assert ("全部通过以上2份", f"vra:{made[1].id}:{made[2].id}") in bot.request.calls[-1].buttons
