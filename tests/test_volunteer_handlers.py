@@ -286,7 +286,10 @@ async def test_forgotten_check_out_is_confirmed_or_corrected_in_service(bot: Bot
     replies = await bot.say("A01", "/service")
     assert "待确认的签退" in replies[-1] and "张伟" in replies[-1]
     replies = await bot.press("A01", f"vh:{rows[0].id}")
-    assert replies == ["已确认：2小时。"]
+    assert replies[0] == "已确认：2小时。"
+    # The list is replaced: the confirmed line no longer offers its buttons, the other one still does.
+    assert "张伟" not in replies[-1] and "刘洋" in replies[-1]
+    assert f"vh:{rows[0].id}" not in [data for _, data in bot.request.calls[-1].buttons]
     await bot.press("A01", f"vhf:{rows[1].id}")
     assert "请写时长和理由" in bot.request.calls[-1].text
     assert "请说明更正的理由" in (await bot.say("A01", "1.5"))[0]

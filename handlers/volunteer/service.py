@@ -226,13 +226,17 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
     await _refresh_totals(update, context)
 
 
-async def _send_flagged(update: Update, context: BranchContext) -> None:
+async def _send_flagged(update: Update, context: BranchContext, *, edit: bool = False) -> None:
+    """The check-outs closed automatically, to confirm or correct; ``edit`` replaces the list after a
+    confirmation, so a confirmed line does not keep offering its buttons."""
     tr = context.tr
     cfg = config(context)
     async with context.unit() as session:
         lines = await vol.flagged_checkouts(session, context.actor)
         activities = {line.signup.activity_id: await session.get(Activity, line.signup.activity_id) for line in lines}
     if not lines:
+        if edit:
+            await show(update, tr.gettext("All these check-outs are confirmed."), answer=False)
         return
     text = render(
         "volunteer/flagged.html.j2", tr.locale, lines=lines, activities=activities, tz=cfg.tz, hours=reports.hours
@@ -244,7 +248,10 @@ async def _send_flagged(update: Update, context: BranchContext) -> None:
         ]
         for line in lines
     ]
-    await reply(update, text, reply_markup=keyboard(rows))
+    if edit:
+        await show(update, text, keyboard(rows), answer=False)
+    else:
+        await reply(update, text, reply_markup=keyboard(rows))
 
 
 async def report_decision(update: Update, context: BranchContext) -> None:
@@ -283,6 +290,7 @@ async def hours_confirm(update: Update, context: BranchContext) -> None:
     await query.answer(
         context.tr.gettext("Confirmed: %(hours)s h.", hours=hours_text(signup.minutes, context.tr.locale))
     )
+    await _send_flagged(update, context, edit=True)
 
 
 async def decide_start(update: Update, context: BranchContext) -> int:
