@@ -105,7 +105,7 @@ def rules_check(file: Path) -> None:
         )
     )
     if rules.example:
-        typer.echo(tr.gettext("They are labelled example (示例): results cannot be published under them."))
+        typer.echo(tr.gettext("They are labelled example: results cannot be published under them."))
 
 
 @rules_app.command("apply")
@@ -163,7 +163,7 @@ def rules_show(org: OrgOption = None, as_json: JsonFlag = False) -> None:
         tr.gettext("%(name)s — version %(version)d, from %(owner)s", name=rules.name, version=rif.version, owner=owner)
     )
     if rules.example:
-        typer.echo(tr.gettext("Example rules (示例): results cannot be published under them."))
+        typer.echo(tr.gettext("Example rules: results cannot be published under them."))
     typer.echo(tr.gettext("Member base: %(base)s", base=tenths_text(rules.base)))
     for item in rules.items:
         cap = tenths_text(item.cap) if item.cap is not None else "—"

@@ -12,7 +12,7 @@ _LEADERS = frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
 
 # (command, description msgid, roles whose menu shows it)
 VOLUNTEER_COMMANDS: list[tuple[str, str, frozenset[str]]] = [
-    ("community", N_("Register with your community (到社区报到)"), _MEMBERS),
+    ("community", N_("Register with your community"), _MEMBERS),
     ("activities", N_("Volunteer activities: sign up, check in"), _MEMBERS),
     ("report", N_("Report volunteer service done elsewhere"), _MEMBERS),
     ("myservice", N_("My volunteer hours"), _MEMBERS),
