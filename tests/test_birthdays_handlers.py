@@ -49,7 +49,7 @@ def last_alert(bot: BotHarness) -> str:
 async def test_secretary_sees_the_month_and_pages_through_months(bot: BotHarness) -> None:
     a = bot.ids.branch_a
     [text] = await bot.say("A01", "/birthdays")
-    assert text.startswith("<b>第一党支部 2026年11月政治生日</b>")
+    assert text.startswith("<b>第一党支部2026年11月政治生日</b>")
     assert "11月26日 · 张伟 · 2014年11月26日入党 · 第12周年" in text
     assert "赵磊：未录入入党日期" in text
     assert bot.request.calls[-1].buttons == [("◀ 上个月", f"bd:l:2026:10:{a}"), ("下个月 ▶", f"bd:l:2026:12:{a}")]
@@ -84,7 +84,7 @@ async def test_administrator_gets_counts_and_opens_a_branch(bot: BotHarness) -> 
     buttons = bot.request.calls[-1].buttons
     assert ("第二党支部 (1)", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
     [branch] = await bot.press(100001, f"bd:l:2026:11:{bot.ids.branch_b}")
-    assert "第二党支部 2026年11月政治生日" in branch and "吴强" in branch
+    assert "第二党支部2026年11月政治生日" in branch and "吴强" in branch
     assert ("« 全部支部", "bd:c:2026:11") in bot.request.calls[-1].buttons
     [back] = await bot.press(100001, "bd:c:2026:12")
     assert "2026年12月各支部政治生日" in back

@@ -372,7 +372,7 @@ async def test_first_of_month_lists_for_leaders_and_counts_for_administrators_on
     )  # branch B has no birthday in December and no date to fix: no message
     texts = dict(worker.messages())
     secretary = texts[telegram_id_of("A01")]
-    assert "第一党支部 2026年12月政治生日" in secretary
+    assert "第一党支部2026年12月政治生日" in secretary
     assert "12月1日 · 陈静 · 2019年12月1日入党 · 第7周年" in secretary
     assert "赵磊：未录入入党日期" in secretary
     admin = texts[100001]
