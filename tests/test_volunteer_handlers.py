@@ -261,7 +261,7 @@ async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness)
     assert await bot.say("A01", "缺少照片证明") == ["该报送未通过，已告知本人理由。"]
     replies = await bot.say("A01", "/service")
     assert "（2份待审核）" in replies[1]
-    assert ("全部通过以上2份", f"vra:{made[1].id}:{made[2].id}") in bot.request.calls[-1].buttons
+    assert ("通过全部2份", f"vra:{made[1].id}:{made[2].id}") in bot.request.calls[-1].buttons
     replies = await bot.press("A01", f"vra:{made[1].id}:{made[2].id}")
     assert "已通过2份报送。" in replies and any("没有待审核的报送" in r for r in replies)
     async with bot.db.session() as session:
@@ -444,7 +444,7 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
         "☐ 刘洋 " + _yesterday(),
         f"vrt:{second}",
     ) in buttons
-    assert ("通过所选的2份", "vrs:go") in buttons
+    assert ("通过所选2份", "vrs:go") in buttons
     assert await bot.press("B01", f"vrt:{second}") == ["这份报送不是本支部的。"]
     assert await bot.press("A03", f"vrt:{second}") == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
     replies = await bot.press("A01", "vrs:go")
