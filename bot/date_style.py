@@ -21,13 +21,16 @@ outlive the year). Times are 24-hour in both languages. Parsing what people type
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
 from bot import clock
-from bot.dates import Period, PeriodKind
 from bot.i18n import normalize_locale, translator
+
+if TYPE_CHECKING:  # bot.dates raises bot.errors, whose messages write dates here: the types only, no cycle
+    from bot.dates import Period
 
 # Babel patterns per locale: (without year, with year); the weekday is added by ``weekday=True``.
 _DAY_PATTERNS: dict[str, tuple[str, str]] = {
@@ -147,13 +150,14 @@ def year_name(year: int, locale: str) -> str:
 
 def period(value: Period, locale: str, *, today: date | None = None) -> str:
     """A period as people say it: ``2026年第四季度``, ``2026年12月``, ``2026年``, ``12月1日至12月7日``."""
-    if value.kind is PeriodKind.MONTH:
+    # PeriodKind is a StrEnum: compared by value, so this module need not import bot.dates
+    if value.kind == "month":
         return month(value.start.year, value.start.month, locale)
-    if value.kind is PeriodKind.QUARTER:
+    if value.kind == "quarter":
         return quarter(value.start.year, (value.start.month - 1) // 3 + 1, locale)
-    if value.kind is PeriodKind.YEAR:
+    if value.kind == "year":
         return year_name(value.start.year, locale)
-    if value.kind is PeriodKind.DAY:
+    if value.kind == "day":
         return day(value.start, locale, today=today)
     return days(value.start, value.end, locale, today=today)
 

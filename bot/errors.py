@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date, datetime
 from typing import Any
 
 from bot.i18n import Translator
@@ -17,12 +18,21 @@ class DomainError(Exception):
         self.params = params
 
     def localized(self, tr: Translator, *, escape: bool = True) -> str:
-        """The message in the user's language; values are HTML-escaped for chat unless ``escape`` is off."""
-        params = {
-            key: html.escape(value) if escape and isinstance(value, str) else value
-            for key, value in self.params.items()
-        }
-        return tr.gettext(self.msgid, **params)
+        """The message in the user's language; values are HTML-escaped for chat unless ``escape`` is off.
+
+        A date or a (timezone-aware) datetime among the values is written in the one date style of the reader's
+        language (bot.date_style), so services raise with the value, not with a formatted string.
+        """
+        from bot import date_style  # bot.date_style reads bot.dates, which raises these errors
+
+        def shown(value: Any) -> Any:
+            if isinstance(value, datetime):
+                return date_style.moment(value, tr.locale)
+            if isinstance(value, date):
+                return date_style.day(value, tr.locale)
+            return html.escape(value) if escape and isinstance(value, str) else value
+
+        return tr.gettext(self.msgid, **{key: shown(value) for key, value in self.params.items()})
 
 
 class NotFound(DomainError):

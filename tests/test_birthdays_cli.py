@@ -44,8 +44,8 @@ def test_today_by_default_with_years_and_data_to_fix_on_stderr(cli: CliRunner) -
     result = cli.invoke(app, ["birthdays"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "2026-11-26  吴强（B03，第二党支部）  2016-11-26入党  第 10 周年",
-        "2026-11-26  张伟（A03，第一党支部）  2014-11-26入党  第 12 周年",
+        "11月26日（周四）  吴强（B03，第二党支部）  2016年11月26日入党  第10周年",
+        "11月26日（周四）  张伟（A03，第一党支部）  2014年11月26日入党  第12周年",
     ]
     assert result.stderr.splitlines() == ["待更正的数据：赵磊（A07，第一党支部）：未录入入党日期"]
 
@@ -65,11 +65,11 @@ def test_a_month_in_a_branch_and_29_february(cli: CliRunner) -> None:
         {"member": "A04", "name": "刘洋", "join_date": "2008-02-29", "years": 19}
     ]
     result = cli.invoke(app, ["birthdays", "--month", "2027-02", "--branch", "DEMO-B1"])
-    assert result.stdout.startswith("2027-02-28  刘洋")
+    assert result.stdout.startswith("2027年2月28日（周日）  刘洋")
     result = cli.invoke(app, ["birthdays", "--date", "2028-02-29"])
-    assert "2028-02-29  刘洋（A04，第一党支部）  2008-02-29入党  第 20 周年" in result.stdout
+    assert "2028年2月29日（周二）  刘洋（A04，第一党支部）  2008年2月29日入党  第20周年" in result.stdout
     result = cli.invoke(app, ["birthdays", "--date", "2028-02-28"])
-    assert result.stdout.strip() == "2028-02-28 没有党员过政治生日。"
+    assert result.stdout.strip() == "2028年2月28日（周一）没有党员过政治生日。"
 
 
 def test_a_branch_by_id_and_an_organisation_with_its_subtree(cli: CliRunner) -> None:
@@ -90,8 +90,8 @@ def test_bad_options_are_refused_clearly(cli: CliRunner) -> None:
     result = cli.invoke(app, ["birthdays", "--date", "2026-11-26", "--month", "2026-11"])
     assert result.exit_code == 2 and result.stderr.strip() == "请只指定 --date 或 --month 其中之一。"
     result = cli.invoke(app, ["birthdays", "--date", "26/11/2026"])
-    assert result.exit_code == 2 and result.stderr.strip() == "--date 须为 YYYY-MM-DD 格式的日期，例如 2026-11-26。"
+    assert result.exit_code == 2 and result.stderr.strip() == "--date 须为日期，例如2026-11-26。"
     result = cli.invoke(app, ["birthdays", "--month", "2026-13"])
-    assert result.exit_code == 2 and result.stderr.strip() == "--month 须为 YYYY-MM 格式的月份，例如 2026-11。"
+    assert result.exit_code == 2 and result.stderr.strip() == "--month 须为月份，例如2026-11。"
     result = cli.invoke(app, ["birthdays", "--branch", "NOWHERE"])
     assert result.exit_code == 1 and result.stderr.strip() == "没有这个组织。"

@@ -49,16 +49,16 @@ def last_alert(bot: BotHarness) -> str:
 async def test_secretary_sees_the_month_and_pages_through_months(bot: BotHarness) -> None:
     a = bot.ids.branch_a
     [text] = await bot.say("A01", "/birthdays")
-    assert text.startswith("<b>第一党支部 2026年11月政治生日</b>")
-    assert "11月26日 · 张伟 · 2014年11月26日入党 · 第 12 周年" in text
+    assert text.startswith("<b>第一党支部2026年11月政治生日</b>")
+    assert "11月26日 · 张伟 · 2014年11月26日入党 · 第12周年" in text
     assert "赵磊：未录入入党日期" in text
     assert bot.request.calls[-1].buttons == [("◀ 上个月", f"bd:l:2026:10:{a}"), ("下个月 ▶", f"bd:l:2026:12:{a}")]
     [edited] = await bot.press("A01", f"bd:l:2026:12:{a}")
     assert bot.request.calls[-1].method == "editMessageText"
     assert "2026年12月" in edited and "陈静" in edited and "张伟" not in edited
     [february] = await bot.say("A02", "/birthdays 2027-02")  # the delegated committee member, another month
-    assert "2月28日 · 刘洋 · 2008年2月29日入党 · 第 19 周年" in february
-    assert await bot.say("A01", "/birthdays 2026-13") == ["请按 YYYY-MM 格式填写月份，例如 2026-11。"]
+    assert "2月28日 · 刘洋 · 2008年2月29日入党 · 第19周年" in february
+    assert await bot.say("A01", "/birthdays 2026-13") == ["请写月份，例如“12月”或2026-11。"]
 
 
 async def test_members_may_not_see_branch_lists_even_with_a_forged_button(bot: BotHarness) -> None:
@@ -79,12 +79,12 @@ async def test_members_may_not_see_branch_lists_even_with_a_forged_button(bot: B
 async def test_administrator_gets_counts_and_opens_a_branch(bot: BotHarness) -> None:
     [text] = await bot.say(100001, "/birthdays")  # ADM1
     assert "2026年11月各支部政治生日" in text
-    assert "第一党支部：政治生日 1 人" in text and "1 人入党日期待更正" in text
-    assert "合计：政治生日 2 人。" in text
+    assert "第一党支部：政治生日1人" in text and "1人入党日期待更正" in text
+    assert "合计：政治生日2人。" in text
     buttons = bot.request.calls[-1].buttons
     assert ("第二党支部 (1)", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
     [branch] = await bot.press(100001, f"bd:l:2026:11:{bot.ids.branch_b}")
-    assert "第二党支部 2026年11月政治生日" in branch and "吴强" in branch
+    assert "第二党支部2026年11月政治生日" in branch and "吴强" in branch
     assert ("« 全部支部", "bd:c:2026:11") in bot.request.calls[-1].buttons
     [back] = await bot.press(100001, "bd:c:2026:12")
     assert "2026年12月各支部政治生日" in back
@@ -99,7 +99,7 @@ async def test_lists_are_only_given_in_private(bot: BotHarness) -> None:
 async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot: BotHarness) -> None:
     [text] = await bot.say("A03", "/mybirthday")
     assert "您于2014年11月26日加入中国共产党。" in text
-    assert "今天是您的政治生日——入党第 12 周年！" in text
+    assert "今天是您的政治生日——入党第12周年！" in text
     assert bot.request.calls[-1].buttons == [("关闭政治生日祝福", "bd:off")]
     [edited] = await bot.press("A03", "bd:off")
     assert "政治生日当天的祝福已关闭" in edited
@@ -113,7 +113,7 @@ async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot:
     [text] = await bot.say("A03", "/mybirthday on")
     assert "政治生日当天我会向您送上祝福" in text
     assert await bot.say("A03", "/mybirthday maybe") == [
-        "发送 /mybirthday on 开启或 /mybirthday off 关闭政治生日祝福。"
+        "发送“/mybirthday 开启”或“/mybirthday 关闭”可更改政治生日祝福。"
     ]
     async with bot.db.session() as session:
         actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "member"))).all()
@@ -122,7 +122,7 @@ async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot:
 
 async def test_member_next_birthday_and_missing_join_date(bot: BotHarness) -> None:
     [text] = await bot.say("A04", "/mybirthday")
-    assert "您的下一个政治生日是2027年2月28日，入党第 19 周年。" in text
+    assert "您的下一个政治生日是2027年2月28日（周日），入党第19周年。" in text
     await change(bot, "A05", join_date=None)
     [text] = await bot.say("A05", "/mybirthday")
     assert "花名册中没有您的入党日期，请联系支部书记补录。" in text
@@ -137,7 +137,7 @@ async def test_the_greeting_arrives_in_the_members_language_with_the_oath(bot: B
     assert await drain(bot) == 2
     [greeting] = bot.request.sent(chat_id=telegram_id_of("A03"), method="sendMessage")
     assert "<b>Happy political birthday, 张伟!</b>" in greeting.text
-    assert "On November 26, 2014 you joined the Communist Party of China." in greeting.text
+    assert "On 26 Nov 2014 you joined the Communist Party of China." in greeting.text
     assert "Today marks 12 years since you joined the Party." in greeting.text
     assert greeting.buttons == [("Re-read the Party oath", "bd:oath")]
     [oath] = await bot.press("A03", "bd:oath")
@@ -163,9 +163,9 @@ async def test_the_branch_wish_goes_into_the_greetings(bot: BotHarness) -> None:
     async with bot.db.session() as session:
         assert await session.get(BirthdayWish, bot.ids.branch_a) is None
     too_long = "长" * 301
-    assert await bot.say("A01", f"/birthdays wish {too_long}") == ["寄语太长了，最多 300 个字。"]
+    assert await bot.say("A01", f"/birthdays wish {too_long}") == ["寄语太长了，最多300个字。"]
     # An administrator has no branch of their own: told whose it is to write, nothing stored.
-    assert await bot.say(100001, "/birthdays wish 你好") == ["每个支部的寄语由本支部书记通过 /birthdays wish 设置。"]
+    assert await bot.say(100001, "/birthdays wish 你好") == ["每个支部的寄语由本支部书记发送“/birthdays 寄语”设置。"]
     async with bot.db.session() as session:
         assert (await session.scalars(select(BirthdayWish))).all() == []
 

@@ -101,7 +101,7 @@ async def test_nothing_before_the_hour_then_the_days_greetings(db: Database, dem
     zhang = next(r for r in rows if r.member_id == a03).payload
     assert "张伟同志，政治生日快乐！" in zhang["text"]
     assert "2014年11月26日，您光荣地加入了中国共产党。" in zhang["text"]
-    assert "今天是您入党第 12 周年。" in zhang["text"]
+    assert "今天是您入党第12周年。" in zhang["text"]
     assert "第一党支部祝您政治生日快乐！" in zhang["text"]
     assert zhang["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "bd:oath"
     assert reports["greetings"].queued == 2
@@ -236,9 +236,9 @@ async def test_29_february_members_are_greeted_on_28_february_in_common_years(
         await run_birthdays(db, settings)  # ...but on the 29th
     rows = {r.dedup_key: r for r in await outbox(db, "birthday:")}
     assert set(rows) == {f"birthday:{a04}:2027", f"birthday:{a04}:2028"}
-    assert "今天是您入党第 19 周年。" in rows[f"birthday:{a04}:2027"].payload["text"]
+    assert "今天是您入党第19周年。" in rows[f"birthday:{a04}:2027"].payload["text"]
     assert rows[f"birthday:{a04}:2028"].expires_at == datetime(2028, 2, 29, 16, 0, tzinfo=UTC)
-    assert "今天是您入党第 20 周年。" in rows[f"birthday:{a04}:2028"].payload["text"]
+    assert "今天是您入党第20周年。" in rows[f"birthday:{a04}:2028"].payload["text"]
 
 
 async def test_first_year_members_and_those_who_turned_it_off_get_no_greeting(
@@ -257,7 +257,7 @@ async def test_first_year_members_and_those_who_turned_it_off_get_no_greeting(
     assert await greeted(db) == {await member_id(db, "B02"), await member_id(db, "B03")}
     b02_id = await member_id(db, "B02")
     b02 = next(r for r in await outbox(db, "birthday:") if r.member_id == b02_id)
-    assert "今天是您入党第 1 周年。" in b02.payload["text"]
+    assert "今天是您入党第1周年。" in b02.payload["text"]
     assert await outbox(db, "birthday-note:") == []  # turning it off is a choice, not a problem to report
 
 
@@ -272,8 +272,8 @@ async def test_members_not_on_telegram_or_blocked_are_reported_to_their_leaders(
     assert await greeted(db) == {await member_id(db, "B03")}  # a block may have been lifted: still try
     texts = dict(worker.messages())
     for leader in ("A01", "A02"):
-        assert "张伟（入党第 12 周年）：未使用 Telegram，请当面送上祝福。" in texts[telegram_id_of(leader)]
-    assert "吴强（入党第 10 周年）：已屏蔽本机器人" in texts[telegram_id_of("B01")]
+        assert "张伟（入党第12周年）：未使用 Telegram，请当面送上祝福。" in texts[telegram_id_of(leader)]
+    assert "吴强（入党第10周年）：已屏蔽本机器人" in texts[telegram_id_of("B01")]
     async with db.session() as session:
         run = await session.scalar(select(BirthdayRun).where(BirthdayRun.job == "greetings"))
     assert run is not None
@@ -291,10 +291,10 @@ async def test_bad_join_dates_are_reported_and_do_not_stop_the_others(
     assert await greeted(db) == {await member_id(db, "A03"), await member_id(db, "B03")}
     texts = dict(worker.messages())
     assert (
-        "周敏：入党日期 2030-11-26 是将来的日期，因此未发送祝福。请在花名册中更正入党日期。"
+        "周敏：入党日期2030-11-26是将来的日期，因此未发送祝福。请在花名册中更正入党日期。"
         in (texts[telegram_id_of("B01")])
     )
-    assert "陈静：入党日期 1900-11-26 早于建党日期（1921-07-01）" in texts[telegram_id_of("A01")]
+    assert "陈静：入党日期1900-11-26早于建党日期（1921-07-01）" in texts[telegram_id_of("A01")]
 
 
 async def test_a_template_error_for_one_member_is_logged_and_reported_the_others_still_go_out(
@@ -321,7 +321,7 @@ async def test_a_template_error_for_one_member_is_logged_and_reported_the_others
     assert any("could not render the political-birthday greeting" in m for m in caplog.messages)
     texts = dict(worker.messages())
     assert (
-        "张伟（入党第 12 周年）：祝福消息生成失败（错误已记录，供管理员处理），请当面送上祝福。"
+        "张伟（入党第12周年）：祝福消息生成失败（错误已记录，供管理员处理），请当面送上祝福。"
         in (texts[telegram_id_of("A01")])
     )
     assert "政治生日快乐" in texts[telegram_id_of("B03")]
@@ -373,12 +373,12 @@ async def test_first_of_month_lists_for_leaders_and_counts_for_administrators_on
     )  # branch B has no birthday in December and no date to fix: no message
     texts = dict(worker.messages())
     secretary = texts[telegram_id_of("A01")]
-    assert "第一党支部 2026年12月政治生日" in secretary
-    assert "12月1日 · 陈静 · 2019年12月1日入党 · 第 7 周年" in secretary
+    assert "第一党支部2026年12月政治生日" in secretary
+    assert "12月1日 · 陈静 · 2019年12月1日入党 · 第7周年" in secretary
     assert "赵磊：未录入入党日期" in secretary
     admin = texts[100001]
-    assert "第一党支部：政治生日 1 人" in admin and "第二党支部：政治生日 0 人" in admin
-    assert "1 人入党日期待更正" in admin
+    assert "第一党支部：政治生日1人" in admin and "第二党支部：政治生日0人" in admin
+    assert "1人入党日期待更正" in admin
 
 
 async def test_a_week_before_the_theme_day_leaders_learn_whose_birthdays_to_mark(
@@ -391,7 +391,7 @@ async def test_a_week_before_the_theme_day_leaders_learn_whose_birthdays_to_mark
         await worker.drain()
     assert [r.dedup_key for r in await outbox(db)] == [f"birthday-theme:{demo.branch_b}:2026-11:{demo.secretary_b}"]
     text = dict(worker.messages())[telegram_id_of("B01")]
-    assert "距2026年11月20日主题党日还有一周。" in text and "吴强" in text
+    assert "距11月20日（周五）主题党日还有一周。" in text and "吴强" in text
     # A theme day early in the month is a week away in the month before: branch A's moves to the 3rd.
     async with db.session() as session:
         branch = await session.get(Organisation, demo.branch_a)
@@ -419,7 +419,7 @@ async def test_a_branch_with_no_leader_on_telegram_has_its_notes_go_to_the_admin
     ]
     text = dict(worker.messages())[100001]
     assert "第二党支部没有可以通知的支部书记（未使用 Telegram），因此通知您。" in text
-    assert "吴强（入党第 10 周年）：未使用 Telegram，请当面送上祝福。" in text
+    assert "吴强（入党第10周年）：未使用 Telegram，请当面送上祝福。" in text
 
 
 async def test_month_lists_and_theme_reminders_catch_up_when_the_bot_was_down_on_their_day(
@@ -447,7 +447,7 @@ async def test_month_lists_and_theme_reminders_catch_up_when_the_bot_was_down_on
         ]
     )
     [theme] = [r for r in await outbox(db, "birthday-theme:") if r.chat_id == telegram_id_of("A01")]
-    assert "距2026年12月7日主题党日还有 4 天。" in theme.payload["text"] and "陈静" in theme.payload["text"]
+    assert "距12月7日（周一）主题党日还有4天。" in theme.payload["text"] and "陈静" in theme.payload["text"]
     # ...but a bot that simply starts on the 3rd (no day missed) sends no month list late.
     other = Database(db.url.replace("test.sqlite3", "other.sqlite3"))
     await other.upgrade()
@@ -494,7 +494,7 @@ async def test_a_scheduled_theme_day_meeting_brings_its_reminder_once(
             await run_birthdays(db, settings)
     [reminder] = await outbox(db, "birthday-theme:")
     assert reminder.dedup_key == f"birthday-theme:{demo.branch_b}:2026-11:{demo.secretary_b}"
-    assert "距2026年11月18日主题党日还有 5 天。" in reminder.payload["text"] and "吴强" in reminder.payload["text"]
+    assert "距11月18日（周三）主题党日还有5天。" in reminder.payload["text"] and "吴强" in reminder.payload["text"]
 
 
 async def test_two_replicas_run_the_job_and_drain_at_once_and_send_each_greeting_once(

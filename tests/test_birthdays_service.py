@@ -83,8 +83,8 @@ async def test_bad_join_dates_are_data_to_fix_and_never_birthdays(db: Database, 
     assert found == []
     described = {i.name: i.describe("zh_CN") for i in issues}
     assert described == {
-        "张伟": "入党日期 2030-11-26 是将来的日期",
-        "吴强": "入党日期 1900-11-26 早于建党日期（1921-07-01）",
+        "张伟": "入党日期2030-11-26是将来的日期",
+        "吴强": "入党日期1900-11-26早于建党日期（1921-07-01）",
         "赵磊": "未录入入党日期",
     }
     assert {i.name: i.describe("en") for i in issues}["赵磊"] == "no join date is recorded"
@@ -151,7 +151,7 @@ async def test_unreachable_members_are_flagged_in_the_list(db: Database, demo: D
         data = await birthdays.branch_month(session, await actor(db, demo.secretary_a), demo.branch_a, 2026, 11, TODAY)
     assert [b.name for b in data.not_reachable] == ["张伟"]
     text = birthdays.render_month(data, "zh_CN")
-    assert "张伟 · 2014年11月26日入党 · 第 12 周年 — 未使用 Telegram，请当面祝福" in text
+    assert "张伟 · 2014年11月26日入党 · 第12周年 — 未使用 Telegram，请当面祝福" in text
     assert "赵磊：未录入入党日期" in text
 
 

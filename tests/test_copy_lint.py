@@ -143,6 +143,7 @@ def test_chinese_messages_use_full_width_punctuation_and_no_stray_spaces_or_engl
         ("%(code)s（%(kind)s）不能隶属于%(parent)s（%(parent_kind)s）", False),
         ("必须是以http://或https://开头的网址", False),
         ("请写成如 YYYY-MM-DD", True),
+        ("待自评：<code>/stars 自评 %(key)s 〈分值〉</code>", False),
         ("⚠️ 提醒", False),
     ],
 )

@@ -126,7 +126,9 @@ def hostile_filters() -> Iterator[None]:
         env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
         for name in ("date", "datetime", "number", "day", "days", "moment", "span", "period", "clock"):
             original = env.filters[name]
-            env.filters[name] = lambda v, *a, _o=original, **k: str(v) if isinstance(v, Hostile) else _o(v, *a, **k)
+            env.filters[name] = lambda v, *a, _o=original, **k: (
+                str(v) if any(isinstance(x, Hostile) for x in (v, *a, *k.values())) else _o(v, *a, **k)
+            )
     yield
     templates_module.environment.cache_clear()
 

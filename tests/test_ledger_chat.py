@@ -53,19 +53,19 @@ def _documents(bot: BotHarness, member_no: str) -> list[tuple[str, bytes]]:
 async def test_secretary_gets_last_months_ledger_as_a_document(bot: BotHarness) -> None:
     await _seed(bot)
     texts = await bot.say("A01", "/ledger")
-    assert texts == ["第一党支部 台账：请选择期间。"]
+    assert texts == ["第一党支部台账：请选择期间。"]
     buttons = bot.request.calls[-1].buttons
     assert ("上月", f"lg:{bot.ids.branch_a}:last_month") in buttons
     await bot.press("A01", f"lg:{bot.ids.branch_a}:last_month")
     (_, data), *_ = _documents(bot, "A01")
     wb = load_workbook(io.BytesIO(data))
-    assert wb["汇总"]["A1"].value == "第一党支部 汇总（2025-03-01 至 2025-03-31）"
+    assert wb["汇总"]["A1"].value == "第一党支部 汇总（2025年3月1日至2025年3月31日）"
     assert len([r for r in wb["三会一课及主题党日登记"].iter_rows(min_row=3, values_only=True) if any(r)]) == 3
 
 
 async def test_typed_period_and_refusals(bot: BotHarness) -> None:
     await _seed(bot)
-    assert await bot.say("A01", "/ledger 2020-01-01 2025-03-31") == ["台账的期间最长 3 年。"]
+    assert await bot.say("A01", "/ledger 2020-01-01 2025-03-31") == ["台账的期间最长3年。"]
     assert await bot.say("A01", f"/ledger {bot.ids.branch_b} 2025-01-01 2025-03-31") == ["该组织不在您的管理范围内。"]
     # A secretary pressing a forged button for another branch is refused, nothing sent.
     await bot.press("B01", f"lg:{bot.ids.branch_a}:this_year")
@@ -106,7 +106,7 @@ async def test_admin_charts_and_meeting_record_button(bot: BotHarness) -> None:
 
 async def test_digest_once_per_month_and_off(bot: BotHarness, tmp_path: Path) -> None:
     await _seed(bot)
-    assert await bot.say("B01", "/digest off") == ["月度台账推送已关闭。发送 /digest on 可重新开启。"]
+    assert await bot.say("B01", "/digest 关闭") == ["月度台账推送已关闭。发送“/digest 开启”可重新开启。"]
     async with bot.db.session() as session:
         assert (await session.get(DigestPreference, _member_id(bot, "B01"))) is not None
     settings = bot.application.bot_data["resources"].settings
@@ -168,7 +168,7 @@ def test_cli_export_chart_and_record(
     result = runner.invoke(
         app, ["ledger", "export", "--org", "B", "--from", "2020-01-01", "--to", "2025-12-31", "--out", str(out)]
     )
-    assert result.exit_code == 1 and "最长 3 年" in result.output
+    assert result.exit_code == 1 and "最长3年" in result.output
     result = runner.invoke(
         app,
         [

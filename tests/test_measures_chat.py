@@ -59,7 +59,7 @@ async def test_measure_command_shows_one_measure_in_full(bot: BotHarness, argume
     ("text", "expected"),
     [
         ("/measure 99", "没有第99条措施，《若干措施》共32条。"),
-        ("/measure", "要看哪一条？请给出 1 至 32 的编号，例如 /measure 16。"),
+        ("/measure", "要看哪一条？请给出1至32的编号，例如 /measure 16。"),
         ("第99条", "没有第99条措施，《若干措施》共32条。"),
         ("今天天气怎么样", "没有找到能回答这个问题的措施，我不想乱猜。"),
         ("😀😀😀", "请用几个词把问题写完整，例如：党费能用来干什么？"),

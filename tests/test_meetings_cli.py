@@ -54,8 +54,15 @@ def _json(args: list[str], obj: Any = None) -> Any:
     return json.loads(result.stdout)
 
 
+def _json_lines(args: list[str]) -> list[Any]:
+    """A listing command's ``--json``: JSON Lines, one document per line."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
 def test_kinds_lists_every_kind_and_tag(cli_env: DemoIds) -> None:
-    rows = _json(["meeting", "kinds", "--json"])
+    rows = _json_lines(["meeting", "kinds", "--json"])
     ids = [r["id"] for r in rows if not r["tag"]]
     assert ids[:7] == [
         "general_meeting",
@@ -158,9 +165,9 @@ def test_first_agenda_option_is_recorded_in_the_same_transaction(cli_env: DemoId
 
 
 def test_compliance_of_one_branch_or_all(cli_env: DemoIds) -> None:
-    every = _json(["meeting", "compliance", "--json"])
+    every = _json_lines(["meeting", "compliance", "--json"])
     assert [b["branch"] for b in every] == ["第一党支部", "第二党支部"]
-    one = _json(["meeting", "compliance", "--branch", "DEMO-B1", "--json"])
+    one = _json_lines(["meeting", "compliance", "--branch", "DEMO-B1", "--json"])
     item = next(i for i in one[0]["items"] if i["id"] == "committee_meeting")
     assert (item["held"], item["required"], item["ok"]) == (0, 1, False)
     text = runner.invoke(app, ["meeting", "compliance", "--branch", "DEMO-B2"]).stdout

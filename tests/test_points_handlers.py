@@ -26,7 +26,7 @@ async def test_a_member_sees_own_points_and_band_not_others(bot: BotHarness) -> 
     async with bot.db.session() as session:
         rows = await service.report(session, None, str(bot.ids.branch_a), date(local.year, 1, 1), local, TZ)
     mine = next(r for r in rows if r.member_no == "A03")
-    assert f"第一党支部：{tenths_text(mine.points)} 分" in text  # the chat shows what the report says
+    assert f"第一党支部：{tenths_text(mine.points)}分" in text  # the chat shows what the report says
     [details] = await bot.press("A03", "pt:ev")
     assert "积分明细" in details
 
@@ -37,18 +37,18 @@ async def test_leaders_see_their_branch_in_private_only(bot: BotHarness) -> None
     await bot.say("A01", "/linkgroup", chat_id=GROUP)
     assert await bot.say("A01", "/points branch", chat_id=GROUP) == ["积分属于个人信息：请在私聊中查询。"]
     refused = await bot.say("A01", "/points add A03 commendation 9 太多了")
-    assert refused == ["“commendation”每次记分范围为 0.5 至 5 分，不能记 9 分。"]
+    assert refused == ["“commendation”每次记分范围为0.5至5分，不能记9分。"]
     saved = await bot.say("A01", "/points add A03 commendation 2 抗洪抢险表现突出")
-    assert saved == ["已保存：A03“commendation”记 2 分。"]
+    assert saved == ["已保存：A03“commendation”记2分。"]
     refused = await bot.say("A01", "/points add B03 commendation 2 跨支部")
     assert refused == ["吴强是其他支部的党员。"]
 
 
 async def test_stars_for_the_secretary(bot: BotHarness) -> None:
     [text] = await bot.say("A01", "/stars")
-    assert "评星定级" in text and "待自评：/stars self innovation 分值 说明" in text
-    [after] = await bot.say("A01", "/stars self innovation 4 开展红色驿站项目")
-    assert "自评 4 分：开展红色驿站项目" in after
+    assert "评星定级" in text and "待自评：<code>/stars 自评 innovation 〈分值〉 〈说明〉</code>" in text
+    [after] = await bot.say("A01", "/stars 自评 innovation 4 开展红色驿站项目")  # as the screen says
+    assert "自评4分：开展红色驿站项目" in after
     async with bot.db.session() as session:
         row = await session.scalar(select(StarRating))
         assert row is not None and row.self_scores["innovation"]["score"] == 40

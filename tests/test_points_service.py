@@ -226,7 +226,7 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
     assert [m.chat_id for m in sent] == [9009, 9001, 9001, 9009, 9001]
     texts = [m.payload["text"] for m in sent]
     assert "经核实为市级创新案例" in texts[1]
-    assert "46.8" in texts[2] and "2026年1月19日" in texts[2]
+    assert "46.8" in texts[2] and "1月19日（周一）" in texts[2]
     assert "志愿服务比例统计有误" in texts[3]
 
 

@@ -59,11 +59,11 @@ async def _admin_screen(db: Database) -> tuple[int, str, volunteer_totals.Subtre
 async def test_the_city_screen_costs_the_same_for_3_and_30_branches(any_db: Database) -> None:
     await _city(any_db, 3)
     few, text, totals = await _admin_screen(any_db)
-    assert "城区第000支部：3 小时，6 名党员中 2 名参加了服务" in text
+    assert "城区第000支部：3小时，6名党员中2名参加了服务" in text
     assert totals.minutes == 3 * 2 * 90 and totals.outside_minutes == 3 * 2 * 30
     await _more_branches(any_db, 3, 30)  # 27 more branches in the same database
     many, text, totals = await _admin_screen(any_db)
-    assert "城区第029支部：3 小时，6 名党员中 2 名参加了服务" in text
+    assert "城区第029支部：3小时，6名党员中2名参加了服务" in text
     assert totals.minutes == 30 * 2 * 90
     assert many == few, (few, many)
     # The demo's own branches (7 and 4 active members, no service) and the 4 non-serving members of each city branch.

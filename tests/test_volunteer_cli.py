@@ -118,7 +118,7 @@ def test_activity_add_show_and_refusals(cli: Cli) -> None:
         (["--community", "火星社区", "--start", "2026-12-01 09:00", "--end", "2026-12-01 10:00"], "找不到社区"),
         (["--community", "1", "--start", "2026-12-01 09:00", "--end", "2026-12-01 08:00"], "结束时间必须晚于"),
         (["--community", "1", "--start", "2026-11-01 09:00", "--end", "2026-11-01 10:00"], "开始时间已经过去"),
-        (["--community", "1", "--start", "someday 09:00", "--end", "2026-12-01 10:00"], "YYYY-MM-DD HH:MM"),
+        (["--community", "1", "--start", "someday 09:00", "--end", "2026-12-01 10:00"], "请写日期和时间"),
     ):
         code, output = cli.run("activity", "add", "--title", "x", "--slots", "3", *args)
         assert code == 1 and message in output, output
@@ -183,7 +183,7 @@ def test_service_report_per_member(cli: Cli) -> None:
     code, output = cli.run("service", "report", "--from", "2026-11-21", "--to", "2026-11-30", "--json")
     assert code == 0 and all(json.loads(line)["hours"] == 0.0 for line in output.splitlines())
     code, output = cli.run("service", "report", "--org", str(cli.ids.branch_a))
-    assert code == 0 and "合计 2 小时，其中八小时以外 1 小时" in output
+    assert code == 0 and "合计2小时，其中八小时以外1小时" in output
     assert cli.run("service", "report", "--from", "2026-12-01", "--to", "2026-11-01")[0] == 1
     assert cli.run("service", "report", "--from", "yesterday")[0] == 1
     assert cli.run("service", "report", "--org", "999")[0] == 1
@@ -207,13 +207,15 @@ def test_activity_edit_and_cancel(cli: Cli) -> None:
         "请说明要修改什么：--title、--start、--end、--slots、--place、--skills 或 --description。\n",
     )
     code, output = cli.run("activity", "edit", str(activity_id), "--start", "2026-12-02 14:00", "--slots", "2")
-    assert code == 0 and output.strip() == f"活动 {activity_id} 已修改（时间、名额），已通知 2 名已报名或候补的党员。"
+    assert (
+        code == 0 and output.strip() == f"活动（编号{activity_id}）已修改（时间、名额），已通知2名已报名或候补的党员。"
+    )
     code, output = cli.run("activity", "show", str(activity_id), "--json")
     shown = json.loads(output)
     assert (shown["start"], shown["end"], shown["taken"]) == ("2026-12-02 14:00", "2026-12-02 16:30", 2)
     assert cli.run("activity", "edit", str(activity_id), "--slots", "1")[0] == 1  # two have places
     code, output = cli.run("activity", "cancel", str(activity_id))
-    assert code == 0 and output.strip() == f"活动 {activity_id} 已取消，已通知 2 名已报名或候补的党员。"
+    assert code == 0 and output.strip() == f"活动（编号{activity_id}）已取消，已通知2名已报名或候补的党员。"
     assert cli.run("activity", "cancel", str(activity_id)) == (1, "该活动已经取消。\n")
     assert json.loads(cli.run("activity", "show", str(activity_id), "--json")[1])["status"] == "cancelled"
     assert cli.run("activity", "cancel", "999")[0] == 1

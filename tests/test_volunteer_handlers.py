@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import select
 from telegram.warnings import PTBUserWarning
 
+from bot import date_style
 from bot.clock import now_utc
 from bot.demo import telegram_id_of
 from bot.services import volunteer
@@ -29,6 +30,11 @@ async def _communities(bot: BotHarness) -> dict[str, int]:
 async def _activity(bot: BotHarness, community_id: int, **kw: object) -> Activity:
     async with bot.db.session() as session:
         return await add_activity(session, await actor_of(session, "A01"), community_id, **kw)  # type: ignore[arg-type]
+
+
+def _yesterday() -> str:
+    """The day of the reports made in these tests (yesterday), as a queue button names it."""
+    return date_style.day(now_utc().date() - timedelta(days=1), "zh_CN", weekday=False)
 
 
 async def _drain(bot: BotHarness) -> None:
@@ -81,7 +87,7 @@ async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) 
     await bot.press("A01", f"vnc:{ids['garden']}")
     assert "结束时间必须晚于" in (await bot.say("A01", f"{start:%Y-%m-%d} 11:00-09:00"))[0]
     await bot.say("A01", f"{start:%Y-%m-%d} 09:00-11:30")
-    assert await bot.say("A01", "很多") == ["请用整数写名额，例如 10。"]
+    assert await bot.say("A01", "很多") == ["请用整数写名额，例如10。"]
     await bot.say("A01", "2")
     await bot.send(bot.updates.location(telegram_id_of("A01"), GARDEN[0], GARDEN[1]))
     await bot.say("A01", "陪老人聊天")
@@ -104,7 +110,7 @@ async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) 
     assert await bot.press("A03", f"va:{activity.id}:join") == ["您已经报名了这个活动。"]
     await bot.press("A04", f"va:{activity.id}:join")
     replies = await bot.press("A05", f"va:{activity.id}:join")
-    assert "活动名额已满：您在候补名单第 1 位。有名额空出时我会通知您。" in replies
+    assert "活动名额已满：您在候补名单第1位。有名额空出时我会通知您。" in replies
     # A cancellation moves the waiting member up, who is told.
     await bot.press("A03", f"va:{activity.id}:leave")
     async with bot.db.session() as session:
@@ -116,7 +122,7 @@ async def test_secretary_posts_an_activity_and_members_sign_up(bot: BotHarness) 
     assert "敬老院探访" in listing[0] and "您已报名" in listing[0]
     # The secretary's roll.
     replies = await bot.press("A01", f"va:{activity.id}:roll")
-    assert "刘洋" in replies[-1] and "陈静" in replies[-1] and "名额：已报 2 / 共 2" in replies[-1]
+    assert "刘洋" in replies[-1] and "陈静" in replies[-1] and "名额：共2个，已报2个" in replies[-1]
 
 
 async def test_one_line_activity_and_refusals(bot: BotHarness) -> None:
@@ -152,14 +158,14 @@ async def test_qr_check_in_then_check_out(bot: BotHarness) -> None:
     assert venue.method == "sendVenue" and (venue.params["latitude"], venue.params["longitude"]) == GARDEN
     with time_machine.travel(now_utc() + timedelta(minutes=20), tick=False):
         replies = await bot.press("A03", f"va:{activity.id}:out")
-    assert any("签退成功" in r and "0.33 小时" in r for r in replies), replies
+    assert any("签退成功" in r and "0.33小时" in r for r in replies), replies
     async with bot.db.session() as session:
         signup = await session.scalar(select(SignUp).where(SignUp.activity_id == activity.id))
         assert signup is not None and signup.checkin_method == "qr" and signup.checkout_method == "button"
         assert signup.minutes == 20
     assert signup.checked_out_at is not None
     out_at = signup.checked_out_at.astimezone(ENV.tz)
-    assert await bot.say("A03", f"/start {payload}") == [f"您已于 {out_at:%H:%M} 签退。"]
+    assert await bot.say("A03", f"/start {payload}") == [f"您已于{out_at:%H:%M}签退。"]
     assert await bot.say("A03", "/start vk_forgedforgedforgedforgedforgedforgedforge") == ["该签到码无效。"]
     # A secretary gets the QR code image.
     await bot.press("A01", f"va:{activity.id}:qr")
@@ -176,7 +182,7 @@ async def test_location_check_in_within_the_radius(bot: BotHarness) -> None:
     await bot.press("A04", f"val:{activity.id}")
     assert bot.request.calls[-1].params["reply_markup"]["keyboard"][0][0]["request_location"] is True
     await bot.send(bot.updates.location(telegram_id_of("A04"), GARDEN[0] + 0.02, GARDEN[1]))
-    assert "须在 300 米范围内才能签到" in bot.request.calls[-1].text
+    assert "须在300米范围内才能签到" in bot.request.calls[-1].text
     await bot.send(bot.updates.location(telegram_id_of("A04"), GARDEN[0] + 0.001, GARDEN[1]))
     assert "签到成功" in bot.request.calls[-1].text
     async with bot.db.session() as session:
@@ -193,20 +199,20 @@ async def test_self_report_flow_and_approval(bot: BotHarness) -> None:
     await bot.say("A03", "/report")
     assert "请在完成服务后再报送" in (await bot.say("A03", "2099-01-01"))[0]
     await bot.press("A03", "vpd:1")
-    assert "每天的时长须在 0.5 到 12 小时之间" in (await bot.say("A03", "15"))[0]
+    assert "每天的时长须在0.5到12小时之间" in (await bot.say("A03", "15"))[0]
     await bot.say("A03", "2")
     assert ("花园社区", f"vpc:{ids['garden']}") in bot.request.calls[-1].buttons
     await bot.press("A03", f"vpc:{ids['garden']}")
     await bot.say("A03", "帮助社区清理楼道杂物")
     big = {"file_id": "big", "file_unique_id": "big", "width": 4000, "height": 3000, "file_size": 30 * 1024 * 1024}
     await bot.send(bot.updates.message(telegram_id_of("A03"), photo=[big]))
-    assert "照片太大（30.0 MB），上限为 10 MB" in bot.request.calls[-1].text
+    assert "照片太大（30.0 MB），上限为10 MB" in bot.request.calls[-1].text
     await bot.send(bot.updates.photo(telegram_id_of("A03"), file_id="good-photo"))
-    assert bot.request.calls[-1].text == "已收到 1 张照片。"
+    assert bot.request.calls[-1].text == "已收到1张照片。"
     await bot.press("A03", "vpp:go")
-    assert "帮助社区清理楼道杂物" in bot.request.calls[-1].text and "1 张照片" in bot.request.calls[-1].text
+    assert "帮助社区清理楼道杂物" in bot.request.calls[-1].text and "1张照片" in bot.request.calls[-1].text
     replies = await bot.press("A03", "vp:send")
-    assert any("已提交（报送 #" in r for r in replies)
+    assert any("已报送支部书记审核" in r for r in replies) and not any("#" in r for r in replies)
     assert await bot.press("A03", "vp:send") in ([], [""])  # the flow is over: a second tap stores nothing
     async with bot.db.session() as session:
         report = await session.scalar(select(ServiceReport))
@@ -215,18 +221,20 @@ async def test_self_report_flow_and_approval(bot: BotHarness) -> None:
     # The secretary is told, with buttons; another branch's secretary cannot approve it.
     await _drain(bot)
     request = bot.request.sent(telegram_id_of("A01"))[-1]
-    assert "张伟 报送了志愿服务" in request.text and ("通过", f"vr:{report.id}:ok") in request.buttons
+    assert "张伟报送了志愿服务" in request.text and ("通过", f"vr:{report.id}:ok") in request.buttons
     assert await bot.press("B01", f"vr:{report.id}:ok") == ["这份报送不是本支部的。"]
     assert await bot.say("A03", "/service") == ["抱歉，您的角色不能使用 /service。"]
     replies = await bot.say("A01", "/service")
-    assert "第一党支部 志愿服务情况" in replies[0] and "尚未参加志愿服务" in replies[0]
+    assert "第一党支部志愿服务情况" in replies[0] and "合计0小时" in replies[0] and "尚未参加志愿服务" in replies[0]
     assert "待审核的志愿服务报送" in replies[1] and "帮助社区清理楼道杂物" in replies[1]
     replies = await bot.press("A01", f"vr:{report.id}:okq")
-    assert "已通过 1 份报送。" in replies
+    assert "已通过1份报送。" in replies
+    # The summary above the queue is edited with the new totals: it no longer says 0 hours.
+    assert any("第一党支部志愿服务情况" in r and "合计2小时" in r for r in replies), replies
     await _drain(bot)
     assert "已审核通过" in bot.request.sent(telegram_id_of("A03"))[-1].text
     mine = (await bot.say("A03", "/myservice"))[0]
-    assert "本年度：2 小时" in mine
+    assert "本年度：2小时" in mine
     async with bot.db.session() as session:
         assert await session.scalar(select(AuditEntry).where(AuditEntry.action == "approve")) is not None
 
@@ -251,12 +259,12 @@ async def test_reject_with_a_reason_and_approve_several_at_once(bot: BotHarness)
             )
     await bot.press("A01", f"vrn:{made[0].id}")
     assert "为什么不通过" in bot.request.calls[-1].text
-    assert await bot.say("A01", "缺少照片证明") == [f"报送 #{made[0].id} 未通过，已告知本人理由。"]
+    assert await bot.say("A01", "缺少照片证明") == ["该报送未通过，已告知本人理由。"]
     replies = await bot.say("A01", "/service")
-    assert "2 份待审核" in replies[1]
-    assert ("全部通过以上 2 份", f"vra:{made[1].id}:{made[2].id}") in bot.request.calls[-1].buttons
+    assert "（2份待审核）" in replies[1]
+    assert ("通过全部2份", f"vra:{made[1].id}:{made[2].id}") in bot.request.calls[-1].buttons
     replies = await bot.press("A01", f"vra:{made[1].id}:{made[2].id}")
-    assert "已通过 2 份报送。" in replies and any("没有待审核的报送" in r for r in replies)
+    assert "已通过2份报送。" in replies and any("没有待审核的报送" in r for r in replies)
     async with bot.db.session() as session:
         statuses = [r.status for r in (await session.scalars(select(ServiceReport).order_by(ServiceReport.id))).all()]
     assert statuses == ["rejected", "approved", "approved"]
@@ -277,11 +285,14 @@ async def test_forgotten_check_out_is_confirmed_or_corrected_in_service(bot: Bot
     replies = await bot.say("A01", "/service")
     assert "待确认的签退" in replies[-1] and "张伟" in replies[-1]
     replies = await bot.press("A01", f"vh:{rows[0].id}")
-    assert replies == ["已确认：2 小时。"]
+    assert replies[0] == "已确认：2小时。"
+    # The list is replaced: the confirmed line no longer offers its buttons, the other one still does.
+    assert "张伟" not in replies[-1] and "刘洋" in replies[-1]
+    assert f"vh:{rows[0].id}" not in [data for _, data in bot.request.calls[-1].buttons]
     await bot.press("A01", f"vhf:{rows[1].id}")
     assert "请写时长和理由" in bot.request.calls[-1].text
     assert "请说明更正的理由" in (await bot.say("A01", "1.5"))[0]
-    assert await bot.say("A01", "1.5 提前离开") == ["服务时长已改为 1.5 小时。"]
+    assert await bot.say("A01", "1.5 提前离开") == ["服务时长已改为1.5小时。"]
     async with bot.db.session() as session:
         fixed = await session.get(SignUp, rows[1].id)
         assert fixed is not None and fixed.minutes == 90 and fixed.correction_reason == "提前离开"
@@ -311,7 +322,7 @@ async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch
     await bot.press(admin, "vns:go")  # no skills
     await bot.say(admin, "穿志愿者马甲")
     labels = [label for label, _ in bot.request.calls[-1].buttons]
-    assert labels[0].startswith("市民政局机关党委 全部支部") and "第二党支部" in labels
+    assert labels[0].startswith("市民政局机关党委全部支部") and "第二党支部" in labels
     assert await bot.press(admin, "vnd") == ["请至少选择一个支部。"]
     await bot.press(admin, f"vnd:{bot.ids.branch_b}")
     assert ("✅ 第二党支部", f"vnd:{bot.ids.branch_b}") in bot.request.calls[-1].buttons
@@ -328,8 +339,8 @@ async def test_administrator_dispatches_to_chosen_branches_and_sees_every_branch
     assert "交通文明劝导" not in (await bot.say("A03", "/activities"))[0]
     assert "交通文明劝导" in (await bot.say("B02", "/activities"))[0]
     replies = await bot.say(admin, "/service")
-    assert "第一党支部：0 小时，7 名党员中 0 名参加了服务" in replies[0] and "第二党支部：0 小时" in replies[0]
-    assert "11 名党员本期尚未参加志愿服务。" in replies[0] and "机关党委：" not in replies[0]
+    assert "第一党支部：0小时，7名党员中0名参加了服务" in replies[0] and "第二党支部：0小时" in replies[0]
+    assert "11名党员本期尚未参加志愿服务。" in replies[0] and "机关党委：" not in replies[0]
     replies = await bot.press(admin, "vs:year")
     assert "本年度" in replies[-1]
 
@@ -375,10 +386,10 @@ async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness)
     await bot.press("A01", f"va:{activity.id}:ed")
     assert ("名额", f"vae:{activity.id}:slots") in bot.request.calls[-1].buttons
     await bot.press("A01", f"vae:{activity.id}:slots")
-    assert "至少 1 个" in bot.request.calls[-1].text
-    assert await bot.say("A01", "0") == ["名额须在 1 到 1000 之间。"]  # still asked: a second try
+    assert "至少1个" in bot.request.calls[-1].text
+    assert await bot.say("A01", "0") == ["名额须在1到1000之间。"]  # still asked: a second try
     replies = await bot.say("A01", "2")
-    assert replies[0] == "✅ 已修改，已通知 2 名已报名或候补的党员。" and "名额：已报 2 / 共 2" in replies[1]
+    assert replies[0] == "✅ 已修改，已通知2名已报名或候补的党员。" and "名额：共2个，已报2个" in replies[1]
     await bot.press("A01", f"vae:{activity.id}:title")
     await bot.say("A01", "敬老院探访")
     async with bot.db.session() as session:
@@ -390,9 +401,9 @@ async def test_the_poster_edits_and_cancels_an_activity_in_chat(bot: BotHarness)
     assert "有变动（活动名称）" in renamed[0].payload["text"] and "敬老院探访" in renamed[0].payload["text"]
     # Cancelling asks first, then tells both and closes sign-up and check-in.
     await bot.press("A01", f"va:{activity.id}:cx")
-    assert "将通知已报名的 2 人和候补的 0 人" in bot.request.calls[-1].text
+    assert "将通知已报名的2人和候补的0人" in bot.request.calls[-1].text
     replies = await bot.press("A01", f"va:{activity.id}:cxy")
-    assert "已取消，已通知 2 名已报名或候补的党员。" in replies and any("🚫 该活动已取消。" in r for r in replies)
+    assert "已取消，已通知2名已报名或候补的党员。" in replies and any("🚫 该活动已取消。" in r for r in replies)
     assert await bot.press("A05", f"va:{activity.id}:join") == ["该活动已取消。"]
     async with bot.db.session() as session:
         link = await volunteer.checkin_link(session, activity, "branch_assistant_bot")
@@ -421,7 +432,7 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
             )
     first, second, third = (r.id for r in made)
     await bot.say("A01", "/service")
-    assert (f"☐ #{first}", f"vrt:{first}") in bot.request.calls[-1].buttons
+    assert ("☐ 张伟 " + _yesterday(), f"vrt:{first}") in bot.request.calls[-1].buttons
     assert "vrs:go" not in [data for _, data in bot.request.calls[-1].buttons]
     assert await bot.press("A01", "vrs:go") == ["请先勾选要通过的报送。"]
     await bot.press("A01", f"vrt:{first}")
@@ -429,12 +440,15 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
     await bot.press("A01", f"vrt:{second}")
     await bot.press("A01", f"vrt:{second}")  # changed their mind
     buttons = bot.request.calls[-1].buttons
-    assert (f"☑ #{first}", f"vrt:{first}") in buttons and (f"☐ #{second}", f"vrt:{second}") in buttons
-    assert ("通过所选的 2 份", "vrs:go") in buttons
+    assert ("☑ 张伟 " + _yesterday(), f"vrt:{first}") in buttons and (
+        "☐ 刘洋 " + _yesterday(),
+        f"vrt:{second}",
+    ) in buttons
+    assert ("通过所选2份", "vrs:go") in buttons
     assert await bot.press("B01", f"vrt:{second}") == ["这份报送不是本支部的。"]
     assert await bot.press("A03", f"vrt:{second}") == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
     replies = await bot.press("A01", "vrs:go")
-    assert "已通过 2 份报送。" in replies and any("1 份待审核" in r for r in replies)
+    assert "已通过2份报送。" in replies and any("（1份待审核）" in r for r in replies)
     async with bot.db.session() as session:
         statuses = [r.status for r in (await session.scalars(select(ServiceReport).order_by(ServiceReport.id))).all()]
         approvals = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "approve"))).all()

@@ -29,6 +29,7 @@ def birthdays_command(
 
     Members whose join date is missing or impossible are reported on standard error as data to fix.
     """
+    from bot import date_style
     from bot.cli.common import echo_json, run_db, settings_or_exit, tr_cli
     from bot.clock import today
     from bot.dates import try_date
@@ -74,20 +75,21 @@ def birthdays_command(
             typer.echo(
                 tr.gettext(
                     birthdays.CLI_LINE,
-                    day=entry.day.isoformat(),
+                    day=date_style.day(entry.day, tr.locale, today=local_today),
                     name=entry.name,
                     member=entry.member_no,
                     branch=result.org_names.get(entry.org_id, ""),
-                    joined=entry.join_date.isoformat(),
+                    joined=date_style.day(entry.join_date, tr.locale, weekday=False, today=local_today),
                     years=entry.years,
                 )
             )
     if not result.entries and not as_json:
         if year_month is not None:
-            label = date(year_month[0], year_month[1], 1).strftime("%Y-%m")
+            label = date_style.month(year_month[0], year_month[1], tr.locale)
             typer.echo(tr.gettext(birthdays.CLI_NONE_IN_MONTH, month=label))
         else:
-            typer.echo(tr.gettext(birthdays.CLI_NONE_ON_DAY, day=(day or local_today).isoformat()))
+            shown = date_style.day(day or local_today, tr.locale, today=local_today)
+            typer.echo(tr.gettext(birthdays.CLI_NONE_ON_DAY, day=shown))
     for issue in result.issues:
         typer.echo(
             tr.gettext(

@@ -6,7 +6,7 @@ Feature command modules (``bot/cli/<feature>.py``) import from here, not from :m
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -75,8 +75,19 @@ def run_db(work: Callable[[AsyncSession, Settings], Awaitable[T]], *, upgrade: b
 
 
 def echo_json(value: Any) -> None:
-    """One JSON document per line, Chinese kept readable."""
+    """One JSON document on one line, Chinese kept readable.
+
+    The ``--json`` rule (README, "Command line"): a command about one thing prints one document; a command that
+    lists things prints JSON Lines — one document per thing, nothing at all for none — through
+    :func:`echo_json_lines`, so the shape never depends on how many were found.
+    """
     typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def echo_json_lines(rows: Iterable[Any]) -> None:
+    """A list as JSON Lines: one document per line, no output for an empty list (the exit code stays 0)."""
+    for row in rows:
+        echo_json(row)
 
 
 def echo_import_result(result: ImportResult) -> None:

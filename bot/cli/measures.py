@@ -40,9 +40,11 @@ def answer_to_text(answer: Answer, lang: str) -> str:
             "There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=MEASURE_COUNT
         )
     if answer.too_long:
-        return tr.gettext("That is a long text. Please ask one short question, for example: 党费能用来干什么?")
+        return tr.gettext(
+            "That is a long text. Please ask one short question, for example: what can Party dues be used for?"
+        )
     if answer.no_words:
-        return tr.gettext("Please ask your question in a few words, for example: 党费能用来干什么?")
+        return tr.gettext("Please ask your question in a few words, for example: what can Party dues be used for?")
     if not answer.hits:
         return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
     lines = []

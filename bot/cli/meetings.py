@@ -61,7 +61,7 @@ async def _branch(session: AsyncSession, ref: str) -> Organisation:
 @meeting_app.command("kinds")
 def kinds(as_json: JsonFlag = False) -> None:
     """List the kinds of meeting and the tags a meeting can carry, with their required frequency."""
-    from bot.cli.common import echo_json
+    from bot.cli.common import echo_json_lines
 
     rows = [
         {
@@ -88,7 +88,7 @@ def kinds(as_json: JsonFlag = False) -> None:
         for t in MEETING_TAGS
     ]
     if as_json:
-        echo_json(rows)
+        echo_json_lines(rows)
         return
     for row in rows:
         frequency = f"{row['times_per_period']}/{row['period']}" if row["times_per_period"] else "-"
@@ -274,7 +274,7 @@ def compliance_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Held / required of each required kind and tag this month, quarter and year, per branch."""
-    from bot.cli.common import echo_json, run_db
+    from bot.cli.common import echo_json_lines, run_db
     from bot.services.meetings.compliance import branch_compliance
 
     async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
@@ -306,7 +306,7 @@ def compliance_cmd(
 
     result = run_db(work)
     if as_json:
-        echo_json(result)
+        echo_json_lines(result)
         return
     settings = _settings()
     from bot.services.meetings.format import kind_name, tag_name

@@ -105,7 +105,7 @@ def rules_check(file: Path) -> None:
         )
     )
     if rules.example:
-        typer.echo(tr.gettext("They are labelled example (示例): results cannot be published under them."))
+        typer.echo(tr.gettext("They are labelled example: results cannot be published under them."))
 
 
 @rules_app.command("apply")
@@ -163,7 +163,7 @@ def rules_show(org: OrgOption = None, as_json: JsonFlag = False) -> None:
         tr.gettext("%(name)s — version %(version)d, from %(owner)s", name=rules.name, version=rif.version, owner=owner)
     )
     if rules.example:
-        typer.echo(tr.gettext("Example rules (示例): results cannot be published under them."))
+        typer.echo(tr.gettext("Example rules: results cannot be published under them."))
     typer.echo(tr.gettext("Member base: %(base)s", base=tenths_text(rules.base)))
     for item in rules.items:
         cap = tenths_text(item.cap) if item.cap is not None else "—"
@@ -218,6 +218,7 @@ def points_show(
     as_json: JsonFlag = False,
 ) -> None:
     """A member's points with the events behind each item."""
+    from bot import date_style
     from bot.services.points import service
     from bot.services.points.rules import tenths_text
 
@@ -241,7 +242,8 @@ def points_show(
     for item in result.items:
         typer.echo(f"  {item.name(tr.locale)}: {tenths_text(item.points)} ({item.count})")
         for event in detail.events.get(item.key, []):
-            typer.echo(f"    {event.day.isoformat()}  {tenths_text(event.points):>5}  {event.title}  [{event.ref}]")
+            shown = date_style.day(event.day, tr.locale, weekday=False)
+            typer.echo(f"    {shown}  {tenths_text(event.points):>5}  {event.title}  [{event.ref}]")
 
 
 @points_app.command("add")
@@ -262,9 +264,7 @@ def points_add(
         try:
             day = date.fromisoformat(on) if on else None
         except ValueError:
-            raise InvalidInput(
-                N_("Dates are written YYYY-MM-DD, for example %(example)s."), example="2026-03-01"
-            ) from None
+            raise InvalidInput(N_("Write the dates like %(example)s."), example="2026-03-01") from None
         return await service.add_entry(
             session, None, member, key, points, reason, today=_today(settings), ref=ref, on_date=day
         )
@@ -356,6 +356,7 @@ def stars_announce(
     branch: Annotated[str, typer.Argument(help="The branch's code or id")], year: YearOption = None
 ) -> None:
     """Announce a branch's rating for the public notice period (公示)."""
+    from bot import date_style
     from bot.environment import ServiceEnv
     from bot.services.points import star_steps
 
@@ -367,11 +368,9 @@ def stars_announce(
 
     stars = run_db(work)
     assert stars.notice_ends_on is not None
-    typer.echo(
-        tr_cli(settings_or_exit()).gettext(
-            "Announced; the notice period runs until %(day)s.", day=stars.notice_ends_on.isoformat()
-        )
-    )
+    tr = tr_cli(settings_or_exit())
+    until = date_style.day(stars.notice_ends_on, tr.locale)
+    typer.echo(tr.gettext("Announced; the notice period runs until %(day)s.", day=until))
 
 
 @stars_app.command("publish")

@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
                 "slots": activity.slots,
                 "checkin_link": await volunteer.checkin_link(session, activity, _bot_username(env)),
                 "dispatched_to": branches,
-                "when": volunteer.when_text(activity, env.tz),
+                "when": volunteer.when_text(activity, env.tz, tr_cli(settings).locale),
             }
 
         result = run_db(work)
@@ -253,6 +253,7 @@ def register(app: typer.Typer) -> None:
                 "community": roll.community.name,
                 "start": when(activity.starts_at),
                 "end": when(activity.ends_at),
+                "when": volunteer.when_text(activity, settings.tz, tr_cli(settings).locale),
                 "status": activity.status,
                 "slots": activity.slots,
                 "taken": activity.taken,
@@ -278,10 +279,10 @@ def register(app: typer.Typer) -> None:
 
         result = run_db(work)
         if as_json:
-            echo_json(result)
+            echo_json({k: v for k, v in result.items() if k != "when"})
             return
         tr = tr_cli(settings_or_exit())
-        typer.echo(f"{result['id']}  {result['title']}  {result['community']}  {result['start']} – {result['end']}")
+        typer.echo(f"{result['id']}  {result['title']}  {result['community']}  {result['when']}")
         confirmed = [m for m in result["members"] if m["status"] == "confirmed"]
         waiting = [m for m in result["members"] if m["status"] == "waiting"]
         typer.echo(

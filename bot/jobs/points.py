@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 SHEET_FROM = (12, 20)  # from 20 December the year's sheet is offered (appraisals are held at year end)
 SHEET_OFFER = N_(
     "The year is ending: here is each member's points for %(year)d, as a sheet for the democratic "
-    "appraisal of members (民主评议党员)."
+    "appraisal of members."
 )
 
 

@@ -26,7 +26,7 @@ async def birthdays_command(update: Update, context: BranchContext) -> None:
         return
     actor = context.actor
     args = context.args or []
-    if args and args[0].lower() in ("wish", "祝福"):
+    if args and args[0].lower() in ("wish", "祝福", "寄语"):
         await _wish(update, context, actor)
         return
     year, month = birthdays.parse_month(args[0] if args else None, local_today(context))

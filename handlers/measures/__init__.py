@@ -125,7 +125,10 @@ async def ask_command(update: Update, context: BranchContext) -> None:
     if not question.strip() and message is not None and message.reply_to_message is not None:
         question = message.reply_to_message.text or message.reply_to_message.caption or ""
     if not question.strip():
-        await reply(update, context.tr.gettext("Write your question after /ask, for example: /ask 党费能用来干什么"))
+        await reply(
+            update,
+            context.tr.gettext("Write your question after /ask, for example: /ask what can Party dues be used for"),
+        )
         return
     await answer_question(update, context, question)
 

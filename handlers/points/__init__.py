@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import date_style
 from bot.clock import today
 from bot.context import BranchContext
 from bot.errors import InvalidInput
@@ -36,6 +37,27 @@ STATUS_NAMES = {
     StarStatus.OBJECTED: N_("objected"),
     StarStatus.PUBLISHED: N_("published"),
 }
+
+
+# What people may type after /points and /stars in Chinese (the Chinese screens show these words), as the English
+# subcommand the handlers act on.
+SUBCOMMANDS = {
+    "认定": "add",
+    "评议表": "sheet",
+    "支部": "branch",
+    "自评": "self",
+    "提交": "submit",
+    "异议": "object",
+    "调整": "adjust",
+    "公示": "announce",
+    "发布": "publish",
+    "照片": "photo",
+}
+
+
+def _sub(words: list[str]) -> str:
+    word = words[1].lower() if len(words) > 1 else ""
+    return SUBCOMMANDS.get(word, word)
 
 
 def _today(context: BranchContext) -> date:
@@ -73,7 +95,7 @@ async def points_command(update: Update, context: BranchContext) -> None:
         return
     actor = context.actor
     words = update.message.text.split(maxsplit=5)
-    sub = words[1].lower() if len(words) > 1 else ""
+    sub = _sub(words)
     if sub == "add":
         await _add(update, context, actor, update.message.text)
     elif sub == "sheet":
@@ -128,7 +150,7 @@ async def _add(update: Update, context: BranchContext, actor: Actor, text: str) 
     parts = text.split(maxsplit=5)
     if len(parts) < 5:
         raise InvalidInput(
-            N_("Send /points add ROSTER_NO KEY POINTS REASON, for example /points add A03 commendation 2 表现突出.")
+            N_("Send /points add ROSTER_NO KEY POINTS REASON, for example /points add A03 commendation 2 Flood relief.")
         )
     _cmd, _sub, member, key, points = parts[:5]
     reason = parts[5] if len(parts) > 5 else ""
@@ -235,7 +257,7 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         return
     text = update.message.text
     words = text.split()
-    sub = words[1].lower() if len(words) > 1 else ""
+    sub = _sub(words)
     local = _today(context)
     tz = context.resources.settings.tz
     db = context.resources.db
@@ -243,7 +265,7 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         parts = text.split(maxsplit=4)
         if len(parts) < 5:
             raise InvalidInput(
-                N_("Send /stars self KEY SCORE NOTE, for example /stars self innovation 4 开展红色驿站项目.")
+                N_("Send /stars self KEY SCORE NOTE, for example /stars self innovation 4 Red post project.")
             )
         async with db.session() as session:
             await star_steps.self_assess(session, actor, parts[2], parts[3], parts[4], rating_year(local))
@@ -326,7 +348,8 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             stars = await star_steps.announce(session, actor, parts[2], year, local, env=context.resources.env)
             assert stars.notice_ends_on is not None
             done = context.tr.gettext(
-                "Announced; the notice period runs until %(day)s.", day=stars.notice_ends_on.isoformat()
+                "Announced; the notice period runs until %(day)s.",
+                day=date_style.day(stars.notice_ends_on, context.tr.locale),
             )
         else:
             parts = text.split(maxsplit=4)
@@ -360,7 +383,7 @@ async def stars_photo(update: Update, context: BranchContext) -> None:
 HANDLERS: list[Any] = [
     CommandHandler("points", points_command),
     CommandHandler("stars", stars_command),
-    MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+photo\b"), stars_photo),
+    MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+(?:photo\b|照片)"), stars_photo),
     CallbackQueryHandler(points_button, pattern=PointsButton.pattern()),
     *star_handlers(_stars_text),
 ]

@@ -112,7 +112,7 @@ def _card_text(view: vol.ActivityView, context: BranchContext) -> str:
         view=view,
         activity=view.activity,
         community=view.community,
-        when=vol.when_text(view.activity, env.tz),
+        when=vol.when_text(view.activity, env.tz, context.tr.locale),
         checked_in=view.signup.checked_in_at.astimezone(env.tz).strftime("%H:%M")
         if view.signup and view.signup.checked_in_at
         else None,
@@ -200,7 +200,11 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         await say(
             update,
             render(
-                "volunteer/roll.html.j2", tr.locale, roll=roll, when=vol.when_text(roll.activity, env.tz), tz=env.tz
+                "volunteer/roll.html.j2",
+                tr.locale,
+                roll=roll,
+                when=vol.when_text(roll.activity, env.tz, tr.locale),
+                tz=env.tz,
             ),
             keyboard(buttons[:30]),
         )

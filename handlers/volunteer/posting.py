@@ -61,7 +61,12 @@ async def new_start(update: Update, context: BranchContext) -> int:
 async def _new_one_line(update: Update, context: BranchContext, line: str) -> int:
     parts = [p.strip() for p in line.split("|")]
     if len(parts) < 4:
-        raise InvalidInput(N_("Write: /activity_new title | community | YYYY-MM-DD HH:MM-HH:MM | places [| place]"))
+        raise InvalidInput(
+            N_(
+                "Write the title, community, time and places (and where to meet, if you like), separated by “|”, "
+                "for example /activity_new Litter pick | Dongcheng | 2026-06-01 09:00-11:30 | 10"
+            )
+        )
     env = env_of(context)
     start, end = parse_span(parts[2], env)
     async with context.unit(then=END) as session:
@@ -93,7 +98,7 @@ async def _published(update: Update, context: BranchContext, activity_id: int, t
         tr.gettext(
             "Published <b>%(title)s</b> and sent it to %(branches)s. Open it to see the roll and its check-in QR code.",
             title=escape(title),
-            branches=escape("、".join(branches)),
+            branches=escape(("、" if tr.locale.startswith("zh") else ", ").join(branches)),
         )
         if branches
         else tr.gettext("Published <b>%(title)s</b>. It has not been sent to any branch yet.", title=escape(title))
@@ -313,8 +318,8 @@ async def _new_summary(update: Update, context: BranchContext) -> int:
         tr.locale,
         draft=draft,
         community=community,
-        when=vol.span_text(draft.starts_at, draft.ends_at, env.tz),
-        branches="、".join(names),
+        when=vol.span_text(draft.starts_at, draft.ends_at, env.tz, context.tr.locale),
+        branches=("、" if tr.locale.startswith("zh") else ", ").join(names),
     )
     await say(
         update,

@@ -47,7 +47,9 @@ async def report_start(update: Update, context: BranchContext) -> int:
     tr = context.tr
     await reply(
         update,
-        tr.gettext("Report volunteer service. On which day? (YYYY-MM-DD; /cancel to stop)"),
+        tr.gettext(
+            "Report volunteer service. On which day? Type it, for example “yesterday” or “1 Dec” (/cancel to stop)."
+        ),
         reply_markup=keyboard(
             [
                 [
@@ -255,7 +257,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     data = _report_input(context)
     ref = str(_user_data(context)["vp"].get("ref") or secrets.token_hex(8))
     async with context.unit(then=END) as session:
-        report = await reports.submit_report(
+        await reports.submit_report(
             session, context.actor, data, config(context), env=env_of(context), ref=f"{context.actor.member_id}:{ref}"
         )
     _user_data(context).pop("vp", None)
@@ -263,8 +265,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     await show(
         update,
         context.tr.gettext(
-            "Sent (report #%(id)d). Your secretary will approve it; I will tell you the outcome. See /myservice.",
-            id=report.id,
+            "Sent to your secretary for approval; I will tell you the outcome. Your reports are in /myservice."
         ),
         answer=False,
     )

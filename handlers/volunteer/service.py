@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from html import escape
 
 from telegram import (
     Update,
 )
+from telegram.error import BadRequest
 
+from bot import date_style
 from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
@@ -59,7 +62,9 @@ def _period_buttons(context: BranchContext, current: str) -> list[tuple[str, str
     return [(("• " if p == current else "") + labels[p], ServicePeriod(period=p).pack()) for p in periods]
 
 
-async def _service_totals(update: Update, context: BranchContext, period: str) -> None:
+async def _service_totals(update: Update, context: BranchContext, period: str, *, refresh: bool = False) -> None:
+    """The totals screen: sent (for /service), replaced (a period button), or — ``refresh`` — edited in place
+    after a decision below it changed the figures, so the summary never shows the hours before the approval."""
     env = env_of(context)
     actor = context.actor
     async with context.unit() as session:
@@ -76,7 +81,30 @@ async def _service_totals(update: Update, context: BranchContext, period: str) -
         hours=reports.hours,
         last_day=date.fromordinal(totals.following.toordinal() - 1),
     )
-    await show(update, text, keyboard([_period_buttons(context, period)]), answer=False)
+    markup = keyboard([_period_buttons(context, period)])
+    shown = _user_data(context).get("vs")
+    if refresh:
+        if not shown:
+            return
+        with suppress(BadRequest):  # deleted, too old to edit, or the figures did not change
+            await context.bot.edit_message_text(
+                text, chat_id=shown["chat"], message_id=shown["message"], reply_markup=markup
+            )
+        return
+    if update.callback_query is not None:
+        await show(update, text, markup, answer=False)
+        if shown:
+            shown["period"] = period
+        return
+    sent = await reply(update, text, reply_markup=markup)
+    if sent is not None:
+        _user_data(context)["vs"] = {"chat": sent.chat_id, "message": sent.message_id, "period": period}
+
+
+async def _refresh_totals(update: Update, context: BranchContext) -> None:
+    shown = _user_data(context).get("vs")
+    if shown:
+        await _service_totals(update, context, str(shown.get("period", Period.QUARTER)), refresh=True)
 
 
 async def service(update: Update, context: BranchContext) -> None:
@@ -126,13 +154,25 @@ async def _send_queue(update: Update, context: BranchContext, *, edit: bool = Fa
         "volunteer/queue.html.j2", tr.locale, items=items, total=queue.total, hours=reports.hours, selected=selected
     )
     several = len(items) > 1  # ticking is for approving several at once
+    # A row names its report by who and when (the tick button, or the text above when there is one report);
+    # never by database id.
     rows = [
         [
-            *([(("☑ " if r.id in selected else "☐ ") + f"#{r.id}", ReportTick(report=r.id).pack())] if several else []),
-            (tr.gettext("✓ #%(id)d", id=r.id), ReportApprove(report=r.id, where="okq").pack()),
-            (tr.gettext("✗ #%(id)d", id=r.id), ReportReject(report=r.id).pack()),
+            *(
+                [
+                    (
+                        ("☑ " if r.id in selected else "☐ ")
+                        + f"{m.name} {date_style.day(r.service_date, tr.locale, weekday=False)}",
+                        ReportTick(report=r.id).pack(),
+                    )
+                ]
+                if several
+                else []
+            ),
+            (tr.gettext("✓ Approve"), ReportApprove(report=r.id, where="okq").pack()),
+            (tr.gettext("✗ Reject"), ReportReject(report=r.id).pack()),
         ]
-        for r, _m, _d in items
+        for r, m, _d in items
     ]
     if selected:
         rows.append(
@@ -183,15 +223,20 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
     _user_data(context)["vq"] = []
     await query.answer(context.tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
     await _send_queue(update, context, edit=True)
+    await _refresh_totals(update, context)
 
 
-async def _send_flagged(update: Update, context: BranchContext) -> None:
+async def _send_flagged(update: Update, context: BranchContext, *, edit: bool = False) -> None:
+    """The check-outs closed automatically, to confirm or correct; ``edit`` replaces the list after a
+    confirmation, so a confirmed line does not keep offering its buttons."""
     tr = context.tr
     env = env_of(context)
     async with context.unit() as session:
         lines = await vol.flagged_checkouts(session, context.actor)
         activities = {line.signup.activity_id: await session.get(Activity, line.signup.activity_id) for line in lines}
     if not lines:
+        if edit:
+            await show(update, tr.gettext("All these check-outs are confirmed."), answer=False)
         return
     text = render(
         "volunteer/flagged.html.j2", tr.locale, lines=lines, activities=activities, tz=env.tz, hours=reports.hours
@@ -203,7 +248,10 @@ async def _send_flagged(update: Update, context: BranchContext) -> None:
         ]
         for line in lines
     ]
-    await reply(update, text, reply_markup=keyboard(rows))
+    if edit:
+        await show(update, text, keyboard(rows), answer=False)
+    else:
+        await reply(update, text, reply_markup=keyboard(rows))
 
 
 async def report_decision(update: Update, context: BranchContext) -> None:
@@ -223,12 +271,11 @@ async def report_decision(update: Update, context: BranchContext) -> None:
     await query.answer(tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)))
     if single is None or single.where == "okq":  # pressed in the queue: show what is left of it
         await _send_queue(update, context, edit=True)
+        await _refresh_totals(update, context)
     else:
         await show(
             update,
-            tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved))
-            + " "
-            + " ".join(f"#{r.id}" for r in approved),
+            tr.ngettext("%(num)d report approved.", "%(num)d reports approved.", len(approved)),
             answer=False,
         )
 
@@ -243,6 +290,7 @@ async def hours_confirm(update: Update, context: BranchContext) -> None:
     await query.answer(
         context.tr.gettext("Confirmed: %(hours)s h.", hours=hours_text(signup.minutes, context.tr.locale))
     )
+    await _send_flagged(update, context, edit=True)
 
 
 async def decide_start(update: Update, context: BranchContext) -> int:
@@ -258,7 +306,9 @@ async def decide_start(update: Update, context: BranchContext) -> int:
             if report.status != "pending":
                 raise InvalidInput(N_("This report was already decided."))
             prompt = tr.gettext(
-                "Why is report #%(id)d of %(name)s rejected? Write the reason.", id=report.id, name=escape(member.name)
+                "Why is the report of %(name)s for %(day)s not approved? Write the reason; they will read it.",
+                name=escape(member.name),
+                day=date_style.day(report.service_date, tr.locale),
             )
         else:
             roll_line = await leader_of_signup(session, context.actor, object_id)
@@ -279,13 +329,11 @@ async def decide_reason(update: Update, context: BranchContext) -> int:
     assert update.message is not None and update.message.text is not None
     pending = _user_data(context).get("vd") or {}
     async with context.unit(then=END) as session:
-        report = await reports.reject_report(
+        await reports.reject_report(
             session, context.actor, int(pending.get("id", 0)), update.message.text, env=env_of(context)
         )
     _user_data(context).pop("vd", None)
-    await update.message.reply_text(
-        context.tr.gettext("Report #%(id)d rejected; the member is told why.", id=report.id)
-    )
+    await update.message.reply_text(context.tr.gettext("Not approved; the member is told why."))
     return END
 
 

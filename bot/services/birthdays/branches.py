@@ -131,7 +131,7 @@ async def set_wish(session: AsyncSession, actor: Actor, branch_id: int, text: st
 
 
 _BARE_MONTH = re.compile(r"^\s*(\d{1,2})\s*月?\s*$")
-BAD_MONTH = N_("Write the month as YYYY-MM, for example %(example)s.")
+BAD_MONTH = N_("Write the month, for example %(example)s.")
 
 
 def parse_month(text: str | None, today: date) -> tuple[int, int]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from babel.dates import format_skeleton
-
+from bot import date_style
 from bot.i18n import N_, translator
 from bot.services.birthdays.anniversaries import Birthday
 from bot.services.birthdays.branches import BranchCount, BranchMonth
@@ -20,12 +19,12 @@ COUNTS_TEMPLATE = "birthdays/counts.html.j2"
 
 def month_label(year: int, month: int, locale: str) -> str:
     """2026年11月 / November 2026."""
-    return format_skeleton("yMMMM", date(year, month, 1), locale=translator(locale).babel_locale)
+    return date_style.month(year, month, locale)
 
 
 def day_label(day: date, locale: str) -> str:
-    """11月26日 / Nov 26."""
-    return format_skeleton("MMMd", day, locale=translator(locale).babel_locale)
+    """11月26日 / 26 Nov: a birthday of the month shown, the year left out (the month heading has it)."""
+    return date_style.day(day, locale, weekday=False, year=False)
 
 
 def render_greeting(birthday: Birthday, locale: str, *, branch_name: str, wish: str | None) -> str:
@@ -91,5 +90,5 @@ CLI_NONE_ON_DAY = N_("No political birthdays on %(day)s.")
 CLI_NONE_IN_MONTH = N_("No political birthdays in %(month)s.")
 CLI_DATA_TO_FIX = N_("Data to fix: %(name)s (%(member)s, %(branch)s): %(problem)s")
 CLI_BOTH = N_("Give --date or --month, not both.")
-CLI_BAD_DATE = N_("--date must be a date written YYYY-MM-DD, for example %(example)s.")
-CLI_BAD_MONTH = N_("--month must be a month written YYYY-MM, for example %(example)s.")
+CLI_BAD_DATE = N_("--date must be a date, for example %(example)s.")
+CLI_BAD_MONTH = N_("--month must be a month, for example %(example)s.")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import date_style
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
@@ -29,8 +30,8 @@ class LedgerPeriod:
 
     @property
     def label(self) -> str:
-        """``2026-01-01 至 2026-12-31`` (the one date style of the paperwork)."""
-        return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
+        """``2026年1月1日至2026年12月31日``: the paperwork is Chinese, and keeps the year (bot.date_style)."""
+        return date_style.days(self.start, self.end, "zh_CN", year=True)
 
     @property
     def key(self) -> str:
@@ -56,7 +57,7 @@ def parse_period(start_text: str, end_text: str) -> LedgerPeriod:
     try:
         start, end = parse_date(start_text), parse_date(end_text)
     except ValueError:
-        raise InvalidInput(N_("Write the period as two dates: YYYY-MM-DD YYYY-MM-DD.")) from None
+        raise InvalidInput(N_("Write the period as two dates, for example 2026-01-01 2026-03-31.")) from None
     return checked_period(start, end)
 
 

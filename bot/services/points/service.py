@@ -43,9 +43,7 @@ def parse_period(start: str | None, end: str | None, today: date) -> tuple[date,
         first = date.fromisoformat(start) if start else date(today.year, 1, 1)
         last = date.fromisoformat(end) if end else (today if first.year == today.year else date(first.year, 12, 31))
     except ValueError:
-        raise InvalidInput(
-            N_("Dates are written YYYY-MM-DD, for example %(example)s."), example=today.isoformat()
-        ) from None
+        raise InvalidInput(N_("Write the dates like %(example)s."), example=today.isoformat()) from None
     if last < first:
         raise InvalidInput(N_("The period ends before it starts."))
     return first, last
@@ -262,7 +260,7 @@ async def publish_points(
     in_force = await rules_for(session, branch_ids)
     examples = [b for b in branch_ids if in_force[b].example]
     if examples:
-        raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
+        raise Conflict(N_("The rules in force are the shipped example: apply your own rules before publishing."))
     already = await store.published_branch_ids(session, branch_ids, year)
     if already:
         raise Conflict(N_("The points of %(year)d are published; they stay as published."), year=year)

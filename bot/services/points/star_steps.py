@@ -248,7 +248,7 @@ async def announce(
     _closed_year(year, today)
     rif = await rules_in_force(session, branch.id)
     if rif.example:
-        raise Conflict(N_("The rules in force are the shipped example (示例): apply your own rules before publishing."))
+        raise Conflict(N_("The rules in force are the shipped example: apply your own rules before publishing."))
     row = await _rating_row(session, branch.id, year)
     stars = await branch_stars(session, branch, year, today, env.tz)
     # Working days of China's calendar (法定节假日 and 调休): a notice over a holiday lasts as many working days.
@@ -284,7 +284,7 @@ async def object_to(session: AsyncSession, actor: Actor, reason: str, year: int,
         raise InvalidInput(N_("Give the reason for the objection."))
     row = await _rating_row(session, branch.id, year)
     if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today > row.notice_ends_on:
-        raise Conflict(N_("The notice period ended on %(day)s."), day=row.notice_ends_on.isoformat())
+        raise Conflict(N_("The notice period ended on %(day)s."), day=row.notice_ends_on)
     await _decide(
         session,
         branch,
@@ -321,7 +321,7 @@ async def publish(
         allowed: tuple[str, ...] = (StarStatus.OBJECTED,)
     else:
         if row.status == StarStatus.ANNOUNCED and row.notice_ends_on is not None and today <= row.notice_ends_on:
-            raise Conflict(N_("The notice period runs until %(day)s."), day=row.notice_ends_on.isoformat())
+            raise Conflict(N_("The notice period runs until %(day)s."), day=row.notice_ends_on)
         allowed = (StarStatus.ANNOUNCED,)
     result = dict(row.result or {"stars": None})
     await _decide(

@@ -10,6 +10,6 @@ _LEADERS = frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
 
 # (command, description msgid, roles whose menu shows it)
 POINTS_COMMANDS: list[tuple[str, str, frozenset[str]]] = [
-    ("points", N_("My points (党员积分)"), _MEMBERS),
-    ("stars", N_("Branch star rating (评星定级)"), _LEADERS),
+    ("points", N_("My points"), _MEMBERS),
+    ("stars", N_("Branch star rating"), _LEADERS),
 ]

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import date_style
 from bot.clock import now_utc
 from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.i18n import N_
+from bot.i18n import DEFAULT_LOCALE, N_
 from bot.services.access import Actor, visible_org_ids
-from bot.services.notifier import Message, Notifier
+from bot.services.notifier import Message, Notifier, Recipient
 from bot.services.volunteer.base import MAX_ACTIVITY_LENGTH, MAX_SLOTS, _member
 from bot.services.volunteer.buttons import ActivityAction, ActivityButton
 from bot.services.volunteer.communities import community_by_id
@@ -207,7 +208,7 @@ async def _dispatch(
     )
     notice = Message(
         template="volunteer/notice.html.j2",
-        params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+        params=activity_params(activity, community, env),
         buttons=lambda r: [[(r.gettext("Sign up"), ActivityButton(activity=activity.id, action=ActivityAction.JOIN))]],
     )
     await Notifier(session, env).tell(
@@ -234,17 +235,19 @@ def _local_fmt(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.astimezone(tz).strftime(fmt)
 
 
-def when_text(activity: Activity, tz: Any) -> str:
-    """``2026-06-01 09:00–11:30``, or both dates when the activity spans days (local time)."""
-    return span_text(activity.starts_at, activity.ends_at, tz)
+def activity_params(activity: Activity, community: Any, env: ServiceEnv) -> Callable[[Recipient], dict[str, Any]]:
+    """A notice's values about ``activity`` for one recipient: its time is written in their language."""
+    return lambda r: {"activity": activity, "community": community, "when": when_text(activity, env.tz, r.locale)}
 
 
-def span_text(starts_at: datetime, ends_at: datetime, tz: Any) -> str:
-    """A start and end as local time text: the date once when both are on the same day."""
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
-    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+def when_text(activity: Activity, tz: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """``12月5日（周六）09:00–11:30``, or both days when the activity spans days (local time; bot.date_style)."""
+    return span_text(activity.starts_at, activity.ends_at, tz, locale)
+
+
+def span_text(starts_at: datetime, ends_at: datetime, tz: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """A start and end as local time text, in the one date style: the day once when both are on the same day."""
+    return date_style.span(starts_at, ends_at, locale, tz=tz)
 
 
 async def _can_see(session: AsyncSession, actor: Actor, activity: Activity) -> bool:

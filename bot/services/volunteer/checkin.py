@@ -103,7 +103,7 @@ async def check_in(
     if now < activity.starts_at - CHECKIN_OPENS_BEFORE:
         raise InvalidInput(
             N_("Check-in opens at %(time)s."),
-            time=_local_fmt(activity.starts_at - CHECKIN_OPENS_BEFORE, env.tz),
+            time=activity.starts_at - CHECKIN_OPENS_BEFORE,
         )
     if now > activity.ends_at:
         raise InvalidInput(N_("This activity has ended; check-in is closed."))

@@ -195,7 +195,7 @@ async def register_community(session: AsyncSession, actor: Actor, community_id: 
         raise Conflict(
             N_("You are already registered with %(community)s (since %(since)s)."),
             community=community.name,
-            since=current.registered_on.isoformat(),
+            since=current.registered_on,
         )
     if current is not None:
         current.ended_on = today

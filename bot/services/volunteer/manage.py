@@ -249,7 +249,7 @@ async def _announce(
             "event": event,
             "activity": activity,
             "community": community,
-            "when": when_text(activity, env.tz),
+            "when": when_text(activity, env.tz, r.locale),
             "changed": [r.gettext(FIELD_NAMES[name]) for name in changed or []],
             "waiting": r.member.id in waiting,
         }

@@ -170,7 +170,7 @@ async def submit_report(
         raise InvalidInput(
             N_("With this report you would have more than %(max)s hours on %(day)s (already %(hours)s)."),
             max=f"{MAX_HOURS_PER_DAY:g}",
-            day=data.day.isoformat(),
+            day=data.day,
             hours=f"{already / 60:g}",
         )
     member = await session.get(Member, actor.member_id)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.environment import ServiceEnv
 from bot.services.notifier import ButtonRows, Message, Notifier, Recipient
-from bot.services.volunteer.activities import _local_fmt, when_text
+from bot.services.volunteer.activities import _local_fmt, activity_params
 from bot.services.volunteer.base import CHECKOUT_GRACE
 from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.checkin import counted_span
@@ -99,7 +99,7 @@ async def queue_reminders(
         community = await community_by_id(session, activity.community_id)
         reminder = Message(
             template="volunteer/reminder.html.j2",
-            params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+            params=activity_params(activity, community, env),
             buttons=_cancel_place(activity.id),
         )
         sent = await notifier.tell(

@@ -20,7 +20,7 @@ from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.notifier import Message, Notifier
-from bot.services.volunteer.activities import _waiting_position, visible_activity, when_text
+from bot.services.volunteer.activities import _waiting_position, activity_params, visible_activity
 from bot.services.volunteer.buttons import leave_button
 from bot.services.volunteer.communities import community_by_id
 from storage.models import Member
@@ -112,7 +112,7 @@ async def _promote(
         community = await community_by_id(session, activity.community_id)
         promoted = Message(
             template="volunteer/promoted.html.j2",
-            params={"activity": activity, "community": community, "when": when_text(activity, env.tz)},
+            params=activity_params(activity, community, env),
             buttons=lambda r: leave_button(activity.id, r.gettext("Cancel my place")),
         )
         # Once per move up: a member who cancels, signs up again and moves up again is told again.

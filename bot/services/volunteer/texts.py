@@ -12,7 +12,7 @@ _LEADERS = frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
 
 # (command, description msgid, roles whose menu shows it)
 VOLUNTEER_COMMANDS: list[tuple[str, str, frozenset[str]]] = [
-    ("community", N_("Register with your community (到社区报到)"), _MEMBERS),
+    ("community", N_("Register with your community"), _MEMBERS),
     ("activities", N_("Volunteer activities: sign up, check in"), _MEMBERS),
     ("report", N_("Report volunteer service done elsewhere"), _MEMBERS),
     ("myservice", N_("My volunteer hours"), _MEMBERS),
@@ -26,7 +26,7 @@ CLI_DISPATCHED = N_("Sent to: %(branches)s")
 CLI_NOT_DISPATCHED = N_("Not sent to any branch yet: branchbot activity dispatch %(id)d ORG_ID")
 CLI_ROLL_HEADER = N_("Signed up: %(confirmed)d of %(slots)d places; waiting: %(waiting)d.")
 CLI_NO_MEMBERS = N_("No members there.")
-CLI_BAD_DATE = N_("%(value)s is not a date (write YYYY-MM-DD).")
+CLI_BAD_DATE = N_("“%(value)s” is not a date; write it like 2026-05-01.")
 CLI_BAD_RANGE = N_("--from must not be after --to.")
 CLI_TOTAL = N_("In all: %(hours)s h, of which %(outside)s h outside working hours.")
 CLI_CANCELLED = N_("Activity %(id)d cancelled; %(told)d members signed up or waiting are told.")

@@ -103,9 +103,9 @@ def utc_bounds(first: date, following: date, tz: ZoneInfo) -> tuple[datetime, da
 # Dates and times are read by bot.dates, the one parser every feature uses (2026-06-01, 6月1日, 明天, 下周三,
 # 9:30, 9点半, 下午2点到4点, …). An activity's day without a year is the next such day; a report's, the last.
 
-BAD_MOMENT = N_("Write the time as YYYY-MM-DD HH:MM, for example 2026-06-01 09:00.")
+BAD_MOMENT = N_("Write the day and the time, for example 2026-06-01 09:00 or 明天上午9点.")
 END_FIRST = N_("The end must come after the start.")
-BAD_SPAN = N_("Write the start and end as YYYY-MM-DD HH:MM-HH:MM, for example 2026-06-01 09:00-11:30.")
+BAD_SPAN = N_("Write the day with the start and end times, for example 2026-06-01 09:00-11:30 or 明天上午9点到11点半.")
 # Where a span's two moments each carry their day: "2026-06-01 22:00 - 2026-06-02 01:00".
 _BETWEEN = re.compile(r"\s*(?:-|–|—|~|～|到|至)\s*")
 
