@@ -156,7 +156,8 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     if await queries.member_by_no(session, SHOWCASE_MEMBER) is not None:
         return False
     now = now or now_utc()
-    tz = settings.tz
+    env = ServiceEnv.from_settings(settings)  # the seed's entry point, like the command line's
+    tz = env.tz
     today = now.astimezone(tz).date()
     last_outbox_id = await core_store.last_outbox_id(session)
     members = await core_store.members_by_number(session)
@@ -199,9 +200,9 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
         issued_on=today - timedelta(days=25),
         kind="article",
         owner_org_id=ids.unit,
-        env=ServiceEnv.from_settings(settings),
+        env=env,
     )
-    await first_agenda.dispatch_material(session, None, material.id, ids.unit, env=ServiceEnv.from_settings(settings))
+    await first_agenda.dispatch_material(session, None, material.id, ids.unit, env=env)
 
     # Last week's general meeting of branch A: first agenda item studied, attendance confirmed, closed.
     held = await meetings.schedule_meeting(
@@ -215,7 +216,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="三楼会议室",
             topic="学习贯彻《关于加强和改进市直机关党的建设的若干措施》",
         ),
-        env=ServiceEnv.from_settings(settings),
+        env=env,
     )
     await first_agenda.record_first_agenda(
         session, None, held.id, material_ids=[material.id], form="conveying", led_by_id=ids.secretary_a
@@ -243,7 +244,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="三楼会议室",
             topic="重温入党誓词，为本月过政治生日的党员庆祝",
         ),
-        env=ServiceEnv.from_settings(settings),
+        env=env,
     )
 
     # A volunteer activity next weekend, sent to both branches; one member has signed up.
@@ -261,7 +262,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="花园社区党群服务中心",
         ),
         cfg,
-        env=ServiceEnv.from_settings(settings),
+        env=env,
         dispatch_to=[ids.unit],
         now=now,
     )
