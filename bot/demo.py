@@ -20,6 +20,7 @@ from storage.models import Member, Organisation, OrgKind, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.environment import ServiceEnv
 
 
 @dataclass(frozen=True)
@@ -138,14 +139,15 @@ _COMMUNITIES = [
 SHOWCASE_MEMBER = "A08"
 
 
-async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime | None = None) -> bool:
+async def seed_showcase(
+    session: AsyncSession, settings: Settings, env: ServiceEnv, now: datetime | None = None
+) -> bool:
     """Give the demo organisation something to show, once; False when it already has it.
 
     What the services would have pushed meanwhile (meeting and activity notices) is recorded as sent: the
     demo starts from a quiet outbox rather than replaying that history into the console.
     """
     from bot.clock import now_utc
-    from bot.environment import ServiceEnv
     from bot.features import meeting_hooks
     from bot.services import first_agenda, meetings, volunteer
     from bot.services.access import Actor
@@ -156,7 +158,6 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     if await queries.member_by_no(session, SHOWCASE_MEMBER) is not None:
         return False
     now = now or now_utc()
-    env = ServiceEnv.from_settings(settings)  # the seed's entry point, like the command line's
     tz = env.tz
     today = now.astimezone(tz).date()
     last_outbox_id = await core_store.last_outbox_id(session)

@@ -247,7 +247,7 @@ def _console(who: str, seed: bool) -> None:
                 from bot.cli.startup import mark_demo
 
                 async with db.session() as session:
-                    await seed_showcase(session, settings)
+                    await seed_showcase(session, settings, cli_env(settings))
                     await mark_demo(session)  # so that a real `run` refuses this database
             await Console(settings, db).run(who)
         finally:
