@@ -51,6 +51,10 @@ def html_to_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+# How long a scripted console waits at most for the pushes queued so far (a loaded machine is slow).
+SCRIPT_DRAIN_SECONDS = 5.0
+
+
 class Console:
     """Drives the Application from a terminal (or any text stream, for tests)."""
 
@@ -223,7 +227,8 @@ class Console:
                 if not interactive and app.bot_data["resources"].worker is not None:
                     # A script reads on at once: let the pushes queued so far go out first, so "#1" presses a
                     # button of the screen the script saw rather than whichever message the sender reached last.
-                    await app.bot_data["resources"].worker.drain(budget_seconds=0.5)
+                    # The budget only bounds a busy machine: the drain ends as soon as nothing is due.
+                    await app.bot_data["resources"].worker.drain(budget_seconds=SCRIPT_DRAIN_SECONDS)
                 if interactive:
                     self.out.write("you> ")
                     self.out.flush()
@@ -235,7 +240,7 @@ class Console:
                 if not await self.handle_line(line):
                     break
             if app.bot_data["resources"].worker is not None:  # let pushes queued by the last lines go out
-                await app.bot_data["resources"].worker.drain(budget_seconds=0.5)
+                await app.bot_data["resources"].worker.drain(budget_seconds=SCRIPT_DRAIN_SECONDS)
         finally:
             await app.stop()
             await app.shutdown()

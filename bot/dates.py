@@ -31,13 +31,9 @@ a day of the current / next / previous calendar week (Monday to Sunday) whatever
 start carries to the end; ``2-4pm`` carries back). ``下午/晚上/傍晚/pm`` add 12 hours to hours before 12,
 ``中午`` to hours before 6; ``凌晨/am`` make 12 o'clock 0.
 
-It supersedes (feature owners are to switch to it, then delete them):
-
-- ``bot/services/volunteer_time.py``: ``parse_day``, ``parse_clock_span`` (and the date/time part of
-  ``parse_moment``, ``parse_span``);
-- ``bot/services/tabular.py``: ``parse_date`` (roster and material dates) and
-  ``bot/services/first_agenda.py``: ``parse_material_date``;
-- ``bot/services/meeting_stats.py``: ``parse_period``; ``bot/services/birthdays.py``: ``parse_month``.
+Every feature and the command line read typed dates through it (``tests/test_architecture.py``); their own
+wrappers (volunteer ``timing``, ``/attendance``, points, ledger and birthday periods) only narrow what they take.
+A roster file's cells are the exception: ``bot.services.tabular.parse_date`` wants the full date a file has.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from storage.models import Member, Organisation, OrgKind, Role
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.environment import ServiceEnv
 
 
 @dataclass(frozen=True)
@@ -138,14 +139,15 @@ _COMMUNITIES = [
 SHOWCASE_MEMBER = "A08"
 
 
-async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime | None = None) -> bool:
+async def seed_showcase(
+    session: AsyncSession, settings: Settings, env: ServiceEnv, now: datetime | None = None
+) -> bool:
     """Give the demo organisation something to show, once; False when it already has it.
 
     What the services would have pushed meanwhile (meeting and activity notices) is recorded as sent: the
     demo starts from a quiet outbox rather than replaying that history into the console.
     """
     from bot.clock import now_utc
-    from bot.environment import ServiceEnv
     from bot.features import meeting_hooks
     from bot.services import first_agenda, meetings, volunteer
     from bot.services.access import Actor
@@ -156,7 +158,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
     if await queries.member_by_no(session, SHOWCASE_MEMBER) is not None:
         return False
     now = now or now_utc()
-    tz = settings.tz
+    tz = env.tz
     today = now.astimezone(tz).date()
     last_outbox_id = await core_store.last_outbox_id(session)
     members = await core_store.members_by_number(session)
@@ -199,9 +201,9 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
         issued_on=today - timedelta(days=25),
         kind="article",
         owner_org_id=ids.unit,
-        env=ServiceEnv.from_settings(settings),
+        env=env,
     )
-    await first_agenda.dispatch_material(session, None, material.id, ids.unit, env=ServiceEnv.from_settings(settings))
+    await first_agenda.dispatch_material(session, None, material.id, ids.unit, env=env)
 
     # Last week's general meeting of branch A: first agenda item studied, attendance confirmed, closed.
     held = await meetings.schedule_meeting(
@@ -215,7 +217,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="三楼会议室",
             topic="学习贯彻《关于加强和改进市直机关党的建设的若干措施》",
         ),
-        env=ServiceEnv.from_settings(settings),
+        env=env,
     )
     await first_agenda.record_first_agenda(
         session, None, held.id, material_ids=[material.id], form="conveying", led_by_id=ids.secretary_a
@@ -243,7 +245,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="三楼会议室",
             topic="重温入党誓词，为本月过政治生日的党员庆祝",
         ),
-        env=ServiceEnv.from_settings(settings),
+        env=env,
     )
 
     # A volunteer activity next weekend, sent to both branches; one member has signed up.
@@ -261,7 +263,7 @@ async def seed_showcase(session: AsyncSession, settings: Settings, now: datetime
             place="花园社区党群服务中心",
         ),
         cfg,
-        env=ServiceEnv.from_settings(settings),
+        env=env,
         dispatch_to=[ids.unit],
         now=now,
     )

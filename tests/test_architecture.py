@@ -323,3 +323,73 @@ def _code_without_strings(path: Path) -> str:
             if token.type not in (tokenize.STRING, tokenize.COMMENT, tokenize.ENCODING):
                 kept.append(token.string)
     return " ".join(kept)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One parser, one environment, one notifier (issue 10, items 5–7)
+
+
+def _files_matching(pattern: str, *, under: tuple[str, ...] = ("",), but: tuple[str, ...] = ()) -> dict[str, object]:
+    """The modules under ``under`` (not those in ``but``) whose code, strings and comments left out, matches."""
+    found: dict[str, object] = {}
+    for path in python_files():
+        name = relative(path)
+        if name.startswith(under) and name not in but and re.search(pattern, _code_without_strings(path)):
+            found[name] = True
+    return found
+
+
+# Dates, times and periods people type are read by bot/dates.py; what is left reads a value the program itself
+# wrote (a flow's state, a button, its own JSON, a setting, a data file), never what a person typed.
+DATES_READ_ELSEWHERE = {
+    "bot/environment.py": "WORK_HOURS, a setting whose shape the settings check",
+    "bot/measures/knowledge.py": "dates of the shipped measures data file",
+    "bot/cli/meetings.py": "the meeting's own JSON (starts_at, ends_at) written a line above",
+    "bot/services/meetings/buttons.py": "a day the bot packed into its own button",
+    "handlers/first_agenda/materials.py": "the flow's state: the day bot.dates read at the step before",
+    "handlers/meetings/flows.py": "the flow's state: the day and times chosen on buttons",
+    "handlers/volunteer/self_report.py": "the flow's state: the day and times bot.dates read at the steps before",
+    "handlers/volunteer/posting.py": "the flow's state: the start and end bot.dates read at the step before",
+}
+
+
+def test_dates_people_type_are_read_by_the_one_parser() -> None:
+    found = _files_matching(r"\bstrptime\b|\bfromisoformat\b", but=("bot/dates.py",), under=("bot/", "handlers/"))
+    shrink_only(found, DATES_READ_ELSEWHERE, "modules reading dates outside bot/dates.py")
+
+
+# Where a ServiceEnv is built: the running bot's resources, the command line's helper, and the model itself.
+ENV_BUILT_ELSEWHERE: dict[str, str] = {}
+
+
+def test_the_service_environment_is_built_in_one_place_per_entry_point() -> None:
+    found = _files_matching(
+        r"\bServiceEnv\s*\(|\bServiceEnv\s*\.\s*from_settings\b",
+        under=("bot/", "handlers/", "storage/"),
+        but=("bot/environment.py", "bot/resources.py", "bot/cli/common.py"),
+    )
+    shrink_only(found, ENV_BUILT_ELSEWHERE, "modules building their own ServiceEnv")
+
+
+def test_no_time_zone_but_the_environments() -> None:
+    # Services, handlers, jobs and commands take the zone from the env (Resources.env, cli_env), not the settings.
+    found = _files_matching(
+        r"\bsettings\s*\.\s*tz\b|\bDEFAULT_TZ\b", under=("bot/services/", "bot/jobs/", "bot/cli/", "handlers/")
+    )
+    shrink_only(found, {}, "modules reading the time zone from the settings or a default")
+
+
+# Per-member notices go through bot/services/notifier.py (each person's language, a per-person dedup key).
+ENQUEUED_ELSEWHERE = {
+    "bot/services/meetings/notices.py": "the branch group chat's notice and check-in button: a chat, not a member",
+    "bot/menus.py": "each member's command menu (setMyCommands), not a notice",
+    "bot/outbox_worker.py": "the send boundary's own note to the leaders when a member cannot be reached",
+}
+
+
+def test_notices_go_through_the_notifier() -> None:
+    found = _files_matching(
+        r"\boutbox\s*\.\s*enqueue\b|\bimport\b[^;]*\benqueue\b",
+        but=("bot/services/notifier.py", "bot/services/outbox.py"),
+    )
+    shrink_only(found, ENQUEUED_ELSEWHERE, "modules queuing outbox rows themselves")

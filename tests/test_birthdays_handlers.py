@@ -107,7 +107,8 @@ async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot:
     async with bot.db.session() as session:
         preference = await session.get(BirthdayPreference, bot.ids.members_a[2])
         assert preference is not None and not preference.greetings_enabled
-    await run_birthdays(bot.db, bot.application.bot_data["resources"].settings)
+    resources = bot.application.bot_data["resources"]
+    await run_birthdays(bot.db, resources.settings, resources.env)
     await drain(bot)
     assert not [t for t in bot.request.texts(telegram_id_of("A03")) if "政治生日快乐" in t]
     [text] = await bot.say("A03", "/mybirthday on")
@@ -133,7 +134,8 @@ async def test_member_next_birthday_and_missing_join_date(bot: BotHarness) -> No
 
 async def test_the_greeting_arrives_in_the_members_language_with_the_oath(bot: BotHarness) -> None:
     await change(bot, "A03", language="en")
-    await run_birthdays(bot.db, bot.application.bot_data["resources"].settings)
+    resources = bot.application.bot_data["resources"]
+    await run_birthdays(bot.db, resources.settings, resources.env)
     assert await drain(bot) == 2
     [greeting] = bot.request.sent(chat_id=telegram_id_of("A03"), method="sendMessage")
     assert "<b>Happy political birthday, 张伟!</b>" in greeting.text
@@ -153,7 +155,8 @@ async def test_the_branch_wish_goes_into_the_greetings(bot: BotHarness) -> None:
     assert "第一党支部在党员政治生日祝福中使用标准祝福语。" in text
     [text] = await bot.say("A01", "/birthdays wish 愿你<初心>如磐，使命在肩！")
     assert text.startswith("已保存。") and "愿你&lt;初心&gt;如磐，使命在肩！" in text
-    await run_birthdays(bot.db, bot.application.bot_data["resources"].settings)
+    resources = bot.application.bot_data["resources"]
+    await run_birthdays(bot.db, resources.settings, resources.env)
     await drain(bot)
     [greeting] = bot.request.texts(telegram_id_of("A03"))[-1:]
     assert "愿你&lt;初心&gt;如磐，使命在肩！\n— 第一党支部" in greeting

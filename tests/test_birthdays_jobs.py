@@ -19,13 +19,21 @@ from bot.config import Settings
 from bot.context import BranchContext
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo, telegram_id_of
-from bot.jobs.birthdays import BIRTHDAYS_JOB_ID, birthdays_job, run_birthdays
+from bot.environment import ServiceEnv
+from bot.jobs.birthdays import BIRTHDAYS_JOB_ID, birthdays_job
+from bot.jobs.birthdays import run_birthdays as run_job
 from bot.offline import OfflineRequest
 from bot.outbox_worker import OutboxWorker
 from bot.services import birthdays
 from storage.birthdays import BirthdayRun
 from storage.models import Member, Organisation, OutboxMessage, OutboxStatus
 from tests.meetings_helpers import env_of
+
+
+async def run_birthdays(db: Database, settings: Settings) -> dict[str, birthdays.RunReport]:
+    """The job's run with the environment the running bot builds from ``settings``."""
+    return await run_job(db, settings, ServiceEnv.from_settings(settings))
+
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

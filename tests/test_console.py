@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.console import Console, html_to_text
 from bot.db import Database
 from bot.demo import seed_demo, seed_showcase
+from bot.environment import ServiceEnv
 from storage.first_agenda import MaterialDispatch
 from storage.meetings import Meeting
 from storage.models import Member, OutboxMessage, OutboxStatus
@@ -62,11 +63,12 @@ def test_html_to_text() -> None:
 
 @pytest.mark.parametrize("day", [date(2026, 11, 26), date(2028, 2, 29), date(2026, 12, 14), date(2027, 1, 3)])
 async def test_the_demo_showcase_is_seeded_once_on_any_day(settings: Settings, db: Database, day: date) -> None:
+    env = ServiceEnv.from_settings(settings)
     with time_machine.travel(datetime.combine(day, time(10), tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         async with db.session() as session:
-            assert await seed_showcase(session, settings)
+            assert await seed_showcase(session, settings, env)
         async with db.session() as session:
-            assert not await seed_showcase(session, settings)  # a second `branchbot demo` adds nothing
+            assert not await seed_showcase(session, settings, env)  # a second `branchbot demo` adds nothing
 
             async def count(model: type, *where: object) -> int:
                 return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)

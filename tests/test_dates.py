@@ -140,7 +140,7 @@ def test_refusals_speak_the_users_language() -> None:
     assert caught.value.localized(translator("zh_CN")) == (
         "无法识别日期“下个世纪”。请写成2026-12-15、12月15日或明天这样的格式。"
     )
-    assert "Write it like 2026-12-15" in caught.value.localized(translator("en"))
+    assert "Write it like" in caught.value.localized(translator("en"))
     with pytest.raises(ParseError) as caught:
         parse_date("2月30日", TODAY)
     assert caught.value.localized(translator("zh_CN")) == "没有这一天：2月30日。"
@@ -381,3 +381,76 @@ def test_when_gives_aware_datetimes() -> None:
     assert start is not None and end is not None
     assert start.isoformat() == "2026-12-15T14:30:00+08:00" and end.isoformat() == "2026-12-15T16:00:00+08:00"
     assert When(TODAY).starts_at(tz) is None
+
+
+# --- the features read typed periods and days through this parser ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (None, "2026"),  # /attendance alone: this year
+        ("month", "2026-11"),
+        ("quarter", "2026-Q4"),
+        ("年", "2026"),
+        ("本月", "2026-11"),
+        ("上月", "2026-10"),
+        ("上季度", "2026-Q3"),
+        ("2026年第四季度", "2026-Q4"),
+        ("2026-12", "2026-12"),
+        ("3月", "2026-03"),  # a month without a year: the last one (attendance looks back)
+        ("2025年", "2025"),
+    ],
+)
+def test_attendance_periods(text: str | None, key: str) -> None:
+    from bot.services.meetings import stats
+
+    assert stats.parse_period(text, TODAY).key == key
+
+
+@pytest.mark.parametrize("text", ["本周", "2026-12-15", "someday", "2026-01-01~2026-06-30"])
+def test_attendance_refuses_other_periods(text: str) -> None:
+    from bot.services.meetings import stats
+
+    with pytest.raises(InvalidInput) as caught:
+        stats.parse_period(text, TODAY)
+    assert caught.value.localized(translator("en")) == "Choose a period: month, quarter or year."
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (None, None, (date(2026, 1, 1), TODAY)),
+        ("2026-03-01", None, (date(2026, 3, 1), TODAY)),
+        ("3月1日", "昨天", (date(2026, 3, 1), date(2026, 11, 25))),
+        ("12月1日", None, (date(2025, 12, 1), date(2025, 12, 31))),  # a day without a year: the last one
+    ],
+)
+def test_points_periods(start: str | None, end: str | None, expected: tuple[date, date]) -> None:
+    from bot.services.points import service
+
+    assert service.parse_period(start, end, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-01-05", "2026-06-30", (date(2026, 1, 5), date(2026, 6, 30))),
+        ("2026年1月5日", "2026/6/30", (date(2026, 1, 5), date(2026, 6, 30))),
+        ("1月1日", "昨天", (date(2026, 1, 1), date(2026, 11, 25))),
+    ],
+)
+def test_ledger_periods(start: str, end: str, expected: tuple[date, date]) -> None:
+    from bot.services.ledger.period import parse_period as ledger_period
+
+    period = ledger_period(start, end, TODAY)
+    assert (period.start, period.end) == expected
+
+
+@pytest.mark.parametrize(("start", "end"), [("2026-13-01", "2026-12-31"), ("someday", "2026-12-31")])
+def test_ledger_refuses_unreadable_dates(start: str, end: str) -> None:
+    from bot.services.ledger.period import parse_period as ledger_period
+
+    with pytest.raises(InvalidInput) as caught:
+        ledger_period(start, end, TODAY)
+    assert "for example 2026-01-01 2026-03-31" in caught.value.localized(translator("en"))

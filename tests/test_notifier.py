@@ -188,3 +188,30 @@ def test_a_message_is_a_template_or_a_msgid() -> None:
         Message()
     with pytest.raises(ValueError):
         Message(template="a.j2", msgid="b")
+    with pytest.raises(ValueError):
+        Message(msgid="a", write=lambda r: "b")
+    with pytest.raises(ValueError):
+        Message(msgid="a", photo="p.png", document="d.xlsx")
+    Message(document="ledger.xlsx")  # a document may go without a caption
+
+
+async def test_written_texts_files_and_own_keys(demo_db: tuple[Database, DemoIds]) -> None:
+    """A text written per recipient, a photo with it as the caption, a bare document, and keys in the shape other
+    code matches (``digest:<member>:<month>``)."""
+    db, ids = demo_db
+    await _set(db, "A02", language="en")
+    photo = Message(write=lambda r: f"<b>{r.locale}</b> {r.member.name}", photo="/tmp/chart.png")
+    async with db.session() as session:
+        leaders = await leaders_of(session, ids.branch_a)
+        notifier = Notifier(session, ENV)
+        sent = await notifier.tell(leaders, photo, key=lambda m: f"digest:{m.id}:2026-11", kind="digest")
+        await notifier.tell(leaders, Message(document="/tmp/ledger.xlsx"), key="doc")
+    assert sent.queued == 2
+    rows = {(r.dedup_key, r.method): r.payload for r in await _rows(db)}
+    assert rows[(f"digest:{ids.secretary_a}:2026-11", "sendPhoto")] == {
+        "photo_path": "/tmp/chart.png",
+        "caption": "<b>zh_CN</b> 王建国",
+        "parse_mode": "HTML",
+    }
+    assert rows[(f"digest:{ids.committee_a}:2026-11", "sendPhoto")]["caption"] == "<b>en</b> 李红梅"
+    assert rows[(f"doc:{ids.secretary_a}", "sendDocument")] == {"document_path": "/tmp/ledger.xlsx"}

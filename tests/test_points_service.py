@@ -176,7 +176,7 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
             await star_steps.self_assess(session, secretary, "innovation", "11", "超过满分", 2025)
         with pytest.raises(InvalidInput):
             await star_steps.self_assess(session, secretary, "meetings", "40", "计算项不能自评", 2025)
-        stars = await star_steps.submit(session, secretary, 2025, TODAY, TZ)
+        stars = await star_steps.submit(session, secretary, 2025, TODAY, env=ServiceEnv(tz=TZ))
     # meetings: 4 held of 34 required → 40 × 4/34 = 4.7; attendance 11 of 13 (P5's March row is before they
     # belonged) → 16.9; first agenda 2 of 3 → 6.7; median lag (19, 6) = 12.5 days between 7 and 17 → 4.5;
     # service 2 of 5 members → 4; innovation 8.
@@ -198,17 +198,23 @@ async def test_branch_stars_against_hand_totals_and_the_steps(any_db: Database) 
     assert stars.criteria[-1].photos == ["photo-file-1"]
     async with any_db.session() as session:
         with pytest.raises(InvalidInput):  # no reason
-            await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "", 2025)
-        await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "经核实为市级创新案例", 2025)
+            await star_steps.adjust(session, admin, ids.branch, "innovation", "10", "", 2025, env=ServiceEnv(tz=TZ))
+        await star_steps.adjust(
+            session, admin, ids.branch, "innovation", "10", "经核实为市级创新案例", 2025, env=ServiceEnv(tz=TZ)
+        )
         announced = await star_steps.announce(session, admin, ids.branch, 2025, TODAY, env=ServiceEnv(tz=TZ))
     assert (announced.score, announced.stars, announced.notice_ends_on) == (468, 2, date(2026, 1, 19))
     async with any_db.session() as session:
         with pytest.raises(Conflict):  # the notice period runs
-            await star_steps.publish(session, admin, ids.branch, 2025, date(2026, 1, 16))
-        await star_steps.object_to(session, secretary, "志愿服务比例统计有误", 2025, date(2026, 1, 14))
+            await star_steps.publish(session, admin, ids.branch, 2025, date(2026, 1, 16), env=ServiceEnv(tz=TZ))
+        await star_steps.object_to(
+            session, secretary, "志愿服务比例统计有误", 2025, date(2026, 1, 14), env=ServiceEnv(tz=TZ)
+        )
         with pytest.raises(InvalidInput):  # an objection needs an answer
-            await star_steps.publish(session, admin, ids.branch, 2025, date(2026, 1, 20))
-        await star_steps.publish(session, admin, ids.branch, 2025, date(2026, 1, 20), answer="经复核，统计无误")
+            await star_steps.publish(session, admin, ids.branch, 2025, date(2026, 1, 20), env=ServiceEnv(tz=TZ))
+        await star_steps.publish(
+            session, admin, ids.branch, 2025, date(2026, 1, 20), answer="经复核，统计无误", env=ServiceEnv(tz=TZ)
+        )
     async with any_db.session() as session:
         # A later rules change does not touch the published rating.
         changed = TEST_RULES.replace("weight = 40", "weight = 30").replace(
@@ -251,4 +257,6 @@ async def test_a_secretary_reaches_only_their_branch(db: Database) -> None:
         with pytest.raises(PermissionDenied):
             await service.branch_ids_for(session, plain, None)
         with pytest.raises(PermissionDenied):
-            await star_steps.adjust(session, secretary, ids.branch, "innovation", "5", "自己调", 2025)
+            await star_steps.adjust(
+                session, secretary, ids.branch, "innovation", "5", "自己调", 2025, env=ServiceEnv(tz=TZ)
+            )

@@ -54,7 +54,7 @@ async def test_two_submits_and_two_announcements_at_once(any_db: Database) -> No
         await star_steps.self_assess(session, secretary, "innovation", "8", "开展“红色驿站”项目", 2025)
 
     async def submit(session: Any) -> None:
-        await star_steps.submit(session, secretary, 2025, TODAY, TZ)
+        await star_steps.submit(session, secretary, 2025, TODAY, env=ServiceEnv(tz=TZ))
 
     outcomes = await _race(any_db, submit, submit, submit)
     assert sum(o is None for o in outcomes) == 1, outcomes

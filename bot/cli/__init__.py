@@ -14,7 +14,7 @@ from typer._click import Command, Context  # Typer's own click (vendored since T
 from typer.core import TyperGroup
 
 from bot import features as registry
-from bot.cli.common import JsonFlag, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,7 +133,7 @@ def roster_import(file: Path) -> None:
     from bot.services.roster import import_roster
 
     async def work(session: AsyncSession, settings: Settings) -> ImportResult:
-        return await import_roster(session, file, tz=settings.tz)
+        return await import_roster(session, file, tz=cli_env(settings).tz)
 
     echo_import_result(run_db(work))
 
@@ -247,7 +247,7 @@ def _console(who: str, seed: bool) -> None:
                 from bot.cli.startup import mark_demo
 
                 async with db.session() as session:
-                    await seed_showcase(session, settings)
+                    await seed_showcase(session, settings, cli_env(settings))
                     await mark_demo(session)  # so that a real `run` refuses this database
             await Console(settings, db).run(who)
         finally:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.common import cli_env
 from bot.config import Settings
 
 
@@ -31,14 +32,13 @@ def birthdays_command(
     """
     from bot import date_style
     from bot.cli.common import echo_json, run_db, settings_or_exit, tr_cli
-    from bot.clock import today
     from bot.dates import try_date
     from bot.errors import InvalidInput
     from bot.services import birthdays
 
     settings = settings_or_exit()
     tr = tr_cli(settings)
-    local_today = today(settings.tz)
+    local_today = cli_env(settings).today()
     day: date | None = None
     year_month: tuple[int, int] | None = None
     if on is not None and month is not None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.config import Settings
+    from bot.environment import ServiceEnv
     from bot.i18n import Translator
     from bot.services.tabular import ImportResult
 
@@ -39,6 +40,20 @@ def tr_cli(settings: Settings) -> Translator:
     from bot.i18n import translator
 
     return translator(settings.DEFAULT_LOCALE)
+
+
+def cli_env(settings: Settings) -> ServiceEnv:
+    """The services' environment of a command (zone, default language, clock, working days): the one place the
+    command line builds it, as :class:`bot.resources.Resources` does for the running bot."""
+    global _ENV
+    if _ENV is None or _ENV[0] is not settings:  # one per settings: row formatting asks for it again and again
+        from bot.environment import ServiceEnv
+
+        _ENV = (settings, ServiceEnv.from_settings(settings))
+    return _ENV[1]
+
+
+_ENV: tuple[Settings, ServiceEnv] | None = None
 
 
 def run_db(work: Callable[[AsyncSession, Settings], Awaitable[T]], *, upgrade: bool = True) -> T:

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.common import cli_env
 from bot.config import Settings
 from bot.dates import parse_date
-from bot.environment import ServiceEnv
 from bot.templates import render
 
 _TAG = re.compile(r"<[^>]+>")
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         """Add a study material to a catalog, and optionally dispatch it to every branch of a subtree."""
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-            env = ServiceEnv.from_settings(settings)
+            env = cli_env(settings)
             owner = org if org is not None else dispatch_to
             if owner is None:
                 owner = await _default_org(session)
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         """Dispatch a material to every branch under an organisation; each branch is told once."""
 
         async def work(session: AsyncSession, settings: Settings) -> Any:
-            return await fa.dispatch_material(session, None, material_id, to, env=ServiceEnv.from_settings(settings))
+            return await fa.dispatch_material(session, None, material_id, to, env=cli_env(settings))
 
         result = run_db(work)
         if as_json:
@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
         """Which branches have studied a dispatched material, after how many days, and which have not."""
 
         async def work(session: AsyncSession, settings: Settings) -> Any:
-            return await fa.material_status(session, None, material_id, env=ServiceEnv.from_settings(settings))
+            return await fa.material_status(session, None, material_id, env=cli_env(settings))
 
         status = run_db(work)
         if as_json:
@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
         the median study lag; best first."""
 
         async def work(session: AsyncSession, settings: Settings) -> tuple[date, date, list[Any]]:
-            env = ServiceEnv.from_settings(settings)
+            env = cli_env(settings)
             today = env.today()
             last = parse_date(end, today, prefer="past") if end else today
             first = parse_date(start, today, prefer="past") if start else date(last.year, 1, 1)

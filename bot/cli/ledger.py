@@ -14,7 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import JsonFlag, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 
 T = TypeVar("T")
@@ -54,12 +54,12 @@ def export(
     from bot.services.ledger.workbook import Written, check_writable
 
     settings = settings_or_exit()
-    period = _or_exit(settings, lambda: parse_period(start, end))
+    period = _or_exit(settings, lambda: parse_period(start, end, cli_env(settings).today()))
     _or_exit(settings, lambda: check_writable(out))
 
     async def work(session: AsyncSession, settings: Settings) -> Written:
         organisation = await org_by_ref(session, org)
-        return await export_ledger(session, None, organisation, period, settings.tz, out)
+        return await export_ledger(session, None, organisation, period, cli_env(settings).tz, out)
 
     written = run_db(work)
     if as_json:
@@ -79,7 +79,6 @@ def chart(
     end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: 31 December)")] = None,
 ) -> None:
     """Draw a chart of ORG (this year unless --from/--to) as a PNG picture."""
-    from bot.clock import today
     from bot.errors import InvalidInput
     from bot.i18n import N_
     from bot.services.ledger.charts import KINDS
@@ -94,16 +93,17 @@ def chart(
             raise InvalidInput(N_("Unknown chart %(kind)s (use %(kinds)s)."), kind=kind, kinds=", ".join(KINDS))
 
     _or_exit(settings, checked_kind)
-    year = today(settings.tz).year
+    local_today = cli_env(settings).today()
+    year = local_today.year
     period = _or_exit(
         settings,
-        lambda: parse_period(start or date(year, 1, 1).isoformat(), end or date(year, 12, 31).isoformat()),
+        lambda: parse_period(start or date(year, 1, 1).isoformat(), end or date(year, 12, 31).isoformat(), local_today),
     )
     _or_exit(settings, lambda: check_writable(out))
 
     async def work(session: AsyncSession, settings: Settings) -> bytes:
         organisation = await org_by_ref(session, org)
-        return await chart_png(session, None, organisation, kind, period, settings.tz)
+        return await chart_png(session, None, organisation, kind, period, cli_env(settings).tz)
 
     png = run_db(work)
     out.write_bytes(png)
@@ -122,7 +122,7 @@ def meeting_record(
     _or_exit(settings, lambda: check_writable(out))
 
     async def work(session: AsyncSession, settings: Settings) -> Path:
-        return await write_meeting_record(session, None, meeting_id, settings.tz, out)
+        return await write_meeting_record(session, None, meeting_id, cli_env(settings).tz, out)
 
     written = run_db(work)
     typer.echo(tr_cli(settings).gettext("Meeting record written to %(file)s.", file=str(written)))

@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import date_style, dates
 from bot.cli import ledger as ledger_cli
-from bot.clock import today
+from bot.cli.common import cli_env
 from bot.config import Settings
-from bot.environment import ServiceEnv
 from bot.errors import NotFound
 from bot.feature import meeting_hooks_of
 from bot.i18n import N_
@@ -47,7 +46,7 @@ def _text(template: str, settings: Settings, **context: Any) -> str:
 
 
 def _iso(value: datetime, settings: Settings) -> str:
-    return value.astimezone(settings.tz).isoformat(timespec="minutes")
+    return value.astimezone(cli_env(settings).tz).isoformat(timespec="minutes")
 
 
 async def _branch(session: AsyncSession, ref: str) -> Organisation:
@@ -129,13 +128,11 @@ def add(
             if " " in end.strip():
                 ends_at = _moment(end, settings)
             else:
-                ends_at = datetime.combine(starts_at.date(), dates.parse_time(end), tzinfo=settings.tz)
+                ends_at = datetime.combine(starts_at.date(), dates.parse_time(end), tzinfo=cli_env(settings).tz)
         draft = meetings.Draft(
             kind=kind, starts_at=starts_at, ends_at=ends_at, place=place, topic=topic, group_id=group
         )
-        meeting = await meetings.schedule_meeting(
-            session, None, found.id, draft, env=ServiceEnv.from_settings(settings)
-        )
+        meeting = await meetings.schedule_meeting(session, None, found.id, draft, env=cli_env(settings))
         if first_agenda is not None:
             await hooks.record_first_agenda(session, meeting, first_agenda, None)
         username = settings.BOT_USERNAME or "branch_assistant_bot"
@@ -171,14 +168,14 @@ def _span(meeting: dict[str, Any], settings: Settings) -> str:
     """``2026年12月15日（周二）14:30–16:00`` from a meeting's JSON (local times), in the one date style."""
     start = datetime.fromisoformat(meeting["starts_at"])
     end = datetime.fromisoformat(meeting["ends_at"])
-    return date_style.span(start, end, settings.DEFAULT_LOCALE, tz=settings.tz, year=True)
+    return date_style.span(start, end, settings.DEFAULT_LOCALE, tz=cli_env(settings).tz, year=True)
 
 
 def _moment(text: str, settings: Settings) -> datetime:
     """A local day and time as typed (``2026-12-15 14:30``, ``明天下午3点``), read by bot.dates."""
-    when = dates.parse_when(text, today(settings.tz), time_required=True)
+    when = dates.parse_when(text, cli_env(settings).today(), time_required=True)
     assert when.start is not None  # a time is required
-    return datetime.combine(when.day, when.start, tzinfo=settings.tz)
+    return datetime.combine(when.day, when.start, tzinfo=cli_env(settings).tz)
 
 
 def _settings() -> Settings:
@@ -278,7 +275,7 @@ def compliance_cmd(
     from bot.services.meetings.compliance import branch_compliance
 
     async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-        env = ServiceEnv.from_settings(settings)
+        env = cli_env(settings)
         branches = [await _branch(session, branch)] if branch is not None else list(await queries.all_branches(session))
         out = []
         for found in branches:

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import date_style
-from bot.cli.common import JsonFlag, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.i18n import N_
@@ -107,7 +107,6 @@ def transfer(
     on: Annotated[str | None, typer.Option("--date", help="Date of the transfer (default today).")] = None,
 ) -> None:
     """Transfer a member out of the roster (--out) or to another branch (--to CODE); their records stay."""
-    from bot.clock import today
     from bot.services import membership
 
     settings = settings_or_exit()
@@ -117,7 +116,7 @@ def transfer(
         raise typer.Exit(2)
 
     async def work(session: AsyncSession, settings: Settings) -> str:
-        day = _day(on, today(settings.tz)) or today(settings.tz)
+        day = _day(on, cli_env(settings).today()) or cli_env(settings).today()
         found = await membership.find_member(session, member)
         if to is not None:
             branch = await membership.branch_by_code(session, to)
@@ -141,16 +140,20 @@ def audit(
     as_json: JsonFlag = False,
 ) -> None:
     """Who changed what, when: the audit log, newest first."""
-    from bot.clock import today
     from bot.services import audit_log
 
     async def work(session: AsyncSession, settings: Settings) -> list[audit_log.AuditRow]:
-        now = today(settings.tz)
+        now = cli_env(settings).today()
         first, last = _day(start, now), _day(end, now)
         if first and last and first > last:
             raise InvalidInput(N_("--from must not be after --to."))
         return await audit_log.read(
-            session, org_ids=await audit_log.scope_of(session, org), start=first, end=last, tz=settings.tz, limit=limit
+            session,
+            org_ids=await audit_log.scope_of(session, org),
+            start=first,
+            end=last,
+            tz=cli_env(settings).tz,
+            limit=limit,
         )
 
     for row in run_db(work):

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import JsonFlag, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 
 rules_app = typer.Typer(no_args_is_help=True, help="Rules for member points and branch stars (TOML).")
@@ -32,9 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _today(settings: Settings) -> date:
-    from bot.clock import today
-
-    return today(settings.tz)
+    return cli_env(settings).today()
 
 
 # --- rules ---------------------------------------------------------------------------------------------------
@@ -200,7 +198,7 @@ def points_report(
 
     async def work(session: AsyncSession, settings: Settings) -> list[Any]:
         first, last = service.parse_period(start, end, _today(settings))
-        return await service.report(session, None, org, first, last, settings.tz)
+        return await service.report(session, None, org, first, last, cli_env(settings).tz)
 
     results = run_db(work)
     for result in results:
@@ -228,7 +226,7 @@ def points_show(
     async def work(session: AsyncSession, settings: Settings) -> Any:
         first, last = service.parse_period(start, end, _today(settings))
         found = await service.find_member(session, member)
-        return await service.member_detail(session, None, found, first, last, settings.tz, tr.locale)
+        return await service.member_detail(session, None, found, first, last, cli_env(settings).tz, tr.locale)
 
     detail = run_db(work)
     if as_json:
@@ -256,15 +254,10 @@ def points_add(
     on: Annotated[str | None, typer.Option("--date", help="The day it counts for (default: today).")] = None,
 ) -> None:
     """Add a manual item or a correction for a member (audited)."""
-    from bot.errors import InvalidInput
-    from bot.i18n import N_
     from bot.services.points import service
 
     async def work(session: AsyncSession, settings: Settings) -> Any:
-        try:
-            day = date.fromisoformat(on) if on else None
-        except ValueError:
-            raise InvalidInput(N_("Write the dates like %(example)s."), example="2026-03-01") from None
+        day = service.parse_day(on, _today(settings)) if on else None
         return await service.add_entry(
             session, None, member, key, points, reason, today=_today(settings), ref=ref, on_date=day
         )
@@ -282,7 +275,7 @@ def points_publish(
     from bot.services.points import service
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        return await service.publish_points(session, None, org, year, _today(settings), settings.tz)
+        return await service.publish_points(session, None, org, year, _today(settings), cli_env(settings).tz)
 
     count = run_db(work)
     typer.echo(tr_cli(settings_or_exit()).gettext("Published for %(count)d branches.", count=count))
@@ -302,7 +295,9 @@ def points_sheet(
     async def work(session: AsyncSession, settings: Settings) -> bytes:
         today = _today(settings)
         return (
-            await branch_sheet(session, None, org, year or today.year, today, settings.tz, settings.DEFAULT_LOCALE)
+            await branch_sheet(
+                session, None, org, year or today.year, today, cli_env(settings).tz, settings.DEFAULT_LOCALE
+            )
         )[1]
 
     out.write_bytes(run_db(work))
@@ -324,7 +319,7 @@ def stars_report(org: OrgOption = None, year: YearOption = None, as_json: JsonFl
         ids = await branch_ids_for(session, None, org)
         branches = [b for b in [await session.get(Organisation, i) for i in ids] if b is not None]
         today = _today(settings)
-        return await ratings(session, branches, year or today.year, today, settings.tz)
+        return await ratings(session, branches, year or today.year, today, cli_env(settings).tz)
 
     for rating in run_db(work):
         if as_json:
@@ -345,7 +340,9 @@ def stars_adjust(
     from bot.services.points import star_steps
 
     async def work(session: AsyncSession, settings: Settings) -> None:
-        await star_steps.adjust(session, None, branch, key, score, reason, year or _today(settings).year)
+        await star_steps.adjust(
+            session, None, branch, key, score, reason, year or _today(settings).year, env=cli_env(settings)
+        )
 
     run_db(work)
     typer.echo(tr_cli(settings_or_exit()).gettext("Saved."))
@@ -357,14 +354,11 @@ def stars_announce(
 ) -> None:
     """Announce a branch's rating for the public notice period (公示)."""
     from bot import date_style
-    from bot.environment import ServiceEnv
     from bot.services.points import star_steps
 
     async def work(session: AsyncSession, settings: Settings) -> Any:
         today = _today(settings)
-        return await star_steps.announce(
-            session, None, branch, year or today.year - 1, today, env=ServiceEnv.from_settings(settings)
-        )
+        return await star_steps.announce(session, None, branch, year or today.year - 1, today, env=cli_env(settings))
 
     stars = run_db(work)
     assert stars.notice_ends_on is not None
@@ -384,7 +378,7 @@ def stars_publish(
 
     async def work(session: AsyncSession, settings: Settings) -> None:
         today = _today(settings)
-        await star_steps.publish(session, None, branch, year or today.year - 1, today, answer)
+        await star_steps.publish(session, None, branch, year or today.year - 1, today, answer, env=cli_env(settings))
 
     run_db(work)
     typer.echo(tr_cli(settings_or_exit()).gettext("Published."))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.common import cli_env
 from bot.config import Settings
 from bot.services.volunteer import texts
 
@@ -23,7 +24,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _iso_local(moment: Any, settings: Settings) -> str:
-    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(cli_env(settings).tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _bot_username(env: ServiceEnv) -> str:
@@ -96,12 +97,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Post an activity and dispatch it; prints its id and check-in link."""
-        from bot.environment import ServiceEnv
         from bot.services import volunteer
         from bot.services.volunteer.timing import VolunteerConfig, parse_moment
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-            env = ServiceEnv.from_settings(settings)
+            env = cli_env(settings)
             found = await volunteer.resolve_community(session, community)
             draft = volunteer.ActivityDraft(
                 title=title,
@@ -152,13 +152,10 @@ def register(app: typer.Typer) -> None:
         org_ids: Annotated[list[int], typer.Argument(help="Organisation ids: branches, or all branches below them")],
     ) -> None:
         """Send an activity to more branches (their members are told)."""
-        from bot.environment import ServiceEnv
         from bot.services import volunteer
 
         async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-            await volunteer.dispatch_activity(
-                session, None, activity_id, org_ids, env=ServiceEnv.from_settings(settings)
-            )
+            await volunteer.dispatch_activity(session, None, activity_id, org_ids, env=cli_env(settings))
             return await _dispatched(session, activity_id)
 
         branches = run_db(work)
@@ -169,13 +166,10 @@ def register(app: typer.Typer) -> None:
     @activity_app.command("cancel")
     def activity_cancel(activity_id: Annotated[int, typer.Argument(help="Activity id")]) -> None:
         """Cancel an activity before anyone has checked in; everyone signed up or waiting is told."""
-        from bot.environment import ServiceEnv
         from bot.services.volunteer import manage as volunteer_manage
 
         async def work(session: AsyncSession, settings: Settings) -> int:
-            change = await volunteer_manage.cancel_activity(
-                session, None, activity_id, env=ServiceEnv.from_settings(settings)
-            )
+            change = await volunteer_manage.cancel_activity(session, None, activity_id, env=cli_env(settings))
             return change.told
 
         told = run_db(work)
@@ -193,7 +187,6 @@ def register(app: typer.Typer) -> None:
         description: Annotated[str | None, typer.Option("--description", help="For the members (- clears it)")] = None,
     ) -> None:
         """Change an activity; everyone signed up or waiting is told. A new start alone keeps its length."""
-        from bot.environment import ServiceEnv
         from bot.errors import InvalidInput
         from bot.services.volunteer import manage as volunteer_manage
         from bot.services.volunteer.timing import parse_moment
@@ -206,7 +199,7 @@ def register(app: typer.Typer) -> None:
         async def work(session: AsyncSession, settings: Settings) -> volunteer_manage.ActivityChange:
             if all(v is None for v in (title, start, end, slots, place, skills, description)):
                 raise InvalidInput(texts.CLI_NOTHING_TO_CHANGE)
-            env = ServiceEnv.from_settings(settings)
+            env = cli_env(settings)
             return await volunteer_manage.edit_activity(
                 session,
                 None,
@@ -235,12 +228,11 @@ def register(app: typer.Typer) -> None:
         activity_id: Annotated[int, typer.Argument(help="Activity id")], as_json: JsonFlag = False
     ) -> None:
         """Who signed up, who waits, who checked in and out, and the hours per member."""
-        from bot.environment import ServiceEnv
         from bot.services import volunteer
         from bot.services.volunteer.timing import hours_of
 
         async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-            env = ServiceEnv.from_settings(settings)
+            env = cli_env(settings)
             roll = await volunteer.activity_roll(session, None, activity_id)
             activity = roll.activity
 
@@ -253,7 +245,7 @@ def register(app: typer.Typer) -> None:
                 "community": roll.community.name,
                 "start": when(activity.starts_at),
                 "end": when(activity.ends_at),
-                "when": volunteer.when_text(activity, settings.tz, tr_cli(settings).locale),
+                "when": volunteer.when_text(activity, env.tz, tr_cli(settings).locale),
                 "status": activity.status,
                 "slots": activity.slots,
                 "taken": activity.taken,
@@ -303,24 +295,24 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Hours per member (activities and approved self-reports); default: this year, every organisation."""
-        from bot.environment import ServiceEnv
+        from bot.dates import try_date
         from bot.errors import InvalidInput
         from bot.services.volunteer import totals as volunteer_totals
         from bot.services.volunteer.timing import hours_of, hours_text, period_bounds
 
-        def parse(text: str) -> date:
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                raise InvalidInput(texts.CLI_BAD_DATE, value=text) from None
+        def parse(text: str, today: date) -> date:
+            day = try_date(text, today, prefer="past")  # the one parser: 2026-03-01, 3月1日, 昨天…
+            if day is None:
+                raise InvalidInput(texts.CLI_BAD_DATE, value=text)
+            return day
 
         async def work(session: AsyncSession, settings: Settings) -> volunteer_totals.Totals:
-            env = ServiceEnv.from_settings(settings)
+            env = cli_env(settings)
             first, following = period_bounds("year", env.today())
             if date_from:
-                first = parse(date_from)
+                first = parse(date_from, env.today())
             if date_to:
-                following = date.fromordinal(parse(date_to).toordinal() + 1)
+                following = date.fromordinal(parse(date_to, env.today()).toordinal() + 1)
             if following <= first:
                 raise InvalidInput(texts.CLI_BAD_RANGE)
             return await volunteer_totals.totals_under(session, org, first, following, env=env)

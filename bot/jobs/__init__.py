@@ -55,8 +55,8 @@ class DailyJob:
         """Register with the JobQueue under the fixed id."""
         job_queue = application.job_queue
         assert job_queue is not None
-        settings = application.bot_data["resources"].settings
-        local_time = self.at(settings).replace(tzinfo=settings.tz)
+        resources = application.bot_data["resources"]
+        local_time = self.at(resources.settings).replace(tzinfo=resources.env.tz)
         job_queue.run_daily(
             stops_quietly(self.callback),
             time=local_time,

@@ -37,10 +37,11 @@ STEPS = (
 )
 
 
-async def run_birthdays(db: Database, settings: Settings, now: datetime | None = None) -> dict[str, RunReport]:
+async def run_birthdays(
+    db: Database, settings: Settings, env: ServiceEnv, now: datetime | None = None
+) -> dict[str, RunReport]:
     """Run every step for the local day of ``now``; a step that fails is logged and the next still runs."""
     now = now or now_utc()
-    env = ServiceEnv.from_settings(settings)
     reports: dict[str, RunReport] = {}
     for name, step in STEPS:
         for attempt in range(1, ATTEMPTS + 1):
@@ -67,7 +68,7 @@ async def run_birthdays(db: Database, settings: Settings, now: datetime | None =
 
 async def birthdays_job(context: BranchContext) -> None:
     """Job: today's greetings, the first-of-month lists and the theme-day reminders."""
-    await run_birthdays(context.resources.db, context.resources.settings)
+    await run_birthdays(context.resources.db, context.resources.settings, context.resources.env)
 
 
 def _at(settings: Settings) -> time:

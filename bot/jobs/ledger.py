@@ -11,7 +11,6 @@ from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.clock import today
 from bot.jobs import DailyJob
 
 if TYPE_CHECKING:
@@ -22,16 +21,15 @@ log = logging.getLogger(__name__)
 
 async def monthly_digest(context: BranchContext) -> None:
     """Job: on the 1st, queue last month's digest of every secretary and administrator who wants it."""
-    from bot.environment import ServiceEnv
     from bot.services.ledger.digest import queue_digests
 
     resources = context.resources
     settings = resources.settings
-    local = today(settings.tz)
+    local = resources.env.today()
     if local.day != 1:
         return
     async with resources.db.session() as session:
-        queued = await queue_digests(session, local, Path(settings.LEDGER_DIR), env=ServiceEnv.from_settings(settings))
+        queued = await queue_digests(session, local, Path(settings.LEDGER_DIR), env=resources.env)
     if queued:
         log.info("queued %d monthly digests", queued)
 

@@ -45,7 +45,7 @@ async def appraisal_sheet_job(context: BranchContext) -> None:
     """Job: from 20 December, offer each secretary the year's appraisal sheet (once)."""
     resources = context.resources
     async with resources.db.session() as session:
-        env = ServiceEnv.from_settings(resources.settings)
+        env = resources.env
         added = await offer_appraisal_sheets(session, env.today(), env=env)
     if added:
         log.info("offered %d appraisal sheets", added)

@@ -9,7 +9,6 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.environment import ServiceEnv
 from bot.jobs import RepeatingJob
 from bot.services import volunteer
 from bot.services.volunteer.timing import VolunteerConfig
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 async def close_forgotten_checkouts(context: BranchContext) -> None:
     """Job: close check-ins left open after an activity's end, flagged for the secretary."""
     resources = context.resources
-    env = ServiceEnv.from_settings(resources.settings, bot_username=resources.bot_username)
+    env = resources.env
     async with resources.db.session() as session:
         closed = await volunteer.close_forgotten_checkouts(session, env=env)
     if closed:
@@ -33,7 +32,7 @@ async def close_forgotten_checkouts(context: BranchContext) -> None:
 async def remind_tomorrow(context: BranchContext) -> None:
     """Job: queue the day-before reminders of tomorrow's activities."""
     resources = context.resources
-    env = ServiceEnv.from_settings(resources.settings, bot_username=resources.bot_username)
+    env = resources.env
     async with resources.db.session() as session:
         queued = await volunteer.queue_reminders(session, VolunteerConfig.from_settings(resources.settings), env=env)
     if queued:

@@ -88,21 +88,29 @@ Params = Mapping[str, Any] | Callable[[Recipient], Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class Message:
-    """What to say: a template (``template``) or a gettext message id (``msgid``), its values, and buttons.
+    """What to say: a template (``template``), a gettext message id (``msgid``) or a function writing the
+    recipient's text (``write``, Telegram HTML), its values, and buttons; optionally a file to send with it.
 
     ``params`` is a mapping, or a function of the :class:`Recipient` when a value depends on the language (a
     date written for the locale). Text values of a gettext message are HTML-escaped; templates escape
-    themselves. ``buttons`` gives rows of ``(label, callback data)`` for a recipient.
+    themselves. ``buttons`` gives rows of ``(label, callback data)`` for a recipient. With ``photo`` or
+    ``document`` (a path the outbox worker uploads) the text is the caption, and a document may go without one.
     """
 
     template: str | None = None
     msgid: str | None = None
     params: Params = field(default_factory=dict)
     buttons: Callable[[Recipient], ButtonRows] | None = None
+    write: Callable[[Recipient], str] | None = None
+    photo: str | None = None
+    document: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.template is None) == (self.msgid is None):
-            raise ValueError("a message has either a template or a msgid")
+        texts = (self.template is not None) + (self.msgid is not None) + (self.write is not None)
+        if texts > 1 or (texts == 0 and self.document is None):
+            raise ValueError("a message has one of a template, a msgid or a writer (a document may have none)")
+        if self.photo is not None and self.document is not None:
+            raise ValueError("a message carries a photo or a document, not both")
 
     def values_for(self, recipient: Recipient) -> Mapping[str, Any]:
         """The values to fill in for ``recipient``."""
@@ -110,10 +118,13 @@ class Message:
 
     def text_for(self, recipient: Recipient) -> str:
         """The message text in the recipient's language (Telegram HTML)."""
+        if self.write is not None:
+            return self.write(recipient)
         values = self.values_for(recipient)
         if self.template is not None:
             return render(self.template, recipient.locale, **values)
-        assert self.msgid is not None
+        if self.msgid is None:
+            return ""  # a document without a caption
         escaped = {k: html.escape(v) if isinstance(v, str) else v for k, v in values.items()}
         return recipient.tr.gettext(self.msgid, **escaped)
 
@@ -126,6 +137,15 @@ class Message:
             for row in self.buttons(recipient)
         ]
         return outbox.inline_keyboard(rows) if any(rows) else None
+
+    def request(self, text: str) -> tuple[str, dict[str, Any] | None, str | None]:
+        """The Bot API method, the file payload (None for a text message) and the text of the row."""
+        if self.photo is not None:
+            return "sendPhoto", {"photo_path": self.photo, "caption": text, "parse_mode": "HTML"}, None
+        if self.document is not None:
+            caption = {"caption": text, "parse_mode": "HTML"} if text else {}
+            return "sendDocument", {"document_path": self.document, **caption}, None
+        return "sendMessage", None, text
 
 
 @dataclass
@@ -158,7 +178,7 @@ class Notifier:
         members: Iterable[Member],
         message: Message,
         *,
-        key: str,
+        key: str | Callable[[Member], str],
         kind: str = "notice",
         exclude: Collection[int] = (),
         expires_at: datetime | None = None,
@@ -166,7 +186,8 @@ class Notifier:
         priority: int | None = None,
         skip_render_errors: bool = False,
     ) -> Delivery:
-        """Queue ``message`` for each member on Telegram (not in ``exclude``, each once) under ``key:<member id>``.
+        """Queue ``message`` for each member on Telegram (not in ``exclude``, each once) under ``key:<member id>``
+        (or the key ``key(member)`` gives, for keys other code matches in another shape).
 
         ``priority`` (:class:`bot.services.outbox.Priority`) defaults to the kind's. With ``skip_render_errors`` a
         recipient whose text cannot be rendered is logged and left out (listed in
@@ -174,7 +195,7 @@ class Notifier:
         """
         delivery = Delivery()
         seen: set[int] = set()
-        static = not callable(message.params) and message.buttons is None
+        static = not callable(message.params) and message.buttons is None and message.write is None
         rendered: dict[str, tuple[str, dict[str, Any] | None]] = {}  # per locale, when nothing is per person
         for member in members:
             if member.telegram_id is None or member.id in exclude or member.id in seen:
@@ -190,18 +211,23 @@ class Notifier:
             except Exception:
                 if not skip_render_errors:
                     raise
-                log.exception("could not render %s for member %s", message.template or message.msgid, member.id)
+                log.exception(
+                    "could not render %s for member %s", message.template or message.msgid or "a message", member.id
+                )
                 delivery.failed.append(member)
                 continue
             delivery.recipients.append(member)
+            method, payload, body = message.request(text)
             delivery.queued += int(
                 await outbox.enqueue(
                     self.session,
-                    dedup_key=f"{key}:{member.id}",
+                    dedup_key=key(member) if callable(key) else f"{key}:{member.id}",
                     chat_id=member.telegram_id,
                     member_id=member.id,
                     kind=kind,
-                    text=text,
+                    text=body,
+                    method=method,
+                    payload=payload,
                     reply_markup=markup,
                     expires_at=expires_at,
                     not_before=not_before,

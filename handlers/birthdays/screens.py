@@ -7,7 +7,6 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot.clock import today
 from bot.context import BranchContext
 from bot.i18n import Translator
 from bot.services import birthdays
@@ -21,7 +20,7 @@ MAX_BRANCH_BUTTONS = 40  # an administrator's summary offers each branch as a bu
 
 def local_today(context: BranchContext) -> date:
     """Today in the bot's zone."""
-    return today(context.resources.settings.tz)
+    return context.resources.env.today()
 
 
 def _shift(year: int, month: int, delta: int) -> tuple[int, int]:

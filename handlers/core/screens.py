@@ -63,7 +63,7 @@ async def shared_contact(update: Update, context: BranchContext) -> None:
         member = await identity.confirm_phone(
             session, update.effective_user.id, contact.user_id, contact.phone_number, context.caller.locale
         )
-        await enqueue_member_menu(session, member, context.resources.menu, context.resources.settings.DEFAULT_LOCALE)
+        await enqueue_member_menu(session, member, context.resources.menu, context.resources.env.default_locale)
     await update.message.reply_text(
         render("core/welcome.html.j2", member.language or context.caller.locale, member=member),
         reply_markup=ReplyKeyboardRemove(),
@@ -146,9 +146,7 @@ async def language_chosen(update: Update, context: BranchContext) -> None:
             await identity.set_language(session, actor, locale)
             member = await session.get(Member, actor.member_id)
             if member is not None:
-                await enqueue_member_menu(
-                    session, member, context.resources.menu, context.resources.settings.DEFAULT_LOCALE
-                )
+                await enqueue_member_menu(session, member, context.resources.menu, context.resources.env.default_locale)
     await query.answer()
     from bot.i18n import translator
 

@@ -17,7 +17,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.clock import today
 from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
@@ -75,7 +74,7 @@ async def ledger_command(update: Update, context: BranchContext) -> None:
         assert org is not None
         org = await org_for(session, context.actor, org)
     if len(args) == 2:
-        await _send_ledger(update, context, org.id, parse_period(args[0], args[1]))
+        await _send_ledger(update, context, org.id, parse_period(args[0], args[1], context.resources.env.today()))
         return
     buttons = [(tr.gettext(PRESET_LABELS[p]), LedgerButton(org=org.id, choice=LedgerChoice(p)).pack()) for p in PRESETS]
     typed = LedgerButton(org=org.id, choice=LedgerChoice.TYPED).pack()
@@ -103,7 +102,7 @@ async def ledger_button(update: Update, context: BranchContext) -> None:
         )
         return
     await query.answer(context.tr.gettext("Preparing the ledger…"))
-    await _send_ledger(update, context, org_id, preset(choice, today(context.resources.settings.tz)))
+    await _send_ledger(update, context, org_id, preset(choice, context.resources.env.today()))
 
 
 async def _send_ledger(update: Update, context: BranchContext, org_id: int, period: LedgerPeriod) -> None:
@@ -115,7 +114,7 @@ async def _send_ledger(update: Update, context: BranchContext, org_id: int, peri
         async with context.unit() as session:
             org = await org_by_ref(session, str(org_id))
             out = Path(folder) / f"台账-{org.code}-{period.key}.xlsx"
-            written = await export_ledger(session, context.actor, org, period, context.resources.settings.tz, out)
+            written = await export_ledger(session, context.actor, org, period, context.resources.env.tz, out)
         content = await asyncio.to_thread(out.read_bytes)
         if len(content) > MAX_UPLOAD:
             raise InvalidInput(N_("This ledger is over 50 MB, more than a bot may send; choose a shorter period."))
@@ -153,12 +152,12 @@ async def chart_button(update: Update, context: BranchContext) -> None:
     if context.caller.actor is None or not await _private(update, context):
         return
     await query.answer()
-    settings = context.resources.settings
-    local = today(settings.tz)
+    env = context.resources.env
+    local = env.today()
     period = LedgerPeriod(local.replace(month=1, day=1), local.replace(month=12, day=31))
     async with context.unit() as session:
         org = await org_by_ref(session, str(button.org))
-        png = await chart_png(session, context.actor, org, button.kind.value, period, settings.tz)
+        png = await chart_png(session, context.actor, org, button.kind.value, period, env.tz)
     chat = update.effective_chat
     assert chat is not None
     caption = f"{org.name} · {context.tr.gettext(CHART_LABELS[button.kind.value])}"
@@ -205,7 +204,7 @@ async def record_button(update: Update, context: BranchContext) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"会议记录-{button.meeting}.docx"
         async with context.unit() as session:
-            await meeting_record(session, context.actor, button.meeting, context.resources.settings.tz, out)
+            await meeting_record(session, context.actor, button.meeting, context.resources.env.tz, out)
         content = await asyncio.to_thread(out.read_bytes)
         await context.bot.send_document(chat.id, InputFile(content, filename=out.name))
 

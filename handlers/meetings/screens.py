@@ -358,7 +358,7 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
     _require_leader(context)
     env = env_of(context)
     tr = context.tr
-    pr = stats.parse_period(context.args[0] if context.args else None, env.today())
+    pr = stats.parse_period(" ".join(context.args) if context.args else None, env.today())
     period = tr.gettext(PERIOD_LABELS[pr.period], key=period_text(pr.start, pr.period, tr.locale))
     bounds = pr.utc_bounds(env.tz)
     async with context.unit() as session:

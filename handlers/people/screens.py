@@ -140,7 +140,7 @@ def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int, tz: Z
 
 
 async def _audit_page(update: Update, context: BranchContext, page: int) -> None:
-    tz = context.resources.settings.tz
+    tz = context.resources.env.tz
     async with context.unit() as session:
         rows, more = await audit_log.page_for(session, context.actor, page, tz)
     tr = context.tr

@@ -12,7 +12,6 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import date_style
-from bot.clock import today
 from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_, Translator
@@ -61,7 +60,7 @@ def _sub(words: list[str]) -> str:
 
 
 def _today(context: BranchContext) -> date:
-    return today(context.resources.settings.tz)
+    return context.resources.env.today()
 
 
 def rating_year(day: date) -> int:
@@ -113,7 +112,7 @@ async def _mine(context: BranchContext, actor: Actor) -> tuple[str, InlineKeyboa
     local = _today(context)
     start = date(local.year, 1, 1)
     async with context.unit() as session:
-        mine = await service.my_points(session, actor, start, local, context.resources.settings.tz, context.tr.locale)
+        mine = await service.my_points(session, actor, start, local, context.resources.env.tz, context.tr.locale)
     text = render(
         "points/mine.html.j2",
         context.tr.locale,
@@ -135,7 +134,7 @@ async def _events(context: BranchContext, actor: Actor) -> str:
     local = _today(context)
     start = date(local.year, 1, 1)
     async with context.unit() as session:
-        mine = await service.my_points(session, actor, start, local, context.resources.settings.tz, context.tr.locale)
+        mine = await service.my_points(session, actor, start, local, context.resources.env.tz, context.tr.locale)
     return render(
         "points/events.html.j2",
         context.tr.locale,
@@ -167,7 +166,7 @@ async def _branch(update: Update, context: BranchContext, actor: Actor, ref: str
     start = date(local.year, 1, 1)
     async with context.unit() as session:
         org = ref if ref is not None else str(actor.org_id)
-        results = await service.report(session, actor, org, start, local, context.resources.settings.tz)
+        results = await service.report(session, actor, org, start, local, context.resources.env.tz)
         branch = await session.get(Organisation, results[0].branch_id) if results else None
     text = render(
         "points/branch.html.j2",
@@ -185,7 +184,7 @@ async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
     local = _today(context)
     start = date(local.year, 1, 1)
     async with context.unit() as session:
-        results = await service.report(session, actor, None, start, local, context.resources.settings.tz)
+        results = await service.report(session, actor, None, start, local, context.resources.env.tz)
     by_branch: dict[str, list[int]] = {}
     for result in results:
         by_branch.setdefault(result.branch, []).append(result.points)
@@ -199,10 +198,10 @@ async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
 
 async def _sheet(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
     assert update.message is not None
-    settings = context.resources.settings
+    env = context.resources.env
     async with context.unit() as session:
         name, content = await branch_sheet(
-            session, actor, actor.org_id, year, _today(context), settings.tz, context.tr.locale
+            session, actor, actor.org_id, year, _today(context), env.tz, context.tr.locale
         )
     await update.message.reply_document(
         InputFile(content, filename=name),
@@ -221,10 +220,10 @@ async def points_button(update: Update, context: BranchContext) -> None:
     if button.action is PointsAction.SHEET:
         year = button.year or _today(context).year
         await query.answer()
-        settings = context.resources.settings
+        env = context.resources.env
         async with context.unit() as session:
             name, content = await branch_sheet(
-                session, context.actor, context.actor.org_id, year, _today(context), settings.tz, context.tr.locale
+                session, context.actor, context.actor.org_id, year, _today(context), env.tz, context.tr.locale
             )
         assert query.message is not None
         await context.bot.send_document(
@@ -259,7 +258,7 @@ async def stars_command(update: Update, context: BranchContext) -> None:
     words = text.split()
     sub = _sub(words)
     local = _today(context)
-    tz = context.resources.settings.tz
+    env = context.resources.env
     db = context.resources.db
     if sub == "self":
         parts = text.split(maxsplit=4)
@@ -272,13 +271,13 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         await _show_branch(update, context, actor, rating_year(local))
     elif sub == "submit":
         async with db.session() as session:
-            await star_steps.submit(session, actor, rating_year(local), local, tz)
+            await star_steps.submit(session, actor, rating_year(local), local, env=env)
         await reply(update, context.tr.gettext("Submitted: the administrators will review it."))
     elif sub == "object":
         parts = text.split(maxsplit=2)
         year = rating_year(local)
         async with db.session() as session:
-            await star_steps.object_to(session, actor, parts[2] if len(parts) > 2 else "", year, local)
+            await star_steps.object_to(session, actor, parts[2] if len(parts) > 2 else "", year, local, env=env)
         await reply(update, context.tr.gettext("Your objection was sent to the administrators."))
     elif sub in ("adjust", "announce", "publish") and actor.is_admin:
         await _admin_step(update, context, actor, sub, text, local)
@@ -286,7 +285,7 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         year = _year_arg(words[2] if len(words) > 2 else None, rating_year(local))
         async with db.session() as session:
             branch = await star_steps.find_branch(session, words[1])
-            stars = await star_steps.view(session, actor, year, local, tz, branch.id)
+            stars = await star_steps.view(session, actor, year, local, env.tz, branch.id)
         markup = star_markup(stars, context.tr, admin=True)
         await reply(update, _stars_text(context, stars, branch.code, admin=True), reply_markup=markup)
     elif actor.is_admin:
@@ -310,7 +309,7 @@ def _stars_text(context: BranchContext, stars: Any, code: str, *, admin: bool) -
 
 async def _show_branch(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
     async with context.unit() as session:
-        stars = await star_steps.view(session, actor, year, _today(context), context.resources.settings.tz)
+        stars = await star_steps.view(session, actor, year, _today(context), context.resources.env.tz)
         branch = await session.get(Organisation, actor.org_id)
     markup = star_markup(stars, context.tr, admin=False)
     await reply(update, _stars_text(context, stars, branch.code if branch else "", admin=False), reply_markup=markup)
@@ -319,7 +318,7 @@ async def _show_branch(update: Update, context: BranchContext, actor: Actor, yea
 async def _admin_list(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
     async with context.unit() as session:
         branches = list(await queries.branches_in(session, await queries.subtree_ids(session, actor.org_id)))
-        found = await ratings(session, branches, year, _today(context), context.resources.settings.tz)
+        found = await ratings(session, branches, year, _today(context), context.resources.env.tz)
     text = render(
         "points/stars_list.html.j2",
         context.tr.locale,
@@ -338,7 +337,9 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             parts = text.split(maxsplit=5)
             if len(parts) < 6:
                 raise InvalidInput(N_("Send /stars adjust CODE KEY SCORE REASON."))
-            await star_steps.adjust(session, actor, parts[2], parts[3], parts[4], parts[5], rating_year(local))
+            await star_steps.adjust(
+                session, actor, parts[2], parts[3], parts[4], parts[5], rating_year(local), env=context.resources.env
+            )
             done = context.tr.gettext("Saved; the branch is told.")
         elif sub == "announce":
             parts = text.split()
@@ -356,7 +357,8 @@ async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub:
             if len(parts) < 3:
                 raise InvalidInput(N_("Send /stars publish CODE YEAR [ANSWER]."))
             year = _year_arg(parts[3] if len(parts) > 3 else None, rating_year(local))
-            await star_steps.publish(session, actor, parts[2], year, local, parts[4] if len(parts) > 4 else None)
+            answer = parts[4] if len(parts) > 4 else None
+            await star_steps.publish(session, actor, parts[2], year, local, answer, env=context.resources.env)
             done = context.tr.gettext("Published.")
     await reply(update, done)
 

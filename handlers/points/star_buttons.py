@@ -18,9 +18,7 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.clock import today
 from bot.context import BranchContext
-from bot.environment import ServiceEnv
 from bot.errors import PermissionDenied
 from bot.i18n import N_, Translator
 from bot.services.points import star_steps
@@ -80,27 +78,26 @@ def star_handlers(screen: Screen) -> list[BaseHandler[Update, BranchContext, obj
         assert query is not None
         button = StarButton.parse(query.data)  # forged or stale data: a quiet refusal
         actor, tr = context.actor, context.tr
-        settings = context.resources.settings
-        local = today(settings.tz)
+        env = context.resources.env
+        local = env.today()
         _require_own(context, button)
         async with context.unit() as session:
             if button.step == StarStep.SUBMIT:
-                await star_steps.submit(session, actor, button.year, local, settings.tz)
+                await star_steps.submit(session, actor, button.year, local, env=env)
                 done = tr.gettext("Submitted: the administrators will review it.")
             elif button.step == StarStep.ANNOUNCE:
-                env = ServiceEnv.from_settings(settings, bot_username=context.resources.bot_username)
                 announced = await star_steps.announce(session, actor, button.branch, button.year, local, env=env)
                 assert announced.notice_ends_on is not None
                 done = tr.gettext(
                     "Announced; the notice period runs until %(day)s.", day=announced.notice_ends_on.isoformat()
                 )
             elif button.step == StarStep.PUBLISH:
-                await star_steps.publish(session, actor, button.branch, button.year, local)
+                await star_steps.publish(session, actor, button.branch, button.year, local, env=env)
                 done = tr.gettext("Published.")
             else:  # a worded step whose flow did not take the press: nothing to do
                 await query.answer()
                 return
-            stars = await star_steps.view(session, actor, button.year, local, settings.tz, button.branch)
+            stars = await star_steps.view(session, actor, button.year, local, env.tz, button.branch)
             branch = await session.get(Organisation, button.branch)
         admin = button.step not in LEADERS_STEPS
         await query.answer(done)
@@ -118,8 +115,8 @@ def star_handlers(screen: Screen) -> list[BaseHandler[Update, BranchContext, obj
                 session,
                 context.actor,
                 button.year,
-                today(context.resources.settings.tz),
-                context.resources.settings.tz,
+                context.resources.env.today(),
+                context.resources.env.tz,
                 button.branch,
             )
         context.user_data[KEY] = button.pack()  # type: ignore[index]
@@ -134,13 +131,23 @@ def star_handlers(screen: Screen) -> list[BaseHandler[Update, BranchContext, obj
         if not isinstance(data, str):
             return END
         button = StarButton.parse(data)
-        local = today(context.resources.settings.tz)
+        local = context.resources.env.today()
         async with context.unit(then=END) as session:
             if button.step == StarStep.OBJECT:
-                await star_steps.object_to(session, context.actor, update.message.text, button.year, local)
+                await star_steps.object_to(
+                    session, context.actor, update.message.text, button.year, local, env=context.resources.env
+                )
                 done = context.tr.gettext("Your objection was sent to the administrators.")
             else:
-                await star_steps.publish(session, context.actor, button.branch, button.year, local, update.message.text)
+                await star_steps.publish(
+                    session,
+                    context.actor,
+                    button.branch,
+                    button.year,
+                    local,
+                    update.message.text,
+                    env=context.resources.env,
+                )
                 done = context.tr.gettext("Published.")
         await reply(update, done)
         return END

@@ -53,8 +53,8 @@ def config(context: BranchContext) -> VolunteerConfig:
 
 
 def env_of(context: BranchContext) -> ServiceEnv:
-    """The services' environment (zone, default language, working calendar), from the running bot's settings."""
-    return ServiceEnv.from_settings(context.resources.settings, bot_username=context.resources.bot_username)
+    """The services' environment (zone, default language, working calendar, bot name), built once at start-up."""
+    return context.resources.env
 
 
 def _user_data(context: BranchContext) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from bot.app import _post_init, build_application
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.demo import seed_demo, seed_showcase, telegram_id_of
+from bot.environment import ServiceEnv
 from bot.offline import OfflineRequest
 from storage.models import Member
 from tests.walk.database import start_ids_high
@@ -122,7 +123,6 @@ async def run_walk(role: str, locale: str, root: Path, template: Path) -> Walk:
 
 async def _pending_report(session: AsyncSession, settings: Settings) -> None:
     """Two members' self-reports waiting for the branch's decision, so the leaders' approval buttons show (one at a time, and together)."""
-    from bot.environment import ServiceEnv
     from bot.services.access import Actor
     from bot.services.volunteer.reports import ReportInput, submit_report
     from bot.services.volunteer.timing import VolunteerConfig
@@ -175,7 +175,7 @@ async def _template(root: Path) -> Path:
     database = Database(f"sqlite+aiosqlite:///{path}")
     async with database.session() as session:
         await seed_demo(session)
-        await seed_showcase(session, settings, now=NOW)
+        await seed_showcase(session, settings, ServiceEnv.from_settings(settings), now=NOW)
         await _pending_report(session, settings)
     await database.dispose()
     connection = sqlite3.connect(path)

@@ -19,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import end_of_local_day_utc, local_midnight_utc
 from bot.environment import ServiceEnv
-from bot.services import outbox
 from bot.services.birthdays import texts
-from bot.services.birthdays.anniversaries import DataIssue, birthdays_on, data_issues, political_birthday
+from bot.services.birthdays.anniversaries import Birthday, DataIssue, birthdays_on, data_issues, political_birthday
 from bot.services.birthdays.branches import BranchCount, BranchMonth, counts_in, month_of_branch
-from bot.services.notifier import Message, Notifier, leaders_else_admins, leaders_of, locale_of
+from bot.services.notifier import Message, Notifier, leaders_else_admins, leaders_of
 from storage import birthdays as store
 from storage import queries
 from storage.birthdays import BirthdayRunStatus
 from storage.models import Organisation
+from storage.people import members_by_id
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,14 @@ class DayNote:
         return self.issue.describe(locale) if self.issue is not None else ""
 
 
+def _greeting(birthday: Birthday, branch_name: str, wish: str | None) -> Message:
+    """The personal greeting, written in the member's language, with the button to re-read the oath."""
+    return Message(
+        write=lambda r: texts.render_greeting(birthday, r.locale, branch_name=branch_name, wish=wish),
+        buttons=lambda r: texts.oath_button(r.locale),
+    )
+
+
 async def run_greetings(session: AsyncSession, *, env: ServiceEnv, hour: int, now: datetime | None = None) -> RunReport:
     """Queue today's greetings (from ``hour`` local until midnight; before it, nothing).
 
@@ -127,38 +135,34 @@ async def run_greetings(session: AsyncSession, *, env: ServiceEnv, hour: int, no
     notes: dict[int, list[DayNote]] = defaultdict(list)
     org_names = {o.id: o.name for o in await queries.all_organisations(session)}
     wishes = await store.all_wishes(session)
-    for birthday in await birthdays_on(session, day):
+    day_birthdays = await birthdays_on(session, day)
+    members = await members_by_id(session, [b.member_id for b in day_birthdays if b.greetings_on and b.telegram_id])
+    notifier = Notifier(session, env)
+    for birthday in day_birthdays:
         if not birthday.greetings_on:
             report.note("opted_out", birthday.member_id)
             continue
-        if birthday.telegram_id is None:
+        member = members.get(birthday.member_id)
+        if birthday.telegram_id is None or member is None:
             report.note("not_on_telegram", birthday.member_id)
             notes[birthday.org_id].append(DayNote(birthday.name, birthday.years, "not_on_telegram"))
             continue
-        locale = locale_of(birthday, env)
-        try:
-            text = texts.render_greeting(
-                birthday, locale, branch_name=org_names.get(birthday.org_id, ""), wish=wishes.get(birthday.org_id)
-            )
-            buttons = texts.oath_button(locale)
-        except Exception:
-            # A broken template or translation must not cost the others their greeting.
-            log.exception("could not render the political-birthday greeting of member %s", birthday.member_id)
+        # The greeting is the member's own (its key names them first, as it always has); a broken template or
+        # translation must not cost the others their greeting (skip_render_errors).
+        sent = await notifier.tell(
+            [member],
+            _greeting(birthday, org_names.get(birthday.org_id, ""), wishes.get(birthday.org_id)),
+            key=lambda m: f"birthday:{m.id}:{day.year}",
+            kind="greeting",
+            expires_at=expires,
+            skip_render_errors=True,
+        )
+        if sent.failed:
+            log.error("could not render the political-birthday greeting of member %s", birthday.member_id)
             report.note("template_error", birthday.member_id)
             notes[birthday.org_id].append(DayNote(birthday.name, birthday.years, "template_error"))
             continue
-        # The greeting is the member's own (its key names them first, as it always has): one row, not a notice.
-        added = await outbox.enqueue(
-            session,
-            dedup_key=f"birthday:{birthday.member_id}:{day.year}",
-            chat_id=birthday.telegram_id,
-            member_id=birthday.member_id,
-            text=text,
-            reply_markup=outbox.inline_keyboard(buttons),
-            kind="greeting",
-            expires_at=expires,
-        )
-        report.queued += int(added)
+        report.queued += sent.queued
         if birthday.blocked:
             report.note("blocked", birthday.member_id)
             notes[birthday.org_id].append(DayNote(birthday.name, birthday.years, "blocked"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,16 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import local_midnight_utc
 from bot.environment import ServiceEnv
 from bot.i18n import translator
-from bot.services import outbox
 from bot.services.ledger import charts
 from bot.services.ledger.data import LedgerData, collect, indicators
 from bot.services.ledger.export import build_ledger_file
 from bot.services.ledger.period import LedgerPeriod
 from bot.services.meetings.kinds import MEETING_KINDS, HeldBy, Period
-from bot.services.notifier import locale_of
+from bot.services.notifier import Message, Notifier, Recipient
 from storage import ledger as q
 from storage import queries
 from storage.models import Organisation
+from storage.people import members_by_id
 
 
 def last_month(today: date) -> LedgerPeriod:
@@ -138,6 +139,9 @@ async def queue_digests(session: AsyncSession, today: date, folder: Path, *, env
     for root in children.get(None, []):  # one read per tree root (normally one: the working committee)
         trees.append(await collect(session, orgs[root], period, env.tz, member_level=True))
     files: dict[int, tuple[Path, Path, LedgerData]] = {}
+    members = await members_by_id(session, [r.id for r in todo])
+    notifier = Notifier(session, env)
+    at_nine = local_midnight_utc(today, env.tz) + timedelta(hours=9)
     queued = 0
     for r in todo:
         if r.org_id not in files:
@@ -149,29 +153,26 @@ async def queue_digests(session: AsyncSession, today: date, folder: Path, *, env
             picture, ledger = await asyncio.to_thread(_build, part, folder / month)
             files[r.org_id] = (picture, ledger, part)
         picture, ledger, part = files[r.org_id]
-        locale = locale_of(r, env)
-        at_nine = local_midnight_utc(today, env.tz) + timedelta(hours=9)
-        queued += await outbox.enqueue(
-            session,
-            dedup_key=f"digest:{r.id}:{month}",
-            chat_id=r.telegram_id,
-            member_id=r.id,
-            kind="digest",
-            method="sendPhoto",
-            payload={"photo_path": str(picture), "caption": five_lines(part, today, locale), "parse_mode": "HTML"},
-            not_before=at_nine,
+        member = members[r.id]
+        # The keys name the member first (digest:<member>:<YYYY-MM>): sent_digest_keys finds a month's by them.
+        photo = Message(write=_caption(part, today), photo=str(picture))
+        sent = await notifier.tell(
+            [member], photo, key=lambda m: f"digest:{m.id}:{month}", kind="digest", not_before=at_nine
         )
-        await outbox.enqueue(
-            session,
-            dedup_key=f"digest-ledger:{r.id}:{month}",
-            chat_id=r.telegram_id,
-            member_id=r.id,
+        queued += sent.queued
+        await notifier.tell(
+            [member],
+            Message(document=str(ledger)),
+            key=lambda m: f"digest-ledger:{m.id}:{month}",
             kind="digest",
-            method="sendDocument",
-            payload={"document_path": str(ledger)},
             not_before=at_nine,
         )
     return queued
+
+
+def _caption(part: LedgerData, today: date) -> Callable[[Recipient], str]:
+    """The digest's five lines, in the recipient's language."""
+    return lambda r: five_lines(part, today, r.locale)
 
 
 async def set_digest(session: AsyncSession, member_id: int, enabled: bool) -> None:

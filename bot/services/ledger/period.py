@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import date_style
+from bot.dates import try_date
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.meetings.kinds import Period
 from bot.services.meetings.stats import period_range
-from bot.services.tabular import parse_date
 from storage import queries
 from storage.models import Organisation, OrgKind
 
@@ -52,12 +52,12 @@ def checked_period(start: date, end: date) -> LedgerPeriod:
     return LedgerPeriod(start, end)
 
 
-def parse_period(start_text: str, end_text: str) -> LedgerPeriod:
-    """Two typed dates (``YYYY-MM-DD``, also ``2026/1/5``, ``2026年1月5日``)."""
-    try:
-        start, end = parse_date(start_text), parse_date(end_text)
-    except ValueError:
-        raise InvalidInput(N_("Write the period as two dates, for example 2026-01-01 2026-03-31.")) from None
+def parse_period(start_text: str, end_text: str, today: date) -> LedgerPeriod:
+    """Two typed dates as :func:`bot.dates.parse_date` reads them (``2026-01-05``, ``2026/1/5``, ``2026年1月5日``,
+    ``1月5日``; a day without a year is the last such day: a ledger looks back)."""
+    start, end = try_date(start_text, today, prefer="past"), try_date(end_text, today, prefer="past")
+    if start is None or end is None:
+        raise InvalidInput(N_("Write the period as two dates, for example 2026-01-01 2026-03-31."))
     return checked_period(start, end)
 
 

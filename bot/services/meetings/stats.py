@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc
+from bot.dates import PeriodKind, try_period
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
@@ -77,14 +78,22 @@ def period_range(period: Period, day: date) -> PeriodRange:
 
 
 def parse_period(text: str | None, today: date) -> PeriodRange:
-    """``month`` / ``quarter`` / ``year`` (also 月, 季度, 年), this one; the year by default."""
+    """``month`` / ``quarter`` / ``year`` (also 月, 季度, 年), this one; or a month, quarter or year as
+    :func:`bot.dates.parse_period` reads it (本月, 上季度, 2026年第四季度, 2026-12, 2026年); the year by default."""
     value = (text or "year").strip().lower()
-    aliases = {"month": Period.MONTH, "月": Period.MONTH, "本月": Period.MONTH, "quarter": Period.QUARTER}
-    aliases |= {"季": Period.QUARTER, "季度": Period.QUARTER, "本季度": Period.QUARTER}
-    aliases |= {"year": Period.YEAR, "年": Period.YEAR, "本年": Period.YEAR, "今年": Period.YEAR}
-    if value not in aliases:
+    aliases = {"month": Period.MONTH, "月": Period.MONTH, "quarter": Period.QUARTER}
+    aliases |= {"季": Period.QUARTER, "季度": Period.QUARTER, "本年": Period.YEAR}
+    aliases |= {"year": Period.YEAR, "年": Period.YEAR}
+    if value in aliases:
+        return period_range(aliases[value], today)
+    named = try_period(value, today, prefer="past")
+    kind = _KINDS.get(named.kind) if named is not None else None
+    if named is None or kind is None:
         raise InvalidInput(N_("Choose a period: month, quarter or year."))
-    return period_range(aliases[value], today)
+    return period_range(kind, named.start)
+
+
+_KINDS = {PeriodKind.MONTH: Period.MONTH, PeriodKind.QUARTER: Period.QUARTER, PeriodKind.YEAR: Period.YEAR}
 
 
 def roster_key(member_no: str) -> tuple[tuple[int, int | str], ...]:

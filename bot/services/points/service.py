@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import dates
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
@@ -37,13 +38,22 @@ def year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    """``--from``/``--to`` (YYYY-MM-DD); by default this year from 1 January to today."""
+BAD_DAY = N_("Write the dates like %(example)s.")
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day as :func:`bot.dates.parse_date` reads it (2026-03-01, 3月1日, 昨天…; a day without a year is the last
+    such day: points count for what was done)."""
     try:
-        first = date.fromisoformat(start) if start else date(today.year, 1, 1)
-        last = date.fromisoformat(end) if end else (today if first.year == today.year else date(first.year, 12, 31))
-    except ValueError:
-        raise InvalidInput(N_("Write the dates like %(example)s."), example=today.isoformat()) from None
+        return dates.parse_date(text, today, prefer="past")
+    except dates.ParseError:
+        raise InvalidInput(BAD_DAY, example=today.isoformat()) from None
+
+
+def parse_period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    """``--from``/``--to`` (read by :func:`parse_day`); by default this year from 1 January to today."""
+    first = parse_day(start, today) if start else date(today.year, 1, 1)
+    last = parse_day(end, today) if end else (today if first.year == today.year else date(first.year, 12, 31))
     if last < first:
         raise InvalidInput(N_("The period ends before it starts."))
     return first, last

@@ -83,6 +83,7 @@ async def _decide(
     action: str,
     details: dict[str, object],
     tell: Tell | None,
+    env: ServiceEnv | None,  # for the notice (None: nobody is told)
     **values: object,
 ) -> None:
     """A step's decision: one conditional write on the rating's status (the loser gets ``refusal``), its audit
@@ -92,8 +93,9 @@ async def _decide(
         session, actor=None, label=label, action=action, entity="star_rating", entity_id=row.id, details=details
     )
     if tell is not None:
+        assert env is not None, "a step that tells people needs the environment (their default language)"
         people = await _leaders(session, branch) if tell.to == "branch" else await _admins_above(session, branch)
-        await _send(session, people, row, tell.step, branch, tell.stars, **tell.params)
+        await _send(session, env, people, row, tell.step, branch, tell.stars, **tell.params)
 
 
 def _label(actor: Actor | None) -> str | None:
@@ -146,6 +148,7 @@ async def self_assess(
         label=_label(actor),
         action="stars.self_assessed",
         details={"key": key, "score": tenths_text(score), "note": note},
+        env=None,
         tell=None,
         self_scores=scores,
     )
@@ -175,7 +178,7 @@ async def add_photo(session: AsyncSession, actor: Actor, key: str, file_id: str,
     return len(photos)
 
 
-async def submit(session: AsyncSession, actor: Actor, year: int, today: date, tz: ZoneInfo) -> BranchStars:
+async def submit(session: AsyncSession, actor: Actor, year: int, today: date, *, env: ServiceEnv) -> BranchStars:
     """The branch sends its self-assessment to the administrators."""
     branch = await require_branch_leader(session, actor, actor.org_id)
     rules = (await rules_in_force(session, branch.id)).rules
@@ -183,7 +186,7 @@ async def submit(session: AsyncSession, actor: Actor, year: int, today: date, tz
     missing = [c.key for c in rules.criteria if c.source == "manual" and c.key not in (row.self_scores or {})]
     if missing:
         raise InvalidInput(N_("Score these criteria first: %(keys)s."), keys=", ".join(missing))
-    stars = await branch_stars(session, branch, year, today, tz)
+    stars = await branch_stars(session, branch, year, today, env.tz)
     stars.status = StarStatus.SUBMITTED  # as the administrators' notice shows it (nothing is sent if the move fails)
     await _decide(
         session,
@@ -194,6 +197,7 @@ async def submit(session: AsyncSession, actor: Actor, year: int, today: date, tz
         label=_label(actor),
         action="stars.submitted",
         details={"year": year},
+        env=env,
         tell=Tell("admins", "submitted", stars),
         status=StarStatus.SUBMITTED,
     )
@@ -201,7 +205,15 @@ async def submit(session: AsyncSession, actor: Actor, year: int, today: date, tz
 
 
 async def adjust(
-    session: AsyncSession, actor: Actor | None, branch_ref: str | int, key: str, score_text: str, reason: str, year: int
+    session: AsyncSession,
+    actor: Actor | None,
+    branch_ref: str | int,
+    key: str,
+    score_text: str,
+    reason: str,
+    year: int,
+    *,
+    env: ServiceEnv,
 ) -> StarRating:
     """An administrator changes a criterion's score, with a reason the branch sees."""
     branch = await find_branch(session, branch_ref)
@@ -228,6 +240,7 @@ async def adjust(
         label=_label(actor),
         action="stars.adjusted",
         details=details,
+        env=env,
         tell=Tell("branch", "adjusted", None, details),
         adjustments=changes,
     )
@@ -264,6 +277,7 @@ async def announce(
         label=_label(actor),
         action="stars.announced",
         details={"score": tenths_text(stars.score), "stars": stars.stars, "until": ends.isoformat()},
+        env=env,
         tell=Tell(
             "branch", "announced", stars, {"until": ends, "score": tenths_text(stars.score), "stars_count": stars.stars}
         ),
@@ -276,7 +290,9 @@ async def announce(
     return stars
 
 
-async def object_to(session: AsyncSession, actor: Actor, reason: str, year: int, today: date) -> StarRating:
+async def object_to(
+    session: AsyncSession, actor: Actor, reason: str, year: int, today: date, *, env: ServiceEnv
+) -> StarRating:
     """The branch objects to the announced result during the notice period, with a reason."""
     branch = await require_branch_leader(session, actor, actor.org_id)
     reason = (reason or "").strip()
@@ -294,6 +310,7 @@ async def object_to(session: AsyncSession, actor: Actor, reason: str, year: int,
         label=_label(actor),
         action="stars.objected",
         details={"reason": reason},
+        env=env,
         tell=Tell("admins", "objected", None, {"reason": reason}),
         status=StarStatus.OBJECTED,
         objection=reason[:1000],
@@ -308,6 +325,8 @@ async def publish(
     year: int,
     today: date,
     answer: str | None = None,
+    *,
+    env: ServiceEnv,
 ) -> StarRating:
     """Publish the announced result once the notice period is over; an objected one needs an answer (reason)."""
     branch = await find_branch(session, branch_ref)
@@ -333,6 +352,7 @@ async def publish(
         label=_label(actor),
         action="stars.published",
         details={"answer": answer, **result},
+        env=env,
         tell=Tell("branch", "published", None, {"stars_count": int(result.get("stars") or 0)}),
         status=StarStatus.PUBLISHED,
         published_at=now_utc(),
@@ -356,6 +376,7 @@ async def _admins_above(session: AsyncSession, branch: Organisation) -> list[Mem
 
 async def _send(
     session: AsyncSession,
+    env: ServiceEnv,
     people: list[Member],
     row: StarRating,
     step: str,
@@ -368,7 +389,4 @@ async def _send(
         template="points/star_step.html.j2",
         params={"step": step, "branch": branch.name, "year": row.year, "stars": stars, **params},
     )
-    # The steps take no env yet: the default one writes to those without a language in the default (zh_CN).
-    await Notifier(session, ServiceEnv()).tell(
-        people, message, key=f"stars:{row.id}:{row.revision}:{step}", kind="stars"
-    )
+    await Notifier(session, env).tell(people, message, key=f"stars:{row.id}:{row.revision}:{step}", kind="stars")
