@@ -10,6 +10,7 @@ import asyncio
 import html
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -211,6 +212,14 @@ class Console:
             self._print(tr.gettext("Unknown console command :%(word)s.", word=word) + "\n" + tr.gettext(CONSOLE_HELP))
         return True
 
+    async def _settle(self) -> None:
+        """Send the pushes queued so far (a script's next line waits for them): drain until a round sends nothing,
+        for at most SCRIPT_DRAIN_SECONDS (a round can end early on rows its chat's limit holds back)."""
+        worker = self.application.bot_data["resources"].worker
+        deadline = time.monotonic() + SCRIPT_DRAIN_SECONDS
+        while time.monotonic() < deadline and await worker.drain(budget_seconds=deadline - time.monotonic()):
+            pass
+
     async def run(self, who: str, lines: TextIO | None = None) -> None:
         """Start the Application offline and chat until end of input or ``:quit``."""
         app = self.application
@@ -228,7 +237,7 @@ class Console:
                     # A script reads on at once: let the pushes queued so far go out first, so "#1" presses a
                     # button of the screen the script saw rather than whichever message the sender reached last.
                     # The budget only bounds a busy machine: the drain ends as soon as nothing is due.
-                    await app.bot_data["resources"].worker.drain(budget_seconds=SCRIPT_DRAIN_SECONDS)
+                    await self._settle()
                 if interactive:
                     self.out.write("you> ")
                     self.out.flush()
@@ -240,7 +249,7 @@ class Console:
                 if not await self.handle_line(line):
                     break
             if app.bot_data["resources"].worker is not None:  # let pushes queued by the last lines go out
-                await app.bot_data["resources"].worker.drain(budget_seconds=SCRIPT_DRAIN_SECONDS)
+                await self._settle()
         finally:
             await app.stop()
             await app.shutdown()
