@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 ALERT_LIMIT = 200  # characters of a callback query's answer
 PRIVATE_START = "private"  # the /start payload of the "open the private chat" button
 
-PRIVATE_NOTICE = N_("This screen shows other members' information, so I only show it in a private chat with me.")
+# Said of every private screen: another member's names and reasons, or the person's own records (/my, /myservice).
+PRIVATE_NOTICE = N_("This screen shows personal information, so I only show it in a private chat with me.")
 PRIVATE_BUTTON = N_("Open the private chat")
 
 

@@ -19,7 +19,7 @@ from tests.volunteer_helpers import actor_of, add_activity, add_communities
 
 GROUP = -100500
 ADMIN = 100001  # 郑管理 (ADM1), the demo administrator
-NOTICE = "这个页面含有其他党员的信息，只在与我的私聊中显示。"
+NOTICE = "这个页面含有个人信息，只在与我的私聊中显示。"
 PRIVATE_BUTTON = [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
 FLOW_REFUSAL = "请在与我的私聊中进行此操作。"
 FLOW_BUTTON = [("打开与我的私聊", "https://t.me/branch_assistant_bot")]
@@ -76,7 +76,7 @@ async def test_guided_flows_do_not_start_in_a_group(bot: BotHarness) -> None:
 async def test_an_administrators_linkgroup_says_who_links_a_group(bot: BotHarness) -> None:
     group = -100600  # not linked yet
     replies = await bot.say(ADMIN, "/linkgroup", chat_id=group)
-    assert replies == ["群聊由所属支部的书记关联：请支部书记在本群发送 /linkgroup。管理员不关联群聊。"]
+    assert replies == ["支部的群聊由支部书记关联。\n请支部书记在本群发送 /linkgroup。"]
     async with bot.db.session() as session:
         assert await session.scalar(select(func.count()).where(Organisation.chat_id == group)) == 0
     await _link(bot)  # the secretary still links the branch's group

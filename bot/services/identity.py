@@ -189,10 +189,7 @@ async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organ
         own = await session.get(Organisation, actor.org_id)
         if own is None or own.kind != OrgKind.BRANCH:
             raise PermissionDenied(
-                N_(
-                    "A group chat is linked by its branch's secretary: ask them to send /linkgroup here. "
-                    "Administrators do not link group chats."
-                )
+                N_("A branch's group chat is linked by its secretary.\nAsk the secretary to send /linkgroup here.")
             )
     branch = await require_branch_leader(session, actor, actor.org_id)
     other = await queries.org_by_chat_id(session, chat_id)
