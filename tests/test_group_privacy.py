@@ -80,3 +80,11 @@ async def test_an_administrators_linkgroup_says_who_links_a_group(bot: BotHarnes
     async with bot.db.session() as session:
         assert await session.scalar(select(func.count()).where(Organisation.chat_id == group)) == 0
     await _link(bot)  # the secretary still links the branch's group
+
+
+async def test_a_command_with_several_private_screens_gets_one_notice_in_the_group(bot: BotHarness) -> None:
+    """/service answers with the totals and the approval queue, both private: the group gets one notice."""
+    await _link(bot)
+    assert await bot.say("A01", "/service", chat_id=GROUP) == [NOTICE]
+    assert bot.request.calls[-1].buttons == PRIVATE_BUTTON
+    assert len(await bot.say("A01", "/service")) >= 1  # in the private chat the screens are sent
