@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.demo import telegram_id_of
 from bot.templates import TEMPLATES_DIR
 from storage.first_agenda import StudyMaterial
 from storage.models import Organisation
@@ -88,3 +89,15 @@ async def test_a_command_with_several_private_screens_gets_one_notice_in_the_gro
     assert await bot.say("A01", "/service", chat_id=GROUP) == [NOTICE]
     assert bot.request.calls[-1].buttons == PRIVATE_BUTTON
     assert len(await bot.say("A01", "/service")) >= 1  # in the private chat the screens are sent
+
+
+async def test_an_activitys_check_in_code_pressed_in_the_group_goes_to_the_private_chat(bot: BotHarness) -> None:
+    """A code posted in the group could be scanned from anywhere: a check-in without being there."""
+    await _link(bot)
+    async with bot.db.session() as session:
+        ids = await add_communities(session)
+        activity = await add_activity(session, await actor_of(session, "A01"), ids["garden"])
+    assert (await bot.press("A01", f"va:{activity.id}:qr", chat_id=GROUP))[0] == "签到二维码已私聊发给您。"
+    assert not [c for c in bot.request.sent(GROUP) if c.method == "sendPhoto" or "vk_" in (c.text or "")]
+    photo = bot.request.sent(telegram_id_of("A01"), method="sendPhoto")[-1]
+    assert "vk_" in (photo.text or "")
