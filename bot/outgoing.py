@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 ALERT_LIMIT = 200  # characters of a callback query's answer
 PRIVATE_START = "private"  # the /start payload of the "open the private chat" button
 
-PRIVATE_NOTICE = N_("This screen shows other members' information, so I only show it in a private chat with me.")
+# Said of every private screen: another member's names and reasons, or the person's own records (/my, /myservice).
+PRIVATE_NOTICE = N_("This screen shows personal information, so I only show it in a private chat with me.")
 PRIVATE_BUTTON = N_("Open the private chat")
 
 
@@ -69,6 +70,7 @@ class _Origin:
     update: Update
     answered_by_boundary: bool = False
     answered: bool = False
+    notices: dict[object, Message] = field(default_factory=dict)  # the private-screen notice sent, per group
 
     @property
     def query_id(self) -> str | None:
@@ -209,10 +211,18 @@ class OutgoingBot(ExtBot[Any]):
         await super().send_message(chat_id, self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
         return True
 
-    async def _refuse_send(self, text: PrivateText, chat_id: int | str) -> Message:
-        """A private screen (a text, a caption) about to be sent to a group: the notice goes instead."""
+    async def _refuse_send(self, text: PrivateText, chat_id: int | str, **params: Any) -> Message:
+        """A private screen (a text, a caption) about to be sent to a group: the notice goes instead, once per
+        update (a command answered with several private screens, /service, gets one notice, not one each)."""
         self._refuse_private(text, chat_id)
-        return await super().send_message(chat_id, self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
+        origin = _origin.get()
+        if origin is not None and chat_id in origin.notices:
+            return origin.notices[chat_id]
+        params.update(chat_id=chat_id, text=self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
+        message = await super().send_message(**params)
+        if origin is not None:
+            origin.notices[chat_id] = message
+        return message
 
     def _caption(self, caption: str, html: bool, method: str, chat_id: object) -> tuple[str | None, str | None]:
         """``(caption, text)``: the caption to send (its safe version if invalid) and nothing after it, or, when
@@ -247,9 +257,8 @@ class OutgoingBot(ExtBot[Any]):
         params = _arguments(ExtBot.send_message, self, args, kwargs)
         chat_id, text = params["chat_id"], params["text"]
         if isinstance(text, PrivateText) and _is_group(chat_id):
-            self._refuse_private(text, chat_id)
-            params.update(text=self._tr()(PRIVATE_NOTICE), reply_markup=self._private_link())
-            return await super().send_message(**params)
+            rest = {key: value for key, value in params.items() if key not in ("chat_id", "text")}
+            return await self._refuse_send(text, chat_id, **rest)
         if not isinstance(text, str) or not self._html_mode(params.get("parse_mode", _ABSENT), params.get("entities")):
             return await super().send_message(**params)
         text = self._valid(text, "sendMessage", chat_id)

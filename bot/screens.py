@@ -1,6 +1,7 @@
 """Private screens (issue 11 item 1): a screen declares itself private; the send boundary enforces it.
 
-A screen that shows other members' names, leave reasons, phones or records is for a leader's PRIVATE chat.
+A screen that shows other members' names, leave reasons, phones or records is for a leader's PRIVATE chat, and
+a member's own records (/my, /myservice) for the member's.
 The screen says so itself -- a template whose first line is ``{# private: <why> #}`` renders as
 :class:`PrivateText`, and text built in code is wrapped with :func:`private` -- so no handler has to
 check the chat type. The send boundary (``bot.outgoing``) refuses to send or edit a ``PrivateText`` into a

@@ -172,6 +172,29 @@ def leaders_only(callback: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def in_group(update: Update) -> bool:
+    """Whether the update comes from a group or supergroup (where everyone in it reads the answer)."""
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def refused_in_group(update: Update, context: BranchContext) -> bool:
+    """A guided flow reads typed answers, and what it asks is the person's own business: it runs in the private
+    chat only. Started in a group, say so (a typed command gets a button that opens the private chat, a pressed
+    button an alert) and return True. (Screens with names or records need no check here: they are private
+    screens, which the send boundary keeps out of groups.)"""
+    if not in_group(update):
+        return False
+    text = context.tr.gettext("Please do this in our private chat.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        link = f"https://t.me/{context.resources.bot_username}"
+        button = InlineKeyboardButton(context.tr.gettext("Open our private chat"), url=link)
+        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    return True
+
+
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     """Inline buttons from ``(label, callback_data)`` rows; empty rows are dropped, and no rows means no keyboard."""
     kept = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]

@@ -21,7 +21,7 @@ from telegram.ext import Application, ApplicationHandlerStop, BaseHandler, TypeH
 
 from bot.context import BranchContext
 from bot.unit import END, Step, Unit, current_unit
-from handlers.common import command_of
+from handlers.common import command_of, refused_in_group
 
 __all__ = ["END", "KEEPS_FLOWS", "PRE_HANDLERS", "Flow", "flows_of", "leave_flows"]
 
@@ -40,6 +40,9 @@ class Flow(BaseHandler[Update, BranchContext, object]):
     step to the handlers that may answer it (the first whose ``check_update`` matches), ``fallbacks`` answer in
     any step. A step's callback returns the next state, ``END``, or None to stay; a step that changes the database
     declares the next state in its unit (``context.unit(then=…)``) so both are stored together.
+
+    A flow tracked per chat (the default) does not start in a group: its entry is refused there with a button
+    that opens the private chat, so the person's typed answers are never read in front of the group.
 
     ``user_data_keys`` name what the flow keeps in ``context.user_data``; it is dropped when the flow is ended by
     another flow or a command (or by ``END``). ``per_chat=False`` lets the flow continue in another chat (a
@@ -113,6 +116,10 @@ class Flow(BaseHandler[Update, BranchContext, object]):
         is_entry, handler, check = check_result
         unit = current_unit()
         assert unit is not None  # check_update made sure
+        # A flow that continues in the chat it started in would read the person's answers in a group, where
+        # everyone sees them: it starts in the private chat only (per_chat=False flows move there themselves).
+        if is_entry and self.per_chat and await refused_in_group(update, context):
+            return
         chat_id = self._chat_of(update)
         if is_entry and unit.flow != self.name:
             leave_flows_of(application, unit)  # starting this flow ends the other one, as Cancel would

@@ -125,7 +125,7 @@ async def test_meetings_are_run_from_the_private_chat_not_the_group(bot: BotHarn
         assert bot.request.calls[-1].buttons == [("打开与我的私聊", "https://t.me/branch_assistant_bot")]
     assert await bot.press("A01", f"mt:{meeting_id}:cl", chat_id=group) == [private]  # closing
     assert await bot.press("A01", f"mte:{meeting_id}:place", chat_id=group) == [private]  # the edit menu's field
-    notice = "这个页面含有其他党员的信息，只在与我的私聊中显示。"
+    notice = "这个页面含有个人信息，只在与我的私聊中显示。"
     for action in ("card", "ls", "mk", "cx"):
         assert await bot.press("A01", f"mt:{meeting_id}:{action}", chat_id=group) == [notice]
     assert "已记录" in (await bot.press("A03", f"mt:{meeting_id}:att", chat_id=group))[0]

@@ -17,7 +17,7 @@ from tests.conftest import BotHarness
 from tests.meetings_helpers import actor, env_of, member_id, schedule, statuses
 
 GROUP = -100500
-NOTICE = "这个页面含有其他党员的信息，只在与我的私聊中显示。"
+NOTICE = "这个页面含有个人信息，只在与我的私聊中显示。"
 BUTTON = ("打开私聊", "https://t.me/branch_assistant_bot?start=private")
 NAMES = ("张伟", "刘洋", "陈静")  # A03, A04, A05 of the demo branch
 REASON = "出差广州"

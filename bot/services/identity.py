@@ -10,13 +10,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
-from bot.errors import Conflict, InvalidInput, NotFound
+from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_, SUPPORTED_LOCALES
 from bot.services.access import Actor, require_branch_leader
 from bot.services.roster import normalize_phone
 from storage import core as store
 from storage import queries
-from storage.models import Invitation, Member, Organisation
+from storage.models import Invitation, Member, Organisation, OrgKind
 
 INVITE_PREFIX = "inv_"
 
@@ -183,6 +183,14 @@ async def set_language(session: AsyncSession, actor: Actor, locale: str) -> None
 
 async def link_group(session: AsyncSession, actor: Actor, chat_id: int) -> Organisation:
     """Link a group chat to the actor's branch (secretary or delegated committee member only)."""
+    if actor.is_admin:
+        # An administrator's organisation is the subtree's root, not a branch, and a group chat cannot say which
+        # of their branches it belongs to: the branch's own secretary links it.
+        own = await session.get(Organisation, actor.org_id)
+        if own is None or own.kind != OrgKind.BRANCH:
+            raise PermissionDenied(
+                N_("A branch's group chat is linked by its secretary.\nAsk the secretary to send /linkgroup here.")
+            )
     branch = await require_branch_leader(session, actor, actor.org_id)
     other = await queries.org_by_chat_id(session, chat_id)
     if other is not None and other.id != branch.id:

@@ -27,7 +27,7 @@ from bot.services.meetings.format import status_name, tag_name
 from bot.services.meetings.kinds import MEETING_TAGS
 from bot.services.meetings.stats import meeting_rate
 from bot.templates import render
-from handlers.common import show
+from handlers.common import refused_in_group, show
 from handlers.flows import END, Flow
 from handlers.meetings.flows import TEXT, _data, _leaders_only_entry, cancel
 from handlers.meetings.view import (
@@ -35,7 +35,6 @@ from handlers.meetings.view import (
     keyboard,
     pairs,
     percent_text,
-    refused_in_group,
     view_of,
 )
 

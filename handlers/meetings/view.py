@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
+from telegram import InlineKeyboardMarkup
 
 from bot import date_style
 from bot.clock import now_utc
@@ -23,23 +22,6 @@ from bot.templates import render
 from handlers.common import keyboard
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Organisation
-
-
-async def refused_in_group(update: Update, context: BranchContext) -> bool:
-    """The guided flows (scheduling, editing, closing) read typed answers in the private chat only: started in
-    a group, say so and return True. (Screens with names or reasons need no check here: they are private
-    screens, which the send boundary keeps out of groups.)"""
-    chat = update.effective_chat
-    if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-        return False
-    text = context.tr.gettext("Please do this in our private chat.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None:
-        link = f"https://t.me/{context.resources.bot_username}"
-        button = InlineKeyboardButton(context.tr.gettext("Open our private chat"), url=link)
-        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
-    return True
 
 
 def settings_of(context: BranchContext) -> Settings:

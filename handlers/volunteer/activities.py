@@ -12,6 +12,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.constants import ChatType
 
 from bot.clock import now_utc
 from bot.context import BranchContext
@@ -226,17 +227,24 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         async with context.unit() as session:
             roll = await vol.activity_roll(session, actor, activity_id)  # the same rights as the roll
             link = await vol.checkin_link(session, roll.activity, context.resources.bot_username)
-        await query.answer()
-        if query.message is not None:
-            await query.message.reply_photo(  # type: ignore[attr-defined]
-                qr_png(link),
-                caption=tr.gettext(
-                    "Check-in code of %(title)s: print it or show it at the place. "
-                    "Members scan it to check in, and again to check out.\n%(link)s",
-                    title=escape(roll.activity.title),
-                    link=link,
-                ),
-            )
+        # Always to the leader's private chat: a code posted in the group could be scanned from anywhere (a
+        # check-in without being there), as the meetings' QR code.
+        assert update.effective_user is not None
+        chat = update.effective_chat
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            await query.answer(tr.gettext("I have sent you the check-in code in our private chat."))
+        else:
+            await query.answer()
+        await context.bot.send_photo(
+            update.effective_user.id,
+            qr_png(link),
+            caption=tr.gettext(
+                "Check-in code of %(title)s: print it or show it at the place. "
+                "Members scan it to check in, and again to check out.\n%(link)s",
+                title=escape(roll.activity.title),
+                link=link,
+            ),
+        )
 
 
 async def _manage_button(update: Update, context: BranchContext, activity_id: int, action: str) -> None:
