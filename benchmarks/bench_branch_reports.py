@@ -42,12 +42,14 @@ async def measure(path: Path, branch_id: int) -> tuple[float, float, float]:
 
     from bot.config import load_settings
     from bot.db import Database
+    from bot.environment import ServiceEnv
     from bot.services.meetings.compliance import branch_compliance
     from bot.services.meetings.stats import branch_rates
     from storage.models import Organisation
 
     url = f"sqlite+aiosqlite:///{path}"
     settings = load_settings(DATABASE_URL=url)
+    env = ServiceEnv.from_settings(settings)
     db = Database(url)
     start, end = datetime(YEAR, 1, 1, tzinfo=UTC), datetime(YEAR + 1, 1, 1, tzinfo=UTC)
     anchor_sql = text(
@@ -59,7 +61,7 @@ async def measure(path: Path, branch_id: int) -> tuple[float, float, float]:
         assert branch is not None
         params = {"branch": branch_id, "start": start.strftime("%Y-%m-%d"), "end": end.strftime("%Y-%m-%d")}
         anchor = await _median_ms(lambda: session.execute(anchor_sql, params))
-        compliance = await _median_ms(lambda: branch_compliance(session, branch, date(YEAR, 12, 31), settings=settings))
+        compliance = await _median_ms(lambda: branch_compliance(session, branch, date(YEAR, 12, 31), env=env))
         attendance = await _median_ms(lambda: branch_rates(session, branch_id, start, end))
     await db.dispose()
     return anchor, compliance, attendance
