@@ -17,6 +17,7 @@ from bot.clock import now_utc
 from bot.config import load_settings
 from bot.db import Database
 from bot.demo import seed_demo
+from bot.environment import ServiceEnv
 from bot.services.meetings import checkin
 from storage.meetings import Meeting
 from storage.models import Member, Organisation
@@ -25,6 +26,7 @@ from storage.models import Member, Organisation
 async def main(count: int, url: str) -> None:
     """Seed a branch of ``count`` members and a meeting, then check them all in at once."""
     settings = load_settings(DATABASE_URL=url)
+    env = ServiceEnv.from_settings(settings)
     db = Database(url)
     await db.upgrade()
     async with db.session() as session:
@@ -44,7 +46,7 @@ async def main(count: int, url: str) -> None:
         async with db.session() as session:
             found = await session.get(Meeting, meeting_id)
             assert found is not None
-            await checkin.check_in(session, member_id, found, method=checkin.Method.BUTTON, settings=settings)
+            await checkin.check_in(session, member_id, found, method=checkin.Method.BUTTON, env=env, settings=settings)
 
     began = time.perf_counter()
     await asyncio.gather(*(one(m) for m in member_ids))
