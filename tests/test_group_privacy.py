@@ -13,7 +13,7 @@ from bot.demo import telegram_id_of
 from bot.templates import TEMPLATES_DIR
 from storage.first_agenda import StudyMaterial
 from storage.models import Organisation
-from storage.volunteer import Activity
+from storage.volunteer import Activity, SignUp
 from tests.conftest import BotHarness
 from tests.meetings_helpers import schedule
 from tests.volunteer_helpers import actor_of, add_activity, add_communities
@@ -101,3 +101,23 @@ async def test_an_activitys_check_in_code_pressed_in_the_group_goes_to_the_priva
     assert not [c for c in bot.request.sent(GROUP) if c.method == "sendPhoto" or "vk_" in (c.text or "")]
     photo = bot.request.sent(telegram_id_of("A01"), method="sendPhoto")[-1]
     assert "vk_" in (photo.text or "")
+
+
+async def test_an_activity_card_in_the_group_is_not_redrawn_for_the_member_who_pressed_it(bot: BotHarness) -> None:
+    await _link(bot)
+    async with bot.db.session() as session:
+        ids = await add_communities(session)
+        activity = await add_activity(session, await actor_of(session, "A01"), ids["garden"], title="敬老院探访")
+    before = len(bot.request.calls)
+    await bot.press("A03", f"va:{activity.id}:join", chat_id=GROUP)
+    calls = bot.request.calls[before:]
+    # The presser is answered (an alert only they see); the group's card is not edited to "you have a place".
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+    assert calls[0].params.get("text") == "报名成功。" and calls[0].params.get("show_alert") is True
+    async with bot.db.session() as session:  # the place is taken all the same
+        signed = await session.scalar(select(func.count()).select_from(SignUp).where(SignUp.activity_id == activity.id))
+    assert signed == 1
+    # opening the card from the group: a hint, and the card stays as it is
+    before = len(bot.request.calls)
+    await bot.press("A04", f"va:{activity.id}", chat_id=GROUP)
+    assert [c.method for c in bot.request.calls[before:]] == ["answerCallbackQuery"]

@@ -14,6 +14,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
+from bot import date_style
 from bot.clock import now_utc
 from bot.context import BranchContext
 from bot.errors import InvalidInput
@@ -123,11 +124,24 @@ def _card_text(view: vol.ActivityView, context: BranchContext) -> str:
 async def _show_card(
     update: Update, context: BranchContext, activity_id: int, toast: str | None = None, *, alert: bool = False
 ) -> None:
+    if update.callback_query is not None and _in_group(update):
+        # The card in a group is everyone's: drawing the presser's own view on it ("✅ 您已报名") would show the
+        # whole group who signed up and mislead the others. The presser gets the answer; the card stays as it is.
+        await update.callback_query.answer(
+            toast or context.tr.gettext("Open the activity in a private chat with me to see your place."),
+            show_alert=True,
+        )
+        return
     async with context.unit() as session:
         view = await vol.activity_view(session, context.actor, activity_id)
     if update.callback_query is not None:
         await update.callback_query.answer(toast, show_alert=alert)
     await show(update, _card_text(view, context), _card_buttons(view, context), answer=False)
+
+
+def _in_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type != ChatType.PRIVATE
 
 
 async def activities(update: Update, context: BranchContext) -> None:
@@ -138,7 +152,7 @@ async def activities(update: Update, context: BranchContext) -> None:
     buttons = [
         [
             (
-                f"{v.activity.starts_at.astimezone(env.tz):%m-%d %H:%M} {v.activity.title}"[:60],
+                f"{date_style.moment(v.activity.starts_at, context.tr.locale, tz=env.tz)} {v.activity.title}"[:60],
                 ActivityButton(activity=v.activity.id).pack(),
             )
         ]
