@@ -20,7 +20,17 @@ from storage.updates import ReceivedUpdate
 from tests.test_e2e import _start_bot as start_bot
 from tests.test_e2e import _stop as stop
 
-__all__ = ["FIRST_TELEGRAM_ID", "checked_in", "in_session", "seed_branch", "start_bot", "stop", "stored", "wait"]
+__all__ = [
+    "FIRST_TELEGRAM_ID",
+    "checked_in",
+    "in_session",
+    "new_branch_database",
+    "seed_branch",
+    "start_bot",
+    "stop",
+    "stored",
+    "wait",
+]
 FIRST_TELEGRAM_ID = 810_000_000
 T = TypeVar("T")
 
@@ -44,6 +54,20 @@ async def seed_branch(db: Database, count: int, code: str) -> int:
         session.add(meeting)
         await session.flush()
         return meeting.id
+
+
+def new_branch_database(url: str, count: int, code: str) -> int:
+    """Migrate a fresh database at ``url`` and seed it with :func:`seed_branch`; the meeting's id."""
+
+    async def seed() -> int:
+        db = Database(url)
+        await db.upgrade()
+        try:
+            return await seed_branch(db, count, code)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(seed())
 
 
 def in_session(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -7,7 +7,6 @@ replayed at the next start, unless its handled marker says it was handled.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 from collections import Counter
@@ -17,9 +16,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import Database
 from storage.models import Member
-from tests.e2e_support import FIRST_TELEGRAM_ID, checked_in, in_session, seed_branch, start_bot, stop, stored, wait
+from tests.e2e_support import (
+    FIRST_TELEGRAM_ID,
+    checked_in,
+    in_session,
+    new_branch_database,
+    start_bot,
+    stop,
+    stored,
+    wait,
+)
 from tests.fake_bot_api import FakeBotApi
 from tests.test_e2e import fake_api  # noqa: F401  (the fixture)
 
@@ -44,15 +51,7 @@ def _check_in_replies(api: FakeBotApi) -> Counter[int]:
 def test_kill_9_mid_burst_loses_no_check_in(fake_api: FakeBotApi, tmp_path: Path) -> None:  # noqa: F811
     url = f"sqlite+aiosqlite:///{tmp_path / 'crash.sqlite3'}"
 
-    async def seed() -> int:
-        db = Database(url)
-        await db.upgrade()
-        try:
-            return await seed_branch(db, MEMBERS, CODE)
-        finally:
-            await db.dispose()
-
-    meeting_id = asyncio.run(seed())
+    meeting_id = new_branch_database(url, MEMBERS, CODE)
     for i in range(MEMBERS):
         fake_api.message_from(FIRST_TELEGRAM_ID + i, f"/checkin {CODE}", first_name=f"党员{i}")
     began = time.monotonic()

@@ -15,7 +15,6 @@ stored but their confirmation lost with the process, 114 s).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -32,9 +31,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import Database
 from storage.models import Member
-from tests.e2e_support import FIRST_TELEGRAM_ID, checked_in, in_session, seed_branch, start_bot, stop, stored, wait
+from tests.e2e_support import (
+    FIRST_TELEGRAM_ID,
+    checked_in,
+    in_session,
+    new_branch_database,
+    start_bot,
+    stop,
+    stored,
+    wait,
+)
 from tests.fake_bot_api import FakeBotApi
 from tests.test_e2e import fake_api  # noqa: F401  (the fixture)
 
@@ -155,15 +162,7 @@ class Sender:
 def test_kill_9_mid_webhook_burst_loses_no_check_in(fake_api: FakeBotApi, tmp_path: Path) -> None:  # noqa: F811
     url = f"sqlite+aiosqlite:///{tmp_path / 'crash.sqlite3'}"
 
-    async def seed() -> int:
-        db = Database(url)
-        await db.upgrade()
-        try:
-            return await seed_branch(db, MEMBERS, CODE)
-        finally:
-            await db.dispose()
-
-    meeting_id = asyncio.run(seed())
+    meeting_id = new_branch_database(url, MEMBERS, CODE)
     port = _free_port()
     began = time.monotonic()
     first = start_bot(fake_api, url, tmp_path, WEBHOOK_PORT=str(port), **HOOK)

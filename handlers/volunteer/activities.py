@@ -12,7 +12,6 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ChatType
 
 from bot import date_style
 from bot.clock import now_utc
@@ -34,7 +33,7 @@ from bot.services.volunteer.timing import (
     parse_span,
 )
 from bot.templates import render
-from handlers.common import keyboard, reply, show
+from handlers.common import in_group, keyboard, reply, show
 from handlers.flows import END
 from handlers.volunteer.checkin import _reply_check
 from handlers.volunteer.common import EDIT_VALUE, _user_data, env_of, say
@@ -124,7 +123,7 @@ def _card_text(view: vol.ActivityView, context: BranchContext) -> str:
 async def _show_card(
     update: Update, context: BranchContext, activity_id: int, toast: str | None = None, *, alert: bool = False
 ) -> None:
-    if update.callback_query is not None and _in_group(update):
+    if update.callback_query is not None and in_group(update):
         # The card in a group is everyone's: drawing the presser's own view on it ("✅ 您已报名") would show the
         # whole group who signed up and mislead the others. The presser gets the answer; the card stays as it is.
         await update.callback_query.answer(
@@ -137,11 +136,6 @@ async def _show_card(
     if update.callback_query is not None:
         await update.callback_query.answer(toast, show_alert=alert)
     await show(update, _card_text(view, context), _card_buttons(view, context), answer=False)
-
-
-def _in_group(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type != ChatType.PRIVATE
 
 
 async def activities(update: Update, context: BranchContext) -> None:
@@ -244,8 +238,7 @@ async def activity_button(update: Update, context: BranchContext) -> None:
         # Always to the leader's private chat: a code posted in the group could be scanned from anywhere (a
         # check-in without being there), as the meetings' QR code.
         assert update.effective_user is not None
-        chat = update.effective_chat
-        if chat is not None and chat.type != ChatType.PRIVATE:
+        if in_group(update):
             await query.answer(tr.gettext("I have sent you the check-in code in our private chat."))
         else:
             await query.answer()

@@ -130,9 +130,7 @@ class NewMeetingButton(CallbackData, prefix="mn"):
 
     def word(self) -> str:
         """The word this button carries (a kind's id, ``last``, ``skip``)."""
-        if self.value is None or not _WORD.fullmatch(self.value):
-            raise BadCallback(self.pack(), "no word")
-        return self.value
+        return _word(self.value, self)
 
     def day(self) -> date:
         """The day this button carries."""
@@ -197,9 +195,7 @@ class ClosingButton(CallbackData, prefix="mc"):
 
     def word(self) -> str:
         """The tag id this button carries."""
-        if self.value is None or not _WORD.fullmatch(self.value):
-            raise BadCallback(self.pack(), "no word")
-        return self.value
+        return _word(self.value, self)
 
 
 _CLOSING_VALUES: dict[ClosingStep, Callable[[ClosingButton], object] | None] = {
@@ -226,6 +222,12 @@ def _number(value: str | None, button: CallbackData) -> int:
     if value is None or not _DIGITS.fullmatch(value) or int(value) > INT64_MAX:
         raise BadCallback(button.pack(), "no id")
     return int(value)
+
+
+def _word(value: str | None, button: CallbackData) -> str:
+    if value is None or not _WORD.fullmatch(value):
+        raise BadCallback(button.pack(), "no word")
+    return value
 
 
 def _well_formed(button: CallbackData, read: Callable[..., object] | None, value: str | None) -> bool:
