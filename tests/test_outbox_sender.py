@@ -135,7 +135,8 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
         for i in range(200):
             await outbox.enqueue(session, dedup_key=f"m{i}", chat_id=10_000 + i, text=f"#{i}")
     request = OfflineRequest()
-    victim = OutboxWorker(db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
+    victims_db = Database(db.url)  # a process of its own: its connections die with it
+    victim = OutboxWorker(victims_db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
     victim._give_back = _nothing  # type: ignore[method-assign]  # a killed process gives nothing back
     victim._leave = _nothing  # type: ignore[method-assign]
     victim.start()
@@ -144,7 +145,8 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
     assert victim._task is not None and victim._flusher is not None
     victim._flusher.cancel()  # killed: what it has sent but not written yet is never recorded
     victim._task.cancel()
-    await asyncio.gather(victim._task, return_exceptions=True)
+    await asyncio.gather(victim._task, victim._flusher, return_exceptions=True)
+    await victims_db.dispose()  # what the operating system does to a killed process's files
     killed_at = time.monotonic()
     successor = OutboxWorker(db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
     while any(r.status != OutboxStatus.SENT for r in await _rows(db)):
