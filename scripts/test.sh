@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: SQLite, a real PostgreSQL server, and the end-to-end test.
+#
+# With no arguments the suite runs as two pytest processes side by side: the long tests below (mostly waiting
+# on Telegram's rate limits, a killed bot process or a fake API) in one, everything else in the other, so the
+# two cores stay busy. Each process starts its own throwaway PostgreSQL server. With arguments it is one plain
+# pytest run (`bash scripts/test.sh tests/test_x.py -k y`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -11,4 +16,33 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   fi
 fi
 export REQUIRE_POSTGRES="${REQUIRE_POSTGRES:-${CI:-}}"
-exec .venv/bin/python -m pytest -q "$@"
+if [ "$#" -gt 0 ]; then
+  exec .venv/bin/python -m pytest -q "$@"
+fi
+
+LONG=(
+  tests/test_walk.py
+  tests/test_hostile_updates.py
+  tests/test_e2e_crash.py
+  tests/test_e2e_crash_webhook.py
+  tests/test_e2e_replicas.py
+)
+ignore=()
+for file in "${LONG[@]}"; do ignore+=("--ignore=$file"); done
+log="$(mktemp -t branchbot-long-tests.XXXXXX)"
+started=$SECONDS
+.venv/bin/python -m pytest -q -p no:cacheprovider "${LONG[@]}" >"$log" 2>&1 &
+long_pid=$!
+trap 'kill "$long_pid" 2>/dev/null' INT TERM
+set +e
+.venv/bin/python -m pytest -q "${ignore[@]}"
+rest=$?
+wait "$long_pid"
+long=$?
+set -e
+echo
+echo "── the long tests (${LONG[*]}), run beside the rest ──"
+cat "$log"
+rm -f "$log"
+echo "── whole suite: $((SECONDS - started)) s wall; rest exit $rest, long tests exit $long ──"
+if [ "$rest" -ne 0 ] || [ "$long" -ne 0 ]; then exit 1; fi
