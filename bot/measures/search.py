@@ -245,7 +245,27 @@ class MeasureIndex:
         identical to the question, as when the decision is fitted on the written questions)."""
         sem = self._semantic.score(question, leave_out) if self._semantic is not None else None
         lexicon = self._lexicon.find(question) if self._lexicon is not None else ()
-        return Signals(self.anchored(question), self._coverage(q), self._score(q), sem, lexicon)
+        scores = self._score(q)
+        combined = dict(scores)
+        for i, v in sem.scores.items() if sem is not None else ():
+            combined[i] = combined.get(i, 0.0) + SEM_WEIGHT * v
+        best = max(combined, key=lambda i: (combined[i], -i), default=None)
+        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
+        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage)
+
+    def _best_coverage(self, q: Query, i: int) -> float:
+        """Share of the question's content words (by idf) that measure ``i``'s text or thesaurus terms contain."""
+        if not q.content:
+            return 1.0
+        total = known = 0.0
+        for w in q.content:
+            idf = self._words.idf.get(w, self._max_idf)
+            total += idf
+            here = any(d == i for d, _ in self._words.postings.get(w, ()))
+            here = here or any(d == i for d, _ in self._concepts.postings.get(w, ()))
+            if here or q.explained(w):
+                known += idf
+        return known / total if total else 0.0
 
     def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
         if top <= 0 or (not q.words and not q.grams):
