@@ -7,8 +7,8 @@
    model without itself (leave-one-out), and on the TUNING set (``benchmarks/measures_eval.jsonl``): the written
    questions use the notice's words more than people do, the tuning set is nearer to how people ask.
 2. Each tuning question gets its probability from a fit that left its fold out (``--folds``); the threshold is the
-   highest probability at which at most ``--max-declined`` of its answerable questions are declined, rounded down
-   to 0.01. The weights printed are then fitted on everything. No held-out batch is read.
+   probability halfway between the last of its answerable questions allowed to be declined (``--max-declined``)
+   and the next one. The weights printed are then fitted on everything. No held-out batch is read.
 
 It prints the weights and the threshold to paste into decline.py, and the tuning set's declines at each threshold.
 """
@@ -136,8 +136,11 @@ def main() -> None:
     answerable = [p for p, y in zip(probability, yt, strict=True) if y]
     offtopic = [p for p, y in zip(probability, yt, strict=True) if not y]
     allowed = int(args.max_declined * len(answerable))
-    chosen = sorted(answerable)[allowed] if len(answerable) > allowed else 0.5
-    threshold = math.floor(chosen * 100) / 100  # rounded down to 0.01: not balanced on one question
+    low = sorted(answerable)
+    # Halfway between the last answerable question allowed to be declined and the first that must not be: the
+    # threshold is not balanced on one question.
+    chosen = (low[allowed - 1] + low[allowed]) / 2 if 0 < allowed < len(low) else 0.5
+    threshold = math.floor(chosen * 100) / 100
     cv = f" ({args.folds}-fold: each question scored by a fit without it)" if args.folds else ""
     print(f"\ntuning set: {len(answerable)} answerable, {len(offtopic)} off-topic (by the regression){cv}")
     for t in sorted({0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, threshold}):
