@@ -57,6 +57,8 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[—–~\-至到]+\s*((?:19|
 MAX_YEAR_SPAN = 10
 # "22年" in a question is the year 2022.
 _SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)(?=年(?!代|级|底前|以[上下内来]|[内来多]))")
+# "入党五周年" / "入党10周年": the anniversary of joining, whichever year (the synonym table knows 入党周年).
+_ANNIVERSARY = re.compile(r"入党(?:第)?[0-9一二三四五六七八九十两]+(?:个)?周年")
 MAX_HOMOPHONE_KEYS = 16  # readings of a term, all combinations of its characters' readings, at most this many
 ROLE_WEIGHT = 0.4  # the asker's own role ("我是组织委员，…") says who asks, not what about
 # "我是支部组织委员，" / "作为新任书记" / "新来的书记想…": the role that introduces a question by situation. Its words
@@ -396,7 +398,7 @@ class ChineseAnalyzer:
 
     def query(self, question: str) -> Query:
         """Weighted terms of a question, with synonym and typo expansion."""
-        text = _SHORT_YEAR.sub(r"20\1", normalize(question))
+        text = _ANNIVERSARY.sub("入党周年", _SHORT_YEAR.sub(r"20\1", normalize(question)))
         tokens = list(self.tk.cut(text, HMM=False))
         words = [t for t in tokens if self._keep(t)]
         # Latin words cannot occur in the Chinese text, and a number or year alone says little of what is
