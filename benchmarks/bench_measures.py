@@ -4,7 +4,7 @@
 
 Sets, each reported on its own:
 
-* ``measures_eval.jsonl``: the TUNING set (270 questions the team wrote and tuned on; fields q, lang, expect, kind);
+* ``measures_eval.jsonl``: the TUNING set (questions the team wrote and tuned on; fields q, lang, expect, kind);
 * ``measures_heldout_*.jsonl``: HELD-OUT batches, written by someone who had not seen the code or the tuning set
   (fields q, measures, lang, tags; tags include "paraphrase" and "offtopic"). Nobody tunes on them.
 
