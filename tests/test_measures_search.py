@@ -353,3 +353,14 @@ def test_only_sentences_that_answer_are_quoted(zh: MeasureIndex, en: MeasureInde
 def test_a_piece_of_a_longer_word_is_no_homophone_slip(zh: MeasureIndex) -> None:
     # 干什 (inside 干什么) reads like 干事 (measure 6): it must not pull measure 6 in as related.
     assert [h.measure.number for h in zh.answer("党费能用来干什么").hits] == [16]
+
+
+def test_the_askers_own_role_is_not_what_the_question_is_about(zh: MeasureIndex) -> None:
+    from bot.measures.analysis import role_span
+
+    question = "我是支部组织委员，党费账目要怎么管"
+    span = role_span(question)
+    assert span is not None and question[span[0] : span[1]] == "我是支部组织委员"
+    assert zh.answer(question).hits[0].measure.number == 16  # not 31 (who becomes a branch committee member)
+    assert role_span("纪检委员平时负责什么") is None  # the role is the subject
+    assert role_span("我是支部书记") is None  # nothing after it

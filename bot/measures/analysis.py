@@ -57,7 +57,27 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[—–~\-至到]+\s*((?:19|
 MAX_YEAR_SPAN = 10
 # "22年" in a question is the year 2022.
 _SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)(?=年(?!代|级|底前|以[上下内来]|[内来多]))")
+# "入党五周年" / "入党10周年": the anniversary of joining, whichever year (the synonym table knows 入党周年).
+_ANNIVERSARY = re.compile(r"入党(?:第)?[0-9一二三四五六七八九十两]+(?:个)?周年")
 MAX_HOMOPHONE_KEYS = 16  # readings of a term, all combinations of its characters' readings, at most this many
+ROLE_WEIGHT = 0.4  # the asker's own role ("我是组织委员，…") says who asks, not what about
+# "我是支部组织委员，" / "作为新任书记" / "新来的书记想…": the role that introduces a question by situation. Its words
+# count less (书记 alone would pull every such question to measure 31, on who becomes secretary), unless the role
+# is all the question says.
+_ROLE_INTRO = re.compile(
+    r"(?:我是|我作为|作为|我刚当上|刚当上|我当上了|当上了|我新当上|新当上|我刚成为|刚成为|新来的|新上任的|刚上任的|新任)"
+    r"(?:一名|一个|个|了)?(?:[\u4e00-\u9fff]{0,6}?)"
+    r"(?:党支部书记|支部书记|书记|副书记|组织委员|宣传委员|纪检委员|支部委员|支委|委员|党小组长|党务干部|党务专干"
+    r"|处长|科长|局长|主任|领导|负责人|一把手|党员|积极分子|工会主席|干部|公务员)"
+)
+
+
+def role_span(text: str) -> tuple[int, int] | None:
+    """Where the asker's own role introduces a question that goes on with its subject ("我是组织委员，…"), or None."""
+    role = _ROLE_INTRO.search(text)
+    if role is None or len("".join(_CJK_RUN.findall(text[role.end() :]))) < 4:
+        return None
+    return role.span()
 
 
 def years_between(text: str) -> list[str]:
@@ -378,7 +398,7 @@ class ChineseAnalyzer:
 
     def query(self, question: str) -> Query:
         """Weighted terms of a question, with synonym and typo expansion."""
-        text = _SHORT_YEAR.sub(r"20\1", normalize(question))
+        text = _ANNIVERSARY.sub("入党周年", _SHORT_YEAR.sub(r"20\1", normalize(question)))
         tokens = list(self.tk.cut(text, HMM=False))
         words = [t for t in tokens if self._keep(t)]
         # Latin words cannot occur in the Chinese text, and a number or year alone says little of what is
@@ -386,7 +406,14 @@ class ChineseAnalyzer:
         # words (世界杯冠军, 差旅费: their characters are not in the measures) are content the text does not know.
         content = [w for w in words if not w.isascii()] + self._unknown_runs(tokens)
         q = Query(content=tuple(dict.fromkeys(content)))
-        q.add(words, self.grams(text), 1.0)
+        role = role_span(text)
+        if role is not None:
+            # Words inside the role phrase count less; the question goes on with its subject.
+            inside = [t for t in self.tk.cut(text[role[0] : role[1]], HMM=False) if self._keep(t)]
+            q.add([w for w in words if w not in inside], self.grams(text[: role[0]] + " " + text[role[1] :]), 1.0)
+            q.add(inside, self.grams(text[role[0] : role[1]]), ROLE_WEIGHT)
+        else:
+            q.add(words, self.grams(text), 1.0)
         rest = text
         own_terms = [t for t in self.text_terms if t in text]
         for key, targets in self.synonyms:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Iterable
@@ -19,10 +18,11 @@ from bot.measures.analysis import (
     load_synonyms,
 )
 from bot.measures.bm25 import BM25
+from bot.measures.decline import ANSWER_PROBABILITY, OfftopicLexicon, Signals, answer_probability
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
-from bot.measures.semantic import Semantic, SemanticModel, load_questions
+from bot.measures.semantic import SemanticModel, load_questions
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
 NUMBER_SCORE = 100.0  # the score of a measure asked for by its number: above any text match
@@ -37,6 +37,7 @@ SENTENCE_WEIGHT = 0.8  # one sentence that matches the whole question beats scat
 COORD_WEIGHT = 0.5  # how much the share of matched question words scales the score
 MIN_SCORE = 3.0  # below this the best match is a guess: answer "don't know"
 MIN_COVERAGE = 0.4  # share of the question's own content (by idf) that the index knows
+UNKNOWN_COVERAGE = 0.1  # below this share, a question without a word of the domain is about something else
 RELATIVE_CUTOFF = 0.3  # further hits must score at least this share of the best one
 CONCEPT_WEIGHT = 0.8  # the domain thesaurus: what a measure is about, in the words people use for it
 ANCHORED_MIN_SCORE = 1.0  # a question about branch work (see ZH_ANCHORS) is answered from this score on
@@ -50,17 +51,10 @@ LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a 
 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 SEM_WEIGHT = 30.0
-# Answer or decline: a logistic regression over the signals of a question (see _answerable), fitted on the written
-# questions of data/questions.jsonl (each scored without itself), threshold chosen on the tuning set
-# (benchmarks/measures_eval.jsonl: 2.0 % of answerable questions declined, 90 % of off-topic ones declined).
-# Weights: intercept, best measure similarity, nearest off-topic similarity, how much nearer that is, log(1 + best
-# BM25), coverage, anchored, anchored × log(1 + best BM25), the background log-likelihood ratio (off-topic :
-# measures) of the grams the notice does not use, and of all grams.
-DECLINE_WEIGHTS = (-4.27, 0.898, -0.393, -0.4, 1.271, 0.665, -0.13, 0.191, -0.743, -1.943)
-ANSWER_PROBABILITY = 0.18  # answered from this probability on: declining an answerable question costs more
+# Whether to answer is one calibrated decision (decline.py).
 
 # Parts of the ranking that the benchmark's ablation switches off one at a time (bench_measures.py --ablation).
-ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic")
+ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon")
 DISABLED: set[str] = set()
 
 # Words that make a question one about Party and branch work (written from the domain, not from questions).
@@ -147,6 +141,7 @@ class MeasureIndex:
         structure: bool = True,
         anchors: bool = True,
         semantic: bool = True,
+        lexicon: bool = True,
     ) -> None:
         self.notice = notice
         self.lang = notice.lang
@@ -189,6 +184,8 @@ class MeasureIndex:
             analyzer.text_words = frozenset(self._words.idf)
         self._max_idf = max(self._words.idf.values())
         self._semantic = SemanticModel(notice, concepts, load_questions(notice.lang)) if semantic else None
+        notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
+        self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None
 
     def vocabulary(self) -> frozenset[str]:
         """The index terms of the measures' texts and of the concept field."""
@@ -243,26 +240,52 @@ class MeasureIndex:
         # A term of the Party dictionary (旁听, 舆情, 六有 …) is the domain's own word.
         return any(w in self._party_terms for w in self.analyzer.words(text))
 
-    def signals(self, q: Query, question: str) -> tuple[bool, float, dict[int, float], Semantic | None]:
-        """What the decision to answer rests on: anchored, coverage, BM25 scores and the semantic model's."""
-        anchored = self.anchored(question)
-        sem = self._semantic.score(question) if self._semantic is not None else None
-        return anchored, self._coverage(q), self._score(q), sem
+    def signals(self, q: Query, question: str, leave_out: bool = False) -> Signals:
+        """What the decision to answer rests on (``leave_out``: the n-gram model ignores a written example
+        identical to the question, as when the decision is fitted on the written questions)."""
+        sem = self._semantic.score(question, leave_out) if self._semantic is not None else None
+        lexicon = self._lexicon.find(question) if self._lexicon is not None else ()
+        scores = self._score(q)
+        combined = dict(scores)
+        for i, v in sem.scores.items() if sem is not None else ():
+            combined[i] = combined.get(i, 0.0) + SEM_WEIGHT * v
+        best = max(combined, key=lambda i: (combined[i], -i), default=None)
+        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
+        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage)
+
+    def _best_coverage(self, q: Query, i: int) -> float:
+        """Share of the question's content words (by idf) that measure ``i``'s text or thesaurus terms contain."""
+        if not q.content:
+            return 1.0
+        total = known = 0.0
+        for w in q.content:
+            idf = self._words.idf.get(w, self._max_idf)
+            total += idf
+            here = any(d == i for d, _ in self._words.postings.get(w, ()))
+            here = here or any(d == i for d, _ in self._concepts.postings.get(w, ()))
+            if here or q.explained(w):
+                known += idf
+        return known / total if total else 0.0
 
     def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
         if top <= 0 or (not q.words and not q.grams):
             return ()
-        anchored, coverage, scores, sem = self.signals(q, question)
+        signals = self.signals(q, question)
+        scores, sem = signals.scores, signals.sem
+        # A question without a word of the domain whose words the measures do not know at all is declined
+        # ("2022年世界杯冠军是谁": the year alone matches measure 12).
+        if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE:
+            return ()
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
-            if not anchored and coverage < MIN_COVERAGE:
+            if not signals.anchored and signals.coverage < MIN_COVERAGE:
                 return ()
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-            if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if anchored else self._unanchored_min):
+            if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return ()
         else:
-            if answer_probability(anchored, coverage, scores, sem) < ANSWER_PROBABILITY:
+            if answer_probability(signals) < ANSWER_PROBABILITY:
                 return ()
             for i, s in sem.scores.items():
                 scores[i] = scores.get(i, 0.0) + SEM_WEIGHT * s
@@ -405,30 +428,6 @@ class MeasureIndex:
         return sentences, terms
 
 
-def answer_probability(anchored: bool, coverage: float, scores: dict[int, float], sem: Semantic) -> float:
-    """How likely the question has a measure that answers it (calibrated, see DECLINE_WEIGHTS).
-
-    The signals: the semantic model's best measure and nearest off-topic example, the background model, BM25's
-    best score, the share of the question's words the measures know, and whether it is about branch work.
-    """
-    bm = math.log1p(max(scores.values(), default=0.0))
-    a = 1.0 if anchored else 0.0
-    x = (
-        1.0,
-        sem.best,
-        sem.offtopic,
-        max(0.0, sem.offtopic - sem.best),
-        bm,
-        coverage,
-        a,
-        a * bm,
-        sem.background,
-        sem.background_all,
-    )
-    z = sum(w * v for w, v in zip(DECLINE_WEIGHTS, x, strict=True))
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 _BOLD_GAP = re.compile(r"[\s-]*")
 
 
@@ -528,6 +527,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         structure="structure" not in off,
         anchors="anchors" not in off,
         semantic="semantic" not in off,
+        lexicon="lexicon" not in off,
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.measures.analysis import EN_STOPWORDS, en_stem, normalize
+from bot.measures.analysis import EN_STOPWORDS, en_stem, normalize, role_span
 from bot.measures.knowledge import Notice
 
 CENTROID_SHARE = 0.5  # the rest is the nearest single example
@@ -48,7 +48,11 @@ _ZH_ASKING = re.compile(
 def zh_features(text: str) -> Counter[str]:
     """Character 1-3 grams of the Chinese runs (unigrams of filler characters left out), ASCII words whole."""
     out: Counter[str] = Counter()
-    for run in _ZH_RUN.findall(_ZH_ASKING.sub(" ", normalize(text))):
+    text = normalize(text)
+    role = role_span(text)
+    if role is not None:
+        text = text[: role[0]] + " " + text[role[1] :]  # who asks is not what the question is about
+    for run in _ZH_RUN.findall(_ZH_ASKING.sub(" ", text)):
         if run.isascii():
             out[run] += 1
             continue

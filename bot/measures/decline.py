@@ -1,0 +1,112 @@
+"""Whether to answer a question: one calibrated decision over what the retrieval found.
+
+A logistic regression over the signals of a question (``Signals.features``), fitted by
+``scripts/fit_measures_decline.py`` on the written questions of ``data/questions.jsonl`` (each scored without
+itself) and the tuning set (``benchmarks/measures_eval.jsonl``, scored 5-fold to choose the threshold), never on a
+held-out batch. Answerable questions declined cost more than off-topic ones answered, so the threshold sits low.
+
+Beside the semantic model and BM25, a small lexicon of what people ask a branch assistant that the notice does not
+cover (``data/offtopic.json``: dues rates, joining, probation, transfers, discipline, elections, Party history,
+pay, leave, the canteen …) is one signal: such questions carry the domain's words (党费, 党员, 支部) and match the
+measures about as well as real ones, so words alone cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from bot.measures.analysis import normalize
+from bot.measures.semantic import Semantic
+
+# The signals, in the order of DECLINE_WEIGHTS.
+FEATURES = (
+    "intercept",
+    "semantic best",  # cosine of the question with the best measure (n-gram model)
+    "nearest off-topic",  # cosine with the nearest written off-topic question
+    "off-topic nearer",  # how much nearer that is than the best measure (0 when it is not)
+    "log BM25",  # log(1 + BM25's best score)
+    "coverage",  # share of the question's content words (by idf) that the measures know
+    "anchored",  # the question has a word of the domain (党, 支部, 书记 …)
+    "anchored x log BM25",
+    "background",  # naive Bayes log-likelihood ratio, off-topic : measures, of grams the notice does not use
+    "background all",  # the same over all grams
+    "off-topic lexicon",  # the question names a topic the notice does not cover
+    "semantic margin x coverage",  # a question about one measure stands out from the rest (best cosine minus the
+    # second's), if the measures know its words (a year alone singles out measure 12 in "2022年世界杯冠军是谁")
+    "anchored x best coverage",  # about branch work, and how much of it the best measure (text, thesaurus) explains
+)
+# Fitted by scripts/fit_measures_decline.py (L2 0.3) on the written questions and the tuning set; see its report.
+DECLINE_WEIGHTS = (-5.274, 4.688, -1.058, -0.626, 2.331, -0.588, 1.006, -0.88, -1.924, -2.159, -5.025, 3.049, 1.091)
+# Answered from this probability on: about 1 % of the tuning set's answerable questions declined, scored 5-fold.
+ANSWER_PROBABILITY = 0.25
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the decision to answer one question rests on."""
+
+    anchored: bool
+    coverage: float
+    scores: dict[int, float]  # BM25 (with the thesaurus fields) per measure index
+    sem: Semantic | None  # None when the n-gram model is switched off
+    lexicon: tuple[str, ...] = ()  # the off-topic lexicon's terms found in the question
+    # Share of the question's content words (by idf) that the best-ranked measure's text or thesaurus terms contain
+    # (or that the synonym table or typo correction explains): "党员能不能打麻将" is only a tenth about measure 14.
+    best_coverage: float = 0.0
+
+    def features(self) -> tuple[float, ...]:
+        """The feature vector of FEATURES (the n-gram model must be on)."""
+        sem = self.sem
+        if sem is None:
+            raise ValueError("the calibrated decision needs the n-gram model")
+        bm = math.log1p(max(self.scores.values(), default=0.0))
+        a = 1.0 if self.anchored else 0.0
+        top = [*sorted(sem.scores.values(), reverse=True)[:2], 0.0, 0.0]
+        return (
+            1.0,
+            sem.best,
+            sem.offtopic,
+            max(0.0, sem.offtopic - sem.best),
+            bm,
+            self.coverage,
+            a,
+            a * bm,
+            sem.background,
+            sem.background_all,
+            1.0 if self.lexicon else 0.0,
+            (top[0] - top[1]) * self.coverage,
+            a * self.best_coverage,
+        )
+
+
+def answer_probability(signals: Signals, weights: tuple[float, ...] = DECLINE_WEIGHTS) -> float:
+    """How likely the question has a measure that answers it."""
+    z = sum(w * v for w, v in zip(weights, signals.features(), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+class OfftopicLexicon:
+    """The lexicon's terms of one language, those the notice itself uses left out."""
+
+    def __init__(self, lang: str, notice_text: str) -> None:
+        data = json.loads(resources.files("bot.measures").joinpath("data", "offtopic.json").read_text("utf-8"))
+        text = normalize(notice_text)
+        self.lang = lang
+        terms = [normalize(t) for t in data[lang]]
+        if lang == "en":
+            # An English term matches from the start of a word ("probation" in "probationary").
+            self.terms = tuple(t for t in terms if not re.search(rf"(?<![a-z]){re.escape(t)}", text))
+            self._pattern = re.compile(
+                "|".join(rf"(?<![a-z]){re.escape(t)}" for t in sorted(self.terms, key=len, reverse=True))
+            )
+        else:
+            self.terms = tuple(t for t in terms if t not in text)
+            self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self.terms, key=len, reverse=True)))
+
+    def find(self, question: str) -> tuple[str, ...]:
+        """The lexicon's terms in the question."""
+        return tuple(m.group(0) for m in self._pattern.finditer(normalize(question)))

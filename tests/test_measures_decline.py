@@ -1,0 +1,68 @@
+"""The decision to answer or decline a question on the measures (bot/measures/decline.py)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from bot.measures import ask, load_notice
+from bot.measures.analysis import load_concepts, normalize
+from bot.measures.decline import DECLINE_WEIGHTS, FEATURES, OfftopicLexicon
+
+
+def _notice_text(lang: str) -> str:
+    notice = load_notice(lang)
+    return "\n".join([*(m.text for m in notice.measures), *(s.title for s in notice.sections)])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_off_topic_lexicon_names_nothing_the_notice_or_the_thesaurus_covers(lang: str) -> None:
+    data = json.loads(resources.files("bot.measures").joinpath("data", "offtopic.json").read_text("utf-8"))
+    lexicon = OfftopicLexicon(lang, _notice_text(lang))
+    # Every term of the file is kept: none occurs in the notice (it would not be off-topic then).
+    assert len(lexicon.terms) == len(data[lang]) >= 100
+    thesaurus = {normalize(t) for terms in load_concepts(lang) for t in terms}
+    assert not [t for t in lexicon.terms if t in thesaurus]
+
+
+def test_the_lexicon_finds_a_topic_inside_a_question() -> None:
+    zh = OfftopicLexicon("zh", _notice_text("zh"))
+    en = OfftopicLexicon("en", _notice_text("en"))
+    assert zh.find("预备党员多久可以转正") == ("预备党员", "转正")
+    assert zh.find("党费能用来干什么") == ()
+    assert en.find("How long is the Probationary period?") == ("probation",)
+    assert en.find("what can party dues be used for") == ()
+
+
+def test_one_weight_per_signal() -> None:
+    assert len(DECLINE_WEIGHTS) == len(FEATURES)
+
+
+@pytest.mark.parametrize(
+    ("question", "locale"),
+    [
+        ("预备党员转正要开几次会", "zh"),
+        ("党员组织关系跨市转接要带什么", "zh"),
+        ("2022年世界杯冠军是谁", "zh"),
+        ("how do I transfer my party membership to my new employer", "en"),
+    ],
+)
+def test_party_business_the_notice_does_not_cover_is_declined(question: str, locale: str) -> None:
+    answer = ask(question, locale)
+    assert not answer.known, [h.measure.number for h in answer.hits]
+
+
+@pytest.mark.parametrize(
+    ("question", "locale", "number"),
+    [
+        ("党费能用来干什么", "zh", 16),
+        ("支部开会第一项议程应该学什么", "zh", 7),
+        ("支委走了一个多久要补上", "zh", 31),
+        ("what can party dues be used for", "en", 16),
+    ],
+)
+def test_questions_on_the_measures_are_still_answered(question: str, locale: str, number: int) -> None:
+    answer = ask(question, locale)
+    assert answer.known and answer.hits[0].measure.number == number
