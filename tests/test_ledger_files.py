@@ -3,6 +3,7 @@ charts (Pillow); their contents checked against the database for a seeded branch
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, datetime
 from pathlib import Path
@@ -20,9 +21,11 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.services.access import Actor
 from bot.services.ledger import charts
 from bot.services.ledger.data import collect
+from bot.services.ledger.digest import build_digests
 from bot.services.ledger.export import export_ledger, meeting_record
 from bot.services.ledger.period import LedgerPeriod, checked_period
 from bot.services.ledger.sheets import EMPTY_NOTE, EMPTY_PERIOD
+from bot.services.ledger.workbook import write_workbook
 from storage import queries
 from storage.meetings import Attendance, Meeting
 from storage.models import Organisation
@@ -246,3 +249,29 @@ async def test_charts_use_a_simplified_chinese_face_that_has_every_glyph(
                 assert image.format == "PNG" and image.size == (960, 720)
     with pytest.raises(InvalidInput):
         charts.draw("pie", data)
+
+
+async def test_digest_files_are_each_organisations_own_ledger(
+    seeded: tuple[Database, object, Seeded], tmp_path: Path
+) -> None:
+    """The digest reads the whole tree once, in a worker thread with its own connection, and slices it: each
+    organisation's ledger must be the one read for that organisation alone (a unit's without member sheets)."""
+    db, ids, _ = seeded
+    march = LedgerPeriod(date(2025, 3, 1), date(2025, 3, 31))
+    branch, unit = ids.branch_a, ids.unit  # type: ignore[attr-defined]
+    built = await asyncio.to_thread(build_digests, db.url, [branch, unit], march, TZ, date(2025, 4, 1), tmp_path)
+    assert sorted(built) == sorted([branch, unit])
+    async with db.session() as session:
+        for org_id, member_level in ((branch, True), (unit, False)):
+            org = await session.get(Organisation, org_id)
+            assert org is not None
+            own = tmp_path / f"own-{org_id}.xlsx"
+            write_workbook(await collect(session, org, march, TZ, member_level=member_level), own)
+            theirs, ours = load_workbook(own), load_workbook(built[org_id].ledger)
+            assert ours.sheetnames == theirs.sheetnames
+            for name in ours.sheetnames:
+                assert _rows(ours[name]) == _rows(theirs[name]), name
+    with Image.open(built[branch].picture) as picture:
+        assert picture.format == "PNG" and picture.size == (960, 720)
+    captions = built[branch].captions
+    assert "出勤率：" in captions["zh_CN"] and "Attendance: " in captions["en"]
