@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -152,25 +153,25 @@ async def run(db_path: Path, folder: Path) -> None:
     ticker = asyncio.create_task(_ticker(stop))
     env = ServiceEnv.from_settings(settings)
     load_before = os.getloadavg()[0]
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     began, cpu_began = time.perf_counter(), time.process_time()
 
     async def digest() -> int:
         try:
-            async with db.session() as session:
-                return await queue_digests(session, TODAY, folder / "ledgers", env=env)
+            return await queue_digests(db, TODAY, folder / "ledgers", env=env)
         finally:
             done.set()
 
     built_at: list[float] = []
-    build_digests = digest_module.build_digests
+    in_worker = digest_module.in_worker_process
 
-    def timed_build(*args: object) -> object:
+    async def timed_build(*args: object) -> object:  # notes when the files are built and the queueing begins
         try:
-            return build_digests(*args)  # type: ignore[arg-type]
+            return await in_worker(*args)  # type: ignore[arg-type]
         finally:
             built_at.append(time.perf_counter())
 
-    digest_module.build_digests = timed_build  # type: ignore[assignment]
+    digest_module.in_worker_process = timed_build  # type: ignore[assignment]
     build = asyncio.create_task(digest())
     during = await _stream(app, updates, senders, done)
     queued = await build
@@ -186,7 +187,7 @@ async def run(db_path: Path, folder: Path) -> None:
 
     print(
         f"digest of {TODAY:%Y-%m} built: {queued} digests queued, {files} ledgers and as many pictures written in "
-        f"{seconds:.1f} s ({cpu:.1f} s of this process's CPU, any worker thread included)"
+        f"{seconds:.1f} s ({cpu:.1f} s of the bot process's CPU, the worker process's not included)"
     )
     print(f"goal: reply p95 <= 1 s while the digests are built; measured {_line('during the build', during)}")
     print(f"  while the files were built ({built_at[0] - began:.1f} s): {_line('replies', files_phase)}")
@@ -194,6 +195,8 @@ async def run(db_path: Path, folder: Path) -> None:
     print(f"  the event loop's longest stall during the build: {1000 * stall:.0f} ms")
     answered = len(offline.sent(method="sendMessage"))
     print(f"  commands sent {2 + len(anchor) + len(during)}, replies sent {answered}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  the bot process's peak resident memory: {peak_before:.0f} MB before the build, {peak:.0f} MB after")
     print(f"anchor, same run: {_line('no digest being built', anchor)}; longest stall {1000 * anchor_stall:.0f} ms")
     print(f"load average {load_before:.1f} before the build, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
 

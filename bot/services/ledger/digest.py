@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import multiprocessing
 from collections.abc import Callable, Collection
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +37,8 @@ from storage import ledger as q
 from storage import queries
 from storage.models import Organisation
 from storage.people import members_by_id
+
+T = TypeVar("T")
 
 
 def last_month(today: date) -> LedgerPeriod:
@@ -154,14 +159,31 @@ def _build(data: LedgerData, folder: Path, today: date) -> DigestFiles:
     return DigestFiles(picture, ledger, captions)
 
 
+async def in_worker_process(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a fresh process of its own, awaited without blocking the loop.
+
+    A process, not a thread: a worker thread shares the interpreter lock with the event loop, so a city's
+    minutes of building would slow every reply; a process leaves the loop a core, and gives its memory (a city's
+    month as Python objects) back when it ends. Spawned, not forked: a fork of a process with threads (the
+    database drivers' own) may copy a lock held by one of them."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        # Submitting starts the process (a fork and exec), and joining it waits for it to free a city's memory
+        # and exit: both from a thread, not on the loop.
+        return await asyncio.wrap_future(await asyncio.to_thread(pool.submit, partial(function, *args)))
+    finally:
+        await asyncio.to_thread(pool.shutdown)
+
+
 def build_digests(
     url: str, org_ids: Collection[int], period: LedgerPeriod, tz: ZoneInfo, today: date, folder: Path
 ) -> dict[int, DigestFiles]:
     """Every digest of ``org_ids`` (organisation id → its files), read and built away from the bot's event loop.
 
-    Blocking: call it in a worker thread. It reads through its own connection on its own event loop, so not
-    even the period's reading (a city's month is tens of thousands of rows turned into Python objects) runs on
-    the loop that answers people; and it only reads, so the bot's writes never wait for it."""
+    Blocking: run it in a worker process (:func:`in_worker_process`) or thread. It reads through its own
+    connection on its own event loop, so not even the period's reading (a city's month is tens of thousands of
+    rows turned into Python objects) runs on the loop that answers people; and it only reads, so the bot's
+    writes never wait for it."""
     orgs, trees = asyncio.run(_read(url, period, tz))
     children: dict[int | None, list[int]] = {}
     for o in orgs.values():
@@ -201,46 +223,56 @@ async def _read(url: str, period: LedgerPeriod, tz: ZoneInfo) -> tuple[dict[int,
         await db.dispose()
 
 
-async def queue_digests(session: AsyncSession, today: date, folder: Path, *, env: ServiceEnv) -> int:
+# Recipients queued per transaction: on SQLite a write transaction holds the whole database, and every update the
+# bot handles writes (its handled marker), so a city's two thousand rows go in short transactions with a pause
+# between them longer than SQLite's busy handler sleeps between its retries: a waiting reply gets in.
+QUEUE_BATCH = 5
+QUEUE_PAUSE = 0.05  # seconds
+
+
+async def queue_digests(db: Database, today: date, folder: Path, *, env: ServiceEnv) -> int:
     """Queue last month's digest of every recipient who has not had it (a no-op the second time).
 
-    The files are built first, in a worker thread (:func:`build_digests`); then every digest is queued in one
-    short write at the end, so the database is not held for writing while a city's files are made."""
+    The files are built first, in a worker thread (:func:`build_digests`), while the database is only read; then
+    the digests are queued, :data:`QUEUE_BATCH` recipients per transaction. A run stopped half-way is finished by
+    the next (the dedup keys leave out whoever was queued)."""
     if today.day != 1:
         return 0
     period = last_month(today)
     month = f"{period.start:%Y-%m}"
-    recipients = await q.digest_recipients(session)
-    done = await q.sent_digest_keys(session, month)
+    async with db.session() as session:
+        recipients = await q.digest_recipients(session)
+        done = await q.sent_digest_keys(session, month)
     todo = [r for r in recipients if f"digest:{r.id}:{month}" not in done]
     todo = [r for r in todo if r.role == "admin" or r.role == "secretary" or r.delegated]
     if not todo:
         return 0
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
     org_ids = sorted({r.org_id for r in todo})
-    files = await asyncio.to_thread(build_digests, url, org_ids, period, env.tz, today, folder / month)
-    members = await members_by_id(session, [r.id for r in todo])
-    notifier = Notifier(session, env)
+    files = await in_worker_process(build_digests, db.url, org_ids, period, env.tz, today, folder / month)
     at_nine = local_midnight_utc(today, env.tz) + timedelta(hours=9)
     queued = 0
-    for r in todo:
-        built = files.get(r.org_id)
-        if built is None:
-            continue
-        member = members[r.id]
-        # The keys name the member first (digest:<member>:<YYYY-MM>): sent_digest_keys finds a month's by them.
-        photo = Message(write=_caption(built, env.default_locale), photo=str(built.picture))
-        sent = await notifier.tell(
-            [member], photo, key=lambda m: f"digest:{m.id}:{month}", kind="digest", not_before=at_nine
-        )
-        queued += sent.queued
-        await notifier.tell(
-            [member],
-            Message(document=str(built.ledger)),
-            key=lambda m: f"digest-ledger:{m.id}:{month}",
-            kind="digest",
-            not_before=at_nine,
-        )
+    for first in range(0, len(todo), QUEUE_BATCH):
+        if first:
+            await asyncio.sleep(QUEUE_PAUSE)
+        batch = [r for r in todo[first : first + QUEUE_BATCH] if r.org_id in files]
+        async with db.session() as session:
+            members = await members_by_id(session, [r.id for r in batch])
+            notifier = Notifier(session, env)
+            for r in batch:
+                built, member = files[r.org_id], members[r.id]
+                # The keys name the member first (digest:<member>:<YYYY-MM>): sent_digest_keys finds them.
+                photo = Message(write=_caption(built, env.default_locale), photo=str(built.picture))
+                sent = await notifier.tell(
+                    [member], photo, key=lambda m: f"digest:{m.id}:{month}", kind="digest", not_before=at_nine
+                )
+                queued += sent.queued
+                await notifier.tell(
+                    [member],
+                    Message(document=str(built.ledger)),
+                    key=lambda m: f"digest-ledger:{m.id}:{month}",
+                    kind="digest",
+                    not_before=at_nine,
+                )
     return queued
 
 
