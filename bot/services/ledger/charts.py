@@ -133,12 +133,13 @@ def _short(text: str, limit: int = 10) -> str:
 
 
 def _ticks(top: float) -> list[float]:
-    """Round tick values from 0 to ``top``: a step of 1, 2, 2.5 or 5 × 10ⁿ, at most seven ticks."""
+    """Round tick values from 0 to ``top``: a step of 1, 2 or 5 × 10ⁿ, at most nine ticks (whole numbers for
+    counts of meetings)."""
     if top <= 0:
         return [0.0]
-    raw = top / 6
+    raw = top / 8
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     return [i * step for i in range(int(top / step + 1e-9) + 1)]
 
 
