@@ -163,7 +163,7 @@ async def run(db_path: Path, folder: Path) -> None:
             done.set()
 
     built_at: list[float] = []
-    in_worker = digest_module.in_worker_process
+    in_worker = digest_module.build_digests_in_worker
 
     async def timed_build(*args: object) -> object:  # notes when the files are built and the queueing begins
         try:
@@ -171,7 +171,7 @@ async def run(db_path: Path, folder: Path) -> None:
         finally:
             built_at.append(time.perf_counter())
 
-    digest_module.in_worker_process = timed_build  # type: ignore[assignment]
+    digest_module.build_digests_in_worker = timed_build  # type: ignore[assignment]
     build = asyncio.create_task(digest())
     during = await _stream(app, updates, senders, done)
     queued = await build

@@ -3,22 +3,22 @@ ledger attached; each administrator gets their subtree's ranking. Once per perso
 ``digest:<member>:<YYYY-MM>``); ``/digest off`` stops it.
 
 Set-based: the whole tree is read once (``collect`` over every root), then sliced per branch and subtree in
-memory. Reading, slicing, drawing and writing all happen in a worker thread with its own database connection and
-event loop, at 06:00, ahead of 09:00 (the outbox holds them until then); the bot's loop only queues the results.
+memory. Reading, slicing, drawing and writing all happen in a worker process (``python -m
+bot.services.ledger.worker``) with its own database connection, at 06:00, ahead of 09:00 (the outbox holds them
+until then); the bot's loop only queues the results.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
-import multiprocessing
+import json
+import sys
 from collections.abc import Callable, Collection
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,8 +37,6 @@ from storage import ledger as q
 from storage import queries
 from storage.models import Organisation
 from storage.people import members_by_id
-
-T = TypeVar("T")
 
 
 def last_month(today: date) -> LedgerPeriod:
@@ -159,20 +157,59 @@ def _build(data: LedgerData, folder: Path, today: date) -> DigestFiles:
     return DigestFiles(picture, ledger, captions)
 
 
-async def in_worker_process(function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` in a fresh process of its own, awaited without blocking the loop.
+WORKER = "bot.services.ledger.worker"  # ``python -m`` this: build_digests in a process of its own
 
-    A process, not a thread: a worker thread shares the interpreter lock with the event loop, so a city's
-    minutes of building would slow every reply; a process leaves the loop a core, and gives its memory (a city's
-    month as Python objects) back when it ends. Spawned, not forked: a fork of a process with threads (the
-    database drivers' own) may copy a lock held by one of them."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+async def build_digests_in_worker(
+    url: str, org_ids: Collection[int], period: LedgerPeriod, tz: ZoneInfo, today: date, folder: Path
+) -> dict[int, DigestFiles]:
+    """:func:`build_digests` in a process of its own, awaited without blocking the loop.
+
+    A process, not a thread: a worker thread shares the interpreter lock with the event loop, so a city's minutes
+    of building would slow every reply; a process leaves the loop a core, and gives its memory (a city's month as
+    Python objects) back when it ends. The job goes in on stdin (the database URL may hold a password: not on a
+    command line) and the files and captions come back as JSON on stdout. If the job is cancelled (the bot
+    stopping), the process is killed rather than waited for."""
+    job = {
+        "url": url,
+        "org_ids": list(org_ids),
+        "period": [period.start.toordinal(), period.end.toordinal()],  # days, not text: nothing to parse
+        "tz": tz.key,
+        "today": today.toordinal(),
+        "folder": str(folder),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
     try:
-        # Submitting starts the process (a fork and exec), and joining it waits for it to free a city's memory
-        # and exit: both from a thread, not on the loop.
-        return await asyncio.wrap_future(await asyncio.to_thread(pool.submit, partial(function, *args)))
-    finally:
-        await asyncio.to_thread(pool.shutdown)
+        out, _ = await process.communicate(json.dumps(job).encode())
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"the digest worker stopped with exit status {process.returncode} (its error is above)")
+    return {
+        int(org_id): DigestFiles(Path(files["picture"]), Path(files["ledger"]), dict(files["captions"]))
+        for org_id, files in json.loads(out).items()
+    }
+
+
+def run_worker_job(job: dict[str, Any]) -> dict[str, Any]:
+    """The worker's side of :func:`build_digests_in_worker`: the job as JSON in, the files and captions out."""
+    start, end = (date.fromordinal(day) for day in job["period"])
+    built = build_digests(
+        job["url"],
+        [int(org_id) for org_id in job["org_ids"]],
+        LedgerPeriod(start, end),
+        ZoneInfo(job["tz"]),
+        date.fromordinal(job["today"]),
+        Path(job["folder"]),
+    )
+    return {
+        str(org_id): {"picture": str(f.picture), "ledger": str(f.ledger), "captions": f.captions}
+        for org_id, f in built.items()
+    }
 
 
 def build_digests(
@@ -180,7 +217,7 @@ def build_digests(
 ) -> dict[int, DigestFiles]:
     """Every digest of ``org_ids`` (organisation id → its files), read and built away from the bot's event loop.
 
-    Blocking: run it in a worker process (:func:`in_worker_process`) or thread. It reads through its own
+    Blocking: run it in a worker process (:func:`build_digests_in_worker`) or thread. It reads through its own
     connection on its own event loop, so not even the period's reading (a city's month is tens of thousands of
     rows turned into Python objects) runs on the loop that answers people; and it only reads, so the bot's
     writes never wait for it."""
@@ -233,7 +270,7 @@ QUEUE_PAUSE = 0.05  # seconds
 async def queue_digests(db: Database, today: date, folder: Path, *, env: ServiceEnv) -> int:
     """Queue last month's digest of every recipient who has not had it (a no-op the second time).
 
-    The files are built first, in a worker thread (:func:`build_digests`), while the database is only read; then
+    The files are built first, in a worker process (:func:`build_digests_in_worker`), which only reads; then
     the digests are queued, :data:`QUEUE_BATCH` recipients per transaction. A run stopped half-way is finished by
     the next (the dedup keys leave out whoever was queued)."""
     if today.day != 1:
@@ -248,7 +285,7 @@ async def queue_digests(db: Database, today: date, folder: Path, *, env: Service
     if not todo:
         return 0
     org_ids = sorted({r.org_id for r in todo})
-    files = await in_worker_process(build_digests, db.url, org_ids, period, env.tz, today, folder / month)
+    files = await build_digests_in_worker(db.url, org_ids, period, env.tz, today, folder / month)
     at_nine = local_midnight_utc(today, env.tz) + timedelta(hours=9)
     queued = 0
     for first in range(0, len(todo), QUEUE_BATCH):
