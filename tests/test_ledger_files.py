@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import signal
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.services.access import Actor
 from bot.services.ledger import charts
 from bot.services.ledger.data import collect
-from bot.services.ledger.digest import build_digests
+from bot.services.ledger.digest import build_digests, build_digests_in_worker
 from bot.services.ledger.export import export_ledger, meeting_record
 from bot.services.ledger.period import LedgerPeriod, checked_period
 from bot.services.ledger.sheets import EMPTY_NOTE, EMPTY_PERIOD
@@ -275,3 +276,29 @@ async def test_digest_files_are_each_organisations_own_ledger(
         assert picture.format == "PNG" and picture.size == (960, 720)
     captions = built[branch].captions
     assert "出勤率：" in captions["zh_CN"] and "Attendance: " in captions["en"]
+
+
+async def test_a_cancelled_digest_build_kills_its_worker(
+    seeded: tuple[Database, object, Seeded], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot stopping cancels the job: the worker process is killed, not left building a city for minutes."""
+    db, ids, _ = seeded
+    started: list[asyncio.subprocess.Process] = []
+    running = asyncio.Event()
+    real = asyncio.create_subprocess_exec
+
+    async def noting(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
+        started.append(await real(*args, **kwargs))  # type: ignore[arg-type]
+        running.set()
+        return started[-1]
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", noting)
+    march = LedgerPeriod(date(2025, 3, 1), date(2025, 3, 31))
+    branch = ids.branch_a  # type: ignore[attr-defined]
+    build = asyncio.create_task(build_digests_in_worker(db.url, [branch], march, TZ, date(2025, 4, 1), tmp_path))
+    await running.wait()
+    build.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await build
+    assert started[0].returncode == -signal.SIGKILL
+    assert not await asyncio.to_thread(lambda: list(tmp_path.glob("*.xlsx")))  # killed before it wrote anything

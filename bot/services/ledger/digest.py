@@ -186,6 +186,7 @@ async def build_digests_in_worker(
     except BaseException:
         if process.returncode is None:
             process.kill()
+            await process.wait()  # reaped, its pipes closed
         raise
     if process.returncode != 0:
         raise RuntimeError(f"the digest worker stopped with exit status {process.returncode} (its error is above)")
