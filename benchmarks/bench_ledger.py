@@ -42,8 +42,9 @@ def _ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def generate(path: Path) -> dict[str, int]:
-    """Write the city into ``path`` (schema by the migrations); returns ids the measurements use."""
+def generate(path: Path, units: int = UNITS) -> dict[str, int]:
+    """Write the city into ``path`` (schema by the migrations); returns ids the measurements use. Fewer ``units``
+    give a smaller city of the same density (bench_digest.py uses 10: 200 branches)."""
     from bot.db import Database
 
     async def migrate() -> None:
@@ -62,7 +63,7 @@ def generate(path: Path) -> dict[str, int]:
     )
     orgs, branches = [], []
     next_id = 2
-    for u in range(UNITS):
+    for u in range(units):
         unit_id = next_id
         next_id += 1
         orgs.append((unit_id, f"U{u:02d}", f"第{u + 1}单位机关党委", "unit_committee", 1, now, None))
@@ -96,8 +97,8 @@ def generate(path: Path) -> dict[str, int]:
     cur.executemany("INSERT INTO memberships (member_id, org_id, started_on) VALUES (?,?,?)", memberships)
     meetings, attendance, items = [], [], []
     meeting_id = 1
-    per_branch = -(-ATTENDANCE_ROWS // (MEMBERS_PER_BRANCH * len(branches)))  # meetings per branch
-    rows_left = ATTENDANCE_ROWS
+    rows_left = ATTENDANCE_ROWS * units // UNITS
+    per_branch = -(-rows_left // (MEMBERS_PER_BRANCH * len(branches)))  # meetings per branch
     for branch in branches:
         for k in range(per_branch):
             if rows_left <= 0:

@@ -49,7 +49,7 @@ def test_ask_imports_neither_the_database_nor_telegram_nor_the_office_files(tmp_
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('sqlalchemy', 'alembic', 'telegram', 'openpyxl', 'matplotlib', 'docx', 'pkg_resources')\n"
+        "heavy = ('sqlalchemy', 'alembic', 'telegram', 'openpyxl', 'matplotlib', 'PIL', 'docx', 'pkg_resources')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BRANCHBOT_CACHE_DIR": str(tmp_path)}

@@ -110,10 +110,9 @@ async def test_digest_once_per_month_and_off(bot: BotHarness, tmp_path: Path) ->
     async with bot.db.session() as session:
         assert (await session.get(DigestPreference, _member_id(bot, "B01"))) is not None
     settings = bot.application.bot_data["resources"].settings
+    queued = await queue_digests(bot.db, date(2025, 4, 1), tmp_path, env=ServiceEnv.from_settings(settings))
+    again = await queue_digests(bot.db, date(2025, 4, 1), tmp_path, env=ServiceEnv.from_settings(settings))
     async with bot.db.session() as session:
-        queued = await queue_digests(session, date(2025, 4, 1), tmp_path, env=ServiceEnv.from_settings(settings))
-    async with bot.db.session() as session:
-        again = await queue_digests(session, date(2025, 4, 1), tmp_path, env=ServiceEnv.from_settings(settings))
         rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest"))).all()
     assert queued >= 1 and again == 0
     keys = {r.dedup_key for r in rows}

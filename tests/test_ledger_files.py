@@ -3,7 +3,9 @@ charts (Pillow); their contents checked against the database for a seeded branch
 
 from __future__ import annotations
 
+import asyncio
 import io
+import signal
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,9 +22,11 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.services.access import Actor
 from bot.services.ledger import charts
 from bot.services.ledger.data import collect
+from bot.services.ledger.digest import build_digests, build_digests_in_worker
 from bot.services.ledger.export import export_ledger, meeting_record
 from bot.services.ledger.period import LedgerPeriod, checked_period
 from bot.services.ledger.sheets import EMPTY_NOTE, EMPTY_PERIOD
+from bot.services.ledger.workbook import write_workbook
 from storage import queries
 from storage.meetings import Attendance, Meeting
 from storage.models import Organisation
@@ -223,13 +227,15 @@ async def test_meeting_record_docx(seeded: tuple[Database, object, Seeded], tmp_
 async def test_charts_use_a_simplified_chinese_face_that_has_every_glyph(
     seeded: tuple[Database, object, Seeded],
 ) -> None:
-    from matplotlib.ft2font import FT2Font
+    from fontTools.ttLib import TTFont
 
     db, ids, _ = seeded
     path = charts.font_file()
-    font = FT2Font(str(path))
-    assert font.family_name == "WenQuanYi Micro Hei"  # 文泉驿微米黑: a Simplified Chinese design, not a Japanese face
-    charmap = font.get_charmap()
+    # The font file read by another library than the one drawing: the face charts use is the collection's first.
+    with TTFont(str(path), fontNumber=0, lazy=True) as font:
+        family = font["name"].getDebugName(1)
+        charmap = font.getBestCmap()
+    assert family == "WenQuanYi Micro Hei"  # 文泉驿微米黑: a Simplified Chinese design, not a Japanese face
     async with db.session() as session:
         for org_id in (ids.branch_a, ids.unit):  # type: ignore[attr-defined]
             org = await session.get(Organisation, org_id)
@@ -237,10 +243,62 @@ async def test_charts_use_a_simplified_chinese_face_that_has_every_glyph(
             data = await collect(session, org, YEAR, TZ)
             for kind in charts.KINDS:
                 chart = charts.draw(kind, data)
-                assert chart.family == font.family_name
+                assert chart.family == family
                 missing = {ch for label in chart.labels for ch in label if not ch.isspace() and ord(ch) not in charmap}
                 assert not missing, (kind, missing)
                 image = Image.open(io.BytesIO(chart.png))
                 assert image.format == "PNG" and image.size == (960, 720)
     with pytest.raises(InvalidInput):
         charts.draw("pie", data)
+
+
+async def test_digest_files_are_each_organisations_own_ledger(
+    seeded: tuple[Database, object, Seeded], tmp_path: Path
+) -> None:
+    """The digest reads the whole tree once, in a worker thread with its own connection, and slices it: each
+    organisation's ledger must be the one read for that organisation alone (a unit's without member sheets)."""
+    db, ids, _ = seeded
+    march = LedgerPeriod(date(2025, 3, 1), date(2025, 3, 31))
+    branch, unit = ids.branch_a, ids.unit  # type: ignore[attr-defined]
+    built = await asyncio.to_thread(build_digests, db.url, [branch, unit], march, TZ, date(2025, 4, 1), tmp_path)
+    assert sorted(built) == sorted([branch, unit])
+    async with db.session() as session:
+        for org_id, member_level in ((branch, True), (unit, False)):
+            org = await session.get(Organisation, org_id)
+            assert org is not None
+            own = tmp_path / f"own-{org_id}.xlsx"
+            write_workbook(await collect(session, org, march, TZ, member_level=member_level), own)
+            theirs, ours = load_workbook(own), load_workbook(built[org_id].ledger)
+            assert ours.sheetnames == theirs.sheetnames
+            for name in ours.sheetnames:
+                assert _rows(ours[name]) == _rows(theirs[name]), name
+    with Image.open(built[branch].picture) as picture:
+        assert picture.format == "PNG" and picture.size == (960, 720)
+    captions = built[branch].captions
+    assert "出勤率：" in captions["zh_CN"] and "Attendance: " in captions["en"]
+
+
+async def test_a_cancelled_digest_build_kills_its_worker(
+    seeded: tuple[Database, object, Seeded], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot stopping cancels the job: the worker process is killed, not left building a city for minutes."""
+    db, ids, _ = seeded
+    started: list[asyncio.subprocess.Process] = []
+    running = asyncio.Event()
+    real = asyncio.create_subprocess_exec
+
+    async def noting(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
+        started.append(await real(*args, **kwargs))  # type: ignore[arg-type]
+        running.set()
+        return started[-1]
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", noting)
+    march = LedgerPeriod(date(2025, 3, 1), date(2025, 3, 31))
+    branch = ids.branch_a  # type: ignore[attr-defined]
+    build = asyncio.create_task(build_digests_in_worker(db.url, [branch], march, TZ, date(2025, 4, 1), tmp_path))
+    await running.wait()
+    build.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await build
+    assert started[0].returncode == -signal.SIGKILL
+    assert not await asyncio.to_thread(lambda: list(tmp_path.glob("*.xlsx")))  # killed before it wrote anything

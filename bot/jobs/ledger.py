@@ -28,8 +28,7 @@ async def monthly_digest(context: BranchContext) -> None:
     local = resources.env.today()
     if local.day != 1:
         return
-    async with resources.db.session() as session:
-        queued = await queue_digests(session, local, Path(settings.LEDGER_DIR), env=resources.env)
+    queued = await queue_digests(resources.db, local, Path(settings.LEDGER_DIR), env=resources.env)
     if queued:
         log.info("queued %d monthly digests", queued)
 

@@ -6,5 +6,5 @@
 - :mod:`.charts` — the PNG pictures; :mod:`.record_docx` — a meeting's record as ``.docx``;
 - :mod:`.digest` — the monthly digest.
 
-openpyxl, matplotlib and python-docx are imported inside the functions that use them: start-up stays fast.
+XlsxWriter, Pillow and python-docx are imported inside the functions that use them: start-up stays fast.
 """
