@@ -82,7 +82,7 @@ async def test_administrator_gets_counts_and_opens_a_branch(bot: BotHarness) -> 
     assert "第一党支部：政治生日1人" in text and "1人入党日期待更正" in text
     assert "合计：政治生日2人。" in text
     buttons = bot.request.calls[-1].buttons
-    assert ("第二党支部 (1)", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
+    assert ("第二党支部（1）", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
     [branch] = await bot.press(100001, f"bd:l:2026:11:{bot.ids.branch_b}")
     assert "第二党支部2026年11月政治生日" in branch and "吴强" in branch
     assert ("« 全部支部", "bd:c:2026:11") in bot.request.calls[-1].buttons

@@ -59,7 +59,7 @@ async def test_secretary_gets_last_months_ledger_as_a_document(bot: BotHarness) 
     await bot.press("A01", f"lg:{bot.ids.branch_a}:last_month")
     (_, data), *_ = _documents(bot, "A01")
     wb = load_workbook(io.BytesIO(data))
-    assert wb["汇总"]["A1"].value == "第一党支部 汇总（2025年3月1日至2025年3月31日）"
+    assert wb["汇总"]["A1"].value == "第一党支部汇总（2025年3月1日至2025年3月31日）"
     assert len([r for r in wb["三会一课及主题党日登记"].iter_rows(min_row=3, values_only=True) if any(r)]) == 3
 
 

@@ -62,7 +62,7 @@ async def counts_view(context: BranchContext, actor: Actor, year: int, month: in
     rows = [
         [
             InlineKeyboardButton(
-                f"{c.name} ({c.birthdays})",
+                tr.gettext("%(branch)s (%(num)s)", branch=c.name, num=c.birthdays),
                 callback_data=BirthdayButton(
                     action=BirthdayAction.LIST, year=year, month=month, branch=c.branch_id
                 ).pack(),

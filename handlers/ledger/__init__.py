@@ -9,6 +9,7 @@ keeps answering others meanwhile.
 from __future__ import annotations
 
 import asyncio
+import html
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,19 @@ async def ledger_button(update: Update, context: BranchContext) -> None:
         await query.answer()
         async with context.unit() as session:
             org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
-        await reply(
-            update,
-            context.tr.gettext(
-                "Send the period as: /ledger %(code)s 2026-01-01 2026-03-31 (at most 3 years).", code=org.code
-            ),
-        )
+        # One's own organisation needs no code (/ledger reads it from the caller); another one's code goes first.
+        if org.id == context.actor.org_id:
+            hint = context.tr.gettext(
+                "Send the period as two dates (at most 3 years), for example:\n"
+                "<code>/ledger 2026-01-01 2026-03-31</code>"
+            )
+        else:
+            hint = context.tr.gettext(
+                "Send the period as the code and two dates (at most 3 years), for example:\n"
+                "<code>/ledger %(code)s 2026-01-01 2026-03-31</code>",
+                code=html.escape(org.code),
+            )
+        await reply(update, hint)
         return
     await query.answer(context.tr.gettext("Preparing the ledger…"))
     await _send_ledger(update, context, org_id, preset(choice, context.resources.env.today()))
@@ -118,11 +126,10 @@ async def _send_ledger(update: Update, context: BranchContext, org_id: int, peri
         content = await asyncio.to_thread(out.read_bytes)
         if len(content) > MAX_UPLOAD:
             raise InvalidInput(N_("This ledger is over 50 MB, more than a bot may send; choose a shorter period."))
+        # One sheet a line, with its number of rows (a phone's width holds one).
+        sheets = [context.tr.gettext("%(sheet)s (%(rows)d)", sheet=name, rows=rows) for name, rows in written.sheets]
         caption = context.tr.gettext(
-            "Ledger of %(org)s, %(period)s: %(sheets)s.",
-            org=org.name,
-            period=period.label,
-            sheets="、".join(f"{name}（{rows}）" for name, rows in written.sheets),
+            "Ledger of %(org)s, %(period)s:\n%(sheets)s", org=org.name, period=period.label, sheets="\n".join(sheets)
         )
         await context.bot.send_document(chat.id, InputFile(content, filename=out.name), caption=caption[:1024])
 
