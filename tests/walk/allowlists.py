@@ -63,18 +63,5 @@ LONG_MESSAGES: dict[str, str] = {
 
 # Declared buttons (codec prefixes, handler patterns) the walk never presses, and why.
 UNREACHED_BUTTONS: dict[str, str] = {
-    "codec mtl": "the meetings list's next page: the demo's list fits one page",
-    "codec val": "shown on an activity's card only while it is under way; the showcase's activity is next Saturday",
-    "codec vh": "on the roll of an activity with members checked in; the showcase's activity has not started",
-    "codec vhf": "on the roll of an activity with members checked in; the showcase's activity has not started",
-    "pattern ^mtl:(\\d{1,19})$": "the meetings list's next page: the demo's list fits one page",
-    "pattern ^val:(\\d{1,19})$": "shown on an activity's card only while it is under way; the showcase's activity is next Saturday",
-    "pattern ^vh:(\\d{1,19})$": "on the roll of an activity with members checked in; the showcase's activity has not started",
-    "pattern ^vhf:(\\d{1,19})$": "on the roll of an activity with members checked in; the showcase's activity has not started",
-    "pattern bot.services.meetings.buttons.pressed(ck)": "the group's check-in button is posted by the job that opens check-in; the walk runs no jobs",
-    "codec mg": "to fix (found after the session-2 merges): ",
-    "pattern ^mg:(\\d{1,19})$": "to fix (found after the session-2 merges): ",
-    "pattern ^sr:(?:object|answer):": "to fix (found after the session-2 merges): ",
-    "pattern bot.services.meetings.buttons.new_step(g)": "to fix (found after the session-2 merges): ",
-    "pattern bot.services.meetings.buttons.pressed(geo)": "to fix (found after the session-2 merges): ",
+    "pattern ^sr:(?:object|answer):": "the star rating's objection and answer (/stars): helper s3-stars adds their walk steps",
 }

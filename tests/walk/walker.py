@@ -33,8 +33,9 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
 
 # What a person types (or presses, or shares) after a command, or after a button of a kind, whose flow asks for
 # words: each text is sent in turn; "press:R" presses the first button of the last screens whose callback data
-# matches R; "location:LAT,LON" shares a location. Buttons after the last step are explored as usual. The same
-# words serve both languages (they are data: names, dates, numbers).
+# matches R ("label:R": whose label matches R); "location:LAT,LON" shares a location. Buttons after the last step
+# are explored as usual. The same words serve both languages (they are data: names, dates, numbers). A command
+# that opens no flow may have a script of presses only: the buttons of its own screen are explored too.
 SCRIPTS: dict[str, tuple[str, ...]] = {
     "/activity_new": ("关爱儿童志愿服务", "花园", "press:^vnc:", "2026-12-12 09:00-11:00", "6"),
     "/addmaterial": ("党章学习材料", "人民日报", "2026-11-30"),
@@ -43,6 +44,8 @@ SCRIPTS: dict[str, tuple[str, ...]] = {
     "/newmeeting": ("press:^mn:k:group_meeting$",),
     "vcc:go": ("主山",),
     "mt:#:geo": ("location:23.0200,113.7600",),
+    # The list opens the closed meeting's card; the coming theme Party day's card has the location check.
+    "/meetings": ("label:主题党日|Theme Party day",),
 }
 # Kinds pressed again each time they show on a changed screen: the meeting card's "close" refuses until the first
 # agenda item is recorded, then opens the closing flow.
@@ -303,23 +306,30 @@ class Walker:
     ) -> list[tuple[Screen, ApiCall]]:
         """Type (or press) the steps of :data:`SCRIPTS` for ``command``; returns the last step's screens."""
         last = first
-        if in_group or (command.startswith("/") and not self.in_flow(self.user_id)):
-            return last  # the command was refused (or answered in the group): nothing to type
-        for step in SCRIPTS.get(command, ()):
+        steps = SCRIPTS.get(command, ())
+        kept: list[tuple[Screen, ApiCall]] = []  # a screen whose buttons are explored besides the last step's
+        if in_group:
+            return last  # answered in the group: nothing to type
+        if command.startswith("/") and not self.in_flow(self.user_id):
+            if not steps or not all(step.startswith("label:") for step in steps):
+                return last  # the command was refused: nothing to type
+            kept = list(first)  # a command without a flow: its own buttons are pressed too
+        for step in steps:
             if step.startswith("location:"):
                 latitude, longitude = (float(x) for x in step.removeprefix("location:").split(","))
                 update = self.updates.location(
                     self.user_id, latitude, longitude, first_name=self.walk.person, language_code=self.language_code
                 )
                 last = await self._act(update, f"{self.walk.person} (private) shares a location", "location")
-            elif step.startswith("press:"):
-                wanted = re.compile(step.removeprefix("press:"))
+            elif step.startswith(("press:", "label:")):
+                by_label = step.startswith("label:")
+                wanted = re.compile(step.split(":", 1)[1])
                 buttons = [
                     (str(b.get("callback_data")), str(b["text"]), call.text)
                     for _screen, call in last
                     for row in call.buttons_raw()
                     for b in row
-                    if wanted.search(str(b.get("callback_data") or ""))
+                    if b.get("callback_data") and wanted.search(str(b["text"] if by_label else b["callback_data"]))
                 ]
                 if not buttons:
                     self.walk.transcript.append(f"!! no button matching {wanted.pattern!r} to press")
@@ -328,7 +338,7 @@ class Walker:
                 last = await self.press(data, label, text, in_group=in_group)
             else:
                 last = await self.say(step, in_group=in_group)
-        return last
+        return kept + last
 
     async def explore(self, first: Iterable[tuple[Screen, ApiCall]], *, in_group: bool) -> None:
         """Press, depth first, the buttons of the walker's screens (and of the screens they lead to): a flow is
