@@ -94,6 +94,7 @@ async def test_lists_are_only_given_in_private(bot: BotHarness) -> None:
     await bot.say("A01", "/linkgroup", chat_id=GROUP)
     assert await bot.say("A01", "/birthdays", chat_id=GROUP) == ["政治生日涉及个人信息，请在与我的私聊中查询。"]
     assert await bot.say("A03", "/mybirthday", chat_id=GROUP) == ["政治生日涉及个人信息，请在与我的私聊中查询。"]
+    assert bot.request.calls[-1].buttons == [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
 
 
 async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot: BotHarness) -> None:

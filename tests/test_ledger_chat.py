@@ -80,6 +80,7 @@ async def test_in_a_group_the_bot_points_to_the_private_chat(bot: BotHarness) ->
     await bot.say("A01", "/linkgroup", chat_id=GROUP)
     texts = await bot.say("A01", "/ledger", chat_id=GROUP)
     assert texts == ["台账含党员姓名，只在私聊中发送。"]
+    assert bot.request.calls[-1].buttons == [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
     assert bot.request.calls[-1].chat_id == GROUP and not bot.request.sent(GROUP, "sendDocument")
 
 

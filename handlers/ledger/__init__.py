@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -24,7 +24,7 @@ from bot.i18n import N_
 from bot.services.ledger.buttons import ChartButton, ChartKind, LedgerButton, LedgerChoice, RecordButton
 from bot.services.ledger.charts import KINDS
 from bot.services.ledger.period import PRESETS, LedgerPeriod, org_by_ref, org_for, parse_period, preset
-from handlers.common import keyboard, leaders_only, reply
+from handlers.common import keyboard, leaders_only, refuse_in_group, reply
 
 MAX_UPLOAD = 50 * 1024 * 1024  # a bot may upload at most 50 MB
 PRESET_LABELS = {
@@ -46,14 +46,9 @@ async def _private(update: Update, context: BranchContext) -> bool:
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
         return True
-    text = context.tr.gettext("Ledgers name members, so I send them only in our private chat.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None:
-        button = InlineKeyboardButton(
-            context.tr.gettext("Open our private chat"), url=f"https://t.me/{context.resources.bot_username}"
-        )
-        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    await refuse_in_group(
+        update, context, context.tr.gettext("Ledgers name members, so I send them only in our private chat.")
+    )
     return False
 
 
