@@ -33,7 +33,6 @@ PUNCTUATION: dict[str, str] = {
 
 # Chinese screens with a space between Chinese and Chinese, a name or a number.
 SPACES: dict[str, str] = {
-    "pt:ev": "space: A01: ['11/25 支部党员大', '/12/2 支部党员大', '部党员大会 1  领学', '11/25 支部党员大', '/12…",
 }
 
 
@@ -49,7 +48,6 @@ WIDE_LINES: dict[str, str] = {
     "/ask": "the answer quotes a measure's sentences as the notice words them (a full text's wording); the phone wraps them",
     "/stars": "wide: A01: ['上传照片：发送照片并在说明中写 /sta']",
     "group /ask": "the answer quotes a measure's sentences as the notice words them (a full text's wording); the phone wraps them",
-    "pt:ev": "wide: A01: ['2026/11/25 支部党员大会：学习', '2026/11/25 支部党员大会：学习']",
     "text": "free text is answered as /ask: the answer quotes a measure's sentences as the notice words them (a full text's wording); the phone wraps them",
     "sr:submit:#:#": "to fix (found after the session-2 merges): A01: ['请先为以下指标自评：leadership']",
 }
