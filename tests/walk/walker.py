@@ -110,7 +110,7 @@ _UNDOING = re.compile(r"(?:^|:)(?:x|n|no|cx|cxy|cancel|leave|off|del|delete|remo
 # Secrets differ in every run: the random part of deep links (invitations, check-in links) and the meetings'
 # six-digit check-in codes. The transcript shows them masked.
 _TOKEN = re.compile(r"(start=[a-z]+_)[A-Za-z0-9_-]{8,}")
-_CODE = re.compile(r"(?<![\d.,:/-])\d{6}(?![\d.,:/-])")
+_CODE = re.compile(r"(?<![\d.,:/-])\d{6}(?![\d,:/-]|\.\d)")  # a sentence's full stop may follow
 
 
 def masked(text: str) -> str:
@@ -196,6 +196,20 @@ def button_patterns(application: BranchApplication) -> dict[str, Callable[[str],
             name = f"{pattern.__module__}.{pattern.__qualname__.split('.')[0]}({values})"
             patterns[name] = lambda data, f=pattern: bool(f(data))
     return patterns
+
+
+def _matching(screens: Iterable[tuple[Screen, ApiCall]], step: str) -> list[tuple[str, str, str]]:
+    """The buttons (callback data, label, their message's text) of ``screens`` that a "press:R" step matches by
+    callback data, or a "label:R" step by label."""
+    by_label = step.startswith("label:")
+    wanted = re.compile(step.split(":", 1)[1])
+    return [
+        (str(b.get("callback_data")), str(b["text"]), call.text)
+        for _screen, call in screens
+        for row in call.buttons_raw()
+        for b in row
+        if b.get("callback_data") and wanted.search(str(b["text"] if by_label else b["callback_data"]))
+    ]
 
 
 class Walker:
@@ -311,8 +325,8 @@ class Walker:
         if in_group:
             return last  # answered in the group: nothing to type
         if command.startswith("/") and not self.in_flow(self.user_id):
-            if not steps or not all(step.startswith("label:") for step in steps):
-                return last  # the command was refused: nothing to type
+            if not steps or not all(step.startswith("label:") for step in steps) or not _matching(first, steps[0]):
+                return last  # the command was refused (or its screen has not the button): nothing to type
             kept = list(first)  # a command without a flow: its own buttons are pressed too
         for step in steps:
             if step.startswith("location:"):
@@ -322,17 +336,9 @@ class Walker:
                 )
                 last = await self._act(update, f"{self.walk.person} (private) shares a location", "location")
             elif step.startswith(("press:", "label:")):
-                by_label = step.startswith("label:")
-                wanted = re.compile(step.split(":", 1)[1])
-                buttons = [
-                    (str(b.get("callback_data")), str(b["text"]), call.text)
-                    for _screen, call in last
-                    for row in call.buttons_raw()
-                    for b in row
-                    if b.get("callback_data") and wanted.search(str(b["text"] if by_label else b["callback_data"]))
-                ]
+                buttons = _matching(last, step)
                 if not buttons:
-                    self.walk.transcript.append(f"!! no button matching {wanted.pattern!r} to press")
+                    self.walk.transcript.append(f"!! no button matching {step.split(':', 1)[1]!r} to press")
                     continue
                 data, label, text = buttons[0]
                 last = await self.press(data, label, text, in_group=in_group)
