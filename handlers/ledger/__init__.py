@@ -18,6 +18,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot import date_style
 from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
@@ -124,7 +125,11 @@ async def _send_ledger(update: Update, context: BranchContext, org_id: int, peri
         # One sheet a line, with its number of rows (a phone's width holds one).
         sheets = [context.tr.gettext("%(sheet)s (%(rows)d)", sheet=name, rows=rows) for name, rows in written.sheets]
         caption = context.tr.gettext(
-            "Ledger of %(org)s, %(period)s:\n%(sheets)s", org=org.name, period=period.label, sheets="\n".join(sheets)
+            "Ledger of %(org)s, %(period)s:\n%(sheets)s",
+            org=org.name,
+            # The file is Chinese paperwork (period.label); the caption reads in the reader's language.
+            period=date_style.days(period.start, period.end, context.tr.locale, year=True),
+            sheets="\n".join(sheets),
         )
         await context.bot.send_document(chat.id, InputFile(content, filename=out.name), caption=caption[:1024])
 
