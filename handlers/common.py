@@ -17,6 +17,7 @@ from bot.db import saved_in_this_update
 from bot.errors import DomainError
 from bot.i18n import normalize_locale, translator
 from bot.measures.buttons import MeasuresButton
+from bot.outgoing import PRIVATE_BUTTON, PRIVATE_START
 from bot.services.access import Actor
 from bot.templates import render
 from bot.unit import UNSET, current_unit
@@ -185,14 +186,24 @@ async def refused_in_group(update: Update, context: BranchContext) -> bool:
     screens, which the send boundary keeps out of groups.)"""
     if not in_group(update):
         return False
-    text = context.tr.gettext("Please do this in our private chat.")
+    await refuse_in_group(update, context, context.tr.gettext("Please do this in our private chat."))
+    return True
+
+
+def private_chat_markup(context: BranchContext) -> InlineKeyboardMarkup:
+    """The one button that opens the private chat with the bot: the send boundary's (bot.outgoing), same label,
+    same link."""
+    url = f"https://t.me/{context.resources.bot_username}?start={PRIVATE_START}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(context.tr.gettext(PRIVATE_BUTTON), url=url)]])
+
+
+async def refuse_in_group(update: Update, context: BranchContext, text: str) -> None:
+    """Say ``text`` (why this belongs in the private chat) in the group: a pressed button gets it as an alert, a
+    typed command as a reply with the button that opens the private chat."""
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message is not None:
-        link = f"https://t.me/{context.resources.bot_username}"
-        button = InlineKeyboardButton(context.tr.gettext("Open our private chat"), url=link)
-        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
-    return True
+        await update.effective_message.reply_text(text, reply_markup=private_chat_markup(context))
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:

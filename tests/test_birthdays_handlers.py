@@ -82,7 +82,7 @@ async def test_administrator_gets_counts_and_opens_a_branch(bot: BotHarness) -> 
     assert "第一党支部：政治生日1人" in text and "1人入党日期待更正" in text
     assert "合计：政治生日2人。" in text
     buttons = bot.request.calls[-1].buttons
-    assert ("第二党支部 (1)", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
+    assert ("第二党支部（1）", f"bd:l:2026:11:{bot.ids.branch_b}") in buttons
     [branch] = await bot.press(100001, f"bd:l:2026:11:{bot.ids.branch_b}")
     assert "第二党支部2026年11月政治生日" in branch and "吴强" in branch
     assert ("« 全部支部", "bd:c:2026:11") in bot.request.calls[-1].buttons
@@ -94,6 +94,7 @@ async def test_lists_are_only_given_in_private(bot: BotHarness) -> None:
     await bot.say("A01", "/linkgroup", chat_id=GROUP)
     assert await bot.say("A01", "/birthdays", chat_id=GROUP) == ["政治生日涉及个人信息，请在与我的私聊中查询。"]
     assert await bot.say("A03", "/mybirthday", chat_id=GROUP) == ["政治生日涉及个人信息，请在与我的私聊中查询。"]
+    assert bot.request.calls[-1].buttons == [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
 
 
 async def test_member_sees_their_birthday_and_turns_the_greeting_off_and_on(bot: BotHarness) -> None:

@@ -98,5 +98,5 @@ def test_demo_opens_the_console_as_the_secretary_with_something_to_show(cli: Cli
     lines = result.output.splitlines()
     assert lines[0].startswith("演示：您是第一党支部书记王建国。")
     assert "您现在是王建国（支部书记）。输入 :help 查看控制台命令。" in lines
-    assert "支部党员大会 · 已结束" in result.output and "主题党日 · 已安排" in result.output
+    assert "支部党员大会\n   已结束" in result.output and "主题党日\n   已安排" in result.output
     assert "关爱长者志愿服务" in result.output

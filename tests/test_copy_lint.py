@@ -149,3 +149,27 @@ def test_chinese_messages_use_full_width_punctuation_and_no_stray_spaces_or_engl
 )
 def test_the_lint_catches_what_the_copy_guide_forbids(text: str, bad: bool) -> None:
     assert bool(problems(text)) is bad
+
+
+def test_command_line_option_help_asks_for_dates_in_words() -> None:
+    """The command line's help gives examples people type ("2026-12-15 or 12月15日"), never a pattern like
+    YYYY-MM-DD (docs/copy-guide.md: format hints are for programmers)."""
+    from typing import Any
+
+    import typer
+
+    from bot.cli import app
+
+    def walk(command: Any) -> list[str]:
+        found = [
+            f"{command.name} {p.name}: {p.help}"
+            for p in command.params
+            if _FORMAT_HINT.search(getattr(p, "help", None) or "")
+        ]
+        for sub in getattr(command, "commands", {}).values():
+            found += walk(sub)
+        return found
+
+    command = typer.main.get_command(app)
+    assert len(getattr(command, "commands", {})) > 5  # the whole tree was walked
+    assert walk(command) == []

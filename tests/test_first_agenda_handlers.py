@@ -152,7 +152,7 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
     assert ("下发至所有支部", f"fa-mat:{speech.id}:dsp") in bot.request.calls[-1].buttons
 
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:dsp")
-    assert texts == [f"将《{speech.title}》下发至市民政局机关党委所属2个支部？每位支部书记只会收到一次通知。"]
+    assert texts == [f"将《{speech.title}》下发至市民政局机关党委所属2个支部？\n每位支部书记只会收到一次通知。"]
     async with bot.db.session() as session:
         assert await count(session, MaterialDispatch) == 0  # not before the confirmation
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:dsy")
@@ -182,7 +182,7 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
 
     # The administrator's catalog shows how far each material went.
     texts = await bot.say(ADMIN, "/materials")
-    assert f"1. <b>{speech.title}</b> · 1月6日" in texts[0] and f"#{speech.id}" not in texts[0] and "已下发至2个支部" in texts[0]
+    assert f"1. <b>{speech.title}</b>\n   1月6日 · 已下发至2个支部" in texts[0] and f"#{speech.id}" not in texts[0] and "已下发至2个支部" in texts[0]
     assert (f"1. {speech.title}", f"fa-mat:{speech.id}") in bot.request.calls[-1].buttons
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}")
     assert "已下发至2个支部。" in texts[0]
@@ -271,8 +271,8 @@ async def test_firstagenda_for_a_secretary_shows_their_branch(bot: BotHarness, c
     assert "第一议题：第一党支部" in text
     assert "应安排第一议题的会议2次，已记录1次（50%）" in text
     assert "支部委员会会议" in text  # held without it
-    assert f"✅ {speech.title}：下发后3天学习" in text
-    assert f"⏳ {second.title}：尚未学习（已等待14天）" in text
+    assert f"✅ {speech.title}\n   下发后3天学习" in text
+    assert f"⏳ {second.title}\n   尚未学习（已等待14天）" in text
     buttons = bot.request.calls[-1].buttons
     assert ("记录：6月8日支部委员会会议", f"fa-m:{gap.id}") in buttons
     assert ("• 本年度", "fa-r:year") in buttons
@@ -299,7 +299,7 @@ async def test_firstagenda_for_an_administrator_ranks_the_branches(
     first = next(i for i, line in enumerate(lines) if line.startswith("1. "))
     assert "第二党支部" in lines[first] and "1/1" in lines[first] and "9天" in lines[first + 1]
     assert "第一党支部" in lines[first + 2] and "1/2" in lines[first + 2] and "3天" in lines[first + 3]
-    assert f"{speech.title}：2个支部中2个已学习" in text
+    assert f"• {speech.title}\n   2个支部中2个已学习" in text
     buttons = bot.request.calls[-1].buttons
     assert ("📊 " + speech.title, f"fa-mat:{speech.id}:ms") in buttons
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")

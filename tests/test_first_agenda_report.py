@@ -148,6 +148,6 @@ async def test_a_material_studied_before_its_dispatch_says_so(bot: BotHarness) -
         status = await fa.material_status(session, admin, speech.id, env=ENV)
     assert [s.early for s in status.studied] == [True]
     branch_report = (await bot.say("A01", "/firstagenda"))[0]
-    assert "先学后发的讲话：下发前已学习" in branch_report and "下发后0天学习" not in branch_report
+    assert "✅ 先学后发的讲话\n   下发前已学习" in branch_report and "下发后0天学习" not in branch_report
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
     assert any("下发前已学习" in t for t in texts) and not any("0天后" in t for t in texts)

@@ -23,7 +23,7 @@ ADMIN = 100001  # 郑管理 (ADM1), the demo administrator
 NOTICE = "这个页面含有个人信息，只在与我的私聊中显示。"
 PRIVATE_BUTTON = [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
 FLOW_REFUSAL = "请在与我的私聊中进行此操作。"
-FLOW_BUTTON = [("打开与我的私聊", "https://t.me/branch_assistant_bot")]
+FLOW_BUTTON = PRIVATE_BUTTON  # one button opens the private chat, whoever refuses
 
 
 async def _link(bot: BotHarness) -> None:

@@ -59,7 +59,7 @@ async def test_secretary_gets_last_months_ledger_as_a_document(bot: BotHarness) 
     await bot.press("A01", f"lg:{bot.ids.branch_a}:last_month")
     (_, data), *_ = _documents(bot, "A01")
     wb = load_workbook(io.BytesIO(data))
-    assert wb["汇总"]["A1"].value == "第一党支部 汇总（2025年3月1日至2025年3月31日）"
+    assert wb["汇总"]["A1"].value == "第一党支部汇总（2025年3月1日至2025年3月31日）"
     assert len([r for r in wb["三会一课及主题党日登记"].iter_rows(min_row=3, values_only=True) if any(r)]) == 3
 
 
@@ -80,6 +80,7 @@ async def test_in_a_group_the_bot_points_to_the_private_chat(bot: BotHarness) ->
     await bot.say("A01", "/linkgroup", chat_id=GROUP)
     texts = await bot.say("A01", "/ledger", chat_id=GROUP)
     assert texts == ["台账含党员姓名，只在私聊中发送。"]
+    assert bot.request.calls[-1].buttons == [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
     assert bot.request.calls[-1].chat_id == GROUP and not bot.request.sent(GROUP, "sendDocument")
 
 

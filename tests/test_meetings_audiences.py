@@ -122,7 +122,7 @@ async def test_meetings_are_run_from_the_private_chat_not_the_group(bot: BotHarn
     private = "请在与我的私聊中进行此操作。"
     for command in ("/newmeeting", "/newmeeting 主题党日 2026-12-15 14:30 三楼"):
         assert await bot.say("A01", command, chat_id=group) == [private]
-        assert bot.request.calls[-1].buttons == [("打开与我的私聊", "https://t.me/branch_assistant_bot")]
+        assert bot.request.calls[-1].buttons == [("打开私聊", "https://t.me/branch_assistant_bot?start=private")]
     assert await bot.press("A01", f"mt:{meeting_id}:cl", chat_id=group) == [private]  # closing
     assert await bot.press("A01", f"mte:{meeting_id}:place", chat_id=group) == [private]  # the edit menu's field
     notice = "这个页面含有个人信息，只在与我的私聊中显示。"

@@ -137,7 +137,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     assert bot.request.calls[-1].buttons == [("« 返回会议", f"mt:{meeting_id}:card")]
     assert await bot.press("A01", "fa:sv") == ["操作已过期，请重新开始。"]  # an old button: saved once only
     card = (await bot.press("A01", f"mt:{meeting_id}:card"))[0]
-    assert f"📖 第一议题：{SPEECH} · 传达学习 · 领学：王建国" in card
+    assert f"📖 第一议题：\n{SPEECH}\n传达学习 · 领学：王建国" in card
 
     # Now it closes: both checked in, a short record, no tags.
     review = (await bot.press("A01", f"mt:{meeting_id}:cl"))[0]
@@ -156,7 +156,7 @@ async def test_committee_meeting_from_dispatch_to_closing_with_the_first_agenda_
     assert await bot.press("A01", f"fa-m:{meeting_id}") == ["本次会议已结束归档，记录不能再修改。"]
     assert await bot.press("A01", f"mte:{meeting_id}:place") == ["该会议已结束，不能再修改。"]
     report = (await bot.say("A01", "/firstagenda"))[0]
-    assert "应安排第一议题的会议1次，已记录1次（100%）" in report and f"✅ {SPEECH}：下发后0天学习" in report
+    assert "应安排第一议题的会议1次，已记录1次（100%）" in report and f"✅ {SPEECH}\n   下发后0天学习" in report
     async with bot.db.session() as session:
         after = (await session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "meeting"))).all()
     assert len(after) == 3  # the refusals wrote nothing
@@ -206,7 +206,7 @@ def test_meeting_added_on_the_command_line_with_its_first_agenda_item(
     assert shown["first_agenda"]["form"] is None and shown["first_agenda_missing"] == ["form", "led_by"]
     assert {a["member_no"]: a["status"] for a in shown["attendance"]} == {"A01": "no_answer", "A02": "no_answer"}
     text = _cli(["meeting", "show", str(added["id"])])
-    assert "：支部委员会会议，" in text and "09:00–10:30（已安排）" in text and f"📖 第一议题：{SPEECH}" in text
+    assert "：支部委员会会议，" in text and "09:00–10:30（已安排）" in text and f"📖 第一议题：\n{SPEECH}" in text
     # The unit's Party body records its central study group session the same way, without check-in.
     text = _cli(["meeting", "add", "--org", "DEMO-U1", "--kind", "study_group_session", "--at", held])
     assert "为市民政局机关党委安排" in text and "理论学习中心组学习" in text and "签到码" not in text

@@ -432,7 +432,7 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
             )
     first, second, third = (r.id for r in made)
     await bot.say("A01", "/service")
-    assert ("☐ 张伟 " + _yesterday(), f"vrt:{first}") in bot.request.calls[-1].buttons
+    assert ("☐ 张伟 · " + _yesterday(), f"vrt:{first}") in bot.request.calls[-1].buttons
     assert "vrs:go" not in [data for _, data in bot.request.calls[-1].buttons]
     assert await bot.press("A01", "vrs:go") == ["请先勾选要通过的报送。"]
     await bot.press("A01", f"vrt:{first}")
@@ -440,8 +440,8 @@ async def test_approve_the_reports_ticked_in_the_queue(bot: BotHarness) -> None:
     await bot.press("A01", f"vrt:{second}")
     await bot.press("A01", f"vrt:{second}")  # changed their mind
     buttons = bot.request.calls[-1].buttons
-    assert ("☑ 张伟 " + _yesterday(), f"vrt:{first}") in buttons and (
-        "☐ 刘洋 " + _yesterday(),
+    assert ("☑ 张伟 · " + _yesterday(), f"vrt:{first}") in buttons and (
+        "☐ 刘洋 · " + _yesterday(),
         f"vrt:{second}",
     ) in buttons
     assert ("通过所选2份", "vrs:go") in buttons

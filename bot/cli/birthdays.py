@@ -18,8 +18,10 @@ def register(app: typer.Typer) -> None:
 
 
 def birthdays_command(
-    on: Annotated[str | None, typer.Option("--date", help="A day, YYYY-MM-DD (default: today).")] = None,
-    month: Annotated[str | None, typer.Option("--month", help="A month, YYYY-MM.")] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="A day, e.g. 2026-12-15 or 12月15日 (default: today).")
+    ] = None,
+    month: Annotated[str | None, typer.Option("--month", help="A month, e.g. 2026-12 or 2026年12月.")] = None,
     branch: Annotated[
         str | None,
         typer.Option("--branch", help="Organisation id or code: its whole subtree (a Party group: its members)."),

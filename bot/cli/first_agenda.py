@@ -64,7 +64,9 @@ def register(app: typer.Typer) -> None:
     def material_add(
         title: Annotated[str, typer.Option("--title", help="Title of the speech, instruction, article …")],
         source: Annotated[str, typer.Option("--source", help="Issuing source, e.g. 新华社")],
-        issued_on: Annotated[str, typer.Option("--date", help="Date of the speech or instruction, YYYY-MM-DD")],
+        issued_on: Annotated[
+            str, typer.Option("--date", help="Date of the speech or instruction, e.g. 2026-12-15 or 12月15日")
+        ],
         kind: Annotated[
             str | None, typer.Option("--type", help="speech, instruction, article or meeting_spirit")
         ] = None,
@@ -188,8 +190,12 @@ def register(app: typer.Typer) -> None:
     @report_app.command("report")
     def report(
         org: Annotated[int | None, typer.Option("--org", help="Organisation id (default: the whole tree)")] = None,
-        start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 1 January)")] = None,
-        end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today)")] = None,
+        start: Annotated[
+            str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日 (default: 1 January)")
+        ] = None,
+        end: Annotated[
+            str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日 (default: today)")
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Per branch: meetings that needed the first agenda item, that had it, the rate, unstudied materials and

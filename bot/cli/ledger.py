@@ -43,8 +43,8 @@ def _or_exit(settings: Settings, work: Callable[[], T]) -> T:
 @ledger_app.command("export")
 def export(
     org: OrgOption,
-    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
-    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")],
+    start: Annotated[str, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日")],
+    end: Annotated[str, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日")],
     out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write")],
     as_json: JsonFlag = False,
 ) -> None:
@@ -75,8 +75,12 @@ def chart(
     kind: Annotated[str, typer.Argument(help="attendance, meetings, first-agenda or service")],
     org: OrgOption,
     out: Annotated[Path, typer.Option("--out", help="The .png file to write")],
-    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 1 January)")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: 31 December)")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日 (default: 1 January)")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日 (default: 31 December)")
+    ] = None,
 ) -> None:
     """Draw a chart of ORG (this year unless --from/--to) as a PNG picture."""
     from bot.errors import InvalidInput

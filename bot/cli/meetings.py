@@ -103,8 +103,10 @@ def add(
         typer.Option("--branch", "--org", help="Branch id or code (for a unit-level kind: the unit's organisation)"),
     ],
     kind: Annotated[str, typer.Option("--kind", help="Kind id (branchbot meeting kinds)")],
-    at: Annotated[str, typer.Option("--at", help='Start, local time: "YYYY-MM-DD HH:MM"')],
-    end: Annotated[str | None, typer.Option("--end", help='End: "HH:MM" or "YYYY-MM-DD HH:MM"')] = None,
+    at: Annotated[str, typer.Option("--at", help='Start, local time, e.g. "2026-12-15 09:00" or "12月15日 9:00"')],
+    end: Annotated[
+        str | None, typer.Option("--end", help='End, e.g. "16:00" (the same day) or "2026-12-15 16:00"')
+    ] = None,
     place: Annotated[str | None, typer.Option("--place")] = None,
     topic: Annotated[str | None, typer.Option("--topic")] = None,
     group: Annotated[int | None, typer.Option("--group", help="Party group id (group meetings)")] = None,

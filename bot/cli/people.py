@@ -134,8 +134,8 @@ def transfer(
 
 def audit(
     org: Annotated[str | None, typer.Option("--org", help="Code of an organisation: its subtree only.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
     as_json: JsonFlag = False,
 ) -> None:

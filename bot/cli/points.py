@@ -188,8 +188,12 @@ def rules_show(org: OrgOption = None, as_json: JsonFlag = False) -> None:
 @points_app.command("report")
 def points_report(
     org: OrgOption = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 1 January).")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日 (default: 1 January).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日 (default: today).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Every member's points for a period: one line (or JSON object) per member and branch."""
@@ -211,8 +215,8 @@ def points_report(
 @points_app.command("show")
 def points_show(
     member: Annotated[str, typer.Argument(help="Roster number or member id")],
-    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A member's points with the events behind each item."""

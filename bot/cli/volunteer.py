@@ -82,8 +82,8 @@ def register(app: typer.Typer) -> None:
     def activity_add(
         title: Annotated[str, typer.Option("--title", help="What the activity is")],
         community: Annotated[str, typer.Option("--community", help="Community id or name")],
-        start: Annotated[str, typer.Option("--start", help='Local start, "YYYY-MM-DD HH:MM"')],
-        end: Annotated[str, typer.Option("--end", help='Local end, "YYYY-MM-DD HH:MM"')],
+        start: Annotated[str, typer.Option("--start", help='Local start, e.g. "2026-12-15 09:00" or "12月15日 9:00"')],
+        end: Annotated[str, typer.Option("--end", help='Local end, e.g. "2026-12-15 09:00" or "12月15日 9:00"')],
         slots: Annotated[int, typer.Option("--slots", help="Number of places")],
         dispatch_to: Annotated[
             list[int] | None, typer.Option("--dispatch-to", help="Organisation id: a branch, or all branches below it")
@@ -179,8 +179,12 @@ def register(app: typer.Typer) -> None:
     def activity_edit(
         activity_id: Annotated[int, typer.Argument(help="Activity id")],
         title: Annotated[str | None, typer.Option("--title", help="New title")] = None,
-        start: Annotated[str | None, typer.Option("--start", help='New local start, "YYYY-MM-DD HH:MM"')] = None,
-        end: Annotated[str | None, typer.Option("--end", help='New local end, "YYYY-MM-DD HH:MM"')] = None,
+        start: Annotated[
+            str | None, typer.Option("--start", help='New local start, e.g. "2026-12-15 09:00" or "12月15日 9:00"')
+        ] = None,
+        end: Annotated[
+            str | None, typer.Option("--end", help='New local end, e.g. "2026-12-15 09:00" or "12月15日 9:00"')
+        ] = None,
         slots: Annotated[int | None, typer.Option("--slots", help="New number of places")] = None,
         place: Annotated[str | None, typer.Option("--place", help="Meeting point (- clears it)")] = None,
         skills: Annotated[str | None, typer.Option("--skills", help="Skills wanted (- clears them)")] = None,
@@ -290,8 +294,8 @@ def register(app: typer.Typer) -> None:
     @service_app.command("report")
     def service_report(
         org: Annotated[int | None, typer.Option("--org", help="Organisation id (and everything below it)")] = None,
-        date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD")] = None,
-        date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD")] = None,
+        date_from: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日")] = None,
+        date_to: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Hours per member (activities and approved self-reports); default: this year, every organisation."""

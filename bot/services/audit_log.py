@@ -21,7 +21,7 @@ from bot.services.access import Actor, visible_org_ids
 from storage import people as people_store
 from storage import queries
 
-PAGE_SIZE = 20
+PAGE_SIZE = 9  # a page of the /audit screen: two lines an entry, so it fits a phone (20 lines)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,14 @@ ACTION_LABELS: dict[str, str] = {
     "birthday_greetings_on": N_("birthday greetings on"),
     "birthday_greetings_off": N_("birthday greetings off"),
     "attendance_mark": N_("attendance marked"),
+    "meeting_create": N_("meeting scheduled"),
+    "meeting_edit": N_("meeting changed"),
+    "meeting_postpone": N_("meeting postponed"),
+    "meeting_location": N_("meeting place changed"),
+    "meeting_close": N_("meeting closed"),
     "meeting_cancel": N_("meeting cancelled"),
+    "leave_approve": N_("leave approved"),
+    "leave_refuse": N_("leave refused"),
     "checkin.wrong_code": N_("wrong check-in code"),
     "first_agenda.record": N_("first agenda recorded"),
     "first_agenda.update": N_("first agenda updated"),
@@ -90,9 +97,41 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+# What an entry is about, when it names no member or organisation (the stored name stays in --json).
+ENTITY_LABELS: dict[str, str] = {
+    "activity": N_("volunteer activity"),
+    "activity_signup": N_("sign-up"),
+    "activity_signups": N_("sign-ups"),
+    "communities": N_("communities"),
+    "database": N_("database"),
+    "meeting": N_("meeting"),
+    "member": N_("member"),
+    "organisation": N_("organisation"),
+    "organisations": N_("organisations"),
+    "point_entry": N_("points entry"),
+    "roster": N_("roster"),
+    "service_report": N_("service report"),
+    "star_rating": N_("star rating"),
+    "study_material": N_("study material"),
+}
+
+# Who made an entry that no member made.
+ACTOR_LABELS: dict[str, str] = {"cli": N_("command line"), "scheduler": N_("scheduled job")}
+
+
 def action_label(action: str) -> str | None:
     """The untranslated label of a recorded action (translate it with the reader's translator); None if unknown."""
     return ACTION_LABELS.get(action)
+
+
+def entity_label(entity: str) -> str | None:
+    """The untranslated name of what an entry is about; None if unknown."""
+    return ENTITY_LABELS.get(entity)
+
+
+def actor_label(actor: str) -> str | None:
+    """The untranslated name of an actor that is not a member (the command line, a scheduled job); None if a name."""
+    return ACTOR_LABELS.get(actor)
 
 
 async def read(

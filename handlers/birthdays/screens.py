@@ -13,7 +13,7 @@ from bot.services import birthdays
 from bot.services.access import Actor
 from bot.services.birthdays import BirthdayAction, BirthdayButton
 from bot.templates import render
-from handlers.common import reply
+from handlers.common import refuse_in_group
 
 MAX_BRANCH_BUTTONS = 40  # an administrator's summary offers each branch as a button, up to this many
 
@@ -62,7 +62,7 @@ async def counts_view(context: BranchContext, actor: Actor, year: int, month: in
     rows = [
         [
             InlineKeyboardButton(
-                f"{c.name} ({c.birthdays})",
+                tr.gettext("%(branch)s (%(num)s)", branch=c.name, num=c.birthdays),
                 callback_data=BirthdayButton(
                     action=BirthdayAction.LIST, year=year, month=month, branch=c.branch_id
                 ).pack(),
@@ -111,5 +111,7 @@ async def in_private(update: Update, context: BranchContext) -> bool:
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
         return True
-    await reply(update, context.tr.gettext("Political birthdays are personal data: ask me in a private chat."))
+    await refuse_in_group(
+        update, context, context.tr.gettext("Political birthdays are personal data: ask me in a private chat.")
+    )
     return False

@@ -10,7 +10,7 @@ from bot.context import BranchContext
 from bot.qr import qr_png
 from bot.services import identity
 from bot.templates import render
-from handlers.common import leaders_only
+from handlers.common import leaders_only, refuse_in_group
 
 QR_ALBUM_SIZE = 10  # Telegram's limit for one media group
 
@@ -20,7 +20,9 @@ async def invites(update: Update, context: BranchContext) -> None:
     """Send fresh invitation links for the branch's unbound members, then their QR codes."""
     assert update.message is not None
     if update.message.chat.type != ChatType.PRIVATE:
-        await update.message.reply_text(context.tr.gettext("Invitation links are private: ask me in a private chat."))
+        await refuse_in_group(
+            update, context, context.tr.gettext("Invitation links are private: ask me in a private chat.")
+        )
         return
     actor = context.actor
     settings = context.resources.settings

@@ -9,21 +9,23 @@ keeps answering others meanwhile.
 from __future__ import annotations
 
 import asyncio
+import html
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot import date_style
 from bot.context import BranchContext
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.ledger.buttons import ChartButton, ChartKind, LedgerButton, LedgerChoice, RecordButton
 from bot.services.ledger.charts import KINDS
 from bot.services.ledger.period import PRESETS, LedgerPeriod, org_by_ref, org_for, parse_period, preset
-from handlers.common import keyboard, leaders_only, reply
+from handlers.common import keyboard, leaders_only, refuse_in_group, reply
 
 MAX_UPLOAD = 50 * 1024 * 1024  # a bot may upload at most 50 MB
 PRESET_LABELS = {
@@ -45,14 +47,9 @@ async def _private(update: Update, context: BranchContext) -> bool:
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
         return True
-    text = context.tr.gettext("Ledgers name members, so I send them only in our private chat.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None:
-        button = InlineKeyboardButton(
-            context.tr.gettext("Open our private chat"), url=f"https://t.me/{context.resources.bot_username}"
-        )
-        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    await refuse_in_group(
+        update, context, context.tr.gettext("Ledgers name members, so I send them only in our private chat.")
+    )
     return False
 
 
@@ -94,12 +91,19 @@ async def ledger_button(update: Update, context: BranchContext) -> None:
         await query.answer()
         async with context.unit() as session:
             org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
-        await reply(
-            update,
-            context.tr.gettext(
-                "Send the period as: /ledger %(code)s 2026-01-01 2026-03-31 (at most 3 years).", code=org.code
-            ),
-        )
+        # One's own organisation needs no code (/ledger reads it from the caller); another one's code goes first.
+        if org.id == context.actor.org_id:
+            hint = context.tr.gettext(
+                "Send the period as two dates (at most 3 years), for example:\n"
+                "<code>/ledger 2026-01-01 2026-03-31</code>"
+            )
+        else:
+            hint = context.tr.gettext(
+                "Send the period as the code and two dates (at most 3 years), for example:\n"
+                "<code>/ledger %(code)s 2026-01-01 2026-03-31</code>",
+                code=html.escape(org.code),
+            )
+        await reply(update, hint)
         return
     await query.answer(context.tr.gettext("Preparing the ledger…"))
     await _send_ledger(update, context, org_id, preset(choice, context.resources.env.today()))
@@ -118,11 +122,14 @@ async def _send_ledger(update: Update, context: BranchContext, org_id: int, peri
         content = await asyncio.to_thread(out.read_bytes)
         if len(content) > MAX_UPLOAD:
             raise InvalidInput(N_("This ledger is over 50 MB, more than a bot may send; choose a shorter period."))
+        # One sheet a line, with its number of rows (a phone's width holds one).
+        sheets = [context.tr.gettext("%(sheet)s (%(rows)d)", sheet=name, rows=rows) for name, rows in written.sheets]
         caption = context.tr.gettext(
-            "Ledger of %(org)s, %(period)s: %(sheets)s.",
+            "Ledger of %(org)s, %(period)s:\n%(sheets)s",
             org=org.name,
-            period=period.label,
-            sheets="、".join(f"{name}（{rows}）" for name, rows in written.sheets),
+            # The file is Chinese paperwork (period.label); the caption reads in the reader's language.
+            period=date_style.days(period.start, period.end, context.tr.locale, year=True),
+            sheets="\n".join(sheets),
         )
         await context.bot.send_document(chat.id, InputFile(content, filename=out.name), caption=caption[:1024])
 

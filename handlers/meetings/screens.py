@@ -55,7 +55,7 @@ CARD_ACTIONS = frozenset(
 )
 MARK_WHY = "the names of the members not yet checked in, on the buttons"
 LIST_SINCE = timedelta(days=31)
-LIST_PAGE = 12  # meetings per page of /meetings (buttons two to a row)
+LIST_PAGE = 8  # meetings per page of /meetings (two lines each, buttons two to a row: it fits a phone)
 
 
 def _require_leader(context: BranchContext) -> None:
@@ -321,12 +321,18 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
         branch, items = overview[0]
         sections = []
         for period in PERIOD_ORDER:
-            of_period = [(i, long_date(i.due, tr.locale)) for i in items if i.period.period is period]
+            # The period's last day is said once, beside its label; an item due earlier (the theme Party day)
+            # says its own date (one line each fits a phone).
+            of_period = [
+                (i, long_date(i.due, tr.locale) if i.due != i.period.end else None)
+                for i in items
+                if i.period.period is period
+            ]
             if of_period:
-                label = tr.gettext(
-                    PERIOD_LABELS[period], key=period_text(of_period[0][0].period.start, period, tr.locale)
-                )
-                sections.append((label, of_period))
+                first = of_period[0][0].period
+                label = tr.gettext(PERIOD_LABELS[period], key=period_text(first.start, period, tr.locale))
+                open_items = any(not i.ok for i, _due in of_period)
+                sections.append((label, long_date(first.end, tr.locale) if open_items else None, of_period))
         await reply(update, render("meetings/compliance.html.j2", tr.locale, branch=branch.name, sections=sections))
         return
     if not overview:

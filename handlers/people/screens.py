@@ -129,12 +129,17 @@ def _audit_text(tr: Translator, rows: list[audit_log.AuditRow], page: int, tz: Z
         return tr.gettext("The audit log has nothing to show here.")
     lines = [tr.gettext("<b>Audit log</b> (newest first, page %(page)d)", page=page + 1)]
     for row in rows:
-        about = row.subject or row.entity
+        # Labels translated; a name without a label yet (a new action or entity) shows as stored.
+        entity = audit_log.entity_label(row.entity)
+        about = row.subject or (tr.gettext(entity) if entity else row.entity)
         label = audit_log.action_label(row.action)
-        action = tr.gettext(label) if label else row.action  # an action without a label yet shows its name
+        action = tr.gettext(label) if label else row.action
+        by = audit_log.actor_label(row.actor)
+        actor = tr.gettext(by) if by else row.actor
+        # Two lines an entry: when and who, then what (one line ran past a phone's width).
         lines.append(
-            f"{date_style.moment(row.at, tr.locale, tz=tz)}"
-            f" · {html.escape(row.actor)} · {html.escape(action)} · {html.escape(about)}"
+            f"{date_style.moment(row.at, tr.locale, tz=tz)} · {html.escape(actor)}\n"
+            f"    {html.escape(action)} · {html.escape(about)}"
         )
     return "\n".join(lines)
 

@@ -332,7 +332,7 @@ FIELD_LABELS = {
 
 FIELD_PROMPTS = {
     "title": N_("Send the new title."),
-    "when": N_("Send the new start and end, for example 2026-06-01 09:00-11:30."),
+    "when": N_("Send the new day and hours, for example 12 Dec 09:00-11:30."),
     "slots": N_("Send the new number of places (at least %(taken)d: the places already taken)."),
     "place": N_("Send the new meeting point, or share a location to move the map pin (- clears the meeting point)."),
     "skills": N_("Send the skills wanted (- clears them)."),

@@ -17,7 +17,7 @@ from bot.environment import ServiceEnv
 from bot.services.volunteer.timing import (
     VolunteerConfig,
 )
-from handlers.common import reply
+from handlers.common import refuse_in_group
 
 VK_START = filters.Regex(r"^/start(@\w+)? vk_[A-Za-z0-9_-]{1,60}$")
 
@@ -66,7 +66,7 @@ async def _private_only(update: Update, context: BranchContext) -> bool:
     """Personal flows belong in the private chat; say so in a group."""
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
-        await reply(update, context.tr.gettext("Please do this in a private chat with me."))
+        await refuse_in_group(update, context, context.tr.gettext("Please do this in a private chat with me."))
         return False
     return True
 

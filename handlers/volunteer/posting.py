@@ -145,7 +145,7 @@ async def new_community_chosen(update: Update, context: BranchContext) -> int:
     await show(
         update,
         context.tr.gettext(
-            "%(community)s. When? Write the start and end, for example 2026-06-01 09:00-11:30.",
+            "%(community)s. When? Write the day and the hours, for example 12 Dec 09:00-11:30.",
             community=escape(community.name),
         ),
         answer=False,

@@ -162,7 +162,7 @@ async def _send_queue(update: Update, context: BranchContext, *, edit: bool = Fa
                 [
                     (
                         ("☑ " if r.id in selected else "☐ ")
-                        + f"{m.name} {date_style.day(r.service_date, tr.locale, weekday=False)}",
+                        + f"{m.name} · {date_style.day(r.service_date, tr.locale, weekday=False)}",
                         ReportTick(report=r.id).pack(),
                     )
                 ]

@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from bot.db import Database
 from bot.demo import seed_demo, seed_showcase, telegram_id_of
 from bot.environment import ServiceEnv
 from bot.offline import OfflineRequest
+from bot.services.meetings import send_due_reminders
 from storage.models import Member
 from tests.walk.database import start_ids_high
 from tests.walk.walker import ARGUMENTS, GROUP_CHAT, Walk, Walker, button_patterns, command_names
@@ -90,6 +91,10 @@ async def run_walk(role: str, locale: str, root: Path, template: Path) -> Walk:
         walk = Walk(role, locale, person, patterns=sorted(patterns))
         secretary = Walker(application, request, Walk("secretary", locale, "A01"), telegram_id("A01"), names)
         await secretary.say("/linkgroup", in_group=True)  # the branch's group chat, linked before the walk
+        # The reminders' job, once: check-in of today's Party lesson opens in the group (delivered with the first
+        # screen of the walk, then pressed in the group).
+        async with database.session() as session:
+            await send_due_reminders(session, env=ServiceEnv.from_settings(settings), settings=settings, now=NOW)
         in_flow = _in_flow(root / "walk.sqlite3")
         walker = Walker(
             application, request, walk, telegram_id(person), names, _outbox_size(root / "walk.sqlite3"), in_flow
@@ -139,6 +144,66 @@ async def _pending_report(session: AsyncSession, settings: Settings) -> None:
     await core_store.settle_outbox_after(session, last_outbox_id, NOW)  # its notice is history, not a push
 
 
+async def _on_the_walks_day(session: AsyncSession, settings: Settings) -> None:
+    """What the demo does not have on the walk's day but some screens need, so that their buttons are pressed:
+    a second Party group in branch A (scheduling a Party group meeting asks which one), branch B's meetings of
+    the coming week (with branch A's, more than one page of /meetings for the administrator), a Party lesson of
+    branch A whose check-in opens now (the group's check-in button, posted once the group is linked), and a
+    volunteer activity under way with a member checked in (locating oneself, correcting hours), beside
+    yesterday's whose check-out was closed automatically (confirming hours)."""
+    from sqlalchemy import select
+
+    from bot.services import meetings, volunteer
+    from bot.services.access import Actor
+    from bot.services.volunteer.timing import VolunteerConfig
+    from storage import core as core_store
+    from storage.models import Organisation, OrgKind
+    from storage.volunteer import Community
+
+    env = ServiceEnv.from_settings(settings)
+    members = await core_store.members_by_number(session)
+    last_outbox_id = await core_store.last_outbox_id(session)
+    today = NOW.date()
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=NOW.tzinfo)
+
+    def actor(member_no: str) -> Actor:
+        return Actor.of(members[member_no], settings.DEFAULT_LOCALE)
+
+    branch_a, branch_b = members["A01"].org_id, members["B01"].org_id
+    session.add(Organisation(code="DEMO-B1-G2", name="第二党小组", kind=OrgKind.PARTY_GROUP, parent_id=branch_a))
+    for n in range(7):
+        day = today + timedelta(days=n + 1)
+        draft = meetings.Draft(
+            kind=("committee_meeting", "party_lesson")[n % 2], starts_at=at(day, 15), ends_at=at(day, 16), place="二楼会议室"
+        )
+        await meetings.schedule_meeting(session, None, branch_b, draft, env=env)
+    lesson = meetings.Draft(kind="party_lesson", starts_at=at(today, 10, 15), ends_at=at(today, 11, 30), place="三楼会议室")
+    await meetings.schedule_meeting(session, None, branch_a, lesson, env=env)
+
+    garden = await session.scalar(select(Community).where(Community.name == "花园社区"))
+    assert garden is not None
+    cfg = VolunteerConfig.from_settings(settings)
+    for title, starts, ends in (
+        ("社区环境整治", at(today, 9), at(today, 11, 30)),
+        ("关爱儿童志愿服务", at(today, 9) - timedelta(days=1), at(today, 11) - timedelta(days=1)),
+    ):
+        draft = volunteer.ActivityDraft(
+            title=title, community_id=garden.id, starts_at=starts, ends_at=ends, slots=6, place="花园社区党群服务中心"
+        )
+        activity = await volunteer.create_activity(
+            session, None, draft, cfg, env=env, dispatch_to=[branch_a], now=starts - timedelta(days=3)
+        )
+        for member_no in ("A03", "A05"):
+            await volunteer.sign_up(session, actor(member_no), activity.id, now=starts - timedelta(days=2))
+        await volunteer.check_in(
+            session, actor("A05"), activity.id, env=env, method="qr", now=starts + timedelta(minutes=5)
+        )
+    await volunteer.close_forgotten_checkouts(session, env=env, now=NOW)
+    await core_store.settle_outbox_after(session, last_outbox_id, NOW)  # history, not pushes
+
+
 def _in_flow(path: Path) -> Callable[[int], bool]:
     """Whether a person is in a guided flow (handlers/flows.py keeps it in the database)."""
 
@@ -177,6 +242,7 @@ async def _template(root: Path) -> Path:
         await seed_demo(session)
         await seed_showcase(session, settings, ServiceEnv.from_settings(settings), now=NOW)
         await _pending_report(session, settings)
+        await _on_the_walks_day(session, settings)
     await database.dispose()
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

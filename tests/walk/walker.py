@@ -33,8 +33,9 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
 
 # What a person types (or presses, or shares) after a command, or after a button of a kind, whose flow asks for
 # words: each text is sent in turn; "press:R" presses the first button of the last screens whose callback data
-# matches R; "location:LAT,LON" shares a location. Buttons after the last step are explored as usual. The same
-# words serve both languages (they are data: names, dates, numbers).
+# matches R ("label:R": whose label matches R); "location:LAT,LON" shares a location. Buttons after the last step
+# are explored as usual. The same words serve both languages (they are data: names, dates, numbers). A command
+# that opens no flow may have a script of presses only: the buttons of its own screen are explored too.
 SCRIPTS: dict[str, tuple[str, ...]] = {
     "/activity_new": ("关爱儿童志愿服务", "花园", "press:^vnc:", "2026-12-12 09:00-11:00", "6"),
     "/addmaterial": ("党章学习材料", "人民日报", "2026-11-30"),
@@ -43,6 +44,8 @@ SCRIPTS: dict[str, tuple[str, ...]] = {
     "/newmeeting": ("press:^mn:k:group_meeting$",),
     "vcc:go": ("主山",),
     "mt:#:geo": ("location:23.0200,113.7600",),
+    # The list opens the closed meeting's card; the coming theme Party day's card has the location check.
+    "/meetings": ("label:主题党日|Theme Party day",),
 }
 # Kinds pressed again each time they show on a changed screen: the meeting card's "close" refuses until the first
 # agenda item is recorded, then opens the closing flow.
@@ -107,7 +110,7 @@ _UNDOING = re.compile(r"(?:^|:)(?:x|n|no|cx|cxy|cancel|leave|off|del|delete|remo
 # Secrets differ in every run: the random part of deep links (invitations, check-in links) and the meetings'
 # six-digit check-in codes. The transcript shows them masked.
 _TOKEN = re.compile(r"(start=[a-z]+_)[A-Za-z0-9_-]{8,}")
-_CODE = re.compile(r"(?<![\d.,:/-])\d{6}(?![\d.,:/-])")
+_CODE = re.compile(r"(?<![\d.,:/-])\d{6}(?![\d,:/-]|\.\d)")  # a sentence's full stop may follow
 
 
 def masked(text: str) -> str:
@@ -193,6 +196,20 @@ def button_patterns(application: BranchApplication) -> dict[str, Callable[[str],
             name = f"{pattern.__module__}.{pattern.__qualname__.split('.')[0]}({values})"
             patterns[name] = lambda data, f=pattern: bool(f(data))
     return patterns
+
+
+def _matching(screens: Iterable[tuple[Screen, ApiCall]], step: str) -> list[tuple[str, str, str]]:
+    """The buttons (callback data, label, their message's text) of ``screens`` that a "press:R" step matches by
+    callback data, or a "label:R" step by label."""
+    by_label = step.startswith("label:")
+    wanted = re.compile(step.split(":", 1)[1])
+    return [
+        (str(b.get("callback_data")), str(b["text"]), call.text)
+        for _screen, call in screens
+        for row in call.buttons_raw()
+        for b in row
+        if b.get("callback_data") and wanted.search(str(b["text"] if by_label else b["callback_data"]))
+    ]
 
 
 class Walker:
@@ -303,32 +320,31 @@ class Walker:
     ) -> list[tuple[Screen, ApiCall]]:
         """Type (or press) the steps of :data:`SCRIPTS` for ``command``; returns the last step's screens."""
         last = first
-        if in_group or (command.startswith("/") and not self.in_flow(self.user_id)):
-            return last  # the command was refused (or answered in the group): nothing to type
-        for step in SCRIPTS.get(command, ()):
+        steps = SCRIPTS.get(command, ())
+        kept: list[tuple[Screen, ApiCall]] = []  # a screen whose buttons are explored besides the last step's
+        if in_group:
+            return last  # answered in the group: nothing to type
+        if command.startswith("/") and not self.in_flow(self.user_id):
+            if not steps or not all(step.startswith("label:") for step in steps) or not _matching(first, steps[0]):
+                return last  # the command was refused (or its screen has not the button): nothing to type
+            kept = list(first)  # a command without a flow: its own buttons are pressed too
+        for step in steps:
             if step.startswith("location:"):
                 latitude, longitude = (float(x) for x in step.removeprefix("location:").split(","))
                 update = self.updates.location(
                     self.user_id, latitude, longitude, first_name=self.walk.person, language_code=self.language_code
                 )
                 last = await self._act(update, f"{self.walk.person} (private) shares a location", "location")
-            elif step.startswith("press:"):
-                wanted = re.compile(step.removeprefix("press:"))
-                buttons = [
-                    (str(b.get("callback_data")), str(b["text"]), call.text)
-                    for _screen, call in last
-                    for row in call.buttons_raw()
-                    for b in row
-                    if wanted.search(str(b.get("callback_data") or ""))
-                ]
+            elif step.startswith(("press:", "label:")):
+                buttons = _matching(last, step)
                 if not buttons:
-                    self.walk.transcript.append(f"!! no button matching {wanted.pattern!r} to press")
+                    self.walk.transcript.append(f"!! no button matching {step.split(':', 1)[1]!r} to press")
                     continue
                 data, label, text = buttons[0]
                 last = await self.press(data, label, text, in_group=in_group)
             else:
                 last = await self.say(step, in_group=in_group)
-        return last
+        return kept + last
 
     async def explore(self, first: Iterable[tuple[Screen, ApiCall]], *, in_group: bool) -> None:
         """Press, depth first, the buttons of the walker's screens (and of the screens they lead to): a flow is

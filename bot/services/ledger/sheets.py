@@ -270,7 +270,7 @@ def attendance_members(data: LedgerData) -> Sheet:
                 attended += status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
         rows.append([*_branch_val(data, branch_id), member.name, member.member_no, *marks, _pct(attended, expected)])
     note = EMPTY_NOTE if not closed else "本期无已召开的会议"
-    return Sheet("出勤明细", "出勤明细（✓ 出席 迟 迟到 假 请假 ✗ 缺席）", columns, rows if closed else [], note)
+    return Sheet("出勤明细", "出勤明细（✓出席，迟：迟到，假：请假，✗缺席）", columns, rows if closed else [], note)
 
 
 def attendance_branches(ranked: list[BranchIndicators]) -> Sheet:

@@ -101,7 +101,7 @@ def write_sheets(sheets: list[Sheet], org_name: str, period_label: str, path: Pa
         ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
-        title = f"{org_name} {sheet.title}（{period_label}）"
+        title = f"{org_name}{sheet.title}（{period_label}）"  # Chinese: no space between the two
         if sheet.remark:
             title += f"：{sheet.remark}"
         ws.write_string(0, 0, title, title_format)
