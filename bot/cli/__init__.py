@@ -212,10 +212,17 @@ def run() -> None:
 
     asyncio.run(prepare())
     startup.refuse_demo_database(settings)
-    startup.wait_for_telegram(settings)
     _configure_logging()
-    asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run closed its loop; PTB needs one
+    loop = asyncio.new_event_loop()  # asyncio.run closed its loop; PTB needs one
+    asyncio.set_event_loop(loop)
     application = build_application(settings, db=db)
+    try:
+        # The application's bot asks getMe (on the loop it then runs on), so PTB's start-up does not ask again.
+        startup.wait_for_telegram(settings, bot=application.bot)
+    except BaseException:  # a refused token, or the operator gave up waiting: close what was opened
+        loop.run_until_complete(application.bot.shutdown())
+        loop.close()
+        raise
     collector.start_up_done()  # every module imported, every handler built (bot/collector.py)
     if settings.WEBHOOK_URL:
         # TLS ends at the reverse proxy; the bot listens on plain HTTP under the same path as the public URL.
