@@ -199,6 +199,9 @@ def run() -> None:
         raise typer.Exit(2)
     import asyncio
 
+    from bot import tls
+
+    tls.preload()  # the certificate bundle loads in a thread while the bot's modules are imported
     from bot.app import build_application
     from bot.cli import startup  # no demo data, and one line (then a retry) when Telegram is unreachable
     from bot.db import Database
