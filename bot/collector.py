@@ -1,9 +1,10 @@
 """The cyclic garbage collector during start-up: paused, then the start-up's objects set aside for good.
 
 Starting the bot imports about a thousand modules and builds some 200,000 objects that live as long as the
-process (classes, functions, mappers, handlers). While they are built, the collector runs hundreds of young
-collections and a few full ones, each walking everything built so far — a quarter of the start-up's CPU — and
-finds almost nothing (about 700 objects of garbage in cycles). So ``branchbot`` pauses it from its first import
+process (classes, functions, mappers, handlers). While they are built, the collector runs some 300 collections,
+full ones among them, each walking everything built so far — a quarter of the imports' CPU, about an eighth of
+``branchbot run``'s until its first getUpdates — and finds almost nothing (about 700 objects of garbage in
+cycles). So ``branchbot`` pauses it from its first import
 until the bot is assembled, then freezes what exists (``gc.freeze``: the later collections skip those objects,
 which also makes every full collection of the running bot cheaper) and resumes it. Only a process whose entry
 point paused it resumes it here; an importer (the tests) keeps its collector as it was.
