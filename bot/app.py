@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import ssl
 from collections.abc import Sequence
-from functools import cache
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -14,6 +13,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import features as registry
+from bot import tls
 from bot.config import Settings
 from bot.context import BranchApplication, BranchContext
 from bot.db import Database
@@ -27,11 +27,8 @@ from bot.updates import DurableUpdateQueue
 log = logging.getLogger(__name__)
 
 
-@cache
 def _tls() -> ssl.SSLContext:
-    import httpx
-
-    return httpx.create_ssl_context()  # certifi's bundle (or SSL_CERT_FILE / SSL_CERT_DIR), as httpx would
+    return tls.context()  # certifi's bundle (or SSL_CERT_FILE / SSL_CERT_DIR), as httpx would; loaded once
 
 
 def telegram_request(connection_pool_size: int) -> HTTPXRequest:

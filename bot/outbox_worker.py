@@ -21,6 +21,7 @@ import bisect
 import contextlib
 import html
 import logging
+import math
 import secrets
 import time
 from datetime import timedelta
@@ -87,6 +88,7 @@ class OutboxWorker:
         self._next_heartbeat = 0.0
         self._next_claim = 0.0
         self._flusher: asyncio.Task[None] | None = None
+        self._claiming: asyncio.Task[None] | None = None  # a claim made beside the sends (continuous sender)
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class OutboxWorker:
                     log.exception("the outbox sender failed; trying again in a second")
                     await asyncio.sleep(1.0)
         finally:
+            await self._claimed()  # its rows are in hand before the rest is given back
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._give_back()
@@ -150,12 +153,16 @@ class OutboxWorker:
         """Send (start) the next message that may go, or wait for one; False when a drain has nothing left."""
         now = time.monotonic()
         if now >= self._next_heartbeat:
+            await self._claimed()  # the heartbeat keeps in hand only the rows the database says are ours
             await self._heartbeat(register=deadline is None)
             self._next_heartbeat = now + self.lease.total_seconds() / 3
         claimed = None
         if now >= self._next_claim and self._soon_ready(now) < CLAIM_BELOW:
-            claimed = await self._claim()
-            self._next_claim = now + (self.poll_seconds if claimed == 0 else 0.0)
+            if deadline is None and self._hand:
+                self._claim_beside()
+            else:
+                claimed = await self._claim()
+                self._next_claim = now + (self.poll_seconds if claimed == 0 else 0.0)
         paused = self.limiter.paused_for()
         row = self._next_ready(time.monotonic()) if paused <= 0 else None
         if row is None:
@@ -231,6 +238,31 @@ class OutboxWorker:
         for row in rows:
             self._keep(row)
         return len(rows)
+
+    def _claim_beside(self) -> None:
+        """Claim more while the rows in hand keep going out: a claim awaited in the send loop left every slot that
+        came free meanwhile unused (a quarter of a push a second at the limit, more on a busy machine)."""
+        self._next_claim = math.inf  # until this claim is in
+
+        async def claim() -> None:
+            try:
+                claimed = await self._claim()
+            except Exception:  # the database is busy or gone: the next claim tries again
+                log.exception("the outbox sender could not claim rows; trying again in a second")
+                claimed, pause = 0, 1.0
+            else:
+                pause = self.poll_seconds if claimed == 0 else 0.0
+            self._next_claim = time.monotonic() + pause
+            if self._wake is not None:
+                self._wake.set()
+
+        self._claiming = asyncio.create_task(claim(), name="outbox-claim")
+
+    async def _claimed(self) -> None:
+        """Wait for a claim made beside the sends, if one is under way."""
+        if self._claiming is not None:
+            claiming, self._claiming = self._claiming, None
+            await claiming
 
     async def _give_back(self) -> None:
         """Rows in hand not sent go back to the outbox at their place."""

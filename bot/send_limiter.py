@@ -15,7 +15,11 @@ We cannot know when a message reaches Telegram, only that it is between the mome
 its answer comes back, less the answer's own trip (at least half the fastest round trip seen). So a message
 counts against the limits from the moment it is sent until a second (a minute, for a group's 20) after that
 latest possible arrival: however late a busy machine or the network delays a request, no second at Telegram
-holds more than 30 (at 30 ms a round trip that allows 29.5 a second; at 300 ms, 26).
+holds more than 30 (at 30 ms a round trip that allows 29.5 a second; at 300 ms, 26). Until a second's worth of
+answers has come back (:data:`WARM_UP`), the fastest round trip seen is no measure of the way back: the first
+requests open connections and leave a process still busy starting, so they spend most of their round trip on the
+way out, and taking half of it off their arrival let 31 messages into one second of a loaded machine's first.
+Those first answers count as arriving when they come back.
 
 Replicas share the budget through the database: each sender counts the live ones at its heartbeat and takes its
 equal share (:attr:`SendLimiter.share`). The per-chat limits are kept per process (a chat's replies and its pushes
@@ -49,6 +53,7 @@ GROUP_WINDOW = 60.0
 # most this much of the schedule at once, within the limits, rather than lose the time for good.
 CATCH_UP = 0.25
 BUSY_POLL = 0.01  # how often a waiter looks again while the limit is taken by messages still in flight
+WARM_UP = TELEGRAM_PER_SECOND  # answers seen before the fastest round trip is trusted (see the module)
 
 REPLY_PRIORITY = 1000  # above every outbox priority
 MAX_REPLY_RETRIES = 2
@@ -88,6 +93,7 @@ class SendLimiter:
         self._in_flight = 0
         self._done: list[float] = []  # the latest possible arrivals within the last WINDOW, in order
         self._fastest = math.inf  # the fastest round trip seen
+        self._answers = 0  # answers seen (the fastest round trip counts from WARM_UP on)
         self._next = -math.inf  # when the next slot is due on the schedule
         self._chats: dict[int, deque[float]] = {}  # per chat, when its last answers came back
         self._chats_busy: dict[int, int] = {}  # per chat, messages in flight
@@ -156,7 +162,9 @@ class SendLimiter:
         now = time.monotonic()
         self._in_flight = max(0, self._in_flight - 1)
         self._fastest = min(self._fastest, now - granted)
-        arrived_by = now - min(self._fastest, now - granted) / 2  # it reached Telegram by then at the latest
+        self._answers += 1
+        # It reached Telegram by then at the latest (its answer's trip took at least half the fastest round trip).
+        arrived_by = now - min(self._fastest, now - granted) / 2 if self._answers > WARM_UP else now
         bisect.insort(self._done, arrived_by)
         now = arrived_by
         if chat_id is None:

@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.models import AuditEntry, ChatState, Invitation, Member, Organisation, OutboxMessage, OutboxStatus
+from storage.queries import postgres_insert
 
 # ---------------------------------------------------------------------------------------------------------------
 # Invitations (邀请链接)
@@ -176,7 +177,7 @@ def _write_version(session: Session) -> None:
         return
     value = secrets.token_hex(8)
     dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
+    builder = postgres_insert() if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if builder is None:
         session.execute(insert(ChatState).values(scope="bot", key=ROSTER_VERSION_KEY, data=value))
         return

@@ -7,9 +7,23 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, func, select, update
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -343,39 +357,73 @@ async def member_history(
     return [(m, a) for m, a in rows.all()]
 
 
-async def closed_attendance(
-    session: AsyncSession, org_id: int, start: datetime, end: datetime
-) -> list[tuple[Meeting, int, str]]:
-    """(meeting, member id, status) of the organisation's closed meetings in ``[start, end)``, in meeting order.
+class MeetingRef(NamedTuple):
+    """A meeting as a report line names it: by its kind and its start."""
 
-    Two statements: the meetings, then their attendance as plain columns. Selecting the meeting with every
-    attendance row converted each meeting's columns (dates, JSON) once per member: a branch-year took 30× its SQL."""
-    closed = (
-        Meeting.org_id == org_id,
+    id: int
+    kind: str
+    starts_at: datetime
+
+
+class MemberRef(NamedTuple):
+    """A member as a report line names them."""
+
+    id: int
+    name: str
+    member_no: str
+
+
+def _attendance_counts() -> tuple[Any, Any, Any]:
+    """Attended (present or late), on approved leave, and all rows: the three counts a rate is made of."""
+    attended = func.sum(case((Attendance.status.in_(CHECKED_IN), 1), else_=0))
+    on_leave = func.sum(case((Attendance.status == AttendanceStatus.ON_LEAVE, 1), else_=0))
+    return attended, on_leave, func.count(Attendance.id)
+
+
+# Built once, with bound parameters: building the statements anew (and their cache keys) was a third of the report's
+# time once the database did the counting.
+_CLOSED_MEETING_COUNTS = (
+    select(Meeting.id, Meeting.kind, Meeting.starts_at, *_attendance_counts())
+    .join(Attendance, Attendance.meeting_id == Meeting.id)
+    .where(
+        Meeting.org_id == bindparam("org_id"),
         Meeting.status == MeetingStatus.CLOSED,
-        Meeting.starts_at >= start,
-        Meeting.starts_at < end,
+        Meeting.starts_at >= bindparam("start"),
+        Meeting.starts_at < bindparam("end"),
     )
-    meetings = {m.id: m for m in await session.scalars(select(Meeting).where(*closed))}
-    if not meetings:
-        return []
-    rows = await session.execute(
-        select(Attendance.meeting_id, Attendance.member_id, Attendance.status)
-        .join(Meeting, Attendance.meeting_id == Meeting.id)
-        .where(*closed)
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-    # A meeting closed between the two statements (PostgreSQL reads each at its own moment) waits for the next time.
-    return [(meetings[m], member_id, status) for m, member_id, status in rows.all() if m in meetings]
+    .group_by(Meeting.id, Meeting.kind, Meeting.starts_at)
+    .order_by(Meeting.starts_at, Meeting.id)
+)
+_MEMBER_COUNTS = (
+    select(Member.id, Member.name, Member.member_no, *_attendance_counts())
+    .join(Attendance, Attendance.member_id == Member.id)
+    .where(Attendance.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+    .group_by(Member.id, Member.name, Member.member_no)
+    .order_by(Member.member_no, Member.id)
+)
 
 
-async def members_in_roster_order(session: AsyncSession, member_ids: set[int] | list[int]) -> Sequence[Member]:
-    """These members, in the roster's order (by member number, 编号)."""
-    if not member_ids:
+async def closed_meeting_counts(
+    session: AsyncSession, org_id: int, start: datetime, end: datetime
+) -> list[tuple[MeetingRef, int, int, int]]:
+    """(meeting, attended, on leave, rows) of each of the organisation's closed meetings in ``[start, end)`` that
+    has attendance rows, in meeting order.
+
+    Counted by the database (GROUP BY) and read as plain columns: a branch-year is a thousand attendance rows, and
+    reading them one by one into Python, with each meeting's every column converted, was most of the report's
+    time."""
+    result = await session.execute(_CLOSED_MEETING_COUNTS, {"org_id": org_id, "start": start, "end": end})
+    return [(MeetingRef(i, kind, at), int(a), int(leave), int(n)) for i, kind, at, a, leave, n in result.all()]
+
+
+async def member_counts(session: AsyncSession, meeting_ids: Sequence[int]) -> list[tuple[MemberRef, int, int, int]]:
+    """(member, attended, on leave, rows) over these meetings (one branch's of a period: tens, never one per
+    member), for each member with a row, by member number (编号). The meetings are named rather than selected
+    again, so both counts describe the same meetings even if one closes in between."""
+    if not meeting_ids:
         return []
-    return (
-        await session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.member_no, Member.id))
-    ).all()
+    result = await session.execute(_MEMBER_COUNTS, {"meeting_ids": list(meeting_ids)})
+    return [(MemberRef(i, name, no), int(a), int(leave), int(n)) for i, name, no, a, leave, n in result.all()]
 
 
 async def last_place(session: AsyncSession, org_id: int) -> str | None:

@@ -78,7 +78,7 @@ def _counting(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
-async def _measure(db: Database, settings: Settings, admin_id: int) -> tuple[int, int, int]:
+async def _measure(db: Database, settings: Settings, admin_id: int) -> tuple[int, int, int, int]:
     async with db.session() as session:
         admin = await session.get(Member, admin_id)
         assert admin is not None
@@ -90,14 +90,25 @@ async def _measure(db: Database, settings: Settings, admin_id: int) -> tuple[int
         with _counting(db) as statements:
             rates = await stats.attendance_overview(session, actor, start, end)
         attendance_count = len(statements)
+        with _counting(db) as statements:  # one branch in full: per meeting and per member, counted by the database
+            one = await stats.branch_rates(session, rates[-1][0].id, start, end)
+        branch_count = len(statements)
     assert all(r.meetings == 2 and (r.overall.attended, r.overall.expected) == (8, 10) for _, r in rates)
     assert len(table) == len(rates)
-    return compliance_count, attendance_count, len(table)
+    assert [(r.attended, r.expected) for _, r in one.per_meeting] == [(4, 5), (4, 5)]
+    assert [(m.member_no[-2:], r.attended, r.expected) for m, r in one.per_member] == [
+        ("m0", 0, 2),
+        ("m1", 2, 2),
+        ("m2", 2, 2),
+        ("m3", 2, 2),
+        ("m4", 2, 2),
+    ]
+    return compliance_count, attendance_count, len(table), branch_count
 
 
 async def test_city_reports_run_a_constant_number_of_statements(any_db: Database, settings: Settings) -> None:
     small = await _measure(any_db, settings, await _city(any_db, 3))
     large = await _measure(any_db, settings, await _city(any_db, 30))
     assert (small[2], large[2]) == (3, 30)
-    assert small[:2] == large[:2], (small, large)  # the same statements for 3 branches as for 30
-    assert large[0] <= 5 and large[1] <= 4, large
+    assert (small[0], small[1], small[3]) == (large[0], large[1], large[3]), (small, large)  # 3 branches as 30
+    assert large[0] <= 5 and large[1] <= 4 and large[3] == 2, large

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db import Database
-from bot.demo import DemoIds, telegram_id_of
+from bot.demo import DemoIds, seed_demo, telegram_id_of
 from bot.errors import InvalidInput, PermissionDenied
 from bot.features import meeting_hooks
 from bot.services import meetings
@@ -191,7 +191,11 @@ async def test_the_nudge_days_are_configurable(db: Database, demo: DemoIds, sett
         )
 
 
-async def test_branch_rates_per_member_and_per_meeting(db: Database, demo: DemoIds, settings: Settings) -> None:
+async def test_branch_rates_per_member_and_per_meeting(any_db: Database, settings: Settings) -> None:
+    """Counted by the database (GROUP BY), the same on SQLite and PostgreSQL."""
+    db = any_db
+    async with db.session() as session:
+        demo = await seed_demo(session)
     first = datetime(2026, 11, 3, 9, 0, tzinfo=TZ)
     with time_machine.travel(first - timedelta(days=1), tick=False):
         one = await schedule(db, settings, branch_id=demo.branch_a, by=None, kind="general_meeting", starts_at=first)

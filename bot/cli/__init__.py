@@ -13,6 +13,7 @@ import typer
 from typer._click import Command, Context  # Typer's own click (vendored since Typer 0.26)
 from typer.core import TyperGroup
 
+from bot import collector
 from bot import features as registry
 from bot.cli.common import JsonFlag, cli_env, echo_import_result, echo_json, run_db, settings_or_exit, tr_cli
 
@@ -87,6 +88,8 @@ def _features(ctx: typer.Context) -> None:
     """The features the commands serve: the registry's, unless the caller passed others (tests: ``obj=``)."""
     if ctx.obj is None:
         ctx.obj = registry.FEATURES
+    if ctx.invoked_subcommand != "run":  # run resumes the collector once the bot is assembled
+        collector.start_up_done()
 
 
 @db_app.command("upgrade")
@@ -196,6 +199,9 @@ def run() -> None:
         raise typer.Exit(2)
     import asyncio
 
+    from bot import tls
+
+    tls.preload()  # the certificate bundle loads in a thread while the bot's modules are imported
     from bot.app import build_application
     from bot.cli import startup  # no demo data, and one line (then a retry) when Telegram is unreachable
     from bot.db import Database
@@ -209,10 +215,18 @@ def run() -> None:
 
     asyncio.run(prepare())
     startup.refuse_demo_database(settings)
-    startup.wait_for_telegram(settings)
     _configure_logging()
-    asyncio.set_event_loop(asyncio.new_event_loop())  # asyncio.run closed its loop; PTB needs one
+    loop = asyncio.new_event_loop()  # asyncio.run closed its loop; PTB needs one
+    asyncio.set_event_loop(loop)
     application = build_application(settings, db=db)
+    try:
+        # The application's bot asks getMe (on the loop it then runs on), so PTB's start-up does not ask again.
+        startup.wait_for_telegram(settings, bot=application.bot)
+    except BaseException:  # a refused token, or the operator gave up waiting: close what was opened
+        loop.run_until_complete(application.bot.shutdown())
+        loop.close()
+        raise
+    collector.start_up_done()  # every module imported, every handler built (bot/collector.py)
     if settings.WEBHOOK_URL:
         # TLS ends at the reverse proxy; the bot listens on plain HTTP under the same path as the public URL.
         application.run_webhook(
@@ -278,5 +292,5 @@ def demo() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``branchbot`` console script."""
+    """The command line (``python -m bot`` and the ``branchbot`` console script enter through bot/__main__.py)."""
     app()

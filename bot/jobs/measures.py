@@ -6,14 +6,14 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.measures import get_index
-
 if TYPE_CHECKING:
     from bot.context import BranchApplication
 
 
 def build_indexes() -> None:
     """Build both knowledge bases (each is built once per process)."""
+    from bot.measures.search import get_index  # here, in the thread: not a cost of the start-up
+
     get_index("zh")
     get_index("en")
 

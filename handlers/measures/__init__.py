@@ -6,6 +6,8 @@ the text shown and whether the view comes as a new message.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
@@ -14,12 +16,15 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHa
 from bot.callbacks import BadCallback
 from bot.context import BranchContext
 from bot.i18n import translator
-from bot.measures import Answer, MeasureIndex, ask, get_index, highlight
 from bot.measures.buttons import MeasuresButton, MeasuresLink, MeasuresView
-from bot.measures.numbers import find_measure_number
-from bot.measures.search import index_language
 from bot.templates import render
 from handlers.common import reply
+
+if TYPE_CHECKING:
+    from bot.measures.search import Answer, MeasureIndex
+
+# The search (bot.measures.search, its tables and tokenizer) is imported by the functions that answer, not with
+# the handlers: registering them is part of every start-up, and the warm-up job imports it once the bot polls.
 
 RELATED_BUTTONS = 2  # "up to two related measures" besides the full text of the best one
 SECTION_LABEL_CHARS = 48  # a section's button: longer English titles are cut at a word, with "…"
@@ -27,6 +32,8 @@ SECTION_LABEL_CHARS = 48  # a section's button: longer English titles are cut at
 
 def index_for(context: BranchContext) -> MeasureIndex:
     """The knowledge base in the caller's language (the English one is the team's unofficial rendering)."""
+    from bot.measures.search import get_index, index_language
+
     return get_index(index_language(context.tr.locale))
 
 
@@ -55,6 +62,8 @@ def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
 
 def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
+    from bot.measures.search import get_index, highlight, index_language
+
     lang = answer.lang
     if not answer.hits:
         text = render("measures/unknown.html.j2", locale, answer=answer, count=len(get_index(lang).notice.measures))
@@ -106,6 +115,8 @@ async def answer_question(update: Update, context: BranchContext, question: str)
 
     The question is searched in the language it is written in; the reply speaks the caller's language.
     """
+    from bot.measures.search import ask, get_index
+
     locale = context.tr.locale
     answer = ask(question, locale)
     if answer.number_requested is not None and answer.hits and not answer.hits[0].sentences:
@@ -146,6 +157,8 @@ async def free_text(update: Update, context: BranchContext) -> None:
 
 async def show_measure_command(update: Update, context: BranchContext) -> None:
     """/measure N (also 第十六条, 措施二十二): show one measure in full."""
+    from bot.measures.numbers import find_measure_number
+
     index = index_for(context)
     args = context.args or []
     ref = find_measure_number(" ".join(args)) if args else None
@@ -238,6 +251,8 @@ async def browse(update: Update, context: BranchContext) -> None:
 
 async def browse_button(update: Update, context: BranchContext) -> None:
     """Buttons ms:idx, ms:s:N, ms:m:N (with the text's language, and ``new`` from an answer)."""
+    from bot.measures.search import get_index, index_language
+
     query = update.callback_query
     assert query is not None and query.data is not None
     locale = context.tr.locale

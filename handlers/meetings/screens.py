@@ -30,7 +30,7 @@ from bot.services.meetings.buttons import (
     meeting_button,
 )
 from bot.services.meetings.compliance import PERIOD_ORDER
-from bot.services.meetings.format import MeetingView, long_date, period_text, status_name
+from bot.services.meetings.format import MeetingLine, MeetingView, long_date, period_text, status_name
 from bot.services.meetings.kinds import Period
 from bot.templates import render
 from handlers.common import keyboard, reply, show
@@ -373,7 +373,7 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
         raise InvalidInput(N_("No branches to show."))
     if len(results) == 1:
         branch, rates = results[0]
-        views = [(MeetingView.of(m, tr.locale, env.tz), r) for m, r in rates.per_meeting]
+        views = [(MeetingLine.of(m.kind, m.starts_at, tr.locale, env.tz), r) for m, r in rates.per_meeting]
         text = render(
             "meetings/attendance.html.j2",
             tr.locale,

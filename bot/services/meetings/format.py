@@ -129,3 +129,16 @@ class MeetingView:
             radius_m=meeting.radius_m,
             day=short_day(start_day, locale),
         )
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    """A meeting as one line of a report names it: its short day and its kind (as :class:`MeetingView` has them)."""
+
+    day: str
+    title: str
+
+    @classmethod
+    def of(cls, kind: str, starts_at: datetime, locale: str, tz: ZoneInfo) -> MeetingLine:
+        """The line of a meeting of ``kind`` starting at ``starts_at``, for ``locale``."""
+        return cls(day=short_day(starts_at.astimezone(tz).date(), locale), title=kind_name(kind, locale))

@@ -7,7 +7,6 @@ was approved is not expected. Periods (month, quarter, year) are computed in the
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,14 +23,15 @@ from storage import queries
 from storage.meetings import (
     CHECKED_IN,
     AttendanceStatus,
-    Meeting,
+    MeetingRef,
+    MemberRef,
     attendance_statuses,
     branches_of,
-    closed_attendance,
+    closed_meeting_counts,
     closed_status_counts,
-    members_in_roster_order,
+    member_counts,
 )
-from storage.models import Member, Organisation
+from storage.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -136,26 +136,28 @@ class BranchRates:
 
     meetings: int
     overall: Rate
-    per_member: list[tuple[Member, Rate]]
-    per_meeting: list[tuple[Meeting, Rate]]
+    per_member: list[tuple[MemberRef, Rate]]
+    per_meeting: list[tuple[MeetingRef, Rate]]
 
 
 async def branch_rates(session: AsyncSession, branch_id: int, start: datetime, end: datetime) -> BranchRates:
-    """Rates of the branch's closed meetings in ``[start, end)``: overall, per member, per meeting."""
-    rows = await closed_attendance(session, branch_id, start, end)
-    by_member: dict[int, list[str]] = defaultdict(list)
-    by_meeting: dict[int, list[str]] = defaultdict(list)
-    meetings: dict[int, Meeting] = {}
-    for meeting, member_id, status in rows:
-        meetings[meeting.id] = meeting
-        by_member[member_id].append(status)
-        by_meeting[meeting.id].append(status)
+    """Rates of the branch's closed meetings in ``[start, end)``: overall, per member, per meeting (two grouped
+    statements: the database counts, Python only adds up the meetings' totals)."""
+    meetings = await closed_meeting_counts(session, branch_id, start, end)
+    per_meeting = [(meeting, _rate(attended, leave, rows)) for meeting, attended, leave, rows in meetings]
+    members = await member_counts(session, [meeting.id for meeting, *_ in meetings])
     # The roster's order (member numbers A1, A2 … A10 read as numbers), not the code points of the names.
-    members = sorted(await members_in_roster_order(session, list(by_member)), key=lambda m: roster_key(m.member_no))
-    per_member = [(m, rate_of(by_member[m.id])) for m in members]
-    per_meeting = [(meetings[i], rate_of(by_meeting[i])) for i in meetings]
+    per_member = sorted(
+        ((member, _rate(attended, leave, rows)) for member, attended, leave, rows in members),
+        key=lambda pair: roster_key(pair[0].member_no),
+    )
     overall = sum((r for _, r in per_meeting), Rate())
-    return BranchRates(len(meetings), overall, per_member, per_meeting)
+    return BranchRates(len(per_meeting), overall, per_member, per_meeting)
+
+
+def _rate(attended: int, leave: int, rows: int) -> Rate:
+    """The rate of counted attendance rows (as :func:`rate_of` counts a list of statuses)."""
+    return Rate(attended, rows - leave, leave)
 
 
 async def attendance_overview(
