@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import Application, ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import BranchContext
 from bot.unit import END, Step, Unit, current_unit
-from handlers.common import command_of, refused_in_group
+from handlers.common import command_of, refused_in_group, reply, show
 
-__all__ = ["END", "KEEPS_FLOWS", "PRE_HANDLERS", "Flow", "flows_of", "leave_flows"]
+__all__ = ["END", "KEEPS_FLOWS", "PRE_HANDLERS", "Flow", "cancelled", "flows_of", "leave_flows"]
 
 # /cancel is answered by the flow itself (with its own reply); /help is looked at in passing.
 KEEPS_FLOWS = frozenset({"cancel", "help"})
@@ -166,3 +166,18 @@ async def leave_flows(update: Update, context: BranchContext) -> None:
 
 # Runs before the caller is resolved (its own pre-check group): it needs only the user; a refused command counts.
 PRE_HANDLERS = [TypeHandler(Update, leave_flows)]
+
+
+async def cancelled(update: Update, context: BranchContext, *drafts: str) -> int:
+    """Any flow's /cancel or Cancel button: the flow's drafts (``user_data`` keys) forgotten, the person told that
+    nothing was saved — the pressed card replaced, or a typed /cancel answered with the reply keyboard removed."""
+    kept = context.user_data
+    if kept is not None:
+        for key in drafts:
+            kept.pop(key, None)
+    text = context.tr.gettext("Cancelled. Nothing was saved.")
+    if update.callback_query is not None and update.callback_query.message is not None:
+        await show(update, text)
+    else:
+        await reply(update, text, reply_markup=ReplyKeyboardRemove())
+    return END

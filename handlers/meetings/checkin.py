@@ -37,7 +37,7 @@ from bot.services.meetings.checkin import Method
 from bot.services.meetings.format import MeetingView
 from bot.templates import render
 from handlers.common import keyboard, reply
-from handlers.flows import END, Flow
+from handlers.flows import END, Flow, cancelled
 from handlers.meetings.view import env_of, settings_of
 from storage.meetings import Meeting, MeetingQrDisplay
 
@@ -260,10 +260,7 @@ async def location_shared(update: Update, context: BranchContext) -> int:
 
 async def cancel(update: Update, context: BranchContext) -> int:
     """Leave the flow; nothing was saved."""
-    for key in ("mt_ck", "mt_leave"):
-        context.user_data.pop(key, None)  # type: ignore[union-attr]
-    await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return END
+    return await cancelled(update, context, "mt_ck", "mt_leave")
 
 
 # --- the live QR code ---------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from bot.services.meetings.format import kind_name, short_day
 from bot.services.meetings.kinds import HeldBy
 from bot.templates import render
 from handlers.common import refused_in_group, reply, show
-from handlers.flows import END, Flow
+from handlers.flows import END, Flow, cancelled
 from handlers.meetings.view import (
     card,
     env_of,
@@ -67,14 +67,7 @@ def _data(context: BranchContext, key: str) -> dict[str, Any]:
 
 async def cancel(update: Update, context: BranchContext) -> int:
     """Leave any of these flows; nothing was saved."""
-    for key in ("mt_new", "mt_edit", "mt_geo", "mt_close"):
-        context.user_data.pop(key, None)  # type: ignore[union-attr]
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(context.tr.gettext("Cancelled. Nothing was saved."))
-    else:
-        await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return END
+    return await cancelled(update, context, "mt_new", "mt_edit", "mt_geo", "mt_close")
 
 
 # --- scheduling ---------------------------------------------------------------------------------------------

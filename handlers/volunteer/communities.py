@@ -17,8 +17,8 @@ from bot.services import volunteer as vol
 from bot.services.volunteer.buttons import CommunityChange, CommunityPick, CommunityView
 from bot.templates import format_local_date, render
 from handlers.common import keyboard, reply, show
-from handlers.flows import END
-from handlers.volunteer.common import COMMUNITY_SEARCH, FLOW_DATA, _private_only, _user_data, env_of, say
+from handlers.flows import END, cancelled
+from handlers.volunteer.common import COMMUNITY_SEARCH, FLOW_DATA, _private_only, env_of, say
 from storage.models import Organisation
 
 
@@ -165,8 +165,4 @@ async def community_view(update: Update, context: BranchContext) -> None:
 
 async def cancel(update: Update, context: BranchContext) -> int:
     """Leave the current volunteer flow; nothing more is kept."""
-    data = _user_data(context)
-    for key in FLOW_DATA:
-        data.pop(key, None)
-    await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return END
+    return await cancelled(update, context, *FLOW_DATA)

@@ -21,7 +21,7 @@ from bot.services.volunteer.timing import (
 )
 from bot.templates import render
 from handlers.common import keyboard, reply, show
-from handlers.flows import END
+from handlers.flows import END, cancelled
 from handlers.volunteer.common import (
     NEW_COMMUNITY,
     NEW_CONFIRM,
@@ -341,10 +341,7 @@ async def new_publish(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None
     if NewConfirm.parse(query.data).choice == "x":
-        _user_data(context).pop("vn", None)
-        await query.answer()
-        await show(update, context.tr.gettext("Cancelled. Nothing was saved."), answer=False)
-        return END
+        return await cancelled(update, context, "vn")
     draft = _draft_of(context)
     dispatch = _user_data(context)["vn"].get("dispatch") if context.actor.is_admin else None
     async with context.unit(then=END) as session:

@@ -23,7 +23,7 @@ from bot.services.volunteer.timing import (
 )
 from bot.templates import render
 from handlers.common import keyboard, reply, show
-from handlers.flows import END
+from handlers.flows import END, cancelled
 from handlers.volunteer.common import (
     REP_CONFIRM,
     REP_DAY,
@@ -250,10 +250,7 @@ async def report_send(update: Update, context: BranchContext) -> int:
     query = update.callback_query
     assert query is not None
     if ReportConfirm.parse(query.data).choice == "x":
-        _user_data(context).pop("vp", None)
-        await query.answer()
-        await show(update, context.tr.gettext("Cancelled. Nothing was saved."), answer=False)
-        return END
+        return await cancelled(update, context, "vp")
     data = _report_input(context)
     ref = str(_user_data(context)["vp"].get("ref") or secrets.token_hex(8))
     async with context.unit(then=END) as session:

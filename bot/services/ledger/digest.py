@@ -122,7 +122,11 @@ def five_lines(data: LedgerData, today: date, locale: str) -> str:
     hours = sum(r.hours for r in rows)
     theme_day = data.branches[0].theme_day if data.is_branch and data.branches else None
     lines = [
-        tr.gettext("<b>%(org)s — %(month)s</b>", org=html.escape(data.org.name), month=date_style.month(data.period.start.year, data.period.start.month, locale)),
+        tr.gettext(
+            "<b>%(org)s — %(month)s</b>",
+            org=html.escape(data.org.name),
+            month=date_style.month(data.period.start.year, data.period.start.month, locale),
+        ),
         tr.gettext("Meetings: %(met)d of %(required)d requirements met", met=met, required=required),
         tr.gettext("Attendance: %(rate)s", rate=f"{round(100 * attended / expected)}%" if expected else "—"),
         tr.gettext(
