@@ -130,21 +130,20 @@ def list_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """An administrator's branches for ``year``: the list, a button per branch, and the other year."""
     tr = context.tr
+    # A button per branch, those awaiting the reader's decision first; a large subtree's others by /stars CODE
+    # (their codes are shown).
+    waiting = sorted(ratings, key=lambda s: (AWAITING.get(s.status, len(AWAITING)), s.branch))[:MAX_BRANCH_BUTTONS]
+    buttoned = {s.branch_id for s in waiting}
     text = render(
         "points/stars_list.html.j2",
         tr.locale,
         pt=tenths_text,
         year=year,
         ratings=ratings,
-        codes={b.id: b.code for b in branches},
+        codes={b.id: b.code for b in branches if b.id not in buttoned},
         statuses={s: status_text(tr, s) for s in STATUS_NAMES},
     )
-    # A button per branch, those awaiting the reader's decision first; a large subtree's others by /stars CODE.
-    waiting = sorted(ratings, key=lambda s: (AWAITING.get(s.status, len(AWAITING)), s.branch))
-    rows = [
-        _button(s.branch, StarViewButton(how=StarOpen.LIST, branch=s.branch_id, year=year).pack())
-        for s in waiting[:MAX_BRANCH_BUTTONS]
-    ]
+    rows = [_button(s.branch, StarViewButton(how=StarOpen.LIST, branch=s.branch_id, year=year).pack()) for s in waiting]
     other = other_year(year, rating_year(today))
     rows.append(_button(tr.gettext("📅 The ratings for %(year)d", year=other), StarListButton(year=other).pack()))
     return text, InlineKeyboardMarkup(rows)

@@ -55,9 +55,7 @@ SPACES: dict[str, str] = {
 # Chinese screens with English words (not command names, not copy_lint.ALLOWED_WORDS).
 ENGLISH: dict[str, str] = {
     "/audit": "English: A01: ['activity', 'activity', 'activity', 'cli', 'meeting', 'cli', 'me…",
-    "/stars": "English: A01: ['self', 'leadership', 'self', 'venue', 'self', 'performance', 's…",
     "lg:#:typed": "English: A01: ['DEMO']",
-    "sr:submit:#:#": "to fix (found after the session-2 merges): A01: ['leadership', 'venue', 'performance', 'public', 'innovation']",
 }
 
 
@@ -71,7 +69,6 @@ WIDE_LINES: dict[str, str] = {
     "/meetings": "wide: ADM1: ['70001. 2026年11月25日周三', '70002. 2026年12月15日周二']",
     "/newmeeting": "wide: ADM1: ['为哪个支部安排会议？（单位党组（党委）自']",
     "/service": "wide: A01: ['第一党支部 志愿服务情况 · 本季度 (', '本期尚未参加志愿服务：刘洋、张伟、李红梅']",
-    "/stars": "wide: A01: ['上传照片：发送照片并在说明中写 /sta']",
     "fa-ld:#": "wide: A01: ['请简要记录学习情况（研讨了什么、支部将如']",
     "fa-m:#": "wide: A01: ['第一议题学习了哪些材料？点击选择（✓），']",
     "fa-mat:#:dsp": "wide: ADM1: ['将《党章学习材料》下发至市民政局机关党委']",
@@ -123,14 +120,12 @@ WIDE_LINES: dict[str, str] = {
     "mcp:#": "to fix (found after the session-2 merges): ADM1: ['⚠️ 党小组会：已开0次，应开1次 （每', '⚠️ 以对党忠诚为主题的党内政治生活：已']",
     "mn:k:*": "to fix (found after the session-2 merges): A01: ['哪一天？请选择日期，或直接输入，如12月']",
     "mn:o:*": "to fix (found after the session-2 merges): A01: ['该会议时间已过，将作为补录会议保存，不发']",
-    "sr:submit:#:#": "to fix (found after the session-2 merges): A01: ['请先为以下指标自评：leadership']",
     "vrs:go": "to fix (found after the session-2 merges): A01: ['本期尚未参加志愿服务：刘洋、张伟、李红梅']",
 }
 
 
 # Chinese screens over 20 lines that are not full texts.
 LONG_MESSAGES: dict[str, str] = {
-    "/stars": "A01: 6 lines too many",
     "/attendance": "to fix (found after the session-2 merges): A01: 1 lines too many",
 }
 
@@ -150,7 +145,6 @@ UNREACHED_BUTTONS: dict[str, str] = {
     "pattern bot.services.meetings.buttons.pressed(ck)": "the group's check-in button is posted by the job that opens check-in; the walk runs no jobs",
     "codec mg": "to fix (found after the session-2 merges): ",
     "pattern ^mg:(\\d{1,19})$": "to fix (found after the session-2 merges): ",
-    "pattern ^sr:(?:object|answer):": "to fix (found after the session-2 merges): ",
     "pattern bot.services.meetings.buttons.new_step(g)": "to fix (found after the session-2 merges): ",
     "pattern bot.services.meetings.buttons.pressed(geo)": "to fix (found after the session-2 merges): ",
 }

@@ -280,7 +280,7 @@ async def adjust(
         action="stars.adjusted",
         details=details,
         env=env,
-        tell=Tell("branch", "adjusted", None, details),
+        tell=Tell("branch", "adjusted", None, {**details, "name_zh": criterion.name_zh, "name_en": criterion.name_en}),
         adjustments=changes,
     )
     return row
