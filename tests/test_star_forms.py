@@ -261,3 +261,18 @@ async def test_two_administrators_publishing_at_once_one_wins_and_the_other_is_t
     assert await _count(bot, AuditEntry.action == "stars.published") == 1
     published = [key for key in await _notices(bot) if ":published:" in key]
     assert published and len({key.rsplit(":", 1)[0] for key in published}) == 1  # one publication told
+
+
+async def test_a_rating_opened_in_a_group_stays_private(bot: BotHarness) -> None:
+    await _own_rules(bot)
+    year = _year(bot)
+    async with bot.db.session() as session:
+        member = await session.scalar(select(Member).where(Member.member_no == "A01"))
+        assert member is not None
+        await star_steps.self_assess(session, Actor.of(member, "zh_CN"), "innovation", "6", "开展红色驿站项目", year)
+    for who, how in ((ADMIN, StarOpen.LIST), ("A01", StarOpen.YEAR)):
+        await bot.press(who, StarViewButton(how=how, branch=bot.ids.branch_a, year=year).pack(), chat_id=GROUP)
+    assert all("红色驿站" not in call.text for call in bot.request.sent(GROUP))  # the branch's note stays private
+    assert all("红色驿站" not in call.text for call in bot.request.sent(method="answerCallbackQuery"))
+    opened = await bot.press(ADMIN, StarViewButton(how=StarOpen.LIST, branch=bot.ids.branch_a, year=year).pack())
+    assert any("红色驿站" in text for text in opened)  # in the private chat, it is shown
