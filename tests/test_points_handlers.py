@@ -46,8 +46,8 @@ async def test_leaders_see_their_branch_in_private_only(bot: BotHarness) -> None
 
 async def test_stars_for_the_secretary(bot: BotHarness) -> None:
     [text] = await bot.say("A01", "/stars")
-    assert "评星定级" in text and "待自评：<code>/stars 自评 innovation 〈分值〉 〈说明〉</code>" in text
-    [after] = await bot.say("A01", "/stars 自评 innovation 4 开展红色驿站项目")  # as the screen says
+    assert "评星定级" in text and "创新项目：0/5（待自评）" in text
+    [after] = await bot.say("A01", "/stars 自评 innovation 4 开展红色驿站项目")  # typed, as before the buttons
     assert "自评4分：开展红色驿站项目" in after
     async with bot.db.session() as session:
         row = await session.scalar(select(StarRating))

@@ -5,6 +5,7 @@ one audit entry and one notice."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -69,3 +70,31 @@ async def test_two_submits_and_two_announcements_at_once(any_db: Database) -> No
     assert sum(o is None for o in outcomes) == 1, outcomes
     assert await _count(any_db, AuditEntry, AuditEntry.action == "stars.announced") == 1
     assert await _count(any_db, OutboxMessage, OutboxMessage.kind == "stars") == 2  # and the branch, once
+
+
+async def test_two_administrators_publishing_at_once(any_db: Database) -> None:
+    async with any_db.session() as session:
+        ids = await seed_points(session)
+        await apply_rules(session, None, "PU1", TEST_RULES)
+        session.add(Member(member_no="PADM2", name="管理员乙", org_id=ids.unit, role="admin", telegram_id=9010))
+    secretary = await _actor(any_db, "P1")
+    admins = [await _actor(any_db, "PADM"), await _actor(any_db, "PADM2")]
+    env = ServiceEnv(tz=TZ)
+    async with any_db.session() as session:
+        await star_steps.self_assess(session, secretary, "innovation", "8", "开展“红色驿站”项目", 2025)
+        await star_steps.submit(session, secretary, 2025, TODAY, env=env)
+        await star_steps.announce(session, admins[0], ids.branch, 2025, TODAY, env=env)
+    after_notice = TODAY + timedelta(days=30)
+
+    def publish(admin: Actor) -> Any:
+        async def step(session: Any) -> None:
+            await star_steps.publish(session, admin, ids.branch, 2025, after_notice, env=env)
+
+        return step
+
+    outcomes = await _race(any_db, *(publish(admin) for admin in admins))
+    assert sum(o is None for o in outcomes) == 1, outcomes
+    assert [o.msgid for o in outcomes if isinstance(o, Conflict)] == ["Only an announced result can be published."]
+    assert await _count(any_db, AuditEntry, AuditEntry.action == "stars.published") == 1
+    published = OutboxMessage.dedup_key.like("%:published:%")
+    assert await _count(any_db, OutboxMessage, published) == 1  # the branch's secretary, told once

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import date_style
 from bot.context import BranchContext
 from bot.errors import InvalidInput
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.points import service, star_steps
 from bot.services.points.buttons import PointsAction, PointsButton
@@ -23,19 +23,13 @@ from bot.services.points.sheets import branch_sheet
 from bot.services.points.stars import ratings
 from bot.templates import render
 from handlers.common import reply
-from handlers.points.star_buttons import star_handlers, star_markup
+from handlers.points.star_buttons import star_handlers
+from handlers.points.star_forms import FORM_HANDLERS
+from handlers.points.star_screens import list_screen, rating_year, star_markup, stars_text
 from storage import queries
 from storage.models import Organisation
-from storage.points import StarStatus
 
 EVENTS_SHOWN = 8  # per item on the events screen; the CLI lists them all
-STATUS_NAMES = {
-    StarStatus.DRAFT: N_("self-assessment"),
-    StarStatus.SUBMITTED: N_("submitted for review"),
-    StarStatus.ANNOUNCED: N_("under public notice"),
-    StarStatus.OBJECTED: N_("objected"),
-    StarStatus.PUBLISHED: N_("published"),
-}
 
 
 # What people may type after /points and /stars in Chinese (the Chinese screens show these words), as the English
@@ -61,11 +55,6 @@ def _sub(words: list[str]) -> str:
 
 def _today(context: BranchContext) -> date:
     return context.resources.env.today()
-
-
-def rating_year(day: date) -> int:
-    """The year a rating step is about: until the end of March, the year just over (ratings are made then)."""
-    return day.year - 1 if day.month <= 3 else day.year
 
 
 async def _private(update: Update, context: BranchContext) -> bool:
@@ -238,10 +227,6 @@ async def points_button(update: Update, context: BranchContext) -> None:
 # --- /stars ------------------------------------------------------------------------------------------------------
 
 
-def _status(tr: Translator, status: str) -> str:
-    return tr.gettext(STATUS_NAMES.get(status, status))
-
-
 async def stars_command(update: Update, context: BranchContext) -> None:
     """``/stars [YEAR]``; leaders: ``self KEY SCORE NOTE``, ``submit``, ``object REASON``; administrators:
     ``CODE [YEAR]``, ``adjust CODE KEY SCORE REASON``, ``announce CODE [YEAR]``, ``publish CODE [YEAR] [ANSWER]``."""
@@ -286,49 +271,28 @@ async def stars_command(update: Update, context: BranchContext) -> None:
         async with db.session() as session:
             branch = await star_steps.find_branch(session, words[1])
             stars = await star_steps.view(session, actor, year, local, env.tz, branch.id)
-        markup = star_markup(stars, context.tr, admin=True)
-        await reply(update, _stars_text(context, stars, branch.code, admin=True), reply_markup=markup)
+        markup = star_markup(stars, context.tr, admin=True, today=local)
+        await reply(update, stars_text(context, stars, branch.code, admin=True), reply_markup=markup)
     elif actor.is_admin:
         await _admin_list(update, context, actor, _year_arg(sub or None, rating_year(local)))
     else:
         await _show_branch(update, context, actor, _year_arg(sub or None, rating_year(local)))
 
 
-def _stars_text(context: BranchContext, stars: Any, code: str, *, admin: bool) -> str:
-    return render(
-        "points/stars.html.j2",
-        context.tr.locale,
-        pt=tenths_text,
-        stars=stars,
-        status_text=_status(context.tr, stars.status),
-        leader=not admin,
-        admin=admin,
-        code=code,
-    )
-
-
 async def _show_branch(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
     async with context.unit() as session:
         stars = await star_steps.view(session, actor, year, _today(context), context.resources.env.tz)
         branch = await session.get(Organisation, actor.org_id)
-    markup = star_markup(stars, context.tr, admin=False)
-    await reply(update, _stars_text(context, stars, branch.code if branch else "", admin=False), reply_markup=markup)
+    markup = star_markup(stars, context.tr, admin=False, today=_today(context))
+    await reply(update, stars_text(context, stars, branch.code if branch else "", admin=False), reply_markup=markup)
 
 
 async def _admin_list(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
     async with context.unit() as session:
         branches = list(await queries.branches_in(session, await queries.subtree_ids(session, actor.org_id)))
         found = await ratings(session, branches, year, _today(context), context.resources.env.tz)
-    text = render(
-        "points/stars_list.html.j2",
-        context.tr.locale,
-        pt=tenths_text,
-        year=year,
-        ratings=found,
-        codes={b.id: b.code for b in branches},
-        statuses={s: _status(context.tr, s) for s in STATUS_NAMES},
-    )
-    await reply(update, text)
+    text, markup = list_screen(context, found, branches, year, _today(context))
+    await reply(update, text, reply_markup=markup)
 
 
 async def _admin_step(update: Update, context: BranchContext, actor: Actor, sub: str, text: str, local: date) -> None:
@@ -387,5 +351,6 @@ HANDLERS: list[Any] = [
     CommandHandler("stars", stars_command),
     MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+(?:photo\b|照片)"), stars_photo),
     CallbackQueryHandler(points_button, pattern=PointsButton.pattern()),
-    *star_handlers(_stars_text),
+    *FORM_HANDLERS,
+    *star_handlers(stars_text),
 ]

@@ -15,53 +15,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import date_style
 from bot.context import BranchContext
 from bot.errors import PermissionDenied
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.services.points import star_steps
-from bot.services.points.star_buttons import LEADERS_STEPS, WORDED, StarButton, StarStep, steps_offered
-from bot.services.points.stars import BranchStars
+from bot.services.points.star_buttons import LEADERS_STEPS, WORDED, StarButton, StarStep
 from handlers.common import reply
 from handlers.flows import END, Flow
+from handlers.points.star_screens import star_markup
 from storage.models import Organisation
 
 # (context, the rating, the branch's code, shown to an administrator) → the screen's text
 Screen = Callable[..., str]
 
-LABELS = {
-    StarStep.SUBMIT: N_("📤 Submit for review"),
-    StarStep.ANNOUNCE: N_("📣 Announce for public notice"),
-    StarStep.PUBLISH: N_("✅ Publish the result"),
-    StarStep.OBJECT: N_("🙋 Object, with a reason"),
-    StarStep.ANSWER: N_("💬 Answer the objection and publish"),
-}
 PROMPTS = {
     StarStep.OBJECT: N_("Write the reason for your objection (or /cancel)."),
     StarStep.ANSWER: N_("Write your answer to the branch's objection; the result is then published (or /cancel)."),
 }
 WORDS = "words"  # the flow's one step: the objection's reason, or the answer to it
 KEY = "st_words"  # what the flow keeps: the pressed button's data
-
-
-def star_markup(stars: BranchStars, tr: Translator, *, admin: bool) -> InlineKeyboardMarkup | None:
-    """The decision buttons the rating's status offers (none when nothing is to be decided)."""
-    steps = steps_offered(stars.status, admin=admin)
-    if not steps:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext(LABELS[step]),
-                    callback_data=StarButton(step=step, branch=stars.branch_id, year=stars.year).pack(),
-                )
-            ]
-            for step in steps
-        ]
-    )
 
 
 def _require_own(context: BranchContext, button: StarButton) -> None:
@@ -89,7 +65,8 @@ def star_handlers(screen: Screen) -> list[BaseHandler[Update, BranchContext, obj
                 announced = await star_steps.announce(session, actor, button.branch, button.year, local, env=env)
                 assert announced.notice_ends_on is not None
                 done = tr.gettext(
-                    "Announced; the notice period runs until %(day)s.", day=announced.notice_ends_on.isoformat()
+                    "Announced; the notice period runs until %(day)s.",
+                    day=date_style.day(announced.notice_ends_on, tr.locale),
                 )
             elif button.step == StarStep.PUBLISH:
                 await star_steps.publish(session, actor, button.branch, button.year, local, env=env)
@@ -102,7 +79,7 @@ def star_handlers(screen: Screen) -> list[BaseHandler[Update, BranchContext, obj
         admin = button.step not in LEADERS_STEPS
         await query.answer(done)
         text = screen(context, stars, branch.code if branch else "", admin=admin)
-        await query.edit_message_text(text, reply_markup=star_markup(stars, tr, admin=admin))
+        await query.edit_message_text(text, reply_markup=star_markup(stars, tr, admin=admin, today=local))
 
     async def ask_words(update: Update, context: BranchContext) -> object:
         """An objection or an answer was pressed: ask for its words in the private chat."""

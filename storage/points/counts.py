@@ -148,19 +148,22 @@ async def attendance_counts(
         return {}
     dialect = session.get_bind().dialect.name
     begin, finish = _meeting_window(start, end, tz)
-    # The period's closed meetings, each with its local day and tag flags worked out once (tens of thousands),
-    # rather than for each attendance row (a million).
+    # The period's closed meetings, each with its local day, its tag flags and whether its kind is among each
+    # rule's kinds worked out once (tens of thousands), rather than for each attendance row (a million): the
+    # grouped statement then tests a small integer per row instead of a string against a list of kinds (about a
+    # fifth of PostgreSQL's time for the city's year).
     tags = sorted({rule.tag for rule in rules if rule.tag})
+    kind_sets = sorted({rule.kinds for rule in rules if rule.kinds})
     meetings = (
         select(
             Meeting.id.label("id"),
             Meeting.org_id.label("org_id"),
-            Meeting.kind.label("kind"),
             local_day(Meeting.starts_at, dialect, tz).label("day"),
             *[
                 case((cast(Meeting.tags, String).like(f'%"{tag}"%'), 1), else_=0).label(f"tag_{i}")
                 for i, tag in enumerate(tags)
             ],
+            *[case((Meeting.kind.in_(kinds), 1), else_=0).label(f"kinds_{i}") for i, kinds in enumerate(kind_sets)],
         )
         .where(
             Meeting.status == MeetingStatus.CLOSED,
@@ -175,7 +178,7 @@ async def attendance_counts(
     for rule in rules:
         conditions: list[ColumnElement[bool]] = [Attendance.status.in_(rule.statuses)]
         if rule.kinds:
-            conditions.append(meetings.c.kind.in_(rule.kinds))
+            conditions.append(meetings.c[f"kinds_{kind_sets.index(rule.kinds)}"] == 1)
         if rule.tag:
             conditions.append(meetings.c[f"tag_{tags.index(rule.tag)}"] == 1)
         columns.append(func.sum(case((and_(*conditions), 1), else_=0)).label(rule.key))

@@ -38,28 +38,22 @@ SPACES: dict[str, str] = {
 
 # Chinese screens with English words (not command names, not copy_lint.ALLOWED_WORDS).
 ENGLISH: dict[str, str] = {
-    "/stars": "English: A01: ['self', 'leadership', 'self', 'venue', 'self', 'performance', 's…",
-    "sr:submit:#:#": "to fix (found after the session-2 merges): A01: ['leadership', 'venue', 'performance', 'public', 'innovation']",
 }
 
 
 # Chinese screens with a line wider than 30 Chinese characters (ASCII counts half).
 WIDE_LINES: dict[str, str] = {
     "/ask": "the answer quotes a measure's sentences as the notice words them (a full text's wording); the phone wraps them",
-    "/stars": "wide: A01: ['上传照片：发送照片并在说明中写 /sta']",
     "group /ask": "the answer quotes a measure's sentences as the notice words them (a full text's wording); the phone wraps them",
     "text": "free text is answered as /ask: the answer quotes a measure's sentences as the notice words them (a full text's wording); the phone wraps them",
-    "sr:submit:#:#": "to fix (found after the session-2 merges): A01: ['请先为以下指标自评：leadership']",
 }
 
 
 # Chinese screens over 20 lines that are not full texts.
 LONG_MESSAGES: dict[str, str] = {
-    "/stars": "A01: 6 lines too many",
 }
 
 
 # Declared buttons (codec prefixes, handler patterns) the walk never presses, and why.
 UNREACHED_BUTTONS: dict[str, str] = {
-    "pattern ^sr:(?:object|answer):": "the star rating's objection and answer (/stars): helper s3-stars adds their walk steps",
 }

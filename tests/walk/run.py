@@ -202,6 +202,35 @@ async def _on_the_walks_day(session: AsyncSession, settings: Settings) -> None:
         )
     await volunteer.close_forgotten_checkouts(session, env=env, now=NOW)
     await core_store.settle_outbox_after(session, last_outbox_id, NOW)  # history, not pushes
+async def _ratings_under_way(session: AsyncSession, settings: Settings) -> None:
+    """Last year's star ratings under way, so that the steps of a closed year show their buttons: branch A's
+    under public notice (the secretary may object, an administrator publish), branch B's objected (an
+    administrator answers). Stored as the steps leave them (announcing itself needs the unit's own rules)."""
+    from sqlalchemy import select
+
+    from bot.services.points.stars import ratings, snapshot
+    from storage.models import Organisation
+    from storage.points import StarRating, StarStatus
+
+    year = NOW.year - 1
+    branches = list(await session.scalars(select(Organisation).where(Organisation.code.in_(("DEMO-B1", "DEMO-B2")))))
+    branches.sort(key=lambda org: org.code)
+    found = await ratings(session, branches, year, NOW.date(), settings.tz)
+    for branch, stars, status in zip(branches, found, (StarStatus.ANNOUNCED, StarStatus.OBJECTED), strict=True):
+        session.add(
+            StarRating(
+                branch_id=branch.id,
+                year=year,
+                status=status,
+                self_scores={},
+                adjustments={},
+                revision=3,
+                result=snapshot(stars),
+                announced_on=NOW.date() - timedelta(days=2),
+                notice_ends_on=NOW.date() + timedelta(days=5),
+                objection="志愿服务比例统计有误，请复核" if status == StarStatus.OBJECTED else None,
+            )
+        )
 
 
 def _in_flow(path: Path) -> Callable[[int], bool]:
@@ -243,6 +272,7 @@ async def _template(root: Path) -> Path:
         await seed_showcase(session, settings, ServiceEnv.from_settings(settings), now=NOW)
         await _pending_report(session, settings)
         await _on_the_walks_day(session, settings)
+        await _ratings_under_way(session, settings)
     await database.dispose()
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -46,10 +46,15 @@ SCRIPTS: dict[str, tuple[str, ...]] = {
     "mt:#:geo": ("location:23.0200,113.7600",),
     # The list opens the closed meeting's card; the coming theme Party day's card has the location check.
     "/meetings": ("label:主题党日|Theme Party day",),
+    "sc:s:#:#:*": ("4", "开展红色驿站项目"),  # a self-assessment: score, note (then Done, the only button)
+    "sc:a:#:#:*": ("3", "创新项目尚在筹备"),  # an adjustment: score, reason
+    "sr:object:#:#": ("志愿服务比例统计有误",),
+    "sr:answer:#:#": ("经复核，统计无误",),
 }
 # Kinds pressed again each time they show on a changed screen: the meeting card's "close" refuses until the first
 # agenda item is recorded, then opens the closing flow.
-AGAIN = frozenset({"mt:#:cl"})
+# An administrator's star list opens each branch (one under notice, one objected: each offers other steps).
+AGAIN = frozenset({"mt:#:cl", "sv:o:#:#"})
 
 _SHOWN = (
     "sendMessage",

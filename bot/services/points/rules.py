@@ -355,18 +355,23 @@ def _member_items(check: _Checker, member: dict[str, Any]) -> list[MemberItem]:
                     known=", ".join(ATTENDANCE_STATUSES),
                 )
         if source == "attendance" and not statuses:
-            check.add(path, N_('An attendance item needs “status” (for example ["present", "late"]).'))
+            check.add(
+                path,
+                N_("An attendance item needs “%(field)s” (for example %(example)s)."),
+                field="status",
+                example='["present", "late"]',
+            )
         low = high = None
         points: Tenths | None = 0
         if source == "manual":
             low = check.points(table, path, "min")
             high = check.points(table, path, "max")
             if low is not None and high is not None and low > high:
-                check.add((*path, "min"), N_("“min” is above “max”."))
+                check.add((*path, "min"), N_("“%(low)s” is above “%(high)s”."), low="min", high="max")
         else:
             points = check.points(table, path, "points")
             if points == 0:
-                check.add((*path, "points"), N_("“points” cannot be zero."))
+                check.add((*path, "points"), N_("“%(field)s” cannot be zero."), field="points")
         items.append(
             MemberItem(
                 key=key,
@@ -439,17 +444,22 @@ def _bands(check: _Checker, branch: dict[str, Any], total: Tenths, criteria: set
         path = ("branch", "bands", index)
         stars = table.get("stars")
         if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
-            check.add((*path, "stars"), N_("“stars” must be a whole number from 1 to 5."))
+            check.add((*path, "stars"), N_("“%(field)s” must be a whole number from 1 to 5."), field="stars")
             continue
         low = check.points(table, path, "from", positive=True)
         high = check.points(table, path, "to", positive=True)
         requires = table.get("requires")
         if requires is not None and requires not in criteria:
-            check.add((*path, "requires"), N_("“requires” names no criterion: “%(key)s”."), key=str(requires))
+            check.add(
+                (*path, "requires"),
+                N_("“%(field)s” names no criterion: “%(key)s”."),
+                field="requires",
+                key=str(requires),
+            )
         if low is None or high is None:
             continue
         if low >= high:
-            check.add((*path, "from"), N_("A band's “from” must be below its “to”."))
+            check.add((*path, "from"), N_("A band's “%(low)s” must be below its “%(high)s”."), low="from", high="to")
             continue
         bands.append((Band(stars, low, high, requires if isinstance(requires, str) else None), index))
     ordered = sorted(bands, key=lambda pair: pair[0].low)

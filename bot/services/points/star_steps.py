@@ -19,7 +19,7 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, require_branch_leader
 from bot.services.notifier import Message, Notifier
-from bot.services.points.rules import tenths_text
+from bot.services.points.rules import Criterion, Tenths, tenths_text
 from bot.services.points.service import parse_points
 from bot.services.points.stars import BranchStars, ratings, snapshot
 from bot.services.points.versions import resolve_org, rules_in_force
@@ -127,9 +127,7 @@ async def self_assess(
     criterion = (await rules_in_force(session, branch.id)).rules.criterion(key)
     if criterion is None or criterion.source != "manual":
         raise InvalidInput(N_("“%(key)s” is not a criterion the branch scores itself."), key=key)
-    score = parse_points(score_text)
-    if not 0 <= score <= criterion.weight:
-        raise InvalidInput(N_("“%(key)s” is scored from 0 to %(max)s."), key=key, max=tenths_text(criterion.weight))
+    score = score_of(criterion, score_text)
     note = (note or "").strip()
     if not note:
         raise InvalidInput(N_("Add a short note on what the score rests on."))
@@ -168,14 +166,56 @@ async def add_photo(session: AsyncSession, actor: Actor, key: str, file_id: str,
         raise InvalidInput(N_("At most %(max)d photos per criterion."), max=MAX_PHOTOS)
     photos.append(file_id)
     scores[key] = {**own, "photos": photos}
-    await _move(
+    await _decide(
         session,
+        branch,
         row,
         (StarStatus.DRAFT,),
         N_("The rating was submitted; only the administrators change it now."),
+        label=_label(actor),
+        action="stars.photo_added",
+        details={"key": key, "photos": len(photos)},
+        env=None,
+        tell=None,
         self_scores=scores,
     )
     return len(photos)
+
+
+async def form_criterion(
+    session: AsyncSession, actor: Actor, form: Literal["self", "adjust"], branch_id: int, key: str, year: int
+) -> Criterion:
+    """Before a form asks for a score: the criterion ``actor`` may self-assess (``self``, the branch's leaders, a
+    manual criterion, the rating still a draft) or adjust (``adjust``, an administrator of the branch, before
+    the notice), refused as the step itself would be. Nothing is written."""
+    if form == "self":
+        branch = await require_branch_leader(session, actor, branch_id)
+        if actor.is_admin or branch.id != actor.org_id:
+            raise PermissionDenied(N_("The self-assessment is the branch's own: its secretary fills it in."))
+        open_statuses: tuple[str, ...] = (StarStatus.DRAFT,)
+        refusal = N_("The rating was submitted; only the administrators change it now.")
+    else:
+        branch = await find_branch(session, branch_id)
+        await _require_admin(session, actor, branch)
+        open_statuses = (StarStatus.DRAFT, StarStatus.SUBMITTED, StarStatus.OBJECTED)
+        refusal = N_("The rating is under public notice or published: it cannot be changed now.")
+    criterion = (await rules_in_force(session, branch.id)).rules.criterion(key)
+    if criterion is None or (form == "self" and criterion.source != "manual"):
+        raise InvalidInput(N_("“%(key)s” is not a criterion the branch scores itself."), key=key)
+    status = (await store.ratings_of(session, [branch.id], year)).get(branch.id)
+    if status is not None and status.status not in open_statuses:
+        raise Conflict(refusal)
+    return criterion
+
+
+def score_of(criterion: Criterion, score_text: str, locale: str | None = None) -> Tenths:
+    """A score typed for ``criterion``: a number from 0 to its weight, at most one decimal. A refusal names the
+    criterion in ``locale`` (by its key, as it was typed, without one)."""
+    score = parse_points(score_text)
+    if not 0 <= score <= criterion.weight:
+        name = criterion.name(locale) if locale else criterion.key
+        raise InvalidInput(N_("“%(key)s” is scored from 0 to %(max)s."), key=name, max=tenths_text(criterion.weight))
+    return score
 
 
 async def submit(session: AsyncSession, actor: Actor, year: int, today: date, *, env: ServiceEnv) -> BranchStars:
@@ -183,9 +223,10 @@ async def submit(session: AsyncSession, actor: Actor, year: int, today: date, *,
     branch = await require_branch_leader(session, actor, actor.org_id)
     rules = (await rules_in_force(session, branch.id)).rules
     row = await _rating_row(session, branch.id, year)
-    missing = [c.key for c in rules.criteria if c.source == "manual" and c.key not in (row.self_scores or {})]
+    missing = [c for c in rules.criteria if c.source == "manual" and c.key not in (row.self_scores or {})]
     if missing:
-        raise InvalidInput(N_("Score these criteria first: %(keys)s."), keys=", ".join(missing))
+        names = ("、" if actor.locale == "zh_CN" else ", ").join(c.name(actor.locale) for c in missing)
+        raise InvalidInput(N_("Score these criteria first: %(keys)s."), keys=names)
     stars = await branch_stars(session, branch, year, today, env.tz)
     stars.status = StarStatus.SUBMITTED  # as the administrators' notice shows it (nothing is sent if the move fails)
     await _decide(
@@ -221,9 +262,7 @@ async def adjust(
     criterion = (await rules_in_force(session, branch.id)).rules.criterion(key)
     if criterion is None:
         raise InvalidInput(N_("No criterion “%(key)s” in the rules in force."), key=key)
-    score = parse_points(score_text)
-    if not 0 <= score <= criterion.weight:
-        raise InvalidInput(N_("“%(key)s” is scored from 0 to %(max)s."), key=key, max=tenths_text(criterion.weight))
+    score = score_of(criterion, score_text)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(N_("Give a reason: the branch is told why its score changed."))
@@ -241,7 +280,7 @@ async def adjust(
         action="stars.adjusted",
         details=details,
         env=env,
-        tell=Tell("branch", "adjusted", None, details),
+        tell=Tell("branch", "adjusted", None, {**details, "name_zh": criterion.name_zh, "name_en": criterion.name_en}),
         adjustments=changes,
     )
     return row
