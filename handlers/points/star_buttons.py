@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import date_style
@@ -25,7 +25,7 @@ from bot.i18n import N_
 from bot.services.points import star_steps
 from bot.services.points.star_buttons import LEADERS_STEPS, WORDED, StarButton, StarStep
 from handlers.common import reply
-from handlers.flows import END, Flow
+from handlers.flows import END, Flow, cancelled
 from handlers.points.star_screens import star_markup
 from storage.models import Organisation
 
@@ -130,9 +130,7 @@ def star_handlers(screen: Screen) -> list[BaseHandler[Update, BranchContext, obj
         return END
 
     async def cancel(update: Update, context: BranchContext) -> object:
-        context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-        await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-        return END
+        return await cancelled(update, context, KEY)
 
     worded = "|".join(re.escape(step.value) for step in WORDED)
     flow = Flow(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BranchContext
@@ -32,7 +32,7 @@ from bot.services.points.star_buttons import (
 )
 from bot.services.points.stars import ratings
 from handlers.common import keyboard, reply, show
-from handlers.flows import END, Flow
+from handlers.flows import END, Flow, cancelled
 from handlers.points.star_screens import adjust_markup, list_screen, star_markup, stars_text
 from storage import queries
 from storage.models import Organisation
@@ -239,9 +239,7 @@ async def adjust_reason(update: Update, context: BranchContext) -> object:
 
 
 async def cancel(update: Update, context: BranchContext) -> object:
-    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-    await reply(update, context.tr.gettext("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    return END
+    return await cancelled(update, context, KEY)
 
 
 def _form(form: StarForm) -> str:
