@@ -42,6 +42,10 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 15}
+        if parsed.get_driver_name() == "aiosqlite":
+            from bot.sqlite_driver import one_trip_dbapi
+
+            kwargs["module"] = one_trip_dbapi()  # one trip to aiosqlite's thread per statement, not four
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)

@@ -29,13 +29,12 @@ from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
 from bot.updates import DurableUpdateQueue, wait_for_earlier
-from storage.core import roster_version
 from storage.flows import (
     NO_STATE,
     PersonState,
     StaleFlowState,
     mark_handled,
-    person_state,
+    person_state_and_roster,
     was_handled,
     write_person_state,
 )
@@ -99,10 +98,10 @@ class Unit:
                 await forget_received(session, self.update_id)
                 await session.commit()
                 return False
+            # the person's state, and the roster version the caller cache checks (bot/callers.py): one statement
+            self.read, self.roster_version = await person_state_and_roster(session, self.user_id)
             if self.user_id is not None:
-                self.read = await person_state(session, self.user_id)
                 self._adopt(self.read, fresh=True)
-            self.roster_version = await roster_version(session)  # the caller cache's check (bot/callers.py)
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage import flows
 from storage.models import AuditEntry, ChatState, Invitation, Member, Organisation, OutboxMessage, OutboxStatus
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ async def audit_action_exists(session: AsyncSession, action: str) -> bool:
 # it commits, in the same transaction. A process's cache compares that value (read at most every few seconds)
 # and, for changes made in this very process, a local counter bumped at each such commit (so they count at once).
 
-ROSTER_VERSION_KEY = "roster_version"
+ROSTER_VERSION_KEY = flows.ROSTER_VERSION_KEY
 _ROSTER_MODELS = (Member, Organisation)
 _CHANGED = "roster_changed"  # in Session.info: this transaction changed the roster
 _committed_changes = 0  # roster-changing commits made by this process

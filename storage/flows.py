@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, delete, select, update
+from sqlalchemy import JSON, Integer, String, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
+from storage.models import ChatState
 from storage.queries import upsert_insert
 
 # Handled-update markers older than this are pruned: Telegram keeps an unconfirmed update for at most 24 hours,
@@ -72,18 +73,32 @@ class StaleFlowState(Exception):
     """Another update of the same person changed their flow state since this one read it; nothing is saved."""
 
 
-async def person_state(session: AsyncSession, user_id: int) -> PersonState:
-    """The person's flow state, or an empty one."""
+# The key of the roster's version in chat_state (storage/core.py writes it; the caller cache compares it).
+ROSTER_VERSION_KEY = "roster_version"
+
+
+async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
+    """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
+    one statement: every update reads both before its handlers run."""
+    roster = (
+        select(ChatState.data)
+        .where(ChatState.scope == "bot", ChatState.key == ROSTER_VERSION_KEY)
+        .scalar_subquery()
+        .label("roster")
+    )
+    one = select(literal(1).label("one")).subquery()  # one row, whether or not the person has a flow_state row
+    person = FlowState.user_id == (user_id if user_id is not None else literal(None))
     row = (
         await session.execute(
-            select(FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version).where(
-                FlowState.user_id == user_id
-            )
+            select(roster, FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version)
+            .select_from(one)
+            .outerjoin(FlowState, person)
         )
-    ).first()
-    if row is None:
-        return NO_STATE
-    return PersonState(row.flow, row.chat_id, row.state, dict(row.data or {}), row.version)
+    ).one()
+    version = None if row.roster is None else str(row.roster)
+    if row.version is None:
+        return NO_STATE, version
+    return PersonState(row.flow, row.chat_id, row.state, dict(row.data or {}), row.version), version
 
 
 async def write_person_state(session: AsyncSession, user_id: int, read: PersonState, new: PersonState) -> int:

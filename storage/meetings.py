@@ -282,28 +282,20 @@ async def checked_in_at(session: AsyncSession, meeting_id: int, member_id: int) 
 
 
 async def record_check_in(session: AsyncSession, meeting_id: int, member_id: int, values: dict[str, Any]) -> bool:
-    """Check a member in with ONE conditional write (a row not yet checked in), inserting the row if there is
-    none; whether this call checked them in (False: they were already, perhaps a moment ago by a second tap)."""
-    conditional = (
-        update(Attendance)
-        .where(
-            Attendance.meeting_id == meeting_id,
-            Attendance.member_id == member_id,
-            Attendance.status.not_in([s.value for s in CHECKED_IN]),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(await session.execute(conditional), "rowcount", 0):
-        return True
+    """Check a member in with ONE conditional write: the row inserted, or updated if it is not checked in yet;
+    whether this call checked them in (False: they were already, perhaps a moment ago by a second tap)."""
     insert = upsert_insert(session)
+    status = Attendance.__table__.c.status
     added = await session.execute(
         insert(Attendance)
         .values(meeting_id=meeting_id, member_id=member_id, **values)
-        .on_conflict_do_nothing(index_elements=["meeting_id", "member_id"])
+        .on_conflict_do_update(
+            index_elements=["meeting_id", "member_id"],
+            set_=values,
+            where=status.not_in([s.value for s in CHECKED_IN]),
+        )
     )
-    # Nothing inserted: the row exists (created or checked in meanwhile); try the conditional update again.
-    return bool(getattr(added, "rowcount", 0)) or bool(getattr(await session.execute(conditional), "rowcount", 0))
+    return bool(getattr(added, "rowcount", 0))
 
 
 async def held_between(session: AsyncSession, org_id: int, start: datetime, end: datetime) -> Sequence[Meeting]:

@@ -182,10 +182,11 @@ async def check_in(
         raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, env))
     if now > closes:
         raise InvalidInput(N_("Check-in for this meeting has closed."))
-    existing = await checked_in_at(session, meeting.id, member.id)
-    if existing is not None and existing[0] in CHECKED_IN:
-        raise _already(existing[1], env)
     if meeting.radius_m is not None and method is not Method.SECRETARY:
+        # Before asking for (or measuring) the location; elsewhere the conditional write below tells.
+        existing = await checked_in_at(session, meeting.id, member.id)
+        if existing is not None and existing[0] in CHECKED_IN:
+            raise _already(existing[1], env)
         if location is None:
             return Outcome(meeting, member, "", now, needs_location=True)
         assert meeting.latitude is not None and meeting.longitude is not None
