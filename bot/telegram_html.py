@@ -211,6 +211,8 @@ def safe_text(text: str) -> str:
 def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """A valid HTML ``text`` in pieces of at most ``limit`` characters once parsed, cut after a line where
     possible; a tag open across a cut is closed before it and opened again after it (never cut inside a tag)."""
+    if _utf16(text) <= limit:  # markup only shortens a text once parsed: nothing to cut (most texts)
+        return [text]
     tokens = _tokens(text, [])
     if sum(t.visible for t in tokens) <= limit:
         return [text]

@@ -33,12 +33,11 @@ from storage.flows import (
     NO_STATE,
     PersonState,
     StaleFlowState,
-    mark_handled,
     person_state_and_roster,
     was_handled,
     write_person_state,
 )
-from storage.updates import forget_received
+from storage.updates import forget_received, note_handled
 
 log = logging.getLogger(__name__)
 
@@ -238,10 +237,9 @@ class Unit:
         return new
 
     async def _mark(self, session: AsyncSession) -> None:
-        """The handled marker, and the stored copy of the update dropped (bot/updates.py), in this transaction."""
+        """The handled marker, in this transaction: the update's stored copy (bot/updates.py) counts as handled."""
         assert self.update_id is not None
-        await mark_handled(session, self.update_id)
-        await forget_received(session, self.update_id)
+        await note_handled(session, self.update_id)
         self.marked = True
 
     async def finish(self) -> None:

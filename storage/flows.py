@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, delete, literal, select, update
+from sqlalchemy import JSON, Integer, Select, String, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,9 +77,7 @@ class StaleFlowState(Exception):
 ROSTER_VERSION_KEY = "roster_version"
 
 
-async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
-    """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
-    one statement: every update reads both before its handlers run."""
+def _state_and_roster() -> Select[Any]:
     roster = (
         select(ChatState.data)
         .where(ChatState.scope == "bot", ChatState.key == ROSTER_VERSION_KEY)
@@ -87,14 +85,22 @@ async def person_state_and_roster(session: AsyncSession, user_id: int | None) ->
         .label("roster")
     )
     one = select(literal(1).label("one")).subquery()  # one row, whether or not the person has a flow_state row
-    person = FlowState.user_id == (user_id if user_id is not None else literal(None))
-    row = (
-        await session.execute(
-            select(roster, FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version)
-            .select_from(one)
-            .outerjoin(FlowState, person)
-        )
-    ).one()
+    return (
+        select(roster, FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version)
+        .select_from(one)
+        .outerjoin(FlowState, FlowState.user_id == bindparam("user_id", type_=FlowState.user_id.type))
+    )
+
+
+# Built once: every update runs it, and a statement built anew is compiled-cache-keyed anew (SQLAlchemy keeps
+# the key of a statement object it has seen).
+_STATE_AND_ROSTER = _state_and_roster()
+
+
+async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
+    """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
+    one statement: every update reads both before its handlers run."""
+    row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id})).one()
     version = None if row.roster is None else str(row.roster)
     if row.version is None:
         return NO_STATE, version
@@ -127,10 +133,20 @@ async def write_person_state(session: AsyncSession, user_id: int, read: PersonSt
     return version
 
 
+_MARK: dict[str, Any] = {}  # the marker's statement by dialect, built once (every update writes one)
+
+
 async def mark_handled(session: AsyncSession, update_id: int) -> None:
     """Note that the update was handled (idempotent), pruning old notes now and then."""
-    stmt = upsert_insert(session)(HandledUpdate).values(update_id=update_id, handled_at=utcnow())
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["update_id"]))
+    dialect = session.get_bind().dialect.name
+    stmt = _MARK.get(dialect)
+    if stmt is None:
+        stmt = _MARK[dialect] = (
+            upsert_insert(session)(HandledUpdate)
+            .values(update_id=bindparam("update_id"), handled_at=bindparam("handled_at"))
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()})
     if update_id % PRUNE_EVERY == 0:
         await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < utcnow() - HANDLED_KEPT_FOR))
 
