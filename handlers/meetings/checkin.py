@@ -135,8 +135,8 @@ async def _attempt(
         await reply(update, context.tr.gettext("Please join with your invitation link first."))
         return END
     async with context.unit() as session:
-        if token is not None:
-            meeting = await checkin.meeting_from_token(session, token)
+        if token is not None:  # the member read with the meeting, held here: check_in finds them in the session
+            meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id)
         else:
             assert meeting_id is not None
             meeting = await meetings.get_meeting(session, meeting_id)
