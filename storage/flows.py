@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Select, String, bindparam, delete, literal, select, update
+from sqlalchemy import JSON, Integer, Select, String, and_, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
-from storage.models import ChatState
+from storage.models import ChatState, Member
 from storage.queries import upsert_insert
 
 # Handled-update markers older than this are pruned: Telegram keeps an unconfirmed update for at most 24 hours,
@@ -77,7 +77,7 @@ class StaleFlowState(Exception):
 ROSTER_VERSION_KEY = "roster_version"
 
 
-def _state_and_roster() -> Select[Any]:
+def _state_and_roster(with_member: bool = False) -> Select[Any]:
     roster = (
         select(ChatState.data)
         .where(ChatState.scope == "bot", ChatState.key == ROSTER_VERSION_KEY)
@@ -85,26 +85,43 @@ def _state_and_roster() -> Select[Any]:
         .label("roster")
     )
     one = select(literal(1).label("one")).subquery()  # one row, whether or not the person has a flow_state row
-    return (
+    user_id = bindparam("user_id", type_=FlowState.user_id.type)
+    stmt = (
         select(roster, FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version)
         .select_from(one)
-        .outerjoin(FlowState, FlowState.user_id == bindparam("user_id", type_=FlowState.user_id.type))
+        .outerjoin(FlowState, FlowState.user_id == user_id)
     )
+    if with_member:
+        stmt = stmt.add_columns(Member).outerjoin(Member, and_(Member.telegram_id == user_id, Member.active.is_(True)))
+    return stmt
 
 
 # Built once: every update runs it, and a statement built anew is compiled-cache-keyed anew (SQLAlchemy keeps
 # the key of a statement object it has seen).
 _STATE_AND_ROSTER = _state_and_roster()
+_STATE_ROSTER_AND_MEMBER = _state_and_roster(with_member=True)
 
 
 async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
     """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
     one statement: every update reads both before its handlers run."""
     row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id})).one()
-    version = None if row.roster is None else str(row.roster)
+    return _state_of(row), None if row.roster is None else str(row.roster)
+
+
+async def person_state_roster_and_member(
+    session: AsyncSession, user_id: int
+) -> tuple[PersonState, str | None, Member | None]:
+    """:func:`person_state_and_roster`, and the active member bound to the account (None if none) in the same
+    statement: for a caller the process does not know yet."""
+    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id})).one()
+    return _state_of(row), None if row.roster is None else str(row.roster), row.Member
+
+
+def _state_of(row: Any) -> PersonState:
     if row.version is None:
-        return NO_STATE, version
-    return PersonState(row.flow, row.chat_id, row.state, dict(row.data or {}), row.version), version
+        return NO_STATE
+    return PersonState(row.flow, row.chat_id, row.state, dict(row.data or {}), row.version)
 
 
 async def write_person_state(session: AsyncSession, user_id: int, read: PersonState, new: PersonState) -> int:
