@@ -51,6 +51,10 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if parsed.get_driver_name() == "aiosqlite":
+            from bot.sqlite_driver import note_last_statement
+
+            event.listen(engine.sync_engine, "before_cursor_execute", note_last_statement)
     return engine
 
 

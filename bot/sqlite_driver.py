@@ -28,11 +28,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 
+from storage.base import LAST_STATEMENT
+
 _Result = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
-    """One statement, start to finish, in the connection's thread."""
+def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool) -> _Result:
+    """One statement, start to finish, in the connection's thread; then the commit, if it is the last statement
+    of its transaction (LAST_STATEMENT)."""
     cursor = connection.cursor()
     try:
         if many:
@@ -43,15 +46,25 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        result = description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+    if commit and connection.in_transaction:
+        connection.commit()  # SQLAlchemy's own commit, right after, then finds no transaction: no trip
+    return result
+
+
+def note_last_statement(_conn: Any, cursor: Any, _statement: Any, _params: Any, context: Any, _many: bool) -> None:
+    """``before_cursor_execute``: tell the cursor that its statement is the last of the transaction (the
+    LAST_STATEMENT execution option), so that it commits in the same trip."""
+    if context is not None and isinstance(cursor, _OneTripCursor):
+        cursor._commit = bool(context.execution_options.get(LAST_STATEMENT))
 
 
 class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A client-side cursor whose statement runs in one trip; its rows are kept here, as SQLAlchemy's are."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_commit", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:  # no cursor opened yet
         self._adapt_connection = adapt_connection
@@ -61,6 +74,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._commit = False  # set by note_last_statement
 
     @property
     def description(self) -> Any:
@@ -97,7 +111,8 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-            result: _Result = await connection._execute(_run, connection._conn, operation, parameters, many)
+            commit, self._commit = self._commit, False
+            result: _Result = await connection._execute(_run, connection._conn, operation, parameters, many, commit)
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 

@@ -10,6 +10,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so that migrations look the same on SQLite and PostgreSQL.
+# An execution option: this statement is the last of its transaction, whose commit follows at once with nothing
+# in between. The SQLite driver (bot/sqlite_driver.py) then commits in the statement's own trip to its thread.
+LAST_STATEMENT = "last_statement_of_transaction"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, Select, String, and_, bindparam, delete, l
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, utcnow
+from storage.base import LAST_STATEMENT, Base, utcnow
 from storage.models import ChatState, Member
 from storage.queries import upsert_insert
 
@@ -153,8 +153,9 @@ async def write_person_state(session: AsyncSession, user_id: int, read: PersonSt
 _MARK: dict[str, Any] = {}  # the marker's statement by dialect, built once (every update writes one)
 
 
-async def mark_handled(session: AsyncSession, update_id: int) -> None:
-    """Note that the update was handled (idempotent), pruning old notes now and then."""
+async def mark_handled(session: AsyncSession, update_id: int, *, last: bool = False) -> None:
+    """Note that the update was handled (idempotent), pruning old notes now and then. ``last``: the caller commits
+    right after, with nothing in between (storage/base.py's LAST_STATEMENT)."""
     dialect = session.get_bind().dialect.name
     stmt = _MARK.get(dialect)
     if stmt is None:
@@ -163,8 +164,10 @@ async def mark_handled(session: AsyncSession, update_id: int) -> None:
             .values(update_id=bindparam("update_id"), handled_at=bindparam("handled_at"))
             .on_conflict_do_nothing(index_elements=["update_id"])
         )
-    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()})
-    if update_id % PRUNE_EVERY == 0:
+    prune = update_id % PRUNE_EVERY == 0
+    options = {LAST_STATEMENT: True} if last and not prune else {}
+    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()}, execution_options=options)
+    if prune:
         await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < utcnow() - HANDLED_KEPT_FOR))
 
 
