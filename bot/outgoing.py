@@ -437,6 +437,8 @@ def _signature(method: Callable[..., Any]) -> inspect.Signature:
 
 def _arguments(method: Callable[..., Any], bot: ExtBot[Any], args: Any, kwargs: Any) -> dict[str, Any]:
     """The call's arguments by name (without ``self``), as the PTB method declares them."""
+    if not args and "self" not in kwargs:  # PTB's shortcuts (reply_text …) pass keywords only: nothing to bind
+        return dict(kwargs)
     arguments = dict(_signature(method).bind(bot, *args, **kwargs).arguments)
     arguments.pop("self")
     return arguments
