@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 
-from storage.base import LAST_STATEMENT
+from storage.base import BUSY_TIMEOUT_MS, LAST_STATEMENT, SMALL_READ
 
 _Result = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 
@@ -56,15 +56,34 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
 
 def note_last_statement(_conn: Any, cursor: Any, _statement: Any, _params: Any, context: Any, _many: bool) -> None:
     """``before_cursor_execute``: tell the cursor that its statement is the last of the transaction (the
-    LAST_STATEMENT execution option), so that it commits in the same trip."""
+    LAST_STATEMENT execution option), so that it commits in the same trip; or a small read (SMALL_READ)."""
     if context is not None and isinstance(cursor, _OneTripCursor):
-        cursor._commit = bool(context.execution_options.get(LAST_STATEMENT))
+        options = context.execution_options
+        cursor._commit = bool(options.get(LAST_STATEMENT))
+        cursor._inline = bool(options.get(SMALL_READ))
+
+
+# A small read on the loop's thread runs with no busy timeout (bot/db.py's is restored after it): in WAL mode a read
+# does not wait for writers, and in the rare case SQLite answers "busy" it goes to the thread instead.
+
+
+def _inline_read(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Result | None:
+    """A small read run here, on the event loop's thread; None when SQLite is busy (then it takes the trip)."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        return _run(connection, operation, parameters, False, False)
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error).lower() or "busy" in str(error).lower():
+            return None
+        raise
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A client-side cursor whose statement runs in one trip; its rows are kept here, as SQLAlchemy's are."""
 
-    __slots__ = ("_commit", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_commit", "_description", "_inline", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:  # no cursor opened yet
         self._adapt_connection = adapt_connection
@@ -75,6 +94,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rowcount = -1
         self._lastrowid: int | None = None
         self._commit = False  # set by note_last_statement
+        self._inline = False
 
     @property
     def description(self) -> Any:
@@ -112,7 +132,13 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         async with self._adapt_connection._execute_mutex:
             connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
             commit, self._commit = self._commit, False
-            result: _Result = await connection._execute(_run, connection._conn, operation, parameters, many, commit)
+            inline, self._inline = self._inline, False
+            raw = connection._conn
+            found = _inline_read(raw, operation, parameters) if inline and not many and not raw.in_transaction else None
+            if found is not None:
+                result = found
+            else:
+                result = await connection._execute(_run, raw, operation, parameters, many, commit)
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 

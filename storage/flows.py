@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, Select, String, and_, bindparam, delete, l
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import LAST_STATEMENT, Base, utcnow
+from storage.base import LAST_STATEMENT, SMALL_READ, Base, utcnow
 from storage.models import ChatState, Member
 from storage.queries import upsert_insert
 
@@ -100,12 +100,13 @@ def _state_and_roster(with_member: bool = False) -> Select[Any]:
 # the key of a statement object it has seen).
 _STATE_AND_ROSTER = _state_and_roster()
 _STATE_ROSTER_AND_MEMBER = _state_and_roster(with_member=True)
+_SMALL = {SMALL_READ: True}  # rows by primary or unique key only (storage/base.py)
 
 
 async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
     """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
     one statement: every update reads both before its handlers run."""
-    row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id})).one()
+    row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id}, execution_options=_SMALL)).one()
     return _state_of(row), None if row.roster is None else str(row.roster)
 
 
@@ -114,7 +115,7 @@ async def person_state_roster_and_member(
 ) -> tuple[PersonState, str | None, Member | None]:
     """:func:`person_state_and_roster`, and the active member bound to the account (None if none) in the same
     statement: for a caller the process does not know yet."""
-    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id})).one()
+    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id}, execution_options=_SMALL)).one()
     return _state_of(row), None if row.roster is None else str(row.roster), row.Member
 
 
