@@ -59,6 +59,11 @@ class CallerCache:
             self.hits += 1
         return found
 
+    def knows(self, key: CallerKey) -> bool:
+        """Whether ``key`` has an entry (valid or not): when it has none, the update's first statement reads the
+        member too (bot/unit.py), so that a new caller costs no look-up of its own."""
+        return self.enabled and key in self._entries
+
     def put(self, key: CallerKey, caller: CachedCaller, version: object, valid_for: int) -> None:
         """Keep ``caller``, looked up at roster ``version`` with ``valid_for`` local changes (taken before the
         look-up began), unless this process changed the roster since."""

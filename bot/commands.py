@@ -8,7 +8,7 @@ application keeps the joined :class:`Menu` in its resources, so nothing here kno
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.i18n import N_, translator
 from storage.models import Role
@@ -56,6 +56,11 @@ class Menu:
     """Every feature's commands, in menu order."""
 
     commands: tuple[MenuCommand, ...] = ()
+    # What the methods below derived, by their arguments: the menu and the catalogs never change in a process,
+    # and /help asked for the same lists (about 130 translations) on every update.
+    _derived: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def of(cls, commands: Iterable[MenuCommand]) -> Menu:
@@ -65,8 +70,11 @@ class Menu:
 
     def commands_for(self, role: str, locale: str) -> list[tuple[str, str]]:
         """``(command, description)`` pairs of ``role`` (``"guest"`` for someone not on the roster)."""
-        tr = translator(locale)
-        return [(c.name, tr.gettext(c.description)) for c in self.commands if role in c.roles]
+        key = ("for", role, locale)
+        if key not in self._derived:
+            tr = translator(locale)
+            self._derived[key] = tuple((c.name, tr.gettext(c.description)) for c in self.commands if role in c.roles)
+        return list(self._derived[key])
 
     def most_used(self, role: str, locale: str) -> list[tuple[str, str]]:
         """The role's most used commands (:data:`MOST_USED`, about 8): the command menu and the top of /help."""
@@ -80,9 +88,13 @@ class Menu:
 
     def group_commands(self, group: str, role: str, locale: str) -> list[tuple[str, str]]:
         """The role's commands in one /help group, in menu order (a command in no group is in the last one)."""
-        grouped = {name: gid for gid, _, names in HELP_GROUPS for name in names}
-        last = HELP_GROUPS[-1][0]
-        return [(n, d) for n, d in self.commands_for(role, locale) if grouped.get(n, last) == group]
+        key = ("group", group, role, locale)
+        if key not in self._derived:
+            grouped = {name: gid for gid, _, names in HELP_GROUPS for name in names}
+            last = HELP_GROUPS[-1][0]
+            mine = self.commands_for(role, locale)
+            self._derived[key] = tuple((n, d) for n, d in mine if grouped.get(n, last) == group)
+        return list(self._derived[key])
 
     def roles_of(self, name: str) -> frozenset[str]:
         """The roles that may use command ``name`` (everyone, if it is not in the menu)."""

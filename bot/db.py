@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage.base import BUSY_TIMEOUT_MS
 from storage.core import watch_roster_changes
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -41,12 +42,22 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 15}
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+        if parsed.get_driver_name() == "aiosqlite":
+            from bot.sqlite_driver import one_trip_dbapi
+
+            kwargs["module"] = one_trip_dbapi()  # one trip to aiosqlite's thread per statement, not four
+            # A small read may run on the loop's thread (bot/sqlite_driver.py); never two threads at once.
+            kwargs["connect_args"]["check_same_thread"] = False
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if parsed.get_driver_name() == "aiosqlite":
+            from bot.sqlite_driver import note_last_statement
+
+            event.listen(engine.sync_engine, "before_cursor_execute", note_last_statement)
     return engine
 
 

@@ -10,7 +10,7 @@ Formatting uses named ``%(name)s`` placeholders, never f-strings, so translators
 from __future__ import annotations
 
 import gettext as _gettext
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,9 @@ class Translator:
         text = self.catalog.ngettext(singular, plural, n)
         return text % {"num": n, **params}
 
-    @property
+    @cached_property
     def babel_locale(self) -> Locale:
-        """The Babel locale, for dates and numbers."""
+        """The Babel locale, for dates and numbers (parsed once: every date shown asked for it)."""
         return Locale.parse(self.locale)
 
 

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from copy import copy
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -429,8 +430,15 @@ class OutgoingBot(ExtBot[Any]):
         return False
 
 
+@cache
+def _signature(method: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(method)  # built once per method (it was built anew for every message)
+
+
 def _arguments(method: Callable[..., Any], bot: ExtBot[Any], args: Any, kwargs: Any) -> dict[str, Any]:
     """The call's arguments by name (without ``self``), as the PTB method declares them."""
-    arguments = dict(inspect.signature(method).bind(bot, *args, **kwargs).arguments)
+    if not args and "self" not in kwargs:  # PTB's shortcuts (reply_text …) pass keywords only: nothing to bind
+        return dict(kwargs)
+    arguments = dict(_signature(method).bind(bot, *args, **kwargs).arguments)
     arguments.pop("self")
     return arguments

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "CAPTION_LIMIT",
@@ -178,6 +179,13 @@ def _check_structure(tokens: list[_Token], errors: list[str]) -> None:
 
 def problems(text: str, *, limit: int | None = None) -> list[str]:
     """Why Telegram would refuse ``text`` in HTML mode (empty when it is valid); ``limit``: a length limit."""
+    return list(_problems(text, limit))
+
+
+@lru_cache(maxsize=256)
+def _problems(text: str, limit: int | None) -> tuple[str, ...]:
+    """:func:`problems`, kept for the texts seen last: the same screen (/help, a menu) is checked once, not for
+    every message that sends it."""
     errors: list[str] = []
     tokens = _tokens(text, errors)
     _check_structure(tokens, errors)
@@ -186,7 +194,7 @@ def problems(text: str, *, limit: int | None = None) -> list[str]:
         errors.append("the text is empty once parsed")
     if limit is not None and (length := _utf16(visible)) > limit:
         errors.append(f"{length} characters once parsed, over the limit of {limit}")
-    return errors
+    return tuple(errors)
 
 
 def check_html(text: str, *, limit: int | None = None) -> None:
@@ -211,6 +219,8 @@ def safe_text(text: str) -> str:
 def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """A valid HTML ``text`` in pieces of at most ``limit`` characters once parsed, cut after a line where
     possible; a tag open across a cut is closed before it and opened again after it (never cut inside a tag)."""
+    if _utf16(text) <= limit:  # markup only shortens a text once parsed: nothing to cut (most texts)
+        return [text]
     tokens = _tokens(text, [])
     if sum(t.visible for t in tokens) <= limit:
         return [text]

@@ -30,6 +30,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # the files do not change while the bot runs: no stat() of the template per message
     )
     # newstyle: Jinja fills %(name)s itself and escapes the values, so msgids may carry <b> markup.
     env.install_gettext_callables(  # type: ignore[attr-defined]

@@ -25,21 +25,22 @@ from typing import Any, Final
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
 from bot.updates import DurableUpdateQueue, wait_for_earlier
-from storage.core import roster_version
+from storage.core import local_roster_changes, roster_change_pending
 from storage.flows import (
     NO_STATE,
     PersonState,
     StaleFlowState,
-    mark_handled,
-    person_state,
+    person_state_and_roster,
+    person_state_roster_and_member,
     was_handled,
     write_person_state,
 )
-from storage.updates import forget_received
+from storage.updates import forget_received, note_handled
 
 log = logging.getLogger(__name__)
 
@@ -84,26 +85,37 @@ class Unit:
     retry_error: Exception | None = None  # a transient database error ended this attempt: run the update again
     attempt: int = 0
     roster_version: object = UNSET  # the stored roster version as this update began (UNSET: not read)
+    # The caller's member (None: no member is bound to the account) when read with the state, for a caller the
+    # process did not know (bot/callers.py); UNSET otherwise. ``member_valid_for``: the local roster count then.
+    member: object = UNSET
+    member_valid_for: int = -1
     closed: bool = False
     step: Step | None = None
     depth: int = 0
 
     # --- the person's state -----------------------------------------------------------------------------------
 
-    async def load(self, check_handled: bool = False) -> bool:
+    async def load(self, check_handled: bool = False, with_member: bool = False) -> bool:
         """Read the person's flow state in a short transaction of its own. With ``check_handled`` (an update that
-        may have been handled before a crash: bot/updates.py), False when it was: then there is nothing to do."""
+        may have been handled before a crash: bot/updates.py), False when it was: then there is nothing to do.
+        With ``with_member``, the member bound to the person's account is read in the same statement."""
         session = self._session()
         try:
             if check_handled and self.update_id is not None and await was_handled(session, self.update_id):
                 await forget_received(session, self.update_id)
                 await session.commit()
                 return False
+            # the person's state, and the roster version the caller cache checks (bot/callers.py): one statement
+            if with_member and self.user_id is not None:
+                self.member_valid_for = local_roster_changes()  # taken before the look-up (CallerCache.put)
+                state = await person_state_roster_and_member(session, self.user_id)
+                self.read, self.roster_version, self.member = state
+            else:
+                self.read, self.roster_version = await person_state_and_roster(session, self.user_id)
             if self.user_id is not None:
-                self.read = await person_state(session, self.user_id)
                 self._adopt(self.read, fresh=True)
-            self.roster_version = await roster_version(session)  # the caller cache's check (bot/callers.py)
             await session.commit()
+            session.expunge_all()  # the member as read here is for the caller cache: the blocks read afresh
         except BaseException:
             await session.rollback()
             raise
@@ -209,7 +221,8 @@ class Unit:
         new: PersonState | None = None
         if wrote or then is not UNSET:
             new = self._after(step, then) if step is not None and then is not UNSET else self.current()
-            new = await self._write(session, new)
+            # The marker is the last statement unless the commit writes a new roster version first (storage/core)
+            new = await self._write(session, new, last=not roster_change_pending(session.sync_session))
         await session.commit()
         self.committed = True
         session.info["wrote"] = False
@@ -229,20 +242,20 @@ class Unit:
         if self.step is not None:
             self.step.then = UNSET
 
-    async def _write(self, session: AsyncSession, new: PersonState) -> PersonState:
+    async def _write(self, session: AsyncSession, new: PersonState, *, last: bool = False) -> PersonState:
         """The person's state (if changed) and the handled marker (once), in the open transaction; returns the
-        state as now stored."""
+        state as now stored. ``last``: the commit follows at once, with nothing written in between."""
         if self.user_id is not None and not _same(new, self.read):
             new = replace(new, version=await write_person_state(session, self.user_id, self.read, new))
         if self.update_id is not None and not self.marked:
-            await self._mark(session)
+            await self._mark(session, last=last)
         return new
 
-    async def _mark(self, session: AsyncSession) -> None:
-        """The handled marker, and the stored copy of the update dropped (bot/updates.py), in this transaction."""
+    async def _mark(self, session: AsyncSession, *, last: bool = False) -> None:
+        """The handled marker, in this transaction: the update's stored copy (bot/updates.py) counts as handled.
+        ``last``: the transaction's commit follows with nothing in between (SQLite commits in the same trip)."""
         assert self.update_id is not None
-        await mark_handled(session, self.update_id)
-        await forget_received(session, self.update_id)
+        await note_handled(session, self.update_id, last=last)
         self.marked = True
 
     async def finish(self) -> None:
@@ -255,11 +268,11 @@ class Unit:
         marked = self.marked
         try:
             try:
-                new = await self._write(session, new)
+                new = await self._write(session, new, last=True)  # finish's transaction holds nothing else
             except StaleFlowState:  # another update of this person moved on meanwhile: theirs stands
                 log.warning("flow state of user %s changed concurrently; this update's change is dropped", self.user_id)
                 if self.update_id is not None and not self.marked:
-                    await self._mark(session)
+                    await self._mark(session, last=True)
             await session.commit()
         except BaseException:
             self.marked = marked
@@ -396,7 +409,7 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         try:
             queue = self.update_queue
             check = isinstance(queue, DurableUpdateQueue) and queue.may_be_handled(update.update_id)
-            if not await unit.load(check_handled=check):
+            if not await unit.load(check_handled=check, with_member=self._new_caller(update)):
                 log.info("update %s was handled already; skipped", update.update_id)
                 return
         except Exception as exc:
@@ -409,6 +422,14 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
             await unit.finish()
         except Exception as exc:
             await self.process_error(update=update, error=exc)
+
+    def _new_caller(self, update: Update) -> bool:
+        """A person in a private chat whom the caller cache does not know (handlers/common.py's key): their member
+        is read with their state, so that resolving them costs no statement of its own."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or (chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)):
+            return False
+        return not self.bot_data["resources"].callers.knows((user.id, None))
 
     async def process_error(
         self, update: object | None, error: Exception, job: Any = None, coroutine: Any = None

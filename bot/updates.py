@@ -2,9 +2,10 @@
 
 In PTB 22 both the polling Updater and the webhook handler ``await update_queue.put(update)`` before they confirm
 the update to Telegram (the next getUpdates' offset, or the webhook's 200). :class:`DurableUpdateQueue` is that
-queue: its ``put`` commits the update's JSON to ``received_updates`` before returning. The row is deleted in the
-transaction that writes the update's handled marker (bot/unit.py), so the rows left after a crash are exactly the
-updates to handle again; :meth:`DurableUpdateQueue.replay` puts them first in the queue at start, oldest first.
+queue: its ``put`` commits the update's JSON to ``received_updates`` before returning. The update's handled marker
+is written in the transaction of its effects (bot/unit.py), so the rows without a marker after a crash are exactly
+the updates to handle again; :meth:`DurableUpdateQueue.replay` puts them first in the queue at start, oldest first
+(the rows of handled updates are dropped in bulk: storage/updates.py).
 
 After a crash between storing updates and confirming them, Telegram delivers them again besides the replay: an
 update whose id is not above the last one replayed is therefore checked against its handled marker first

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -23,6 +23,9 @@ from bot.templates import render
 from bot.unit import UNSET, current_unit
 from storage import queries
 from storage.core import local_roster_changes, roster_version
+
+if TYPE_CHECKING:
+    from storage.models import Member
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,13 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
     unit = current_unit()
     version = unit.roster_version if unit is not None else UNSET  # read with the person's state
     found = None if version is UNSET else cache.get(key, version)
-    if found is None:
+    preloaded = unit.member if unit is not None and not is_group else UNSET
+    if found is None and preloaded is not UNSET:  # read with the person's state, in the same statement
+        member = cast("Member | None", preloaded)
+        found = CachedCaller(Actor.of(member, member.language or "") if member is not None else None, None)
+        assert unit is not None
+        cache.put(key, found, version, unit.member_valid_for)
+    elif found is None:
         looked_up: Actor | None = None
         branch_id: int | None = None
         valid_for = local_roster_changes()

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage import flows
 from storage.models import AuditEntry, ChatState, Invitation, Member, Organisation, OutboxMessage, OutboxStatus
 from storage.queries import postgres_insert
 
@@ -134,7 +135,7 @@ async def audit_action_exists(session: AsyncSession, action: str) -> bool:
 # it commits, in the same transaction. A process's cache compares that value (read at most every few seconds)
 # and, for changes made in this very process, a local counter bumped at each such commit (so they count at once).
 
-ROSTER_VERSION_KEY = "roster_version"
+ROSTER_VERSION_KEY = flows.ROSTER_VERSION_KEY
 _ROSTER_MODELS = (Member, Organisation)
 _CHANGED = "roster_changed"  # in Session.info: this transaction changed the roster
 _committed_changes = 0  # roster-changing commits made by this process
@@ -185,6 +186,11 @@ def _write_version(session: Session) -> None:
     session.execute(
         stmt.on_conflict_do_update(index_elements=["scope", "key"], set_={"data": value, "updated_at": func.now()})
     )
+
+
+def roster_change_pending(session: Session) -> bool:
+    """Whether this transaction changed the roster (its commit will write a new roster version first)."""
+    return bool(session.info.get(_CHANGED))
 
 
 def _committed(session: Session) -> None:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, delete, select, update
+from sqlalchemy import JSON, Integer, Select, String, and_, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, utcnow
+from storage.base import LAST_STATEMENT, SMALL_READ, Base, utcnow
+from storage.models import ChatState, Member
 from storage.queries import upsert_insert
 
 # Handled-update markers older than this are pruned: Telegram keeps an unconfirmed update for at most 24 hours,
@@ -72,16 +73,54 @@ class StaleFlowState(Exception):
     """Another update of the same person changed their flow state since this one read it; nothing is saved."""
 
 
-async def person_state(session: AsyncSession, user_id: int) -> PersonState:
-    """The person's flow state, or an empty one."""
-    row = (
-        await session.execute(
-            select(FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version).where(
-                FlowState.user_id == user_id
-            )
-        )
-    ).first()
-    if row is None:
+# The key of the roster's version in chat_state (storage/core.py writes it; the caller cache compares it).
+ROSTER_VERSION_KEY = "roster_version"
+
+
+def _state_and_roster(with_member: bool = False) -> Select[Any]:
+    roster = (
+        select(ChatState.data)
+        .where(ChatState.scope == "bot", ChatState.key == ROSTER_VERSION_KEY)
+        .scalar_subquery()
+        .label("roster")
+    )
+    one = select(literal(1).label("one")).subquery()  # one row, whether or not the person has a flow_state row
+    user_id = bindparam("user_id", type_=FlowState.user_id.type)
+    stmt = (
+        select(roster, FlowState.flow, FlowState.chat_id, FlowState.state, FlowState.data, FlowState.version)
+        .select_from(one)
+        .outerjoin(FlowState, FlowState.user_id == user_id)
+    )
+    if with_member:
+        stmt = stmt.add_columns(Member).outerjoin(Member, and_(Member.telegram_id == user_id, Member.active.is_(True)))
+    return stmt
+
+
+# Built once: every update runs it, and a statement built anew is compiled-cache-keyed anew (SQLAlchemy keeps
+# the key of a statement object it has seen).
+_STATE_AND_ROSTER = _state_and_roster()
+_STATE_ROSTER_AND_MEMBER = _state_and_roster(with_member=True)
+_SMALL = {SMALL_READ: True}  # rows by primary or unique key only (storage/base.py)
+
+
+async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
+    """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
+    one statement: every update reads both before its handlers run."""
+    row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id}, execution_options=_SMALL)).one()
+    return _state_of(row), None if row.roster is None else str(row.roster)
+
+
+async def person_state_roster_and_member(
+    session: AsyncSession, user_id: int
+) -> tuple[PersonState, str | None, Member | None]:
+    """:func:`person_state_and_roster`, and the active member bound to the account (None if none) in the same
+    statement: for a caller the process does not know yet."""
+    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id}, execution_options=_SMALL)).one()
+    return _state_of(row), None if row.roster is None else str(row.roster), row.Member
+
+
+def _state_of(row: Any) -> PersonState:
+    if row.version is None:
         return NO_STATE
     return PersonState(row.flow, row.chat_id, row.state, dict(row.data or {}), row.version)
 
@@ -112,11 +151,24 @@ async def write_person_state(session: AsyncSession, user_id: int, read: PersonSt
     return version
 
 
-async def mark_handled(session: AsyncSession, update_id: int) -> None:
-    """Note that the update was handled (idempotent), pruning old notes now and then."""
-    stmt = upsert_insert(session)(HandledUpdate).values(update_id=update_id, handled_at=utcnow())
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["update_id"]))
-    if update_id % PRUNE_EVERY == 0:
+_MARK: dict[str, Any] = {}  # the marker's statement by dialect, built once (every update writes one)
+
+
+async def mark_handled(session: AsyncSession, update_id: int, *, last: bool = False) -> None:
+    """Note that the update was handled (idempotent), pruning old notes now and then. ``last``: the caller commits
+    right after, with nothing in between (storage/base.py's LAST_STATEMENT)."""
+    dialect = session.get_bind().dialect.name
+    stmt = _MARK.get(dialect)
+    if stmt is None:
+        stmt = _MARK[dialect] = (
+            upsert_insert(session)(HandledUpdate)
+            .values(update_id=bindparam("update_id"), handled_at=bindparam("handled_at"))
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+    prune = update_id % PRUNE_EVERY == 0
+    options = {LAST_STATEMENT: True} if last and not prune else {}
+    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()}, execution_options=options)
+    if prune:
         await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < utcnow() - HANDLED_KEPT_FOR))
 
 

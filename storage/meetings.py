@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal,
     select,
     update,
 )
@@ -295,29 +296,45 @@ async def checked_in_at(session: AsyncSession, meeting_id: int, member_id: int) 
     return None if found is None else (found[0], found[1])
 
 
-async def record_check_in(session: AsyncSession, meeting_id: int, member_id: int, values: dict[str, Any]) -> bool:
-    """Check a member in with ONE conditional write (a row not yet checked in), inserting the row if there is
-    none; whether this call checked them in (False: they were already, perhaps a moment ago by a second tap)."""
-    conditional = (
-        update(Attendance)
-        .where(
-            Attendance.meeting_id == meeting_id,
-            Attendance.member_id == member_id,
-            Attendance.status.not_in([s.value for s in CHECKED_IN]),
+async def meeting_with_member(
+    session: AsyncSession, meeting_id: int, member_id: int
+) -> tuple[Meeting | None, Member | None]:
+    """The meeting and the member (None where there is none), in one statement: a check-in asked twice. While the
+    caller holds the member, ``session.get(Member, member_id)`` finds it without asking (the identity map is weak)."""
+    one = select(literal(1).label("one")).subquery()
+    row = (
+        await session.execute(
+            select(Meeting, Member)
+            .select_from(one)
+            .outerjoin(Meeting, Meeting.id == meeting_id)
+            .outerjoin(Member, Member.id == member_id)
         )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(await session.execute(conditional), "rowcount", 0):
-        return True
-    insert = upsert_insert(session)
-    added = await session.execute(
-        insert(Attendance)
-        .values(meeting_id=meeting_id, member_id=member_id, **values)
-        .on_conflict_do_nothing(index_elements=["meeting_id", "member_id"])
-    )
-    # Nothing inserted: the row exists (created or checked in meanwhile); try the conditional update again.
-    return bool(getattr(added, "rowcount", 0)) or bool(getattr(await session.execute(conditional), "rowcount", 0))
+    ).one()
+    return row[0], row[1]
+
+
+_CHECK_INS: dict[tuple[str, tuple[str, ...]], Any] = {}  # the statement by dialect and columns, built once
+
+
+async def record_check_in(session: AsyncSession, meeting_id: int, member_id: int, values: dict[str, Any]) -> bool:
+    """Check a member in with ONE conditional write: the row inserted, or updated if it is not checked in yet;
+    whether this call checked them in (False: they were already, perhaps a moment ago by a second tap)."""
+    key = (session.get_bind().dialect.name, tuple(sorted(values)))
+    stmt = _CHECK_INS.get(key)
+    if stmt is None:
+        insert = upsert_insert(session)(Attendance.__table__).values(  # the table: a plain statement, its rowcount
+            meeting_id=bindparam("v_meeting_id"),
+            member_id=bindparam("v_member_id"),
+            **{name: bindparam(f"v_{name}") for name in key[1]},
+        )
+        stmt = _CHECK_INS[key] = insert.on_conflict_do_update(
+            index_elements=["meeting_id", "member_id"],
+            set_={name: insert.excluded[name] for name in key[1]},
+            where=Attendance.__table__.c.status.not_in([s.value for s in CHECKED_IN]),
+        )
+    params = {"v_meeting_id": meeting_id, "v_member_id": member_id, **{f"v_{k}": v for k, v in values.items()}}
+    added = await session.execute(stmt, params)
+    return bool(getattr(added, "rowcount", 0))
 
 
 async def held_between(session: AsyncSession, org_id: int, start: datetime, end: datetime) -> Sequence[Meeting]:

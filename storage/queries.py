@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,13 @@ def postgres_insert() -> Any:
     return insert
 
 
+# Built once: the look-up of every caller the cache does not know (a statement object keeps its cache key).
+_MEMBER_BY_TELEGRAM_ID = select(Member).where(Member.telegram_id == bindparam("telegram_id"), Member.active.is_(True))
+
+
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
     """The active member bound to this Telegram account, if any."""
-    return await session.scalar(select(Member).where(Member.telegram_id == telegram_id, Member.active.is_(True)))
+    return await session.scalar(_MEMBER_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
 
 
 async def member_by_no(session: AsyncSession, member_no: str) -> Member | None:

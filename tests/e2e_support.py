@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import now_utc
@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.demo import seed_demo
 from storage.meetings import CHECKED_IN, Attendance, Meeting
 from storage.models import Member, Organisation
-from storage.updates import ReceivedUpdate
+from storage.updates import count_unhandled
 from tests.test_e2e import _start_bot as start_bot
 from tests.test_e2e import _stop as stop
 
@@ -100,7 +100,7 @@ def stored(url: str) -> int:
     """Updates stored and not handled."""
 
     async def work(session: AsyncSession) -> int:
-        return int(await session.scalar(select(func.count()).select_from(ReceivedUpdate)) or 0)
+        return await count_unhandled(session)
 
     return in_session(url, work)
 

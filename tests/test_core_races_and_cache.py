@@ -44,7 +44,10 @@ async def test_one_invitation_opened_by_many_accounts_at_once_binds_one(any_db: 
 
     outcomes = await asyncio.gather(*(open_link(900_000 + n) for n in range(accounts)))
     assert outcomes.count("bound A06") == 1, outcomes
-    assert all(o == "bound A06" or "already been used" in o for o in outcomes), outcomes
+    # A loser that read before the winner's commit is told the link was used (the conditional write refused it);
+    # one that read after it is told the member is bound already. Which one depends on timing; both change nothing.
+    refusals = ("already been used", "is already bound to a Telegram account")
+    assert all(o == "bound A06" or any(r in o for r in refusals) for o in outcomes), outcomes
     winner = 900_000 + outcomes.index("bound A06")
     async with any_db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "A06"))

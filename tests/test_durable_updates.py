@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from telegram import Bot, Update
 
 from bot.db import Database
 from bot.unit import Unit
 from bot.updates import DurableUpdateQueue, wait_for_earlier
-from storage.updates import ReceivedUpdate, earlier_unhandled
+from storage.base import utcnow
+from storage.flows import PRUNE_EVERY, HandledUpdate
+from storage.updates import ReceivedUpdate, count_unhandled, earlier_unhandled
 
 BOT = Bot("123456:TEST-token_for_the_fake_bot_api")
 
@@ -32,8 +35,9 @@ def _update(update_id: int, text: str) -> Update:
 
 
 async def _stored(db: Database) -> int:
+    """Updates stored and not handled."""
     async with db.session() as session:
-        return int(await session.scalar(select(func.count()).select_from(ReceivedUpdate)) or 0)
+        return await count_unhandled(session)
 
 
 async def test_an_update_is_stored_before_it_is_queued_and_replayed_until_handled(any_db: Database) -> None:
@@ -43,7 +47,7 @@ async def test_an_update_is_stored_before_it_is_queued_and_replayed_until_handle
     await queue.put(_update(11, "第一条"))  # delivered twice (a webhook retried): stored once
     assert await _stored(any_db) == 3 and queue.qsize() == 4
 
-    # Update 11 is handled: its marker and the dropping of its copy are one transaction (the unit's).
+    # Update 11 is handled: its marker is written in the unit's transaction; its copy counts as handled.
     unit = Unit(any_db, 11, 77)
     assert await unit.load()
     await unit.finish()
@@ -86,3 +90,33 @@ async def test_a_persons_update_waits_for_their_earlier_one(any_db: Database) ->
     await unit.close()
     async with any_db.session() as session:
         assert not await earlier_unhandled(session, 77, 22)
+
+
+async def test_the_copies_of_handled_updates_are_dropped_together_and_never_replayed(any_db: Database) -> None:
+    """A handled update's stored copy stays until the periodic drop, then goes before its marker can be pruned."""
+    queue = DurableUpdateQueue(any_db)
+    await queue.put(_update(PRUNE_EVERY - 1, "早就处理了"))
+    await queue.put(_update(PRUNE_EVERY + 1, "还没处理"))
+    unit = Unit(any_db, PRUNE_EVERY - 1, 77)
+    assert await unit.load()
+    await unit.finish()
+    await unit.close()
+    async with any_db.session() as session:  # handled three days ago: its marker is due to be pruned
+        await session.execute(update(HandledUpdate).values(handled_at=utcnow() - timedelta(days=3)))
+    assert await _stored(any_db) == 1 and await _copies(any_db) == 2
+
+    unit = Unit(any_db, PRUNE_EVERY, 78)  # the update on which the drop and the prune run
+    assert await unit.load()
+    await unit.finish()
+    await unit.close()
+    assert await _copies(any_db) == 1  # the old one's copy went with (before) its marker
+    async with any_db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(HandledUpdate)) == 1
+    again = DurableUpdateQueue(any_db)
+    assert await again.replay(BOT) == 1
+    assert again.get_nowait().update_id == PRUNE_EVERY + 1
+
+
+async def _copies(db: Database) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(ReceivedUpdate)) or 0)

@@ -15,6 +15,7 @@ import hmac
 import secrets
 import struct
 import time
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,13 +39,25 @@ class TokenClaim:
     slot: int  # 0 for a static token
 
 
+# The secret never changes once stored: each process keeps it per database engine after the first read (one
+# statement fewer on every scanned code). Only a committed secret is kept, never one this session just made.
+_known_secrets: weakref.WeakKeyDictionary[object, bytes] = weakref.WeakKeyDictionary()
+
+
 async def installation_secret(session: AsyncSession) -> bytes:
     """The signing secret, created once per database so every replica and restart shares it."""
+    engine = session.bind
+    known = _known_secrets.get(engine) if engine is not None else None
+    if known is not None:
+        return known
     row = await store.bot_state(session, "token_secret")
     if row is None:
         row = ChatState(scope="bot", key="token_secret", data=secrets.token_hex(32))
         session.add(row)
         await session.flush()
+        session.info["made_token_secret"] = True  # not committed yet: not kept until read again
+    elif engine is not None and not session.info.get("made_token_secret"):
+        _known_secrets[engine] = bytes.fromhex(str(row.data))
     return bytes.fromhex(str(row.data))
 
 

@@ -13,6 +13,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.commands import Menu
 from bot.context import BranchContext
 from bot.menus import enqueue_member_menu
 from bot.services import identity
@@ -75,6 +76,12 @@ async def start(update: Update, context: BranchContext) -> None:
     await help_command(update, context)
 
 
+# /help screens as made, by (locale, role, name, group): a screen depends on nothing else (the menu and the
+# catalogs do not change while the bot runs), and /help is the most sent command. Bounded: emptied when full.
+_HELP_SCREENS: dict[tuple[str, str, str | None, str], tuple[Menu, tuple[str, InlineKeyboardMarkup | None]]] = {}
+_HELP_SCREENS_KEPT = 4096
+
+
 def _help_screen(context: BranchContext, group: str) -> tuple[str, InlineKeyboardMarkup | None]:
     """/help: the role's most used commands and a button per group of the rest (``top``), or one group in full.
 
@@ -82,6 +89,21 @@ def _help_screen(context: BranchContext, group: str) -> tuple[str, InlineKeyboar
     actor = context.caller.actor
     role = actor.role.value if actor else "guest"
     menu = context.resources.menu
+    key = (context.tr.locale, role, actor.name if actor else None, group)
+    kept = _HELP_SCREENS.get(key)
+    if kept is not None and kept[0] is menu:
+        return kept[1]
+    screen = _make_help_screen(context, group, role, menu)
+    if len(_HELP_SCREENS) >= _HELP_SCREENS_KEPT:
+        _HELP_SCREENS.clear()
+    _HELP_SCREENS[key] = (menu, screen)
+    return screen
+
+
+def _make_help_screen(
+    context: BranchContext, group: str, role: str, menu: Menu
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    actor = context.caller.actor
     tr = context.tr
     groups = menu.help_groups(role)
     if group == "top":

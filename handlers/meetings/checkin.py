@@ -121,18 +121,26 @@ async def leave_reason(update: Update, context: BranchContext) -> int:
 async def _attempt(
     update: Update,
     context: BranchContext,
-    meeting_id: int,
+    meeting_id: int | None,
     method: Method,
     location: tuple[float, float] | None = None,
+    *,
+    token: str | None = None,
 ) -> int:
-    """Try to check in; ask for the location when the meeting needs it."""
+    """Try to check in to the meeting ``meeting_id``, or the one a scanned ``token`` admits to (verified in the same
+    transaction as the check-in); ask for the location when the meeting needs it."""
     env, settings = env_of(context), settings_of(context)
     actor = context.caller.actor
     if actor is None:
         await reply(update, context.tr.gettext("Please join with your invitation link first."))
         return END
     async with context.unit() as session:
-        meeting = await meetings.get_meeting(session, meeting_id)
+        if token is not None:  # the member read with the meeting, held here: check_in finds them in the session
+            meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id)
+        else:
+            assert meeting_id is not None
+            meeting = await meetings.get_meeting(session, meeting_id)
+        meeting_id = meeting.id
         outcome = await checkin.check_in(
             session, actor.member_id, meeting, method=method, env=env, settings=settings, location=location
         )
@@ -193,9 +201,7 @@ async def start_checkin(update: Update, context: BranchContext) -> int:
         await update.message.reply_text(context.tr.gettext("Please join with your invitation link first."))
         return END
     token = context.args[0].removeprefix(checkin.CHECKIN_PREFIX)
-    async with context.unit() as session:
-        meeting = await checkin.meeting_from_token(session, token)
-    return await _attempt(update, context, meeting.id, Method.QR)
+    return await _attempt(update, context, None, Method.QR, token=token)
 
 
 async def checkin_command(update: Update, context: BranchContext) -> int:

@@ -35,6 +35,7 @@ from storage.meetings import (
     Meeting,
     MeetingStatus,
     checked_in_at,
+    meeting_with_member,
     record_check_in,
     scheduled_with_code,
 )
@@ -85,12 +86,24 @@ async def checkin_link(session: AsyncSession, meeting: Meeting, bot_username: st
 
 async def meeting_from_token(session: AsyncSession, token: str, *, now: float | None = None) -> Meeting:
     """The meeting a scanned token admits to; forged, mangled or expired tokens are refused."""
+    meeting, _member = await meeting_and_member_from_token(session, token, None, now=now)
+    return meeting
+
+
+async def meeting_and_member_from_token(
+    session: AsyncSession, token: str, member_id: int | None, *, now: float | None = None
+) -> tuple[Meeting, Member | None]:
+    """:func:`meeting_from_token`, and the member checking in read in the same statement: while the caller holds
+    it, :func:`check_in` finds the member in the session instead of asking again."""
     secret = await tokens.installation_secret(session)
     claim = tokens.read_token(secret, token, kind=TOKEN_KIND, now=now)
-    meeting = await session.get(Meeting, claim.object_id)
+    if member_id is None:
+        meeting, member = await session.get(Meeting, claim.object_id), None
+    else:
+        meeting, member = await meeting_with_member(session, claim.object_id, member_id)
     if meeting is None:
         raise InvalidInput(N_("This check-in code is not valid."))
-    return meeting
+    return meeting, member
 
 
 async def meeting_from_code(
@@ -182,10 +195,11 @@ async def check_in(
         raise InvalidInput(N_("Check-in opens at %(time)s."), time=_local(opens, env))
     if now > closes:
         raise InvalidInput(N_("Check-in for this meeting has closed."))
-    existing = await checked_in_at(session, meeting.id, member.id)
-    if existing is not None and existing[0] in CHECKED_IN:
-        raise _already(existing[1], env)
     if meeting.radius_m is not None and method is not Method.SECRETARY:
+        # Before asking for (or measuring) the location; elsewhere the conditional write below tells.
+        existing = await checked_in_at(session, meeting.id, member.id)
+        if existing is not None and existing[0] in CHECKED_IN:
+            raise _already(existing[1], env)
         if location is None:
             return Outcome(meeting, member, "", now, needs_location=True)
         assert meeting.latitude is not None and meeting.longitude is not None
