@@ -299,10 +299,10 @@ async def test_bad_join_dates_are_reported_and_do_not_stop_the_others(
     assert await greeted(db) == {await member_id(db, "A03"), await member_id(db, "B03")}
     texts = dict(worker.messages())
     assert (
-        "周敏：入党日期2030-11-26是将来的日期，因此未发送祝福。请在花名册中更正入党日期。"
+        "周敏：入党日期2030年11月26日是将来的日期，因此未发送祝福。请在花名册中更正入党日期。"
         in (texts[telegram_id_of("B01")])
     )
-    assert "陈静：入党日期1900-11-26早于建党日期（1921-07-01）" in texts[telegram_id_of("A01")]
+    assert "陈静：入党日期1900年11月26日早于建党日期（1921年7月1日）" in texts[telegram_id_of("A01")]
 
 
 async def test_a_template_error_for_one_member_is_logged_and_reported_the_others_still_go_out(

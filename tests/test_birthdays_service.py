@@ -83,8 +83,8 @@ async def test_bad_join_dates_are_data_to_fix_and_never_birthdays(db: Database, 
     assert found == []
     described = {i.name: i.describe("zh_CN") for i in issues}
     assert described == {
-        "张伟": "入党日期2030-11-26是将来的日期",
-        "吴强": "入党日期1900-11-26早于建党日期（1921-07-01）",
+        "张伟": "入党日期2030年11月26日是将来的日期",
+        "吴强": "入党日期1900年11月26日早于建党日期（1921年7月1日）",
         "赵磊": "未录入入党日期",
     }
     assert {i.name: i.describe("en") for i in issues}["赵磊"] == "no join date is recorded"

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import date_style
 from bot.clock import anniversary
 from bot.i18n import N_, translator
 from bot.services.roster import FOUNDING_DATE
@@ -25,7 +26,7 @@ class DateProblem(enum.StrEnum):
 PROBLEM_MESSAGES: dict[DateProblem, str] = {
     DateProblem.MISSING: N_("no join date is recorded"),
     DateProblem.FUTURE: N_("the join date %(date)s is in the future"),
-    DateProblem.BEFORE_FOUNDING: N_("the join date %(date)s is before the Party was founded (1921-07-01)"),
+    DateProblem.BEFORE_FOUNDING: N_("the join date %(date)s is before the Party was founded (1 July 1921)"),
 }
 
 
@@ -94,7 +95,7 @@ class DataIssue:
         msgid = PROBLEM_MESSAGES[self.problem]
         if self.join_date is None:
             return tr.gettext(msgid)
-        return tr.gettext(msgid, date=self.join_date.isoformat())
+        return tr.gettext(msgid, date=date_style.day(self.join_date, locale, weekday=False, year=True))
 
 
 async def birthdays_in_month(
