@@ -43,21 +43,11 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
-        if parsed.get_driver_name() == "aiosqlite":
-            from bot.sqlite_driver import one_trip_dbapi
-
-            kwargs["module"] = one_trip_dbapi()  # one trip to aiosqlite's thread per statement, not four
-            # A small read may run on the loop's thread (bot/sqlite_driver.py); never two threads at once.
-            kwargs["connect_args"]["check_same_thread"] = False
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        if parsed.get_driver_name() == "aiosqlite":
-            from bot.sqlite_driver import note_last_statement
-
-            event.listen(engine.sync_engine, "before_cursor_execute", note_last_statement)
     return engine
 
 

@@ -30,7 +30,7 @@ from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
 from bot.updates import DurableUpdateQueue, wait_for_earlier
-from storage.core import local_roster_changes, roster_change_pending
+from storage.core import local_roster_changes
 from storage.flows import (
     NO_STATE,
     PersonState,
@@ -221,8 +221,7 @@ class Unit:
         new: PersonState | None = None
         if wrote or then is not UNSET:
             new = self._after(step, then) if step is not None and then is not UNSET else self.current()
-            # The marker is the last statement unless the commit writes a new roster version first (storage/core)
-            new = await self._write(session, new, last=not roster_change_pending(session.sync_session))
+            new = await self._write(session, new)
         await session.commit()
         self.committed = True
         session.info["wrote"] = False
@@ -242,20 +241,19 @@ class Unit:
         if self.step is not None:
             self.step.then = UNSET
 
-    async def _write(self, session: AsyncSession, new: PersonState, *, last: bool = False) -> PersonState:
+    async def _write(self, session: AsyncSession, new: PersonState) -> PersonState:
         """The person's state (if changed) and the handled marker (once), in the open transaction; returns the
-        state as now stored. ``last``: the commit follows at once, with nothing written in between."""
+        state as now stored."""
         if self.user_id is not None and not _same(new, self.read):
             new = replace(new, version=await write_person_state(session, self.user_id, self.read, new))
         if self.update_id is not None and not self.marked:
-            await self._mark(session, last=last)
+            await self._mark(session)
         return new
 
-    async def _mark(self, session: AsyncSession, *, last: bool = False) -> None:
-        """The handled marker, in this transaction: the update's stored copy (bot/updates.py) counts as handled.
-        ``last``: the transaction's commit follows with nothing in between (SQLite commits in the same trip)."""
+    async def _mark(self, session: AsyncSession) -> None:
+        """The handled marker, in this transaction: the update's stored copy (bot/updates.py) counts as handled."""
         assert self.update_id is not None
-        await note_handled(session, self.update_id, last=last)
+        await note_handled(session, self.update_id)
         self.marked = True
 
     async def finish(self) -> None:
@@ -268,11 +266,11 @@ class Unit:
         marked = self.marked
         try:
             try:
-                new = await self._write(session, new, last=True)  # finish's transaction holds nothing else
+                new = await self._write(session, new)
             except StaleFlowState:  # another update of this person moved on meanwhile: theirs stands
                 log.warning("flow state of user %s changed concurrently; this update's change is dropped", self.user_id)
                 if self.update_id is not None and not self.marked:
-                    await self._mark(session, last=True)
+                    await self._mark(session)
             await session.commit()
         except BaseException:
             self.marked = marked

@@ -10,12 +10,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so that migrations look the same on SQLite and PostgreSQL.
-# An execution option: this statement is the last of its transaction, whose commit follows at once with nothing
-# in between. The SQLite driver (bot/sqlite_driver.py) then commits in the statement's own trip to its thread.
-LAST_STATEMENT = "last_statement_of_transaction"
-# An execution option: a read of a few rows by key, outside any transaction (the update's first statement). The
-# SQLite driver may run it on the event loop's own thread: no trip, and a read never waits for a writer in WAL mode.
-SMALL_READ = "small_read_by_key"
 BUSY_TIMEOUT_MS = 15000  # how long a SQLite connection waits for another writer's lock (bot/db.py)
 
 NAMING_CONVENTION = {

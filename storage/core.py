@@ -188,11 +188,6 @@ def _write_version(session: Session) -> None:
     )
 
 
-def roster_change_pending(session: Session) -> bool:
-    """Whether this transaction changed the roster (its commit will write a new roster version first)."""
-    return bool(session.info.get(_CHANGED))
-
-
 def _committed(session: Session) -> None:
     global _committed_changes
     if session.info.pop(_CHANGED, False):

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, Select, String, and_, bindparam, delete, l
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import LAST_STATEMENT, SMALL_READ, Base, utcnow
+from storage.base import Base, utcnow
 from storage.models import ChatState, Member
 from storage.queries import upsert_insert
 
@@ -100,13 +100,12 @@ def _state_and_roster(with_member: bool = False) -> Select[Any]:
 # the key of a statement object it has seen).
 _STATE_AND_ROSTER = _state_and_roster()
 _STATE_ROSTER_AND_MEMBER = _state_and_roster(with_member=True)
-_SMALL = {SMALL_READ: True}  # rows by primary or unique key only (storage/base.py)
 
 
 async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
     """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
     one statement: every update reads both before its handlers run."""
-    row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id}, execution_options=_SMALL)).one()
+    row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id})).one()
     return _state_of(row), None if row.roster is None else str(row.roster)
 
 
@@ -115,7 +114,7 @@ async def person_state_roster_and_member(
 ) -> tuple[PersonState, str | None, Member | None]:
     """:func:`person_state_and_roster`, and the active member bound to the account (None if none) in the same
     statement: for a caller the process does not know yet."""
-    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id}, execution_options=_SMALL)).one()
+    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id})).one()
     return _state_of(row), None if row.roster is None else str(row.roster), row.Member
 
 
@@ -154,9 +153,8 @@ async def write_person_state(session: AsyncSession, user_id: int, read: PersonSt
 _MARK: dict[str, Any] = {}  # the marker's statement by dialect, built once (every update writes one)
 
 
-async def mark_handled(session: AsyncSession, update_id: int, *, last: bool = False) -> None:
-    """Note that the update was handled (idempotent), pruning old notes now and then. ``last``: the caller commits
-    right after, with nothing in between (storage/base.py's LAST_STATEMENT)."""
+async def mark_handled(session: AsyncSession, update_id: int) -> None:
+    """Note that the update was handled (idempotent), pruning old notes now and then."""
     dialect = session.get_bind().dialect.name
     stmt = _MARK.get(dialect)
     if stmt is None:
@@ -166,8 +164,7 @@ async def mark_handled(session: AsyncSession, update_id: int, *, last: bool = Fa
             .on_conflict_do_nothing(index_elements=["update_id"])
         )
     prune = update_id % PRUNE_EVERY == 0
-    options = {LAST_STATEMENT: True} if last and not prune else {}
-    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()}, execution_options=options)
+    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()})
     if prune:
         await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < utcnow() - HANDLED_KEPT_FOR))
 

@@ -51,14 +51,13 @@ async def forget_received(session: AsyncSession, update_id: int) -> None:
     await session.execute(delete(ReceivedUpdate).where(ReceivedUpdate.update_id == update_id))
 
 
-async def note_handled(session: AsyncSession, update_id: int, *, last: bool = False) -> None:
+async def note_handled(session: AsyncSession, update_id: int) -> None:
     """The update is handled: its marker, in the transaction of its effects. Its stored copy now counts as
-    handled; the copies of handled updates are dropped together on one update in :data:`PRUNE_EVERY`. ``last``:
-    the caller commits right after (see :func:`storage.flows.mark_handled`)."""
+    handled; the copies of handled updates are dropped together on one update in :data:`PRUNE_EVERY`."""
     if update_id % PRUNE_EVERY == 0:
         # Before mark_handled prunes old markers: a copy whose marker went first would count as unhandled.
         await session.execute(delete(ReceivedUpdate).where(_handled()))
-    await mark_handled(session, update_id, last=last)
+    await mark_handled(session, update_id)
 
 
 async def unhandled(session: AsyncSession) -> list[tuple[int, str]]:

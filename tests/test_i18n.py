@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -86,3 +87,17 @@ def test_a_message_shared_by_two_catalogs_has_one_translation() -> None:
                         clashes.append(f"{language}: {key!r} in {seen[key][0]} and {po_file.name}")
                     seen.setdefault(key, (po_file.name, value))
         assert clashes == []
+
+
+def test_every_module_that_translates_belongs_to_a_catalog() -> None:
+    """A module outside every domain's globs is never extracted: its messages would reach people in English."""
+    script = _i18n_script()
+    covered = {path.resolve() for globs in script.DOMAINS.values() for glob in globs for path in ROOT.glob(glob)}
+    translating = re.compile(r"\bN_\(|(?<![\w.])_\(|\bn?gettext\(")
+    stray = sorted(
+        str(path.relative_to(ROOT))
+        for folder in ("bot", "handlers", "storage")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.resolve() not in covered and translating.search(path.read_text(encoding="utf-8"))
+    )
+    assert stray == [], f"add these to scripts/i18n.py DOMAINS: {stray}"
