@@ -74,6 +74,8 @@ async def test_typed_period_and_refusals(bot: BotHarness) -> None:
     assert len(await bot.say("A03", "/ledger")) == 1 and _documents(bot, "A03") == []
     await bot.say("A01", "/ledger 2025-03-01 2025-03-31")
     assert len(_documents(bot, "A01")) == 1
+    await bot.say("A01", "/ledger 1月1日 3月31日")  # dates as people type them in Chinese
+    assert len(_documents(bot, "A01")) == 2
 
 
 async def test_in_a_group_the_bot_points_to_the_private_chat(bot: BotHarness) -> None:
