@@ -74,7 +74,7 @@ async def test_typed_period_and_refusals(bot: BotHarness) -> None:
     assert len(await bot.say("A03", "/ledger")) == 1 and _documents(bot, "A03") == []
     await bot.say("A01", "/ledger 2025-03-01 2025-03-31")
     assert len(_documents(bot, "A01")) == 1
-    await bot.say("A01", "/ledger 1月1日 3月31日")  # dates as people type them in Chinese
+    await bot.say("A01", "/ledger 1月1日 3月31日")  # the form the typed-period hint shows in Chinese
     assert len(_documents(bot, "A01")) == 2
 
 

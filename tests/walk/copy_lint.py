@@ -68,6 +68,7 @@ def half_width_punctuation(text: str) -> list[str]:
     return found
 
 
+_TYPED_EXAMPLE = re.compile(r"<code>.*?</code>", re.DOTALL)
 _SPACED = re.compile(f"[{_CJK}][ \u00a0]+[{_CJK}0-9]|[0-9][ \u00a0]+[{_CJK}]")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _CLOCK_BEFORE = re.compile(r"\d{1,2}:\d{2}$")
@@ -75,8 +76,9 @@ _CLOCK_BEFORE = re.compile(r"\d{1,2}:\d{2}$")
 
 def stray_spaces(text: str) -> list[str]:
     """A space between a Chinese character and a Chinese character, a name or a number (a clock time beside a
-    title, "14:30 主题党日", is a column of a list, not a placeholder in a sentence)."""
-    plain = _plain(text)
+    title, "14:30 主题党日", is a column of a list, not a placeholder in a sentence). A typed example in
+    ``<code>`` ("/ledger 1月1日 3月31日") keeps the spaces that separate a command's words."""
+    plain = _plain(_TYPED_EXAMPLE.sub("X", text))
     found: list[str] = []
     for match in _SPACED.finditer(plain):
         if _CLOCK_BEFORE.search(plain, 0, match.start() + 1) or _CLOCK.match(plain, match.end() - 1):
