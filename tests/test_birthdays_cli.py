@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -10,33 +9,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.config import Settings
-from bot.db import Database
 from bot.demo import seed_demo
+from tests.cli_support import seeded_cli_database
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     """The demo organisation in a fresh database, and the CLI pointed at it, on 26 November 2026."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-
-    async def seed() -> None:
-        db = Database(url)
-        await db.upgrade()
-        async with db.session() as session:
-            await seed_demo(session)
-        await db.dispose()
-
-    asyncio.run(seed())
-    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+    with seeded_cli_database(tmp_path, monkeypatch, seed_demo, datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)):
         yield CliRunner()
 
 

@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import time_machine
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.config import Settings
-from bot.db import Database
 from bot.services.points.rules import default_rules_text
+from tests.cli_support import seeded_cli_database
 from tests.points_helpers import TEST_RULES, TOTALS, TZ, seed_points
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     """The points test branch in a fresh database, the CLI pointed at it, on 12 January 2026."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-
-    async def seed() -> None:
-        db = Database(url)
-        await db.upgrade()
-        async with db.session() as session:
-            await seed_points(session)
-        await db.dispose()
-
-    asyncio.run(seed())
-    with time_machine.travel(datetime(2026, 1, 12, 10, 0, tzinfo=TZ), tick=False):
+    with seeded_cli_database(tmp_path, monkeypatch, seed_points, datetime(2026, 1, 12, 10, 0, tzinfo=TZ)):
         yield CliRunner()
 
 

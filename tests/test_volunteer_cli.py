@@ -11,18 +11,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.config import Settings
 from bot.db import Database
 from bot.demo import DemoIds, seed_demo
 from bot.services import volunteer
 from bot.services.volunteer import reports
 from storage.models import OutboxMessage
 from storage.volunteer import Activity, Community
+from tests.cli_support import seeded_cli_database
 from tests.volunteer_helpers import CFG, ENV, actor_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -56,22 +55,7 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     """On 26 November 2026, 10:00 in Shanghai."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-
-    async def seed() -> DemoIds:
-        db = Database(url)
-        await db.upgrade()
-        async with db.session() as session:
-            ids = await seed_demo(session)
-        await db.dispose()
-        return ids
-
-    ids = asyncio.run(seed())
-    with time_machine.travel(NOW, tick=False):
+    with seeded_cli_database(tmp_path, monkeypatch, seed_demo, NOW) as (url, ids):
         yield Cli(CliRunner(), url, ids)
 
 
