@@ -127,12 +127,7 @@ async def test_the_self_assessment_is_refused_to_others_and_after_submission(bot
     assert texts and "自评“创新”" not in " ".join(texts)
     assert await _rating(bot) is None  # nothing written by any of these
     # submitted: the self-assessment is closed, a stale ✍️ is told so
-    async with bot.db.session() as session:
-        member = await session.scalar(select(Member).where(Member.member_no == "A01"))
-        assert member is not None
-        actor = Actor.of(member, "zh_CN")
-        await star_steps.self_assess(session, actor, "innovation", "6", "按实际自评", year)
-        await star_steps.submit(session, actor, year, today(TZ), env=ServiceEnv(tz=TZ))
+    await _self_assess_and_submit(bot, year)
     assert await bot.press("A01", _self(bot, year)) == ["评星自评已提交，现在只有管理员可以调整。"]
     row = await _rating(bot)
     assert row is not None and row.status == StarStatus.SUBMITTED and row.self_scores["innovation"]["score"] == 60
@@ -202,13 +197,18 @@ async def _submitted_last_year(bot: BotHarness) -> int:
     """Branch A's rating for the year before, self-assessed and submitted (the year is over: it can be
     announced)."""
     year = _year(bot) - 1
+    await _self_assess_and_submit(bot, year)
+    return year
+
+
+async def _self_assess_and_submit(bot: BotHarness, year: int) -> None:
+    """The secretary of branch A scores the last manual criterion and submits the year's rating (services)."""
     async with bot.db.session() as session:
         member = await session.scalar(select(Member).where(Member.member_no == "A01"))
         assert member is not None
         actor = Actor.of(member, "zh_CN")
         await star_steps.self_assess(session, actor, "innovation", "6", "按实际自评", year)
         await star_steps.submit(session, actor, year, today(TZ), env=ServiceEnv(tz=TZ))
-    return year
 
 
 async def test_announce_object_answer_publish_each_by_a_button_and_the_branch_told(bot: BotHarness) -> None:
