@@ -15,6 +15,7 @@ from bot.db import Database
 from bot.environment import ServiceEnv
 from bot.outbox_worker import OutboxWorker
 from bot.services.meetings.hooks import MeetingHooks
+from bot.updates import QuietMarkers
 
 
 @dataclass
@@ -32,6 +33,9 @@ class Resources:
     # What the services need from the settings (zone, default language, clock, working days), built once here;
     # post_init puts the bot's own username in once Telegram has said it.
     env: ServiceEnv = field(init=False)
+    # The handled markers of updates that changed nothing, written in batches: SQLite only (bot/updates.py).
+    quiet_markers: QuietMarkers | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.env = ServiceEnv.from_settings(self.settings)
+        self.quiet_markers = QuietMarkers(self.db) if self.db.dialect == "sqlite" else None

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy.exc import DBAPIError
@@ -29,14 +30,16 @@ from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot.db import Database, saved_in_this_update
-from bot.updates import DurableUpdateQueue, wait_for_earlier
+from bot.updates import DurableUpdateQueue, QuietMarkers, wait_for_earlier
 from storage.core import local_roster_changes
 from storage.flows import (
     NO_STATE,
     PersonState,
     StaleFlowState,
     person_state_and_roster,
+    person_state_and_roster_now,
     person_state_roster_and_member,
+    person_state_roster_and_member_now,
     was_handled,
     write_person_state,
 )
@@ -99,6 +102,8 @@ class Unit:
         """Read the person's flow state in a short transaction of its own. With ``check_handled`` (an update that
         may have been handled before a crash: bot/updates.py), False when it was: then there is nothing to do.
         With ``with_member``, the member bound to the person's account is read in the same statement."""
+        if not check_handled and self._load_on_loop(with_member):  # the usual case on a SQLite file
+            return True
         session = self._session()
         try:
             if check_handled and self.update_id is not None and await was_handled(session, self.update_id):
@@ -119,6 +124,24 @@ class Unit:
         except BaseException:
             await session.rollback()
             raise
+        return True
+
+    def _load_on_loop(self, with_member: bool) -> bool:
+        """:meth:`load` through the database's read on the event loop's thread (bot/db.py), if it has one."""
+        if with_member and self.user_id is not None:
+            valid_for = local_roster_changes()  # taken before the look-up (CallerCache.put)
+            read = self.db.read_on_loop(partial(person_state_roster_and_member_now, user_id=self.user_id))
+            if read is None:
+                return False
+            self.read, self.roster_version, self.member = read
+            self.member_valid_for = valid_for
+        else:
+            state = self.db.read_on_loop(partial(person_state_and_roster_now, user_id=self.user_id))
+            if state is None:
+                return False
+            self.read, self.roster_version = state
+        if self.user_id is not None:
+            self._adopt(self.read, fresh=True)
         return True
 
     def current(self) -> PersonState:
@@ -256,11 +279,17 @@ class Unit:
         await note_handled(session, self.update_id)
         self.marked = True
 
-    async def finish(self) -> None:
-        """After the handlers: write what is still pending (flow state changed later, the marker) in one go."""
+    async def finish(self, quiet_markers: QuietMarkers | None = None) -> None:
+        """After the handlers: write what is still pending (flow state changed later, the marker) in one go. An
+        update that changed nothing leaves its marker to ``quiet_markers`` if given (SQLite: bot/updates.py)."""
         new = self.current()
         pending_state = self.user_id is not None and not _same(new, self.read)
         if not pending_state and (self.update_id is None or self.marked):
+            return
+        if not pending_state and not self.committed and quiet_markers is not None:
+            assert self.update_id is not None
+            quiet_markers.add(self.update_id)
+            self.marked = True
             return
         session = self._session()
         marked = self.marked
@@ -417,7 +446,7 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         if unit.retry_error is not None:
             return
         try:
-            await unit.finish()
+            await unit.finish(self.bot_data["resources"].quiet_markers)
         except Exception as exc:
             await self.process_error(update=update, error=exc)
 
@@ -428,6 +457,15 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         if user is None or (chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)):
             return False
         return not self.bot_data["resources"].callers.knows((user.id, None))
+
+    async def shutdown(self) -> None:
+        """The handled markers still waiting (bot/updates.py) are written before anything closes: tests and the
+        console shut down without post_shutdown, which only run_polling / run_webhook call."""
+        resources = self.bot_data.get("resources")
+        markers = resources.quiet_markers if resources is not None else None
+        if markers is not None:
+            await markers.close()
+        await super().shutdown()
 
     async def process_error(
         self, update: object | None, error: Exception, job: Any = None, coroutine: Any = None

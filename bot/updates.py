@@ -26,7 +26,7 @@ from typing import Any
 from telegram import Bot, Update
 
 from bot.db import Database
-from storage.updates import earlier_unhandled, store_received, unhandled
+from storage.updates import earlier_unhandled, note_handled, store_received, unhandled
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +90,65 @@ async def wait_for_earlier(db: Database, user_id: int, update_id: int, *, limit:
             return
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.2)
+
+
+class QuietMarkers:
+    """The handled markers of updates that changed nothing (a /help, a screen), written together: at most
+    :attr:`delay` seconds late, or at once when :attr:`limit` are waiting, and at shutdown.
+
+    Only for SQLite, where one process handles every update (replicas need PostgreSQL): on PostgreSQL another
+    replica waits for a person's earlier marker (:func:`wait_for_earlier`), so each is written at once there. Each
+    update's own transaction would be one commit (a WAL write) on every update for a marker whose only use is the
+    replay after a crash; an update that changed nothing and lost its marker in a crash is answered again on the
+    replay, as a reply sent just before a crash may be (README, "Crashes").
+    """
+
+    def __init__(self, db: Database, *, delay: float = 1.0, limit: int = 256) -> None:
+        self.db = db
+        self.delay = delay
+        self.limit = limit
+        self._waiting: list[int] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writing: set[asyncio.Task[None]] = set()
+
+    def add(self, update_id: int) -> None:
+        """The update was handled and changed nothing: its marker goes with the next batch."""
+        self._waiting.append(update_id)
+        if len(self._waiting) >= self.limit:
+            self._write_soon()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self._write_soon)
+
+    def _write_soon(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+
+    async def flush(self) -> None:
+        """Write the waiting markers now (one transaction); kept for the next try if that fails."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        try:
+            async with self.db.session() as session:
+                await note_handled(session, *waiting)
+        except Exception:
+            log.exception("%d handled marker(s) not written; trying again later", len(waiting))
+            self._waiting[:0] = waiting
+            if self._timer is None:
+                self._timer = asyncio.get_running_loop().call_later(self.delay, self._write_soon)
+
+    async def close(self) -> None:
+        """At shutdown: the batches being written, then what still waits."""
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
+        await self.flush()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

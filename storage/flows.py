@@ -8,13 +8,14 @@ with a compare-and-set on ``version``, so any replica can take any update and tw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Select, String, and_, bindparam, delete, literal, select, update
+from sqlalchemy import JSON, Connection, Integer, Select, String, and_, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, utcnow
 from storage.models import ChatState, Member
@@ -109,6 +110,22 @@ async def person_state_and_roster(session: AsyncSession, user_id: int | None) ->
     return _state_of(row), None if row.roster is None else str(row.roster)
 
 
+def person_state_and_roster_now(connection: Connection, user_id: int | None) -> tuple[PersonState, str | None]:
+    """:func:`person_state_and_roster` on a synchronous connection (the event loop's own read: bot/db.py)."""
+    row = connection.execute(_STATE_AND_ROSTER, {"user_id": user_id}).one()
+    return _state_of(row), None if row.roster is None else str(row.roster)
+
+
+def person_state_roster_and_member_now(
+    connection: Connection, user_id: int
+) -> tuple[PersonState, str | None, Member | None]:
+    """:func:`person_state_roster_and_member` on a synchronous connection; the member comes back detached."""
+    with Session(connection) as session:
+        row = session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id}).one()
+        session.expunge_all()
+    return _state_of(row), None if row.roster is None else str(row.roster), row.Member
+
+
 async def person_state_roster_and_member(
     session: AsyncSession, user_id: int
 ) -> tuple[PersonState, str | None, Member | None]:
@@ -153,20 +170,22 @@ async def write_person_state(session: AsyncSession, user_id: int, read: PersonSt
 _MARK: dict[str, Any] = {}  # the marker's statement by dialect, built once (every update writes one)
 
 
-async def mark_handled(session: AsyncSession, update_id: int) -> None:
-    """Note that the update was handled (idempotent), pruning old notes now and then."""
+async def mark_many_handled(session: AsyncSession, update_ids: Sequence[int]) -> None:
+    """Note that the updates were handled (one statement, idempotent), pruning old notes now and then."""
+    if not update_ids:
+        return
     dialect = session.get_bind().dialect.name
     stmt = _MARK.get(dialect)
     if stmt is None:
-        stmt = _MARK[dialect] = (
-            upsert_insert(session)(HandledUpdate)
-            .values(update_id=bindparam("update_id"), handled_at=bindparam("handled_at"))
-            .on_conflict_do_nothing(index_elements=["update_id"])
+        # The table's insert (not the entity's): one statement run with many rows, no ORM bulk bookkeeping.
+        stmt = _MARK[dialect] = upsert_insert(session)(HandledUpdate.__table__).on_conflict_do_nothing(
+            index_elements=["update_id"]
         )
-    prune = update_id % PRUNE_EVERY == 0
-    await session.execute(stmt, {"update_id": update_id, "handled_at": utcnow()})
-    if prune:
-        await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < utcnow() - HANDLED_KEPT_FOR))
+    now = utcnow()
+    rows = [{"update_id": update_id, "handled_at": now} for update_id in update_ids]
+    await session.execute(stmt, rows[0] if len(rows) == 1 else rows)
+    if any(update_id % PRUNE_EVERY == 0 for update_id in update_ids):
+        await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < now - HANDLED_KEPT_FOR))
 
 
 async def was_handled(session: AsyncSession, update_id: int) -> bool:

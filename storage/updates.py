@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
-from storage.flows import PRUNE_EVERY, HandledUpdate, mark_handled
+from storage.flows import PRUNE_EVERY, HandledUpdate, mark_many_handled
 from storage.queries import upsert_insert
 
 
@@ -51,13 +51,13 @@ async def forget_received(session: AsyncSession, update_id: int) -> None:
     await session.execute(delete(ReceivedUpdate).where(ReceivedUpdate.update_id == update_id))
 
 
-async def note_handled(session: AsyncSession, update_id: int) -> None:
-    """The update is handled: its marker, in the transaction of its effects. Its stored copy now counts as
-    handled; the copies of handled updates are dropped together on one update in :data:`PRUNE_EVERY`."""
-    if update_id % PRUNE_EVERY == 0:
-        # Before mark_handled prunes old markers: a copy whose marker went first would count as unhandled.
+async def note_handled(session: AsyncSession, *update_ids: int) -> None:
+    """The updates are handled: their markers, in the transaction of their effects. Their stored copies now
+    count as handled; the copies of handled updates are dropped together on one update in :data:`PRUNE_EVERY`."""
+    if any(update_id % PRUNE_EVERY == 0 for update_id in update_ids):
+        # Before the markers' prune: a copy whose marker went first would count as unhandled.
         await session.execute(delete(ReceivedUpdate).where(_handled()))
-    await mark_handled(session, update_id)
+    await mark_many_handled(session, update_ids)
 
 
 async def unhandled(session: AsyncSession) -> list[tuple[int, str]]:

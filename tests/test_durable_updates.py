@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 from telegram import Bot, Update
 
 from bot.db import Database
 from bot.unit import Unit
-from bot.updates import DurableUpdateQueue, wait_for_earlier
+from bot.updates import DurableUpdateQueue, QuietMarkers, wait_for_earlier
 from storage.base import utcnow
 from storage.flows import PRUNE_EVERY, HandledUpdate
 from storage.updates import ReceivedUpdate, count_unhandled, earlier_unhandled
+from tests.db_templates import sqlite_url
 
 BOT = Bot("123456:TEST-token_for_the_fake_bot_api")
 
@@ -120,3 +123,48 @@ async def test_the_copies_of_handled_updates_are_dropped_together_and_never_repl
 async def _copies(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(ReceivedUpdate)) or 0)
+
+
+async def test_markers_of_updates_that_changed_nothing_are_written_together(db: Database) -> None:
+    """SQLite: an update with no effects leaves its marker to a batch, written within the delay or at once when
+    the batch is full; until then its stored copy counts as not handled (a crash replays it)."""
+    queue = DurableUpdateQueue(db)
+    for update_id in (31, 32, 33):
+        await queue.put(_update(update_id, "/help"))
+    markers = QuietMarkers(db, delay=0.2, limit=3)
+    for update_id in (31, 32):
+        unit = Unit(db, update_id, 77)
+        assert await unit.load()
+        await unit.finish(markers)
+        await unit.close()
+    assert await _stored(db) == 3  # nothing written yet
+    await asyncio.sleep(0.5)  # the delay passed: both markers in one go
+    assert await _stored(db) == 1
+
+    unit = Unit(db, 33, 77)
+    assert await unit.load()
+    await unit.finish(markers)
+    await unit.close()
+    await markers.close()  # shutdown writes what waits
+    assert await _stored(db) == 0
+    async with db.session() as session:
+        assert set((await session.scalars(select(HandledUpdate.update_id))).all()) == {31, 32, 33}
+
+
+async def test_a_full_batch_of_markers_is_written_at_once_and_kept_when_the_write_fails(
+    db: Database, tmp_path: Path
+) -> None:
+    markers = QuietMarkers(db, delay=60, limit=2)
+    markers.add(41)
+    markers.add(42)  # full: written now, not in a minute
+    await markers.close()
+    async with db.session() as session:
+        assert set((await session.scalars(select(HandledUpdate.update_id))).all()) == {41, 42}
+
+    failing = QuietMarkers(Database(sqlite_url(tmp_path / "not-migrated.sqlite3")), delay=60, limit=10)
+    failing.add(43)
+    await failing.flush()  # cannot be written (no table): kept for the next try, not lost
+    assert failing._waiting == [43]
+    failing._waiting.clear()
+    await failing.close()
+    await failing.db.dispose()

@@ -175,7 +175,7 @@ async def test_the_handled_marker_is_written_with_the_effects(settings: Settings
         async with _app(settings, db) as (bot, request):
             updates = UpdateFactory(bot.bot)
             await bot.process_update(updates.message(USER, "/flow"))
-            start = len(transactions)
+            start = len(transactions) - 1  # the transaction open next
             step = updates.message(USER, "支部大会")
             await bot.process_update(step)
             assert request.texts(USER)[-1] == "done 1 支部大会"
@@ -191,8 +191,10 @@ async def test_the_handled_marker_is_written_with_the_effects(settings: Settings
 
     effect = next(t for t in writes if has(t, "INSERT INTO chat_state"))
     assert has(effect, "DELETE FROM flow_state") and has(effect, "INSERT INTO handled_updates")  # one transaction
-    # An update with no effects (/help) is marked handled too, once.
+    # An update with no effects (/help) is marked handled too, once: on SQLite in a batch of such markers, here
+    # written at shutdown (bot/updates.py, QuietMarkers).
     assert sum(has(t, "INSERT INTO handled_updates") for t in writes) == 2
+    assert writes[-1] == ["INSERT INTO handled_updates"]
     async with db.session() as session:
         handled = set((await session.scalars(select(HandledUpdate.update_id))).all())
     assert {step.update_id, help_update.update_id} <= handled
@@ -229,3 +231,38 @@ async def test_the_upgrade_moves_what_ptb_persistence_kept(any_db: Database) -> 
         100103: ("meeting_checkin", None, "2", {}),
     }
     assert [tuple(r) for r in left] == [("bot", "token_secret")]
+
+
+async def test_on_sqlite_a_help_reads_the_state_on_the_loops_own_read_only_connection(
+    settings: Settings, db: Database, demo: DemoIds
+) -> None:
+    """The person's state is read before the handlers on a read-only connection in the loop's thread (bot/db.py):
+    a /help from a known caller, in no flow, runs no statement through the async engine at all."""
+    async_statements: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        async_statements.append(sql)
+
+    async with _app(settings, db) as (bot, request):
+        updates = UpdateFactory(bot.bot)
+        await bot.process_update(updates.message(USER, "/help"))  # the first: the caller is looked up
+        event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
+        try:
+            await bot.process_update(updates.message(USER, "/help"))
+            await bot.process_update(updates.message(USER, "/flow"))  # a flow begins: its state is written
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", statement)
+        assert len(request.texts(USER)) == 3 and request.texts(USER)[-1] == "name?"
+        assert [s.split("(")[0].strip() for s in async_statements] == [
+            "INSERT INTO flow_state",
+            "INSERT INTO handled_updates",
+        ]
+        await bot.process_update(updates.message(USER, "支部大会"))  # the state written above was read back
+        assert request.texts(USER)[-1] == "done 1 支部大会"
+        await bot.process_update(updates.message(USER, "/flow"))  # leaves a row in flow_state
+
+    def write(connection: Any) -> None:
+        connection.exec_driver_sql("DELETE FROM flow_state")
+
+    assert db.read_on_loop(write) is None  # refused (query_only): the caller would read the usual way
+    assert (await _stored(db))[0] is not None
