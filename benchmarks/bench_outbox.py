@@ -76,8 +76,10 @@ async def enqueue_urgent(url: str) -> None:
     await db.dispose()
 
 
-def _pushes(api: FakeBotApi) -> list[float]:
-    return [c.arrived for c in api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) >= PRIVATE_BASE]
+def _pushes(api: FakeBotApi, member: int) -> list[float]:
+    """When each push arrived: every message but the replies to the probing member (the 10,000, the group's
+    notices and the time-critical one are all the outbox's)."""
+    return [c.arrived for c in api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) != member]
 
 
 def run_bot() -> dict[str, object]:
@@ -121,13 +123,21 @@ def run_bot() -> dict[str, object]:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
             api.stop()
-        pushes = [t for t in _pushes(api) if t <= ended]
+        pushes = [t for t in _pushes(api, member) if started <= t <= ended]
+        private = [
+            c.arrived
+            for c in api.calls
+            if c.method == "sendMessage" and int(c.params["chat_id"]) >= PRIVATE_BASE and started <= c.arrived <= ended
+        ]
+        replies = len(waits)
         group = sorted(
             c.arrived - started for c in api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == GROUP
         )
         urgent = next((c.arrived for c in api.calls if int(c.params.get("chat_id", 0)) == URGENT_CHAT), None)
         return {
             "rate": len(pushes) / (ended - started),
+            "private_rate": len(private) / (ended - started),
+            "replies_rate": replies / (ended - started),
             "violations": api.violations(),
             "waits": sorted(waits),
             "group": group,
@@ -203,7 +213,10 @@ def main() -> None:
         f"fake Bot API {LATENCY * 1000:.0f} ms"
     )
     print(f"{'figure':44} {'goal':>22}  measured")
-    print(f"{'pushes drained':44} {'>= 28.5/s':>22}  {found['rate']:.1f}/s over {RUN_SECONDS:.0f} s")
+    print(
+        f"{'pushes drained (all the outbox sent)':44} {'>= 28.5/s':>22}  {found['rate']:.2f}/s over {RUN_SECONDS:.0f} s"
+        f" (to members {found['private_rate']:.2f}/s; replies meanwhile {found['replies_rate']:.2f}/s)"
+    )
     print(f"{'limit violations (1-s, per chat, 60-s)':44} {'0':>22}  {_violations(found['violations'])}")  # type: ignore[arg-type]
     print(
         f"{'reply to /help while pushes wait':44} {'p95 <= 1000 ms':>22}  "
