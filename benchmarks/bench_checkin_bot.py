@@ -23,8 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import Integer  # noqa: E402
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine  # noqa: E402
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
 from telegram import Update  # noqa: E402
-from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
 
 from bot.app import _post_init, build_application  # noqa: E402
 from bot.clock import now_utc  # noqa: E402
@@ -140,17 +149,66 @@ async def _anchor(api: FakeBotApi, count: int) -> float:
     return last
 
 
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Press(_Base):
+    """The button anchor's one row per press."""
+
+    __tablename__ = "anchor_presses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+
+
+async def _button_anchor(folder: Path, api: FakeBotApi, count: int) -> tuple[float, float]:
+    """The floor of the button burst on this machine: a bare PTB application whose button handler inserts one row
+    (SQLAlchemy, aiosqlite, WAL as the bot's) and answers the press. Seconds until all rows are stored, and until
+    the last pop-up is answered."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{folder / 'anchor.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        await connection.run_sync(_Base.metadata.create_all)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def press(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None and update.effective_user is not None
+        async with sessions() as session:
+            session.add(_Press(user_id=update.effective_user.id))
+            await session.commit()
+        await update.callback_query.answer("ok")
+
+    app = ApplicationBuilder().token(TOKEN).base_url(api.base_url).concurrent_updates(True).build()
+    app.add_handler(CallbackQueryHandler(press))
+    await app.initialize()
+    updates = UpdateFactory(app.bot)
+    presses = [updates.callback(830_000_000 + i, "anchor", chat_id=GROUP) for i in range(count)]
+    began = time.monotonic()
+    await asyncio.gather(*(app.process_update(u) for u in presses))
+    stored = time.monotonic() - began  # each handler stored its row before answering, and all have returned
+    answered = _nth_at(api, "answerCallbackQuery", set(), count, began) if count else 0.0
+    await app.shutdown()
+    await engine.dispose()
+    return stored, answered
+
+
 async def main(count: int) -> None:
     api = FakeBotApi(latency=0.03).start()
     try:
         with tempfile.TemporaryDirectory() as scratch:
             stored, confirmed, typed_stored, typed_last = await _bot(Path(scratch), api, count)
-        ours = api.violations()
-        anchor = await _anchor(api, count)
-        theirs = api.violations()
+            ours = api.violations()
+            anchor = await _anchor(api, count)
+            theirs = api.violations()
+            api.calls.clear()
+            floor_stored, floor_answered = await _button_anchor(Path(scratch), api, count)
     finally:
         api.stop()
     print(f"anchor: bare PTB + AIORateLimiter, {count}th reply to a command   {anchor:6.2f} s")
+    print(
+        f"anchor: bare PTB, {count} presses each inserting a row and answering: stored {floor_stored:.2f} s, "
+        f"{count}th answered {floor_answered:.2f} s"
+    )
     print(f"group button: all {count} stored          goal ≤ 1.00 s   measured {stored:6.2f} s")
     print(f"group button: {count}th pop-up answered   goal ≤ 2.00 s   measured {confirmed:6.2f} s")
     print(f"typed code: all {count} stored            goal ≤ 1.00 s   measured {typed_stored:6.2f} s")
