@@ -34,6 +34,8 @@ from bot.updates import DurableUpdateQueue, QuietMarkers, wait_for_earlier
 from storage.core import local_roster_changes
 from storage.flows import (
     NO_STATE,
+    UNSET_CHAT,
+    CallerRead,
     PersonState,
     StaleFlowState,
     person_state_and_roster,
@@ -92,18 +94,30 @@ class Unit:
     # process did not know (bot/callers.py); UNSET otherwise. ``member_valid_for``: the local roster count then.
     member: object = UNSET
     member_valid_for: int = -1
+    chat_branch_id: object = UNSET_CHAT  # for such a caller in a group, the group's branch (None: none), read too
     closed: bool = False
     step: Step | None = None
     depth: int = 0
 
     # --- the person's state -----------------------------------------------------------------------------------
 
-    async def load(self, check_handled: bool = False, with_member: bool = False) -> bool:
+    async def load(self, check_handled: bool = False, with_member: bool = False, chat_id: int | None = None) -> bool:
         """Read the person's flow state in a short transaction of its own. With ``check_handled`` (an update that
         may have been handled before a crash: bot/updates.py), False when it was: then there is nothing to do.
-        With ``with_member``, the member bound to the person's account is read in the same statement."""
-        if not check_handled and self._load_on_loop(with_member):  # the usual case on a SQLite file
-            return True
+        With ``with_member``, the member bound to the person's account is read in the same statement, and with
+        ``chat_id`` (a group's) the branch of that group too."""
+        valid_for = local_roster_changes()  # taken before the look-up (CallerCache.put)
+        if not check_handled:  # the usual case: on a SQLite file, read on the event loop's own thread
+            read: CallerRead | tuple[PersonState, str | None] | None
+            if with_member and self.user_id is not None:
+                read = self.db.read_on_loop(
+                    partial(person_state_roster_and_member_now, user_id=self.user_id, chat_id=chat_id)
+                )
+            else:
+                read = self.db.read_on_loop(partial(person_state_and_roster_now, user_id=self.user_id))
+            if read is not None:
+                self._take(read, valid_for)
+                return True
         session = self._session()
         try:
             if check_handled and self.update_id is not None and await was_handled(session, self.update_id):
@@ -112,13 +126,9 @@ class Unit:
                 return False
             # the person's state, and the roster version the caller cache checks (bot/callers.py): one statement
             if with_member and self.user_id is not None:
-                self.member_valid_for = local_roster_changes()  # taken before the look-up (CallerCache.put)
-                state = await person_state_roster_and_member(session, self.user_id)
-                self.read, self.roster_version, self.member = state
+                self._take(await person_state_roster_and_member(session, self.user_id, chat_id), valid_for)
             else:
-                self.read, self.roster_version = await person_state_and_roster(session, self.user_id)
-            if self.user_id is not None:
-                self._adopt(self.read, fresh=True)
+                self._take(await person_state_and_roster(session, self.user_id), valid_for)
             await session.commit()
             session.expunge_all()  # the member as read here is for the caller cache: the blocks read afresh
         except BaseException:
@@ -126,23 +136,15 @@ class Unit:
             raise
         return True
 
-    def _load_on_loop(self, with_member: bool) -> bool:
-        """:meth:`load` through the database's read on the event loop's thread (bot/db.py), if it has one."""
-        if with_member and self.user_id is not None:
-            valid_for = local_roster_changes()  # taken before the look-up (CallerCache.put)
-            read = self.db.read_on_loop(partial(person_state_roster_and_member_now, user_id=self.user_id))
-            if read is None:
-                return False
-            self.read, self.roster_version, self.member = read
-            self.member_valid_for = valid_for
+    def _take(self, read: CallerRead | tuple[PersonState, str | None], valid_for: int) -> None:
+        """Adopt what :meth:`load` read."""
+        if isinstance(read, CallerRead):
+            self.read, self.roster_version = read.state, read.roster
+            self.member, self.member_valid_for, self.chat_branch_id = read.member, valid_for, read.chat_branch_id
         else:
-            state = self.db.read_on_loop(partial(person_state_and_roster_now, user_id=self.user_id))
-            if state is None:
-                return False
-            self.read, self.roster_version = state
+            self.read, self.roster_version = read
         if self.user_id is not None:
             self._adopt(self.read, fresh=True)
-        return True
 
     def current(self) -> PersonState:
         """The person's state as it stands in this update (a copy; data must be JSON)."""
@@ -436,7 +438,8 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         try:
             queue = self.update_queue
             check = isinstance(queue, DurableUpdateQueue) and queue.may_be_handled(update.update_id)
-            if not await unit.load(check_handled=check, with_member=self._new_caller(update)):
+            new_caller, group = self._new_caller(update)
+            if not await unit.load(check_handled=check, with_member=new_caller, chat_id=group):
                 log.info("update %s was handled already; skipped", update.update_id)
                 return
         except Exception as exc:
@@ -450,13 +453,15 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         except Exception as exc:
             await self.process_error(update=update, error=exc)
 
-    def _new_caller(self, update: Update) -> bool:
-        """A person in a private chat whom the caller cache does not know (handlers/common.py's key): their member
-        is read with their state, so that resolving them costs no statement of its own."""
+    def _new_caller(self, update: Update) -> tuple[bool, int | None]:
+        """Whether the caller cache does not know the person in this chat (handlers/common.py's key), and the
+        group's chat id if it is a group: then their member (and the group's branch) is read with their state, so
+        that resolving them costs no statement of its own."""
         user, chat = update.effective_user, update.effective_chat
-        if user is None or (chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)):
-            return False
-        return not self.bot_data["resources"].callers.knows((user.id, None))
+        if user is None:
+            return False, None
+        group = chat.id if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) else None
+        return not self.bot_data["resources"].callers.knows((user.id, group)), group
 
     async def shutdown(self) -> None:
         """The handled markers still waiting (bot/updates.py) are written before anything closes: tests and the

@@ -23,6 +23,7 @@ from bot.templates import render
 from bot.unit import UNSET, current_unit
 from storage import queries
 from storage.core import local_roster_changes, roster_version
+from storage.flows import UNSET_CHAT
 
 if TYPE_CHECKING:
     from storage.models import Member
@@ -58,11 +59,12 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
     unit = current_unit()
     version = unit.roster_version if unit is not None else UNSET  # read with the person's state
     found = None if version is UNSET else cache.get(key, version)
-    preloaded = unit.member if unit is not None and not is_group else UNSET
+    preloaded = unit.member if unit is not None and (not is_group or unit.chat_branch_id is not UNSET_CHAT) else UNSET
     if found is None and preloaded is not UNSET:  # read with the person's state, in the same statement
-        member = cast("Member | None", preloaded)
-        found = CachedCaller(Actor.of(member, member.language or "") if member is not None else None, None)
         assert unit is not None
+        member = cast("Member | None", preloaded)
+        chat_branch_id = cast("int | None", unit.chat_branch_id) if is_group else None
+        found = CachedCaller(Actor.of(member, member.language or "") if member is not None else None, chat_branch_id)
         cache.put(key, found, version, unit.member_valid_for)
     elif found is None:
         looked_up: Actor | None = None

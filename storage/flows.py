@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import JSON, Connection, Integer, Select, String, and_, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, utcnow
-from storage.models import ChatState, Member
+from storage.models import ChatState, Member, Organisation
 from storage.queries import upsert_insert
 
 # Handled-update markers older than this are pruned: Telegram keeps an unconfirmed update for at most 24 hours,
@@ -78,7 +78,7 @@ class StaleFlowState(Exception):
 ROSTER_VERSION_KEY = "roster_version"
 
 
-def _state_and_roster(with_member: bool = False) -> Select[Any]:
+def _state_and_roster(with_member: bool = False, with_chat: bool = False) -> Select[Any]:
     roster = (
         select(ChatState.data)
         .where(ChatState.scope == "bot", ChatState.key == ROSTER_VERSION_KEY)
@@ -94,6 +94,11 @@ def _state_and_roster(with_member: bool = False) -> Select[Any]:
     )
     if with_member:
         stmt = stmt.add_columns(Member).outerjoin(Member, and_(Member.telegram_id == user_id, Member.active.is_(True)))
+    if with_chat:  # the branch whose group chat the update came from
+        chat_id = bindparam("chat_id", type_=Organisation.chat_id.type)
+        stmt = stmt.add_columns(
+            select(Organisation.id).where(Organisation.chat_id == chat_id).limit(1).scalar_subquery().label("chat_org")
+        )
     return stmt
 
 
@@ -101,6 +106,29 @@ def _state_and_roster(with_member: bool = False) -> Select[Any]:
 # the key of a statement object it has seen).
 _STATE_AND_ROSTER = _state_and_roster()
 _STATE_ROSTER_AND_MEMBER = _state_and_roster(with_member=True)
+_STATE_ROSTER_MEMBER_AND_CHAT = _state_and_roster(with_member=True, with_chat=True)
+
+
+class CallerRead(NamedTuple):
+    """The person's state and the roster version, with the member bound to the account (None: none) and, for an
+    update from a group, the branch of that group (None: no branch's group; UNSET_CHAT: not asked)."""
+
+    state: PersonState
+    roster: str | None
+    member: Member | None
+    chat_branch_id: int | object | None
+
+
+UNSET_CHAT: Final = object()
+
+
+def _caller_read(row: Any, chat_id: int | None) -> CallerRead:
+    roster = None if row.roster is None else str(row.roster)
+    return CallerRead(_state_of(row), roster, row.Member, UNSET_CHAT if chat_id is None else row.chat_org)
+
+
+def _caller_statement(chat_id: int | None) -> tuple[Select[Any], dict[str, Any]]:
+    return (_STATE_ROSTER_AND_MEMBER, {}) if chat_id is None else (_STATE_ROSTER_MEMBER_AND_CHAT, {"chat_id": chat_id})
 
 
 async def person_state_and_roster(session: AsyncSession, user_id: int | None) -> tuple[PersonState, str | None]:
@@ -116,23 +144,22 @@ def person_state_and_roster_now(connection: Connection, user_id: int | None) -> 
     return _state_of(row), None if row.roster is None else str(row.roster)
 
 
-def person_state_roster_and_member_now(
-    connection: Connection, user_id: int
-) -> tuple[PersonState, str | None, Member | None]:
+def person_state_roster_and_member_now(connection: Connection, user_id: int, chat_id: int | None = None) -> CallerRead:
     """:func:`person_state_roster_and_member` on a synchronous connection; the member comes back detached."""
+    statement, params = _caller_statement(chat_id)
     with Session(connection) as session:
-        row = session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id}).one()
+        row = session.execute(statement, {"user_id": user_id, **params}).one()
         session.expunge_all()
-    return _state_of(row), None if row.roster is None else str(row.roster), row.Member
+    return _caller_read(row, chat_id)
 
 
-async def person_state_roster_and_member(
-    session: AsyncSession, user_id: int
-) -> tuple[PersonState, str | None, Member | None]:
+async def person_state_roster_and_member(session: AsyncSession, user_id: int, chat_id: int | None = None) -> CallerRead:
     """:func:`person_state_and_roster`, and the active member bound to the account (None if none) in the same
-    statement: for a caller the process does not know yet."""
-    row = (await session.execute(_STATE_ROSTER_AND_MEMBER, {"user_id": user_id})).one()
-    return _state_of(row), None if row.roster is None else str(row.roster), row.Member
+    statement — and, given the group chat the update came from, that group's branch: for a caller the process
+    does not know yet."""
+    statement, params = _caller_statement(chat_id)
+    row = (await session.execute(statement, {"user_id": user_id, **params})).one()
+    return _caller_read(row, chat_id)
 
 
 def _state_of(row: Any) -> PersonState:

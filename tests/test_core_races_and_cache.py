@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.demo import seed_demo, telegram_id_of
 from bot.errors import Conflict
 from bot.services import identity
-from storage.models import AuditEntry, Invitation, Member
+from storage.models import AuditEntry, Invitation, Member, Organisation
 from tests.conftest import BotHarness
 
 ALREADY_USED = "该邀请链接已被使用，请向支部书记索取新的链接。"
@@ -257,3 +257,24 @@ async def test_the_cache_keeps_nothing_looked_up_while_the_roster_changed(any_db
         await seed_demo(session)
     cache.put((2, None), entry, "v2", valid_for)
     assert cache.get((2, None), "v2") is None and cache.get((1, None), "v2") is None
+
+
+GROUP = -100500
+
+
+async def test_a_callers_first_update_in_a_group_reads_them_with_their_state(bot: BotHarness) -> None:
+    """A member the process does not know yet in a branch's group: the member and the group's branch come with
+    the person's state, in its one statement (bot/unit.py), not in look-ups of their own."""
+    assert await bot.say("A01", "/linkgroup", chat_id=GROUP) == ["本群已关联到第一党支部。"]
+    seen = _count_statements(bot.db)
+    first = await bot.say("A03", "/help", chat_id=GROUP)
+    assert first[0].startswith("张伟，您好")  # known as the member
+    assert not [s for s in seen if "FROM members" in s or "FROM organisations" in s], seen
+    callers = bot.application.bot_data["resources"].callers
+    async with bot.db.session() as session:
+        branch = await session.scalar(select(Organisation).where(Organisation.chat_id == GROUP))
+    assert branch is not None and branch.name == "第一党支部"
+    cached = callers._entries[(telegram_id_of("A03"), GROUP)]
+    assert cached.chat_branch_id == branch.id and cached.actor is not None and cached.actor.name == "张伟"
+    callers.enabled = False  # the usual look-up answers alike
+    assert await bot.say("A03", "/help", chat_id=GROUP) == first

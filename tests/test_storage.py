@@ -124,3 +124,29 @@ async def test_models_and_migrations_agree(any_db: Database) -> None:
     async with any_db.engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
+
+
+async def test_a_new_callers_member_and_group_branch_come_with_their_state(any_db: Database) -> None:
+    """The update's first statement for a caller the process does not know (storage/flows.py): their state, the
+    roster version, the member bound to the account and the branch of the group the update came from."""
+    from storage.flows import UNSET_CHAT, person_state_and_roster_now, person_state_roster_and_member
+    from storage.models import Organisation
+
+    async with any_db.session() as session:
+        await seed_demo(session)
+        member = await session.scalar(select(Member).where(Member.member_no == "A03"))
+        assert member is not None and member.telegram_id is not None
+        branch = await session.get(Organisation, member.org_id)
+        assert branch is not None
+        branch.chat_id = -100777
+    async with any_db.session() as session:
+        read = await person_state_roster_and_member(session, member.telegram_id, -100777)
+        assert read.member is not None and read.member.name == member.name and read.chat_branch_id == branch.id
+        elsewhere = await person_state_roster_and_member(session, member.telegram_id, -100778)
+        assert elsewhere.chat_branch_id is None  # a group no branch has linked
+        private = await person_state_roster_and_member(session, member.telegram_id)
+        assert private.chat_branch_id is UNSET_CHAT and private.state.flow is None
+        nobody = await person_state_roster_and_member(session, 123, -100777)
+        assert nobody.member is None and nobody.chat_branch_id == branch.id
+    on_loop = any_db.read_on_loop(lambda c: person_state_and_roster_now(c, member.telegram_id))
+    assert (on_loop is None) == (any_db.dialect != "sqlite")  # PostgreSQL reads through the session
