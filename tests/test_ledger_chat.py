@@ -63,6 +63,43 @@ async def test_secretary_gets_last_months_ledger_as_a_document(bot: BotHarness) 
     assert len([r for r in wb["三会一课及主题党日登记"].iter_rows(min_row=3, values_only=True) if any(r)]) == 3
 
 
+async def test_a_units_ledger_is_read_and_written_in_the_worker_process(
+    bot: BotHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An administrator's ledger of a unit (every branch below it) is built away from the event loop, in the
+    ledgers' worker process; it holds what the same ledger built in the bot's own process holds."""
+    from bot.services.ledger import export, process
+    from bot.services.ledger.period import LedgerPeriod
+    from storage.models import Organisation
+
+    await _seed(bot)
+    jobs: list[str] = []
+    real = process.in_worker
+
+    async def watched(job: dict[str, object]) -> object:
+        jobs.append(str(job["kind"]))
+        return await real(job)
+
+    monkeypatch.setattr(export, "in_worker", watched)
+    await bot.press(ADMIN, f"lg:{bot.ids.unit}:last_month")
+    assert jobs == ["ledger"]
+    (_, data), *_ = [(n, d) for c in bot.request.sent(ADMIN, "sendDocument") for n, d in c.files.items()]
+    async with bot.db.session() as session:
+        unit = await session.get(Organisation, bot.ids.unit)
+        assert unit is not None
+        here = tmp_path / "here.xlsx"
+        await export.export_ledger(
+            session, None, unit, LedgerPeriod(date(2025, 3, 1), date(2025, 3, 31)), SHANGHAI, here
+        )
+
+    def cells(book: object) -> dict[str, list[tuple[object, ...]]]:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book}  # type: ignore[attr-defined]
+
+    worker_book, own_book = load_workbook(io.BytesIO(data)), load_workbook(here)
+    assert cells(worker_book) == cells(own_book)
+    assert worker_book["汇总"]["A1"].value.startswith(unit.name)
+
+
 async def test_typed_period_and_refusals(bot: BotHarness) -> None:
     await _seed(bot)
     assert await bot.say("A01", "/ledger 2020-01-01 2025-03-31") == ["台账的期间最长3年。"]

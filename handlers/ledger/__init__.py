@@ -26,6 +26,7 @@ from bot.services.ledger.buttons import ChartButton, ChartKind, LedgerButton, Le
 from bot.services.ledger.charts import KINDS
 from bot.services.ledger.period import PRESETS, LedgerPeriod, org_by_ref, org_for, parse_period, preset
 from handlers.common import keyboard, leaders_only, refuse_in_group, reply
+from storage.models import OrgKind
 
 MAX_UPLOAD = 50 * 1024 * 1024  # a bot may upload at most 50 MB
 PRESET_LABELS = {
@@ -110,15 +111,19 @@ async def ledger_button(update: Update, context: BranchContext) -> None:
 
 
 async def _send_ledger(update: Update, context: BranchContext, org_id: int, period: LedgerPeriod) -> None:
-    from bot.services.ledger.export import export_ledger
+    from bot.services.ledger.export import export_ledger, export_ledger_in_worker
 
     chat = update.effective_chat
     assert chat is not None
+    tz = context.resources.env.tz
     with tempfile.TemporaryDirectory() as folder:
         async with context.unit() as session:
-            org = await org_by_ref(session, str(org_id))
+            org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
             out = Path(folder) / f"台账-{org.code}-{period.key}.xlsx"
-            written = await export_ledger(session, context.actor, org, period, context.resources.env.tz, out)
+            if org.kind == OrgKind.BRANCH:  # a few statements: read here, built in a thread
+                written = await export_ledger(session, context.actor, org, period, tz, out)
+        if org.kind != OrgKind.BRANCH:  # a unit's or the city's: seconds of work, away from the event loop
+            written = await export_ledger_in_worker(context.resources.db.url, org, period, tz, out)
         content = await asyncio.to_thread(out.read_bytes)
         if len(content) > MAX_UPLOAD:
             raise InvalidInput(N_("This ledger is over 50 MB, more than a bot may send; choose a shorter period."))

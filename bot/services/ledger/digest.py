@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
-import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -32,6 +30,7 @@ from bot.services.ledger import charts
 from bot.services.ledger.data import LedgerData, collect, indicators
 from bot.services.ledger.export import build_ledger_file
 from bot.services.ledger.period import LedgerPeriod
+from bot.services.ledger.process import in_worker
 from bot.services.meetings.kinds import MEETING_KINDS, HeldBy, Period
 from bot.services.notifier import Message, Notifier, Recipient
 from storage import ledger as q
@@ -162,20 +161,13 @@ def _build(data: LedgerData, folder: Path, today: date) -> DigestFiles:
     return DigestFiles(picture, ledger, captions)
 
 
-WORKER = "bot.services.ledger.worker"  # ``python -m`` this: build_digests in a process of its own
-
-
 async def build_digests_in_worker(
     url: str, org_ids: Collection[int], period: LedgerPeriod, tz: ZoneInfo, today: date, folder: Path
 ) -> dict[int, DigestFiles]:
-    """:func:`build_digests` in a process of its own, awaited without blocking the loop.
-
-    A process, not a thread: a worker thread shares the interpreter lock with the event loop, so a city's minutes
-    of building would slow every reply; a process leaves the loop a core, and gives its memory (a city's month as
-    Python objects) back when it ends. The job goes in on stdin (the database URL may hold a password: not on a
-    command line) and the files and captions come back as JSON on stdout. If the job is cancelled (the bot
-    stopping), the process is killed rather than waited for."""
+    """:func:`build_digests` in a process of its own (bot/services/ledger/process.py), awaited without blocking
+    the loop."""
     job = {
+        "kind": "digests",
         "url": url,
         "org_ids": list(org_ids),
         "period": [period.start.toordinal(), period.end.toordinal()],  # days, not text: nothing to parse
@@ -183,21 +175,10 @@ async def build_digests_in_worker(
         "today": today.toordinal(),
         "folder": str(folder),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        out, _ = await process.communicate(json.dumps(job).encode())
-    except BaseException:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()  # reaped, its pipes closed
-        raise
-    if process.returncode != 0:
-        raise RuntimeError(f"the digest worker stopped with exit status {process.returncode} (its error is above)")
+    built = await in_worker(job)
     return {
         int(org_id): DigestFiles(Path(files["picture"]), Path(files["ledger"]), dict(files["captions"]))
-        for org_id, files in json.loads(out).items()
+        for org_id, files in built.items()
     }
 
 

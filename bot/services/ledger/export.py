@@ -1,18 +1,22 @@
 """What the chat, the command line and the digest call: a ledger file, a chart, a meeting record.
 
-The database is read on the event loop (it is I/O); the files and pictures are built in a worker thread, so a
-bot making them keeps answering others.
+A branch's ledger is read on the event loop (a few statements) and built in a worker thread; a unit's or the city's
+is read and built in a worker process (:func:`export_ledger_in_worker`), so a bot making them keeps answering others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from datetime import date
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import Database
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
@@ -20,6 +24,7 @@ from bot.services.bulk import collector_paused
 from bot.services.ledger import charts as charts_module
 from bot.services.ledger.data import LedgerData, collect
 from bot.services.ledger.period import LedgerPeriod, org_for
+from bot.services.ledger.process import in_worker
 from bot.services.ledger.record_docx import load_record, write_record
 from bot.services.ledger.workbook import Written, check_writable, write_workbook
 from storage.models import Organisation
@@ -57,6 +62,47 @@ async def export_ledger(
     org = await org_for(session, actor, org)
     data = await collect(session, org, period, tz)
     return await asyncio.to_thread(build_ledger_file, data, out, with_charts=with_charts)
+
+
+async def export_ledger_in_worker(
+    url: str, org: Organisation, period: LedgerPeriod, tz: ZoneInfo, out: Path, *, with_charts: bool = True
+) -> Written:
+    """:func:`export_ledger` read and written in a worker process (bot/services/ledger/process.py), for an
+    organisation already checked against the caller (:func:`bot.services.ledger.period.org_for`): a unit's or the
+    city's ledger takes seconds to tens of seconds of reading and writing, which on the event loop would hold up
+    every reply meanwhile."""
+    check_writable(out)
+    job = {
+        "kind": "ledger",
+        "url": url,
+        "org_id": org.id,
+        "period": [period.start.toordinal(), period.end.toordinal()],
+        "tz": tz.key,
+        "out": str(out),
+        "with_charts": with_charts,
+    }
+    done = await in_worker(job)
+    return Written(Path(done["file"]), [(str(s["name"]), int(s["rows"])) for s in done["sheets"]])
+
+
+def run_ledger_job(job: dict[str, Any]) -> dict[str, Any]:
+    """The worker's side of :func:`export_ledger_in_worker`: read through a connection of its own, write, report."""
+    start, end = (date.fromordinal(day) for day in job["period"])
+    data = asyncio.run(_read_ledger(job["url"], int(job["org_id"]), LedgerPeriod(start, end), ZoneInfo(job["tz"])))
+    written = build_ledger_file(data, Path(job["out"]), with_charts=bool(job["with_charts"]))
+    return cast("dict[str, Any]", json.loads(written.as_json()))
+
+
+async def _read_ledger(url: str, org_id: int, period: LedgerPeriod, tz: ZoneInfo) -> LedgerData:
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            org = await session.get(Organisation, org_id)
+            if org is None:  # deleted since the caller was checked: the job fails, the bot apologises
+                raise LookupError(f"organisation {org_id} is gone")
+            return await collect(session, org, period, tz)
+    finally:
+        await db.dispose()
 
 
 async def chart_png(
