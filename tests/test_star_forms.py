@@ -93,6 +93,10 @@ async def test_the_secretary_self_assesses_a_criterion_with_buttons_a_score_a_no
     before = len(bot.request.calls)
     await bot.send(bot.updates.photo(_tg("A01"), "evidence-1"))
     assert [c.text for c in bot.request.calls[before:] if c.text] == ["已保存：该项共1张照片。"]
+    # a photo captioned with the typed form names its own criterion: not filed under the one being assessed
+    before = len(bot.request.calls)
+    await bot.send(bot.updates.photo(_tg("A01"), "evidence-x", caption="/stars photo meetings"))
+    assert [c.text for c in bot.request.calls[before:] if c.text] == ["请先为“meetings”自评，再上传照片。"]
     await bot.press("A01", done)
     edited = bot.request.sent(method="editMessageText")[-1]
     assert "自评8分：开展“红色驿站”项目（1张照片）" in edited.text
