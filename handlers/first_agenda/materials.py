@@ -24,7 +24,7 @@ from bot.services.first_agenda.buttons import (
 from bot.templates import render
 from handlers.common import keyboard, leaders_only, reply, show
 from handlers.first_agenda.common import ADD, env_of, is_admin, short
-from handlers.flows import END
+from handlers.flows import END, cancelled
 from storage.first_agenda import MaterialKind, StudyMaterial
 
 A_TITLE, A_SOURCE, A_DATE, A_KIND, A_BODY, A_CONFIRM = range(10, 16)
@@ -135,7 +135,7 @@ async def confirm_dispatch(update: Update, context: BranchContext) -> None:
 
 async def cancel_button(update: Update, context: BranchContext) -> None:
     """A cancel button outside any flow (the dispatch confirmation)."""
-    await show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
+    await cancelled(update, context)
 
 
 async def material_study(update: Update, context: BranchContext) -> None:

@@ -23,7 +23,7 @@ from bot.services.meetings.format import when_text
 from bot.templates import render
 from handlers.common import keyboard, reply, show
 from handlers.first_agenda.common import ADD, REC, env_of, short
-from handlers.flows import END
+from handlers.flows import END, cancelled
 from storage.first_agenda import StudyForm, StudyMaterial
 from storage.meetings import Meeting
 
@@ -303,8 +303,4 @@ async def save_record(update: Update, context: BranchContext) -> int:
 
 async def cancel(update: Update, context: BranchContext) -> int:
     """Leave the flow; nothing was saved."""
-    assert context.user_data is not None
-    context.user_data.pop(REC, None)
-    context.user_data.pop(ADD, None)
-    await show(update, context.tr.gettext(N_("Cancelled; nothing was saved.")))
-    return END
+    return await cancelled(update, context, REC, ADD)
