@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from bot.measures.analysis import normalize
 from bot.measures.semantic import Semantic
+from bot.measures.vectors import VectorScores
 
 # The signals, in the order of DECLINE_WEIGHTS.
 FEATURES = (
@@ -57,6 +58,8 @@ class Signals:
     # Share of the question's content words (by idf) that the best-ranked measure's text or thesaurus terms contain
     # (or that the synonym table or typo correction explains): "党员能不能打麻将" is only a tenth about measure 14.
     best_coverage: float = 0.0
+    vec: VectorScores | None = None  # the word vectors' cosines (None for English or when switched off)
+    fused: dict[int, float] = field(default_factory=dict)  # the ranking's final score per measure index
 
     def features(self) -> tuple[float, ...]:
         """The feature vector of FEATURES (the n-gram model must be on)."""

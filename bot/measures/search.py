@@ -22,7 +22,8 @@ from bot.measures.decline import ANSWER_PROBABILITY, OfftopicLexicon, Signals, a
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
-from bot.measures.semantic import SemanticModel, load_questions
+from bot.measures.semantic import Semantic, SemanticModel, load_questions
+from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
 NUMBER_SCORE = 100.0  # the score of a measure asked for by its number: above any text match
@@ -52,9 +53,10 @@ LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 SEM_WEIGHT = 30.0
 # Whether to answer is one calibrated decision (decline.py).
+# The word vectors (vectors.py, Chinese only) add their own scores to these (VectorModel.add_scores).
 
 # Parts of the ranking that the benchmark's ablation switches off one at a time (bench_measures.py --ablation).
-ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon")
+ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors")
 DISABLED: set[str] = set()
 
 # Words that make a question one about Party and branch work (written from the domain, not from questions).
@@ -142,6 +144,7 @@ class MeasureIndex:
         anchors: bool = True,
         semantic: bool = True,
         lexicon: bool = True,
+        vectors: bool = True,
     ) -> None:
         self.notice = notice
         self.lang = notice.lang
@@ -183,7 +186,13 @@ class MeasureIndex:
             analyzer.known_words = frozenset(self._words.idf) | frozenset(self._concepts.idf)
             analyzer.text_words = frozenset(self._words.idf)
         self._max_idf = max(self._words.idf.values())
-        self._semantic = SemanticModel(notice, concepts, load_questions(notice.lang)) if semantic else None
+        questions = load_questions(notice.lang)
+        self._semantic = SemanticModel(notice, concepts, questions) if semantic else None
+        self._vectors = (
+            VectorModel(notice, concepts, questions, load_vectors(), analyzer)
+            if vectors and isinstance(analyzer, ChineseAnalyzer)
+            else None
+        )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
         self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None
 
@@ -246,12 +255,21 @@ class MeasureIndex:
         sem = self._semantic.score(question, leave_out) if self._semantic is not None else None
         lexicon = self._lexicon.find(question) if self._lexicon is not None else ()
         scores = self._score(q)
+        combined, vec = self._fused(scores, sem, question)
+        best = max(combined, key=lambda i: (combined[i], -i), default=None)
+        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
+        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
+
+    def _fused(
+        self, scores: dict[int, float], sem: Semantic | None, question: str
+    ) -> tuple[dict[int, float], VectorScores | None]:
+        """BM25's scores with the n-gram model's and the word vectors' added (the ranking's final scores)."""
         combined = dict(scores)
         for i, v in sem.scores.items() if sem is not None else ():
             combined[i] = combined.get(i, 0.0) + SEM_WEIGHT * v
-        best = max(combined, key=lambda i: (combined[i], -i), default=None)
-        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
-        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage)
+        if self._vectors is None:
+            return combined, None
+        return combined, self._vectors.add_scores(combined, question)
 
     def _best_coverage(self, q: Query, i: int) -> float:
         """Share of the question's content words (by idf) that measure ``i``'s text or thesaurus terms contain."""
@@ -271,7 +289,7 @@ class MeasureIndex:
         if top <= 0 or (not q.words and not q.grams):
             return ()
         signals = self.signals(q, question)
-        scores, sem = signals.scores, signals.sem
+        sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12).
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE:
@@ -281,14 +299,14 @@ class MeasureIndex:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
             if not signals.anchored and signals.coverage < MIN_COVERAGE:
                 return ()
+            scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return ()
         else:
             if answer_probability(signals) < ANSWER_PROBABILITY:
                 return ()
-            for i, s in sem.scores.items():
-                scores[i] = scores.get(i, 0.0) + SEM_WEIGHT * s
+            scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked:
                 return ()
@@ -528,6 +546,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         anchors="anchors" not in off,
         semantic="semantic" not in off,
         lexicon="lexicon" not in off,
+        vectors="vectors" not in off,
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")
