@@ -85,3 +85,10 @@ def test_a_question_without_the_texts_words_finds_its_measure(
 def test_vectors_only_for_chinese_and_switched_off_by_the_ablation(without_vectors: MeasureIndex) -> None:
     assert without_vectors._vectors is None
     assert build_index("en")._vectors is None
+
+
+def test_the_answer_leads_with_the_sentence_that_answers_in_meaning(index: MeasureIndex) -> None:
+    # "过多久" asks by when; no word of the question is in 出缺…6个月内补齐, its meaning is.
+    hit = index.answer("书记调走了，过多久必须有新书记").hits[0]
+    assert hit.measure.number == 31
+    assert hit.lead == "机关党组织班子成员出缺，原则上应在6个月内补齐。"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -18,6 +17,7 @@ from bot.measures.analysis import (
     load_synonyms,
 )
 from bot.measures.bm25 import BM25
+from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import ANSWER_PROBABILITY, OfftopicLexicon, Signals, answer_probability
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
@@ -49,6 +49,8 @@ ANCHORED_MIN_COVERAGE = 0.0
 UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must match clearly
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
+LEAD_MEANING = 2  # a sentence's cosine with the question below the closest one's costs this share of the best match
+LEAD_NEAR = 0.05  # a sentence this close in meaning to the closest may lead on a number, role or date alone
 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 SEM_WEIGHT = 30.0
@@ -407,13 +409,18 @@ class MeasureIndex:
             s = sent_scores.get(j, 0.0)
             scored.append((s, k, sentence))
         best = max(s for s, _, _ in scored)
-        if best <= 0:
+        # The word vectors' cosine of each sentence with the question (Chinese): meaning without shared words.
+        meaning = self._vectors.sentence_cosines(question, i) if self._vectors is not None else []
+        closest = max(meaning, default=0.0)
+        if best <= 0 and closest <= 0:
             return measure.sentences[1]  # nothing matches a sentence: the first one after the title
+        scale = best if best > 0 else 1.0
         ranked = []
         for s, k, sentence in scored:
             norm = self.analyzer.normalize(sentence)
-            bonus = sum(LEAD_BONUS * best for kind in asks if _HAS[kind].search(norm)) if s > 0 else 0.0
-            penalty = 0.5 * best if k == 0 else 0.0  # the lead title restates the topic; it rarely answers
+            relevant = s > 0 or (bool(meaning) and meaning[k] >= closest - LEAD_NEAR)
+            bonus = sum(LEAD_BONUS * scale for kind in asks if _HAS[kind].search(norm)) if relevant else 0.0
+            penalty = 0.5 * scale if k == 0 else 0.0  # the lead title restates the topic; it rarely answers
             ranked.append((s + bonus - penalty, -k, sentence))
         return max(ranked)[2]
 
@@ -444,62 +451,6 @@ class MeasureIndex:
         sentences = tuple(s for _, _, s in sorted(best, key=lambda t: t[1]))
         terms = self.analyzer.surface_terms(" ".join(sentences) or measure.text, q.words)
         return sentences, terms
-
-
-_BOLD_GAP = re.compile(r"[\s-]*")
-
-
-def highlight(sentence: str, terms: Iterable[str], weak: Iterable[str] = ()) -> list[tuple[str, bool]]:
-    """Split ``sentence`` into (segment, bold) parts, bold where a term occurs (longest match, any case).
-
-    A ``weak`` term (one found in most measures, such as "Party") is bold only next to a bold term, so that
-    "Party dues" is bold as one phrase while "Party" alone is not. Bold matches separated only by spaces or
-    hyphens become one bold segment. The chat layer HTML-escapes each segment and wraps the bold ones in
-    <b>; the segments join back to the sentence.
-    """
-    weak_set = {t.lower() for t in weak}
-    alternatives = []
-    for t in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
-        pattern = re.escape(t)
-        if re.fullmatch(r"[\w'-]+", t, flags=re.ASCII):
-            pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"  # whole English words only
-        alternatives.append(pattern)
-    if not sentence:
-        return []
-    if not alternatives:
-        return [(sentence, False)]
-    spans = [
-        (m.start(), m.end(), m.group(0).lower() not in weak_set)
-        for m in re.finditer("|".join(alternatives), sentence, flags=re.IGNORECASE)
-    ]
-
-    def touches(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> bool:
-        return bool(_BOLD_GAP.fullmatch(sentence[a[1] : b[0]]))
-
-    # A weak match next to a strong one (either side, through a chain of weak ones) is bold too.
-    strong = [s[2] for s in spans]
-    for order in (range(1, len(spans)), range(len(spans) - 2, -1, -1)):
-        for k in order:
-            j = k - 1 if order.step == 1 else k + 1
-            if not strong[k] and strong[j] and touches(*sorted((spans[j], spans[k]))):
-                strong[k] = True
-    bold = [(a, b) for (a, b, _), keep in zip(spans, strong, strict=True) if keep]
-    merged: list[list[int]] = []
-    for a, b in bold:
-        if merged and _BOLD_GAP.fullmatch(sentence[merged[-1][1] : a]):
-            merged[-1][1] = b
-        else:
-            merged.append([a, b])
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for a, b in merged:
-        if a > pos:
-            out.append((sentence[pos:a], False))
-        out.append((sentence[a:b], True))
-        pos = b
-    if pos < len(sentence):
-        out.append((sentence[pos:], False))
-    return out
 
 
 _lock = threading.Lock()

@@ -136,6 +136,10 @@ class VectorModel:
         # Lists, not arrays: a dot product over lists of floats is the fastest the standard library offers.
         self._examples: list[list[list[float]]] = []
         self._centroids: list[list[float]] = []
+        # The last question's vector (read and replaced whole: the index is shared by threads).
+        self._last: tuple[str, list[float] | None] = ("", None)
+        # Each sentence's vector in text order (None for one without a known word), to choose the answering one.
+        self._sentences = [[self.vector(s) for s in m.sentences] for m in notice.measures]
         for owned in texts:
             vectors = [v for v in (self.vector(t) for t in owned) if v is not None]
             self._examples.append(vectors)
@@ -168,6 +172,9 @@ class VectorModel:
 
     def vector(self, text: str) -> list[float] | None:
         """The unit-length weighted sum of the text's word vectors, or None when it has no known word."""
+        last = self._last
+        if text and last[0] == text:
+            return last[1]  # the ranking and the answering sentence ask for the same question's vector
         total: list[float] | None = None
         for word, weight in self.words(text):
             found = self._table.raw(word)
@@ -175,7 +182,16 @@ class VectorModel:
                 continue
             scaled = map(mul, found[0], repeat(weight / found[1]))
             total = list(scaled) if total is None else list(map(add, total, scaled))
-        return _unit(total) if total is not None else None
+        vector = _unit(total) if total is not None else None
+        self._last = (text, vector)
+        return vector
+
+    def sentence_cosines(self, question: str, i: int) -> list[float]:
+        """The cosine of the question with each sentence of measure ``i`` (0.0 where either has no known word)."""
+        qv = self.vector(question)
+        if qv is None:
+            return [0.0] * len(self._sentences[i])
+        return [_dot(s, qv) if s is not None else 0.0 for s in self._sentences[i]]
 
     def centroids(self, v: Sequence[float]) -> dict[int, float]:
         """Cosines of a unit vector with every measure's centroid."""
