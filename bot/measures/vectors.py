@@ -11,9 +11,9 @@ words, reduced to their 100 principal directions and quantised to signed bytes, 
 read with the standard library (no numpy).
 
 Each measure is represented by the vectors of its title, sentences, thesaurus terms and written questions; a question
-is compared with the normalised sum of them (the centroid) and, for the few measures the ranking already favours,
-with the nearest single example. Words are weighted by how rare they are (the log of their frequency rank), the
-asker's role and the asking words (怎么, 什么, 可以) are left out. Chinese only: the vectors are Chinese.
+is compared with the normalised sum of them (the centroid) and, for the two measures the ranking favours when they
+are close, with the nearest written question. Words are weighted by how rare they are (the log of their frequency
+rank); the asker's role and the asking words (怎么, 什么, 可以) are left out. Chinese only: the vectors are Chinese.
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ class VectorModel:
             texts[i] += [m.title, *m.sentences]
             if concepts:
                 texts[i].append(" ".join(concepts[i]))
+        written = [len(t) for t in texts]  # where each measure's written questions start
         for q, numbers in questions:
             for n in numbers:
                 if 1 <= n <= count:
@@ -140,9 +141,10 @@ class VectorModel:
         self._last: tuple[str, list[float] | None] = ("", None)
         # Each sentence's vector in text order (None for one without a known word), to choose the answering one.
         self._sentences = [[self.vector(s) for s in m.sentences] for m in notice.measures]
-        for owned in texts:
+        for i, owned in enumerate(texts):
             vectors = [v for v in (self.vector(t) for t in owned) if v is not None]
-            self._examples.append(vectors)
+            # The nearest-example search looks at the written questions only (the text is in the centroid already).
+            self._examples.append([v for v in (self.vector(t) for t in owned[written[i] :]) if v is not None])
             total = [0.0] * table.dimensions
             for v in vectors:
                 total = list(map(add, total, v))
@@ -195,11 +197,11 @@ class VectorModel:
 
     def centroids(self, v: Sequence[float]) -> dict[int, float]:
         """Cosines of a unit vector with every measure's centroid."""
-        return {i: _dot(c, v) for i, c in enumerate(self._centroids)}
+        return {i: sum(map(mul, c, v)) for i, c in enumerate(self._centroids)}
 
     def nearest(self, v: Sequence[float], candidates: Iterable[int]) -> dict[int, float]:
         """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes)."""
-        return {i: max((_dot(e, v) for e in self._examples[i]), default=0.0) for i in candidates}
+        return {i: max((sum(map(mul, e, v)) for e in self._examples[i]), default=0.0) for i in candidates}
 
     def add_scores(self, combined: dict[int, float], question: str) -> VectorScores:
         """Add the vectors' evidence to ``combined`` (measure index -> the ranking's score so far), in place."""
@@ -213,6 +215,9 @@ class VectorModel:
             if c > median:
                 combined[i] = combined.get(i, 0.0) + VEC_WEIGHT * (c - median)
         top = sorted(combined, key=lambda i: (-combined[i], i))[:NEAREST_CANDIDATES]
+        if len(top) > 1 and combined[top[0]] - combined[top[-1]] > NEAREST_WEIGHT:
+            # The nearest examples could not change the order (their cosines differ by less than 1): save the work.
+            return VectorScores(centroid, {})
         nearest = self.nearest(qv, top)
         low = min(nearest.values(), default=0.0)
         for i, n in nearest.items():
