@@ -49,8 +49,9 @@ ANCHORED_MIN_COVERAGE = 0.0
 UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must match clearly
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
-LEAD_MEANING = 2  # a sentence's cosine with the question below the closest one's costs this share of the best match
-LEAD_NEAR = 0.05  # a sentence this close in meaning to the closest may lead on a number, role or date alone
+# A sentence within this cosine of the one closest to the question in meaning (word vectors) may lead on its number,
+# role or date although it shares no word with the question ("书记调走了，过多久必须有新书记": 出缺…6个月内补齐).
+LEAD_NEAR = 0.05
 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 SEM_WEIGHT = 30.0
