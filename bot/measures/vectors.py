@@ -49,7 +49,7 @@ _FILLER = frozenset(
 
 
 class WordVectors:
-    """The quantised vector table: word -> unit vector (a list of 200 floats), and a weight for rarity."""
+    """The quantised vector table: word -> unit vector (a list of ``dimensions`` floats), and a weight for rarity."""
 
     def __init__(self, data: bytes) -> None:
         head, _, rest = data.partition(b"\n")
