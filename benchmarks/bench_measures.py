@@ -1,6 +1,6 @@
 """Quality and speed of the measures' question answering, per evaluation set.
 
-    python benchmarks/bench_measures.py [--verbose] [--ablation] [--save-baseline] [--only tuning]
+    python benchmarks/bench_measures.py [--verbose] [--misses SET] [--ablation] [--save-baseline] [--only tuning]
 
 Sets, each reported on its own:
 
@@ -258,6 +258,14 @@ def main() -> None:
     """Run the benchmark and print the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="list every miss of the TUNING set only")
+    parser.add_argument(
+        "--misses",
+        action="append",
+        default=[],
+        metavar="SET",
+        help="list every miss of this held-out batch too (repeatable; only a batch already looked at: listing a "
+        "fresh batch's misses makes it a tuning set)",
+    )
     parser.add_argument("--ablation", action="store_true", help="each part's contribution")
     parser.add_argument("--save-baseline", action="store_true", help=f"write the figures to {BASELINE.name}")
     parser.add_argument(
@@ -315,10 +323,10 @@ def main() -> None:
         print(f"figures written to {BASELINE.name}")
     if args.ablation:
         ablation(sets)
-    if args.verbose:
-        # Only the tuning set: the held-out batches stay unseen (looking at their misses would make them tuning).
-        print("\nmisses on the tuning set (top-1):")
-        for r in all_results.get("tuning", []):
+    # By default only the tuning set's: a held-out batch stays unseen (looking at its misses makes it tuning).
+    for name in (["tuning"] if args.verbose else []) + args.misses:
+        print(f"\nmisses on {name} (top-1):")
+        for r in all_results.get(name, []):
             if not r.top1:
                 print(f"  [{r.case.lang}] {r.case.q!r}: expected {list(r.case.expect)}, got {list(r.ranked)}")
 

@@ -1,6 +1,9 @@
 """Fit the measures' decision to answer or decline (bot/measures/decline.py) and choose its threshold.
 
-    python scripts/fit_measures_decline.py [--l2 0.3] [--max-declined 0.01] [--folds 5]
+    python scripts/fit_measures_decline.py [--l2 0.3] [--max-declined 0.01] [--folds 5] [--also BATCH.jsonl …]
+
+Round 4's fit: ``--max-declined 0.0125 --also benchmarks/measures_heldout_1.jsonl --also …_2.jsonl --also …_3.jsonl``
+(those batches had been looked at by then; a batch nobody has looked at must never be passed).
 
 1. A logistic regression over ``Signals.features`` is fitted by Newton's method with an L2 penalty (the intercept is
    not penalised) on the written questions of ``bot/measures/data/questions.jsonl``, each scored by the n-gram
@@ -8,7 +11,8 @@
    questions use the notice's words more than people do, the tuning set is nearer to how people ask.
 2. Each tuning question gets its probability from a fit that left its fold out (``--folds``); the threshold is the
    probability halfway between the last of its answerable questions allowed to be declined (``--max-declined``)
-   and the next one. The weights printed are then fitted on everything. No held-out batch is read.
+   and the next one. The weights printed are then fitted on everything. A held-out batch is read only when named
+   with ``--also`` (pooled with the tuning set).
 
 It prints the weights and the threshold to paste into decline.py, and the tuning set's declines at each threshold.
 """
@@ -95,6 +99,14 @@ def main() -> None:
     parser.add_argument("--l2", type=float, default=0.3)
     parser.add_argument("--max-declined", type=float, default=0.01)
     parser.add_argument("--folds", type=int, default=5, help="0: fit on the written questions only")
+    parser.add_argument(
+        "--also",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="JSONL",
+        help="another evaluation set to pool with the tuning set (a held-out batch once it has been looked at)",
+    )
     args = parser.parse_args()
 
     indexes = {lang: build_index(lang, disabled=frozenset()) for lang in ("zh", "en")}
@@ -106,7 +118,8 @@ def main() -> None:
             if s is not None:
                 xs.append(s.features())
                 ys.append(1 if numbers else 0)
-    tuning = [json.loads(line) for line in TUNING.read_text("utf-8").splitlines() if line.strip()]
+    lines = [line for path in (TUNING, *args.also) for line in path.read_text("utf-8").splitlines()]
+    tuning = [json.loads(line) for line in lines if line.strip()]
     xt: list[tuple[float, ...]] = []
     yt: list[int] = []
     for d in tuning:
@@ -114,7 +127,7 @@ def main() -> None:
         s = signals_of(index, d["q"], leave_out=False)
         if s is not None:
             xt.append(s.features())
-            yt.append(1 if d["expect"] else 0)
+            yt.append(1 if d.get("expect", d.get("measures")) else 0)
     if args.folds:
         # The tuning set joins the fit; its probabilities come from the fold that left it out.
         probability = [0.0] * len(xt)
@@ -124,7 +137,8 @@ def main() -> None:
             for i in range(k, len(xt), args.folds):
                 probability[i] = _probability(wk, xt[i])
         w = fit(xs + xt, ys + yt, args.l2)
-        source = f"{len(xs)} written questions and the tuning set's {len(xt)}"
+        pooled = " and ".join(["the tuning set", *(p.name for p in args.also)])
+        source = f"{len(xs)} written questions and {len(xt)} of {pooled}"
     else:
         w = fit(xs, ys, args.l2)
         probability = [_probability(w, x) for x in xt]
@@ -142,7 +156,7 @@ def main() -> None:
     chosen = (low[allowed - 1] + low[allowed]) / 2 if 0 < allowed < len(low) else 0.5
     threshold = math.floor(chosen * 100) / 100
     cv = f" ({args.folds}-fold: each question scored by a fit without it)" if args.folds else ""
-    print(f"\ntuning set: {len(answerable)} answerable, {len(offtopic)} off-topic (by the regression){cv}")
+    print(f"\ntuning pool: {len(answerable)} answerable, {len(offtopic)} off-topic (by the regression){cv}")
     for t in sorted({0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, threshold}):
         a = sum(p < t for p in answerable)
         o = sum(p < t for p in offtopic)

@@ -112,6 +112,9 @@ def test_find_measure_number(question: str, number: int) -> None:
         "支部开会第一项议程应该学什么",  # the first item on the agenda: 第一议题 (measure 7), not measure 1
         "第一项议程",
         "第二点意见",
+        "what comes first on the agenda",
+        "the first item on the agenda of a branch meeting",  # 第一议题 again, in English
+        "point 2 of our meeting",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

@@ -110,10 +110,15 @@ _ZH_WHOLE = re.compile(
     rf"^(?:请问|查询?|看看?|看一下)?\s*第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
 )
+# "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
+_EN_NOT_MEASURE = (
+    r"(?!\s+(?:on|of|in|at)\s+(?:the\s+|our\s+|a\s+|an\s+|its\s+|their\s+|every\s+|each\s+)?(?:\w+\s+)?"
+    r"(?:agenda|meetings?)\b)"
+)
 _EN_EXPLICIT = (
-    re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM_X})\b"),
+    re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM_X})\b{_EN_NOT_MEASURE}"),
     re.compile(r"#\s*(-?\d{1,6})\b"),
-    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b"),
+    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b{_EN_NOT_MEASURE}"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
 

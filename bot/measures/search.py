@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -18,11 +17,13 @@ from bot.measures.analysis import (
     load_synonyms,
 )
 from bot.measures.bm25 import BM25
+from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import ANSWER_PROBABILITY, OfftopicLexicon, Signals, answer_probability
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
-from bot.measures.semantic import SemanticModel, load_questions
+from bot.measures.semantic import Semantic, SemanticModel, load_questions
+from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
 NUMBER_SCORE = 100.0  # the score of a measure asked for by its number: above any text match
@@ -48,13 +49,17 @@ ANCHORED_MIN_COVERAGE = 0.0
 UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must match clearly
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
+# A sentence within this cosine of the one closest to the question in meaning (word vectors) may lead on its number,
+# role or date although it shares no word with the question ("书记调走了，过多久必须有新书记": 出缺…6个月内补齐).
+LEAD_NEAR = 0.05
 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 SEM_WEIGHT = 30.0
 # Whether to answer is one calibrated decision (decline.py).
+# The word vectors (vectors.py, Chinese only) add their own scores to these (VectorModel.add_scores).
 
 # Parts of the ranking that the benchmark's ablation switches off one at a time (bench_measures.py --ablation).
-ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon")
+ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors")
 DISABLED: set[str] = set()
 
 # Words that make a question one about Party and branch work (written from the domain, not from questions).
@@ -142,6 +147,7 @@ class MeasureIndex:
         anchors: bool = True,
         semantic: bool = True,
         lexicon: bool = True,
+        vectors: bool = True,
     ) -> None:
         self.notice = notice
         self.lang = notice.lang
@@ -183,7 +189,13 @@ class MeasureIndex:
             analyzer.known_words = frozenset(self._words.idf) | frozenset(self._concepts.idf)
             analyzer.text_words = frozenset(self._words.idf)
         self._max_idf = max(self._words.idf.values())
-        self._semantic = SemanticModel(notice, concepts, load_questions(notice.lang)) if semantic else None
+        questions = load_questions(notice.lang)
+        self._semantic = SemanticModel(notice, concepts, questions) if semantic else None
+        self._vectors = (
+            VectorModel(notice, concepts, questions, load_vectors(), analyzer)
+            if vectors and isinstance(analyzer, ChineseAnalyzer)
+            else None
+        )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
         self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None
 
@@ -246,12 +258,21 @@ class MeasureIndex:
         sem = self._semantic.score(question, leave_out) if self._semantic is not None else None
         lexicon = self._lexicon.find(question) if self._lexicon is not None else ()
         scores = self._score(q)
+        combined, vec = self._fused(scores, sem, question)
+        best = max(combined, key=lambda i: (combined[i], -i), default=None)
+        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
+        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
+
+    def _fused(
+        self, scores: dict[int, float], sem: Semantic | None, question: str
+    ) -> tuple[dict[int, float], VectorScores | None]:
+        """BM25's scores with the n-gram model's and the word vectors' added (the ranking's final scores)."""
         combined = dict(scores)
         for i, v in sem.scores.items() if sem is not None else ():
             combined[i] = combined.get(i, 0.0) + SEM_WEIGHT * v
-        best = max(combined, key=lambda i: (combined[i], -i), default=None)
-        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
-        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage)
+        if self._vectors is None:
+            return combined, None
+        return combined, self._vectors.add_scores(combined, question)
 
     def _best_coverage(self, q: Query, i: int) -> float:
         """Share of the question's content words (by idf) that measure ``i``'s text or thesaurus terms contain."""
@@ -271,7 +292,7 @@ class MeasureIndex:
         if top <= 0 or (not q.words and not q.grams):
             return ()
         signals = self.signals(q, question)
-        scores, sem = signals.scores, signals.sem
+        sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12).
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE:
@@ -281,14 +302,14 @@ class MeasureIndex:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
             if not signals.anchored and signals.coverage < MIN_COVERAGE:
                 return ()
+            scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return ()
         else:
             if answer_probability(signals) < ANSWER_PROBABILITY:
                 return ()
-            for i, s in sem.scores.items():
-                scores[i] = scores.get(i, 0.0) + SEM_WEIGHT * s
+            scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked:
                 return ()
@@ -389,13 +410,18 @@ class MeasureIndex:
             s = sent_scores.get(j, 0.0)
             scored.append((s, k, sentence))
         best = max(s for s, _, _ in scored)
-        if best <= 0:
+        # The word vectors' cosine of each sentence with the question (Chinese): meaning without shared words.
+        meaning = self._vectors.sentence_cosines(question, i) if self._vectors is not None else []
+        closest = max(meaning, default=0.0)
+        if best <= 0 and closest <= 0:
             return measure.sentences[1]  # nothing matches a sentence: the first one after the title
+        scale = best if best > 0 else 1.0
         ranked = []
         for s, k, sentence in scored:
             norm = self.analyzer.normalize(sentence)
-            bonus = sum(LEAD_BONUS * best for kind in asks if _HAS[kind].search(norm)) if s > 0 else 0.0
-            penalty = 0.5 * best if k == 0 else 0.0  # the lead title restates the topic; it rarely answers
+            relevant = s > 0 or (bool(meaning) and meaning[k] >= closest - LEAD_NEAR)
+            bonus = sum(LEAD_BONUS * scale for kind in asks if _HAS[kind].search(norm)) if relevant else 0.0
+            penalty = 0.5 * scale if k == 0 else 0.0  # the lead title restates the topic; it rarely answers
             ranked.append((s + bonus - penalty, -k, sentence))
         return max(ranked)[2]
 
@@ -426,62 +452,6 @@ class MeasureIndex:
         sentences = tuple(s for _, _, s in sorted(best, key=lambda t: t[1]))
         terms = self.analyzer.surface_terms(" ".join(sentences) or measure.text, q.words)
         return sentences, terms
-
-
-_BOLD_GAP = re.compile(r"[\s-]*")
-
-
-def highlight(sentence: str, terms: Iterable[str], weak: Iterable[str] = ()) -> list[tuple[str, bool]]:
-    """Split ``sentence`` into (segment, bold) parts, bold where a term occurs (longest match, any case).
-
-    A ``weak`` term (one found in most measures, such as "Party") is bold only next to a bold term, so that
-    "Party dues" is bold as one phrase while "Party" alone is not. Bold matches separated only by spaces or
-    hyphens become one bold segment. The chat layer HTML-escapes each segment and wraps the bold ones in
-    <b>; the segments join back to the sentence.
-    """
-    weak_set = {t.lower() for t in weak}
-    alternatives = []
-    for t in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
-        pattern = re.escape(t)
-        if re.fullmatch(r"[\w'-]+", t, flags=re.ASCII):
-            pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"  # whole English words only
-        alternatives.append(pattern)
-    if not sentence:
-        return []
-    if not alternatives:
-        return [(sentence, False)]
-    spans = [
-        (m.start(), m.end(), m.group(0).lower() not in weak_set)
-        for m in re.finditer("|".join(alternatives), sentence, flags=re.IGNORECASE)
-    ]
-
-    def touches(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> bool:
-        return bool(_BOLD_GAP.fullmatch(sentence[a[1] : b[0]]))
-
-    # A weak match next to a strong one (either side, through a chain of weak ones) is bold too.
-    strong = [s[2] for s in spans]
-    for order in (range(1, len(spans)), range(len(spans) - 2, -1, -1)):
-        for k in order:
-            j = k - 1 if order.step == 1 else k + 1
-            if not strong[k] and strong[j] and touches(*sorted((spans[j], spans[k]))):
-                strong[k] = True
-    bold = [(a, b) for (a, b, _), keep in zip(spans, strong, strict=True) if keep]
-    merged: list[list[int]] = []
-    for a, b in bold:
-        if merged and _BOLD_GAP.fullmatch(sentence[merged[-1][1] : a]):
-            merged[-1][1] = b
-        else:
-            merged.append([a, b])
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for a, b in merged:
-        if a > pos:
-            out.append((sentence[pos:a], False))
-        out.append((sentence[a:b], True))
-        pos = b
-    if pos < len(sentence):
-        out.append((sentence[pos:], False))
-    return out
 
 
 _lock = threading.Lock()
@@ -528,6 +498,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         anchors="anchors" not in off,
         semantic="semantic" not in off,
         lexicon="lexicon" not in off,
+        vectors="vectors" not in off,
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")

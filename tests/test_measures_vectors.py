@@ -1,0 +1,96 @@
+"""Word meaning from the shipped word vectors (bot/measures/vectors.py, data/wordvec.bin)."""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+
+import pytest
+
+from bot.measures.search import MeasureIndex, build_index
+from bot.measures.vectors import MAGIC, VectorModel, WordVectors, load_vectors
+
+
+@pytest.fixture(scope="module")
+def table() -> WordVectors:
+    return load_vectors()
+
+
+@pytest.fixture(scope="module")
+def index() -> MeasureIndex:
+    return build_index("zh")
+
+
+@pytest.fixture(scope="module")
+def without_vectors() -> MeasureIndex:
+    return build_index("zh", disabled=frozenset({"vectors"}))
+
+
+def _cos(table: WordVectors, a: str, b: str) -> float:
+    va, vb = table.unit(a), table.unit(b)
+    assert va is not None and vb is not None
+    return sum(x * y for x, y in zip(va, vb, strict=True))
+
+
+def test_the_table_holds_the_common_words_and_the_notices(table: WordVectors) -> None:
+    assert len(table) >= 30_000
+    for word in ("党费", "支部", "书记", "换届", "年底", "开会", "房间"):
+        assert word in table
+    assert "不是一个词的东西" not in table
+    assert table.unit("不是一个词的东西") is None
+    unit = table.unit("党费")
+    assert unit is not None and len(unit) == table.dimensions
+    assert math.isclose(math.fsum(v * v for v in unit), 1.0, rel_tol=1e-9)
+
+
+def test_words_of_like_meaning_are_near(table: WordVectors) -> None:
+    # The quantised vectors keep what the source knows: 年底 is 年末, not 党费; 考核 is near 考评.
+    assert _cos(table, "年底", "年末") > 0.6 > _cos(table, "年底", "党费")
+    assert _cos(table, "考核", "考评") > _cos(table, "考核", "食堂")
+    # A rare word weighs more than a common one.
+    assert table.weight("党费") > table.weight("我们")
+
+
+def test_a_damaged_table_is_refused() -> None:
+    data = resources.files("bot.measures").joinpath("data", "wordvec.bin").read_bytes()
+    with pytest.raises(ValueError, match="truncated"):
+        WordVectors(data[:-7])
+    with pytest.raises(ValueError, match="version"):
+        WordVectors(b"something-else 1 100\n" + data.partition(b"\n")[2])
+    assert data.startswith(MAGIC.encode())
+
+
+def test_the_question_is_what_it_is_about_not_who_asks_or_how(index: MeasureIndex) -> None:
+    model = index._vectors
+    assert isinstance(model, VectorModel)
+    weights = dict(reversed(model.words("我是支部组织委员，请问怎么开好组织生活会？")))
+    assert "组织" in weights and "生活" in weights
+    assert not {"我", "怎么", "请问"} & set(weights)
+    # The asker's role counts, but less than what is asked (ROLE_WEIGHT of a word's weight; 组织委员 by its parts).
+    assert 0 < weights["委员"] <= 0.4 * load_vectors().weight("委员")
+    # The asker's role alone is what the question is about then.
+    assert [w for w, _ in model.words("组织委员")]
+    # A word the table does not know counts by its parts.
+    assert model.words("党费专户") and all(w in load_vectors() for w, _ in model.words("党费专户"))
+    assert model.vector("？？") is None
+
+
+def test_a_question_without_the_texts_words_finds_its_measure(
+    index: MeasureIndex, without_vectors: MeasureIndex
+) -> None:
+    # "造谣" and "网上" are not the notice's words; their meaning is near its 意识形态 / 网络 (measure 8).
+    question = "网上有人造谣怎么办"
+    assert next(h.measure.number for h in index.answer(question).hits) == 8
+    assert [h.measure.number for h in without_vectors.answer(question).hits][:1] != [8]
+
+
+def test_vectors_only_for_chinese_and_switched_off_by_the_ablation(without_vectors: MeasureIndex) -> None:
+    assert without_vectors._vectors is None
+    assert build_index("en")._vectors is None
+
+
+def test_the_answer_leads_with_the_sentence_that_answers_in_meaning(index: MeasureIndex) -> None:
+    # "过多久" asks by when; no word of the question is in 出缺…6个月内补齐, its meaning is.
+    hit = index.answer("书记调走了，过多久必须有新书记").hits[0]
+    assert hit.measure.number == 31
+    assert hit.lead == "机关党组织班子成员出缺，原则上应在6个月内补齐。"
