@@ -126,9 +126,11 @@ async def _attempt(
     location: tuple[float, float] | None = None,
     *,
     token: str | None = None,
+    code: str | None = None,
 ) -> int:
-    """Try to check in to the meeting ``meeting_id``, or the one a scanned ``token`` admits to (verified in the same
-    transaction as the check-in); ask for the location when the meeting needs it."""
+    """Try to check in to the meeting ``meeting_id``, or the one a scanned ``token`` admits to, or the one of the
+    member's branch whose typed ``code`` this is (either found in the same transaction as the check-in); ask for the
+    location when the meeting needs it."""
     env, settings = env_of(context), settings_of(context)
     actor = context.caller.actor
     if actor is None:
@@ -137,6 +139,8 @@ async def _attempt(
     async with context.unit() as session:
         if token is not None:  # the member read with the meeting, held here: check_in finds them in the session
             meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id)
+        elif code is not None:
+            meeting = await checkin.meeting_from_code(session, actor.member_id, code, env=env, settings=settings)
         else:
             assert meeting_id is not None
             meeting = await meetings.get_meeting(session, meeting_id)
@@ -227,19 +231,14 @@ async def code_entered(update: Update, context: BranchContext) -> int:
 
 
 async def _with_code(update: Update, context: BranchContext, code: str) -> int:
-    member_id = context.actor.member_id
     try:
-        async with context.unit() as session:
-            meeting = await checkin.meeting_from_code(
-                session, member_id, code, env=env_of(context), settings=settings_of(context)
-            )
+        return await _attempt(update, context, None, Method.CODE, code=code)
     except checkin.WrongCode:
         # Counted even though the attempt is refused: a write of its own, outside the update's unit (the refusal
         # rolls that back, and the flow stays where it was).
         async with context.resources.db.session() as session:
-            await checkin.record_wrong_code(session, member_id, code)
+            await checkin.record_wrong_code(session, context.actor.member_id, code)
         raise
-    return await _attempt(update, context, meeting.id, Method.CODE)
 
 
 async def group_button(update: Update, context: BranchContext) -> int:
