@@ -288,7 +288,7 @@ class Unit:
         pending_state = self.user_id is not None and not _same(new, self.read)
         if not pending_state and (self.update_id is None or self.marked):
             return
-        if not pending_state and not self.committed and quiet_markers is not None:
+        if not pending_state and quiet_markers is not None:  # unmarked, so no block of it wrote anything either
             assert self.update_id is not None
             quiet_markers.add(self.update_id)
             self.marked = True
