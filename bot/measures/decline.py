@@ -107,9 +107,10 @@ class OfftopicLexicon:
         if lang == "en":
             # An English term matches from the start of a word ("probation" in "probationary").
             self.terms = tuple(t for t in terms if not re.search(rf"(?<![a-z]){re.escape(t)}", text))
-            self._pattern = re.compile(
-                "|".join(rf"(?<![a-z]){re.escape(t)}" for t in sorted(self.terms, key=len, reverse=True))
-            )
+            # One look-behind before the alternation, tried at the start of each word only (a look-behind per term
+            # cost 0.8 ms a question with 250 terms).
+            alternation = "|".join(re.escape(t) for t in sorted(self.terms, key=len, reverse=True))
+            self._pattern = re.compile(rf"(?<![a-z])(?=[a-z0-9'&.-])(?:{alternation})")
         else:
             self.terms = tuple(t for t in terms if t not in text)
             self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self.terms, key=len, reverse=True)))
