@@ -2,8 +2,8 @@
 
     python scripts/fit_measures_decline.py [--l2 0.3] [--max-declined 0.01] [--folds 5] [--also BATCH.jsonl …]
 
-Round 4's fit: ``--max-declined 0.0125 --also benchmarks/measures_heldout_1.jsonl --also …_2.jsonl --also …_3.jsonl``
-(those batches had been looked at by then; a batch nobody has looked at must never be passed).
+Round 5's fit: ``--max-declined 0.011 --also benchmarks/measures_heldout_1.jsonl --also …_2.jsonl --also …_3.jsonl
+--also …_4.jsonl`` (those batches had been looked at by then; a batch nobody has looked at must never be passed).
 
 1. A logistic regression over ``Signals.features`` is fitted by Newton's method with an L2 penalty (the intercept is
    not penalised) on the written questions of ``bot/measures/data/questions.jsonl``, each scored by the n-gram

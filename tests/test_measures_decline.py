@@ -47,6 +47,12 @@ def test_one_weight_per_signal() -> None:
         ("党员组织关系跨市转接要带什么", "zh"),
         ("2022年世界杯冠军是谁", "zh"),
         ("how do I transfer my party membership to my new employer", "en"),
+        # Round 5's lexicon: other cities' organs, requests to write something, rules the notice does not set.
+        ("北京的中央和国家机关党建有什么要求", "zh"),
+        ("帮我起草一份支部工作总结", "zh"),
+        ("民主生活会一年开几次", "zh"),
+        ("支部委员会的委员职数怎么定", "zh"),
+        ("write me a speech for the branch meeting", "en"),
     ],
 )
 def test_party_business_the_notice_does_not_cover_is_declined(question: str, locale: str) -> None:

@@ -364,3 +364,15 @@ def test_the_askers_own_role_is_not_what_the_question_is_about(zh: MeasureIndex)
     assert zh.answer(question).hits[0].measure.number == 16  # not 31 (who becomes a branch committee member)
     assert role_span("纪检委员平时负责什么") is None  # the role is the subject
     assert role_span("我是支部书记") is None  # nothing after it
+
+
+def test_the_askers_own_role_counts_less_in_english_too() -> None:
+    from bot.measures.analysis import en_role_span, normalize
+
+    question = normalize("I'm the organisation officer of our branch. How often must we hold a Party class?")
+    span = en_role_span(question)
+    assert span is not None and question[span[0] : span[1]] == "i'm the organisation officer of our branch"
+    assert ask(question, "en").hits[0].measure.number == 5
+    assert en_role_span("i'm a retired member, does my branch still have to look after me?") is None  # the subject
+    assert en_role_span("what does the organisation officer do") is None  # the role is the subject
+    assert en_role_span("i am the branch secretary") is None  # nothing after it

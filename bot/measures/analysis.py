@@ -72,6 +72,24 @@ _ROLE_INTRO = re.compile(
 )
 
 
+# The same in English: "I'm the organisation officer of my branch. …", "As a new secretary, …".
+_EN_ROLE_INTRO = re.compile(
+    r"(?<![a-z])(?:i[’']m|i am|as)\s+(?:(?:the|a|an|our|my|its)\s+)?"
+    r"(?:(?:new|newly|appointed|deputy|vice|branch|party|organi[sz]ation(?:al)?|publicity|propaganda|discipline"
+    r"|inspection|committee|general|union|office|department|section)\s+){0,3}"
+    r"(?:secretary|officer|committee member|member|leader|director|head|cadre|official|chief|chair)"
+    r"(?:\s+(?:of|in|for|at)\s+(?:my|our|the|a)\s+[a-z-]+(?:\s+(?:branch|unit|office|bureau|department))?)?"
+)
+
+
+def en_role_span(text: str) -> tuple[int, int] | None:
+    """Where the asker's own role introduces an English question that goes on with its subject, or None."""
+    role = _EN_ROLE_INTRO.search(text)
+    if role is None or len(_EN_TOKEN.findall(text[role.end() :])) < 4:
+        return None
+    return role.span()
+
+
 def role_span(text: str) -> tuple[int, int] | None:
     """Where the asker's own role introduces a question that goes on with its subject ("我是组织委员，…"), or None."""
     role = _ROLE_INTRO.search(text)
@@ -498,7 +516,8 @@ def en_stem(word: str) -> str:
 class EnglishAnalyzer:
     """Lower-cased word tokens, stop words removed, light stems; one-edit typo correction."""
 
-    def __init__(self, synonyms: dict[str, list[str]]) -> None:
+    def __init__(self, synonyms: dict[str, list[str]], roles: bool = True) -> None:
+        self.roles = roles  # the asker's role introducing a question counts ROLE_WEIGHT
         self.synonyms = sorted(
             ((re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v) for k, v in synonyms.items()),
             key=lambda kv: -len(kv[0].pattern),
@@ -547,7 +566,14 @@ class EnglishAnalyzer:
         text = normalize(question)
         words = self.words(text)
         q = Query(content=tuple(dict.fromkeys(words)))
-        q.add(words, (), 1.0)
+        role = en_role_span(text) if self.roles else None
+        if role is not None:
+            # The asker's role counts less, as in Chinese: who asks is not what the question is about.
+            inside = self.words(text[role[0] : role[1]])
+            q.add([w for w in words if w not in inside], (), 1.0)
+            q.add(inside, (), ROLE_WEIGHT)
+        else:
+            q.add(words, (), 1.0)
         rest = text
         for pattern, targets in self.synonyms:
             m = pattern.search(rest)

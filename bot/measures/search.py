@@ -59,7 +59,7 @@ SEM_WEIGHT = 30.0
 # The word vectors (vectors.py, Chinese only) add their own scores to these (VectorModel.add_scores).
 
 # Parts of the ranking that the benchmark's ablation switches off one at a time (bench_measures.py --ablation).
-ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors")
+ABLATABLE = ("synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors", "en_roles")
 DISABLED: set[str] = set()
 
 # Words that make a question one about Party and branch work (written from the domain, not from questions).
@@ -148,6 +148,7 @@ class MeasureIndex:
         semantic: bool = True,
         lexicon: bool = True,
         vectors: bool = True,
+        roles: bool = True,
     ) -> None:
         self.notice = notice
         self.lang = notice.lang
@@ -190,7 +191,7 @@ class MeasureIndex:
             analyzer.text_words = frozenset(self._words.idf)
         self._max_idf = max(self._words.idf.values())
         questions = load_questions(notice.lang)
-        self._semantic = SemanticModel(notice, concepts, questions) if semantic else None
+        self._semantic = SemanticModel(notice, concepts, questions, roles) if semantic else None
         self._vectors = (
             VectorModel(notice, concepts, questions, load_vectors(), analyzer)
             if vectors and isinstance(analyzer, ChineseAnalyzer)
@@ -489,7 +490,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         cilin = None if "cilin" in off else load_cilin()
         analyzer = ChineseAnalyzer(synonyms, terms, cilin)
     else:
-        analyzer = EnglishAnalyzer(synonyms)
+        analyzer = EnglishAnalyzer(synonyms, roles="en_roles" not in off)
     index = MeasureIndex(
         notice,
         analyzer,
@@ -499,6 +500,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         semantic="semantic" not in off,
         lexicon="lexicon" not in off,
         vectors="vectors" not in off,
+        roles="en_roles" not in off,
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")

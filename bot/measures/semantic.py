@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.measures.analysis import EN_STOPWORDS, en_stem, normalize, role_span
+from bot.measures.analysis import EN_STOPWORDS, en_role_span, en_stem, normalize, role_span
 from bot.measures.knowledge import Notice
 
 CENTROID_SHARE = 0.5  # the rest is the nearest single example
@@ -65,10 +65,14 @@ def zh_features(text: str) -> Counter[str]:
     return out
 
 
-def en_features(text: str) -> Counter[str]:
+def en_features(text: str, roles: bool = True) -> Counter[str]:
     """Stemmed content words, word pairs, and the 4-grams of longer words (typos and word forms)."""
     out: Counter[str] = Counter()
-    stems = [en_stem(w) for w in _EN_WORD.findall(normalize(text)) if w not in EN_STOPWORDS]
+    text = normalize(text)
+    role = en_role_span(text) if roles else None
+    if role is not None:
+        text = text[: role[0]] + " " + text[role[1] :]  # who asks is not what the question is about
+    stems = [en_stem(w) for w in _EN_WORD.findall(text) if w not in EN_STOPWORDS]
     for k, s in enumerate(stems):
         out[s] += 1
         if k:
@@ -106,6 +110,11 @@ def load_questions(lang: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
+def en_features_all(text: str) -> Counter[str]:
+    """en_features with the asker's role kept (the ablation's "without en_roles")."""
+    return en_features(text, roles=False)
+
+
 class SemanticModel:
     """Tf-idf character n-gram vectors of each measure's examples, searched through an inverted index."""
 
@@ -114,8 +123,10 @@ class SemanticModel:
         notice: Notice,
         concepts: list[list[str]] | None,
         questions: Iterable[tuple[str, tuple[int, ...]]],
+        roles: bool = True,
     ) -> None:
-        self._features = zh_features if notice.lang == "zh" else en_features
+        # ``roles``: the asker's role introducing an English question is cut out (as always in Chinese).
+        self._features = zh_features if notice.lang == "zh" else (en_features if roles else en_features_all)
         count = len(notice.measures)
         # (measure index or -1 for off-topic, features, the written question or "")
         examples: list[tuple[int, Counter[str], str]] = []
