@@ -23,10 +23,10 @@ from bot.templates import render
 from bot.unit import UNSET, current_unit
 from storage import queries
 from storage.core import local_roster_changes, roster_version
-from storage.flows import UNSET_CHAT
+from storage.flows import UNSET_CHAT, CallerMember
 
 if TYPE_CHECKING:
-    from storage.models import Member
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,9 @@ async def resolve_caller(update: Update, context: BranchContext) -> None:
     preloaded = unit.member if unit is not None and (not is_group or unit.chat_branch_id is not UNSET_CHAT) else UNSET
     if found is None and preloaded is not UNSET:  # read with the person's state, in the same statement
         assert unit is not None
-        member = cast("Member | None", preloaded)
+        read = cast("CallerMember | None", preloaded)
         chat_branch_id = cast("int | None", unit.chat_branch_id) if is_group else None
-        found = CachedCaller(Actor.of(member, member.language or "") if member is not None else None, chat_branch_id)
+        found = CachedCaller(Actor.of(read, read.language or "") if read is not None else None, chat_branch_id)
         cache.put(key, found, version, unit.member_valid_for)
     elif found is None:
         looked_up: Actor | None = None

@@ -15,7 +15,7 @@ from typing import Any, Final, NamedTuple
 
 from sqlalchemy import JSON, Connection, Integer, Select, String, and_, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
 from storage.models import ChatState, Member, Organisation
@@ -92,8 +92,15 @@ def _state_and_roster(with_member: bool = False, with_chat: bool = False) -> Sel
         .select_from(one)
         .outerjoin(FlowState, FlowState.user_id == user_id)
     )
-    if with_member:
-        stmt = stmt.add_columns(Member).outerjoin(Member, and_(Member.telegram_id == user_id, Member.active.is_(True)))
+    if with_member:  # the columns the caller cache keeps (CallerMember), not an ORM object: cheaper to read
+        stmt = stmt.add_columns(
+            Member.id.label("member_id"),
+            Member.name.label("member_name"),
+            Member.role.label("member_role"),
+            Member.org_id.label("member_org_id"),
+            Member.delegated.label("member_delegated"),
+            Member.language.label("member_language"),
+        ).outerjoin(Member, and_(Member.telegram_id == user_id, Member.active.is_(True)))
     if with_chat:  # the branch whose group chat the update came from
         chat_id = bindparam("chat_id", type_=Organisation.chat_id.type)
         stmt = stmt.add_columns(
@@ -109,13 +116,24 @@ _STATE_ROSTER_AND_MEMBER = _state_and_roster(with_member=True)
 _STATE_ROSTER_MEMBER_AND_CHAT = _state_and_roster(with_member=True, with_chat=True)
 
 
+class CallerMember(NamedTuple):
+    """What the caller cache keeps of the active member bound to an account (bot/services/access.py's Actor.of)."""
+
+    id: int
+    name: str
+    role: str
+    org_id: int
+    delegated: bool
+    language: str | None
+
+
 class CallerRead(NamedTuple):
     """The person's state and the roster version, with the member bound to the account (None: none) and, for an
     update from a group, the branch of that group (None: no branch's group; UNSET_CHAT: not asked)."""
 
     state: PersonState
     roster: str | None
-    member: Member | None
+    member: CallerMember | None
     chat_branch_id: int | object | None
 
 
@@ -124,7 +142,17 @@ UNSET_CHAT: Final = object()
 
 def _caller_read(row: Any, chat_id: int | None) -> CallerRead:
     roster = None if row.roster is None else str(row.roster)
-    return CallerRead(_state_of(row), roster, row.Member, UNSET_CHAT if chat_id is None else row.chat_org)
+    member = None
+    if row.member_id is not None:
+        member = CallerMember(
+            row.member_id,
+            row.member_name,
+            row.member_role,
+            row.member_org_id,
+            bool(row.member_delegated),
+            row.member_language,
+        )
+    return CallerRead(_state_of(row), roster, member, UNSET_CHAT if chat_id is None else row.chat_org)
 
 
 def _caller_statement(chat_id: int | None) -> tuple[Select[Any], dict[str, Any]]:
@@ -145,12 +173,9 @@ def person_state_and_roster_now(connection: Connection, user_id: int | None) -> 
 
 
 def person_state_roster_and_member_now(connection: Connection, user_id: int, chat_id: int | None = None) -> CallerRead:
-    """:func:`person_state_roster_and_member` on a synchronous connection; the member comes back detached."""
+    """:func:`person_state_roster_and_member` on a synchronous connection."""
     statement, params = _caller_statement(chat_id)
-    with Session(connection) as session:
-        row = session.execute(statement, {"user_id": user_id, **params}).one()
-        session.expunge_all()
-    return _caller_read(row, chat_id)
+    return _caller_read(connection.execute(statement, {"user_id": user_id, **params}).one(), chat_id)
 
 
 async def person_state_roster_and_member(session: AsyncSession, user_id: int, chat_id: int | None = None) -> CallerRead:

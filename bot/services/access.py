@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import NotFound, PermissionDenied
 from bot.i18n import N_
 from storage import queries
+from storage.flows import CallerMember
 from storage.models import Member, Organisation, OrgKind, Role
 
 
@@ -24,7 +25,7 @@ class Actor:
     locale: str
 
     @classmethod
-    def of(cls, member: Member, locale: str) -> Actor:
+    def of(cls, member: Member | CallerMember, locale: str) -> Actor:
         """The actor for a roster entry."""
         return cls(
             member_id=member.id,
