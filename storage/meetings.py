@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Index,
+    Integer,
     Select,
     String,
     Text,
@@ -301,16 +302,17 @@ async def meeting_with_member(
 ) -> tuple[Meeting | None, Member | None]:
     """The meeting and the member (None where there is none), in one statement: a check-in asked twice. While the
     caller holds the member, ``session.get(Member, member_id)`` finds it without asking (the identity map is weak)."""
-    one = select(literal(1).label("one")).subquery()
-    row = (
-        await session.execute(
-            select(Meeting, Member)
-            .select_from(one)
-            .outerjoin(Meeting, Meeting.id == meeting_id)
-            .outerjoin(Member, Member.id == member_id)
-        )
-    ).one()
+    row = (await session.execute(_MEETING_WITH_MEMBER, {"meeting_id": meeting_id, "member_id": member_id})).one()
     return row[0], row[1]
+
+
+# Built once: every check-in by a scanned code runs it (a statement built anew is cache-keyed anew).
+_MEETING_WITH_MEMBER = (
+    select(Meeting, Member)
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(Meeting, Meeting.id == bindparam("meeting_id", type_=Integer))
+    .outerjoin(Member, Member.id == bindparam("member_id", type_=Integer))
+)
 
 
 _CHECK_INS: dict[tuple[str, tuple[str, ...]], Any] = {}  # the statement by dialect and columns, built once
