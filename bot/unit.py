@@ -288,7 +288,7 @@ class Unit:
         pending_state = self.user_id is not None and not _same(new, self.read)
         if not pending_state and (self.update_id is None or self.marked):
             return
-        if not pending_state and quiet_markers is not None:  # unmarked, so no block of it wrote anything either
+        if not pending_state and quiet_markers is not None and not quiet_markers.closed:  # unmarked: nothing written
             assert self.update_id is not None
             quiet_markers.add(self.update_id)
             self.marked = True

@@ -110,9 +110,12 @@ class QuietMarkers:
         self._waiting: list[int] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writing: set[asyncio.Task[None]] = set()
+        self.closed = False  # shut down: an update finishing now writes its own marker (Unit.finish)
 
     def add(self, update_id: int) -> None:
         """The update was handled and changed nothing: its marker goes with the next batch."""
+        if self.closed:  # nothing may be scheduled past shutdown: the database is about to be closed
+            raise RuntimeError("quiet markers are closed")
         self._waiting.append(update_id)
         if len(self._waiting) >= self.limit:
             self._write_soon()
@@ -145,7 +148,8 @@ class QuietMarkers:
                 self._timer = asyncio.get_running_loop().call_later(self.delay, self._write_soon)
 
     async def close(self) -> None:
-        """At shutdown: the batches being written, then what still waits."""
+        """At shutdown: the batches being written, then what still waits; nothing is accepted afterwards."""
+        self.closed = True
         if self._writing:
             await asyncio.gather(*self._writing, return_exceptions=True)
         await self.flush()

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 from telegram import Bot, Update
 
@@ -168,3 +169,18 @@ async def test_a_full_batch_of_markers_is_written_at_once_and_kept_when_the_writ
     failing._waiting.clear()
     await failing.close()
     await failing.db.dispose()
+
+
+async def test_after_shutdown_an_update_that_changed_nothing_writes_its_own_marker(db: Database) -> None:
+    """Nothing is scheduled past the markers' close (the database is closed next): a late update marks itself."""
+    markers = QuietMarkers(db, delay=60, limit=10)
+    await markers.close()
+    with pytest.raises(RuntimeError):
+        markers.add(51)
+    queue = DurableUpdateQueue(db)
+    await queue.put(_update(52, "/help"))
+    unit = Unit(db, 52, 77)
+    assert await unit.load()
+    await unit.finish(markers)
+    await unit.close()
+    assert await _stored(db) == 0  # marked at once, in the unit's own transaction
