@@ -26,6 +26,8 @@ LONG=(
   tests/test_e2e_crash.py
   tests/test_e2e_crash_webhook.py
   tests/test_e2e_replicas.py
+  tests/test_e2e.py
+  tests/test_outbox_sender.py
 )
 ignore=()
 for file in "${LONG[@]}"; do ignore+=("--ignore=$file"); done
