@@ -141,7 +141,7 @@ UNSET_CHAT: Final = object()
 
 
 def _caller_read(row: Any, chat_id: int | None) -> CallerRead:
-    roster = None if row.roster is None else str(row.roster)
+    state, roster = _state_and_roster_of(row)
     member = None
     if row.member_id is not None:
         member = CallerMember(
@@ -152,7 +152,7 @@ def _caller_read(row: Any, chat_id: int | None) -> CallerRead:
             bool(row.member_delegated),
             row.member_language,
         )
-    return CallerRead(_state_of(row), roster, member, UNSET_CHAT if chat_id is None else row.chat_org)
+    return CallerRead(state, roster, member, UNSET_CHAT if chat_id is None else row.chat_org)
 
 
 def _caller_statement(chat_id: int | None) -> tuple[Select[Any], dict[str, Any]]:
@@ -163,13 +163,13 @@ async def person_state_and_roster(session: AsyncSession, user_id: int | None) ->
     """The person's flow state (empty for None) and the roster's stored version (None until the first change), in
     one statement: every update reads both before its handlers run."""
     row = (await session.execute(_STATE_AND_ROSTER, {"user_id": user_id})).one()
-    return _state_of(row), None if row.roster is None else str(row.roster)
+    return _state_and_roster_of(row)
 
 
 def person_state_and_roster_now(connection: Connection, user_id: int | None) -> tuple[PersonState, str | None]:
     """:func:`person_state_and_roster` on a synchronous connection (the event loop's own read: bot/db.py)."""
     row = connection.execute(_STATE_AND_ROSTER, {"user_id": user_id}).one()
-    return _state_of(row), None if row.roster is None else str(row.roster)
+    return _state_and_roster_of(row)
 
 
 def person_state_roster_and_member_now(connection: Connection, user_id: int, chat_id: int | None = None) -> CallerRead:
@@ -185,6 +185,10 @@ async def person_state_roster_and_member(session: AsyncSession, user_id: int, ch
     statement, params = _caller_statement(chat_id)
     row = (await session.execute(statement, {"user_id": user_id, **params})).one()
     return _caller_read(row, chat_id)
+
+
+def _state_and_roster_of(row: Any) -> tuple[PersonState, str | None]:
+    return _state_of(row), None if row.roster is None else str(row.roster)
 
 
 def _state_of(row: Any) -> PersonState:
