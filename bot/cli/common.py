@@ -24,6 +24,13 @@ T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+def day_option(flag: str, after: str = "") -> Any:
+    """``--from`` (a period's first day) or ``--to`` (its last), with the day as people type it (bot/dates.py
+    reads both forms); ``after``: what follows the example in the help, such as the default."""
+    edge = {"--from": "First", "--to": "Last"}[flag]
+    return typer.Option(flag, help=f"{edge} day, e.g. 2026-12-15 or 12月15日{after}")
+
+
 def settings_or_exit() -> Settings:
     """The settings, or one clear line and exit status 2."""
     from bot.config import ConfigError, load_settings

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import cli_env
+from bot.cli.common import cli_env, day_option
 from bot.config import Settings
 from bot.dates import parse_date
 from bot.templates import render
@@ -190,12 +190,8 @@ def register(app: typer.Typer) -> None:
     @report_app.command("report")
     def report(
         org: Annotated[int | None, typer.Option("--org", help="Organisation id (default: the whole tree)")] = None,
-        start: Annotated[
-            str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日 (default: 1 January)")
-        ] = None,
-        end: Annotated[
-            str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日 (default: today)")
-        ] = None,
+        start: Annotated[str | None, day_option("--from", " (default: 1 January)")] = None,
+        end: Annotated[str | None, day_option("--to", " (default: today)")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Per branch: meetings that needed the first agenda item, that had it, the rate, unstudied materials and

@@ -14,7 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import JsonFlag, cli_env, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, day_option, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 
 T = TypeVar("T")
@@ -43,8 +43,8 @@ def _or_exit(settings: Settings, work: Callable[[], T]) -> T:
 @ledger_app.command("export")
 def export(
     org: OrgOption,
-    start: Annotated[str, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日")],
-    end: Annotated[str, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日")],
+    start: Annotated[str, day_option("--from")],
+    end: Annotated[str, day_option("--to")],
     out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write")],
     as_json: JsonFlag = False,
 ) -> None:
@@ -75,12 +75,8 @@ def chart(
     kind: Annotated[str, typer.Argument(help="attendance, meetings, first-agenda or service")],
     org: OrgOption,
     out: Annotated[Path, typer.Option("--out", help="The .png file to write")],
-    start: Annotated[
-        str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日 (default: 1 January)")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日 (default: 31 December)")
-    ] = None,
+    start: Annotated[str | None, day_option("--from", " (default: 1 January)")] = None,
+    end: Annotated[str | None, day_option("--to", " (default: 31 December)")] = None,
 ) -> None:
     """Draw a chart of ORG (this year unless --from/--to) as a PNG picture."""
     from bot.errors import InvalidInput

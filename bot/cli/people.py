@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import date_style
-from bot.cli.common import JsonFlag, cli_env, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, day_option, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.i18n import N_
@@ -134,8 +134,8 @@ def transfer(
 
 def audit(
     org: Annotated[str | None, typer.Option("--org", help="Code of an organisation: its subtree only.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日.")] = None,
+    start: Annotated[str | None, day_option("--from", ".")] = None,
+    end: Annotated[str | None, day_option("--to", ".")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
     as_json: JsonFlag = False,
 ) -> None:

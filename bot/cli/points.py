@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import JsonFlag, cli_env, echo_json, run_db, settings_or_exit, tr_cli
+from bot.cli.common import JsonFlag, cli_env, day_option, echo_json, run_db, settings_or_exit, tr_cli
 from bot.config import Settings
 
 rules_app = typer.Typer(no_args_is_help=True, help="Rules for member points and branch stars (TOML).")
@@ -188,12 +188,8 @@ def rules_show(org: OrgOption = None, as_json: JsonFlag = False) -> None:
 @points_app.command("report")
 def points_report(
     org: OrgOption = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日 (default: 1 January).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日 (default: today).")
-    ] = None,
+    start: Annotated[str | None, day_option("--from", " (default: 1 January).")] = None,
+    end: Annotated[str | None, day_option("--to", " (default: today).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Every member's points for a period: one line (or JSON object) per member and branch."""
@@ -215,8 +211,8 @@ def points_report(
 @points_app.command("show")
 def points_show(
     member: Annotated[str, typer.Argument(help="Roster number or member id")],
-    start: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日.")] = None,
+    start: Annotated[str | None, day_option("--from", ".")] = None,
+    end: Annotated[str | None, day_option("--to", ".")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A member's points with the events behind each item."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import cli_env
+from bot.cli.common import cli_env, day_option
 from bot.config import Settings
 from bot.services.volunteer import texts
 
@@ -294,8 +294,8 @@ def register(app: typer.Typer) -> None:
     @service_app.command("report")
     def service_report(
         org: Annotated[int | None, typer.Option("--org", help="Organisation id (and everything below it)")] = None,
-        date_from: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-12-15 or 12月15日")] = None,
-        date_to: Annotated[str | None, typer.Option("--to", help="Last day, e.g. 2026-12-15 or 12月15日")] = None,
+        date_from: Annotated[str | None, day_option("--from")] = None,
+        date_to: Annotated[str | None, day_option("--to")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Hours per member (activities and approved self-reports); default: this year, every organisation."""
