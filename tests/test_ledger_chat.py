@@ -81,6 +81,9 @@ async def test_a_units_ledger_is_read_and_written_in_the_worker_process(
         return await real(job)
 
     monkeypatch.setattr(export, "in_worker", watched)
+    # a secretary's forged button for the unit is refused before any work
+    assert (await bot.press("A01", f"lg:{bot.ids.unit}:last_month"))[-1] == "该组织不在您的管理范围内。"
+    assert jobs == [] and _documents(bot, "A01") == []
     await bot.press(ADMIN, f"lg:{bot.ids.unit}:last_month")
     assert jobs == ["ledger"]
     (_, data), *_ = [(n, d) for c in bot.request.sent(ADMIN, "sendDocument") for n, d in c.files.items()]

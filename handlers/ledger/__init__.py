@@ -118,10 +118,12 @@ async def _send_ledger(update: Update, context: BranchContext, org_id: int, peri
     tz = context.resources.env.tz
     with tempfile.TemporaryDirectory() as folder:
         async with context.unit() as session:
-            org = await org_for(session, context.actor, await org_by_ref(session, str(org_id)))
+            org = await org_by_ref(session, str(org_id))
             out = Path(folder) / f"台账-{org.code}-{period.key}.xlsx"
-            if org.kind == OrgKind.BRANCH:  # a few statements: read here, built in a thread
+            if org.kind == OrgKind.BRANCH:  # a few statements: read here, built in a thread (the caller checked)
                 written = await export_ledger(session, context.actor, org, period, tz, out)
+            else:  # the caller checked here; the worker reads and writes
+                org = await org_for(session, context.actor, org)
         if org.kind != OrgKind.BRANCH:  # a unit's or the city's: seconds of work, away from the event loop
             written = await export_ledger_in_worker(context.resources.db.url, org, period, tz, out)
         content = await asyncio.to_thread(out.read_bytes)
