@@ -119,7 +119,11 @@ class QuietMarkers:
         self._waiting.append(update_id)
         if len(self._waiting) >= self.limit:
             self._write_soon()
-        elif self._timer is None:
+        else:
+            self._write_later()
+
+    def _write_later(self) -> None:
+        if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.delay, self._write_soon)
 
     def _write_soon(self) -> None:
@@ -144,8 +148,7 @@ class QuietMarkers:
         except Exception:
             log.exception("%d handled marker(s) not written; trying again later", len(waiting))
             self._waiting[:0] = waiting
-            if self._timer is None:
-                self._timer = asyncio.get_running_loop().call_later(self.delay, self._write_soon)
+            self._write_later()
 
     async def close(self) -> None:
         """At shutdown: the batches being written, then what still waits; nothing is accepted afterwards."""
