@@ -1,4 +1,5 @@
-"""Assembly of the PTB Application: resources opened in post_init, closed in post_shutdown, jobs with fixed ids."""
+"""Assembly of the PTB Application: resources opened in post_init (closed by the application's own stop() and
+shutdown(), bot/unit.py), jobs with fixed ids."""
 
 from __future__ import annotations
 
@@ -73,9 +74,7 @@ def build_application(
         .application_class(OutgoingApplication)  # each update in one unit of work (bot/unit.py), its origin known
         .bot(bot)
         .context_types(ContextTypes(context=BranchContext))
-        .post_init(_post_init)
-        .post_stop(_post_stop)
-        .post_shutdown(_post_shutdown)
+        .post_init(_post_init)  # the application's stop() and shutdown() close what it opens (bot/unit.py)
         .concurrent_updates(True)
     )
     # Each update is stored before Telegram hears it was delivered, and replayed after a crash (bot/updates.py).
@@ -131,18 +130,3 @@ def schedule_jobs(application: BranchApplication) -> None:
     """Every periodic job, each with a fixed id so a restart replaces rather than duplicates it."""
     for job in registry.jobs(application.bot_data["features"]):
         job.schedule(application)
-
-
-async def _post_stop(application: BranchApplication) -> None:
-    """Stop the outbox sender while the bot can still send: what is in flight is finished and recorded."""
-    resources: Resources = application.bot_data["resources"]
-    if resources.worker is not None:
-        await resources.worker.stop()
-
-
-async def _post_shutdown(application: BranchApplication) -> None:
-    """Close resources."""
-    resources: Resources = application.bot_data["resources"]
-    if resources.worker is not None:
-        await resources.worker.stop()  # not stopped yet when the application was never started
-    await resources.db.dispose()

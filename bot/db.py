@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.pool import QueuePool
 
 from storage.base import BUSY_TIMEOUT_MS
 from storage.core import watch_roster_changes
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -84,6 +89,10 @@ watch_roster_changes(_TrackedSession)
 LOOP_READ_BUSY_MS = 50
 
 
+# How long closing the database waits for sessions still at work (see Database.dispose).
+DISPOSE_WAIT_SECONDS = 2.0
+
+
 class Database:
     """Owns the engine; hands out one session per unit of work (one update, one job run, one CLI call)."""
 
@@ -140,10 +149,20 @@ class Database:
             await connection.run_sync(_upgrade_on, "heads")
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, after waiting (at most :data:`DISPOSE_WAIT_SECONDS`) for the sessions
+        still at work, such as a job that shutdown cut short and that is rolling back: the engine closes only the
+        connections in its pool, and one given back later would be left open for the garbage collector."""
         if self._loop_reads is not None:
             self._loop_reads.dispose()
             self._loop_reads = None
+        pool = self.engine.pool
+        if isinstance(pool, QueuePool) and pool.checkedout():
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + DISPOSE_WAIT_SECONDS
+            while pool.checkedout() and loop.time() < deadline:  # noqa: ASYNC110 - the pool has no event to await
+                await asyncio.sleep(0.01)
+            if pool.checkedout():
+                log.warning("closing the database with %d connection(s) still in use", pool.checkedout())
         await self.engine.dispose()
 
 

@@ -463,14 +463,32 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         group = chat.id if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) else None
         return not self.bot_data["resources"].callers.knows((user.id, group)), group
 
+    # The application closes what post_init opened in its own stop() and shutdown(), not in PTB's post_stop /
+    # post_shutdown hooks: only run_polling / run_webhook call those, so the console and the tests (which start
+    # and stop the application themselves) left the outbox sender running past the end and its database
+    # connection to the garbage collector.
+
+    async def stop(self) -> None:
+        """Stop, then stop the outbox sender while the bot can still send: what is in flight is finished and
+        recorded (the bot's HTTP client closes in :meth:`shutdown`)."""
+        await super().stop()
+        await self._stop_outbox_sender()
+
     async def shutdown(self) -> None:
-        """The handled markers still waiting (bot/updates.py) are written before anything closes: tests and the
-        console shut down without post_shutdown, which only run_polling / run_webhook call."""
+        """Close resources: the handled markers still waiting (bot/updates.py) are written, the outbox sender is
+        stopped (if the application never ran, :meth:`stop` did not), and the database's connections closed."""
         resources = self.bot_data.get("resources")
-        markers = resources.quiet_markers if resources is not None else None
-        if markers is not None:
-            await markers.close()
+        if resources is not None and resources.quiet_markers is not None:
+            await resources.quiet_markers.close()
+        await self._stop_outbox_sender()
         await super().shutdown()
+        if resources is not None:
+            await resources.db.dispose()
+
+    async def _stop_outbox_sender(self) -> None:
+        resources = self.bot_data.get("resources")
+        if resources is not None and resources.worker is not None:
+            await resources.worker.stop()
 
     async def process_error(
         self, update: object | None, error: Exception, job: Any = None, coroutine: Any = None

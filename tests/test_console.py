@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, datetime, time
 from pathlib import Path
@@ -49,6 +50,21 @@ async def test_guest_console_and_unknown_member(settings: Settings, db: Database
     assert "第16条 · 保障党内活动经费" in output
     output = await _run(settings, db, tmp_path, "ZZ9", "")
     assert "没有党员'ZZ9'，请输入花名册编号，例如A01。" in output
+
+
+async def test_a_console_session_leaves_nothing_running_and_no_connection_open(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    # The application closes what it opened however it is stopped (here without run_polling, whose post_stop and
+    # post_shutdown hooks the console never reaches): the outbox sender, then the database's connections.
+    async with db.session() as session:
+        await seed_demo(session)
+    console = Console(settings, db, out=io.StringIO(), files_dir=tmp_path / "files")
+    await console.run("A01", lines=io.StringIO("/help\n"))
+    worker = console.application.bot_data["resources"].worker
+    assert worker is not None and not worker.running
+    assert db.engine.pool.checkedout() == 0
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "outbox-sender"]
 
 
 async def test_the_consoles_own_words_follow_the_language(settings: Settings, db: Database, tmp_path: Path) -> None:

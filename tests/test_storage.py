@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
@@ -41,6 +42,26 @@ async def test_sqlite_runs_with_wal_and_foreign_keys(db: Database) -> None:
     async with db.engine.connect() as connection:
         assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_closing_the_database_waits_for_a_session_still_at_work(any_db: Database) -> None:
+    # A job cut short by shutdown rolls back after the application has moved on to closing the database: its
+    # connection must be closed with the rest, not given back to a pool nobody holds (then left open for the GC).
+    at_work = asyncio.Event()
+
+    async def late_writer() -> None:
+        async with any_db.session() as session:
+            await seed_demo(session)
+            at_work.set()
+            await asyncio.sleep(0.2)
+
+    writer = asyncio.create_task(late_writer())
+    await at_work.wait()
+    await any_db.dispose()
+    assert writer.done() and any_db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    await writer
+    async with any_db.session() as session:  # and what it did was committed
+        assert await session.scalar(select(func.count()).select_from(Member)) > 0
 
 
 async def test_member_round_trip_and_unique_telegram_id(any_db: Database) -> None:
