@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.clock import now_utc, today
 from bot.demo import telegram_id_of
@@ -209,7 +209,18 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
     assert "已签到" in (await bot.say("A05", code or ""))[0]
     # The group button: one of ours checks in, a member of another branch is refused.
     before = len(bot.request.calls)
+    seen: list[str] = []
+    statement = lambda _c, _k, sql, *_a: seen.append(" ".join(sql.split()))  # noqa: E731
+    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", statement)
     await bot.press("A02", f"mt:{meeting_id}:ck", chat_id=GROUP)
+    event.remove(bot.db.engine.sync_engine, "before_cursor_execute", statement)
+    # A group's burst of presses: each is the meeting and the member in one read, the conditional write, the marker.
+    assert [s.split(" (")[0].split(" meetings.id")[0] for s in seen] == [
+        "SELECT",
+        "INSERT INTO attendance",
+        "INSERT INTO handled_updates",
+    ]
+    assert "JOIN meetings" in seen[0] and "JOIN members" in seen[0]
     await bot.press("B02", f"mt:{meeting_id}:ck", chat_id=GROUP)
     alerts = _alerts(bot, before)
     assert "已签到：主题党日" in alerts[0] and alerts[1] == "该签到码属于其他支部的会议。"

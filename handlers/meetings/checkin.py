@@ -141,9 +141,9 @@ async def _attempt(
             meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id)
         elif code is not None:
             meeting = await checkin.meeting_from_code(session, actor.member_id, code, env=env, settings=settings)
-        else:
+        else:  # a button: the member read with the meeting, as for a token
             assert meeting_id is not None
-            meeting = await meetings.get_meeting(session, meeting_id)
+            meeting, _member = await checkin.meeting_and_member(session, meeting_id, actor.member_id)
         meeting_id = meeting.id
         outcome = await checkin.check_in(
             session, actor.member_id, meeting, method=method, env=env, settings=settings, location=location

@@ -21,7 +21,7 @@ from bot import date_style
 from bot.clock import now_utc
 from bot.config import Settings
 from bot.environment import ServiceEnv
-from bot.errors import Conflict, InvalidInput, PermissionDenied
+from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services import tokens
 from bot.services.geo import distance_m
@@ -103,6 +103,15 @@ async def meeting_and_member_from_token(
         meeting, member = await meeting_with_member(session, claim.object_id, member_id)
     if meeting is None:
         raise InvalidInput(N_("This check-in code is not valid."))
+    return meeting, member
+
+
+async def meeting_and_member(session: AsyncSession, meeting_id: int, member_id: int) -> tuple[Meeting, Member | None]:
+    """The meeting of a pressed check-in button, or NotFound, and the member checking in read in the same
+    statement (as :func:`meeting_and_member_from_token`): a group's burst of presses asks once each, not twice."""
+    meeting, member = await meeting_with_member(session, meeting_id, member_id)
+    if meeting is None:
+        raise NotFound(N_("No such meeting."))
     return meeting, member
 
 
