@@ -109,10 +109,10 @@ async def test_the_short_code_finds_the_open_meeting_of_the_members_branch(
     code = (await get(db, meeting_id)).checkin_code
     assert code is not None
     async with db.session() as session:
-        meeting = await checkin.meeting_from_code(
+        meeting, member = await checkin.meeting_from_code(
             session, await member_id(session, "A03"), code, env=env_of(settings), settings=settings
         )
-        assert meeting.id == meeting_id
+        assert meeting.id == meeting_id and member.member_no == "A03"
         with pytest.raises(InvalidInput, match="6 digits"):
             await checkin.meeting_from_code(
                 session, await member_id(session, "A03"), "12ab", env=env_of(settings), settings=settings

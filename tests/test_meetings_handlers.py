@@ -3,6 +3,8 @@ code, group button and location, the live QR, closing, /my, /compliance, /attend
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +14,7 @@ import time_machine
 from sqlalchemy import event, select
 
 from bot.clock import now_utc, today
+from bot.db import Database
 from bot.demo import telegram_id_of
 from bot.features import meeting_hooks
 from bot.services import meetings
@@ -186,6 +189,21 @@ async def test_cancel_leaves_the_leave_flow_without_saving(bot: BotHarness) -> N
 # --- check-in -----------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    """The SQL the block runs through the async engine, each on one line."""
+    seen: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        seen.append(" ".join(sql.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", statement)
+
+
 async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
     await _link_group(bot)
     meeting_id = await schedule(bot.db, _settings(bot), branch_id=bot.ids.branch_a, starts_in=timedelta(minutes=10))
@@ -203,17 +221,23 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
     assert (await bot.say("A03", f"/start {payload}"))[0].startswith("您已签到（")
     # The short code, typed after /checkin or on its own line.
     code = (await get(bot.db, meeting_id)).checkin_code
-    assert "已签到" in (await bot.say("A04", f"/checkin {code}"))[0]
+    with _statements(bot.db) as seen:
+        assert "已签到" in (await bot.say("A04", f"/checkin {code}"))[0]
+    # The member (held for check_in), the wrong-code cool-down, the code's meeting, the conditional write, the marker.
+    assert [s.split(" ")[0] + (" " + s.split(" ")[2] if s.startswith("INSERT") else "") for s in seen] == [
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "INSERT attendance",
+        "INSERT handled_updates",
+    ]
     assert "签到码" in (await bot.say("A05", "/checkin"))[0]
     assert await bot.say("A05", "999999") == ["本支部没有签到码为999999的会议。"]
     assert "已签到" in (await bot.say("A05", code or ""))[0]
     # The group button: one of ours checks in, a member of another branch is refused.
     before = len(bot.request.calls)
-    seen: list[str] = []
-    statement = lambda _c, _k, sql, *_a: seen.append(" ".join(sql.split()))  # noqa: E731
-    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", statement)
-    await bot.press("A02", f"mt:{meeting_id}:ck", chat_id=GROUP)
-    event.remove(bot.db.engine.sync_engine, "before_cursor_execute", statement)
+    with _statements(bot.db) as seen:
+        await bot.press("A02", f"mt:{meeting_id}:ck", chat_id=GROUP)
     # A group's burst of presses: each is the meeting and the member in one read, the conditional write, the marker.
     assert [s.split(" (")[0].split(" meetings.id")[0] for s in seen] == [
         "SELECT",

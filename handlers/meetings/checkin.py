@@ -137,11 +137,14 @@ async def _attempt(
         await reply(update, context.tr.gettext("Please join with your invitation link first."))
         return END
     async with context.unit() as session:
-        if token is not None:  # the member read with the meeting, held here: check_in finds them in the session
+        # The member, read with the meeting and held here, is found in the session by check_in (no second read).
+        if token is not None:
             meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id)
         elif code is not None:
-            meeting = await checkin.meeting_from_code(session, actor.member_id, code, env=env, settings=settings)
-        else:  # a button: the member read with the meeting, as for a token
+            meeting, _member = await checkin.meeting_from_code(
+                session, actor.member_id, code, env=env, settings=settings
+            )
+        else:  # a button
             assert meeting_id is not None
             meeting, _member = await checkin.meeting_and_member(session, meeting_id, actor.member_id)
         meeting_id = meeting.id

@@ -123,9 +123,9 @@ async def meeting_from_code(
     env: ServiceEnv,
     settings: Settings,
     now: datetime | None = None,
-) -> Meeting:
+) -> tuple[Meeting, Member]:
     """The meeting of the member's branch whose short code this is and whose check-in is open (``settings``: when
-    check-in opens)."""
+    check-in opens), and the member: while the caller holds it, :func:`check_in` finds it in the session."""
     code = code.strip()
     if not _CODE.match(code):
         raise InvalidInput(N_("A check-in code is 6 digits, like 482913."))
@@ -140,8 +140,8 @@ async def meeting_from_code(
     for meeting in candidates:
         opens, closes = checkin_window(meeting, settings)
         if opens <= now <= closes:
-            return meeting
-    return candidates[0]  # check_in explains whether its window is yet to open or has closed
+            return meeting, member
+    return candidates[0], member  # check_in explains whether its window is yet to open or has closed
 
 
 async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now: datetime, env: ServiceEnv) -> None:
