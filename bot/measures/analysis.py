@@ -70,6 +70,8 @@ _ROLE_INTRO = re.compile(
     r"(?:党支部书记|支部书记|书记|副书记|组织委员|宣传委员|纪检委员|支部委员|支委|委员|党小组长|党务干部|党务专干"
     r"|处长|科长|局长|主任|领导|负责人|一把手|党员|积极分子|工会主席|干部|公务员)"
 )
+# A role that is one measure's subject (纪检委员: the organ's discipline commission, measure 23) says what is asked.
+_TOPICAL_ROLE = re.compile(r"纪检|纪委|纪律检查")
 
 
 # The same in English: "I'm the organisation officer of my branch. …", "As a new secretary, …".
@@ -93,7 +95,7 @@ def en_role_span(text: str) -> tuple[int, int] | None:
 def role_span(text: str) -> tuple[int, int] | None:
     """Where the asker's own role introduces a question that goes on with its subject ("我是组织委员，…"), or None."""
     role = _ROLE_INTRO.search(text)
-    if role is None or len("".join(_CJK_RUN.findall(text[role.end() :]))) < 4:
+    if role is None or len("".join(_CJK_RUN.findall(text[role.end() :]))) < 4 or _TOPICAL_ROLE.search(role[0]):
         return None
     return role.span()
 
