@@ -177,6 +177,8 @@ class SemanticModel:
             if text:
                 self._written[text] = (owner < 0, feats)
         self._vocab = len(set(self._on) | set(self._off)) + 1
+        # Counted once: Counter.total() adds up the whole vocabulary (0.4 ms a question when done per question).
+        self._on_total, self._off_total = self._on.total(), self._off.total()
         self._centroid_postings: dict[str, list[tuple[int, float]]] = {}
         for i, c in enumerate(centroids):
             norm = math.sqrt(sum(w * w for w in c.values())) or 1.0
@@ -221,7 +223,7 @@ class SemanticModel:
 
     def _background(self, question: str, feats: Counter[str], leave_out: bool, skip_notice: bool) -> float:
         on, off = self._on, self._off
-        on_total, off_total = on.total(), off.total()
+        on_total, off_total = self._on_total, self._off_total
         own_off, own = self._written.get(question, (False, Counter())) if leave_out else (False, Counter())
         if leave_out and own:
             on_total -= 0 if own_off else own.total()
