@@ -198,19 +198,21 @@ def load_pinyin() -> dict[str, tuple[str, ...]]:
     return table
 
 
-def load_synonyms(lang: str) -> dict[str, list[str]]:
-    """The synonym table of a language: colloquial form -> words of the text it stands for."""
-    table: dict[str, dict[str, list[str]]] = json.loads(_data_text("synonyms.json"))
-    return table[lang]
+def load_synonyms(lang: str, glossary: bool = True) -> dict[str, list[str]]:
+    """The synonym table of a language: colloquial form -> words of the text it stands for; in English with the
+    glossary of everyday words for the rendering's terms (``data/glossary.en.json``) unless ``glossary`` is False."""
+    table: dict[str, list[str]] = json.loads(_data_text("synonyms.json"))[lang]
+    return {**table, **json.loads(_data_text("glossary.en.json"))["en"]} if glossary and lang == "en" else table
 
 
-def load_concepts(lang: str) -> list[list[str]]:
-    """The domain thesaurus (``data/concepts.json``): for measure 1..32, the everyday terms of what it is about.
-
-    Chinese entries are terms; the English entry of a measure is one string of words.
-    """
-    table = json.loads(_data_text("concepts.json"))[lang]
-    return [table[str(n)] if lang == "zh" else [table[str(n)]] for n in range(1, len(table) + 1)]
+def load_concepts(lang: str, situations: bool = True) -> list[list[str]]:
+    """The domain thesaurus (``data/concepts.json``; with ``situations``, ``data/situations.json`` too): for measure
+    1..32, everyday terms of what it is about (Chinese: terms; English: one string of words per measure)."""
+    table, more = (json.loads(_data_text(f))[lang] for f in ("concepts.json", "situations.json"))
+    more = more if situations else {}
+    if lang == "zh":
+        return [[*table[str(n)], *more.get(str(n), [])] for n in range(1, len(table) + 1)]
+    return [[f"{table[str(n)]} {more.get(str(n), '')}".strip()] for n in range(1, len(table) + 1)]
 
 
 def load_cilin() -> dict[str, tuple[str, ...]]:

@@ -98,14 +98,15 @@ class Semantic:
         return max(self.scores.values(), default=0.0)
 
 
-def load_questions(lang: str) -> list[tuple[str, tuple[int, ...]]]:
-    """The written training questions of ``lang``: (question, measure numbers); no numbers for off-topic ones."""
+def load_questions(lang: str, leave_out: frozenset[str] = frozenset()) -> list[tuple[str, tuple[int, ...]]]:
+    """The written training questions of ``lang``: (question, measure numbers); no numbers for off-topic ones.
+    ``leave_out``: kinds of question to leave out (the ablation's "without written-r6": round 6's)."""
     text = resources.files("bot.measures").joinpath("data", "questions.jsonl").read_text("utf-8")
     out = []
     for line in text.splitlines():
         if line.strip():
             d = json.loads(line)
-            if d["lang"] == lang:
+            if d["lang"] == lang and d.get("kind") not in leave_out:
                 out.append((d["q"], tuple(int(n) for n in d["expect"])))
     return out
 
