@@ -82,3 +82,16 @@ def test_a_discipline_inspection_member_asking_is_what_the_question_is_about(zh:
     assert role_span("我是组织委员，平时要做哪些监督工作") is not None
     assert role_span("我是纪检委员，平时要做哪些监督工作") is None
     assert [h.measure.number for h in zh.answer("我是纪检委员，平时要做哪些监督工作").hits][:1] == [23]
+
+
+def test_no_situation_names_a_topic_the_notice_does_not_cover() -> None:
+    # A situation term wrapping an off-topic term (入党申请 in 入党申请书, 出国 in 出国出境) would hide that topic.
+    from bot.measures.decline import OfftopicLexicon
+    from bot.measures.knowledge import load_notice
+
+    notice = load_notice("zh")
+    lexicon = OfftopicLexicon(
+        "zh", "\n".join([*(m.text for m in notice.measures), *(s.title for s in notice.sections)])
+    )
+    situations = json.loads(_data("situations.json"))["zh"]
+    assert not [t for terms in situations.values() for t in terms if lexicon.find(t)]
