@@ -200,19 +200,20 @@ class SemanticModel:
         feats = self._features(question)  # once: the vector and both background models use them
         q = self._vector(feats)
         centroid: dict[int, float] = {}
-        nearest: dict[int, float] = {}
+        # One slot per example (a list: indexing it is cheaper than a dictionary's get and set in this loop).
+        nearest = [0.0] * len(self._owner)
         for g, w in q.items():
             for i, v in self._centroid_postings.get(g, ()):
                 centroid[i] = centroid.get(i, 0.0) + w * v
             for e, v in self._postings.get(g, ()):
-                nearest[e] = nearest.get(e, 0.0) + w * v
+                nearest[e] += w * v
         best_example: dict[int, float] = {}
-        for e, s in nearest.items():
-            if leave_out and self._text[e] == question:
-                continue
-            owner = self._owner[e]
-            if s > best_example.get(owner, 0.0):
-                best_example[owner] = s
+        owners = self._owner
+        for e, s in enumerate(nearest):
+            if s > 0.0 and s > best_example.get(owners[e], 0.0):
+                if leave_out and self._text[e] == question:
+                    continue
+                best_example[owners[e]] = s
         off = best_example.pop(-1, 0.0)
         background = self._background(question, feats, leave_out, skip_notice=True)
         background_all = self._background(question, feats, leave_out, skip_notice=False)
