@@ -169,14 +169,15 @@ class SemanticModel:
         # (naive Bayes): grams such as 转正, 年假, 食堂 are frequent in one and absent from the other.
         self._on: Counter[str] = Counter()
         self._off: Counter[str] = Counter()
-        self._written: dict[str, tuple[bool, Counter[str]]] = {}
+        # Each written question and whether it is off-topic (its grams are the question's own when it is left out).
+        self._written: dict[str, bool] = {}
         # Grams of the notice itself (党费, 支部) are the measures' subject: only the others (转正, 年假, 比例) are
         # evidence of an off-topic question.
         self._notice_grams = frozenset(g for _, feats, text in examples if not text for g in feats)
         for owner, feats, text in examples:
             (self._off if owner < 0 else self._on).update(feats)
             if text:
-                self._written[text] = (owner < 0, feats)
+                self._written[text] = owner < 0
         self._vocab = len(set(self._on) | set(self._off)) + 1
         # Counted once: Counter.total() adds up the whole vocabulary (0.4 ms a question when done per question).
         self._on_total, self._off_total = self._on.total(), self._off.total()
@@ -226,7 +227,8 @@ class SemanticModel:
     def _background(self, question: str, feats: Counter[str], leave_out: bool, skip_notice: bool) -> float:
         on, off = self._on, self._off
         on_total, off_total = self._on_total, self._off_total
-        own_off, own = self._written.get(question, (False, Counter())) if leave_out else (False, Counter())
+        own_off = self._written.get(question) if leave_out else None
+        own = feats if own_off is not None else Counter()
         if leave_out and own:
             on_total -= 0 if own_off else own.total()
             off_total -= own.total() if own_off else 0
