@@ -70,6 +70,8 @@ _ROLE_INTRO = re.compile(
     r"(?:党支部书记|支部书记|书记|副书记|组织委员|宣传委员|纪检委员|支部委员|支委|委员|党小组长|党务干部|党务专干"
     r"|处长|科长|局长|主任|领导|负责人|一把手|党员|积极分子|工会主席|干部|公务员)"
 )
+# A role that is one measure's subject (纪检委员: the organ's discipline commission, measure 23) says what is asked.
+_TOPICAL_ROLE = re.compile(r"纪检|纪委|纪律检查")
 
 
 # The same in English: "I'm the organisation officer of my branch. …", "As a new secretary, …".
@@ -93,7 +95,7 @@ def en_role_span(text: str) -> tuple[int, int] | None:
 def role_span(text: str) -> tuple[int, int] | None:
     """Where the asker's own role introduces a question that goes on with its subject ("我是组织委员，…"), or None."""
     role = _ROLE_INTRO.search(text)
-    if role is None or len("".join(_CJK_RUN.findall(text[role.end() :]))) < 4:
+    if role is None or len("".join(_CJK_RUN.findall(text[role.end() :]))) < 4 or _TOPICAL_ROLE.search(role[0]):
         return None
     return role.span()
 
@@ -196,19 +198,21 @@ def load_pinyin() -> dict[str, tuple[str, ...]]:
     return table
 
 
-def load_synonyms(lang: str) -> dict[str, list[str]]:
-    """The synonym table of a language: colloquial form -> words of the text it stands for."""
-    table: dict[str, dict[str, list[str]]] = json.loads(_data_text("synonyms.json"))
-    return table[lang]
+def load_synonyms(lang: str, glossary: bool = True) -> dict[str, list[str]]:
+    """The synonym table of a language: colloquial form -> words of the text it stands for; in English with the
+    glossary of everyday words for the rendering's terms (``data/glossary.en.json``) unless ``glossary`` is False."""
+    table: dict[str, list[str]] = json.loads(_data_text("synonyms.json"))[lang]
+    return {**table, **json.loads(_data_text("glossary.en.json"))["en"]} if glossary and lang == "en" else table
 
 
-def load_concepts(lang: str) -> list[list[str]]:
-    """The domain thesaurus (``data/concepts.json``): for measure 1..32, the everyday terms of what it is about.
-
-    Chinese entries are terms; the English entry of a measure is one string of words.
-    """
-    table = json.loads(_data_text("concepts.json"))[lang]
-    return [table[str(n)] if lang == "zh" else [table[str(n)]] for n in range(1, len(table) + 1)]
+def load_concepts(lang: str, situations: bool = True) -> list[list[str]]:
+    """The domain thesaurus (``data/concepts.json``; with ``situations``, ``data/situations.json`` too): for measure
+    1..32, everyday terms of what it is about (Chinese: terms; English: one string of words per measure)."""
+    table, more = (json.loads(_data_text(f))[lang] for f in ("concepts.json", "situations.json"))
+    more = more if situations else {}
+    if lang == "zh":
+        return [[*table[str(n)], *more.get(str(n), [])] for n in range(1, len(table) + 1)]
+    return [[f"{table[str(n)]} {more.get(str(n), '')}".strip()] for n in range(1, len(table) + 1)]
 
 
 def load_cilin() -> dict[str, tuple[str, ...]]:

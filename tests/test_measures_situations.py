@@ -1,0 +1,97 @@
+"""Round 6 of the measures' Q&A: situations in the thesaurus, the English glossary, the written questions."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from bot.measures.analysis import en_stem, load_concepts, load_synonyms, role_span
+from bot.measures.search import MeasureIndex, build_index
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _data(name: str) -> str:
+    return resources.files("bot.measures").joinpath("data", name).read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def zh() -> MeasureIndex:
+    return build_index("zh")
+
+
+@pytest.fixture(scope="module")
+def zh_without_situations() -> MeasureIndex:
+    return build_index("zh", disabled=frozenset({"situations"}))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_situations_extend_every_measures_thesaurus_and_the_ablation_leaves_them_out(lang: str) -> None:
+    situations = json.loads(_data("situations.json"))[lang]
+    assert sorted(situations, key=int) == [str(n) for n in range(1, 33)]
+    assert all(situations[str(n)] for n in range(1, 33))  # each measure has some
+    plain = load_concepts(lang, situations=False)
+    full = load_concepts(lang)
+    assert plain == [[t] if lang == "en" else t for t in (json.loads(_data("concepts.json"))[lang][str(n)]
+                                                          for n in range(1, 33))]  # fmt: skip
+    for n in range(1, 33):
+        extra = situations[str(n)]
+        if lang == "zh":
+            assert full[n - 1] == [*plain[n - 1], *extra]
+        else:
+            assert full[n - 1] == [f"{plain[n - 1][0]} {extra}"]
+
+
+def test_a_situation_in_everyday_words_finds_its_measure(zh: MeasureIndex, zh_without_situations: MeasureIndex) -> None:
+    # Flagging drive (干劲, 得过且过) is the work of ideological care (measure 9), in no word of its text.
+    question = "党员最近没什么干劲，天天得过且过，支部能做点什么"
+    assert [h.measure.number for h in zh.answer(question).hits][:1] == [9]
+    assert [h.measure.number for h in zh_without_situations.answer(question).hits][:1] != [9]
+
+
+def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() -> None:
+    glossary = json.loads(_data("glossary.en.json"))["en"]
+    assert load_synonyms("en") == {**load_synonyms("en", glossary=False), **glossary}
+    assert load_synonyms("zh") == load_synonyms("zh", glossary=False)  # English only
+    question = "Are officials who stay in one position a long time reassigned?"
+    words = build_index("en").analyzer.query(question).words
+    plain = build_index("en", disabled=frozenset({"glossary"})).analyzer.query(question).words
+    for term in ("cadres", "rotation"):  # officials → cadres, reassigned → exchange and rotation
+        assert en_stem(term) in words and en_stem(term) not in plain
+
+
+def test_round_six_written_questions_are_none_of_the_evaluation_questions() -> None:
+    evaluation = {
+        json.loads(line)["q"].strip().lower()
+        for path in BENCHMARKS.glob("measures_*.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+        if line.strip()
+    }
+    written = [json.loads(line) for line in _data("questions.jsonl").splitlines() if line.strip()]
+    new = [d["q"] for d in written if d.get("kind") == "written-r6"]
+    assert len(new) >= 100
+    assert not [q for q in new if q.strip().lower() in evaluation]
+
+
+def test_a_discipline_inspection_member_asking_is_what_the_question_is_about(zh: MeasureIndex) -> None:
+    # The organisation officer asking says who asks (counts less); the discipline inspection member's work is
+    # measure 23's subject (the organ's discipline commission).
+    assert role_span("我是组织委员，平时要做哪些监督工作") is not None
+    assert role_span("我是纪检委员，平时要做哪些监督工作") is None
+    assert [h.measure.number for h in zh.answer("我是纪检委员，平时要做哪些监督工作").hits][:1] == [23]
+
+
+def test_no_situation_names_a_topic_the_notice_does_not_cover() -> None:
+    # A situation term wrapping an off-topic term (入党申请 in 入党申请书, 出国 in 出国出境) would hide that topic.
+    from bot.measures.decline import OfftopicLexicon
+    from bot.measures.knowledge import load_notice
+
+    notice = load_notice("zh")
+    lexicon = OfftopicLexicon(
+        "zh", "\n".join([*(m.text for m in notice.measures), *(s.title for s in notice.sections)])
+    )
+    situations = json.loads(_data("situations.json"))["zh"]
+    assert not [t for terms in situations.values() for t in terms if lexicon.find(t)]
