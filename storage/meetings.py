@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
     case,
     delete,
@@ -274,15 +275,29 @@ async def decide_attendance(
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-async def scheduled_with_code(session: AsyncSession, org_id: int, code: str) -> Sequence[Meeting]:
-    """The organisation's scheduled meetings with this check-in code, soonest first."""
-    return (
-        await session.scalars(
-            select(Meeting)
-            .where(Meeting.org_id == org_id, Meeting.checkin_code == code, Meeting.status == MeetingStatus.SCHEDULED)
+async def member_and_scheduled_with_code(
+    session: AsyncSession, member_id: int, code: str
+) -> tuple[Member | None, list[Meeting]]:
+    """The member, and their branch's scheduled meetings with this check-in code (soonest first), in one statement:
+    a typed code asks once for both. While the caller holds the member, ``session.get(Member, …)`` finds it."""
+    rows = (
+        await session.execute(
+            select(Member, Meeting)
+            .outerjoin(
+                Meeting,
+                and_(
+                    Meeting.org_id == Member.org_id,
+                    Meeting.checkin_code == code,
+                    Meeting.status == MeetingStatus.SCHEDULED,
+                ),
+            )
+            .where(Member.id == member_id)
             .order_by(Meeting.starts_at)
         )
     ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [meeting for _member, meeting in rows if meeting is not None]
 
 
 async def checked_in_at(session: AsyncSession, meeting_id: int, member_id: int) -> tuple[str, datetime | None] | None:

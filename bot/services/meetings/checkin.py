@@ -36,8 +36,8 @@ from storage.meetings import (
     MeetingStatus,
     checked_in_at,
     meeting_with_member,
+    member_and_scheduled_with_code,
     record_check_in,
-    scheduled_with_code,
 )
 from storage.models import Member
 
@@ -129,12 +129,11 @@ async def meeting_from_code(
     code = code.strip()
     if not _CODE.match(code):
         raise InvalidInput(N_("A check-in code is 6 digits, like 482913."))
-    member = await session.get(Member, member_id)
+    member, candidates = await member_and_scheduled_with_code(session, member_id, code)
     if member is None:
         raise InvalidInput(N_("This check-in code is not valid."))
     now = now or env.now()
     await _refuse_while_cooling_down(session, member_id, now, env)
-    candidates = await scheduled_with_code(session, member.org_id, code)
     if not candidates:
         raise WrongCode(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
     for meeting in candidates:
