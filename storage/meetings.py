@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
-from storage.models import Member, Organisation, OrgKind
+from storage.models import AuditEntry, Member, Organisation, OrgKind
 from storage.queries import upsert_insert
 
 
@@ -275,14 +275,30 @@ async def decide_attendance(
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-async def member_and_scheduled_with_code(
-    session: AsyncSession, member_id: int, code: str
-) -> tuple[Member | None, list[Meeting]]:
-    """The member, and their branch's scheduled meetings with this check-in code (soonest first), in one statement:
-    a typed code asks once for both. While the caller holds the member, ``session.get(Member, …)`` finds it."""
+class TypedCode(NamedTuple):
+    """What a typed check-in code needs, read in one statement (:func:`typed_code`)."""
+
+    member: Member | None
+    meetings: list[Meeting]  # the member's branch's scheduled meetings with that code, soonest first
+    wrong_codes: int  # the member's wrong codes since the window's start
+    first_wrong_at: datetime | None  # the oldest of them (it leaves the window first)
+
+
+async def typed_code(
+    session: AsyncSession, member_id: int, code: str, *, wrong_action: str, wrong_since: datetime
+) -> TypedCode:
+    """The member, their branch's scheduled meetings with this code, and their wrong codes (audited as
+    ``wrong_action``) since ``wrong_since``: a typed code asks once for all three. While the caller holds the
+    member, ``session.get(Member, …)`` finds it without asking."""
+    wrong = (AuditEntry.actor_id == member_id, AuditEntry.action == wrong_action, AuditEntry.at >= wrong_since)
     rows = (
         await session.execute(
-            select(Member, Meeting)
+            select(
+                Member,
+                Meeting,
+                select(func.count()).select_from(AuditEntry).where(*wrong).scalar_subquery(),
+                select(func.min(AuditEntry.at)).where(*wrong).scalar_subquery(),
+            )
             .outerjoin(
                 Meeting,
                 and_(
@@ -296,8 +312,10 @@ async def member_and_scheduled_with_code(
         )
     ).all()
     if not rows:
-        return None, []
-    return rows[0][0], [meeting for _member, meeting in rows if meeting is not None]
+        return TypedCode(None, [], 0, None)
+    member, _meeting, wrong_codes, first = rows[0]
+    first = first.replace(tzinfo=UTC) if first is not None and first.tzinfo is None else first
+    return TypedCode(member, [meeting for _m, meeting, _c, _f in rows if meeting is not None], wrong_codes, first)
 
 
 async def checked_in_at(session: AsyncSession, meeting_id: int, member_id: int) -> tuple[str, datetime | None] | None:

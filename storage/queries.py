@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -130,16 +129,6 @@ async def branch_leaders(session: AsyncSession, branch_id: int) -> Sequence[Memb
     """The branch's secretary and the committee members who act for them."""
     members = await branch_members(session, branch_id)
     return [m for m in members if m.role == "secretary" or (m.role == "committee" and m.delegated)]
-
-
-async def audit_times(session: AsyncSession, *, actor_id: int, action: str, since: datetime) -> list[datetime]:
-    """When ``actor_id`` did ``action`` since ``since`` (UTC-aware), oldest first."""
-    rows = await session.scalars(
-        select(AuditEntry.at)
-        .where(AuditEntry.actor_id == actor_id, AuditEntry.action == action, AuditEntry.at >= since)
-        .order_by(AuditEntry.at)
-    )
-    return [at if at.tzinfo else at.replace(tzinfo=UTC) for at in rows]
 
 
 def audit(

@@ -261,3 +261,34 @@ async def test_200_members_checking_in_at_the_same_second_are_all_stored_once(
         ).all()
     assert len(stored) == 200 and {m for m, _ in stored} == set(members)
     assert {s for _, s in stored} == {"present"}
+
+
+async def test_a_typed_code_is_refused_after_five_wrong_ones_on_either_backend(
+    any_db: Database, settings: Settings
+) -> None:
+    # The member, the code's meetings and the recent wrong codes come in one statement (storage.meetings.typed_code);
+    # the cool-down's end is the oldest wrong code plus the window, as an aware time on both backends.
+    meeting_id, members = await _many_members(any_db, 2)
+    async with any_db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.checkin_code = "135790"
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        for n in range(5):
+            async with any_db.session() as session:
+                with pytest.raises(InvalidInput, match="No meeting of your branch"):
+                    await checkin.meeting_from_code(
+                        session, members[0], f"24680{n}", env=env_of(settings), settings=settings
+                    )
+            async with any_db.session() as session:
+                await checkin.record_wrong_code(session, members[0], f"24680{n}", now=start - timedelta(minutes=n))
+        async with any_db.session() as session:
+            with pytest.raises(InvalidInput, match="Too many wrong") as refused:
+                await checkin.meeting_from_code(session, members[0], "135790", env=env_of(settings), settings=settings)
+            until = (start - timedelta(minutes=4) + checkin.WRONG_CODE_WINDOW).astimezone(env_of(settings).tz)
+            assert refused.value.params["time"] == until.strftime("%H:%M")
+            found, member = await checkin.meeting_from_code(
+                session, members[1], "135790", env=env_of(settings), settings=settings
+            )
+            assert found.id == meeting_id and member.id == members[1]  # another member is not locked out

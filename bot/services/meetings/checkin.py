@@ -36,8 +36,8 @@ from storage.meetings import (
     MeetingStatus,
     checked_in_at,
     meeting_with_member,
-    member_and_scheduled_with_code,
     record_check_in,
+    typed_code,
 )
 from storage.models import Member
 
@@ -129,11 +129,20 @@ async def meeting_from_code(
     code = code.strip()
     if not _CODE.match(code):
         raise InvalidInput(N_("A check-in code is 6 digits, like 482913."))
-    member, candidates = await member_and_scheduled_with_code(session, member_id, code)
+    now = now or env.now()
+    typed = await typed_code(
+        session, member_id, code, wrong_action=WRONG_CODE_ACTION, wrong_since=now - WRONG_CODE_WINDOW
+    )
+    member, candidates = typed.member, typed.meetings
     if member is None:
         raise InvalidInput(N_("This check-in code is not valid."))
-    now = now or env.now()
-    await _refuse_while_cooling_down(session, member_id, now, env)
+    if typed.wrong_codes >= WRONG_CODE_LIMIT and typed.first_wrong_at is not None:
+        # Any code is refused while the recent wrong codes have reached the limit. The oldest wrong code of the
+        # window leaves it first: the member may try again from then on.
+        raise InvalidInput(
+            N_("Too many wrong check-in codes. Please try again after %(time)s, or ask the secretary to mark you."),
+            time=date_style.clock_time(typed.first_wrong_at + WRONG_CODE_WINDOW, env.tz),
+        )
     if not candidates:
         raise WrongCode(N_("No meeting of your branch has the check-in code %(code)s."), code=code)
     for meeting in candidates:
@@ -141,23 +150,6 @@ async def meeting_from_code(
         if opens <= now <= closes:
             return meeting, member
     return candidates[0], member  # check_in explains whether its window is yet to open or has closed
-
-
-async def _refuse_while_cooling_down(session: AsyncSession, member_id: int, now: datetime, env: ServiceEnv) -> None:
-    """Refuse any code while the member's recent wrong codes have reached the limit; say until when."""
-    recent = await wrong_codes_since(session, member_id, now - WRONG_CODE_WINDOW)
-    if len(recent) >= WRONG_CODE_LIMIT:
-        # The oldest wrong code of the window leaves it first: the member may try again from then on.
-        until = min(recent) + WRONG_CODE_WINDOW
-        raise InvalidInput(
-            N_("Too many wrong check-in codes. Please try again after %(time)s, or ask the secretary to mark you."),
-            time=date_style.clock_time(until, env.tz),
-        )
-
-
-async def wrong_codes_since(session: AsyncSession, member_id: int, since: datetime) -> list[datetime]:
-    """When the member typed a wrong check-in code since ``since``."""
-    return await queries.audit_times(session, actor_id=member_id, action=WRONG_CODE_ACTION, since=since)
 
 
 async def record_wrong_code(session: AsyncSession, member_id: int, code: str, *, now: datetime | None = None) -> None:
