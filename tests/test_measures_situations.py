@@ -139,3 +139,12 @@ def test_the_role_is_the_subject_when_the_rest_asks_only_what_to_do(zh: MeasureI
         [30],
         [31],
     )
+
+
+def test_an_english_noun_or_adverb_counts_as_its_verb_or_adjective() -> None:
+    # "appointment" / "appointed", "inspection" / "inspect", "organisation" / "organise", "regularly" / "regular".
+    for a, b in (("appointment", "appointed"), ("inspection", "inspects"), ("organisations", "organise"),
+                 ("regularly", "regular"), ("assessment", "assess"), ("effectiveness", "effective")):  # fmt: skip
+        assert en_stem(a) == en_stem(b), (a, b)
+    for word in ("nation", "station", "mention", "only", "comment"):  # short words keep their endings
+        assert en_stem(word) not in ("nat", "stat", "ment", "on", "com")

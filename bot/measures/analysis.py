@@ -462,6 +462,10 @@ class ChineseAnalyzer:
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
+# Derivational endings of longer words: the noun or adverb counts as its verb or adjective.
+_EN_DERIVED = re.compile(r"(?<=[a-z]{4})(?:ments?|ness|ly|(?<=t)ions?|(?<=is)ations?)$")
+
+
 def en_stem(word: str) -> str:
     """A light stemmer: possessives, British/American -ise/-ize, plurals, -ing, -ed."""
     w = word.replace("’", "'")
@@ -483,6 +487,7 @@ def en_stem(word: str) -> str:
         w = w[:-2]
         if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
             w = w[:-1]
+    w = _EN_DERIVED.sub("", w) if len(w) > 7 else w  # "appointment" -> "appoint", "inspection" -> "inspect"
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]  # "serve"/"serving" -> "serv", "guide"/"guiding" -> "guid"
     return w
