@@ -148,3 +148,10 @@ def test_an_english_noun_or_adverb_counts_as_its_verb_or_adjective() -> None:
         assert en_stem(a) == en_stem(b), (a, b)
     for word in ("nation", "station", "mention", "only", "comment"):  # short words keep their endings
         assert en_stem(word) not in ("nat", "stat", "ment", "on", "com")
+
+
+def test_words_that_only_frame_an_english_question_are_not_its_content() -> None:
+    q = build_index("en").analyzer.query("Is there anything in the notice about what happens when I'm not sure?")
+    assert not {"anyth", "notic", "happen", "im", "sure"} & set(q.content)
+    q = build_index("en").analyzer.query("Do senior officials take part as ordinary members? It doesn’t seem so")
+    assert en_stem("leading") in q.words and "doesn’t" not in q.content and "seem" not in q.content

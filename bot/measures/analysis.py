@@ -102,6 +102,18 @@ EN_STOPWORDS = _word_set(
     "under please want know let make makes made one ones such each every other own same just",
     "only very s t don doesn isn aren wasn weren what's who's whats required requirement",
     "requirements rule rules regulation",
+    # round 7: words that only frame a question ("is there anything in the notice about …", "what happens now")
+    "anything something everything anyone someone nothing notice measure measures article whether instead even",
+    "really actually actual still already lately now ok okay sure supposed happen happens happened mean means",
+    "meant seem seems seemed mention mentions mentioned regarding across normally usually generally",
+    # contractions, as typed with either apostrophe
+    *(
+        f"{w} {w.replace(chr(39), chr(8217))}"
+        for w in (
+            "i'm i've we're we've they're they've it's that's there's who've isn't aren't don't doesn't didn't can't",
+            "won't wouldn't shouldn't couldn't haven't hasn't let's",
+        )
+    ),
 )
 
 
