@@ -155,3 +155,14 @@ def test_words_that_only_frame_an_english_question_are_not_its_content() -> None
     assert not {"anyth", "notic", "happen", "im", "sure"} & set(q.content)
     q = build_index("en").analyzer.query("Do senior officials take part as ordinary members? It doesn’t seem so")
     assert en_stem("leading") in q.words and "doesn’t" not in q.content and "seem" not in q.content
+
+
+def test_a_role_naming_a_group_the_notice_addresses_is_the_subject() -> None:
+    # 兼职组织委员: part-time Party workers are measure 32's subject; 退休党员 measure 14's; 青年党员 measure 10's.
+    for question in (
+        "我是兼职组织委员，会有业务培训吗",
+        "我是退休党员，支部还管我的学习吗",
+        "我是青年党员，有什么学习小组",
+    ):
+        assert role_span(question) is None, question
+    assert role_span("我是支部组织委员，会有业务培训吗") is not None

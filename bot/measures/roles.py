@@ -26,8 +26,10 @@ _ROLE_INTRO = re.compile(
     r"(?:党支部书记|支部书记|书记|副书记|组织委员|宣传委员|纪检委员|支部委员|支委|委员|党小组长|党务干部|党务专干"
     r"|处长|科长|局长|主任|领导|负责人|一把手|党员|积极分子|工会主席|干部|公务员)"
 )
-# A role that is one measure's subject (纪检委员: the organ's discipline commission, measure 23) says what is asked.
-_TOPICAL_ROLE = re.compile(r"纪检|纪委|纪律检查")
+# A role that is one measure's subject (纪检委员: the organ's discipline commission, measure 23), or that names a
+# group the notice itself addresses (兼职/专职 Party workers, measure 32; retired and mobile members, 14; young
+# members, 10), says what is asked.
+_TOPICAL_ROLE = re.compile(r"纪检|纪委|纪律检查|兼职|专职|退休|离退休|流动|青年|年轻")
 
 
 # The same in English: "I'm the organisation officer of my branch. …", "As a new secretary, …".
