@@ -19,6 +19,9 @@ from importlib import resources
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.measures.roles import en_role_span as en_role_span
+from bot.measures.roles import role_span as role_span
+
 if TYPE_CHECKING:
     import jieba
 
@@ -61,43 +64,6 @@ _SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)(?=年(?!代|级|底前|以[上下内�
 _ANNIVERSARY = re.compile(r"入党(?:第)?[0-9一二三四五六七八九十两]+(?:个)?周年")
 MAX_HOMOPHONE_KEYS = 16  # readings of a term, all combinations of its characters' readings, at most this many
 ROLE_WEIGHT = 0.4  # the asker's own role ("我是组织委员，…") says who asks, not what about
-# "我是支部组织委员，" / "作为新任书记" / "新来的书记想…": the role that introduces a question by situation. Its words
-# count less (书记 alone would pull every such question to measure 31, on who becomes secretary), unless the role
-# is all the question says.
-_ROLE_INTRO = re.compile(
-    r"(?:我是|我作为|作为|我刚当上|刚当上|我当上了|当上了|我新当上|新当上|我刚成为|刚成为|新来的|新上任的|刚上任的|新任)"
-    r"(?:一名|一个|个|了)?(?:[\u4e00-\u9fff]{0,6}?)"
-    r"(?:党支部书记|支部书记|书记|副书记|组织委员|宣传委员|纪检委员|支部委员|支委|委员|党小组长|党务干部|党务专干"
-    r"|处长|科长|局长|主任|领导|负责人|一把手|党员|积极分子|工会主席|干部|公务员)"
-)
-# A role that is one measure's subject (纪检委员: the organ's discipline commission, measure 23) says what is asked.
-_TOPICAL_ROLE = re.compile(r"纪检|纪委|纪律检查")
-
-
-# The same in English: "I'm the organisation officer of my branch. …", "As a new secretary, …".
-_EN_ROLE_INTRO = re.compile(
-    r"(?<![a-z])(?:i[’']m|i am|as)\s+(?:(?:the|a|an|our|my|its)\s+)?"
-    r"(?:(?:new|newly|appointed|deputy|vice|branch|party|organi[sz]ation(?:al)?|publicity|propaganda|discipline"
-    r"|inspection|committee|general|union|office|department|section)\s+){0,3}"
-    r"(?:secretary|officer|committee member|member|leader|director|head|cadre|official|chief|chair)"
-    r"(?:\s+(?:of|in|for|at)\s+(?:my|our|the|a)\s+[a-z-]+(?:\s+(?:branch|unit|office|bureau|department))?)?"
-)
-
-
-def en_role_span(text: str) -> tuple[int, int] | None:
-    """Where the asker's own role introduces an English question that goes on with its subject, or None."""
-    role = _EN_ROLE_INTRO.search(text)
-    if role is None or len(_EN_TOKEN.findall(text[role.end() :])) < 4:
-        return None
-    return role.span()
-
-
-def role_span(text: str) -> tuple[int, int] | None:
-    """Where the asker's own role introduces a question that goes on with its subject ("我是组织委员，…"), or None."""
-    role = _ROLE_INTRO.search(text)
-    if role is None or len("".join(_CJK_RUN.findall(text[role.end() :]))) < 4 or _TOPICAL_ROLE.search(role[0]):
-        return None
-    return role.span()
 
 
 def years_between(text: str) -> list[str]:
@@ -136,6 +102,18 @@ EN_STOPWORDS = _word_set(
     "under please want know let make makes made one ones such each every other own same just",
     "only very s t don doesn isn aren wasn weren what's who's whats required requirement",
     "requirements rule rules regulation",
+    # round 7: words that only frame a question ("is there anything in the notice about …", "what happens now")
+    "anything something everything anyone someone nothing notice measure measures article whether instead even",
+    "really actually actual still already lately now ok okay sure supposed happen happens happened mean means",
+    "meant seem seems seemed mention mentions mentioned regarding across normally usually generally",
+    # contractions, as typed with either apostrophe
+    *(
+        f"{w} {w.replace(chr(39), chr(8217))}"
+        for w in (
+            "i'm i've we're we've they're they've it's that's there's who've isn't aren't don't doesn't didn't can't",
+            "won't wouldn't shouldn't couldn't haven't hasn't let's",
+        )
+    ),
 )
 
 
@@ -198,21 +176,26 @@ def load_pinyin() -> dict[str, tuple[str, ...]]:
     return table
 
 
-def load_synonyms(lang: str, glossary: bool = True) -> dict[str, list[str]]:
+def load_synonyms(lang: str, glossary: bool = True, everyday: bool = True) -> dict[str, list[str]]:
     """The synonym table of a language: colloquial form -> words of the text it stands for; in English with the
-    glossary of everyday words for the rendering's terms (``data/glossary.en.json``) unless ``glossary`` is False."""
+    glossary of everyday words for the rendering's terms (``data/glossary.en.json``, round 6; ``everyday.json``'s,
+    round 7) unless ``glossary`` / ``everyday`` is False."""
     table: dict[str, list[str]] = json.loads(_data_text("synonyms.json"))[lang]
-    return {**table, **json.loads(_data_text("glossary.en.json"))["en"]} if glossary and lang == "en" else table
+    more = [json.loads(_data_text("glossary.en.json"))["en"]] if glossary and lang == "en" else []
+    more += [json.loads(_data_text("everyday.json"))["glossary"]["en"]] if everyday and lang == "en" else []
+    return {k: v for t in (table, *more) for k, v in t.items()}
 
 
-def load_concepts(lang: str, situations: bool = True) -> list[list[str]]:
-    """The domain thesaurus (``data/concepts.json``; with ``situations``, ``data/situations.json`` too): for measure
-    1..32, everyday terms of what it is about (Chinese: terms; English: one string of words per measure)."""
+def load_concepts(lang: str, situations: bool = True, everyday: bool = True) -> list[list[str]]:
+    """The domain thesaurus (``data/concepts.json``; with ``situations``, ``data/situations.json`` too, with
+    ``everyday`` round 7's situations in ``data/everyday.json``): for measure 1..32, everyday terms of what it is
+    about (Chinese: terms; English: one string of words per measure)."""
     table, more = (json.loads(_data_text(f))[lang] for f in ("concepts.json", "situations.json"))
-    more = more if situations else {}
+    extra = [more] if situations else []
+    extra += [json.loads(_data_text("everyday.json"))["situations"][lang]] if everyday else []
     if lang == "zh":
-        return [[*table[str(n)], *more.get(str(n), [])] for n in range(1, len(table) + 1)]
-    return [[f"{table[str(n)]} {more.get(str(n), '')}".strip()] for n in range(1, len(table) + 1)]
+        return [[*table[str(n)], *(t for e in extra for t in e.get(str(n), []))] for n in range(1, len(table) + 1)]
+    return [[" ".join([table[str(n)], *(e.get(str(n), "") for e in extra)]).strip()] for n in range(1, len(table) + 1)]
 
 
 def load_cilin() -> dict[str, tuple[str, ...]]:
@@ -489,6 +472,11 @@ class ChineseAnalyzer:
 
 
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_EN_WORD = re.compile(r"[a-z0-9]+")
+
+
+# Derivational endings of longer words: the noun or adverb counts as its verb or adjective.
+_EN_DERIVED = re.compile(r"(?<=[a-z]{4})(?:ments?|ness|ly|(?<=t)ions?|(?<=is)ations?)$")
 
 
 def en_stem(word: str) -> str:
@@ -512,6 +500,7 @@ def en_stem(word: str) -> str:
         w = w[:-2]
         if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
             w = w[:-1]
+    w = _EN_DERIVED.sub("", w) if len(w) > 7 else w  # "appointment" -> "appoint", "inspection" -> "inspect"
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]  # "serve"/"serving" -> "serv", "guide"/"guiding" -> "guid"
     return w
@@ -526,6 +515,12 @@ class EnglishAnalyzer:
             ((re.compile(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])"), v) for k, v in synonyms.items()),
             key=lambda kv: -len(kv[0].pattern),
         )
+        # Each form's position in that order, by its first word: a question tries only the forms whose first word
+        # it has (about 500 forms: trying each costs 1 ms a question, these few 0.1 ms).
+        self._by_first: dict[str, list[int]] = {}
+        for k, (pattern, _) in enumerate(self.synonyms):
+            first = _EN_WORD.search(pattern.pattern.removeprefix("(?<![a-z0-9])").replace("\\", ""))
+            self._by_first.setdefault(first[0] if first else "", []).append(k)
         self.vocab: set[str] = set()
         self._deletes: dict[str, set[str]] = {}
 
@@ -579,7 +574,9 @@ class EnglishAnalyzer:
         else:
             q.add(words, (), 1.0)
         rest = text
-        for pattern, targets in self.synonyms:
+        present = {"", *_EN_WORD.findall(text)}
+        for k in sorted(k for w in present for k in self._by_first.get(w, ())):
+            pattern, targets = self.synonyms[k]
             m = pattern.search(rest)
             if m:
                 q.fired.append(m.group(0))

@@ -62,6 +62,7 @@ SEM_WEIGHT = 30.0
 ABLATABLE = (
     "synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors", "en_roles",
     "situations", "glossary", "written-r6",  # round 6: situations.json, glossary.en.json, its written questions
+    "everyday",  # round 7: everyday.json (English glossary, situations in both languages)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -486,8 +487,14 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
     """
     off = frozenset(DISABLED) if disabled is None else disabled
     notice = load_notice(lang)
-    synonyms = {} if "synonyms" in off else load_synonyms(lang, glossary="glossary" not in off)
-    concepts = None if "thesaurus" in off else load_concepts(lang, situations="situations" not in off)
+    synonyms = (
+        {} if "synonyms" in off else load_synonyms(lang, glossary="glossary" not in off, everyday="everyday" not in off)
+    )
+    concepts = (
+        None
+        if "thesaurus" in off
+        else load_concepts(lang, situations="situations" not in off, everyday="everyday" not in off)
+    )
     analyzer: Analyzer
     if lang == "zh":
         terms = [t for c in concepts for t in c] if concepts else []
