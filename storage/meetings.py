@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -314,7 +314,6 @@ async def typed_code(
     if not rows:
         return TypedCode(None, [], 0, None)
     member, _meeting, wrong_codes, first = rows[0]
-    first = first.replace(tzinfo=UTC) if first is not None and first.tzinfo is None else first
     return TypedCode(member, [meeting for _m, meeting, _c, _f in rows if meeting is not None], wrong_codes, first)
 
 
@@ -339,7 +338,8 @@ async def meeting_with_member(
     return row[0], row[1]
 
 
-# Built once: every check-in by a scanned code runs it (a statement built anew is cache-keyed anew).
+# Built once: every check-in by a scanned code or a group's button runs it (a statement built anew is cache-keyed
+# anew).
 _MEETING_WITH_MEMBER = (
     select(Meeting, Member)
     .select_from(select(literal(1).label("one")).subquery())
