@@ -356,7 +356,7 @@ def test_a_piece_of_a_longer_word_is_no_homophone_slip(zh: MeasureIndex) -> None
 
 
 def test_the_askers_own_role_is_not_what_the_question_is_about(zh: MeasureIndex) -> None:
-    from bot.measures.analysis import role_span
+    from bot.measures.roles import role_span
 
     question = "我是支部组织委员，党费账目要怎么管"
     span = role_span(question)
@@ -367,7 +367,8 @@ def test_the_askers_own_role_is_not_what_the_question_is_about(zh: MeasureIndex)
 
 
 def test_the_askers_own_role_counts_less_in_english_too() -> None:
-    from bot.measures.analysis import en_role_span, normalize
+    from bot.measures.analysis import normalize
+    from bot.measures.roles import en_role_span
 
     question = normalize("I'm the organisation officer of our branch. How often must we hold a Party class?")
     span = en_role_span(question)

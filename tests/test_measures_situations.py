@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.measures.analysis import en_stem, load_concepts, load_synonyms, role_span
+from bot.measures.analysis import en_stem, load_concepts, load_synonyms
+from bot.measures.roles import role_span
 from bot.measures.search import MeasureIndex, build_index
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"

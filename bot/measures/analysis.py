@@ -19,8 +19,7 @@ from importlib import resources
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.measures.roles import en_role_span as en_role_span
-from bot.measures.roles import role_span as role_span
+from bot.measures.roles import CJK_RUN, EN_TOKEN, en_role_span, role_span
 
 if TYPE_CHECKING:
     import jieba
@@ -53,7 +52,6 @@ SUBWORD_WEIGHT = 0.6  # the words inside a question's word that the measures' te
 CILIN_WEIGHT = 0.5  # a general-language synonym (同义词词林) may be another sense of the word: counts least
 USER_WORD_FREQ = 30000
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _ZH_KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9a-z]")
 # "2021—2023年": the years in between are meant too ("2022年的主题").
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[—–~\-至到]+\s*((?:19|20)\d\d)(?!\d)")
@@ -241,14 +239,14 @@ class ChineseAnalyzer:
         self.tk = _new_tokenizer()
         for term in terms:
             # The domain thesaurus's terms segment as units ("最高等级", "换届"), like the dictionary's.
-            if len(term) > 1 and _CJK_RUN.fullmatch(term) and term not in self.tk.FREQ:
+            if len(term) > 1 and CJK_RUN.fullmatch(term) and term not in self.tk.FREQ:
                 self.tk.add_word(term, USER_WORD_FREQ)
         self.cilin = cilin or {}
         self.known_words: frozenset[str] = frozenset()  # words of the index (text and thesaurus)
         self.text_words: frozenset[str] = frozenset()  # words of the measures' text
         for key in synonyms:
             # Colloquial forms become words too, so that they segment as a unit in questions.
-            if len(key) > 1 and _CJK_RUN.fullmatch(key) and key not in self.tk.FREQ:
+            if len(key) > 1 and CJK_RUN.fullmatch(key) and key not in self.tk.FREQ:
                 self.tk.add_word(key, USER_WORD_FREQ)
         # Longest first, so a long colloquial form expands before the short words inside it.
         self.synonyms = sorted(synonyms.items(), key=lambda kv: -len(kv[0]))
@@ -256,7 +254,7 @@ class ChineseAnalyzer:
         self.pinyin = load_pinyin()
         self._homophones: dict[str, set[str]] = {}
         self._short_terms: frozenset[str] = frozenset()
-        terms = {w for w, f in self.tk.FREQ.items() if f and len(w) >= 3 and _CJK_RUN.fullmatch(w)}
+        terms = {w for w, f in self.tk.FREQ.items() if f and len(w) >= 3 and CJK_RUN.fullmatch(w)}
         self._fuzzy = self._build_fuzzy(
             {t for t in terms if self.tk.FREQ[t] >= USER_WORD_FREQ} | {k for k in synonyms if len(k) >= 3}
         )
@@ -291,8 +289,8 @@ class ChineseAnalyzer:
             w for w, f in self.tk.FREQ.items() if f >= USER_WORD_FREQ and len(w) >= 3 and w in joined
         )
         # Two- and three-character words of the text and colloquial forms: what a homophone slip may hide.
-        short = {w for t in texts for w in self.words(t) if 2 <= len(w) <= 3 and _CJK_RUN.fullmatch(w)}
-        short |= {k for k in self._synonym_table if 2 <= len(k) <= 3 and _CJK_RUN.fullmatch(k)}
+        short = {w for t in texts for w in self.words(t) if 2 <= len(w) <= 3 and CJK_RUN.fullmatch(w)}
+        short |= {k for k in self._synonym_table if 2 <= len(k) <= 3 and CJK_RUN.fullmatch(k)}
         self._short_terms = frozenset(short)
         self._homophones = {}
         for term in short:
@@ -311,7 +309,7 @@ class ChineseAnalyzer:
     def _build_fuzzy(terms: Iterable[str]) -> dict[str, set[str]]:
         table: dict[str, set[str]] = {}
         for t in terms:
-            if 4 <= len(t) <= 8 and _CJK_RUN.fullmatch(t):
+            if 4 <= len(t) <= 8 and CJK_RUN.fullmatch(t):
                 for i in range(len(t)):
                     table.setdefault(t[:i] + "*" + t[i + 1 :], set()).add(t)
         return table
@@ -344,7 +342,7 @@ class ChineseAnalyzer:
     def grams(self, text: str) -> list[str]:
         """Overlapping character bigrams of each run of Chinese characters."""
         out: list[str] = []
-        for run in _CJK_RUN.findall(text):
+        for run in CJK_RUN.findall(text):
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
         return out
 
@@ -362,7 +360,7 @@ class ChineseAnalyzer:
         runs: list[str] = []
         current = ""
         for t in [*tokens, ""]:
-            if len(t) == 1 and _CJK_RUN.fullmatch(t) and t not in ZH_STOPWORDS:
+            if len(t) == 1 and CJK_RUN.fullmatch(t) and t not in ZH_STOPWORDS:
                 current += t
                 continue
             if len(current) >= 2:
@@ -382,7 +380,7 @@ class ChineseAnalyzer:
         for start in sorted(bounds):
             for n in (2, 3):
                 sub = text[start : start + n]
-                if len(sub) < n or start + n not in bounds or not _CJK_RUN.fullmatch(sub) or sub in self._short_terms:
+                if len(sub) < n or start + n not in bounds or not CJK_RUN.fullmatch(sub) or sub in self._short_terms:
                     continue
                 for key in self._readings(sub):
                     for term in self._homophones.get(key, ()):
@@ -391,7 +389,7 @@ class ChineseAnalyzer:
 
     def _typos(self, text: str) -> Iterator[tuple[str, str]]:
         """(substring, term) where a known term differs from a substring of the question in one character."""
-        for run in _CJK_RUN.findall(text):
+        for run in CJK_RUN.findall(text):
             for n in range(4, min(8, len(run)) + 1):
                 for start in range(len(run) - n + 1):
                     sub = run[start : start + n]
@@ -471,7 +469,6 @@ class ChineseAnalyzer:
         return tuple(sorted(kept, key=lambda t: (-len(t), t)))
 
 
-_EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _EN_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -538,7 +535,7 @@ class EnglishAnalyzer:
         return normalize(text)
 
     def _tokens(self, text: str) -> list[str]:
-        return [t for t in _EN_TOKEN.findall(text) if t not in EN_STOPWORDS]
+        return [t for t in EN_TOKEN.findall(text) if t not in EN_STOPWORDS]
 
     def words(self, text: str) -> list[str]:
         """Stems of the content words."""
@@ -593,5 +590,5 @@ class EnglishAnalyzer:
     def surface_terms(self, text: str, terms: Iterable[str]) -> tuple[str, ...]:
         """The words of ``text`` whose stem is one of ``terms``, as written there, longest first."""
         wanted = set(terms)
-        found = {t for t in _EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted}
+        found = {t for t in EN_TOKEN.findall(normalize(text)) if t not in EN_STOPWORDS and en_stem(t) in wanted}
         return tuple(sorted(found, key=lambda t: (-len(t), t)))

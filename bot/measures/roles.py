@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
-_EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# A run of Chinese characters, and an English word token: here (the module analysis.py imports) and used by both.
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # What a question asks of the asker without saying about what: after the role, these leave the role as the subject.
 _GENERIC = re.compile(
     r"措施|若干措施|文件|规定|要求|哪条|哪几条|哪些|什么|怎么|怎样|如何|有没有|需要|应该|应当|必须|可以|能|要|做|干|管|负责"
@@ -45,7 +46,7 @@ _EN_ROLE_INTRO = re.compile(
 def en_role_span(text: str) -> tuple[int, int] | None:
     """Where the asker's own role introduces an English question that goes on with its subject, or None."""
     role = _EN_ROLE_INTRO.search(text)
-    if role is None or len(_EN_TOKEN.findall(text[role.end() :])) < 4:
+    if role is None or len(EN_TOKEN.findall(text[role.end() :])) < 4:
         return None
     return role.span()
 
@@ -55,7 +56,7 @@ def role_span(text: str) -> tuple[int, int] | None:
     role = _ROLE_INTRO.search(text)
     if role is None or _TOPICAL_ROLE.search(role[0]):
         return None
-    rest = "".join(_CJK_RUN.findall(text[role.end() :]))
+    rest = "".join(CJK_RUN.findall(text[role.end() :]))
     if len(rest) < 4 or len(_GENERIC.sub("", rest)) < 2:
         return None  # nothing but the role and "what must I do" ("我是机关党委书记，措施里对我有什么要求")
     return role.span()

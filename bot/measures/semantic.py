@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.measures.analysis import EN_STOPWORDS, en_role_span, en_stem, normalize, role_span
+from bot.measures.analysis import EN_STOPWORDS, en_stem, normalize
 from bot.measures.knowledge import Notice
+from bot.measures.roles import en_role_span, role_span
 
 CENTROID_SHARE = 0.5  # the rest is the nearest single example
 # Grams in more than this share of the examples (党, 机关, 的) are left out of the nearest-example search: their

@@ -27,8 +27,9 @@ from importlib import resources
 from itertools import repeat
 from operator import add, mul
 
-from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize, role_span
+from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize
 from bot.measures.knowledge import Notice
+from bot.measures.roles import role_span
 
 MAGIC = "branchbot-wordvec-1"
 # How the cosines join the ranking's scores (tuned on the tuning set and held-out batches 1-3, round 4): a measure's
