@@ -44,10 +44,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url``; a SQLite file's folder is created if missing."""
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine for ``url`` (``options``: the pool's, say); a SQLite file's folder is created if missing."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = dict(options)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +101,8 @@ class Database:
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_TrackedSession)
         self._loop_reads: Engine | None = None
+        self._side: async_sessionmaker[AsyncSession] | None = None
+        self._side_engine: AsyncEngine | None = None
         parsed = make_url(url)
         self._loop_readable = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
@@ -121,6 +123,34 @@ class Database:
                 return read(connection)
         except OperationalError:  # locked or busy: the caller reads the usual way
             return None
+
+    def read_orm_on_loop(self, read: Callable[[Session], T]) -> T | None:
+        """:meth:`read_on_loop` through an ORM session: the objects ``read`` returns come detached, for the caller to
+        merge into its own session (``merge(…, load=False)``: no statement)."""
+
+        def in_session(connection: Connection) -> T:
+            with Session(bind=connection) as session:
+                found = read(session)
+                session.expunge_all()
+                return found
+
+        return self.read_on_loop(in_session)
+
+    @property
+    def side_sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions on a connection of their own, outside the pool: for a writer that updates wait for (the check-in
+        batches, bot/checkin_batches.py), which must not wait for a connection those updates hold. An in-memory
+        SQLite database has only the one engine."""
+        if self._side is None:
+            parsed = make_url(self.url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+                self._side = self.sessionmaker
+            else:
+                self._side_engine = create_engine(self.url, pool_size=1, max_overflow=0)
+                self._side = async_sessionmaker(
+                    self._side_engine, expire_on_commit=False, sync_session_class=_TrackedSession
+                )
+        return self._side
 
     @property
     def dialect(self) -> str:
@@ -164,6 +194,9 @@ class Database:
             if pool.checkedout():
                 log.warning("closing the database with %d connection(s) still in use", pool.checkedout())
         await self.engine.dispose()
+        if self._side_engine is not None:
+            await self._side_engine.dispose()
+            self._side_engine, self._side = None, None
 
 
 def _loop_read_engine(url: str) -> Engine:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.callers import CallerCache
+from bot.checkin_batches import CheckInBatches
 from bot.commands import Menu
 from bot.config import Settings
 from bot.db import Database
@@ -35,7 +36,10 @@ class Resources:
     env: ServiceEnv = field(init=False)
     # The handled markers of updates that changed nothing, written in batches: SQLite only (bot/updates.py).
     quiet_markers: QuietMarkers | None = field(init=False)
+    # Meeting check-ins arriving together, written together (bot/checkin_batches.py).
+    checkins: CheckInBatches = field(init=False)
 
     def __post_init__(self) -> None:
         self.env = ServiceEnv.from_settings(self.settings)
         self.quiet_markers = QuietMarkers(self.db) if self.db.dialect == "sqlite" else None
+        self.checkins = CheckInBatches(self.db)

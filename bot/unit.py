@@ -309,6 +309,12 @@ class Unit:
             raise
         self.read = new
 
+    def committed_elsewhere(self, *, marked: bool) -> None:
+        """A writer of its own committed this update's effect (bot/checkin_batches.py), with its handled marker if
+        ``marked``: the update is not run again, and the marker is not written twice."""
+        self.committed = True
+        self.marked = self.marked or marked
+
     def may_retry(self, error: BaseException) -> bool:
         """Whether ``error`` only means "try again" and running the update again is safe: a lock or a
         serialization failure, before anything of the update was committed."""
@@ -478,6 +484,8 @@ class UnitApplication(Application[Any, Any, Any, Any, Any, Any]):
         """Close resources: the handled markers still waiting (bot/updates.py) are written, the outbox sender is
         stopped (if the application never ran, :meth:`stop` did not), and the database's connections closed."""
         resources = self.bot_data.get("resources")
+        if resources is not None:
+            await resources.checkins.close()
         if resources is not None and resources.quiet_markers is not None:
             await resources.quiet_markers.close()
         await self._stop_outbox_sender()

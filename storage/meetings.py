@@ -13,17 +13,14 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Index,
-    Integer,
     Select,
     String,
     Text,
     UniqueConstraint,
-    and_,
     bindparam,
     case,
     delete,
     func,
-    literal,
     select,
     update,
 )
@@ -31,8 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, utcnow
-from storage.models import AuditEntry, Member, Organisation, OrgKind
-from storage.queries import upsert_insert
+from storage.models import Member, Organisation, OrgKind
 
 
 class MeetingStatus(enum.StrEnum):
@@ -273,103 +269,6 @@ async def decide_attendance(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
-
-
-class TypedCode(NamedTuple):
-    """What a typed check-in code needs, read in one statement (:func:`typed_code`)."""
-
-    member: Member | None
-    meetings: list[Meeting]  # the member's branch's scheduled meetings with that code, soonest first
-    wrong_codes: int  # the member's wrong codes since the window's start
-    first_wrong_at: datetime | None  # the oldest of them (it leaves the window first)
-
-
-async def typed_code(
-    session: AsyncSession, member_id: int, code: str, *, wrong_action: str, wrong_since: datetime
-) -> TypedCode:
-    """The member, their branch's scheduled meetings with this code, and their wrong codes (audited as
-    ``wrong_action``) since ``wrong_since``: a typed code asks once for all three. While the caller holds the
-    member, ``session.get(Member, …)`` finds it without asking."""
-    wrong = (AuditEntry.actor_id == member_id, AuditEntry.action == wrong_action, AuditEntry.at >= wrong_since)
-    rows = (
-        await session.execute(
-            select(
-                Member,
-                Meeting,
-                select(func.count()).select_from(AuditEntry).where(*wrong).scalar_subquery(),
-                select(func.min(AuditEntry.at)).where(*wrong).scalar_subquery(),
-            )
-            .outerjoin(
-                Meeting,
-                and_(
-                    Meeting.org_id == Member.org_id,
-                    Meeting.checkin_code == code,
-                    Meeting.status == MeetingStatus.SCHEDULED,
-                ),
-            )
-            .where(Member.id == member_id)
-            .order_by(Meeting.starts_at)
-        )
-    ).all()
-    if not rows:
-        return TypedCode(None, [], 0, None)
-    member, _meeting, wrong_codes, first = rows[0]
-    return TypedCode(member, [meeting for _m, meeting, _c, _f in rows if meeting is not None], wrong_codes, first)
-
-
-async def checked_in_at(session: AsyncSession, meeting_id: int, member_id: int) -> tuple[str, datetime | None] | None:
-    """The member's attendance status and check-in time for a meeting, if they have a row."""
-    found = (
-        await session.execute(
-            select(Attendance.status, Attendance.checked_in_at).where(
-                Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
-            )
-        )
-    ).first()
-    return None if found is None else (found[0], found[1])
-
-
-async def meeting_with_member(
-    session: AsyncSession, meeting_id: int, member_id: int
-) -> tuple[Meeting | None, Member | None]:
-    """The meeting and the member (None where there is none), in one statement: a check-in asked twice. While the
-    caller holds the member, ``session.get(Member, member_id)`` finds it without asking (the identity map is weak)."""
-    row = (await session.execute(_MEETING_WITH_MEMBER, {"meeting_id": meeting_id, "member_id": member_id})).one()
-    return row[0], row[1]
-
-
-# Built once: every check-in by a scanned code or a group's button runs it (a statement built anew is cache-keyed
-# anew).
-_MEETING_WITH_MEMBER = (
-    select(Meeting, Member)
-    .select_from(select(literal(1).label("one")).subquery())
-    .outerjoin(Meeting, Meeting.id == bindparam("meeting_id", type_=Integer))
-    .outerjoin(Member, Member.id == bindparam("member_id", type_=Integer))
-)
-
-
-_CHECK_INS: dict[tuple[str, tuple[str, ...]], Any] = {}  # the statement by dialect and columns, built once
-
-
-async def record_check_in(session: AsyncSession, meeting_id: int, member_id: int, values: dict[str, Any]) -> bool:
-    """Check a member in with ONE conditional write: the row inserted, or updated if it is not checked in yet;
-    whether this call checked them in (False: they were already, perhaps a moment ago by a second tap)."""
-    key = (session.get_bind().dialect.name, tuple(sorted(values)))
-    stmt = _CHECK_INS.get(key)
-    if stmt is None:
-        insert = upsert_insert(session)(Attendance.__table__).values(  # the table: a plain statement, its rowcount
-            meeting_id=bindparam("v_meeting_id"),
-            member_id=bindparam("v_member_id"),
-            **{name: bindparam(f"v_{name}") for name in key[1]},
-        )
-        stmt = _CHECK_INS[key] = insert.on_conflict_do_update(
-            index_elements=["meeting_id", "member_id"],
-            set_={name: insert.excluded[name] for name in key[1]},
-            where=Attendance.__table__.c.status.not_in([s.value for s in CHECKED_IN]),
-        )
-    params = {"v_meeting_id": meeting_id, "v_member_id": member_id, **{f"v_{k}": v for k, v in values.items()}}
-    added = await session.execute(stmt, params)
-    return bool(getattr(added, "rowcount", 0))
 
 
 async def held_between(session: AsyncSession, org_id: int, start: datetime, end: datetime) -> Sequence[Meeting]:

@@ -266,7 +266,7 @@ async def test_200_members_checking_in_at_the_same_second_are_all_stored_once(
 async def test_a_typed_code_is_refused_after_five_wrong_ones_on_either_backend(
     any_db: Database, settings: Settings
 ) -> None:
-    # The member, the code's meetings and the recent wrong codes come in one statement (storage.meetings.typed_code);
+    # The member, the code's meetings and the recent wrong codes come in one statement (storage.checkins.typed_code);
     # the cool-down's end is the oldest wrong code plus the window, as an aware time on both backends.
     meeting_id, members = await _many_members(any_db, 2)
     async with any_db.session() as session:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import Connection, Engine, event, select
 
 from bot.clock import now_utc, today
 from bot.db import Database
@@ -191,17 +191,20 @@ async def test_cancel_leaves_the_leave_flow_without_saving(bot: BotHarness) -> N
 
 @contextmanager
 def _statements(db: Database) -> Iterator[list[str]]:
-    """The SQL the block runs through the async engine, each on one line."""
+    """The SQL the block runs on any of the database's engines, each on one line: "loop " before those read on the
+    event loop's own thread (bot/db.py, ``read_on_loop``; the others go to aiosqlite's thread, the check-in batches'
+    through a connection of their own)."""
     seen: list[str] = []
 
-    def statement(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
-        seen.append(" ".join(sql.split()))
+    def statement(conn: Connection, _cursor: object, sql: str, *_args: object) -> None:
+        if conn.engine.url.database == db.engine.url.database:
+            seen.append(("loop " if conn.engine.driver == "pysqlite" else "") + " ".join(sql.split()))
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(Engine, "before_cursor_execute", statement)
     try:
         yield seen
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", statement)
+        event.remove(Engine, "before_cursor_execute", statement)
 
 
 async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
@@ -223,14 +226,19 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
     code = (await get(bot.db, meeting_id)).checkin_code
     with _statements(bot.db) as seen:
         assert "已签到" in (await bot.say("A04", f"/checkin {code}"))[0]
-    # The member (held for check_in) with their branch's meetings of that code and their recent wrong codes, the
-    # conditional write, the marker.
-    assert [s.split(" ")[0] + (" " + s.split(" ")[2] if s.startswith("INSERT") else "") for s in seen] == [
-        "SELECT",
-        "INSERT attendance",
-        "INSERT handled_updates",
+    # The caller with their state, then the member (held for check_in) with their branch's meetings of that code and
+    # their recent wrong codes, both read on the event loop's thread; the conditional write and the marker, in the
+    # check-in batches' transaction (bot/checkin_batches.py).
+    assert [
+        " ".join(s.split(" ")[:3]) if s.startswith("INSERT") else s.split(" (")[0].split(" members.id")[0] for s in seen
+    ] == [
+        "loop SELECT",
+        "loop SELECT",
+        "INSERT INTO attendance",
+        "INSERT INTO handled_updates",
     ]
-    assert "FROM members LEFT OUTER JOIN meetings" in seen[0] and "audit_log" in seen[0]
+    assert "FROM members LEFT OUTER JOIN meetings" in seen[1] and "audit_log" in seen[1]
+    assert "RETURNING" in seen[2]
     assert "签到码" in (await bot.say("A05", "/checkin"))[0]
     assert await bot.say("A05", "999999") == ["本支部没有签到码为999999的会议。"]
     assert "已签到" in (await bot.say("A05", code or ""))[0]
@@ -238,13 +246,16 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
     before = len(bot.request.calls)
     with _statements(bot.db) as seen:
         await bot.press("A02", f"mt:{meeting_id}:ck", chat_id=GROUP)
-    # A group's burst of presses: each is the meeting and the member in one read, the conditional write, the marker.
+    # A group's burst of presses: each is the caller with their state and the group's branch (a first press in this
+    # chat), and the meeting with the member, read on the event loop's thread; then the conditional write and the
+    # marker, written with the other presses of the moment.
     assert [s.split(" (")[0].split(" meetings.id")[0] for s in seen] == [
-        "SELECT",
+        "loop SELECT",
+        "loop SELECT",
         "INSERT INTO attendance",
         "INSERT INTO handled_updates",
     ]
-    assert "JOIN meetings" in seen[0] and "JOIN members" in seen[0]
+    assert "JOIN meetings" in seen[1] and "JOIN members" in seen[1]
     await bot.press("B02", f"mt:{meeting_id}:ck", chat_id=GROUP)
     alerts = _alerts(bot, before)
     assert "已签到：主题党日" in alerts[0] and alerts[1] == "该签到码属于其他支部的会议。"

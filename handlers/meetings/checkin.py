@@ -136,20 +136,30 @@ async def _attempt(
     if actor is None:
         await reply(update, context.tr.gettext("Please join with your invitation link first."))
         return END
+    resources = context.resources
+    quick = resources.db.read_orm_on_loop  # the reads on the event loop's thread, where they can be
     async with context.unit() as session:
         # The member, read with the meeting and held here, is found in the session by check_in (no second read).
         if token is not None:
-            meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id)
+            meeting, _member = await checkin.meeting_and_member_from_token(session, token, actor.member_id, quick=quick)
         elif code is not None:
             meeting, _member = await checkin.meeting_from_code(
-                session, actor.member_id, code, env=env, settings=settings
+                session, actor.member_id, code, env=env, settings=settings, quick=quick
             )
         else:  # a button
             assert meeting_id is not None
-            meeting, _member = await checkin.meeting_and_member(session, meeting_id, actor.member_id)
+            meeting, _member = await checkin.meeting_and_member(session, meeting_id, actor.member_id, quick=quick)
         meeting_id = meeting.id
+        # Written with the other check-ins arriving now, in one transaction (bot/checkin_batches.py).
         outcome = await checkin.check_in(
-            session, actor.member_id, meeting, method=method, env=env, settings=settings, location=location
+            session,
+            actor.member_id,
+            meeting,
+            method=method,
+            env=env,
+            settings=settings,
+            location=location,
+            record=resources.checkins.record,
         )
         view = MeetingView.of(meeting, context.tr.locale, env.tz)
         # Where the flow goes is stored with the check-in (or with what the location step needs).

@@ -12,10 +12,14 @@ from __future__ import annotations
 import enum
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot import date_style
 from bot.clock import now_utc
@@ -29,16 +33,15 @@ from bot.services.identity import deep_link
 from bot.services.meetings.core import belongs, not_expected
 from bot.services.meetings.notices import checkin_window
 from storage import queries
-from storage.meetings import (
-    CHECKED_IN,
-    AttendanceStatus,
-    Meeting,
-    MeetingStatus,
+from storage.checkins import (
     checked_in_at,
     meeting_with_member,
+    meeting_with_member_now,
     record_check_in,
     typed_code,
+    typed_code_now,
 )
+from storage.meetings import CHECKED_IN, AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Member
 
 CHECKIN_PREFIX = "ck_"
@@ -49,6 +52,21 @@ WRONG_CODE_WINDOW = timedelta(minutes=10)
 WRONG_CODE_ACTION = "checkin.wrong_code"
 TOKEN_KIND = "m"
 _CODE = re.compile(r"^\d{4,8}$")
+
+
+T = TypeVar("T")
+
+
+class QuickRead(Protocol):
+    """A short read that does not wait on the database's thread (bot/db.py, ``Database.read_orm_on_loop``): what
+    ``read`` returns, detached; None when it cannot (not a SQLite file, or busy), and then the session reads."""
+
+    def __call__(self, read: Callable[[Session], T], /) -> T | None: ...
+
+
+# How a check-in is written: in the caller's session (storage.checkins.record_check_in), or by the bot's batches of
+# check-ins arriving together (bot/checkin_batches.py). Whether it checked the member in.
+RecordCheckIn = Callable[[AsyncSession, int, int, dict[str, Any]], Awaitable[bool]]
 
 
 class WrongCode(InvalidInput):
@@ -91,28 +109,54 @@ async def meeting_from_token(session: AsyncSession, token: str, *, now: float | 
 
 
 async def meeting_and_member_from_token(
-    session: AsyncSession, token: str, member_id: int | None, *, now: float | None = None
+    session: AsyncSession,
+    token: str,
+    member_id: int | None,
+    *,
+    now: float | None = None,
+    quick: QuickRead | None = None,
 ) -> tuple[Meeting, Member | None]:
     """:func:`meeting_from_token`, and the member checking in read in the same statement: while the caller holds
-    it, :func:`check_in` finds the member in the session instead of asking again."""
+    it, :func:`check_in` finds the member in the session instead of asking again (``quick``: as in
+    :func:`meeting_and_member`)."""
     secret = await tokens.installation_secret(session)
     claim = tokens.read_token(secret, token, kind=TOKEN_KIND, now=now)
     if member_id is None:
         meeting, member = await session.get(Meeting, claim.object_id), None
     else:
-        meeting, member = await meeting_with_member(session, claim.object_id, member_id)
+        meeting, member = await _meeting_with_member(session, claim.object_id, member_id, quick)
     if meeting is None:
         raise InvalidInput(N_("This check-in code is not valid."))
     return meeting, member
 
 
-async def meeting_and_member(session: AsyncSession, meeting_id: int, member_id: int) -> tuple[Meeting, Member | None]:
+async def meeting_and_member(
+    session: AsyncSession, meeting_id: int, member_id: int, *, quick: QuickRead | None = None
+) -> tuple[Meeting, Member | None]:
     """The meeting of a pressed check-in button, or NotFound, and the member checking in read in the same
-    statement (as :func:`meeting_and_member_from_token`): a group's burst of presses asks once each, not twice."""
-    meeting, member = await meeting_with_member(session, meeting_id, member_id)
+    statement (as :func:`meeting_and_member_from_token`): a group's burst of presses asks once each, not twice.
+    With ``quick``, read without waiting on the database's thread where it can be."""
+    meeting, member = await _meeting_with_member(session, meeting_id, member_id, quick)
     if meeting is None:
         raise NotFound(N_("No such meeting."))
     return meeting, member
+
+
+async def _meeting_with_member(
+    session: AsyncSession, meeting_id: int, member_id: int, quick: QuickRead | None
+) -> tuple[Meeting | None, Member | None]:
+    found = quick(partial(meeting_with_member_now, meeting_id=meeting_id, member_id=member_id)) if quick else None
+    if found is None:
+        return await meeting_with_member(session, meeting_id, member_id)
+    return await _held(session, found[0]), await _held(session, found[1])
+
+
+Row = TypeVar("Row", Meeting, Member)
+
+
+async def _held(session: AsyncSession, found: Row | None) -> Row | None:
+    """An object read elsewhere, in ``session`` (no statement): ``session.get`` finds it there."""
+    return None if found is None else await session.merge(found, load=False)
 
 
 async def meeting_from_code(
@@ -123,16 +167,23 @@ async def meeting_from_code(
     env: ServiceEnv,
     settings: Settings,
     now: datetime | None = None,
+    quick: QuickRead | None = None,
 ) -> tuple[Meeting, Member]:
     """The meeting of the member's branch whose short code this is and whose check-in is open (``settings``: when
-    check-in opens), and the member: while the caller holds it, :func:`check_in` finds it in the session."""
+    check-in opens), and the member: while the caller holds it, :func:`check_in` finds it in the session
+    (``quick``: as in :func:`meeting_and_member`)."""
     code = code.strip()
     if not _CODE.match(code):
         raise InvalidInput(N_("A check-in code is 6 digits, like 482913."))
     now = now or env.now()
-    typed = await typed_code(
-        session, member_id, code, wrong_action=WRONG_CODE_ACTION, wrong_since=now - WRONG_CODE_WINDOW
-    )
+    since = now - WRONG_CODE_WINDOW
+    read = partial(typed_code_now, member_id=member_id, code=code, wrong_action=WRONG_CODE_ACTION, wrong_since=since)
+    typed = quick(read) if quick else None
+    if typed is None:
+        typed = await typed_code(session, member_id, code, wrong_action=WRONG_CODE_ACTION, wrong_since=since)
+    else:
+        meetings = [await session.merge(meeting, load=False) for meeting in typed.meetings]
+        typed = typed._replace(member=await _held(session, typed.member), meetings=meetings)
     member, candidates = typed.member, typed.meetings
     if member is None:
         raise InvalidInput(N_("This check-in code is not valid."))
@@ -177,9 +228,11 @@ async def check_in(
     settings: Settings,
     location: tuple[float, float] | None = None,
     now: datetime | None = None,
+    record: RecordCheckIn = record_check_in,
 ) -> Outcome:
     """Check ``member_id`` in; refusals say why (cancelled, closed, other branch, window, distance, twice).
-    ``settings``: when check-in opens and when a check-in counts as late."""
+    ``settings``: when check-in opens and when a check-in counts as late; ``record``: how the check-in is written
+    (in ``session`` unless told otherwise)."""
     now = now or env.now()
     member = await session.get(Member, member_id)
     if meeting.status == MeetingStatus.CANCELLED:
@@ -213,7 +266,7 @@ async def check_in(
     late = now > meeting.starts_at + timedelta(minutes=settings.CHECKIN_LATE_MINUTES)
     status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
     values = {"status": status.value, "checked_in_at": now, "checkin_method": method.value, "updated_at": now}
-    if not await record_check_in(session, meeting.id, member.id, values):
+    if not await record(session, meeting.id, member.id, values):
         again = await checked_in_at(session, meeting.id, member.id)
         raise _already(again[1] if again else None, env)
     return Outcome(meeting, member, status.value, now)
