@@ -42,7 +42,8 @@ class CheckInBatches:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._waiting: list[_Waiting] = []
+        self._waiting: list[_Waiting] = []  # for the next batch
+        self._writing: list[_Waiting] = []  # the batch being written
         self._writer: asyncio.Task[None] | None = None
         self.batches = 0  # how many transactions were written (tests and benchmarks read it)
 
@@ -54,6 +55,7 @@ class CheckInBatches:
         self._waiting.append(waiting)
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_all())
+            self._writer.add_done_callback(self._stopped)
         checked_in = await waiting.done
         if unit is not None:
             unit.committed_elsewhere(marked=waiting.update_id is not None)
@@ -61,13 +63,23 @@ class CheckInBatches:
         return checked_in
 
     async def _write_all(self) -> None:
-        try:
-            while self._waiting:
-                await asyncio.sleep(0)  # the check-ins of this turn of the loop join the batch
-                batch, self._waiting = self._waiting, []
-                await self._write(batch)
-        finally:
+        while self._waiting:
+            await asyncio.sleep(0)  # the check-ins of this turn of the loop join the batch
+            self._writing, self._waiting = self._waiting, []
+            await self._write(self._writing)
+            self._writing = []
+        self._writer = None  # at once, with nothing waiting: the next check-in starts a writer of its own
+
+    def _stopped(self, writer: asyncio.Task[None]) -> None:
+        """The writer ended: if it was cancelled (the loop is closing, perhaps before it started), no update is left
+        waiting for an answer."""
+        if self._writer is writer:
             self._writer = None
+        if writer.cancelled() or writer.exception() is not None:
+            for waiting in [*self._writing, *self._waiting]:
+                if not waiting.done.done():
+                    waiting.done.cancel()
+            self._writing, self._waiting = [], []
 
     async def _write(self, batch: list[_Waiting]) -> None:
         try:
@@ -103,4 +115,4 @@ class CheckInBatches:
     async def close(self) -> None:
         """At shutdown: the batches being written are finished (their updates are waiting for them)."""
         while self._writer is not None:
-            await asyncio.shield(self._writer)
+            await asyncio.wait({self._writer})  # its updates are told how it went; nothing is raised here

@@ -100,3 +100,15 @@ async def test_presses_at_the_same_moment_go_in_one_transaction_with_their_marke
     calls = len(bot.request.calls)
     await bot.press("A03", f"mt:{meeting_id}:ck", chat_id=GROUP)
     assert _alerts(bot, calls)[0].startswith("您已签到（")
+
+
+async def test_a_writer_cancelled_at_shutdown_leaves_no_check_in_waiting(any_db: Database) -> None:
+    meeting_id, members = await _many_members(any_db, 2)
+    batches = CheckInBatches(any_db)
+    waiting = [asyncio.ensure_future(batches.record(None, meeting_id, m, _present())) for m in members]  # type: ignore[arg-type]
+    await asyncio.sleep(0)  # both are queued and the writer is created (cancelled before its first step)
+    assert batches._writer is not None
+    batches._writer.cancel()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+    assert batches._writer is None
