@@ -63,6 +63,7 @@ ABLATABLE = (
     "synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors", "en_roles",
     "situations", "glossary", "written-r6",  # round 6: situations.json, glossary.en.json, its written questions
     "everyday",  # round 7: everyday.json (English glossary, situations in both languages)
+    "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -512,7 +513,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         lexicon="lexicon" not in off,
         vectors="vectors" not in off,
         roles="en_roles" not in off,
-        questions=load_questions(lang, off & {"written-r6"}),
+        questions=load_questions(lang, off & {"written-r6", "written-r8"}),
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")
