@@ -9,7 +9,13 @@ import pytest
 
 from bot.measures import ask, load_notice
 from bot.measures.analysis import load_concepts, normalize
-from bot.measures.decline import DECLINE_WEIGHTS, FEATURES, OfftopicLexicon
+from bot.measures.decline import (
+    ANSWER_PROBABILITY,
+    DECLINE_WEIGHTS,
+    FEATURES,
+    UNANCHORED_ANSWER_PROBABILITY,
+    OfftopicLexicon,
+)
 
 
 def _notice_text(lang: str) -> str:
@@ -81,3 +87,12 @@ def test_party_business_the_notice_does_not_cover_is_declined(question: str, loc
 def test_questions_on_the_measures_are_still_answered(question: str, locale: str, number: int) -> None:
     answer = ask(question, locale)
     assert answer.known and answer.hits[0].measure.number == number
+
+
+def test_a_question_without_a_word_of_the_domain_must_be_likelier_to_be_answered() -> None:
+    # Unanchored, 0.51 is not enough (0.46 is for a question about branch work) …
+    assert UNANCHORED_ANSWER_PROBABILITY > ANSWER_PROBABILITY
+    assert not ask("what time does the library open", "en").known
+    # … while situations in everyday words, without 党 or 支部, are still answered.
+    assert ask("网上有人造谣怎么办", "zh").hits[0].measure.number == 8
+    assert ask("同事最近情绪低落怎么办", "zh").hits[0].measure.number == 9

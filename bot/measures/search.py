@@ -18,7 +18,13 @@ from bot.measures.analysis import (
 )
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
-from bot.measures.decline import ANSWER_PROBABILITY, OfftopicLexicon, Signals, answer_probability
+from bot.measures.decline import (
+    ANSWER_PROBABILITY,
+    UNANCHORED_ANSWER_PROBABILITY,
+    OfftopicLexicon,
+    Signals,
+    answer_probability,
+)
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
@@ -314,7 +320,8 @@ class MeasureIndex:
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return ()
         else:
-            if answer_probability(signals) < ANSWER_PROBABILITY:
+            needed = ANSWER_PROBABILITY if signals.anchored else UNANCHORED_ANSWER_PROBABILITY
+            if answer_probability(signals) < needed:
                 return ()
             scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
