@@ -8,7 +8,8 @@ nobody has looked at. Answerable questions declined cost more than off-topic one
 
 Beside the semantic model and BM25, a small lexicon of what people ask a branch assistant that the notice does not
 cover (``data/offtopic.json``: dues rates, joining, probation, transfers, discipline, elections, Party history,
-pay, leave, the canteen, other cities' organs, requests to write something, the bot's own buttons …) is one signal:
+pay, leave, the canteen, other cities' organs, requests to write something, the bot's own buttons; round 8: elections'
+and discipline's procedure, the Constitution's text, organisational-life apps, IT help, labour law …) is one signal:
 such questions carry the domain's words (党费, 党员, 支部) and match the measures about as well as real ones, so words
 alone cannot tell them apart.
 """
