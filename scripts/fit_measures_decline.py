@@ -15,6 +15,7 @@ Round 5's fit: ``--max-declined 0.011 --also benchmarks/measures_heldout_1.jsonl
    with ``--also`` (pooled with the tuning set).
 
 It prints the weights and the threshold to paste into decline.py, and the tuning set's declines at each threshold.
+``UNANCHORED_ANSWER_PROBABILITY`` (a question without a word of the domain) is set by hand in decline.py (round 8).
 """
 
 from __future__ import annotations

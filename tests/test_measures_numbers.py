@@ -68,6 +68,8 @@ def test_english_numbers(text: str, value: int) -> None:
         ("第１６条", 16),
         ("１６", 16),
         ("第三十二项措施", 32),
+        ("开会时说的第三项措施是什么", 3),  # 措施 after it: a measure, although a meeting is named
+        ("会上提到的第五条是什么", 5),
         ("措施2", 2),
         ("16号措施", 16),
         ("第16条 party dues", 16),
@@ -115,6 +117,8 @@ def test_find_measure_number(question: str, number: int) -> None:
         "what comes first on the agenda",
         "the first item on the agenda of a branch meeting",  # 第一议题 again, in English
         "point 2 of our meeting",
+        "党组会议第一项是什么",  # after a meeting is named, 第N项 / 第N点 counts the meeting's items
+        "每次开会第一点内容学什么",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

@@ -64,7 +64,8 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
         assert en_stem(term) in words and en_stem(term) not in plain
 
 
-def test_round_six_written_questions_are_none_of_the_evaluation_questions() -> None:
+@pytest.mark.parametrize(("kind", "count"), [("written-r6", 100), ("written-r8", 180)])
+def test_written_questions_are_none_of_the_evaluation_questions(kind: str, count: int) -> None:
     evaluation = {
         json.loads(line)["q"].strip().lower()
         for path in BENCHMARKS.glob("measures_*.jsonl")
@@ -72,8 +73,8 @@ def test_round_six_written_questions_are_none_of_the_evaluation_questions() -> N
         if line.strip()
     }
     written = [json.loads(line) for line in _data("questions.jsonl").splitlines() if line.strip()]
-    new = [d["q"] for d in written if d.get("kind") == "written-r6"]
-    assert len(new) >= 100
+    new = [d["q"] for d in written if d.get("kind") == kind]
+    assert len(new) >= count
     assert not [q for q in new if q.strip().lower() in evaluation]
 
 

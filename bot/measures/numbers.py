@@ -106,6 +106,10 @@ _ZH_EXPLICIT = (
     re.compile(rf"措施\s*第?\s*({_NUM_X})(?![年月日次个%\d])"),
     re.compile(rf"({_NUM_X})\s*号措施"),
 )
+# "支部开会，第一项内容必须学什么": after a meeting is named, 第N项 / 第N点 counts the meeting's items (its first one is
+# 第一议题), unless 措施 follows.
+_ZH_MEETING = re.compile(r"开会|会议|会上|会前|例会|议程|议题|党课|组织生活|主题党日")
+_ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
 _ZH_WHOLE = re.compile(
     rf"^(?:请问|查询?|看看?|看一下)?\s*第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
@@ -202,8 +206,19 @@ def find_measure_number(question: str) -> NumberRef | None:
     text = normalize(question).strip()
     for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT):
         m = pattern.search(text)
+        if m and pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
+            continue
         if m:
             value = parse_number(m.group(1))
             if value is not None:
                 return NumberRef(value, m.span())
     return None
+
+
+def _is_meeting_item(text: str, m: re.Match[str]) -> bool:
+    """True for 第N项 / 第N点 after a meeting is named, without 措施 after it: an item of the meeting."""
+    return (
+        bool(_ZH_ITEM_OF_MEETING.search(m.group(0)))
+        and not text[m.end() :].lstrip().startswith("措施")
+        and bool(_ZH_MEETING.search(text[: m.start()]))
+    )

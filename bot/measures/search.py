@@ -18,7 +18,13 @@ from bot.measures.analysis import (
 )
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
-from bot.measures.decline import ANSWER_PROBABILITY, OfftopicLexicon, Signals, answer_probability
+from bot.measures.decline import (
+    ANSWER_PROBABILITY,
+    UNANCHORED_ANSWER_PROBABILITY,
+    OfftopicLexicon,
+    Signals,
+    answer_probability,
+)
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.numbers import find_measure_number
@@ -63,6 +69,7 @@ ABLATABLE = (
     "synonyms", "thesaurus", "structure", "cilin", "anchors", "semantic", "lexicon", "vectors", "en_roles",
     "situations", "glossary", "written-r6",  # round 6: situations.json, glossary.en.json, its written questions
     "everyday",  # round 7: everyday.json (English glossary, situations in both languages)
+    "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -313,7 +320,8 @@ class MeasureIndex:
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return ()
         else:
-            if answer_probability(signals) < ANSWER_PROBABILITY:
+            needed = ANSWER_PROBABILITY if signals.anchored else UNANCHORED_ANSWER_PROBABILITY
+            if answer_probability(signals) < needed:
                 return ()
             scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -512,7 +520,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         lexicon="lexicon" not in off,
         vectors="vectors" not in off,
         roles="en_roles" not in off,
-        questions=load_questions(lang, off & {"written-r6"}),
+        questions=load_questions(lang, off & {"written-r6", "written-r8"}),
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")
