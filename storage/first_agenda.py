@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import queries
 from storage.base import Base, utcnow
-from storage.meetings import Meeting, MeetingStatus
+from storage.meetings import Meeting, MeetingRef, MeetingStatus
 from storage.models import Organisation, OrgKind
 
 
@@ -288,10 +288,12 @@ async def first_studied(
 
 async def held_meetings(
     session: AsyncSession, roots: Collection[int] | None, start: datetime, end: datetime, now: datetime
-) -> list[tuple[Meeting, int | None]]:
-    """The meetings of the subtrees held in [start, end) by ``now`` (not cancelled), with their item's id."""
+) -> list[tuple[int, MeetingRef, int | None]]:
+    """The meetings of the subtrees held in [start, end) by ``now`` (not cancelled): each one's organisation, the
+    meeting as a report names it and its item's id. Three columns, not whole rows: a city's year is tens of
+    thousands of meetings, and loading each as an object with its JSON record and details cost seconds."""
     stmt = (
-        select(Meeting, FirstAgendaItem.id)
+        select(Meeting.org_id, Meeting.id, Meeting.kind, Meeting.starts_at, FirstAgendaItem.id)
         .outerjoin(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
         .where(
             Meeting.org_id.in_(subtree_select(roots)),
@@ -302,7 +304,10 @@ async def held_meetings(
         )
         .order_by(Meeting.starts_at)
     )
-    return [(meeting, item_id) for meeting, item_id in await session.execute(stmt)]
+    return [
+        (org_id, MeetingRef(meeting_id, kind, starts_at), item_id)
+        for org_id, meeting_id, kind, starts_at, item_id in await session.execute(stmt)
+    ]
 
 
 async def branch_dispatches(
