@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -85,7 +85,7 @@ def rank_key(row: BranchCompliance) -> tuple[Any, ...]:
     return (row.needed == 0, -row.rate, lag is None, lag or 0, len(row.unstudied), row.org.name)
 
 
-async def _scope_root(session: AsyncSession, actor: Who, org_id: int | None) -> list[int]:
+async def _scope_root(session: AsyncSession, actor: Who, org_id: int | None) -> Collection[int]:
     """The organisations a report covers (their subtrees), after checking the person may see them."""
     if actor is None:
         if org_id is not None:
@@ -99,7 +99,7 @@ async def _scope_root(session: AsyncSession, actor: Who, org_id: int | None) -> 
         return [root]
     root = org_id if org_id is not None else actor.org_id
     await require_branch_leader(session, actor, root)
-    return [root]
+    return store.OneBranch(root)
 
 
 async def compliance(
