@@ -354,13 +354,22 @@ _CLOSED_MEETING_COUNTS = (
     .group_by(Meeting.id, Meeting.kind, Meeting.starts_at)
     .order_by(Meeting.starts_at, Meeting.id)
 )
-_MEMBER_COUNTS = (
-    select(Member.id, Member.name, Member.member_no, *_attendance_counts())
-    .join(Attendance, Attendance.member_id == Member.id)
+# Counted by member first, then each member's name and number looked up by key (a scalar subquery per counted
+# member: thirty for a branch). Joined before counting, PostgreSQL hashed the whole members table (30,000 rows on
+# the city database: 14 ms of the branch's 18) for a thousand attendance rows.
+_BY_MEMBER = (
+    select(Attendance.member_id, *_attendance_counts())
     .where(Attendance.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
-    .group_by(Member.id, Member.name, Member.member_no)
-    .order_by(Member.member_no, Member.id)
+    .group_by(Attendance.member_id)
+    .subquery()
 )
+_MEMBER_NO = select(Member.member_no).where(Member.id == _BY_MEMBER.c.member_id).scalar_subquery()
+_MEMBER_COUNTS = select(
+    _BY_MEMBER.c.member_id,
+    select(Member.name).where(Member.id == _BY_MEMBER.c.member_id).scalar_subquery(),
+    _MEMBER_NO,
+    *list(_BY_MEMBER.c)[1:],
+).order_by(_MEMBER_NO, _BY_MEMBER.c.member_id)
 
 
 async def closed_meeting_counts(
