@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, extract, func, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -87,6 +87,24 @@ async def active_members(
         # The month of the political birthday is the join month, also for 29 February.
         stmt = stmt.where(Member.join_date.is_not(None), extract("month", Member.join_date) == month)
     return [(member, enabled is not False) for member, enabled in (await session.execute(stmt)).all()]
+
+
+async def members_with_unusable_join_date(
+    session: AsyncSession, org_ids: set[int] | None, today: date, founding: date
+) -> list[Member]:
+    """Active members (of ``org_ids``), by name, whose join date is missing, after ``today`` or before
+    ``founding``: the few a data check reports, chosen by the database instead of loading every member."""
+    stmt = (
+        select(Member)
+        .where(
+            Member.active.is_(True),
+            or_(Member.join_date.is_(None), Member.join_date > today, Member.join_date < founding),
+        )
+        .order_by(Member.name, Member.id)
+    )
+    if org_ids is not None:
+        stmt = stmt.where(Member.org_id.in_(org_ids))
+    return list((await session.scalars(stmt)).all())
 
 
 async def greetings_on(session: AsyncSession, member_id: int) -> bool:

@@ -7,15 +7,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, func, select
+from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import queries
 from storage.base import Base, utcnow
-from storage.meetings import Meeting, MeetingStatus
+from storage.meetings import Meeting, MeetingRef, MeetingStatus
 from storage.models import Organisation, OrgKind
 
 
@@ -121,11 +121,23 @@ class FirstAgendaNudge(Base):
 # Queries
 
 
+class OneBranch(NamedTuple):
+    """A branch leader's scope: the branch and its Party groups. Its select names them without the recursive CTE:
+    PostgreSQL cannot tell a recursive CTE's size, guesses thousands of organisations, and then scans every
+    meeting of the city for one branch (256 ms against 6 ms by the index on the city database)."""
+
+    branch_id: int
+
+
 def subtree_select(roots: Collection[int] | None) -> Select[Any]:
     """The ids of ``roots`` and everything below them, as a select (a recursive CTE: one statement whatever the
     size of the tree, one parameter per root); None: every organisation."""
     if roots is None:
         return select(Organisation.id)
+    if isinstance(roots, OneBranch):  # a branch's Party groups are the only organisations below it
+        return select(Organisation.id).where(
+            or_(Organisation.id == roots.branch_id, Organisation.parent_id == roots.branch_id)
+        )
     tree = select(Organisation.id).where(Organisation.id.in_(list(roots))).cte("fa_tree", recursive=True)
     tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
     return select(tree.c.id)
@@ -288,10 +300,12 @@ async def first_studied(
 
 async def held_meetings(
     session: AsyncSession, roots: Collection[int] | None, start: datetime, end: datetime, now: datetime
-) -> list[tuple[Meeting, int | None]]:
-    """The meetings of the subtrees held in [start, end) by ``now`` (not cancelled), with their item's id."""
+) -> list[tuple[int, MeetingRef, int | None]]:
+    """The meetings of the subtrees held in [start, end) by ``now`` (not cancelled): each one's organisation, the
+    meeting as a report names it and its item's id. Three columns, not whole rows: a city's year is tens of
+    thousands of meetings, and loading each as an object with its JSON record and details cost seconds."""
     stmt = (
-        select(Meeting, FirstAgendaItem.id)
+        select(Meeting.org_id, Meeting.id, Meeting.kind, Meeting.starts_at, FirstAgendaItem.id)
         .outerjoin(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
         .where(
             Meeting.org_id.in_(subtree_select(roots)),
@@ -302,7 +316,10 @@ async def held_meetings(
         )
         .order_by(Meeting.starts_at)
     )
-    return [(meeting, item_id) for meeting, item_id in await session.execute(stmt)]
+    return [
+        (org_id, MeetingRef(meeting_id, kind, starts_at), item_id)
+        for org_id, meeting_id, kind, starts_at, item_id in await session.execute(stmt)
+    ]
 
 
 async def branch_dispatches(

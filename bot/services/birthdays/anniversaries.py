@@ -147,7 +147,7 @@ async def birthdays_on(
 async def data_issues(session: AsyncSession, *, today: date, org_ids: set[int] | None = None) -> list[DataIssue]:
     """Active members whose join date is missing, in the future, or before the Party was founded."""
     issues = []
-    for m, _ in await store.active_members(session, org_ids, None):
+    for m in await store.members_with_unusable_join_date(session, org_ids, today, FOUNDING_DATE):
         problem = join_date_problem(m.join_date, today)
         if problem is not None:
             issues.append(DataIssue(m.id, m.member_no, m.name, m.org_id, m.join_date, problem))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,19 +71,14 @@ async def counts_in(session: AsyncSession, org_ids: set[int], year: int, month: 
     ids = {b.id for b in branches}
     entries = await birthdays_in_month(session, year, month, today=today, org_ids=ids)
     issues = await data_issues(session, today=today, org_ids=ids)
-    counts = []
-    for branch in branches:
-        mine = [e for e in entries if e.org_id == branch.id]
-        counts.append(
-            BranchCount(
-                branch.id,
-                branch.name,
-                len(mine),
-                sum(1 for e in mine if not e.reachable),
-                sum(1 for i in issues if i.org_id == branch.id),
-            )
-        )
-    return counts
+    # Counted in one pass each, by branch (a pass over every birthday for each branch cost seconds for a city).
+    found: Counter[int] = Counter(e.org_id for e in entries)
+    unreachable: Counter[int] = Counter(e.org_id for e in entries if not e.reachable)
+    to_fix: Counter[int] = Counter(i.org_id for i in issues)
+    return [
+        BranchCount(branch.id, branch.name, found[branch.id], unreachable[branch.id], to_fix[branch.id])
+        for branch in branches
+    ]
 
 
 async def subtree_counts(session: AsyncSession, actor: Actor, year: int, month: int, today: date) -> list[BranchCount]:

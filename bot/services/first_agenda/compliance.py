@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +26,7 @@ from storage import first_agenda as store
 from storage.first_agenda import (
     StudyMaterial,
 )
-from storage.meetings import Meeting
+from storage.meetings import MeetingRef
 from storage.models import Organisation, OrgKind
 
 # --------------------------------------------------------------------------------------------------------------
@@ -41,7 +41,7 @@ class BranchCompliance:
     needed: int = 0
     recorded: int = 0
     optional_recorded: int = 0
-    missing: list[Meeting] = field(default_factory=list)  # held, needed it, none recorded
+    missing: list[MeetingRef] = field(default_factory=list)  # held, needed it, none recorded
     dispatched: list[int] = field(default_factory=list)  # materials dispatched to it in the period
     unstudied: list[int] = field(default_factory=list)
     lags: list[int] = field(default_factory=list)
@@ -85,7 +85,7 @@ def rank_key(row: BranchCompliance) -> tuple[Any, ...]:
     return (row.needed == 0, -row.rate, lag is None, lag or 0, len(row.unstudied), row.org.name)
 
 
-async def _scope_root(session: AsyncSession, actor: Who, org_id: int | None) -> list[int]:
+async def _scope_root(session: AsyncSession, actor: Who, org_id: int | None) -> Collection[int]:
     """The organisations a report covers (their subtrees), after checking the person may see them."""
     if actor is None:
         if org_id is not None:
@@ -99,7 +99,7 @@ async def _scope_root(session: AsyncSession, actor: Who, org_id: int | None) -> 
         return [root]
     root = org_id if org_id is not None else actor.org_id
     await require_branch_leader(session, actor, root)
-    return [root]
+    return store.OneBranch(root)
 
 
 async def compliance(
@@ -125,13 +125,13 @@ async def compliance(
     orgs = {o.id: o for o in await store.orgs_under(session, roots)}
     rows: dict[int, BranchCompliance] = {o.id: BranchCompliance(o) for o in orgs.values() if o.kind == OrgKind.BRANCH}
     start_at, end_at = env.day_start(start), env.day_end(end)
-    for meeting, item_id in await store.held_meetings(session, roots, start_at, end_at, now):
+    for org_id, meeting, item_id in await store.held_meetings(session, roots, start_at, end_at, now):
         kind = KINDS_BY_ID.get(meeting.kind)
-        if meeting.org_id not in rows:
-            if kind is None or kind.held_by is not HeldBy.UNIT or meeting.org_id not in orgs:
+        if org_id not in rows:
+            if kind is None or kind.held_by is not HeldBy.UNIT or org_id not in orgs:
                 continue
-            rows[meeting.org_id] = BranchCompliance(orgs[meeting.org_id])
-        row = rows[meeting.org_id]
+            rows[org_id] = BranchCompliance(orgs[org_id])
+        row = rows[org_id]
         if needs_first_agenda(meeting.kind):
             row.needed += 1
             if item_id is not None:

@@ -28,7 +28,7 @@ from bot.services.meetings.stats import PeriodRange, period_range
 from bot.services.notifier import Message, Notifier, Recipient, leaders_of
 from storage import queries
 from storage.meetings import (
-    Meeting,
+    HeldMeeting,
     MeetingStatus,
     branch_groups,
     branches_of,
@@ -71,14 +71,15 @@ async def branch_compliance(session: AsyncSession, branch: Organisation, today: 
 
 
 def _items(
-    branch: Organisation, meetings: Sequence[Meeting], groups: Sequence[Organisation], today: date, env: ServiceEnv
+    branch: Organisation, meetings: Sequence[HeldMeeting], groups: Sequence[Organisation], today: date, env: ServiceEnv
 ) -> list[Item]:
     """The branch's requirements from its meetings of the year and its Party groups (no database here)."""
     ranges = {p: period_range(p, today) for p in PERIOD_ORDER}
+    days = [(m, m.starts_at.astimezone(env.tz).date()) for m in meetings]  # each meeting's local day, once
     items: list[Item] = []
     for period in PERIOD_ORDER:
         pr = ranges[period]
-        in_period = [m for m in meetings if pr.contains(m.starts_at, env.tz)]
+        in_period = [m for m, day in days if pr.start <= day <= pr.end]
         for kind in BRANCH_KINDS:
             if kind.period is not period:
                 continue
@@ -115,7 +116,7 @@ def _items(
     return items
 
 
-def _closed(meetings: Sequence[Meeting], group_id: int | None = None) -> int:
+def _closed(meetings: Sequence[HeldMeeting], group_id: int | None = None) -> int:
     return sum(1 for m in meetings if m.status == MeetingStatus.CLOSED and (group_id is None or m.group_id == group_id))
 
 
