@@ -155,6 +155,9 @@ async def record_check_ins(session: AsyncSession, check_ins: Sequence[CheckIn]) 
     """:func:`record_check_in` for many members at once (a group's burst, written together): one conditional write
     per :data:`CHECK_INS_PER_STATEMENT`, returning the rows it checked in. Whether each check-in of ``check_ins``
     checked its member in, in order; the same member and meeting twice: the first one (the second was too late)."""
+    if len(check_ins) == 1:  # the usual moment, one check-in alone: the statement built once
+        one = check_ins[0]
+        return [await record_check_in(session, one.meeting_id, one.member_id, one.values)]
     done: set[tuple[int, int]] = set()
     first: dict[tuple[int, int], int] = {}  # each (meeting, member) once: a statement may not touch a row twice
     for index, one in enumerate(check_ins):

@@ -238,7 +238,7 @@ async def test_qr_code_deep_link_code_and_group_button(bot: BotHarness) -> None:
         "INSERT INTO handled_updates",
     ]
     assert "FROM members LEFT OUTER JOIN meetings" in seen[1] and "audit_log" in seen[1]
-    assert "RETURNING" in seen[2]
+    assert "ON CONFLICT" in seen[2] and "NOT IN" in seen[2]  # the conditional write
     assert "签到码" in (await bot.say("A05", "/checkin"))[0]
     assert await bot.say("A05", "999999") == ["本支部没有签到码为999999的会议。"]
     assert "已签到" in (await bot.say("A05", code or ""))[0]
