@@ -27,14 +27,20 @@ from benchmarks.bench_ledger import YEAR, generate  # noqa: E402
 RUNS = 30
 
 
-async def _median_ms(work: Callable[[], Awaitable[Any]]) -> float:
-    await work()  # warm: the pages in the cache, the statements compiled
+async def median_seconds(work: Callable[[], Awaitable[Any]], repeat: int) -> float:
+    """The median of ``repeat`` timed runs of ``work``, after one to warm (the pages in the cache, the statements
+    compiled). bench_city_reports.py times its reports with it too."""
+    await work()
     times = []
-    for _ in range(RUNS):
+    for _ in range(repeat):
         began = time.perf_counter()
         await work()
         times.append(time.perf_counter() - began)
-    return 1000 * statistics.median(times)
+    return statistics.median(times)
+
+
+async def _median_ms(work: Callable[[], Awaitable[Any]]) -> float:
+    return 1000 * await median_seconds(work, RUNS)
 
 
 async def measure(path: Path, branch_id: int) -> tuple[float, float, float]:

@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_branch_reports import median_seconds  # noqa: E402
 from benchmarks.bench_ledger import YEAR, _city, anchor_loop_ms  # noqa: E402
 
 TODAY = date(YEAR, 12, 15)
@@ -232,16 +232,6 @@ def capturing(db: Any) -> Iterator[list[tuple[str, Any]]]:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
-async def median_seconds(runs: Callable[[], Awaitable[Any]], repeat: int = RUNS) -> float:
-    await runs()  # warm: the pages in the cache, the statements compiled
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        await runs()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
-
-
 async def time_service(db: Any, work: Work, repeat: int) -> tuple[float, list[tuple[str, Any]]]:
     async def once() -> None:
         async with db.session() as session:
@@ -300,21 +290,16 @@ async def time_screens(url: str, commands: list[tuple[str, str]]) -> dict[tuple[
     """Each (who, command) sent to the application as a private message; median seconds and the reply's length."""
     import time_machine
 
-    from bot.app import _post_init, build_application
+    from bot.app import started_offline
     from bot.config import load_settings
     from bot.db import Database
-    from bot.offline import OfflineRequest, UpdateFactory
+    from bot.offline import UpdateFactory
 
     results: dict[tuple[str, str], tuple[float, int]] = {}
     with time_machine.travel(NOW, tick=True):
         db = Database(url)
         settings = load_settings(DATABASE_URL=url)
-        request = OfflineRequest()
-        app = build_application(
-            settings, db=db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
-        )
-        await app.initialize()
-        await _post_init(app)
+        app, request = await started_offline(settings, db)
         updates = UpdateFactory(app.bot)
         for who, command in commands:
             user = ADMIN_TG if who == "admin" else SECRETARY_TG
@@ -363,8 +348,8 @@ async def measure(url: str, bot: bool) -> tuple[dict[str, Figures], str]:
         async with db.session() as session:
             await session.execute(text("SELECT 1"))
 
-    anchor = await median_seconds(anchor_once)
-    empty_session = await median_seconds(session_once)
+    anchor = await median_seconds(anchor_once, RUNS)
+    empty_session = await median_seconds(session_once, RUNS)
     loop_before = anchor_loop_ms()
     figures: dict[str, Figures] = {}
     for report in reports(admin, secretary, secretary.org_id, env):

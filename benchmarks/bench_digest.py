@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_ledger import generate  # noqa: E402
 
-from bot.app import _post_init, build_application  # noqa: E402
+from bot.app import started_offline  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.environment import ServiceEnv  # noqa: E402
-from bot.offline import OfflineRequest, UpdateFactory  # noqa: E402
+from bot.offline import UpdateFactory  # noqa: E402
 from bot.services.ledger import digest as digest_module  # noqa: E402
 from bot.services.ledger.digest import queue_digests  # noqa: E402
 
@@ -133,12 +133,7 @@ async def run(db_path: Path, folder: Path) -> None:
     url = f"sqlite+aiosqlite:///{db_path}"
     settings = load_settings(DATABASE_URL=url, LEDGER_DIR=str(folder / "ledgers"))
     db = Database(url)
-    offline = OfflineRequest()
-    app = build_application(
-        settings, db=db, request=offline, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
-    )
-    await app.initialize()
-    await _post_init(app)
+    app, offline = await started_offline(settings, db)
     updates = UpdateFactory(app.bot)
     for text in ("/help", "/meetings"):  # the first of each: templates, the caller
         await app.process_update(updates.message(senders[0], text))

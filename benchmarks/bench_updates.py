@@ -34,7 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes  # noqa: E402
 
-from bot.app import _post_init, build_application  # noqa: E402
+from bot.app import started_offline  # noqa: E402
 from bot.clock import now_utc  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.db import Database  # noqa: E402
@@ -122,12 +122,7 @@ async def _ours(folder: Path, count: int, run: int) -> tuple[float, float, int]:
         link, _slot = await checkin.checkin_link(session, meeting, "bot", live=False)
         meeting_id = meeting.id
     payload = "/start " + link.rsplit("start=", 1)[1]
-    request = OfflineRequest()
-    app = build_application(
-        settings, db=db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
-    )
-    await app.initialize()
-    await _post_init(app)
+    app, _request = await started_offline(settings, db)
     updates = UpdateFactory(app.bot)
     member = telegram_id_of("A03")
     await app.process_update(updates.message(member, "/help"))  # the first: templates, the caller

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.context import BranchApplication, BranchContext
 from bot.db import Database
 from bot.feature import Feature
+from bot.offline import OfflineRequest
 from bot.outbox_worker import OutboxWorker
 from bot.outgoing import OutgoingApplication, OutgoingBot
 from bot.resources import Resources
@@ -130,3 +131,15 @@ def schedule_jobs(application: BranchApplication) -> None:
     """Every periodic job, each with a fixed id so a restart replaces rather than duplicates it."""
     for job in registry.jobs(application.bot_data["features"]):
         job.schedule(application)
+
+
+async def started_offline(settings: Settings, db: Database) -> tuple[BranchApplication, OfflineRequest]:
+    """The real application with no network and no scheduler, initialised and opened as ``branchbot run`` opens it
+    (post_init): the tests' harness, a second process in a test, the benchmarks. The caller shuts it down."""
+    request = OfflineRequest()
+    application = build_application(
+        settings, db=db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
+    )
+    await application.initialize()
+    await _post_init(application)
+    return application, request

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import _post_init, build_application
+from bot.app import started_offline
 from bot.config import Settings, load_settings
 from bot.context import BranchApplication
 from bot.db import Database
@@ -155,12 +155,7 @@ class BotHarness:
 @pytest.fixture
 async def bot(settings: Settings, db: Database, demo: DemoIds) -> AsyncIterator[BotHarness]:
     """The bot over the demo organisation, with no network."""
-    request = OfflineRequest()
-    application = build_application(
-        settings, db=db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
-    )
-    await application.initialize()
-    await _post_init(application)
+    application, request = await started_offline(settings, db)
     yield BotHarness(application, request, UpdateFactory(application.bot), db, demo)
     await application.shutdown()
     # Every message that reached "Telegram" was one it accepts (bot/outgoing.py is the boundary that ensures it).

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from sqlalchemy import select
 from telegram.ext import ConversationHandler
 
-from bot.app import _post_init, build_application
+from bot.app import started_offline
 from bot.demo import telegram_id_of
-from bot.offline import OfflineRequest, UpdateFactory
+from bot.offline import UpdateFactory
 from handlers.flows import Flow
 from storage.flows import FlowState
 from tests.conftest import BotHarness
@@ -35,13 +35,8 @@ async def _user_data(bot: BotHarness, member_no: str) -> dict[str, object]:
 @asynccontextmanager
 async def _restarted(bot: BotHarness) -> AsyncIterator[BotHarness]:
     """Another process on the same database (the first one stored everything as each update was handled)."""
-    request = OfflineRequest()
     settings = bot.application.bot_data["resources"].settings
-    application = build_application(
-        settings, db=bot.db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
-    )
-    await application.initialize()
-    await _post_init(application)
+    application, request = await started_offline(settings, bot.db)
     try:
         yield BotHarness(application, request, UpdateFactory(application.bot), bot.db, bot.ids)
     finally:

@@ -25,11 +25,11 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.app import _post_init, build_application
+from bot.app import started_offline
 from bot.config import Settings
 from bot.db import Database
 from bot.demo import seed_demo, telegram_id_of
-from bot.offline import OfflineRequest, UpdateFactory
+from bot.offline import UpdateFactory
 from bot.outgoing import OutgoingBot
 from tests.conftest import BotHarness
 
@@ -160,12 +160,7 @@ async def harness(settings: Settings, any_db: Database) -> AsyncIterator[BotHarn
     """The real application over the demo organisation, on each backend."""
     async with any_db.session() as session:
         ids = await seed_demo(session)
-    request = OfflineRequest()
-    application = build_application(
-        settings, db=any_db, request=request, get_updates_request=OfflineRequest(), rate_limit=False, start_jobs=False
-    )
-    await application.initialize()
-    await _post_init(application)
+    application, request = await started_offline(settings, any_db)
     yield BotHarness(application, request, UpdateFactory(application.bot), any_db, ids)
     await application.shutdown()
 
