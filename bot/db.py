@@ -104,7 +104,8 @@ class Database:
         self._side: async_sessionmaker[AsyncSession] | None = None
         self._side_engine: AsyncEngine | None = None
         parsed = make_url(url)
-        self._loop_readable = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+        # A SQLite file (not in memory): other connections to it see the same database.
+        self._sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
     def read_on_loop(self, read: Callable[[Connection], T]) -> T | None:
         """Run ``read`` (one short indexed read) on a read-only connection in the event loop's own thread; None
@@ -114,7 +115,7 @@ class Database:
         session and six trips to aiosqlite's thread (cursor, execute, fetch, close, commit, the pool's reset),
         about 1 ms of a /help's 2; here it is one sqlite3 call of about 0.1 ms. A WAL reader does not wait for
         writers, so the loop is not held; :data:`LOOP_READ_BUSY_MS` bounds the rare wait."""
-        if not self._loop_readable:
+        if not self._sqlite_file:
             return None
         if self._loop_reads is None:
             self._loop_reads = _loop_read_engine(self.url)
@@ -142,8 +143,7 @@ class Database:
         batches, bot/checkin_batches.py), which must not wait for a connection those updates hold. An in-memory
         SQLite database has only the one engine."""
         if self._side is None:
-            parsed = make_url(self.url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            if self.dialect == "sqlite" and not self._sqlite_file:
                 self._side = self.sessionmaker
             else:
                 self._side_engine = create_engine(self.url, pool_size=1, max_overflow=0)

@@ -129,14 +129,20 @@ async def record_check_in(session: AsyncSession, meeting_id: int, member_id: int
             member_id=bindparam("v_member_id"),
             **{name: bindparam(f"v_{name}") for name in key[1]},
         )
-        stmt = _CHECK_INS[key] = insert.on_conflict_do_update(
-            index_elements=["meeting_id", "member_id"],
-            set_={name: insert.excluded[name] for name in key[1]},
-            where=Attendance.__table__.c.status.not_in([s.value for s in CHECKED_IN]),
-        )
+        stmt = _CHECK_INS[key] = _unless_checked_in(insert, key[1])
     params = {"v_meeting_id": meeting_id, "v_member_id": member_id, **{f"v_{k}": v for k, v in values.items()}}
     added = await session.execute(stmt, params)
     return bool(getattr(added, "rowcount", 0))
+
+
+def _unless_checked_in(insert: Any, columns: Sequence[str]) -> Any:
+    """``insert`` (of attendance rows) as the check-in's conditional write: a member's existing row takes ``columns``
+    only while they are not checked in."""
+    return insert.on_conflict_do_update(
+        index_elements=["meeting_id", "member_id"],
+        set_={name: insert.excluded[name] for name in columns},
+        where=Attendance.__table__.c.status.not_in([s.value for s in CHECKED_IN]),
+    )
 
 
 class CheckIn(NamedTuple):
@@ -172,11 +178,7 @@ async def record_check_ins(session: AsyncSession, check_ins: Sequence[CheckIn]) 
         insert = upsert_insert(session)(table).values(
             [{"meeting_id": one.meeting_id, "member_id": one.member_id, **one.values} for one in chunk]
         )
-        statement = insert.on_conflict_do_update(
-            index_elements=["meeting_id", "member_id"],
-            set_={name: insert.excluded[name] for name in columns},
-            where=table.c.status.not_in([s.value for s in CHECKED_IN]),
-        ).returning(table.c.meeting_id, table.c.member_id)
+        statement = _unless_checked_in(insert, columns).returning(table.c.meeting_id, table.c.member_id)
         # RETURNING gives the rows inserted or updated, not those the WHERE kept as they were (SQLite ≥ 3.35).
         done.update((int(meeting), int(member)) for meeting, member in (await session.execute(statement)).all())
     return [
