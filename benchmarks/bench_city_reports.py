@@ -104,7 +104,22 @@ async def prepare(url: str) -> None:
             await session.execute(update(Member).where(Member.id == secretary).values(telegram_id=SECRETARY_TG))
         if await points_store.latest_rules_version(session, 1) == 0:
             await apply_rules(session, None, "WC", default_rules_text())
+    await tally(db)
     await db.dispose()
+
+
+async def tally(db: Any) -> None:
+    """What the hourly job (bot/jobs/points.py) keeps up to date: the attendance tallies of the closed months, here
+    January … November of the city's year (today being 15 December); a kept city built once is only checked."""
+    from bot.config import load_settings
+    from bot.environment import ServiceEnv
+    from bot.services.points import tallies
+
+    tz = ServiceEnv.from_settings(load_settings(DATABASE_URL=db.url)).tz
+    began = time.perf_counter()
+    async with db.session() as session:
+        written = await tallies.refresh(session, TODAY, tz, datetime.now(UTC))
+    print(f"points tallies: {written} member rows built in {time.perf_counter() - began:.1f} s (the job's work)")
 
 
 async def copy_to_postgres(sqlite_url: str, pg_url: str) -> str:

@@ -43,7 +43,12 @@ class Meeting(Base):
     """One meeting of a branch (or of a Party group, or of a unit's Party body)."""
 
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_org_starts", "org_id", "starts_at"),)
+    # updated_at is indexed so the points' tallies can ask cheaply whether any meeting changed since they were
+    # counted (storage/points/tallies.py).
+    __table_args__ = (
+        Index("ix_meetings_org_starts", "org_id", "starts_at"),
+        Index("ix_meetings_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))  # the branch (or unit)
@@ -91,7 +96,9 @@ class Attendance(Base):
     """One member at one meeting: one row, whatever happens (the unique key refuses a second)."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    # updated_at is indexed so the points' tallies can ask cheaply whether any row of their months changed since
+    # they were counted (storage/points/tallies.py); every write sets it (onupdate, and the check-ins' upsert).
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"), Index("ix_attendance_updated_at", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)

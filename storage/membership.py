@@ -84,13 +84,14 @@ class MembershipSpan:
         return (self.end - self.start).days + 1
 
 
-def org_filter(column: Any, org_ids: Sequence[int] | Select[Any]) -> ColumnElement[bool]:
+def org_filter(column: Any, org_ids: Sequence[int] | Select[Any], name: str = "org_ids_literal") -> ColumnElement[bool]:
     """``column IN org_ids`` without one bound parameter per id: a subquery for a Select, and literal
-    integers (rendered into the statement, not bound) for a list — safe because they are ints."""
+    integers (rendered into the statement, not bound) for a list — safe because they are ints. One statement
+    with two different lists gives each its own ``name`` (the same name would render one list twice)."""
     if isinstance(org_ids, Select):
         return column.in_(org_ids)
     ids = [int(i) for i in org_ids]
-    return column.in_(bindparam("org_ids_literal", ids, expanding=True, literal_execute=True))
+    return column.in_(bindparam(name, ids, expanding=True, literal_execute=True))
 
 
 def member_on(day: Any, org_column: Any = None) -> ColumnElement[bool]:

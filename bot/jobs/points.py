@@ -4,14 +4,14 @@ sheet (民主评议党员) of their members' points, once a year (the outbox's d
 from __future__ import annotations
 
 import logging
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.environment import ServiceEnv
 from bot.i18n import N_
-from bot.jobs import DailyJob
+from bot.jobs import DailyJob, RepeatingJob
 from bot.services.notifier import Message, Notifier
 from bot.services.points.buttons import PointsAction, PointsButton
 from storage import points as store
@@ -51,4 +51,23 @@ async def appraisal_sheet_job(context: BranchContext) -> None:
         log.info("offered %d appraisal sheets", added)
 
 
-JOBS = [DailyJob("points-appraisal-sheets", appraisal_sheet_job, at=lambda settings: time(9, 30))]
+async def tallies_job(context: BranchContext) -> None:
+    """Job: build the attendance tallies of the months just closed and of the branches a correction touched
+    (bot/services/points/tallies.py); three statements when nothing is to do."""
+    from bot.services.points import tallies
+
+    resources = context.resources
+    env = resources.env
+    now = env.now()  # before the records are read: a write after it makes the build unusable
+    async with resources.db.session() as session:
+        written = await tallies.refresh(session, env.today(), env.tz, now)
+    if written:
+        log.info("tallied the attendance of %d member rows for points", written)
+
+
+JOBS: list[DailyJob | RepeatingJob] = [
+    DailyJob("points-appraisal-sheets", appraisal_sheet_job, at=lambda settings: time(9, 30)),
+    # Hourly: a correction of a past month is counted live (the same points, only slower) until its branch is
+    # tallied again; the first run a minute after start-up, not in the way of the first updates.
+    RepeatingJob("points-tallies", tallies_job, interval=timedelta(hours=1), first=timedelta(minutes=1)),
+]

@@ -2,13 +2,14 @@
 
 - :mod:`.models`: the tables (rules, entries, publications, star ratings);
 - :mod:`.counts`: the set-based queries that count events (one statement for any number of members);
+- :mod:`.tallies`: the closed months' attendance counts per member, kept so the city's points need not group a
+  million rows on every report;
 - :mod:`.queries`: the look-ups the services, jobs and CLI make (each takes a session, never commits).
 """
 
 from storage.points.counts import (
     AttendanceRule,
     Span,
-    attendance_counts,
     attendance_rates,
     closed_meetings_by_month,
     community_spells,
@@ -31,6 +32,8 @@ from storage.points.models import (
     PointEntry,
     PointPublication,
     PointRules,
+    PointTally,
+    PointTallyBuild,
     StarRating,
     StarStatus,
 )
@@ -48,6 +51,7 @@ from storage.points.queries import (
     rating_row,
     ratings_of,
 )
+from storage.points.tallies import attendance_counts
 
 __all__ = [
     "AttendanceRule",
@@ -55,6 +59,8 @@ __all__ = [
     "PointEntry",
     "PointPublication",
     "PointRules",
+    "PointTally",
+    "PointTallyBuild",
     "Span",
     "StarRating",
     "StarStatus",

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch
@@ -129,29 +129,23 @@ def _members_of(org_ids: Sequence[int]) -> Any:
     )
 
 
-async def attendance_counts(
-    session: AsyncSession,
-    org_ids: Sequence[int],
-    spans: Sequence[Span],
+def attendance_flags(
     rules: Sequence[AttendanceRule],
+    org_ids: Sequence[int],
     start: date,
     end: date,
+    dialect: str,
     tz: ZoneInfo,
-) -> dict[tuple[int, int], dict[str, int]]:
-    """Per (member, branch): how many closed meetings each rule counts.
+    name: str = "period_meetings",
+) -> tuple[Any, list[ColumnElement[Any]]]:
+    """The period's closed meetings (a materialised CTE called ``name``) and, per rule, whether an attendance row
+    joined to them counts (1 or 0): the caller sums them.
 
-    At most two grouped statements, whatever the number of members: every attendance row of the period's
-    meetings grouped by (member, branch) — driven by the meetings, so each meeting's rows are read together
-    through the attendance index — kept for the members who belonged to the branch the whole period; and, only
-    when some joined or left during it, the same counts clipped to their days in the branch."""
-    if not rules:
-        return {}
-    dialect = session.get_bind().dialect.name
+    Each meeting's local day, its tag flags and whether its kind is among each rule's kinds are worked out once
+    (tens of thousands of meetings), rather than for each attendance row (a million): the grouped statement then
+    tests a small integer per row instead of a string against a list of kinds (about a fifth of PostgreSQL's time
+    for the city's year)."""
     begin, finish = _meeting_window(start, end, tz)
-    # The period's closed meetings, each with its local day, its tag flags and whether its kind is among each
-    # rule's kinds worked out once (tens of thousands), rather than for each attendance row (a million): the
-    # grouped statement then tests a small integer per row instead of a string against a list of kinds (about a
-    # fifth of PostgreSQL's time for the city's year).
     tags = sorted({rule.tag for rule in rules if rule.tag})
     kind_sets = sorted({rule.kinds for rule in rules if rule.kinds})
     meetings = (
@@ -169,32 +163,71 @@ async def attendance_counts(
             Meeting.status == MeetingStatus.CLOSED,
             Meeting.starts_at >= begin,
             Meeting.starts_at < finish,
-            org_filter(Meeting.org_id, list(org_ids)),
+            org_filter(Meeting.org_id, list(org_ids), f"{name}_orgs"),
         )
-        .cte("period_meetings")
+        .cte(name)
         .prefix_with("MATERIALIZED")
     )
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for rule in rules:
         conditions: list[ColumnElement[bool]] = [Attendance.status.in_(rule.statuses)]
         if rule.kinds:
             conditions.append(meetings.c[f"kinds_{kind_sets.index(rule.kinds)}"] == 1)
         if rule.tag:
             conditions.append(meetings.c[f"tag_{tags.index(rule.tag)}"] == 1)
-        columns.append(func.sum(case((and_(*conditions), 1), else_=0)).label(rule.key))
+        columns.append(case((and_(*conditions), 1), else_=0))
+    return meetings, columns
+
+
+def month_of(day: Any, dialect: str) -> ColumnElement[Any]:
+    """SQL: the month (1–12) of a local day expression."""
+    if dialect == "postgresql":
+        return cast(func.extract("month", day), Integer)
+    return cast(func.strftime("%m", day), Integer)
+
+
+async def whole_counts(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    rules: Sequence[AttendanceRule],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    *,
+    by_month: bool = False,
+) -> dict[tuple[Any, ...], list[int]]:
+    """Per (member, branch) — and month with ``by_month`` — each rule's count (in the rules' order) over every
+    attendance row of the branches' closed meetings in the period, whoever held the membership: one grouped
+    statement, driven by the meetings, so each meeting's rows are read together through the attendance index."""
+    dialect = session.get_bind().dialect.name
+    meetings, flags = attendance_flags(rules, org_ids, start, end, dialect, tz)
+    columns = [func.sum(flag) for flag in flags]
+    keys: list[Any] = [Attendance.member_id, meetings.c.org_id]
+    if by_month:
+        keys.append(month_of(meetings.c.day, dialect))
     whole = (
-        select(Attendance.member_id, meetings.c.org_id, *columns)
+        select(*keys, *columns)
         .select_from(meetings)
         .join(Attendance, Attendance.meeting_id == meetings.c.id)
-        .group_by(Attendance.member_id, meetings.c.org_id)
+        .group_by(*keys)
     )
-    full = {(s.member_id, s.org_id) for s in spans if s.covers_period(start, end)}
-    result: dict[tuple[int, int], dict[str, int]] = {}
-    for row in (await session.execute(whole)).all():
-        if (row[0], row[1]) in full:
-            result[(row[0], row[1])] = {rule.key: int(row[i + 2] or 0) for i, rule in enumerate(rules)}
-    if all((s.member_id, s.org_id) in full for s in spans):
-        return result
+    width = len(keys)
+    return {tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in (await session.execute(whole)).all()}
+
+
+async def clipped_counts(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    rules: Sequence[AttendanceRule],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+) -> dict[tuple[int, int], list[int]]:
+    """Per (member, branch) whose membership does not cover the whole period: each rule's count over the branch's
+    closed meetings on the days they belonged to it (one grouped statement)."""
+    dialect = session.get_bind().dialect.name
+    meetings, flags = attendance_flags(rules, org_ids, start, end, dialect, tz)
+    columns = [func.sum(flag) for flag in flags]
     cte = spans_of(org_ids, start, end)
     clipped = (
         select(cte.c.member_id, cte.c.org_id, *columns)
@@ -204,13 +237,49 @@ async def attendance_counts(
         .where(~_covers_period(cte, start, end), _in_span(meetings.c.day, cte))
         .group_by(cte.c.member_id, cte.c.org_id)
     )
-    for row in (await session.execute(clipped)).all():
-        if (row[0], row[1]) in full:
-            continue  # a second, partial row of someone who also belonged all period: already counted
-        counts = result.setdefault((row[0], row[1]), {rule.key: 0 for rule in rules})
-        for i, rule in enumerate(rules):
-            counts[rule.key] += int(row[i + 2] or 0)
+    return {(row[0], row[1]): [int(v or 0) for v in row[2:]] for row in (await session.execute(clipped)).all()}
+
+
+async def live_attendance_counts(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    spans: Sequence[Span],
+    rules: Sequence[AttendanceRule],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+) -> dict[tuple[int, int], dict[str, int]]:
+    """Per (member, branch): how many closed meetings each rule counts, straight from the records.
+
+    At most two grouped statements, whatever the number of members: every attendance row of the period's
+    meetings grouped by (member, branch), kept for the members who belonged to the branch the whole period; and,
+    only when some joined or left during it, the same counts clipped to their days in the branch."""
+    if not rules:
+        return {}
+    full = {(s.member_id, s.org_id) for s in spans if s.covers_period(start, end)}
+    result: dict[tuple[int, int], dict[str, int]] = {}
+    for key, values in (await whole_counts(session, org_ids, rules, start, end, tz)).items():
+        if key in full:
+            result[(key[0], key[1])] = {rule.key: values[i] for i, rule in enumerate(rules)}
+    if all((s.member_id, s.org_id) in full for s in spans):
+        return result
+    add_clipped(result, full, await clipped_counts(session, org_ids, rules, start, end, tz), rules)
     return result
+
+
+def add_clipped(
+    result: dict[tuple[int, int], dict[str, int]],
+    full: set[tuple[int, int]],
+    clipped: dict[tuple[int, int], list[int]],
+    rules: Sequence[AttendanceRule],
+) -> None:
+    """Add the clipped counts of the members who did not belong all period to ``result``."""
+    for key, values in clipped.items():
+        if key in full:
+            continue  # a second, partial row of someone who also belonged all period: already counted
+        counts = result.setdefault(key, {rule.key: 0 for rule in rules})
+        for i, rule in enumerate(rules):
+            counts[rule.key] += values[i]
 
 
 def _covers_period(spans: Any, start: date, end: date) -> ColumnElement[bool]:

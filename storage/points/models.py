@@ -103,3 +103,44 @@ class StarRating(Base):
     published_at: Mapped[datetime | None] = mapped_column()
     revision: Mapped[int] = mapped_column(default=0)  # raised by each step; its notices are keyed by it
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PointTallyBuild(Base):
+    """A branch's attendance tallies for the closed months of a year (1 … ``through``), counted by one set of
+    attendance rules (``digest``): the city's points then read 30,000 small rows instead of grouping a million
+    attendance rows on every report. Only a cache — the records stay the truth: a build is trusted only while no
+    attendance row or meeting of its months was written after ``built_at`` (see storage/points/tallies.py)."""
+
+    __tablename__ = "point_tally_builds"
+    __table_args__ = (UniqueConstraint("org_id", "year", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column()
+    digest: Mapped[str] = mapped_column(String(64))  # which attendance rules (and time zone) it counted by
+    through: Mapped[int] = mapped_column()  # the last month counted (1–12)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PointTally(Base):
+    """One member's counts in a build up to the end of ``month``, from 1 January: ``c0`` … ``c7`` are the build's
+    attendance rules in order (a rules file with more attendance items is not tallied). Cumulative, with a row for
+    every month 1 … through of each member with any count, so a run of whole months ``a`` … ``b`` is the row of
+    ``b`` less the row of ``a - 1``: one or two rows per member, whatever the period."""
+
+    __tablename__ = "point_tallies"
+
+    build_id: Mapped[int] = mapped_column(ForeignKey("point_tally_builds.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    c0: Mapped[int] = mapped_column(Integer, default=0)
+    c1: Mapped[int] = mapped_column(Integer, default=0)
+    c2: Mapped[int] = mapped_column(Integer, default=0)
+    c3: Mapped[int] = mapped_column(Integer, default=0)
+    c4: Mapped[int] = mapped_column(Integer, default=0)
+    c5: Mapped[int] = mapped_column(Integer, default=0)
+    c6: Mapped[int] = mapped_column(Integer, default=0)
+    c7: Mapped[int] = mapped_column(Integer, default=0)
+
+
+TALLY_SLOTS = 8  # c0 … c7
