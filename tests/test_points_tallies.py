@@ -143,6 +143,11 @@ async def test_the_tallies_give_the_same_points_as_the_records_before_and_after_
     tallied, live = await _all_periods(any_db, admin, monkeypatch)
     assert tallied == live
     assert any(item["count"] for rows in live for row in rows for item in row["items"] if item["key"] == "absent")
+    async with any_db.session() as session:
+        results = await points.report(session, admin, None, date(2026, 1, 1), TODAY, TZ)
+    totals = [r.points for r in results]  # without the items (total_of), then from them (points_of)
+    assert totals == [sum(item.points for item in r.items) for r in results]
+    assert len(set(totals)) > 5
 
     # Edits of past months, each by another kind of write, two hours after the build.
     with time_machine.travel(SEEDED + timedelta(hours=2), tick=False):
