@@ -313,34 +313,33 @@ async def service_events(
     session: AsyncSession, org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
 ) -> list[tuple[int, date, int]]:
     """(member, local day, minutes) of the counted volunteer service of the branches' members in the period:
-    activities checked out, and approved self-reports."""
+    activities checked out, and approved self-reports — one statement, the local day worked out by the database
+    (a city's year is 30,000 sign-ups: decoding each timestamp in Python was a fifth of a second)."""
     from storage.volunteer import Activity
 
     begin, finish = _meeting_window(start, end, tz)
-    members = _members_of(org_ids)
-    signups = await session.execute(
-        select(SignUp.member_id, Activity.starts_at, SignUp.minutes)
+    members = _members_of(org_ids).cte("service_members")
+    day = local_day(Activity.starts_at, session.get_bind().dialect.name, tz)
+    signups = (
+        select(SignUp.member_id.label("member_id"), day.label("day"), SignUp.minutes.label("minutes"))
         .join(Activity, Activity.id == SignUp.activity_id)
         .where(
             SignUp.status == SignUpStatus.CONFIRMED,
             SignUp.minutes > 0,
             Activity.starts_at >= begin,
             Activity.starts_at < finish,
-            SignUp.member_id.in_(members),
+            SignUp.member_id.in_(select(members.c.member_id)),
         )
     )
-    found = [(m, at.astimezone(tz).date(), int(minutes or 0)) for m, at, minutes in signups.all()]
-    reports = await session.execute(
-        select(ServiceReport.member_id, ServiceReport.service_date, ServiceReport.minutes).where(
-            ServiceReport.status == ReportStatus.APPROVED,
-            ServiceReport.minutes > 0,
-            ServiceReport.service_date >= start,
-            ServiceReport.service_date <= end,
-            ServiceReport.member_id.in_(members),
-        )
+    reports = select(ServiceReport.member_id, ServiceReport.service_date, ServiceReport.minutes).where(
+        ServiceReport.status == ReportStatus.APPROVED,
+        ServiceReport.minutes > 0,
+        ServiceReport.service_date >= start,
+        ServiceReport.service_date <= end,
+        ServiceReport.member_id.in_(select(members.c.member_id)),
     )
-    found += [(m, day, int(minutes)) for m, day, minutes in reports.all()]
-    return found
+    rows = (await session.execute(signups.union_all(reports))).all()
+    return [(m, _as_date(d), int(minutes or 0)) for m, d, minutes in rows]
 
 
 async def community_spells(

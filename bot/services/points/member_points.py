@@ -255,7 +255,7 @@ async def compute(
     by_rules: dict[int | None, list[int]] = {}
     for branch_id, rif in in_force.items():
         by_rules.setdefault(rif.rules_id, []).append(branch_id)
-    names = await store.org_names(session)
+    names = await store.org_names(session, list(branch_ids))
     results: list[MemberPoints] = []
     for group in by_rules.values():
         rules = in_force[group[0]].rules

@@ -73,18 +73,23 @@ def parse_points(text: str) -> Tenths:
 async def branch_ids_for(session: AsyncSession, actor: Actor | None, org_ref: str | None) -> list[int]:
     """The branches a report covers: the given organisation's subtree (the whole city without one), within the
     actor's reach (a leader: their branch; an administrator: their subtree)."""
-    if org_ref is not None:
-        org = await resolve_org(session, org_ref)
+    org = await resolve_org(session, org_ref) if org_ref is not None else None
+    if actor is not None and not actor.is_admin and not actor.leads_branch:
+        raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
+    ids: set[int]
+    if actor is not None and not actor.is_admin:  # a leader: their branch, if it is in the organisation asked for
+        if org is None or org.id == actor.org_id:  # (the usual case: no walk of the city's tree)
+            ids = {actor.org_id}
+        else:
+            ids = await queries.subtree_ids(session, org.id) & {actor.org_id}
+    elif org is not None:
         ids = await queries.subtree_ids(session, org.id)
+        if actor is not None:
+            ids &= await queries.subtree_ids(session, actor.org_id)
+    elif actor is not None:
+        ids = await queries.subtree_ids(session, actor.org_id)
     else:
         ids = {o.id for o in await queries.all_organisations(session)}
-    if actor is not None:
-        if actor.is_admin:
-            ids &= await queries.subtree_ids(session, actor.org_id)
-        elif actor.leads_branch:
-            ids &= {actor.org_id}
-        else:
-            raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     return [b.id for b in await queries.branches_in(session, ids)]
 
 

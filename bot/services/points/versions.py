@@ -52,13 +52,10 @@ async def resolve_org(session: AsyncSession, ref: str) -> Organisation:
     return org
 
 
-async def _parents(session: AsyncSession) -> dict[int, int | None]:
-    return await store.org_parents(session)
-
-
 async def rules_for(session: AsyncSession, org_ids: set[int] | list[int]) -> dict[int, RulesInForce]:
-    """The rules in force for each organisation: two queries whatever the number asked for."""
-    parents = await _parents(session)
+    """The rules in force for each organisation: two queries whatever the number asked for (the organisations'
+    chains of parents, the newest rules of each unit that has some)."""
+    parents = await store.org_parents(session, list(org_ids))
     own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
     shipped = RulesInForce(cached_rules(default_rules_text()), None, 0, None, None)
     result: dict[int, RulesInForce] = {}
