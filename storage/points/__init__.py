@@ -38,6 +38,7 @@ from storage.points.models import (
     StarStatus,
 )
 from storage.points.queries import (
+    branch_ids_among,
     branch_secretaries_on_telegram,
     is_published,
     latest_rules_version,
@@ -66,6 +67,7 @@ __all__ = [
     "StarStatus",
     "attendance_counts",
     "attendance_rates",
+    "branch_ids_among",
     "branch_secretaries_on_telegram",
     "closed_meetings_by_month",
     "community_spells",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Date, Integer, String, and_, case, cast, func, literal, or_, select
@@ -80,9 +80,9 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A member's membership row in a branch (``ended_on``: the first day no longer a member)."""
+class Span(NamedTuple):
+    """A member's membership row in a branch (``ended_on``: the first day no longer a member). A named tuple: a
+    city has 30,000, and a frozen dataclass's constructor was a tenth of a second of them."""
 
     member_id: int
     org_id: int
@@ -107,12 +107,14 @@ class Span:
 
 
 async def span_list(session: AsyncSession, org_ids: Sequence[int], start: date, end: date) -> list[Span]:
-    """Every membership row of the branches overlapping the period, with the member's number and name."""
-    spans = spans_of(org_ids, start, end)
+    """Every membership row of the branches overlapping the period (administrators left out, as :func:`spans_of`
+    does), with the member's number and name, in no particular order (the reports sort their results): one join
+    with the members, not :func:`spans_of`'s and another, and no sort of the city's 30,000 names."""
+    rows = spans_select(list(org_ids), start, end).subquery("spans_raw")
     stmt = (
-        select(spans.c.member_id, spans.c.org_id, spans.c.started_on, spans.c.ended_on, Member.member_no, Member.name)
-        .join(Member, Member.id == spans.c.member_id)
-        .order_by(spans.c.org_id, Member.name, Member.member_no)
+        select(rows.c.member_id, rows.c.org_id, rows.c.started_on, rows.c.ended_on, Member.member_no, Member.name)
+        .join(Member, Member.id == rows.c.member_id)
+        .where(Member.role != "admin")
     )
     return [
         Span(m, o, _as_date(a) if a is not None else None, _as_date(b) if b is not None else None, no, name)

@@ -24,6 +24,14 @@ async def org_names(session: AsyncSession, org_ids: Sequence[int] | None = None)
     return {org_id: name for org_id, name in (await session.execute(stmt)).all()}
 
 
+async def branch_ids_among(session: AsyncSession, org_ids: Iterable[int]) -> list[int]:
+    """The branches among ``org_ids``, by id (ids only: a city's thousand branches as objects cost 20 ms)."""
+    stmt = select(Organisation.id).where(
+        org_filter(Organisation.id, list(org_ids)), Organisation.kind == OrgKind.BRANCH
+    )
+    return sorted((await session.scalars(stmt)).all())
+
+
 async def org_parents(session: AsyncSession, org_ids: Sequence[int] | None = None) -> dict[int, int | None]:
     """Each organisation's parent, by id: every organisation's, or those of ``org_ids`` and all their ancestors
     (one recursive statement: one branch's chain is three rows, not the city's thousand)."""

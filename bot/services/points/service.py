@@ -90,7 +90,7 @@ async def branch_ids_for(session: AsyncSession, actor: Actor | None, org_ref: st
         ids = await queries.subtree_ids(session, actor.org_id)
     else:
         ids = {o.id for o in await queries.all_organisations(session)}
-    return [b.id for b in await queries.branches_in(session, ids)]
+    return await store.branch_ids_among(session, ids)
 
 
 async def report(
