@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,11 +51,13 @@ async def member_by_ref(session: AsyncSession, ref: str) -> Member | None:
 
 
 async def org_by_ref(session: AsyncSession, ref: str) -> Organisation | None:
-    """An organisation by its code, or else by its id written as digits."""
-    org = await session.scalar(select(Organisation).where(Organisation.code == ref))
-    if org is None and ref.isdigit() and int(ref) < 2**63:
-        org = await session.get(Organisation, int(ref))
-    return org
+    """An organisation by its code, or else by its id written as digits (one statement for both: a code wins)."""
+    if not (ref.isdigit() and int(ref) < 2**63):
+        return await session.scalar(select(Organisation).where(Organisation.code == ref))
+    found = (
+        await session.scalars(select(Organisation).where(or_(Organisation.code == ref, Organisation.id == int(ref))))
+    ).all()
+    return next((o for o in found if o.code == ref), found[0] if found else None)
 
 
 async def org_by_chat_id(session: AsyncSession, chat_id: int) -> Organisation | None:

@@ -37,14 +37,21 @@ async def org_parents(session: AsyncSession, org_ids: Sequence[int] | None = Non
     (one recursive statement: one branch's chain is three rows, not the city's thousand)."""
     if org_ids is None:
         return {i: p for i, p in (await session.execute(select(Organisation.id, Organisation.parent_id))).all()}
+    return {i: p for i, (p, _) in (await org_chains(session, org_ids)).items()}
+
+
+async def org_chains(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, tuple[int | None, str]]:
+    """(parent, name) of each organisation of ``org_ids`` and of all their ancestors, by id: one recursive
+    statement."""
     chain = (
-        select(Organisation.id.label("id"), Organisation.parent_id.label("parent_id"))
+        select(Organisation.id.label("id"), Organisation.parent_id.label("parent_id"), Organisation.name.label("name"))
         .where(org_filter(Organisation.id, org_ids))
         .cte("chain", recursive=True)
     )
     above = aliased(Organisation)
-    chain = chain.union(select(above.id, above.parent_id).join(chain, chain.c.parent_id == above.id))
-    return {i: p for i, p in (await session.execute(select(chain.c.id, chain.c.parent_id))).all()}
+    chain = chain.union(select(above.id, above.parent_id, above.name).join(chain, chain.c.parent_id == above.id))
+    rows = await session.execute(select(chain.c.id, chain.c.parent_id, chain.c.name))
+    return {i: (p, name) for i, p, name in rows.all()}
 
 
 async def publications(session: AsyncSession, branch_ids: Iterable[int], year: int) -> dict[int, PointPublication]:

@@ -261,11 +261,12 @@ async def compute(
 async def _compute(
     session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
 ) -> list[MemberPoints]:
-    in_force = await rules_for(session, list(branch_ids))
+    chains = await store.org_chains(session, list(branch_ids))  # the parents for the rules, the names to show
+    in_force = await rules_for(session, list(branch_ids), {o: parent for o, (parent, _) in chains.items()})
     by_rules: dict[int | None, list[int]] = {}
     for branch_id, rif in in_force.items():
         by_rules.setdefault(rif.rules_id, []).append(branch_id)
-    names = await store.org_names(session, list(branch_ids))
+    names = {o: name for o, (_, name) in chains.items()}
     results: list[MemberPoints] = []
     for group in by_rules.values():
         rules = in_force[group[0]].rules

@@ -52,10 +52,13 @@ async def resolve_org(session: AsyncSession, ref: str) -> Organisation:
     return org
 
 
-async def rules_for(session: AsyncSession, org_ids: set[int] | list[int]) -> dict[int, RulesInForce]:
+async def rules_for(
+    session: AsyncSession, org_ids: set[int] | list[int], parents: dict[int, int | None] | None = None
+) -> dict[int, RulesInForce]:
     """The rules in force for each organisation: two queries whatever the number asked for (the organisations'
-    chains of parents, the newest rules of each unit that has some)."""
-    parents = await store.org_parents(session, list(org_ids))
+    chains of parents, unless given, and the newest rules of each unit that has some)."""
+    if parents is None:
+        parents = await store.org_parents(session, list(org_ids))
     own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
     shipped = RulesInForce(cached_rules(default_rules_text()), None, 0, None, None)
     result: dict[int, RulesInForce] = {}
