@@ -57,11 +57,16 @@ async def tallies_job(context: BranchContext) -> None:
 
     resources = context.resources
     env = resources.env
-    now = env.now()  # before the records are read: a write after it makes the build unusable
-    async with resources.db.session() as session:
-        written = await tallies.refresh(session, env.today(), env.tz, now)
-    if written:
-        log.info("tallied the attendance of %d member rows for points", written)
+    total = 0
+    while True:  # a few dozen branches per transaction (see tallies.BRANCHES_PER_CALL)
+        now = env.now()  # before the records are read: a write after it makes the build unusable
+        async with resources.db.session() as session:
+            built = await tallies.refresh(session, env.today(), env.tz, now)
+        total += built
+        if built == 0:
+            break
+    if total:
+        log.info("tallied the attendance of %d branches for points", total)
 
 
 JOBS: list[DailyJob | RepeatingJob] = [

@@ -219,12 +219,13 @@ def attribute(
         by_member.setdefault(span.member_id, []).append(span)
         counts.setdefault((span.member_id, span.org_id), Counts())
 
-    def holders(member_id: int, day: date, org_id: int | None = None) -> set[tuple[int, int]]:
-        return {
-            (s.member_id, s.org_id)
-            for s in by_member.get(member_id, ())
-            if (org_id is None or s.org_id == org_id) and s.covers(day)
-        }
+    def holders(member_id: int, day: date, org_id: int | None = None) -> Sequence[tuple[int, int]]:
+        mine = by_member.get(member_id, ())
+        if len(mine) == 1:  # the usual member, one membership row: no set to build (a city's 30,000 events)
+            only = mine[0]
+            covered = (org_id is None or only.org_id == org_id) and only.covers(day)
+            return ((member_id, only.org_id),) if covered else ()
+        return list({(s.member_id, s.org_id) for s in mine if (org_id is None or s.org_id == org_id) and s.covers(day)})
 
     for member_id, org_id, day in led:
         for key in holders(member_id, day, org_id):

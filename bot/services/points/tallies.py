@@ -28,9 +28,18 @@ def closed_through(today: date) -> tuple[int, int]:
     return year, month
 
 
-async def refresh(session: AsyncSession, today: date, tz: ZoneInfo, now: datetime) -> int:
-    """Build the tallies each branch lacks (this year's closed months and the whole of last year) or that a write
-    has made unusable; returns the rows written (0 when all are up to date: three statements per rules group)."""
+# Branches built in one call (one transaction): a city's thousand at once held SQLite's write lock for about 15 s
+# (330,000 rows); fifty hold it for about a second, so check-ins and replies wait at most that long.
+BRANCHES_PER_CALL = 50
+
+
+async def refresh(
+    session: AsyncSession, today: date, tz: ZoneInfo, now: datetime, limit: int = BRANCHES_PER_CALL
+) -> int:
+    """Build the tallies of at most ``limit`` branches among those that lack them (this year's closed months and
+    the whole of last year) or whose tallies a write has made unusable; returns how many branches it built (0 when
+    all are up to date: three statements per rules group and year). The job calls it again, each time in its own
+    transaction, until it returns 0."""
     branch_ids = [
         b.id for b in await queries.branches_in(session, {o.id for o in await queries.all_organisations(session)})
     ]
@@ -46,14 +55,17 @@ async def refresh(session: AsyncSession, today: date, tz: ZoneInfo, now: datetim
         rules_of[digest] = rules
     year, through = closed_through(today)
     targets = [(year, through)] + ([(year - 1, 12)] if year == today.year else [])
-    written = 0
+    built = 0
     for digest, group in by_rules.items():
         rules = rules_of[digest]
         if not rules:
             continue
         for target_year, target_through in targets:
             usable = await tallies.usable_builds(session, group, target_year, digest, tz)
-            stale = [b for b in group if b not in usable or usable[b][1] < target_through]
+            stale = [b for b in group if b not in usable or usable[b][1] < target_through][: limit - built]
             if stale:
-                written += await tallies.build(session, stale, rules, target_year, target_through, tz, now)
-    return written
+                await tallies.build(session, stale, rules, target_year, target_through, tz, now)
+                built += len(stale)
+            if built >= limit:
+                return built
+    return built
