@@ -8,7 +8,9 @@ report (``/firstagenda``), the month's political birthdays by branch (``/birthda
 
 The city is bench_ledger.py's (1,000 branches in 50 units, 30,000 members, 33,334 meetings of 2025, 1,000,000
 attendance rows, first agenda items, dispatched materials, volunteer service), generated into a scratch file or
-reused from ``--keep FILE``; the benchmark adds the working committee's administrator and the points rules. "Today"
+reused from ``--keep FILE``; the benchmark adds the working committee's administrator and the points rules, and
+builds the points' tallies of the closed months as the hourly job would (bot/jobs/points.py; printed with its
+time, nothing to do on a kept city already built). "Today"
 is 15 December 2025, the city's year. For each backend (SQLite always; PostgreSQL with a ``postgresql+asyncpg://``
 URL of a database, which is filled with a copy of the city when empty, or ``--postgres``: a throwaway local
 PostgreSQL 15 cluster as the tests start it), it prints:
