@@ -147,8 +147,11 @@ def _slots(values: Sequence[Any]) -> list[Any]:
     return [value.label(f"c{i}") for i, value in enumerate(values)]
 
 
-def _tally_rows(build_ids: list[int], month: int, sign: int, width: int, name: str) -> Any:
-    """SQL: (member, branch, c0 …) of the builds' cumulative row at the end of ``month``, negated for ``sign`` -1."""
+def _tally_rows(orgs: list[int], year: int, digest: str, month: int, sign: int, width: int, name: str) -> Any:
+    """SQL: (member, branch, c0 …) of the branches' cumulative rows at the end of ``month``, negated for ``sign``
+    -1. Found by branch, year and digest, not by the build ids read a statement earlier: on PostgreSQL each
+    statement sees the latest commit, and the job may have replaced a build in between (its new rows are as good;
+    a build is replaced in one transaction, so some build's rows are always there)."""
     columns = [PointTally.__table__.c[f"c{i}"] for i in range(width)]
     return (
         select(
@@ -157,7 +160,12 @@ def _tally_rows(build_ids: list[int], month: int, sign: int, width: int, name: s
             *_slots([c if sign > 0 else -c for c in columns]),
         )
         .join(PointTallyBuild, PointTallyBuild.id == PointTally.build_id)
-        .where(org_filter(PointTally.build_id, build_ids, name), PointTally.month == month)
+        .where(
+            org_filter(PointTallyBuild.org_id, orgs, name),
+            PointTallyBuild.year == year,
+            PointTallyBuild.digest == digest,
+            PointTally.month == month,
+        )
     )
 
 
@@ -184,7 +192,8 @@ async def attendance_counts(
     year = start.year
     first = start.month if start.day == 1 else start.month + 1  # the whole months of the period
     last = end.month if (end + timedelta(days=1)).day == 1 else end.month - 1
-    builds = await usable_builds(session, org_ids, year, digest_of(rules, tz), tz) if first <= last else {}
+    digest = digest_of(rules, tz)
+    builds = await usable_builds(session, org_ids, year, digest, tz) if first <= last else {}
     # Branches by the last month their tallies give (usually all the same); the rest is grouped live.
     by_through: dict[int, list[int]] = {}
     for org_id, (_, through) in builds.items():
@@ -192,10 +201,9 @@ async def attendance_counts(
             by_through.setdefault(min(through, last), []).append(org_id)
     parts: list[Any] = []
     for through, orgs in sorted(by_through.items()):
-        ids = [builds[org][0] for org in orgs]
-        parts.append(_tally_rows(ids, through, 1, len(rules), f"builds_{len(parts)}"))
+        parts.append(_tally_rows(orgs, year, digest, through, 1, len(rules), f"builds_{len(parts)}"))
         if first > 1:
-            parts.append(_tally_rows(ids, first - 1, -1, len(rules), f"builds_{len(parts)}"))
+            parts.append(_tally_rows(orgs, year, digest, first - 1, -1, len(rules), f"builds_{len(parts)}"))
         if start < _month_start(year, first):  # the part-month before the first whole one
             head = _month_start(year, first) - timedelta(days=1)
             parts.append(_live_rows(session, orgs, rules, start, head, tz, f"head_{len(parts)}"))
