@@ -217,6 +217,16 @@ async def refuse_in_group(update: Update, context: BranchContext, text: str) -> 
         await update.effective_message.reply_text(text, reply_markup=private_chat_markup(context))
 
 
+def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
+    """Buttons in rows of ``width``."""
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+# Branches an administrator's summary lists by name (the worst first); the rest are counted, and in the ledger.
+# An administrator of a city has a thousand branches: one line each is 16 messages nobody reads (issue 16).
+SUMMARY_LINES = 15
+
+
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     """Inline buttons from ``(label, callback_data)`` rows; empty rows are dropped, and no rows means no keyboard."""
     kept = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]

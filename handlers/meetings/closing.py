@@ -27,13 +27,12 @@ from bot.services.meetings.format import status_name, tag_name
 from bot.services.meetings.kinds import MEETING_TAGS
 from bot.services.meetings.stats import meeting_rate
 from bot.templates import render
-from handlers.common import refused_in_group, show
+from handlers.common import pairs, refused_in_group, show
 from handlers.flows import END, Flow
 from handlers.meetings.flows import TEXT, _data, _leaders_only_entry, cancel
 from handlers.meetings.view import (
     env_of,
     keyboard,
-    pairs,
     percent_text,
     view_of,
 )

@@ -36,13 +36,12 @@ from bot.services.meetings.buttons import (
 from bot.services.meetings.format import kind_name, short_day
 from bot.services.meetings.kinds import HeldBy
 from bot.templates import render
-from handlers.common import refused_in_group, reply, show
+from handlers.common import pairs, refused_in_group, reply, show
 from handlers.flows import END, Flow, cancelled
 from handlers.meetings.view import (
     card,
     env_of,
     keyboard,
-    pairs,
     view_of,
 )
 from storage.meetings import Meeting, MeetingStatus

@@ -33,9 +33,9 @@ from bot.services.meetings.compliance import PERIOD_ORDER
 from bot.services.meetings.format import MeetingLine, MeetingView, long_date, period_text, status_name
 from bot.services.meetings.kinds import Period
 from bot.templates import render
-from handlers.common import keyboard, reply, show
+from handlers.common import SUMMARY_LINES, keyboard, pairs, reply, show
 from handlers.meetings.checkin import attend, refresh_qr, show_qr
-from handlers.meetings.view import answers, card, env_of, pairs, percent_text
+from handlers.meetings.view import answers, card, env_of, percent_text
 from storage.meetings import CHECKED_IN, member_history
 from storage.models import Member
 
@@ -356,9 +356,6 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
     await reply(update, text, reply_markup=keyboard(pairs(buttons)) if buttons else None)
 
 
-SUMMARY_LINES = 15  # branches listed on the administrators' summary (the rest: counted, and in the ledger)
-
-
 async def attendance_command(update: Update, context: BranchContext) -> None:
     """/attendance [month|quarter|year]: attendance rates per meeting and per member (admins: per branch)."""
     _require_leader(context)
@@ -383,7 +380,22 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
             meetings=views,
             pct=percent_text,
         )
-    else:
+    elif len(results) <= SUMMARY_LINES:
         rows = [(b.name, r) for b, r in results]
         text = render("meetings/attendance.html.j2", tr.locale, rows=rows, period=period, pct=percent_text)
+    else:  # a city: the totals and the lowest rates; every branch by month is in the ledger
+        held = [(b.name, r) for b, r in results if r.meetings]
+        held.sort(key=lambda row: (row[1].overall.attended / max(row[1].overall.expected, 1), row[0]))
+        text = render(
+            "meetings/attendance_summary.html.j2",
+            tr.locale,
+            period=period,
+            count=len(results),
+            meetings=sum(r.meetings for _, r in held),
+            overall=sum((r.overall for _, r in held), stats.Rate()),
+            idle=len(results) - len(held),
+            rows=held[:SUMMARY_LINES],
+            more=max(len(held) - SUMMARY_LINES, 0),
+            pct=percent_text,
+        )
     await reply(update, text)  # the send boundary splits a long one at line breaks; it stays private

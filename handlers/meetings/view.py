@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
@@ -19,7 +17,7 @@ from bot.services.meetings.buttons import MeetingAction, meeting_button
 from bot.services.meetings.format import MeetingView, status_name
 from bot.services.meetings.hooks import MeetingHooks
 from bot.templates import render
-from handlers.common import keyboard
+from handlers.common import keyboard, pairs
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Organisation
 
@@ -32,11 +30,6 @@ def settings_of(context: BranchContext) -> Settings:
 def env_of(context: BranchContext) -> ServiceEnv:
     """The services' environment (zone, default language, clock, working days), built once at start-up."""
     return context.resources.env
-
-
-def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
-    """Buttons in rows of ``width``."""
-    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
 async def view_of(session: AsyncSession, meeting: Meeting, locale: str, env: ServiceEnv) -> MeetingView:

@@ -5,7 +5,7 @@ adjustment, notice, publication). Screens with other members' names are shown in
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType
@@ -17,12 +17,12 @@ from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.points import service, star_steps
-from bot.services.points.buttons import PointsAction, PointsButton
+from bot.services.points.buttons import PointsAction, PointsBranch, PointsButton
 from bot.services.points.rules import tenths_text
 from bot.services.points.sheets import branch_sheet
 from bot.services.points.stars import ratings
 from bot.templates import render
-from handlers.common import reply
+from handlers.common import SUMMARY_LINES, keyboard, pairs, reply
 from handlers.points.star_buttons import star_handlers
 from handlers.points.star_forms import FORM_HANDLERS
 from handlers.points.star_screens import list_screen, rating_year, star_markup, stars_text
@@ -169,20 +169,63 @@ async def _branch(update: Update, context: BranchContext, actor: Actor, ref: str
     await reply(update, text)
 
 
+class BranchAverage(NamedTuple):
+    """A line of the administrators' screen: a branch's members and their average points (tenths)."""
+
+    id: int
+    branch: str
+    members: int
+    average: int
+
+
 async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
+    """Every branch's average with a button for its table; for a city, the lowest averages first and the rest
+    counted (a thousand lines would be seven messages nobody reads)."""
     local = _today(context)
     start = date(local.year, 1, 1)
     async with context.unit() as session:
         results = await service.report(session, actor, None, start, local, context.resources.env.tz)
-    by_branch: dict[str, list[int]] = {}
+    by_branch: dict[int, tuple[str, list[int]]] = {}
     for result in results:
-        by_branch.setdefault(result.branch, []).append(result.points)
+        by_branch.setdefault(result.branch_id, (result.branch, []))[1].append(result.points)
     rows = [
-        {"branch": name, "count": len(points), "average": sum(points) // len(points)}
-        for name, points in sorted(by_branch.items())
+        BranchAverage(branch_id, name, len(points), sum(points) // len(points))
+        for branch_id, (name, points) in by_branch.items()
     ]
-    text = render("points/admin.html.j2", context.tr.locale, pt=tenths_text, start=start, end=local, rows=rows)
-    await reply(update, text + "\n\n" + context.tr.gettext("One branch: /points branch CODE"))
+    tr = context.tr
+    if len(rows) > SUMMARY_LINES:  # a city: the lowest averages first, the rest counted
+        rows.sort(key=lambda row: (row.average, row.branch))
+    else:
+        rows.sort(key=lambda row: row.branch)
+    listed = rows[:SUMMARY_LINES]
+    everyone = [points for _, points in by_branch.values()]
+    members = sum(len(points) for points in everyone)
+    text = render(
+        "points/admin.html.j2",
+        tr.locale,
+        pt=tenths_text,
+        start=start,
+        end=local,
+        count=len(rows),
+        members=members,
+        average=sum(sum(points) for points in everyone) // members if members else 0,
+        rows=listed,
+        more=len(rows) - len(listed),
+    )
+    buttons = [(row.branch, PointsBranch(branch=row.id).pack()) for row in listed]
+    await reply(update, text, reply_markup=keyboard(pairs(buttons)))
+
+
+async def points_branch(update: Update, context: BranchContext) -> None:
+    """The button of one branch under an administrator's summary: that branch's members' points (the service
+    checks that the branch is in the administrator's reach)."""
+    query = update.callback_query
+    assert query is not None
+    button = PointsBranch.parse(query.data)
+    if not await _private(update, context):
+        return
+    await query.answer()
+    await _branch(update, context, context.actor, str(button.branch))
 
 
 async def _sheet(update: Update, context: BranchContext, actor: Actor, year: int) -> None:
@@ -351,6 +394,7 @@ HANDLERS: list[Any] = [
     CommandHandler("stars", stars_command),
     MessageHandler(filters.PHOTO & filters.CaptionRegex(r"^/stars(@\w+)?\s+(?:photo\b|照片)"), stars_photo),
     CallbackQueryHandler(points_button, pattern=PointsButton.pattern()),
+    CallbackQueryHandler(points_branch, pattern=PointsBranch.pattern()),
     *FORM_HANDLERS,
     *star_handlers(stars_text),
 ]

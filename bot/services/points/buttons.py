@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from bot.callbacks import CallbackData, IntRange
+from bot.callbacks import CallbackData, Id, IntRange
 
 
 class PointsAction(enum.StrEnum):
@@ -20,3 +20,9 @@ class PointsButton(CallbackData, prefix="pt"):
 
     action: PointsAction
     year: Annotated[int, IntRange(2000, 9999)] | None = None
+
+
+class PointsBranch(CallbackData, prefix="ptb"):
+    """One branch's members' points, from the administrators' summary."""
+
+    branch: Id
