@@ -92,3 +92,20 @@ async def test_a_few_branches_are_listed_in_full_with_their_buttons(bot: BotHarn
         ("第一党支部", PointsBranch(branch=bot.ids.branch_a).pack()),
         ("第二党支部", PointsBranch(branch=bot.ids.branch_b).pack()),
     ]
+
+
+async def test_volunteer_service_of_many_branches_is_a_summary(bot: BotHarness) -> None:
+    await _many_branches(bot)
+    [summary, *_] = await bot.say(ADMIN, "/service year")
+    assert "参与服务党员比例最低的15个支部：" in summary and "……另有5个支部。" in summary
+    assert len([line for line in summary.splitlines() if line.startswith("· ")]) == 15
+    assert "/ledger" in summary
+
+
+async def test_first_agenda_of_many_branches_is_a_summary(bot: BotHarness) -> None:
+    await _many_branches(bot)
+    [summary, *_] = await bot.say(ADMIN, "/firstagenda")
+    assert f"{EXTRA + 2}个支部中排名最后的15个（由低到高）：" in summary
+    ranks = [line.split(".", 1)[0] for line in summary.splitlines() if line[:1].isdigit() and ". <b>" in line]
+    assert ranks == [str(rank) for rank in range(EXTRA + 2, EXTRA + 2 - 15, -1)]  # the lowest first
+    assert "/ledger" in summary

@@ -45,6 +45,8 @@ async def _admin_screen(db: Database) -> tuple[int, str, volunteer_totals.Subtre
                 "volunteer/service.html.j2",
                 "zh_CN",
                 totals=totals,
+                branches=totals.by_branch(),
+                more=0,
                 period="year",
                 scope=scope,
                 admin=True,
