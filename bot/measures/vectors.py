@@ -115,6 +115,10 @@ class VectorScores:
 class VectorModel:
     """The measures' examples as averaged word vectors."""
 
+    # How the cosines join the ranking (a subclass over another table has its own).
+    vec_weight = VEC_WEIGHT
+    nearest_weight = NEAREST_WEIGHT
+
     def __init__(
         self,
         notice: Notice,
@@ -219,20 +223,21 @@ class VectorModel:
         qv = self.vector(question)
         if qv is None:
             return VectorScores({}, {})
-        centroid = self.centroids(qv)
+        # (A table whose centroids do not count, as the distilled one's in Chinese, skips them.)
+        centroid = self.centroids(qv) if self.vec_weight else {}
         # Only how much a measure stands out counts: every measure shares the question's common words a little.
-        median = sorted(centroid.values())[len(centroid) // 2]
+        median = sorted(centroid.values())[len(centroid) // 2] if centroid else 0.0
         for i, c in centroid.items():
             if c > median:
-                combined[i] = combined.get(i, 0.0) + VEC_WEIGHT * (c - median)
+                combined[i] = combined.get(i, 0.0) + self.vec_weight * (c - median)
         top = sorted(combined, key=lambda i: (-combined[i], i))[:NEAREST_CANDIDATES]
-        if len(top) > 1 and combined[top[0]] - combined[top[-1]] > NEAREST_WEIGHT:
+        if len(top) > 1 and combined[top[0]] - combined[top[-1]] > self.nearest_weight:
             # The nearest examples could not change the order (their cosines differ by less than 1): save the work.
             return VectorScores(centroid, {})
         nearest = self.nearest(qv, top)
         low = min(nearest.values(), default=0.0)
         for i, n in nearest.items():
-            combined[i] += NEAREST_WEIGHT * (n - low)
+            combined[i] += self.nearest_weight * (n - low)
         return VectorScores(centroid, nearest)
 
     def score(self, question: str, candidates: Iterable[int] = ()) -> VectorScores:
