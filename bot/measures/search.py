@@ -27,7 +27,7 @@ from bot.measures.decline import (
 )
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
-from bot.measures.meaning import MeaningModel, load_meaning
+from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import find_measure_number
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
@@ -213,7 +213,9 @@ class MeasureIndex:
             else None
         )
         self._meaning = (
-            MeaningModel(notice, concepts, questions, load_meaning(notice.lang), analyzer) if meaning else None
+            MeaningModel(notice, concepts, questions, load_meaning(notice.lang), analyzer, load_examples(notice.lang))
+            if meaning
+            else None
         )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
         self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import repeat
 from operator import add, mul
+from typing import Any
 
 from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize
 from bot.measures.knowledge import Notice
@@ -47,6 +48,10 @@ _ASKING = re.compile(
 _FILLER = frozenset(
     "的了吗呢啊吧呀嘛么是在有和与及或要会能可怎样如何什啥哪些个谁几多少为请问一下我们你他她它这那就都也还又对把被给让从到向该应需"
 )
+
+
+# The last text cut into words: (tokenizer, text, words), read and replaced whole (see VectorModel._tokens).
+_last_cut: tuple[Any, str, list[str]] = (None, "", [])
 
 
 class WordVectors:
@@ -174,7 +179,7 @@ class VectorModel:
     def _known_words(self, text: str) -> list[tuple[str, float]]:
         out: list[tuple[str, float]] = []
         table = self._table
-        for token in self._analyzer.tk.cut(_ASKING.sub(" ", text), HMM=False):
+        for token in self._tokens(text):
             if not _CJK.search(token) or token in _FILLER:
                 continue
             if token in table:
@@ -186,6 +191,18 @@ class VectorModel:
                 parts = [c for c in token if c not in _FILLER and c in table]
             out.extend((p, table.weight(p) / len(parts)) for p in parts)
         return out
+
+    def _tokens(self, text: str) -> list[str]:
+        """jieba's words of the text without the asking words; the last text's are kept, for the other table's model
+        over the same analyser (meaning.py) asks for the same question's."""
+        global _last_cut
+        tk = self._analyzer.tk
+        last = _last_cut
+        if last[0] is tk and last[1] == text:
+            return last[2]
+        tokens = list(tk.cut(_ASKING.sub(" ", text), HMM=False))
+        _last_cut = (tk, text, tokens)
+        return tokens
 
     def vector(self, text: str) -> list[float] | None:
         """The unit-length weighted sum of the text's word vectors, or None when it has no known word."""
