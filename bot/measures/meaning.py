@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
@@ -130,8 +131,10 @@ class MeaningModel(VectorModel):
         if examples is not None:
             # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
             # of word vectors is compared with where the model put them.
-            self._examples = [[u for u in (_unit([float(c) for c in e]) for e in owned) if u] for owned in examples]
-            self._centroids = [_unit([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in self._examples]
+            # Arrays, not lists, of floats: a fifth of the memory, as fast in a dot product and quicker to unpickle.
+            units = [[u for u in (_unit([float(c) for c in e]) for e in owned) if u] for owned in examples]
+            self._centroids = [_unit([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in units]
+            self._examples = [[array("d", u) for u in owned] for owned in units]  # type: ignore[misc]
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (English: the asker's role counts less)."""
