@@ -15,9 +15,9 @@ Words alone lose what the model makes of a whole sentence, so (``bridge``) the m
 and the notice's sentences, and per language a ridge regression maps a text's weighted sum of word vectors (as
 ``meaning.py`` computes it) onto the model's vector of the text, in the model's ``BRIDGE_DIMS`` principal directions of
 those texts; the map is folded into the words' vectors, and the texts' own model vectors are written, per measure, to
-``meaning_examples.json``. Alone, this finds the right measure of 84-90 % of the Chinese questions of the tuning set
-and held-out batches 1-8 by the nearest example, against 65-79 % for the words' vectors without the map and 86-91 %
-for the full model itself.
+``meaning_examples.json``. Alone, this finds the right measure of 82-90 % of the Chinese questions of the tuning set
+and held-out batches 1-8 by the nearest example, against 65-79 % for the words' vectors without the map and 78-91 %
+for the full model itself (an offline experiment in 384 dimensions).
 
 The raw encodings are kept beside ``MEANING_CACHE`` (default ``/tmp/branchbot-meaning-cache.npz``) so that trying
 another size does not encode again (about 10 minutes on two cores the first time). Nothing of the model is needed or
