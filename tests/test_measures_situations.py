@@ -26,7 +26,8 @@ def zh() -> MeasureIndex:
 
 @pytest.fixture(scope="module")
 def zh_without_situations() -> MeasureIndex:
-    return build_index("zh", disabled=frozenset({"situations"}))
+    # Round 9's distilled multilingual vectors (meaning.py) find some situations by the written questions alone: off.
+    return build_index("zh", disabled=frozenset({"situations", "meaning"}))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

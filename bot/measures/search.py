@@ -27,6 +27,7 @@ from bot.measures.decline import (
 )
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
+from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import find_measure_number
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
@@ -70,6 +71,7 @@ ABLATABLE = (
     "situations", "glossary", "written-r6",  # round 6: situations.json, glossary.en.json, its written questions
     "everyday",  # round 7: everyday.json (English glossary, situations in both languages)
     "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
+    "meaning",  # round 9: multilingual-e5-small distilled into static word vectors (meaning.py), both languages
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -159,6 +161,7 @@ class MeasureIndex:
         semantic: bool = True,
         lexicon: bool = True,
         vectors: bool = True,
+        meaning: bool = True,
         roles: bool = True,
         questions: list[tuple[str, tuple[int, ...]]] | None = None,
     ) -> None:
@@ -207,6 +210,11 @@ class MeasureIndex:
         self._vectors = (
             VectorModel(notice, concepts, questions, load_vectors(), analyzer)
             if vectors and isinstance(analyzer, ChineseAnalyzer)
+            else None
+        )
+        self._meaning = (
+            MeaningModel(notice, concepts, questions, load_meaning(notice.lang), analyzer, load_examples(notice.lang))
+            if meaning
             else None
         )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
@@ -283,9 +291,10 @@ class MeasureIndex:
         combined = dict(scores)
         for i, v in sem.scores.items() if sem is not None else ():
             combined[i] = combined.get(i, 0.0) + SEM_WEIGHT * v
-        if self._vectors is None:
-            return combined, None
-        return combined, self._vectors.add_scores(combined, question)
+        vec = self._vectors.add_scores(combined, question) if self._vectors is not None else None
+        if self._meaning is not None:
+            self._meaning.add_scores(combined, question)
+        return combined, vec
 
     def _best_coverage(self, q: Query, i: int) -> float:
         """Share of the question's content words (by idf) that measure ``i``'s text or thesaurus terms contain."""
@@ -519,6 +528,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         semantic="semantic" not in off,
         lexicon="lexicon" not in off,
         vectors="vectors" not in off,
+        meaning="meaning" not in off,
         roles="en_roles" not in off,
         questions=load_questions(lang, off & {"written-r6", "written-r8"}),
     )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import repeat
 from operator import add, mul
+from typing import Any
 
 from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize
 from bot.measures.knowledge import Notice
@@ -47,6 +48,10 @@ _ASKING = re.compile(
 _FILLER = frozenset(
     "的了吗呢啊吧呀嘛么是在有和与及或要会能可怎样如何什啥哪些个谁几多少为请问一下我们你他她它这那就都也还又对把被给让从到向该应需"
 )
+
+
+# The last text cut into words: (tokenizer, text, words), read and replaced whole (see VectorModel._tokens).
+_last_cut: tuple[Any, str, list[str]] = (None, "", [])
 
 
 class WordVectors:
@@ -115,6 +120,10 @@ class VectorScores:
 class VectorModel:
     """The measures' examples as averaged word vectors."""
 
+    # How the cosines join the ranking (a subclass over another table has its own).
+    vec_weight = VEC_WEIGHT
+    nearest_weight = NEAREST_WEIGHT
+
     def __init__(
         self,
         notice: Notice,
@@ -170,7 +179,7 @@ class VectorModel:
     def _known_words(self, text: str) -> list[tuple[str, float]]:
         out: list[tuple[str, float]] = []
         table = self._table
-        for token in self._analyzer.tk.cut(_ASKING.sub(" ", text), HMM=False):
+        for token in self._tokens(text):
             if not _CJK.search(token) or token in _FILLER:
                 continue
             if token in table:
@@ -182,6 +191,18 @@ class VectorModel:
                 parts = [c for c in token if c not in _FILLER and c in table]
             out.extend((p, table.weight(p) / len(parts)) for p in parts)
         return out
+
+    def _tokens(self, text: str) -> list[str]:
+        """jieba's words of the text without the asking words; the last text's are kept, for the other table's model
+        over the same analyser (meaning.py) asks for the same question's."""
+        global _last_cut
+        tk = self._analyzer.tk
+        last = _last_cut
+        if last[0] is tk and last[1] == text:
+            return last[2]
+        tokens = list(tk.cut(_ASKING.sub(" ", text), HMM=False))
+        _last_cut = (tk, text, tokens)
+        return tokens
 
     def vector(self, text: str) -> list[float] | None:
         """The unit-length weighted sum of the text's word vectors, or None when it has no known word."""
@@ -219,20 +240,21 @@ class VectorModel:
         qv = self.vector(question)
         if qv is None:
             return VectorScores({}, {})
-        centroid = self.centroids(qv)
+        # (A table whose centroids do not count, as the distilled one's in Chinese, skips them.)
+        centroid = self.centroids(qv) if self.vec_weight else {}
         # Only how much a measure stands out counts: every measure shares the question's common words a little.
-        median = sorted(centroid.values())[len(centroid) // 2]
+        median = sorted(centroid.values())[len(centroid) // 2] if centroid else 0.0
         for i, c in centroid.items():
             if c > median:
-                combined[i] = combined.get(i, 0.0) + VEC_WEIGHT * (c - median)
+                combined[i] = combined.get(i, 0.0) + self.vec_weight * (c - median)
         top = sorted(combined, key=lambda i: (-combined[i], i))[:NEAREST_CANDIDATES]
-        if len(top) > 1 and combined[top[0]] - combined[top[-1]] > NEAREST_WEIGHT:
+        if len(top) > 1 and combined[top[0]] - combined[top[-1]] > self.nearest_weight:
             # The nearest examples could not change the order (their cosines differ by less than 1): save the work.
             return VectorScores(centroid, {})
         nearest = self.nearest(qv, top)
         low = min(nearest.values(), default=0.0)
         for i, n in nearest.items():
-            combined[i] += NEAREST_WEIGHT * (n - low)
+            combined[i] += self.nearest_weight * (n - low)
         return VectorScores(centroid, nearest)
 
     def score(self, question: str, candidates: Iterable[int] = ()) -> VectorScores:
