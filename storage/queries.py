@@ -53,11 +53,16 @@ async def member_by_ref(session: AsyncSession, ref: str) -> Member | None:
 async def org_by_ref(session: AsyncSession, ref: str) -> Organisation | None:
     """An organisation by its code, or else by its id written as digits (one statement for both: a code wins)."""
     if not (ref.isdigit() and int(ref) < 2**63):
-        return await session.scalar(select(Organisation).where(Organisation.code == ref))
-    found = (
-        await session.scalars(select(Organisation).where(or_(Organisation.code == ref, Organisation.id == int(ref))))
-    ).all()
+        return await session.scalar(_ORG_BY_CODE, {"code": ref})
+    found = (await session.scalars(_ORG_BY_CODE_OR_ID, {"code": ref, "id": int(ref)})).all()
     return next((o for o in found if o.code == ref), found[0] if found else None)
+
+
+# Built once (every report naming a branch asks): building a statement costs more than running it here.
+_ORG_BY_CODE = select(Organisation).where(Organisation.code == bindparam("code"))
+_ORG_BY_CODE_OR_ID = select(Organisation).where(
+    or_(Organisation.code == bindparam("code"), Organisation.id == bindparam("id"))
+)
 
 
 async def org_by_chat_id(session: AsyncSession, chat_id: int) -> Organisation | None:
