@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.membership import org_ids_param
 from storage.models import AuditEntry, Member, Organisation, OrgKind
 
 
@@ -115,13 +116,15 @@ async def all_branches(session: AsyncSession) -> Sequence[Organisation]:
 
 async def branches_in(session: AsyncSession, org_ids: set[int]) -> Sequence[Organisation]:
     """The branches among ``org_ids``, by name."""
-    return (
-        await session.scalars(
-            select(Organisation)
-            .where(Organisation.id.in_(org_ids), Organisation.kind == OrgKind.BRANCH)
-            .order_by(Organisation.name)
-        )
-    ).all()
+    return (await session.scalars(_BRANCHES_IN, {"org_ids": [int(i) for i in org_ids]})).all()
+
+
+# Built once (a secretary's reports ask first): the ids rendered as literal integers, not a parameter each.
+_BRANCHES_IN = (
+    select(Organisation)
+    .where(Organisation.id.in_(org_ids_param()), Organisation.kind == OrgKind.BRANCH)
+    .order_by(Organisation.name)
+)
 
 
 async def branch_members(session: AsyncSession, branch_id: int, *, active: bool = True) -> Sequence[Member]:
