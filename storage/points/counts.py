@@ -268,8 +268,7 @@ async def whole_counts(
     params = _period(org_ids, start, end, tz)
     params["period_meetings_orgs"] = params.pop("org_ids")
     return {
-        tuple(row[:width]): [int(v or 0) for v in row[width:]]
-        for row in (await session.execute(whole, params)).all()
+        tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in (await session.execute(whole, params)).all()
     }
 
 
@@ -304,9 +303,7 @@ async def clipped_counts(
     )
     params = _period(org_ids, start, end, tz)
     params["period_meetings_orgs"] = params["org_ids"]
-    return {
-        (row[0], row[1]): [int(v or 0) for v in row[2:]] for row in (await session.execute(clipped, params)).all()
-    }
+    return {(row[0], row[1]): [int(v or 0) for v in row[2:]] for row in (await session.execute(clipped, params)).all()}
 
 
 def _clipped_counts(rules: Sequence[AttendanceRule], dialect: str, tz: ZoneInfo) -> Select[Any]:
