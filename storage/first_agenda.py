@@ -149,7 +149,7 @@ def subtree_select(roots: Collection[int] | None) -> Select[Any]:
     if roots is None:
         return select(Organisation.id)
     if isinstance(roots, OneBranch):  # a branch's Party groups are the only organisations below it
-        return _ONE_BRANCH
+        return _ONE_BRANCH  # executed with {"branch_id": roots.branch_id} (see _scoped)
     tree = select(Organisation.id).where(Organisation.id.in_(list(roots))).cte("fa_tree", recursive=True)
     tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
     return select(tree.c.id)
@@ -313,8 +313,9 @@ async def first_studied(
     if org_ids is None and material_id is None and not planned_too:  # a report's: built once for one branch
         stmt, params = _scoped("first_studied", roots, lambda under: _first_studied(under, until_now=True))
     else:
+        params = {"branch_id": roots.branch_id} if org_ids is None and isinstance(roots, OneBranch) else {}
         orgs = list(org_ids) if org_ids is not None else subtree_select(roots)
-        stmt, params = _first_studied(orgs, until_now=not planned_too), {}
+        stmt = _first_studied(orgs, until_now=not planned_too)
         if material_id is not None:
             stmt = stmt.where(FirstAgendaMaterial.material_id == material_id)
     return {(org_id, mat_id): at for org_id, mat_id, at in await session.execute(stmt, params | {"now": now})}
