@@ -9,7 +9,21 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, func, or_, select
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -135,12 +149,28 @@ def subtree_select(roots: Collection[int] | None) -> Select[Any]:
     if roots is None:
         return select(Organisation.id)
     if isinstance(roots, OneBranch):  # a branch's Party groups are the only organisations below it
-        return select(Organisation.id).where(
-            or_(Organisation.id == roots.branch_id, Organisation.parent_id == roots.branch_id)
-        )
+        return _ONE_BRANCH  # executed with {"branch_id": roots.branch_id} (see _scoped)
     tree = select(Organisation.id).where(Organisation.id.in_(list(roots))).cte("fa_tree", recursive=True)
     tree = tree.union_all(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
     return select(tree.c.id)
+
+
+# One branch's scope, its id given with each execution (``{"branch_id": …}``: see :func:`_scoped`).
+_BRANCH_ID = bindparam("branch_id", type_=Integer)
+_ONE_BRANCH = select(Organisation.id).where(or_(Organisation.id == _BRANCH_ID, Organisation.parent_id == _BRANCH_ID))
+_BUILT: dict[str, Any] = {}
+
+
+def _scoped(name: str, roots: Collection[int] | None, make: Any) -> tuple[Any, dict[str, Any]]:
+    """``make(subtree_select(roots))`` and the parameters it needs. A branch leader's statement (the same for every
+    branch, its id a parameter) is built once and reused: building it afresh cost more than running it, a
+    secretary's report being milliseconds; a subtree's is built each time (its report takes far longer)."""
+    if isinstance(roots, OneBranch):
+        found = _BUILT.get(name)
+        if found is None:
+            found = _BUILT[name] = make(_ONE_BRANCH)
+        return found, {"branch_id": roots.branch_id}
+    return make(subtree_select(roots)), {}
 
 
 async def org_parents(session: AsyncSession) -> dict[int, int | None]:
@@ -161,8 +191,8 @@ async def top_org_ids(session: AsyncSession) -> list[int]:
 
 async def orgs_under(session: AsyncSession, roots: Collection[int] | None) -> list[Organisation]:
     """The organisations of the subtrees of ``roots`` (None: all)."""
-    stmt = select(Organisation).where(Organisation.id.in_(subtree_select(roots)))
-    return list((await session.scalars(stmt)).all())
+    stmt, params = _scoped("orgs_under", roots, lambda under: select(Organisation).where(Organisation.id.in_(under)))
+    return list((await session.scalars(stmt, params)).all())
 
 
 async def is_dispatched(
@@ -280,22 +310,27 @@ async def first_studied(
 ) -> dict[tuple[int, int], datetime]:
     """(org, material) → the first meeting at which the org studied it (taken place by ``now``, unless
     ``planned_too``; not cancelled), for ``org_ids`` or the subtrees of ``roots``."""
+    if org_ids is None and material_id is None and not planned_too:  # a report's: built once for one branch
+        stmt, params = _scoped("first_studied", roots, lambda under: _first_studied(under, until_now=True))
+    else:
+        params = {"branch_id": roots.branch_id} if org_ids is None and isinstance(roots, OneBranch) else {}
+        orgs = list(org_ids) if org_ids is not None else subtree_select(roots)
+        stmt = _first_studied(orgs, until_now=not planned_too)
+        if material_id is not None:
+            stmt = stmt.where(FirstAgendaMaterial.material_id == material_id)
+    return {(org_id, mat_id): at for org_id, mat_id, at in await session.execute(stmt, params | {"now": now})}
+
+
+def _first_studied(orgs: Any, until_now: bool) -> Any:
+    """:func:`first_studied`'s statement for the organisations ``orgs`` (ids, or a select of them)."""
     stmt = (
         select(Meeting.org_id, FirstAgendaMaterial.material_id, func.min(Meeting.starts_at))
         .join(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
         .join(FirstAgendaMaterial, FirstAgendaMaterial.item_id == FirstAgendaItem.id)
-        .where(Meeting.status != MeetingStatus.CANCELLED)
+        .where(Meeting.status != MeetingStatus.CANCELLED, Meeting.org_id.in_(orgs))
         .group_by(Meeting.org_id, FirstAgendaMaterial.material_id)
     )
-    if org_ids is not None:
-        stmt = stmt.where(Meeting.org_id.in_(list(org_ids)))
-    else:
-        stmt = stmt.where(Meeting.org_id.in_(subtree_select(roots)))
-    if material_id is not None:
-        stmt = stmt.where(FirstAgendaMaterial.material_id == material_id)
-    if not planned_too:
-        stmt = stmt.where(Meeting.starts_at <= now)
-    return {(org_id, mat_id): at for org_id, mat_id, at in await session.execute(stmt)}
+    return stmt.where(Meeting.starts_at <= bindparam("now")) if until_now else stmt
 
 
 async def held_meetings(
@@ -304,21 +339,26 @@ async def held_meetings(
     """The meetings of the subtrees held in [start, end) by ``now`` (not cancelled): each one's organisation, the
     meeting as a report names it and its item's id. Three columns, not whole rows: a city's year is tens of
     thousands of meetings, and loading each as an object with its JSON record and details cost seconds."""
-    stmt = (
-        select(Meeting.org_id, Meeting.id, Meeting.kind, Meeting.starts_at, FirstAgendaItem.id)
-        .outerjoin(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
-        .where(
-            Meeting.org_id.in_(subtree_select(roots)),
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-            Meeting.starts_at <= now,
-        )
-        .order_by(Meeting.starts_at)
+    stmt, params = _scoped(
+        "held_meetings",
+        roots,
+        lambda under: (
+            select(Meeting.org_id, Meeting.id, Meeting.kind, Meeting.starts_at, FirstAgendaItem.id)
+            .outerjoin(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id)
+            .where(
+                Meeting.org_id.in_(under),
+                Meeting.status != MeetingStatus.CANCELLED,
+                Meeting.starts_at >= bindparam("start"),
+                Meeting.starts_at < bindparam("end"),
+                Meeting.starts_at <= bindparam("now"),
+            )
+            .order_by(Meeting.starts_at)
+        ),
     )
+    rows = await session.execute(stmt, params | {"start": start, "end": end, "now": now})
     return [
         (org_id, MeetingRef(meeting_id, kind, starts_at), item_id)
-        for org_id, meeting_id, kind, starts_at, item_id in await session.execute(stmt)
+        for org_id, meeting_id, kind, starts_at, item_id in rows
     ]
 
 
@@ -326,18 +366,23 @@ async def branch_dispatches(
     session: AsyncSession, roots: Collection[int] | None, start: datetime, end: datetime
 ) -> list[tuple[int, int, datetime]]:
     """(branch, material, when) of the dispatches to the branches of the subtrees in [start, end)."""
-    stmt = (
-        select(MaterialDispatch.branch_id, MaterialDispatch.material_id, MaterialDispatch.dispatched_at)
-        .join(Organisation, Organisation.id == MaterialDispatch.branch_id)
-        .where(
-            MaterialDispatch.branch_id.in_(subtree_select(roots)),
-            Organisation.kind == OrgKind.BRANCH,
-            MaterialDispatch.dispatched_at >= start,
-            MaterialDispatch.dispatched_at < end,
-        )
-        .order_by(MaterialDispatch.dispatched_at, MaterialDispatch.material_id)
+    stmt, params = _scoped(
+        "branch_dispatches",
+        roots,
+        lambda under: (
+            select(MaterialDispatch.branch_id, MaterialDispatch.material_id, MaterialDispatch.dispatched_at)
+            .join(Organisation, Organisation.id == MaterialDispatch.branch_id)
+            .where(
+                MaterialDispatch.branch_id.in_(under),
+                Organisation.kind == OrgKind.BRANCH,
+                MaterialDispatch.dispatched_at >= bindparam("start"),
+                MaterialDispatch.dispatched_at < bindparam("end"),
+            )
+            .order_by(MaterialDispatch.dispatched_at, MaterialDispatch.material_id)
+        ),
     )
-    return [tuple(row) for row in await session.execute(stmt)]  # type: ignore[misc]
+    rows = await session.execute(stmt, params | {"start": start, "end": end})
+    return [tuple(row) for row in rows]
 
 
 async def material_dispatches(
@@ -414,5 +459,10 @@ async def materials_by_id(session: AsyncSession, material_ids: Collection[int]) 
     """The materials of these ids (one statement)."""
     if not material_ids:
         return {}
-    stmt = select(StudyMaterial).where(StudyMaterial.id.in_(list(material_ids)))
-    return {m.id: m for m in (await session.scalars(stmt)).all()}
+    rows = await session.scalars(_MATERIALS_BY_ID, {"ids": [int(i) for i in material_ids]})
+    return {m.id: m for m in rows.all()}
+
+
+_MATERIALS_BY_ID = select(StudyMaterial).where(  # built once: a secretary's report asks
+    StudyMaterial.id.in_(bindparam("ids", expanding=True, literal_execute=True, type_=Integer))
+)

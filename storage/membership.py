@@ -18,16 +18,18 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Date,
     ForeignKey,
     Index,
+    Integer,
     Select,
     String,
     and_,
@@ -46,6 +48,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
 from storage.models import Member
+
+_T = TypeVar("_T")
 
 
 class EndReason:
@@ -84,14 +88,38 @@ class MembershipSpan:
         return (self.end - self.start).days + 1
 
 
-def org_filter(column: Any, org_ids: Sequence[int] | Select[Any], name: str = "org_ids_literal") -> ColumnElement[bool]:
+def org_filter(
+    column: Any, org_ids: Sequence[int] | Select[Any] | BindParameter[Any], name: str = "org_ids_literal"
+) -> ColumnElement[bool]:
     """``column IN org_ids`` without one bound parameter per id: a subquery for a Select, and literal
     integers (rendered into the statement, not bound) for a list — safe because they are ints. One statement
-    with two different lists gives each its own ``name`` (the same name would render one list twice)."""
-    if isinstance(org_ids, Select):
+    with two different lists gives each its own ``name`` (the same name would render one list twice). A statement
+    built once passes :func:`org_ids_param` instead, and the list with each execution."""
+    if isinstance(org_ids, Select | BindParameter):
         return column.in_(org_ids)
     ids = [int(i) for i in org_ids]
     return column.in_(bindparam(name, ids, expanding=True, literal_execute=True))
+
+
+def org_ids_param(name: str = "org_ids") -> BindParameter[Any]:
+    """The placeholder of :func:`org_filter`'s list in a statement built once and run many times: the ids are given
+    with each execution (``{name: [3, 7]}``) and rendered as literal integers then, as :func:`org_filter` renders
+    them. (Building a statement costs more than running it for one branch: a couple of milliseconds each.)"""
+    return bindparam(name, expanding=True, literal_execute=True, type_=Integer)
+
+
+_BUILT: dict[Hashable, Any] = {}
+
+
+def built_once(key: Hashable, make: Callable[[], _T]) -> _T:
+    """The statement ``make()`` builds, built on the first call for ``key`` and reused afterwards (``key`` names
+    everything the statement's text depends on: a dialect, a time zone, the rules' kinds; the values vary by
+    bound parameters). A statement object reused also keeps its cache key, so SQLAlchemy's compiled cache
+    finds it without walking it again."""
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = make()
+    return found
 
 
 def member_on(day: Any, org_column: Any = None) -> ColumnElement[bool]:
@@ -103,12 +131,16 @@ def member_on(day: Any, org_column: Any = None) -> ColumnElement[bool]:
     return clause
 
 
-def overlaps(start: date, end: date) -> ColumnElement[bool]:
+def overlaps(start: date | BindParameter[Any], end: date | BindParameter[Any]) -> ColumnElement[bool]:
     """SQL: a :class:`Membership` row covers at least one day of ``start``..``end`` (both included)."""
     return and_(Membership.started_on <= end, or_(Membership.ended_on.is_(None), Membership.ended_on > start))
 
 
-def spans_select(org_ids: Sequence[int] | Select[Any], start: date, end: date) -> Select[Any]:
+def spans_select(
+    org_ids: Sequence[int] | Select[Any] | BindParameter[Any],
+    start: date | BindParameter[Any],
+    end: date | BindParameter[Any],
+) -> Select[Any]:
     """One statement: (member_id, org_id, started_on, ended_on) of the recorded rows overlapping the period,
     plus members without any history row (their current organisation, from their join date)."""
     recorded = select(

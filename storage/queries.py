@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.membership import org_ids_param
 from storage.models import AuditEntry, Member, Organisation, OrgKind
 
 
@@ -53,11 +54,16 @@ async def member_by_ref(session: AsyncSession, ref: str) -> Member | None:
 async def org_by_ref(session: AsyncSession, ref: str) -> Organisation | None:
     """An organisation by its code, or else by its id written as digits (one statement for both: a code wins)."""
     if not (ref.isdigit() and int(ref) < 2**63):
-        return await session.scalar(select(Organisation).where(Organisation.code == ref))
-    found = (
-        await session.scalars(select(Organisation).where(or_(Organisation.code == ref, Organisation.id == int(ref))))
-    ).all()
+        return await session.scalar(_ORG_BY_CODE, {"code": ref})
+    found = (await session.scalars(_ORG_BY_CODE_OR_ID, {"code": ref, "id": int(ref)})).all()
     return next((o for o in found if o.code == ref), found[0] if found else None)
+
+
+# Built once (every report naming a branch asks): building a statement costs more than running it here.
+_ORG_BY_CODE = select(Organisation).where(Organisation.code == bindparam("code"))
+_ORG_BY_CODE_OR_ID = select(Organisation).where(
+    or_(Organisation.code == bindparam("code"), Organisation.id == bindparam("id"))
+)
 
 
 async def org_by_chat_id(session: AsyncSession, chat_id: int) -> Organisation | None:
@@ -110,13 +116,15 @@ async def all_branches(session: AsyncSession) -> Sequence[Organisation]:
 
 async def branches_in(session: AsyncSession, org_ids: set[int]) -> Sequence[Organisation]:
     """The branches among ``org_ids``, by name."""
-    return (
-        await session.scalars(
-            select(Organisation)
-            .where(Organisation.id.in_(org_ids), Organisation.kind == OrgKind.BRANCH)
-            .order_by(Organisation.name)
-        )
-    ).all()
+    return (await session.scalars(_BRANCHES_IN, {"org_ids": [int(i) for i in org_ids]})).all()
+
+
+# Built once (a secretary's reports ask first): the ids rendered as literal integers, not a parameter each.
+_BRANCHES_IN = (
+    select(Organisation)
+    .where(Organisation.id.in_(org_ids_param()), Organisation.kind == OrgKind.BRANCH)
+    .order_by(Organisation.name)
+)
 
 
 async def branch_members(session: AsyncSession, branch_id: int, *, active: bool = True) -> Sequence[Member]:

@@ -260,3 +260,43 @@ async def test_a_secretary_reaches_only_their_branch(db: Database) -> None:
             await star_steps.adjust(
                 session, secretary, ids.branch, "innovation", "5", "自己调", 2025, env=ServiceEnv(tz=TZ)
             )
+
+
+async def test_the_events_read_in_one_statement_are_those_of_the_four_queries(any_db: Database) -> None:
+    """storage.points.events reads the entries, led studies, service and registrations in one statement: the same
+    rows as the four statements it replaced (which stars still use), on the seeded branches and a whole year."""
+    from storage import points as store
+    from storage.points.events import point_events
+
+    async with any_db.session() as session:
+        ids = await seed_points(session)
+        correction = PointEntry(
+            member_id=ids.secretary,
+            branch_id=ids.branch,
+            rule_key="led",
+            kind="correction",
+            points=-5,
+            reason="test",
+            on_date=date(2025, 3, 2),
+        )
+        session.add(correction)
+    orgs, start, end = [ids.branch, ids.other], *YEAR
+    async with any_db.session() as session:
+        together = await point_events(session, orgs, start, end, TZ, led=True, service=True, communities=True)
+        led = await store.led_events(session, orgs, start, end, TZ)
+        service_rows = await store.service_events(session, orgs, start, end, TZ)
+        communities = await store.community_spells(session, orgs, start, end)
+        entries = await store.entry_rows(session, orgs, start, end)
+        only_entries = await point_events(session, orgs, start, end, TZ, led=False, service=False, communities=False)
+    assert led and service_rows and communities and entries  # the seeded branch has each kind
+    assert sorted(together.led) == sorted(led)
+    assert sorted(together.service) == sorted(service_rows)
+    assert sorted(together.communities) == sorted(communities)
+    assert sorted(together.entries) == sorted(entries)
+    assert all(isinstance(day, date) for _m, _o, _k, day, _p in together.entries)
+    assert (only_entries.entries, only_entries.led, only_entries.service, only_entries.communities) == (
+        together.entries,
+        [],
+        [],
+        [],
+    )

@@ -18,14 +18,16 @@ from storage.points.counts import (
     led_events,
     literal_date,
     local_day,
+    service_events,
+    span_list,
+    spans_of,
+)
+from storage.points.member_events import (
     member_communities,
     member_entries,
     member_meetings,
     member_service,
     member_spans,
-    service_events,
-    span_list,
-    spans_of,
 )
 from storage.points.models import (
     EntryKind,

@@ -13,12 +13,27 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Integer, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.first_agenda import FirstAgendaItem, FirstAgendaMaterial, MaterialDispatch
 from storage.meetings import Attendance, Meeting, MeetingStatus
-from storage.membership import Membership, org_filter, spans_select
+from storage.membership import Membership, built_once, org_filter, org_ids_param, spans_select
 from storage.models import Member
 from storage.points.models import PointEntry
 from storage.volunteer import CommunityRegistration, ReportStatus, ServiceReport, SignUp, SignUpStatus
@@ -35,6 +50,26 @@ def local_day(column: Any, dialect: str, tz: ZoneInfo) -> ColumnElement[Any]:
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
+def _zone_key(dialect: str, tz: ZoneInfo) -> tuple[str, str, int]:
+    """What :func:`local_day`'s SQL depends on: the dialect, the zone (PostgreSQL) and its offset now (SQLite)."""
+    offset = datetime.now(tz).utcoffset() or timedelta(0)
+    return dialect, str(tz), int(offset.total_seconds() // 60)
+
+
+# The bound parameters of the statements built once (storage.membership.built_once): a report for one branch
+# runs ten statements, and building each afresh cost more than running it (about 2 ms of SQLAlchemy each).
+START, END = bindparam("start", type_=Date), bindparam("end", type_=Date)  # the period's days, both included
+BEGIN: BindParameter[Any] = bindparam("begin")  # its UTC instants (typed by the column compared)
+FINISH: BindParameter[Any] = bindparam("finish")
+_MEETING_ORGS = org_ids_param("period_meetings_orgs")  # the name attendance_flags gives its meetings' filter
+
+
+def _period(org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo) -> dict[str, Any]:
+    """The parameters of a statement built once: the branches' ids (``org_ids``), the days and the instants."""
+    begin, finish = _meeting_window(start, end, tz)
+    return {"org_ids": [int(i) for i in org_ids], "start": start, "end": end, "begin": begin, "finish": finish}
+
+
 def _in_span(day: Any, spans: Any) -> ColumnElement[bool]:
     """``day`` falls in the membership row (``ended_on`` is the first day no longer a member)."""
     return and_(
@@ -43,11 +78,14 @@ def _in_span(day: Any, spans: Any) -> ColumnElement[bool]:
     )
 
 
-def spans_of(org_ids: Sequence[int], start: date, end: date) -> Any:
+def spans_of(
+    org_ids: Sequence[int] | BindParameter[Any], start: date | BindParameter[Any], end: date | BindParameter[Any]
+) -> Any:
     """Membership rows of the branches overlapping the period (membership history: a member counts only for
     their time in the branch), administrators left out. A materialised CTE: computed once per statement and
     then looked up, not re-evaluated for each of a million attendance rows."""
-    rows = spans_select(list(org_ids), start, end).subquery("spans_raw")
+    ids = org_ids if isinstance(org_ids, BindParameter) else list(org_ids)
+    rows = spans_select(ids, start, end).subquery("spans_raw")
     return (
         select(rows.c.member_id, rows.c.org_id, rows.c.started_on, rows.c.ended_on)
         .join(Member, Member.id == rows.c.member_id)
@@ -110,24 +148,30 @@ async def span_list(session: AsyncSession, org_ids: Sequence[int], start: date, 
     """Every membership row of the branches overlapping the period (administrators left out, as :func:`spans_of`
     does), with the member's number and name, in no particular order (the reports sort their results): one join
     with the members, not :func:`spans_of`'s and another, and no sort of the city's 30,000 names."""
-    rows = spans_select(list(org_ids), start, end).subquery("spans_raw")
-    stmt = (
+    stmt = built_once("points.span_list", _span_list)
+    params = {"org_ids": [int(i) for i in org_ids], "start": start, "end": end}
+    return [
+        Span(m, o, _as_date(a) if a is not None else None, _as_date(b) if b is not None else None, no, name)
+        for m, o, a, b, no, name in (await session.execute(stmt, params)).all()
+    ]
+
+
+def _span_list() -> Select[Any]:
+    rows = spans_select(org_ids_param(), START, END).subquery("spans_raw")
+    return (
         select(rows.c.member_id, rows.c.org_id, rows.c.started_on, rows.c.ended_on, Member.member_no, Member.name)
         .join(Member, Member.id == rows.c.member_id)
         .where(Member.role != "admin")
     )
-    return [
-        Span(m, o, _as_date(a) if a is not None else None, _as_date(b) if b is not None else None, no, name)
-        for m, o, a, b, no, name in (await session.execute(stmt)).all()
-    ]
 
 
-def _members_of(org_ids: Sequence[int]) -> Any:
+def _members_of(org_ids: Sequence[int] | BindParameter[Any]) -> Any:
     """SQL: ids of the members who belong, or belonged, to the branches (to narrow the event tables)."""
+    ids = org_ids if isinstance(org_ids, BindParameter) else list(org_ids)
     return (
         select(Membership.member_id)
-        .where(org_filter(Membership.org_id, list(org_ids)))
-        .union(select(Member.id).where(org_filter(Member.org_id, list(org_ids))))
+        .where(org_filter(Membership.org_id, ids))
+        .union(select(Member.id).where(org_filter(Member.org_id, ids)))
     )
 
 
@@ -148,6 +192,19 @@ def attendance_flags(
     tests a small integer per row instead of a string against a list of kinds (about a fifth of PostgreSQL's time
     for the city's year)."""
     begin, finish = _meeting_window(start, end, tz)
+    return _flags(rules, list(org_ids), begin, finish, dialect, tz, name)
+
+
+def _flags(
+    rules: Sequence[AttendanceRule],
+    org_ids: Sequence[int] | BindParameter[Any],
+    begin: datetime | BindParameter[Any],
+    finish: datetime | BindParameter[Any],
+    dialect: str,
+    tz: ZoneInfo,
+    name: str,
+) -> tuple[Any, list[ColumnElement[Any]]]:
+    """:func:`attendance_flags` for the meetings from ``begin`` to ``finish`` (instants, or placeholders)."""
     tags = sorted({rule.tag for rule in rules if rule.tag})
     kind_sets = sorted({rule.kinds for rule in rules if rule.kinds})
     meetings = (
@@ -165,7 +222,7 @@ def attendance_flags(
             Meeting.status == MeetingStatus.CLOSED,
             Meeting.starts_at >= begin,
             Meeting.starts_at < finish,
-            org_filter(Meeting.org_id, list(org_ids), f"{name}_orgs"),
+            org_filter(Meeting.org_id, org_ids, f"{name}_orgs"),
         )
         .cte(name)
         .prefix_with("MATERIALIZED")
@@ -202,19 +259,31 @@ async def whole_counts(
     attendance row of the branches' closed meetings in the period, whoever held the membership: one grouped
     statement, driven by the meetings, so each meeting's rows are read together through the attendance index."""
     dialect = session.get_bind().dialect.name
-    meetings, flags = attendance_flags(rules, org_ids, start, end, dialect, tz)
+    rules = tuple(rules)
+    whole = built_once(
+        ("points.whole_counts", _zone_key(dialect, tz), rules, by_month),
+        lambda: _whole_counts(rules, dialect, tz, by_month),
+    )
+    width = 3 if by_month else 2
+    params = _period(org_ids, start, end, tz)
+    params["period_meetings_orgs"] = params.pop("org_ids")
+    return {
+        tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in (await session.execute(whole, params)).all()
+    }
+
+
+def _whole_counts(rules: Sequence[AttendanceRule], dialect: str, tz: ZoneInfo, by_month: bool) -> Select[Any]:
+    meetings, flags = _flags(rules, _MEETING_ORGS, BEGIN, FINISH, dialect, tz, "period_meetings")
     columns = [func.sum(flag) for flag in flags]
     keys: list[Any] = [Attendance.member_id, meetings.c.org_id]
     if by_month:
         keys.append(month_of(meetings.c.day, dialect))
-    whole = (
+    return (
         select(*keys, *columns)
         .select_from(meetings)
         .join(Attendance, Attendance.meeting_id == meetings.c.id)
         .group_by(*keys)
     )
-    width = len(keys)
-    return {tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in (await session.execute(whole)).all()}
 
 
 async def clipped_counts(
@@ -228,18 +297,27 @@ async def clipped_counts(
     """Per (member, branch) whose membership does not cover the whole period: each rule's count over the branch's
     closed meetings on the days they belonged to it (one grouped statement)."""
     dialect = session.get_bind().dialect.name
-    meetings, flags = attendance_flags(rules, org_ids, start, end, dialect, tz)
+    rules = tuple(rules)
+    clipped = built_once(
+        ("points.clipped_counts", _zone_key(dialect, tz), rules), lambda: _clipped_counts(rules, dialect, tz)
+    )
+    params = _period(org_ids, start, end, tz)
+    params["period_meetings_orgs"] = params["org_ids"]
+    return {(row[0], row[1]): [int(v or 0) for v in row[2:]] for row in (await session.execute(clipped, params)).all()}
+
+
+def _clipped_counts(rules: Sequence[AttendanceRule], dialect: str, tz: ZoneInfo) -> Select[Any]:
+    meetings, flags = _flags(rules, _MEETING_ORGS, BEGIN, FINISH, dialect, tz, "period_meetings")
     columns = [func.sum(flag) for flag in flags]
-    cte = spans_of(org_ids, start, end)
-    clipped = (
+    cte = spans_of(org_ids_param(), START, END)
+    return (
         select(cte.c.member_id, cte.c.org_id, *columns)
         .select_from(cte)
         .join(meetings, meetings.c.org_id == cte.c.org_id)
         .join(Attendance, and_(Attendance.meeting_id == meetings.c.id, Attendance.member_id == cte.c.member_id))
-        .where(~_covers_period(cte, start, end), _in_span(meetings.c.day, cte))
+        .where(~_covers_period(cte, START, END), _in_span(meetings.c.day, cte))
         .group_by(cte.c.member_id, cte.c.org_id)
     )
-    return {(row[0], row[1]): [int(v or 0) for v in row[2:]] for row in (await session.execute(clipped)).all()}
 
 
 async def live_attendance_counts(
@@ -284,7 +362,7 @@ def add_clipped(
             counts[rule.key] += values[i]
 
 
-def _covers_period(spans: Any, start: date, end: date) -> ColumnElement[bool]:
+def _covers_period(spans: Any, start: date | BindParameter[Any], end: date | BindParameter[Any]) -> ColumnElement[bool]:
     """SQL: the membership row covers the whole period (the usual case: no transfer within it)."""
     return and_(
         or_(spans.c.started_on.is_(None), spans.c.started_on <= start),
@@ -296,19 +374,23 @@ async def led_events(
     session: AsyncSession, org_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
 ) -> list[tuple[int, int, date]]:
     """(leader, branch, local day) of each closed meeting of the period whose first agenda study a member led."""
-    begin, finish = _meeting_window(start, end, tz)
-    stmt = (
+    stmt = built_once("points.led_events", _led_events)
+    rows = (await session.execute(stmt, _period(org_ids, start, end, tz))).all()
+    return [(m, o, at.astimezone(tz).date()) for m, o, at in rows if m is not None]
+
+
+def _led_events() -> Any:
+    return (
         select(FirstAgendaItem.led_by_id, Meeting.org_id, Meeting.starts_at)
         .join(Meeting, Meeting.id == FirstAgendaItem.meeting_id)
         .where(
             FirstAgendaItem.led_by_id.is_not(None),
             Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= begin,
-            Meeting.starts_at < finish,
-            org_filter(Meeting.org_id, list(org_ids)),
+            Meeting.starts_at >= BEGIN,
+            Meeting.starts_at < FINISH,
+            org_filter(Meeting.org_id, org_ids_param()),
         )
     )
-    return [(m, o, at.astimezone(tz).date()) for m, o, at in (await session.execute(stmt)).all() if m is not None]
 
 
 async def service_events(
@@ -317,55 +399,70 @@ async def service_events(
     """(member, local day, minutes) of the counted volunteer service of the branches' members in the period:
     activities checked out, and approved self-reports — one statement, the local day worked out by the database
     (a city's year is 30,000 sign-ups: decoding each timestamp in Python was a fifth of a second)."""
+    dialect = session.get_bind().dialect.name
+    stmt = built_once(("points.service_events", _zone_key(dialect, tz)), lambda: _service_events(dialect, tz))
+    rows = (await session.execute(stmt, _period(org_ids, start, end, tz))).all()
+    return [(m, _as_date(d), int(minutes or 0)) for m, d, minutes in rows]
+
+
+def _service_events(dialect: str, tz: ZoneInfo) -> Any:
     from storage.volunteer import Activity
 
-    begin, finish = _meeting_window(start, end, tz)
-    members = _members_of(org_ids).cte("service_members")
-    day = local_day(Activity.starts_at, session.get_bind().dialect.name, tz)
+    members = _members_of(org_ids_param()).cte("service_members")
+    day = local_day(Activity.starts_at, dialect, tz)
     signups = (
         select(SignUp.member_id.label("member_id"), day.label("day"), SignUp.minutes.label("minutes"))
         .join(Activity, Activity.id == SignUp.activity_id)
         .where(
             SignUp.status == SignUpStatus.CONFIRMED,
             SignUp.minutes > 0,
-            Activity.starts_at >= begin,
-            Activity.starts_at < finish,
+            Activity.starts_at >= BEGIN,
+            Activity.starts_at < FINISH,
             SignUp.member_id.in_(select(members.c.member_id)),
         )
     )
     reports = select(ServiceReport.member_id, ServiceReport.service_date, ServiceReport.minutes).where(
         ServiceReport.status == ReportStatus.APPROVED,
         ServiceReport.minutes > 0,
-        ServiceReport.service_date >= start,
-        ServiceReport.service_date <= end,
+        ServiceReport.service_date >= START,
+        ServiceReport.service_date <= END,
         ServiceReport.member_id.in_(select(members.c.member_id)),
     )
-    rows = (await session.execute(signups.union_all(reports))).all()
-    return [(m, _as_date(d), int(minutes or 0)) for m, d, minutes in rows]
+    return signups.union_all(reports)
 
 
 async def community_spells(
     session: AsyncSession, org_ids: Sequence[int], start: date, end: date
 ) -> list[tuple[int, date, date | None]]:
     """(member, registered on, ended on) of the community registrations (到社区报到) in force in the period."""
-    stmt = select(
+    stmt = built_once("points.community_spells", _community_spells)
+    params = {"org_ids": [int(i) for i in org_ids], "start": start, "end": end}
+    return [(m, r, e) for m, r, e in (await session.execute(stmt, params)).all()]
+
+
+def _community_spells() -> Any:
+    return select(
         CommunityRegistration.member_id, CommunityRegistration.registered_on, CommunityRegistration.ended_on
     ).where(
-        CommunityRegistration.registered_on <= end,
-        or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > start),
-        CommunityRegistration.member_id.in_(_members_of(org_ids)),
+        CommunityRegistration.registered_on <= END,
+        or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > START),
+        CommunityRegistration.member_id.in_(_members_of(org_ids_param())),
     )
-    return [(m, r, e) for m, r, e in (await session.execute(stmt)).all()]
 
 
 async def entry_rows(
     session: AsyncSession, org_ids: Sequence[int], start: date, end: date
 ) -> list[tuple[int, int, str, date, int]]:
     """(member, branch, rule key, day, tenths) of the leaders' manual items and corrections in the period."""
-    stmt = select(
+    stmt = built_once("points.entry_rows", _entry_rows)
+    params = {"org_ids": [int(i) for i in org_ids], "start": start, "end": end}
+    return [(m, b, k, d, int(p)) for m, b, k, d, p in (await session.execute(stmt, params)).all()]
+
+
+def _entry_rows() -> Any:
+    return select(
         PointEntry.member_id, PointEntry.branch_id, PointEntry.rule_key, PointEntry.on_date, PointEntry.points
-    ).where(org_filter(PointEntry.branch_id, list(org_ids)), PointEntry.on_date >= start, PointEntry.on_date <= end)
-    return [(m, b, k, d, int(p)) for m, b, k, d, p in (await session.execute(stmt)).all()]
+    ).where(org_filter(PointEntry.branch_id, org_ids_param()), PointEntry.on_date >= START, PointEntry.on_date <= END)
 
 
 # --- branch criteria -------------------------------------------------------------------------------------------
@@ -462,112 +559,3 @@ async def dispatch_studies(
 def literal_date(value: date) -> ColumnElement[Any]:
     """A date as a typed SQL literal."""
     return literal(value, Date)
-
-
-# --- one member's events (``points show``, the /points screen) ---------------------------------------------------
-
-
-async def member_spans(session: AsyncSession, member_id: int, branch_id: int, start: date, end: date) -> list[Any]:
-    """The member's membership rows in the branch overlapping the period (started_on, ended_on)."""
-    spans = spans_of([branch_id], start, end)
-    stmt = select(spans.c.started_on, spans.c.ended_on).where(spans.c.member_id == member_id)
-    return list((await session.execute(stmt)).all())
-
-
-async def member_meetings(
-    session: AsyncSession, member_id: int, branch_id: int, start: date, end: date, tz: ZoneInfo
-) -> list[tuple[Meeting, str, bool]]:
-    """(meeting, attendance status, led the first agenda study) of the member's closed meetings in the branch."""
-    begin, finish = _meeting_window(start, end, tz)
-    stmt = (
-        select(Meeting, Attendance.status, FirstAgendaItem.led_by_id)
-        .join(Attendance, and_(Attendance.meeting_id == Meeting.id, Attendance.member_id == member_id), isouter=True)
-        .join(FirstAgendaItem, FirstAgendaItem.meeting_id == Meeting.id, isouter=True)
-        .where(
-            Meeting.org_id == branch_id,
-            Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= begin,
-            Meeting.starts_at < finish,
-            or_(Attendance.id.is_not(None), FirstAgendaItem.led_by_id == member_id),
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-    return [(m, status or "", led == member_id) for m, status, led in (await session.execute(stmt)).all()]
-
-
-async def member_service(
-    session: AsyncSession, member_id: int, start: date, end: date, tz: ZoneInfo
-) -> list[tuple[str, int, str, date, int]]:
-    """(kind "activity"/"report", id, title, local day, minutes) of the member's counted service."""
-    from storage.volunteer import Activity
-
-    begin, finish = _meeting_window(start, end, tz)
-    found: list[tuple[str, int, str, date, int]] = []
-    signups = await session.execute(
-        select(Activity.id, Activity.title, Activity.starts_at, SignUp.minutes)
-        .join(SignUp, SignUp.activity_id == Activity.id)
-        .where(
-            SignUp.member_id == member_id,
-            SignUp.status == SignUpStatus.CONFIRMED,
-            SignUp.minutes > 0,
-            Activity.starts_at >= begin,
-            Activity.starts_at < finish,
-        )
-    )
-    for activity_id, title, starts_at, minutes in signups.all():
-        found.append(("activity", activity_id, title, starts_at.astimezone(tz).date(), int(minutes or 0)))
-    reports = await session.execute(
-        select(ServiceReport.id, ServiceReport.description, ServiceReport.service_date, ServiceReport.minutes).where(
-            ServiceReport.member_id == member_id,
-            ServiceReport.status == ReportStatus.APPROVED,
-            ServiceReport.minutes > 0,
-            ServiceReport.service_date >= start,
-            ServiceReport.service_date <= end,
-        )
-    )
-    for report_id, description, day, minutes in reports.all():
-        found.append(("report", report_id, description, day, int(minutes)))
-    found.sort(key=lambda row: (row[3], row[0], row[1]))
-    return found
-
-
-async def member_communities(
-    session: AsyncSession, member_id: int, start: date, end: date
-) -> list[tuple[int, str, date, date | None]]:
-    """(registration id, community name, registered on, ended on) of registrations in force during the period."""
-    from storage.volunteer import Community
-
-    stmt = (
-        select(
-            CommunityRegistration.id,
-            Community.name,
-            CommunityRegistration.registered_on,
-            CommunityRegistration.ended_on,
-        )
-        .join(Community, Community.id == CommunityRegistration.community_id)
-        .where(
-            CommunityRegistration.member_id == member_id,
-            CommunityRegistration.registered_on <= end,
-            or_(CommunityRegistration.ended_on.is_(None), CommunityRegistration.ended_on > start),
-        )
-        .order_by(CommunityRegistration.registered_on)
-    )
-    return [(i, n, r, e) for i, n, r, e in (await session.execute(stmt)).all()]
-
-
-async def member_entries(
-    session: AsyncSession, member_id: int, branch_id: int, start: date, end: date
-) -> Sequence[PointEntry]:
-    """The leaders' entries for the member in the branch and period, oldest first."""
-    return (
-        await session.scalars(
-            select(PointEntry)
-            .where(
-                PointEntry.member_id == member_id,
-                PointEntry.branch_id == branch_id,
-                PointEntry.on_date >= start,
-                PointEntry.on_date <= end,
-            )
-            .order_by(PointEntry.on_date, PointEntry.id)
-        )
-    ).all()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.membership import org_filter
+from storage.membership import built_once, org_filter, org_ids_param
 from storage.models import Member, Organisation, OrgKind
 from storage.points.models import PointPublication, PointRules, StarRating, StarStatus
 from storage.queries import upsert_insert
@@ -26,10 +26,14 @@ async def org_names(session: AsyncSession, org_ids: Sequence[int] | None = None)
 
 async def branch_ids_among(session: AsyncSession, org_ids: Iterable[int]) -> list[int]:
     """The branches among ``org_ids``, by id (ids only: a city's thousand branches as objects cost 20 ms)."""
-    stmt = select(Organisation.id).where(
-        org_filter(Organisation.id, list(org_ids)), Organisation.kind == OrgKind.BRANCH
+    stmt = built_once("points.branch_ids_among", _branch_ids_among)  # built once: see storage.points.counts
+    return sorted((await session.scalars(stmt, {"org_ids": [int(i) for i in org_ids]})).all())
+
+
+def _branch_ids_among() -> Any:
+    return select(Organisation.id).where(
+        org_filter(Organisation.id, org_ids_param()), Organisation.kind == OrgKind.BRANCH
     )
-    return sorted((await session.scalars(stmt)).all())
 
 
 async def org_parents(session: AsyncSession, org_ids: Sequence[int] | None = None) -> dict[int, int | None]:
@@ -43,15 +47,19 @@ async def org_parents(session: AsyncSession, org_ids: Sequence[int] | None = Non
 async def org_chains(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, tuple[int | None, str]]:
     """(parent, name) of each organisation of ``org_ids`` and of all their ancestors, by id: one recursive
     statement."""
+    rows = await session.execute(built_once("points.org_chains", _org_chains), {"org_ids": [int(i) for i in org_ids]})
+    return {i: (p, name) for i, p, name in rows.all()}
+
+
+def _org_chains() -> Any:  # built once: a recursive statement took longer to build than to run for one branch
     chain = (
         select(Organisation.id.label("id"), Organisation.parent_id.label("parent_id"), Organisation.name.label("name"))
-        .where(org_filter(Organisation.id, org_ids))
+        .where(org_filter(Organisation.id, org_ids_param()))
         .cte("chain", recursive=True)
     )
     above = aliased(Organisation)
     chain = chain.union(select(above.id, above.parent_id, above.name).join(chain, chain.c.parent_id == above.id))
-    rows = await session.execute(select(chain.c.id, chain.c.parent_id, chain.c.name))
-    return {i: (p, name) for i, p, name in rows.all()}
+    return select(chain.c.id, chain.c.parent_id, chain.c.name)
 
 
 async def publications(session: AsyncSession, branch_ids: Iterable[int], year: int) -> dict[int, PointPublication]:
@@ -131,15 +139,19 @@ async def party_groups_of(session: AsyncSession, branch_ids: Iterable[int]) -> d
 
 async def newest_rules(session: AsyncSession) -> list[tuple[PointRules, str]]:
     """Each unit's newest version of its rules, with the unit's name."""
+    rows = await session.execute(built_once("points.newest_rules", _newest_rules))  # every report asks
+    return [(row, name) for row, name in rows.all()]
+
+
+def _newest_rules() -> Any:
     newest = (
         select(PointRules.org_id, func.max(PointRules.version).label("version")).group_by(PointRules.org_id).subquery()
     )
-    rows = await session.execute(
+    return (
         select(PointRules, Organisation.name)
         .join(newest, (newest.c.org_id == PointRules.org_id) & (newest.c.version == PointRules.version))
         .join(Organisation, Organisation.id == PointRules.org_id)
     )
-    return [(row, name) for row, name in rows.all()]
 
 
 async def latest_rules_version(session: AsyncSession, org_id: int) -> int:

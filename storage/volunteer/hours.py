@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select, union_all, update
+from sqlalchemy import Integer, and_, bindparam, case, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.membership import org_ids_param
 from storage.models import Member, Organisation, OrgKind
 from storage.queries import subtree_select
 from storage.volunteer.models import Activity, ReportStatus, ServiceReport, SignUp, SignUpStatus
@@ -193,12 +194,17 @@ async def active_members(
     session: AsyncSession, org_ids: Collection[int], member_ids: Collection[int] | None = None
 ) -> list[Member]:
     """Active members of ``org_ids`` (or, given ``member_ids``, those members), by organisation and name."""
-    stmt = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
     if member_ids is not None:
-        stmt = stmt.where(Member.id.in_(list(member_ids)))
-    else:
-        stmt = stmt.where(Member.org_id.in_(list(org_ids)))
-    return list((await session.scalars(stmt)).all())
+        return list((await session.scalars(_ACTIVE_MEMBERS_BY_ID, {"ids": [int(i) for i in member_ids]})).all())
+    return list((await session.scalars(_ACTIVE_MEMBERS_OF, {"org_ids": [int(i) for i in org_ids]})).all())
+
+
+# The statements of a branch's totals, built once with their ids as placeholders (given with each execution,
+# rendered as literal integers: no parameter per member): building them afresh was most of the report's time.
+_MEMBER_IDS = bindparam("ids", expanding=True, literal_execute=True, type_=Integer)
+_ACTIVE = select(Member).where(Member.active.is_(True)).order_by(Member.org_id, Member.name, Member.id)
+_ACTIVE_MEMBERS_BY_ID = _ACTIVE.where(Member.id.in_(_MEMBER_IDS))
+_ACTIVE_MEMBERS_OF = _ACTIVE.where(Member.org_id.in_(org_ids_param()))
 
 
 async def attended_minutes(
@@ -206,36 +212,45 @@ async def attended_minutes(
 ) -> list[tuple[int, int | None, int | None]]:
     """``(member, minutes, outside minutes)`` of each activity the members attended that starts in
     ``[begin, end)``."""
-    rows = await session.execute(
-        select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
-        .join(Activity, Activity.id == SignUp.activity_id)
-        .where(
-            SignUp.member_id.in_(list(member_ids)),
-            SignUp.checked_in_at.is_not(None),
-            SignUp.status == SignUpStatus.CONFIRMED,
-            Activity.starts_at >= begin,
-            Activity.starts_at < end,
-        )
-    )
+    params = {"ids": [int(i) for i in member_ids], "begin": begin, "end": end}
+    rows = await session.execute(_ATTENDED_MINUTES, params)
     return [(member_id, minutes, outside) for member_id, minutes, outside in rows.all()]
+
+
+_ATTENDED_MINUTES = (
+    select(SignUp.member_id, SignUp.minutes, SignUp.outside_minutes)
+    .join(Activity, Activity.id == SignUp.activity_id)
+    .where(
+        SignUp.member_id.in_(_MEMBER_IDS),
+        SignUp.checked_in_at.is_not(None),
+        SignUp.status == SignUpStatus.CONFIRMED,
+        Activity.starts_at >= bindparam("begin"),
+        Activity.starts_at < bindparam("end"),
+    )
+)
 
 
 async def approved_minutes(
     session: AsyncSession, member_ids: Collection[int], first: date, following: date
 ) -> list[tuple[int, int, int]]:
     """``(member, minutes, outside minutes)`` of each approved self-report dated ``[first, following)``."""
-    rows = await session.execute(
-        select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
-            ServiceReport.member_id.in_(list(member_ids)),
-            ServiceReport.status == ReportStatus.APPROVED,
-            ServiceReport.service_date >= first,
-            ServiceReport.service_date < following,
-        )
-    )
+    params = {"ids": [int(i) for i in member_ids], "first": first, "following": following}
+    rows = await session.execute(_APPROVED_MINUTES, params)
     return [(member_id, minutes, outside) for member_id, minutes, outside in rows.all()]
+
+
+_APPROVED_MINUTES = select(ServiceReport.member_id, ServiceReport.minutes, ServiceReport.outside_minutes).where(
+    ServiceReport.member_id.in_(_MEMBER_IDS),
+    ServiceReport.status == ReportStatus.APPROVED,
+    ServiceReport.service_date >= bindparam("first"),
+    ServiceReport.service_date < bindparam("following"),
+)
 
 
 async def organisations_by_id(session: AsyncSession, org_ids: Collection[int]) -> dict[int, Organisation]:
     """The organisations among ``org_ids``, by id."""
-    rows = await session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids))))
+    rows = await session.scalars(_ORGANISATIONS_BY_ID, {"org_ids": [int(i) for i in org_ids]})
     return {org.id: org for org in rows.all()}
+
+
+_ORGANISATIONS_BY_ID = select(Organisation).where(Organisation.id.in_(org_ids_param()))

@@ -24,6 +24,7 @@ from bot.services.points.rules import Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
 from storage.points import AttendanceRule, PointPublication
+from storage.points.events import point_events
 
 
 @dataclass(slots=True)
@@ -274,13 +275,17 @@ async def _compute(
         spans = await store.span_list(session, group, start, end)
         sources = {item.source for item in rules.items}
         attendance = await store.attendance_counts(session, group, spans, attendance_rules(rules), start, end, tz)
-        led = await store.led_events(session, group, start, end, tz) if "first_agenda_led" in sources else []
-        service = await store.service_events(session, group, start, end, tz) if "volunteer_hours" in sources else []
-        communities = (
-            await store.community_spells(session, group, start, end) if "community_registration" in sources else []
+        events = await point_events(  # one statement for the four kinds of event
+            session,
+            group,
+            start,
+            end,
+            tz,
+            led="first_agenda_led" in sources,
+            service="volunteer_hours" in sources,
+            communities="community_registration" in sources,
         )
-        entries = await store.entry_rows(session, group, start, end)
-        counts = attribute(spans, start, end, led, service, communities, entries)
+        counts = attribute(spans, start, end, events.led, events.service, events.communities, events.entries)
         seen: set[tuple[int, int]] = set()
         for span in spans:
             key = (span.member_id, span.org_id)

@@ -78,10 +78,10 @@ async def branch_ids_for(session: AsyncSession, actor: Actor | None, org_ref: st
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     ids: set[int]
     if actor is not None and not actor.is_admin:  # a leader: their branch, if it is in the organisation asked for
-        if org is None or org.id == actor.org_id:  # (the usual case: no walk of the city's tree)
-            ids = {actor.org_id}
-        else:
-            ids = await queries.subtree_ids(session, org.id) & {actor.org_id}
+        if org is not None and org.id == actor.org_id:  # their branch named: read already, its kind says it all
+            return [org.id] if org.kind == OrgKind.BRANCH else []
+        # Otherwise their branch, if it is in the organisation asked for (none asked: no walk of the city's tree).
+        ids = {actor.org_id} if org is None else await queries.subtree_ids(session, org.id) & {actor.org_id}
     elif org is not None:
         ids = await queries.subtree_ids(session, org.id)
         if actor is not None:
