@@ -379,17 +379,23 @@ async def led_events(
     return [(m, o, at.astimezone(tz).date()) for m, o, at in rows if m is not None]
 
 
+def led_studies_of_period() -> tuple[ColumnElement[bool], ...]:
+    """SQL: a first agenda item a member led, at a closed meeting of the period's branches (joined to its meeting;
+    the period's bounds and the branches are the statement's parameters). Here and in the one branch's events."""
+    return (
+        FirstAgendaItem.led_by_id.is_not(None),
+        Meeting.status == MeetingStatus.CLOSED,
+        Meeting.starts_at >= BEGIN,
+        Meeting.starts_at < FINISH,
+        org_filter(Meeting.org_id, org_ids_param()),
+    )
+
+
 def _led_events() -> Any:
     return (
         select(FirstAgendaItem.led_by_id, Meeting.org_id, Meeting.starts_at)
         .join(Meeting, Meeting.id == FirstAgendaItem.meeting_id)
-        .where(
-            FirstAgendaItem.led_by_id.is_not(None),
-            Meeting.status == MeetingStatus.CLOSED,
-            Meeting.starts_at >= BEGIN,
-            Meeting.starts_at < FINISH,
-            org_filter(Meeting.org_id, org_ids_param()),
-        )
+        .where(*led_studies_of_period())
     )
 
 

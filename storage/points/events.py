@@ -20,9 +20,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import UTCDateTime
 from storage.first_agenda import FirstAgendaItem
-from storage.meetings import Meeting, MeetingStatus
+from storage.meetings import Meeting
 from storage.membership import built_once, org_filter, org_ids_param
-from storage.points.counts import BEGIN, END, FINISH, START, _as_date, _members_of, _period, _zone_key, local_day
+from storage.points.counts import (
+    BEGIN,
+    END,
+    FINISH,
+    START,
+    _as_date,
+    _members_of,
+    _period,
+    _zone_key,
+    led_studies_of_period,
+    local_day,
+)
 from storage.points.models import PointEntry
 from storage.volunteer import CommunityRegistration, ReportStatus, ServiceReport, SignUp, SignUpStatus
 
@@ -97,13 +108,7 @@ def _events(dialect: str, tz: ZoneInfo, led: bool, service: bool, communities: b
                 kind(LED), FirstAgendaItem.led_by_id, Meeting.org_id, Meeting.starts_at, no_day, no_day, zero, no_key
             )
             .join(Meeting, Meeting.id == FirstAgendaItem.meeting_id)
-            .where(
-                FirstAgendaItem.led_by_id.is_not(None),
-                Meeting.status == MeetingStatus.CLOSED,
-                Meeting.starts_at >= BEGIN,
-                Meeting.starts_at < FINISH,
-                org_filter(Meeting.org_id, org_ids_param()),
-            )
+            .where(*led_studies_of_period())
         )
     if service:
         from storage.volunteer import Activity
