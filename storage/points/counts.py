@@ -419,22 +419,37 @@ def _service_events(dialect: str, tz: ZoneInfo) -> Any:
     signups = (
         select(SignUp.member_id.label("member_id"), day.label("day"), SignUp.minutes.label("minutes"))
         .join(Activity, Activity.id == SignUp.activity_id)
-        .where(
-            SignUp.status == SignUpStatus.CONFIRMED,
-            SignUp.minutes > 0,
-            Activity.starts_at >= BEGIN,
-            Activity.starts_at < FINISH,
-            SignUp.member_id.in_(select(members.c.member_id)),
-        )
+        .where(*counted_sign_ups(members))
     )
     reports = select(ServiceReport.member_id, ServiceReport.service_date, ServiceReport.minutes).where(
+        *approved_reports(members)
+    )
+    return signups.union_all(reports)
+
+
+def counted_sign_ups(members: Any) -> tuple[ColumnElement[bool], ...]:
+    """SQL: a sign-up checked out with minutes, at an activity of the period, of one of ``members`` (a CTE of
+    member ids; joined to its activity). Here and in the one branch's events."""
+    from storage.volunteer import Activity
+
+    return (
+        SignUp.status == SignUpStatus.CONFIRMED,
+        SignUp.minutes > 0,
+        Activity.starts_at >= BEGIN,
+        Activity.starts_at < FINISH,
+        SignUp.member_id.in_(select(members.c.member_id)),
+    )
+
+
+def approved_reports(members: Any) -> tuple[ColumnElement[bool], ...]:
+    """SQL: an approved self-report of service with minutes, in the period, of one of ``members``."""
+    return (
         ServiceReport.status == ReportStatus.APPROVED,
         ServiceReport.minutes > 0,
         ServiceReport.service_date >= START,
         ServiceReport.service_date <= END,
         ServiceReport.member_id.in_(select(members.c.member_id)),
     )
-    return signups.union_all(reports)
 
 
 async def community_spells(

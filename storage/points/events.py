@@ -23,19 +23,19 @@ from storage.first_agenda import FirstAgendaItem
 from storage.meetings import Meeting
 from storage.membership import built_once, org_filter, org_ids_param
 from storage.points.counts import (
-    BEGIN,
     END,
-    FINISH,
     START,
     _as_date,
     _members_of,
     _period,
     _zone_key,
+    approved_reports,
+    counted_sign_ups,
     led_studies_of_period,
     local_day,
 )
 from storage.points.models import PointEntry
-from storage.volunteer import CommunityRegistration, ReportStatus, ServiceReport, SignUp, SignUpStatus
+from storage.volunteer import CommunityRegistration, ServiceReport, SignUp
 
 ENTRY, LED, SERVICE, COMMUNITY = 0, 1, 2, 3  # the kind of each row
 
@@ -118,13 +118,7 @@ def _events(dialect: str, tz: ZoneInfo, led: bool, service: bool, communities: b
         parts.append(
             select(kind(SERVICE), SignUp.member_id, no_org, no_at, day, no_day, SignUp.minutes, no_key)
             .join(Activity, Activity.id == SignUp.activity_id)
-            .where(
-                SignUp.status == SignUpStatus.CONFIRMED,
-                SignUp.minutes > 0,
-                Activity.starts_at >= BEGIN,
-                Activity.starts_at < FINISH,
-                SignUp.member_id.in_(select(members.c.member_id)),
-            )
+            .where(*counted_sign_ups(members))
         )
         parts.append(
             select(
@@ -136,13 +130,7 @@ def _events(dialect: str, tz: ZoneInfo, led: bool, service: bool, communities: b
                 no_day,
                 ServiceReport.minutes,
                 no_key,
-            ).where(
-                ServiceReport.status == ReportStatus.APPROVED,
-                ServiceReport.minutes > 0,
-                ServiceReport.service_date >= START,
-                ServiceReport.service_date <= END,
-                ServiceReport.member_id.in_(select(members.c.member_id)),
-            )
+            ).where(*approved_reports(members))
         )
     if communities:
         parts.append(
