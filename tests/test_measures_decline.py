@@ -14,6 +14,7 @@ from bot.measures.decline import (
     DECLINE_WEIGHTS,
     FEATURES,
     UNANCHORED_ANSWER_PROBABILITY,
+    UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
 )
 
@@ -96,3 +97,14 @@ def test_a_question_without_a_word_of_the_domain_must_be_likelier_to_be_answered
     # … while situations in everyday words, without 党 or 支部, are still answered.
     assert ask("网上有人造谣怎么办", "zh").hits[0].measure.number == 8
     assert ask("同事最近情绪低落怎么办", "zh").hits[0].measure.number == 9
+
+
+def test_a_question_in_words_the_notice_does_not_use_is_answered_only_when_the_decision_is_sure() -> None:
+    # Round 10: no word of the domain and none the measures' text knows used to be declined before the regression; a
+    # very sure regression now answers it ("压力" is a thesaurus term of measure 9, 身心健康) …
+    assert UNKNOWN_ANSWER_PROBABILITY > UNANCHORED_ANSWER_PROBABILITY
+    assert ask("心里压力大咋办", "zh").hits[0].measure.number == 9
+    # … while what the notice does not cover is still declined.
+    assert not ask("2022年世界杯冠军是谁", "zh").known
+    assert not ask("抑郁了找谁", "zh").known
+    assert not ask("天天摸鱼咋办", "zh").known

@@ -21,6 +21,7 @@ from bot.measures.bold import highlight as highlight  # re-exported: the chat im
 from bot.measures.decline import (
     ANSWER_PROBABILITY,
     UNANCHORED_ANSWER_PROBABILITY,
+    UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
     Signals,
     answer_probability,
@@ -316,8 +317,9 @@ class MeasureIndex:
         signals = self.signals(q, question)
         sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
-        # ("2022年世界杯冠军是谁": the year alone matches measure 12).
-        if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE:
+        # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
+        probability = answer_probability(signals) if sem is not None else 0.0
+        if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < UNKNOWN_ANSWER_PROBABILITY:
             return ()
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
@@ -330,7 +332,7 @@ class MeasureIndex:
                 return ()
         else:
             needed = ANSWER_PROBABILITY if signals.anchored else UNANCHORED_ANSWER_PROBABILITY
-            if answer_probability(signals) < needed:
+            if probability < needed:
                 return ()
             scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -227,15 +227,16 @@ class SemanticModel:
                 if s > 0.0:
                     best_example[owner] = s
         off = best_example.pop(-1, 0.0)
-        background = self._background(question, feats, leave_out, skip_notice=True)
-        background_all = self._background(question, feats, leave_out, skip_notice=False)
+        background, background_all = self._background(question, feats, leave_out)
         scores = {
             i: CENTROID_SHARE * centroid.get(i, 0.0) + (1 - CENTROID_SHARE) * best_example.get(i, 0.0)
             for i in set(centroid) | set(best_example)
         }
         return Semantic(scores, off, background, background_all)
 
-    def _background(self, question: str, feats: Counter[str], leave_out: bool, skip_notice: bool) -> float:
+    def _background(self, question: str, feats: Counter[str], leave_out: bool) -> tuple[float, float]:
+        """The background model's log-likelihood ratio per gram, off-topic : measures, over the grams the notice
+        does not use and over all grams (one pass: each gram's ratio is computed once for both)."""
         on, off = self._on, self._off
         on_total, off_total = self._on_total, self._off_total
         own_off = self._written.get(question) if leave_out else None
@@ -243,16 +244,20 @@ class SemanticModel:
         if leave_out and own:
             on_total -= 0 if own_off else own.total()
             off_total -= own.total() if own_off else 0
-        llr = 0.0
+        off_norm = off_total + 0.5 * self._vocab
+        on_norm = on_total + 0.5 * self._vocab
+        notice_grams = self._notice_grams
+        llr = llr_all = 0.0
         n = 0
         for g, c in feats.items():
             mine = own.get(g, 0)
             c_on = on.get(g, 0) - (0 if own_off else mine)
             c_off = off.get(g, 0) - (mine if own_off else 0)
             n += c
-            if (c_on == 0 and c_off == 0) or (skip_notice and g in self._notice_grams):
+            if c_on == 0 and c_off == 0:
                 continue
-            p_off = (c_off + 0.5) / (off_total + 0.5 * self._vocab)
-            p_on = (c_on + 0.5) / (on_total + 0.5 * self._vocab)
-            llr += c * math.log(p_off / p_on)
-        return llr / n if n else 0.0
+            term = c * math.log(((c_off + 0.5) / off_norm) / ((c_on + 0.5) / on_norm))
+            llr_all += term
+            if g not in notice_grams:
+                llr += term
+        return (llr / n, llr_all / n) if n else (0.0, 0.0)

@@ -123,6 +123,7 @@ class VectorModel:
     # How the cosines join the ranking (a subclass over another table has its own).
     vec_weight = VEC_WEIGHT
     nearest_weight = NEAREST_WEIGHT
+    nearest_candidates = NEAREST_CANDIDATES  # how many of the best-ranked measures the nearest examples re-score
 
     def __init__(
         self,
@@ -247,7 +248,7 @@ class VectorModel:
         for i, c in centroid.items():
             if c > median:
                 combined[i] = combined.get(i, 0.0) + self.vec_weight * (c - median)
-        top = sorted(combined, key=lambda i: (-combined[i], i))[:NEAREST_CANDIDATES]
+        top = sorted(combined, key=lambda i: (-combined[i], i))[: self.nearest_candidates]
         if len(top) > 1 and combined[top[0]] - combined[top[-1]] > self.nearest_weight:
             # The nearest examples could not change the order (their cosines differ by less than 1): save the work.
             return VectorScores(centroid, {})
