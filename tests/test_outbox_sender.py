@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from telegram import Bot
 from telegram.error import RetryAfter
 
@@ -136,6 +137,8 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
             await outbox.enqueue(session, dedup_key=f"m{i}", chat_id=10_000 + i, text=f"#{i}")
     request = OfflineRequest()
     victims_db = Database(db.url)  # a process of its own: its connections die with it
+    opened: list[Any] = []  # its database connections, to close at the kill as the operating system would
+    event.listen(victims_db.engine.sync_engine, "connect", lambda connection, _record: opened.append(connection))
     victim = OutboxWorker(victims_db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
     victim._give_back = _nothing  # type: ignore[method-assign]  # a killed process gives nothing back
     victim._leave = _nothing  # type: ignore[method-assign]
@@ -146,7 +149,12 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
     victim._flusher.cancel()  # killed: what it has sent but not written yet is never recorded
     victim._task.cancel()
     await asyncio.gather(victim._task, victim._flusher, return_exceptions=True)
-    await victims_db.dispose()  # what the operating system does to a killed process's files
+    # What the operating system does to a killed process's files: every connection closes, its transaction with
+    # it, including one the cancelled flusher still held (disposing the engine closes only those in its pool, and
+    # one left open kept SQLite's write lock past the successor's busy timeout under load).
+    for connection in opened:
+        await connection.driver_connection.close()
+    await victims_db.dispose()
     killed_at = time.monotonic()
     successor = OutboxWorker(db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
     while any(r.status != OutboxStatus.SENT for r in await _rows(db)):
