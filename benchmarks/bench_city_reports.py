@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import re
 import sys
@@ -307,6 +308,14 @@ async def plan_notes(db: Any, statements: list[tuple[str, Any]], *, city: bool) 
 # --- the screens, through the real application offline -------------------------------------------------------------
 
 
+def settle_collector() -> None:
+    """Set what the process holds so far aside from the cyclic collector, as ``branchbot run`` does once assembled
+    (bot/collector.py): otherwise each full collection walks the hundreds of thousands of objects of the imports,
+    and one branch's figures (a few milliseconds) move 2-4x from run to run with where the collections fall."""
+    gc.collect()
+    gc.freeze()
+
+
 async def time_screens(url: str, commands: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, int]]:
     """Each (who, command) sent to the application as a private message; median seconds and the reply's length."""
     import time_machine
@@ -321,6 +330,7 @@ async def time_screens(url: str, commands: list[tuple[str, str]]) -> dict[tuple[
         db = Database(url)
         settings = load_settings(DATABASE_URL=url)
         app, request = await started_offline(settings, db)
+        settle_collector()
         updates = UpdateFactory(app.bot)
         for who, command in commands:
             user = ADMIN_TG if who == "admin" else SECRETARY_TG
@@ -360,6 +370,7 @@ async def measure(url: str, bot: bool) -> tuple[dict[str, Figures], str]:
         admin, secretary = Actor.of(admin_row, "zh_CN"), Actor.of(secretary_row, "zh_CN")
         assert admin.role is Role.ADMIN
     group_by = text("SELECT meeting_id, status, count(*) FROM attendance GROUP BY meeting_id, status")
+    settle_collector()
 
     async def anchor_once() -> None:
         async with db.session() as session:
