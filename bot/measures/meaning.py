@@ -21,7 +21,6 @@ does. Each index keeps only the words of its own language.
 from __future__ import annotations
 
 import json
-import math
 from array import array
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -29,7 +28,7 @@ from importlib import resources
 from bot.measures.analysis import EN_STOPWORDS, ROLE_WEIGHT, Analyzer, ChineseAnalyzer, normalize
 from bot.measures.knowledge import Notice
 from bot.measures.roles import EN_TOKEN, en_role_span
-from bot.measures.vectors import VectorModel, WordVectors
+from bot.measures.vectors import VectorModel, WordVectors, unit_vector
 
 MAGIC = "branchbot-meaning-1"
 WEIGHT_SCALE = 16.0  # a word's weight is stored as one unsigned byte of weight × 16 (log ranks reach ~12)
@@ -112,11 +111,6 @@ def load_examples(lang: str) -> list[list[list[int]]] | None:
     return found
 
 
-def _unit(values: list[float]) -> list[float] | None:
-    norm = math.sqrt(sum(v * v for v in values))
-    return [v / norm for v in values] if norm else None
-
-
 class MeaningModel(VectorModel):
     """``VectorModel`` over the distilled table, for a Chinese or an English index."""
 
@@ -137,8 +131,8 @@ class MeaningModel(VectorModel):
             # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
             # of word vectors is compared with where the model put them.
             # Arrays, not lists, of floats: a fifth of the memory, as fast in a dot product and quicker to unpickle.
-            units = [[u for u in (_unit([float(c) for c in e]) for e in owned) if u] for owned in examples]
-            self._centroids = [_unit([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in units]
+            units = [[u for u in (unit_vector([float(c) for c in e]) for e in owned) if u] for owned in examples]
+            self._centroids = [unit_vector([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in units]
             self._examples = [[array("d", u) for u in owned] for owned in units]  # type: ignore[misc]
 
     def words(self, text: str) -> list[tuple[str, float]]:

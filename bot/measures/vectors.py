@@ -160,7 +160,7 @@ class VectorModel:
             total = [0.0] * table.dimensions
             for v in vectors:
                 total = list(map(add, total, v))
-            self._centroids.append(_unit(total) or total)
+            self._centroids.append(unit_vector(total) or total)
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (a word it does not know counts by its parts:
@@ -217,7 +217,7 @@ class VectorModel:
                 continue
             scaled = map(mul, found[0], repeat(weight / found[1]))
             total = list(scaled) if total is None else list(map(add, total, scaled))
-        vector = _unit(total) if total is not None else None
+        vector = unit_vector(total) if total is not None else None
         self._last = (text, vector)
         return vector
 
@@ -266,6 +266,7 @@ class VectorModel:
         return VectorScores(self.centroids(v), self.nearest(v, candidates))
 
 
-def _unit(values: list[float]) -> list[float] | None:
+def unit_vector(values: list[float]) -> list[float] | None:
+    """``values`` scaled to length 1 (None for the zero vector)."""
     norm = math.sqrt(sum(v * v for v in values))
     return [v / norm for v in values] if norm else None
