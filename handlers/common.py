@@ -225,6 +225,14 @@ def pairs(buttons: Sequence[tuple[str, str]], width: int = 2) -> list[list[tuple
 # Branches an administrator's summary lists by name (the worst first); the rest are counted, and in the ledger.
 # An administrator of a city has a thousand branches: one line each is 16 messages nobody reads (issue 16).
 SUMMARY_LINES = 15
+_Row = TypeVar("_Row")
+
+
+def lowest_first(rows: Sequence[_Row], key: Callable[[_Row], Any]) -> tuple[list[_Row], int]:
+    """An administrator's summary of ``rows``: the :data:`SUMMARY_LINES` lowest by ``key``, lowest first, and how
+    many more there are (counted on the screen, listed in the ledger)."""
+    listed = sorted(rows, key=key)[:SUMMARY_LINES]
+    return listed, len(rows) - len(listed)
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:

@@ -18,7 +18,7 @@ from bot.services.first_agenda.buttons import (
 )
 from bot.services.meetings.format import when_text
 from bot.templates import render
-from handlers.common import SUMMARY_LINES, keyboard, leaders_only, reply, show
+from handlers.common import SUMMARY_LINES, keyboard, leaders_only, lowest_first, reply, show
 from handlers.first_agenda.common import env_of, short
 from storage.models import Organisation
 
@@ -47,15 +47,15 @@ async def _report(context: BranchContext, period: Period) -> tuple[str, InlineKe
                 materials.append({"material": entry.material, "studied": studied, "total": total})
                 button = MaterialButton(material=entry.material.id, action=MaterialAction.STUDY)
                 buttons.append([("📊 " + short(entry.material.title), button.pack())])
-            ranked = list(enumerate(rows, 1))
+            ranked, more = list(enumerate(rows, 1)), 0
             if len(ranked) > SUMMARY_LINES:  # a city: the last of the ranking, the lowest first; the rest counted
-                ranked = ranked[: -SUMMARY_LINES - 1 : -1]
+                ranked, more = lowest_first(ranked, key=lambda pair: -pair[0])
             text = render(
                 "first_agenda/report_admin.html.j2",
                 tr.locale,
                 org_name=org.name if org else "",
                 rows=ranked,
-                more=len(rows) - len(ranked),
+                more=more,
                 start=start,
                 end=end,
                 materials=materials,

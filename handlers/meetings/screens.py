@@ -33,7 +33,7 @@ from bot.services.meetings.compliance import PERIOD_ORDER
 from bot.services.meetings.format import MeetingLine, MeetingView, long_date, period_text, status_name
 from bot.services.meetings.kinds import Period
 from bot.templates import render
-from handlers.common import SUMMARY_LINES, keyboard, pairs, reply, show
+from handlers.common import SUMMARY_LINES, keyboard, lowest_first, pairs, reply, show
 from handlers.meetings.checkin import attend, refresh_qr, show_qr
 from handlers.meetings.view import answers, card, env_of, percent_text
 from storage.meetings import CHECKED_IN, member_history
@@ -339,17 +339,14 @@ async def _compliance(update: Update, context: BranchContext, branch_id: int | N
         await reply(update, tr.gettext("No branches to show."))
         return
     # One summary screen for a city: gap counts per branch, worst first; the full tables behind the buttons.
-    gaps = sorted(
-        ((branch, sum(1 for i in items if not i.ok)) for branch, items in overview),
-        key=lambda pair: (-pair[1], pair[0].name),
-    )
-    worst = [(branch, count) for branch, count in gaps if count][:SUMMARY_LINES]
+    gaps = [(branch, sum(1 for i in items if not i.ok)) for branch, items in overview]
+    worst, more = lowest_first([pair for pair in gaps if pair[1]], key=lambda pair: (-pair[1], pair[0].name))
     text = render(
         "meetings/compliance_summary.html.j2",
         tr.locale,
         count=len(overview),
         rows=[(branch.name, count) for branch, count in worst],
-        more=sum(1 for _, count in gaps if count) - len(worst),
+        more=more,
         met=sum(1 for _, count in gaps if not count),
     )
     buttons = [(f"⚠️ {b.name}", ComplianceBranch(branch=b.id).pack()) for b, _ in worst]
@@ -385,7 +382,9 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
         text = render("meetings/attendance.html.j2", tr.locale, rows=rows, period=period, pct=percent_text)
     else:  # a city: the totals and the lowest rates; every branch by month is in the ledger
         held = [(b.name, r) for b, r in results if r.meetings]
-        held.sort(key=lambda row: (row[1].overall.attended / max(row[1].overall.expected, 1), row[0]))
+        lowest, more = lowest_first(
+            held, key=lambda row: (row[1].overall.attended / max(row[1].overall.expected, 1), row[0])
+        )
         text = render(
             "meetings/attendance_summary.html.j2",
             tr.locale,
@@ -394,8 +393,8 @@ async def attendance_command(update: Update, context: BranchContext) -> None:
             meetings=sum(r.meetings for _, r in held),
             overall=sum((r.overall for _, r in held), stats.Rate()),
             idle=len(results) - len(held),
-            rows=held[:SUMMARY_LINES],
-            more=max(len(held) - SUMMARY_LINES, 0),
+            rows=lowest,
+            more=more,
             pct=percent_text,
         )
     await reply(update, text)  # the send boundary splits a long one at line breaks; it stays private

@@ -22,7 +22,7 @@ from bot.services.points.rules import tenths_text
 from bot.services.points.sheets import branch_sheet
 from bot.services.points.stars import ratings
 from bot.templates import render
-from handlers.common import SUMMARY_LINES, keyboard, pairs, reply
+from handlers.common import SUMMARY_LINES, keyboard, lowest_first, pairs, reply
 from handlers.points.star_buttons import star_handlers
 from handlers.points.star_forms import FORM_HANDLERS
 from handlers.points.star_screens import list_screen, rating_year, star_markup, stars_text
@@ -194,12 +194,10 @@ async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
     ]
     tr = context.tr
     if len(rows) > SUMMARY_LINES:  # a city: the lowest averages first, the rest counted
-        rows.sort(key=lambda row: (row.average, row.branch))
+        listed, more = lowest_first(rows, key=lambda row: (row.average, row.branch))
     else:
-        rows.sort(key=lambda row: row.branch)
-    listed = rows[:SUMMARY_LINES]
-    everyone = [points for _, points in by_branch.values()]
-    members = sum(len(points) for points in everyone)
+        listed, more = sorted(rows, key=lambda row: row.branch), 0
+    members = len(results)
     text = render(
         "points/admin.html.j2",
         tr.locale,
@@ -208,9 +206,9 @@ async def _admin(update: Update, context: BranchContext, actor: Actor) -> None:
         end=local,
         count=len(rows),
         members=members,
-        average=sum(sum(points) for points in everyone) // members if members else 0,
+        average=sum(result.points for result in results) // members if members else 0,
         rows=listed,
-        more=len(rows) - len(listed),
+        more=more,
     )
     buttons = [(row.branch, PointsBranch(branch=row.id).pack()) for row in listed]
     await reply(update, text, reply_markup=keyboard(pairs(buttons)))

@@ -36,7 +36,7 @@ from bot.services.volunteer.timing import (
     parse_hours,
 )
 from bot.templates import render
-from handlers.common import SUMMARY_LINES, keyboard, reply, show
+from handlers.common import SUMMARY_LINES, keyboard, lowest_first, reply, show
 from handlers.flows import END
 from handlers.volunteer.common import DECIDE_FIX, DECIDE_REASON, _user_data, env_of, say
 from handlers.volunteer.self_report import _today
@@ -71,16 +71,15 @@ async def _service_totals(update: Update, context: BranchContext, period: str, *
         totals = await volunteer_totals.branch_totals(session, actor, period, _today(context), env=env)
         scope = await session.get(Organisation, actor.org_id)
     assert scope is not None
-    branches = list(totals.by_branch()) if actor.is_admin else []
-    if len(branches) > SUMMARY_LINES:  # a city: the branches where the fewest served first; the rest counted
-        branches.sort(key=lambda b: (b[2] / max(b[1], 1), b[3], b[0].name))
-    listed = branches[:SUMMARY_LINES] if len(branches) > SUMMARY_LINES else branches
+    listed, more = (list(totals.by_branch()) if actor.is_admin else []), 0
+    if len(listed) > SUMMARY_LINES:  # a city: the branches where the fewest served first; the rest counted
+        listed, more = lowest_first(listed, key=lambda b: (b[2] / max(b[1], 1), b[3], b[0].name))
     text = render(
         "volunteer/service.html.j2",
         context.tr.locale,
         totals=totals,
         branches=listed,
-        more=len(branches) - len(listed),
+        more=more,
         period=period,
         scope=scope,
         admin=actor.is_admin,
