@@ -68,6 +68,8 @@ async def test_points_of_many_branches_is_a_summary_with_a_button_per_branch(bot
     # The button carries a branch id; whoever presses it, the service checks their reach.
     refused = await bot.press("A03", data)
     assert refused == ["只有支部书记（或受委托的支部委员）才能进行此操作。"]
+    # A button for a branch that is gone says so.
+    assert await bot.press(ADMIN, PointsBranch(branch=999_999).pack()) == ["没有代码或编号为“999999”的组织。"]
 
 
 async def test_attendance_of_many_branches_is_a_summary(bot: BotHarness) -> None:
