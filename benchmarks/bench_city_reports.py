@@ -119,14 +119,15 @@ async def tally(db: Any) -> None:
     from bot.services.points import tallies
 
     tz = ServiceEnv.from_settings(load_settings(DATABASE_URL=db.url)).tz
-    began, built = time.perf_counter(), 0
+    began, built = time.perf_counter(), set[tuple[int, int]]()
     while True:  # as the job does: some branches per transaction
         async with db.session() as session:
-            done = await tallies.refresh(session, TODAY, tz, datetime.now(UTC))
-        built += done
+            done = await tallies.refresh(session, TODAY, tz, datetime.now(UTC), skip=built)
+        built.update(done)
         if not done:
             break
-    print(f"points tallies: {built} branch-years built in {time.perf_counter() - began:.1f} s (the hourly job's work)")
+    seconds = time.perf_counter() - began
+    print(f"points tallies: {len(built)} branch-years built in {seconds:.1f} s (the hourly job's work)")
 
 
 async def copy_to_postgres(sqlite_url: str, pg_url: str) -> str:

@@ -58,16 +58,16 @@ async def tallies_job(context: BranchContext) -> None:
 
     resources = context.resources
     env = resources.env
-    total = 0
+    done: set[tuple[int, int]] = set()  # (year, branch) built in this run: not again in it
     while True:  # a few dozen branches per transaction (see tallies.BRANCHES_PER_CALL)
         now = env.now()  # before the records are read: a write after it makes the build unusable
         async with resources.db.session() as session:
-            built = await tallies.refresh(session, env.today(), env.tz, now)
-        total += built
-        if built == 0:
+            built = await tallies.refresh(session, env.today(), env.tz, now, skip=done)
+        if not built:
             break
-    if total:
-        log.info("tallied the attendance of %d branches for points", total)
+        done.update(built)
+    if done:
+        log.info("tallied the attendance of %d branch-years for points", len(done))
 
 
 JOBS: list[DailyJob | RepeatingJob] = [

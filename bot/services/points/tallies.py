@@ -8,6 +8,7 @@ that had a meeting or an attendance row of a built month written since its build
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -34,17 +35,24 @@ BRANCHES_PER_CALL = 50
 
 
 async def refresh(
-    session: AsyncSession, today: date, tz: ZoneInfo, now: datetime, limit: int = BRANCHES_PER_CALL
-) -> int:
+    session: AsyncSession,
+    today: date,
+    tz: ZoneInfo,
+    now: datetime,
+    limit: int = BRANCHES_PER_CALL,
+    skip: Collection[tuple[int, int]] = (),
+) -> list[tuple[int, int]]:
     """Build the tallies of at most ``limit`` branches among those that lack them (this year's closed months and
-    the whole of last year) or whose tallies a write has made unusable; returns how many branches it built (0 when
+    the whole of last year) or whose tallies a write has made unusable; returns the (year, branch) built (none when
     all are up to date: three statements per rules group and year). The job calls it again, each time in its own
-    transaction, until it returns 0."""
+    transaction, until it builds nothing, passing what it built so far as ``skip``: a write stamped within
+    ``CHANGE_MARGIN`` before a build leaves that build unusable for a while, and building the branch again at once
+    would give the same — the next run of the job builds it again."""
     branch_ids = [
         b.id for b in await queries.branches_in(session, {o.id for o in await queries.all_organisations(session)})
     ]
     if not branch_ids:
-        return 0
+        return []
     in_force = await rules_for(session, branch_ids)
     by_rules: dict[str, list[int]] = {}
     rules_of = {}
@@ -55,17 +63,19 @@ async def refresh(
         rules_of[digest] = rules
     year, through = closed_through(today)
     targets = [(year, through)] + ([(year - 1, 12)] if year == today.year else [])
-    built = 0
+    built: list[tuple[int, int]] = []
     for digest, group in by_rules.items():
         rules = rules_of[digest]
         if not rules:
             continue
         for target_year, target_through in targets:
             usable = await tallies.usable_builds(session, group, target_year, digest, tz)
-            stale = [b for b in group if b not in usable or usable[b][1] < target_through][: limit - built]
+            stale = [
+                b for b in group if (b not in usable or usable[b][1] < target_through) and (target_year, b) not in skip
+            ][: limit - len(built)]
             if stale:
                 await tallies.build(session, stale, rules, target_year, target_through, tz, now)
-                built += len(stale)
-            if built >= limit:
+                built += [(target_year, b) for b in stale]
+            if len(built) >= limit:
                 return built
     return built
