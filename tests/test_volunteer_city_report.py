@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.db import Database
 from bot.demo import seed_demo
@@ -99,3 +99,48 @@ async def _more_branches(db: Database, start: int, stop: int) -> None:
                         status=ReportStatus.APPROVED,
                     )
                 )
+
+
+async def test_a_secretarys_totals_cost_three_statements_whatever_the_city(any_db: Database) -> None:
+    """One branch's totals: the branch, its members, and their activities' and approved reports' minutes in one
+    statement; the city around it does not change the count."""
+    await _city(any_db, 3)
+    async with any_db.session() as session:
+        reporter = await session.scalar(select(Member).where(Member.member_no == "A03"))
+        assert reporter is not None
+        session.add(
+            ServiceReport(
+                member_id=reporter.id,
+                org_id=reporter.org_id,
+                service_date=TODAY - timedelta(days=3),
+                minutes=90,
+                outside_minutes=30,
+                description="清理楼道",
+                photos=[],
+                status=ReportStatus.APPROVED,
+            )
+        )
+    counts = []
+    for more in (None, 30):
+        if more:
+            await _more_branches(any_db, 3, more)
+        statements: list[str] = []
+
+        def record(*args: Any, into: list[str] = statements) -> None:
+            into.append(args[2])
+
+        async with any_db.session() as session:
+            secretary = await actor_of(session, "A01")
+            event.listen(any_db.engine.sync_engine, "before_cursor_execute", record)
+            try:
+                totals = await volunteer_totals.branch_totals(session, secretary, "year", TODAY, env=ENV)
+            finally:
+                event.remove(any_db.engine.sync_engine, "before_cursor_execute", record)
+        assert isinstance(totals, volunteer_totals.Totals)
+        by_no = {t.member.member_no: t for t in totals.members}
+        assert by_no["A03"].minutes == 90 and by_no["A03"].reported_minutes == 90 and by_no["A03"].activities == 0
+        assert by_no["A03"].outside_minutes == 30 and by_no["A01"].minutes == 0
+        assert {t.member.org_id for t in totals.members} == {secretary.org_id}
+        assert totals.branches[secretary.org_id].name  # the branch's name, from the first statement
+        counts.append(len(statements))
+    assert counts == [3, 3], counts

@@ -1,5 +1,6 @@
 """Volunteer hours per member, branch and subtree in a period, and a member's own service."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -102,28 +103,30 @@ async def totals_for(
     *,
     env: ServiceEnv,
     member_ids: set[int] | None = None,
+    known_branches: Collection[Organisation] = (),
 ) -> Totals:
     """Hours of the active members of ``org_ids`` (or just ``member_ids``) from ``first`` to before ``following``.
 
     Activity hours count by the local day the activity starts; self-reports, once approved, by their date.
+    ``known_branches``: organisations the caller has loaded already, not read again.
     """
     members = await stored.active_members(session, org_ids, member_ids)
     by_id = {m.id: MemberTotal(m) for m in members}
     begin, end = utc_bounds(first, following, env.tz)
-    attended = await stored.attended_minutes(session, list(by_id), begin, end)
-    for member_id, minutes, outside in attended:
+    for reported, member_id, minutes, outside in await stored.served_minutes(
+        session, list(by_id), begin, end, first, following
+    ):
         total = by_id[member_id]
-        total.activities += 1
+        if reported:
+            total.reported_minutes += minutes or 0
+        else:
+            total.activities += 1
         total.minutes += minutes or 0
         total.outside_minutes += outside or 0
-    reported = await stored.approved_minutes(session, list(by_id), first, following)
-    for member_id, minutes, outside in reported:
-        total = by_id[member_id]
-        total.minutes += minutes
-        total.reported_minutes += minutes
-        total.outside_minutes += outside
-    branch_ids = {m.org_id for m in members}
-    branches = await stored.organisations_by_id(session, branch_ids)
+    known = {b.id: b for b in known_branches}
+    branches = {org_id: known[org_id] for org_id in {m.org_id for m in members} if org_id in known}
+    if missing := {m.org_id for m in members} - branches.keys():
+        branches |= await stored.organisations_by_id(session, missing)
     return Totals(first, following, list(by_id.values()), branches)
 
 
@@ -196,7 +199,7 @@ async def branch_totals(
         return await subtree_totals(session, actor.org_id, first, following, env=env)
     # Members of branches: an administrator's own unit office is not a branch to be counted.
     branches = await queries.branches_in(session, await visible_org_ids(session, actor))
-    return await totals_for(session, {b.id for b in branches}, first, following, env=env)
+    return await totals_for(session, {b.id for b in branches}, first, following, env=env, known_branches=branches)
 
 
 @dataclass(frozen=True)
