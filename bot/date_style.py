@@ -21,6 +21,7 @@ outlive the year). Times are 24-hour in both languages. Parsing what people type
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -66,9 +67,16 @@ def day(
     today: date | None = None,
 ) -> str:
     """``12月4日（周五）`` / ``Fri 4 Dec``; with the year when it is not this year (or ``year=True``)."""
-    lang = _lang(locale)
     local = _local_date(value, tz)
-    pattern = _DAY_PATTERNS[lang][1 if _shows_year(local, year, tz, today) else 0]
+    return _day(local, locale, weekday, _shows_year(local, year, tz, today))
+
+
+@lru_cache(maxsize=4096)
+def _day(local: date, locale: str, weekday: bool, with_year: bool) -> str:
+    """The formatted day, remembered: a year's screen or ledger writes the same few hundred days over and over,
+    and Babel takes tens of microseconds a call."""
+    lang = _lang(locale)
+    pattern = _DAY_PATTERNS[lang][1 if with_year else 0]
     babel_locale = translator(locale).babel_locale
     text = format_date(local, pattern, locale=babel_locale)
     if not weekday:
