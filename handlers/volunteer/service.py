@@ -6,6 +6,7 @@ from contextlib import suppress
 from datetime import date
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Update,
 )
@@ -40,8 +41,8 @@ from handlers.common import SUMMARY_LINES, keyboard, lowest_first, reply, show
 from handlers.flows import END
 from handlers.volunteer.common import DECIDE_FIX, DECIDE_REASON, _user_data, env_of, say
 from handlers.volunteer.self_report import _today
-from storage.models import Organisation
-from storage.volunteer import Activity, Community, ReportStatus
+from storage.models import Member, Organisation
+from storage.volunteer import Activity, Community, ReportStatus, ServiceReport
 
 
 async def my_service(update: Update, context: BranchContext) -> None:
@@ -62,15 +63,28 @@ def _period_buttons(context: BranchContext, current: str) -> list[tuple[str, str
     return [(("• " if p == current else "") + labels[p], ServicePeriod(period=p).pack()) for p in periods]
 
 
-async def _service_totals(update: Update, context: BranchContext, period: str, *, refresh: bool = False) -> None:
-    """The totals screen: sent (for /service), replaced (a period button), or — ``refresh`` — edited in place
-    after a decision below it changed the figures, so the summary never shows the hours before the approval."""
-    env = env_of(context)
+_Totals = tuple[volunteer_totals.Totals | volunteer_totals.SubtreeTotals, Organisation]
+
+
+async def _read_totals(session: AsyncSession, context: BranchContext, period: str) -> _Totals:
     actor = context.actor
-    async with context.unit() as session:
-        totals = await volunteer_totals.branch_totals(session, actor, period, _today(context), env=env)
-        scope = await session.get(Organisation, actor.org_id)
+    totals = await volunteer_totals.branch_totals(session, actor, period, _today(context), env=env_of(context))
+    scope = await session.get(Organisation, actor.org_id)
     assert scope is not None
+    return totals, scope
+
+
+async def _service_totals(
+    update: Update, context: BranchContext, period: str, *, refresh: bool = False, read: _Totals | None = None
+) -> None:
+    """The totals screen: sent (for /service), replaced (a period button), or — ``refresh`` — edited in place
+    after a decision below it changed the figures, so the summary never shows the hours before the approval.
+    ``read``: the figures, when the caller read them in its own unit of work."""
+    actor = context.actor
+    if read is None:
+        async with context.unit() as session:
+            read = await _read_totals(session, context, period)
+    totals, scope = read
     listed, more = (list(totals.by_branch()) if actor.is_admin else []), 0
     if len(listed) > SUMMARY_LINES:  # a city: the branches where the fewest served first; the rest counted
         listed, more = lowest_first(listed, key=lambda b: (b[2] / max(b[1], 1), b[3], b[0].name))
@@ -121,9 +135,13 @@ async def service(update: Update, context: BranchContext) -> None:
             update, context.tr.gettext("Only the branch secretary (or a committee member acting for them) may do this.")
         )
         return
-    await _service_totals(update, context, Period.QUARTER)
-    await _send_queue(update, context)
-    await _send_flagged(update, context)
+    async with context.unit() as session:  # the three screens' figures in one transaction, then the sends
+        totals = await _read_totals(session, context, Period.QUARTER)
+        queue = await _read_queue(session, context)
+        flagged = await _read_flagged(session, context)
+    await _service_totals(update, context, Period.QUARTER, read=totals)
+    await _send_queue(update, context, read=queue)
+    await _send_flagged(update, context, read=flagged)
 
 
 async def service_period(update: Update, context: BranchContext) -> None:
@@ -143,20 +161,33 @@ def _selection(context: BranchContext) -> list[int]:
     return [int(i) for i in _user_data(context).get("vq", [])]
 
 
-async def _send_queue(update: Update, context: BranchContext, *, edit: bool = False) -> None:
-    tr = context.tr
+_Queue = tuple[list[tuple[ServiceReport, Member, dict[str, str]]], int]
+
+
+async def _read_queue(session: AsyncSession, context: BranchContext) -> _Queue:
+    """The approval queue's page: each report with its member and its description, and how many wait in all."""
     env = env_of(context)
-    async with context.unit() as session:
-        queue = await reports.approval_queue(session, context.actor)
-        items = []
-        for report, member in queue.items:
-            community = await session.get(Community, report.community_id) if report.community_id else None
-            items.append((report, member, reports.describe(report, community, env=env)))
+    queue = await reports.approval_queue(session, context.actor)
+    items = []
+    for report, member in queue.items:
+        community = await session.get(Community, report.community_id) if report.community_id else None
+        items.append((report, member, reports.describe(report, community, env=env)))
+    return items, queue.total
+
+
+async def _send_queue(
+    update: Update, context: BranchContext, *, edit: bool = False, read: _Queue | None = None
+) -> None:
+    tr = context.tr
+    if read is None:
+        async with context.unit() as session:
+            read = await _read_queue(session, context)
+    items, total = read
     shown = [r.id for r, _m, _d in items]
     selected = [i for i in _selection(context) if i in shown]  # decided meanwhile, or no longer on the page
     _user_data(context)["vq"] = selected
     text = render(
-        "volunteer/queue.html.j2", tr.locale, items=items, total=queue.total, hours=reports.hours, selected=selected
+        "volunteer/queue.html.j2", tr.locale, items=items, total=total, hours=reports.hours, selected=selected
     )
     several = len(items) > 1  # ticking is for approving several at once
     # A row names its report by who and when (the tick button, or the text above when there is one report);
@@ -231,14 +262,25 @@ async def approve_selected(update: Update, context: BranchContext) -> None:
     await _refresh_totals(update, context)
 
 
-async def _send_flagged(update: Update, context: BranchContext, *, edit: bool = False) -> None:
+_Flagged = tuple[list[vol.RollLine], dict[int, Activity | None]]
+
+
+async def _read_flagged(session: AsyncSession, context: BranchContext) -> _Flagged:
+    lines = await vol.flagged_checkouts(session, context.actor)
+    return lines, {line.signup.activity_id: await session.get(Activity, line.signup.activity_id) for line in lines}
+
+
+async def _send_flagged(
+    update: Update, context: BranchContext, *, edit: bool = False, read: _Flagged | None = None
+) -> None:
     """The check-outs closed automatically, to confirm or correct; ``edit`` replaces the list after a
-    confirmation, so a confirmed line does not keep offering its buttons."""
+    confirmation, so a confirmed line does not keep offering its buttons. ``read``: as for the totals."""
     tr = context.tr
     env = env_of(context)
-    async with context.unit() as session:
-        lines = await vol.flagged_checkouts(session, context.actor)
-        activities = {line.signup.activity_id: await session.get(Activity, line.signup.activity_id) for line in lines}
+    if read is None:
+        async with context.unit() as session:
+            read = await _read_flagged(session, context)
+    lines, activities = read
     if not lines:
         if edit:
             await show(update, tr.gettext("All these check-outs are confirmed."), answer=False)
