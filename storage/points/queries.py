@@ -52,14 +52,50 @@ async def org_chains(session: AsyncSession, org_ids: Sequence[int]) -> dict[int,
 
 
 def _org_chains() -> Any:  # built once: a recursive statement took longer to build than to run for one branch
+    chain = _chain()
+    return select(chain.c.id, chain.c.parent_id, chain.c.name)
+
+
+def _chain() -> Any:
+    """The recursive CTE of :func:`org_chains`: (id, parent_id, name) of ``org_ids`` and all their ancestors."""
     chain = (
         select(Organisation.id.label("id"), Organisation.parent_id.label("parent_id"), Organisation.name.label("name"))
         .where(org_filter(Organisation.id, org_ids_param()))
         .cte("chain", recursive=True)
     )
     above = aliased(Organisation)
-    chain = chain.union(select(above.id, above.parent_id, above.name).join(chain, chain.c.parent_id == above.id))
-    return select(chain.c.id, chain.c.parent_id, chain.c.name)
+    return chain.union(select(above.id, above.parent_id, above.name).join(chain, chain.c.parent_id == above.id))
+
+
+async def org_chains_and_rules(
+    session: AsyncSession, org_ids: Sequence[int]
+) -> tuple[dict[int, tuple[int | None, str]], dict[int, tuple[PointRules, str]]]:
+    """:func:`org_chains` and, of the organisations in those chains, each one's newest rules with its name (what
+    :func:`newest_rules` gives of them: the rules in force for ``org_ids`` are among them), in ONE statement: the
+    chain left-joined to the newest versions (a round trip is about a millisecond of a branch's report)."""
+    rows = await session.execute(
+        built_once("points.org_chains_and_rules", _org_chains_and_rules), {"org_ids": [int(i) for i in org_ids]}
+    )
+    chains: dict[int, tuple[int | None, str]] = {}
+    own: dict[int, tuple[PointRules, str]] = {}
+    for org_id, parent_id, name, rules in rows.all():
+        chains[org_id] = (parent_id, name)
+        if rules is not None:
+            own[org_id] = (rules, name)
+    return chains, own
+
+
+def _org_chains_and_rules() -> Any:
+    chain = _chain()
+    newest = (
+        select(PointRules.org_id, func.max(PointRules.version).label("version")).group_by(PointRules.org_id).subquery()
+    )
+    return (
+        select(chain.c.id, chain.c.parent_id, chain.c.name, PointRules)
+        .select_from(chain)
+        .outerjoin(newest, newest.c.org_id == chain.c.id)
+        .outerjoin(PointRules, (PointRules.org_id == newest.c.org_id) & (PointRules.version == newest.c.version))
+    )
 
 
 async def publications(session: AsyncSession, branch_ids: Iterable[int], year: int) -> dict[int, PointPublication]:

@@ -53,13 +53,18 @@ async def resolve_org(session: AsyncSession, ref: str) -> Organisation:
 
 
 async def rules_for(
-    session: AsyncSession, org_ids: set[int] | list[int], parents: dict[int, int | None] | None = None
+    session: AsyncSession,
+    org_ids: set[int] | list[int],
+    parents: dict[int, int | None] | None = None,
+    own: dict[int, tuple[PointRules, str]] | None = None,
 ) -> dict[int, RulesInForce]:
     """The rules in force for each organisation: two queries whatever the number asked for (the organisations'
-    chains of parents, unless given, and the newest rules of each unit that has some)."""
+    chains of parents, unless given, and the newest rules of each unit that has some, unless given: ``own``, by
+    unit, holding at least those of the organisations' chains)."""
     if parents is None:
         parents = await store.org_parents(session, list(org_ids))
-    own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
+    if own is None:
+        own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
     shipped = RulesInForce(cached_rules(default_rules_text()), None, 0, None, None)
     result: dict[int, RulesInForce] = {}
     for org_id in org_ids:
