@@ -159,8 +159,8 @@ async def test_a_material_studied_before_its_dispatch_says_so(bot: BotHarness) -
 async def test_one_branch_report_reads_in_three_statements_the_rows_of_the_separate_queries(any_db: Database) -> None:
     """A secretary's report (as /firstagenda shows it: the compliance row and the dispatched materials' titles) runs
     three statements — the branch's organisations, one for its meetings, dispatches and studies, the titles — and
-    the combined statement returns exactly what the three separate queries return, for one branch and for a
-    subtree, on SQLite and PostgreSQL; the secretary's row is the administrator's row for that branch."""
+    the combined statement returns exactly what the three separate queries return, for one branch (its
+    organisations looked up, or named as read) and for a subtree, on SQLite and PostgreSQL; the secretary's row is the administrator's row for that branch."""
     from storage import first_agenda as store
 
     async with any_db.session() as session:
@@ -187,7 +187,9 @@ async def test_one_branch_report_reads_in_three_statements_the_rows_of_the_separ
     start, end = ENV.day_start(date(2026, 1, 1)), ENV.day_end(TODAY)
     now = ENV.now()
     async with any_db.session() as session:
-        for roots in (store.OneBranch(demo.branch_a), [demo.unit]):
+        branch = store.OneBranch(demo.branch_a)
+        known = store.BranchOrgs(o.id for o in await store.orgs_under(session, branch))  # as compliance names them
+        for roots in (branch, known, [demo.unit]):
             together = await store.report_records(session, roots, start, end, now)
             # In the same order within each organisation (ties between organisations come in either order).
             held = await store.held_meetings(session, roots, start, end, now)

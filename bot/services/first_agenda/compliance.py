@@ -105,10 +105,10 @@ async def _scope(
     else:
         # A branch leader's branch and its groups are read first: the check then finds the branch in the session,
         # not with a statement of its own (a branch's report is a few statements, each about a millisecond).
-        roots = store.OneBranch(org_id if org_id is not None else actor.org_id)
-        orgs = {o.id: o for o in await store.orgs_under(session, roots)}
-        await require_branch_leader(session, actor, roots.branch_id)
-        return roots, orgs
+        branch = store.OneBranch(org_id if org_id is not None else actor.org_id)
+        orgs = {o.id: o for o in await store.orgs_under(session, branch)}
+        await require_branch_leader(session, actor, branch.branch_id)
+        return store.BranchOrgs(orgs), orgs  # the report's statement names them: no look-up in each part
     return roots, {o.id: o for o in await store.orgs_under(session, roots)}
 
 
