@@ -342,6 +342,11 @@ async def test_one_branch_is_counted_in_one_statement_with_the_rows_of_the_three
             assert [sorted(rows) for rows in together.events] == [sorted(rows) for rows in events]
             assert all(together.events) and together.spans
         assert whole == {} and len(together.whole) == 0
+        # Rules counting no led studies, service or registrations: the entries, members and attendance only.
+        fewer = await branch_counts(session, orgs, counted, start, end, TZ, led=False, service=False, communities=False)
+        assert sorted(fewer.spans) == sorted(together.spans) and fewer.whole
+        assert (fewer.events.led, fewer.events.service, fewer.events.communities) == ([], [], [])
+        assert sorted(fewer.events.entries) == sorted(together.events.entries)
     secretary = await _actor(any_db, "P1")
     statements: list[str] = []
 
