@@ -40,12 +40,14 @@ from storage.points.models import (
     StarStatus,
 )
 from storage.points.queries import (
+    OrgChains,
     branch_ids_among,
     branch_secretaries_on_telegram,
     is_published,
     latest_rules_version,
     move_rating,
     newest_rules,
+    org_by_ref_with_rules,
     org_chains,
     org_chains_and_rules,
     org_names,
@@ -61,6 +63,7 @@ from storage.points.tallies import attendance_counts
 __all__ = [
     "AttendanceRule",
     "EntryKind",
+    "OrgChains",
     "PointEntry",
     "PointPublication",
     "PointRules",
@@ -89,6 +92,7 @@ __all__ = [
     "member_spans",
     "move_rating",
     "newest_rules",
+    "org_by_ref_with_rules",
     "org_chains",
     "org_chains_and_rules",
     "org_names",

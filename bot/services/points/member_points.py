@@ -23,7 +23,7 @@ from bot.services.bulk import collector_paused
 from bot.services.points.rules import Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
-from storage.points import AttendanceRule, PointPublication
+from storage.points import AttendanceRule, OrgChains, PointPublication
 from storage.points.counts import from_whole_counts
 from storage.points.events import branch_counts, point_events
 from storage.points.tallies import counted_live
@@ -250,23 +250,32 @@ def attribute(
 
 
 async def compute(
-    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+    session: AsyncSession,
+    branch_ids: Sequence[int],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    *,
+    known: OrgChains | None = None,
 ) -> list[MemberPoints]:
-    """Every member's points in the branches for the period (live, by the rules in force now)."""
+    """Every member's points in the branches for the period (live, by the rules in force now); ``known``: the
+    branches' chains of units with their rules, when read already."""
     if not branch_ids:
         return []
     # Tens of thousands of rows, spans and results, none in a cycle: the collector is paused from the first
     # statement on (see bot.services.bulk), not only while the results are made — the rows read before set off
     # full collections of their own (a tenth of a second of the city's report).
     with collector_paused():
-        return await _compute(session, branch_ids, start, end, tz)
+        return await _compute(session, branch_ids, start, end, tz, known)
 
 
 async def _compute(
-    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo, known: OrgChains | None
 ) -> list[MemberPoints]:
     # The parents for the rules, the names to show, and the newest rules of the units in the chains: one statement.
-    chains, own = await store.org_chains_and_rules(session, list(branch_ids))
+    if known is None or any(b not in known.chains for b in branch_ids):
+        known = await store.org_chains_and_rules(session, list(branch_ids))
+    chains, own = known
     in_force = await rules_for(session, list(branch_ids), {o: parent for o, (parent, _) in chains.items()}, own)
     by_rules: dict[int | None, list[int]] = {}
     for branch_id, rif in in_force.items():
@@ -323,14 +332,20 @@ def is_whole_year(start: date, end: date) -> int | None:
 
 
 async def with_publications(
-    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+    session: AsyncSession,
+    branch_ids: Sequence[int],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    *,
+    known: OrgChains | None = None,
 ) -> list[MemberPoints]:
     """Like :func:`compute`, but a branch's published year is shown as it was published."""
     year = is_whole_year(start, end)
     published: dict[int, PointPublication] = {}
     if year is not None:
         published = await store.publications(session, branch_ids, year)
-    live = await compute(session, [b for b in branch_ids if b not in published], start, end, tz)
+    live = await compute(session, [b for b in branch_ids if b not in published], start, end, tz, known=known)
     if published:  # compute() returns its rows in this order already
         for row in published.values():
             live.extend(from_snapshot(row.branch_id, item) for item in row.results)

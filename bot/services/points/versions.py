@@ -48,8 +48,11 @@ async def resolve_org(session: AsyncSession, ref: str) -> Organisation:
     """An organisation by code, or by id."""
     org = await queries.org_by_ref(session, ref)
     if org is None:
-        raise NotFound(N_("No organisation with the code or id “%(ref)s”."), ref=ref)
+        raise NotFound(NO_ORG, ref=ref)
     return org
+
+
+NO_ORG = N_("No organisation with the code or id “%(ref)s”.")
 
 
 async def rules_for(
