@@ -154,3 +154,83 @@ async def test_a_material_studied_before_its_dispatch_says_so(bot: BotHarness) -
     assert "✅ 先学后发的讲话\n   下发前已学习" in branch_report and "下发后0天学习" not in branch_report
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}:ms")
     assert any("下发前已学习" in t for t in texts) and not any("0天后" in t for t in texts)
+
+
+async def test_one_branch_report_reads_in_three_statements_the_rows_of_the_separate_queries(any_db: Database) -> None:
+    """A secretary's report (as /firstagenda shows it: the compliance row and the dispatched materials' titles) runs
+    three statements — the branch's organisations, one for its meetings, dispatches and studies, the titles — and
+    the combined statement returns exactly what the three separate queries return, for one branch (its
+    organisations looked up, or named as read) and for a subtree, on SQLite and PostgreSQL; the secretary's row is the administrator's row for that branch."""
+    from storage import first_agenda as store
+
+    async with any_db.session() as session:
+        demo = await seed_demo(session)
+        await session.commit()
+    await _seed_branches(any_db, demo, 2)
+    async with any_db.session() as session:
+        admin = await actor(session, "ADM1")
+        studied = await material(session, admin, "已学的讲话")
+        await fa.dispatch_material(session, admin, studied.id, env=ENV)
+        for day, kind, recorded in (
+            (TODAY - timedelta(days=30), "committee_meeting", True),
+            (TODAY - timedelta(days=12), "committee_meeting", False),
+            (TODAY - timedelta(days=3), "general_meeting", False),
+            (TODAY + timedelta(days=3), "committee_meeting", False),  # not held yet
+        ):
+            held = await meeting(session, demo.branch_a, kind, day)
+            if recorded:
+                item = FirstAgendaItem(meeting_id=held.id, form="discussion", led_by_name="领学人")
+                session.add(item)
+                await session.flush()
+                session.add(FirstAgendaMaterial(item_id=item.id, material_id=studied.id, position=1))
+        await session.commit()
+    start, end = ENV.day_start(date(2026, 1, 1)), ENV.day_end(TODAY)
+    now = ENV.now()
+    async with any_db.session() as session:
+        branch = store.OneBranch(demo.branch_a)
+        known = store.BranchOrgs(o.id for o in await store.orgs_under(session, branch))  # as compliance names them
+        for roots in (branch, known, [demo.unit]):
+            together = await store.report_records(session, roots, start, end, now)
+            # In the same order within each organisation (ties between organisations come in either order).
+            held = await store.held_meetings(session, roots, start, end, now)
+            assert _by_org(together.held) == _by_org(held)
+            dispatches = await store.branch_dispatches(session, roots, start, end)
+            assert _by_org(together.dispatches) == _by_org(dispatches)
+            assert together.studied == await store.first_studied(session, now=now, roots=roots)
+        assert len(together.held) > 2 and len(together.dispatches) > 3 and together.studied
+    statements, count = _counting(any_db)
+    event.listen(any_db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with any_db.session() as session:
+            secretary = await actor(session, "A01")
+            statements.clear()
+            rows = await fa.compliance(session, secretary, date(2026, 1, 1), TODAY, env=ENV)
+            titles = await fa.materials_by_id(session, rows[0].dispatched)
+    finally:
+        event.remove(any_db.engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 3, statements
+    [mine] = rows
+    assert mine.needed == 3 and mine.recorded == 1 and len(mine.missing) == 2
+    assert sorted(m.title for m in titles.values()) == sorted(["材料一", "材料二", "已学的讲话"])
+    async with any_db.session() as session:
+        admin = await actor(session, "ADM1")
+        city = await fa.compliance(session, admin, date(2026, 1, 1), TODAY, env=ENV)
+    [theirs] = [row for row in city if row.org.id == demo.branch_a]
+    assert (mine.needed, mine.recorded, mine.optional_recorded, mine.missing) == (
+        theirs.needed,
+        theirs.recorded,
+        theirs.optional_recorded,
+        theirs.missing,
+    )
+    assert (mine.dispatched, mine.unstudied, mine.lag_by_material, mine.waiting, mine.early) == (
+        theirs.dispatched,
+        theirs.unstudied,
+        theirs.lag_by_material,
+        theirs.waiting,
+        theirs.early,
+    )
+
+
+def _by_org(rows: list[Any]) -> list[Any]:
+    """The rows grouped by their organisation (the first column), each group in its order."""
+    return sorted(rows, key=lambda row: row[0])

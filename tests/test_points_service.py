@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.environment import ServiceEnv
-from bot.errors import Conflict, InvalidInput, PermissionDenied
+from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.access import Actor
 from bot.services.points import service, star_steps
 from bot.services.points.rules import parse_rules
@@ -300,3 +300,92 @@ async def test_the_events_read_in_one_statement_are_those_of_the_four_queries(an
         [],
         [],
     )
+
+
+async def test_one_branch_is_counted_in_one_statement_with_the_rows_of_the_three_queries(any_db: Database) -> None:
+    """A few branches' members, attendance counts and events come in one statement (storage.points.events.
+    branch_counts): the same rows as span_list, whole_counts and point_events, with and without attendance rules;
+    and a secretary's points report of their branch runs two statements (the branch named with its chain of units
+    and their newest rules, that one), here over months without a transfer (a transfer adds the clipped counts)."""
+    from sqlalchemy import event
+
+    from bot.services.points.member_points import attendance_rules
+    from storage import points as store
+    from storage.points.counts import whole_counts
+    from storage.points.events import branch_counts, point_events
+
+    async with any_db.session() as session:
+        ids = await seed_points(session)
+        session.add(
+            PointEntry(
+                member_id=ids.secretary,
+                branch_id=ids.branch,
+                rule_key="led",
+                kind="correction",
+                points=-5,
+                reason="test",
+                on_date=date(2025, 3, 2),
+            )
+        )
+        await apply_rules(session, None, "PCITY", TEST_RULES)
+    counted = attendance_rules(parse_rules(TEST_RULES))
+    orgs, start, end = [ids.branch, ids.other], *YEAR
+    async with any_db.session() as session:
+        for rules in (counted, []):
+            together = await branch_counts(
+                session, orgs, rules, start, end, TZ, led=True, service=True, communities=True
+            )
+            assert sorted(together.spans) == sorted(await store.span_list(session, orgs, start, end))
+            whole = await whole_counts(session, orgs, rules, start, end, TZ) if rules else {}
+            assert together.whole == whole and bool(whole) == bool(rules)
+            events = await point_events(session, orgs, start, end, TZ, led=True, service=True, communities=True)
+            assert [sorted(rows) for rows in together.events] == [sorted(rows) for rows in events]
+            assert all(together.events) and together.spans
+        assert whole == {} and len(together.whole) == 0
+        # Rules counting no led studies, service or registrations: the entries, members and attendance only.
+        fewer = await branch_counts(session, orgs, counted, start, end, TZ, led=False, service=False, communities=False)
+        assert sorted(fewer.spans) == sorted(together.spans) and fewer.whole
+        assert (fewer.events.led, fewer.events.service, fewer.events.communities) == ([], [], [])
+        assert sorted(fewer.events.entries) == sorted(together.events.entries)
+    secretary = await _actor(any_db, "P1")
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(any_db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with any_db.session() as session:
+            results = await service.report(session, secretary, "PB1", date(2025, 6, 1), date(2025, 12, 31), TZ)
+    finally:
+        event.remove(any_db.engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    assert {r.member_no for r in results} == {"P1", "P2", "P3", "P4", "P5"}
+    async with any_db.session() as session:  # the same as an administrator's report of that branch
+        admin = await _actor(any_db, "PADM")
+        theirs = await service.report(session, admin, "PB1", date(2025, 6, 1), date(2025, 12, 31), TZ)
+    assert [r.as_json() for r in results] == [r.as_json() for r in theirs]
+
+
+async def test_a_leader_naming_an_organisation_gets_their_branch_or_nothing(any_db: Database) -> None:
+    """The leader's one-statement path keeps the rules of the general one: an unknown organisation is refused, one
+    above their branch gives their branch, another branch gives nothing, and a code wins over an id."""
+    async with any_db.session() as session:
+        ids = await seed_points(session)
+    secretary = await _actor(any_db, "P1")
+    async with any_db.session() as session:
+        with pytest.raises(NotFound):
+            await service.report(session, secretary, "NO-SUCH-ORG", *YEAR, TZ)
+        unit = await session.get(Organisation, ids.branch)
+        assert unit is not None and unit.parent_id is not None
+        above = await service.report(session, secretary, str(unit.parent_id), *YEAR, TZ)
+        other = await service.report(session, secretary, "PB2", *YEAR, TZ)
+        by_id = await service.report(session, secretary, str(ids.branch), *YEAR, TZ)
+    assert {r.branch_id for r in above} == {ids.branch} and by_id and other == []
+    async with any_db.session() as session:  # another organisation coded as the branch's id: the code wins
+        branch_b = await session.scalar(select(Organisation).where(Organisation.code == "PB2"))
+        assert branch_b is not None
+        branch_b.code = str(ids.branch)
+        await session.commit()
+    async with any_db.session() as session:
+        assert await service.report(session, secretary, str(ids.branch), *YEAR, TZ) == []

@@ -336,9 +336,24 @@ async def live_attendance_counts(
     only when some joined or left during it, the same counts clipped to their days in the branch."""
     if not rules:
         return {}
+    whole = await whole_counts(session, org_ids, rules, start, end, tz)
+    return await from_whole_counts(session, org_ids, spans, rules, start, end, tz, whole)
+
+
+async def from_whole_counts(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    spans: Sequence[Span],
+    rules: Sequence[AttendanceRule],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    whole: dict[tuple[Any, ...], list[int]],
+) -> dict[tuple[int, int], dict[str, int]]:
+    """:func:`live_attendance_counts` given :func:`whole_counts`' rows (read with other rows in one statement)."""
     full = {(s.member_id, s.org_id) for s in spans if s.covers_period(start, end)}
     result: dict[tuple[int, int], dict[str, int]] = {}
-    for key, values in (await whole_counts(session, org_ids, rules, start, end, tz)).items():
+    for key, values in whole.items():
         if key in full:
             result[(key[0], key[1])] = {rule.key: values[i] for i, rule in enumerate(rules)}
     if all((s.member_id, s.org_id) in full for s in spans):

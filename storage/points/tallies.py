@@ -169,6 +169,12 @@ def _tally_rows(orgs: list[int], year: int, digest: str, month: int, sign: int, 
     )
 
 
+def counted_live(org_ids: Sequence[int], rules: Sequence[AttendanceRule], start: date, end: date) -> bool:
+    """Whether :func:`attendance_counts` groups the branches' attendance live rather than reading tallies: a few
+    branches, a period across years, or more rules than a tally holds."""
+    return len(org_ids) < TALLIES_FROM_BRANCHES or start.year != end.year or len(rules) > TALLY_SLOTS
+
+
 async def attendance_counts(
     session: AsyncSession,
     org_ids: Sequence[int],
@@ -187,7 +193,7 @@ async def attendance_counts(
     left during the period, when there are some."""
     if not rules:
         return {}
-    if len(org_ids) < TALLIES_FROM_BRANCHES or start.year != end.year or len(rules) > TALLY_SLOTS:
+    if counted_live(org_ids, rules, start, end):
         return await live_attendance_counts(session, org_ids, spans, rules, start, end, tz)
     year = start.year
     first = start.month if start.day == 1 else start.month + 1  # the whole months of the period

@@ -23,8 +23,10 @@ from bot.services.bulk import collector_paused
 from bot.services.points.rules import Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
 from storage import points as store
-from storage.points import AttendanceRule, PointPublication
-from storage.points.events import point_events
+from storage.points import AttendanceRule, OrgChains, PointPublication
+from storage.points.counts import from_whole_counts
+from storage.points.events import branch_counts, point_events
+from storage.points.tallies import counted_live
 
 
 @dataclass(slots=True)
@@ -248,23 +250,33 @@ def attribute(
 
 
 async def compute(
-    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+    session: AsyncSession,
+    branch_ids: Sequence[int],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    *,
+    known: OrgChains | None = None,
 ) -> list[MemberPoints]:
-    """Every member's points in the branches for the period (live, by the rules in force now)."""
+    """Every member's points in the branches for the period (live, by the rules in force now); ``known``: the
+    branches' chains of units with their rules, when read already."""
     if not branch_ids:
         return []
     # Tens of thousands of rows, spans and results, none in a cycle: the collector is paused from the first
     # statement on (see bot.services.bulk), not only while the results are made — the rows read before set off
     # full collections of their own (a tenth of a second of the city's report).
     with collector_paused():
-        return await _compute(session, branch_ids, start, end, tz)
+        return await _compute(session, branch_ids, start, end, tz, known)
 
 
 async def _compute(
-    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo, known: OrgChains | None
 ) -> list[MemberPoints]:
-    chains = await store.org_chains(session, list(branch_ids))  # the parents for the rules, the names to show
-    in_force = await rules_for(session, list(branch_ids), {o: parent for o, (parent, _) in chains.items()})
+    # The parents for the rules, the names to show, and the newest rules of the units in the chains: one statement.
+    if known is None or any(b not in known.chains for b in branch_ids):
+        known = await store.org_chains_and_rules(session, list(branch_ids))
+    chains, own = known
+    in_force = await rules_for(session, list(branch_ids), {o: parent for o, (parent, _) in chains.items()}, own)
     by_rules: dict[int | None, list[int]] = {}
     for branch_id, rif in in_force.items():
         by_rules.setdefault(rif.rules_id, []).append(branch_id)
@@ -272,19 +284,23 @@ async def _compute(
     results: list[MemberPoints] = []
     for group in by_rules.values():
         rules = in_force[group[0]].rules
-        spans = await store.span_list(session, group, start, end)
         sources = {item.source for item in rules.items}
-        attendance = await store.attendance_counts(session, group, spans, attendance_rules(rules), start, end, tz)
-        events = await point_events(  # one statement for the four kinds of event
-            session,
-            group,
-            start,
-            end,
-            tz,
-            led="first_agenda_led" in sources,
-            service="volunteer_hours" in sources,
-            communities="community_registration" in sources,
-        )
+        counted = attendance_rules(rules)
+        kinds = {
+            "led": "first_agenda_led" in sources,
+            "service": "volunteer_hours" in sources,
+            "communities": "community_registration" in sources,
+        }
+        if counted_live(group, counted, start, end):  # a few branches: members, attendance, events in one statement
+            read = await branch_counts(session, group, counted, start, end, tz, **kinds)
+            spans, events = read.spans, read.events
+            attendance = (
+                await from_whole_counts(session, group, spans, counted, start, end, tz, read.whole) if counted else {}
+            )
+        else:  # a city: the attendance from the tallies (bot/jobs/points.py)
+            spans = await store.span_list(session, group, start, end)
+            attendance = await store.attendance_counts(session, group, spans, counted, start, end, tz)
+            events = await point_events(session, group, start, end, tz, **kinds)  # one statement for four kinds
         counts = attribute(spans, start, end, events.led, events.service, events.communities, events.entries)
         seen: set[tuple[int, int]] = set()
         for span in spans:
@@ -316,14 +332,20 @@ def is_whole_year(start: date, end: date) -> int | None:
 
 
 async def with_publications(
-    session: AsyncSession, branch_ids: Sequence[int], start: date, end: date, tz: ZoneInfo
+    session: AsyncSession,
+    branch_ids: Sequence[int],
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    *,
+    known: OrgChains | None = None,
 ) -> list[MemberPoints]:
     """Like :func:`compute`, but a branch's published year is shown as it was published."""
     year = is_whole_year(start, end)
     published: dict[int, PointPublication] = {}
     if year is not None:
         published = await store.publications(session, branch_ids, year)
-    live = await compute(session, [b for b in branch_ids if b not in published], start, end, tz)
+    live = await compute(session, [b for b in branch_ids if b not in published], start, end, tz, known=known)
     if published:  # compute() returns its rows in this order already
         for row in published.values():
             live.extend(from_snapshot(row.branch_id, item) for item in row.results)

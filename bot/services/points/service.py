@@ -24,7 +24,7 @@ from bot.services.points.member_points import (
     with_publications,
 )
 from bot.services.points.rules import Rules, Tenths, tenths_text
-from bot.services.points.versions import resolve_org
+from bot.services.points.versions import NO_ORG, resolve_org
 from storage import points as store
 from storage import queries
 from storage.models import Member, Organisation, OrgKind
@@ -74,6 +74,11 @@ async def branch_ids_for(session: AsyncSession, actor: Actor | None, org_ref: st
     """The branches a report covers: the given organisation's subtree (the whole city without one), within the
     actor's reach (a leader: their branch; an administrator: their subtree)."""
     org = await resolve_org(session, org_ref) if org_ref is not None else None
+    return await _branch_ids(session, actor, org)
+
+
+async def _branch_ids(session: AsyncSession, actor: Actor | None, org: Organisation | None) -> list[int]:
+    """:func:`branch_ids_for` of the organisation found."""
     if actor is not None and not actor.is_admin and not actor.leads_branch:
         raise PermissionDenied(N_("Only the branch secretary (or a committee member acting for them) may do this."))
     ids: set[int]
@@ -97,6 +102,14 @@ async def report(
     session: AsyncSession, actor: Actor | None, org_ref: str | None, start: date, end: date, tz: ZoneInfo
 ) -> list[MemberPoints]:
     """Every member's points in reach for the period; a published year as published."""
+    if org_ref is not None and actor is not None and actor.leads_branch:
+        # A leader naming their branch: the organisation, its units and their rules in one statement (what the
+        # points need besides the counting statement), not three.
+        org, known = await store.org_by_ref_with_rules(session, org_ref)
+        if org is None:
+            raise NotFound(NO_ORG, ref=org_ref)
+        branch_ids = await _branch_ids(session, actor, org)
+        return await with_publications(session, branch_ids, start, end, tz, known=known)
     return await with_publications(session, await branch_ids_for(session, actor, org_ref), start, end, tz)
 
 

@@ -48,18 +48,26 @@ async def resolve_org(session: AsyncSession, ref: str) -> Organisation:
     """An organisation by code, or by id."""
     org = await queries.org_by_ref(session, ref)
     if org is None:
-        raise NotFound(N_("No organisation with the code or id “%(ref)s”."), ref=ref)
+        raise NotFound(NO_ORG, ref=ref)
     return org
 
 
+NO_ORG = N_("No organisation with the code or id “%(ref)s”.")
+
+
 async def rules_for(
-    session: AsyncSession, org_ids: set[int] | list[int], parents: dict[int, int | None] | None = None
+    session: AsyncSession,
+    org_ids: set[int] | list[int],
+    parents: dict[int, int | None] | None = None,
+    own: dict[int, tuple[PointRules, str]] | None = None,
 ) -> dict[int, RulesInForce]:
     """The rules in force for each organisation: two queries whatever the number asked for (the organisations'
-    chains of parents, unless given, and the newest rules of each unit that has some)."""
+    chains of parents, unless given, and the newest rules of each unit that has some, unless given: ``own``, by
+    unit, holding at least those of the organisations' chains)."""
     if parents is None:
         parents = await store.org_parents(session, list(org_ids))
-    own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
+    if own is None:
+        own = {row.org_id: (row, name) for row, name in await store.newest_rules(session)}
     shipped = RulesInForce(cached_rules(default_rules_text()), None, 0, None, None)
     result: dict[int, RulesInForce] = {}
     for org_id in org_ids:
