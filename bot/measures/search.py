@@ -97,6 +97,8 @@ EN_ANCHORS = (
     "four forms", "eight-point", "formalism", "bureaucra", "heart-to-heart", "agenda", "three meetings",
     "twinning", "pairing", "membership", "organs", "central committee", "grass-roots",
 )  # fmt: skip
+# A question whether its subject is the measure it names (是第N条吗, 是不是第N条, is it measure N?).
+_CONFIRMS = re.compile(r"吗|是不是|是否|对不对|^(?:is|are|was|does|do)\b")
 # What a question asks for, and what the sentence that answers it has.
 _ASKS = {
     "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
@@ -255,6 +257,12 @@ class MeasureIndex:
             rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
+            if _CONFIRMS.search(norm) and (q.words or q.grams):
+                # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about
+                # another measure, that one answers first and measure N follows.
+                found = self._search(q, 1, rest)
+                if found and found[0].measure.number != measure.number:
+                    return Answer(question, (found[0], hit), number_requested=ref.number, lang=lang)
             return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
         q = self.analyzer.query(question)
         if not q.words and not q.grams:
