@@ -128,6 +128,7 @@ def test_whether_a_subject_is_the_measure_named_answers_with_its_measure_first(
 ) -> None:
     answer = (zh if index_lang == "zh" else en).answer(question)
     assert [h.measure.number for h in answer.hits] == [first, named] and answer.number_requested == named
+    assert answer.hits[0].score == answer.hits[1].score < NUMBER_SCORE  # the list never rises
 
 
 @pytest.mark.parametrize(("question", "number"), [("第十六条是讲党费的吗", 16), ("志愿服务是第二十二条吗", 22)])

@@ -262,7 +262,9 @@ class MeasureIndex:
                 # another measure, that one answers first and measure N follows.
                 found = self._search(q, 1, rest)
                 if found and found[0].measure.number != measure.number:
-                    return Answer(question, (found[0], hit), number_requested=ref.number, lang=lang)
+                    # The named measure follows at the same score (a ranked list never rises).
+                    named = self._hit(measure.number - 1, found[0].score, q, rest)
+                    return Answer(question, (found[0], named), number_requested=ref.number, lang=lang)
             return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
         q = self.analyzer.query(question)
         if not q.words and not q.grams:
