@@ -259,9 +259,10 @@ class MeasureIndex:
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
             if _CONFIRMS.search(norm) and (q.words or q.grams):
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about
-                # another measure, that one answers first and measure N follows.
-                found = self._search(q, 1, rest)
-                if found and found[0].measure.number != measure.number:
+                # another measure and measure N is not among the three it fits ("第十条讲了三会一课吗": it is), that
+                # one answers first and measure N follows.
+                found = self._search(q, 3, rest)
+                if found and all(h.measure.number != measure.number for h in found):
                     # The named measure follows at the same score (a ranked list never rises).
                     named = self._hit(measure.number - 1, found[0].score, q, rest)
                     return Answer(question, (found[0], named), number_requested=ref.number, lang=lang)
