@@ -29,7 +29,7 @@ from bot.measures.decline import (
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
-from bot.measures.numbers import find_measure_number
+from bot.measures.numbers import asks_whether, find_measure_number
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
@@ -63,9 +63,8 @@ LEAD_NEAR = 0.05
 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 SEM_WEIGHT = 30.0
-# In Chinese it counts twice as much (round 11, chosen on the tuning set and batches 1-6 only: top-1 over 30-140 was
-# flat from 45 to 110 and fell beyond; 60 had the most top-1, top-3 and paraphrase top-1 there, +3 / +4 / +2 against
-# 30; on batches 7-9, kept aside, +2 / -1 / +1). The word vectors and the distilled meaning re-score what it ranks.
+# In Chinese twice as much (round 11, chosen on the tuning set and batches 1-6 only, flat from 45 to 110; 60 had most
+# top-1, top-3 and paraphrase top-1 there, +3 / +4 / +2 against 30; on batches 7-9, kept aside, +2 / -1 / +1).
 ZH_SEM_WEIGHT = 60.0
 # Whether to answer is one calibrated decision (decline.py).
 # The word vectors (vectors.py, Chinese only) add their own scores to these (VectorModel.add_scores).
@@ -97,8 +96,6 @@ EN_ANCHORS = (
     "four forms", "eight-point", "formalism", "bureaucra", "heart-to-heart", "agenda", "three meetings",
     "twinning", "pairing", "membership", "organs", "central committee", "grass-roots",
 )  # fmt: skip
-# A question whether its subject is the measure it names (是第N条吗, 是不是第N条, is it measure N?).
-_CONFIRMS = re.compile(r"吗|是不是|是否|对不对|^(?:is|are|was|does|do)\b")
 # What a question asks for, and what the sentence that answers it has.
 _ASKS = {
     "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
@@ -257,7 +254,7 @@ class MeasureIndex:
             rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
-            if _CONFIRMS.search(norm) and (q.words or q.grams):
+            if asks_whether(norm) and (q.words or q.grams):
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about
                 # another measure and measure N is not among the three it fits ("第十条讲了三会一课吗": it is), that
                 # one answers first and measure N follows.
