@@ -96,9 +96,10 @@ def test_an_english_question_is_its_words_not_how_it_asks(english: MeasureIndex)
 
 
 def test_a_question_without_the_texts_words_finds_its_measure_by_this_meaning_alone() -> None:
-    # "散布", "不实" and "消息" are neither the notice's words nor the thesaurus's; with the Chinese word vectors
-    # (vectors.py) switched off, the distilled vectors' nearest written question still finds measure 8 (意识形态).
-    question = "网上有人散布不实消息怎么办"
+    # "抹黑" and "帖子" are neither the notice's words nor the thesaurus's; with the Chinese word vectors (vectors.py)
+    # switched off, the distilled vectors' nearest written question still finds measure 8 (意识形态). (Round 11's
+    # heavier n-gram model finds "网上有人散布不实消息怎么办" by its characters alone.)
+    question = "网上看到抹黑的帖子怎么办"
     alone = build_index("zh", disabled=frozenset({"vectors"}))
     neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}))
     assert [h.measure.number for h in alone.answer(question).hits][:1] == [8]

@@ -115,6 +115,31 @@ def test_number_with_a_question_highlights_within_that_measure(zh: MeasureIndex)
     assert "党费" in answer.hits[0].terms and answer.hits[0].sentences
 
 
+@pytest.mark.parametrize(
+    ("index_lang", "question", "first", "named"),
+    [
+        ("zh", "第一议题是第五条吗", 7, 5),
+        ("zh", "党费的使用是不是第十条规定的", 16, 10),
+        ("en", "Is volunteering measure 5?", 22, 5),
+    ],
+)
+def test_whether_a_subject_is_the_measure_named_answers_with_its_measure_first(
+    zh: MeasureIndex, en: MeasureIndex, index_lang: str, question: str, first: int, named: int
+) -> None:
+    answer = (zh if index_lang == "zh" else en).answer(question)
+    assert [h.measure.number for h in answer.hits] == [first, named] and answer.number_requested == named
+    assert answer.hits[0].score == answer.hits[1].score < NUMBER_SCORE  # the list never rises
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    # the rest agrees with the number; or it fits the named measure too (measure 10 names 三会一课 beside measure 5)
+    [("第十六条是讲党费的吗", 16), ("志愿服务是第二十二条吗", 22), ("第十条讲了三会一课吗", 10)],
+)
+def test_a_number_the_rest_agrees_with_is_answered_alone(zh: MeasureIndex, question: str, number: int) -> None:
+    assert [h.measure.number for h in zh.answer(question).hits] == [number]
+
+
 @pytest.mark.parametrize(("question", "number"), [("第99条", 99), ("措施三十三", 33), ("第0条", 0), ("99", 99)])
 def test_out_of_range(zh: MeasureIndex, question: str, number: int) -> None:
     answer = zh.answer(question)

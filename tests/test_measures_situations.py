@@ -48,8 +48,9 @@ def test_the_situations_extend_every_measures_thesaurus_and_the_ablation_leaves_
 
 
 def test_a_situation_in_everyday_words_finds_its_measure(zh: MeasureIndex, zh_without_situations: MeasureIndex) -> None:
-    # Flagging drive (干劲, 得过且过) is the work of ideological care (measure 9), in no word of its text.
-    question = "党员最近没什么干劲，天天得过且过，支部能做点什么"
+    # Flagging drive (得过且过) is the work of ideological care (measure 9), in no word of its text. (Round 11's heavier
+    # n-gram model finds "党员最近没什么干劲，天天得过且过，支部能做点什么" by its characters alone.)
+    question = "有的同志最近得过且过，支部该怎么办"
     assert [h.measure.number for h in zh.answer(question).hits][:1] == [9]
     assert [h.measure.number for h in zh_without_situations.answer(question).hits][:1] != [9]
 

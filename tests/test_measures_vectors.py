@@ -79,9 +79,10 @@ def test_the_question_is_what_it_is_about_not_who_asks_or_how(index: MeasureInde
 def test_a_question_without_the_texts_words_finds_its_measure(
     index: MeasureIndex, without_vectors: MeasureIndex
 ) -> None:
-    # "散布", "不实" and "消息" are neither the notice's words nor the thesaurus's; their meaning is near its 意识形态 /
-    # 舆情 (measure 8). (Round 6's thesaurus knows 造谣, the question this test asked before.)
-    question = "网上有人散布不实消息怎么办"
+    # "抹黑" and "帖子" are neither the notice's words nor the thesaurus's; their meaning is near its 意识形态 / 舆情
+    # (measure 8). (Round 6's thesaurus knows 造谣, the question this test asked before; round 11's heavier n-gram model
+    # finds "网上有人散布不实消息怎么办" by its characters alone.)
+    question = "网上看到抹黑的帖子怎么办"
     assert next(h.measure.number for h in index.answer(question).hits) == 8
     assert [h.measure.number for h in without_vectors.answer(question).hits][:1] != [8]
 

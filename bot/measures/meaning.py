@@ -8,9 +8,10 @@ distils it offline: every word of a vocabulary (~33,600 Chinese and English word
 model, as model2vec does, centred and projected on 128 principal directions; then, per language, a linear map
 (ridge regression) is fitted from a text's weighted sum of those word vectors to the model's own vector of the
 whole text, over the written questions and the notice's sentences (never an evaluation question), and folded into
-the words' vectors, which are stored in the model's space (its 64 principal directions of those texts) as signed
-bytes with a weight for how much each word says (``data/meaning.bin``, 2.4 MB). The model's own vectors of each
-measure's written questions and sentences are shipped beside it (``data/meaning_examples.json``, 0.2 MB).
+the words' vectors, which are stored in the model's space (its 128 principal directions of those texts; 64 before
+round 11) as signed bytes with a weight for how much each word says (``data/meaning.bin``, 4.6 MB). The model's own
+vectors of each measure's written questions and sentences are shipped beside it (``data/meaning_examples.json``,
+0.4 MB).
 
 At run time a question's vector is the weighted sum of its words' vectors (standard library only; jieba's words in
 Chinese, shared with ``vectors.py``), i.e. an estimate of where the model would put the question; its cosine with

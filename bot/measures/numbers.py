@@ -222,3 +222,13 @@ def _is_meeting_item(text: str, m: re.Match[str]) -> bool:
         and not text[m.end() :].lstrip().startswith("措施")
         and bool(_ZH_MEETING.search(text[: m.start()]))
     )
+
+
+# A question whether its subject is the measure it names (是第N条吗, 是不是第N条规定的, is it measure N?).
+_WHETHER = re.compile(r"吗|是不是|是否|对不对|^(?:is|are|was|does|do)\b")
+
+
+def asks_whether(text: str) -> bool:
+    """True for a yes/no question (``text`` normalised): with a measure number, it may ask whether its subject is
+    that measure ("两个维护是第二条吗") rather than what the measure says."""
+    return bool(_WHETHER.search(text))
