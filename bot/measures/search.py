@@ -76,6 +76,7 @@ ABLATABLE = (
     "everyday",  # round 7: everyday.json (English glossary, situations in both languages)
     "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
     "meaning",  # round 9: multilingual-e5-small distilled into static word vectors (meaning.py), both languages
+    "written-r11",  # round 11: 2,300 more written questions (two writers given only the notice and the users' guide)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -545,7 +546,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         vectors="vectors" not in off,
         meaning="meaning" not in off,
         roles="en_roles" not in off,
-        questions=load_questions(lang, off & {"written-r6", "written-r8"}),
+        questions=load_questions(lang, off & {"written-r6", "written-r8", "written-r11"}),
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")

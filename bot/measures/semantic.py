@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -117,6 +118,28 @@ def en_features_all(text: str) -> Counter[str]:
     return en_features(text, roles=False)
 
 
+class _Postings:
+    """For each gram, the examples that have it (or the measures whose centroid does) and its weight in each, packed
+    into flat arrays: one slot per gram, its postings between two offsets. As lists of (int, float) tuples, or two small
+    arrays per gram, the n-gram model held 20-28 MB once round 11 doubled the written questions, pushing the bot past
+    its memory budget; packed it is a few."""
+
+    def __init__(self, slots: dict[str, int], postings: dict[str, list[tuple[int, float]]]) -> None:
+        self.offsets = array("i", [0])
+        self.ids = array("i")
+        self.weights = array("d")
+        for g in slots:  # in slot order
+            for e, w in postings.get(g, ()):
+                self.ids.append(e)
+                self.weights.append(w)
+            self.offsets.append(len(self.ids))
+
+    def of(self, slot: int) -> zip[tuple[int, float]]:
+        """The (id, weight) postings of the gram in ``slot``."""
+        first, end = self.offsets[slot], self.offsets[slot + 1]
+        return zip(self.ids[first:end], self.weights[first:end], strict=True)
+
+
 class SemanticModel:
     """Tf-idf character n-gram vectors of each measure's examples, searched through an inverted index."""
 
@@ -152,7 +175,7 @@ class SemanticModel:
         self.idf = {g: math.log((1 + total) / (1 + d)) + 1.0 for g, d in df.items()}
         self._owner: list[int] = []
         self._text: list[str] = []  # the written question of each example ("" for the notice's own text)
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, list[tuple[int, float]]] = {}
         centroids: list[dict[str, float]] = [{} for _ in range(count)]
         # The examples stand in the order of their owners (off-topic first), so that each owner's nearest example is
         # the max of one slice of the scores (a loop over every example in Python cost a millisecond a question).
@@ -169,7 +192,7 @@ class SemanticModel:
             self._text.append(text)
             for g, w in vec.items():
                 if df[g] <= COMMON_SHARE * total:
-                    self._postings.setdefault(g, []).append((e, w))
+                    postings.setdefault(g, []).append((e, w))
                 if owner >= 0:
                     centroids[owner][g] = centroids[owner].get(g, 0.0) + w
         # Two unigram language models of the grams, the measures' examples against the off-topic questions
@@ -188,11 +211,14 @@ class SemanticModel:
         self._vocab = len(set(self._on) | set(self._off)) + 1
         # Counted once: Counter.total() adds up the whole vocabulary (0.4 ms a question when done per question).
         self._on_total, self._off_total = self._on.total(), self._off.total()
-        self._centroid_postings: dict[str, list[tuple[int, float]]] = {}
+        centroid_postings: dict[str, list[tuple[int, float]]] = {}
         for i, c in enumerate(centroids):
             norm = math.sqrt(sum(w * w for w in c.values())) or 1.0
             for g, w in c.items():
-                self._centroid_postings.setdefault(g, []).append((i, w / norm))
+                centroid_postings.setdefault(g, []).append((i, w / norm))
+        self._slots = {g: k for k, g in enumerate(postings.keys() | centroid_postings.keys())}
+        self._postings = _Postings(self._slots, postings)
+        self._centroid_postings = _Postings(self._slots, centroid_postings)
 
     def _vector(self, feats: Counter[str]) -> dict[str, float]:
         vec = {g: (1.0 + math.log(c)) * self.idf.get(g, 0.0) for g, c in feats.items()}
@@ -210,10 +236,14 @@ class SemanticModel:
         centroid: dict[int, float] = {}
         # One slot per example (a list: indexing it is cheaper than a dictionary's get and set in this loop).
         nearest = [0.0] * len(self._owner)
+        slots = self._slots
         for g, w in q.items():
-            for i, v in self._centroid_postings.get(g, ()):
+            slot = slots.get(g)
+            if slot is None:
+                continue
+            for i, v in self._centroid_postings.of(slot):
                 centroid[i] = centroid.get(i, 0.0) + w * v
-            for e, v in self._postings.get(g, ()):
+            for e, v in self._postings.of(slot):
                 nearest[e] += w * v
         best_example: dict[int, float] = {}
         if leave_out:
