@@ -67,7 +67,7 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
         assert en_stem(term) in words and en_stem(term) not in plain
 
 
-@pytest.mark.parametrize(("kind", "count"), [("written-r6", 100), ("written-r8", 180)])
+@pytest.mark.parametrize(("kind", "count"), [("written-r6", 100), ("written-r8", 180), ("written-r11", 2000)])
 def test_written_questions_are_none_of_the_evaluation_questions(kind: str, count: int) -> None:
     evaluation = {
         json.loads(line)["q"].strip().lower()
