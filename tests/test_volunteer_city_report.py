@@ -87,18 +87,7 @@ async def _more_branches(db: Database, start: int, stop: int) -> None:
             session.add_all(members)
             await session.flush()
             for member in members[:2]:
-                session.add(
-                    ServiceReport(
-                        member_id=member.id,
-                        org_id=branch.id,
-                        service_date=TODAY - timedelta(days=3),
-                        minutes=90,
-                        outside_minutes=30,
-                        description="清理楼道",
-                        photos=[],
-                        status=ReportStatus.APPROVED,
-                    )
-                )
+                session.add(_approved_report(member))
 
 
 async def test_a_secretarys_totals_cost_three_statements_whatever_the_city(any_db: Database) -> None:
@@ -108,18 +97,7 @@ async def test_a_secretarys_totals_cost_three_statements_whatever_the_city(any_d
     async with any_db.session() as session:
         reporter = await session.scalar(select(Member).where(Member.member_no == "A03"))
         assert reporter is not None
-        session.add(
-            ServiceReport(
-                member_id=reporter.id,
-                org_id=reporter.org_id,
-                service_date=TODAY - timedelta(days=3),
-                minutes=90,
-                outside_minutes=30,
-                description="清理楼道",
-                photos=[],
-                status=ReportStatus.APPROVED,
-            )
-        )
+        session.add(_approved_report(reporter))
     counts = []
     for more in (None, 30):
         if more:
@@ -144,3 +122,17 @@ async def test_a_secretarys_totals_cost_three_statements_whatever_the_city(any_d
         assert totals.branches[secretary.org_id].name  # the branch's name, from the first statement
         counts.append(len(statements))
     assert counts == [3, 3], counts
+
+
+def _approved_report(member: Member) -> ServiceReport:
+    """An hour and a half served three days before TODAY (half an hour outside working hours), approved."""
+    return ServiceReport(
+        member_id=member.id,
+        org_id=member.org_id,
+        service_date=TODAY - timedelta(days=3),
+        minutes=90,
+        outside_minutes=30,
+        description="清理楼道",
+        photos=[],
+        status=ReportStatus.APPROVED,
+    )
