@@ -123,9 +123,9 @@ async def totals_for(
             total.activities += 1
         total.minutes += minutes or 0
         total.outside_minutes += outside or 0
-    known = {b.id: b for b in known_branches}
-    branches = {org_id: known[org_id] for org_id in {m.org_id for m in members} if org_id in known}
-    if missing := {m.org_id for m in members} - branches.keys():
+    branch_ids = {m.org_id for m in members}
+    branches = {b.id: b for b in known_branches if b.id in branch_ids}
+    if missing := branch_ids - branches.keys():
         branches |= await stored.organisations_by_id(session, missing)
     return Totals(first, following, list(by_id.values()), branches)
 
