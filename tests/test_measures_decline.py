@@ -101,10 +101,29 @@ def test_a_question_without_a_word_of_the_domain_must_be_likelier_to_be_answered
 
 def test_a_question_in_words_the_notice_does_not_use_is_answered_only_when_the_decision_is_sure() -> None:
     # Round 10: no word of the domain and none the measures' text knows used to be declined before the regression; a
-    # very sure regression now answers it ("压力" is a thesaurus term of measure 9, 身心健康) …
-    assert UNKNOWN_ANSWER_PROBABILITY > UNANCHORED_ANSWER_PROBABILITY
+    # sure regression now answers it ("压力" is a thesaurus term of measure 9, 身心健康); never less sure than for
+    # any other question without a word of the domain (round 12: as sure) …
+    assert UNKNOWN_ANSWER_PROBABILITY >= UNANCHORED_ANSWER_PROBABILITY
     assert ask("心里压力大咋办", "zh").hits[0].measure.number == 9
     # … while what the notice does not cover is still declined.
     assert not ask("2022年世界杯冠军是谁", "zh").known
     assert not ask("抑郁了找谁", "zh").known
     assert not ask("天天摸鱼咋办", "zh").known
+
+
+@pytest.mark.parametrize(
+    ("question", "locale"),
+    [
+        ("帮我写一篇党课讲稿", "zh"),
+        ("麻烦帮我起草一份支部工作总结", "zh"),
+        ("Could you write me a speech on loyalty?", "en"),
+    ],
+)
+def test_a_request_to_write_something_is_declined_however_party_like_its_words(question: str, locale: str) -> None:
+    # Round 12: the bot quotes the measures and writes nothing; the regression alone answered some such requests.
+    assert not ask(question, locale).known
+
+
+def test_a_question_about_what_to_write_is_still_answered() -> None:
+    # Writing named inside a question about the measures is not a request to write.
+    assert [h.measure.number for h in ask("年底支部书记要写述职报告吗，依据哪条", "zh").hits][:1] == [30]

@@ -44,27 +44,38 @@ FEATURES = (
     # second's), if the measures know its words (a year alone singles out measure 12 in "2022年世界杯冠军是谁")
     "anchored x best coverage",  # about branch work, and how much of it the best measure (text, thesaurus) explains
 )
-# Fitted by scripts/fit_measures_decline.py (L2 0.3) on the written questions (round 11: 3,310, 3 times as many), the
-# tuning set and held-out batches 1-9 (all looked at by then; batches 10-12 judge), with --max-declined 0.011 as in
-# round 5; see its report.
-DECLINE_WEIGHTS = (-3.247, 5.139, -2.764, -3.291, 1.84, -1.069, 0.985, -0.534, -2.349, -2.576, -4.503, 4.08, 0.024)
+# Fitted by scripts/fit_measures_decline.py (L2 0.3) on the written questions (round 12: 7,167, twice as many), the
+# tuning set and held-out batches 1-9, with --max-declined 0.011 as in round 5; see its report. Batches 10 and 11
+# (looked at since) judge the threshold below; batches 12 and 13 judge the whole.
+DECLINE_WEIGHTS = (-1.771, 6.032, -4.727, -3.235, 1.188, -0.496, 0.652, -0.282, -1.448, -2.166, -3.682, 4.662, -0.081)
 # Answered from this probability on. The fit's own choice (1.1 % of the pooled answerable questions declined, each
-# scored 5-fold: 0.70) declined 2.8 % of the tuning set's; round 11 takes, on the sets already looked at (the tuning set
-# and batches 1-9, each on its own), the one threshold in hundredths at which every set meets both goals: at most 2 %
-# of its answerable questions declined (0.0-1.9 %) and at least 90 % of its off-topic ones (90.0-98.7 %).
-ANSWER_PROBABILITY = 0.60
+# scored 5-fold: 0.81) declines 2.2 % of the tuning set's. On the sets already looked at (the tuning set and batches
+# 1-11, each on its own), every threshold in hundredths from 0.64 to 0.79 meets both goals on every set: at most 2 %
+# of its answerable questions declined and at least 90 % of its off-topic ones (round 11 had one such threshold,
+# 0.60). Round 12 takes the middle of that range: 0.2-1.3 % and 91.8-100 % there.
+ANSWER_PROBABILITY = 0.72
 # A question without any word of the domain (see search.ZH_ANCHORS) is less likely to be about the measures: round 8
 # asked more of it (0.65 against 0.46), to decline the tuning set's unanchored off-topic questions that the weights of
-# then answered. With round 11's weights none is left to decline: every unanchored off-topic question of the tuning set
-# is below 0.31 and all but one of its unanchored answerable ones are above 0.80. A stricter bar would only risk
-# declining answerable ones, so it is the general threshold.
+# then answered. Since round 11's weights none is left to decline: with round 12's, every unanchored off-topic
+# question of the tuning set is below 0.40 and its unanchored answerable ones above 0.73. A stricter bar would only
+# risk declining answerable ones, so it is the general threshold.
 UNANCHORED_ANSWER_PROBABILITY = ANSWER_PROBABILITY
 # A question without a word of the domain whose words the measures hardly know (coverage below
 # search.UNKNOWN_COVERAGE: "2022年世界杯冠军是谁") is declined before the regression unless the regression is this sure
-# (round 10). The regression is not fitted on such questions, but on the tuning set and batches 1-9 pooled it separates
-# them: the answerable ones there reach 0.87-0.99 (their words are the synonym table's or the thesaurus's colloquial
-# forms; one more is at 0.42), the off-topic ones at most 0.63 (round 11's weights); halfway.
-UNKNOWN_ANSWER_PROBABILITY = 0.75
+# (round 10: 0.75, halfway between such off-topic and answerable questions). The regression is not fitted on them, but
+# with round 12's weights, on the tuning set and batches 1-11 pooled, the off-topic ones are at most 0.62, below the
+# general threshold, and the answerable ones at 0.71 or more but for one (0.50): a stricter bar would only decline
+# answerable ones, so it is the general threshold too.
+UNKNOWN_ANSWER_PROBABILITY = ANSWER_PROBABILITY
+# A request to write something for the asker ("帮我写一篇党课讲稿", "write me a speech for the branch meeting") is a
+# task, not a question: the bot quotes the measures and writes nothing, however many of the measures' words the request
+# uses. Every such request in the evaluation sets and the written questions (24 and 11, all by outside writers) is
+# labelled off-topic; the regression, weighing the measures' words, answered some (round 12).
+COMPOSE_REQUEST = re.compile(
+    r"^\s*(?:请|麻烦)?你?(?:帮我|替我|给我|帮忙)(?:写|起草|拟|撰写|润色|改写|代写)"
+    r"|^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(?:write|draft|compose)\s+(?:me|my)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)

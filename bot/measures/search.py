@@ -20,6 +20,7 @@ from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
     ANSWER_PROBABILITY,
+    COMPOSE_REQUEST,
     UNANCHORED_ANSWER_PROBABILITY,
     UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
@@ -76,7 +77,7 @@ ABLATABLE = (
     "everyday",  # round 7: everyday.json (English glossary, situations in both languages)
     "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
     "meaning",  # round 9: multilingual-e5-small distilled into static word vectors (meaning.py), both languages
-    "written-r11",  # round 11: 2,300 more written questions (two writers given only the notice and the users' guide)
+    "written-r11", "written-r12",  # rounds 11, 12: 2,300 and 3,900 more written questions (outside writers)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -326,7 +327,7 @@ class MeasureIndex:
         return known / total if total else 0.0
 
     def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
-        if top <= 0 or (not q.words and not q.grams):
+        if top <= 0 or (not q.words and not q.grams) or COMPOSE_REQUEST.search(question):
             return ()
         signals = self.signals(q, question)
         sem = signals.sem
@@ -546,7 +547,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         vectors="vectors" not in off,
         meaning="meaning" not in off,
         roles="en_roles" not in off,
-        questions=load_questions(lang, off & {"written-r6", "written-r8", "written-r11"}),
+        questions=load_questions(lang, off & {"written-r6", "written-r8", "written-r11", "written-r12"}),
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")

@@ -152,7 +152,7 @@ class SemanticModel:
     ) -> None:
         # ``roles``: the asker's role introducing an English question is cut out (as always in Chinese).
         self._features = zh_features if notice.lang == "zh" else (en_features if roles else en_features_all)
-        count = len(notice.measures)
+        count = self._count = len(notice.measures)
         # (measure index or -1 for off-topic, features, the written question or "")
         examples: list[tuple[int, Counter[str], str]] = []
         for i, m in enumerate(notice.measures):
@@ -233,8 +233,8 @@ class SemanticModel:
         """
         feats = self._features(question)  # once: the vector and both background models use them
         q = self._vector(feats)
-        centroid: dict[int, float] = {}
-        # One slot per example (a list: indexing it is cheaper than a dictionary's get and set in this loop).
+        # One slot per measure and per example (lists: indexing one is cheaper than a dictionary's get and set).
+        centroid = [0.0] * self._count
         nearest = [0.0] * len(self._owner)
         slots = self._slots
         for g, w in q.items():
@@ -242,7 +242,7 @@ class SemanticModel:
             if slot is None:
                 continue
             for i, v in self._centroid_postings.of(slot):
-                centroid[i] = centroid.get(i, 0.0) + w * v
+                centroid[i] += w * v
             for e, v in self._postings.of(slot):
                 nearest[e] += w * v
         best_example: dict[int, float] = {}
@@ -259,8 +259,9 @@ class SemanticModel:
         off = best_example.pop(-1, 0.0)
         background, background_all = self._background(question, feats, leave_out)
         scores = {
-            i: CENTROID_SHARE * centroid.get(i, 0.0) + (1 - CENTROID_SHARE) * best_example.get(i, 0.0)
-            for i in set(centroid) | set(best_example)
+            i: CENTROID_SHARE * c + (1 - CENTROID_SHARE) * best_example.get(i, 0.0)
+            for i, c in enumerate(centroid)
+            if c or i in best_example
         }
         return Semantic(scores, off, background, background_all)
 
