@@ -69,7 +69,7 @@ UNANCHORED_ANSWER_PROBABILITY = ANSWER_PROBABILITY
 UNKNOWN_ANSWER_PROBABILITY = ANSWER_PROBABILITY
 # A request to write something for the asker ("帮我写一篇党课讲稿", "write me a speech for the branch meeting") is a
 # task, not a question: the bot quotes the measures and writes nothing, however many of the measures' words the request
-# uses. Every such request in the evaluation sets and the written questions (24 and 11, all by outside writers) is
+# uses. Every such request in the evaluation sets and the written questions (16 and 10, all by outside writers) is
 # labelled off-topic; the regression, weighing the measures' words, answered some (round 12).
 COMPOSE_REQUEST = re.compile(
     r"^\s*(?:请|麻烦)?你?(?:帮我|替我|给我|帮忙)(?:写|起草|拟|撰写|润色|改写|代写)"

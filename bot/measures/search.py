@@ -547,7 +547,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         vectors="vectors" not in off,
         meaning="meaning" not in off,
         roles="en_roles" not in off,
-        questions=load_questions(lang, off & {"written-r6", "written-r8", "written-r11", "written-r12"}),
+        questions=load_questions(lang, frozenset(part for part in off if part.startswith("written-"))),
     )
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")
