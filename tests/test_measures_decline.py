@@ -37,7 +37,11 @@ def test_the_off_topic_lexicon_names_nothing_the_notice_or_the_thesaurus_covers(
 def test_the_lexicon_finds_a_topic_inside_a_question() -> None:
     zh = OfftopicLexicon("zh", _notice_text("zh"))
     en = OfftopicLexicon("en", _notice_text("en"))
-    assert zh.find("预备党员多久可以转正") == ("预备党员", "转正")
+    assert zh.find("预备党员多久可以转正") == ("预备党员", "多久可以转正")
+    # Round 13: 转正 and 入党申请 alone no longer count (a new member "刚转正" asks about measure 23; re-reading
+    # one's 入党申请 is measure 5's 重温入党志愿书), only the phrases that ask how to become a full member or apply.
+    assert zh.find("刚转正的新同志，谁给他们上廉洁自律这一课") == ()
+    assert zh.find("入党申请书怎么写") == ("入党申请书怎么写",)
     assert zh.find("党费能用来干什么") == ()
     assert en.find("How long is the Probationary period?") == ("probation",)
     assert en.find("what can party dues be used for") == ()
