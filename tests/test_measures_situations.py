@@ -71,7 +71,15 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
 
 @pytest.mark.parametrize(
     ("kind", "count"),
-    [("written-r6", 100), ("written-r8", 180), ("written-r11", 2000), ("written-r12", 800), ("written-r13", 1500)],
+    [
+        ("written-r2", 400),
+        ("written-r3", 250),
+        ("written-r6", 100),
+        ("written-r8", 180),
+        ("written-r11", 2000),
+        ("written-r12", 800),
+        ("written-r13", 1500),
+    ],
 )
 def test_written_questions_are_none_of_the_evaluation_questions(kind: str, count: int) -> None:
     evaluation = {
