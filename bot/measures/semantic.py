@@ -174,7 +174,11 @@ class SemanticModel:
         for _, feats, _ in examples:
             df.update(feats.keys())
         total = len(examples)
-        self.idf = {g: math.log((1 + total) / (1 + d)) + 1.0 for g, d in df.items()}
+        # One slot per gram, and per slot its idf, counts and postings in flat arrays: as dictionaries keyed by gram
+        # (idf, the two language models, the notice's grams, the postings' slots) the model held 14 MB more, and
+        # each unpickled dictionary its own copy of the keys (RSS 177 MB of the 180 allowed after round 13).
+        self._slots = {g: k for k, g in enumerate(df)}
+        self._idf = array("d", (math.log((1 + total) / (1 + d)) + 1.0 for d in df.values()))
         self._owner: list[int] = []
         self._text: list[str] = []  # the written question of each example ("" for the notice's own text)
         postings: dict[str, list[tuple[int, float]]] = {}
@@ -199,31 +203,35 @@ class SemanticModel:
                     centroids[owner][g] = centroids[owner].get(g, 0.0) + w
         # Two unigram language models of the grams, the measures' examples against the off-topic questions
         # (naive Bayes): grams such as 转正, 年假, 食堂 are frequent in one and absent from the other.
-        self._on: Counter[str] = Counter()
-        self._off: Counter[str] = Counter()
+        self._on = array("i", bytes(4 * len(df)))
+        self._off = array("i", bytes(4 * len(df)))
         # Each written question and whether it is off-topic (its grams are the question's own when it is left out).
         self._written: dict[str, bool] = {}
         # Grams of the notice itself (党费, 支部) are the measures' subject: only the others (转正, 年假, 比例) are
         # evidence of an off-topic question.
-        self._notice_grams = frozenset(g for _, feats, text in examples if not text for g in feats)
+        self._notice_grams = bytearray(len(df))
         for owner, feats, text in examples:
-            (self._off if owner < 0 else self._on).update(feats)
+            counts = self._off if owner < 0 else self._on
+            for g, times in feats.items():
+                counts[self._slots[g]] += times
+                if not text:
+                    self._notice_grams[self._slots[g]] = 1
             if text:
                 self._written[text] = owner < 0
-        self._vocab = len(set(self._on) | set(self._off)) + 1
-        # Counted once: Counter.total() adds up the whole vocabulary (0.4 ms a question when done per question).
-        self._on_total, self._off_total = self._on.total(), self._off.total()
+        self._vocab = len(df) + 1
+        # Counted once: adding up the whole vocabulary per question cost 0.4 ms.
+        self._on_total, self._off_total = sum(self._on), sum(self._off)
         centroid_postings: dict[str, list[tuple[int, float]]] = {}
         for i, c in enumerate(centroids):
             norm = math.sqrt(sum(w * w for w in c.values())) or 1.0
             for g, w in c.items():
                 centroid_postings.setdefault(g, []).append((i, w / norm))
-        self._slots = {g: k for k, g in enumerate(postings.keys() | centroid_postings.keys())}
         self._postings = _Postings(self._slots, postings)
         self._centroid_postings = _Postings(self._slots, centroid_postings)
 
     def _vector(self, feats: Counter[str]) -> dict[str, float]:
-        vec = {g: (1.0 + math.log(c)) * self.idf.get(g, 0.0) for g, c in feats.items()}
+        slots, idf = self._slots, self._idf
+        vec = {g: (1.0 + math.log(c)) * idf[slots[g]] for g, c in feats.items() if g in slots}
         vec = {g: w for g, w in vec.items() if w > 0}
         norm = math.sqrt(sum(w * w for w in vec.values()))
         return {g: w / norm for g, w in vec.items()} if norm else {}
@@ -279,18 +287,21 @@ class SemanticModel:
             off_total -= own.total() if own_off else 0
         off_norm = off_total + 0.5 * self._vocab
         on_norm = on_total + 0.5 * self._vocab
-        notice_grams = self._notice_grams
+        notice_grams, slots = self._notice_grams, self._slots
         llr = llr_all = 0.0
         n = 0
         for g, c in feats.items():
-            mine = own.get(g, 0)
-            c_on = on.get(g, 0) - (0 if own_off else mine)
-            c_off = off.get(g, 0) - (mine if own_off else 0)
             n += c
+            slot = slots.get(g)
+            if slot is None:
+                continue
+            mine = own.get(g, 0)
+            c_on = on[slot] - (0 if own_off else mine)
+            c_off = off[slot] - (mine if own_off else 0)
             if c_on == 0 and c_off == 0:
                 continue
             term = c * math.log(((c_off + 0.5) / off_norm) / ((c_on + 0.5) / on_norm))
             llr_all += term
-            if g not in notice_grams:
+            if not notice_grams[slot]:
                 llr += term
         return (llr / n, llr_all / n) if n else (0.0, 0.0)
