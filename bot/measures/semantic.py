@@ -175,8 +175,8 @@ class SemanticModel:
             df.update(feats.keys())
         total = len(examples)
         # One slot per gram, and per slot its idf, counts and postings in flat arrays: as dictionaries keyed by gram
-        # (idf, the two language models, the notice's grams, the postings' slots) the model held 14 MB more, and
-        # each unpickled dictionary its own copy of the keys (RSS 177 MB of the 180 allowed after round 13).
+        # (idf, the two language models, the notice's grams, the postings' slots), each unpickled with its own copy
+        # of the keys, the bot took 6 MB more (RSS 177 MB of the 180 allowed after round 13; 171 MB so).
         self._slots = {g: k for k, g in enumerate(df)}
         self._idf = array("d", (math.log((1 + total) / (1 + d)) + 1.0 for d in df.values()))
         self._owner: list[int] = []
