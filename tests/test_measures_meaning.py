@@ -9,6 +9,7 @@ import pytest
 
 from bot.measures.meaning import MAGIC, MeaningModel, MeaningTable, load_examples, load_meaning, pack
 from bot.measures.search import MeasureIndex, build_index
+from tests.measures_support import written_since
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +102,8 @@ def test_a_question_without_the_texts_words_finds_its_measure_by_this_meaning_al
     # heavier n-gram model finds "网上有人散布不实消息怎么办" by its characters alone.)
     question = "网上看到抹黑的帖子怎么办"
     # Round 11's written questions bring such words into the n-gram model: off in both, to see this part alone.
-    alone = build_index("zh", disabled=frozenset({"vectors", "written-r11", "written-r12", "written-r13", "written-r14"}))
-    neither = build_index("zh", disabled=frozenset({"vectors", "meaning", "written-r11", "written-r12", "written-r13", "written-r14"}))
+    alone = build_index("zh", disabled=frozenset({"vectors"}) | written_since(11))
+    neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}) | written_since(11))
     assert [h.measure.number for h in alone.answer(question).hits][:1] == [8]
     assert [h.measure.number for h in neither.answer(question).hits][:1] != [8]
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.measures.search import MeasureIndex, build_index
 from bot.measures.vectors import MAGIC, VectorModel, WordVectors, load_vectors
+from tests.measures_support import written_since
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def index() -> MeasureIndex:
 def without_vectors() -> MeasureIndex:
     # Round 9's distilled multilingual vectors (meaning.py) find meaning without shared words too, and round 11's
     # written questions bring such words into the n-gram model: all off.
-    return build_index("zh", disabled=frozenset({"vectors", "meaning", "written-r11", "written-r12", "written-r13", "written-r14"}))
+    return build_index("zh", disabled=frozenset({"vectors", "meaning"}) | written_since(11))
 
 
 def _cos(table: WordVectors, a: str, b: str) -> float:

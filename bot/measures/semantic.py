@@ -213,9 +213,10 @@ class SemanticModel:
         for owner, feats, text in examples:
             counts = self._off if owner < 0 else self._on
             for g, times in feats.items():
-                counts[self._slots[g]] += times
+                slot = self._slots[g]
+                counts[slot] += times
                 if not text:
-                    self._notice_grams[self._slots[g]] = 1
+                    self._notice_grams[slot] = 1
             if text:
                 self._written[text] = owner < 0
         self._vocab = len(df) + 1
