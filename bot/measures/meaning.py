@@ -22,6 +22,7 @@ does. Each index keeps only the words of its own language.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
@@ -77,23 +78,23 @@ class MeaningTable(WordVectors):
             raise ValueError("the meaning table is truncated")
         levels, blob = tail[:count], tail[count:]
         rows: dict[str, int] = {}
-        weights: list[float] = []
+        weights = bytearray()  # each word's weight times WEIGHT_SCALE (as floats they took 1 MB)
         kept = bytearray()
         for i, raw in enumerate(words):
-            word = raw.decode("utf-8")
+            word = sys.intern(raw.decode("utf-8"))  # shared with the word-vector table (see WordVectors)
             if keep != "all" and word.isascii() != (keep == "en"):
                 continue
             rows[word] = len(weights)
-            weights.append(levels[i] / WEIGHT_SCALE)
+            weights.append(levels[i])
             kept += blob[i * dims : (i + 1) * dims]
         self._rows = rows
-        self._weights = weights
+        self._weights = bytes(weights)
         self._blob = bytes(kept)
         self.dimensions = dims
 
     def weight(self, word: str) -> float:
         """How much a word says (the log of its frequency rank)."""
-        return self._weights[self._rows[word]]
+        return self._weights[self._rows[word]] / WEIGHT_SCALE
 
 
 def load_meaning(lang: str = "all") -> MeaningTable:
@@ -160,4 +161,4 @@ class MeaningModel(VectorModel):
 
 def table_bytes(table: MeaningTable) -> int:
     """Roughly what a table holds in memory (its vectors and words), for the README's figures."""
-    return len(table._blob) + sum(len(w) for w in table._rows) + 100 * len(table._rows) + 8 * len(table._weights)
+    return len(table._blob) + sum(len(w) for w in table._rows) + 100 * len(table._rows) + len(table._weights)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -74,7 +75,9 @@ class WordVectors:
         *words, blob = rest.split(b"\n", count)
         if len(words) != count or len(blob) != count * dims:
             raise ValueError("the word vector table is truncated")
-        self._rows = {w.decode("utf-8"): i for i, w in enumerate(words)}
+        # Interned: the distilled table (a superset) and the n-gram model keep the same word objects, one copy each
+        # in memory and in the kept index (pickle writes a shared object once).
+        self._rows = {sys.intern(w.decode("utf-8")): i for i, w in enumerate(words)}
         self._blob = blob
         self.dimensions = dims
 
