@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, replace
 
 from bot.measures.analysis import (
     Analyzer,
@@ -31,6 +30,7 @@ from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import asks_whether, find_measure_number
+from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
@@ -78,6 +78,8 @@ ABLATABLE = (
     "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
     "meaning",  # round 9: multilingual-e5-small distilled into static word vectors (meaning.py), both languages
     "written-r11", "written-r12", "written-r13", "written-r14",  # rounds 11-14: 2,200, 3,900, 1,900, 2,000 more
+    "written-r15",  # round 15: 1,300 more
+    "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -503,12 +505,6 @@ def lang_is_zh(lang: str) -> bool:
     return lang == "zh"
 
 
-def party_terms() -> frozenset[str]:
-    """The terms of the Party dictionary (``data/dict.txt``)."""
-    text = resources.files("bot.measures").joinpath("data", "dict.txt").read_text("utf-8")
-    return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
-
-
 def concept_terms(lang: str) -> list[str]:
     """Every term of the domain thesaurus in ``lang``."""
     return [t for terms in load_concepts(lang) for t in terms]
@@ -579,7 +575,10 @@ def ask(question: str, locale: str | None = "zh", top: int = 3) -> Answer:
     A Chinese question from an English-locale member is answered from the official Chinese text, an English
     question from a Chinese-locale member from the unofficial English rendering; ``Answer.lang`` says which.
     """
-    return get_index(question_language(question, locale)).answer(question, top=top)
+    lang = question_language(question, locale)
+    if lang == "en" and "pinyin" not in DISABLED and (mixed := spell_terms(question)):  # dangfei: 党费
+        return replace(get_index("zh").answer(mixed, top=top), question=question)
+    return get_index(lang).answer(question, top=top)
 
 
 def reset_indexes() -> None:
