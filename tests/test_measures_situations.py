@@ -80,7 +80,8 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
         ("written-r12", 800),
         ("written-r13", 1500),
         ("written-r14", 1500),
-        ("written-r15", 1200),
+        ("written-r15", 1900),
+        ("written-r16", 1100),
     ],
 )
 def test_written_questions_are_none_of_the_evaluation_questions(kind: str, count: int) -> None:
