@@ -127,6 +127,7 @@ class MeaningModel(VectorModel):
         self._english = not isinstance(analyzer, ChineseAnalyzer)
         self.vec_weight, self.nearest_weight = EN_WEIGHTS if self._english else ZH_WEIGHTS
         self.nearest_candidates = NEAREST_CANDIDATES
+        self.compact_examples = False  # tuples, the faster: three measures' examples a question (vectors.EXAMPLE_SCALE)
         super().__init__(notice, concepts, questions, table, analyzer)  # type: ignore[arg-type]
         if examples is not None:
             # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
