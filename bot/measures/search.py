@@ -78,7 +78,7 @@ ABLATABLE = (
     "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
     "meaning",  # round 9: multilingual-e5-small distilled into static word vectors (meaning.py), both languages
     "written-r11", "written-r12", "written-r13", "written-r14",  # rounds 11-14: 2,200, 3,900, 1,900, 2,000 more
-    "written-r15", "written-r16",  # rounds 15-16: 2,000 and 1,150 more
+    "written-r15", "written-r16", "written-r19",  # rounds 15, 16 and 19: 2,000, 1,150 and 1,300 more
     "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
