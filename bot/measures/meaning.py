@@ -115,6 +115,8 @@ def load_examples(lang: str) -> list[list[list[int]]] | None:
 class MeaningModel(VectorModel):
     """``VectorModel`` over the distilled table, for a Chinese or an English index."""
 
+    compact_examples = False  # tuples, the faster: three measures' examples a question (see vectors.EXAMPLE_SCALE)
+
     def __init__(
         self,
         notice: Notice,
@@ -127,14 +129,13 @@ class MeaningModel(VectorModel):
         self._english = not isinstance(analyzer, ChineseAnalyzer)
         self.vec_weight, self.nearest_weight = EN_WEIGHTS if self._english else ZH_WEIGHTS
         self.nearest_candidates = NEAREST_CANDIDATES
-        self.compact_examples = False  # tuples, the faster: three measures' examples a question (vectors.EXAMPLE_SCALE)
         super().__init__(notice, concepts, questions, table, analyzer)  # type: ignore[arg-type]
         if examples is not None:
             # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
             # of word vectors is compared with where the model put them.
             units = [[u for u in (unit_vector([float(c) for c in e]) for e in owned) if u] for owned in examples]
             self._centroids = [unit_vector([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in units]
-            self._examples = [[packed_example(u) for u in owned] for owned in units]
+            self._examples = [[packed_example(u, self.compact_examples) for u in owned] for owned in units]
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (English: the asker's role counts less)."""
