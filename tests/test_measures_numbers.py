@@ -86,6 +86,9 @@ def test_english_numbers(text: str, value: int) -> None:
         ("第99条", 99),
         ("第0条", 0),
         ("99", 99),
+        ("29条原文是什么", 29),  # digits and 条 opening the question, followed by what it says
+        ("12条的三年计划现在是不是已经过期了", 12),
+        ("通知里12条讲了啥", 12),
     ],
 )
 def test_find_measure_number(question: str, number: int) -> None:
@@ -119,6 +122,9 @@ def test_find_measure_number(question: str, number: int) -> None:
         "point 2 of our meeting",
         "党组会议第一项是什么",  # after a meeting is named, 第N项 / 第N点 counts the meeting's items
         "每次开会第一点内容学什么",
+        "3条规定有哪些",  # three rules, not measure 3
+        "支部有3条要求吗",
+        "两条意见的落实情况",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

@@ -29,6 +29,8 @@ def answer_to_json(answer: Answer) -> str:
         payload["unsure"] = True  # added: the first two measures score alike; the chat shows both
     if answer.out_of_range is not None:
         payload["out_of_range"] = answer.out_of_range
+    if answer.aside is not None:
+        payload["aside"] = str(answer.aside)  # added: small talk or a question on the assistant, not on the measures
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -45,6 +47,11 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         )
     if answer.no_words:
         return tr.gettext("Please ask your question in a few words, for example: what can Party dues be used for?")
+    if answer.aside is not None:
+        return tr.gettext(
+            "That is about using the assistant rather than about the measures. Send /help to see what I can do and "
+            "the command for each."
+        )
     if not answer.hits:
         return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
     lines = []

@@ -105,6 +105,12 @@ _ZH_EXPLICIT = (
     re.compile(rf"第\s*({_NUM_X})\s*(?:条|款|个?措施|[项点](?![\u4e00-\u9fff])|[项点](?={_PREDICATE}))"),
     re.compile(rf"措施\s*第?\s*({_NUM_X})(?![年月日次个%\d])"),
     re.compile(rf"({_NUM_X})\s*号措施"),
+    # "29条原文是什么", "通知里12条的三年计划过期了吗": digits and 条 opening the question (after the notice, at
+    # most) and followed by what it says. Digits only: "两条意见的" counts opinions; and not 规定 / 要求 after it:
+    # "3条规定有哪些" asks for three rules.
+    re.compile(
+        r"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(\d{1,2})\s*条(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎))"
+    ),
 )
 # "支部开会，第一项内容必须学什么": after a meeting is named, 第N项 / 第N点 counts the meeting's items (its first one is
 # 第一议题), unless 措施 follows.

@@ -15,6 +15,7 @@ from bot.measures.analysis import (
     load_concepts,
     load_synonyms,
 )
+from bot.measures.asides import Aside, find_aside
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
@@ -28,6 +29,8 @@ from bot.measures.decline import (
 )
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
+from bot.measures.languages import index_language as index_language  # re-exported, as highlight
+from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import asks_whether, find_measure_number
 from bot.measures.pinyin_terms import party_terms, spell_terms
@@ -80,6 +83,7 @@ ABLATABLE = (
     "written-r11", "written-r12", "written-r13", "written-r14",  # rounds 11-14: 2,200, 3,900, 1,900, 2,000 more
     "written-r15", "written-r16", "written-r19",  # rounds 15, 16 and 19: 2,000, 1,150 and 1,300 more
     "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
+    "asides",  # round 20: small talk and questions on the assistant's own features (asides.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -138,6 +142,7 @@ class Answer:
     out_of_range: int | None = None
     too_long: bool = False
     no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
+    aside: Aside | None = None  # small talk, or a question on the assistant itself: not on the measures
     lang: str = "zh"  # the language of the index that answered (of the quotes and titles)
 
     @property
@@ -268,6 +273,8 @@ class MeasureIndex:
                     named = self._hit(measure.number - 1, found[0].score, q, rest)
                     return Answer(question, (found[0], named), number_requested=ref.number, lang=lang)
             return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
+        if "asides" not in DISABLED and (aside := find_aside(question)) is not None:
+            return Answer(question=question, hits=(), aside=aside, lang=lang)
         q = self.analyzer.query(question)
         if not q.words and not q.grams:
             return Answer(question=question, hits=(), no_words=True, lang=lang)
@@ -548,25 +555,6 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
     if len(index.notice.measures) != MEASURE_COUNT:
         raise RuntimeError("the measures data is incomplete")
     return index
-
-
-def index_language(lang: str | None) -> str:
-    """The index for a locale code: "en" for English ones ("en", "en-US"), "zh" for anything else."""
-    return "en" if lang and lang.lower().startswith("en") else "zh"
-
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
-
-
-def question_language(question: str, default: str | None = "zh") -> str:
-    """The language a question is written in: "zh" when it has Chinese characters (mixed questions too),
-    "en" when it has Latin letters and none, else (digits, emoji) the reader's language ``default``."""
-    if _CJK.search(question):
-        return "zh"
-    if _LATIN.search(question):
-        return "en"
-    return index_language(default)
 
 
 def ask(question: str, locale: str | None = "zh", top: int = 3) -> Answer:

@@ -1,0 +1,81 @@
+"""Messages to the assistant itself rather than questions on the measures: small talk and how to use the bot.
+
+"Tell me a joke", "谢谢，辛苦了" or "政治生日提醒怎么关掉" carry no question the notice answers, yet the retrieval
+always finds a nearest measure, and the decision to answer, fitted on what people ask about the measures and
+about other business, has little to weigh for a message that shares no word with either ("Tell me a joke" was
+answered with measure 4). Each kind gets its own reply: a greeting is greeted and pointed to what the assistant
+answers; a question about the assistant's own features (reminders, check-in, volunteer hours, the group) is
+pointed to /help, where those features are.
+
+The patterns use no word of the notice (tests/test_measures_asides.py checks that none of the measures' own
+sentences, nor any answerable question of the evaluation sets, is taken for an aside) and were written from the
+product's features (../shared/docs/product.md) and everyday chat, not from a batch nobody had looked at.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+
+class Aside(StrEnum):
+    """What a message to the assistant is, when it is not a question on the measures."""
+
+    SMALL_TALK = "small_talk"  # 寒暄: greetings, thanks, jokes, "who are you"
+    ABOUT_THE_BOT = "about_the_bot"  # how to use the assistant's own features
+
+
+_SMALL_TALK = (
+    # The whole message is a greeting, thanks or goodbye (with "辛苦了", "bot", punctuation).
+    re.compile(
+        r"^(?:(?:你好|您好|嗨|哈喽|hello|hi|hey|在吗|在不在|谢谢你?|谢了|多谢|感谢|辛苦了?|再见|拜拜|早上好|早安|"
+        r"中午好|下午好|晚上好|晚安|thanks?|thank you|many thanks|good (?:morning|afternoon|evening|night)|bye|"
+        r"goodbye)[\s,，.。!！~～啊呀哈啦了]*(?:你|您|bot|there|a lot|so much|very much|辛苦了)?"
+        r"[\s,，.。!！~～啊呀哈啦了]*)+$"
+    ),
+    # A request for a joke or a chat, or about who answers ("political jokes" in a question are its subject).
+    re.compile(
+        r"(?:讲|说|来)(?:一)?个(?:笑话|段子|故事)|(?:会|能)(?:不会)?讲笑话|陪我聊|你是谁|你叫什么|你是(?:不是)?(?:机器人|真人)"
+    ),
+    re.compile(
+        r"\b(?:tell|sing) me (?:a|another) (?:joke|story|song|poem)\b|\b(?:know|got) any (?:good )?jokes\b"
+        r"|\bwho are you\b|\bwhat(?:'s| is) your name\b"
+        r"|\bare you (?:a )?(?:bot|robot|human|real person)\b|\blet'?s (?:chat|talk)\b"
+    ),
+)
+_ABOUT_THE_BOT = (
+    re.compile(r"机器人|(?:本|这个)?助手(?:能|会|可以|怎么)"),
+    re.compile(r"(?:退出|退|离开)(?:这个|本|该)?群|(?:这个|本)群(?:怎么|如何|能不能|可以)"),
+    re.compile(
+        r"提醒.{0,8}(?:关掉|关闭|关了|取消|停掉|改成|改到|设置|调成|调到|几点)|(?:关掉|关闭|取消|停掉|设置|修改)(?:一下)?.{0,8}提醒"
+    ),
+    re.compile(r"签到(?:记录|成功|了没|没成功|失败|码)|(?:怎么|如何|在哪儿?|去哪儿?)签到"),
+    re.compile(
+        r"(?:查|看)(?:一下|一查|看)?我(?:的|自己的|今年|本月|这个月|上个月|上季度)?.{0,10}(?:志愿(?:服务)?时长|时长|签到|打卡|积分)"
+    ),
+    re.compile(r"管理员|(?:审核|审批|确认)(?:一下)?.{0,8}(?:时长|打卡)"),
+    re.compile(
+        r"\b(?:this|the) (?:bot|chat ?bot|assistant)\b|\bleave (?:this|the) (?:group|chat)\b|\bthis group chat\b"
+        r"|\b(?:turn|switch) off\b.{0,40}\breminders?\b|\breminders?\b.{0,40}\b(?:off|earlier|later|stop)\b"
+        r"|\bmy (?:volunteer |service )?hours\b|\bmy check-?ins?\b|\badmin (?:rights|role|access)\b"
+        r"|\bapprove\b.{0,40}\bhours\b"
+    ),
+)
+
+
+# A message that asks what the measures say is a question on them, whatever else it mentions ("the bot sent me a
+# greeting on my joining anniversary: which measure asks branches to do this?").
+_ON_THE_MEASURES = re.compile(r"措施|哪一?条|文件|通知|规定|\bmeasures?\b|\bnotice\b|\brules?\b")
+
+
+def find_aside(question: str) -> Aside | None:
+    """The kind of aside ``question`` is, or None for a question that may be on the measures."""
+    text = unicodedata.normalize("NFKC", question).strip().lower()
+    if _ON_THE_MEASURES.search(text):
+        return None
+    if any(p.search(text) for p in _SMALL_TALK):
+        return Aside.SMALL_TALK
+    if any(p.search(text) for p in _ABOUT_THE_BOT):
+        return Aside.ABOUT_THE_BOT
+    return None

@@ -1,0 +1,90 @@
+"""Small talk and questions on the assistant itself are not answered with a measure (bot/measures/asides.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bot.cli.measures import register
+from bot.measures.asides import Aside, find_aside
+from bot.measures.search import ask, get_index
+from tests.conftest import BotHarness
+
+GUEST = 555_000_224
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Tell me a joke.", "给我讲个笑话吧", "你好", "谢谢，辛苦了！", "Thanks a lot!", "Who are you?", "你是机器人吗"],
+)
+def test_small_talk_is_greeted_not_answered_with_a_measure(message: str) -> None:
+    answer = ask(message)
+    assert answer.aside is Aside.SMALL_TALK and answer.hits == ()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "政治生日提醒怎么关掉",
+        "怎么退出这个群",
+        "我上次主题党日签到成功了没",
+        "帮我查一下我今年的志愿服务时长",
+        "How do I turn off the birthday reminders?",
+        "Can you show me my volunteer hours?",
+        "How do I approve the hours members reported?",
+        "这个机器人怎么切换成英文",
+    ],
+)
+def test_questions_on_the_assistant_point_to_help(message: str) -> None:
+    answer = ask(message)
+    assert answer.aside is Aside.ABOUT_THE_BOT and answer.hits == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("同事在工作群里转发政治笑话，违反哪条规定？", 4),  # a joke as the subject, not a request for one
+        ("A colleague shares political jokes in a WeChat group after work. Which measure applies?", 4),
+        ("支部书记要常找党员谈谈心，了解思想动态", 9),
+        ("第十六条", 16),  # a number is a number
+    ],
+)
+def test_questions_that_mention_jokes_or_chats_are_still_answered(question: str, measure: int) -> None:
+    answer = ask(question)
+    assert answer.aside is None
+    assert measure in [h.measure.number for h in answer.hits]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_sentence_of_the_notice_is_an_aside(lang: str) -> None:
+    sentences = [s for m in get_index(lang).notice.measures for s in m.sentences]
+    assert sentences and [s for s in sentences if find_aside(s)] == []
+
+
+def test_no_answerable_question_the_project_has_is_an_aside() -> None:
+    files = [ROOT / "bot/measures/data/questions.jsonl", *sorted((ROOT / "benchmarks").glob("measures_*.jsonl"))]
+    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    answerable = [r["q"] for r in rows if r.get("expect") or r.get("measures")]
+    assert len(answerable) > 20_000
+    assert [q for q in answerable if find_aside(q)] == []
+
+
+def test_ask_json_says_an_aside() -> None:
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["ask", "--json", "Tell me a joke"])
+    payload = json.loads(result.output)
+    assert payload["answers"] == [] and payload["aside"] == "small_talk"
+
+
+async def test_the_chat_greets_small_talk_and_points_to_help(bot: BotHarness) -> None:
+    replies = await bot.say(GUEST, "Tell me a joke", language_code="en")
+    assert "Hello! I am the branch assistant. Ask me what the 32 measures require" in replies[0]
+    assert "/help" in replies[0] and "Measure " not in replies[0]
+    replies = await bot.say(GUEST, "政治生日提醒怎么关掉", language_code="zh-hans")
+    assert replies[0].startswith("这是关于如何使用支部助手的问题，不在措施的范围内。发送 /help")
