@@ -16,7 +16,9 @@ from bot.measures.decline import (
     UNANCHORED_ANSWER_PROBABILITY,
     UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
+    Signals,
 )
+from bot.measures.search import get_index
 
 
 def _notice_text(lang: str) -> str:
@@ -49,6 +51,32 @@ def test_the_lexicon_finds_a_topic_inside_a_question() -> None:
 
 def test_one_weight_per_signal() -> None:
     assert len(DECLINE_WEIGHTS) == len(FEATURES)
+
+
+@pytest.mark.parametrize(
+    ("offtopic", "answerable", "lang"),
+    [
+        ("入党积极分子要考察多长时间", "党员在工作群里转发不实言论怎么处理", "zh"),
+        ("支部书记有没有岗位补贴，一个月多少", "支部书记出缺多久要补上", "zh"),
+        ("How much are the Party dues for my salary?", "What can the Party dues be used for?", "en"),
+    ],
+)
+def test_the_meaning_signal_places_other_business_nearer_the_written_off_topic_questions(
+    offtopic: str, answerable: str, lang: str
+) -> None:
+    # Round 21: the distilled model's cosine with the nearest written off-topic question, and how much nearer that
+    # is than the nearest example of a measure, are signals of the decision, weighed against answering.
+    index = get_index(lang)
+
+    def signals(question: str) -> Signals:
+        return index.signals(index.analyzer.query(question), question)
+
+    off, on = signals(offtopic), signals(answerable)
+    assert off.meaning_offtopic > on.meaning_offtopic
+    names = list(FEATURES)
+    nearer = names.index("meaning off-topic nearer")
+    assert off.features()[nearer] > on.features()[nearer]
+    assert DECLINE_WEIGHTS[names.index("meaning off-topic")] < 0 and DECLINE_WEIGHTS[nearer] < 0
 
 
 @pytest.mark.parametrize(

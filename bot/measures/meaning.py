@@ -25,11 +25,20 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from importlib import resources
+from itertools import repeat
 
 from bot.measures.analysis import EN_STOPWORDS, ROLE_WEIGHT, Analyzer, ChineseAnalyzer, normalize
 from bot.measures.knowledge import Notice
 from bot.measures.roles import EN_TOKEN, en_role_span
-from bot.measures.vectors import VectorModel, WordVectors, packed_example, unit_vector
+from bot.measures.vectors import (
+    EXAMPLE_SCALE,
+    EXAMPLE_SHIFT,
+    VectorModel,
+    WordVectors,
+    nearest_cosine,
+    packed_example,
+    unit_vector,
+)
 
 MAGIC = "branchbot-meaning-1"
 WEIGHT_SCALE = 16.0  # a word's weight is stored as one unsigned byte of weight × 16 (log ranks reach ~12)
@@ -129,13 +138,26 @@ class MeaningModel(VectorModel):
         self._english = not isinstance(analyzer, ChineseAnalyzer)
         self.vec_weight, self.nearest_weight = EN_WEIGHTS if self._english else ZH_WEIGHTS
         self.nearest_candidates = NEAREST_CANDIDATES
+        questions = list(questions)
         super().__init__(notice, concepts, questions, table, analyzer)  # type: ignore[arg-type]
+        # Round 21: the written off-topic questions, as this table places a question (not the full model's vectors,
+        # which are not shipped for them): how near a question comes in meaning to what the notice does not cover is
+        # one of the signals of the decision to answer (decline.py).
+        offtopic = (self.vector(q) for q, numbers in questions if not numbers)
+        self._offtopic = [packed_example(v, self.compact_examples) for v in offtopic if v is not None]
         if examples is not None:
             # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
             # of word vectors is compared with where the model put them.
             units = [[u for u in (unit_vector([float(c) for c in e]) for e in owned) if u] for owned in examples]
             self._centroids = [unit_vector([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in units]
             self._examples = [[packed_example(u, self.compact_examples) for u in owned] for owned in units]
+
+    def nearest_offtopic(self, question: str) -> float:
+        """The cosine of the question with the nearest written off-topic question (0.0 without a known word)."""
+        v = self.vector(question)
+        if v is None:
+            return 0.0
+        return nearest_cosine(self._offtopic, repeat(tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v)))
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (English: the asker's role counts less)."""

@@ -306,7 +306,11 @@ class MeasureIndex:
         combined, vec = self._fused(scores, sem, question)
         best = max(combined, key=lambda i: (combined[i], -i), default=None)
         best_coverage = self._best_coverage(q, best) if best is not None else 0.0
-        return Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
+        top = sorted(combined, key=lambda i: (-combined[i], i))[:3]
+        meaning = self._meaning.score(question, top) if self._meaning is not None else None
+        off = self._meaning.nearest_offtopic(question) if self._meaning is not None else 0.0
+        found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
+        return replace(found, meaning=meaning, meaning_offtopic=off, chinese=lang_is_zh(self.lang))
 
     def _fused(
         self, scores: dict[int, float], sem: Semantic | None, question: str

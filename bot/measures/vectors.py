@@ -250,12 +250,7 @@ class VectorModel:
     def nearest(self, v: Sequence[float], candidates: Iterable[int]) -> dict[int, float]:
         """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes)."""
         placed = repeat(tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v))  # in the examples' space
-        out: dict[int, float] = {}
-        for i in candidates:
-            examples = self._examples[i]
-            closest = min(map(math.dist, examples, placed)) / EXAMPLE_SCALE if examples else math.sqrt(2.0)
-            out[i] = 1.0 - closest * closest / 2.0
-        return out
+        return {i: nearest_cosine(self._examples[i], placed) for i in candidates}
 
     def add_scores(self, combined: dict[int, float], question: str) -> VectorScores:
         """Add the vectors' evidence to ``combined`` (measure index -> the ranking's score so far), in place."""
@@ -285,6 +280,13 @@ class VectorModel:
         if v is None:
             return VectorScores({}, {})
         return VectorScores(self.centroids(v), self.nearest(v, candidates))
+
+
+def nearest_cosine(examples: Sequence[Sequence[int]], placed: Iterable[Sequence[float]]) -> float:
+    """The cosine of a unit vector (``placed``: repeated, in the examples' space) with the nearest of ``examples``
+    (0.0 when there is none): the examples are unit vectors too, so a distance d is a cosine of 1 - d² / 2."""
+    closest = min(map(math.dist, examples, placed)) / EXAMPLE_SCALE if examples else math.sqrt(2.0)
+    return 1.0 - closest * closest / 2.0
 
 
 def packed_example(v: Sequence[float], compact: bool = False) -> Sequence[int]:
