@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 
 import pytest
@@ -17,8 +18,10 @@ from bot.measures.decline import (
     UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
     Signals,
+    answer_probability,
+    settled_probability,
 )
-from bot.measures.search import get_index
+from bot.measures.search import MeasureIndex, get_index
 
 
 def _notice_text(lang: str) -> str:
@@ -77,6 +80,36 @@ def test_the_meaning_signal_places_other_business_nearer_the_written_off_topic_q
     nearer = names.index("meaning off-topic nearer")
     assert off.features()[nearer] > on.features()[nearer]
     assert DECLINE_WEIGHTS[names.index("meaning off-topic")] < 0 and DECLINE_WEIGHTS[nearer] < 0
+
+
+def _counted_lookup(index: MeasureIndex, question: str, calls: list[str]) -> Callable[[], float]:
+    def lookup() -> float:
+        calls.append(question)
+        assert index._meaning is not None
+        return index._meaning.nearest_offtopic(question)
+
+    return lookup
+
+
+def test_the_off_topic_search_is_skipped_only_where_it_cannot_change_the_decision() -> None:
+    # settled_probability looks up the nearest written off-topic question only when the answer could turn on it;
+    # elsewhere its probability is on the same side of the threshold as the exact one.
+    path = resources.files("bot.measures").joinpath("data", "questions.jsonl")
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()[::40]]
+    looked_up = decided = 0
+    for row in rows:
+        index = get_index(row["lang"])
+        query = index.analyzer.query(row["q"])
+        if not query.words and not query.grams:
+            continue
+        exact = answer_probability(index.signals(query, row["q"]))
+        calls: list[str] = []
+        lookup = _counted_lookup(index, row["q"], calls)
+        settled = settled_probability(index.signals(query, row["q"], offtopic=False), (ANSWER_PROBABILITY,), lookup)
+        assert (settled >= ANSWER_PROBABILITY) == (exact >= ANSWER_PROBABILITY), row["q"]
+        looked_up += bool(calls)
+        decided += 1
+    assert decided > 300 and 0 < looked_up < decided / 2  # most questions are settled without the search
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from bot.measures.analysis import normalize
@@ -173,6 +174,22 @@ def answer_probability(signals: Signals, weights: tuple[float, ...] = DECLINE_WE
     """How likely the question has a measure that answers it."""
     z = sum(w * v for w, v in zip(weights, signals.features(), strict=True))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def settled_probability(signals: Signals, thresholds: tuple[float, ...], offtopic: Callable[[], float]) -> float:
+    """``answer_probability`` with ``signals.meaning_offtopic`` set to ``offtopic()``, or, when no value of that cosine
+    could carry the probability across one of ``thresholds``, a probability on the same side of each of them.
+
+    The search over the written off-topic questions is a third of a Chinese question's time, and most questions are
+    clearly answered or declined without it. The probability is piecewise linear in that cosine (the nearer-than
+    signal bends where it equals the nearest measure's example), so its range over [-1, 1] is reached at -1, 1 or
+    that bend."""
+    near = max(signals.meaning.nearest.values(), default=0.0) if signals.meaning is not None else 0.0
+    bounds = [answer_probability(replace(signals, meaning_offtopic=v)) for v in (-1.0, near, 1.0)]
+    low, high = min(bounds), max(bounds)
+    if all(low >= t or high < t for t in thresholds):
+        return low
+    return answer_probability(replace(signals, meaning_offtopic=offtopic()))
 
 
 class OfftopicLexicon:

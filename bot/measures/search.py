@@ -26,6 +26,7 @@ from bot.measures.decline import (
     OfftopicLexicon,
     Signals,
     answer_probability,
+    settled_probability,
 )
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
@@ -297,9 +298,10 @@ class MeasureIndex:
         # A term of the Party dictionary (旁听, 舆情, 六有 …) is the domain's own word.
         return any(w in self._party_terms for w in self.analyzer.words(text))
 
-    def signals(self, q: Query, question: str, leave_out: bool = False) -> Signals:
+    def signals(self, q: Query, question: str, leave_out: bool = False, offtopic: bool = True) -> Signals:
         """What the decision to answer rests on (``leave_out``: the n-gram model ignores a written example
-        identical to the question, as when the decision is fitted on the written questions)."""
+        identical to the question, as when the decision is fitted on the written questions; ``offtopic=False``:
+        the nearest written off-topic question is left for ``settled_probability`` to look up if it must)."""
         sem = self._semantic.score(question, leave_out) if self._semantic is not None else None
         lexicon = self._lexicon.find(question) if self._lexicon is not None else ()
         scores = self._score(q)
@@ -308,7 +310,7 @@ class MeasureIndex:
         best_coverage = self._best_coverage(q, best) if best is not None else 0.0
         top = sorted(combined, key=lambda i: (-combined[i], i))[:3]
         meaning = self._meaning.score(question, top) if self._meaning is not None else None
-        off = self._meaning.nearest_offtopic(question) if self._meaning is not None else 0.0
+        off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
         return replace(found, meaning=meaning, meaning_offtopic=off, chinese=lang_is_zh(self.lang))
 
@@ -342,11 +344,18 @@ class MeasureIndex:
     def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
         if top <= 0 or (not q.words and not q.grams) or COMPOSE_REQUEST.search(question):
             return ()
-        signals = self.signals(q, question)
+        meaning = self._meaning
+        signals = self.signals(q, question, offtopic=meaning is None)
         sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
-        probability = answer_probability(signals) if sem is not None else 0.0
+        thresholds = (ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY)
+        if sem is None:
+            probability = 0.0
+        elif meaning is None:
+            probability = answer_probability(signals)
+        else:
+            probability = settled_probability(signals, thresholds, lambda: meaning.nearest_offtopic(question))
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < UNKNOWN_ANSWER_PROBABILITY:
             return ()
         if sem is None:
