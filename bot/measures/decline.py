@@ -46,10 +46,10 @@ FEATURES = (
     "anchored x best coverage",  # about branch work, and how much of it the best measure (text, thesaurus) explains
     # Round 21: the two vector models' view (meaning.py, vectors.py), which the decision did not use before.
     "meaning nearest",  # the distilled model's cosine with the nearest example of the three best-ranked measures
-    "meaning centroid",  # … with the best measure's centroid
+    "meaning centroid",  # … with the nearest of the 32 measures' centroids
     "vectors nearest",  # the word vectors' (Chinese only; 0 in English) nearest example of the measures the
     # ranking looked at (none when the best stood out enough: see VectorModel.add_scores)
-    "vectors centroid",  # … best centroid
+    "vectors centroid",  # … the nearest of the 32 centroids
     "meaning off-topic",  # the distilled model's cosine with the nearest written off-topic question
     "meaning off-topic nearer",  # how much nearer that is than the nearest example of a measure (0 when it is not)
     "Chinese x meaning nearest",  # the same three in a Chinese index, whose table differs
@@ -121,8 +121,8 @@ class Signals:
     best_coverage: float = 0.0
     vec: VectorScores | None = None  # the word vectors' cosines (None for English or when switched off)
     fused: dict[int, float] = field(default_factory=dict)  # the ranking's final score per measure index
-    # The distilled model's cosines with the three best-ranked measures (their centroids and nearest examples) and
-    # with the nearest written off-topic question; None / 0.0 when it is switched off.
+    # The distilled model's cosines with every measure's centroid and the nearest examples of the three best-ranked
+    # ones, and with the nearest written off-topic question; None / 0.0 when it is switched off.
     meaning: VectorScores | None = None
     meaning_offtopic: float = 0.0
     chinese: bool = False  # the Chinese index decided
