@@ -15,8 +15,9 @@ product's features (../shared/docs/product.md) and everyday chat, not from a bat
 from __future__ import annotations
 
 import re
-import unicodedata
 from enum import StrEnum
+
+from bot.measures.analysis import normalize
 
 
 class Aside(StrEnum):
@@ -71,7 +72,7 @@ _ON_THE_MEASURES = re.compile(r"措施|哪一?条|文件|通知|规定|\bmeasure
 
 def find_aside(question: str) -> Aside | None:
     """The kind of aside ``question`` is, or None for a question that may be on the measures."""
-    text = unicodedata.normalize("NFKC", question).strip().lower()
+    text = normalize(question).strip()
     if _ON_THE_MEASURES.search(text):
         return None
     if any(p.search(text) for p in _SMALL_TALK):

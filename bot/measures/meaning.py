@@ -25,16 +25,14 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from importlib import resources
-from itertools import repeat
 
 from bot.measures.analysis import EN_STOPWORDS, ROLE_WEIGHT, Analyzer, ChineseAnalyzer, normalize
 from bot.measures.knowledge import Notice
 from bot.measures.roles import EN_TOKEN, en_role_span
 from bot.measures.vectors import (
-    EXAMPLE_SCALE,
-    EXAMPLE_SHIFT,
     VectorModel,
     WordVectors,
+    in_example_space,
     nearest_cosine,
     packed_example,
     unit_vector,
@@ -157,7 +155,7 @@ class MeaningModel(VectorModel):
         v = self.vector(question)
         if v is None:
             return 0.0
-        return nearest_cosine(self._offtopic, repeat(tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v)))
+        return nearest_cosine(self._offtopic, in_example_space(v))
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (English: the asker's role counts less)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import repeat
@@ -249,7 +249,7 @@ class VectorModel:
 
     def nearest(self, v: Sequence[float], candidates: Iterable[int]) -> dict[int, float]:
         """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes)."""
-        placed = repeat(tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v))  # in the examples' space
+        placed = in_example_space(v)
         return {i: nearest_cosine(self._examples[i], placed) for i in candidates}
 
     def add_scores(self, combined: dict[int, float], question: str) -> VectorScores:
@@ -280,6 +280,11 @@ class VectorModel:
         if v is None:
             return VectorScores({}, {})
         return VectorScores(self.centroids(v), self.nearest(v, candidates))
+
+
+def in_example_space(v: Sequence[float]) -> Iterator[tuple[float, ...]]:
+    """A unit vector where the examples are kept (see EXAMPLE_SCALE), repeated for ``map(math.dist, …)``."""
+    return repeat(tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v))
 
 
 def nearest_cosine(examples: Sequence[Sequence[int]], placed: Iterable[Sequence[float]]) -> float:
