@@ -182,7 +182,11 @@ async def test_administrator_adds_in_one_line_and_dispatches_with_confirmation(b
 
     # The administrator's catalog shows how far each material went.
     texts = await bot.say(ADMIN, "/materials")
-    assert f"1. <b>{speech.title}</b>\n   1月6日 · 已下发至2个支部" in texts[0] and f"#{speech.id}" not in texts[0] and "已下发至2个支部" in texts[0]
+    assert (
+        f"1. <b>{speech.title}</b>\n   1月6日 · 已下发至2个支部" in texts[0]
+        and f"#{speech.id}" not in texts[0]
+        and "已下发至2个支部" in texts[0]
+    )
     assert (f"1. {speech.title}", f"fa-mat:{speech.id}") in bot.request.calls[-1].buttons
     texts = await bot.press(ADMIN, f"fa-mat:{speech.id}")
     assert "已下发至2个支部。" in texts[0]

@@ -81,7 +81,11 @@ async def test_administrator_adds_to_the_catalog_and_bad_input_changes_nothing(d
         (dict(title=""), InvalidInput, "缺少标题。"),
         (dict(title="x" * 301), InvalidInput, "标题过长（最多300个字符）。"),
         (dict(url="javascript:alert(1)"), InvalidInput, "链接必须是以http://或https://开头的网址。"),
-        (dict(title="习近平在中央政治局集体学习时的重要讲话"), Conflict, "材料库中已有同一日期的《习近平在中央政治局集体学习时的重要讲话》。"),
+        (
+            dict(title="习近平在中央政治局集体学习时的重要讲话"),
+            Conflict,
+            "材料库中已有同一日期的《习近平在中央政治局集体学习时的重要讲话》。",
+        ),
     ]
     for change, error, text in bad_cases:
         values = dict(title="另一篇讲话", source="新华社", issued_on=date(2026, 5, 30), kind="speech", url=None)

@@ -88,7 +88,11 @@ async def test_branch_workbook_matches_the_database(seeded: tuple[Database, obje
     wb = load_workbook(out)
     assert wb.sheetnames == BRANCH_SHEETS
     for ws in wb.worksheets:
-        assert ws["A1"].value.startswith(branch.name) and " " not in ws["A1"].value and "2025年1月1日至2025年12月31日" in ws["A1"].value
+        assert (
+            ws["A1"].value.startswith(branch.name)
+            and " " not in ws["A1"].value
+            and "2025年1月1日至2025年12月31日" in ws["A1"].value
+        )
         assert ws.freeze_panes == "A3" and ws.print_title_rows == "$1:$2"
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
 

@@ -82,6 +82,15 @@ def test_ask_json_says_an_aside() -> None:
     assert payload["answers"] == [] and payload["aside"] == "small_talk"
 
 
+def test_ask_greets_small_talk_and_points_questions_on_the_bot_to_help() -> None:
+    app = typer.Typer()
+    register(app)
+    greeted = CliRunner().invoke(app, ["ask", "谢谢，辛苦了"]).output
+    assert greeted.startswith("您好！我是支部助手。") and "/help" in greeted and "使用支部助手" not in greeted
+    pointed = CliRunner().invoke(app, ["ask", "政治生日提醒怎么关掉"]).output
+    assert pointed.startswith("这是关于如何使用支部助手的问题") and "您好" not in pointed
+
+
 async def test_the_chat_greets_small_talk_and_points_to_help(bot: BotHarness) -> None:
     replies = await bot.say(GUEST, "Tell me a joke", language_code="en")
     assert "Hello! I am the branch assistant. Ask me what the 32 measures require" in replies[0]

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.i18n import translator
+from bot.measures.asides import Aside
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.search import Answer, get_index
 from bot.measures.search import ask as ask_question
@@ -47,7 +48,14 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         )
     if answer.no_words:
         return tr.gettext("Please ask your question in a few words, for example: what can Party dues be used for?")
-    if answer.aside is not None:
+    if answer.aside is Aside.SMALL_TALK:  # greeted as in the chat (measures/unknown.html.j2)
+        greeting = tr.gettext(
+            "Hello! I am the branch assistant. Ask me what the %(count)d measures require, for example: what can "
+            "Party dues be used for?",
+            count=MEASURE_COUNT,
+        )
+        return f"{greeting}\n{tr.gettext('Send /help to see everything else I can do.')}"
+    if answer.aside is Aside.ABOUT_THE_BOT:
         return tr.gettext(
             "That is about using the assistant rather than about the measures. Send /help to see what I can do and "
             "the command for each."

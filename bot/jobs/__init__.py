@@ -97,4 +97,3 @@ class RepeatingJob:
             name=self.id,
             job_kwargs={"id": self.id, "replace_existing": True, "max_instances": 1, "coalesce": True},
         )
-

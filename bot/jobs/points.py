@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SHEET_FROM = (12, 20)  # from 20 December the year's sheet is offered (appraisals are held at year end)
 SHEET_OFFER = N_(
-    "The year is ending: here is each member's points for %(year)d, as a sheet for the democratic "
-    "appraisal of members."
+    "The year is ending: here is each member's points for %(year)d, as a sheet for the democratic appraisal of members."
 )
 
 

@@ -28,18 +28,15 @@ DATABASE_IDS: dict[str, str] = {}
 
 
 # Chinese screens with half-width : , ; ( ) ? ! next to Chinese.
-PUNCTUATION: dict[str, str] = {
-}
+PUNCTUATION: dict[str, str] = {}
 
 
 # Chinese screens with a space between Chinese and Chinese, a name or a number.
-SPACES: dict[str, str] = {
-}
+SPACES: dict[str, str] = {}
 
 
 # Chinese screens with English words (not command names, not copy_lint.ALLOWED_WORDS).
-ENGLISH: dict[str, str] = {
-}
+ENGLISH: dict[str, str] = {}
 
 
 # Chinese screens with a line wider than 30 Chinese characters (ASCII counts half).
@@ -51,10 +48,8 @@ WIDE_LINES: dict[str, str] = {
 
 
 # Chinese screens over 20 lines that are not full texts.
-LONG_MESSAGES: dict[str, str] = {
-}
+LONG_MESSAGES: dict[str, str] = {}
 
 
 # Declared buttons (codec prefixes, handler patterns) the walk never presses, and why.
-UNREACHED_BUTTONS: dict[str, str] = {
-}
+UNREACHED_BUTTONS: dict[str, str] = {}

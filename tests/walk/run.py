@@ -140,7 +140,14 @@ async def _pending_report(session: AsyncSession, settings: Settings) -> None:
             day=NOW.date() - timedelta(days=days), description="社区环境整治", hours=hours, place="花园社区"
         )
         actor = Actor.of(members[member_no], settings.DEFAULT_LOCALE)
-        await submit_report(session, actor, report, VolunteerConfig.from_settings(settings), env=ServiceEnv.from_settings(settings), now=NOW)
+        await submit_report(
+            session,
+            actor,
+            report,
+            VolunteerConfig.from_settings(settings),
+            env=ServiceEnv.from_settings(settings),
+            now=NOW,
+        )
     await core_store.settle_outbox_after(session, last_outbox_id, NOW)  # its notice is history, not a push
 
 
@@ -176,10 +183,15 @@ async def _on_the_walks_day(session: AsyncSession, settings: Settings) -> None:
     for n in range(7):
         day = today + timedelta(days=n + 1)
         draft = meetings.Draft(
-            kind=("committee_meeting", "party_lesson")[n % 2], starts_at=at(day, 15), ends_at=at(day, 16), place="二楼会议室"
+            kind=("committee_meeting", "party_lesson")[n % 2],
+            starts_at=at(day, 15),
+            ends_at=at(day, 16),
+            place="二楼会议室",
         )
         await meetings.schedule_meeting(session, None, branch_b, draft, env=env)
-    lesson = meetings.Draft(kind="party_lesson", starts_at=at(today, 10, 15), ends_at=at(today, 11, 30), place="三楼会议室")
+    lesson = meetings.Draft(
+        kind="party_lesson", starts_at=at(today, 10, 15), ends_at=at(today, 11, 30), place="三楼会议室"
+    )
     await meetings.schedule_meeting(session, None, branch_a, lesson, env=env)
 
     garden = await session.scalar(select(Community).where(Community.name == "花园社区"))
@@ -202,6 +214,8 @@ async def _on_the_walks_day(session: AsyncSession, settings: Settings) -> None:
         )
     await volunteer.close_forgotten_checkouts(session, env=env, now=NOW)
     await core_store.settle_outbox_after(session, last_outbox_id, NOW)  # history, not pushes
+
+
 async def _ratings_under_way(session: AsyncSession, settings: Settings) -> None:
     """Last year's star ratings under way, so that the steps of a closed year show their buttons: branch A's
     under public notice (the secretary may object, an administrator publish), branch B's objected (an
