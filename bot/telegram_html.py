@@ -211,6 +211,11 @@ def plain_length(text: str) -> int:
     return sum(t.visible for t in _tokens(text, []))
 
 
+def plain_text(text: str) -> str:
+    """What a reader sees of a valid HTML ``text``: its markup stripped and its entities read (for a console)."""
+    return html.unescape(_TAG.sub("", text))
+
+
 def safe_text(text: str) -> str:
     """``text`` with its markup stripped and everything else escaped: valid HTML whatever ``text`` was."""
     without_tags = _TAG.sub("", text).replace("\x00", "")

@@ -46,8 +46,26 @@ def test_questions_on_the_assistant_point_to_help(message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "这个文件是哪个部门发的",
+        "32条措施一共几个部分",
+        "若干措施是什么时候印发的",
+        "我们事业单位也要执行这个32条吗",
+        "Who issued the notice?",
+        "How many sections do the 32 measures have?",
+    ],
+)
+def test_questions_on_the_notice_as_a_whole_are_not_answered_with_a_measure(message: str) -> None:
+    answer = ask(message)
+    assert answer.aside is Aside.ABOUT_THE_NOTICE and answer.hits == ()
+
+
+@pytest.mark.parametrize(
     ("question", "measure"),
     [
+        ("32条里哪一条讲评星定级", 13),  # asks for a measure, though it names the notice
+        ("Which of the 32 measures is about Party dues?", 16),
         ("同事在工作群里转发政治笑话，违反哪条规定？", 4),  # a joke as the subject, not a request for one
         ("A colleague shares political jokes in a WeChat group after work. Which measure applies?", 4),
         ("支部书记要常找党员谈谈心，了解思想动态", 9),
@@ -97,3 +115,27 @@ async def test_the_chat_greets_small_talk_and_points_to_help(bot: BotHarness) ->
     assert "/help" in replies[0] and "Measure " not in replies[0]
     replies = await bot.say(GUEST, "政治生日提醒怎么关掉", language_code="zh-hans")
     assert replies[0].startswith("这是关于如何使用支部助手的问题，不在措施的范围内。发送 /help")
+
+
+def test_ask_tells_who_issued_the_notice_and_its_parts() -> None:
+    app = typer.Typer()
+    register(app)
+    assert json.loads(CliRunner().invoke(app, ["ask", "--json", "32条是谁印发的"]).output) == {
+        "question": "32条是谁印发的",
+        "answers": [],
+        "aside": "about_the_notice",
+    }
+    text = CliRunner().invoke(app, ["ask", "这个文件分哪几个部分"]).output.splitlines()
+    assert text[0] == (
+        "《关于加强和改进市直机关党的建设的若干措施》由中共东莞市委办公室于2021年11月23日印发，"
+        "发给市直各单位，中央和省驻莞单位。"
+    )
+    assert text[1:3] == ["共七个部分、32条措施：", "一、把党的政治建设摆在首位（第1—6条）"]
+    assert text[-1] == "七、加强党建工作领导（第25—32条）"
+
+
+async def test_the_chat_answers_who_issued_the_notice_with_an_index_button(bot: BotHarness) -> None:
+    replies = await bot.say(GUEST, "When were the 32 measures issued, and by whom?", language_code="en")
+    assert "was issued by the General Office of the CPC Dongguan Municipal Committee on 23 Nov 2021" in replies[0]
+    assert "VII. Strengthen leadership over Party-building work (measures 25–32)" in replies[0]
+    assert "Measure " not in replies[0]

@@ -125,6 +125,10 @@ def test_find_measure_number(question: str, number: int) -> None:
         "3条规定有哪些",  # three rules, not measure 3
         "支部有3条要求吗",
         "两条意见的落实情况",
+        "32条里讲党费的是哪一条",  # without 第, "32条" is the notice's name (the 32 measures), not measure 32
+        "这份32条的文件是什么时候发的",
+        "32条的内容多不多",
+        "这些措施一共要花多少钱",  # 一共 (in all), not 措施一
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

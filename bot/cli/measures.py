@@ -10,10 +10,11 @@ from typing import Annotated
 import typer
 
 from bot.i18n import translator
-from bot.measures.asides import Aside
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.search import Answer, get_index
 from bot.measures.search import ask as ask_question
+from bot.telegram_html import plain_text
+from bot.templates import render
 
 
 def answer_to_json(answer: Answer) -> str:
@@ -37,7 +38,8 @@ def answer_to_json(answer: Answer) -> str:
 
 def answer_to_text(answer: Answer, lang: str) -> str:
     """A readable answer in ``lang``: number, section, title and the matched sentences of each measure."""
-    tr = translator("zh_CN" if lang == "zh" else "en")
+    locale = "zh_CN" if lang == "zh" else "en"
+    tr = translator(locale)
     if answer.out_of_range is not None:
         return tr.gettext(
             "There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=MEASURE_COUNT
@@ -48,18 +50,11 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         )
     if answer.no_words:
         return tr.gettext("Please ask your question in a few words, for example: what can Party dues be used for?")
-    if answer.aside is Aside.SMALL_TALK:  # greeted as in the chat (measures/unknown.html.j2)
-        greeting = tr.gettext(
-            "Hello! I am the branch assistant. Ask me what the %(count)d measures require, for example: what can "
-            "Party dues be used for?",
-            count=MEASURE_COUNT,
-        )
-        return f"{greeting}\n{tr.gettext('Send /help to see everything else I can do.')}"
-    if answer.aside is Aside.ABOUT_THE_BOT:
-        return tr.gettext(
-            "That is about using the assistant rather than about the measures. Send /help to see what I can do and "
-            "the command for each."
-        )
+    if answer.aside is not None:
+        # Greetings, questions on the assistant or on the notice as a whole: as the chat words them.
+        notice = get_index(answer.lang).notice
+        html = render("measures/unknown.html.j2", locale, answer=answer, count=MEASURE_COUNT, notice=notice)
+        return plain_text(html)
     if not answer.hits:
         return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
     lines = []

@@ -25,6 +25,7 @@ class Aside(StrEnum):
 
     SMALL_TALK = "small_talk"  # 寒暄: greetings, thanks, jokes, "who are you"
     ABOUT_THE_BOT = "about_the_bot"  # how to use the assistant's own features
+    ABOUT_THE_NOTICE = "about_the_notice"  # the notice as a whole: who issued it and when, to whom, its parts
 
 
 _SMALL_TALK = (
@@ -65,6 +66,38 @@ _ABOUT_THE_BOT = (
 )
 
 
+# Round 22: the notice as a whole rather than one of its measures ("32条是谁印发的", "这个文件分几个部分", "who issued
+# the 32 measures and when?"). No measure answers these, yet the notice's heading, addressees and sections do. Both
+# a name of the notice and a question on its issuer, date, addressees or parts are needed: "32条里哪一条讲评星定级"
+# asks for a measure. Written from the notice's heading and the ways one asks about any document.
+_THE_NOTICE_ZH = re.compile(r"32条|三十二条|32项|若干措施|(?:这|那|该|本)(?:个|份|篇)?(?:文件|通知|文)|^(?:文件|通知)")
+_ASKS_OF_THE_NOTICE_ZH = re.compile(
+    r"谁(?:来)?(?:印发|下发|发布|发|出|制定|起草|签发|写)的?|(?:哪个|哪些|什么)(?:部门|单位|机关)(?:印发|下发|发布|发|出|制定)"
+    r"|发文(?:单位|机关|时间|日期)|(?:什么时候|何时|哪一?年|哪天)(?:印发|下发|发布|发|出台|制定|开始|实施|施行|生效)"
+    r"|(?:印发|下发|发布|出台)(?:的)?(?:时间|日期)|几(?:个|大)?(?:部分|方面|板块|章)"
+    r"|哪几(?:个|大)?(?:部分|方面|板块|章)|(?:分|有|包括)哪些(?:大)?(?:部分|板块)|结构|框架|目录|大纲"
+    r"|适用(?:于|范围|对象)|(?:发|下发|印发)给(?:谁|哪些|哪)|(?:哪些|什么)单位(?:要|需要|必须)?(?:执行|适用|落实)"
+    r"|(?:要|需要|必须|也要)执行(?:这|该)"
+)
+_ABOUT_THE_NOTICE_EN = re.compile(
+    r"\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b.{0,60}"
+    r"(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen\b.{0,30}\b(?:issued|published|released|"
+    r"adopted|come into|take effect)\b|\bhow many (?:parts|sections|chapters)\b"
+    r"|\b(?:its|what|which) (?:parts|sections)\b|\b(?:structure|outline|table of contents)\b"
+    r"|\bapply to\b|\bscope\b)"
+    r"|(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen (?:was|were)\b|\bhow many (?:parts|sections|"
+    r"chapters)\b|\bwhat (?:are the )?(?:parts|sections)\b|\bwho (?:do|does)\b.{0,20}\bapply\b|\bscope of\b)"
+    r".{0,60}\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b"
+)
+
+
+def asks_about_the_notice(text: str) -> bool:
+    """True for a question (``text`` normalised) on the notice as a whole: its issuer, date, addressees or parts."""
+    if _ABOUT_THE_NOTICE_EN.search(text):
+        return True
+    return bool(_THE_NOTICE_ZH.search(text) and _ASKS_OF_THE_NOTICE_ZH.search(text))
+
+
 # A message that asks what the measures say is a question on them, whatever else it mentions ("the bot sent me a
 # greeting on my joining anniversary: which measure asks branches to do this?").
 _ON_THE_MEASURES = re.compile(r"措施|哪一?条|文件|通知|规定|\bmeasures?\b|\bnotice\b|\brules?\b")
@@ -73,6 +106,8 @@ _ON_THE_MEASURES = re.compile(r"措施|哪一?条|文件|通知|规定|\bmeasure
 def find_aside(question: str) -> Aside | None:
     """The kind of aside ``question`` is, or None for a question that may be on the measures."""
     text = normalize(question).strip()
+    if asks_about_the_notice(text):
+        return Aside.ABOUT_THE_NOTICE
     if _ON_THE_MEASURES.search(text):
         return None
     if any(p.search(text) for p in _SMALL_TALK):

@@ -93,6 +93,12 @@ class Notice:
         """All measures in order, 1..32."""
         return tuple(m for s in self.sections for m in s.measures)
 
+    @property
+    def recipients(self) -> str:
+        """Whom the notice was sent to, as a phrase: "市直各单位，中央和省驻莞单位" / "all municipal units, and …"."""
+        text = self.addressees.rstrip(":： ")
+        return text[3:] if text.startswith("To ") else text
+
     def measure(self, number: int) -> Measure | None:
         """The measure with this number, or None when there is no such measure."""
         if 1 <= number <= len(self.measures):

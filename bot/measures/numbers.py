@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.measures.knowledge import MEASURE_COUNT
+
 _CN_DIGITS = {
     "零": 0,
     "〇": 0,
@@ -103,7 +105,8 @@ _ZH_EXPLICIT = (
     # 第N条 is always a measure; 第N项 / 第N点 only when nothing but 措施 or a predicate follows: "第一项议程"
     # (the first item on a meeting's agenda, i.e. 第一议题) and "第一点意见" are terms, not measure numbers.
     re.compile(rf"第\s*({_NUM_X})\s*(?:条|款|个?措施|[项点](?![\u4e00-\u9fff])|[项点](?={_PREDICATE}))"),
-    re.compile(rf"措施\s*第?\s*({_NUM_X})(?![年月日次个%\d])"),
+    # Not a word that starts with 一 ("32条措施一共几个部分", "措施一下子就落实了"): not 措施一.
+    re.compile(rf"措施\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向])({_NUM_X})(?![年月日次个%\d])"),
     re.compile(rf"({_NUM_X})\s*号措施"),
     # "29条原文是什么", "通知里12条的三年计划过期了吗": digits and 条 opening the question (after the notice, at
     # most) and followed by what it says. Digits only: "两条意见的" counts opinions; and not 规定 / 要求 after it:
@@ -214,6 +217,8 @@ def find_measure_number(question: str) -> NumberRef | None:
         m = pattern.search(text)
         if m and pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
             continue
+        if m and pattern is _ZH_EXPLICIT[3] and m.group(1) == str(MEASURE_COUNT):
+            continue  # "32条是谁印发的", "32条里哪一条讲评星定级": without 第, the notice's name, not measure 32
         if m:
             value = parse_number(m.group(1))
             if value is not None:

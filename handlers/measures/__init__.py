@@ -66,7 +66,8 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
 
     lang = answer.lang
     if not answer.hits:
-        text = render("measures/unknown.html.j2", locale, answer=answer, count=len(get_index(lang).notice.measures))
+        notice = get_index(lang).notice
+        text = render("measures/unknown.html.j2", locale, answer=answer, count=len(notice.measures), notice=notice)
         # Nothing worth keeping: the index replaces this message.
         keyboard = [[_button(_label(locale, "index"), MeasuresView.INDEX, None, index_language(locale))]]
         return fit(text), InlineKeyboardMarkup(keyboard)
