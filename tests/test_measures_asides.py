@@ -18,18 +18,20 @@ GUEST = 555_000_224
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize(
-    "message",
-    ["Tell me a joke.", "给我讲个笑话吧", "你好", "谢谢，辛苦了！", "Thanks a lot!", "Who are you?", "你是机器人吗"],
-)
-def test_small_talk_is_greeted_not_answered_with_a_measure(message: str) -> None:
-    answer = ask(message)
-    assert answer.aside is Aside.SMALL_TALK and answer.hits == ()
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
+# Each kind of aside with messages of its own; none of them is answered with a measure.
+ASIDES = {
+    # Greeted, and told what the assistant answers.
+    Aside.SMALL_TALK: [
+        "Tell me a joke.",
+        "给我讲个笑话吧",
+        "你好",
+        "谢谢，辛苦了！",
+        "Thanks a lot!",
+        "Who are you?",
+        "你是机器人吗",
+    ],
+    # Pointed to /help.
+    Aside.ABOUT_THE_BOT: [
         "政治生日提醒怎么关掉",
         "怎么退出这个群",
         "我上次主题党日签到成功了没",
@@ -39,15 +41,8 @@ def test_small_talk_is_greeted_not_answered_with_a_measure(message: str) -> None
         "How do I approve the hours members reported?",
         "这个机器人怎么切换成英文",
     ],
-)
-def test_questions_on_the_assistant_point_to_help(message: str) -> None:
-    answer = ask(message)
-    assert answer.aside is Aside.ABOUT_THE_BOT and answer.hits == ()
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
+    # Given the notice's heading, addressees and sections.
+    Aside.ABOUT_THE_NOTICE: [
         "这个文件是哪个部门发的",
         "32条措施一共几个部分",
         "若干措施是什么时候印发的",
@@ -55,10 +50,13 @@ def test_questions_on_the_assistant_point_to_help(message: str) -> None:
         "Who issued the notice?",
         "How many sections do the 32 measures have?",
     ],
-)
-def test_questions_on_the_notice_as_a_whole_are_not_answered_with_a_measure(message: str) -> None:
+}
+
+
+@pytest.mark.parametrize(("kind", "message"), [(kind, m) for kind, messages in ASIDES.items() for m in messages])
+def test_asides_are_told_apart_and_not_answered_with_a_measure(kind: Aside, message: str) -> None:
     answer = ask(message)
-    assert answer.aside is Aside.ABOUT_THE_NOTICE and answer.hits == ()
+    assert answer.aside is kind and answer.hits == ()
 
 
 @pytest.mark.parametrize(

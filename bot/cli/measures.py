@@ -32,7 +32,7 @@ def answer_to_json(answer: Answer) -> str:
     if answer.out_of_range is not None:
         payload["out_of_range"] = answer.out_of_range
     if answer.aside is not None:
-        payload["aside"] = str(answer.aside)  # added: small talk or a question on the assistant, not on the measures
+        payload["aside"] = str(answer.aside)  # added: small talk, the assistant, the notice as a whole
     return json.dumps(payload, ensure_ascii=False)
 
 

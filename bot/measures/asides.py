@@ -1,11 +1,12 @@
-"""Messages to the assistant itself rather than questions on the measures: small talk and how to use the bot.
+"""Messages that are not questions on one of the measures: small talk, how to use the bot, the notice as a whole.
 
 "Tell me a joke", "谢谢，辛苦了" or "政治生日提醒怎么关掉" carry no question the notice answers, yet the retrieval
 always finds a nearest measure, and the decision to answer, fitted on what people ask about the measures and
 about other business, has little to weigh for a message that shares no word with either ("Tell me a joke" was
 answered with measure 4). Each kind gets its own reply: a greeting is greeted and pointed to what the assistant
 answers; a question about the assistant's own features (reminders, check-in, volunteer hours, the group) is
-pointed to /help, where those features are.
+pointed to /help, where those features are; a question on the notice itself (who issued it, when, its parts) gets
+the notice's heading, addressees and sections (round 22).
 
 The patterns use no word of the notice (tests/test_measures_asides.py checks that none of the measures' own
 sentences, nor any answerable question of the evaluation sets, is taken for an aside) and were written from the

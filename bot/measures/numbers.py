@@ -111,8 +111,11 @@ _ZH_EXPLICIT = (
     # "29条原文是什么", "通知里12条的三年计划过期了吗": digits and 条 opening the question (after the notice, at
     # most) and followed by what it says. Digits only: "两条意见的" counts opinions; and not 规定 / 要求 after it:
     # "3条规定有哪些" asks for three rules.
+    # Not "32条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
+    # "32条里哪一条讲评星定级").
     re.compile(
-        r"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(\d{1,2})\s*条(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎))"
+        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*条"
+        r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎))"
     ),
 )
 # "支部开会，第一项内容必须学什么": after a meeting is named, 第N项 / 第N点 counts the meeting's items (its first one is
@@ -217,8 +220,6 @@ def find_measure_number(question: str) -> NumberRef | None:
         m = pattern.search(text)
         if m and pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
             continue
-        if m and pattern is _ZH_EXPLICIT[3] and m.group(1) == str(MEASURE_COUNT):
-            continue  # "32条是谁印发的", "32条里哪一条讲评星定级": without 第, the notice's name, not measure 32
         if m:
             value = parse_number(m.group(1))
             if value is not None:

@@ -143,7 +143,7 @@ class Answer:
     out_of_range: int | None = None
     too_long: bool = False
     no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
-    aside: Aside | None = None  # small talk, or a question on the assistant itself: not on the measures
+    aside: Aside | None = None  # small talk, a question on the assistant or on the notice as a whole
     lang: str = "zh"  # the language of the index that answered (of the quotes and titles)
 
     @property
