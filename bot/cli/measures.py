@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.i18n import translator
+from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.search import Answer, get_index
 from bot.measures.search import ask as ask_question
@@ -33,6 +34,11 @@ def answer_to_json(answer: Answer) -> str:
         payload["out_of_range"] = answer.out_of_range
     if answer.aside is not None:
         payload["aside"] = str(answer.aside)  # added: small talk, the assistant, the notice as a whole
+    if frequencies := asked_frequencies(answer.question):
+        # added: how often the regulations require the meetings the question asks about (the notice does not say)
+        payload["frequencies"] = [
+            {"meeting": k.id, "period": str(k.period), "times": k.times_per_period} for k in frequencies
+        ]
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -50,14 +56,16 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         )
     if answer.no_words:
         return tr.gettext("Please ask your question in a few words, for example: what can Party dues be used for?")
-    if answer.aside is not None:
-        # Greetings, questions on the assistant or on the notice as a whole: as the chat words them.
+    frequencies = asked_frequencies(answer.question)
+    if answer.aside is not None or (frequencies and not answer.hits):
+        # Greetings, questions on the assistant or on the notice as a whole, how often a meeting is held: as the
+        # chat words them.
         notice = get_index(answer.lang).notice
-        html = render("measures/unknown.html.j2", locale, answer=answer, count=MEASURE_COUNT, notice=notice)
-        return plain_text(html)
+        context = {"answer": answer, "count": MEASURE_COUNT, "notice": notice, "frequencies": frequencies}
+        return plain_text(render("measures/unknown.html.j2", locale, **context))
     if not answer.hits:
         return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
-    lines = []
+    lines = [plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies))] if frequencies else []
     for h in answer.hits:
         m = h.measure
         head = tr.gettext("Measure %(number)d · %(title)s", number=m.number, title=m.title)

@@ -62,12 +62,17 @@ def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
 
 def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
+    from bot.measures.frequencies import asked_frequencies
     from bot.measures.search import get_index, highlight, index_language
 
     lang = answer.lang
+    frequencies = asked_frequencies(answer.question)  # how often a meeting is held: the regulations, not the notice
     if not answer.hits:
         notice = get_index(lang).notice
-        text = render("measures/unknown.html.j2", locale, answer=answer, count=len(notice.measures), notice=notice)
+        count = len(notice.measures)
+        text = render(
+            "measures/unknown.html.j2", locale, answer=answer, count=count, notice=notice, frequencies=frequencies
+        )
         # Nothing worth keeping: the index replaces this message.
         keyboard = [[_button(_label(locale, "index"), MeasuresView.INDEX, None, index_language(locale))]]
         return fit(text), InlineKeyboardMarkup(keyboard)
@@ -87,6 +92,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         quotes=quotes,
         others=[h for h in answer.hits[1:] if h is not second],
         unofficial=get_index(lang).notice.unofficial,
+        frequencies=frequencies,
     )
     # The answer stays in the chat: what its buttons open comes as a new message.
     measure = MeasuresView.MEASURE

@@ -1,0 +1,92 @@
+"""How often a meeting is held: the regulations' frequencies, told before the measures (which do not set them)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bot.cli.measures import register
+from bot.measures import frequencies
+from bot.measures.frequencies import asked_frequencies
+from bot.services.meetings.kinds import MEETING_KINDS, Period
+from tests.conftest import BotHarness
+
+GUEST = 555_000_226
+
+
+def test_every_meeting_with_a_required_frequency_can_be_asked_about() -> None:
+    assert set(frequencies._NAMES) == {k.id for k in MEETING_KINDS if k.period is not Period.NONE}
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("支委会多久开一次", ["committee_meeting"]),
+        ("党员大会一个季度至少开几次", ["general_meeting"]),
+        ("主题党日是每个月一次吗，还是可以两个月搞一次", ["theme_day"]),
+        ("三会一课的频次是怎么规定的", ["general_meeting", "committee_meeting", "group_meeting", "party_lesson"]),
+        ("组织生活会和民主评议党员一年各开几次", ["org_life_meeting", "democratic_appraisal"]),
+        ("How often does the branch committee meeting have to be held?", ["committee_meeting"]),
+        ("how many party group meetings per quarter", ["group_meeting"]),
+    ],
+)
+def test_a_question_on_how_often_a_meeting_is_held_names_its_kinds(question: str, kinds: list[str]) -> None:
+    assert [k.id for k in asked_frequencies(question)] == kinds
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "支部委员会几年换届一次",  # the committee's term, not its meetings
+        "支部书记讲党课一年讲几次",  # the secretary's own lesson: once a year, measure 5 says so
+        "支委会开会要做记录吗",  # not how often
+        "党费多久交一次",  # how often, but no meeting of the table
+        "How long is a branch committee's term?",
+        "理论学习中心组多久学一次",  # a unit's body with no fixed frequency in the table
+        "支部书记一年要上几次党课",
+        "文件里提到主题党日几次",  # how often the notice mentions it
+        "一次支委会一般开多长时间",  # how long, not how often
+        "每年一次的民主评议党员要准备什么材料",  # describes the frequency, asks something else
+    ],
+)
+def test_other_questions_name_none(question: str) -> None:
+    assert asked_frequencies(question) == ()
+
+
+def test_ask_gives_the_frequency_first_and_in_json() -> None:
+    app = typer.Typer()
+    register(app)
+    text = CliRunner().invoke(app, ["ask", "支委会多久开一次"]).output.splitlines()
+    assert text[:2] == ["按《中国共产党支部工作条例（试行）》的规定：", "支部委员会会议：每月至少1次"]
+    payload = json.loads(CliRunner().invoke(app, ["ask", "--json", "三会一课多久开一次"]).output)
+    assert payload["frequencies"] == [
+        {"meeting": "general_meeting", "period": "quarter", "times": 1},
+        {"meeting": "committee_meeting", "period": "month", "times": 1},
+        {"meeting": "group_meeting", "period": "month", "times": 1},
+        {"meeting": "party_lesson", "period": "quarter", "times": 1},
+    ]
+    assert "frequencies" not in json.loads(CliRunner().invoke(app, ["ask", "--json", "党费能用来干什么"]).output)
+
+
+async def test_the_chat_says_how_often_and_that_the_measures_do_not(bot: BotHarness) -> None:
+    replies = await bot.say(GUEST, "支委会多久开一次")
+    assert replies[0].splitlines() == [
+        "按《中国共产党支部工作条例（试行）》的规定：",
+        "支部委员会会议：每月至少1次",
+        "《若干措施》没有规定这些会议的召开次数。",
+    ]
+    assert bot.request.calls[-1].buttons == [("措施目录", "ms:idx:zh")]
+
+
+async def test_the_frequency_comes_before_the_measure_that_names_the_meeting(bot: BotHarness) -> None:
+    replies = await bot.say(GUEST, "How often should our branch hold a general meeting?", language_code="en")
+    lines = replies[0].splitlines()
+    assert lines[:3] == [
+        "Under the Regulations on the Work of Party Branches (trial):",
+        "Branch general meeting: at least once a quarter",
+        "",
+    ]
+    assert lines[3].endswith(" — measure 5")
