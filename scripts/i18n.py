@@ -92,6 +92,7 @@ DOMAINS: dict[str, list[str]] = {
     ],
     "meetings": [
         "bot/services/meetings/*.py",
+        "bot/services/kinds_of_meeting.py",  # the kinds table, shared with first agenda, ledgers, points and answers
         "bot/cli/meetings.py",
         "bot/jobs/meetings.py",
         "handlers/meetings/*.py",

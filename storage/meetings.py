@@ -53,7 +53,7 @@ class Meeting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))  # the branch (or unit)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(32))  # an id of bot.services.meetings.kinds
+    kind: Mapped[str] = mapped_column(String(32))  # an id of bot.services.kinds_of_meeting
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime] = mapped_column()
     place: Mapped[str | None] = mapped_column(String(200))

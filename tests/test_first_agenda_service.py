@@ -19,7 +19,7 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.features import meeting_hooks as all_meeting_hooks
 from bot.i18n import translator
 from bot.services import first_agenda as fa
-from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda, HeldBy
+from bot.services.kinds_of_meeting import KINDS_BY_ID, FirstAgenda, HeldBy
 from storage.first_agenda import (
     FirstAgendaItem,
     FirstAgendaMaterial,

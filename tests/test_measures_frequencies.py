@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.cli.measures import register
 from bot.measures import frequencies
 from bot.measures.frequencies import asked_frequencies
-from bot.services.meetings.kinds import MEETING_KINDS, Period
+from bot.services.kinds_of_meeting import MEETING_KINDS, Period
 from tests.conftest import BotHarness
 
 GUEST = 555_000_226

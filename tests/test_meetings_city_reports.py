@@ -13,8 +13,8 @@ from sqlalchemy import event
 from bot.config import Settings
 from bot.db import Database
 from bot.services.access import Actor
+from bot.services.kinds_of_meeting import Period
 from bot.services.meetings import compliance, stats
-from bot.services.meetings.kinds import Period
 from storage.meetings import Attendance, AttendanceStatus, Meeting, MeetingStatus
 from storage.models import Member, Organisation, OrgKind, Role
 from tests.meetings_helpers import env_of

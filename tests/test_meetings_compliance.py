@@ -15,8 +15,8 @@ from bot.demo import DemoIds, seed_demo, telegram_id_of
 from bot.errors import InvalidInput, PermissionDenied
 from bot.features import meeting_hooks
 from bot.services import meetings
+from bot.services.kinds_of_meeting import Period
 from bot.services.meetings import compliance, stats
-from bot.services.meetings.kinds import Period
 from storage.meetings import member_history
 from storage.models import Member, Organisation
 from tests.conftest import study_first_agenda

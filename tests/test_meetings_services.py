@@ -18,8 +18,8 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.features import meeting_hooks
 from bot.i18n import translator
 from bot.services import meetings
+from bot.services.kinds_of_meeting import KINDS_BY_ID
 from bot.services.meetings.hooks import MeetingHooks
-from bot.services.meetings.kinds import KINDS_BY_ID
 from storage.meetings import Meeting
 from tests.meetings_helpers import actor, audit_actions, env_of, get, member_id, outbox_rows, schedule, statuses
 

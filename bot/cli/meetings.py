@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.errors import NotFound
 from bot.feature import meeting_hooks_of
 from bot.i18n import N_
-from bot.services.meetings.kinds import MEETING_KINDS, MEETING_TAGS
+from bot.services.kinds_of_meeting import MEETING_KINDS, MEETING_TAGS
 from bot.templates import render
 from storage import queries
 from storage.meetings import Meeting

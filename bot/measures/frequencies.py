@@ -5,7 +5,7 @@ notice names 三会一课, the organisational-life meeting and the democratic ap
 frequencies, so such a question was either answered with the measure that names the meeting (without the figure
 asked for) or declined. The blind batches written before their helpers read the notice (42-45) ask it often. The
 frequencies are those of the branch work regulations that the meetings feature already checks a branch against
-(``services/meetings/kinds.py``, from the glossary); the answer gives them first and the measures, if any, after.
+(``services/kinds_of_meeting.py``, from the glossary); the answer gives them first and the measures, if any, after.
 
 A question counts when it names one of those meetings (三会一课: its four) and asks how often; not when it asks
 about a committee's term ("支部委员会几年换届一次") or about the Party lesson the secretary gives (measure 5 says
@@ -15,12 +15,9 @@ that one: once a year).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from bot.measures.analysis import normalize
-
-if TYPE_CHECKING:
-    from bot.services.meetings.kinds import MeetingKind
+from bot.services.kinds_of_meeting import MEETING_KINDS, MeetingKind, Period
 
 # Kind id -> how a question names it (normalised text: lower case, half-width).
 _NAMES = {
@@ -64,7 +61,4 @@ def asked_frequencies(question: str) -> tuple[MeetingKind, ...]:
         named.update(_THREE_MEETINGS_KINDS)
     if not named:
         return ()
-    # Imported here: the meetings service's package is heavy, and only these questions need its table.
-    from bot.services.meetings.kinds import MEETING_KINDS, Period
-
     return tuple(k for k in MEETING_KINDS if k.id in named and k.period is not Period.NONE)

@@ -13,6 +13,7 @@ from bot.context import BranchContext
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import N_
 from bot.services import meetings
+from bot.services.kinds_of_meeting import MEETING_TAGS
 from bot.services.meetings.buttons import (
     ClosingButton,
     ClosingStep,
@@ -24,7 +25,6 @@ from bot.services.meetings.buttons import (
 )
 from bot.services.meetings.closing import list_separator
 from bot.services.meetings.format import status_name, tag_name
-from bot.services.meetings.kinds import MEETING_TAGS
 from bot.services.meetings.stats import meeting_rate
 from bot.templates import render
 from handlers.common import pairs, refused_in_group, show

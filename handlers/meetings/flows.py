@@ -22,6 +22,7 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.i18n import N_
 from bot.services import meetings
 from bot.services.access import require_admin_of, require_branch_leader, visible_org_ids
+from bot.services.kinds_of_meeting import HeldBy
 from bot.services.meetings.buttons import (
     FLOW_BUTTONS,
     MeetingAction,
@@ -34,7 +35,6 @@ from bot.services.meetings.buttons import (
     pressed,
 )
 from bot.services.meetings.format import kind_name, short_day
-from bot.services.meetings.kinds import HeldBy
 from bot.templates import render
 from handlers.common import pairs, refused_in_group, reply, show
 from handlers.flows import END, Flow, cancelled

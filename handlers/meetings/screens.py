@@ -17,6 +17,7 @@ from bot.i18n import N_
 from bot.screens import private
 from bot.services import meetings
 from bot.services.access import visible_org_ids
+from bot.services.kinds_of_meeting import Period
 from bot.services.meetings import compliance, stats
 from bot.services.meetings.buttons import (
     ComplianceBranch,
@@ -31,7 +32,6 @@ from bot.services.meetings.buttons import (
 )
 from bot.services.meetings.compliance import PERIOD_ORDER
 from bot.services.meetings.format import MeetingLine, MeetingView, long_date, period_text, status_name
-from bot.services.meetings.kinds import Period
 from bot.templates import render
 from handlers.common import SUMMARY_LINES, keyboard, lowest_first, pairs, reply, show
 from handlers.meetings.checkin import attend, refresh_qr, show_qr

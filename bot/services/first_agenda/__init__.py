@@ -9,7 +9,7 @@ Rules in one place, for chat, console and command line alike:
 * Dispatching stores one row per (material, branch) under a unique key and queues one notice per branch,
   to its secretary, under the dedup key ``fa-dispatch:<material>:<branch>``; dispatching again tells nobody twice.
 * A meeting "has" its first agenda item when one is recorded with at least one material; it "needed" one when
-  its kind requires it (:mod:`bot.services.meetings.kinds`). Only meetings that have taken place count
+  its kind requires it (:mod:`bot.services.kinds_of_meeting`). Only meetings that have taken place count
   (not cancelled, started by now).
 * A branch "studied" a dispatched material at the first such meeting listing it; the study lag is the number
   of local days from the dispatch to that meeting (0 when it was studied before the dispatch came).

@@ -15,7 +15,7 @@ from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, require_admin_of, require_branch_leader
-from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda
+from bot.services.kinds_of_meeting import KINDS_BY_ID, FirstAgenda
 from storage import first_agenda as store
 from storage import people, queries
 from storage.first_agenda import (

@@ -21,7 +21,7 @@ from bot.services.first_agenda.catalog import (
     get_material,
     needs_first_agenda,
 )
-from bot.services.meetings.kinds import KINDS_BY_ID, HeldBy
+from bot.services.kinds_of_meeting import KINDS_BY_ID, HeldBy
 from storage import first_agenda as store
 from storage.first_agenda import (
     StudyMaterial,

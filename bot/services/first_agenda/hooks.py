@@ -18,8 +18,8 @@ from bot.services.first_agenda.recording import (
     first_agenda_of,
     record_from_command_line,
 )
+from bot.services.kinds_of_meeting import KINDS_BY_ID, FirstAgenda
 from bot.services.meetings.hooks import MeetingHooks
-from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda
 from bot.templates import render
 from storage.meetings import Meeting, MeetingStatus
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_midnight_utc
+from bot.services.kinds_of_meeting import KINDS_BY_ID, FirstAgenda, HeldBy, Period
 from bot.services.ledger.period import LedgerPeriod
-from bot.services.meetings.kinds import KINDS_BY_ID, FirstAgenda, HeldBy, Period
 from storage import ledger as q
 from storage.meetings import CHECKED_IN, AttendanceStatus, MeetingStatus
 from storage.membership import MembershipSpan, members_during
@@ -311,7 +311,7 @@ def period_units(period: LedgerPeriod) -> list[tuple[Period, date, date, str]]:
 def requirements(data: LedgerData) -> list[Requirement]:
     """Held / required of every required kind and tag, per branch and per unit of the period (worked out once
     per ledger: the sheets and the charts all ask)."""
-    from bot.services.meetings.kinds import MEETING_KINDS, MEETING_TAGS
+    from bot.services.kinds_of_meeting import MEETING_KINDS, MEETING_TAGS
 
     cached: list[Requirement] | None = data.__dict__.get("_requirements")
     if cached is not None:

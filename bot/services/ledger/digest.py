@@ -26,12 +26,12 @@ from bot.clock import local_midnight_utc
 from bot.db import Database
 from bot.environment import ServiceEnv
 from bot.i18n import SUPPORTED_LOCALES, translator
+from bot.services.kinds_of_meeting import MEETING_KINDS, HeldBy, Period
 from bot.services.ledger import charts
 from bot.services.ledger.data import LedgerData, collect, indicators
 from bot.services.ledger.export import build_ledger_file
 from bot.services.ledger.period import LedgerPeriod
 from bot.services.ledger.process import in_worker
-from bot.services.meetings.kinds import MEETING_KINDS, HeldBy, Period
 from bot.services.notifier import Message, Notifier, Recipient
 from storage import ledger as q
 from storage import queries

@@ -12,7 +12,7 @@ from bot.dates import try_date
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.meetings.kinds import Period
+from bot.services.kinds_of_meeting import Period
 from bot.services.meetings.stats import period_range
 from storage import queries
 from storage.models import Organisation, OrgKind

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.services.kinds_of_meeting import KINDS_BY_ID, TAGS_BY_ID, Period
 from bot.services.ledger.data import (
     BranchIndicators,
     LedgerData,
@@ -20,7 +21,6 @@ from bot.services.ledger.data import (
     indicators,
     requirements,
 )
-from bot.services.meetings.kinds import KINDS_BY_ID, TAGS_BY_ID, Period
 from storage.meetings import AttendanceStatus
 
 DATE = "yyyy-mm-dd"

@@ -6,8 +6,9 @@ is written to the outbox in the same transaction, with a dedup key that makes a 
 
 The package's modules: ``core`` (constants, typed input, look-ups, lists), ``scheduling`` (new, edit, cancel,
 location), ``answers`` (attend, leave and its decision), ``closing`` (marks and closing), ``notices`` (notices,
-reminders), ``checkin``, ``compliance``, ``stats``, ``kinds``, ``format``, ``hooks`` and ``menu``. The names
-below are the service's API, so callers write ``meetings.schedule_meeting`` whatever module holds it.
+reminders), ``checkin``, ``compliance``, ``stats``, ``format``, ``hooks`` and ``menu``. The names
+below are the service's API (the kinds table is ``bot.services.kinds_of_meeting``, shared with first agenda,
+ledgers, points and the measures' answers), so callers write ``meetings.schedule_meeting`` whatever module holds it.
 """
 
 from bot.services.meetings.answers import (

@@ -17,6 +17,7 @@ from bot.clock import now_utc
 from bot.errors import Conflict, DomainError, InvalidInput, NotFound
 from bot.i18n import N_, Translator
 from bot.services.access import Actor
+from bot.services.kinds_of_meeting import TAGS_BY_ID
 from bot.services.meetings.core import (
     MAX_PHOTOS,
     MAX_RECORD,
@@ -28,7 +29,6 @@ from bot.services.meetings.core import (
     require_editable,
 )
 from bot.services.meetings.hooks import MeetingHooks
-from bot.services.meetings.kinds import TAGS_BY_ID
 from storage.meetings import CHECKED_IN, Attendance, AttendanceStatus, Meeting, MeetingStatus, attendance_rows
 from storage.models import Member
 

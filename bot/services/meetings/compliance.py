@@ -21,9 +21,9 @@ from bot.environment import ServiceEnv
 from bot.errors import PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor
+from bot.services.kinds_of_meeting import MEETING_TAGS, HeldBy, Period
 from bot.services.meetings.core import BRANCH_KINDS
 from bot.services.meetings.format import long_date
-from bot.services.meetings.kinds import MEETING_TAGS, HeldBy, Period
 from bot.services.meetings.stats import PeriodRange, period_range
 from bot.services.notifier import Message, Notifier, Recipient, leaders_of
 from storage import queries

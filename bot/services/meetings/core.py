@@ -19,7 +19,7 @@ from bot.clock import now_utc
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.i18n import N_
 from bot.services.access import Actor, require_admin_of, require_branch_leader
-from bot.services.meetings.kinds import KINDS_BY_ID, MEETING_KINDS, HeldBy, MeetingKind
+from bot.services.kinds_of_meeting import KINDS_BY_ID, MEETING_KINDS, HeldBy, MeetingKind
 from storage import queries
 from storage.meetings import (
     Attendance,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot import date_style
 from bot.i18n import N_, translator
-from bot.services.meetings.kinds import KINDS_BY_ID, TAGS_BY_ID
+from bot.services.kinds_of_meeting import KINDS_BY_ID, TAGS_BY_ID
 from storage.meetings import AttendanceStatus, Meeting, MeetingStatus
 
 STATUS_NAMES: dict[str, str] = {

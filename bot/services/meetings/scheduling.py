@@ -16,6 +16,7 @@ from bot.environment import ServiceEnv
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.services.access import Actor, require_admin_of, require_branch_leader
+from bot.services.kinds_of_meeting import HeldBy, MeetingKind
 from bot.services.meetings.core import (
     CODE_DIGITS,
     DEFAULT_DURATION,
@@ -33,7 +34,6 @@ from bot.services.meetings.core import (
     require_editable,
     resolve_kind,
 )
-from bot.services.meetings.kinds import HeldBy, MeetingKind
 from bot.services.meetings.notices import _announce
 from storage.meetings import (
     UNIT_BODIES,

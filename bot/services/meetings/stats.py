@@ -18,7 +18,7 @@ from bot.dates import PeriodKind, try_period
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor
-from bot.services.meetings.kinds import Period
+from bot.services.kinds_of_meeting import Period
 from storage import queries
 from storage.meetings import (
     CHECKED_IN,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.meetings.kinds import KINDS_BY_ID
+from bot.services.kinds_of_meeting import KINDS_BY_ID
 from bot.services.points.rules import MemberItem, Rules, Tenths, tenths_json
 from storage import points as store
 from storage.points import EntryKind

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import N_, Translator
-from bot.services.meetings.kinds import KINDS_BY_ID
+from bot.services.kinds_of_meeting import KINDS_BY_ID
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "data" / "default_rules.toml"
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.kinds_of_meeting import HeldBy, Period
 from bot.services.meetings import BRANCH_KINDS
-from bot.services.meetings.kinds import HeldBy, Period
 from bot.services.points.member_points import attribute
 from bot.services.points.rules import Criterion, Rules, Tenths, tenths_json
 from bot.services.points.versions import RulesInForce, rules_for
