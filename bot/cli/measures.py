@@ -45,26 +45,14 @@ def answer_to_json(answer: Answer) -> str:
 def answer_to_text(answer: Answer, lang: str) -> str:
     """A readable answer in ``lang``: number, section, title and the matched sentences of each measure."""
     locale = "zh_CN" if lang == "zh" else "en"
-    tr = translator(locale)
-    if answer.out_of_range is not None:
-        return tr.gettext(
-            "There is no measure %(number)d; there are %(count)d.", number=answer.out_of_range, count=MEASURE_COUNT
-        )
-    if answer.too_long:
-        return tr.gettext(
-            "That is a long text. Please ask one short question, for example: what can Party dues be used for?"
-        )
-    if answer.no_words:
-        return tr.gettext("Please ask your question in a few words, for example: what can Party dues be used for?")
     frequencies = asked_frequencies(answer.question)
-    if answer.aside is not None or (frequencies and not answer.hits):
-        # Greetings, questions on the assistant or on the notice as a whole, how often a meeting is held: as the
-        # chat words them.
+    if not answer.hits:
+        # Out of range, too long, no words, an aside, how often a meeting is held, not found: as the chat words
+        # them, without the index button the chat adds.
         notice = get_index(answer.lang).notice
         context = {"answer": answer, "count": MEASURE_COUNT, "notice": notice, "frequencies": frequencies}
-        return plain_text(render("measures/unknown.html.j2", locale, **context))
-    if not answer.hits:
-        return tr.gettext("I could not find a measure that answers this, and I would rather not guess.")
+        return plain_text(render("measures/unknown.html.j2", locale, index_button=False, **context))
+    tr = translator(locale)
     lines = [plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies))] if frequencies else []
     for h in answer.hits:
         m = h.measure

@@ -71,7 +71,13 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         notice = get_index(lang).notice
         count = len(notice.measures)
         text = render(
-            "measures/unknown.html.j2", locale, answer=answer, count=count, notice=notice, frequencies=frequencies
+            "measures/unknown.html.j2",
+            locale,
+            answer=answer,
+            count=count,
+            notice=notice,
+            frequencies=frequencies,
+            index_button=True,
         )
         # Nothing worth keeping: the index replaces this message.
         keyboard = [[_button(_label(locale, "index"), MeasuresView.INDEX, None, index_language(locale))]]
