@@ -101,7 +101,12 @@ def asks_about_the_notice(text: str) -> bool:
 
 # A message that asks what the measures say is a question on them, whatever else it mentions ("the bot sent me a
 # greeting on my joining anniversary: which measure asks branches to do this?").
-_ON_THE_MEASURES = re.compile(r"措施|哪一?条|文件|通知|规定|\bmeasures?\b|\bnotice\b|\brules?\b")
+# So is one that asks what the asker should do ("机器人提醒我今天是政治生日，然后我要干嘛": the measures say), unlike
+# one on what the assistant does ("机器人能做什么") or on fixing it ("机器人打不开，我该怎么办").
+_ON_THE_MEASURES = re.compile(
+    r"措施|哪一?条|文件|通知|规定|我(?:们)?(?:要|该|应该|得|需要)(?:干嘛|干啥|干什么|做什么|做啥)"
+    r"|\bmeasures?\b|\bnotice\b|\brules?\b"
+)
 
 
 def find_aside(question: str) -> Aside | None:
