@@ -83,6 +83,7 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
         ("written-r15", 1900),
         ("written-r16", 1100),
         ("written-r19", 1250),
+        ("written-r23", 900),
     ],
 )
 def test_written_questions_are_none_of_the_evaluation_questions(kind: str, count: int) -> None:
