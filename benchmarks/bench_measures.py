@@ -154,6 +154,11 @@ def wilson(part: int, whole: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _nearest(result: Result) -> int | None:
+    """The number of the measure a declined answer names as nearest in subject, if any."""
+    return result.answer.nearest.number if result.answer.nearest is not None else None
+
+
 def figures(results: list[Result]) -> dict[str, tuple[int, int]]:
     """(hits, total) for each figure of a set."""
     answerable = [r for r in results if r.answerable]
@@ -167,6 +172,19 @@ def figures(results: list[Result]) -> dict[str, tuple[int, int]]:
         "english": (sum(r.top1 for r in english), len(english)),
         "answerable_declined": (sum(r.declined for r in answerable), len(answerable)),
         "offtopic_declined": (sum(r.declined for r in offtopic), len(offtopic)),
+        # Round 24: a declined question may still name the measure nearest in subject (Answer.nearest). Not a goal
+        # of the issue's: how many declined answerable questions name a right one, how many off-topic ones name any.
+        "declined_nearest_right": (
+            sum(
+                r.declined and r.answer.nearest is not None and r.answer.nearest.number in r.case.expect
+                for r in answerable
+            ),
+            sum(r.declined for r in answerable),
+        ),
+        "offtopic_nearest": (
+            sum(r.declined and _nearest(r) is not None for r in offtopic),
+            sum(r.declined for r in offtopic),
+        ),
     }
     for tag in sorted({t for r in answerable for t in r.case.tags} - {"paraphrase"}):
         sub = [r for r in answerable if tag in r.case.tags]
@@ -205,6 +223,10 @@ def report(name: str, figs: dict[str, tuple[int, int]], before: dict[str, list[i
         prev = before.get(key) if before else None
         prev_text = f"   before {fmt(prev[0], prev[1], ci=False)}" if prev else ""
         print(f"  {label:<20} {fmt(part, whole)}   goal {sign} {100 * goal:.0f} %{prev_text}")
+    right, declined = figs["declined_nearest_right"]
+    named, off = figs["offtopic_nearest"]
+    named_text = f"answerable {right} of {declined} (a right one), off-topic {named} of {off}"
+    print(f"  declined, naming the nearest measure: {named_text}")
     for key, (part, whole) in figs.items():
         if key.startswith("tag:"):
             print(f"  {'  tag ' + key[4:]:<20} {fmt(part, whole, ci=False)}")

@@ -34,6 +34,9 @@ def answer_to_json(answer: Answer) -> str:
         payload["out_of_range"] = answer.out_of_range
     if answer.aside is not None:
         payload["aside"] = str(answer.aside)  # added: small talk, the assistant, the notice as a whole
+    if answer.nearest is not None:
+        # added: declined, but nearly answered: the measure nearest in subject, which the reply names
+        payload["nearest"] = {"measure": answer.nearest.number, "title": answer.nearest.title}
     if frequencies := asked_frequencies(answer.question):
         # added: how often the regulations require the meetings the question asks about (the notice does not say)
         payload["frequencies"] = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.measures.analysis import (
     Analyzer,
@@ -15,12 +15,15 @@ from bot.measures.analysis import (
     load_concepts,
     load_synonyms,
 )
-from bot.measures.asides import Aside, find_aside
+from bot.measures.answers import UNSURE_SHARE as UNSURE_SHARE  # re-exported, as highlight
+from bot.measures.answers import Answer, Hit
+from bot.measures.asides import find_aside
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
     ANSWER_PROBABILITY,
     COMPOSE_REQUEST,
+    NEAREST_PROBABILITY,
     UNANCHORED_ANSWER_PROBABILITY,
     UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
@@ -60,7 +63,6 @@ ANCHORED_MIN_SCORE = 1.0  # a question about branch work (see ZH_ANCHORS) is ans
 # that choice was made from held-out figures (see the README), so batch 1 is no longer clean for it.
 ANCHORED_MIN_COVERAGE = 0.0
 UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must match clearly
-UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
 # A sentence within this cosine of the one closest to the question in meaning (word vectors) may lead on its number,
 # role or date although it shares no word with the question ("书记调走了，过多久必须有新书记": 出缺…6个月内补齐).
@@ -119,46 +121,6 @@ _HAS = {
     "who": re.compile(r"书记|负责人|担任|由|党组|党委|工委|纪委|委员|secretar|responsib|head|committee|lead"),
     "when": re.compile(r"\d|月内|每年|定期|年度|任前|within|months?|year|annual|regular"),
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A measure that answers the question, its score, the sentences that matched and the matched terms."""
-
-    measure: Measure
-    score: float
-    sentences: tuple[str, ...]
-    terms: tuple[str, ...]
-    weak: tuple[str, ...] = ()  # those of ``terms`` so common in the measures that alone they are not bold
-    lead: str = ""  # the one sentence that answers the question (shown first), "" when asked only by number
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The result for one question; ``hits`` is empty when the index does not know."""
-
-    question: str
-    hits: tuple[Hit, ...]
-    number_requested: int | None = None
-    out_of_range: int | None = None
-    too_long: bool = False
-    no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
-    aside: Aside | None = None  # small talk, a question on the assistant or on the notice as a whole
-    lang: str = "zh"  # the language of the index that answered (of the quotes and titles)
-
-    @property
-    def known(self) -> bool:
-        """True when there is at least one hit."""
-        return bool(self.hits)
-
-    @property
-    def unsure(self) -> bool:
-        """True when the second measure scores nearly as well as the first: the chat shows both."""
-        return (
-            self.number_requested is None
-            and len(self.hits) >= 2
-            and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
-        )
 
 
 class MeasureIndex:
@@ -279,7 +241,8 @@ class MeasureIndex:
         q = self.analyzer.query(question)
         if not q.words and not q.grams:
             return Answer(question=question, hits=(), no_words=True, lang=lang)
-        return Answer(question=question, hits=self._search(q, top, question), lang=lang)
+        hits, nearest = self._found(q, top, question)
+        return Answer(question=question, hits=hits, nearest=nearest, lang=lang)
 
     def search(self, question: str, top: int = 3) -> tuple[Hit, ...]:
         """Ranked measures for free text (no number resolution); empty below the confidence threshold."""
@@ -342,14 +305,19 @@ class MeasureIndex:
         return known / total if total else 0.0
 
     def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
+        return self._found(q, top, question)[0]
+
+    def _found(self, q: Query, top: int, question: str = "") -> tuple[tuple[Hit, ...], Measure | None]:
+        """The hits; when there are none because the decision declined (not sure enough, though about as sure as
+        ``NEAREST_PROBABILITY``), also the measure ranked first: the reply names it as nearest in subject."""
         if top <= 0 or (not q.words and not q.grams) or COMPOSE_REQUEST.search(question):
-            return ()
+            return (), None
         meaning = self._meaning
         signals = self.signals(q, question, offtopic=meaning is None)
         sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
-        thresholds = (ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY)
+        thresholds = ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY, NEAREST_PROBABILITY
         if sem is None:
             probability = 0.0
         elif meaning is None:
@@ -357,31 +325,32 @@ class MeasureIndex:
         else:
             probability = settled_probability(signals, thresholds, lambda: meaning.nearest_offtopic(question))
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < UNKNOWN_ANSWER_PROBABILITY:
-            return ()
+            return (), None
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
             if not signals.anchored and signals.coverage < MIN_COVERAGE:
-                return ()
+                return (), None
             scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
-                return ()
+                return (), None
         else:
             needed = ANSWER_PROBABILITY if signals.anchored else UNANCHORED_ANSWER_PROBABILITY
-            if probability < needed:
-                return ()
             scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked:
-                return ()
+                return (), None
+            if probability < needed:
+                near = signals.anchored and probability >= NEAREST_PROBABILITY  # about branch work, nearly sure
+                return (), self.notice.measures[ranked[0][0]] if near else None
         best = ranked[0][1]
         hits = []
         for i, score in ranked[:top]:
             if score < best * RELATIVE_CUTOFF:
                 break
             hits.append(self._hit(i, round(score, 3), q, question))
-        return tuple(hits)
+        return tuple(hits), None
 
     def _coverage(self, q: Query, concepts: bool = False) -> float:
         """Share of the question's own content words (weighted by idf) that occur in the measures at all.

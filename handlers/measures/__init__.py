@@ -79,8 +79,11 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
             frequencies=frequencies,
             index_button=True,
         )
-        # Nothing worth keeping: the index replaces this message.
+        # Nothing worth keeping: the index (or the nearest measure, when one is named) replaces this message.
         keyboard = [[_button(_label(locale, "index"), MeasuresView.INDEX, None, index_language(locale))]]
+        if answer.nearest is not None:
+            number = answer.nearest.number
+            keyboard.insert(0, [_button(_label(locale, "full", number), MeasuresView.MEASURE, number, lang)])
         return fit(text), InlineKeyboardMarkup(keyboard)
     best = answer.hits[0]
     # Answer first: the sentence that answers leads; the other matched sentences follow as quotes. When a second

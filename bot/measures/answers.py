@@ -1,0 +1,53 @@
+"""What the search gives back: the measures that answer a question (``Hit``) and the whole answer (``Answer``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.measures.asides import Aside
+from bot.measures.knowledge import Measure
+
+UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A measure that answers the question, its score, the sentences that matched and the matched terms."""
+
+    measure: Measure
+    score: float
+    sentences: tuple[str, ...]
+    terms: tuple[str, ...]
+    weak: tuple[str, ...] = ()  # those of ``terms`` so common in the measures that alone they are not bold
+    lead: str = ""  # the one sentence that answers the question (shown first), "" when asked only by number
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result for one question; ``hits`` is empty when the index does not know."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    number_requested: int | None = None
+    out_of_range: int | None = None
+    too_long: bool = False
+    no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
+    aside: Aside | None = None  # small talk, a question on the assistant or on the notice as a whole
+    lang: str = "zh"  # the language of the index that answered (of the quotes and titles)
+    # No hits because the decision to answer was not sure enough, though nearly: the measure ranked first, which the
+    # reply names as nearest in subject ("related": it may mention what is asked without settling it).
+    nearest: Measure | None = None
+
+    @property
+    def known(self) -> bool:
+        """True when there is at least one hit."""
+        return bool(self.hits)
+
+    @property
+    def unsure(self) -> bool:
+        """True when the second measure scores nearly as well as the first: the chat shows both."""
+        return (
+            self.number_requested is None
+            and len(self.hits) >= 2
+            and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
+        )
