@@ -84,6 +84,7 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
         ("written-r16", 1100),
         ("written-r19", 1250),
         ("written-r23", 900),
+        ("written-r25", 1000),
     ],
 )
 def test_written_questions_are_none_of_the_evaluation_questions(kind: str, count: int) -> None:

@@ -84,7 +84,8 @@ ABLATABLE = (
     "written-r8",  # round 8: its written questions (off-topic Party business, office and life; roles and situations)
     "meaning",  # round 9: multilingual-e5-small distilled into static word vectors (meaning.py), both languages
     "written-r11", "written-r12", "written-r13", "written-r14",  # rounds 11-14: 2,200, 3,900, 1,900, 2,000 more
-    "written-r15", "written-r16", "written-r19", "written-r23",  # rounds 15-23: 2,000, 1,150, 1,300, 900 more
+    "written-r15", "written-r16", "written-r19",  # rounds 15, 16, 19: 2,000, 1,150, 1,300 more
+    "written-r23", "written-r25",  # rounds 23 and 25: 900 and 1,000 more, from writers who had not read the notice
     "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
     "asides",  # round 20: small talk and questions on the assistant's own features (asides.py)
 )  # fmt: skip
