@@ -101,9 +101,11 @@ def asks_about_the_notice(text: str) -> bool:
 
 # A message that asks what the measures say is a question on them, whatever else it mentions ("the bot sent me a
 # greeting on my joining anniversary: which measure asks branches to do this?").
-# So is one that asks what the asker should do or how a branch does something ("机器人提醒我今天是政治生日，然后我要干嘛",
-# "收到机器人发的政治生日祝福，支部一般怎么给党员过政治生日": the measures say), unlike one on what the assistant does
-# ("机器人能做什么") or on fixing it ("机器人打不开，我该怎么办", "the bot can't open the QR code, what should I do?").
+# So is one that asks what the asker should do or how a branch does something (the measures say):
+# "机器人提醒我今天是政治生日，然后我要干嘛",
+# "收到机器人发的政治生日祝福，支部一般怎么给党员过政治生日".
+# Not one on what the assistant does ("机器人能做什么") or on fixing it ("机器人打不开，我该怎么办",
+# "the bot can't open the QR code, what should I do?").
 _ON_THE_MEASURES = re.compile(
     r"措施|哪一?条|文件|通知|规定|我(?:们)?(?:要|该|应该|得|需要)(?:干嘛|干啥|干什么|做什么|做啥)"
     r"|支部(?:一般|通常|平时|都)?(?:怎么|如何)"
