@@ -95,6 +95,19 @@ async def test_the_frequency_leads_whether_or_not_a_measure_follows(bot: BotHarn
     ]
 
 
+@pytest.mark.parametrize("question", ["支委会多久开一次", "三会一课多久开一次"])
+async def test_the_measure_after_a_frequency_leads_with_what_it_says_of_the_meeting(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    # Answered whatever the decision's weights (thresholds lowered): the regulation gives the figure, so measure 5
+    # leads with its 三会一课 sentence, not with its other number (每年至少1次党章学习).
+    for name in ("ANSWER_PROBABILITY", "UNANCHORED_ANSWER_PROBABILITY", "UNKNOWN_ANSWER_PROBABILITY"):
+        monkeypatch.setattr(search, name, 0.0)
+    lines = (await bot.say(GUEST, question))[0].splitlines()
+    lead = lines[lines.index("") + 1]
+    assert lead.endswith("—— 第5条") and "三会一课" in lead and "党章学习" not in lead
+
+
 async def test_the_frequency_comes_before_the_measure_that_names_the_meeting(bot: BotHarness) -> None:
     replies = await bot.say(GUEST, "How often should our branch hold a general meeting?", language_code="en")
     lines = replies[0].splitlines()

@@ -62,3 +62,8 @@ def asked_frequencies(question: str) -> tuple[MeetingKind, ...]:
     if not named:
         return ()
     return tuple(k for k in MEETING_KINDS if k.id in named and k.period is not Period.NONE)
+
+
+def without_how_often(question: str) -> str:
+    """``question`` (normalised) without its how-often words ("支委会多久开一次" -> "支委会"): what it asks about."""
+    return _HOW_OFTEN.sub(" ", normalize(question))

@@ -31,6 +31,7 @@ from bot.measures.decline import (
     answer_probability,
     settled_probability,
 )
+from bot.measures.frequencies import asked_frequencies, without_how_often
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
@@ -434,6 +435,11 @@ class MeasureIndex:
             return measure.sentences[0] if measure.sentences else measure.text
         norm_q = self.analyzer.normalize(question)
         asks = [kind for kind, pattern in _ASKS.items() if pattern.search(norm_q)]
+        if "count" in asks and asked_frequencies(question):
+            # How often a meeting is held: the regulations' figure answers it above the measure (frequencies.py), so
+            # the measure leads with what it says of that meeting, not with another number ("每年至少…1次党章学习").
+            asks.remove("count")
+            q = self.analyzer.query(without_how_often(question))
         first = self._first_sentence[i]
         sent_scores = self._sentence_scores(q)
         scored = []
