@@ -175,10 +175,7 @@ def figures(results: list[Result]) -> dict[str, tuple[int, int]]:
         # Round 24: a declined question may still name the measure nearest in subject (Answer.nearest). Not a goal
         # of the issue's: how many declined answerable questions name a right one, how many off-topic ones name any.
         "declined_nearest_right": (
-            sum(
-                r.declined and r.answer.nearest is not None and r.answer.nearest.number in r.case.expect
-                for r in answerable
-            ),
+            sum(r.declined and _nearest(r) in r.case.expect for r in answerable),
             sum(r.declined for r in answerable),
         ),
         "offtopic_nearest": (

@@ -15,7 +15,6 @@ from bot.measures.analysis import (
     load_concepts,
     load_synonyms,
 )
-from bot.measures.answers import UNSURE_SHARE as UNSURE_SHARE  # re-exported, as highlight
 from bot.measures.answers import Answer, Hit
 from bot.measures.asides import find_aside
 from bot.measures.bm25 import BM25
