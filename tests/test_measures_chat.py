@@ -88,6 +88,14 @@ async def test_browse_sections_and_measures_in_place(bot: BotHarness) -> None:
     assert "党费主要作为党员教育经费的补充" in edit.text
 
 
+async def test_a_section_asked_for_by_its_number_is_shown_as_the_index_opens_it(bot: BotHarness) -> None:
+    replies = await bot.say(GUEST, "措施第三部分是讲什么的")
+    assert replies[0].startswith("<b>三、锻造全面过硬党组织</b>\n12. 实施新一轮")
+    assert ("16", "ms:m:16:zh") in bot.request.calls[-1].buttons  # not measure 3
+    replies = await bot.say(GUEST, "第九部分讲什么")  # there is none: the notice's seven sections
+    assert "共七个部分、32条措施" in replies[0] and "七、加强党建工作领导（第25—32条）" in replies[0]
+
+
 async def test_forged_browse_buttons_change_nothing(bot: BotHarness) -> None:
     before = len(bot.request.sent(method="editMessageText"))
     await bot.press("A03", "ms:s:99")

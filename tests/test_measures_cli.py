@@ -75,6 +75,13 @@ def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
     assert "no measure 99" in out and "32" in out
 
 
+def test_ask_a_section_lists_its_measures(app: typer.Typer) -> None:
+    payload = json.loads(runner.invoke(app, ["ask", "--json", "第三部分讲什么"]).output)
+    assert payload["section"] == 3 and [a["measure"] for a in payload["answers"]] == [12, 13, 14, 15, 16]
+    text = runner.invoke(app, ["ask", "第三部分讲什么"]).output
+    assert text.splitlines()[:2] == ["三、锻造全面过硬党组织", "12. 实施新一轮市直机关基层党组织建设三年行动计划"]
+
+
 def test_ask_text_from_stdin_labels_each_answer(app: typer.Typer) -> None:
     result = runner.invoke(app, ["ask", "--lang", "en"], input="measure 16\nfour winds\n")
     assert "? measure 16" in result.output and "? four winds" in result.output

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.measures.numbers import find_measure_number, parse_chinese_number, parse_english_number
+from bot.measures.numbers import (
+    find_measure_number,
+    find_section_number,
+    normalize,
+    parse_chinese_number,
+    parse_english_number,
+    without_measure_numbers,
+)
 
 
 @pytest.mark.parametrize(
@@ -89,6 +96,9 @@ def test_english_numbers(text: str, value: int) -> None:
         ("29条原文是什么", 29),  # digits and 条 opening the question, followed by what it says
         ("12条的三年计划现在是不是已经过期了", 12),
         ("通知里12条讲了啥", 12),
+        ("最后一条讲什么", 32),  # the notice's last measure
+        ("措施里最后一项措施是什么", 32),
+        ("what does the last measure say", 32),
     ],
 )
 def test_find_measure_number(question: str, number: int) -> None:
@@ -129,6 +139,10 @@ def test_find_measure_number(question: str, number: int) -> None:
         "这份32条的文件是什么时候发的",
         "32条的内容多不多",
         "这些措施一共要花多少钱",  # 一共 (in all), not 措施一
+        "措施第三部分是讲什么的",  # a section of the notice (find_section_number), not measure 3
+        "打通服务群众最后一公里",
+        "会议最后一项议程是什么",
+        "what is the last item on the agenda",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:
@@ -148,3 +162,36 @@ def test_any_number_with_a_measure_word_is_a_measure_number(question: str, numbe
 @pytest.mark.parametrize("question", ["12345", "123456", "12345热线"])
 def test_long_bare_numbers_are_not_measure_numbers(question: str) -> None:
     assert find_measure_number(question) is None  # 12345 is the hotline of measure 21
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("措施第三部分是讲什么的", 3),
+        ("第三部分讲什么", 3),
+        ("通知的第二章说了啥", 2),
+        ("第7个板块", 7),
+        ("第九部分", 9),  # out of range: the caller answers with the notice's seven
+        ("what's in section 3 of the notice", 3),
+        ("part II", 2),
+        ("the fourth section", 4),
+        ("32条措施第一部分讲什么", 1),
+    ],
+)
+def test_find_section_number(question: str, number: int) -> None:
+    ref = find_section_number(question)
+    assert ref is not None and ref.number == number
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["支部会议第一部分学什么", "the first part of the meeting", "第三条", "三个部分", "一部分党员不参加学习"],
+)
+def test_not_section_numbers(question: str) -> None:
+    assert find_section_number(question) is None
+
+
+def test_every_measure_number_leaves_the_rest_of_the_question() -> None:
+    # "第32条是最后一条吗": both name measure 32; what is left asks nothing of another measure.
+    rest = without_measure_numbers(normalize("第32条是最后一条吗，讲什么"))
+    assert "32" not in rest and "最后" not in rest and "讲什么" in rest

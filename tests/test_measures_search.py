@@ -7,6 +7,7 @@ import math
 import pytest
 
 from bot.measures import Answer, Hit, MeasureIndex, ask, get_index, highlight, question_language
+from bot.measures.asides import Aside
 from bot.measures.bm25 import BM25
 from bot.measures.search import MAX_QUESTION_CHARS, NUMBER_SCORE
 
@@ -134,7 +135,13 @@ def test_whether_a_subject_is_the_measure_named_answers_with_its_measure_first(
 @pytest.mark.parametrize(
     ("question", "number"),
     # the rest agrees with the number; or it fits the named measure too (measure 10 names 三会一课 beside measure 5)
-    [("第十六条是讲党费的吗", 16), ("志愿服务是第二十二条吗", 22), ("第十条讲了三会一课吗", 10)],
+    # "最后一条" names measure 32 as well: nothing is left to ask of another measure ("最后" is in measure 22's text)
+    [
+        ("第十六条是讲党费的吗", 16),
+        ("志愿服务是第二十二条吗", 22),
+        ("第十条讲了三会一课吗", 10),
+        ("第三十二条是最后一条吗，讲什么", 32),
+    ],
 )
 def test_a_number_the_rest_agrees_with_is_answered_alone(zh: MeasureIndex, question: str, number: int) -> None:
     assert [h.measure.number for h in zh.answer(question).hits] == [number]
@@ -402,3 +409,17 @@ def test_the_askers_own_role_counts_less_in_english_too() -> None:
     assert en_role_span("i'm a retired member, does my branch still have to look after me?") is None  # the subject
     assert en_role_span("what does the organisation officer do") is None  # the role is the subject
     assert en_role_span("i am the branch secretary") is None  # nothing after it
+
+
+@pytest.mark.parametrize(("index_lang", "question"), [("zh", "措施第三部分是讲什么的"), ("en", "what's in section 3?")])
+def test_a_section_asked_for_by_its_number_answers_with_its_measures_in_order(
+    zh: MeasureIndex, en: MeasureIndex, index_lang: str, question: str
+) -> None:
+    answer = (zh if index_lang == "zh" else en).answer(question)
+    assert answer.section_requested == 3 and answer.number_requested is None and not answer.unsure
+    assert [h.measure.number for h in answer.hits] == [12, 13, 14, 15, 16]  # not measure 3
+
+
+def test_a_section_the_notice_does_not_have_is_answered_with_its_seven(zh: MeasureIndex) -> None:
+    answer = zh.answer("第九部分讲什么")
+    assert answer.hits == () and answer.aside == Aside.ABOUT_THE_NOTICE

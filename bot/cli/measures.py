@@ -32,6 +32,8 @@ def answer_to_json(answer: Answer) -> str:
         payload["unsure"] = True  # added: the first two measures score alike; the chat shows both
     if answer.out_of_range is not None:
         payload["out_of_range"] = answer.out_of_range
+    if answer.section_requested is not None:
+        payload["section"] = answer.section_requested  # added: the answers are this section's measures, in order
     if answer.aside is not None:
         payload["aside"] = str(answer.aside)  # added: small talk, the assistant, the notice as a whole
     if answer.nearest is not None:
@@ -55,6 +57,10 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         notice = get_index(answer.lang).notice
         context = {"answer": answer, "count": MEASURE_COUNT, "notice": notice, "frequencies": frequencies}
         return plain_text(render("measures/unknown.html.j2", locale, index_button=False, **context))
+    if answer.section_requested is not None:
+        # A section by its number: its heading and measures, as the chat shows it.
+        section = next(s for s in get_index(answer.lang).sections if s.number == answer.section_requested)
+        return plain_text(render("measures/section.html.j2", locale, section=section))
     tr = translator(locale)
     lines = [plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies))] if frequencies else []
     for h in answer.hits:

@@ -29,6 +29,7 @@ class Answer:
     question: str
     hits: tuple[Hit, ...]
     number_requested: int | None = None
+    section_requested: int | None = None  # "第三部分讲什么": the hits are that section's measures, in order
     out_of_range: int | None = None
     too_long: bool = False
     no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
@@ -48,6 +49,7 @@ class Answer:
         """True when the second measure scores nearly as well as the first: the chat shows both."""
         return (
             self.number_requested is None
+            and self.section_requested is None
             and len(self.hits) >= 2
             and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
         )

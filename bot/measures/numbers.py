@@ -96,6 +96,8 @@ _EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))
 _EN_NUM_X = rf"(?:-?\d{{1,6}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
 _EN_NOUN = r"(?:measures?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 
+# A part of the notice: its seven numbered sections (一、… 七、), which people call 部分, 章 or 板块.
+_SECTION_NOUN = r"(?:个\s*)?(?:大?部分|章|板块|大项|大块)"
 # What may follow "第N项" when it names a measure: 措施 or the start of a question about it.
 _PREDICATE = r"(?:措施|是|讲|说|的|内容|呢|要求|规定|里|中|写|提|怎)"
 
@@ -106,7 +108,11 @@ _ZH_EXPLICIT = (
     # (the first item on a meeting's agenda, i.e. 第一议题) and "第一点意见" are terms, not measure numbers.
     re.compile(rf"第\s*({_NUM_X})\s*(?:条|款|个?措施|[项点](?![\u4e00-\u9fff])|[项点](?={_PREDICATE}))"),
     # Not a word that starts with 一 ("32条措施一共几个部分", "措施一下子就落实了"): not 措施一.
-    re.compile(rf"措施\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向])({_NUM_X})(?![年月日次个%\d])"),
+    # Nor a section of the notice ("措施第三部分是讲什么的": section 3, see find_section_number).
+    re.compile(
+        rf"措施\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向])({_NUM_X})(?![年月日次个%\d])"
+        rf"(?!\s*{_SECTION_NOUN})"
+    ),
     re.compile(rf"({_NUM_X})\s*号措施"),
     # "29条原文是什么", "通知里12条的三年计划过期了吗": digits and 条 opening the question (after the notice, at
     # most) and followed by what it says. Digits only: "两条意见的" counts opinions; and not 规定 / 要求 after it:
@@ -215,15 +221,63 @@ def parse_number(text: str) -> int | None:
 
 def find_measure_number(question: str) -> NumberRef | None:
     """Find a measure number the question asks for, in range or not (the caller checks the range)."""
-    text = normalize(question).strip()
+    refs = _measure_references(normalize(question).strip())
+    return refs[0] if refs else None
+
+
+def without_measure_numbers(text: str) -> str:
+    """``text`` (normalised) without the measure numbers in it ("第32条是最后一条吗" asks of measure 32 alone)."""
+    for ref in reversed(_measure_references(text)):
+        text = text[: ref.span[0]] + " " + text[ref.span[1] :]
+    return text
+
+
+def _measure_references(text: str) -> list[NumberRef]:
+    """Every measure number in ``text`` (normalised), the one to answer first."""
+    refs: list[NumberRef] = []
     for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT):
-        m = pattern.search(text)
-        if m and pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
-            continue
-        if m:
+        for m in pattern.finditer(text):
+            if pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
+                continue
             value = parse_number(m.group(1))
+            if value is not None and not any(_overlap(m.span(), r.span) for r in refs):
+                refs.append(NumberRef(value, m.span()))
+    # "最后一条讲什么", "what does the last measure say": the notice's last measure.
+    for pattern in (_ZH_LAST, _EN_LAST):
+        refs.extend(NumberRef(MEASURE_COUNT, m.span()) for m in pattern.finditer(text))
+    return refs
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+_ZH_LAST = re.compile(r"最后\s*一\s*(?:条|个措施|项措施)")
+_EN_LAST = re.compile(rf"\b(?:the\s+)?(?:last|final)\s+(?:measure|article)\b{_EN_NOT_MEASURE}")
+
+# A section of the notice by its number: "第三部分", "措施第三章", "section 3", "part III", "the third section". Not a
+# part of a meeting ("会议第一部分学什么" is its first item, 第一议题), unless the notice is named before it.
+_ZH_SECTION = re.compile(rf"第\s*({_NUM})\s*{_SECTION_NOUN}")
+_ZH_NOTICE = re.compile(r"措施|通知|文件|32条")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7}
+_EN_SECTION = (
+    re.compile(rf"\b(?:section|part|chapter)\s*#?\s*({_EN_NUM}|ii|iii|iv|vi|vii)\b{_EN_NOT_MEASURE}"),
+    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:section|part|chapter)\b{_EN_NOT_MEASURE}"),
+)
+
+
+def find_section_number(question: str) -> NumberRef | None:
+    """Find the number of a section of the notice the question asks for, in range or not (the caller checks)."""
+    text = normalize(question).strip()
+    m = _ZH_SECTION.search(text)
+    if m and _ZH_MEETING.search(text[: m.start()]) and not _ZH_NOTICE.search(text[: m.start()]):
+        m = None
+    for candidate in (m, *(p.search(text) for p in _EN_SECTION)):
+        if candidate is not None:
+            word = candidate.group(1)
+            value = _ROMAN.get(word, parse_number(word))
             if value is not None:
-                return NumberRef(value, m.span())
+                return NumberRef(value, candidate.span())
     return None
 
 

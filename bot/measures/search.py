@@ -16,7 +16,7 @@ from bot.measures.analysis import (
     load_synonyms,
 )
 from bot.measures.answers import Answer, Hit
-from bot.measures.asides import find_aside
+from bot.measures.asides import Aside, find_aside
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
@@ -36,7 +36,7 @@ from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
-from bot.measures.numbers import asks_whether, find_measure_number
+from bot.measures.numbers import asks_whether, find_measure_number, find_section_number, without_measure_numbers
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
@@ -224,7 +224,7 @@ class MeasureIndex:
             if measure is None:
                 return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
             norm = self.analyzer.normalize(question)
-            rest = norm[: ref.span[0]] + " " + norm[ref.span[1] :]
+            rest = without_measure_numbers(norm)
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
             if asks_whether(norm) and (q.words or q.grams):
@@ -237,6 +237,14 @@ class MeasureIndex:
                     named = self._hit(measure.number - 1, found[0].score, q, rest)
                     return Answer(question, (found[0], named), number_requested=ref.number, lang=lang)
             return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
+        if (section_ref := find_section_number(question)) is not None:
+            # "措施第三部分讲什么", "what's in section 3": the section's measures, as the index lists them; a section
+            # the notice does not have is answered with its seven.
+            sections = [s for s in self.sections if s.number == section_ref.number]
+            if not sections:
+                return Answer(question=question, hits=(), aside=Aside.ABOUT_THE_NOTICE, lang=lang)
+            hits = tuple(Hit(m, NUMBER_SCORE, (), ()) for m in sections[0].measures)
+            return Answer(question=question, hits=hits, section_requested=section_ref.number, lang=lang)
         if "asides" not in DISABLED and (aside := find_aside(question)) is not None:
             return Answer(question=question, hits=(), aside=aside, lang=lang)
         q = self.analyzer.query(question)

@@ -135,6 +135,12 @@ async def answer_question(update: Update, context: BranchContext, question: str)
 
     locale = context.tr.locale
     answer = ask(question, locale)
+    if answer.section_requested is not None:
+        # "措施第三部分讲什么": the section, as the index's button opens it.
+        section_view = _section_view(get_index(answer.lang), answer.section_requested, locale)
+        if section_view is not None:
+            await _show(update, section_view, edit=False)
+            return
     if answer.number_requested is not None and answer.hits and not answer.hits[0].sentences:
         # Just a number ("第十六条", "measure 16"): the measure itself, as /measure shows it.
         view = _measure_view(get_index(answer.lang), answer.hits[0].measure.number, locale)
