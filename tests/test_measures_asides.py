@@ -41,6 +41,7 @@ ASIDES = {
         "How do I approve the hours members reported?",
         "这个机器人怎么切换成英文",
         "机器人打不开二维码，我该怎么办",  # fixing the assistant, not what the measures ask of the asker
+        "Can I switch off the political birthday greetings?",
     ],
     # Given the notice's heading, addressees and sections.
     Aside.ABOUT_THE_NOTICE: [
@@ -50,6 +51,13 @@ ASIDES = {
         "我们事业单位也要执行这个32条吗",
         "Who issued the notice?",
         "How many sections do the 32 measures have?",
+        "32条",  # its name alone, or asking what it is (not measure 32: that is 第32条)
+        "32条是啥",
+        "若干措施的主要内容是什么",
+        "用一句话概括一下32条的核心",
+        "这个文件是市委发的还是工委发的",
+        "How many measures are there in total?",
+        "What are the seven sections?",
     ],
 }
 

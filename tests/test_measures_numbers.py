@@ -139,6 +139,10 @@ def test_find_measure_number(question: str, number: int) -> None:
         "这份32条的文件是什么时候发的",
         "32条的内容多不多",
         "这些措施一共要花多少钱",  # 一共 (in all), not 措施一
+        "党组会第一项是不是都要学习总书记的讲话",  # the first item of a meeting named by its name: 第一议题
+        "支委会第一项学什么",
+        "32条",  # without 第: the notice's name (an aside), not measure 32
+        "32条是啥",
         "措施第三部分是讲什么的",  # a section of the notice (find_section_number), not measure 3
         "打通服务群众最后一公里",
         "会议最后一项议程是什么",

@@ -133,6 +133,19 @@ def test_whether_a_subject_is_the_measure_named_answers_with_its_measure_first(
 
 
 @pytest.mark.parametrize(
+    ("question", "named"), [("第二十九条讲监督吗", 29), ("Does measure 5 talk about volunteering?", 5)]
+)
+def test_whether_the_measure_named_first_says_something_answers_with_it_first(
+    zh: MeasureIndex, en: MeasureIndex, question: str, named: int
+) -> None:
+    # The question is about measure N (it opens with it): N answers first, the measure the rest fits follows.
+    answer = (en if question.isascii() else zh).answer(question)
+    numbers = [h.measure.number for h in answer.hits]
+    assert numbers[0] == named and len(numbers) == 2 and numbers[1] != named
+    assert answer.hits[0].score > answer.hits[1].score
+
+
+@pytest.mark.parametrize(
     ("question", "number"),
     # the rest agrees with the number; or it fits the named measure too (measure 10 names 三会一课 beside measure 5)
     # "最后一条" names measure 32 as well: nothing is left to ask of another measure ("最后" is in measure 22's text)

@@ -60,7 +60,8 @@ _ABOUT_THE_BOT = (
     re.compile(r"管理员|(?:审核|审批|确认)(?:一下)?.{0,8}(?:时长|打卡)"),
     re.compile(
         r"\b(?:this|the) (?:bot|chat ?bot|assistant)\b|\bleave (?:this|the) (?:group|chat)\b|\bthis group chat\b"
-        r"|\b(?:turn|switch) off\b.{0,40}\breminders?\b|\breminders?\b.{0,40}\b(?:off|earlier|later|stop)\b"
+        r"|\b(?:turn|switch) off\b.{0,40}\b(?:reminders?|greetings?)\b"
+        r"|\b(?:reminders?|greetings?)\b.{0,40}\b(?:off|earlier|later|stop)\b"
         r"|\bmy (?:volunteer |service )?hours\b|\bmy check-?ins?\b|\badmin (?:rights|role|access)\b"
         r"|\bapprove\b.{0,40}\bhours\b"
     ),
@@ -79,22 +80,35 @@ _ASKS_OF_THE_NOTICE_ZH = re.compile(
     r"|哪几(?:个|大)?(?:部分|方面|板块|章)|(?:分|有|包括)哪些(?:大)?(?:部分|板块)|结构|框架|目录|大纲"
     r"|适用(?:于|范围|对象)|(?:发|下发|印发)给(?:谁|哪些|哪)|(?:哪些|什么)单位(?:要|需要|必须)?(?:执行|适用|落实)"
     r"|(?:要|需要|必须|也要)执行(?:这|该)"
+    # What it says as a whole: "若干措施 主要内容", "32条…能不能一句话告诉我核心是啥"; who of two issued it.
+    r"|主要内容|核心(?:是|内容|思想|要义)|一句话(?:告诉|说|概括|总结)|概括一下|总结一下"
+    r"|(?:印发|下发|发布|发)的还是"
 )
 _ABOUT_THE_NOTICE_EN = re.compile(
     r"\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b.{0,60}"
     r"(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen\b.{0,30}\b(?:issued|published|released|"
     r"adopted|come into|take effect)\b|\bhow many (?:parts|sections|chapters)\b"
     r"|\b(?:its|what|which) (?:parts|sections)\b|\b(?:structure|outline|table of contents)\b"
-    r"|\bapply to\b|\bscope\b)"
+    r"|\bapply to\b|\bscope\b|\b(?:summary|summarise|summarize|overview|gist|in a nutshell)\b)"
     r"|(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen (?:was|were)\b|\bhow many (?:parts|sections|"
     r"chapters)\b|\bwhat (?:are the )?(?:parts|sections)\b|\bwho (?:do|does)\b.{0,20}\bapply\b|\bscope of\b)"
     r".{0,60}\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b"
+    # Its count and its sections, and its title with a request for the gist.
+    r"|^how many (?:measures|articles) (?:are there|in total|does (?:it|the notice) have)\b"
+    r"|\b(?:seven|7) (?:sections|parts)\b|\bseveral measures on strengthening\b.{0,120}\b(?:summary|gist|overview)\b"
+)
+
+
+# Or the notice's name alone, or asking what it is: "32条", "32条是啥", "若干措施讲了什么".
+_ONLY_THE_NOTICE_ZH = re.compile(
+    r"^(?:32条|三十二条|32项|若干措施)(?:措施)?(?:是(?:啥|什么)|讲(?:的|了)?(?:是)?(?:什么|啥)|说(?:的|了)?(?:是)?(?:什么|啥)"
+    r"|(?:的)?(?:主要)?内容(?:是什么|有哪些)?|呢)?\s*[?？。.!！]*$"
 )
 
 
 def asks_about_the_notice(text: str) -> bool:
     """True for a question (``text`` normalised) on the notice as a whole: its issuer, date, addressees or parts."""
-    if _ABOUT_THE_NOTICE_EN.search(text):
+    if _ABOUT_THE_NOTICE_EN.search(text) or _ONLY_THE_NOTICE_ZH.search(text):
         return True
     return bool(_THE_NOTICE_ZH.search(text) and _ASKS_OF_THE_NOTICE_ZH.search(text))
 

@@ -126,10 +126,14 @@ _ZH_EXPLICIT = (
 )
 # "支部开会，第一项内容必须学什么": after a meeting is named, 第N项 / 第N点 counts the meeting's items (its first one is
 # 第一议题), unless 措施 follows.
-_ZH_MEETING = re.compile(r"开会|会议|会上|会前|例会|议程|议题|党课|组织生活|主题党日")
+# A meeting by name, too: "党组会第一项是不是都要学习…" asks for the first item of the leading group's meeting.
+_ZH_MEETING = re.compile(
+    r"开会|会议|会上|会前|例会|议程|议题|党课|组织生活|主题党日|党组会|党委会|支委会|大会|小组会|办公会|常委会|中心组"
+)
 _ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
+# Not "32条" alone or "32条是啥": without 第 that is the notice's name (asides.asks_about_the_notice).
 _ZH_WHOLE = re.compile(
-    rf"^(?:请问|查询?|看看?|看一下)?\s*第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
+    rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条项])第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
 )
 # "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
@@ -292,6 +296,18 @@ def _is_meeting_item(text: str, m: re.Match[str]) -> bool:
 
 # A question whether its subject is the measure it names (是第N条吗, 是不是第N条规定的, is it measure N?).
 _WHETHER = re.compile(r"吗|是不是|是否|对不对|^(?:is|are|was|does|do)\b")
+
+
+# What may come before a measure number that the question is about: "请问第29条讲监督吗", "does measure 5 …".
+_BEFORE_THE_TOPIC = re.compile(
+    r"^(?:\s|[,，:：]|请问|问一下|问下|那个|这个|那|通知|文件|措施|里|中|的|does|do|did|is|was|can|in|the)*$"
+)
+
+
+def names_the_measure_first(text: str, ref: NumberRef) -> bool:
+    """True when the question (``text`` normalised) opens with the measure number ``ref``: "第二十九条讲监督吗" asks
+    what measure 29 says, where "两个维护是第二条吗" asks which measure a subject is in."""
+    return bool(_BEFORE_THE_TOPIC.match(text[: ref.span[0]]))
 
 
 def asks_whether(text: str) -> bool:

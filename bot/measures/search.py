@@ -36,7 +36,13 @@ from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
-from bot.measures.numbers import asks_whether, find_measure_number, find_section_number, without_measure_numbers
+from bot.measures.numbers import (
+    asks_whether,
+    find_measure_number,
+    find_section_number,
+    names_the_measure_first,
+    without_measure_numbers,
+)
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
@@ -227,12 +233,16 @@ class MeasureIndex:
             rest = without_measure_numbers(norm)
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
-            if asks_whether(norm) and (q.words or q.grams):
+            if asks_whether(norm) and q.content:
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about
                 # another measure and measure N is not among the three it fits ("第十条讲了三会一课吗": it is), that
                 # one answers first and measure N follows.
                 found = self._search(q, 3, rest)
                 if found and all(h.measure.number != measure.number for h in found):
+                    if names_the_measure_first(norm, ref):
+                        # "第二十九条讲监督吗": whether measure N says something. It is what is asked about, so it
+                        # answers first; the measure the rest fits follows.
+                        return Answer(question, (hit, found[0]), number_requested=ref.number, lang=lang)
                     # The named measure follows at the same score (a ranked list never rises).
                     named = self._hit(measure.number - 1, found[0].score, q, rest)
                     return Answer(question, (found[0], named), number_requested=ref.number, lang=lang)
