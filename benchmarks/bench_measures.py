@@ -7,6 +7,8 @@ Sets, each reported on its own:
 * ``measures_eval.jsonl``: the TUNING set (questions the team wrote and tuned on; fields q, lang, expect, kind);
 * ``measures_heldout_*.jsonl``: HELD-OUT batches, written by someone who had not seen the code or the tuning set
   (fields q, measures, lang, tags; tags include "paraphrase" and "offtopic"). Nobody tunes on them.
+* ``measures_second_labels_*.jsonl``: for some batches, a second labeller's measures for the same questions, given
+  blind; the batch's report adds how far the two agree and the figures on the questions they label alike.
 
 For each set: top-1 / top-3 accuracy on the answerable questions, paraphrase and English top-1, each with its
 Wilson 95 % confidence interval; the share of answerable questions declined ("I don't know") and of off-topic
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +134,43 @@ def eval_sets() -> dict[str, Path]:
     for path in sorted(HERE.glob("measures_heldout_*.jsonl")):
         sets[path.stem.removeprefix("measures_")] = path
     return sets
+
+
+def second_labels(name: str) -> list[tuple[int, ...]] | None:
+    """A second labeller's measures for each question of held-out batch ``name`` (``measures_second_labels_N.jsonl``:
+    {"id", "measures"} in the batch's order, labelled blind: given the notice and the questions, not the labels)."""
+    path = HERE / f"measures_second_labels_{name.removeprefix('heldout_')}.jsonl"
+    if not name.startswith("heldout_") or not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if [r["id"] for r in rows] != list(range(len(rows))):
+        raise ValueError(f"{path.name}: ids must run 0, 1, 2 … in the batch's order")
+    return [tuple(int(n) for n in r["measures"]) for r in rows]
+
+
+def labellers(results: list[Result], second: list[tuple[int, ...]]) -> tuple[str, list[Result]]:
+    """How far two labellers agree, and the results on the questions they agree on: both call it off-topic, or both
+    give measures and share one (then either's measures are accepted)."""
+    if len(second) != len(results):
+        raise ValueError("the second labels do not match the batch")
+    n = len(results)
+    same_side = sum(bool(r.case.expect) == bool(s) for r, s in zip(results, second, strict=True))
+    both = [(r, s) for r, s in zip(results, second, strict=True) if r.case.expect and s]
+    first_agrees = sum(s[0] in r.case.expect for r, s in both)
+    # Cohen's kappa on answerable / off-topic: agreement beyond what the two shares alone would give.
+    a, b = sum(bool(r.case.expect) for r in results) / n, sum(bool(s) for s in second) / n
+    chance = a * b + (1 - a) * (1 - b)
+    kappa = (same_side / n - chance) / (1 - chance) if chance < 1 else 1.0
+    agreed = [
+        replace(r, case=replace(r.case, expect=tuple(dict.fromkeys(r.case.expect + s))))
+        for r, s in zip(results, second, strict=True)
+        if (not r.case.expect and not s) or set(r.case.expect) & set(s)
+    ]
+    text = (
+        f"answerable or off-topic alike {fmt(same_side, n, ci=False).strip()}, kappa {kappa:.2f}; the second's first "
+        f"measure among the first's {fmt(first_agrees, len(both), ci=False).strip()} of those both answer"
+    )
+    return text, agreed
 
 
 def evaluate(cases: list[Case]) -> list[Result]:
@@ -322,6 +361,17 @@ def main() -> None:
         figs = figures(results)
         saved[name] = figs
         report(name, figs, before.get(name))
+        if (second := second_labels(name)) is not None:
+            # Where the line between answerable and off-topic falls is a judgement; a second labeller shows how
+            # much of a batch's figures is that judgement rather than the build.
+            agreement, agreed = labellers(results, second)
+            print(f"  a second labeller, blind: {agreement}")
+            both = figures(agreed)
+            keys = ("top1", "top3", "paraphrase", "english", "answerable_declined", "offtopic_declined")
+            print(
+                f"  on the {len(agreed)} questions both label alike: "
+                + ", ".join(f"{LABELS[k]} {fmt(*both[k], ci=False).strip()}" for k in keys)
+            )
         if name != "tuning":
             # A question written independently may still coincide with one of the tuning set or of the written
             # questions the index learns from (short ones do): the figures without them are the unseen ones.

@@ -97,7 +97,8 @@ def test_no_sentence_of_the_notice_is_an_aside(lang: str) -> None:
 
 
 def test_no_answerable_question_the_project_has_is_an_aside() -> None:
-    files = [ROOT / "bot/measures/data/questions.jsonl", *sorted((ROOT / "benchmarks").glob("measures_*.jsonl"))]
+    sets = [ROOT / "benchmarks/measures_eval.jsonl", *sorted((ROOT / "benchmarks").glob("measures_heldout_*.jsonl"))]
+    files = [ROOT / "bot/measures/data/questions.jsonl", *sets]
     rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     answerable = [r["q"] for r in rows if r.get("expect") or r.get("measures")]
     assert len(answerable) > 20_000

@@ -56,3 +56,21 @@ def test_the_benchmark_reports_each_held_out_batch_apart_from_the_tuning_set() -
     assert len({c.q for c in held} & {c.q for c in bench.load_cases()}) <= 0.05 * len(held)
     lo, hi = bench.wilson(90, 100)
     assert 0.82 < lo < 0.83 and 0.94 < hi < 0.95
+
+
+def test_a_second_labeller_is_compared_question_by_question() -> None:
+    bench = _bench()
+    second = bench.second_labels("heldout_52")
+    assert second is not None and len(second) == len(bench.load_cases(bench.eval_sets()["heldout_52"]))
+    assert bench.second_labels("tuning") is None
+    # Three questions: both answerable, sharing a measure; both off-topic; one answerable, one off-topic.
+    cases = [
+        bench.Case("党费能用来干什么", "zh", (16,), ()),
+        bench.Case("今天天气", "zh", (), ()),
+        bench.Case("党课", "zh", (5,), ()),
+    ]
+    results = bench.evaluate(cases)
+    text, agreed = bench.labellers(results, [(16, 9), (), ()])
+    assert "2/3" in text and "1/1" in text
+    assert [r.case.expect for r in agreed] == [(16, 9), ()]  # either labeller's measures are accepted
+    assert agreed[0].ranked == results[0].ranked  # the same answers, judged anew
