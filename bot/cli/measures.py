@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.i18n import translator
+from bot.measures.definitions import asked_definitions
 from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.search import Answer, get_index
@@ -39,6 +40,9 @@ def answer_to_json(answer: Answer) -> str:
     if answer.nearest is not None:
         # added: declined, but nearly answered: the measure nearest in subject, which the reply names
         payload["nearest"] = {"measure": answer.nearest.number, "title": answer.nearest.title}
+    if definitions := asked_definitions(answer.question, answer.lang):
+        # added: what the Party terms asked about mean (the glossary's; the notice does not say)
+        payload["definitions"] = [{"term": d.term, "text": d.text} for d in definitions]
     if frequencies := asked_frequencies(answer.question):
         # added: how often the regulations require the meetings the question asks about (the notice does not say)
         payload["frequencies"] = [
@@ -51,18 +55,27 @@ def answer_to_text(answer: Answer, lang: str) -> str:
     """A readable answer in ``lang``: number, section, title and the matched sentences of each measure."""
     locale = "zh_CN" if lang == "zh" else "en"
     frequencies = asked_frequencies(answer.question)
+    definitions = asked_definitions(answer.question, answer.lang)
     if not answer.hits:
         # Out of range, too long, no words, an aside, how often a meeting is held, not found: as the chat words
         # them, without the index button the chat adds.
         notice = get_index(answer.lang).notice
-        context = {"answer": answer, "count": MEASURE_COUNT, "notice": notice, "frequencies": frequencies}
+        context = {
+            "answer": answer,
+            "count": MEASURE_COUNT,
+            "notice": notice,
+            "frequencies": frequencies,
+            "definitions": definitions,
+        }
         return plain_text(render("measures/unknown.html.j2", locale, index_button=False, **context))
     if answer.section_requested is not None:
         # A section by its number: its heading and measures, as the chat shows it.
         section = next(s for s in get_index(answer.lang).sections if s.number == answer.section_requested)
         return plain_text(render("measures/section.html.j2", locale, section=section))
     tr = translator(locale)
-    lines = [plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies))] if frequencies else []
+    lines = [plain_text(render("measures/definitions.html.j2", locale, definitions=definitions))] if definitions else []
+    if frequencies:
+        lines.append(plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies)))
     for h in answer.hits:
         m = h.measure
         head = tr.gettext("Measure %(number)d · %(title)s", number=m.number, title=m.title)

@@ -62,11 +62,13 @@ def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
 
 def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
+    from bot.measures.definitions import asked_definitions
     from bot.measures.frequencies import asked_frequencies
     from bot.measures.search import get_index, highlight, index_language
 
     lang = answer.lang
     frequencies = asked_frequencies(answer.question)  # how often a meeting is held: the regulations, not the notice
+    definitions = asked_definitions(answer.question, index_language(locale))  # what a term means: the glossary
     if not answer.hits:
         notice = get_index(lang).notice
         count = len(notice.measures)
@@ -77,6 +79,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
             count=count,
             notice=notice,
             frequencies=frequencies,
+            definitions=definitions,
             index_button=True,
         )
         # Nothing worth keeping: the index (or the nearest measure, when one is named) replaces this message.
@@ -102,6 +105,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         others=[h for h in answer.hits[1:] if h is not second],
         unofficial=get_index(lang).notice.unofficial,
         frequencies=frequencies,
+        definitions=definitions,
     )
     # The answer stays in the chat: what its buttons open comes as a new message.
     measure = MeasuresView.MEASURE
