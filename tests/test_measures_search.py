@@ -133,7 +133,8 @@ def test_whether_a_subject_is_the_measure_named_answers_with_its_measure_first(
 
 
 @pytest.mark.parametrize(
-    ("question", "named"), [("第二十九条讲监督吗", 29), ("Does measure 5 talk about volunteering?", 5)]
+    ("question", "named"),
+    [("第二十九条讲监督吗", 29), ("  第二十九条讲监督吗", 29), ("Does measure 5 talk about volunteering?", 5)],
 )
 def test_whether_the_measure_named_first_says_something_answers_with_it_first(
     zh: MeasureIndex, en: MeasureIndex, question: str, named: int

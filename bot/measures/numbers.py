@@ -223,6 +223,11 @@ def parse_number(text: str) -> int | None:
     return value if value is not None else parse_english_number(text)
 
 
+# "最后一条讲什么", "what does the last measure say": the notice's last measure.
+_ZH_LAST = re.compile(r"最后\s*一\s*(?:条|个措施|项措施)")
+_EN_LAST = re.compile(rf"\b(?:the\s+)?(?:last|final)\s+(?:measure|article)\b{_EN_NOT_MEASURE}")
+
+
 def find_measure_number(question: str) -> NumberRef | None:
     """Find a measure number the question asks for, in range or not (the caller checks the range)."""
     refs = _measure_references(normalize(question).strip())
@@ -246,7 +251,6 @@ def _measure_references(text: str) -> list[NumberRef]:
             value = parse_number(m.group(1))
             if value is not None and not any(_overlap(m.span(), r.span) for r in refs):
                 refs.append(NumberRef(value, m.span()))
-    # "最后一条讲什么", "what does the last measure say": the notice's last measure.
     for pattern in (_ZH_LAST, _EN_LAST):
         refs.extend(NumberRef(MEASURE_COUNT, m.span()) for m in pattern.finditer(text))
     return refs
@@ -255,9 +259,6 @@ def _measure_references(text: str) -> list[NumberRef]:
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
-
-_ZH_LAST = re.compile(r"最后\s*一\s*(?:条|个措施|项措施)")
-_EN_LAST = re.compile(rf"\b(?:the\s+)?(?:last|final)\s+(?:measure|article)\b{_EN_NOT_MEASURE}")
 
 # A section of the notice by its number: "第三部分", "措施第三章", "section 3", "part III", "the third section". Not a
 # part of a meeting ("会议第一部分学什么" is its first item, 第一议题), unless the notice is named before it.

@@ -229,7 +229,7 @@ class MeasureIndex:
             measure = self.measure(ref.number)
             if measure is None:
                 return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
-            norm = self.analyzer.normalize(question)
+            norm = self.analyzer.normalize(question).strip()  # as find_measure_number reads it: the same spans
             rest = without_measure_numbers(norm)
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
