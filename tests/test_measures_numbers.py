@@ -7,6 +7,7 @@ import pytest
 from bot.measures.numbers import (
     find_measure_number,
     find_section_number,
+    measure_references,
     normalize,
     parse_chinese_number,
     parse_english_number,
@@ -197,5 +198,6 @@ def test_not_section_numbers(question: str) -> None:
 
 def test_every_measure_number_leaves_the_rest_of_the_question() -> None:
     # "第32条是最后一条吗": both name measure 32; what is left asks nothing of another measure.
-    rest = without_measure_numbers(normalize("第32条是最后一条吗，讲什么"))
+    text = normalize("第32条是最后一条吗，讲什么")
+    rest = without_measure_numbers(text, measure_references(text))
     assert "32" not in rest and "最后" not in rest and "讲什么" in rest

@@ -68,9 +68,9 @@ def answer_to_text(answer: Answer, lang: str) -> str:
             "definitions": definitions,
         }
         return plain_text(render("measures/unknown.html.j2", locale, index_button=False, **context))
-    if answer.section_requested is not None:
+    section = get_index(answer.lang).notice.section(answer.section_requested) if answer.section_requested else None
+    if section is not None:
         # A section by its number: its heading and measures, as the chat shows it.
-        section = next(s for s in get_index(answer.lang).sections if s.number == answer.section_requested)
         return plain_text(render("measures/section.html.j2", locale, section=section))
     tr = translator(locale)
     lines = [plain_text(render("measures/definitions.html.j2", locale, definitions=definitions))] if definitions else []

@@ -105,6 +105,10 @@ class Notice:
             return self.measures[number - 1]
         return None
 
+    def section(self, number: int) -> Section | None:
+        """The section with this number (1..7), or None when there is no such section."""
+        return next((s for s in self.sections if s.number == number), None)
+
 
 def split_sentences(text: str, lang: str) -> tuple[str, ...]:
     """Split a measure's text into sentences, keeping every character (the parts join back to the text)."""

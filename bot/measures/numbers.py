@@ -230,13 +230,19 @@ _EN_LAST = re.compile(rf"\b(?:the\s+)?(?:last|final)\s+(?:measure|article)\b{_EN
 
 def find_measure_number(question: str) -> NumberRef | None:
     """Find a measure number the question asks for, in range or not (the caller checks the range)."""
-    refs = _measure_references(normalize(question).strip())
+    refs = measure_references(question)
     return refs[0] if refs else None
 
 
-def without_measure_numbers(text: str) -> str:
-    """``text`` (normalised) without the measure numbers in it ("第32条是最后一条吗" asks of measure 32 alone)."""
-    for ref in reversed(_measure_references(text)):
+def measure_references(question: str) -> list[NumberRef]:
+    """Every measure number in the question, the one to answer first; spans are on ``normalize(question).strip()``."""
+    return _measure_references(normalize(question).strip())
+
+
+def without_measure_numbers(text: str, refs: list[NumberRef]) -> str:
+    """``text`` (the normalised question ``refs`` were found in) without those measure numbers ("第32条是最后一条吗"
+    asks of measure 32 alone)."""
+    for ref in reversed(refs):
         text = text[: ref.span[0]] + " " + text[ref.span[1] :]
     return text
 

@@ -38,11 +38,12 @@ from bot.measures.languages import question_language as question_language  # re-
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import (
     asks_whether,
-    find_measure_number,
     find_section_number,
+    measure_references,
     names_the_measure_first,
     without_measure_numbers,
 )
+from bot.measures.numbers import normalize as normalize_number_text
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
@@ -224,13 +225,14 @@ class MeasureIndex:
             return Answer(question=text, hits=(), no_words=True, lang=lang)
         if len(question) > MAX_QUESTION_CHARS:
             return Answer(question=question, hits=(), too_long=True, lang=lang)
-        ref = find_measure_number(question)
-        if ref is not None:
+        refs = measure_references(question)
+        if refs:
+            ref = refs[0]
             measure = self.measure(ref.number)
             if measure is None:
                 return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
-            norm = self.analyzer.normalize(question).strip()  # as find_measure_number reads it: the same spans
-            rest = without_measure_numbers(norm)
+            norm = normalize_number_text(question).strip()  # the text the references' spans are on
+            rest = without_measure_numbers(norm, refs)
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
             if asks_whether(norm) and q.content:
@@ -250,10 +252,10 @@ class MeasureIndex:
         if (section_ref := find_section_number(question)) is not None:
             # "措施第三部分讲什么", "what's in section 3": the section's measures, as the index lists them; a section
             # the notice does not have is answered with its seven.
-            sections = [s for s in self.sections if s.number == section_ref.number]
-            if not sections:
+            section = self.notice.section(section_ref.number)
+            if section is None:
                 return Answer(question=question, hits=(), aside=Aside.ABOUT_THE_NOTICE, lang=lang)
-            hits = tuple(Hit(m, NUMBER_SCORE, (), ()) for m in sections[0].measures)
+            hits = tuple(Hit(m, NUMBER_SCORE, (), ()) for m in section.measures)
             return Answer(question=question, hits=hits, section_requested=section_ref.number, lang=lang)
         if "asides" not in DISABLED and (aside := find_aside(question)) is not None:
             return Answer(question=question, hits=(), aside=aside, lang=lang)

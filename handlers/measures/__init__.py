@@ -259,10 +259,9 @@ def _index_view(index: MeasureIndex, locale: str) -> tuple[str, InlineKeyboardMa
 
 
 def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
-    sections = [s for s in index.sections if s.number == number]
-    if not sections:
+    section = index.notice.section(number)
+    if section is None:
         return None
-    section = sections[0]
     text = render("measures/section.html.j2", locale, section=section)
     buttons = [_button(str(m.number), MeasuresView.MEASURE, m.number, index.lang) for m in section.measures]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
