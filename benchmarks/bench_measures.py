@@ -173,6 +173,14 @@ def labellers(results: list[Result], second: list[tuple[int, ...]]) -> tuple[str
     return text, agreed
 
 
+def as_build(results: list[Result], second: list[tuple[int, ...]]) -> list[Result]:
+    """The second labeller's measures scored against the first's labels as if they were the build's answers (the
+    first measure its top-1, none a decline): how near a careful person's reading comes to the goals."""
+    if len(second) != len(results):
+        raise ValueError("the second labels do not match the batch")
+    return [replace(r, ranked=s) for r, s in zip(results, second, strict=True)]
+
+
 def evaluate(cases: list[Case]) -> list[Result]:
     """Answer every case as the chat does for a member whose language is ``lang``."""
     results = []
@@ -371,6 +379,11 @@ def main() -> None:
             print(
                 f"  on the {len(agreed)} questions both label alike: "
                 + ", ".join(f"{LABELS[k]} {fmt(*both[k], ci=False).strip()}" for k in keys)
+            )
+            human = figures(as_build(results, second))
+            print(
+                "  the second labeller scored as the build is: "
+                + ", ".join(f"{LABELS[k]} {fmt(*human[k], ci=False).strip()}" for k in keys)
             )
         if name != "tuning":
             # A question written independently may still coincide with one of the tuning set or of the written

@@ -74,3 +74,7 @@ def test_a_second_labeller_is_compared_question_by_question() -> None:
     assert "2/3" in text and "1/1" in text
     assert [r.case.expect for r in agreed] == [(16, 9), ()]  # either labeller's measures are accepted
     assert agreed[0].ranked == results[0].ranked  # the same answers, judged anew
+    # The second labeller scored as if it were the build: 16 is right, the off-topic one declined, and the third,
+    # answerable to the first labeller, declined.
+    human = bench.figures(bench.as_build(results, [(16, 9), (), ()]))
+    assert human["top1"] == (1, 2) and human["answerable_declined"] == (1, 2) and human["offtopic_declined"] == (1, 1)
