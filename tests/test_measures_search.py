@@ -7,6 +7,7 @@ import math
 import pytest
 
 from bot.measures import Answer, Hit, MeasureIndex, ask, get_index, highlight, question_language
+from bot.measures.analysis import corrected
 from bot.measures.asides import Aside
 from bot.measures.bm25 import BM25
 from bot.measures.search import MAX_QUESTION_CHARS, NUMBER_SCORE
@@ -25,6 +26,10 @@ def en() -> MeasureIndex:
 def top(index: MeasureIndex, question: str) -> int | None:
     hits = index.answer(question).hits
     return hits[0].measure.number if hits else None
+
+
+def numbers(answer: Answer) -> list[int]:
+    return [h.measure.number for h in answer.hits]
 
 
 def test_index_is_cached_and_locale_codes_are_mapped(zh: MeasureIndex, en: MeasureIndex) -> None:
@@ -315,6 +320,34 @@ def test_bm25_ranks_like_rank_bm25_when_idf_is_positive() -> None:
 )
 def test_homophone_typos_of_a_pinyin_keyboard(zh: MeasureIndex, question: str, number: int) -> None:
     assert top(zh, question) == number
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("入党誓辞要重温吗", "入党誓词要重温吗"),  # 辞 ci for 词 ci: declined until read as spelt right
+        ("谈心谈化要跟每个党员都谈吗", "谈心谈话要跟每个党员都谈吗"),  # 化 hua for 话 hua
+        ("党小祖会没开够次数会扣分吗", "党小组会没开够次数会扣分吗"),  # 祖 zu for 组 zu
+        ("支部书计年底要干啥", "支部书记年底要干啥"),  # a short slip of a term of branch work
+    ],
+)
+def test_a_question_with_a_sure_slip_is_answered_as_if_spelt_right(zh: MeasureIndex, typed: str, meant: str) -> None:
+    assert corrected(typed, zh.analyzer.query(typed)) == meant
+    assert zh.answer(typed).hits and numbers(zh.answer(typed)) == numbers(zh.answer(meant))
+    assert zh.answer(typed).question == typed  # the member's own words are what the reply repeats
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "第13条里说的五星支部是最高档吗",  # 条里 reads like 条例: the grammar going on, not a slip
+        "我下个月入党满五年，支部会给我搞个纪念吗",  # 会给 reads like 会计
+        "上面会不会派人来查我们党建搞得怎么样",  # 派人 is no term of branch work
+        "党建工作和业务工作冲突的时候以哪个为主",  # 党的/务: one character apart, but not alike in sound
+    ],
+)
+def test_words_that_only_look_or_sound_like_a_term_are_left_as_written(zh: MeasureIndex, question: str) -> None:
+    assert corrected(question, zh.analyzer.query(question)) is None
 
 
 def test_a_homophone_of_an_off_topic_word_does_not_make_it_answerable(zh: MeasureIndex) -> None:

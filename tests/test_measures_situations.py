@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.measures.analysis import en_stem, load_concepts, load_synonyms
+from bot.measures.analysis import load_concepts, load_synonyms
+from bot.measures.english import en_stem
 from bot.measures.roles import role_span
 from bot.measures.search import MeasureIndex, build_index
 from tests.measures_support import written_since

@@ -14,24 +14,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 from itertools import product
 
-from bot.measures.analysis import EN_STOPWORDS, load_pinyin
+from bot.measures.analysis import EN_STOPWORDS, EVERYDAY_TERMS, load_pinyin, party_terms
 from bot.measures.knowledge import load_notice
 
-# Everyday words of branch work that are not Party terms of the dictionary but are typed in pinyin just as often.
-EVERYDAY_TERMS = ("党员", "支部", "书记", "党建", "党日", "党小组", "支委", "党委", "党组", "党课", "入党", "转正")
 MAX_WORDS = 8  # the longest run looked at (san hui yi ke: four words; zhong da shi xiang qing shi bao gao: eight)
 MIN_LETTERS = 6  # shorter runs ("dang", "ban") are as often English or names as pinyin
 MAX_READINGS = 16  # a term with many polyphones keeps this many of its spellings
 _WORD = re.compile(r"[a-z]+")
-
-
-def party_terms() -> frozenset[str]:
-    """The terms of the Party dictionary (``data/dict.txt``)."""
-    text = resources.files("bot.measures").joinpath("data", "dict.txt").read_text("utf-8")
-    return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
 
 
 @cache

@@ -9,8 +9,8 @@ from dataclasses import replace
 from bot.measures.analysis import (
     Analyzer,
     ChineseAnalyzer,
-    EnglishAnalyzer,
     Query,
+    corrected,
     load_cilin,
     load_concepts,
     load_synonyms,
@@ -30,6 +30,7 @@ from bot.measures.decline import (
     answer_probability,
     settled_probability,
 )
+from bot.measures.english import EnglishAnalyzer
 from bot.measures.frequencies import asked_frequencies, without_how_often
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
@@ -95,6 +96,7 @@ ABLATABLE = (
     "written-r23", "written-r25",  # rounds 23 and 25: 900 and 1,000 more, from writers who had not read the notice
     "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
     "asides",  # round 20: small talk and questions on the assistant's own features (asides.py)
+    "slips",  # session 16: a question with a sure slip of typing read as spelt right (analysis.corrected)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -181,8 +183,7 @@ class MeasureIndex:
         ]
         # (id of the query, the query, its sentence scores): the query is kept so that its id stays unique.
         self._sent_cache: tuple[int, Query, dict[int, float]] | None = None
-        if isinstance(analyzer, EnglishAnalyzer):
-            # The thesaurus's words are known too: "start" is not a typo of "star".
+        if isinstance(analyzer, EnglishAnalyzer):  # the thesaurus's words are known too: "start" is no typo of "star"
             analyzer.set_vocabulary([*self._words.idf, *self._concepts.idf])
         if isinstance(analyzer, ChineseAnalyzer):
             analyzer.set_text(self._norm_text)
@@ -262,7 +263,10 @@ class MeasureIndex:
         q = self.analyzer.query(question)
         if not q.words and not q.grams:
             return Answer(question=question, hits=(), no_words=True, lang=lang)
-        hits, nearest = self._found(q, top, question)
+        fixed = corrected(question, q) if "slips" not in DISABLED else None
+        if fixed is not None:  # read as spelt right: every model and the decision see the term the member meant
+            q = self.analyzer.query(fixed)
+        hits, nearest = self._found(q, top, fixed or question)
         return Answer(question=question, hits=hits, nearest=nearest, lang=lang)
 
     def search(self, question: str, top: int = 3) -> tuple[Hit, ...]:

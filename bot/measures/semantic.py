@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.measures.analysis import EN_STOPWORDS, en_stem, normalize
+from bot.measures.analysis import EN_STOPWORDS, normalize
+from bot.measures.english import en_stem
 from bot.measures.knowledge import Notice
 from bot.measures.roles import en_role_span, role_span
 
