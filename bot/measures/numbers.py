@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from bot.measures.analysis import normalize
 from bot.measures.knowledge import MEASURE_COUNT
 
 _CN_DIGITS = {
@@ -155,11 +155,6 @@ class NumberRef:
 
     number: int
     span: tuple[int, int]
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
 
 
 def parse_chinese_number(text: str) -> int | None:

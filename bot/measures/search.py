@@ -14,6 +14,7 @@ from bot.measures.analysis import (
     load_cilin,
     load_concepts,
     load_synonyms,
+    normalize,
 )
 from bot.measures.answers import Answer, Hit
 from bot.measures.asides import Aside, find_aside
@@ -44,7 +45,6 @@ from bot.measures.numbers import (
     names_the_measure_first,
     without_measure_numbers,
 )
-from bot.measures.numbers import normalize as normalize_number_text
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
@@ -232,7 +232,7 @@ class MeasureIndex:
             measure = self.measure(ref.number)
             if measure is None:
                 return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
-            norm = normalize_number_text(question).strip()  # the text the references' spans are on
+            norm = normalize(question).strip()  # the text the references' spans are on
             rest = without_measure_numbers(norm, refs)
             q = self.analyzer.query(rest)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
