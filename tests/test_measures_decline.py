@@ -19,6 +19,7 @@ from bot.measures.decline import (
     OfftopicLexicon,
     Signals,
     answer_probability,
+    outside_the_notice,
     settled_probability,
 )
 from bot.measures.search import MeasureIndex, get_index
@@ -192,3 +193,38 @@ def test_a_request_to_write_something_is_declined_however_party_like_its_words(q
 def test_a_question_about_what_to_write_is_still_answered() -> None:
     # Writing named inside a question about the measures is not a request to write.
     assert [h.measure.number for h in ask("年底支部书记要写述职报告吗，依据哪条", "zh").hits][:1] == [30]
+
+
+@pytest.mark.parametrize(
+    ("question", "locale"),
+    [
+        ("宣传委员平时要干啥", "zh"),  # the notice never names the organisation or publicity committee member
+        ("组织委员具体负责什么工作", "zh"),
+        ("支委分工怎么定", "zh"),
+        ("I'm the organisation committee member, what's my job", "en"),
+        ("借调过来的同事在哪个支部过组织生活", "zh"),  # nor says which branch a member belongs to
+        ("contract workers who are party members which branch", "en"),
+        ("线上视频开支部党员大会算数吗", "zh"),  # nor speaks of meeting online
+        ("Can we hold the branch meeting online?", "en"),
+    ],
+)
+def test_business_the_notice_does_not_regulate_is_declined(question: str, locale: str) -> None:
+    answer = ask(question, locale)
+    assert not answer.known and answer.nearest is None
+    assert outside_the_notice(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "locale", "number"),
+    [
+        ("组织委员要管党员的积分吗", "zh", 14),  # the member's points, asked by the organisation committee member
+        ("我是宣传委员，思想引导这块应该怎么做", "zh", 9),  # a role, then the question
+        ("纪检委员平时负责什么", "zh", 23),  # measure 23, on the organs' discipline commission, answers it
+        ("党员培训能不能搞线上课、实地参观、做课题这些方式", "zh", 11),  # study online is measure 11's 网上学习
+        ("Does online learning count as a form of member training under the notice?", "en", 11),
+        ("我们党组书记要建一个支部工作联系点，一般该选哪个支部？", "zh", 20),  # which branch, in another sense
+    ],
+)
+def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:
+    assert not outside_the_notice(question)
+    assert [h.measure.number for h in ask(question, locale).hits][:1] == [number]

@@ -22,13 +22,13 @@ from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
     ANSWER_PROBABILITY,
-    COMPOSE_REQUEST,
     NEAREST_PROBABILITY,
     UNANCHORED_ANSWER_PROBABILITY,
     UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
     Signals,
     answer_probability,
+    outside_the_notice,
     settled_probability,
 )
 from bot.measures.english import EnglishAnalyzer
@@ -335,7 +335,7 @@ class MeasureIndex:
     def _found(self, q: Query, top: int, question: str = "") -> tuple[tuple[Hit, ...], Measure | None]:
         """The hits; when there are none because the decision declined (not sure enough, though about as sure as
         ``NEAREST_PROBABILITY``), also the measure ranked first: the reply names it as nearest in subject."""
-        if top <= 0 or (not q.words and not q.grams) or COMPOSE_REQUEST.search(question):
+        if top <= 0 or (not q.words and not q.grams) or outside_the_notice(question):
             return (), None
         meaning = self._meaning
         signals = self.signals(q, question, offtopic=meaning is None)
