@@ -8,7 +8,8 @@ Sets, each reported on its own:
 * ``measures_heldout_*.jsonl``: HELD-OUT batches, written by someone who had not seen the code or the tuning set
   (fields q, measures, lang, tags; tags include "paraphrase" and "offtopic"). Nobody tunes on them.
 * ``measures_second_labels_*.jsonl``: for some batches, a second labeller's measures for the same questions, given
-  blind; the batch's report adds how far the two agree and the figures on the questions they label alike.
+  blind; the batch's report adds how far the two agree, the figures on the questions they label alike, and the
+  second labeller's own figures scored as if it were the build (how near a careful person comes to the goals).
 
 For each set: top-1 / top-3 accuracy on the answerable questions, paraphrase and English top-1, each with its
 Wilson 95 % confidence interval; the share of answerable questions declined ("I don't know") and of off-topic
