@@ -7,7 +7,10 @@ from collections.abc import Callable
 from importlib import resources
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from bot.cli.measures import register
 from bot.measures import ask, load_notice
 from bot.measures.analysis import load_concepts, normalize
 from bot.measures.decline import (
@@ -210,8 +213,20 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
 )
 def test_business_the_notice_does_not_regulate_is_declined(question: str, locale: str) -> None:
     answer = ask(question, locale)
-    assert not answer.known and answer.nearest is None
+    assert not answer.known and answer.nearest is None and answer.not_regulated
     assert outside_the_notice(question)
+
+
+def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> None:
+    app = typer.Typer()
+    register(app)
+    text = CliRunner().invoke(app, ["ask", "宣传委员平时要干啥"]).output
+    assert text.startswith("《若干措施》没有规定这方面的内容，请以《中国共产党支部工作条例（试行）》等党内法规")
+    assert "换个说法" not in text  # rephrasing would not help
+    text = CliRunner().invoke(app, ["ask", "--lang", "en", "Can we hold the branch meeting online?"]).output
+    assert text.startswith("The measures do not regulate this.")
+    # A question declined for other reasons still gets the usual reply.
+    assert not ask("2022年世界杯冠军是谁", "zh").not_regulated
 
 
 @pytest.mark.parametrize(

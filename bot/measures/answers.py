@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.measures.asides import Aside
 from bot.measures.knowledge import Measure
+from bot.measures.unregulated import not_regulated
 
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 
@@ -43,6 +44,11 @@ class Answer:
     def known(self) -> bool:
         """True when there is at least one hit."""
         return bool(self.hits)
+
+    @property
+    def not_regulated(self) -> bool:
+        """True when nothing answers because the notice does not regulate what is asked (unregulated.py)."""
+        return not self.hits and self.aside is None and not_regulated(self.question)
 
     @property
     def unsure(self) -> bool:
