@@ -76,7 +76,7 @@ async def test_the_chat_says_how_often_and_that_the_measures_do_not(
 ) -> None:
     # Declined by the decision (raised here, so that the reply does not depend on its weights), but nearly answered:
     # the measure that names 三会一课 is named as nearest (round 24).
-    monkeypatch.setattr(search, "ANSWER_PROBABILITY", 1.01)
+    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (1.01, 1.01, 1.01))
     replies = await bot.say(GUEST, "支委会多久开一次")
     assert replies[0].splitlines() == [
         "按《中国共产党支部工作条例（试行）》的规定：",
@@ -101,8 +101,7 @@ async def test_the_measure_after_a_frequency_leads_with_what_it_says_of_the_meet
 ) -> None:
     # Answered whatever the decision's weights (thresholds lowered): the regulation gives the figure, so measure 5
     # leads with its 三会一课 sentence, not with its other number (每年至少1次党章学习).
-    for name in ("ANSWER_PROBABILITY", "UNANCHORED_ANSWER_PROBABILITY", "UNKNOWN_ANSWER_PROBABILITY"):
-        monkeypatch.setattr(search, name, 0.0)
+    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (0.0, 0.0, 0.0))
     lines = (await bot.say(GUEST, question))[0].splitlines()
     lead = lines[lines.index("") + 1]
     assert lead.endswith("—— 第5条") and "三会一课" in lead and "党章学习" not in lead

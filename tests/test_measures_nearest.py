@@ -26,8 +26,7 @@ GUEST = 555_000_333
 @pytest.fixture
 def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every question is declined by the decision, as if it were not sure enough to answer."""
-    for name in ("ANSWER_PROBABILITY", "UNANCHORED_ANSWER_PROBABILITY", "UNKNOWN_ANSWER_PROBABILITY"):
-        monkeypatch.setattr(search, name, 1.01)
+    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (1.01, 1.01, 1.01))
 
 
 @pytest.mark.usefixtures("unsure")

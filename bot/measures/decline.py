@@ -96,6 +96,14 @@ ANSWER_PROBABILITY = 0.70
 # question of the tuning set is below 0.40 and its unanchored answerable ones above 0.73. A stricter bar would only
 # risk declining answerable ones, so it is the general threshold (round 14's scan moves the three together).
 UNANCHORED_ANSWER_PROBABILITY = ANSWER_PROBABILITY
+# Session 17: how the question is worded (topicality.py, a classifier learnt from labelled questions) moves the bar.
+# A question is answered when logit(probability) + TOPICALITY_WEIGHT * its log-odds reaches TOPICALITY_LOGIT, i.e. from
+# the probability ``needed_probabilities`` gives (the same with or without a word of the domain). Both were chosen by
+# scripts/fit_topicality.py on the tuning set and batches 1-59, each question scored by a classifier trained without
+# its fold: the most off-topic questions of the unprimed batches (42-59) declined with no more of the answerable ones
+# declined, there or on the primed sets, than by ANSWER_PROBABILITY alone. Batches 60-63 judge it.
+TOPICALITY_WEIGHT = 1.0
+TOPICALITY_LOGIT = 0.1
 # Declined, yet from this probability on a question about branch work (with a word of the domain) names the measure
 # ranked first as nearest in subject (round 24). The declines left are mostly where the writers of the questions split:
 # Party business next to a measure (how often the organisational-life meeting is held, dues rates), labelled with
@@ -196,6 +204,16 @@ def answer_probability(signals: Signals, weights: tuple[float, ...] = DECLINE_WE
     """How likely the question has a measure that answers it."""
     z = sum(w * v for w, v in zip(weights, signals.features(), strict=True))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def needed_probabilities(topicality: float | None) -> tuple[float, float, float]:
+    """The probability needed to answer: with a word of the domain, without one, and without one when the measures
+    hardly know the question's words; ``topicality`` is the classifier's log-odds (None: switched off)."""
+    if topicality is None:
+        return ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY
+    z = max(-30.0, min(30.0, TOPICALITY_LOGIT - TOPICALITY_WEIGHT * topicality))
+    bar = 1.0 / (1.0 + math.exp(-z))
+    return bar, bar, bar
 
 
 def settled_probability(signals: Signals, thresholds: tuple[float, ...], offtopic: Callable[[], float]) -> float:

@@ -21,13 +21,11 @@ from bot.measures.asides import Aside, find_aside
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
-    ANSWER_PROBABILITY,
     NEAREST_PROBABILITY,
-    UNANCHORED_ANSWER_PROBABILITY,
-    UNKNOWN_ANSWER_PROBABILITY,
     OfftopicLexicon,
     Signals,
     answer_probability,
+    needed_probabilities,
     outside_the_notice,
     settled_probability,
 )
@@ -37,6 +35,7 @@ from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
+from bot.measures.leads import ASKS, HAS
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import (
     asks_whether,
@@ -47,6 +46,7 @@ from bot.measures.numbers import (
 )
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
+from bot.measures.topicality import load_topicality
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
@@ -97,6 +97,7 @@ ABLATABLE = (
     "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
     "asides",  # round 20: small talk and questions on the assistant's own features (asides.py)
     "slips",  # session 16: a question with a sure slip of typing read as spelt right (analysis.corrected)
+    "topicality",  # session 17: the question's wording, learnt from labelled questions, moves the bar (topicality.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -117,20 +118,6 @@ EN_ANCHORS = (
     "four forms", "eight-point", "formalism", "bureaucra", "heart-to-heart", "agenda", "three meetings",
     "twinning", "pairing", "membership", "organs", "central committee", "grass-roots",
 )  # fmt: skip
-# What a question asks for, and what the sentence that answers it has.
-_ASKS = {
-    "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
-                        r"|times a|per cent|percent|ratio|share of"),
-    "who": re.compile(r"谁|哪个部门|哪个单位|什么人|哪些人|由哪|\bwho\b|\bwhom\b|which body|which person"),
-    "when": re.compile(r"多长时间|什么时候|何时|期限|几个月|几天|多久|\bwhen\b|how long|by when|deadline|within"),
-}  # fmt: skip
-_HAS = {
-    "count": re.compile(
-        r"\d|[一二三四五六七八九十两]\s*[次个名项年月]|至少|每年|每月|定期|at least|once|every|per cent|%"
-    ),
-    "who": re.compile(r"书记|负责人|担任|由|党组|党委|工委|纪委|委员|secretar|responsib|head|committee|lead"),
-    "when": re.compile(r"\d|月内|每年|定期|年度|任前|within|months?|year|annual|regular"),
-}  # fmt: skip
 
 
 class MeasureIndex:
@@ -149,6 +136,7 @@ class MeasureIndex:
         vectors: bool = True,
         meaning: bool = True,
         roles: bool = True,
+        topicality: bool = True,
         questions: list[tuple[str, tuple[int, ...]]] | None = None,
     ) -> None:
         self.notice = notice
@@ -204,6 +192,7 @@ class MeasureIndex:
         )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
         self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None
+        self._topicality = load_topicality() if topicality else None
 
     def vocabulary(self) -> frozenset[str]:
         """The index terms of the measures' texts and of the concept field."""
@@ -342,14 +331,16 @@ class MeasureIndex:
         sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
-        thresholds = ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY, NEAREST_PROBABILITY
+        # The probability needed, lowered or raised by how the question is worded (topicality.py).
+        bars = needed_probabilities(self._topicality.score(question) if self._topicality is not None else None)
+        thresholds = (*bars, NEAREST_PROBABILITY)
         if sem is None:
             probability = 0.0
         elif meaning is None:
             probability = answer_probability(signals)
         else:
             probability = settled_probability(signals, thresholds, lambda: meaning.nearest_offtopic(question))
-        if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < UNKNOWN_ANSWER_PROBABILITY:
+        if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < bars[2]:
             return (), None
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
@@ -361,7 +352,7 @@ class MeasureIndex:
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return (), None
         else:
-            needed = ANSWER_PROBABILITY if signals.anchored else UNANCHORED_ANSWER_PROBABILITY
+            needed = bars[0] if signals.anchored else bars[1]
             scores = signals.fused
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked:
@@ -457,7 +448,7 @@ class MeasureIndex:
         if len(measure.sentences) < 2:
             return measure.sentences[0] if measure.sentences else measure.text
         norm_q = self.analyzer.normalize(question)
-        asks = [kind for kind, pattern in _ASKS.items() if pattern.search(norm_q)]
+        asks = [kind for kind, pattern in ASKS.items() if pattern.search(norm_q)]
         if "count" in asks and asked_frequencies(question):
             # How often a meeting is held: the regulations' figure answers it above the measure (frequencies.py), so
             # the measure leads with what it says of that meeting, not with another number ("每年至少…1次党章学习").
@@ -481,7 +472,7 @@ class MeasureIndex:
         for s, k, sentence in scored:
             norm = self.analyzer.normalize(sentence)
             relevant = s > 0 or (bool(meaning) and meaning[k] >= closest - LEAD_NEAR)
-            bonus = sum(LEAD_BONUS * scale for kind in asks if _HAS[kind].search(norm)) if relevant else 0.0
+            bonus = sum(LEAD_BONUS * scale for kind in asks if HAS[kind].search(norm)) if relevant else 0.0
             penalty = 0.5 * scale if k == 0 else 0.0  # the lead title restates the topic; it rarely answers
             ranked.append((s + bonus - penalty, -k, sentence))
         return max(ranked)[2]
@@ -562,6 +553,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         vectors="vectors" not in off,
         meaning="meaning" not in off,
         roles="en_roles" not in off,
+        topicality="topicality" not in off,
         questions=load_questions(lang, frozenset(part for part in off if part.startswith("written-"))),
     )
     if len(index.notice.measures) != MEASURE_COUNT:

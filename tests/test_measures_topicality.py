@@ -1,0 +1,131 @@
+"""The question's wording as a signal of the decision to answer (bot/measures/topicality.py, session 17)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from array import array
+
+import pytest
+
+from bot.measures.build_topicality import JUDGES_FROM, Example, examples, fold_of, train
+from bot.measures.decline import (
+    ANSWER_PROBABILITY,
+    TOPICALITY_LOGIT,
+    TOPICALITY_WEIGHT,
+    needed_probabilities,
+)
+from bot.measures.search import build_index
+from bot.measures.topicality import BUCKETS_LOG2, Topicality, load_topicality, pack
+
+
+@pytest.fixture(scope="module")
+def zh_indexes() -> tuple[object, object]:
+    return build_index("zh"), build_index("zh", disabled=frozenset({"topicality"}))
+
+
+def test_the_shipped_model_is_whole() -> None:
+    model = load_topicality()
+    assert len(model.weights) == 1 << BUCKETS_LOG2
+    assert math.isfinite(model.bias)
+    assert all(math.isfinite(w) for w in model.weights[:1000])
+
+
+def test_a_damaged_model_file_is_refused() -> None:
+    data = pack(0.5, array("f", [0.0] * 8))
+    assert Topicality(data).bias == 0.5
+    with pytest.raises(ValueError):
+        Topicality(data[:-4])
+    with pytest.raises(ValueError):
+        Topicality(b"XXXX" + data[4:])
+
+
+def test_the_score_is_the_same_in_every_process() -> None:
+    """The slots are crc32's, not Python's hash, which changes with PYTHONHASHSEED."""
+    question = "组织生活会一年开几次"
+    code = f"from bot.measures.topicality import load_topicality; print(repr(load_topicality().score({question!r})))"
+    scores = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert scores == {repr(load_topicality().score(question))}
+
+
+@pytest.mark.parametrize(
+    "question", ["党费可以用来干什么", "第一议题学什么", "What must the first agenda item of a branch meeting be?"]
+)
+def test_questions_on_the_measures_score_as_such(question: str) -> None:
+    assert load_topicality().score(question) > 0
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "食堂几点开饭", "how do I reset my email password"])
+def test_questions_on_other_things_score_as_such(question: str) -> None:
+    assert load_topicality().score(question) < 0
+
+
+def test_the_bar_moves_with_the_score() -> None:
+    assert needed_probabilities(None)[0] == ANSWER_PROBABILITY
+    low, high = needed_probabilities(2.0)[0], needed_probabilities(-2.0)[0]
+    assert low < high
+    # Answered exactly where logit(p) + W * score reaches the bar.
+    p = high
+    assert math.log(p / (1 - p)) + TOPICALITY_WEIGHT * -2.0 == pytest.approx(TOPICALITY_LOGIT)
+
+
+def test_business_the_notice_does_not_settle_is_declined_for_its_wording(zh_indexes: tuple) -> None:
+    """Whether two meetings may be held together: the measures name both meetings, the notice says nothing of
+    merging them. Without the classifier it is answered with measure 5; with it, declined, measure 5 named as
+    nearest in subject."""
+    with_it, without = zh_indexes
+    question = "党小组会可以和支委会合在一起开吗"
+    assert [h.measure.number for h in without.answer(question).hits][:1] == [5]
+    declined = with_it.answer(question)
+    assert declined.hits == ()
+    assert declined.nearest is not None and declined.nearest.number == 5
+
+
+def test_the_names_of_two_meetings_alone_name_the_nearest_measure(zh_indexes: tuple) -> None:
+    """Most questions people ask about the committee and group meetings are on what the notice does not settle (how
+    often, who presides, whether they may be merged), so their names alone are declined now, measure 5 (三会一课)
+    named as nearest; asked what is required of them, measure 5 answers."""
+    with_it, without = zh_indexes
+    assert [h.measure.number for h in without.answer("支委会和党小组会").hits][:1] == [5]
+    declined = with_it.answer("支委会和党小组会")
+    assert declined.hits == () and declined.nearest is not None and declined.nearest.number == 5
+    assert with_it.answer("支委会和党小组会有什么要求").hits[0].measure.number == 5
+
+
+def test_questions_on_the_measures_are_still_answered(zh_indexes: tuple) -> None:
+    with_it, _ = zh_indexes
+    assert with_it.answer("第一议题学什么").hits[0].measure.number == 7
+    assert with_it.answer("党费可以用来干什么").hits[0].measure.number == 16
+    assert with_it.answer("支部书记出缺了多久要补上").hits
+
+
+def test_the_judges_are_never_learnt_from() -> None:
+    sources = {e.source for e in examples()}
+    assert {"written", "tuning"} <= sources
+    batches = {int(s) for s in sources if s.isdigit()}
+    assert batches and max(batches) < JUDGES_FROM
+
+
+def test_every_tuning_and_batch_question_has_a_fold() -> None:
+    assert fold_of("written") is None
+    assert {fold_of("tuning"), fold_of("42"), fold_of("43")} <= set(range(5))
+
+
+def test_training_learns_the_labels() -> None:
+    rows = [Example(q, "zh", 1, "tuning") for q in ("党费怎么用", "党费的使用", "党费管理要求")] + [
+        Example(q, "zh", 0, "tuning") for q in ("食堂几点开", "食堂的菜单", "食堂在哪里")
+    ]
+    bias, w = train(rows, buckets_log2=10)
+    model = Topicality(pack(bias, array("f", w.astype("float32").tobytes())))
+    assert model.score("党费") > 0 > model.score("食堂")
