@@ -192,7 +192,7 @@ class MeasureIndex:
         )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
         self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None
-        self._topicality = load_topicality() if topicality else None
+        self._topicality = topicality  # the model is loaded once for both indexes, not kept in each pickle
 
     def vocabulary(self) -> frozenset[str]:
         """The index terms of the measures' texts and of the concept field."""
@@ -332,7 +332,7 @@ class MeasureIndex:
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
         # The probability needed, lowered or raised by how the question is worded (topicality.py).
-        bars = needed_probabilities(self._topicality.score(question) if self._topicality is not None else None)
+        bars = needed_probabilities(load_topicality().score(question) if self._topicality else None)
         thresholds = (*bars, NEAREST_PROBABILITY)
         if sem is None:
             probability = 0.0
