@@ -52,7 +52,7 @@ def test_index_is_cached_and_locale_codes_are_mapped(zh: MeasureIndex, en: Measu
         ("评星定级", 13),
         ("党员活动室六有", 15),
         ("在职党员到社区报到", 22),
-        ("支委会和党小组会有什么要求", 5),  # parts of 三会一课 (the names alone: see test_measures_topicality.py)
+        ("支委会和党小组会有什么要求", 5),  # parts of 三会一课 (the names alone: see test_measures_classifiers.py)
         ("政治生曰", 5),  # typo, one wrong character
         ("三汇一课提质增效", 5),
     ],

@@ -37,6 +37,7 @@ from bot.measures.languages import index_language as index_language  # re-export
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.leads import ASKS, HAS
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
+from bot.measures.measure_classifier import load_measure_classifier
 from bot.measures.numbers import (
     asks_whether,
     find_section_number,
@@ -64,6 +65,7 @@ MIN_SCORE = 3.0  # below this the best match is a guess: answer "don't know"
 MIN_COVERAGE = 0.4  # share of the question's own content (by idf) that the index knows
 UNKNOWN_COVERAGE = 0.1  # below this share, a question without a word of the domain is about something else
 RELATIVE_CUTOFF = 0.3  # further hits must score at least this share of the best one
+RERANKED = 3  # the measures the classifier of the question's wording may reorder (measure_classifier.py)
 CONCEPT_WEIGHT = 1.0  # the domain thesaurus: what a measure is about, in the words people use for it
 ANCHORED_MIN_SCORE = 1.0  # a question about branch work (see ZH_ANCHORS) is answered from this score on
 # Even about branch work, some of what is asked must be known. Set at 0.3 (tuned on the team's own Party
@@ -98,6 +100,7 @@ ABLATABLE = (
     "asides",  # round 20: small talk and questions on the assistant's own features (asides.py)
     "slips",  # session 16: a question with a sure slip of typing read as spelt right (analysis.corrected)
     "topicality",  # session 17: the question's wording, learnt from labelled questions, moves the bar (topicality.py)
+    "classifier",  # session 17: … and reorders the three measures ranked best (measure_classifier.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -137,6 +140,7 @@ class MeasureIndex:
         meaning: bool = True,
         roles: bool = True,
         topicality: bool = True,
+        classified: bool = True,
         questions: list[tuple[str, tuple[int, ...]]] | None = None,
     ) -> None:
         self.notice = notice
@@ -192,7 +196,8 @@ class MeasureIndex:
         )
         notice_text = "\n".join([*(m.text for m in measures), *(s.title for s in notice.sections)])
         self._lexicon = OfftopicLexicon(notice.lang, notice_text) if lexicon else None
-        self._topicality = topicality  # the model is loaded once for both indexes, not kept in each pickle
+        self._topicality = topicality  # the models are loaded once for both indexes, not kept in each pickle
+        self._classified = classified
 
     def vocabulary(self) -> frozenset[str]:
         """The index terms of the measures' texts and of the concept field."""
@@ -360,13 +365,11 @@ class MeasureIndex:
             if probability < needed:
                 near = signals.anchored and probability >= NEAREST_PROBABILITY  # about branch work, nearly sure
                 return (), self.notice.measures[ranked[0][0]] if near else None
-        best = ranked[0][1]
-        hits = []
-        for i, score in ranked[:top]:
-            if score < best * RELATIVE_CUTOFF:
-                break
-            hits.append(self._hit(i, round(score, 3), q, question))
-        return tuple(hits), None
+        passing = [(i, score) for i, score in ranked[: max(top, RERANKED)] if score >= ranked[0][1] * RELATIVE_CUTOFF]
+        if self._classified:  # the first three in the order of their place and the question's wording together
+            numbers = [self.notice.measures[i].number for i, _ in passing[:RERANKED]]
+            passing[:RERANKED] = load_measure_classifier().rerank(question, numbers, passing[:RERANKED])
+        return tuple(self._hit(i, round(score, 3), q, question) for i, score in passing[:top]), None
 
     def _coverage(self, q: Query, concepts: bool = False) -> float:
         """Share of the question's own content words (weighted by idf) that occur in the measures at all.
@@ -554,6 +557,7 @@ def build_index(lang: str = "zh", disabled: frozenset[str] | None = None) -> Mea
         meaning="meaning" not in off,
         roles="en_roles" not in off,
         topicality="topicality" not in off,
+        classified="classifier" not in off,
         questions=load_questions(lang, frozenset(part for part in off if part.startswith("written-"))),
     )
     if len(index.notice.measures) != MEASURE_COUNT:

@@ -1,4 +1,5 @@
-"""The question's wording as a signal of the decision to answer (bot/measures/topicality.py, session 17)."""
+"""The question's wording, learnt from labelled questions (session 17): as a signal of the decision to answer
+(bot/measures/topicality.py) and of which measure answers (bot/measures/measure_classifier.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from array import array
 
 import pytest
 
-from bot.measures.build_topicality import JUDGES_FROM, Example, examples, fold_of, train
+from bot.measures.build_classifiers import JUDGES_FROM, Example, examples, fold_of, quantised, train, train_measures
 from bot.measures.decline import (
     ANSWER_PROBABILITY,
     TOPICALITY_LOGIT,
     TOPICALITY_WEIGHT,
     needed_probabilities,
 )
+from bot.measures.measure_classifier import MeasureClassifier, load_measure_classifier
+from bot.measures.measure_classifier import pack as pack_measures
 from bot.measures.search import build_index
 from bot.measures.topicality import BUCKETS_LOG2, Topicality, load_topicality, pack
 
@@ -123,9 +126,45 @@ def test_every_tuning_and_batch_question_has_a_fold() -> None:
 
 
 def test_training_learns_the_labels() -> None:
-    rows = [Example(q, "zh", 1, "tuning") for q in ("党费怎么用", "党费的使用", "党费管理要求")] + [
-        Example(q, "zh", 0, "tuning") for q in ("食堂几点开", "食堂的菜单", "食堂在哪里")
+    rows = [Example(q, "zh", (16,), "tuning") for q in ("党费怎么用", "党费的使用", "党费管理要求")] + [
+        Example(q, "zh", (), "tuning") for q in ("食堂几点开", "食堂的菜单", "食堂在哪里")
     ]
     bias, w = train(rows, buckets_log2=10)
     model = Topicality(pack(bias, array("f", w.astype("float32").tobytes())))
     assert model.score("党费") > 0 > model.score("食堂")
+
+
+def test_training_learns_which_measure() -> None:
+    rows = [Example(q, "zh", (16,), "tuning") for q in ("党费怎么用", "党费的使用", "党费管理要求")] + [
+        Example(q, "zh", (7,), "tuning") for q in ("第一议题学什么", "第一议题的内容", "会议第一议题")
+    ]
+    biases, w = train_measures(rows, buckets_log2=10)
+    scales, weights = quantised(w)
+    model = MeasureClassifier(pack_measures(list(biases), scales, weights, 10))
+    assert model.logit("党费", 16) > model.logit("党费", 7)
+    assert model.logit("第一议题", 7) > model.logit("第一议题", 16)
+
+
+def test_the_shipped_measure_classifier_is_whole() -> None:
+    model = load_measure_classifier()
+    assert model.count == 32 and len(model.weights) == 32 << model.buckets_log2
+    data = pack_measures([0.0] * 2, [1.0] * 2, bytes(2 << 4), 4)
+    assert MeasureClassifier(data).logit("党费", 1) == 0.0
+    with pytest.raises(ValueError):
+        MeasureClassifier(data[:-1])
+    with pytest.raises(ValueError):
+        pack_measures([0.0] * 2, [1.0], bytes(2 << 4), 4)
+
+
+def test_the_wording_reorders_the_three_best() -> None:
+    """Whether a cadre's promotion needs the Party organisation's view: the text's words (干部, 党组织) match measure 32
+    (the team of Party workers) best; people who ask it mean measure 14 (机关党组织配合组织人事部门对机关领导干部进行考察),
+    second in the ranking. A place costs PLACE_COST, so a clear first stays first."""
+    question = "干部提拔要听党组织意见吗"
+    without = build_index("zh", disabled=frozenset({"classifier"})).answer(question)
+    with_it = build_index("zh").answer(question)
+    assert [h.measure.number for h in without.hits][:2] == [32, 14]
+    assert with_it.hits[0].measure.number == 14
+    assert {h.measure.number for h in with_it.hits} == {h.measure.number for h in without.hits}
+    model = load_measure_classifier()
+    assert model.rerank("第一议题学什么", [7, 10], ["a", "b"]) == ["a", "b"]

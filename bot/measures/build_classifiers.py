@@ -1,0 +1,188 @@
+"""Train the two learnt models offline: ``data/topicality.bin`` (topicality.py: whether a question has a measure
+that answers it) and ``data/measure_classifier.bin`` (measure_classifier.py: which measure its wording points to).
+
+    python -m bot.measures.build_classifiers
+
+The examples are labelled questions: the written ones (``data/questions.jsonl``), the tuning set and every held-out
+batch already read (numbered below ``JUDGES_FROM``); a batch from ``JUDGES_FROM`` on judges the round and is never
+read here. Topicality: each is 1 when it has a measure, 0 when off-topic; a logistic regression on the hashed grams
+of ``topicality.hashed``, the two classes weighted to count equally. Measures: those with a measure, a softmax
+regression over the 32 on the same grams in fewer slots, a question with two measures counting half for each, its
+weights then quantised to signed bytes with a scale per measure. Both by stochastic gradient descent with a fixed
+seed and a small L2 penalty; numpy (a development dependency) only here.
+
+``out_of_fold`` scores each tuning or batch question with models trained without its fold (batches by number, the
+tuning set as one fold; the written questions always train): ``scripts/fit_classifiers.py`` chooses from those how
+much each model weighs, as the regression's threshold was chosen (decline.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.measures import measure_classifier, topicality
+from bot.measures.knowledge import MEASURE_COUNT
+from bot.measures.topicality import hashed
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+# Batches 60-63 judge session 17's round: none of them is read here.
+JUDGES_FROM = 60
+EPOCHS = 12  # topicality; the measures' softmax takes 10 (as good out of fold, and the slower of the two)
+MEASURE_EPOCHS = 10
+RATE = 0.5  # divided by the epoch's number
+L2 = 1e-6
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled question, its language, its measures (none: off-topic) and where it comes from (``written``,
+    ``tuning`` or a batch's number)."""
+
+    q: str
+    lang: str
+    measures: tuple[int, ...]
+    source: str
+
+    @property
+    def answerable(self) -> int:
+        """1 when the question has a measure, else 0."""
+        return 1 if self.measures else 0
+
+
+def _read(path: Path, source: str) -> list[Example]:
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [Example(r["q"], r["lang"], tuple(r.get("expect", r.get("measures")) or ()), source) for r in rows]
+
+
+def examples(root: Path = ROOT) -> list[Example]:
+    """Every labelled question the models may learn from."""
+    out = _read(DATA / "questions.jsonl", "written") + _read(root / "benchmarks" / "measures_eval.jsonl", "tuning")
+    for path in sorted((root / "benchmarks").glob("measures_heldout_*.jsonl")):
+        number = int(path.stem.rsplit("_", 1)[1])
+        if number < JUDGES_FROM:
+            out += _read(path, str(number))
+    return out
+
+
+def _features(rows: Sequence[Example], buckets_log2: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    import numpy as np  # a development dependency (through rank-bm25), offline only
+
+    out = []
+    for r in rows:
+        slots = hashed(r.q, buckets_log2)
+        keys = np.fromiter(slots.keys(), dtype=np.int64, count=len(slots))
+        out.append((keys, np.fromiter(slots.values(), dtype=np.float64, count=len(slots))))
+    return out
+
+
+def train(rows: list[Example], buckets_log2: int = topicality.BUCKETS_LOG2, seed: int = 0) -> tuple[float, np.ndarray]:
+    """Topicality: the bias and the slots' weights, fitted on ``rows``."""
+    import numpy as np
+
+    data = _features(rows, buckets_log2)
+    positive = sum(r.answerable for r in rows)
+    share = {1: len(rows) / (2 * max(1, positive)), 0: len(rows) / (2 * max(1, len(rows) - positive))}
+    w = np.zeros(1 << buckets_log2)
+    bias = 0.0
+    rng = np.random.default_rng(seed)
+    for epoch in range(EPOCHS):
+        rate = RATE / (1 + epoch)
+        for i in rng.permutation(len(data)):
+            keys, values = data[i]
+            y = rows[i].answerable
+            z = bias + float(w[keys] @ values)
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            g = (p - y) * share[y]
+            w[keys] -= rate * (g * values + L2 * w[keys])
+            bias -= rate * g
+    return bias, w
+
+
+def train_measures(
+    rows: list[Example], buckets_log2: int = measure_classifier.BUCKETS_LOG2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The measures' softmax: biases (one per measure) and weights (slots x measures), on the rows with a measure."""
+    import numpy as np
+
+    rows = [r for r in rows if r.measures]
+    data = _features(rows, buckets_log2)
+    w = np.zeros((1 << buckets_log2, MEASURE_COUNT))
+    bias = np.zeros(MEASURE_COUNT)
+    rng = np.random.default_rng(seed)
+    for epoch in range(MEASURE_EPOCHS):
+        rate = RATE / (1 + epoch)
+        for i in rng.permutation(len(data)):
+            keys, values = data[i]
+            z = bias + values @ w[keys]
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            for m in rows[i].measures:
+                p[m - 1] -= 1.0 / len(rows[i].measures)
+            w[keys] -= rate * (np.outer(values, p) + L2 * w[keys])
+            bias -= rate * p
+    return bias, w
+
+
+def quantised(w: np.ndarray) -> tuple[list[float], bytes]:
+    """Per measure the scale, and the weights as signed bytes, measure-major (``MeasureClassifier``'s layout)."""
+    import numpy as np
+
+    scales = np.abs(w).max(axis=0) / 127.0
+    scales[scales == 0] = 1.0
+    q = np.round(w / scales).astype(np.int8)
+    return [float(s) for s in scales], q.T.tobytes()
+
+
+def fold_of(source: str, folds: int = FOLDS) -> int | None:
+    """The fold a question is scored in (None: the written questions, which always train)."""
+    if source == "written":
+        return None
+    return folds - 1 if source == "tuning" else int(source) % folds
+
+
+def out_of_fold(rows: list[Example], folds: int = FOLDS) -> tuple[list[float | None], list[list[float] | None]]:
+    """Each tuning or batch question's topicality score and per-measure logits (the quantised weights'), from models
+    trained without its fold (None for the written ones)."""
+    scores: list[float | None] = [None] * len(rows)
+    logits: list[list[float] | None] = [None] * len(rows)
+    for k in range(folds):
+        rest = [r for r in rows if fold_of(r.source, folds) != k]
+        bias, w = train(rest)
+        biases, weights = train_measures(rest)
+        scales, qbytes = quantised(weights)
+        model = measure_classifier.MeasureClassifier(
+            measure_classifier.pack(list(biases), scales, qbytes, measure_classifier.BUCKETS_LOG2)
+        )
+        for i, r in enumerate(rows):
+            if fold_of(r.source, folds) == k:
+                scores[i] = bias + sum(float(w[s]) * v for s, v in hashed(r.q).items())
+                logits[i] = [model.logit(r.q, n) for n in range(1, MEASURE_COUNT + 1)]
+    return scores, logits
+
+
+def main() -> None:
+    """Train both models on every example and write them."""
+    rows = examples()
+    bias, w = train(rows)
+    (DATA / "topicality.bin").write_bytes(topicality.pack(bias, array("f", w.astype("float32").tobytes())))
+    biases, weights = train_measures(rows)
+    scales, qbytes = quantised(weights)
+    packed = measure_classifier.pack(list(biases), scales, qbytes, measure_classifier.BUCKETS_LOG2)
+    (DATA / "measure_classifier.bin").write_bytes(packed)
+    answerable = sum(r.answerable for r in rows)
+    print(f"{len(rows)} questions ({answerable} with a measure, {len(rows) - answerable} off-topic)")
+
+
+if __name__ == "__main__":
+    main()
