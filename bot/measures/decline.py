@@ -99,7 +99,7 @@ UNANCHORED_ANSWER_PROBABILITY = ANSWER_PROBABILITY
 # Session 17: how the question is worded (topicality.py, a classifier learnt from labelled questions) moves the bar.
 # A question is answered when logit(probability) + TOPICALITY_WEIGHT * its log-odds reaches TOPICALITY_LOGIT, i.e. from
 # the probability ``needed_probabilities`` gives (the same with or without a word of the domain). Both were chosen by
-# scripts/fit_topicality.py on the tuning set and batches 1-59, each question scored by a classifier trained without
+# scripts/fit_classifiers.py on the tuning set and batches 1-59, each question scored by a classifier trained without
 # its fold: the most off-topic questions of the unprimed batches (42-59) declined with no more of the answerable ones
 # declined, there or on the primed sets, than by ANSWER_PROBABILITY alone. Batches 60-63 judge it.
 TOPICALITY_WEIGHT = 1.5
