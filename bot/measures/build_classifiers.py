@@ -3,7 +3,9 @@ that answers it) and ``data/measure_classifier.bin`` (measure_classifier.py: whi
 
     python -m bot.measures.build_classifiers
 
-The examples are labelled questions: the written ones (``data/questions.jsonl``), the tuning set and every held-out
+The examples are labelled questions: the written ones (``data/questions.jsonl``, and ``data/unprimed_offtopic.jsonl``:
+the 1,818 that rounds 23 and 25's unprimed writers labelled off-topic, which never joined the n-gram model's examples,
+those equal to a question of batches 60-63 left out), the tuning set and every held-out
 batch already read (numbered below ``JUDGES_FROM``); a batch from ``JUDGES_FROM`` on judges the round and is never
 read here. Topicality: each is 1 when it has a measure, 0 when off-topic; a logistic regression on the hashed grams
 of ``topicality.hashed``, the two classes weighted to count equally. Measures: those with a measure, a softmax
@@ -67,7 +69,8 @@ def _read(path: Path, source: str) -> list[Example]:
 
 def examples(root: Path = ROOT) -> list[Example]:
     """Every labelled question the models may learn from."""
-    out = _read(DATA / "questions.jsonl", "written") + _read(root / "benchmarks" / "measures_eval.jsonl", "tuning")
+    out = _read(DATA / "questions.jsonl", "written") + _read(DATA / "unprimed_offtopic.jsonl", "written")
+    out += _read(root / "benchmarks" / "measures_eval.jsonl", "tuning")
     for path in sorted((root / "benchmarks").glob("measures_heldout_*.jsonl")):
         number = int(path.stem.rsplit("_", 1)[1])
         if number < JUDGES_FROM:
