@@ -13,15 +13,14 @@ regression over the 32 on the same grams in fewer slots, a question with two mea
 weights then quantised to signed bytes with a scale per measure. Both by stochastic gradient descent with a fixed
 seed and a small L2 penalty; numpy (a development dependency) only here.
 
-``out_of_fold`` scores each tuning or batch question with models trained without its fold (batches by number, the
-tuning set as one fold; the written questions always train): ``scripts/fit_classifiers.py`` chooses from those how
-much each model weighs, as the regression's threshold was chosen (decline.py).
+``out_of_fold`` scores each tuning or batch question with models trained without its fold and read back as shipped
+(batches by number, the tuning set as one fold; the written questions always train): ``scripts/fit_classifiers.py``
+chooses from those how much each model weighs, as the regression's threshold was chosen (decline.py).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.measures import measure_classifier, topicality
+from bot.measures.decline import logistic
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.topicality import hashed
 
@@ -111,7 +111,7 @@ def train(rows: list[Example], buckets_log2: int = topicality.BUCKETS_LOG2, seed
             keys, values = data[i]
             y = rows[i].answerable
             z = bias + float(w[keys] @ values)
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            p = logistic(z)
             g = (p - y) * share[y]
             w[keys] -= rate * (g * values + L2 * w[keys])
             bias -= rate * g
@@ -153,6 +153,17 @@ def quantised(w: np.ndarray) -> tuple[list[float], bytes]:
     return [float(s) for s in scales], q.T.tobytes()
 
 
+def _topicality_file(bias: float, w: np.ndarray) -> bytes:
+    """What ``topicality.Topicality`` reads: the weights as float32, as shipped."""
+    return topicality.pack(bias, array("f", w.astype("float32").tobytes()))
+
+
+def _classifier_file(biases: np.ndarray, w: np.ndarray) -> bytes:
+    """What ``measure_classifier.MeasureClassifier`` reads: the weights quantised, as shipped."""
+    scales, weights = quantised(w)
+    return measure_classifier.pack(list(biases), scales, weights, measure_classifier.BUCKETS_LOG2)
+
+
 def fold_of(source: str, folds: int = FOLDS) -> int | None:
     """The fold a question is scored in (None: the written questions, which always train)."""
     if source == "written":
@@ -167,15 +178,11 @@ def out_of_fold(rows: list[Example], folds: int = FOLDS) -> tuple[list[float | N
     logits: list[list[float] | None] = [None] * len(rows)
     for k in range(folds):
         rest = [r for r in rows if fold_of(r.source, folds) != k]
-        bias, w = train(rest)
-        biases, weights = train_measures(rest)
-        scales, qbytes = quantised(weights)
-        model = measure_classifier.MeasureClassifier(
-            measure_classifier.pack(list(biases), scales, qbytes, measure_classifier.BUCKETS_LOG2)
-        )
+        on_topic = topicality.Topicality(_topicality_file(*train(rest)))
+        model = measure_classifier.MeasureClassifier(_classifier_file(*train_measures(rest)))
         for i, r in enumerate(rows):
             if fold_of(r.source, folds) == k:
-                scores[i] = bias + sum(float(w[s]) * v for s, v in hashed(r.q).items())
+                scores[i] = on_topic.score(r.q)
                 logits[i] = [model.logit(r.q, n) for n in range(1, MEASURE_COUNT + 1)]
     return scores, logits
 
@@ -183,12 +190,8 @@ def out_of_fold(rows: list[Example], folds: int = FOLDS) -> tuple[list[float | N
 def main() -> None:
     """Train both models on every example and write them."""
     rows = examples()
-    bias, w = train(rows)
-    (DATA / "topicality.bin").write_bytes(topicality.pack(bias, array("f", w.astype("float32").tobytes())))
-    biases, weights = train_measures(rows)
-    scales, qbytes = quantised(weights)
-    packed = measure_classifier.pack(list(biases), scales, qbytes, measure_classifier.BUCKETS_LOG2)
-    (DATA / "measure_classifier.bin").write_bytes(packed)
+    (DATA / "topicality.bin").write_bytes(_topicality_file(*train(rows)))
+    (DATA / "measure_classifier.bin").write_bytes(_classifier_file(*train_measures(rows)))
     answerable = sum(r.answerable for r in rows)
     print(f"{len(rows)} questions ({answerable} with a measure, {len(rows) - answerable} off-topic)")
 

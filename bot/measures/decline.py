@@ -201,10 +201,14 @@ class Signals:
         )
 
 
+def logistic(z: float) -> float:
+    """The probability of log-odds ``z`` (clamped, so that no exponent overflows)."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 def answer_probability(signals: Signals, weights: tuple[float, ...] = DECLINE_WEIGHTS) -> float:
     """How likely the question has a measure that answers it."""
-    z = sum(w * v for w, v in zip(weights, signals.features(), strict=True))
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    return logistic(sum(w * v for w, v in zip(weights, signals.features(), strict=True)))
 
 
 def needed_probabilities(topicality: float | None) -> tuple[float, float, float]:
@@ -212,8 +216,7 @@ def needed_probabilities(topicality: float | None) -> tuple[float, float, float]
     hardly know the question's words; ``topicality`` is the classifier's log-odds (None: switched off)."""
     if topicality is None:
         return ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY
-    z = max(-30.0, min(30.0, TOPICALITY_LOGIT - TOPICALITY_WEIGHT * topicality))
-    bar = 1.0 / (1.0 + math.exp(-z))
+    bar = logistic(TOPICALITY_LOGIT - TOPICALITY_WEIGHT * topicality)
     return bar, bar, bar
 
 
