@@ -1,6 +1,6 @@
 """Choose how much the two learnt models weigh (topicality.py in decline.py, measure_classifier.py's PLACE_COST).
 
-    python scripts/fit_classifiers.py [--weights 0.5,0.75,1,1.25,1.5]
+    python scripts/fit_classifiers.py [--weights 0.5,0.75,1,1.25,1.5,1.75,2,2.5]
 
 1. Every question of the tuning set and of the batches already read (build_classifiers.examples) is asked as the chat
    asks it, with both models switched off; for those the regression decides, its answer probability p is kept
@@ -30,10 +30,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import search  # noqa: E402
-from bot.measures.build_classifiers import examples, out_of_fold  # noqa: E402
+from bot.measures.build_classifiers import examples, fold_of, out_of_fold  # noqa: E402
 from bot.measures.decline import ANSWER_PROBABILITY, answer_probability  # noqa: E402
 
-UNPRIMED_FROM = 42  # batches written before their writers read the notice (benchmarks/blind_brief.md)
 LEARNT = ("topicality", "classifier")
 
 
@@ -72,16 +71,16 @@ def logit(p: float) -> float:
 def main() -> None:
     """Score, scan, choose, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", default="0.5,0.75,1,1.25,1.5")
+    parser.add_argument("--weights", default="0.5,0.75,1,1.25,1.5,1.75,2,2.5")
     args = parser.parse_args()
     rows = examples()
     scores, logits = out_of_fold(rows)
-    asked = [(i, r) for i, r in enumerate(rows) if r.source != "written"]
+    asked = [(i, r) for i, r in enumerate(rows) if fold_of(r.source) is not None]
     decided = probabilities([(r.q, r.lang) for _, r in asked])
     groups = {"primed": [], "unprimed": []}  # type: dict[str, list[tuple[float | None, bool, float, int]]]
     firsts = {"primed": [], "unprimed": []}  # type: dict[str, list[tuple[tuple[int, ...], list[float], set[int]]]]
     for (i, r), (p, declined, hits) in zip(asked, decided, strict=True):
-        group = "unprimed" if r.source.isdigit() and int(r.source) >= UNPRIMED_FROM else "primed"
+        group = "unprimed" if r.unprimed else "primed"
         score, measure_logits = scores[i], logits[i]
         assert score is not None and measure_logits is not None
         groups[group].append((p, declined, score, r.answerable))

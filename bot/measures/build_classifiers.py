@@ -3,19 +3,23 @@ that answers it) and ``data/measure_classifier.bin`` (measure_classifier.py: whi
 
     python -m bot.measures.build_classifiers
 
-The examples are labelled questions: the written ones (``data/questions.jsonl``, and ``data/unprimed_offtopic.jsonl``:
-the 1,818 that rounds 23 and 25's unprimed writers labelled off-topic, which never joined the n-gram model's examples,
-those equal to a question of batches 60-63 left out), the tuning set and every held-out
-batch already read (numbered below ``JUDGES_FROM``); a batch from ``JUDGES_FROM`` on judges the round and is never
-read here. Topicality: each is 1 when it has a measure, 0 when off-topic; a logistic regression on the hashed grams
-of ``topicality.hashed``, the two classes weighted to count equally. Measures: those with a measure, a softmax
+The examples are labelled questions: the written ones (``data/questions.jsonl``), the unprimed writers' training
+questions (``data/unprimed_offtopic.jsonl``: the 1,818 that rounds 23 and 25's writers labelled off-topic, which never
+joined the n-gram model's examples; ``data/unprimed_questions.jsonl``: 3,068 of both kinds from session 18's eight
+training writers, benchmarks/blind_brief.md), the tuning set and every held-out batch already read (numbered below
+``JUDGES_FROM``); a batch from ``JUDGES_FROM`` on judges the round and is never read here. An unprimed question
+(those files, batches from 42 on) counts ``UNPRIMED_WEIGHT`` times.
+
+Topicality: each is 1 when it has a measure, 0 when off-topic; a logistic regression on the hashed grams of
+``topicality.hashed``, the two classes weighted to count equally. Measures: those with a measure, a softmax
 regression over the 32 on the same grams in fewer slots, a question with two measures counting half for each, its
 weights then quantised to signed bytes with a scale per measure. Both by stochastic gradient descent with a fixed
 seed and a small L2 penalty; numpy (a development dependency) only here.
 
 ``out_of_fold`` scores each tuning or batch question with models trained without its fold and read back as shipped
-(batches by number, the tuning set as one fold; the written questions always train): ``scripts/fit_classifiers.py``
-chooses from those how much each model weighs, as the regression's threshold was chosen (decline.py).
+(batches by number, the tuning set as one fold; the written and training questions always train):
+``scripts/fit_classifiers.py`` chooses from those how much each model weighs, as the regression's threshold was chosen
+(decline.py).
 """
 
 from __future__ import annotations
@@ -37,30 +41,42 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-# Batches 60-63 judge session 17's round: none of them is read here.
-JUDGES_FROM = 60
+# Batches 64-65 judge session 18's round: none of them is read here (60-63 judged session 17's).
+JUDGES_FROM = 64
 EPOCHS = 12  # topicality; the measures' softmax takes 10 (as good out of fold, and the slower of the two)
 MEASURE_EPOCHS = 10
 # Learning rates, divided by the epoch's number. Out of fold on 42-59 (session 17): topicality at 2.0 declines a point
 # more of the off-topic questions at the same answerable declines than at 0.5 (4.0 overshoots). The softmax at 4.0
 # put a right measure first for 4,191 of 4,415 answered answerable questions against 4,149 at 0.5, but its logits
 # (about ten) then outweigh the ranking's places: "支部多久要学一次党章" went to measure 10, not to measure 5
-# (每年至少1次党章学习).
+# (每年至少1次党章学习). Session 18, with the unprimed questions weighted (below) and the place's cost refitted: 1.5
+# puts 5,033 right first of 5,275 (42-63) against 5,008 at 0.5 and 5,023 at 4.0, and keeps that question at 5.
 RATE = 2.0
-MEASURE_RATE = 0.5
+MEASURE_RATE = 1.5
 L2 = 1e-6
 FOLDS = 5
+UNPRIMED = "unprimed"  # the source of the unprimed writers' training questions (data/), which always train
+UNPRIMED_FROM = 42  # batches written before their writers read the notice (benchmarks/blind_brief.md)
+# How much an unprimed question counts against a written or primed one: they ask as people do, and the judges are
+# unprimed. Out of fold on 42-63 (session 18): at 3, 72.3 % of the unprimed off-topic questions declined against
+# 71.5 % at 1 (same answerable declines) and 5,001 right first against 4,976; 2 lies between.
+UNPRIMED_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
 class Example:
     """One labelled question, its language, its measures (none: off-topic) and where it comes from (``written``,
-    ``tuning`` or a batch's number)."""
+    ``unprimed``, ``tuning`` or a batch's number)."""
 
     q: str
     lang: str
     measures: tuple[int, ...]
     source: str
+
+    @property
+    def unprimed(self) -> bool:
+        """Written before its writer read the notice, as people ask (benchmarks/blind_brief.md)."""
+        return self.source == UNPRIMED or (self.source.isdigit() and int(self.source) >= UNPRIMED_FROM)
 
     @property
     def answerable(self) -> int:
@@ -75,7 +91,8 @@ def _read(path: Path, source: str) -> list[Example]:
 
 def examples(root: Path = ROOT) -> list[Example]:
     """Every labelled question the models may learn from."""
-    out = _read(DATA / "questions.jsonl", "written") + _read(DATA / "unprimed_offtopic.jsonl", "written")
+    out = _read(DATA / "questions.jsonl", "written") + _read(DATA / "unprimed_offtopic.jsonl", UNPRIMED)
+    out += _read(DATA / "unprimed_questions.jsonl", UNPRIMED)
     out += _read(root / "benchmarks" / "measures_eval.jsonl", "tuning")
     for path in sorted((root / "benchmarks").glob("measures_heldout_*.jsonl")):
         number = int(path.stem.rsplit("_", 1)[1])
@@ -100,8 +117,10 @@ def train(rows: list[Example], buckets_log2: int = topicality.BUCKETS_LOG2, seed
     import numpy as np
 
     data = _features(rows, buckets_log2)
-    positive = sum(r.answerable for r in rows)
-    share = {1: len(rows) / (2 * max(1, positive)), 0: len(rows) / (2 * max(1, len(rows) - positive))}
+    weight = [UNPRIMED_WEIGHT if r.unprimed else 1.0 for r in rows]
+    total = sum(weight)
+    positive = sum(w for w, r in zip(weight, rows, strict=True) if r.answerable)
+    share = {1: total / (2 * max(1.0, positive)), 0: total / (2 * max(1.0, total - positive))}
     w = np.zeros(1 << buckets_log2)
     bias = 0.0
     rng = np.random.default_rng(seed)
@@ -112,7 +131,7 @@ def train(rows: list[Example], buckets_log2: int = topicality.BUCKETS_LOG2, seed
             y = rows[i].answerable
             z = bias + float(w[keys] @ values)
             p = logistic(z)
-            g = (p - y) * share[y]
+            g = (p - y) * share[y] * weight[i]
             w[keys] -= rate * (g * values + L2 * w[keys])
             bias -= rate * g
     return bias, w
@@ -126,6 +145,7 @@ def train_measures(
 
     rows = [r for r in rows if r.measures]
     data = _features(rows, buckets_log2)
+    weight = [UNPRIMED_WEIGHT if r.unprimed else 1.0 for r in rows]
     w = np.zeros((1 << buckets_log2, MEASURE_COUNT))
     bias = np.zeros(MEASURE_COUNT)
     rng = np.random.default_rng(seed)
@@ -138,6 +158,7 @@ def train_measures(
             p /= p.sum()
             for m in rows[i].measures:
                 p[m - 1] -= 1.0 / len(rows[i].measures)
+            p *= weight[i]
             w[keys] -= rate * (np.outer(values, p) + L2 * w[keys])
             bias -= rate * p
     return bias, w
@@ -165,8 +186,8 @@ def _classifier_file(biases: np.ndarray, w: np.ndarray) -> bytes:
 
 
 def fold_of(source: str, folds: int = FOLDS) -> int | None:
-    """The fold a question is scored in (None: the written questions, which always train)."""
-    if source == "written":
+    """The fold a question is scored in (None: the written and unprimed training questions, which always train)."""
+    if source in ("written", UNPRIMED):
         return None
     return folds - 1 if source == "tuning" else int(source) % folds
 
