@@ -15,6 +15,7 @@ import pytest
 from bot.measures.build_classifiers import (
     JUDGES_FROM,
     UNPRIMED,
+    UNPRIMED_WEIGHT,
     Example,
     examples,
     fold_of,
@@ -157,6 +158,31 @@ def test_training_learns_the_labels() -> None:
     bias, w = train(rows, buckets_log2=10)
     model = Topicality(pack(bias, array("f", w.astype("float32").tobytes())))
     assert model.score("党费") > 0 > model.score("食堂")
+
+
+def test_a_question_asked_as_people_ask_counts_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same wording labelled both ways: off-topic once by an unprimed writer (a training file, or a batch from 42
+    on), answerable twice in the written questions. Counted alike, the written label wins; an unprimed question counts
+    UNPRIMED_WEIGHT (3) times, and then its label wins."""
+    wording = ("支部台账记什么", "台账要写哪些", "台账怎么记")
+
+    def scores(source: str) -> list[float]:
+        rows = [Example(q, "zh", (), source) for q in wording] + [
+            Example(q, "zh", (15,), "written") for q in wording * 2
+        ]
+        rows += [Example(q, "zh", (16,), "written") for q in ("党费怎么用", "党费的使用")]
+        rows += [Example(q, "zh", (), "written") for q in ("食堂几点开", "食堂的菜单")]
+        assert [r.unprimed for r in rows] == [True] * 3 + [False] * (len(rows) - 3)
+        bias, w = train(rows, buckets_log2=10)
+        model = Topicality(pack(bias, array("f", w.astype("float32").tobytes())))
+        return [model.score(q) for q in wording]
+
+    assert UNPRIMED_WEIGHT == 3.0
+    assert all(s < 0 for s in scores(UNPRIMED)) and all(s < 0 for s in scores("42"))
+    monkeypatch.setattr("bot.measures.build_classifiers.UNPRIMED_WEIGHT", 1.0)
+    assert all(s > 0 for s in scores(UNPRIMED))
+    # Both unprimed writers' files are learnt from (data/unprimed_offtopic.jsonl, data/unprimed_questions.jsonl).
+    assert sum(1 for e in examples() if e.source == UNPRIMED) == 1818 + 3068
 
 
 def test_training_learns_which_measure() -> None:
