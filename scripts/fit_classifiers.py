@@ -20,7 +20,6 @@ measure_classifier.py.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +30,8 @@ if str(ROOT) not in sys.path:
 
 from bot.measures import search  # noqa: E402
 from bot.measures.build_classifiers import examples, fold_of, out_of_fold  # noqa: E402
-from bot.measures.decline import ANSWER_PROBABILITY, answer_probability  # noqa: E402
+from bot.measures.decline import answer_probability, needed_probabilities  # noqa: E402
+from bot.measures.measure_classifier import by_place_and_logit  # noqa: E402
 
 LEARNT = ("topicality", "classifier")
 
@@ -63,11 +63,6 @@ def probabilities(questions: list[tuple[str, str]]) -> list[tuple[float | None, 
     return out
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
-
-
 def main() -> None:
     """Score, scan, choose, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -92,10 +87,8 @@ def main() -> None:
         for name, items in groups.items():
             a = o = ad = od = 0
             for p, declined, score, answerable in items:
-                if p is not None and weight is not None:
-                    declined = logit(p) + weight * score < bar
-                elif p is not None:
-                    declined = p < ANSWER_PROBABILITY
+                if p is not None:
+                    declined = p < needed_probabilities(None if weight is None else score, weight or 0.0, bar)[0]
                 a += answerable
                 o += 1 - answerable
                 ad += declined and answerable
@@ -130,7 +123,7 @@ def main() -> None:
             for hits, measure_logits, expected in items:
                 first = hits[0]
                 if cost is not None:
-                    first = max(enumerate(hits[:3]), key=lambda h: (-cost * h[0] + measure_logits[h[1] - 1], -h[0]))[1]
+                    first = hits[by_place_and_logit([measure_logits[n - 1] for n in hits[: search.RERANKED]], cost)[0]]
                 right += first in expected
             out[name] = right
         return out

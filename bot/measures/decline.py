@@ -213,12 +213,15 @@ def answer_probability(signals: Signals, weights: tuple[float, ...] = DECLINE_WE
     return logistic(sum(w * v for w, v in zip(weights, signals.features(), strict=True)))
 
 
-def needed_probabilities(topicality: float | None) -> tuple[float, float, float]:
+def needed_probabilities(
+    topicality: float | None, weight: float = TOPICALITY_WEIGHT, logit: float = TOPICALITY_LOGIT
+) -> tuple[float, float, float]:
     """The probability needed to answer: with a word of the domain, without one, and without one when the measures
-    hardly know the question's words; ``topicality`` is the classifier's log-odds (None: switched off)."""
+    hardly know the question's words; ``topicality`` is the classifier's log-odds (None: switched off). The weight
+    and bar are parameters for scripts/fit_classifiers.py, which chooses them."""
     if topicality is None:
         return ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY
-    bar = logistic(TOPICALITY_LOGIT - TOPICALITY_WEIGHT * topicality)
+    bar = logistic(logit - weight * topicality)
     return bar, bar, bar
 
 

@@ -60,9 +60,14 @@ class MeasureClassifier:
     def rerank(self, question: str, numbers: Sequence[int], items: Sequence[T]) -> list[T]:
         """``items`` (the hits, for measures ``numbers``, best first) in the order of place and logit together."""
         slots = hashed(question, self.buckets_log2)
-        scores = [-PLACE_COST * place + self._logit(slots, n) for place, n in enumerate(numbers)]
-        order = sorted(range(len(items)), key=lambda place: (-scores[place], place))
-        return [items[place] for place in order]
+        return [items[place] for place in by_place_and_logit([self._logit(slots, n) for n in numbers])]
+
+
+def by_place_and_logit(logits: Sequence[float], cost: float = PLACE_COST) -> list[int]:
+    """The places of hits ranked best first with these logits, reordered: each less ``cost`` a place, plus its logit
+    (a tie keeps the better place). ``scripts/fit_classifiers.py`` chooses the cost with it."""
+    scores = [-cost * place + logit for place, logit in enumerate(logits)]
+    return sorted(range(len(logits)), key=lambda place: (-scores[place], place))
 
 
 def pack(biases: Sequence[float], scales: Sequence[float], weights: bytes, buckets_log2: int) -> bytes:

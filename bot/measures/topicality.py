@@ -25,7 +25,7 @@ import struct
 import zlib
 from array import array
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from bot.measures.analysis import normalize
@@ -48,10 +48,16 @@ def features(question: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=64)
+def _codes(question: str) -> tuple[int, ...]:
+    """The grams' crc32, kept for the last questions: both models hash the same question, in their own slots."""
+    return tuple(zlib.crc32(g.encode("utf-8")) for g in features(question))
+
+
 def hashed(question: str, buckets_log2: int = BUCKETS_LOG2) -> dict[int, float]:
     """The question's slots and their weights: 1 + log(count), scaled to unit length (shared with the builder)."""
     mask = (1 << buckets_log2) - 1
-    counts = Counter(zlib.crc32(g.encode("utf-8")) & mask for g in features(question))
+    counts = Counter(code & mask for code in _codes(question))
     weights = {slot: 1.0 + math.log(c) for slot, c in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {slot: w / norm for slot, w in weights.items()}
