@@ -100,6 +100,10 @@ def test_english_numbers(text: str, value: int) -> None:
         ("最后一条讲什么", 32),  # the notice's last measure
         ("措施里最后一项措施是什么", 32),
         ("what does the last measure say", 32),
+        ("meassure 13 content", 13),  # misspelt: a letter doubled, dropped or two swapped
+        ("mesure 5", 5),
+        ("what does measrue 20 say", 20),
+        ("measurs 7", 7),
     ],
 )
 def test_find_measure_number(question: str, number: int) -> None:
@@ -123,6 +127,8 @@ def test_find_measure_number(question: str, number: int) -> None:
         "八小时以外",
         "one lesson",
         "measures on dues",
+        "measured 5 times",  # a verb, not the noun misspelt
+        "pleasure 3",  # a letter changed makes another word
         "政治生日",
         "第一责任人",
         "支部开会第一项议程应该学什么",  # the first item on the agenda: 第一议题 (measure 7), not measure 1

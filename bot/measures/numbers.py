@@ -94,7 +94,21 @@ _EN_ORDINAL_TENS = {
 _EN_WORD = "|".join(sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True))
 _EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
 _EN_NUM_X = rf"(?:-?\d{{1,6}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
-_EN_NOUN = r"(?:measures?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
+
+
+def _misspellings(word: str) -> list[str]:
+    """The slips of a typing thumb in ``word``: a letter dropped, two swapped or one doubled ("mesure", "meausre",
+    "meassure"); not a letter changed, which makes other words ("pleasure")."""
+    dropped = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    doubled = {word[:i] + word[i] + word[i:] for i in range(len(word))}
+    return sorted((dropped | swapped | doubled) - {word}, key=len, reverse=True)
+
+
+# "meassure 13": the noun may be misspelt, the number still names a measure (only "measure", the word people type;
+# "point" or "item" misspelt are other words: "pint", "iten").
+_MEASURE_SLIPS = "|".join(_misspellings("measure"))
+_EN_NOUN = rf"(?:measures?|(?:{_MEASURE_SLIPS})s?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 
 # A part of the notice: its seven numbered sections (一、… 七、), which people call 部分, 章 or 板块.
 _SECTION_NOUN = r"(?:个\s*)?(?:大?部分|章|板块|大项|大块)"
