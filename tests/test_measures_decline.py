@@ -209,6 +209,13 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
         ("contract workers who are party members which branch", "en"),
         ("线上视频开支部党员大会算数吗", "zh"),  # nor speaks of meeting online
         ("Can we hold the branch meeting online?", "en"),
+        ("出差错过主题党日要补吗", "zh"),  # nor of a meeting missed or made up (session 19)
+        ("这个月的主题党日没开，月底补开来得及吗", "zh"),
+        ("I missed the theme party day because of a business trip, do I need to make it up?", "en"),
+        ("支部党员大会到会人数不过半算不算数", "zh"),  # nor how many must attend
+        ("Does a branch meeting need a quorum?", "en"),
+        ("支委会要不要写会议记录", "zh"),  # nor minutes
+        ("do we need to keep minutes of group meetings", "en"),
     ],
 )
 def test_business_the_notice_does_not_regulate_is_declined(question: str, locale: str) -> None:
@@ -238,6 +245,9 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("党员培训能不能搞线上课、实地参观、做课题这些方式", "zh", 11),  # study online is measure 11's 网上学习
         ("Does online learning count as a form of member training under the notice?", "en", 11),
         ("我们党组书记要建一个支部工作联系点，一般该选哪个支部？", "zh", 20),  # which branch, in another sense
+        ("支部书记空缺多久要补上", "zh", 31),  # a seat to fill, not a meeting to make up
+        ("有个党员半年多没参加组织生活了怎么办", "zh", 14),  # long absent: measure 14's unqualified members
+        ("第一议题学完要不要写记录", "zh", 7),  # the first agenda item's record, not a meeting's minutes
     ],
 )
 def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:
