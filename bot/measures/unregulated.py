@@ -24,7 +24,8 @@ from bot.measures.analysis import normalize
 # Over the tuning set, batches 1-69 and the written and training questions they take 207 questions, 4 of them labelled
 # with a measure (two training writers call making up a meeting measure 5's; a long question asks which meetings need
 # records among much else); on batches 1-69 they decline 22 off-topic questions the build answered and one answerable
-# (that long one), on 64-69, which no model learnt from, 9 and none. Batches 72-73, written afterwards, judge them.
+# (that long one), on 64-69, which no model learnt from, 9 and none. Batches 72-73, written alongside and unseen until
+# measured once, judge them.
 
 # A meeting missed or made up is not: a seat left empty (配齐, measure 31); a member long or always absent, or too old
 # or ill to come (measures 14 and 9); study, the Party Constitution or the secretary's lecture owed by the year's end
