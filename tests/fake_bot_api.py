@@ -124,6 +124,9 @@ class FakeBotApi:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:  # the client died mid-request (kill -9): a server drops what it cannot read
+                    self.close_connection = True
+                    return
                 method = self.path.rsplit("/", 1)[-1]
                 params = _parse(self.headers.get("Content-Type", ""), body)
                 status, payload = api.handle(method, params)

@@ -5,13 +5,13 @@ and the fake Bot API's limit checks."""
 from __future__ import annotations
 
 import asyncio
-import gc
+import os
+import signal
+import sys
 import time
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import event, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select, update
 from telegram import Bot
 from telegram.error import RetryAfter
 
@@ -23,7 +23,8 @@ from bot.outbox_worker import OutboxWorker
 from bot.send_limiter import REPLY_PRIORITY, SendLimiter, SharedRateLimiter
 from bot.services import outbox
 from storage.models import Member, MemberMenu, OutboxMessage, OutboxStatus
-from tests.fake_bot_api import count_violations
+from tests.fake_bot_api import FakeBotApi, count_violations
+from tests.test_e2e import ROOT
 
 TOKEN = "1:A" + "a" * 30
 
@@ -132,52 +133,59 @@ async def test_live_senders_share_the_budget(any_db: Database) -> None:
 
 
 async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: Database) -> None:
-    """Kill a running sender (its task cancelled with messages in flight, nothing given back), take over after
-    the lease: every message goes out, repeats only those sent but not yet recorded; counted."""
+    """Kill a running sender (a process of its own, SIGKILL with messages in flight), take over after the lease:
+    every message goes out, and the successor sends exactly the rows the dead sender had not recorded as sent,
+    each once. Each sender has its own fake Bot API, so who sent what is known."""
     async with db.session() as session:
         for i in range(200):
             await outbox.enqueue(session, dedup_key=f"m{i}", chat_id=10_000 + i, text=f"#{i}")
-    request = OfflineRequest()
-    victims_db = Database(db.url)  # a process of its own: its connections die with it
-    opened: list[Any] = []  # its database connections, to close at the kill as the operating system would
-    event.listen(victims_db.engine.sync_engine, "connect", lambda connection, _record: opened.append(connection))
-    victim = OutboxWorker(victims_db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
-    victim._give_back = _nothing  # type: ignore[method-assign]  # a killed process gives nothing back
-    victim._leave = _nothing  # type: ignore[method-assign]
-    victim.start()
-    while victim.sent < 60:  # noqa: ASYNC110 - polling the sender's count, as a supervisor would
-        await asyncio.sleep(0.01)
-    assert victim._task is not None and victim._flusher is not None
-    victim._flusher.cancel()  # killed: what it has sent but not written yet is never recorded
-    victim._task.cancel()
-    await asyncio.gather(victim._task, victim._flusher, return_exceptions=True)
-    # What the operating system does to a killed process's files: every connection closes, its transaction with
-    # it, including one the cancelled flusher still held (disposing the engine closes only those in its pool, and
-    # one left open kept SQLite's write lock past the successor's busy timeout under load).
-    for connection in opened:
-        await connection.driver_connection.close()
-    await victims_db.dispose()
-    # A statement the cancelled task left unfinished (its cursor kept alive by the cancellation's traceback) keeps its
-    # closed connection open as a zombie (sqlite3_close_v2), write lock and all, until the cursor is collected; one
-    # in four runs the successor waited out the 15 s busy timeout. A dead process's memory goes with it.
-    gc.collect()
-    killed_at = time.monotonic()
-    successor = OutboxWorker(db, _bot(request), limiter=SendLimiter(200.0), lease_seconds=1)
-    while any(r.status != OutboxStatus.SENT for r in await _rows(db)):
+    victims_api, successors_api = FakeBotApi().start(), FakeBotApi().start()
+    try:
+        victim = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.outbox_victim",
+            db.url,
+            victims_api.base_url,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
-            await successor.drain(1.0)
-        except OperationalError:  # "database is locked" under load: a running sender tries again (OutboxWorker._run)
-            await asyncio.sleep(0.1)
-        assert time.monotonic() - killed_at < 10
-    texts = [c.text for c in request.calls if c.method == "sendMessage"]
-    duplicates = len(texts) - len(set(texts))
-    assert set(texts) == {f"#{i}" for i in range(200)}
-    assert duplicates <= 16 + 60  # at most what was in flight or sent but not yet recorded at the kill
-    print(f"duplicates after the kill: {duplicates}")
+            started = time.monotonic()
+            while len(_texts(victims_api)) < 60:  # polling the API's record, as a supervisor would
+                assert victim.returncode is None and time.monotonic() - started < 60, "the victim did not send"
+                await asyncio.sleep(0.01)
+            victim.send_signal(signal.SIGKILL)  # mid-drain: sends in flight, outcomes not yet written
+            _, stderr = await asyncio.wait_for(victim.communicate(), 10)
+        finally:
+            if victim.returncode is None:
+                victim.kill()
+                await victim.wait()
+        assert victim.returncode == -signal.SIGKILL, stderr.decode(errors="replace")
+        await asyncio.sleep(0.2)  # a request the victim wrote before it died still reaches its API
+        unrecorded = {f"#{r.chat_id - 10_000}" for r in await _rows(db) if r.status != OutboxStatus.SENT}
+        killed_at = time.monotonic()
+        async with Bot(TOKEN, base_url=successors_api.base_url) as bot:
+            successor = OutboxWorker(db, bot, limiter=SendLimiter(200.0), lease_seconds=1)
+            while any(r.status != OutboxStatus.SENT for r in await _rows(db)):
+                await successor.drain(1.0)
+                assert time.monotonic() - killed_at < 30, "the successor did not take over"
+        by_victim, by_successor = _texts(victims_api), _texts(successors_api)
+    finally:
+        victims_api.stop()
+        successors_api.stop()
+    assert len(by_victim) == len(set(by_victim)) and len(by_successor) == len(set(by_successor))
+    assert set(by_victim) | set(by_successor) == {f"#{i}" for i in range(200)}
+    assert set(by_successor) == unrecorded  # the rows claimed but unsent, and the sent but unrecorded: no others
+    duplicates = set(by_victim) & set(by_successor)
+    assert len(duplicates) < len(by_victim)  # what it had recorded was not sent again
+    print(f"sent before the kill: {len(by_victim)}; again after it: {len(duplicates)}")
 
 
-async def _nothing() -> None:
-    return None
+def _texts(api: FakeBotApi) -> list[str]:
+    with api._lock:
+        return [str(c.params.get("text")) for c in api.calls if c.method == "sendMessage"]
 
 
 async def test_replies_take_the_next_slot_ahead_of_waiting_pushes() -> None:
