@@ -32,6 +32,7 @@ from bot.measures.roles import EN_TOKEN, en_role_span
 from bot.measures.vectors import (
     VectorModel,
     WordVectors,
+    example_index,
     in_example_space,
     nearest_cosine,
     packed_example,
@@ -122,7 +123,7 @@ def load_examples(lang: str) -> list[list[list[int]]] | None:
 class MeaningModel(VectorModel):
     """``VectorModel`` over the distilled table, for a Chinese or an English index."""
 
-    compact_examples = False  # tuples, the faster: three measures' examples a question (see vectors.EXAMPLE_SCALE)
+    compact_examples = False  # components clamped to -5..256 (see vectors.EXAMPLE_SCALE)
 
     def __init__(
         self,
@@ -142,20 +143,22 @@ class MeaningModel(VectorModel):
         # which are not shipped for them): how near a question comes in meaning to what the notice does not cover is
         # one of the signals of the decision to answer (decline.py).
         offtopic = (self.vector(q) for q, numbers in questions if not numbers)
-        self._offtopic = [packed_example(v, self.compact_examples) for v in offtopic if v is not None]
+        self._offtopic = example_index([[packed_example(v, self.compact_examples) for v in offtopic if v is not None]])
         if examples is not None:
             # The model's own vectors of the written questions and the notice's sentences: a question's mapped sum
             # of word vectors is compared with where the model put them.
             units = [[u for u in (unit_vector([float(c) for c in e]) for e in owned) if u] for owned in examples]
             self._centroids = [unit_vector([sum(c) for c in zip(*owned, strict=True)]) or [] for owned in units]
-            self._examples = [[packed_example(u, self.compact_examples) for u in owned] for owned in units]
+            self._examples = example_index(
+                [[packed_example(u, self.compact_examples) for u in owned] for owned in units]
+            )
 
     def nearest_offtopic(self, question: str) -> float:
         """The cosine of the question with the nearest written off-topic question (0.0 without a known word)."""
         v = self.vector(question)
         if v is None:
             return 0.0
-        return nearest_cosine(self._offtopic, in_example_space(v))
+        return nearest_cosine(self._offtopic, 0, self._offtopic.place(in_example_space(v)))
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (English: the asker's role counts less)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import repeat
@@ -30,6 +30,7 @@ from operator import add, mul
 from typing import Any
 
 from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize
+from bot.measures.example_search import ExampleIndex, Placed
 from bot.measures.knowledge import Notice
 from bot.measures.roles import role_span
 
@@ -40,15 +41,12 @@ MAGIC = "branchbot-wordvec-1"
 VEC_WEIGHT = 70.0
 NEAREST_WEIGHT = 40.0
 NEAREST_CANDIDATES = 2
-# The nearest example is found by math.dist, in C, not by a dot product per example in Python (five times as fast;
-# round 12's 7,000 written questions had pushed p95 past its goal): for unit vectors a·b = 1 - |a-b|²/2. Each example
-# is kept as a tuple of small integers, its components times EXAMPLE_SCALE shifted by EXAMPLE_SHIFT into -5..256:
-# Python keeps one object of each such integer, so a tuple costs 8 bytes a component (and survives the index cache's
-# pickling so), where floats cost 24 bytes each. No component of a written question's unit vector is beyond 0.8
-# (largest 0.79); the rounding moves a cosine by about 0.002. The word-vector model keeps its examples as bytes
-# (0..255; ``compact_examples``), an eighth of that: math.dist turns each into a tuple as it goes, which costs the
-# bot 0.2-0.5 ms of p95 (round 18, paired: 2.10 and 2.31 ms against 1.94 and 1.84) and saves 6 MB of its 180 (the
-# distilled model's examples stay tuples: it searches three measures' examples a question, this model two).
+# For unit vectors a·b = 1 - |a-b|²/2: the nearest example is the one at the least distance. Each example is kept as
+# small integers, its components times EXAMPLE_SCALE shifted by EXAMPLE_SHIFT: no component of a written question's
+# unit vector is beyond 0.8 (largest 0.79), and the rounding moves a cosine by about 0.002. The search itself
+# (example_search.py) finds exactly what ``min(map(math.dist, ...))`` over them found (round 12 to session 20), five
+# times as fast. Where the components are clamped depends on the model (``compact_examples``): 0..255 for this one
+# (its examples were bytes), -5..256 for the distilled one's (they were tuples); kept so, the answers are unchanged.
 EXAMPLE_SCALE = 160.0
 EXAMPLE_SHIFT = 128
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -138,7 +136,7 @@ class VectorModel:
     vec_weight = VEC_WEIGHT
     nearest_weight = NEAREST_WEIGHT
     nearest_candidates = NEAREST_CANDIDATES  # how many of the best-ranked measures the nearest examples re-score
-    compact_examples = True  # examples as bytes, not tuples (see EXAMPLE_SCALE)
+    compact_examples = True  # components clamped to 0..255 (see EXAMPLE_SCALE)
 
     def __init__(
         self,
@@ -161,7 +159,7 @@ class VectorModel:
             for n in numbers:
                 if 1 <= n <= count:
                     texts[n - 1].append(q)
-        self._examples: list[list[Sequence[int]]] = []  # see EXAMPLE_SCALE
+        examples: list[list[Sequence[int]]] = []  # see EXAMPLE_SCALE
         self._centroids: list[list[float]] = []
         # The last question's vector (read and replaced whole: the index is shared by threads).
         self._last: tuple[str, list[float] | None] = ("", None)
@@ -171,11 +169,12 @@ class VectorModel:
             vectors = [v for v in (self.vector(t) for t in owned) if v is not None]
             # The nearest-example search looks at the written questions only (the text is in the centroid already).
             asked = (self.vector(t) for t in owned[written[i] :])
-            self._examples.append([packed_example(v, self.compact_examples) for v in asked if v is not None])
+            examples.append([packed_example(v, self.compact_examples) for v in asked if v is not None])
             total = [0.0] * table.dimensions
             for v in vectors:
                 total = list(map(add, total, v))
             self._centroids.append(unit_vector(total) or total)
+        self._examples = example_index(examples)
 
     def words(self, text: str) -> list[tuple[str, float]]:
         """The question's words the table knows, with their weights (a word it does not know counts by its parts:
@@ -249,8 +248,8 @@ class VectorModel:
 
     def nearest(self, v: Sequence[float], candidates: Iterable[int]) -> dict[int, float]:
         """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes)."""
-        placed = in_example_space(v)
-        return {i: nearest_cosine(self._examples[i], placed) for i in candidates}
+        placed = self._examples.place(in_example_space(v))
+        return {i: nearest_cosine(self._examples, i, placed) for i in candidates}
 
     def add_scores(self, combined: dict[int, float], question: str) -> VectorScores:
         """Add the vectors' evidence to ``combined`` (measure index -> the ranking's score so far), in place."""
@@ -282,15 +281,21 @@ class VectorModel:
         return VectorScores(self.centroids(v), self.nearest(v, candidates))
 
 
-def in_example_space(v: Sequence[float]) -> Iterator[tuple[float, ...]]:
-    """A unit vector where the examples are kept (see EXAMPLE_SCALE), repeated for ``map(math.dist, …)``."""
-    return repeat(tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v))
+def in_example_space(v: Sequence[float]) -> tuple[float, ...]:
+    """A unit vector where the examples are kept (see EXAMPLE_SCALE)."""
+    return tuple(c * EXAMPLE_SCALE + EXAMPLE_SHIFT for c in v)
 
 
-def nearest_cosine(examples: Sequence[Sequence[int]], placed: Iterable[Sequence[float]]) -> float:
-    """The cosine of a unit vector (``placed``: repeated, in the examples' space) with the nearest of ``examples``
-    (0.0 when there is none): the examples are unit vectors too, so a distance d is a cosine of 1 - d² / 2."""
-    closest = min(map(math.dist, examples, placed)) / EXAMPLE_SCALE if examples else math.sqrt(2.0)
+def example_index(groups: Sequence[Sequence[Sequence[int]]]) -> ExampleIndex:
+    """Groups of packed examples (see EXAMPLE_SCALE), for the nearest-example search of a unit vector."""
+    return ExampleIndex(groups, EXAMPLE_SHIFT - EXAMPLE_SCALE, EXAMPLE_SHIFT + EXAMPLE_SCALE)
+
+
+def nearest_cosine(examples: ExampleIndex, group: int, placed: Placed) -> float:
+    """The cosine of a unit vector (``placed`` by ``examples``) with the nearest example of ``group`` (0.0 when it
+    has none): the examples are unit vectors too, so a distance d is a cosine of 1 - d² / 2."""
+    distance = examples.nearest_distance(group, placed)
+    closest = distance / EXAMPLE_SCALE if distance is not None else math.sqrt(2.0)
     return 1.0 - closest * closest / 2.0
 
 
