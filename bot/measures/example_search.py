@@ -5,7 +5,7 @@ measures ranked best, and with every written off-topic question: 300-1,700 examp
 ``min(map(math.dist, ...))`` over them was a third of a question's time (0.3-0.7 ms a group). Here each group is kept
 as one Python integer per dimension, its examples side by side in 32-bit fields ("SIMD within a register"): the
 question's coordinates, rounded to integers, times those columns add up to every example's dot product at once in
-CPython's big-integer arithmetic (C), and the fields are read back through a memoryview.
+CPython's big-integer arithmetic (C), and the fields are read back as an array.
 
 The rounding makes those dot products approximate, within a bound known in advance (``band``): only the examples
 that the bound cannot tell from the best one (about one a search) are read back from the columns and measured with
@@ -24,11 +24,11 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import mul
+from operator import mul, sub
 
 _FIELD_BITS = 32
 _SCALES = (1024, 512, 256, 128, 64, 32, 16)  # the question's rounding, finest first: the finest that fits
-# The fields are read through a memoryview of the integer's little-endian bytes as C unsigned ints (on a machine where
+# The fields are read from the integer's little-endian bytes as C unsigned ints (on a machine where
 # those are not 32 bits little-endian: the plain search).
 _PACKED = sys.byteorder == "little" and array("I").itemsize * 8 == _FIELD_BITS
 _MASK = (1 << _FIELD_BITS) - 1
@@ -82,11 +82,9 @@ class ExampleIndex:
     def place(self, coordinates: Sequence[float]) -> Placed:
         """The question's vector, ready for :meth:`nearest_distance` on any group."""
         point = tuple(coordinates)
-        shifted = [c - self._low for c in point]
-        if not _PACKED or (shifted and (min(shifted) < 0.0 or max(shifted) > self._span)):
+        if not _PACKED or (point and (min(point) < self._low or max(point) - self._low > self._span)):
             return Placed(point, None)
-        scale = self._scale
-        return Placed(point, tuple(round(c * scale) for c in shifted))
+        return Placed(point, tuple(map(round, map(mul, map(sub, point, repeat(self._low)), repeat(self._scale)))))
 
     def nearest_distance(self, group: int, placed: Placed) -> float | None:
         """The Euclidean distance from ``placed`` to the nearest example of ``group`` (None when it has none)."""
@@ -131,8 +129,13 @@ class _Group:
         if placed.rounded is None:
             return brute_force(self.examples(range(self.count)), point)
         total = sum(map(mul, self.columns, placed.rounded), self.constants)
-        fields = memoryview(total.to_bytes(self.size, "little")).cast("I")
-        cut = max(fields) - self.band
+        fields = array("I", total.to_bytes(self.size, "little"))
+        best = max(fields)
+        cut = best - self.band
+        first = fields.index(best)
+        # Usually no other field is within the band: two more passes in C tell, rather than one in Python.
+        if max(fields[:first], default=0) < cut and max(fields[first + 1 :], default=0) < cut:
+            return math.dist(self._coordinates(first), point)
         near = compress(range(self.count), map(cut.__le__, fields))
         return brute_force(self.examples(near), point)
 
