@@ -1,4 +1,4 @@
-"""The nearest written example of a measure, found exactly and five times faster than ``math.dist`` over each one.
+"""The nearest written example of a measure, found exactly, two to five times faster than ``math.dist`` over each.
 
 The word-vector models (vectors.py, meaning.py) compare a question with every written example of the two or three
 measures ranked best, and with every written off-topic question: 300-1,700 examples of 64-100 small integers each.

@@ -44,9 +44,10 @@ NEAREST_CANDIDATES = 2
 # For unit vectors a·b = 1 - |a-b|²/2: the nearest example is the one at the least distance. Each example is kept as
 # small integers, its components times EXAMPLE_SCALE shifted by EXAMPLE_SHIFT: no component of a written question's
 # unit vector is beyond 0.8 (largest 0.79), and the rounding moves a cosine by about 0.002. The search itself
-# (example_search.py) finds exactly what ``min(map(math.dist, ...))`` over them found (round 12 to session 20), five
-# times as fast. Where the components are clamped depends on the model (``compact_examples``): 0..255 for this one
-# (its examples were bytes), -5..256 for the distilled one's (they were tuples); kept so, the answers are unchanged.
+# (example_search.py) finds exactly what ``min(map(math.dist, ...))`` over them found (round 12 to session 20), two
+# to five times as fast. Where the components are clamped depends on the model (``compact_examples``): 0..255 for
+# this one (its examples were bytes), -5..256 for the distilled one's (they were tuples); kept so, the answers are
+# unchanged.
 EXAMPLE_SCALE = 160.0
 EXAMPLE_SHIFT = 128
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
