@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import mul, sub
+from operator import add, mul, sub
 
 _FIELD_BITS = 32
 _SCALES = (1024, 512, 256, 128, 64, 32, 16)  # the question's rounding, finest first: the finest that fits
@@ -57,7 +57,7 @@ class ExampleIndex:
         self._shift = -min(0, least)
         self._span = high - low
         sums = [sum(e) + self._shift * self._dims for e in examples]  # each example's L1 norm, shifted
-        squares = [sum(c * c for c in e) for e in examples]
+        squares = [sum(map(mul, e, e)) for e in examples]
         top = self._span  # the largest shifted coordinate of a question
         scale = next(
             (
@@ -115,7 +115,7 @@ class _Group:
         costs = [q + 2 * offset * u for q, u in zip(squares, sums, strict=True)]
         ceiling = max(costs, default=0)
         self.constants = _packed(int(scale * (ceiling - c) / 2) for c in costs)
-        self.columns = [_packed(e[j] + shift for e in examples) for j in range(self.dims)]
+        self.columns = [_packed(map(add, column, repeat(shift))) for column in zip(*examples, strict=True)]
         # Two examples whose fields differ by more than the larger rounding error of the two (plus one for
         # truncating the constants) are in the same order as their distances: only those within it of the best
         # field may be the nearest.
