@@ -31,13 +31,13 @@ from bot.measures.decline import (
 )
 from bot.measures.measure_classifier import MeasureClassifier, load_measure_classifier
 from bot.measures.measure_classifier import pack as pack_measures
-from bot.measures.search import build_index
+from bot.measures.search import build_index, get_index
 from bot.measures.topicality import BUCKETS_LOG2, Topicality, load_topicality, pack
 
 
 @pytest.fixture(scope="module")
 def zh_indexes() -> tuple[object, object]:
-    return build_index("zh"), build_index("zh", disabled=frozenset({"topicality"}))
+    return get_index("zh"), build_index("zh", disabled=frozenset({"topicality"}))
 
 
 def test_the_shipped_model_is_whole() -> None:
@@ -213,7 +213,7 @@ def test_the_wording_reorders_the_three_best() -> None:
     second in the ranking. A place costs PLACE_COST, so a clear first stays first."""
     question = "干部提拔要听党组织意见吗"
     without = build_index("zh", disabled=frozenset({"classifier"})).answer(question)
-    with_it = build_index("zh").answer(question)
+    with_it = get_index("zh").answer(question)
     assert [h.measure.number for h in without.hits][:2] == [32, 14]
     assert with_it.hits[0].measure.number == 14
     assert {h.measure.number for h in with_it.hits} == {h.measure.number for h in without.hits}

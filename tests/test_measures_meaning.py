@@ -78,12 +78,12 @@ def test_a_damaged_table_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def english() -> MeasureIndex:
-    return build_index("en")
+    return get_index("en")
 
 
 def test_both_indexes_use_it_and_the_ablation_switches_it_off(english: MeasureIndex) -> None:
     assert isinstance(english._meaning, MeaningModel)
-    assert isinstance(build_index("zh")._meaning, MeaningModel)
+    assert isinstance(get_index("zh")._meaning, MeaningModel)
     assert build_index("en", disabled=frozenset({"meaning"}))._meaning is None
 
 

@@ -11,7 +11,7 @@ import pytest
 from bot.measures.analysis import load_concepts, load_synonyms
 from bot.measures.english import en_stem
 from bot.measures.roles import role_span
-from bot.measures.search import MeasureIndex, build_index
+from bot.measures.search import MeasureIndex, build_index, get_index
 from tests.measures_support import written_since
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -23,7 +23,7 @@ def _data(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def zh() -> MeasureIndex:
-    return build_index("zh")
+    return get_index("zh")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_the_english_glossary_maps_everyday_words_onto_the_renderings_terms() ->
     assert load_synonyms("en", everyday=False) == {**load_synonyms("en", glossary=False, everyday=False), **glossary}
     assert load_synonyms("zh") == load_synonyms("zh", glossary=False)  # English only
     question = "Are officials who stay in one position a long time reassigned?"
-    words = build_index("en").analyzer.query(question).words
+    words = get_index("en").analyzer.query(question).words
     plain = build_index("en", disabled=frozenset({"glossary"})).analyzer.query(question).words
     for term in ("cadres", "rotation"):  # officials → cadres, reassigned → exchange and rotation
         assert en_stem(term) in words and en_stem(term) not in plain
@@ -127,7 +127,7 @@ def test_round_seven_everyday_words_widen_english_and_the_situations_and_the_abl
     assert load_synonyms("en") == {**load_synonyms("en", everyday=False), **everyday["glossary"]["en"]}
     assert load_synonyms("zh") == load_synonyms("zh", everyday=False)
     question = "Do citizens get simpler procedures from the city?"
-    words = build_index("en").analyzer.query(question).words
+    words = get_index("en").analyzer.query(question).words
     plain = build_index("en", disabled=frozenset({"everyday"})).analyzer.query(question).words
     for term in ("people", "municipal"):  # citizens → the people, the city → the Municipal Party Committee
         assert en_stem(term) in words and en_stem(term) not in plain
@@ -176,9 +176,9 @@ def test_an_english_noun_or_adverb_counts_as_its_verb_or_adjective() -> None:
 
 
 def test_words_that_only_frame_an_english_question_are_not_its_content() -> None:
-    q = build_index("en").analyzer.query("Is there anything in the notice about what happens when I'm not sure?")
+    q = get_index("en").analyzer.query("Is there anything in the notice about what happens when I'm not sure?")
     assert not {"anyth", "notic", "happen", "im", "sure"} & set(q.content)
-    q = build_index("en").analyzer.query("Do senior officials take part as ordinary members? It doesn’t seem so")
+    q = get_index("en").analyzer.query("Do senior officials take part as ordinary members? It doesn’t seem so")
     assert en_stem("leading") in q.words and "doesn’t" not in q.content and "seem" not in q.content
 
 

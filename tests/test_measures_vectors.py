@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from bot.measures.search import MeasureIndex, build_index
+from bot.measures.search import MeasureIndex, build_index, get_index
 from bot.measures.vectors import MAGIC, VectorModel, WordVectors, load_vectors
 from tests.measures_support import written_since
 
@@ -19,7 +19,7 @@ def table() -> WordVectors:
 
 @pytest.fixture(scope="module")
 def index() -> MeasureIndex:
-    return build_index("zh")
+    return get_index("zh")
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_a_question_without_the_texts_words_finds_its_measure(
 
 def test_vectors_only_for_chinese_and_switched_off_by_the_ablation(without_vectors: MeasureIndex) -> None:
     assert without_vectors._vectors is None
-    assert build_index("en")._vectors is None
+    assert get_index("en")._vectors is None
 
 
 def test_the_answer_leads_with_the_sentence_that_answers_in_meaning(index: MeasureIndex) -> None:
