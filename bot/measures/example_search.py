@@ -116,10 +116,11 @@ class _Group:
         ceiling = max(costs, default=0)
         self.constants = _packed(int(scale * (ceiling - c) / 2) for c in costs)
         self.columns = [_packed(map(add, column, repeat(shift))) for column in zip(*examples, strict=True)]
-        # Two examples whose fields differ by more than the larger rounding error of the two (plus one for
-        # truncating the constants) are in the same order as their distances: only those within it of the best
-        # field may be the nearest.
-        self.band = max(sums, default=0) + 3  # (and one for the floating point of math.dist itself)
+        # Two examples whose fields differ by more than their two rounding errors together (each at most its Σu / 2,
+        # so together at most the largest Σu) are in the same order as their distances: only the examples within
+        # that of the best field may be the nearest. (+3: room for the constants' halving and math.dist's own
+        # floating point.)
+        self.band = max(sums, default=0) + 3
         self.size = self.count * _FIELD_BITS // 8
 
     def nearest(self, placed: Placed) -> float | None:
@@ -141,7 +142,7 @@ class _Group:
 
     def examples(self, which: Iterable[int]) -> list[list[int]]:
         """The exact coordinates of the examples ``which``, read back from the columns (a copy of them beside the
-        columns cost the bot 2 MB; reading one example back costs 10 µs, and a search reads about one)."""
+        columns cost the bot 1.7 MB; reading one example back costs 10 µs, and a search reads about one)."""
         return [self._coordinates(e) for e in which]
 
     def _coordinates(self, e: int) -> list[int]:
