@@ -170,7 +170,7 @@ async def test_a_sender_killed_mid_drain_duplicates_only_what_was_in_flight(db: 
             successor = OutboxWorker(db, bot, limiter=SendLimiter(200.0), lease_seconds=1)
             while any(r.status != OutboxStatus.SENT for r in await _rows(db)):
                 await successor.drain(1.0)
-                assert time.monotonic() - killed_at < 30, "the successor did not take over"
+                assert time.monotonic() - killed_at < 10, "the successor did not take over"
         by_victim, by_successor = _texts(victims_api), _texts(successors_api)
     finally:
         victims_api.stop()

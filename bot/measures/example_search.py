@@ -50,21 +50,20 @@ class ExampleIndex:
 
     def __init__(self, groups: Sequence[Sequence[Sequence[int]]], low: float, high: float) -> None:
         examples = [e for group in groups for e in group]
-        self._dims = len(examples[0]) if examples else 0
+        dims = len(examples[0]) if examples else 0
         self._low = low
         least = min((min(e) for e in examples), default=0)
         # The examples' coordinates shifted to be at least 0 (``u`` below), the question's by -low.
-        self._shift = -min(0, least)
-        self._span = high - low
-        sums = [sum(e) + self._shift * self._dims for e in examples]  # each example's L1 norm, shifted
+        shift = -min(0, least)
+        self._span = high - low  # the largest shifted coordinate of a question
+        sums = [sum(e) + shift * dims for e in examples]  # each example's L1 norm, shifted
         squares = [sum(map(mul, e, e)) for e in examples]
-        top = self._span  # the largest shifted coordinate of a question
         scale = next(
             (
                 s
                 for s in _SCALES
                 if s // 2 * max((q + 2 * (-low) * u for q, u in zip(squares, sums, strict=True)), default=0)
-                + max(sums, default=0) * math.ceil(top * s + 1)
+                + max(sums, default=0) * math.ceil(self._span * s + 1)
                 < 1 << _FIELD_BITS
             ),
             None,
@@ -76,7 +75,7 @@ class ExampleIndex:
         first = 0
         for group in groups:
             end = first + len(group)
-            self._groups.append(_Group(group, sums[first:end], squares[first:end], scale, self._shift, -low))
+            self._groups.append(_Group(group, sums[first:end], squares[first:end], scale, shift, -low))
             first = end
 
     def place(self, coordinates: Sequence[float]) -> Placed:
@@ -104,7 +103,6 @@ class _Group:
         offset: float,
     ) -> None:
         self.count = len(examples)
-        self.dims = len(examples[0]) if examples else 0
         self.shift = shift
         # Sought: the least |e - p|² = Σe² - 2Σe·p + Σp². With u = e + shift and r = p + offset (both ≥ 0),
         # Σe·p = Σu·r - offset·Σu - shift·Σr + const, so the least distance has the greatest
