@@ -216,6 +216,13 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
         ("Does a branch meeting need a quorum?", "en"),
         ("支委会要不要写会议记录", "zh"),  # nor minutes
         ("do we need to keep minutes of group meetings", "en"),
+        ("主题党日和处室的业务学习能不能合着一起搞", "zh"),  # nor two meetings merged into one (session 22)
+        ("Can we combine the branch general meeting with the monthly theme day?", "en"),
+        ("党员每个月党费交多少", "zh"),  # nor what the dues come to or how they are paid
+        ("Can I pay my party dues with Alipay?", "en"),
+        ("How long is a branch committee's term?", "en"),  # nor a committee's term and election
+        ("刚调来的同志组织关系怎么转过来", "zh"),  # nor a newcomer's organisational relationship
+        ("I'm in HR and a new hire is a Party member, where does his membership go?", "en"),
     ],
 )
 def test_business_the_notice_does_not_regulate_is_declined(question: str, locale: str) -> None:
@@ -248,6 +255,12 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("支部书记空缺多久要补上", "zh", 31),  # a seat to fill, not a meeting to make up
         ("有个党员半年多没参加组织生活了怎么办", "zh", 14),  # long absent: measure 14's unqualified members
         ("第一议题学完要不要写记录", "zh", 7),  # the first agenda item's record, not a meeting's minutes
+        ("主题党日可以和志愿服务一起搞吗", "zh", 20),  # the theme day's service (measure 20), not a merger
+        ("会太多了能不能合并开", "zh", 24),  # fewer meetings: measure 24
+        ("Can party dues pay for a team outing?", "en", 16),  # what dues are used for, not what is paid
+        ("有个党员半年没交党费也不来开会，怎么处理", "zh", 14),  # an unqualified member
+        ("Our secretary was transferred mid-term, how soon must we fill the seat?", "en", 31),  # a seat to fill
+        ("常年在外地的党员组织关系还在我们这，怎么管", "zh", 14),  # a mobile member, not a newcomer
     ],
 )
 def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:

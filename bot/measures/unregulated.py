@@ -47,6 +47,33 @@ _NOT_MINUTES_ZH = (
     "|负责记录"
 )
 _NOT_MINUTES_EN = r"first|ledgers?|inspect\w*|platform|talks?|volunteer\w*|taking|take|signs?"
+# Session 22 added four more the same way, from the misses of batches 42-77, where they were the commonest Party
+# business the notice names without settling: two meetings or activities merged into one (the notice never
+# speaks of merging; 结合主题党日 in measure 20 is an investigation done on the theme day), what the dues come to or
+# how they are paid (measure 16 sets how dues are used and kept, not what a member pays), a committee's term and
+# its election (measure 31 fills a vacant seat; a by-election and a secretary gone mid-term stay with it), and a
+# newcomer's organisational relationship moving in (measure 14 manages mobile and retired members; measure 23
+# gives newcomers their integrity lesson). Over batches 42-77, labelled by their writers, they decline 56
+# off-topic questions the build answered and lose 3 right answers; over the tuning set and batches 1-41, 3 and
+# none. Batches 78-81, written meanwhile by writers who saw none of this, judged them: 5 more of their 657
+# off-topic questions declined, no answer changed. What a branch's ledgers contain was left out: the notice
+# requires ledgers (measures 13 and 15), and the writers of 42-77 split three to one on it.
+
+# Two meetings or activities merged is not: volunteering or the community with the theme day (measure 20, 22), the
+# dues' account beside the union's (16), an investigation on the theme day (20), too many meetings (24), the union's
+# activities (28, where writers split), the political birthday on the theme day (5), appraisal with the civil
+# service's annual assessment (14), or the year-end reports (30).
+_NOT_MERGED_ZH = (
+    "志愿|社区|服务|账|帐|调研|基层|套开|工会|党章|考核|融合|结合|业务工作|记录|台账|积分|述职|几次|会太多|会议太多|那么多会"
+    "|会议多|精简|减少|政治生日|生日|誓词"
+)
+_NOT_MERGED_EN = r"volunteer\w*|community|business work|finance|accounts?|union|too many|birthdays?"
+# What the dues come to is not: how they are used, returned or kept (measure 16), nor a member long unpaid (14's
+# unqualified members) or a retiree's arrangements (14).
+_NOT_DUES_PAID_ZH = "返还|使用|用于|用来|经费|专户|账户|管理|退休|半年|个月|长期"
+# A newcomer's relationship is not a mobile or retired member's (14) nor what the branch does once they are in (23).
+_NOT_MOVING_IN_ZH = "退休|离退休|退下来|外地|长期|流动|外出|驻点|借调|常年|在外|之后|以后|廉"
+_NOT_MOVING_IN_EN = r"retire\w*|mobile|away|long[- ]term|abroad|education|training|study|integrity|probationary"
 _NOT_REGULATED = (
     # What the organisation or publicity committee member does; how the committee members share the work.
     r"(?:组织|宣传)委员(?:平时|主要|具体|一般|到底|都)*(?:要|是|应该|得)?(?:负责|干|做|管)(?:些)?(?:什么|啥|哪些|嘛)",
@@ -76,6 +103,42 @@ _NOT_REGULATED = (
     rf"^(?!.*(?:{_NOT_MINUTES_ZH}))"
     r"(?:.*(?:会议记录|记录模板|记录格式)|.*(?:要不要|需不需要|要|需要|用不用|必须|得)(?:做|写|填)?记录|.*写记录)",
     rf"^(?!.*\b(?:{_NOT_MINUTES_EN})\b).*\bminutes\b",
+    # Session 22: two meetings or activities merged into one.
+    rf"^(?!.*(?:{_NOT_MERGED_ZH}))(?=.*(?:会|党日|党课|评议|团建))"
+    r"(?:.*(?:合并|合在一起|合着|一起开|一起搞|放在一起|放一起|合开|搭在一起|一并开)"
+    r"|.*(?:和|跟|与|同)(?:别的|其他|隔壁|兄弟)(?:支部|单位|局|处室|科室|部门).{0,12}(?:一起|联合)"
+    r"|.*联合(?:搞|开|办)?(?:主题党日|党课|组织生活会|党员大会))",
+    rf"^(?!.*\b(?:{_NOT_MERGED_EN})\b)(?=.*\b(?:meetings?|days?|lectures?|lessons?|appraisals?|sessions?)\b)"
+    r".*\b(?:combine[ds]?|combining|merge[ds]?|merging|together with|joint)\b",
+    # What the dues come to, how they are paid, dues unpaid.
+    rf"党费(?!.*(?:{_NOT_DUES_PAID_ZH}))"
+    r"(?:.{0,4}(?:怎么|如何)(?:算|计算|交|缴)|.{0,6}(?:交多少|缴多少|多少钱|标准是|比例是多少|没交完|欠交|补交|拖欠))",
+    r"^(?!.*(?:退休|半年|个月|长期)).*(?:欠|补交|少交|多交|没交)(?:了)?党费",
+    r"^(?!.*\b(?:months?|long)\b)"
+    r"(?:.*\bhow much (?:are|is|do (?:i|we|members|you) pay (?:for|in|as)?)\s*(?:the\s+|my\s+|our\s+)?(?:party\s+)?"
+    r"(?:membership\s+)?dues\b"
+    r"|.*\bdues\b.{0,20}\b(?:for (?:a |the )?(?:retirees?|retired|probationary|someone on probation)"
+    r"|paid (?:by|with|via|online)|pay (?:by|with|via|online)|wechat|alipay|rates?|percentage|how much)"
+    r"|.*\b(?:without paying|not paying|unpaid|owes?|owing|haven'?t paid|hasn'?t paid|didn'?t pay|late)\b"
+    r".{0,20}\bdues\b)",
+    # A committee's term and its election (in Chinese the off-topic lexicon already declines 任期, 换届选举 …).
+    r"^(?!.*\b(?:by-?elections?|mid-?term|vacan\w*|quit|quits|leaves|left|transferred|resign\w*)\b)"
+    r"(?:.*\bhow (?:long|many years) is (?:the |a |our )?(?:branch )?(?:secretary'?s?|committee'?s?|party )?\s*term\b"
+    r"|.*(?<!long-)(?<!long )\bterms?\b.{0,25}\b(?:how (?:long|many years)|expir\w*|years?)\b"
+    r"|.*\bhow (?:often|do we|to|does|do) .{0,25}\belect(?:ion|ions|ed)?\b"
+    r"|.*\bprocedure for electing\b|.*\belections? (?:work|procedure|process)\b"
+    r"|.*\belect(?:ion|ions)?\b.{0,20}\bhow (?:often|many years)\b)",
+    # A newcomer's organisational relationship moving in.
+    rf"^(?!.*(?:{_NOT_MOVING_IN_ZH}))(?=.*(?:组织关系|党员身份))"
+    r".*(?:调入|调来|调进|调上来|调过来|刚调|新来|新入职|入职|考进|考录|人事|转过来|转入|接收|谁负责接|怎么转"
+    r"|还在原|还在镇|还在学校|还没转)",
+    rf"^(?!.*\b(?:{_NOT_MOVING_IN_EN})\b)"
+    r"(?:.*\b(?:hr|human resources)\b.{0,60}\b(?:party relation\w*|party membership|organi[sz]ational relation\w*"
+    r"|transfer\w*|new hire|new staff|party member)\b"
+    r"|.*\bnew (?:hire|staff|recruit|transfer)s?\b.{0,40}\bparty (?:member|relation\w*|membership)\b"
+    r"|.*\b(?:party|organi[sz]ational) (?:relation(?:ship)?s?|membership)\b.{0,30}\btransfer"
+    r"|.*\btransfer\w*\b.{0,30}\b(?:party|organi[sz]ational) (?:relation(?:ship)?s?|membership)\b"
+    r"|.*\bmove (?:their|his|her) party membership\b)",
 )
 NOT_REGULATED = re.compile("|".join(f"(?:{p})" for p in _NOT_REGULATED))
 
