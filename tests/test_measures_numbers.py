@@ -30,13 +30,17 @@ from bot.measures.numbers import (
         ("一百零五", 105),
         ("一百五", 150),
         ("三二", 32),
+        ("廿", 20),  # the old characters for twenty and thirty, still typed
+        ("廿一", 21),
+        ("卅", 30),
+        ("卅二", 32),
     ],
 )
 def test_chinese_numerals(text: str, value: int) -> None:
     assert parse_chinese_number(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "十十", "二三十", "党", "十六条"])
+@pytest.mark.parametrize("text", ["", "十十", "二三十", "党", "十六条", "廿十", "一廿"])
 def test_not_chinese_numerals(text: str) -> None:
     assert parse_chinese_number(text) is None
 
@@ -73,6 +77,8 @@ def test_english_numbers(text: str, value: int) -> None:
         ("第十六", 16),
         ("第三条是什么", 3),
         ("第二十六条说了啥", 26),
+        ("第廿一条讲什么", 21),
+        ("第卅条", 30),
         ("第１６条", 16),
         ("１６", 16),
         ("第三十二项措施", 32),

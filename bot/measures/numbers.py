@@ -23,7 +23,9 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CN_UNITS = {"十": 10, "百": 100}
-_CN_NUM = "[零〇一二两三四五六七八九十百]{1,6}"
+# 廿 and 卅 are the old single characters for twenty and thirty ("第廿一条", "第卅条"), still typed for dates.
+_CN_TENS = {"廿": "二十", "卅": "三十"}
+_CN_NUM = "[零〇一二两三四五六七八九十百廿卅]{1,6}"
 _NUM = rf"(?:\d{{1,4}}|{_CN_NUM})"
 # With a word that makes it a measure number, any number is one (第99999条, measure -1: out of range).
 _NUM_X = rf"(?:-?\d{{1,6}}|{_CN_NUM})"
@@ -172,7 +174,9 @@ class NumberRef:
 
 
 def parse_chinese_number(text: str) -> int | None:
-    """Parse a Chinese numeral below 1000 ("十六", "二十二", "一百", "三二"); None if it is not one."""
+    """Parse a Chinese numeral below 1000 ("十六", "二十二", "一百", "三二", "廿一"); None if it is not one."""
+    for old, tens in _CN_TENS.items():
+        text = text.replace(old, tens)
     if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
         return None
     if all(c in _CN_DIGITS for c in text):
