@@ -95,7 +95,7 @@ async def test_the_frequency_leads_whether_or_not_a_measure_follows(bot: BotHarn
     ]
 
 
-@pytest.mark.parametrize("question", ["支委会多久开一次", "三会一课多久开一次"])
+@pytest.mark.parametrize("question", ["党课多久上一次", "党课一个季度要上一次吗"])
 async def test_the_measure_after_a_frequency_leads_with_what_it_says_of_the_meeting(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch, question: str
 ) -> None:
@@ -108,11 +108,54 @@ async def test_the_measure_after_a_frequency_leads_with_what_it_says_of_the_meet
 
 
 async def test_the_frequency_comes_before_the_measure_that_names_the_meeting(bot: BotHarness) -> None:
-    replies = await bot.say(GUEST, "How often should our branch hold a general meeting?", language_code="en")
+    replies = await bot.say(GUEST, "How often should we hold a Party lesson?", language_code="en")
     lines = replies[0].splitlines()
     assert lines[:3] == [
         "Under the Regulations on the Work of Party Branches (trial):",
-        "Branch general meeting: at least once a quarter",
+        "Party lesson: at least once a quarter",
         "",
     ]
     assert lines[3].endswith(" — measure 5")
+
+
+@pytest.mark.parametrize(
+    ("question", "unsettled"),
+    [
+        ("支委会多久开一次", True),
+        ("三会一课多久开一次", True),
+        ("组织生活会和民主评议党员一年各开几次", True),
+        ("How often does the branch committee meeting have to be held?", True),
+        ("党课多久上一次", False),  # measure 5 has the secretaries give Party lessons
+        ("支部要不要每年开一次党员大会学党章", False),  # measure 5: the Party Constitution once a year
+        ("党员大会开之前要先学第一议题吗，多久开一次", False),  # measure 7: every meeting's first item
+        ("党费能用来干什么", False),
+    ],
+)
+def test_how_often_a_meeting_the_notice_only_names_is_held_is_unsettled(question: str, unsettled: bool) -> None:
+    assert frequencies.unsettled_frequency(question) is unsettled
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+async def test_how_often_such_a_meeting_is_held_is_declined_however_sure_the_decision(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    # Session 22: the notice only names the committee meeting, so the regulations' figure answers and the measure that
+    # names the meeting is offered as nearest, never as the answer (thresholds lowered: the decision would answer).
+    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (0.0, 0.0, 0.0))
+    if locale == "zh":
+        replies = await bot.say(GUEST, "支委会多久开一次")
+        assert replies[0].splitlines() == [
+            "按《中国共产党支部工作条例（试行）》的规定：",
+            "支部委员会会议：每月至少1次",
+            "《若干措施》没有规定这些会议的召开次数。",
+            "内容最接近的是<b>第5条 · 提高党内政治生活质量</b>，但不一定能回答您的问题。",
+        ]
+    else:
+        replies = await bot.say(GUEST, "How often should our branch hold a general meeting?", language_code="en")
+        lines = replies[0].splitlines()
+        assert lines[:3] == [
+            "Under the Regulations on the Work of Party Branches (trial):",
+            "Branch general meeting: at least once a quarter",
+            "The measures do not set how often these meetings are held.",
+        ]
+        assert "measure 5" in lines[3].lower()

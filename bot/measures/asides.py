@@ -72,7 +72,9 @@ _ABOUT_THE_BOT = (
 # the 32 measures and when?"). No measure answers these, yet the notice's heading, addressees and sections do. Both
 # a name of the notice and a question on its issuer, date, addressees or parts are needed: "32条里哪一条讲评星定级"
 # asks for a measure. Written from the notice's heading and the ways one asks about any document.
-_THE_NOTICE_ZH = re.compile(r"32条|三十二条|32项|若干措施|(?:这|那|该|本)(?:个|份|篇)?(?:文件|通知|文)|^(?:文件|通知)")
+_THE_NOTICE_ZH = re.compile(
+    r"32条|三十二条|32项|若干措施|(?:这|那|该|本)(?:个|份|篇)?(?:文件|通知|文)|^(?:文件|通知)|(?:这|那|该|本)(?:个|些|份)?措施"
+)
 _ASKS_OF_THE_NOTICE_ZH = re.compile(
     r"谁(?:来)?(?:印发|下发|发布|发|出|制定|起草|签发|写)的?|(?:哪个|哪些|什么)(?:部门|单位|机关)(?:印发|下发|发布|发|出|制定)"
     r"|发文(?:单位|机关|时间|日期)|(?:什么时候|何时|哪一?年|哪天)(?:印发|下发|发布|发|出台|制定|开始|实施|施行|生效)"
@@ -83,6 +85,10 @@ _ASKS_OF_THE_NOTICE_ZH = re.compile(
     # What it says as a whole: "若干措施 主要内容", "32条…能不能一句话告诉我核心是啥"; who of two issued it.
     r"|主要内容|核心(?:是|内容|思想|要义)|一句话(?:告诉|说|概括|总结)|概括一下|总结一下"
     r"|(?:印发|下发|发布|发)的还是"
+    # Session 22: who interprets it, how many measures it has in all, their titles listed, whether towns or public
+    # institutions carry it out (its addressees answer that).
+    r"|谁(?:负责|来)?解释|解释权|(?:一共|总共)(?:有)?(?:多少|几)条|(?:标题|题目).{0,4}(?:列|是什么|有哪些)|列(?:一下|出)?.{0,6}标题"
+    r"|(?:镇街|镇里|乡镇|街道|事业单位|国企|国有企业)(?:也)?(?:要|需要|用不用|要不要)?(?:执行|适用|落实)"
 )
 _ABOUT_THE_NOTICE_EN = re.compile(
     r"\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b.{0,60}"
@@ -96,6 +102,8 @@ _ABOUT_THE_NOTICE_EN = re.compile(
     # Its count and its sections, and its title with a request for the gist.
     r"|^how many (?:measures|articles) (?:are there|in total|does (?:it|the notice) have)\b"
     r"|\b(?:seven|7) (?:sections|parts)\b|\bseveral measures on strengthening\b.{0,120}\b(?:summary|gist|overview)\b"
+    r"|\bhow many measures (?:are (?:there )?in|does) (?:the|this|these) (?:notice|document)\b"
+    r"|\bwho interprets\b"
 )
 
 

@@ -30,7 +30,7 @@ from bot.measures.decline import (
     settled_probability,
 )
 from bot.measures.english import EnglishAnalyzer
-from bot.measures.frequencies import asked_frequencies, without_how_often
+from bot.measures.frequencies import asked_frequencies, unsettled_frequency, without_how_often
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
@@ -365,6 +365,10 @@ class MeasureIndex:
             if probability < needed:
                 near = signals.anchored and probability >= NEAREST_PROBABILITY  # about branch work, nearly sure
                 return (), self.notice.measures[ranked[0][0]] if near else None
+        if unsettled_frequency(question):
+            # How often a meeting is held that the notice only names: the reply gives the regulations' frequency,
+            # says the measures do not set it, and names the measure nearest in subject (frequencies.py).
+            return (), self.notice.measures[ranked[0][0]]
         passing = [(i, score) for i, score in ranked[: max(top, RERANKED)] if score >= ranked[0][1] * RELATIVE_CUTOFF]
         if self._classified:  # the first three in the order of their place and the question's wording together
             numbers = [self.notice.measures[i].number for i, _ in passing[:RERANKED]]
