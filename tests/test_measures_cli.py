@@ -68,6 +68,14 @@ def test_ask_text(app: typer.Typer) -> None:
     assert "政治生日" in result.output
 
 
+def test_ask_text_quotes_the_lead_once(app: typer.Typer) -> None:
+    # The sentence that answers leads ("  > "); the other matched sentences follow, as in the chat, without it.
+    lines = runner.invoke(app, ["ask", "党课一个季度要上一次吗"]).output.splitlines()
+    lead = next(line.removeprefix("  > ") for line in lines if line.startswith("  > "))
+    assert f"  - {lead}" not in lines
+    assert any(line.startswith("  - ") for line in lines)
+
+
 def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
     assert "没有找到" in runner.invoke(app, ["ask", "今天天气怎么样"]).output
     assert "没有第99条措施，《若干措施》共32条。" in runner.invoke(app, ["ask", "第99条"]).output

@@ -82,7 +82,8 @@ def answer_to_text(answer: Answer, lang: str) -> str:
         lines.append(f"{head}  [{m.section.label}]  ({h.score:.1f})")
         if h.lead:
             lines.append(f"  > {h.lead}")
-        lines.extend(f"  - {s}" for s in h.sentences or (m.body,))
+        # The other matched sentences, as the chat quotes them: the lead is not quoted twice.
+        lines.extend(f"  - {s}" for s in h.sentences or (m.body,) if s != h.lead)
     return "\n".join(lines)
 
 
