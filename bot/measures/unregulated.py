@@ -56,11 +56,11 @@ _NOT_MINUTES_EN = r"first|ledgers?|inspect\w*|platform|talks?|volunteer\w*|takin
 # gives newcomers their integrity lesson). Over batches 42-77, labelled by their writers, they decline 56
 # off-topic questions the build answered and lose 3 right answers; over the tuning set and batches 1-41, 3 and
 # none. Batches 78-81, written meanwhile by writers who saw none of this, judged them: 5 more of their 657
-# off-topic questions declined, no answer changed. What a branch's ledgers contain was left out then: the notice
-# requires ledgers (measures 13 and 15), and the writers of 42-77 split three to one on it. It was added in a
-# second step, with the notice's own questions (asides.py) and how often a meeting is held (frequencies.py),
-# when batches 74-81's writers had labelled 17 such questions off-topic and 1 with a measure (42-73: 52 and 22);
-# batches 82-85, written meanwhile, judge that step.
+# off-topic questions declined, no answer changed. What a branch's ledgers contain was left out: the notice
+# requires ledgers (measures 13 and 15), and the writers of 42-77 split three to one on it. A second step
+# declined it too, when batches 74-81's writers had labelled 17 such questions off-topic and 1 with a measure;
+# batches 82-85, written meanwhile, judged that part even (3 off-topic questions declined, 3 right answers
+# lost), so this third step took it out again.
 
 # Two meetings or activities merged is not: volunteering or the community with the theme day (measure 20, 22), the
 # dues' account beside the union's (16), an investigation on the theme day (20), too many meetings (24), the union's
@@ -77,16 +77,6 @@ _NOT_DUES_PAID_ZH = "返还|使用|用于|用来|经费|专户|账户|管理|退
 # A newcomer's relationship is not a mobile or retired member's (14) nor what the branch does once they are in (23).
 _NOT_MOVING_IN_ZH = "退休|离退休|退下来|外地|长期|流动|外出|驻点|借调|常年|在外|之后|以后|廉"
 _NOT_MOVING_IN_EN = r"retire\w*|mobile|away|long[- ]term|abroad|education|training|study|integrity|probationary"
-# What a branch's ledgers contain (台账) is not: the rectification ledger of a weak or backward branch (measure 13),
-# the activity room's six standards (15), the dues' books (16), fewer ledgers and less formalism (24), the stars (13),
-# nor which measure speaks of ledgers, nor the first agenda item's record (7).
-_NOT_LEDGER_CONTENTS_ZH = (
-    "整改|后进|软弱|涣散|销号|排查|党费|活动室|阵地|简化|精简|减负|形式主义|太多|评星|星级|哪一条|哪条|规定|第一议题"
-)
-_NOT_LEDGER_CONTENTS_EN = (
-    r"rectif\w*|backward|weak|slack|dues|activity rooms?|too many|reduce|simplif\w*|formalism|stars?|which measure"
-    r"|first|agenda"
-)
 _NOT_REGULATED = (
     # What the organisation or publicity committee member does; how the committee members share the work.
     r"(?:组织|宣传)委员(?:平时|主要|具体|一般|到底|都)*(?:要|是|应该|得)?(?:负责|干|做|管)(?:些)?(?:什么|啥|哪些|嘛)",
@@ -152,15 +142,6 @@ _NOT_REGULATED = (
     r"|.*\b(?:party|organi[sz]ational) (?:relation(?:ship)?s?|membership)\b.{0,30}\btransfer"
     r"|.*\btransfer\w*\b.{0,30}\b(?:party|organi[sz]ational) (?:relation(?:ship)?s?|membership)\b"
     r"|.*\bmove (?:their|his|her) party membership\b)",
-    # What a branch's ledgers contain, and what an inspection of them looks at.
-    rf"^(?!.*(?:{_NOT_LEDGER_CONTENTS_ZH}))(?=.*(?:台账|抬账|台帐|抬帐))"
-    r".*(?:哪些|什么内容|啥内容|包括|包含|要准备什么|准备什么|记什么|记啥|查什么|查啥|看什么|格式|模板|怎么整理|怎么建"
-    r"|怎么做|怎么弄|怎么记|标准)",
-    rf"^(?!.*\b(?:{_NOT_LEDGER_CONTENTS_EN})\b)"
-    r"(?:.*\b(?:what|which)\b.{0,20}\b(?:records?|ledgers?)\b.{0,40}\b(?:keep|kept|include|need|check|prepare"
-    r"|responsible)\b"
-    r"|.*\b(?:ledgers?|records?)\b.{0,20}\b(?:include|contain|contents?|template|format)\b"
-    r"|.*\bwhat'?s? in the (?:branch )?ledger)",
 )
 NOT_REGULATED = re.compile("|".join(f"(?:{p})" for p in _NOT_REGULATED))
 
