@@ -219,6 +219,8 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
         ("主题党日和处室的业务学习能不能合着一起搞", "zh"),  # nor two meetings merged into one (session 22)
         ("Can we combine the branch general meeting with the monthly theme day?", "en"),
         ("党员每个月党费交多少", "zh"),  # nor what the dues come to or how they are paid
+        ("党费每个月交多少", "zh"),
+        ("How much are the party dues each month?", "en"),
         ("Can I pay my party dues with Alipay?", "en"),
         ("How long is a branch committee's term?", "en"),  # nor a committee's term and election
         ("刚调来的同志组织关系怎么转过来", "zh"),  # nor a newcomer's organisational relationship
@@ -259,6 +261,7 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("会太多了能不能合并开", "zh", 24),  # fewer meetings: measure 24
         ("Can party dues pay for a team outing?", "en", 16),  # what dues are used for, not what is paid
         ("有个党员半年没交党费也不来开会，怎么处理", "zh", 14),  # an unqualified member
+        ("a member hasn't paid his dues for six months, what should the branch do", "en", 14),
         ("Our secretary was transferred mid-term, how soon must we fill the seat?", "en", 31),  # a seat to fill
         ("常年在外地的党员组织关系还在我们这，怎么管", "zh", 14),  # a mobile member, not a newcomer
     ],

@@ -72,8 +72,9 @@ _NOT_MERGED_ZH = (
 )
 _NOT_MERGED_EN = r"volunteer\w*|community|business work|finance|accounts?|union|too many|birthdays?"
 # What the dues come to is not: how they are used, returned or kept (measure 16), nor a member long unpaid (14's
-# unqualified members) or a retiree's arrangements (14).
-_NOT_DUES_PAID_ZH = "返还|使用|用于|用来|经费|专户|账户|管理|退休|半年|个月|长期"
+# unqualified members: 半年, 三个月 …) or a retiree's arrangements (14); what is paid each month (每个月) is the dues.
+_LONG_UNPAID_ZH = "退休|半年|长期|(?:几|多|[0-9一二三四五六七八九十两])个月"
+_NOT_DUES_PAID_ZH = "返还|使用|用于|用来|经费|专户|账户|管理|" + _LONG_UNPAID_ZH
 # A newcomer's relationship is not a mobile or retired member's (14) nor what the branch does once they are in (23).
 _NOT_MOVING_IN_ZH = "退休|离退休|退下来|外地|长期|流动|外出|驻点|借调|常年|在外|之后|以后|廉"
 _NOT_MOVING_IN_EN = r"retire\w*|mobile|away|long[- ]term|abroad|education|training|study|integrity|probationary"
@@ -116,8 +117,8 @@ _NOT_REGULATED = (
     # What the dues come to, how they are paid, dues unpaid.
     rf"党费(?!.*(?:{_NOT_DUES_PAID_ZH}))"
     r"(?:.{0,4}(?:怎么|如何)(?:算|计算|交|缴)|.{0,6}(?:交多少|缴多少|多少钱|标准是|比例是多少|没交完|欠交|补交|拖欠))",
-    r"^(?!.*(?:退休|半年|个月|长期)).*(?:欠|补交|少交|多交|没交)(?:了)?党费",
-    r"^(?!.*\b(?:months?|long)\b)"
+    rf"^(?!.*(?:{_LONG_UNPAID_ZH})).*(?:欠|补交|少交|多交|没交)(?:了)?党费",
+    r"^(?!.*\b(?:(?:\d+|a few|few|several|some|two|three|four|five|six|many) months|long)\b)"
     r"(?:.*\bhow much (?:are|is|do (?:i|we|members|you) pay (?:for|in|as)?)\s*(?:the\s+|my\s+|our\s+)?(?:party\s+)?"
     r"(?:membership\s+)?dues\b"
     r"|.*\bdues\b.{0,20}\b(?:for (?:a |the )?(?:retirees?|retired|probationary|someone on probation)"
