@@ -225,6 +225,9 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
         ("How long is a branch committee's term?", "en"),  # nor a committee's term and election
         ("刚调来的同志组织关系怎么转过来", "zh"),  # nor a newcomer's organisational relationship
         ("I'm in HR and a new hire is a Party member, where does his membership go?", "en"),
+        ("机关每年发展党员有没有名额", "zh"),  # nor developing members and joining the Party (fourth step)
+        ("年轻人想入党要走哪些流程", "zh"),
+        ("How do I join the Party?", "en"),
     ],
 )
 def test_business_the_notice_does_not_regulate_is_declined(question: str, locale: str) -> None:
@@ -264,6 +267,8 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("a member hasn't paid his dues for six months, what should the branch do", "en", 14),
         ("Our secretary was transferred mid-term, how soon must we fill the seat?", "en", 31),  # a seat to fill
         ("常年在外地的党员组织关系还在我们这，怎么管", "zh", 14),  # a mobile member, not a newcomer
+        ("发展党员有什么标准", "zh", 14),  # the political standard measure 14 sets, not the procedure
+        ("入党积极分子培训的经费从哪出", "zh", 16),  # the activists' training funds
     ],
 )
 def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:
