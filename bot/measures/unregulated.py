@@ -85,7 +85,8 @@ _NOT_MOVING_IN_EN = r"retire\w*|mobile|away|long[- ]term|abroad|education|traini
 # off-topic (17 of them in 42-89), and no answer (46's "机关发展党员有名额限制吗", labelled with measure 14, was already
 # declined). Not: the political standard or what is weighed first (14), the activists' training and its funds
 # (11, 16), what is done to favour young or frontline staff (倾斜, where writers split), the oath, the application
-# re-read or the anniversary (5), nor education after joining. Batches 90-93, written meanwhile, judge it.
+# re-read or the anniversary (5), nor education after joining. Batches 90-93, written meanwhile, judged it: 1
+# off-topic question declined, 1 right answer lost (its writer gave that question a measure).
 _NOT_JOINING_ZH = (
     "政治|看重|第一位|标准|誓词|事词|志愿书|纪念日|周年|费|预算|培训|财政"  # what measures 14, 5, 11 and 16 do say
     "|倾斜|重温|重读|读一遍|再读|入党以后|入党后|教育"
