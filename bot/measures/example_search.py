@@ -57,13 +57,13 @@ class ExampleIndex:
         shift = -min(0, least)
         self._span = high - low  # the largest shifted coordinate of a question
         sums = [sum(e) + shift * dims for e in examples]  # each example's L1 norm, shifted
-        squares = [sum(map(mul, e, e)) for e in examples]
+        # Each example's part of its distance that the question does not change (see _Group): Σe² + 2·(-low)·Σu.
+        costs = [sum(map(mul, e, e)) + 2 * (-low) * u for e, u in zip(examples, sums, strict=True)]
         scale = next(
             (
                 s
                 for s in _SCALES
-                if s // 2 * max((q + 2 * (-low) * u for q, u in zip(squares, sums, strict=True)), default=0)
-                + max(sums, default=0) * math.ceil(self._span * s + 1)
+                if s // 2 * max(costs, default=0) + max(sums, default=0) * math.ceil(self._span * s + 1)
                 < 1 << _FIELD_BITS
             ),
             None,
@@ -75,7 +75,7 @@ class ExampleIndex:
         first = 0
         for group in groups:
             end = first + len(group)
-            self._groups.append(_Group(group, sums[first:end], squares[first:end], scale, shift, -low))
+            self._groups.append(_Group(group, sums[first:end], costs[first:end], scale, shift))
             first = end
 
     def place(self, coordinates: Sequence[float]) -> Placed:
@@ -97,20 +97,18 @@ class _Group:
         self,
         examples: Sequence[Sequence[int]],
         sums: list[int],
-        squares: list[int],
+        costs: list[float],
         scale: int,
         shift: int,
-        offset: float,
     ) -> None:
         self.count = len(examples)
         self.shift = shift
-        # Sought: the least |e - p|² = Σe² - 2Σe·p + Σp². With u = e + shift and r = p + offset (both ≥ 0),
-        # Σe·p = Σu·r - offset·Σu - shift·Σr + const, so the least distance has the greatest
+        # Sought: the least |e - p|² = Σe² - 2Σe·p + Σp². With u = e + shift and r = p + offset (the index's -low;
+        # both ≥ 0), Σe·p = Σu·r - offset·Σu - shift·Σr + const, so the least distance has the greatest
         #     Σu·r - (Σe² + 2·offset·Σu) / 2,
         # and with r rounded to R / scale: scale·Σu·r ≈ Σu·R, off by at most Σu / 2. Each field holds
         #     Σu·R + scale · (K - (Σe² + 2·offset·Σu) / 2)   (K: the largest of those, so that no field is negative)
-        # where the columns give Σu·R and ``constants`` the rest.
-        costs = [q + 2 * offset * u for q, u in zip(squares, sums, strict=True)]
+        # where the columns give Σu·R and ``constants`` the rest (``costs``: each Σe² + 2·offset·Σu).
         ceiling = max(costs, default=0)
         self.constants = _packed(int(scale * (ceiling - c) / 2) for c in costs)
         self.columns = [_packed(map(add, column, repeat(shift))) for column in zip(*examples, strict=True)]
