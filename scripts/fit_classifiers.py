@@ -1,20 +1,15 @@
-"""Choose how much the two learnt models weigh (topicality.py in decline.py, measure_classifier.py's PLACE_COST).
+"""Choose how much the measure classifier weighs in the order of the three measures ranked best (PLACE_COST).
 
-    python scripts/fit_classifiers.py [--weights 0.5,0.75,1,1.25,1.5,1.75,2,2.5]
+    python scripts/fit_classifiers.py
 
 1. Every question of the tuning set and of the batches already read (build_classifiers.examples) is asked as the chat
-   asks it, with both models switched off; for those the regression decides, its answer probability p is kept
-   (computed whole: ``settled_probability``'s shortcut is replaced), the others keep their outcome; and the measures
-   of its hits, best first.
+   asks it, with both learnt models switched off, and the measures of its hits are kept, best first.
 2. Each is scored by models trained without its fold (``build_classifiers.out_of_fold``).
-3. Topicality: for each weight W and bar T (by 0.1), a question is answered when logit(p) + W * score >= T. The
-   choice: the most off-topic questions of the unprimed batches (42 on) declined, with no more answerable questions
-   declined than without it, there and on the primed sets (the tuning set and batches 1-41) alike.
-4. The measures: for each cost of a place (by 0.25), the first three hits reordered by place and logit together; the
-   choice: the most answerable questions with a right first measure, both groups pooled.
+3. For each cost of a place (by 0.25), the first three hits reordered by place and logit together; the choice: the
+   most answerable questions with a right first measure, primed and unprimed sets pooled.
 
-It prints the figures of both groups for each and the chosen values to paste into decline.py and
-measure_classifier.py.
+Sessions 17-22 also chose here how much the topicality model moved the decision's bar; since session 23 the
+regression reads it as a signal (scripts/fit_measures_decline.py).
 """
 
 from __future__ import annotations
@@ -30,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 from bot.measures import search  # noqa: E402
 from bot.measures.build_classifiers import examples, fold_of, out_of_fold  # noqa: E402
-from bot.measures.decline import answer_probability, needed_probabilities  # noqa: E402
+from bot.measures.decline import answer_probability  # noqa: E402
 from bot.measures.measure_classifier import by_place_and_logit  # noqa: E402
 
 LEARNT = ("topicality", "classifier")
@@ -64,57 +59,20 @@ def probabilities(questions: list[tuple[str, str]]) -> list[tuple[float | None, 
 
 
 def main() -> None:
-    """Score, scan, choose, print."""
+    """Score, choose, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", default="0.5,0.75,1,1.25,1.5,1.75,2,2.5")
-    args = parser.parse_args()
+    parser.parse_args()
     rows = examples()
-    scores, logits = out_of_fold(rows)
+    _, logits = out_of_fold(rows)
     asked = [(i, r) for i, r in enumerate(rows) if fold_of(r.source) is not None]
     decided = probabilities([(r.q, r.lang) for _, r in asked])
-    groups = {"primed": [], "unprimed": []}  # type: dict[str, list[tuple[float | None, bool, float, int]]]
     firsts = {"primed": [], "unprimed": []}  # type: dict[str, list[tuple[tuple[int, ...], list[float], set[int]]]]
-    for (i, r), (p, declined, hits) in zip(asked, decided, strict=True):
+    for (i, r), (_, _, hits) in zip(asked, decided, strict=True):
         group = "unprimed" if r.unprimed else "primed"
-        score, measure_logits = scores[i], logits[i]
-        assert score is not None and measure_logits is not None
-        groups[group].append((p, declined, score, r.answerable))
+        measure_logits = logits[i]
+        assert measure_logits is not None
         if r.measures and hits:
             firsts[group].append((hits, measure_logits, set(r.measures)))
-
-    def figures(weight: float | None, bar: float) -> dict[str, tuple[float, float]]:
-        out = {}
-        for name, items in groups.items():
-            a = o = ad = od = 0
-            for p, declined, score, answerable in items:
-                if p is not None:
-                    declined = p < needed_probabilities(None if weight is None else score, weight or 0.0, bar)[0]
-                a += answerable
-                o += 1 - answerable
-                ad += declined and answerable
-                od += declined and not answerable
-            out[name] = (100 * ad / max(1, a), 100 * od / max(1, o))
-        return out
-
-    base = figures(None, 0.0)
-    print("without the classifier:", "  ".join(f"{g} {a:.2f} / {o:.1f}" for g, (a, o) in base.items()))
-    print("(answerable declined % / off-topic declined %)")
-    chosen = None
-    for weight in (float(w) for w in args.weights.split(",")):
-        best = None
-        for k in range(-40, 31):
-            bar = k / 10
-            f = figures(weight, bar)
-            if all(f[g][0] <= base[g][0] for g in f) and (best is None or f["unprimed"][1] > best[1]["unprimed"][1]):
-                best = (bar, f)
-        if best is None:
-            continue
-        bar, f = best
-        print(f"W {weight:<5} T {bar:+.1f}:", "  ".join(f"{g} {a:.2f} / {o:.1f}" for g, (a, o) in f.items()))
-        if chosen is None or f["unprimed"][1] > chosen[2]["unprimed"][1]:
-            chosen = (weight, bar, f)
-    if chosen is not None:
-        print(f"\nTOPICALITY_WEIGHT = {chosen[0]}\nTOPICALITY_LOGIT = {chosen[1]}")
 
     def right_first(cost: float | None) -> dict[str, int]:
         out = {}

@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 from array import array
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,7 @@ from bot.measures.build_classifiers import (
     train,
     train_measures,
 )
-from bot.measures.decline import (
-    ANSWER_PROBABILITY,
-    TOPICALITY_LOGIT,
-    TOPICALITY_WEIGHT,
-    needed_probabilities,
-)
+from bot.measures.decline import FEATURES, answer_probability
 from bot.measures.measure_classifier import MeasureClassifier, load_measure_classifier
 from bot.measures.measure_classifier import pack as pack_measures
 from bot.measures.search import build_index, get_index
@@ -86,25 +82,30 @@ def test_questions_on_other_things_score_as_such(question: str) -> None:
     assert load_topicality().score(question) < 0
 
 
-def test_the_bar_moves_with_the_score() -> None:
-    assert needed_probabilities(None)[0] == ANSWER_PROBABILITY
-    low, high = needed_probabilities(2.0)[0], needed_probabilities(-2.0)[0]
+def test_the_regression_reads_the_wording_model(zh_indexes: tuple) -> None:
+    """Since session 23 the topicality score is a signal of the regression: the same question is likelier to be
+    answered the more its wording says it is about the measures, and switched off the signal is 0."""
+    with_it, without = zh_indexes
+    question = "支委会可以请群众列席吗"
+    signals = with_it.signals(with_it.analyzer.query(question), question)
+    assert signals.topicality == load_topicality().score(question)
+    assert without.signals(without.analyzer.query(question), question).topicality == 0.0
+    at = FEATURES.index("topicality")
+    assert signals.features()[at] == signals.topicality
+    low = answer_probability(replace(signals, topicality=-2.0))
+    high = answer_probability(replace(signals, topicality=2.0))
     assert low < high
-    # Answered exactly where logit(p) + W * score reaches the bar.
-    p = high
-    assert math.log(p / (1 - p)) + TOPICALITY_WEIGHT * -2.0 == pytest.approx(TOPICALITY_LOGIT)
 
 
 def test_business_the_notice_does_not_settle_is_declined_for_its_wording(zh_indexes: tuple) -> None:
     """Who may sit in on a committee meeting: the measures name the meeting, the notice says nothing of who attends.
-    Without the classifier it is answered with measure 5; with it, declined, measure 5 named as nearest in subject.
+    Without the classifier it is answered with measure 5; with it, declined (until session 22 measure 5 was named as
+    nearest in subject; the regression that reads the classifier since session 23 is less sure of it than that).
     (Merging two meetings, this test's first example, is declined by ``unregulated.py`` since session 22.)"""
     with_it, without = zh_indexes
     question = "支委会可以请群众列席吗"
     assert [h.measure.number for h in without.answer(question).hits][:1] == [5]
-    declined = with_it.answer(question)
-    assert declined.hits == ()
-    assert declined.nearest is not None and declined.nearest.number == 5
+    assert with_it.answer(question).hits == ()
 
 
 def test_the_names_of_two_meetings_alone_name_the_nearest_measure(zh_indexes: tuple) -> None:

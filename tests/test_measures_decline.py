@@ -272,5 +272,10 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
     ],
 )
 def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:
+    """None is caught by a rule; each is answered with its measure, or, where the regression is not sure enough for
+    its wording (most people's questions on dues are on what the notice does not settle), declined with that measure
+    named as nearest in subject (since session 23: "a member hasn't paid his dues for six months …")."""
     assert not outside_the_notice(question)
-    assert [h.measure.number for h in ask(question, locale).hits][:1] == [number]
+    answer = ask(question, locale)
+    shown = [h.measure.number for h in answer.hits][:1] or [answer.nearest.number if answer.nearest else None]
+    assert shown == [number]

@@ -78,7 +78,7 @@ async def test_the_chat_says_how_often_and_that_the_measures_do_not(
     # The decision's bar raised (it would decline) or lowered (it would answer), so that the reply does not depend on
     # its weights: either way the regulations' figure answers and the measure that names 三会一课 is named as nearest
     # (round 24), never as the answer, for the notice only names the committee meeting (session 22).
-    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (bar, bar, bar))
+    monkeypatch.setattr(search, "needed_probabilities", lambda: (bar, bar, bar))
     replies = await bot.say(GUEST, "支委会多久开一次")
     assert replies[0].splitlines() == [
         "按《中国共产党支部工作条例（试行）》的规定：",
@@ -103,7 +103,7 @@ async def test_the_measure_after_a_frequency_leads_with_what_it_says_of_the_meet
 ) -> None:
     # Answered whatever the decision's weights (thresholds lowered): the regulation gives the figure, so measure 5
     # leads with its 三会一课 sentence, not with its other number (每年至少1次党章学习).
-    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(search, "needed_probabilities", lambda: (0.0, 0.0, 0.0))
     lines = (await bot.say(GUEST, question))[0].splitlines()
     lead = lines[lines.index("") + 1]
     assert lead.endswith("—— 第5条") and "三会一课" in lead and "党章学习" not in lead
@@ -126,7 +126,7 @@ async def test_the_frequency_comes_before_the_measure_that_names_the_meeting(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch, question: str, figure: str, then: str
 ) -> None:
     # The bar lowered: the decision would answer either.
-    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(search, "needed_probabilities", lambda: (0.0, 0.0, 0.0))
     lines = (await bot.say(GUEST, question, language_code="en"))[0].splitlines()
     assert lines[:3] == ["Under the Regulations on the Work of Party Branches (trial):", figure, then]
     assert lines[3].endswith(" — measure 5") if not then else "measure 5" in lines[3].lower()

@@ -26,7 +26,7 @@ GUEST = 555_000_333
 @pytest.fixture
 def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every question is declined by the decision, as if it were not sure enough to answer."""
-    monkeypatch.setattr(search, "needed_probabilities", lambda topicality: (1.01, 1.01, 1.01))
+    monkeypatch.setattr(search, "needed_probabilities", lambda: (1.01, 1.01, 1.01))
 
 
 @pytest.mark.usefixtures("unsure")

@@ -56,14 +56,21 @@ FEATURES = (
     "Chinese x meaning nearest",  # the same three in a Chinese index, whose table differs
     "Chinese x meaning centroid",
     "Chinese x meaning off-topic",
+    # Session 23: the two learnt models, read by the regression instead of moving its bar (see DECLINE_WEIGHTS).
+    "topicality",  # the wording model's log-odds that the question has a measure that answers it (topicality.py)
+    "wording first",  # the measure classifier's logit for the measure ranked first (measure_classifier.py)
+    "wording best of three",  # … the highest of its logits for the three ranked best
+    "wording first - second",  # … the first's logit less the second's
+    "wording margin",  # … the highest of the three less the next
 )
 # Fitted by scripts/fit_measures_decline.py (L2 0.3) with --without-written on the tuning set and every committed
 # held-out batch (1-12, 15-33: all looked at by now), 13,783 questions the regression decides (round 21). Before round
 # 21 the written questions joined the fit (each scored by the n-gram model without itself), but the vector models'
 # signals see them as examples, so they would be scored against themselves. Batches 34-37, never looked at, judge.
 DECLINE_WEIGHTS = (
-    0.248, 3.769, -5.142, -2.785, 0.657, -1.343, -0.718, -0.041, -3.866, -1.423, -2.243, 3.756, 0.662,
-    4.487, 3.59, 0.101, 3.389, -5.002, -6.753, 1.223, -0.713, -4.361,  # round 21's signals
+    -3.330, 0.568, -0.438, -0.086, 0.286, -0.283, 0.221, -0.269, -0.115, -0.333, -0.058, -0.146, 0.670,
+    4.911, 0.488, -0.061, 1.063, -2.732, -3.619, -1.041, -1.514, 1.274,  # round 21's signals
+    0.413, 0.001, 0.013, 0.025, 0.103,  # session 23: the learnt models
 )  # fmt: skip
 # Answered from this probability on: the lowest threshold at which every seen set (the tuning set and batches 1-12,
 # 15-27, each on its own) meets both goals, at most 2 % of its answerable questions declined and at least 90 % of its
@@ -89,24 +96,15 @@ DECLINE_WEIGHTS = (
 # the lowest with the margin (92.9 %; the worst answerable 1.2 %). Against round 24's build at 0.60, on the primed
 # sets top-1 -17, answerable declined 66 -> 86, off-topic declined 3227 -> 3222 of 3319; on 42-49 pooled top-1
 # 89.1 -> 89.8 %, answerable declined 2.6 -> 2.6 %, off-topic declined 62.2 -> 61.9 %. Batches 50 and 51 judge it.
-ANSWER_PROBABILITY = 0.70
-# A question without any word of the domain (see search.ZH_ANCHORS) is less likely to be about the measures: round 8
+ANSWER_PROBABILITY = 0.15
+# A question without any word of the domain (see anchors.py) is less likely to be about the measures: round 8
 # asked more of it (0.65 against 0.46), to decline the tuning set's unanchored off-topic questions that the weights of
 # then answered. Since round 11's weights none is left to decline: with round 12's, every unanchored off-topic
 # question of the tuning set is below 0.40 and its unanchored answerable ones above 0.73. A stricter bar would only
 # risk declining answerable ones, so it is the general threshold (round 14's scan moves the three together).
 UNANCHORED_ANSWER_PROBABILITY = ANSWER_PROBABILITY
-# Session 17: how the question is worded (topicality.py, a classifier learnt from labelled questions) moves the bar.
-# A question is answered when logit(probability) + TOPICALITY_WEIGHT * its log-odds reaches TOPICALITY_LOGIT, i.e. from
-# the probability ``needed_probabilities`` gives (the same with or without a word of the domain). Both were chosen by
-# scripts/fit_classifiers.py on the tuning set and batches 1-59, each question scored by a classifier trained without
-# its fold: the most off-topic questions of the unprimed batches (42-59) declined with no more of the answerable ones
-# declined, there or on the primed sets, than by ANSWER_PROBABILITY alone (71.7 % against 66.5 %, at 2.69 %).
-# Batches 60-63 judged it. Session 18, the model retrained with batches 60-63, the eight training writers' questions and
-# the unprimed ones weighted 3 (build_classifiers.py), refitted the same way on the tuning set and batches 1-63: 73.3 %
-# against 65.9 % at 2.80 % (weight 1.5: 73.0 %; 1.25: 72.5 %). Batches 64-65 judge it.
-TOPICALITY_WEIGHT = 2.0
-TOPICALITY_LOGIT = -3.2
+# Sessions 17-22: how the question was worded (topicality.py) moved the bar (answered when logit(probability) + 2.0 *
+# its log-odds reached -3.2). Session 23: the regression reads it and the measure classifier's logits as signals.
 # Declined, yet from this probability on a question about branch work (with a word of the domain) names the measure
 # ranked first as nearest in subject (round 24). The declines left are mostly where the writers of the questions split:
 # Party business next to a measure (how often the organisational-life meeting is held, dues rates), labelled with
@@ -115,7 +113,7 @@ TOPICALITY_LOGIT = -3.2
 # ones declined name one (at 0.10: 203; at 0.30: 90). Other business has no word of the domain and names none. With
 # round 25's threshold (0.70), on the tuning set and batches 1-49: 76 of 137 and 211 of 4,365 (batches 50-51: 7 of 11
 # and 46 of 309).
-NEAREST_PROBABILITY = 0.20
+NEAREST_PROBABILITY = 0.04
 # A question without a word of the domain whose words the measures hardly know (coverage below
 # search.UNKNOWN_COVERAGE: "2022年世界杯冠军是谁") is declined before the regression unless the regression is this sure
 # (round 10: 0.75, halfway between such off-topic and answerable questions). The regression is not fitted on them, but
@@ -159,6 +157,8 @@ class Signals:
     meaning: VectorScores | None = None
     meaning_offtopic: float = 0.0
     chinese: bool = False  # the Chinese index decided
+    topicality: float = 0.0  # the wording model's log-odds (0 when it is switched off)
+    wording: tuple[float, ...] = ()  # the measure classifier's logits for the three ranked best, best first (none: off)
 
     def features(self) -> tuple[float, ...]:
         """The feature vector of FEATURES (the n-gram model must be on)."""
@@ -183,6 +183,7 @@ class Signals:
             (top[0] - top[1]) * self.coverage,
             a * self.best_coverage,
             *self._vector_features(),
+            *self._learnt_features(),
         )
 
     def _vector_features(self) -> tuple[float, ...]:
@@ -202,6 +203,11 @@ class Signals:
             zh * off,
         )
 
+    def _learnt_features(self) -> tuple[float, ...]:
+        logits = [*self.wording, 0.0, 0.0, 0.0][:3] if self.wording else [0.0, 0.0, 0.0]
+        best, second = sorted(logits, reverse=True)[:2]
+        return (self.topicality, logits[0], best, logits[0] - logits[1], best - second)
+
 
 def logistic(z: float) -> float:
     """The probability of log-odds ``z`` (clamped, so that no exponent overflows)."""
@@ -213,16 +219,10 @@ def answer_probability(signals: Signals, weights: tuple[float, ...] = DECLINE_WE
     return logistic(sum(w * v for w, v in zip(weights, signals.features(), strict=True)))
 
 
-def needed_probabilities(
-    topicality: float | None, weight: float = TOPICALITY_WEIGHT, logit: float = TOPICALITY_LOGIT
-) -> tuple[float, float, float]:
+def needed_probabilities() -> tuple[float, float, float]:
     """The probability needed to answer: with a word of the domain, without one, and without one when the measures
-    hardly know the question's words; ``topicality`` is the classifier's log-odds (None: switched off). The weight
-    and bar are parameters for scripts/fit_classifiers.py, which chooses them."""
-    if topicality is None:
-        return ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY
-    bar = logistic(logit - weight * topicality)
-    return bar, bar, bar
+    hardly know the question's words (tests raise or lower them)."""
+    return ANSWER_PROBABILITY, UNANCHORED_ANSWER_PROBABILITY, UNKNOWN_ANSWER_PROBABILITY
 
 
 def settled_probability(signals: Signals, thresholds: tuple[float, ...], offtopic: Callable[[], float]) -> float:

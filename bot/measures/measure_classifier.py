@@ -57,10 +57,14 @@ class MeasureClassifier:
         base, w = i << self.buckets_log2, self.weights
         return self.biases[i] + self.scales[i] * sum(w[base + slot] * v for slot, v in slots.items())
 
+    def logits(self, question: str, numbers: Sequence[int]) -> list[float]:
+        """The logits of ``question`` for measures ``numbers``, in their order."""
+        slots = hashed(question, self.buckets_log2)
+        return [self._logit(slots, n) for n in numbers]
+
     def rerank(self, question: str, numbers: Sequence[int], items: Sequence[T]) -> list[T]:
         """``items`` (the hits, for measures ``numbers``, best first) in the order of place and logit together."""
-        slots = hashed(question, self.buckets_log2)
-        return [items[place] for place in by_place_and_logit([self._logit(slots, n) for n in numbers])]
+        return [items[place] for place in by_place_and_logit(self.logits(question, numbers))]
 
 
 def by_place_and_logit(logits: Sequence[float], cost: float = PLACE_COST) -> list[int]:

@@ -16,6 +16,7 @@ from bot.measures.analysis import (
     load_synonyms,
     normalize,
 )
+from bot.measures.anchors import EN_ANCHORS, ZH_ANCHORS
 from bot.measures.answers import Answer, Hit
 from bot.measures.asides import Aside, find_aside
 from bot.measures.bm25 import BM25
@@ -37,7 +38,7 @@ from bot.measures.languages import index_language as index_language  # re-export
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.leads import ASKS, HAS
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
-from bot.measures.measure_classifier import load_measure_classifier
+from bot.measures.measure_classifier import by_place_and_logit, load_measure_classifier
 from bot.measures.numbers import (
     asks_whether,
     find_section_number,
@@ -99,28 +100,11 @@ ABLATABLE = (
     "pinyin",  # round 15: Party terms typed in pinyin in an English question (pinyin_terms.py)
     "asides",  # round 20: small talk and questions on the assistant's own features (asides.py)
     "slips",  # session 16: a question with a sure slip of typing read as spelt right (analysis.corrected)
-    "topicality",  # session 17: the question's wording, learnt from labelled questions, moves the bar (topicality.py)
+    "topicality",  # session 17: the question's wording, learnt from labelled questions (topicality.py); session 23: a
+    # signal of the regression rather than a move of its bar
     "classifier",  # session 17: … and reorders the three measures ranked best (measure_classifier.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
-
-# Words that make a question one about Party and branch work (written from the domain, not from questions).
-# With one of them a weak match is still an answer (the member asks about the measures' subject); without,
-# the question must match as well as before (questions about the canteen or annual leave get "I don't know").
-ZH_ANCHORS = (
-    "党", "支部", "支委", "书记", "纪委", "纪检", "廉政", "廉洁", "腐", "思想", "理论", "政治", "意识形态", "志愿",
-    "组织生活", "积分", "星级", "评星", "模范机关", "先锋", "机关", "工委", "共青团", "团委", "工会", "妇联", "初心",
-    "使命", "三会", "议题", "议程", "八项规定", "四风", "作风", "述职", "督查", "巡察", "巡视", "联系点", "办实事",
-    "12345", "热线", "结对", "誓词", "宣誓", "习近平", "总书记", "市委", "群众", "基层", "群团", "形式主义",
-    "官僚主义", "谈心", "班子", "干部", "主题教育", "学习强国", "社会主义",
-)  # fmt: skip
-EN_ANCHORS = (
-    "party", "branch", "cpc", "communis", "secretar", "cadre", "disciplin", "dues", "ideolog", "theor", "xi ",
-    "volunteer", "pledge", "oath", "badge", "integrity", "corrupt", "socialis", "grassroot", "mass organi",
-    "political", "marxis", "youth league", "trade union", "apprais", "vanguard", "model organ", "star rating",
-    "four forms", "eight-point", "formalism", "bureaucra", "heart-to-heart", "agenda", "three meetings",
-    "twinning", "pairing", "membership", "organs", "central committee", "grass-roots",
-)  # fmt: skip
 
 
 class MeasureIndex:
@@ -294,7 +278,17 @@ class MeasureIndex:
         meaning = self._meaning.score(question, top) if self._meaning is not None else None
         off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
-        return replace(found, meaning=meaning, meaning_offtopic=off, chinese=lang_is_zh(self.lang))
+        topicality = load_topicality().score(question) if self._topicality else 0.0
+        numbers = [self.notice.measures[i].number for i in top]
+        wording = load_measure_classifier().logits(question, numbers) if self._classified else ()
+        return replace(
+            found,
+            meaning=meaning,
+            meaning_offtopic=off,
+            chinese=lang_is_zh(self.lang),
+            topicality=topicality,
+            wording=tuple(wording),
+        )
 
     def _fused(
         self, scores: dict[int, float], sem: Semantic | None, question: str
@@ -336,8 +330,7 @@ class MeasureIndex:
         sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
-        # The probability needed, lowered or raised by how the question is worded (topicality.py).
-        bars = needed_probabilities(load_topicality().score(question) if self._topicality else None)
+        bars = needed_probabilities()
         thresholds = (*bars, NEAREST_PROBABILITY)
         if sem is None:
             probability = 0.0
@@ -364,16 +357,20 @@ class MeasureIndex:
                 return (), None
             if probability < needed:
                 near = signals.anchored and probability >= NEAREST_PROBABILITY  # about branch work, nearly sure
-                return (), self.notice.measures[ranked[0][0]] if near else None
+                return (), self._nearest(signals, ranked) if near else None
         if unsettled_frequency(question):
             # How often a meeting is held that the notice only names: the reply gives the regulations' frequency,
             # says the measures do not set it, and names the measure nearest in subject (frequencies.py).
-            return (), self.notice.measures[ranked[0][0]]
+            return (), self._nearest(signals, ranked)
         passing = [(i, score) for i, score in ranked[: max(top, RERANKED)] if score >= ranked[0][1] * RELATIVE_CUTOFF]
-        if self._classified:  # the first three in the order of their place and the question's wording together
-            numbers = [self.notice.measures[i].number for i, _ in passing[:RERANKED]]
-            passing[:RERANKED] = load_measure_classifier().rerank(question, numbers, passing[:RERANKED])
+        if signals.wording:  # the first three in the order of their place and the question's wording together
+            first = passing[:RERANKED]
+            passing[:RERANKED] = [first[place] for place in by_place_and_logit(signals.wording[: len(first)])]
         return tuple(self._hit(i, round(score, 3), q, question) for i, score in passing[:top]), None
+
+    def _nearest(self, signals: Signals, ranked: list[tuple[int, float]]) -> Measure:
+        """The measure nearest in subject: the first of the three ranked best in the order of place and wording."""
+        return self.notice.measures[ranked[by_place_and_logit(signals.wording)[0] if signals.wording else 0][0]]
 
     def _coverage(self, q: Query, concepts: bool = False) -> float:
         """Share of the question's own content words (weighted by idf) that occur in the measures at all.
