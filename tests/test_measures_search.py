@@ -52,13 +52,19 @@ def test_index_is_cached_and_locale_codes_are_mapped(zh: MeasureIndex, en: Measu
         ("评星定级", 13),
         ("党员活动室六有", 15),
         ("在职党员到社区报到", 22),
-        ("支委会和党小组会有什么要求", 5),  # parts of 三会一课 (the names alone: see test_measures_classifiers.py)
         ("政治生曰", 5),  # typo, one wrong character
         ("三汇一课提质增效", 5),
     ],
 )
 def test_chinese_questions(zh: MeasureIndex, question: str, number: int) -> None:
     assert top(zh, question) == number
+
+
+def test_the_committee_and_group_meetings_are_the_two_measures_on_three_meetings_and_a_lesson(zh: MeasureIndex) -> None:
+    """Both are parts of 三会一课: measure 5 (严格执行, 提质增效) and measure 10 (落实 … 等制度) name it; since session 23
+    the order of the three best (order.py) puts 10 first, until then 5 (the names alone: test_measures_classifiers)."""
+    numbers = [h.measure.number for h in zh.answer("支委会和党小组会有什么要求").hits]
+    assert numbers[0] in (5, 10) and {5, 10} <= set(numbers)
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,9 @@ seed and a small L2 penalty; numpy (a development dependency) only here.
 
 ``out_of_fold`` scores each tuning or batch question with models trained without its fold and read back as shipped
 (batches by number, the tuning set as one fold; the written and training questions always train):
-``scripts/fit_classifiers.py`` chooses from those how much each model weighs, as the regression's threshold was chosen
-(decline.py).
+sessions 17-22 chose from those how much each model weighed (scripts/fit_classifiers.py, removed in session 23, when
+the decision and the order began to read both models as signals: scripts/fit_measures_decline.py and
+fit_measures_order.py, fitted on batches from ``JUDGES_FROM`` on).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ MEASURE_EPOCHS = 10
 # (about ten) then outweigh the ranking's places: "支部多久要学一次党章" went to measure 10, not to measure 5
 # (每年至少1次党章学习). Session 18, with the unprimed questions weighted (below) and the place's cost refitted: 1.5
 # puts 5,033 right first of 5,275 (42-63) against 5,008 at 0.5 and 5,023 at 4.0, and keeps that question at 5
-# (measure_classifier.PLACE_COST).
+# (the cost of a place, 1.25, sessions 17-22).
 RATE = 2.0
 MEASURE_RATE = 1.5
 L2 = 1e-6

@@ -8,9 +8,10 @@ the working committee's appraisal, 30, not the assessment of branches, 29). Thos
 A linear classifier over the 32 measures, on the same hashed grams as ``topicality.py`` in fewer slots (2^14), its
 weights signed bytes with a scale per measure (``data/measure_classifier.bin``, 0.5 MB), trained offline by
 ``python -m bot.measures.build_classifiers`` on the labelled questions with a measure (the written ones, the tuning
-set, the batches already read). ``rerank`` reorders the hits: each keeps the place the ranking gave it, less
-``PLACE_COST`` a place, plus the classifier's logit for its measure; the softmax's normaliser is common to all, so
-the logits of the candidates alone decide (three dot products, not 32). Round of session 17.
+set, the batches already read). ``logits`` gives its logits for the three measures ranked best (three dot products,
+not 32: the softmax's normaliser is common to all). Sessions 17-22 reordered them by place, less 1.25 a place, plus
+that logit; since session 23 order.py weighs the logit with the ranking's own scores, and the decision to answer reads
+the logits too (decline.py). Round of session 17.
 """
 
 from __future__ import annotations
@@ -19,19 +20,12 @@ import struct
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import TypeVar
 
 from bot.measures.topicality import hashed
 
 MAGIC = b"MCLS"
 HEADER = struct.Struct("<4sII")  # magic, log2 of the number of slots, number of measures
 BUCKETS_LOG2 = 14  # 16,384 slots: as good as 2^16 out of fold (top-1 +60 and +134 against +58 and +138)
-# The logit one place in the ranking is worth (scripts/fit_classifiers.py; see decline.py for how it was chosen).
-# Session 17: 1.0. Session 18 (the classifier retrained at rate 1.5): 0.75 to 1.25 are as good out of fold (5,033 and
-# 5,025 of 5,275 unprimed answered right first); at 0.75 "三会一课 meeting" goes to measure 10, whose logit is 1.17
-# above measure 5's (the word "meeting"), so 1.25.
-PLACE_COST = 1.25
-T = TypeVar("T")
 
 
 class MeasureClassifier:
@@ -61,17 +55,6 @@ class MeasureClassifier:
         """The logits of ``question`` for measures ``numbers``, in their order."""
         slots = hashed(question, self.buckets_log2)
         return [self._logit(slots, n) for n in numbers]
-
-    def rerank(self, question: str, numbers: Sequence[int], items: Sequence[T]) -> list[T]:
-        """``items`` (the hits, for measures ``numbers``, best first) in the order of place and logit together."""
-        return [items[place] for place in by_place_and_logit(self.logits(question, numbers))]
-
-
-def by_place_and_logit(logits: Sequence[float], cost: float = PLACE_COST) -> list[int]:
-    """The places of hits ranked best first with these logits, reordered: each less ``cost`` a place, plus its logit
-    (a tie keeps the better place). ``scripts/fit_classifiers.py`` chooses the cost with it."""
-    scores = [-cost * place + logit for place, logit in enumerate(logits)]
-    return sorted(range(len(logits)), key=lambda place: (-scores[place], place))
 
 
 def pack(biases: Sequence[float], scales: Sequence[float], weights: bytes, buckets_log2: int) -> bytes:

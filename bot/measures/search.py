@@ -38,7 +38,7 @@ from bot.measures.languages import index_language as index_language  # re-export
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.leads import ASKS, HAS
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
-from bot.measures.measure_classifier import by_place_and_logit, load_measure_classifier
+from bot.measures.measure_classifier import load_measure_classifier
 from bot.measures.numbers import (
     asks_whether,
     find_section_number,
@@ -46,6 +46,7 @@ from bot.measures.numbers import (
     names_the_measure_first,
     without_measure_numbers,
 )
+from bot.measures.order import in_order
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
 from bot.measures.topicality import load_topicality
@@ -363,14 +364,15 @@ class MeasureIndex:
             # says the measures do not set it, and names the measure nearest in subject (frequencies.py).
             return (), self._nearest(signals, ranked)
         passing = [(i, score) for i, score in ranked[: max(top, RERANKED)] if score >= ranked[0][1] * RELATIVE_CUTOFF]
-        if signals.wording:  # the first three in the order of their place and the question's wording together
+        if signals.wording:  # the first three in the order of their place, wording and scores together (order.py)
             first = passing[:RERANKED]
-            passing[:RERANKED] = [first[place] for place in by_place_and_logit(signals.wording[: len(first)])]
+            passing[:RERANKED] = [first[place] for place in in_order(signals, [i for i, _ in first])]
         return tuple(self._hit(i, round(score, 3), q, question) for i, score in passing[:top]), None
 
     def _nearest(self, signals: Signals, ranked: list[tuple[int, float]]) -> Measure:
-        """The measure nearest in subject: the first of the three ranked best in the order of place and wording."""
-        return self.notice.measures[ranked[by_place_and_logit(signals.wording)[0] if signals.wording else 0][0]]
+        """The measure nearest in subject: the first of the three ranked best in their order (order.py)."""
+        first = [i for i, _ in ranked[:RERANKED]]
+        return self.notice.measures[first[in_order(signals, first)[0]] if signals.wording else first[0]]
 
     def _coverage(self, q: Query, concepts: bool = False) -> float:
         """Share of the question's own content words (weighted by idf) that occur in the measures at all.

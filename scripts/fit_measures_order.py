@@ -1,0 +1,133 @@
+"""Fit the order of the three measures ranked best (bot/measures/order.py).
+
+    python scripts/fit_measures_order.py --batches 64-93 [--l2 0.001] [--folds 5]
+
+Fitted, as the decision is (scripts/fit_measures_decline.py), only on read held-out batches neither learnt model
+learnt from (from build_classifiers.JUDGES_FROM on). Every answered question with a measure is asked as the chat asks
+it; its candidates are the measures the answer may reorder (``search.RERANKED`` best, each scoring at least
+``RELATIVE_CUTOFF`` of the first), each with ``order.features``. A conditional logit (a softmax over a question's
+candidates, the right ones sharing the target) is fitted by Newton's method on the features scaled to unit variance,
+with an L2 penalty; out of fold (folds by batch) it prints how many questions get a right measure first, beside the
+shipped weights and place and wording alone refitted, then the weights in the features' own units (a shift common to
+a question's candidates changes no order, so the scaling's means drop out). numpy, a development dependency, only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.measures import order, search  # noqa: E402
+from bot.measures.build_classifiers import JUDGES_FROM  # noqa: E402
+from bot.measures.decline import Signals  # noqa: E402
+
+BATCHES = ROOT / "benchmarks"
+Question = tuple[int, np.ndarray, np.ndarray]  # batch, candidates' features, whether each is right
+
+
+def candidates(lo: int, hi: int) -> list[Question]:
+    """The answered questions with a measure of batches lo..hi, with their candidates."""
+    caught: list[Signals] = []
+    signals_of = search.MeasureIndex.signals
+
+    def spy(self: search.MeasureIndex, *args: object, **kwargs: object) -> Signals:
+        caught.append(signals_of(self, *args, **kwargs))  # type: ignore[arg-type]
+        return caught[-1]
+
+    search.MeasureIndex.signals = spy  # type: ignore[method-assign]
+    out: list[Question] = []
+    try:
+        for n in range(lo, hi + 1):
+            path = BATCHES / f"measures_heldout_{n}.jsonl"
+            for line in path.read_text("utf-8").splitlines() if path.exists() else ():
+                d = json.loads(line) if line.strip() else {}
+                if not d.get("measures"):
+                    continue
+                caught.clear()
+                if not search.ask(d["q"], d["lang"], top=3).hits or not caught or not caught[-1].wording:
+                    continue
+                s = caught[-1]
+                ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
+                first = [
+                    i for i in ranked[: search.RERANKED] if s.fused[i] >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF
+                ]
+                x = np.array([order.features(s, first, place) for place in range(len(first))])
+                right = np.array([1.0 if i + 1 in d["measures"] else 0.0 for i in first])
+                out.append((n, x, right))
+    finally:
+        search.MeasureIndex.signals = signals_of  # type: ignore[method-assign]
+    return out
+
+
+def fit(questions: list[Question], columns: list[int], l2: float, iterations: int = 60) -> np.ndarray:
+    """The conditional logit's weights over ``columns`` (zero elsewhere), in the features' units."""
+    usable = [(x[:, columns], y / y.sum()) for _, x, y in questions if y.any() and len(y) > 1]
+    stacked = np.vstack([x for x, _ in usable])
+    sd = stacked.std(axis=0)
+    sd[sd == 0] = 1.0
+    b = np.zeros(len(columns))
+    for _ in range(iterations):
+        grad = l2 * b
+        hess = l2 * np.eye(len(columns))
+        for x, target in usable:
+            z = x / sd
+            e = np.exp(z @ b - (z @ b).max())
+            p = e / e.sum()
+            mean = p @ z
+            grad = grad + (z.T @ (p - target)) / len(usable)
+            hess = hess + ((z * p[:, None]).T @ z - np.outer(mean, mean)) / len(usable)
+        step = np.linalg.solve(hess, grad)
+        b -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    w = np.zeros(len(order.ORDER_FEATURES))
+    w[columns] = b / sd
+    return w
+
+
+def right_first(questions: list[Question], weights: np.ndarray) -> int:
+    """How many questions get a right measure first by these weights (a tie keeps the better place)."""
+    return sum(int(y[int(np.argmax(x @ weights))]) for _, x, y in questions)
+
+
+def main() -> None:
+    """Collect, fit out of fold, fit on all, print."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", required=True, help=f"LO-HI, read held-out batches from {JUDGES_FROM} on")
+    parser.add_argument("--l2", type=float, default=0.001)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    lo, hi = (int(n) for n in args.batches.split("-"))
+    if lo < JUDGES_FROM:
+        parser.error(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
+    questions = candidates(lo, hi)
+    numbers = sorted({n for n, _, _ in questions})
+    every = list(range(len(order.ORDER_FEATURES)))
+    print(f"{len(questions)} answered questions with a measure, batches {lo}-{hi}")
+    print(f"  shipped weights: {right_first(questions, np.array(order.ORDER_WEIGHTS))} right first")
+    by_place = np.zeros(len(order.ORDER_FEATURES))
+    by_place[:2] = (1.25, 1.0)  # sessions 17-22: each place cost 1.25 (measure_classifier.PLACE_COST), plus the logit
+    print(f"  place and logit as in sessions 17-22: {right_first(questions, by_place)} right first")
+    for name, columns in (("place and wording", [0, 1]), ("all features", every)):
+        right = 0
+        for k in range(args.folds):
+            held = set(numbers[k :: args.folds])
+            w = fit([q for q in questions if q[0] not in held], columns, args.l2)
+            right += right_first([q for q in questions if q[0] in held], w)
+        print(f"  {name}, out of fold: {right} right first")
+    w = fit(questions, every, args.l2)
+    for name, v in zip(order.ORDER_FEATURES, w, strict=True):
+        print(f"  {name:<18} {v:+.3f}")
+    print(f"\nORDER_WEIGHTS = ({', '.join(f'{v:.3f}' for v in w)})")
+
+
+if __name__ == "__main__":
+    main()
