@@ -58,6 +58,7 @@ ASIDES = {
         "这个文件是市委发的还是工委发的",
         "How many measures are there in total?",
         "What are the seven sections?",
+        "What are the 32 measures about in a nutshell?",
     ],
 }
 
@@ -77,6 +78,8 @@ def test_asides_are_told_apart_and_not_answered_with_a_measure(kind: Aside, mess
         ("A colleague shares political jokes in a WeChat group after work. Which measure applies?", 4),
         ("支部书记要常找党员谈谈心，了解思想动态", 9),
         ("第十六条", 16),  # a number is a number
+        # A topic named before "summarize": a question on the measure, not the notice's gist (session 23).
+        ("Our bureau chief asks me what the measures require from the leading party group, pls summarize", 26),
     ],
 )
 def test_questions_that_mention_jokes_or_chats_are_still_answered(question: str, measure: int) -> None:

@@ -95,7 +95,12 @@ _ABOUT_THE_NOTICE_EN = re.compile(
     r"(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen\b.{0,30}\b(?:issued|published|released|"
     r"adopted|come into|take effect)\b|\bhow many (?:parts|sections|chapters)\b"
     r"|\b(?:its|what|which) (?:parts|sections)\b|\b(?:structure|outline|table of contents)\b"
-    r"|\bapply to\b|\bscope\b|\b(?:summary|summarise|summarize|overview|gist|in a nutshell)\b)"
+    r"|\bapply to\b|\bscope\b)"
+    # Its gist, unless a topic is named between ("what the measures require from the leading party group, pls
+    # summarize" asks about measure 27; session 23, a question of batch 95).
+    r"|\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b"
+    r"(?:(?!\b(?:require|requires|say about|on|for|from|regarding)\b).){0,60}"
+    r"\b(?:summary|summarise|summarize|overview|gist|in a nutshell)\b"
     r"|(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen (?:was|were)\b|\bhow many (?:parts|sections|"
     r"chapters)\b|\bwhat (?:are the )?(?:parts|sections)\b|\bwho (?:do|does)\b.{0,20}\bapply\b|\bscope of\b)"
     r".{0,60}\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b"
