@@ -1,0 +1,68 @@
+"""The fitting scripts of the decision and the order (scripts/fit_measures_decline.py, fit_measures_order.py) recover
+known weights from data drawn with them, in the signals' own units, and refuse batches the learnt models learnt from."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from bot.measures.build_classifiers import JUDGES_FROM
+from bot.measures.order import ORDER_FEATURES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_decision_is_fitted_in_the_signals_own_units() -> None:
+    fit = _script("fit_measures_decline").fit
+    rng = np.random.default_rng(0)
+    n = 40_000
+    # An intercept and three signals on very different scales, one of them useless.
+    x = np.column_stack([np.ones(n), rng.normal(5.0, 0.1, n), rng.normal(0.0, 30.0, n), rng.normal(2.0, 1.0, n)])
+    true = np.array([-40.0, 8.0, 0.05, 0.0])
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(x @ true)))).astype(float)
+    w = fit(x, y, l2=1e-6)
+    assert w == pytest.approx(true, rel=0.05, abs=0.05)
+    assert abs(w[3]) < 0.1 and w[2] == pytest.approx(0.05, abs=0.01)
+
+
+def test_the_order_is_fitted_in_the_features_own_units() -> None:
+    module = _script("fit_measures_order")
+    rng = np.random.default_rng(1)
+    true = np.zeros(len(ORDER_FEATURES))
+    true[1], true[2] = 0.8, 3.0  # the wording's logit and the fused share decide
+    questions = []
+    for i in range(4_000):
+        x = rng.normal(0.0, 1.0, (3, len(ORDER_FEATURES)))
+        x[:, 0] = [0.0, -1.0, -2.0]
+        x[:, 2] = rng.uniform(0.3, 1.0, 3)
+        p = np.exp(x @ true)
+        right = np.zeros(3)
+        right[rng.choice(3, p=p / p.sum())] = 1.0
+        questions.append((i % 10, x, right))
+    w = module.fit(questions, list(range(len(ORDER_FEATURES))), l2=1e-6)
+    assert w[1] == pytest.approx(0.8, abs=0.15) and w[2] == pytest.approx(3.0, abs=0.5)
+    assert np.abs(np.delete(w, [1, 2])).max() < 0.2
+    assert module.right_first(questions, w) > module.right_first(questions, np.zeros(len(ORDER_FEATURES)))
+
+
+@pytest.mark.parametrize("name", ["fit_measures_decline", "fit_measures_order"])
+def test_batches_the_learnt_models_learnt_from_are_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = _script(name)
+    monkeypatch.setattr(sys, "argv", [name, "--batches", f"{JUDGES_FROM - 1}-{JUDGES_FROM + 1}"])
+    with pytest.raises(SystemExit) as refused:
+        module.main()
+    assert refused.value.code == 2
