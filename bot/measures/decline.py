@@ -1,11 +1,12 @@
 """Whether to answer a question: one calibrated decision over what the retrieval found.
 
 A logistic regression over the signals of a question (``Signals.features``), fitted by
-``scripts/fit_measures_decline.py`` on the tuning set (``benchmarks/measures_eval.jsonl``) pooled with the held-out
-batches already looked at, never on a batch nobody has looked at (until round 20 the written questions of
-``data/questions.jsonl`` joined the fit, each scored without itself; since round 21 the vector models' signals take
-part, and those models hold the written questions as examples). Answerable questions declined cost more than
-off-topic ones answered, so the threshold sits low.
+``scripts/fit_measures_decline.py`` on held-out batches already looked at, never on a batch nobody has looked at.
+Since session 23 its signals include the two learnt models' outputs (topicality.py, measure_classifier.py), so it is
+fitted only on the batches those models never learnt from (until then on the tuning set,
+``benchmarks/measures_eval.jsonl``, pooled with the batches read, and until round 20 the written questions of
+``data/questions.jsonl`` too). Answerable questions declined cost more than off-topic ones answered, so the threshold
+sits low.
 
 Beside the semantic model and BM25, a small lexicon of what people ask a branch assistant that the notice does not
 cover (``data/offtopic.json``: dues rates, joining, probation, transfers, discipline, elections, Party history,
