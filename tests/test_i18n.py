@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -11,20 +10,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES_DIR, translator
+from tests.scripts_support import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _i18n_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_message_in_the_code_has_a_chinese_translation() -> None:
-    script = _i18n_script()
+    script = load_script("i18n")
     missing = []
     for domain in script.DOMAINS:
         template = script.extract_domain(domain)
@@ -91,7 +83,7 @@ def test_a_message_shared_by_two_catalogs_has_one_translation() -> None:
 
 def test_every_module_that_translates_belongs_to_a_catalog() -> None:
     """A module outside every domain's globs is never extracted: its messages would reach people in English."""
-    script = _i18n_script()
+    script = load_script("i18n")
     covered = {path.resolve() for globs in script.DOMAINS.values() for glob in globs for path in ROOT.glob(glob)}
     translating = re.compile(r"\bN_\(|(?<![\w.])_\(|\bn?gettext\(")
     stray = sorted(

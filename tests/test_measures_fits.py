@@ -3,31 +3,18 @@ known weights from data drawn with them, in the signals' own units, and refuse b
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
 from bot.measures.build_classifiers import JUDGES_FROM
 from bot.measures.order import ORDER_FEATURES
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.scripts_support import load_script
 
 
 def test_the_decision_is_fitted_in_the_signals_own_units() -> None:
-    fit = _script("fit_measures_decline").fit
+    fit = load_script("fit_measures_decline").fit
     rng = np.random.default_rng(0)
     n = 40_000
     # An intercept and three signals on very different scales, one of them useless.
@@ -40,7 +27,7 @@ def test_the_decision_is_fitted_in_the_signals_own_units() -> None:
 
 
 def test_the_order_is_fitted_in_the_features_own_units() -> None:
-    module = _script("fit_measures_order")
+    module = load_script("fit_measures_order")
     rng = np.random.default_rng(1)
     true = np.zeros(len(ORDER_FEATURES))
     true[1], true[2] = 0.8, 3.0  # the wording's logit and the fused share decide
@@ -61,7 +48,7 @@ def test_the_order_is_fitted_in_the_features_own_units() -> None:
 
 @pytest.mark.parametrize("name", ["fit_measures_decline", "fit_measures_order"])
 def test_batches_the_learnt_models_learnt_from_are_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = _script(name)
+    module = load_script(name)
     monkeypatch.setattr(sys, "argv", [name, "--batches", f"{JUDGES_FROM - 1}-{JUDGES_FROM + 1}"])
     with pytest.raises(SystemExit) as refused:
         module.main()

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from bot.measures.knowledge import Notice, load_notice, split_sentences
+from tests.scripts_support import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(__file__).resolve().parent / "fixtures" / "measures-notice.txt"  # a copy of shared/seed
 DATA = ROOT / "bot" / "measures" / "data"
 PAGE_NUMBER = re.compile(r"—\s*\d+\s*—")
-
-
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def normalized_source(raw: str) -> str:
@@ -98,18 +87,18 @@ def test_no_artifacts_left_in_the_data(zh: Notice) -> None:
 
 
 def test_cleaning_script_reproduces_the_data_file(raw: str) -> None:
-    clean = _script("clean_measures").clean
+    clean = load_script("clean_measures").clean
     assert clean(raw) == json.loads((DATA / "measures.zh.json").read_text("utf-8"))
 
 
 def test_jieba_base_dictionary_is_up_to_date() -> None:
-    build = _script("build_jieba_dict").build
+    build = load_script("build_jieba_dict").build
     assert build() == (DATA / "jieba_base.txt").read_text("utf-8"), "run scripts/build_jieba_dict.py"
 
 
 def test_pinyin_table_is_up_to_date() -> None:
     pytest.importorskip("pypinyin")  # a development dependency: the bot reads the table it built
-    build = _script("build_pinyin_table").build
+    build = load_script("build_pinyin_table").build
     assert build() == (DATA / "pinyin.txt").read_text("utf-8"), "run scripts/build_pinyin_table.py"
 
 
