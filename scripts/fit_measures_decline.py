@@ -25,7 +25,6 @@ numpy, a development dependency, only here.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from dataclasses import replace
@@ -38,10 +37,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import search  # noqa: E402
-from bot.measures.build_classifiers import JUDGES_FROM  # noqa: E402
+from bot.measures.build_classifiers import JUDGES_FROM, unlearnt_batches  # noqa: E402
 from bot.measures.decline import FEATURES, Signals, answer_probability  # noqa: E402
-
-BATCHES = ROOT / "benchmarks"
 
 
 def decided(questions: list[tuple[str, str]]) -> list[tuple[float, ...] | None]:
@@ -97,21 +94,16 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     lo, hi = (int(n) for n in args.batches.split("-"))
-    if lo < JUDGES_FROM:
-        parser.error(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
+    try:
+        rows = unlearnt_batches(lo, hi)
+    except ValueError as refused:
+        parser.error(str(refused))
 
-    rows: list[tuple[int, str, str, bool]] = []
-    for n in range(lo, hi + 1):
-        path = BATCHES / f"measures_heldout_{n}.jsonl"
-        for line in path.read_text("utf-8").splitlines() if path.exists() else ():
-            if line.strip():
-                d = json.loads(line)
-                rows.append((n, d["q"], d["lang"], bool(d["measures"])))
-    features = decided([(q, lang) for _, q, lang, _ in rows])
+    features = decided([(r.q, r.lang) for r in rows])
     kept = [(r, f) for r, f in zip(rows, features, strict=True) if f is not None]
     x = np.array([f for _, f in kept])
-    y = np.array([1.0 if r[3] else 0.0 for r, _ in kept])
-    batch = np.array([r[0] for r, _ in kept])
+    y = np.array([float(r.answerable) for r, _ in kept])
+    batch = np.array([int(r.source) for r, _ in kept])
 
     numbers = sorted(set(batch.tolist()))
     oof = np.zeros(len(y))

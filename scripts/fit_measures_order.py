@@ -15,7 +15,6 @@ a question's candidates changes no order, so the scaling's means drop out). nump
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -26,10 +25,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import order, search  # noqa: E402
-from bot.measures.build_classifiers import JUDGES_FROM  # noqa: E402
+from bot.measures.build_classifiers import JUDGES_FROM, unlearnt_batches  # noqa: E402
 from bot.measures.decline import Signals  # noqa: E402
 
-BATCHES = ROOT / "benchmarks"
 Question = tuple[int, np.ndarray, np.ndarray]  # batch, candidates' features, whether each is right
 
 
@@ -45,23 +43,18 @@ def candidates(lo: int, hi: int) -> list[Question]:
     search.MeasureIndex.signals = spy  # type: ignore[method-assign]
     out: list[Question] = []
     try:
-        for n in range(lo, hi + 1):
-            path = BATCHES / f"measures_heldout_{n}.jsonl"
-            for line in path.read_text("utf-8").splitlines() if path.exists() else ():
-                d = json.loads(line) if line.strip() else {}
-                if not d.get("measures"):
-                    continue
-                caught.clear()
-                if not search.ask(d["q"], d["lang"], top=3).hits or not caught or not caught[-1].wording:
-                    continue
-                s = caught[-1]
-                ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
-                first = [
-                    i for i in ranked[: search.RERANKED] if s.fused[i] >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF
-                ]
-                x = np.array([order.features(s, first, place) for place in range(len(first))])
-                right = np.array([1.0 if i + 1 in d["measures"] else 0.0 for i in first])
-                out.append((n, x, right))
+        for example in unlearnt_batches(lo, hi):
+            if not example.measures:
+                continue
+            caught.clear()
+            if not search.ask(example.q, example.lang, top=3).hits or not caught or not caught[-1].wording:
+                continue
+            s = caught[-1]
+            ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
+            first = [i for i in ranked[: search.RERANKED] if s.fused[i] >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF]
+            x = np.array([order.features(s, first, place) for place in range(len(first))])
+            right = np.array([1.0 if i + 1 in example.measures else 0.0 for i in first])
+            out.append((int(example.source), x, right))
     finally:
         search.MeasureIndex.signals = signals_of  # type: ignore[method-assign]
     return out
@@ -106,9 +99,10 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     lo, hi = (int(n) for n in args.batches.split("-"))
-    if lo < JUDGES_FROM:
-        parser.error(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
-    questions = candidates(lo, hi)
+    try:
+        questions = candidates(lo, hi)
+    except ValueError as refused:
+        parser.error(str(refused))
     numbers = sorted({n for n, _, _ in questions})
     every = list(range(len(order.ORDER_FEATURES)))
     print(f"{len(questions)} answered questions with a measure, batches {lo}-{hi}")

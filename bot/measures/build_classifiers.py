@@ -103,6 +103,19 @@ def examples(root: Path = ROOT) -> list[Example]:
     return out
 
 
+def unlearnt_batches(lo: int, hi: int, root: Path = ROOT) -> list[Example]:
+    """The labelled questions of held-out batches ``lo``..``hi`` (those committed), which neither model learnt from:
+    what the decision and the order are fitted on (scripts/fit_measures_decline.py, fit_measures_order.py). A batch
+    before ``JUDGES_FROM`` is refused: the models' outputs on it would be in-sample."""
+    if lo < JUDGES_FROM:
+        raise ValueError(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
+    out: list[Example] = []
+    for number in range(lo, hi + 1):
+        path = root / "benchmarks" / f"measures_heldout_{number}.jsonl"
+        out += _read(path, str(number)) if path.exists() else []
+    return out
+
+
 def _features(rows: Sequence[Example], buckets_log2: int) -> list[tuple[np.ndarray, np.ndarray]]:
     import numpy as np  # a development dependency (through rank-bm25), offline only
 

@@ -25,7 +25,9 @@ ORDER_FEATURES = (
     "vectors centroid",  # … with its centroid
 )
 # Fitted by scripts/fit_measures_order.py --batches 64-101 (L2 0.001), in the features' own units (first on 64-93,
-# judged by batches 98-101; this one by 102-109).
+# judged by batches 98-101; this one by 102-109). Its questions are those the decision answered, and it was fitted
+# while the decision's 64-93 weights were shipped; with the 64-101 decision the same command answers 6,513 of them
+# and gives weights within 0.02 of these (6,218 right first out of fold).
 ORDER_WEIGHTS = (-0.049, 0.552, 1.734, -0.138, 1.542, 2.592, -1.922, 0.209, -1.097)
 
 
