@@ -103,7 +103,8 @@ ABLATABLE = (
     "slips",  # session 16: a question with a sure slip of typing read as spelt right (analysis.corrected)
     "topicality",  # session 17: the question's wording, learnt from labelled questions (topicality.py); session 23: a
     # signal of the regression rather than a move of its bar
-    "classifier",  # session 17: … and reorders the three measures ranked best (measure_classifier.py)
+    "classifier",  # session 17: … and reorders the three measures ranked best (measure_classifier.py); session 23: its
+    # logits are signals of the decision and of the choice of the first (order.py)
 )  # fmt: skip
 DISABLED: set[str] = set()
 
