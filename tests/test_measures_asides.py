@@ -93,6 +93,20 @@ def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_
     assert ask("机器人能做什么").aside is Aside.ABOUT_THE_BOT
 
 
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("机器人提醒我要学第一议题，第一议题是什么", 7),
+        ("the bot reminded me of my political birthday, what is that", 5),
+    ],
+)
+def test_what_the_assistant_said_asked_about_is_a_question_on_the_measures(question: str, measure: int) -> None:
+    """Relaying what the assistant said and asking what that is (session 24) asks about a term of the measures."""
+    answer = ask(question)
+    assert answer.aside is None and answer.hits[0].measure.number == measure
+    assert ask("the bot says hi, what is the bot for").aside is Aside.ABOUT_THE_BOT
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_sentence_of_the_notice_is_an_aside(lang: str) -> None:
     sentences = [s for m in get_index(lang).notice.measures for s in m.sentences]

@@ -131,12 +131,16 @@ def asks_about_the_notice(text: str) -> bool:
 # So is one that asks what the asker should do or how a branch does something (the measures say):
 # "机器人提醒我今天是政治生日，然后我要干嘛",
 # "收到机器人发的政治生日祝福，支部一般怎么给党员过政治生日".
+# So is one that relays what the assistant said and asks what that is ("the bot says I missed the first agenda item,
+# what is that", "机器人提醒我要学第一议题，第一议题是什么").
 # Not one on what the assistant does ("机器人能做什么") or on fixing it ("机器人打不开，我该怎么办",
 # "the bot can't open the QR code, what should I do?").
 _ON_THE_MEASURES = re.compile(
     r"措施|哪一?条|文件|通知|规定|我(?:们)?(?:要|该|应该|得|需要)(?:干嘛|干啥|干什么|做什么|做啥)"
-    r"|支部(?:一般|通常|平时|都)?(?:怎么|如何)"
+    r"|支部(?:一般|通常|平时|都)?(?:怎么|如何)|(?:机器人|助手)(?:说|提醒|告诉)[^，,。？?]{1,30}[，,].{0,20}(?:是什么|是啥|什么意思|啥意思)"
     r"|\bmeasures?\b|\bnotice\b|\brules?\b|\bwhat (?:am i|are we) (?:supposed|expected|meant) to do\b"
+    r"|\b(?:bot|assistant) (?:says|said|tells me|told me|reminds me|reminded me)\b"
+    r".{1,80}\bwhat(?:'s| is| does)\b(?! (?:this|the) bot)"
 )
 
 
