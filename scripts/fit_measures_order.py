@@ -1,14 +1,16 @@
-"""Fit the order of the three measures ranked best (bot/measures/order.py).
+"""Fit the order of the measures an answer shows (bot/measures/order.py).
 
     python scripts/fit_measures_order.py --batches 64-93 [--l2 0.001] [--folds 5]
 
 Fitted, as the decision is (scripts/fit_measures_decline.py), only on read held-out batches neither learnt model
 learnt from (from build_classifiers.JUDGES_FROM on). Every answered question with a measure is asked as the chat asks
-it; its candidates are the measures the answer may reorder (``search.RERANKED`` best, each scoring at least
-``RELATIVE_CUTOFF`` of the first), each with ``order.features``. A conditional logit (a softmax over a question's
+it; its candidates are ``order.candidates`` (the ranking's three best and the measure classifier's two best), each
+with ``order.features``. A conditional logit (a softmax over a question's
 candidates, the right ones sharing the target) is fitted by Newton's method on the features scaled to unit variance,
 with an L2 penalty; out of fold (folds by batch) it prints how many questions get a right measure first, beside the
-shipped weights and place and wording alone refitted, then the weights in the features' own units (a shift common to
+shipped weights, the ranking's own order and place and wording alone refitted (and how many have a right measure
+among the three shown: the best scoring first, then those scoring at least ``RELATIVE_CUTOFF`` of the ranking's
+best), then the weights in the features' own units (a shift common to
 a question's candidates changes no order, so the scaling's means drop out). numpy, a development dependency, only here.
 """
 
@@ -28,7 +30,8 @@ from bot.measures import order, search  # noqa: E402
 from bot.measures.build_classifiers import JUDGES_FROM, unlearnt_batches  # noqa: E402
 from bot.measures.decline import Signals  # noqa: E402
 
-Question = tuple[int, np.ndarray, np.ndarray]  # batch, candidates' features, whether each is right
+# batch, candidates' features, whether each is right, whether each may be shown after the first
+Question = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 
 def candidates(lo: int, hi: int) -> list[Question]:
@@ -51,10 +54,11 @@ def candidates(lo: int, hi: int) -> list[Question]:
                 continue
             s = caught[-1]
             ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
-            first = [i for i in ranked[: search.RERANKED] if s.fused[i] >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF]
-            x = np.array([order.features(s, first, place) for place in range(len(first))])
-            right = np.array([1.0 if i + 1 in example.measures else 0.0 for i in first])
-            out.append((int(example.source), x, right))
+            found = order.candidates(s, ranked)
+            x = np.array([order.features(s, ranked, i) for i in found])
+            right = np.array([1.0 if i + 1 in example.measures else 0.0 for i in found])
+            shown = np.array([s.fused.get(i, 0.0) >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF for i in found])
+            out.append((int(example.source), x, right, shown))
     finally:
         search.MeasureIndex.signals = signals_of  # type: ignore[method-assign]
     return out
@@ -62,7 +66,7 @@ def candidates(lo: int, hi: int) -> list[Question]:
 
 def fit(questions: list[Question], columns: list[int], l2: float, iterations: int = 60) -> np.ndarray:
     """The conditional logit's weights over ``columns`` (zero elsewhere), in the features' units."""
-    usable = [(x[:, columns], y / y.sum()) for _, x, y in questions if y.any() and len(y) > 1]
+    usable = [(x[:, columns], y / y.sum()) for _, x, y, _ in questions if y.any() and len(y) > 1]
     stacked = np.vstack([x for x, _ in usable])
     sd = stacked.std(axis=0)
     sd[sd == 0] = 1.0
@@ -86,9 +90,16 @@ def fit(questions: list[Question], columns: list[int], l2: float, iterations: in
     return w
 
 
-def right_first(questions: list[Question], weights: np.ndarray) -> int:
-    """How many questions get a right measure first by these weights (a tie keeps the better place)."""
-    return sum(int(y[int(np.argmax(x @ weights))]) for _, x, y in questions)
+def right_first(questions: list[Question], weights: np.ndarray) -> tuple[int, int]:
+    """How many questions get a right measure first by these weights (a tie keeps the better place), and how many
+    one among the three shown."""
+    first = among = 0
+    for _, x, y, shown in questions:
+        by_score = sorted(range(len(y)), key=lambda k: (-float(x[k] @ weights), k))
+        kept = [by_score[0], *(k for k in by_score[1:] if shown[k])][:3]
+        first += int(y[kept[0]])
+        among += int(any(y[k] for k in kept))
+    return first, among
 
 
 def main() -> None:
@@ -103,20 +114,21 @@ def main() -> None:
         questions = candidates(lo, hi)
     except ValueError as refused:
         parser.error(str(refused))
-    numbers = sorted({n for n, _, _ in questions})
+    numbers = sorted({q[0] for q in questions})
     every = list(range(len(order.ORDER_FEATURES)))
     print(f"{len(questions)} answered questions with a measure, batches {lo}-{hi}")
-    print(f"  shipped weights: {right_first(questions, np.array(order.ORDER_WEIGHTS))} right first")
+    print("(right first, right among the three shown)")
+    print(f"  shipped weights: {right_first(questions, np.array(order.ORDER_WEIGHTS))}")
     by_place = np.zeros(len(order.ORDER_FEATURES))
-    by_place[:2] = (1.25, 1.0)  # sessions 17-22: each place cost 1.25 (measure_classifier.PLACE_COST), plus the logit
-    print(f"  place and logit as in sessions 17-22: {right_first(questions, by_place)} right first")
-    for name, columns in (("place and wording", [0, 1]), ("all features", every)):
-        right = 0
+    by_place[0] = 1.0
+    print(f"  the ranking's order: {right_first(questions, by_place)}")
+    for name, columns in (("place and wording", [0, 2]), ("all features", every)):
+        right = np.zeros(2, dtype=int)
         for k in range(args.folds):
             held = set(numbers[k :: args.folds])
             w = fit([q for q in questions if q[0] not in held], columns, args.l2)
             right += right_first([q for q in questions if q[0] in held], w)
-        print(f"  {name}, out of fold: {right} right first")
+        print(f"  {name}, out of fold: {tuple(int(n) for n in right)}")
     w = fit(questions, every, args.l2)
     for name, v in zip(order.ORDER_FEATURES, w, strict=True):
         print(f"  {name:<18} {v:+.3f}")

@@ -30,20 +30,22 @@ def test_the_order_is_fitted_in_the_features_own_units() -> None:
     module = load_script("fit_measures_order")
     rng = np.random.default_rng(1)
     true = np.zeros(len(ORDER_FEATURES))
-    true[1], true[2] = 0.8, 3.0  # the wording's logit and the fused share decide
+    true[2], true[3] = 0.8, 3.0  # the wording's logit and the fused share decide
     questions = []
     for i in range(4_000):
-        x = rng.normal(0.0, 1.0, (3, len(ORDER_FEATURES)))
-        x[:, 0] = [0.0, -1.0, -2.0]
-        x[:, 2] = rng.uniform(0.3, 1.0, 3)
+        x = rng.normal(0.0, 1.0, (5, len(ORDER_FEATURES)))  # the ranking's three, then the classifier's two
+        x[:, 0] = [0.0, -1.0, -2.0, -5.0, -8.0]
+        x[:, 1] = [1.0, 1.0, 1.0, 0.0, 0.0]
+        x[:, 3] = rng.uniform(0.0, 1.0, 5)
         p = np.exp(x @ true)
-        right = np.zeros(3)
-        right[rng.choice(3, p=p / p.sum())] = 1.0
-        questions.append((i % 10, x, right))
+        right = np.zeros(5)
+        right[rng.choice(5, p=p / p.sum())] = 1.0
+        questions.append((i % 10, x, right, np.ones(5, dtype=bool)))
     w = module.fit(questions, list(range(len(ORDER_FEATURES))), l2=1e-6)
-    assert w[1] == pytest.approx(0.8, abs=0.15) and w[2] == pytest.approx(3.0, abs=0.5)
-    assert np.abs(np.delete(w, [1, 2])).max() < 0.2
-    assert module.right_first(questions, w) > module.right_first(questions, np.zeros(len(ORDER_FEATURES)))
+    assert w[2] == pytest.approx(0.8, abs=0.15) and w[3] == pytest.approx(3.0, abs=0.5)
+    assert np.abs(np.delete(w, [2, 3])).max() < 0.2
+    fitted, unfitted = module.right_first(questions, w), module.right_first(questions, np.zeros(len(ORDER_FEATURES)))
+    assert fitted[0] > unfitted[0] and fitted[1] > unfitted[1]
 
 
 @pytest.mark.parametrize("name", ["fit_measures_decline", "fit_measures_order"])

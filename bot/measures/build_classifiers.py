@@ -219,7 +219,7 @@ def out_of_fold(rows: list[Example], folds: int = FOLDS) -> tuple[list[float | N
         for i, r in enumerate(rows):
             if fold_of(r.source, folds) == k:
                 scores[i] = on_topic.score(r.q)
-                logits[i] = [model.logit(r.q, n) for n in range(1, MEASURE_COUNT + 1)]
+                logits[i] = model.logits(r.q)
     return scores, logits
 
 

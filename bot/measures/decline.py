@@ -147,6 +147,7 @@ class Signals:
     chinese: bool = False  # the Chinese index decided
     topicality: float = 0.0  # the wording model's log-odds (0 when it is switched off)
     wording: tuple[float, ...] = ()  # the measure classifier's logits for the three ranked best, best first (none: off)
+    logits: tuple[float, ...] = ()  # … for every measure, by index (order.py)
 
     def features(self) -> tuple[float, ...]:
         """The feature vector of FEATURES (the n-gram model must be on)."""

@@ -1,61 +1,69 @@
-"""Which of the three measures ranked best comes first: one linear score per candidate (排序: 前三条谁排第一).
+"""Which measures an answer shows, in what order: one linear score per candidate (排序: 先答哪条, 再列哪几条).
 
-Sessions 17-22 reordered them by place (1.25 a place) and the measure classifier's logit alone.
-Session 23: the scores the ranking already has for each candidate join them (its fused score and BM25's, as shares of
-the first's; the n-gram model's cosine; the distilled model's and the word vectors' cosines with its nearest example
-and its centroid), weighed by a conditional logit fitted with ``scripts/fit_measures_order.py`` on batches 64-93, which
-neither learnt model learnt from. Out of fold (folds by batch) it puts a right measure first for 5,001 of the 5,227
-answered answerable questions there, against 4,968 by place and logit (refitted, those two alone: 4,984); on 64-101,
-6,220 of 6,517 against 6,180 (6,206).
+Sessions 17-22 reordered the three measures ranked best by place (1.25 a place) and the measure classifier's logit
+alone; session 23 weighed the ranking's own scores for them too, and chose only the first that way.
+
+Session 24: the measure classifier's two best measures (of all 32) join the ranking's three as candidates, and all of
+them are shown in the order of one score. When none of the three is right, the measure people mean is often one
+the classifier puts first or second (55 of the 69 such questions on batches 94-113), however far down the ranking
+it is. The score weighs each candidate's place in the ranking, whether it is among the three, the classifier's
+logit, the ranking's final score as a share of the first's, the n-gram model's cosine and the distilled model's
+cosine with its centroid: a conditional logit fitted with ``scripts/fit_measures_order.py`` on batches 64-113,
+which neither learnt model learnt from. Out of fold (folds by batch) on 64-113 it has a right measure first for
+8,149 of the 8,530 answered questions with a measure and one among the three shown for 8,454, against 8,131 and
+8,378 by the order of session 23 (fitted on 64-101, so in sample for most of them). On batches 114-121, written
+for this step and read by none of it: top-1 92.6 -> 92.8 %, top-3 95.6 -> 96.5 % (README, Benchmarks).
 """
 
 from __future__ import annotations
 
 from bot.measures.decline import Signals
 
+RANKED = 3  # the ranking's best measures that are candidates
+CLASSIFIED = 2  # the measure classifier's best measures that are candidates too (when not among those)
+DEEPEST_PLACE = 8  # places further down the ranking count as this one
+
 ORDER_FEATURES = (
-    "place",  # 0 for the first, -1 for the second, -2 for the third
+    "place",  # 0 for the ranking's first, -1 for its second … (at most DEEPEST_PLACE down; unranked counts as that)
+    "among the three",  # 1 for the ranking's RANKED best, 0 for a measure only the classifier put forward
     "wording",  # the measure classifier's logit (measure_classifier.py)
     "fused share",  # the ranking's final score, as a share of the first's
-    "BM25 share",  # BM25's score, as a share of the first's (0 when the first has none)
     "n-gram",  # the n-gram model's cosine (semantic.py)
-    "meaning nearest",  # the distilled model's cosine with the measure's nearest example (meaning.py)
-    "meaning centroid",  # … with its centroid
-    "vectors nearest",  # the word vectors' cosine with its nearest example (vectors.py, Chinese only)
-    "vectors centroid",  # … with its centroid
+    "meaning centroid",  # the distilled model's cosine with the measure's centroid (meaning.py)
 )
-# Fitted by scripts/fit_measures_order.py --batches 64-101 (L2 0.001), in the features' own units (first on 64-93,
-# judged by batches 98-101; this one by 102-109). Its questions are those the decision answered, and it was fitted
-# while the decision's 64-93 weights were shipped; with the 64-101 decision the same command answers 6,513 of them
-# and gives weights within 0.02 of these (6,218 right first out of fold).
-ORDER_WEIGHTS = (-0.049, 0.552, 1.734, -0.138, 1.542, 2.592, -1.922, 0.209, -1.097)
+# Fitted by scripts/fit_measures_order.py --batches 64-113 (L2 0.001), in the features' own units.
+ORDER_WEIGHTS = (0.027, -0.237, 0.576, 1.573, 2.132, -1.495)
 
 
-def features(signals: Signals, ranked: list[int], place: int) -> tuple[float, ...]:
-    """The features of the candidate at ``place`` among ``ranked`` (measure indexes, best first)."""
-    i, first = ranked[place], ranked[0]
-    fused, bm25 = signals.fused, signals.scores
-    sem = signals.sem.scores.get(i, 0.0) if signals.sem is not None else 0.0
-    meaning, vectors = signals.meaning, signals.vec
+def candidates(signals: Signals, ranked: list[int]) -> list[int]:
+    """The measures (indexes) an answer may show: the RANKED best of ``ranked`` (the ranking, best first), then those
+    of the classifier's CLASSIFIED best that are not among them, best first."""
+    best = ranked[:RANKED]
+    logits = signals.logits
+    by_wording = sorted(range(len(logits)), key=lambda i: (-logits[i], i))[:CLASSIFIED]
+    return [*best, *(i for i in by_wording if i not in best)]
+
+
+def features(signals: Signals, ranked: list[int], i: int) -> tuple[float, ...]:
+    """The features of measure ``i`` as a candidate; ``ranked``: the ranking, best first (every measure it scored)."""
+    fused, logits = signals.fused, signals.logits
+    place = ranked.index(i) if i in ranked[:DEEPEST_PLACE] else DEEPEST_PLACE
+    first = fused.get(ranked[0], 0.0) if ranked else 0.0
     return (
         -float(place),
-        signals.wording[place] if place < len(signals.wording) else 0.0,
-        fused.get(i, 0.0) / fused[first] if fused.get(first) else 0.0,
-        bm25.get(i, 0.0) / bm25[first] if bm25.get(first) else 0.0,
-        sem,
-        meaning.nearest.get(i, 0.0) if meaning is not None else 0.0,
-        meaning.centroid.get(i, 0.0) if meaning is not None else 0.0,
-        vectors.nearest.get(i, 0.0) if vectors is not None else 0.0,
-        vectors.centroid.get(i, 0.0) if vectors is not None else 0.0,
+        1.0 if place < RANKED else 0.0,
+        logits[i] if i < len(logits) else 0.0,
+        fused.get(i, 0.0) / first if first else 0.0,
+        signals.sem.scores.get(i, 0.0) if signals.sem is not None else 0.0,
+        signals.meaning.centroid.get(i, 0.0) if signals.meaning is not None else 0.0,
     )
 
 
 def in_order(signals: Signals, ranked: list[int], weights: tuple[float, ...] = ORDER_WEIGHTS) -> list[int]:
-    """The places of ``ranked`` (up to three): the best scoring first (a tie keeps the better place), the others in
-    the ranking's order (the weights are fitted to choose the first, not to order the rest)."""
-    scores = [
-        sum(w * x for w, x in zip(weights, features(signals, ranked, place), strict=True))
-        for place in range(len(ranked))
-    ]
-    first = min(range(len(ranked)), key=lambda p: (-scores[p], p))
-    return [first, *(p for p in range(len(ranked)) if p != first)]
+    """The candidates (measure indexes), the best scoring first; a tie keeps the ranking's order, and the classifier's
+    candidates come after the ranking's. With the classifier switched off, the ranking's three in its order."""
+    found = candidates(signals, ranked)
+    if not signals.logits:
+        return found
+    scores = {i: sum(w * x for w, x in zip(weights, features(signals, ranked, i), strict=True)) for i in found}
+    return sorted(found, key=lambda i: (-scores[i], found.index(i)))

@@ -67,7 +67,6 @@ MIN_SCORE = 3.0  # below this the best match is a guess: answer "don't know"
 MIN_COVERAGE = 0.4  # share of the question's own content (by idf) that the index knows
 UNKNOWN_COVERAGE = 0.1  # below this share, a question without a word of the domain is about something else
 RELATIVE_CUTOFF = 0.3  # further hits must score at least this share of the best one
-RERANKED = 3  # the measures the classifier of the question's wording may reorder (measure_classifier.py)
 CONCEPT_WEIGHT = 1.0  # the domain thesaurus: what a measure is about, in the words people use for it
 ANCHORED_MIN_SCORE = 1.0  # a question about branch work (see ZH_ANCHORS) is answered from this score on
 # Even about branch work, some of what is asked must be known. Set at 0.3 (tuned on the team's own Party
@@ -104,7 +103,7 @@ ABLATABLE = (
     "topicality",  # session 17: the question's wording, learnt from labelled questions (topicality.py); session 23: a
     # signal of the regression rather than a move of its bar
     "classifier",  # session 17: … and reorders the three measures ranked best (measure_classifier.py); session 23: its
-    # logits are signals of the decision and of the choice of the first (order.py)
+    # logits are signals of the decision and of the order (order.py); session 24: its two best are candidates too
 )  # fmt: skip
 DISABLED: set[str] = set()
 
@@ -281,15 +280,16 @@ class MeasureIndex:
         off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
         topicality = load_topicality().score(question) if self._topicality else 0.0
-        numbers = [self.notice.measures[i].number for i in top]
-        wording = load_measure_classifier().logits(question, numbers) if self._classified else ()
+        every = load_measure_classifier().logits(question) if self._classified else []
+        logits = tuple(every[m.number - 1] for m in self.notice.measures) if every else ()
         return replace(
             found,
             meaning=meaning,
             meaning_offtopic=off,
             chinese=lang_is_zh(self.lang),
             topicality=topicality,
-            wording=tuple(wording),
+            wording=tuple(logits[i] for i in top) if logits else (),
+            logits=logits,
         )
 
     def _fused(
@@ -342,19 +342,17 @@ class MeasureIndex:
             probability = settled_probability(signals, thresholds, lambda: meaning.nearest_offtopic(question))
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < bars[2]:
             return (), None
+        scores = signals.fused
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
             if not signals.anchored and signals.coverage < MIN_COVERAGE:
                 return (), None
-            scores = signals.fused
-            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return (), None
         else:
             needed = bars[0] if signals.anchored else bars[1]
-            scores = signals.fused
-            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             if not ranked:
                 return (), None
             if probability < needed:
@@ -364,16 +362,17 @@ class MeasureIndex:
             # How often a meeting is held that the notice only names: the reply gives the regulations' frequency,
             # says the measures do not set it, and names the measure nearest in subject (frequencies.py).
             return (), self._nearest(signals, ranked)
-        passing = [(i, score) for i, score in ranked[: max(top, RERANKED)] if score >= ranked[0][1] * RELATIVE_CUTOFF]
-        if signals.wording:  # the first three in the order of their place, wording and scores together (order.py)
-            first = passing[:RERANKED]
-            passing[:RERANKED] = [first[place] for place in in_order(signals, [i for i, _ in first])]
-        return tuple(self._hit(i, round(score, 3), q, question) for i, score in passing[:top]), None
+        # The candidates in the order of their place, wording and scores together (order.py), the rest of the ranking
+        # after them; after the first, a hit must score at least RELATIVE_CUTOFF of the best.
+        shown = in_order(signals, [i for i, _ in ranked])
+        shown += [i for i, _ in ranked if i not in shown]
+        best = ranked[0][1] * RELATIVE_CUTOFF
+        passing = [shown[0], *(i for i in shown[1:] if scores.get(i, 0.0) >= best)][:top]
+        return tuple(self._hit(i, round(scores.get(i, 0.0), 3), q, question) for i in passing), None
 
     def _nearest(self, signals: Signals, ranked: list[tuple[int, float]]) -> Measure:
-        """The measure nearest in subject: the first of the three ranked best in their order (order.py)."""
-        first = [i for i, _ in ranked[:RERANKED]]
-        return self.notice.measures[first[in_order(signals, first)[0]] if signals.wording else first[0]]
+        """The measure nearest in subject: the first in the order of order.py."""
+        return self.notice.measures[in_order(signals, [i for i, _ in ranked])[0]]
 
     def _coverage(self, q: Query, concepts: bool = False) -> float:
         """Share of the question's own content words (weighted by idf) that occur in the measures at all.
