@@ -5,13 +5,13 @@
 Fitted, as the decision is (scripts/fit_measures_decline.py), only on read held-out batches neither learnt model
 learnt from (from build_classifiers.JUDGES_FROM on). Every answered question with a measure is asked as the chat asks
 it; its candidates are ``order.candidates`` (the ranking's three best and the measure classifier's two best), each
-with ``order.features``. A conditional logit (a softmax over a question's
-candidates, the right ones sharing the target) is fitted by Newton's method on the features scaled to unit variance,
-with an L2 penalty; out of fold (folds by batch) it prints how many questions get a right measure first, beside the
-shipped weights, the ranking's own order and place and wording alone refitted (and how many have a right measure
-among the three shown: the best scoring first, then those scoring at least ``RELATIVE_CUTOFF`` of the ranking's
-best), then the weights in the features' own units (a shift common to
-a question's candidates changes no order, so the scaling's means drop out). numpy, a development dependency, only here.
+with ``order.features``. A conditional logit (a softmax over a question's candidates, the right ones sharing the
+target) is fitted by Newton's method on the features scaled to unit variance, with an L2 penalty. It prints, for the
+shipped weights, the ranking's own order, and place and wording alone and all features refitted out of fold (folds by
+batch), how many questions get a right measure first and how many one among the three shown (the best scoring first,
+then those scoring at least ``RELATIVE_CUTOFF`` of the ranking's best); then the weights in the features' own units
+(a shift common to a question's candidates changes no order, so the scaling's means drop out). numpy, a development
+dependency, only here.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def fit(questions: list[Question], columns: list[int], l2: float, iterations: in
     return w
 
 
-def right_first(questions: list[Question], weights: np.ndarray) -> tuple[int, int]:
+def right_counts(questions: list[Question], weights: np.ndarray) -> tuple[int, int]:
     """How many questions get a right measure first by these weights (a tie keeps the better place), and how many
     one among the three shown."""
     first = among = 0
@@ -118,16 +118,16 @@ def main() -> None:
     every = list(range(len(order.ORDER_FEATURES)))
     print(f"{len(questions)} answered questions with a measure, batches {lo}-{hi}")
     print("(right first, right among the three shown)")
-    print(f"  shipped weights: {right_first(questions, np.array(order.ORDER_WEIGHTS))}")
+    print(f"  shipped weights: {right_counts(questions, np.array(order.ORDER_WEIGHTS))}")
     by_place = np.zeros(len(order.ORDER_FEATURES))
     by_place[0] = 1.0
-    print(f"  the ranking's order: {right_first(questions, by_place)}")
+    print(f"  the ranking's order: {right_counts(questions, by_place)}")
     for name, columns in (("place and wording", [0, 2]), ("all features", every)):
         right = np.zeros(2, dtype=int)
         for k in range(args.folds):
             held = set(numbers[k :: args.folds])
             w = fit([q for q in questions if q[0] not in held], columns, args.l2)
-            right += right_first([q for q in questions if q[0] in held], w)
+            right += right_counts([q for q in questions if q[0] in held], w)
         print(f"  {name}, out of fold: {tuple(int(n) for n in right)}")
     w = fit(questions, every, args.l2)
     for name, v in zip(order.ORDER_FEATURES, w, strict=True):

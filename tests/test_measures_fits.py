@@ -44,7 +44,7 @@ def test_the_order_is_fitted_in_the_features_own_units() -> None:
     w = module.fit(questions, list(range(len(ORDER_FEATURES))), l2=1e-6)
     assert w[2] == pytest.approx(0.8, abs=0.15) and w[3] == pytest.approx(3.0, abs=0.5)
     assert np.abs(np.delete(w, [2, 3])).max() < 0.2
-    fitted, unfitted = module.right_first(questions, w), module.right_first(questions, np.zeros(len(ORDER_FEATURES)))
+    fitted, unfitted = module.right_counts(questions, w), module.right_counts(questions, np.zeros(len(ORDER_FEATURES)))
     assert fitted[0] > unfitted[0] and fitted[1] > unfitted[1]
 
 

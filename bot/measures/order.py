@@ -5,8 +5,8 @@ alone; session 23 weighed the ranking's own scores for them too, and chose only 
 
 Session 24: the measure classifier's two best measures (of all 32) join the ranking's three as candidates, and all of
 them are shown in the order of one score. When none of the three is right, the measure people mean is often one
-the classifier puts first or second (55 of the 69 such questions on batches 94-113), however far down the ranking
-it is. The score weighs each candidate's place in the ranking, whether it is among the three, the classifier's
+the classifier puts first or second (45 of the 69 such answered questions of batches 94-113), however far down the
+ranking it is. The score weighs each candidate's place in the ranking, whether it is among the three, the classifier's
 logit, the ranking's final score as a share of the first's, the n-gram model's cosine and the distilled model's
 cosine with its centroid: a conditional logit fitted with ``scripts/fit_measures_order.py`` on batches 64-113,
 which neither learnt model learnt from. Out of fold (folds by batch) on 64-113 it has a right measure first for
