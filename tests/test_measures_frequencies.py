@@ -25,6 +25,7 @@ def test_every_meeting_with_a_required_frequency_can_be_asked_about() -> None:
     ("question", "kinds"),
     [
         ("支委会多久开一次", ["committee_meeting"]),
+        ("党员大会多久开", ["general_meeting"]),  # session 24: 多久 just before holding it asks how often
         ("党员大会一个季度至少开几次", ["general_meeting"]),
         ("主题党日是每个月一次吗，还是可以两个月搞一次", ["theme_day"]),
         ("三会一课的频次是怎么规定的", ["general_meeting", "committee_meeting", "group_meeting", "party_lesson"]),
@@ -49,6 +50,8 @@ def test_a_question_on_how_often_a_meeting_is_held_names_its_kinds(question: str
         "支部书记一年要上几次党课",
         "文件里提到主题党日几次",  # how often the notice mentions it
         "一次支委会一般开多长时间",  # how long, not how often
+        "支委会一般要开多久",  # the same
+        "组织生活会多久开完比较合适",  # the same
         "每年一次的民主评议党员要准备什么材料",  # describes the frequency, asks something else
     ],
 )
@@ -137,6 +140,7 @@ async def test_the_frequency_comes_before_the_measure_that_names_the_meeting(
     [
         ("支委会多久开一次", True),
         ("三会一课多久开一次", True),
+        ("支部委员会多久召开", True),
         ("组织生活会和民主评议党员一年各开几次", True),
         ("How often does the branch committee meeting have to be held?", True),
         ("党课多久上一次", False),  # measure 5 has the secretaries give Party lessons

@@ -36,9 +36,10 @@ _THREE_MEETINGS_KINDS = ("general_meeting", "committee_meeting", "group_meeting"
 _PATTERNS = {kind_id: re.compile(names) for kind_id, names in _NAMES.items()}
 _HOLD = r"(?:要|得|才|需要|至少)?(?:开|召开|搞|举行|上|讲|办)?"
 _HOW_OFTEN = re.compile(
-    # 多久 / 多长时间 only before 一次 ("多久开一次", not "讲多长时间"); "一年一次的党章学习" describes, it does
-    # not ask.
-    rf"(?:多久|多长时间){_HOLD}(?:一|1)?[次回]|隔多久|隔多长时间|频次|频率|几次|几回|一次还是"
+    # 多久 / 多长时间 only before 一次 ("多久开一次", not "讲多长时间"), or 多久 just before holding it ("党小组会多久
+    # 开", not "会要开多久" nor "多久开完"); "一年一次的党章学习" describes, it does not ask.
+    rf"(?:多久|多长时间){_HOLD}(?:一|1)?[次回]|多久(?:开|召开|搞|举行|办)(?![完了])|隔多久|隔多长时间|频次|频率|几次"
+    r"|几回|一次还是"
     rf"|(?:一|每)个?(?:月|季度?|年){_HOLD}(?:一|1|几)[次回](?!的)"
     r"|\bhow (?:often|frequently)\b|\bhow many times\b|\bfrequency\b|\bhow many\b.{0,40}\b(?:per|a|each|every) "
     r"(?:month|quarter|year)\b|\bonce (?:a|per|every) (?:month|quarter|year)\b"
