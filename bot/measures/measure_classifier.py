@@ -46,12 +46,8 @@ class MeasureClassifier:
         size = 1 << self.buckets_log2
         self._rows = [self.weights[i * size : (i + 1) * size] for i in range(self.count)]  # views, not copies
 
-    def logit(self, question: str, number: int) -> float:
-        """The classifier's logit (before the softmax) that ``question`` asks about measure ``number``."""
-        return self.logits(question)[number - 1]
-
     def logits(self, question: str) -> list[float]:
-        """The classifier's logits for every measure, by number (measure 1 first)."""
+        """The classifier's logits (before the softmax) for every measure, by number (measure 1 first)."""
         # Most of a question's grams occur once, so most of its slots share one weight: each measure's bytes at the
         # slots of one weight are picked in one call and summed as integers (32 measures in about a tenth of a
         # millisecond, two to three times faster than a product per slot).
