@@ -24,7 +24,6 @@ numpy, a development dependency, only here.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from dataclasses import replace
@@ -37,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import search  # noqa: E402
-from bot.measures.build_classifiers import JUDGES_FROM, unlearnt_batches  # noqa: E402
+from bot.measures.build_classifiers import fitting_arguments, unlearnt_batches  # noqa: E402
 from bot.measures.decline import FEATURES, Signals, answer_probability  # noqa: E402
 
 
@@ -87,17 +86,8 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 50) -> np.nda
 
 def main() -> None:
     """Ask, fit out of fold, choose the threshold, fit on all, print."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", required=True, help=f"LO-HI, read held-out batches from {JUDGES_FROM} on")
-    parser.add_argument("--l2", type=float, default=0.001)
-    parser.add_argument("--max-declined", type=float, default=0.018)
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args()
-    lo, hi = (int(n) for n in args.batches.split("-"))
-    try:
-        rows = unlearnt_batches(lo, hi)
-    except ValueError as refused:
-        parser.error(str(refused))
+    args, lo, hi = fitting_arguments(__doc__, max_declined=0.018)
+    rows = unlearnt_batches(lo, hi)
 
     features = decided([(r.q, r.lang) for r in rows])
     kept = [(r, f) for r, f in zip(rows, features, strict=True) if f is not None]

@@ -16,7 +16,6 @@ dependency, only here.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import order, search  # noqa: E402
-from bot.measures.build_classifiers import JUDGES_FROM, unlearnt_batches  # noqa: E402
+from bot.measures.build_classifiers import fitting_arguments, unlearnt_batches  # noqa: E402
 from bot.measures.decline import Signals  # noqa: E402
 
 # batch, candidates' features, whether each is right, whether each may be shown after the first
@@ -104,16 +103,8 @@ def right_counts(questions: list[Question], weights: np.ndarray) -> tuple[int, i
 
 def main() -> None:
     """Collect, fit out of fold, fit on all, print."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", required=True, help=f"LO-HI, read held-out batches from {JUDGES_FROM} on")
-    parser.add_argument("--l2", type=float, default=0.001)
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args()
-    lo, hi = (int(n) for n in args.batches.split("-"))
-    try:
-        questions = candidates(lo, hi)
-    except ValueError as refused:
-        parser.error(str(refused))
+    args, lo, hi = fitting_arguments(__doc__)
+    questions = candidates(lo, hi)
     numbers = sorted({q[0] for q in questions})
     every = list(range(len(order.ORDER_FEATURES)))
     print(f"{len(questions)} answered questions with a measure, batches {lo}-{hi}")

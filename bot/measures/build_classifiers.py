@@ -25,6 +25,7 @@ fit_measures_order.py, fitted on batches from ``JUDGES_FROM`` on).
 
 from __future__ import annotations
 
+import argparse
 import json
 from array import array
 from collections.abc import Sequence
@@ -107,13 +108,36 @@ def unlearnt_batches(lo: int, hi: int, root: Path = ROOT) -> list[Example]:
     """The labelled questions of held-out batches ``lo``..``hi`` (those committed), which neither model learnt from:
     what the decision and the order are fitted on (scripts/fit_measures_decline.py, fit_measures_order.py). A batch
     before ``JUDGES_FROM`` is refused: the models' outputs on it would be in-sample."""
-    if lo < JUDGES_FROM:
-        raise ValueError(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
+    _refuse_learnt(lo)
     out: list[Example] = []
     for number in range(lo, hi + 1):
         path = root / "benchmarks" / f"measures_heldout_{number}.jsonl"
         out += _read(path, str(number)) if path.exists() else []
     return out
+
+
+def _refuse_learnt(lo: int) -> None:
+    if lo < JUDGES_FROM:
+        raise ValueError(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
+
+
+def fitting_arguments(description: str, **options: float) -> tuple[argparse.Namespace, int, int]:
+    """The command line of both fitting scripts: ``--batches LO-HI`` (refused before ``JUDGES_FROM``, as
+    ``unlearnt_batches`` refuses), ``--l2``, ``--folds`` and the script's own ``options`` (name: default); the
+    arguments, LO and HI."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", required=True, help=f"LO-HI, read held-out batches from {JUDGES_FROM} on")
+    parser.add_argument("--l2", type=float, default=0.001)
+    for name, default in options.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=default)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    lo, hi = (int(n) for n in args.batches.split("-"))
+    try:
+        _refuse_learnt(lo)
+    except ValueError as refused:
+        parser.error(str(refused))
+    return args, lo, hi
 
 
 def _features(rows: Sequence[Example], buckets_log2: int) -> list[tuple[np.ndarray, np.ndarray]]:
