@@ -280,8 +280,8 @@ class MeasureIndex:
         off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
         topicality = load_topicality().score(question) if self._topicality else 0.0
-        every = load_measure_classifier().logits(question) if self._classified else []
-        logits = tuple(every[m.number - 1] for m in self.notice.measures) if every else ()
+        # By index: measure i is number i + 1 (knowledge.py checks the notice's numbering).
+        logits = tuple(load_measure_classifier().logits(question)) if self._classified else ()
         return replace(
             found,
             meaning=meaning,
