@@ -80,6 +80,11 @@ def test_asides_are_told_apart_and_not_answered_with_a_measure(kind: Aside, mess
         ("第十六条", 16),  # a number is a number
         # A topic named before "summarize": a question on the measure, not the notice's gist (session 23).
         ("Our bureau chief asks me what the measures require from the leading party group, pls summarize", 26),
+        # … and what the notice "says about" a topic (session 25).
+        (
+            "My director wants to know what the notice says about integrating Party building with our work, summarize",
+            26,
+        ),
     ],
 )
 def test_questions_that_mention_jokes_or_chats_are_still_answered(question: str, measure: int) -> None:

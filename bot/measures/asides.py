@@ -97,9 +97,9 @@ _ABOUT_THE_NOTICE_EN = re.compile(
     r"|\b(?:its|what|which) (?:parts|sections)\b|\b(?:structure|outline|table of contents)\b"
     r"|\bapply to\b|\bscope\b)"
     # Its gist, unless a topic is named between ("what the measures require from the leading party group, pls
-    # summarize" asks about measure 27; session 23, a question of batch 95).
+    # summarize" asks about measure 27; session 23, a question of batch 95; "what the notice says about …", session 25).
     r"|\b(?:the|these|this|those) (?:32 |thirty-two )?(?:measures|notice|document)\b"
-    r"(?:(?!\b(?:require|requires|say about|on|for|from|regarding)\b).){0,60}"
+    r"(?:(?!\b(?:require|requires|say about|says about|said about|on|for|from|regarding)\b).){0,60}"
     r"\b(?:summary|summarise|summarize|overview|gist|in a nutshell)\b"
     r"|(?:\bwho (?:issued|wrote|published|released|signed|made)\b|\bwhen (?:was|were)\b|\bhow many (?:parts|sections|"
     r"chapters)\b|\bwhat (?:are the )?(?:parts|sections)\b|\bwho (?:do|does)\b.{0,20}\bapply\b|\bscope of\b)"
