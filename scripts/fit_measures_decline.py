@@ -1,10 +1,12 @@
 """Fit the measures' decision to answer or decline (bot/measures/decline.py) and choose its threshold.
 
-    python scripts/fit_measures_decline.py --batches 64-93 [--l2 0.001] [--max-declined 0.018] [--folds 5]
+    python scripts/fit_measures_decline.py --batches 64-113 [--l2 0.001] [--max-declined 0.018] [--folds 5]
 
 Session 23's fit. The regression reads the two learnt models (topicality.py, measure_classifier.py) as signals, so
-it is fitted only on questions those models never learnt from: the held-out batches from ``JUDGES_FROM`` of
-build_classifiers.py on, already read (``--batches``; a batch nobody has looked at must never be passed).
+each question must get what a question the models never learnt from gets. Sessions 23-24 fitted it on the batches
+the models did not learn from; since session 25 the models learn from every batch read, and each batch is asked
+under models trained without its group (``build_classifiers.fold_models``: the same ``--folds`` groups as step 3).
+``--batches`` must end before ``JUDGES_FROM``: a batch that judges is never read.
 
 1. Every question of those batches is asked as the chat asks it; for each the regression decides (not declined
    before it by a rule, not asked by number) its signals are kept whole (``settled_probability``'s shortcut is
@@ -36,12 +38,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import search  # noqa: E402
-from bot.measures.build_classifiers import fitting_arguments, unlearnt_batches  # noqa: E402
+from bot.measures.build_classifiers import Example, examples, fitting_arguments, fold_models  # noqa: E402
 from bot.measures.decline import FEATURES, Signals, answer_probability  # noqa: E402
+from bot.measures.learnt import models_in_use  # noqa: E402
 
 
-def decided(questions: list[tuple[str, str]]) -> list[tuple[float, ...] | None]:
-    """Per (question, lang): the features of its signals if the regression decides it, else None."""
+def decided(lo: int, hi: int, folds: int) -> list[tuple[Example, tuple[float, ...]]]:
+    """The questions of batches lo..hi the regression decides, each with the features of its signals, asked under
+    learnt models trained without its batch's group."""
     caught: list[Signals] = []
 
     def whole(signals: Signals, thresholds: tuple[float, ...], offtopic: object) -> float:
@@ -52,11 +56,13 @@ def decided(questions: list[tuple[str, str]]) -> list[tuple[float, ...] | None]:
     shortcut = search.settled_probability
     search.settled_probability = whole
     try:
-        out: list[tuple[float, ...] | None] = []
-        for q, lang in questions:
-            caught.clear()
-            search.ask(q, lang, top=3)
-            out.append(caught[-1].features() if caught else None)
+        out: list[tuple[Example, tuple[float, ...]]] = []
+        for models, held in fold_models(examples(), lo, hi, folds):
+            with models_in_use(models):
+                for example in held:
+                    caught.clear()
+                    search.ask(example.q, example.lang, top=3)
+                    out += [(example, caught[-1].features())] if caught else []
     finally:
         search.settled_probability = shortcut
     return out
@@ -87,10 +93,7 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 50) -> np.nda
 def main() -> None:
     """Ask, fit out of fold, choose the threshold, fit on all, print."""
     args, lo, hi = fitting_arguments(__doc__, max_declined=0.018)
-    rows = unlearnt_batches(lo, hi)
-
-    features = decided([(r.q, r.lang) for r in rows])
-    kept = [(r, f) for r, f in zip(rows, features, strict=True) if f is not None]
+    kept = decided(lo, hi, args.folds)
     x = np.array([f for _, f in kept])
     y = np.array([float(r.answerable) for r, _ in kept])
     batch = np.array([int(r.source) for r, _ in kept])

@@ -1,9 +1,10 @@
 """Fit the order of the measures an answer shows (bot/measures/order.py).
 
-    python scripts/fit_measures_order.py --batches 64-93 [--l2 0.001] [--folds 5]
+    python scripts/fit_measures_order.py --batches 64-113 [--l2 0.001] [--folds 5]
 
-Fitted, as the decision is (scripts/fit_measures_decline.py), only on read held-out batches neither learnt model
-learnt from (from build_classifiers.JUDGES_FROM on). Every answered question with a measure is asked as the chat asks
+Fitted as the decision is (scripts/fit_measures_decline.py): on read held-out batches before
+build_classifiers.JUDGES_FROM, each asked under learnt models trained without its group of batches (sessions 23-24:
+on the batches neither model learnt from). Every answered question with a measure is asked as the chat asks
 it; its candidates are ``order.candidates`` (the ranking's three best and the measure classifier's two best), each
 with ``order.features``. A conditional logit (a softmax over a question's candidates, the right ones sharing the
 target) is fitted by Newton's method on the features scaled to unit variance, with an L2 penalty. It prints, for the
@@ -26,15 +27,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import order, search  # noqa: E402
-from bot.measures.build_classifiers import fitting_arguments, unlearnt_batches  # noqa: E402
+from bot.measures.build_classifiers import Example, examples, fitting_arguments, fold_models  # noqa: E402
 from bot.measures.decline import Signals  # noqa: E402
+from bot.measures.learnt import models_in_use  # noqa: E402
 
 # batch, candidates' features, whether each is right, whether each may be shown after the first
 Question = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
 
-def candidates(lo: int, hi: int) -> list[Question]:
-    """The answered questions with a measure of batches lo..hi, with their candidates."""
+def candidates(lo: int, hi: int, folds: int) -> list[Question]:
+    """The answered questions with a measure of batches lo..hi, with their candidates, each asked under learnt models
+    trained without its batch's group."""
     caught: list[Signals] = []
     signals_of = search.MeasureIndex.signals
 
@@ -45,22 +48,24 @@ def candidates(lo: int, hi: int) -> list[Question]:
     search.MeasureIndex.signals = spy  # type: ignore[method-assign]
     out: list[Question] = []
     try:
-        for example in unlearnt_batches(lo, hi):
-            if not example.measures:
-                continue
-            caught.clear()
-            if not search.ask(example.q, example.lang, top=3).hits or not caught or not caught[-1].wording:
-                continue
-            s = caught[-1]
-            ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
-            found = order.candidates(s, ranked)
-            x = np.array([order.features(s, ranked, i) for i in found])
-            right = np.array([1.0 if i + 1 in example.measures else 0.0 for i in found])
-            shown = np.array([s.fused.get(i, 0.0) >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF for i in found])
-            out.append((int(example.source), x, right, shown))
+        for models, held in fold_models(examples(), lo, hi, folds):
+            with models_in_use(models):
+                for example in held:
+                    caught.clear()
+                    if example.measures and search.ask(example.q, example.lang, top=3).hits and caught:
+                        out += [_candidates(example, caught[-1])] if caught[-1].wording else []
     finally:
         search.MeasureIndex.signals = signals_of  # type: ignore[method-assign]
     return out
+
+
+def _candidates(example: Example, s: Signals) -> Question:
+    ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
+    found = order.candidates(s, ranked)
+    x = np.array([order.features(s, ranked, i) for i in found])
+    right = np.array([1.0 if i + 1 in example.measures else 0.0 for i in found])
+    shown = np.array([s.fused.get(i, 0.0) >= s.fused[ranked[0]] * search.RELATIVE_CUTOFF for i in found])
+    return int(example.source), x, right, shown
 
 
 def fit(questions: list[Question], columns: list[int], l2: float, iterations: int = 60) -> np.ndarray:
@@ -104,7 +109,7 @@ def right_counts(questions: list[Question], weights: np.ndarray) -> tuple[int, i
 def main() -> None:
     """Collect, fit out of fold, fit on all, print."""
     args, lo, hi = fitting_arguments(__doc__)
-    questions = candidates(lo, hi)
+    questions = candidates(lo, hi, args.folds)
     numbers = sorted({q[0] for q in questions})
     every = list(range(len(order.ORDER_FEATURES)))
     print(f"{len(questions)} answered questions with a measure, batches {lo}-{hi}")

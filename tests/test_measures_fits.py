@@ -1,5 +1,5 @@
 """The fitting scripts of the decision and the order (scripts/fit_measures_decline.py, fit_measures_order.py) recover
-known weights from data drawn with them, in the signals' own units, and refuse batches the learnt models learnt from."""
+known weights from data drawn with them, in the signals' own units, and refuse the batches that judge."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_the_order_is_fitted_in_the_features_own_units() -> None:
 
 
 @pytest.mark.parametrize("name", ["fit_measures_decline", "fit_measures_order"])
-def test_batches_the_learnt_models_learnt_from_are_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_batches_that_judge_are_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     module = load_script(name)
     monkeypatch.setattr(sys, "argv", [name, "--batches", f"{JUDGES_FROM - 1}-{JUDGES_FROM + 1}"])
     with pytest.raises(SystemExit) as refused:

@@ -16,11 +16,12 @@ regression over the 32 on the same grams in fewer slots, a question with two mea
 weights then quantised to signed bytes with a scale per measure. Both by stochastic gradient descent with a fixed
 seed and a small L2 penalty; numpy (a development dependency) only here.
 
-``out_of_fold`` scores each tuning or batch question with models trained without its fold and read back as shipped
-(batches by number, the tuning set as one fold; the written and training questions always train):
-sessions 17-22 chose from those how much each model weighed (scripts/fit_classifiers.py, removed in session 23, when
-the decision and the order began to read both models as signals: scripts/fit_measures_decline.py and
-fit_measures_order.py, fitted on batches from ``JUDGES_FROM`` on).
+``fold_models`` trains both models without a group of read batches, for the fits of the decision and the order
+(scripts/fit_measures_decline.py, fit_measures_order.py), which read the models' outputs as signals and so must see
+what a question nobody learnt from gets. Sessions 17-22 chose from out-of-fold scores how much each model weighed
+(scripts/fit_classifiers.py, removed in session 23); sessions 23-24 fitted the decision and the order on batches the
+models never learnt from (64 on), so the models learnt from batches before 64 only. Session 25: they learn from every
+batch read (before 114), and the fits ask each batch under models trained without its group.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING
 from bot.measures import measure_classifier, topicality
 from bot.measures.decline import logistic
 from bot.measures.knowledge import MEASURE_COUNT
+from bot.measures.learnt import LearntModels
 from bot.measures.topicality import hashed
 
 if TYPE_CHECKING:
@@ -43,8 +45,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-# Batches 64-65 judge session 18's round: none of them is read here (60-63 judged session 17's).
-JUDGES_FROM = 64
+# Batches from 114 on judge (114-121 first judged session 24, 122 on were written in session 25): never read here.
+# Sessions 18-24 kept it at 64 (64-65 judged session 18's round), fitting the decision and the order on 64 on.
+JUDGES_FROM = 114
 EPOCHS = 12  # topicality; the measures' softmax takes 10 (as good out of fold, and the slower of the two)
 MEASURE_EPOCHS = 10
 # Learning rates, divided by the epoch's number. Out of fold on 42-59 (session 17): topicality at 2.0 declines a point
@@ -104,29 +107,17 @@ def examples(root: Path = ROOT) -> list[Example]:
     return out
 
 
-def unlearnt_batches(lo: int, hi: int, root: Path = ROOT) -> list[Example]:
-    """The labelled questions of held-out batches ``lo``..``hi`` (those committed), which neither model learnt from:
-    what the decision and the order are fitted on (scripts/fit_measures_decline.py, fit_measures_order.py). A batch
-    before ``JUDGES_FROM`` is refused: the models' outputs on it would be in-sample."""
-    _refuse_learnt(lo)
-    out: list[Example] = []
-    for number in range(lo, hi + 1):
-        path = root / "benchmarks" / f"measures_heldout_{number}.jsonl"
-        out += _read(path, str(number)) if path.exists() else []
-    return out
-
-
-def _refuse_learnt(lo: int) -> None:
-    if lo < JUDGES_FROM:
-        raise ValueError(f"the learnt models learn from batches before {JUDGES_FROM}: their signals would be in-sample")
+def _refuse_judges(hi: int) -> None:
+    if hi >= JUDGES_FROM:
+        raise ValueError(f"batches from {JUDGES_FROM} on judge the build: nothing is fitted on them")
 
 
 def fitting_arguments(description: str, **options: float) -> tuple[argparse.Namespace, int, int]:
-    """The command line of both fitting scripts: ``--batches LO-HI`` (refused before ``JUDGES_FROM``, as
-    ``unlearnt_batches`` refuses), ``--l2``, ``--folds`` and the script's own ``options`` (name: default); the
+    """The command line of both fitting scripts: ``--batches LO-HI`` (refused from ``JUDGES_FROM`` on, as
+    ``fold_models`` refuses), ``--l2``, ``--folds`` and the script's own ``options`` (name: default); the
     arguments, LO and HI."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", required=True, help=f"LO-HI, read held-out batches from {JUDGES_FROM} on")
+    parser.add_argument("--batches", required=True, help=f"LO-HI, read held-out batches before {JUDGES_FROM}")
     parser.add_argument("--l2", type=float, default=0.001)
     for name, default in options.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=default)
@@ -134,7 +125,7 @@ def fitting_arguments(description: str, **options: float) -> tuple[argparse.Name
     args = parser.parse_args()
     lo, hi = (int(n) for n in args.batches.split("-"))
     try:
-        _refuse_learnt(lo)
+        _refuse_judges(hi)
     except ValueError as refused:
         parser.error(str(refused))
     return args, lo, hi
@@ -231,20 +222,24 @@ def fold_of(source: str, folds: int = FOLDS) -> int | None:
     return folds - 1 if source == "tuning" else int(source) % folds
 
 
-def out_of_fold(rows: list[Example], folds: int = FOLDS) -> tuple[list[float | None], list[list[float] | None]]:
-    """Each tuning or batch question's topicality score and per-measure logits (the quantised weights'), from models
-    trained without its fold (None for the written ones)."""
-    scores: list[float | None] = [None] * len(rows)
-    logits: list[list[float] | None] = [None] * len(rows)
+def fold_models(
+    rows: list[Example], lo: int, hi: int, folds: int = FOLDS
+) -> Iterator[tuple[LearntModels, list[Example]]]:
+    """The held-out batches ``lo``..``hi`` of ``rows`` in ``folds`` groups (a batch by its number, as ``fold_of``), each
+    group with both models trained on every other row and read back as shipped: what the fits ask a group's
+    questions under, so that their signals are out of fold. A judge (from ``JUDGES_FROM`` on) is refused."""
+    _refuse_judges(hi)
+    scored = {str(n) for n in range(lo, hi + 1)}
     for k in range(folds):
-        rest = [r for r in rows if fold_of(r.source, folds) != k]
-        on_topic = topicality.Topicality(_topicality_file(*train(rest)))
-        model = measure_classifier.MeasureClassifier(_classifier_file(*train_measures(rest)))
-        for i, r in enumerate(rows):
-            if fold_of(r.source, folds) == k:
-                scores[i] = on_topic.score(r.q)
-                logits[i] = model.logits(r.q)
-    return scores, logits
+        held = [r for r in rows if r.source in scored and fold_of(r.source, folds) == k]
+        if not held:
+            continue
+        rest = [r for r in rows if not (r.source in scored and fold_of(r.source, folds) == k)]
+        models = LearntModels(
+            topicality.Topicality(_topicality_file(*train(rest))),
+            measure_classifier.MeasureClassifier(_classifier_file(*train_measures(rest))),
+        )
+        yield models, held
 
 
 def main() -> None:

@@ -64,19 +64,21 @@ FEATURES = (
     "wording first - second",  # … the first's logit less the second's
     "wording margin",  # … the highest of the three less the next
 )
-# Fitted by scripts/fit_measures_decline.py --batches 64-101 (session 23; the signals scaled to unit variance, L2
-# 0.001): 11,833 questions the regression decides, of the read batches neither learnt model learnt from, so that their
-# signals are what a new writer's question gets. Rounds 5-21 fitted the signals of then on the tuning set and earlier
-# batches, and sessions 17-22 moved the bar by the wording model (logit(p) + 2.0 * its log-odds >= -3.2) instead of
-# weighing it here. The first fit (64-93) was judged by batches 94-101; this one by 102-109.
+# Fitted by scripts/fit_measures_decline.py --batches 64-113 (session 25; the signals scaled to unit variance, L2
+# 0.001): 15,426 questions the regression decides, each asked under learnt models trained without its group of
+# batches, so that its signals are what a new writer's question gets from the shipped models, which learn from every
+# batch read (build_classifiers.fold_models). Sessions 23-24 fitted it on 64-101, which the models never learnt from.
+# Rounds 5-21 fitted the signals of then on the tuning set and earlier batches, and sessions 17-22 moved the bar by the
+# wording model (logit(p) + 2.0 * its log-odds >= -3.2) instead of weighing it here.
 DECLINE_WEIGHTS = (
-    -2.884, 0.923, -0.705, -0.237, 0.158, -0.258, -0.112, -0.181, -0.075, -0.270, -0.203, -0.235, 0.731,
-    4.744, 0.226, 0.006, 0.737, -2.588, -3.189, -0.951, -1.170, 1.152,  # round 21's signals
-    0.424, -0.002, 0.033, 0.017, 0.104,  # session 23: the learnt models
+    -2.481, 0.767, -0.650, 0.037, 0.147, -0.190, -0.034, -0.151, -0.170, -0.291, -0.163, -0.146, 0.637,
+    3.825, 0.322, 0.158, 0.441, -2.314, -3.371, -0.973, -0.706, 0.905,  # round 21's signals
+    0.439, 0.002, 0.043, 0.017, 0.083,  # session 23: the learnt models
 )  # fmt: skip
 # Answered from this probability on: halfway between the answerable question that 1.8 % of those the regression
-# decides may be declined at and the next, each scored by a fit without its batch (--max-declined 0.018): 115 of
-# 6,632 declined, 3,207 of the 5,201 off-topic ones. With the rules before it, about 2 % of all answerable questions.
+# decides may be declined at and the next, each scored by a fit without its batch (--max-declined 0.018): 150 of
+# 8,682 declined, 4,278 of the 6,744 off-topic ones (session 23's fit on 64-101: 115 of 6,632 and 3,207 of 5,201).
+# With the rules before it, about 2 % of all answerable questions.
 # An answerable question declined costs more than an off-topic one answered (the member gets nothing, against a
 # measure they can see is beside the point). Out of fold on 64-93 the same point declined 93 of 5,323 answerable and
 # 2,505 of 4,113 off-topic questions, against 130 and 2,537 by sessions 17-22's bar; at the same 130 answerable the

@@ -37,8 +37,8 @@ from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
 from bot.measures.leads import ASKS, HAS
+from bot.measures.learnt import learnt_models
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
-from bot.measures.measure_classifier import load_measure_classifier
 from bot.measures.numbers import (
     asks_whether,
     find_section_number,
@@ -49,7 +49,6 @@ from bot.measures.numbers import (
 from bot.measures.order import in_order
 from bot.measures.pinyin_terms import party_terms, spell_terms
 from bot.measures.semantic import Semantic, SemanticModel, load_questions
-from bot.measures.topicality import load_topicality
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
@@ -279,9 +278,10 @@ class MeasureIndex:
         meaning = self._meaning.score(question, top) if self._meaning is not None else None
         off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
-        topicality = load_topicality().score(question) if self._topicality else 0.0
+        models = learnt_models()
+        topicality = models.topicality.score(question) if self._topicality else 0.0
         # By index: measure i is number i + 1 (knowledge.py checks the notice's numbering).
-        logits = tuple(load_measure_classifier().logits(question)) if self._classified else ()
+        logits = tuple(models.classifier.logits(question)) if self._classified else ()
         return replace(
             found,
             meaning=meaning,
