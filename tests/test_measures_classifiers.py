@@ -182,6 +182,33 @@ def test_each_batch_is_asked_under_models_that_never_learnt_from_it() -> None:
         next(fold_models(rows, 64, JUDGES_FROM, folds=3))
 
 
+def test_a_second_readers_label_is_learnt_and_never_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read batch's question is learnt once with its writer's label and once with its second reader's (session 25);
+    the fits ask it once, with the writer's (as the judges are scored), and a group's models learn neither label."""
+    writer = Example("甲乙丙丁说明", "zh", (16,), "64")
+    rows = [writer, replace(writer, measures=(), second=True), Example("戊己庚辛说明", "zh", (16,), "65")]
+    rows += [Example("党费怎么用", "zh", (16,), "written"), Example("食堂几点开", "zh", (), "written")]
+    learnt: list[list[Example]] = []
+    monkeypatch.setattr("bot.measures.build_classifiers.train", lambda r, *a, **k: learnt.append(r) or train(r))
+    groups = list(fold_models(rows, 64, 65, folds=2))
+    assert [[e.q for e in held] for _, held in groups] == [[writer.q], ["戊己庚辛说明"]]
+    assert writer.q not in {e.q for e in learnt[0]}
+    assert sum(e.second for e in learnt[1]) == 1  # the other group's models learn both readers' labels
+
+
+def test_every_second_reading_of_a_read_batch_is_learnt() -> None:
+    labelled = {
+        n
+        for n in range(JUDGES_FROM)
+        if Path(f"benchmarks/measures_second_labels_{n}.jsonl").exists()
+        and Path(f"benchmarks/measures_heldout_{n}.jsonl").exists()
+    }
+    read = [e for e in examples() if e.source.isdigit() and int(e.source) in labelled]
+    seconds = [e for e in read if e.second]
+    assert labelled and len(seconds) * 2 == len(read)
+    assert [e.q for e in seconds] == [e.q for e in read if not e.second]
+
+
 def _as_shipped(fitted: tuple) -> tuple[float, array]:
     bias, w = fitted
     return bias, array("f", w.astype("float32").tobytes())

@@ -99,8 +99,10 @@ def test_an_english_question_is_its_words_not_how_it_asks(english: MeasureIndex)
 def test_a_question_without_the_texts_words_finds_its_measure_by_this_meaning_alone() -> None:
     # "抹黑" and "帖子" are neither the notice's words nor the thesaurus's; with the Chinese word vectors (vectors.py)
     # switched off, the distilled vectors' nearest written question still finds measure 8 (意识形态). (Round 11's
-    # heavier n-gram model finds "网上有人散布不实消息怎么办" by its characters alone.)
-    question = "网上看到抹黑的帖子怎么办"
+    # heavier n-gram model finds "网上有人散布不实消息怎么办" by its characters alone.) Since session 25 the bare
+    # "网上看到抹黑的帖子怎么办", which names nothing of the Party, is declined though ranked 8 (its wording model's
+    # log-odds -3.0): the member who asks it is here.
+    question = "看到网上有抹黑党的帖子，党员应该怎么做"
     # Round 11's written questions bring such words into the n-gram model: off in both, to see this part alone.
     alone = build_index("zh", disabled=frozenset({"vectors"}) | written_since(11))
     neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}) | written_since(11))

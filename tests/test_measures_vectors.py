@@ -79,15 +79,22 @@ def test_the_question_is_what_it_is_about_not_who_asks_or_how(index: MeasureInde
     assert model.vector("？？") is None
 
 
-def test_a_question_without_the_texts_words_finds_its_measure(
-    index: MeasureIndex, without_vectors: MeasureIndex
-) -> None:
+def test_a_question_without_the_texts_words_finds_its_measure(index: MeasureIndex) -> None:
     # "抹黑" and "帖子" are neither the notice's words nor the thesaurus's; their meaning is near its 意识形态 / 舆情
     # (measure 8). (Round 6's thesaurus knows 造谣, the question this test asked before; round 11's heavier n-gram model
-    # finds "网上有人散布不实消息怎么办" by its characters alone.)
-    question = "网上看到抹黑的帖子怎么办"
+    # finds "网上有人散布不实消息怎么办" by its characters alone.) Since session 25 the distilled model (meaning.py)
+    # finds it too, so it is off in both rankings here, and so are the written questions that bring such words in.
+    question = "看到网上有抹黑党的帖子，党员应该怎么做"
     assert next(h.measure.number for h in index.answer(question).hits) == 8
-    assert [h.measure.number for h in without_vectors.answer(question).hits][:1] != [8]
+    alone = build_index("zh", disabled=frozenset({"meaning"}) | written_since(11))
+    neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}) | written_since(11))
+
+    def first(ranking: MeasureIndex) -> int:
+        fused = ranking.signals(ranking.analyzer.query(question), question).fused
+        return min(fused, key=lambda i: (-fused[i], i)) + 1
+
+    assert first(alone) == 8
+    assert first(neither) != 8
 
 
 def test_vectors_only_for_chinese_and_switched_off_by_the_ablation(without_vectors: MeasureIndex) -> None:

@@ -7,8 +7,10 @@ The examples are labelled questions: the written ones (``data/questions.jsonl``)
 questions (``data/unprimed_offtopic.jsonl``: the 1,818 that rounds 23 and 25's writers labelled off-topic, which never
 joined the n-gram model's examples; ``data/unprimed_questions.jsonl``: 3,068 of both kinds from session 18's eight
 training writers, benchmarks/blind_brief.md), the tuning set and every held-out batch already read (numbered below
-``JUDGES_FROM``); a batch from ``JUDGES_FROM`` on judges the round and is never read here. An unprimed question
-(those files, batches from 42 on) counts ``UNPRIMED_WEIGHT`` times.
+``JUDGES_FROM``), a batch's questions once with its writer's labels and, since session 25, once more with its second
+reader's where one labelled it blind (batches 52 on: two careful readers split on about one question in ten, and the
+judges are new writers, either kind); a batch from ``JUDGES_FROM`` on judges the round and is never read here. An
+unprimed question (those files, batches from 42 on) counts ``UNPRIMED_WEIGHT`` times.
 
 Topicality: each is 1 when it has a measure, 0 when off-topic; a logistic regression on the hashed grams of
 ``topicality.hashed``, the two classes weighted to count equally. Measures: those with a measure, a softmax
@@ -30,7 +32,7 @@ import argparse
 import json
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,13 +73,15 @@ UNPRIMED_WEIGHT = 3.0
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled question, its language, its measures (none: off-topic) and where it comes from (``written``,
-    ``unprimed``, ``tuning`` or a batch's number)."""
+    """One labelled question, its language, its measures (none: off-topic), where it comes from (``written``,
+    ``unprimed``, ``tuning`` or a batch's number) and whether the label is a second reader's (a batch question is
+    then learnt twice, once with each reader's label)."""
 
     q: str
     lang: str
     measures: tuple[int, ...]
     source: str
+    second: bool = False
 
     @property
     def unprimed(self) -> bool:
@@ -96,15 +100,27 @@ def _read(path: Path, source: str) -> list[Example]:
 
 
 def examples(root: Path = ROOT) -> list[Example]:
-    """Every labelled question the models may learn from."""
+    """Every labelled question the models may learn from: a read batch's with its writer's label, and again with
+    its second reader's where one labelled it (``measures_second_labels_N.jsonl``, batches 52 on)."""
     out = _read(DATA / "questions.jsonl", "written") + _read(DATA / "unprimed_offtopic.jsonl", UNPRIMED)
     out += _read(DATA / "unprimed_questions.jsonl", UNPRIMED)
     out += _read(root / "benchmarks" / "measures_eval.jsonl", "tuning")
     for path in sorted((root / "benchmarks").glob("measures_heldout_*.jsonl")):
         number = int(path.stem.rsplit("_", 1)[1])
         if number < JUDGES_FROM:
-            out += _read(path, str(number))
+            batch = _read(path, str(number))
+            out += batch + _second_reading(batch, root / "benchmarks" / f"measures_second_labels_{number}.jsonl")
     return out
+
+
+def _second_reading(batch: list[Example], path: Path) -> list[Example]:
+    """The batch's questions with the second reader's labels ({"id", "measures"} in the batch's order), if any."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if [r["id"] for r in rows] != list(range(len(batch))):
+        raise ValueError(f"{path.name}: one label per question of the batch, ids 0, 1, 2 … in its order")
+    return [replace(e, measures=tuple(r["measures"]), second=True) for e, r in zip(batch, rows, strict=True)]
 
 
 def _refuse_judges(hi: int) -> None:
@@ -231,10 +247,12 @@ def fold_models(
     _refuse_judges(hi)
     scored = {str(n) for n in range(lo, hi + 1)}
     for k in range(folds):
-        held = [r for r in rows if r.source in scored and fold_of(r.source, folds) == k]
+        group = [r.source in scored and fold_of(r.source, folds) == k for r in rows]
+        # Asked with the writer's labels, as the judges are; learnt with neither reader's.
+        held = [r for r, in_group in zip(rows, group, strict=True) if in_group and not r.second]
         if not held:
             continue
-        rest = [r for r in rows if not (r.source in scored and fold_of(r.source, folds) == k)]
+        rest = [r for r, in_group in zip(rows, group, strict=True) if not in_group]
         models = LearntModels(
             topicality.Topicality(_topicality_file(*train(rest))),
             measure_classifier.MeasureClassifier(_classifier_file(*train_measures(rest))),

@@ -67,17 +67,18 @@ FEATURES = (
 # Fitted by scripts/fit_measures_decline.py --batches 64-113 (session 25; the signals scaled to unit variance, L2
 # 0.001): 15,426 questions the regression decides, each asked under learnt models trained without its group of
 # batches, so that its signals are what a new writer's question gets from the shipped models, which learn from every
-# batch read (build_classifiers.fold_models). Sessions 23-24 fitted it on 64-101, which the models never learnt from.
+# batch read, with both readers' labels where there are two (build_classifiers.fold_models). Sessions 23-24 fitted it
+# on 64-101, which the models never learnt from.
 # Rounds 5-21 fitted the signals of then on the tuning set and earlier batches, and sessions 17-22 moved the bar by the
 # wording model (logit(p) + 2.0 * its log-odds >= -3.2) instead of weighing it here.
 DECLINE_WEIGHTS = (
-    -2.481, 0.767, -0.650, 0.037, 0.147, -0.190, -0.034, -0.151, -0.170, -0.291, -0.163, -0.146, 0.637,
-    3.825, 0.322, 0.158, 0.441, -2.314, -3.371, -0.973, -0.706, 0.905,  # round 21's signals
-    0.439, 0.002, 0.043, 0.017, 0.083,  # session 23: the learnt models
+    -2.445, 0.799, -0.641, 0.048, 0.136, -0.230, -0.025, -0.147, -0.150, -0.332, -0.241, -0.047, 0.636,
+    3.419, 0.280, 0.068, 0.358, -2.058, -3.423, -0.864, -0.558, 0.805,  # round 21's signals
+    0.414, 0.009, 0.033, 0.019, 0.078,  # session 23: the learnt models
 )  # fmt: skip
 # Answered from this probability on: halfway between the answerable question that 1.8 % of those the regression
-# decides may be declined at and the next, each scored by a fit without its batch (--max-declined 0.018): 150 of
-# 8,682 declined, 4,278 of the 6,744 off-topic ones (session 23's fit on 64-101: 115 of 6,632 and 3,207 of 5,201).
+# decides may be declined at and the next, each scored by a fit without its batch (--max-declined 0.018): 138 of
+# 8,682 declined, 4,241 of the 6,744 off-topic ones (session 23's fit on 64-101: 115 of 6,632 and 3,207 of 5,201).
 # With the rules before it, about 2 % of all answerable questions.
 # An answerable question declined costs more than an off-topic one answered (the member gets nothing, against a
 # measure they can see is beside the point). Out of fold on 64-93 the same point declined 93 of 5,323 answerable and

@@ -33,9 +33,9 @@ ORDER_FEATURES = (
     "meaning centroid",  # the distilled model's cosine with the measure's centroid (meaning.py)
 )
 # Fitted by scripts/fit_measures_order.py --batches 64-113 (L2 0.001), in the features' own units; since session 25
-# each batch asked under learnt models trained without its group (out of fold: 8,216 of 8,520 right first, 8,454 one
+# each batch asked under learnt models trained without its group (out of fold: 8,246 of 8,520 right first, 8,485 one
 # among the three shown; session 24's weights, on models that never learnt from 64-113: 8,149 and 8,454).
-ORDER_WEIGHTS = (-0.004, -0.221, 0.600, 1.317, 1.744, -1.321)
+ORDER_WEIGHTS = (0.023, -0.280, 0.588, 1.327, 1.610, -1.248)
 
 
 def candidates(signals: Signals, ranked: list[int]) -> list[int]:
