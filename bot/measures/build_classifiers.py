@@ -23,7 +23,7 @@ seed and a small L2 penalty; numpy (a development dependency) only here.
 what a question nobody learnt from gets. Sessions 17-22 chose from out-of-fold scores how much each model weighed
 (scripts/fit_classifiers.py, removed in session 23); sessions 23-24 fitted the decision and the order on batches the
 models never learnt from (64 on), so the models learnt from batches before 64 only. Session 25: they learn from every
-batch read (before 114), and the fits ask each batch under models trained without its group.
+batch read (before JUDGES_FROM), and the fits ask each batch under models trained without its group.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-# Batches from 114 on judge (114-121 first judged session 24, 122 on were written in session 25): never read here.
-# Sessions 18-24 kept it at 64 (64-65 judged session 18's round), fitting the decision and the order on 64 on.
-JUDGES_FROM = 114
+# Batches from 130 on judge: never read here. Session 25 moved it from 64 (sessions 18-24, which fitted the decision
+# and the order on 64 on) to 114, judged by 114-121 and 122-129, and then to 130 (judged by 130-137 and 138 on).
+JUDGES_FROM = 130
 EPOCHS = 12  # topicality; the measures' softmax takes 10 (as good out of fold, and the slower of the two)
 MEASURE_EPOCHS = 10
 # Learning rates, divided by the epoch's number. Out of fold on 42-59 (session 17): topicality at 2.0 declines a point

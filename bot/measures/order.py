@@ -32,10 +32,11 @@ ORDER_FEATURES = (
     "n-gram",  # the n-gram model's cosine (semantic.py)
     "meaning centroid",  # the distilled model's cosine with the measure's centroid (meaning.py)
 )
-# Fitted by scripts/fit_measures_order.py --batches 64-113 (L2 0.001), in the features' own units; since session 25
-# each batch asked under learnt models trained without its group (out of fold: 8,246 of 8,520 right first, 8,485 one
-# among the three shown; session 24's weights, on models that never learnt from 64-113: 8,149 and 8,454).
-ORDER_WEIGHTS = (0.023, -0.280, 0.588, 1.327, 1.610, -1.248)
+# Fitted by scripts/fit_measures_order.py --batches 64-129 (L2 0.001), in the features' own units; since session 25
+# each batch asked under learnt models trained without its group (out of fold: 10,821 of 11,217 right first, 11,144
+# one among the three shown; session 24's weights on 64-113, on models that never learnt from them: 8,149 and 8,454
+# of 8,530).
+ORDER_WEIGHTS = (-0.025, -0.145, 0.591, 1.409, 1.725, -1.135)
 
 
 def candidates(signals: Signals, ranked: list[int]) -> list[int]:
