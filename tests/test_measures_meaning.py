@@ -9,7 +9,7 @@ import pytest
 
 from bot.measures.meaning import MAGIC, MeaningModel, MeaningTable, load_examples, load_meaning, pack
 from bot.measures.search import MeasureIndex, build_index, get_index
-from tests.measures_support import written_since
+from tests.measures_support import one_part_alone, ranked_first
 
 
 @pytest.fixture(scope="module")
@@ -103,18 +103,9 @@ def test_a_question_without_the_texts_words_finds_its_measure_by_this_meaning_al
     # "网上看到抹黑的帖子怎么办", which names nothing of the Party, is declined though ranked 8 (its wording model's
     # log-odds -3.0): the member who asks it is here.
     question = "看到网上有抹黑党的帖子，党员应该怎么做"
-    # Round 11's written questions bring such words into the n-gram model: off in both, to see this part alone.
-    alone = build_index("zh", disabled=frozenset({"vectors"}) | written_since(11))
-    neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}) | written_since(11))
-
-    def first(index: MeasureIndex) -> int:
-        # The ranking's first measure: since round 21 the decision to answer weighs the word vectors' signals too,
-        # so with them switched off it is not the one fitted and may decline (the full index answers 8).
-        fused = index.signals(index.analyzer.query(question), question).fused
-        return min(fused, key=lambda i: (-fused[i], i)) + 1
-
-    assert first(alone) == 8
-    assert first(neither) != 8
+    alone, neither = one_part_alone("meaning", "vectors")
+    assert ranked_first(alone, question) == 8
+    assert ranked_first(neither, question) != 8
     assert [h.measure.number for h in get_index("zh").answer(question).hits][:1] == [8]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.measures.search import MeasureIndex, build_index, get_index
 from bot.measures.vectors import MAGIC, VectorModel, WordVectors, load_vectors
-from tests.measures_support import written_since
+from tests.measures_support import one_part_alone, ranked_first, written_since
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +86,9 @@ def test_a_question_without_the_texts_words_finds_its_measure(index: MeasureInde
     # finds it too, so it is off in both rankings here, and so are the written questions that bring such words in.
     question = "看到网上有抹黑党的帖子，党员应该怎么做"
     assert next(h.measure.number for h in index.answer(question).hits) == 8
-    alone = build_index("zh", disabled=frozenset({"meaning"}) | written_since(11))
-    neither = build_index("zh", disabled=frozenset({"vectors", "meaning"}) | written_since(11))
-
-    def first(ranking: MeasureIndex) -> int:
-        fused = ranking.signals(ranking.analyzer.query(question), question).fused
-        return min(fused, key=lambda i: (-fused[i], i)) + 1
-
-    assert first(alone) == 8
-    assert first(neither) != 8
+    alone, neither = one_part_alone("vectors", "meaning")
+    assert ranked_first(alone, question) == 8
+    assert ranked_first(neither, question) != 8
 
 
 def test_vectors_only_for_chinese_and_switched_off_by_the_ablation(without_vectors: MeasureIndex) -> None:
