@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from bot.measures import search  # noqa: E402
+from bot.measures.build_classifiers import second_reading  # noqa: E402
 from bot.measures.search import Answer, ask, get_index  # noqa: E402
 from bot.measures.semantic import load_questions  # noqa: E402
 
@@ -138,15 +139,11 @@ def eval_sets() -> dict[str, Path]:
 
 
 def second_labels(name: str) -> list[tuple[int, ...]] | None:
-    """A second labeller's measures for each question of held-out batch ``name`` (``measures_second_labels_N.jsonl``:
-    {"id", "measures"} in the batch's order, labelled blind: given the notice and the questions, not the labels)."""
-    path = HERE / f"measures_second_labels_{name.removeprefix('heldout_')}.jsonl"
-    if not name.startswith("heldout_") or not path.exists():
+    """A second labeller's measures for each question of held-out batch ``name`` (``measures_second_labels_N.jsonl``,
+    read as the learnt models read it: ``build_classifiers.second_reading``), or None."""
+    if not name.startswith("heldout_"):
         return None
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    if [r["id"] for r in rows] != list(range(len(rows))):
-        raise ValueError(f"{path.name}: ids must run 0, 1, 2 … in the batch's order")
-    return [tuple(int(n) for n in r["measures"]) for r in rows]
+    return second_reading(HERE / f"measures_second_labels_{name.removeprefix('heldout_')}.jsonl")
 
 
 def labellers(results: list[Result], second: list[tuple[int, ...]]) -> tuple[str, list[Result]]:

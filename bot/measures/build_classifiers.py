@@ -113,14 +113,26 @@ def examples(root: Path = ROOT) -> list[Example]:
     return out
 
 
-def _second_reading(batch: list[Example], path: Path) -> list[Example]:
-    """The batch's questions with the second reader's labels ({"id", "measures"} in the batch's order), if any."""
+def second_reading(path: Path) -> list[tuple[int, ...]] | None:
+    """A second reader's measures for each question of a held-out batch (``measures_second_labels_N.jsonl``: {"id",
+    "measures"} in the batch's order, labelled blind: given the notice and the questions, not the labels), or None
+    when nobody read the batch a second time."""
     if not path.exists():
-        return []
+        return None
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    if [r["id"] for r in rows] != list(range(len(batch))):
-        raise ValueError(f"{path.name}: one label per question of the batch, ids 0, 1, 2 … in its order")
-    return [replace(e, measures=tuple(r["measures"]), second=True) for e, r in zip(batch, rows, strict=True)]
+    if [r["id"] for r in rows] != list(range(len(rows))):
+        raise ValueError(f"{path.name}: ids must run 0, 1, 2 … in the batch's order")
+    return [tuple(int(n) for n in r["measures"]) for r in rows]
+
+
+def _second_reading(batch: list[Example], path: Path) -> list[Example]:
+    """The batch's questions with the second reader's labels, if any."""
+    labels = second_reading(path)
+    if labels is None:
+        return []
+    if len(labels) != len(batch):
+        raise ValueError(f"{path.name}: one label per question of the batch")
+    return [replace(e, measures=m, second=True) for e, m in zip(batch, labels, strict=True)]
 
 
 def _refuse_judges(hi: int) -> None:
