@@ -149,8 +149,16 @@ class Signals:
     meaning_offtopic: float = 0.0
     chinese: bool = False  # the Chinese index decided
     topicality: float = 0.0  # the wording model's log-odds (0 when it is switched off)
-    wording: tuple[float, ...] = ()  # the measure classifier's logits for the three ranked best, best first (none: off)
-    logits: tuple[float, ...] = ()  # … for every measure, by index (order.py)
+    logits: tuple[float, ...] = ()  # the measure classifier's logits for every measure, by index (none: off)
+
+    @property
+    def wording(self) -> tuple[float, ...]:
+        """The classifier's logits for the three measures ranked best (by ``fused``, a tie to the lower index), best
+        first; none when the classifier is off."""
+        if not self.logits:
+            return ()
+        fused = self.fused
+        return tuple(self.logits[i] for i in sorted(fused, key=lambda i: (-fused[i], i))[:3])
 
     def features(self) -> tuple[float, ...]:
         """The feature vector of FEATURES (the n-gram model must be on)."""

@@ -288,7 +288,6 @@ class MeasureIndex:
             meaning_offtopic=off,
             chinese=lang_is_zh(self.lang),
             topicality=topicality,
-            wording=tuple(logits[i] for i in top) if logits else (),
             logits=logits,
         )
 
