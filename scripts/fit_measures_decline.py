@@ -38,9 +38,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import search  # noqa: E402
-from bot.measures.build_classifiers import Example, examples, fitting_arguments, fold_models  # noqa: E402
+from bot.measures.build_classifiers import Example, asked_out_of_fold, examples, fitting_arguments  # noqa: E402
 from bot.measures.decline import FEATURES, Signals, answer_probability  # noqa: E402
-from bot.measures.learnt import models_in_use  # noqa: E402
 
 
 def decided(lo: int, hi: int, folds: int) -> list[tuple[Example, tuple[float, ...]]]:
@@ -57,12 +56,10 @@ def decided(lo: int, hi: int, folds: int) -> list[tuple[Example, tuple[float, ..
     search.settled_probability = whole
     try:
         out: list[tuple[Example, tuple[float, ...]]] = []
-        for models, held in fold_models(examples(), lo, hi, folds):
-            with models_in_use(models):
-                for example in held:
-                    caught.clear()
-                    search.ask(example.q, example.lang, top=3)
-                    out += [(example, caught[-1].features())] if caught else []
+        for example in asked_out_of_fold(examples(), lo, hi, folds):
+            caught.clear()
+            search.ask(example.q, example.lang, top=3)
+            out += [(example, caught[-1].features())] if caught else []
     finally:
         search.settled_probability = shortcut
     return out

@@ -27,9 +27,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.measures import order, search  # noqa: E402
-from bot.measures.build_classifiers import Example, examples, fitting_arguments, fold_models  # noqa: E402
+from bot.measures.build_classifiers import Example, asked_out_of_fold, examples, fitting_arguments  # noqa: E402
 from bot.measures.decline import Signals  # noqa: E402
-from bot.measures.learnt import models_in_use  # noqa: E402
 
 # batch, candidates' features, whether each is right, whether each may be shown after the first
 Question = tuple[int, np.ndarray, np.ndarray, np.ndarray]
@@ -48,12 +47,10 @@ def candidates(lo: int, hi: int, folds: int) -> list[Question]:
     search.MeasureIndex.signals = spy  # type: ignore[method-assign]
     out: list[Question] = []
     try:
-        for models, held in fold_models(examples(), lo, hi, folds):
-            with models_in_use(models):
-                for example in held:
-                    caught.clear()
-                    if example.measures and search.ask(example.q, example.lang, top=3).hits and caught:
-                        out += [_candidates(example, caught[-1])] if caught[-1].wording else []
+        for example in asked_out_of_fold(examples(), lo, hi, folds):
+            caught.clear()
+            if example.measures and search.ask(example.q, example.lang, top=3).hits and caught:
+                out += [_candidates(example, caught[-1])] if caught[-1].logits else []
     finally:
         search.MeasureIndex.signals = signals_of  # type: ignore[method-assign]
     return out

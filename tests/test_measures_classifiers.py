@@ -18,6 +18,7 @@ from bot.measures.build_classifiers import (
     UNPRIMED,
     UNPRIMED_WEIGHT,
     Example,
+    asked_out_of_fold,
     examples,
     fold_models,
     fold_of,
@@ -26,7 +27,7 @@ from bot.measures.build_classifiers import (
     train_measures,
 )
 from bot.measures.decline import FEATURES, answer_probability
-from bot.measures.learnt import LearntModels, models_in_use, shipped_models
+from bot.measures.learnt import LearntModels, learnt_models, models_in_use, shipped_models
 from bot.measures.measure_classifier import MeasureClassifier, load_measure_classifier
 from bot.measures.measure_classifier import pack as pack_measures
 from bot.measures.search import build_index, get_index
@@ -181,6 +182,21 @@ def test_each_batch_is_asked_under_models_that_never_learnt_from_it() -> None:
         assert dues[0] < min(dues[1:])
     with pytest.raises(ValueError):
         next(fold_models(rows, 64, JUDGES_FROM, folds=3))
+
+
+def test_each_question_is_asked_while_its_groups_models_are_read() -> None:
+    on_topic = {64: "甲乙丙丁说明", 65: "戊己庚辛说明"}
+    rows = [Example(q, "zh", (16,), str(n)) for n, q in on_topic.items()]
+    rows += [Example("党费怎么用", "zh", (16,), "written"), Example("食堂几点开", "zh", (), "written")]
+    seen = []
+    for example in asked_out_of_fold(rows, 64, 65, folds=2):
+        models = learnt_models()
+        assert models is not shipped_models()
+        seen.append((example.q, models.topicality.score(example.q)))
+    assert [q for q, _ in seen] == list(on_topic.values())
+    everything = Topicality(pack(*_as_shipped(train(rows))))
+    assert all(score < everything.score(q) for q, score in seen)  # read by models that never learnt it
+    assert learnt_models() is shipped_models()
 
 
 def test_a_second_readers_label_is_learnt_and_never_asked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from bot.measures import measure_classifier, topicality
 from bot.measures.decline import logistic
 from bot.measures.knowledge import MEASURE_COUNT
-from bot.measures.learnt import LearntModels
+from bot.measures.learnt import LearntModels, models_in_use
 from bot.measures.topicality import hashed
 
 if TYPE_CHECKING:
@@ -270,6 +270,14 @@ def fold_models(
             measure_classifier.MeasureClassifier(_classifier_file(*train_measures(rest))),
         )
         yield models, held
+
+
+def asked_out_of_fold(rows: list[Example], lo: int, hi: int, folds: int = FOLDS) -> Iterator[Example]:
+    """Each question of read batches ``lo``..``hi`` of ``rows`` (``fold_models``' held ones), yielded while the models
+    trained without its group are the ones the ranking reads: what both fitting scripts ask."""
+    for models, held in fold_models(rows, lo, hi, folds):
+        with models_in_use(models):
+            yield from held
 
 
 def main() -> None:
