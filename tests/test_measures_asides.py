@@ -85,12 +85,19 @@ def test_asides_are_told_apart_and_not_answered_with_a_measure(kind: Aside, mess
             "My director wants to know what the notice says about integrating Party building with our work, summarize",
             26,
         ),
+        # Whether it reaches retired members is measure 14's (session 26), though it asks who carries the notice out.
+        ("退休党员也要执行32条吗", 14),
     ],
 )
 def test_questions_that_mention_jokes_or_chats_are_still_answered(question: str, measure: int) -> None:
     answer = ask(question)
     assert answer.aside is None
     assert measure in [h.measure.number for h in answer.hits]
+
+
+def test_who_else_carries_the_notice_out_is_still_asked_of_the_notice() -> None:
+    assert ask("镇街也要执行这些措施吗").aside is Aside.ABOUT_THE_NOTICE
+    assert ask("事业单位也要执行32条吗").aside is Aside.ABOUT_THE_NOTICE
 
 
 def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_the_assistant() -> None:

@@ -111,6 +111,10 @@ _ABOUT_THE_NOTICE_EN = re.compile(
     r"|\bwho interprets\b"
 )
 
+# Session 26: whether the notice reaches the branches of retired or floating members is measure 14's to answer (it asks
+# for their education, management and service), not its addressees' ("离退休党支部也要执行这些措施吗", batch 146).
+_MEMBERS_A_MEASURE_NAMES = re.compile(r"退休|流动党员")
+
 
 # Or the notice's name alone, or asking what it is: "32条", "32条是啥", "若干措施讲了什么".
 _ONLY_THE_NOTICE_ZH = re.compile(
@@ -123,7 +127,8 @@ def asks_about_the_notice(text: str) -> bool:
     """True for a question (``text`` normalised) on the notice as a whole: its issuer, date, addressees or parts."""
     if _ABOUT_THE_NOTICE_EN.search(text) or _ONLY_THE_NOTICE_ZH.search(text):
         return True
-    return bool(_THE_NOTICE_ZH.search(text) and _ASKS_OF_THE_NOTICE_ZH.search(text))
+    asks = _THE_NOTICE_ZH.search(text) and _ASKS_OF_THE_NOTICE_ZH.search(text)
+    return bool(asks and not _MEMBERS_A_MEASURE_NAMES.search(text))
 
 
 # A message that asks what the measures say is a question on them, whatever else it mentions ("the bot sent me a
