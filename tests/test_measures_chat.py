@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from telegram import Update
 from telegram.constants import MessageLimit
@@ -230,6 +232,19 @@ async def test_how_often_is_answered_with_the_sentence_that_has_the_number(bot: 
     assert text.splitlines()[0] == (
         "机关党<b>支部每年至少</b>应开展1次对党忠诚为主题的党内政治生活，<b>至少</b>开展1次<b>党章</b>学习。—— 第5条"
     )
+
+
+async def test_a_number_leads_only_where_it_counts_what_was_asked(bot: BotHarness) -> None:
+    from bot.measures import ask
+
+    # The notice sets no number for the secretaries' Party lessons: measure 5's sentence on them leads, not its other
+    # sentence with a number (每年至少1次党章学习), which shares only 一年/次 with the question (session 26).
+    first = re.sub("</?b>", "", (await bot.say(GUEST, "书记讲党课一年几次"))[0].splitlines()[0])
+    assert first.endswith("—— 第5条") and "讲党课制度" in first and "党章" not in first, first
+    # Measure 10, shown beside 9, names heart-to-heart talks among the branch's systems: that sentence leads, not the
+    # youth study group's (its 持续推进 matched 多久 as a count).
+    shown = {h.measure.number: h.lead for h in ask("谈心谈话每年几次").hits}
+    assert "谈心谈话" in shown[10] and "青年" not in shown[10], shown
 
 
 async def test_two_close_measures_are_both_shown_and_user_text_never_becomes_markup(bot: BotHarness) -> None:

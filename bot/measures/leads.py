@@ -21,3 +21,45 @@ HAS = {
     "who": re.compile(r"书记|负责人|担任|由|党组|党委|工委|纪委|委员|secretar|responsib|head|committee|lead"),
     "when": re.compile(r"\d|月内|每年|定期|年度|任前|within|months?|year|annual|regular"),
 }  # fmt: skip
+
+LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
+# A sentence within this cosine of the one closest to the question in meaning (word vectors) may lead on its number,
+# role or date although it shares no word with the question ("书记调走了，过多久必须有新书记": 出缺…6个月内补齐).
+LEAD_NEAR = 0.05
+# A sentence leads a "how often / how many" question on its number only if it says at least this share of what the
+# sentence that says most of the question's subject says (session 26).
+LEAD_ABOUT = 0.5
+
+
+def subject_of(question: str) -> str:
+    """What a "how often / how many" question (normalised) asks about: its counting words left out ("书记讲党课一年几次"
+    -> "书记讲党课")."""
+    return ASKS["count"].sub(" ", question)
+
+
+def may_lead(scores: list[float], meaning: list[float], about: list[float] | None = None) -> list[bool]:
+    """Which of a measure's sentences may lead on a number, role or date: one that shares words with the question
+    (``scores``) or is among the closest to it in meaning (``meaning``, the word vectors' cosines; empty without them).
+
+    ``about``: each sentence's score for the subject of a "how often / how many" question. Then a sentence must say
+    at least LEAD_ABOUT of what the sentence that says most of the subject says: "书记讲党课一年几次" led with measure
+    5's "每年至少…1次党章学习", which shares 一年/次 with it and not 讲党课 (session 26)."""
+    said = [s > 0 for s in scores]
+    if about is not None and max(about, default=0.0) > 0:
+        said = [a > 0 and a >= LEAD_ABOUT * max(about) for a in about]
+    closest = max(meaning, default=0.0)
+    return [said[k] or (bool(meaning) and meaning[k] >= closest - LEAD_NEAR) for k in range(len(scores))]
+
+
+def leading(scores: list[float], sentences: list[str], asks: list[str], relevant: list[bool]) -> int:
+    """The index of the sentence that leads: the best-matching one (``scores``), a relevant one with the number, role
+    or date asked for (``sentences`` normalised) raised by LEAD_BONUS of the best score, the measure's title (the first
+    sentence) lowered: it restates the topic and rarely answers."""
+    best = max(scores)
+    scale = best if best > 0 else 1.0
+    ranked = []
+    for k, (score, sentence) in enumerate(zip(scores, sentences, strict=True)):
+        bonus = sum(LEAD_BONUS * scale for kind in asks if HAS[kind].search(sentence)) if relevant[k] else 0.0
+        penalty = 0.5 * scale if k == 0 else 0.0
+        ranked.append((score + bonus - penalty, -k))
+    return -max(ranked)[1]

@@ -36,7 +36,7 @@ from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
-from bot.measures.leads import ASKS, HAS
+from bot.measures.leads import ASKS, leading, may_lead, subject_of
 from bot.measures.learnt import learnt_models
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import (
@@ -73,10 +73,6 @@ ANCHORED_MIN_SCORE = 1.0  # a question about branch work (see ZH_ANCHORS) is ans
 # that choice was made from held-out figures (see the README), so batch 1 is no longer clean for it.
 ANCHORED_MIN_COVERAGE = 0.0
 UNANCHORED_MIN_SCORE = 8.0  # a question without any word of the domain must match clearly
-LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
-# A sentence within this cosine of the one closest to the question in meaning (word vectors) may lead on its number,
-# role or date although it shares no word with the question ("书记调走了，过多久必须有新书记": 出缺…6个月内补齐).
-LEAD_NEAR = 0.05
 
 # The character n-gram model (semantic.py): its cosine (0..1), scaled to BM25's range, is added to the score.
 # Round 13: 45 (was 30), in Chinese 90 (was 60); round 14 (11,000 written questions): Chinese 144, +20 top-1 on the
@@ -461,26 +457,21 @@ class MeasureIndex:
             q = self.analyzer.query(without_how_often(question))
         first = self._first_sentence[i]
         sent_scores = self._sentence_scores(q)
-        scored = []
-        for k, sentence in enumerate(measure.sentences):
-            j = first + k
-            s = sent_scores.get(j, 0.0)
-            scored.append((s, k, sentence))
-        best = max(s for s, _, _ in scored)
+        scores = [sent_scores.get(first + k, 0.0) for k in range(len(measure.sentences))]
         # The word vectors' cosine of each sentence with the question (Chinese): meaning without shared words.
         meaning = self._vectors.sentence_cosines(question, i) if self._vectors is not None else []
-        closest = max(meaning, default=0.0)
-        if best <= 0 and closest <= 0:
+        if max(scores) <= 0 and max(meaning, default=0.0) <= 0:
             return measure.sentences[1]  # nothing matches a sentence: the first one after the title
-        scale = best if best > 0 else 1.0
-        ranked = []
-        for s, k, sentence in scored:
-            norm = self.analyzer.normalize(sentence)
-            relevant = s > 0 or (bool(meaning) and meaning[k] >= closest - LEAD_NEAR)
-            bonus = sum(LEAD_BONUS * scale for kind in asks if HAS[kind].search(norm)) if relevant else 0.0
-            penalty = 0.5 * scale if k == 0 else 0.0  # the lead title restates the topic; it rarely answers
-            ranked.append((s + bonus - penalty, -k, sentence))
-        return max(ranked)[2]
+        relevant = may_lead(scores, meaning)
+        if "count" in asks:
+            # How many, of what: the question's subject, its counting words left out (leads.subject_of).
+            subject = subject_of(norm_q)
+            about = self._sentence_scores(self.analyzer.query(subject))
+            # By when too ("书记调走了，过多久必须有新书记"): closeness in meaning to the whole question still counts.
+            near = meaning if "when" in asks or self._vectors is None else self._vectors.sentence_cosines(subject, i)
+            relevant = may_lead(scores, near, [about.get(first + k, 0.0) for k in range(len(scores))])
+        normalized = [self.analyzer.normalize(sentence) for sentence in measure.sentences]
+        return measure.sentences[leading(scores, normalized, asks, relevant)]
 
     def _is_weak(self, term: str) -> bool:
         """True for a term (as written in the text) whose index terms all occur in most measures."""
