@@ -74,6 +74,10 @@ def test_ask_text_quotes_the_lead_once(app: typer.Typer) -> None:
     lead = next(line.removeprefix("  > ") for line in lines if line.startswith("  > "))
     assert f"  - {lead}" not in lines
     assert any(line.startswith("  - ") for line in lines)
+    # A measure shown with no other sentence matched is not followed by its whole text, the lead inside it again.
+    lines = runner.invoke(app, ["ask", "志愿服务每年多少小时算合格"]).output.splitlines()
+    leads = [line.removeprefix("  > ") for line in lines if line.startswith("  > ")]
+    assert len(leads) == 3 and not any(lead in line for lead in leads for line in lines if line.startswith("  - "))
 
 
 def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
