@@ -155,6 +155,7 @@ class MeasureIndex:
         ]
         # (id of the query, the query, its sentence scores): the query is kept so that its id stays unique.
         self._sent_cache: tuple[int, Query, dict[int, float]] | None = None
+        self._subject_cache: tuple[str, dict[int, float]] | None = None  # the last count question's subject
         if isinstance(analyzer, EnglishAnalyzer):  # the thesaurus's words are known too: "start" is no typo of "star"
             analyzer.set_vocabulary([*self._words.idf, *self._concepts.idf])
         if isinstance(analyzer, ChineseAnalyzer):
@@ -426,11 +427,20 @@ class MeasureIndex:
         """Every sentence's score for the query, computed once per query (the hits and their leads share it)."""
         key = id(q)
         if self._sent_cache is None or self._sent_cache[0] != key:
-            scores = self._sent_words.scores(q.words)
-            for j, g in self._sent_grams.scores(q.grams).items():
-                scores[j] = scores.get(j, 0.0) + GRAM_WEIGHT * g
-            self._sent_cache = (key, q, scores)
+            self._sent_cache = (key, q, self._scored_sentences(q))
         return self._sent_cache[2]
+
+    def _subject_scores(self, subject: str) -> dict[int, float]:
+        """Every sentence's score for the subject of a count question (leads.subject_of), computed once for its hits."""
+        if self._subject_cache is None or self._subject_cache[0] != subject:
+            self._subject_cache = (subject, self._scored_sentences(self.analyzer.query(subject)))
+        return self._subject_cache[1]
+
+    def _scored_sentences(self, q: Query) -> dict[int, float]:
+        scores = self._sent_words.scores(q.words)
+        for j, g in self._sent_grams.scores(q.grams).items():
+            scores[j] = scores.get(j, 0.0) + GRAM_WEIGHT * g
+        return scores
 
     def _hit(self, i: int, score: float, q: Query, question: str = "") -> Hit:
         sentences, terms = self._matched(i, q)
@@ -466,7 +476,7 @@ class MeasureIndex:
         if "count" in asks:
             # How many, of what: the question's subject, its counting words left out (leads.subject_of).
             subject = subject_of(norm_q)
-            about = self._sentence_scores(self.analyzer.query(subject))
+            about = self._subject_scores(subject)
             # By when too ("书记调走了，过多久必须有新书记"): closeness in meaning to the whole question still counts.
             near = meaning if "when" in asks or self._vectors is None else self._vectors.sentence_cosines(subject, i)
             relevant = may_lead(scores, near, [about.get(first + k, 0.0) for k in range(len(scores))])
