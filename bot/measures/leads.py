@@ -7,6 +7,7 @@ a number, a role or a date is preferred.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 ASKS = {
     "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
@@ -63,3 +64,23 @@ def leading(scores: list[float], sentences: list[str], asks: list[str], relevant
         penalty = 0.5 * scale if k == 0 else 0.0
         ranked.append((score + bonus - penalty, -k))
     return -max(ranked)[1]
+
+
+# Asking for a figure (how many, how often, how long, what share): narrower than ASKS["count"], which also takes the
+# 每年 of "书记每年都要讲党课吗", a yes-or-no question.
+FIGURE_ASKED = re.compile(
+    r"多久|多长时间|几次|几回|多少|几个|几名|几人|几天|几年|几小时|几学时|比例|频次|频率"
+    r"|\bhow (?:often|frequently|many|much|long)\b|\bwhat (?:percentage|share|proportion)\b"
+)
+# A figure in a text: a digit, or a numeral before a unit ("八小时以外", "once a year"); "一批", "三会一课" are not.
+FIGURE = re.compile(
+    r"\d|[一二两三四五六七八九十百千]\s*(?:次|个|名|项|年|月|天|日|周|小时|学时|季度)|百分之"
+    r"|\b(?:once|twice|one|two|three|four|five|six|seven|eight|nine|ten|half)\b",
+    re.IGNORECASE,
+)
+
+
+def no_figure_given(question: str, shown: Iterable[str]) -> bool:
+    """True when ``question`` asks for a figure and none of the sentences ``shown`` in the answer gives one: the
+    answer says so rather than leave the asker to search the quotes for a number that is not there (session 26)."""
+    return bool(FIGURE_ASKED.search(question.lower())) and not any(FIGURE.search(text) for text in shown)
