@@ -81,6 +81,6 @@ FIGURE = re.compile(
 
 
 def no_figure_given(question: str, shown: Iterable[str]) -> bool:
-    """True when ``question`` asks for a figure and none of the sentences ``shown`` in the answer gives one: the
+    """True when ``question`` asks for a figure and none of the measures' texts ``shown`` in the answer has one: the
     answer says so rather than leave the asker to search the quotes for a number that is not there (session 26)."""
     return bool(FIGURE_ASKED.search(question.lower())) and not any(FIGURE.search(text) for text in shown)

@@ -96,8 +96,9 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     second = answer.hits[1] if answer.unsure else None
     quoted = [sentence for sentence in best.sentences if sentence != lead]
     quotes = [highlight(sentence, best.terms, best.weak) for sentence in quoted]
-    # How many / how often, and none of what is quoted has a figure: said, unless the regulations' frequency is shown.
-    shown = [lead, *quoted, *([second.lead] if second else [])]
+    # How many / how often, and the measures quoted have no figure at all: said, unless the regulations' frequency of a
+    # meeting is shown.
+    shown = [best.measure.text, *([second.measure.text] if second else [])]
     no_figure = not frequencies and no_figure_given(answer.question, shown)
     text = render(
         "measures/answer.html.j2",
