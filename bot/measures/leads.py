@@ -1,7 +1,8 @@
 """What a question asks for ("how often / how many", "who", "by when"), and what the sentence that answers it has.
 
-The answer leads with the measure's sentence that answers (``MeasureIndex._lead``): for these questions a sentence with
-a number, a role or a date is preferred.
+The answer leads with the measure's sentence that answers (``MeasureIndex._lead`` scores the sentences, ``leading``
+chooses): for these questions a sentence with a number, a role or a date is preferred, if it is about what is asked
+(``may_lead``). A question that asks for a figure the measures quoted do not give is told so (``no_figure_given``).
 """
 
 from __future__ import annotations

@@ -94,8 +94,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     # measure scores nearly as well, its answering sentence is shown too.
     lead = best.lead or (best.sentences[0] if best.sentences else best.measure.title)
     second = answer.hits[1] if answer.unsure else None
-    quoted = [sentence for sentence in best.sentences if sentence != lead]
-    quotes = [highlight(sentence, best.terms, best.weak) for sentence in quoted]
+    quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences if sentence != lead]
     # How many / how often, and the measures quoted have no figure at all: said, unless the regulations' frequency of a
     # meeting is shown.
     shown = [best.measure.text, *([second.measure.text] if second else [])]
