@@ -80,6 +80,13 @@ def test_ask_text_quotes_the_lead_once(app: typer.Typer) -> None:
     assert len(leads) == 3 and not any(lead in line for lead in leads for line in lines if line.startswith("  - "))
 
 
+def test_ask_text_says_when_the_measures_quoted_set_no_figure(app: typer.Typer) -> None:
+    lines = runner.invoke(app, ["ask", "评星定级一年评几次"]).output.splitlines()
+    assert lines[0].startswith("第13条") and lines[2] == "  所引措施对此没有规定具体的次数或数量。", lines[:3]
+    assert "没有规定" not in runner.invoke(app, ["ask", "党务工作人员按多少比例配备"]).output  # measure 32: 1%至2%
+    assert "没有规定" not in runner.invoke(app, ["ask", "第十三条"]).output  # asked by number, not for a figure
+
+
 def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
     assert "没有找到" in runner.invoke(app, ["ask", "今天天气怎么样"]).output
     assert "没有第99条措施，《若干措施》共32条。" in runner.invoke(app, ["ask", "第99条"]).output

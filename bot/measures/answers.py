@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.measures.asides import Aside
+from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import Measure
+from bot.measures.leads import no_figure_given
 from bot.measures.unregulated import not_regulated
 
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
@@ -59,3 +61,13 @@ class Answer:
             and len(self.hits) >= 2
             and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
         )
+
+    @property
+    def figure_missing(self) -> bool:
+        """True when the question asks for a figure that the measures the answer quotes (the first, and the second when
+        it is shown too) do not set anywhere in their text: the answer says so. Not when the regulations' frequency of
+        a meeting answers it (frequencies.py), nor for a measure asked by number or a section's list."""
+        if not self.hits or self.number_requested is not None or self.section_requested is not None:
+            return False
+        quoted = self.hits[:2] if self.unsure else self.hits[:1]
+        return not asked_frequencies(self.question) and no_figure_given(self.question, [h.measure.text for h in quoted])

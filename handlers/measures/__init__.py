@@ -64,7 +64,6 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
     from bot.measures.definitions import asked_definitions
     from bot.measures.frequencies import asked_frequencies
-    from bot.measures.leads import no_figure_given
     from bot.measures.search import get_index, highlight, index_language
 
     lang = answer.lang
@@ -95,10 +94,6 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     lead = best.lead or (best.sentences[0] if best.sentences else best.measure.title)
     second = answer.hits[1] if answer.unsure else None
     quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences if sentence != lead]
-    # How many / how often, and the measures quoted have no figure at all: said, unless the regulations' frequency of a
-    # meeting is shown.
-    shown = [best.measure.text, *([second.measure.text] if second else [])]
-    no_figure = not frequencies and no_figure_given(answer.question, shown)
     text = render(
         "measures/answer.html.j2",
         locale,
@@ -111,7 +106,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         unofficial=get_index(lang).notice.unofficial,
         frequencies=frequencies,
         definitions=definitions,
-        no_figure=no_figure,
+        no_figure=answer.figure_missing,
     )
     # The answer stays in the chat: what its buttons open comes as a new message.
     measure = MeasuresView.MEASURE
