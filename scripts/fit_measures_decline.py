@@ -1,6 +1,6 @@
 """Fit the measures' decision to answer or decline (bot/measures/decline.py) and choose its threshold.
 
-    python scripts/fit_measures_decline.py --batches 64-129 [--l2 0.001] [--max-declined 0.018] [--folds 5]
+    python scripts/fit_measures_decline.py --batches 64-153 [--l2 0.001] [--max-declined 0.018] [--folds 5]
 
 Session 23's fit. The regression reads the two learnt models (topicality.py, measure_classifier.py) as signals, so
 each question must get what a question the models never learnt from gets. Sessions 23-24 fitted it on the batches

@@ -1,6 +1,6 @@
 """Fit the order of the measures an answer shows (bot/measures/order.py).
 
-    python scripts/fit_measures_order.py --batches 64-129 [--l2 0.001] [--folds 5]
+    python scripts/fit_measures_order.py --batches 64-153 [--l2 0.001] [--folds 5]
 
 Fitted as the decision is (scripts/fit_measures_decline.py): on read held-out batches before
 build_classifiers.JUDGES_FROM, each asked under learnt models trained without its group of batches (sessions 23-24:

@@ -147,9 +147,9 @@ class MeasureIndex:
         self._grams = BM25([analyzer.grams(t) for t in self._norm_text])
         self._titles = BM25([analyzer.words(analyzer.normalize(m.title)) for m in measures])
         self._sentences: list[tuple[int, str]] = [(i, s) for i, m in enumerate(measures) for s in m.sentences]
-        norm_sents = [analyzer.normalize(s) for _, s in self._sentences]
-        self._sent_words = BM25([analyzer.words(s) for s in norm_sents])
-        self._sent_grams = BM25([analyzer.grams(s) for s in norm_sents])
+        self._norm_sentences = [analyzer.normalize(s) for _, s in self._sentences]  # also what a lead is read in
+        self._sent_words = BM25([analyzer.words(s) for s in self._norm_sentences])
+        self._sent_grams = BM25([analyzer.grams(s) for s in self._norm_sentences])
         self._first_sentence = [
             next(j for j, (m, _) in enumerate(self._sentences) if m == i) for i in range(len(measures))
         ]
@@ -480,7 +480,7 @@ class MeasureIndex:
             # By when too ("书记调走了，过多久必须有新书记"): closeness in meaning to the whole question still counts.
             near = meaning if "when" in asks or self._vectors is None else self._vectors.sentence_cosines(subject, i)
             relevant = may_lead(scores, near, [about.get(first + k, 0.0) for k in range(len(scores))])
-        normalized = [self.analyzer.normalize(sentence) for sentence in measure.sentences]
+        normalized = self._norm_sentences[first : first + len(scores)]
         return measure.sentences[leading(scores, normalized, asks, relevant)]
 
     def _is_weak(self, term: str) -> bool:

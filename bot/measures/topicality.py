@@ -10,9 +10,9 @@ those ways recur.
 This is a linear classifier over the question's characters (one to three in a row) and, in English, its words and
 word pairs, hashed into ``2 ** BUCKETS_LOG2`` slots (crc32, stable across processes), trained offline by
 ``python -m bot.measures.build_classifiers`` on labelled questions: the written ones and those of the tuning set and
-of the held-out batches already read (since session 25 all of them, 1-129), never a batch that judges. Its score is
-the log-odds that the question has a measure that answers it: one of the decision's signals (decline.py; sessions
-17-22 it moved the decision's bar).
+of the held-out batches already read (since session 25 all of them: before build_classifiers.JUDGES_FROM), never a
+batch that judges. Its score is the log-odds that the question has a measure that answers it: one of the decision's
+signals (decline.py; sessions 17-22 it moved the decision's bar).
 
 Round of session 17. Standard library only at run time: the weights are float32 in ``data/topicality.bin`` (0.25 MB).
 """
