@@ -57,7 +57,7 @@ def candidates(lo: int, hi: int, folds: int) -> list[Question]:
 
 
 def _candidates(example: Example, s: Signals) -> Question:
-    ranked = sorted(s.fused, key=lambda i: (-s.fused[i], i))
+    ranked = s.ranked
     found = order.candidates(s, ranked)
     x = np.array([order.features(s, ranked, i) for i in found])
     right = np.array([1.0 if i + 1 in example.measures else 0.0 for i in found])

@@ -11,7 +11,6 @@ import typer
 
 from bot.i18n import translator
 from bot.measures.definitions import asked_definitions
-from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.search import Answer, get_index
 from bot.measures.search import ask as ask_question
@@ -43,7 +42,7 @@ def answer_to_json(answer: Answer) -> str:
     if definitions := asked_definitions(answer.question, answer.lang):
         # added: what the Party terms asked about mean (the glossary's; the notice does not say)
         payload["definitions"] = [{"term": d.term, "text": d.text} for d in definitions]
-    if frequencies := asked_frequencies(answer.question):
+    if frequencies := answer.frequencies:
         # added: how often the regulations require the meetings the question asks about (the notice does not say)
         payload["frequencies"] = [
             {"meeting": k.id, "period": str(k.period), "times": k.times_per_period} for k in frequencies
@@ -54,7 +53,7 @@ def answer_to_json(answer: Answer) -> str:
 def answer_to_text(answer: Answer, lang: str) -> str:
     """A readable answer in ``lang``: number, section, title and the matched sentences of each measure."""
     locale = "zh_CN" if lang == "zh" else "en"
-    frequencies = asked_frequencies(answer.question)
+    frequencies = answer.frequencies
     definitions = asked_definitions(answer.question, answer.lang)
     if not answer.hits:
         # Out of range, too long, no words, an aside, how often a meeting is held, not found: as the chat words

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.measures.asides import Aside
 from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import Measure
 from bot.measures.leads import no_figure_given
 from bot.measures.unregulated import not_regulated
+from bot.services.kinds_of_meeting import MeetingKind
 
 UNSURE_SHARE = 0.8  # a second measure scoring at least this share of the best: show both
 
@@ -62,6 +64,12 @@ class Answer:
             and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
         )
 
+    @cached_property
+    def frequencies(self) -> tuple[MeetingKind, ...]:
+        """The meetings whose frequency the question asks about, which the regulations set and the notice does not
+        (frequencies.py): the chat, the CLI and ``figure_missing`` read them here, found once per answer."""
+        return asked_frequencies(self.question)
+
     @property
     def figure_missing(self) -> bool:
         """True when the question asks for a figure that the measures the answer quotes (the first, and the second when
@@ -70,4 +78,4 @@ class Answer:
         if not self.hits or self.number_requested is not None or self.section_requested is not None:
             return False
         quoted = self.hits[:2] if self.unsure else self.hits[:1]
-        return not asked_frequencies(self.question) and no_figure_given(self.question, [h.measure.text for h in quoted])
+        return not self.frequencies and no_figure_given(self.question, [h.measure.text for h in quoted])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
@@ -130,6 +130,11 @@ def outside_the_notice(question: str) -> bool:
     return bool(COMPOSE_REQUEST.search(question)) or not_regulated(question)
 
 
+def best_first(scores: Mapping[int, float]) -> list[int]:
+    """The measures' indexes by score, best first; of two alike, the lower index (the earlier measure) first."""
+    return sorted(scores, key=lambda i: (-scores[i], i))
+
+
 @dataclass(frozen=True)
 class Signals:
     """What the decision to answer one question rests on."""
@@ -153,13 +158,16 @@ class Signals:
     logits: tuple[float, ...] = ()  # the measure classifier's logits for every measure, by index (none: off)
 
     @property
+    def ranked(self) -> list[int]:
+        """The measures' indexes by the ranking's final score (``fused``), best first."""
+        return best_first(self.fused)
+
+    @property
     def wording(self) -> tuple[float, ...]:
-        """The classifier's logits for the three measures ranked best (by ``fused``, a tie to the lower index), best
-        first; none when the classifier is off."""
+        """The classifier's logits for the three measures ranked best, best first; none when the classifier is off."""
         if not self.logits:
             return ()
-        fused = self.fused
-        return tuple(self.logits[i] for i in sorted(fused, key=lambda i: (-fused[i], i))[:3])
+        return tuple(self.logits[i] for i in self.ranked[:3])
 
     def features(self) -> tuple[float, ...]:
         """The feature vector of FEATURES (the n-gram model must be on)."""

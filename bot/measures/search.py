@@ -26,6 +26,7 @@ from bot.measures.decline import (
     OfftopicLexicon,
     Signals,
     answer_probability,
+    best_first,
     needed_probabilities,
     outside_the_notice,
     settled_probability,
@@ -271,7 +272,7 @@ class MeasureIndex:
         combined, vec = self._fused(scores, sem, question)
         best = max(combined, key=lambda i: (combined[i], -i), default=None)
         best_coverage = self._best_coverage(q, best) if best is not None else 0.0
-        top = sorted(combined, key=lambda i: (-combined[i], i))[:3]
+        top = best_first(combined)[:3]
         meaning = self._meaning.score(question, top) if self._meaning is not None else None
         off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)
@@ -339,13 +340,13 @@ class MeasureIndex:
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < bars[2]:
             return (), None
         scores = signals.fused
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = signals.ranked
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
             if not signals.anchored and signals.coverage < MIN_COVERAGE:
                 return (), None
-            if not ranked or ranked[0][1] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
+            if not ranked or scores[ranked[0]] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
                 return (), None
         else:
             needed = bars[0] if signals.anchored else bars[1]
@@ -360,15 +361,15 @@ class MeasureIndex:
             return (), self._nearest(signals, ranked)
         # The candidates in the order of their place, wording and scores together (order.py), the rest of the ranking
         # after them; after the first, a hit must score at least RELATIVE_CUTOFF of the best.
-        shown = in_order(signals, [i for i, _ in ranked])
-        shown += [i for i, _ in ranked if i not in shown]
-        best = ranked[0][1] * RELATIVE_CUTOFF
+        shown = in_order(signals, ranked)
+        shown += [i for i in ranked if i not in shown]
+        best = scores[ranked[0]] * RELATIVE_CUTOFF
         passing = [shown[0], *(i for i in shown[1:] if scores.get(i, 0.0) >= best)][:top]
         return tuple(self._hit(i, round(scores.get(i, 0.0), 3), q, question) for i in passing), None
 
-    def _nearest(self, signals: Signals, ranked: list[tuple[int, float]]) -> Measure:
+    def _nearest(self, signals: Signals, ranked: list[int]) -> Measure:
         """The measure nearest in subject: the first in the order of order.py."""
-        return self.notice.measures[in_order(signals, [i for i, _ in ranked])[0]]
+        return self.notice.measures[in_order(signals, ranked)[0]]
 
     def _coverage(self, q: Query, concepts: bool = False) -> float:
         """Share of the question's own content words (weighted by idf) that occur in the measures at all.

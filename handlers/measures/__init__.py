@@ -63,11 +63,10 @@ def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
 def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
     from bot.measures.definitions import asked_definitions
-    from bot.measures.frequencies import asked_frequencies
     from bot.measures.search import get_index, highlight, index_language
 
     lang = answer.lang
-    frequencies = asked_frequencies(answer.question)  # how often a meeting is held: the regulations, not the notice
+    frequencies = answer.frequencies  # how often a meeting is held: the regulations, not the notice
     definitions = asked_definitions(answer.question, index_language(locale))  # what a term means: the glossary
     if not answer.hits:
         notice = get_index(lang).notice
