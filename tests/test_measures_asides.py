@@ -100,6 +100,11 @@ def test_who_else_carries_the_notice_out_is_still_asked_of_the_notice() -> None:
     assert ask("事业单位也要执行32条吗").aside is Aside.ABOUT_THE_NOTICE
 
 
+def test_who_must_draw_up_a_plan_under_the_notice_is_not_who_issued_it() -> None:
+    assert ask("这个文件是哪些单位发的").aside is Aside.ABOUT_THE_NOTICE
+    assert find_aside("这个文件要求哪些单位制定具体方案") is None  # what the notice requires: a measure answers
+
+
 def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_the_assistant() -> None:
     assert ask("机器人提醒我今天是政治生日，我该做什么").aside is None
     assert ask("机器人能做什么").aside is Aside.ABOUT_THE_BOT
