@@ -105,6 +105,11 @@ def test_who_must_draw_up_a_plan_under_the_notice_is_not_who_issued_it() -> None
     assert find_aside("这个文件要求哪些单位制定具体方案") is None  # what the notice requires: a measure answers
 
 
+def test_a_branchs_keeper_of_dues_is_not_the_assistants_administrator() -> None:
+    assert find_aside("怎么联系管理员") is Aside.ABOUT_THE_BOT
+    assert find_aside("党费管理员要每个季度公示吗") is None  # the keeping of dues: measure 16
+
+
 def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_the_assistant() -> None:
     assert ask("机器人提醒我今天是政治生日，我该做什么").aside is None
     assert ask("机器人能做什么").aside is Aside.ABOUT_THE_BOT

@@ -57,7 +57,8 @@ _ABOUT_THE_BOT = (
     re.compile(
         r"(?:查|看)(?:一下|一查|看)?我(?:的|自己的|今年|本月|这个月|上个月|上季度)?.{0,10}(?:志愿(?:服务)?时长|时长|签到|打卡|积分)"
     ),
-    re.compile(r"管理员|(?:审核|审批|确认)(?:一下)?.{0,8}(?:时长|打卡)"),
+    # The assistant's administrator, not a branch's keeper of dues, records or accounts (党费管理员: measure 16).
+    re.compile(r"(?<!党费)(?<!档案)(?<!财务)管理员|(?:审核|审批|确认)(?:一下)?.{0,8}(?:时长|打卡)"),
     re.compile(
         r"\b(?:this|the) (?:bot|chat ?bot|assistant)\b|\bleave (?:this|the) (?:group|chat)\b|\bthis group chat\b"
         r"|\b(?:turn|switch) off\b.{0,40}\b(?:reminders?|greetings?)\b"
