@@ -13,6 +13,8 @@ from bot.measures.numbers import (
     parse_english_number,
     without_measure_numbers,
 )
+from bot.measures.search import ask
+from bot.measures.semantic import as_learnt
 
 
 @pytest.mark.parametrize(
@@ -213,3 +215,21 @@ def test_every_measure_number_leaves_the_rest_of_the_question() -> None:
     text = normalize("第32条是最后一条吗，讲什么")
     rest = without_measure_numbers(text, measure_references(text))
     assert "32" not in rest and "最后" not in rest and "讲什么" in rest
+
+
+def test_the_models_do_not_learn_from_a_question_that_names_a_measure_by_number() -> None:
+    # It is answered by that number before any model is asked, and its label comes from the number.
+    written = [("第二十四条", (24,)), ("第二十九条讲监督吗", (29,)), ("二十四节气有哪些", ()), ("食堂几点开门", ())]
+    assert as_learnt(written) == [("二十四节气有哪些", ()), ("食堂几点开门", ())]
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("二十四节气第一个是什么", 24),  # the solar terms, not measure 24
+        ("七十二变是谁", 32),  # the Monkey King's transformations, not measure 32 (nor 12)
+    ],
+)
+def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measure: int) -> None:
+    hits = ask(question, "zh").hits
+    assert not hits or hits[0].measure.number != measure

@@ -40,6 +40,7 @@ from bot.measures import measure_classifier, topicality
 from bot.measures.decline import logistic
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.learnt import LearntModels, models_in_use
+from bot.measures.semantic import as_learnt
 from bot.measures.topicality import hashed
 
 if TYPE_CHECKING:
@@ -161,6 +162,12 @@ def fitting_arguments(description: str, **options: float) -> tuple[argparse.Name
     return args, lo, hi
 
 
+def _as_learnt(rows: Sequence[Example]) -> list[Example]:
+    """The ``rows`` the models learn from: not the questions that name a measure by its number, as the n-gram and
+    vector models leave them out of the written ones (semantic.as_learnt)."""
+    return [rows[k] for _, (k,) in as_learnt((r.q, (k,)) for k, r in enumerate(rows))]
+
+
 def _features(rows: Sequence[Example], buckets_log2: int) -> list[tuple[np.ndarray, np.ndarray]]:
     import numpy as np  # a development dependency (through rank-bm25), offline only
 
@@ -176,6 +183,7 @@ def train(rows: list[Example], buckets_log2: int = topicality.BUCKETS_LOG2, seed
     """Topicality: the bias and the slots' weights, fitted on ``rows``."""
     import numpy as np
 
+    rows = _as_learnt(rows)
     data = _features(rows, buckets_log2)
     weight = [UNPRIMED_WEIGHT if r.unprimed else 1.0 for r in rows]
     total = sum(weight)
@@ -203,7 +211,7 @@ def train_measures(
     """The measures' softmax: biases (one per measure) and weights (slots x measures), on the rows with a measure."""
     import numpy as np
 
-    rows = [r for r in rows if r.measures]
+    rows = _as_learnt([r for r in rows if r.measures])
     data = _features(rows, buckets_log2)
     weight = [UNPRIMED_WEIGHT if r.unprimed else 1.0 for r in rows]
     w = np.zeros((1 << buckets_log2, MEASURE_COUNT))

@@ -32,11 +32,11 @@ ORDER_FEATURES = (
     "n-gram",  # the n-gram model's cosine (semantic.py)
     "meaning centroid",  # the distilled model's cosine with the measure's centroid (meaning.py)
 )
-# Fitted by scripts/fit_measures_order.py --batches 64-153 (L2 0.001), in the features' own units; since session 25
-# each batch asked under learnt models trained without its group (out of fold, session 26: 14,465 of 14,972 right
-# first, 14,870 one among the three shown; session 25's weights on 64-129: 10,821 and 11,144 of 11,217; session 24's
-# on 64-113, on models that never learnt from them: 8,149 and 8,454 of 8,530).
-ORDER_WEIGHTS = (-0.033, -0.144, 0.593, 1.324, 1.762, -1.114)
+# Fitted by scripts/fit_measures_order.py --batches 64-153 (L2 0.001), in the features' own units; since session 25 each
+# batch asked under learnt models trained without its group (out of fold, session 27: 14,403 of 14,882 right first,
+# 14,784 one among the three shown; session 26's: 14,465 and 14,870 of 14,972; session 25's weights on 64-129: 10,821
+# and 11,144 of 11,217; session 24's on 64-113, on models that never learnt from them: 8,149 and 8,454 of 8,530).
+ORDER_WEIGHTS = (-0.038, -0.128, 0.594, 1.347, 1.633, -0.946)
 
 
 def candidates(signals: Signals, ranked: list[int]) -> list[int]:

@@ -49,7 +49,7 @@ from bot.measures.numbers import (
 )
 from bot.measures.order import in_order
 from bot.measures.pinyin_terms import party_terms, spell_terms
-from bot.measures.semantic import Semantic, SemanticModel, load_questions
+from bot.measures.semantic import Semantic, SemanticModel, as_learnt, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
 MAX_QUESTION_CHARS = 500  # longer input is a pasted document, not a question
@@ -164,7 +164,7 @@ class MeasureIndex:
             analyzer.known_words = frozenset(self._words.idf) | frozenset(self._concepts.idf)
             analyzer.text_words = frozenset(self._words.idf)
         self._max_idf = max(self._words.idf.values())
-        questions = load_questions(notice.lang) if questions is None else questions
+        questions = as_learnt(load_questions(notice.lang) if questions is None else questions)
         self._semantic = SemanticModel(notice, concepts, questions, roles) if semantic else None
         self._vectors = (
             VectorModel(notice, concepts, questions, load_vectors(), analyzer)

@@ -28,6 +28,7 @@ from importlib import resources
 from bot.measures.analysis import EN_STOPWORDS, normalize
 from bot.measures.english import en_stem
 from bot.measures.knowledge import Notice
+from bot.measures.numbers import measure_references
 from bot.measures.roles import en_role_span, role_span
 
 CENTROID_SHARE = 0.5  # the rest is the nearest single example
@@ -116,6 +117,14 @@ def load_questions(lang: str, leave_out: frozenset[str] = frozenset()) -> list[t
             if d["lang"] == lang and d.get("kind") not in leave_out:
                 out.append((d["q"], tuple(int(n) for n in d["expect"])))
     return out
+
+
+def as_learnt(questions: Iterable[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[int, ...]]]:
+    """The written questions the models built from them learn from: not those that name a measure by its number
+    ("第二十四条讲什么", "第二十九条讲监督吗"). Such a question is answered by that number before any model is
+    asked, and its label comes from the number: all a model could learn from it is to read "二十四节气" as measure
+    24, or "讲监督吗" as measure 29."""
+    return [(q, numbers) for q, numbers in questions if not measure_references(q)]
 
 
 def en_features_all(text: str) -> Counter[str]:
