@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from bot.measures import search  # noqa: E402
+from bot.measures import decline, search  # noqa: E402
 from bot.measures.build_classifiers import second_reading  # noqa: E402
 from bot.measures.search import Answer, ask, get_index  # noqa: E402
 from bot.measures.semantic import load_questions  # noqa: E402
@@ -328,6 +328,33 @@ def ablation(sets: dict[str, list[Case]]) -> None:
     search.reset_indexes()
 
 
+# Where the sweep sets the decision's bar (decline.ANSWER_PROBABILITY, the shipped one among them).
+SWEEP_BARS = (0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.15, 0.16, 0.18, 0.20, 0.23, 0.26, 0.30, 0.35)
+
+
+def sweep(sets: dict[str, list[Case]]) -> None:
+    """The decision's curve on the sets pooled: answerable and off-topic questions declined, and top-1, with the bar
+    to answer (with a word of the domain or without) set to each of SWEEP_BARS. Two builds compare on their curves,
+    not only at their bars: a refit that declines fewer answerable questions declines fewer off-topic ones too, and
+    only the off-topic declined at the same answerable declined says whether the decision got better (session 27)."""
+    cases = [c for name, group in sets.items() if name != "tuning" for c in group] or [
+        c for group in sets.values() for c in group
+    ]
+    shipped = (decline.ANSWER_PROBABILITY, decline.UNANCHORED_ANSWER_PROBABILITY)
+    print("\n== the decision's curve, sets pooled: bar / answerable declined / off-topic declined / top-1 ==")
+    try:
+        for bar in SWEEP_BARS:
+            decline.ANSWER_PROBABILITY = decline.UNANCHORED_ANSWER_PROBABILITY = bar
+            f = figures(evaluate(cases))
+            mark = "  <- shipped" if bar == shipped[0] else ""
+            print(
+                f"  {bar:.2f}  {fmt(*f['answerable_declined'], ci=False)}  {fmt(*f['offtopic_declined'], ci=False)}"
+                f"  {fmt(*f['top1'], ci=False)}{mark}"
+            )
+    finally:
+        decline.ANSWER_PROBABILITY, decline.UNANCHORED_ANSWER_PROBABILITY = shipped
+
+
 def main() -> None:
     """Run the benchmark and print the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -341,6 +368,7 @@ def main() -> None:
         "fresh batch's misses makes it a tuning set)",
     )
     parser.add_argument("--ablation", action="store_true", help="each part's contribution")
+    parser.add_argument("--sweep", action="store_true", help="the decision's curve over its bar, held-out sets pooled")
     parser.add_argument("--save-baseline", action="store_true", help=f"write the figures to {BASELINE.name}")
     parser.add_argument(
         "--only", action="append", metavar="SET", help="run only this set (repeatable): tuning, heldout_1 …"
@@ -414,6 +442,8 @@ def main() -> None:
         print(f"figures written to {BASELINE.name}")
     if args.ablation:
         ablation(sets)
+    if args.sweep:
+        sweep(sets)
     # By default only the tuning set's: a held-out batch stays unseen (looking at its misses makes it tuning).
     for name in (["tuning"] if args.verbose else []) + args.misses:
         print(f"\nmisses on {name} (top-1):")

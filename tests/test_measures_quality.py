@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_measures.py"
 
 
@@ -78,3 +80,23 @@ def test_a_second_labeller_is_compared_question_by_question() -> None:
     # answerable to the first labeller, declined.
     human = bench.figures(bench.as_build(results, [(16, 9), (), ()]))
     assert human["top1"] == (1, 2) and human["answerable_declined"] == (1, 2) and human["offtopic_declined"] == (1, 1)
+
+
+def test_the_sweep_prints_the_decisions_curve_and_leaves_the_bar_as_shipped(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _bench()
+    from bot.measures import decline
+
+    shipped = decline.ANSWER_PROBABILITY
+    case = bench.Case
+    cases = [
+        case("支部开会第一项议程应该学什么", "zh", (7,), ()),
+        case("党员组织关系跨市转接要带什么", "zh", (), ()),
+        case("今天食堂吃什么", "zh", (), ()),
+    ]
+    bench.sweep({"heldout_x": cases})
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  0.")]
+    assert len(rows) == len(bench.SWEEP_BARS) and sum("<- shipped" in r for r in rows) == 1
+    # A higher bar never declines fewer off-topic questions.
+    off = [int(r.split("(")[2].split("/")[0]) for r in rows]
+    assert off == sorted(off) and off[-1] == 2
+    assert (shipped, shipped) == (decline.ANSWER_PROBABILITY, decline.UNANCHORED_ANSWER_PROBABILITY)
