@@ -113,6 +113,9 @@ def test_a_branchs_keeper_of_dues_is_not_the_assistants_administrator() -> None:
 def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_the_assistant() -> None:
     assert ask("机器人提醒我今天是政治生日，我该做什么").aside is None
     assert ask("机器人能做什么").aside is Aside.ABOUT_THE_BOT
+    assert find_aside("what is the first agenda item thing the bot keeps sending me") is None  # measure 7's
+    assert find_aside("the bot sent me a political birthday card, what is a political birthday") is None
+    assert find_aside("what is this bot") is Aside.ABOUT_THE_BOT
 
 
 @pytest.mark.parametrize(

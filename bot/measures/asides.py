@@ -148,8 +148,10 @@ _ON_THE_MEASURES = re.compile(
     r"措施|哪一?条|文件|通知|规定|我(?:们)?(?:要|该|应该|得|需要)(?:干嘛|干啥|干什么|做什么|做啥)"
     r"|支部(?:一般|通常|平时|都)?(?:怎么|如何)|(?:机器人|助手)(?:说|提醒|告诉)[^，,。？?]{1,30}[，,].{0,20}(?:是什么|是啥|什么意思|啥意思)"
     r"|\bmeasures?\b|\bnotice\b|\brules?\b|\bwhat (?:am i|are we) (?:supposed|expected|meant) to do\b"
-    r"|\b(?:bot|assistant) (?:says|said|tells me|told me|reminds me|reminded me)\b"
+    r"|\b(?:bot|assistant) (?:says|said|tells me|told me|reminds me|reminded me|sends me|sent me|keeps sending me)\b"
     r".{1,80}\bwhat(?:'s| is| does)\b(?! (?:this|the) bot)"
+    # What the thing it sends is ("what's the political birthday thing the bot keeps sending me?"): measure 5's.
+    r"|\bwhat(?:'s| is| are)\b(?! (?:this|the) bot).{1,60}\b(?:bot|assistant) (?:keeps sending|sends|sent)\b"
 )
 
 
