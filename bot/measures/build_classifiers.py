@@ -40,7 +40,7 @@ from bot.measures import measure_classifier, topicality
 from bot.measures.decline import logistic
 from bot.measures.knowledge import MEASURE_COUNT
 from bot.measures.learnt import LearntModels, models_in_use
-from bot.measures.semantic import as_learnt
+from bot.measures.semantic import learnt_from
 from bot.measures.topicality import hashed
 
 if TYPE_CHECKING:
@@ -163,9 +163,8 @@ def fitting_arguments(description: str, **options: float) -> tuple[argparse.Name
 
 
 def _as_learnt(rows: Sequence[Example]) -> list[Example]:
-    """The ``rows`` the models learn from: not the questions that name a measure by its number, as the n-gram and
-    vector models leave them out of the written ones (semantic.as_learnt)."""
-    return [rows[k] for _, (k,) in as_learnt((r.q, (k,)) for k, r in enumerate(rows))]
+    """The ``rows`` the models learn from (semantic.learnt_from: not a question that names a measure by number)."""
+    return [r for r in rows if learnt_from(r.q)]
 
 
 def _features(rows: Sequence[Example], buckets_log2: int) -> list[tuple[np.ndarray, np.ndarray]]:

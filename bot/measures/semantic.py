@@ -119,12 +119,17 @@ def load_questions(lang: str, leave_out: frozenset[str] = frozenset()) -> list[t
     return out
 
 
-def as_learnt(questions: Iterable[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[int, ...]]]:
-    """The written questions the models built from them learn from: not those that name a measure by its number
+def learnt_from(question: str) -> bool:
+    """Whether the models learn from a labelled question: not from one that names a measure by its number
     ("第二十四条讲什么", "第二十九条讲监督吗"). Such a question is answered by that number before any model is
     asked, and its label comes from the number: all a model could learn from it is to read "二十四节气" as measure
     24, or "讲监督吗" as measure 29."""
-    return [(q, numbers) for q, numbers in questions if not measure_references(q)]
+    return not measure_references(question)
+
+
+def as_learnt(questions: Iterable[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[int, ...]]]:
+    """The written questions the models built from them (the n-gram model, the word vectors) learn from."""
+    return [(q, numbers) for q, numbers in questions if learnt_from(q)]
 
 
 def en_features_all(text: str) -> Counter[str]:
