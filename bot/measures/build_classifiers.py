@@ -10,7 +10,9 @@ training writers, benchmarks/blind_brief.md), the tuning set and every held-out 
 ``JUDGES_FROM``), a batch's questions once with its writer's labels and, since session 25, once more with its second
 reader's where one labelled it blind (batches 52 on: two careful readers split on about one question in ten, and the
 judges are new writers, either kind); a batch from ``JUDGES_FROM`` on judges the round and is never read here. An
-unprimed question (those files, batches from 42 on) counts ``UNPRIMED_WEIGHT`` times.
+unprimed question (those files, batches from 42 on) counts ``UNPRIMED_WEIGHT`` times. Since session 27 a question that
+names a measure by its number is not learnt (``semantic.learnt_from``): the number answers it, and its label is the
+number's.
 
 Topicality: each is 1 when it has a measure, 0 when off-topic; a logistic regression on the hashed grams of
 ``topicality.hashed``, the two classes weighted to count equally. Measures: those with a measure, a softmax
