@@ -125,8 +125,8 @@ def test_the_off_topic_search_is_skipped_only_where_it_cannot_change_the_decisio
         ("how do I transfer my party membership to my new employer", "en"),
         # Round 5's lexicon: other cities' organs, requests to write something, rules the notice does not set.
         # (Session 27: "北京的中央和国家机关党建有什么要求" left this list. Its probability was 0.13 against the bar of
-        # 0.15; the refit kept then, which moved the decision along its curve toward answering, gives it 0.20. The
-        # lexicon's other cities remain one signal among 27: README, Benchmarks, "Session 27".)
+        # 0.15; the refit kept then, which moved the decision along its curve toward answering, gives it 0.20, and
+        # the answer says first that it is tentative: tests/test_measures_chat.py, test_measures_cli.py.)
         ("帮我起草一份支部工作总结", "zh"),
         ("民主生活会一年开几次", "zh"),
         ("支部委员会的委员职数怎么定", "zh"),

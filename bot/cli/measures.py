@@ -30,6 +30,8 @@ def answer_to_json(answer: Answer) -> str:
     }
     if answer.unsure:
         payload["unsure"] = True  # added: the first two measures score alike; the chat shows both
+    if answer.tentative:
+        payload["tentative"] = True  # added: barely sure; the chat says the measures may not answer this directly
     if answer.out_of_range is not None:
         payload["out_of_range"] = answer.out_of_range
     if answer.section_requested is not None:
@@ -75,6 +77,8 @@ def answer_to_text(answer: Answer, lang: str) -> str:
     lines = [plain_text(render("measures/definitions.html.j2", locale, definitions=definitions))] if definitions else []
     if frequencies:
         lines.append(plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies)))
+    if answer.tentative:
+        lines.append(tr.gettext("The measures may not answer this directly; this is what comes closest."))
     for h in answer.hits:
         m = h.measure
         head = tr.gettext("Measure %(number)d · %(title)s", number=m.number, title=m.title)

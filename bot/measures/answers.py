@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from bot.measures.asides import Aside
 from bot.measures.frequencies import asked_frequencies
@@ -27,6 +28,15 @@ class Hit:
     lead: str = ""  # the one sentence that answers the question (shown first), "" when asked only by number
 
 
+class Found(NamedTuple):
+    """What the ranking and the decision found for a question: the hits; when declined though nearly answered, the
+    measure nearest in subject; whether the answer is tentative (see ``Answer``)."""
+
+    hits: tuple[Hit, ...] = ()
+    nearest: Measure | None = None
+    tentative: bool = False
+
+
 @dataclass(frozen=True)
 class Answer:
     """The result for one question; ``hits`` is empty when the index does not know."""
@@ -43,6 +53,9 @@ class Answer:
     # No hits because the decision to answer was not sure enough, though nearly: the measure ranked first, which the
     # reply names as nearest in subject ("related": it may mention what is asked without settling it).
     nearest: Measure | None = None
+    # Answered, though the decision was barely sure (decline.TENTATIVE_PROBABILITY): the reply says first that the
+    # measures may not answer this directly, and shows what comes closest.
+    tentative: bool = False
 
     @property
     def known(self) -> bool:

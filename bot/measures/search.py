@@ -17,12 +17,13 @@ from bot.measures.analysis import (
     normalize,
 )
 from bot.measures.anchors import EN_ANCHORS, ZH_ANCHORS
-from bot.measures.answers import Answer, Hit
+from bot.measures.answers import Answer, Found, Hit
 from bot.measures.asides import Aside, find_aside
 from bot.measures.bm25 import BM25
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
     NEAREST_PROBABILITY,
+    TENTATIVE_PROBABILITY,
     OfftopicLexicon,
     Signals,
     answer_probability,
@@ -216,7 +217,7 @@ class MeasureIndex:
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about
                 # another measure and measure N is not among the three it fits ("第十条讲了三会一课吗": it is), that
                 # one answers first and measure N follows.
-                found = self._search(q, 3, rest)
+                found = self._found(q, 3, rest).hits
                 if found and all(h.measure.number != measure.number for h in found):
                     if names_the_measure_first(norm, ref):
                         # "第二十九条讲监督吗": whether measure N says something. It is what is asked about, so it
@@ -242,12 +243,12 @@ class MeasureIndex:
         fixed = corrected(question, q) if "slips" not in DISABLED else None
         if fixed is not None:  # read as spelt right: every model and the decision see the term the member meant
             q = self.analyzer.query(fixed)
-        hits, nearest = self._found(q, top, fixed or question)
-        return Answer(question=question, hits=hits, nearest=nearest, lang=lang)
+        hits, nearest, tentative = self._found(q, top, fixed or question)
+        return Answer(question=question, hits=hits, nearest=nearest, lang=lang, tentative=tentative)
 
     def search(self, question: str, top: int = 3) -> tuple[Hit, ...]:
         """Ranked measures for free text (no number resolution); empty below the confidence threshold."""
-        return self._search(self.analyzer.query(question), top, question)
+        return self._found(self.analyzer.query(question), top, question).hits
 
     def anchored(self, question: str) -> bool:
         """True when the question is about Party or branch work (it has one of the domain's anchor words)."""
@@ -316,21 +317,18 @@ class MeasureIndex:
                 known += idf
         return known / total if total else 0.0
 
-    def _search(self, q: Query, top: int, question: str = "") -> tuple[Hit, ...]:
-        return self._found(q, top, question)[0]
-
-    def _found(self, q: Query, top: int, question: str = "") -> tuple[tuple[Hit, ...], Measure | None]:
-        """The hits; when there are none because the decision declined (not sure enough, though about as sure as
-        ``NEAREST_PROBABILITY``), also the measure ranked first: the reply names it as nearest in subject."""
+    def _found(self, q: Query, top: int, question: str = "") -> Found:
+        """The hits, or the measure nearest in subject when the decision declined though about as sure as
+        ``NEAREST_PROBABILITY``; an answer below ``TENTATIVE_PROBABILITY`` is tentative."""
         if top <= 0 or (not q.words and not q.grams) or outside_the_notice(question):
-            return (), None
+            return Found()
         meaning = self._meaning
         signals = self.signals(q, question, offtopic=meaning is None)
         sem = signals.sem
         # A question without a word of the domain whose words the measures do not know at all is declined
         # ("2022年世界杯冠军是谁": the year alone matches measure 12), unless the calibrated decision is very sure.
         bars = needed_probabilities()
-        thresholds = (*bars, NEAREST_PROBABILITY)
+        thresholds = (*bars, NEAREST_PROBABILITY, TENTATIVE_PROBABILITY)
         if sem is None:
             probability = 0.0
         elif meaning is None:
@@ -338,34 +336,35 @@ class MeasureIndex:
         else:
             probability = settled_probability(signals, thresholds, lambda: meaning.nearest_offtopic(question))
         if not signals.anchored and signals.coverage < UNKNOWN_COVERAGE and probability < bars[2]:
-            return (), None
+            return Found()
         scores = signals.fused
         ranked = signals.ranked
         if sem is None:
             # Unanchored, only the measures' own words (and the synonym table's mappings into them) count:
             # the thesaurus knows everyday words such as "expenses" that office questions use too.
             if not signals.anchored and signals.coverage < MIN_COVERAGE:
-                return (), None
+                return Found()
             if not ranked or scores[ranked[0]] < (ANCHORED_MIN_SCORE if signals.anchored else self._unanchored_min):
-                return (), None
+                return Found()
         else:
             needed = bars[0] if signals.anchored else bars[1]
             if not ranked:
-                return (), None
+                return Found()
             if probability < needed:
                 near = signals.anchored and probability >= NEAREST_PROBABILITY  # about branch work, nearly sure
-                return (), self._nearest(signals, ranked) if near else None
+                return Found(nearest=self._nearest(signals, ranked) if near else None)
         if unsettled_frequency(question):
             # How often a meeting is held that the notice only names: the reply gives the regulations' frequency,
             # says the measures do not set it, and names the measure nearest in subject (frequencies.py).
-            return (), self._nearest(signals, ranked)
+            return Found(nearest=self._nearest(signals, ranked))
         # The candidates in the order of their place, wording and scores together (order.py), the rest of the ranking
         # after them; after the first, a hit must score at least RELATIVE_CUTOFF of the best.
         shown = in_order(signals, ranked)
         shown += [i for i in ranked if i not in shown]
         best = scores[ranked[0]] * RELATIVE_CUTOFF
         passing = [shown[0], *(i for i in shown[1:] if scores.get(i, 0.0) >= best)][:top]
-        return tuple(self._hit(i, round(scores.get(i, 0.0), 3), q, question) for i in passing), None
+        hits = tuple(self._hit(i, round(scores.get(i, 0.0), 3), q, question) for i in passing)
+        return Found(hits, tentative=sem is not None and probability < TENTATIVE_PROBABILITY)
 
     def _nearest(self, signals: Signals, ranked: list[int]) -> Measure:
         """The measure nearest in subject: the first in the order of order.py."""

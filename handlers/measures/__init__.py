@@ -106,6 +106,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         frequencies=frequencies,
         definitions=definitions,
         no_figure=answer.figure_missing,
+        tentative=answer.tentative,
     )
     # The answer stays in the chat: what its buttons open comes as a new message.
     measure = MeasuresView.MEASURE
