@@ -472,14 +472,16 @@ class MeasureIndex:
         meaning = self._vectors.sentence_cosines(question, i) if self._vectors is not None else []
         if max(scores) <= 0 and max(meaning, default=0.0) <= 0:
             return measure.sentences[1]  # nothing matches a sentence: the first one after the title
-        relevant = may_lead(scores, meaning)
+        near, about = meaning, None
         if "count" in asks:
             # How many, of what: the question's subject, its counting words left out (leads.subject_of).
             subject = subject_of(norm_q)
-            about = self._subject_scores(subject)
+            subject_scores = self._subject_scores(subject)
+            about = [subject_scores.get(first + k, 0.0) for k in range(len(scores))]
             # By when too ("书记调走了，过多久必须有新书记"): closeness in meaning to the whole question still counts.
-            near = meaning if "when" in asks or self._vectors is None else self._vectors.sentence_cosines(subject, i)
-            relevant = may_lead(scores, near, [about.get(first + k, 0.0) for k in range(len(scores))])
+            if "when" not in asks and self._vectors is not None:
+                near = self._vectors.sentence_cosines(subject, i)
+        relevant = may_lead(scores, near, about)
         normalized = self._norm_sentences[first : first + len(scores)]
         return measure.sentences[leading(scores, normalized, asks, relevant)]
 
