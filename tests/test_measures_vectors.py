@@ -7,6 +7,7 @@ from importlib import resources
 
 import pytest
 
+from bot.measures import vectors
 from bot.measures.search import MeasureIndex, build_index, get_index
 from bot.measures.vectors import MAGIC, VectorModel, WordVectors, load_vectors
 from tests.measures_support import one_part_alone, ranked_first, written_since
@@ -101,3 +102,22 @@ def test_the_answer_leads_with_the_sentence_that_answers_in_meaning(index: Measu
     hit = index.answer("书记调走了，过多久必须有新书记").hits[0]
     assert hit.measure.number == 31
     assert hit.lead == "机关党组织班子成员出缺，原则上应在6个月内补齐。"
+
+
+def test_each_measures_nearest_example_is_searched_for_once_a_question(
+    index: MeasureIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ranking and the decision's signals ask for the nearest examples of mostly the same measures: the second
+    # asking reads the first's cosines, and another question is searched for afresh.
+    model = index._vectors
+    assert model is not None
+    searched: list[int] = []
+    found = vectors.nearest_cosine
+    monkeypatch.setattr(vectors, "nearest_cosine", lambda e, i, p: searched.append(i) or found(e, i, p))
+    first, other = model.vector("党费可以用来干什么"), model.vector("支部书记出缺多久补上")
+    assert first is not None and other is not None
+    once = model.nearest(first, [0, 15, 30])
+    assert model.nearest(first, [15, 30, 4]) == {15: once[15], 30: once[30], 4: model.nearest(first, [4])[4]}
+    assert searched == [0, 15, 30, 4]
+    model.nearest(other, [15])
+    assert searched[-1] == 15 and len(searched) == 5

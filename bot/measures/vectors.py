@@ -164,6 +164,8 @@ class VectorModel:
         self._centroids: list[list[float]] = []
         # The last question's vector (read and replaced whole: the index is shared by threads).
         self._last: tuple[str, list[float] | None] = ("", None)
+        # The last vector searched for its nearest examples, and the cosines found per measure index.
+        self._nearest_last: tuple[Sequence[float] | None, dict[int, float]] = (None, {})
         # Each sentence's vector in text order (None for one without a known word), to choose the answering one.
         self._sentences = [[self.vector(s) for s in m.sentences] for m in notice.measures]
         for i, owned in enumerate(texts):
@@ -248,9 +250,20 @@ class VectorModel:
         return {i: sum(map(mul, c, v)) for i, c in enumerate(self._centroids)}
 
     def nearest(self, v: Sequence[float], candidates: Iterable[int]) -> dict[int, float]:
-        """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes)."""
-        placed = self._examples.place(in_example_space(v))
-        return {i: nearest_cosine(self._examples, i, placed) for i in candidates}
+        """Cosines of a unit vector with the nearest example of each of ``candidates`` (measure indexes).
+
+        The ranking (``add_scores``) and the decision's signals (``score``) ask for the same question's vector (the one
+        ``vector`` keeps) and mostly the same measures: each measure's cosine is searched for once a question."""
+        last, known = self._nearest_last
+        if last is not v:
+            known = {}
+        wanted = list(candidates)
+        missing = [i for i in wanted if i not in known]
+        if missing:
+            placed = self._examples.place(in_example_space(v))
+            known = {**known, **{i: nearest_cosine(self._examples, i, placed) for i in missing}}
+            self._nearest_last = (v, known)  # replaced whole, as ``_last``
+        return {i: known[i] for i in wanted}
 
     def add_scores(self, combined: dict[int, float], question: str) -> VectorScores:
         """Add the vectors' evidence to ``combined`` (measure index -> the ranking's score so far), in place."""
