@@ -104,9 +104,10 @@ async def test_the_frequency_leads_whether_or_not_a_measure_follows(bot: BotHarn
 async def test_the_measure_after_a_frequency_leads_with_what_it_says_of_the_meeting(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch, question: str
 ) -> None:
-    # Answered whatever the decision's weights (thresholds lowered): the regulation gives the figure, so measure 5
-    # leads with its 三会一课 sentence, not with its other number (每年至少1次党章学习).
+    # Answered whatever the decision's weights (thresholds lowered, and never tentative): the regulation gives the
+    # figure, so measure 5 leads with its 三会一课 sentence, not with its other number (每年至少1次党章学习).
     monkeypatch.setattr(search, "needed_probabilities", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(search, "TENTATIVE_PROBABILITY", 0.0)
     lines = (await bot.say(GUEST, question))[0].splitlines()
     lead = lines[lines.index("") + 1]
     assert lead.endswith("—— 第5条") and "三会一课" in lead and "党章学习" not in lead
