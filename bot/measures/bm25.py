@@ -7,6 +7,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 
+def best_first(scores: Mapping[int, float]) -> list[int]:
+    """The measures' indexes by score, best first; of two alike, the lower index (the earlier measure) first. The one
+    order of the ranking, the decision and the word vectors' candidates, so that they agree on ties."""
+    return sorted(scores, key=lambda i: (-scores[i], i))
+
+
 class BM25:
     """Okapi BM25 with the always-positive idf ``ln(1 + (N - df + 0.5) / (df + 0.5))`` (as in Lucene).
 

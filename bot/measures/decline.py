@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from bot.measures.analysis import normalize
+from bot.measures.bm25 import best_first
 from bot.measures.semantic import Semantic
 from bot.measures.unregulated import not_regulated
 from bot.measures.vectors import VectorScores
@@ -135,11 +136,6 @@ def outside_the_notice(question: str) -> bool:
     """A request to write something, or a question on business the notice does not regulate (``unregulated.py``):
     declined, whatever the retrieval finds."""
     return bool(COMPOSE_REQUEST.search(question)) or not_regulated(question)
-
-
-def best_first(scores: Mapping[int, float]) -> list[int]:
-    """The measures' indexes by score, best first; of two alike, the lower index (the earlier measure) first."""
-    return sorted(scores, key=lambda i: (-scores[i], i))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bot.measures.analysis import (
 from bot.measures.anchors import EN_ANCHORS, ZH_ANCHORS
 from bot.measures.answers import Answer, Found, Hit
 from bot.measures.asides import Aside, find_aside
-from bot.measures.bm25 import BM25
+from bot.measures.bm25 import BM25, best_first
 from bot.measures.bold import highlight as highlight  # re-exported: the chat imports it from here
 from bot.measures.decline import (
     NEAREST_PROBABILITY,
@@ -27,7 +27,6 @@ from bot.measures.decline import (
     OfftopicLexicon,
     Signals,
     answer_probability,
-    best_first,
     needed_probabilities,
     outside_the_notice,
     settled_probability,
@@ -271,9 +270,8 @@ class MeasureIndex:
         lexicon = self._lexicon.find(question) if self._lexicon is not None else ()
         scores = self._score(q)
         combined, vec = self._fused(scores, sem, question)
-        best = max(combined, key=lambda i: (combined[i], -i), default=None)
-        best_coverage = self._best_coverage(q, best) if best is not None else 0.0
         top = best_first(combined)[:3]
+        best_coverage = self._best_coverage(q, top[0]) if top else 0.0
         meaning = self._meaning.score(question, top) if self._meaning is not None else None
         off = self._meaning.nearest_offtopic(question) if self._meaning is not None and offtopic else 0.0
         found = Signals(self.anchored(question), self._coverage(q), scores, sem, lexicon, best_coverage, vec, combined)

@@ -30,6 +30,7 @@ from operator import add, mul
 from typing import Any
 
 from bot.measures.analysis import ROLE_WEIGHT, ChineseAnalyzer, normalize
+from bot.measures.bm25 import best_first
 from bot.measures.example_search import ExampleIndex, Placed
 from bot.measures.knowledge import Notice
 from bot.measures.roles import role_span
@@ -277,7 +278,7 @@ class VectorModel:
         for i, c in centroid.items():
             if c > median:
                 combined[i] = combined.get(i, 0.0) + self.vec_weight * (c - median)
-        top = sorted(combined, key=lambda i: (-combined[i], i))[: self.nearest_candidates]
+        top = best_first(combined)[: self.nearest_candidates]
         if len(top) > 1 and combined[top[0]] - combined[top[-1]] > self.nearest_weight:
             # The nearest examples could not change the order (their cosines differ by less than 1): save the work.
             return VectorScores(centroid, {})
