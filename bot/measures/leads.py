@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
+
+from bot.measures.analysis import Analyzer, Query
+from bot.measures.frequencies import asked_frequencies, without_how_often
 
 ASKS = {
     "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
@@ -33,6 +37,28 @@ LEAD_NEAR = 0.05
 LEAD_ABOUT = 0.5
 
 
+class Reading(NamedTuple):
+    """How the leads of one question's measures are chosen, read once for all of them: the question, normalised, what
+    it asks for (``ASKS``) and the query its sentences are scored by."""
+
+    question: str
+    norm: str
+    asks: tuple[str, ...]
+    q: Query
+
+
+def reading(question: str, q: Query, analyzer: Analyzer) -> Reading:
+    """What ``question`` (asked as ``q``) asks for. How often a meeting is held is answered by the regulations' figure
+    above the measures (frequencies.py), so it asks no count of them and its sentences are scored without the how-often
+    words: a measure leads with what it says of that meeting, not with another number ("每年至少…1次党章学习")."""
+    norm = analyzer.normalize(question)
+    asks = [kind for kind, pattern in ASKS.items() if pattern.search(norm)]
+    if "count" in asks and asked_frequencies(question):
+        asks.remove("count")
+        q = analyzer.query(without_how_often(question))
+    return Reading(question, norm, tuple(asks), q)
+
+
 def subject_of(question: str) -> str:
     """What a "how often / how many" question (normalised) asks about: its counting words left out ("书记讲党课一年几次"
     -> "书记讲党课")."""
@@ -53,7 +79,7 @@ def may_lead(scores: list[float], meaning: list[float], about: list[float] | Non
     return [said[k] or (bool(meaning) and meaning[k] >= closest - LEAD_NEAR) for k in range(len(scores))]
 
 
-def leading(scores: list[float], sentences: list[str], asks: list[str], relevant: list[bool]) -> int:
+def leading(scores: list[float], sentences: list[str], asks: Iterable[str], relevant: list[bool]) -> int:
     """The index of the sentence that leads: the best-matching one (``scores``), a relevant one with the number, role
     or date asked for (``sentences`` normalised) raised by LEAD_BONUS of the best score, the measure's title (the first
     sentence) lowered: it restates the topic and rarely answers."""

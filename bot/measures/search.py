@@ -32,12 +32,12 @@ from bot.measures.decline import (
     settled_probability,
 )
 from bot.measures.english import EnglishAnalyzer
-from bot.measures.frequencies import asked_frequencies, unsettled_frequency, without_how_often
+from bot.measures.frequencies import unsettled_frequency
 from bot.measures.index_cache import kept_index
 from bot.measures.knowledge import MEASURE_COUNT, Measure, Notice, Section, load_notice
 from bot.measures.languages import index_language as index_language  # re-exported, as highlight
 from bot.measures.languages import question_language as question_language  # re-exported, as highlight
-from bot.measures.leads import ASKS, leading, may_lead, subject_of
+from bot.measures.leads import Reading, leading, may_lead, reading, subject_of
 from bot.measures.learnt import learnt_models
 from bot.measures.meaning import MeaningModel, load_examples, load_meaning
 from bot.measures.numbers import (
@@ -211,7 +211,8 @@ class MeasureIndex:
             norm = normalize(question).strip()  # the text the references' spans are on
             rest = without_measure_numbers(norm, refs)
             q = self.analyzer.query(rest)
-            hit = self._hit(measure.number - 1, NUMBER_SCORE, q, rest if q.words or q.grams else "")
+            read = reading(rest, q, self.analyzer) if rest and (q.words or q.grams) else None
+            hit = self._hit(measure.number - 1, NUMBER_SCORE, q, read)
             if asks_whether(norm) and q.content:
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about
                 # another measure and measure N is not among the three it fits ("第十条讲了三会一课吗": it is), that
@@ -223,7 +224,7 @@ class MeasureIndex:
                         # answers first; the measure the rest fits follows.
                         return Answer(question, (hit, found[0]), number_requested=ref.number, lang=lang)
                     # The named measure follows at the same score (a ranked list never rises).
-                    named = self._hit(measure.number - 1, found[0].score, q, rest)
+                    named = self._hit(measure.number - 1, found[0].score, q, read)
                     return Answer(question, (found[0], named), number_requested=ref.number, lang=lang)
             return Answer(question=question, hits=(hit,), number_requested=ref.number, lang=lang)
         if (section_ref := find_section_number(question)) is not None:
@@ -361,7 +362,8 @@ class MeasureIndex:
         shown += [i for i in ranked if i not in shown]
         best = scores[ranked[0]] * RELATIVE_CUTOFF
         passing = [shown[0], *(i for i in shown[1:] if scores.get(i, 0.0) >= best)][:top]
-        hits = tuple(self._hit(i, round(scores.get(i, 0.0), 3), q, question) for i in passing)
+        read = reading(question, q, self.analyzer) if question else None  # once for all the hits' leads
+        hits = tuple(self._hit(i, round(scores.get(i, 0.0), 3), q, read) for i in passing)
         return Found(hits, tentative=sem is not None and probability < TENTATIVE_PROBABILITY)
 
     def _nearest(self, signals: Signals, ranked: list[int]) -> Measure:
@@ -440,14 +442,16 @@ class MeasureIndex:
             scores[j] = scores.get(j, 0.0) + GRAM_WEIGHT * g
         return scores
 
-    def _hit(self, i: int, score: float, q: Query, question: str = "") -> Hit:
+    def _hit(self, i: int, score: float, q: Query, read: Reading | None = None) -> Hit:
+        """Measure ``i`` as a hit for the query ``q``, led by the sentence that answers the question ``read`` (none
+        without it)."""
         sentences, terms = self._matched(i, q)
         weak = tuple(t for t in terms if self._is_weak(t))
-        lead = self._lead(i, q, question) if question else ""
+        lead = self._lead(i, read) if read is not None else ""
         return Hit(self.notice.measures[i], score, sentences, terms, weak, lead)
 
-    def _lead(self, i: int, q: Query, question: str) -> str:
-        """The sentence of measure ``i`` that answers the question, to be shown first.
+    def _lead(self, i: int, read: Reading) -> str:
+        """The sentence of measure ``i`` that answers the question (``read`` by leads.reading), to be shown first.
 
         The best-matching sentence, except that for "how often / how many / who / by when" a sentence with a
         number, a role or a date is preferred. The lead title (the first sentence) only when nothing else
@@ -456,13 +460,7 @@ class MeasureIndex:
         measure = self.notice.measures[i]
         if len(measure.sentences) < 2:
             return measure.sentences[0] if measure.sentences else measure.text
-        norm_q = self.analyzer.normalize(question)
-        asks = [kind for kind, pattern in ASKS.items() if pattern.search(norm_q)]
-        if "count" in asks and asked_frequencies(question):
-            # How often a meeting is held: the regulations' figure answers it above the measure (frequencies.py), so
-            # the measure leads with what it says of that meeting, not with another number ("每年至少…1次党章学习").
-            asks.remove("count")
-            q = self.analyzer.query(without_how_often(question))
+        question, norm_q, asks, q = read
         first = self._first_sentence[i]
         sent_scores = self._sentence_scores(q)
         scores = [sent_scores.get(first + k, 0.0) for k in range(len(measure.sentences))]
