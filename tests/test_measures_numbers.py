@@ -103,6 +103,8 @@ def test_english_numbers(text: str, value: int) -> None:
         ("第0条", 0),
         ("99", 99),
         ("29条原文是什么", 29),  # digits and 条 opening the question, followed by what it says
+        ("28条规定了什么", 28),  # … and 规定 as the question's verb ("3条规定有哪些" asks for three rules)
+        ("5条规定啥", 5),
         ("12条的三年计划现在是不是已经过期了", 12),
         ("通知里12条讲了啥", 12),
         ("最后一条讲什么", 32),  # the notice's last measure

@@ -132,12 +132,13 @@ _ZH_EXPLICIT = (
     re.compile(rf"({_NUM_X})\s*号措施"),
     # "29条原文是什么", "通知里12条的三年计划过期了吗": digits and 条 opening the question (after the notice, at
     # most) and followed by what it says. Digits only: "两条意见的" counts opinions; and not 规定 / 要求 after it:
-    # "3条规定有哪些" asks for three rules.
+    # "3条规定有哪些" asks for three rules. But 规定 as the verb of the question is what the measure says:
+    # "28条规定了什么", "5条规定啥" (session 29: a reader's question of batch 188 was declined).
     # Not "32条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
     # "32条里哪一条讲评星定级").
     re.compile(
         rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*条"
-        r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎))"
+        r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎|规定(?:了|什么|啥)))"
     ),
 )
 # "支部开会，第一项内容必须学什么": after a meeting is named, 第N项 / 第N点 counts the meeting's items (its first one is
