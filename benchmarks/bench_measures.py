@@ -102,6 +102,12 @@ class Result:
         return bool(self.ranked) and self.ranked[0] in self.case.expect
 
     @property
+    def hedged(self) -> bool:
+        """Answered, but tentatively: the reply says first that the measures may not answer this directly
+        (``Answer.tentative``). Only for the build's own answers, not for ``as_build``'s."""
+        return bool(self.ranked) and self.answer.tentative
+
+    @property
     def top3(self) -> bool:
         """An accepted measure is among the first three hits."""
         if not self.answerable:
@@ -227,6 +233,16 @@ def figures(results: list[Result]) -> dict[str, tuple[int, int]]:
             sum(r.declined and _nearest(r) is not None for r in offtopic),
             sum(r.declined for r in offtopic),
         ),
+        # Session 30: an answer may be hedged (Result.hedged). The goals count it as answered; how many are, and how
+        # many off-topic questions get an answer with no hedge at all, is what a member meets.
+        "hedged_right": (
+            sum(r.hedged and r.top1 for r in answerable),
+            sum(r.hedged for r in answerable),
+        ),
+        "offtopic_hedged": (
+            sum(r.hedged for r in offtopic),
+            sum(not r.declined for r in offtopic),
+        ),
     }
     for tag in sorted({t for r in answerable for t in r.case.tags} - {"paraphrase"}):
         sub = [r for r in answerable if tag in r.case.tags]
@@ -269,6 +285,13 @@ def report(name: str, figs: dict[str, tuple[int, int]], before: dict[str, list[i
     named, off = figs["offtopic_nearest"]
     named_text = f"answerable {right} of {declined} (a right one), off-topic {named} of {off}"
     print(f"  declined, naming the nearest measure: {named_text}")
+    right, hedged = figs["hedged_right"]
+    off_hedged, off_answered = figs["offtopic_hedged"]
+    print(
+        f"  answered with a hedge: answerable {hedged} ({right} with a right measure first); off-topic {off_hedged} of "
+        f"the {off_answered} answered, so {off_answered - off_hedged} of {figs['offtopic_declined'][1]} answered "
+        "with no hedge"
+    )
     for key, (part, whole) in figs.items():
         if key.startswith("tag:"):
             print(f"  {'  tag ' + key[4:]:<20} {fmt(part, whole, ci=False)}")

@@ -82,6 +82,32 @@ def test_a_second_labeller_is_compared_question_by_question() -> None:
     assert human["top1"] == (1, 2) and human["answerable_declined"] == (1, 2) and human["offtopic_declined"] == (1, 1)
 
 
+def test_hedged_answers_are_counted_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    """A hedged answer counts as answered for the goals; the report says how many answers were hedged, how many of
+    those were right, and how many off-topic questions were answered with no hedge."""
+    from dataclasses import replace
+
+    bench = _bench()
+    cases = [
+        bench.Case("党费能用来干什么", "zh", (16,), ()),
+        bench.Case("党费能用来干什么", "zh", (9,), ()),
+        bench.Case("党费能用来干什么", "zh", (), ()),
+        bench.Case("党费能用来干什么", "zh", (), ()),
+        bench.Case("今天食堂吃什么", "zh", (), ()),
+    ]
+    results = bench.evaluate(cases)
+    assert [r.ranked[:1] for r in results] == [(16,)] * 4 + [()]
+    hedge = (True, True, True, False, True)  # the last is declined: a decline is never hedged
+    results = [replace(r, answer=replace(r.answer, tentative=h)) for r, h in zip(results, hedge, strict=True)]
+    figs = bench.figures(results)
+    assert figs["hedged_right"] == (1, 2)
+    assert figs["offtopic_hedged"] == (1, 2)
+    assert figs["offtopic_declined"] == (1, 3) and figs["answerable_declined"] == (0, 2)
+    bench.report("x", figs, None)
+    out = capsys.readouterr().out
+    assert "answerable 2 (1 with a right measure first); off-topic 1 of the 2 answered, so 1 of 3 answered" in out
+
+
 def test_the_sweep_prints_the_decisions_curve_and_leaves_the_bar_as_shipped(capsys: pytest.CaptureFixture[str]) -> None:
     bench = _bench()
     from bot.measures import decline
