@@ -138,13 +138,61 @@ def test_no_sentence_of_the_notice_is_an_aside(lang: str) -> None:
     assert sentences and [s for s in sentences if find_aside(s)] == []
 
 
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def test_no_answerable_question_the_project_has_is_an_aside() -> None:
+    """Every question the project has that has a measure is asked of the measures. Where a batch has a second reader,
+    a question is answerable when both readers give it a measure: "how to log my volunteer hours" (batch 236) is
+    measure 22's to its writer, and to its second reader, as to the assistant, a question on using the assistant."""
     sets = [ROOT / "benchmarks/measures_eval.jsonl", *sorted((ROOT / "benchmarks").glob("measures_heldout_*.jsonl"))]
-    files = [ROOT / "bot/measures/data/questions.jsonl", *sets]
-    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    answerable = [r["q"] for r in rows if r.get("expect") or r.get("measures")]
+    labelled: list[tuple[str, set[int]]] = []
+    for f in [ROOT / "bot/measures/data/questions.jsonl", *sets]:
+        rows = _lines(f)
+        second = f.with_name(f.name.replace("heldout", "second_labels"))
+        seconds = _lines(second) if "heldout" in f.name and second.exists() else [{"measures": [0]}] * len(rows)
+        for r, s in zip(rows, seconds, strict=True):
+            label = set(r.get("expect") or r.get("measures") or ())  # type: ignore[call-overload]
+            labelled.append((str(r["q"]), label if s["measures"] else set()))
+    # A question labelled with every measure asks for the notice as a whole, which the aside answers (batch 239:
+    # "能不能把32条的标题都列一下", whose reply lists every measure's title under its section).
+    whole = set(range(1, 33))
+    answerable = [q for q, label in labelled if label and label != whole]
     assert len(answerable) > 20_000
     assert [q for q in answerable if find_aside(q)] == []
+
+
+def test_which_of_its_measures_is_asked_of_the_measures_not_of_the_notice() -> None:
+    """Asking which of the 32 measures (a plan must include, a role concerns) asks for measures, though the message also
+    says something of the notice that alone would make it an aside ("不知道从哪几方面写" read as its parts)."""
+    question = "我是局办公室的，领导让我牵头起草机关党建年度工作要点，不知道从哪几方面写，32条里哪些是必须写进去的"
+    answer = ask(question)
+    assert answer.aside is None and answer.hits[0].measure.number == 26
+    # Writing a report on carrying out the measures "from which aspects" still gets the notice's outline.
+    assert find_aside("局长让我写一份落实32条措施的情况报告，从哪几方面写") is Aside.ABOUT_THE_NOTICE
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("能不能把32条的标题都列一下", "1. 带头做到“两个维护”", "32. 加强对党务干部的培养锻炼"),
+        ("what are the titles of the 32 measures", "1. Take the lead", "32. "),
+    ],
+)
+def test_asked_for_the_titles_the_outline_lists_every_measure(question: str, first: str, last: str) -> None:
+    app = typer.Typer()
+    register(app)
+    text = CliRunner().invoke(app, ["ask", question]).output
+    lines = text.splitlines()
+    titles = [line for line in lines if line.split(".")[0].isdigit()]
+    assert [int(line.split(".")[0]) for line in titles] == list(range(1, 33))
+    assert titles[0].startswith(first) and titles[-1].startswith(last)
+    # Asked only who issued it, the outline names the sections without the titles.
+    app2 = typer.Typer()
+    register(app2)
+    issued = CliRunner().invoke(app2, ["ask", "32条是谁印发的"]).output
+    assert "第1—6条" in issued and "带头做到" not in issued
 
 
 def test_ask_json_says_an_aside() -> None:

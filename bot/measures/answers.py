@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from bot.measures.asides import Aside
+from bot.measures.asides import Aside, asks_for_titles
 from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import Measure
 from bot.measures.leads import no_figure_given
@@ -61,6 +61,11 @@ class Answer:
     def known(self) -> bool:
         """True when there is at least one hit."""
         return bool(self.hits)
+
+    @property
+    def titles_requested(self) -> bool:
+        """True when a question on the notice as a whole asks for its measures' titles: the reply lists them."""
+        return self.aside is Aside.ABOUT_THE_NOTICE and asks_for_titles(self.question)
 
     @property
     def not_regulated(self) -> bool:

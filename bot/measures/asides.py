@@ -113,6 +113,8 @@ _ABOUT_THE_NOTICE_EN = re.compile(
     r"|\b(?:seven|7) (?:sections|parts)\b|\bseveral measures on strengthening\b.{0,120}\b(?:summary|gist|overview)\b"
     r"|\bhow many measures (?:are (?:there )?in|does) (?:the|this|these) (?:notice|document)\b"
     r"|\bwho interprets\b"
+    # Its measures' titles, all of them (session 30).
+    r"|\btitles of (?:all )?(?:of )?(?:the |these |this notice's )?(?:32 |thirty-two )?measures\b"
 )
 
 # Session 26: whether the notice reaches the branches of retired or floating members is measure 14's to answer (it asks
@@ -127,12 +129,32 @@ _ONLY_THE_NOTICE_ZH = re.compile(
 )
 
 
+# Asking for the measures' titles ("能不能把32条的标题都列一下", "list the titles of the 32 measures"): the reply lists
+# them under their sections (session 30; batch 239 labels such a question with all 32 measures).
+_TITLES_ZH = re.compile(r"(?<!部分)(?:标题|题目)|(?:每|各)(?:一)?条(?:都)?(?:叫|是)什么")
+_TITLES_EN = re.compile(r"\btitles?\b")
+
+
+def asks_for_titles(text: str) -> bool:
+    """True when a question on the notice as a whole (``text``) asks for its measures' titles."""
+    text = normalize(text)
+    return bool(_TITLES_ZH.search(text) or _TITLES_EN.search(text))
+
+
+# Session 30: which of its measures ("32条里哪些是必须写进去的", "措施中哪几条讲支部"): that asks for measures,
+# whatever else the message says of the notice (batch 234, measure 26: "领导让我起草年度工作要点，不知道从哪几方面写，
+# 32条里哪些是必须写进去的").
+_WHICH_OF_ITS_MEASURES = re.compile(
+    r"(?:32条|三十二条|32项|若干措施|措施)(?:里|中|当中|里面)(?:的)?(?:有)?(?:哪些|哪几条|哪几项|哪一?条|哪一?项)"
+)
+
+
 def asks_about_the_notice(text: str) -> bool:
     """True for a question (``text`` normalised) on the notice as a whole: its issuer, date, addressees or parts."""
     if _ABOUT_THE_NOTICE_EN.search(text) or _ONLY_THE_NOTICE_ZH.search(text):
         return True
     asks = _THE_NOTICE_ZH.search(text) and _ASKS_OF_THE_NOTICE_ZH.search(text)
-    return bool(asks and not _MEMBERS_A_MEASURE_NAMES.search(text))
+    return bool(asks and not _MEMBERS_A_MEASURE_NAMES.search(text) and not _WHICH_OF_ITS_MEASURES.search(text))
 
 
 # A message that asks what the measures say is a question on them, whatever else it mentions ("the bot sent me a
