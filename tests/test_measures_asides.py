@@ -178,6 +178,10 @@ def test_which_of_its_measures_is_asked_of_the_measures_not_of_the_notice() -> N
     [
         ("能不能把32条的标题都列一下", "1. 带头做到“两个维护”", "32. 加强对党务干部的培养锻炼"),
         ("what are the titles of the 32 measures", "1. Take the lead", "32. "),
+        ("东莞市直机关党建32条措施都有哪些", "1. 带头做到“两个维护”", "32. 加强对党务干部的培养锻炼"),
+        ("我不知道32条具体有哪些，能不能给我列一下", "1. 带头做到“两个维护”", "32. 加强对党务干部的培养锻炼"),
+        ("list all 32 measures please", "1. Take the lead", "32. "),
+        ("what are the 32 measures?", "1. Take the lead", "32. "),
     ],
 )
 def test_asked_for_the_titles_the_outline_lists_every_measure(question: str, first: str, last: str) -> None:
@@ -193,6 +197,14 @@ def test_asked_for_the_titles_the_outline_lists_every_measure(question: str, fir
     register(app2)
     issued = CliRunner().invoke(app2, ["ask", "32条是谁印发的"]).output
     assert "第1—6条" in issued and "带头做到" not in issued
+    # The measures on a topic are asked of the measures, not of the notice.
+    for on_a_topic in (
+        "list all measures about discipline",
+        "list all 32 measures related to volunteering",
+        "32条里关于纪律的是哪几条",
+        "帮我列一下32条里所有有频次要求的",
+    ):
+        assert find_aside(on_a_topic) is None, on_a_topic
 
 
 def test_ask_json_says_an_aside() -> None:

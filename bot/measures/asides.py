@@ -113,8 +113,11 @@ _ABOUT_THE_NOTICE_EN = re.compile(
     r"|\b(?:seven|7) (?:sections|parts)\b|\bseveral measures on strengthening\b.{0,120}\b(?:summary|gist|overview)\b"
     r"|\bhow many measures (?:are (?:there )?in|does) (?:the|this|these) (?:notice|document)\b"
     r"|\bwho interprets\b"
-    # Its measures' titles, all of them (session 30).
+    # Its measures' titles, all of them, or the list of all of them, not of those on a topic (session 30).
     r"|\btitles of (?:all )?(?:of )?(?:the |these |this notice's )?(?:32 |thirty-two )?measures\b"
+    r"|^(?:please |pls |can you |could you )?list (?:out )?(?:all )?(?:of )?(?:the )?(?:32 |thirty-two )measures\b"
+    r"(?!.{0,12}\b(?:about|on|for|related|relating|that|which|with|mention|mentioning|concerning)\b)"
+    r"|^what are (?:all )?(?:of )?the (?:32 |thirty-two )measures\s*\??$"
 )
 
 # Session 26: whether the notice reaches the branches of retired or floating members is measure 14's to answer (it asks
@@ -126,13 +129,21 @@ _MEMBERS_A_MEASURE_NAMES = re.compile(r"退休|流动党员")
 _ONLY_THE_NOTICE_ZH = re.compile(
     r"^(?:32条|三十二条|32项|若干措施)(?:措施)?(?:是(?:啥|什么)|讲(?:的|了)?(?:是)?(?:什么|啥)|说(?:的|了)?(?:是)?(?:什么|啥)"
     r"|(?:的)?(?:主要)?内容(?:是什么|有哪些)?|呢)?\s*[?？。.!！]*$"
+    # Which they are, all of them ("32条措施都有哪些", "32条具体有哪些，能不能给我列一下", session 30).
+    r"|(?:32条|三十二条|32项|若干措施)(?:措施)?(?:具体|都|分别|一共)?(?:有|是|包括)哪些(?:条|措施)?"
+    r"(?:\s*[?？。.!！呢啊吗]*$|[，,]?\s*(?:能|可以|帮|给|请|麻烦))"
 )
 
 
 # Asking for the measures' titles ("能不能把32条的标题都列一下", "list the titles of the 32 measures"): the reply lists
 # them under their sections (session 30; batch 239 labels such a question with all 32 measures).
-_TITLES_ZH = re.compile(r"(?<!部分)(?:标题|题目)|(?:每|各)(?:一)?条(?:都)?(?:叫|是)什么")
-_TITLES_EN = re.compile(r"\btitles?\b")
+_TITLES_ZH = re.compile(
+    r"(?<!部分)(?:标题|题目)|(?:每|各)(?:一)?条(?:都)?(?:叫|是)什么|列|目录"
+    r"|(?:32条|三十二条|32项|若干措施)(?:措施)?(?:具体|都|一共)?(?:有|是|包括)哪些"
+)
+_TITLES_EN = re.compile(
+    r"\btitles?\b|\blist\b(?!.{0,24}\bsections?\b)|^what are (?:all )?(?:of )?the (?:32 |thirty-two )measures\s*\??$"
+)
 
 
 def asks_for_titles(text: str) -> bool:
