@@ -193,9 +193,7 @@ def test_asked_for_the_titles_the_outline_lists_every_measure(question: str, fir
     assert [int(line.split(".")[0]) for line in titles] == list(range(1, 33))
     assert titles[0].startswith(first) and titles[-1].startswith(last)
     # Asked only who issued it, the outline names the sections without the titles.
-    app2 = typer.Typer()
-    register(app2)
-    issued = CliRunner().invoke(app2, ["ask", "32条是谁印发的"]).output
+    issued = CliRunner().invoke(app, ["ask", "32条是谁印发的"]).output
     assert "第1—6条" in issued and "带头做到" not in issued
     # The measures on a topic are asked of the measures, not of the notice.
     for on_a_topic in (

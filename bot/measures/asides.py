@@ -69,12 +69,15 @@ _ABOUT_THE_BOT = (
 )
 
 
+# The notice's names ("32条", "若干措施"), in each of the patterns below that needs one.
+_NOTICE_NAME_ZH = r"(?:32条|三十二条|32项|若干措施)"
+
 # Round 22: the notice as a whole rather than one of its measures ("32条是谁印发的", "这个文件分几个部分", "who issued
 # the 32 measures and when?"). No measure answers these, yet the notice's heading, addressees and sections do. Both
 # a name of the notice and a question on its issuer, date, addressees or parts are needed: "32条里哪一条讲评星定级"
 # asks for a measure. Written from the notice's heading and the ways one asks about any document.
 _THE_NOTICE_ZH = re.compile(
-    r"32条|三十二条|32项|若干措施|(?:这|那|该|本)(?:个|份|篇)?(?:文件|通知|文)|^(?:文件|通知)|(?:这|那|该|本)(?:个|些|份)?措施"
+    rf"{_NOTICE_NAME_ZH}|(?:这|那|该|本)(?:个|份|篇)?(?:文件|通知|文)|^(?:文件|通知)|(?:这|那|该|本)(?:个|些|份)?措施"
 )
 # Who issued it, not who must draw up a plan under it ("这个文件要求哪些单位制定具体方案" asks what it requires).
 _NOT_A_PLAN = r"(?!(?:具体|实施|工作|配套)?(?:方案|细则|计划|办法))"
@@ -127,10 +130,10 @@ _MEMBERS_A_MEASURE_NAMES = re.compile(r"退休|流动党员")
 
 # Or the notice's name alone, or asking what it is: "32条", "32条是啥", "若干措施讲了什么".
 _ONLY_THE_NOTICE_ZH = re.compile(
-    r"^(?:32条|三十二条|32项|若干措施)(?:措施)?(?:是(?:啥|什么)|讲(?:的|了)?(?:是)?(?:什么|啥)|说(?:的|了)?(?:是)?(?:什么|啥)"
+    rf"^{_NOTICE_NAME_ZH}(?:措施)?(?:是(?:啥|什么)|讲(?:的|了)?(?:是)?(?:什么|啥)|说(?:的|了)?(?:是)?(?:什么|啥)"
     r"|(?:的)?(?:主要)?内容(?:是什么|有哪些)?|呢)?\s*[?？。.!！]*$"
     # Which they are, all of them ("32条措施都有哪些", "32条具体有哪些，能不能给我列一下", session 30).
-    r"|(?:32条|三十二条|32项|若干措施)(?:措施)?(?:具体|都|分别|一共)?(?:有|是|包括)哪些(?:条|措施)?"
+    rf"|{_NOTICE_NAME_ZH}(?:措施)?(?:具体|都|分别|一共)?(?:有|是|包括)哪些(?:条|措施)?"
     r"(?:\s*[?？。.!！呢啊吗]*$|[，,]?\s*(?:能|可以|帮|给|请|麻烦))"
 )
 
@@ -139,7 +142,7 @@ _ONLY_THE_NOTICE_ZH = re.compile(
 # them under their sections (session 30; batch 239 labels such a question with all 32 measures).
 _TITLES_ZH = re.compile(
     r"(?<!部分)(?:标题|题目)|(?:每|各)(?:一)?条(?:都)?(?:叫|是)什么|列|目录"
-    r"|(?:32条|三十二条|32项|若干措施)(?:措施)?(?:具体|都|一共)?(?:有|是|包括)哪些"
+    rf"|{_NOTICE_NAME_ZH}(?:措施)?(?:具体|都|一共)?(?:有|是|包括)哪些"
 )
 _TITLES_EN = re.compile(
     r"\btitles?\b|\blist\b(?!.{0,24}\bsections?\b)|^what are (?:all )?(?:of )?the (?:32 |thirty-two )measures\s*\??$"
@@ -156,7 +159,7 @@ def asks_for_titles(text: str) -> bool:
 # whatever else the message says of the notice (batch 234, measure 26: "领导让我起草年度工作要点，不知道从哪几方面写，
 # 32条里哪些是必须写进去的").
 _WHICH_OF_ITS_MEASURES = re.compile(
-    r"(?:32条|三十二条|32项|若干措施|措施)(?:里|中|当中|里面)(?:的)?(?:有)?(?:哪些|哪几条|哪几项|哪一?条|哪一?项)"
+    rf"(?:{_NOTICE_NAME_ZH}|措施)(?:里|中|当中|里面)(?:的)?(?:有)?(?:哪些|哪几条|哪几项|哪一?条|哪一?项)"
 )
 
 
