@@ -323,6 +323,30 @@ async def test_a_number_alone_shows_the_measure(bot: BotHarness, question: str) 
     assert "<b>党费</b>" in replies[0] and bot.request.calls[-1].buttons[0] == ("第16条全文", "ms:m:16:zh:new")
 
 
+async def test_several_measures_by_number_are_shown_together(bot: BotHarness) -> None:
+    replies = await bot.say(GUEST, "第二十三、二十四条")
+    text = replies[0]
+    assert text.startswith(
+        "<b>第23条 · 进一步发挥机关纪委作用</b>\n<i>六、持之以恒正风肃纪</i>\n进一步发挥机关纪委作用。落实"
+    )
+    assert "\n<b>第24条 · 持续整治“四风”问题</b>\n" in text and "严格落实中央八项规定精神" in text
+    assert bot.request.calls[-1].buttons == [
+        ("第23条", "ms:m:23:zh:new"),
+        ("第24条", "ms:m:24:zh:new"),
+        ("措施目录", "ms:idx:zh:new"),
+    ]
+    # A range names every measure in it; ten fit in one message in Chinese.
+    replies = await bot.say(GUEST, "第1到10条讲的什么")
+    assert re.findall(r"<b>第(\d+)条 · ", replies[0]) == [str(n) for n in range(1, 11)]
+    assert "评选青年学习标兵" in replies[0]  # measure 10's text
+    assert [data for _, data in bot.request.calls[-1].buttons][:10] == [f"ms:m:{n}:zh:new" for n in range(1, 11)]
+    # Too long for one message in full (the English rendering): their titles, each a button.
+    replies = await bot.say(GUEST, "what do measures 1 to 10 say", language_code="en")
+    assert re.findall(r"<b>Measure (\d+) · ", replies[0]) == [str(n) for n in range(1, 11)]
+    assert "Press a measure below to read it in full." in replies[0]
+    assert len(replies[0]) <= MessageLimit.MAX_TEXT_LENGTH
+
+
 @pytest.mark.parametrize(
     ("link", "data"),
     [

@@ -49,6 +49,12 @@ def test_ask_json_from_stdin(app: typer.Typer) -> None:
     assert [a["measure"] for a in rows[3]["answers"]] == [22]
 
 
+def test_ask_json_names_the_measures_asked_for_by_number(app: typer.Typer) -> None:
+    payload = json.loads(runner.invoke(app, ["ask", "--json", "第二十三、二十四条"]).output)
+    assert [a["measure"] for a in payload["answers"]] == [23, 24] and payload["numbers"] == [23, 24]
+    assert "numbers" not in json.loads(runner.invoke(app, ["ask", "--json", "第二十三条"]).output)
+
+
 def test_ask_top_k(app: typer.Typer) -> None:
     result = runner.invoke(app, ["ask", "--json", "--top", "1", "党员教育培训"])
     assert len(json.loads(result.output)["answers"]) == 1

@@ -114,6 +114,9 @@ def test_english_numbers(text: str, value: int) -> None:
         ("mesure 5", 5),
         ("what does measrue 20 say", 20),
         ("measurs 7", 7),
+        ("第16條讲什么", 16),  # the traditional character
+        ("第十六跳说的啥", 16),  # 跳 for 条: a pinyin keyboard's tiao
+        ("第16tiao", 16),
     ],
 )
 def test_find_measure_number(question: str, number: int) -> None:
@@ -164,6 +167,8 @@ def test_find_measure_number(question: str, number: int) -> None:
         "打通服务群众最后一公里",
         "会议最后一项议程是什么",
         "what is the last item on the agenda",
+        "第一、二季度的党课",  # quarters: a list is of measures only with 条 or 措施 after it
+        "支委会第一、二项议程",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:
@@ -235,3 +240,32 @@ def test_the_models_do_not_learn_from_a_question_that_names_a_measure_by_number(
 def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measure: int) -> None:
     hits = ask(question, "zh").hits
     assert not hits or hits[0].measure.number != measure
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("第二十三、二十四条", [23, 24]),
+        ("第23和24条讲什么", [23, 24]),
+        ("23、24条", [23, 24]),
+        ("第5条跟第7条有什么区别", [5, 7]),
+        ("第三至五条讲的是什么", [3, 4, 5]),  # a range names every measure in it
+        ("第3条到第5条", [3, 4, 5]),
+        ("措施23和24", [23, 24]),
+        ("measures 3-5", [3, 4, 5]),
+        ("articles 3, 4 and 7", [3, 4, 7]),
+        ("what do measures 12 to 14 say", [12, 13, 14]),
+        ("第1到32条", [1, 32]),  # longer than MAX_RANGE: its two ends
+        ("措施十一和十二有什么区别", [11, 12]),
+        ("措施7跟第一议题有关系吗", [7]),  # a term, not a second measure
+        ("措施7和三会一课", [7]),
+    ],
+)
+def test_several_measures_by_number(question: str, numbers: list[int]) -> None:
+    assert [ref.number for ref in measure_references(question)] == numbers
+
+
+def test_a_list_of_measure_numbers_leaves_the_rest_of_the_question() -> None:
+    text = normalize("第23和24条讲什么")
+    rest = without_measure_numbers(text, measure_references(text))
+    assert rest.strip() == "讲什么"

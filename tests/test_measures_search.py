@@ -121,6 +121,24 @@ def test_english_number_resolution(en: MeasureIndex, question: str) -> None:
     assert answer.hits[0].measure.title == "Guarantee funds for Party activities"
 
 
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("第二十三、二十四条", (23, 24)),
+        ("第5条跟第7条有什么区别", (5, 7)),
+        ("第3到5条", (3, 4, 5)),
+        ("第5条和第99条", (5,)),
+    ],
+)
+def test_several_measures_by_number_are_answered_in_the_order_asked(
+    zh: MeasureIndex, question: str, numbers: tuple[int, ...]
+) -> None:
+    answer = zh.answer(question)
+    assert tuple(h.measure.number for h in answer.hits) == numbers
+    assert answer.number_requested == numbers[0] and answer.out_of_range is None
+    assert answer.numbers_requested == (numbers if len(numbers) > 1 else ())  # one in range: that measure alone
+
+
 def test_number_with_a_question_highlights_within_that_measure(zh: MeasureIndex) -> None:
     answer = zh.answer("第16条里党费怎么管")
     assert answer.number_requested == 16 and len(answer.hits) == 1

@@ -34,6 +34,8 @@ def answer_to_json(answer: Answer) -> str:
         payload["tentative"] = True  # added: barely sure; the chat says the measures may not answer this directly
     if answer.out_of_range is not None:
         payload["out_of_range"] = answer.out_of_range
+    if len(answer.numbers_requested) > 1:
+        payload["numbers"] = list(answer.numbers_requested)  # added: several measures asked for by number, in order
     if answer.section_requested is not None:
         payload["section"] = answer.section_requested  # added: the answers are this section's measures, in order
     if answer.aside is not None:

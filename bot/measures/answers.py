@@ -44,6 +44,9 @@ class Answer:
     question: str
     hits: tuple[Hit, ...]
     number_requested: int | None = None
+    # "第二十三、二十四条", "第5条跟第7条有什么区别": several measures by number, in the order asked; the hits are those
+    # measures (number_requested is the first).
+    numbers_requested: tuple[int, ...] = ()
     section_requested: int | None = None  # "第三部分讲什么": the hits are that section's measures, in order
     out_of_range: int | None = None
     too_long: bool = False

@@ -112,6 +112,9 @@ def _misspellings(word: str) -> list[str]:
 _MEASURE_SLIPS = "|".join(_misspellings("measure"))
 _EN_NOUN = rf"(?:measures?|(?:{_MEASURE_SLIPS})s?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 
+# 条 as typed: the traditional 條, and 跳 or "tiao", which a pinyin keyboard offers for tiao ("第十六跳说的啥").
+_TIAO = r"(?:条|條|跳|tiao(?![a-z]))"
+
 # A part of the notice: its seven numbered sections (一、… 七、), which people call 部分, 章 or 板块.
 _SECTION_NOUN = r"(?:个\s*)?(?:大?部分|章|板块|大项|大块)"
 # What may follow "第N项" when it names a measure: 措施 or the start of a question about it.
@@ -122,7 +125,7 @@ _PREDICATE = r"(?:措施|是|讲|说|的|内容|呢|要求|规定|里|中|写|�
 _ZH_EXPLICIT = (
     # 第N条 is always a measure; 第N项 / 第N点 only when nothing but 措施 or a predicate follows: "第一项议程"
     # (the first item on a meeting's agenda, i.e. 第一议题) and "第一点意见" are terms, not measure numbers.
-    re.compile(rf"第\s*({_NUM_X})\s*(?:条|款|个?措施|[项点](?![\u4e00-\u9fff])|[项点](?={_PREDICATE}))"),
+    re.compile(rf"第\s*({_NUM_X})\s*(?:{_TIAO}|款|个?措施|[项点](?![\u4e00-\u9fff])|[项点](?={_PREDICATE}))"),
     # Not a word that starts with 一 ("32条措施一共几个部分", "措施一下子就落实了"): not 措施一.
     # Nor a section of the notice ("措施第三部分是讲什么的": section 3, see find_section_number).
     re.compile(
@@ -137,8 +140,33 @@ _ZH_EXPLICIT = (
     # Not "32条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
     # "32条里哪一条讲评星定级").
     re.compile(
-        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*条"
+        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*{_TIAO}"
         r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎|规定(?:了|什么|啥)))"
+    ),
+)
+# Several measures by number: "第二十三、二十四条", "第3到5条", "第5条跟第7条", "23、24条讲什么", "措施23和24",
+# "measures 3-5", "articles 3, 4 and 7". A range ("到", "至", "-", "to") names every measure in it.
+_ZH_AND = r"(?:[、,和与及跟/&]|以及|还有|或者?)"
+_ZH_TO = r"(?:到|至|~|-|—)"
+_EN_AND = r"(?:,\s*and|,\s*or|,|&|and|or|/)"
+_EN_TO = r"(?:to|through|thru|till|until|-|–)"
+_ZH_ITEM = rf"第?\s*{_NUM}(?:\s*{_TIAO})?"
+# Where a number without 条 ends as a list's item: not inside a word, only before a predicate or the next item.
+_ITEM_ENDS = r"(?:(?![\u4e00-\u9fff\d%])|(?=[是讲说的呢吗都有和与跟及还分内要规里中写提怎]))"
+_ZH_LISTS = (
+    # 第 before the first number and 条 (or 措施) after the last: "第一、二季度" counts quarters, not measures.
+    re.compile(
+        rf"第\s*{_NUM}(?:\s*{_TIAO})?(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*{_ZH_ITEM})+\s*(?:{_TIAO}|款|个?措施|[项点]措施)"
+    ),
+    # Digits opening the question, as "29条原文是什么" does alone.
+    re.compile(
+        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*\d{{1,2}}(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*\d{{1,2}})+\s*{_TIAO}"
+    ),
+    # After 措施, as "措施二十二" names one; a number that goes on into a word is not an item ("措施7跟第一议题",
+    # "措施7和三会一课").
+    re.compile(
+        rf"措施\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向]){_NUM}"
+        rf"(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*(?:第\s*{_NUM}\s*{_TIAO}|第?\s*{_NUM}{_ITEM_ENDS}))+(?!\s*{_SECTION_NOUN})"
     ),
 )
 # "支部开会，第一项内容必须学什么": after a meeting is named, 第N项 / 第N点 counts the meeting's items (its first one is
@@ -150,7 +178,7 @@ _ZH_MEETING = re.compile(
 _ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
 # Not "32条" alone or "32条是啥": without 第 that is the notice's name (asides.asks_about_the_notice).
 _ZH_WHOLE = re.compile(
-    rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条项])第?\s*({_NUM})\s*(?:条|项|点|款|号)?\s*(?:措施)?\s*"
+    rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条條项])第?\s*({_NUM})\s*(?:{_TIAO}|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
 )
 # "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
@@ -164,6 +192,16 @@ _EN_EXPLICIT = (
     re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b{_EN_NOT_MEASURE}"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
+_EN_LIST = re.compile(
+    rf"\b(?:{_EN_NOUN})\s*#?\s*{_EN_NUM}"
+    rf"(?:\s*(?:{_EN_AND}|{_EN_TO})\s*(?:(?:measure|article|item|point)s?\s*)?#?\s*\d{{1,2}}\b)+{_EN_NOT_MEASURE}"
+)
+# Within a list: each number, and the range words between them.
+_LIST_TOKEN = re.compile(
+    rf"(?P<to>{_ZH_TO}|\b{_EN_TO}\b)|(?P<number>\d{{1,4}}|{_CN_NUM}|\b(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?\b)"
+)
+# The longest range read as every measure in it: longer ones ("第1到32条") name their two ends.
+MAX_RANGE = 10
 
 
 @dataclass(frozen=True)
@@ -264,6 +302,10 @@ def without_measure_numbers(text: str, refs: list[NumberRef]) -> str:
 def _measure_references(text: str) -> list[NumberRef]:
     """Every measure number in ``text`` (normalised), the one to answer first."""
     refs: list[NumberRef] = []
+    for pattern in (*_ZH_LISTS, _EN_LIST):
+        for m in pattern.finditer(text):
+            if not any(_overlap(m.span(), r.span) for r in refs):
+                refs.extend(_listed(m))
     for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT):
         for m in pattern.finditer(text):
             if pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
@@ -273,6 +315,30 @@ def _measure_references(text: str) -> list[NumberRef]:
                 refs.append(NumberRef(value, m.span()))
     for pattern in (_ZH_LAST, _EN_LAST):
         refs.extend(NumberRef(MEASURE_COUNT, m.span()) for m in pattern.finditer(text))
+    return refs
+
+
+def _listed(m: re.Match[str]) -> list[NumberRef]:
+    """The measures a list names ("第二十三、二十四条", "第3到5条", "measures 3-5"), in order. The items' spans tile
+    the list's, so that what is left of the question has none of it; the measures inside a range have empty spans."""
+    refs: list[NumberRef] = []
+    ranged = False
+    for token in _LIST_TOKEN.finditer(m.group(0)):
+        if token.group("to"):
+            ranged = bool(refs)
+            continue
+        value = parse_number(token.group("number"))
+        if value is None:
+            continue
+        start = m.start() if not refs else refs[-1].span[1]
+        end = m.start() + token.end()
+        last = refs[-1].number if refs else None
+        if ranged and last is not None and 0 < value - last <= MAX_RANGE - 1:
+            refs.extend(NumberRef(n, (start, start)) for n in range(last + 1, value))
+        refs.append(NumberRef(value, (start, end)))
+        ranged = False
+    if refs:
+        refs[-1] = NumberRef(refs[-1].number, (refs[-1].span[0], m.end()))
     return refs
 
 

@@ -205,13 +205,17 @@ class MeasureIndex:
         refs = measure_references(question)
         if refs:
             ref = refs[0]
-            measure = self.measure(ref.number)
+            numbers = tuple(dict.fromkeys(r.number for r in refs if self.measure(r.number) is not None))
+            measure = self.measure(numbers[0] if len(numbers) > 1 else ref.number)
             if measure is None:
                 return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
             norm = normalize(question).strip()  # the text the references' spans are on
             rest = without_measure_numbers(norm, refs)
             q = self.analyzer.query(rest)
             read = reading(rest, q, self.analyzer) if rest and (q.words or q.grams) else None
+            if len(numbers) > 1:
+                hits = tuple(self._hit(n - 1, NUMBER_SCORE, q, read) for n in numbers)
+                return Answer(question, hits, number_requested=numbers[0], numbers_requested=numbers, lang=lang)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, read)
             if asks_whether(norm) and q.content:
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about

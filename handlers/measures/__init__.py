@@ -146,6 +146,12 @@ async def answer_question(update: Update, context: BranchContext, question: str)
         if section_view is not None:
             await _show(update, section_view, edit=False)
             return
+    if len(answer.numbers_requested) > 1:
+        # Several measures by number ("第二十三、二十四条", "第3到5条"): each of them, as /measure shows one.
+        several = _several_view(get_index(answer.lang), answer.numbers_requested, locale)
+        if several is not None:
+            await _show(update, several, edit=False)
+            return
     if answer.number_requested is not None and answer.hits and not answer.hits[0].sentences:
         # Just a number ("第十六条", "measure 16"): the measure itself, as /measure shows it.
         view = _measure_view(get_index(answer.lang), answer.hits[0].measure.number, locale)
@@ -257,6 +263,27 @@ def _index_view(index: MeasureIndex, locale: str) -> tuple[str, InlineKeyboardMa
         [_button(_short(section.label), MeasuresView.SECTION, section.number, index.lang)] for section in index.sections
     ]
     return text, InlineKeyboardMarkup(rows)
+
+
+def _several_view(
+    index: MeasureIndex, numbers: tuple[int, ...], locale: str
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Measures asked for together by number: their text in full when it fits in one message, else their titles; a
+    button for each."""
+    measures = [m for n in numbers if (m := index.measure(n)) is not None]
+    if not measures:
+        return None
+    text = render("measures/several.html.j2", locale, measures=measures, notice=index.notice, full=True)
+    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+        text = render("measures/several.html.j2", locale, measures=measures, notice=index.notice, full=False)
+    # Like an answer's, its buttons open a new message: the measures asked for stay in the chat.
+    lang = index.lang
+    buttons = [
+        _button(_label(locale, "measure", m.number), MeasuresView.MEASURE, m.number, lang, new=True) for m in measures
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([_button(_label(locale, "index"), MeasuresView.INDEX, None, lang, new=True)])
+    return fit(text), InlineKeyboardMarkup(rows)
 
 
 def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
