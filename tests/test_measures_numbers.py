@@ -259,6 +259,13 @@ def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measu
         ("措施十一和十二有什么区别", [11, 12]),
         ("措施7跟第一议题有关系吗", [7]),  # a term, not a second measure
         ("措施7和三会一课", [7]),
+        ("22条和23条", [22, 23]),
+        ("二十二、二十三条讲什么", [22, 23]),
+        ("measures five and six", [5, 6]),
+        ("measures twenty-two and twenty-three", [22, 23]),
+        ("measure 5 and one more question", [5]),  # digits go on with digits, words with words
+        ("第二十二条第二款", [22]),  # a clause of measure 22, not measure 2
+        ("第5条第3项讲什么", [5]),
     ],
 )
 def test_several_measures_by_number(question: str, numbers: list[int]) -> None:

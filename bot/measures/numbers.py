@@ -158,9 +158,10 @@ _ZH_LISTS = (
     re.compile(
         rf"第\s*{_NUM}(?:\s*{_TIAO})?(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*{_ZH_ITEM})+\s*(?:{_TIAO}|款|个?措施|[项点]措施)"
     ),
-    # Digits opening the question, as "29条原文是什么" does alone.
+    # Numbers opening the question, as "29条原文是什么" does alone: "22条和23条", "二十二、二十三条讲什么".
     re.compile(
-        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*\d{{1,2}}(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*\d{{1,2}})+\s*{_TIAO}"
+        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*{_NUM}(?:\s*{_TIAO})?"
+        rf"(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*{_NUM}(?:\s*{_TIAO})?)+\s*{_TIAO}"
     ),
     # After 措施, as "措施二十二" names one; a number that goes on into a word is not an item ("措施7跟第一议题",
     # "措施7和三会一课").
@@ -192,9 +193,11 @@ _EN_EXPLICIT = (
     re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b{_EN_NOT_MEASURE}"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
+# Digits after digits, words after words: "measures 5 and 6", "measures five and six", not "measure 5 and one more".
+_EN_NEXT = rf"\s*(?:{_EN_AND}|{_EN_TO})\s*(?:(?:measure|article|item|point)s?\s*)?#?\s*"
 _EN_LIST = re.compile(
-    rf"\b(?:{_EN_NOUN})\s*#?\s*{_EN_NUM}"
-    rf"(?:\s*(?:{_EN_AND}|{_EN_TO})\s*(?:(?:measure|article|item|point)s?\s*)?#?\s*\d{{1,2}}\b)+{_EN_NOT_MEASURE}"
+    rf"\b(?:{_EN_NOUN})\s*#?\s*(?:\d{{1,2}}(?:{_EN_NEXT}\d{{1,2}})+\b"
+    rf"|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?(?:{_EN_NEXT}(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)+\b){_EN_NOT_MEASURE}"
 )
 # Within a list: each number, and the range words between them.
 _LIST_TOKEN = re.compile(
@@ -308,7 +311,7 @@ def _measure_references(text: str) -> list[NumberRef]:
                 refs.extend(_listed(m))
     for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT):
         for m in pattern.finditer(text):
-            if pattern is _ZH_EXPLICIT[0] and _is_meeting_item(text, m):
+            if pattern is _ZH_EXPLICIT[0] and (_is_meeting_item(text, m) or _is_clause(text, m)):
                 continue
             value = parse_number(m.group(1))
             if value is not None and not any(_overlap(m.span(), r.span) for r in refs):
@@ -370,6 +373,15 @@ def find_section_number(question: str) -> NumberRef | None:
             if value is not None:
                 return NumberRef(value, candidate.span())
     return None
+
+
+# "第二十二条第二款", "第5条第3项": a clause or sentence of the measure before it, not another measure.
+_CLAUSE_OF = re.compile(rf"第\s*{_NUM_X}\s*{_TIAO}\s*(?:的|中的|里的)?\s*$")
+
+
+def _is_clause(text: str, m: re.Match[str]) -> bool:
+    """True for 第N款 / 第N项 / 第N点 / 第N句 right after 第M条: part of measure M."""
+    return not re.search(_TIAO, m.group(0)) and bool(_CLAUSE_OF.search(text[: m.start()]))
 
 
 def _is_meeting_item(text: str, m: re.Match[str]) -> bool:
