@@ -266,6 +266,22 @@ def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measu
         ("measure 5 and one more question", [5]),  # digits go on with digits, words with words
         ("第二十二条第二款", [22]),  # a clause of measure 22, not measure 2
         ("第5条第3项讲什么", [5]),
+        ("16、17", [16, 17]),  # numbers alone
+        ("3-5", [3, 4, 5]),
+        ("the 16th and 17th measures", [16, 17]),
+        ("measures 16th and 17th", [16, 17]),
+        # Counted rather than numbered: within a section, back from the last, the first or last few.
+        ("第三部分第1条", [12]),
+        ("第三部分的第二条是什么", [13]),
+        ("会议第一部分第一项", []),  # a meeting's parts
+        ("倒数第二条", [31]),
+        ("倒数第三条讲什么", [30]),
+        ("前三条讲什么", [1, 2, 3]),
+        ("最后两条", [31, 32]),
+        ("the first three measures", [1, 2, 3]),
+        ("the last two measures", [31, 32]),
+        ("最后两条意见", []),  # two opinions
+        ("支部的前三条工作要求", []),
     ],
 )
 def test_several_measures_by_number(question: str, numbers: list[int]) -> None:

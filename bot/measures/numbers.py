@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.measures.analysis import normalize
-from bot.measures.knowledge import MEASURE_COUNT
+from bot.measures.knowledge import MEASURE_COUNT, load_notice
 
 _CN_DIGITS = {
     "零": 0,
@@ -196,9 +196,14 @@ _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
 # Digits after digits, words after words: "measures 5 and 6", "measures five and six", not "measure 5 and one more".
 _EN_NEXT = rf"\s*(?:{_EN_AND}|{_EN_TO})\s*(?:(?:measure|article|item|point)s?\s*)?#?\s*"
 _EN_LIST = re.compile(
-    rf"\b(?:{_EN_NOUN})\s*#?\s*(?:\d{{1,2}}(?:{_EN_NEXT}\d{{1,2}})+\b"
+    rf"\b(?:{_EN_NOUN})\s*#?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?(?:{_EN_NEXT}\d{{1,2}}(?:st|nd|rd|th)?)+\b"
     rf"|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?(?:{_EN_NEXT}(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)+\b){_EN_NOT_MEASURE}"
 )
+_EN_ORDINALS = re.compile(
+    rf"\b(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:{_EN_AND}|{_EN_TO})\s*\d{{1,2}}(?:st|nd|rd|th)?)+\s+(?:measures|articles)\b"
+)  # "the 16th and 17th measures"
+# Numbers alone: "16、17", "3-5", "16 and 17".
+_BARE_LIST = re.compile(rf"^\s*\d{{1,2}}(?:\s*(?:{_ZH_AND}|{_ZH_TO}|and|to)\s*\d{{1,2}})+\s*[?？。.!！]*$")
 # Within a list: each number, and the range words between them.
 _LIST_TOKEN = re.compile(
     rf"(?P<to>{_ZH_TO}|\b{_EN_TO}\b)|(?P<number>\d{{1,4}}|{_CN_NUM}|\b(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?\b)"
@@ -280,6 +285,22 @@ def parse_number(text: str) -> int | None:
 
 # "最后一条讲什么", "what does the last measure say": the notice's last measure.
 _ZH_LAST = re.compile(r"最后\s*一\s*(?:条|个措施|项措施)")
+# "倒数第二条": counted back from the last measure.
+_ZH_FROM_END = re.compile(rf"倒数\s*第\s*({_NUM})\s*(?:{_TIAO}|个措施|项措施)")
+# "第三部分第1条", "第三部分的第二条": a measure counted within a section of the notice.
+_ZH_IN_SECTION = re.compile(
+    rf"第\s*({_NUM})\s*{_SECTION_NOUN}\s*(?:的|里的?|中的?)?\s*第\s*({_NUM})\s*(?:{_TIAO}|项|个措施|项措施)"
+)
+# "前三条讲什么", "最后两条", "the first three measures": the first or the last few measures.
+_THEN_ASKS = r"(?=\s*(?:措施|是|讲|说|的|内容|呢|都|分别|[?？。.!！]|$))"
+_FIRST_FEW = (
+    re.compile(rf"(?:^|的|里|中)\s*(?:前|头)\s*({_NUM})\s*{_TIAO}{_THEN_ASKS}"),
+    re.compile(rf"\b(?:the\s+)?first\s+({_EN_NUM})\s+(?:measures|articles)\b"),
+)
+_LAST_FEW = (
+    re.compile(rf"最后\s*({_NUM})\s*{_TIAO}{_THEN_ASKS}"),
+    re.compile(rf"\b(?:the\s+)?(?:last|final)\s+({_EN_NUM})\s+(?:measures|articles)\b"),
+)
 _EN_LAST = re.compile(rf"\b(?:the\s+)?(?:last|final)\s+(?:measure|article)\b{_EN_NOT_MEASURE}")
 
 
@@ -297,15 +318,15 @@ def measure_references(question: str) -> list[NumberRef]:
 def without_measure_numbers(text: str, refs: list[NumberRef]) -> str:
     """``text`` (the normalised question ``refs`` were found in) without those measure numbers ("第32条是最后一条吗"
     asks of measure 32 alone)."""
-    for ref in reversed(refs):
+    for ref in sorted(refs, key=lambda r: r.span, reverse=True):  # from the end: the earlier spans stay put
         text = text[: ref.span[0]] + " " + text[ref.span[1] :]
     return text
 
 
 def _measure_references(text: str) -> list[NumberRef]:
     """Every measure number in ``text`` (normalised), the one to answer first."""
-    refs: list[NumberRef] = []
-    for pattern in (*_ZH_LISTS, _EN_LIST):
+    refs = _counted(text)
+    for pattern in (_BARE_LIST, *_ZH_LISTS, _EN_LIST, _EN_ORDINALS):
         for m in pattern.finditer(text):
             if not any(_overlap(m.span(), r.span) for r in refs):
                 refs.extend(_listed(m))
@@ -318,6 +339,31 @@ def _measure_references(text: str) -> list[NumberRef]:
                 refs.append(NumberRef(value, m.span()))
     for pattern in (_ZH_LAST, _EN_LAST):
         refs.extend(NumberRef(MEASURE_COUNT, m.span()) for m in pattern.finditer(text))
+    return refs
+
+
+def _counted(text: str) -> list[NumberRef]:
+    """Measures counted rather than numbered: within a section ("第三部分第1条"), back from the last ("倒数第二条"),
+    the first or last few ("前三条", "最后两条"). The first of several takes the span, the others are empty after it."""
+    refs: list[NumberRef] = []
+    for m in _ZH_IN_SECTION.finditer(text):
+        if _ZH_MEETING.search(text[: m.start()]) and not _ZH_NOTICE.search(text[: m.start()]):
+            continue  # "会议第一部分第一项": a meeting's parts (as find_section_number)
+        section = load_notice("zh").section(parse_number(m.group(1)) or 0)
+        place = parse_number(m.group(2)) or 0
+        if section is not None and 1 <= place <= len(section.measures):
+            refs.append(NumberRef(section.measures[place - 1].number, m.span()))
+    for m in _ZH_FROM_END.finditer(text):
+        back = parse_number(m.group(1))
+        if back is not None and 1 <= back <= MEASURE_COUNT and not any(_overlap(m.span(), r.span) for r in refs):
+            refs.append(NumberRef(MEASURE_COUNT + 1 - back, m.span()))
+    for patterns, first in ((_FIRST_FEW, True), (_LAST_FEW, False)):
+        for m in (m for pattern in patterns for m in pattern.finditer(text)):
+            few = parse_number(m.group(1))
+            if few is None or not 2 <= few <= MAX_RANGE or any(_overlap(m.span(), r.span) for r in refs):
+                continue
+            numbers = range(1, few + 1) if first else range(MEASURE_COUNT + 1 - few, MEASURE_COUNT + 1)
+            refs.extend(NumberRef(n, m.span() if i == 0 else (m.end(), m.end())) for i, n in enumerate(numbers))
     return refs
 
 
