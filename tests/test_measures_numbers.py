@@ -149,6 +149,9 @@ def test_find_measure_number(question: str, number: int) -> None:
         "第二点意见",
         "what comes first on the agenda",
         "the first item on the agenda of a branch meeting",  # 第一议题 again, in English
+        "what counts as the first item at a branch committee meeting",
+        "what should we study as the first item",  # "the first item" is the agenda's
+        "who is the number one person responsible for party building",  # an idiom
         "point 2 of our meeting",
         "党组会议第一项是什么",  # after a meeting is named, 第N项 / 第N点 counts the meeting's items
         "每次开会第一点内容学什么",

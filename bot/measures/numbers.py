@@ -184,13 +184,18 @@ _ZH_WHOLE = re.compile(
 )
 # "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
 _EN_NOT_MEASURE = (
-    r"(?!\s+(?:on|of|in|at)\s+(?:the\s+|our\s+|a\s+|an\s+|its\s+|their\s+|every\s+|each\s+)?(?:\w+\s+)?"
+    r"(?!\s+(?:on|of|in|at)\s+(?:the\s+|our\s+|a\s+|an\s+|its\s+|their\s+|every\s+|each\s+)?(?:\w+\s+){0,3}"
     r"(?:agenda|meetings?)\b)"
 )
 _EN_EXPLICIT = (
-    re.compile(rf"\b{_EN_NOUN}\s*#?\s*({_EN_NUM_X})\b{_EN_NOT_MEASURE}"),
+    # Not "the number one person responsible" (the one who leads), an idiom.
+    re.compile(
+        rf"\b(?!number\s+one\s+(?:person|leader|boss|official|cadre|responsible|priority|task|job)\b)"
+        rf"{_EN_NOUN}\s*#?\s*({_EN_NUM_X})\b{_EN_NOT_MEASURE}"
+    ),
     re.compile(r"#\s*(-?\d{1,6})\b"),
-    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|item)\b{_EN_NOT_MEASURE}"),
+    # "the 27th item", but not "the first item": in a branch's questions that is a meeting's first item (第一议题).
+    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|(?<!first\s)(?<!1st\s)item)\b{_EN_NOT_MEASURE}"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
 # Digits after digits, words after words: "measures 5 and 6", "measures five and six", not "measure 5 and one more".
