@@ -196,6 +196,13 @@ async def test_ask_in_reply_to_a_question_in_the_group(bot: BotHarness) -> None:
     assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
 
 
+@pytest.mark.parametrize("arguments", ["23 24", "23,24", "23-24", "第二十三、二十四条"])
+async def test_measure_command_shows_several_measures(bot: BotHarness, arguments: str) -> None:
+    replies = await bot.say("A03", f"/measure {arguments}")
+    assert re.findall(r"<b>第(\d+)条 · ", replies[0]) == ["23", "24"]
+    assert "严格落实中央八项规定精神" in replies[0]  # measure 24 in full
+
+
 async def test_measure_command_takes_the_number_whatever_follows(bot: BotHarness) -> None:
     replies = await bot.say("A03", "/measure 16 党费")
     assert replies[0].startswith("<b>第16条 · 保障党内活动经费</b>")
