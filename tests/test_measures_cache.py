@@ -49,3 +49,22 @@ def test_off_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert index_cache.cache_dir() is None
     index_cache.kept_index("en", build_index, MeasureIndex)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_keeping_a_new_index_removes_all_but_the_newest_of_its_kind(folder: Path) -> None:
+    import os
+
+    # Indexes of earlier versions of the code: three of the shipped Chinese one, one of an ablation's, one named
+    # the old way, and the English one's.
+    older = [folder / f"measures-zh-full-{n:020x}.pickle" for n in range(3)]
+    ablation = folder / f"measures-zh-0badcafe-{9:020x}.pickle"
+    unsorted = folder / f"measures-zh-{7:020x}.pickle"
+    english = folder / f"measures-en-full-{5:020x}.pickle"
+    for age, path in enumerate([*older, ablation, unsorted, english]):
+        path.write_bytes(b"old")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+    index_cache.kept_index("zh", lambda lang: MeasureIndex.__new__(MeasureIndex), MeasureIndex)
+    left = sorted(p.name for p in folder.iterdir())
+    new = [name for name in left if name.startswith("measures-zh-full-") and folder.joinpath(name) not in older]
+    assert len(new) == 1  # the index just kept, and the newest before it
+    assert left == sorted([new[0], older[2].name, ablation.name, english.name])

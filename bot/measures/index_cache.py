@@ -6,6 +6,9 @@ A file is named by a digest of everything an index is built from (this package's
 Python and jieba), so a change to any of them builds a new one; a file that cannot be read or written is simply
 rebuilt. Where: BRANCHBOT_CACHE_DIR, else $XDG_CACHE_HOME/branchbot, else ~/.cache/branchbot;
 ``BRANCHBOT_CACHE_DIR=off`` keeps nothing. ``scripts/bootstrap.sh`` builds them once at installation.
+
+Each new version of the code leaves its own file, and one file is some 25 MB: keeping a new one removes all but the
+``KEEP`` newest of its language and variant (session 31 found 5.3 GB of them on a developer's machine).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -23,6 +27,10 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 _PACKAGE = Path(__file__).resolve().parent
 T = TypeVar("T")
+# Files kept per language and variant: the one just built and the one before it (switching back is free).
+KEEP = 2
+# A file named before variants had their own names (measures-zh-<digest>.pickle): removed as stale.
+_UNSORTED = re.compile(r"measures-[a-z]+-[0-9a-f]{20}\.pickle")
 
 
 def cache_dir() -> Path | None:
@@ -53,7 +61,9 @@ def kept_index(lang: str, build: Callable[[str], T], kind: type[T], variant: str
     folder = cache_dir()
     if folder is None:
         return build(lang)
-    path = folder / f"measures-{lang}-{_digest(lang, variant)}.pickle"
+    # The variant in the name, so that keeping an ablation's index never removes the shipped one's.
+    kind_of_file = f"measures-{lang}-{hashlib.sha256(variant.encode()).hexdigest()[:8] if variant else 'full'}-"
+    path = folder / f"{kind_of_file}{_digest(lang, variant)}.pickle"
     try:
         with path.open("rb") as stored:
             kept = pickle.load(stored)  # our own file, in the user's own cache directory
@@ -71,4 +81,17 @@ def kept_index(lang: str, build: Callable[[str], T], kind: type[T], variant: str
         Path(new.name).replace(path)  # whole or not at all, whichever process writes last
     except OSError:
         log.warning("could not keep the measures' index in %s", folder, exc_info=True)
+        return index
+    _prune(folder, kind_of_file)
     return index
+
+
+def _prune(folder: Path, kind_of_file: str) -> None:
+    """Remove all but the ``KEEP`` newest files named ``kind_of_file``…, and files named the old way."""
+    try:
+        same = sorted(folder.glob(f"{kind_of_file}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        stale = same[KEEP:] + [p for p in folder.glob("measures-*.pickle") if _UNSORTED.fullmatch(p.name)]
+        for old in stale:
+            old.unlink(missing_ok=True)
+    except OSError:  # another process removed it first, or the folder is read-only: nothing lost
+        log.debug("could not prune the measures' kept indexes in %s", folder, exc_info=True)
