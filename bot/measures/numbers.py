@@ -1,4 +1,5 @@
-"""Measure-number resolution: "第十六条", "措施二十二", "第32条", "16", "十六", "measure 16", "#16"."""
+"""Measure-number resolution: "第十六条", "措施二十二", "第32条", "16", "十六", "measure 16", "#16"; several
+("第二十三、二十四条", "第3到5条", "measures 3-5") and counted ones ("倒数第二条", "第三部分第1条", "前三条")."""
 
 from __future__ import annotations
 
@@ -426,12 +427,12 @@ def find_section_number(question: str) -> NumberRef | None:
     return None
 
 
-# "第二十二条第二款", "第5条第3项": a clause or sentence of the measure before it, not another measure.
+# "第二十二条第二款", "第5条第3项": a clause of the measure before it, not another measure.
 _CLAUSE_OF = re.compile(rf"第\s*{_NUM_X}\s*{_TIAO}\s*(?:的|中的|里的)?\s*$")
 
 
 def _is_clause(text: str, m: re.Match[str]) -> bool:
-    """True for 第N款 / 第N项 / 第N点 / 第N句 right after 第M条: part of measure M."""
+    """True for 第N款 / 第N项 / 第N点 right after 第M条: part of measure M."""
     return not re.search(_TIAO, m.group(0)) and bool(_CLAUSE_OF.search(text[: m.start()]))
 
 
