@@ -269,6 +269,8 @@ def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measu
         ("measure 5 and one more question", [5]),  # digits go on with digits, words with words
         ("第二十二条第二款", [22]),  # a clause of measure 22, not measure 2
         ("第5条第3项讲什么", [5]),
+        ("第五、六两条讲什么", [5, 6]),  # 两 counts the list: not measure 62
+        ("第一、二两条", [1, 2]),
         ("16、17", [16, 17]),  # numbers alone
         ("3-5", [3, 4, 5]),
         ("the 16th and 17th measures", [16, 17]),

@@ -233,7 +233,9 @@ def parse_chinese_number(text: str) -> int | None:
     if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
         return None
     if all(c in _CN_DIGITS for c in text):
-        # Digit by digit, as in "三二" (rare, but unambiguous).
+        # Digit by digit, as in "三二" (rare, but unambiguous); never with 两, which counts ("六两条": two of them).
+        if "两" in text and len(text) > 1:
+            return None
         value = 0
         for c in text:
             value = value * 10 + _CN_DIGITS[c]
@@ -382,7 +384,10 @@ def _listed(m: re.Match[str]) -> list[NumberRef]:
         if token.group("to"):
             ranged = bool(refs)
             continue
-        value = parse_number(token.group("number"))
+        word = token.group("number")
+        value = parse_number(word)
+        if value is None and len(word) > 1 and word.endswith("两"):
+            value = parse_number(word[:-1])  # "第五、六两条": the list's count follows its last number
         if value is None:
             continue
         start = m.start() if not refs else refs[-1].span[1]
