@@ -42,6 +42,8 @@ ASIDES = {
         "这个机器人怎么切换成英文",
         "机器人打不开二维码，我该怎么办",  # fixing the assistant, not what the measures ask of the asker
         "Can I switch off the political birthday greetings?",
+        "how do I check in to the meeting",  # as 怎么签到: done with the assistant
+        "Where is the check-in code?",
     ],
     # Given the notice's heading, addressees and sections.
     Aside.ABOUT_THE_NOTICE: [

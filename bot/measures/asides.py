@@ -64,6 +64,8 @@ _ABOUT_THE_BOT = (
         r"|\b(?:turn|switch) off\b.{0,40}\b(?:reminders?|greetings?)\b"
         r"|\b(?:reminders?|greetings?)\b.{0,40}\b(?:off|earlier|later|stop)\b"
         r"|\bmy (?:volunteer |service )?hours\b|\bmy check-?ins?\b|\badmin (?:rights|role|access)\b"
+        # As 怎么签到 above: checking in to a meeting is done with the assistant.
+        r"|\bhow (?:do|can|should|to) (?:i |we )?check[- ]?in\b|\bcheck[- ]?in (?:code|link|button)\b"
         r"|\bapprove\b.{0,40}\bhours\b"
     ),
 )
