@@ -44,6 +44,8 @@ ASIDES = {
         "Can I switch off the political birthday greetings?",
         "how do I check in to the meeting",  # as 怎么签到: done with the assistant
         "Where is the check-in code?",
+        "我的积分是多少",  # the asker's own points, which the assistant keeps
+        "how many points do I have",
     ],
     # Given the notice's heading, addressees and sections.
     Aside.ABOUT_THE_NOTICE: [
@@ -110,6 +112,12 @@ def test_who_must_draw_up_a_plan_under_the_notice_is_not_who_issued_it() -> None
 def test_a_branchs_keeper_of_dues_is_not_the_assistants_administrator() -> None:
     assert find_aside("怎么联系管理员") is Aside.ABOUT_THE_BOT
     assert find_aside("党费管理员要每个季度公示吗") is None  # the keeping of dues: measure 16
+
+
+def test_the_askers_own_points_are_the_assistants_but_what_points_count_for_is_measure_14s() -> None:
+    assert find_aside("我今年的积分多少") is Aside.ABOUT_THE_BOT
+    assert find_aside("我的积分多少算合格") is None
+    assert find_aside("How many points do I lose on my driving licence for running a red light?") is None
 
 
 def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_the_assistant() -> None:

@@ -57,6 +57,11 @@ _ABOUT_THE_BOT = (
     re.compile(
         r"(?:查|看)(?:一下|一查|看)?我(?:的|自己的|今年|本月|这个月|上个月|上季度)?.{0,10}(?:志愿(?:服务)?时长|时长|签到|打卡|积分)"
     ),
+    # The asker's own points, which the assistant keeps ("我今年的积分多少"), not what points count for
+    # ("积分多少算合格").
+    re.compile(
+        r"我(?:现在|目前|今年|本月|这个月)?(?:的)?(?:党员)?积分(?:是|有|还有)?多少(?:了|分)?(?!算|才|分?算|合格|优秀)|我(?:现在|目前|今年)?有多少积分"
+    ),
     # The assistant's administrator, not a branch's keeper of dues, records or accounts (党费管理员: measure 16).
     re.compile(r"(?<!党费)(?<!档案)(?<!财务)管理员|(?:审核|审批|确认)(?:一下)?.{0,8}(?:时长|打卡)"),
     re.compile(
@@ -64,6 +69,8 @@ _ABOUT_THE_BOT = (
         r"|\b(?:turn|switch) off\b.{0,40}\b(?:reminders?|greetings?)\b"
         r"|\b(?:reminders?|greetings?)\b.{0,40}\b(?:off|earlier|later|stop)\b"
         r"|\bmy (?:volunteer |service )?hours\b|\bmy check-?ins?\b|\badmin (?:rights|role|access)\b"
+        r"|\bhow many points (?:do i have|have i (?:got|earned)|did i (?:get|earn))\b"
+        r"|\b(?:check|see|view|find) my (?:party )?points\b"
         # As 怎么签到 above: checking in to a meeting is done with the assistant.
         r"|\bhow (?:do|can|should|to) (?:i |we )?check[- ]?in\b|\bcheck[- ]?in (?:code|link|button)\b"
         r"|\bapprove\b.{0,40}\bhours\b"
