@@ -46,6 +46,8 @@ ASIDES = {
         "Where is the check-in code?",
         "我的积分是多少",  # the asker's own points, which the assistant keeps
         "how many points do I have",
+        "怎么切换成英文",  # the assistant's language (/lang)
+        "how do I change the language",
     ],
     # Given the notice's heading, addressees and sections.
     Aside.ABOUT_THE_NOTICE: [
@@ -118,6 +120,11 @@ def test_the_askers_own_points_are_the_assistants_but_what_points_count_for_is_m
     assert find_aside("我今年的积分多少") is Aside.ABOUT_THE_BOT
     assert find_aside("我的积分多少算合格") is None
     assert find_aside("How many points do I lose on my driving licence for running a red light?") is None
+
+
+def test_a_phones_or_telegrams_language_is_not_the_assistants() -> None:
+    assert find_aside("How do I change the language of my phone keyboard?") is None
+    assert find_aside("怎么把Telegram改成中文") is None
 
 
 def test_what_the_asker_should_do_is_a_question_on_the_measures_though_it_names_the_assistant() -> None:

@@ -57,6 +57,11 @@ _ABOUT_THE_BOT = (
     re.compile(
         r"(?:查|看)(?:一下|一查|看)?我(?:的|自己的|今年|本月|这个月|上个月|上季度)?.{0,10}(?:志愿(?:服务)?时长|时长|签到|打卡|积分)"
     ),
+    # The assistant's language (/lang), not a phone's, Telegram's or a keyboard's.
+    re.compile(
+        r"^(?!.*(?:手机|电脑|键盘|输入法|telegram|微信|系统))"
+        r".*(?:(?:切换|改成|换成|设置成?|调成)(?:为)?(?:英文|中文|英语|汉语|简体)|语言(?:怎么|如何)(?:切换|改|设置))"
+    ),
     # The asker's own points, which the assistant keeps ("我今年的积分多少"), not what points count for
     # ("积分多少算合格").
     re.compile(
@@ -69,6 +74,8 @@ _ABOUT_THE_BOT = (
         r"|\b(?:turn|switch) off\b.{0,40}\b(?:reminders?|greetings?)\b"
         r"|\b(?:reminders?|greetings?)\b.{0,40}\b(?:off|earlier|later|stop)\b"
         r"|\bmy (?:volunteer |service )?hours\b|\bmy check-?ins?\b|\badmin (?:rights|role|access)\b"
+        r"|\b(?:change|switch|set) (?:the |your |my )?(?:bot'?s? )?language\b(?!.{0,20}\b(?:phone|keyboard|computer))"
+        r"|\bswitch (?:it |you )?(?:to|into) (?:english|chinese)\b"
         r"|\bhow many points (?:do i have|have i (?:got|earned)|did i (?:get|earn))\b"
         r"|\b(?:check|see|view|find) my (?:party )?points\b"
         # As 怎么签到 above: checking in to a meeting is done with the assistant.
