@@ -68,3 +68,15 @@ def test_keeping_a_new_index_removes_all_but_the_newest_of_its_kind(folder: Path
     new = [name for name in left if name.startswith("measures-zh-full-") and folder.joinpath(name) not in older]
     assert len(new) == 1  # the index just kept, and the newest before it
     assert left == sorted([new[0], older[2].name, ablation.name, english.name])
+
+
+def test_the_warm_up_gives_back_what_loading_the_indexes_freed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.jobs import measures as jobs
+    from bot.measures import search
+
+    released: list[list[str]] = []
+    monkeypatch.setattr(index_cache, "release_freed_memory", lambda: released.append(sorted(search._indexes)))
+    jobs.build_indexes()
+    assert released == [["en", "zh"]]  # once, after both indexes are loaded
+    monkeypatch.undo()
+    index_cache.release_freed_memory()  # glibc's malloc_trim here; where there is none, nothing happens

@@ -11,11 +11,13 @@ if TYPE_CHECKING:
 
 
 def build_indexes() -> None:
-    """Build both knowledge bases (each is built once per process)."""
+    """Build both knowledge bases (each is built once per process), then give back what loading them freed."""
+    from bot.measures.index_cache import release_freed_memory
     from bot.measures.search import get_index  # here, in the thread: not a cost of the start-up
 
     get_index("zh")
     get_index("en")
+    release_freed_memory()
 
 
 @dataclass(frozen=True)
