@@ -65,9 +65,10 @@ class Answer:
         """True when there is at least one hit."""
         return bool(self.hits)
 
-    @property
+    @cached_property
     def titles_requested(self) -> bool:
-        """True when a question on the notice as a whole asks for its measures' titles: the reply lists them."""
+        """True when a question on the notice as a whole asks for its measures' titles: the reply lists them (the
+        template asks once per section: found once)."""
         return self.aside is Aside.ABOUT_THE_NOTICE and asks_for_titles(self.question)
 
     @property

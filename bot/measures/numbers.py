@@ -318,6 +318,11 @@ def find_measure_number(question: str) -> NumberRef | None:
     return refs[0] if refs else None
 
 
+def measures_named(refs: list[NumberRef]) -> tuple[int, ...]:
+    """The measures ``refs`` name that the notice has, each once, in the order asked."""
+    return tuple(dict.fromkeys(r.number for r in refs if 1 <= r.number <= MEASURE_COUNT))
+
+
 def measure_references(question: str) -> list[NumberRef]:
     """Every measure number in the question, the one to answer first; spans are on ``normalize(question).strip()``."""
     return _measure_references(normalize(question).strip())

@@ -46,6 +46,7 @@ from bot.measures.numbers import (
     asks_whether,
     find_section_number,
     measure_references,
+    measures_named,
     names_the_measure_first,
     without_measure_numbers,
 )
@@ -187,7 +188,7 @@ class MeasureIndex:
         refs = measure_references(question)
         if refs:
             ref = refs[0]
-            numbers = tuple(dict.fromkeys(r.number for r in refs if self.measure(r.number) is not None))
+            numbers = measures_named(refs)
             measure = self.measure(numbers[0] if len(numbers) > 1 else ref.number)
             if measure is None:
                 return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)

@@ -190,11 +190,11 @@ async def free_text(update: Update, context: BranchContext) -> None:
 
 async def show_measure_command(update: Update, context: BranchContext) -> None:
     """/measure N (also 第十六条, 措施二十二): show one measure in full; /measure 3-5, /measure 23,24: those."""
-    from bot.measures.numbers import find_measure_number, measure_references
+    from bot.measures.numbers import find_measure_number, measure_references, measures_named
 
     index = index_for(context)
     args = context.args or []
-    numbers = tuple(dict.fromkeys(r.number for r in measure_references(",".join(args)) if index.measure(r.number)))
+    numbers = measures_named(measure_references(",".join(args)))
     if len(numbers) > 1 and (several := _several_view(index, numbers, context.tr.locale)) is not None:
         await _show(update, several, edit=False)
         return
