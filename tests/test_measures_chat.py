@@ -354,6 +354,21 @@ async def test_several_measures_by_number_are_shown_together(bot: BotHarness) ->
     assert len(replies[0]) <= MessageLimit.MAX_TEXT_LENGTH
 
 
+async def test_measures_past_the_notice_are_said_not_to_exist(bot: BotHarness) -> None:
+    text = (await bot.say(GUEST, "第30到35条"))[0]
+    assert text.startswith("没有第33—35条措施，《若干措施》共32条。\n\n<b>第30条 · "), text[:80]
+    assert re.findall(r"<b>第(\d+)条 · ", text) == ["30", "31", "32"]
+    assert [data for _, data in bot.request.calls[-1].buttons][:3] == [f"ms:m:{n}:zh:new" for n in (30, 31, 32)]
+    # One the notice has and one it has not: the one, in full, after the other's absence.
+    text = (await bot.say(GUEST, "第5条和第40条"))[0]
+    assert text.startswith("没有第40条措施，《若干措施》共32条。\n\n<b>第5条 · 提高党内政治生活质量</b>"), text[:80]
+    assert (await bot.say(GUEST, "第40到45条"))[0].startswith("没有第40—45条措施，《若干措施》共32条。")
+    text = (await bot.say(GUEST, "/measure 31-34"))[0]
+    assert text.startswith("没有第33—34条措施，《若干措施》共32条。") and "<b>第32条 · " in text
+    text = (await bot.say(GUEST, "what do measures 31 to 35 say", language_code="en"))[0]
+    assert text.startswith("There are no measures 33–35; there are 32.\n\n<b>Measure 31 · "), text[:80]
+
+
 @pytest.mark.parametrize(
     ("link", "data"),
     [

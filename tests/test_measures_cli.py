@@ -111,6 +111,20 @@ def test_ask_text_unknown_and_out_of_range(app: typer.Typer) -> None:
     assert "no measure 99" in out and "32" in out
 
 
+def test_ask_says_which_numbers_the_notice_lacks(app: typer.Typer) -> None:
+    payload = json.loads(runner.invoke(app, ["ask", "--json", "第30到35条"]).output)
+    assert [a["measure"] for a in payload["answers"]] == [30, 31, 32] and payload["missing"] == [33, 34, 35]
+    assert payload["numbers"] == [30, 31, 32]
+    payload = json.loads(runner.invoke(app, ["ask", "--json", "第40到45条"]).output)
+    assert payload["answers"] == [] and payload["out_of_range"] == 40 and payload["missing"] == list(range(40, 46))
+    assert "missing" not in json.loads(runner.invoke(app, ["ask", "--json", "第二十三、二十四条"]).output)
+    out = runner.invoke(app, ["ask", "第30到35条"]).output.splitlines()
+    assert out[0] == "没有第33—35条措施，《若干措施》共32条。" and out[1].startswith("第30条 · "), out[:2]
+    assert runner.invoke(app, ["ask", "第40到45条"]).output.strip() == "没有第40—45条措施，《若干措施》共32条。"
+    out = runner.invoke(app, ["ask", "--lang", "en", "measures 31 to 35, and 40"]).output.splitlines()
+    assert out[0] == "There are no measures 33–35, 40; there are 32.", out[0]
+
+
 def test_ask_a_section_lists_its_measures(app: typer.Typer) -> None:
     payload = json.loads(runner.invoke(app, ["ask", "--json", "第三部分讲什么"]).output)
     assert payload["section"] == 3 and [a["measure"] for a in payload["answers"]] == [12, 13, 14, 15, 16]

@@ -8,7 +8,10 @@ from bot.measures.numbers import (
     find_measure_number,
     find_section_number,
     measure_references,
+    measures_missing,
+    measures_named,
     normalize,
+    number_runs,
     parse_chinese_number,
     parse_english_number,
     without_measure_numbers,
@@ -287,10 +290,46 @@ def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measu
         ("the last two measures", [31, 32]),
         ("最后两条意见", []),  # two opinions
         ("支部的前三条工作要求", []),
+        # A measure counted in a section that has no such measure names none: the question is about the section.
+        ("第三部分第9条", []),
+        ("第八部分第1条", []),
+        # Roman numerals after "article" or "measure"; "show me" before numbers alone.
+        ("what does article XXII say", [22]),
+        ("measure iv", [4]),
+        ("article ix and the budget", [9]),
+        ("measure i think is about study", []),  # the pronoun
+        ("article iiv", []),  # not a numeral written the usual way
+        ("show me 22 and 23", [22, 23]),
+        ("看看22和23", [22, 23]),
     ],
 )
 def test_several_measures_by_number(question: str, numbers: list[int]) -> None:
     assert [ref.number for ref in measure_references(question)] == numbers
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "missing"),
+    [
+        ("第30到35条", (30, 31, 32), (33, 34, 35)),
+        ("第三十至三十五条讲什么", (30, 31, 32), (33, 34, 35)),
+        ("第30到50条", (30, 31, 32), tuple(range(33, 51))),  # past MAX_RANGE, but only 30-32 are in the notice
+        ("measures 31 to 40", (31, 32), tuple(range(33, 41))),
+        ("第5条和第40条", (5,), (40,)),
+        ("第40到45条", (), (40, 41, 42, 43, 44, 45)),
+        ("第1到32条", (1, 32), ()),  # a long range within the notice: its two ends
+        ("第10到40条", (10,), (40,)),  # a long range mostly past the notice: its ends
+    ],
+)
+def test_a_range_past_the_notice_names_what_it_lacks(
+    question: str, named: tuple[int, ...], missing: tuple[int, ...]
+) -> None:
+    refs = measure_references(question)
+    assert measures_named(refs) == named and measures_missing(refs) == missing
+
+
+def test_number_runs() -> None:
+    assert number_runs((33, 34, 35, 40, 0)) == [(33, 35), (40, 40), (0, 0)]
+    assert number_runs(()) == []
 
 
 def test_a_list_of_measure_numbers_leaves_the_rest_of_the_question() -> None:

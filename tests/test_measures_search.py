@@ -136,7 +136,8 @@ def test_several_measures_by_number_are_answered_in_the_order_asked(
     answer = zh.answer(question)
     assert tuple(h.measure.number for h in answer.hits) == numbers
     assert answer.number_requested == numbers[0] and answer.out_of_range is None
-    assert answer.numbers_requested == (numbers if len(numbers) > 1 else ())  # one in range: that measure alone
+    assert answer.numbers_requested == numbers  # with 99, the one in range (and the reply says 99 is not)
+    assert answer.numbers_missing == ((99,) if "99" in question else ())
 
 
 def test_number_with_a_question_highlights_within_that_measure(zh: MeasureIndex) -> None:
@@ -194,6 +195,34 @@ def test_a_number_the_rest_agrees_with_is_answered_alone(zh: MeasureIndex, quest
 def test_out_of_range(zh: MeasureIndex, question: str, number: int) -> None:
     answer = zh.answer(question)
     assert answer.hits == () and answer.out_of_range == number and answer.number_requested == number
+
+
+def test_measures_the_notice_lacks_are_named_beside_those_it_has(zh: MeasureIndex, en: MeasureIndex) -> None:
+    answer = zh.answer("第30到35条")
+    assert [h.measure.number for h in answer.hits] == [30, 31, 32]
+    assert answer.numbers_requested == (30, 31, 32) and answer.numbers_missing == (33, 34, 35)
+    assert answer.missing_runs == [(33, 35)]
+    answer = zh.answer("第5条和第40条")  # one measure the notice has, and one it has not
+    assert [h.measure.number for h in answer.hits] == [5] and answer.numbers_missing == (40,)
+    answer = zh.answer("第40条和第5条")  # whichever comes first
+    assert [h.measure.number for h in answer.hits] == [5] and answer.numbers_missing == (40,)
+    answer = zh.answer("第40到45条")  # none the notice has
+    assert answer.hits == () and answer.out_of_range == 40 and answer.missing_runs == [(40, 45)]
+    answer = en.answer("measures 31 to 35")
+    assert [h.measure.number for h in answer.hits] == [31, 32] and answer.numbers_missing == (33, 34, 35)
+    assert zh.answer("第二十三、二十四条").numbers_missing == ()
+
+
+@pytest.mark.parametrize(("question", "section"), [("第三部分第9条", 3), ("第三部分的第六条讲什么", 3)])
+def test_a_place_past_a_sections_end_is_that_section(zh: MeasureIndex, question: str, section: int) -> None:
+    # Section 3 has five measures: not measure 9 or 6 of the notice, but the section, whose list shows its five.
+    answer = zh.answer(question)
+    assert answer.section_requested == section and [h.measure.number for h in answer.hits] == [12, 13, 14, 15, 16]
+
+
+def test_a_section_the_notice_lacks_is_answered_with_its_seven(zh: MeasureIndex) -> None:
+    answer = zh.answer("第八部分第1条")
+    assert answer.hits == () and str(answer.aside) == "about_the_notice"
 
 
 def test_out_of_range_english(en: MeasureIndex) -> None:

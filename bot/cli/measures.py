@@ -36,6 +36,8 @@ def answer_to_json(answer: Answer) -> str:
         payload["out_of_range"] = answer.out_of_range
     if len(answer.numbers_requested) > 1:
         payload["numbers"] = list(answer.numbers_requested)  # added: several measures asked for by number, in order
+    if answer.numbers_missing:
+        payload["missing"] = list(answer.numbers_missing)  # added: numbers asked for that the notice has no measure for
     if answer.section_requested is not None:
         payload["section"] = answer.section_requested  # added: the answers are this section's measures, in order
     if answer.aside is not None:
@@ -79,6 +81,9 @@ def answer_to_text(answer: Answer, lang: str) -> str:
     lines = [plain_text(render("measures/definitions.html.j2", locale, definitions=definitions))] if definitions else []
     if frequencies:
         lines.append(plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies)))
+    if answer.numbers_missing:  # "第30到35条": the numbers the notice has not, before the measures it has
+        missing = {"missing": answer.missing_runs, "total": len(answer.numbers_missing), "count": MEASURE_COUNT}
+        lines.append(plain_text(render("measures/missing.html.j2", locale, **missing)))
     if answer.tentative:
         lines.append(tr.gettext("The measures may not answer this directly; this is what comes closest."))
     for h in answer.hits:

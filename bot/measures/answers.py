@@ -10,6 +10,7 @@ from bot.measures.asides import Aside, asks_for_titles
 from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import Measure
 from bot.measures.leads import no_figure_given
+from bot.measures.numbers import number_runs
 from bot.measures.unregulated import not_regulated
 from bot.services.kinds_of_meeting import MeetingKind
 
@@ -47,6 +48,9 @@ class Answer:
     # "第二十三、二十四条", "第5条跟第7条有什么区别": several measures by number, in the order asked; the hits are those
     # measures (number_requested is the first).
     numbers_requested: tuple[int, ...] = ()
+    # Numbers asked for that the notice has no measure for ("第30到35条": 33, 34, 35), in the order asked: the reply
+    # says so beside the measures it has (numbers_requested, then even one) or alone (out_of_range).
+    numbers_missing: tuple[int, ...] = ()
     section_requested: int | None = None  # "第三部分讲什么": the hits are that section's measures, in order
     out_of_range: int | None = None
     too_long: bool = False
@@ -59,6 +63,11 @@ class Answer:
     # Answered, though the decision was barely sure (decline.TENTATIVE_PROBABILITY): the reply says first that the
     # measures may not answer this directly, and shows what comes closest.
     tentative: bool = False
+
+    @property
+    def missing_runs(self) -> list[tuple[int, int]]:
+        """The numbers missing, as runs of consecutive ones ("33–35, 40")."""
+        return number_runs(self.numbers_missing)
 
     @property
     def known(self) -> bool:

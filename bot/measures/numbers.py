@@ -199,6 +199,9 @@ _EN_EXPLICIT = (
     re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|(?<!first\s)(?<!1st\s)item)\b{_EN_NOT_MEASURE}"),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
+# "article XXII", "measure iv": Roman numerals, after a word that makes them a measure's (one letter only as v or x:
+# "measure i" is more likely the pronoun).
+_EN_ROMAN = re.compile(rf"\b(?:measures?|articles?)\s+([ivx]{{2,6}}|v|x)\b{_EN_NOT_MEASURE}")
 # Digits after digits, words after words: "measures 5 and 6", "measures five and six", not "measure 5 and one more".
 _EN_NEXT = rf"\s*(?:{_EN_AND}|{_EN_TO})\s*(?:(?:measure|article|item|point)s?\s*)?#?\s*"
 _EN_LIST = re.compile(
@@ -208,14 +211,18 @@ _EN_LIST = re.compile(
 _EN_ORDINALS = re.compile(
     rf"\b(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:{_EN_AND}|{_EN_TO})\s*\d{{1,2}}(?:st|nd|rd|th)?)+\s+(?:measures|articles)\b"
 )  # "the 16th and 17th measures"
-# Numbers alone: "16、17", "3-5", "16 and 17".
-_BARE_LIST = re.compile(rf"^\s*\d{{1,2}}(?:\s*(?:{_ZH_AND}|{_ZH_TO}|and|to)\s*\d{{1,2}})+\s*[?？。.!！]*$")
+# Numbers alone: "16、17", "3-5", "16 and 17", "show me 22 and 23".
+_BARE_LIST = re.compile(
+    rf"^\s*(?:show(?:\s+me)?\s+|看看?\s*)?\d{{1,2}}(?:\s*(?:{_ZH_AND}|{_ZH_TO}|and|to)\s*\d{{1,2}})+\s*[?？。.!！]*$"
+)
 # Within a list: each number, and the range words between them.
 _LIST_TOKEN = re.compile(
     rf"(?P<to>{_ZH_TO}|\b{_EN_TO}\b)|(?P<number>\d{{1,4}}|{_CN_NUM}|\b(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?\b)"
 )
 # The longest range read as every measure in it: longer ones ("第1到32条") name their two ends.
 MAX_RANGE = 10
+# A range past the notice's end ("第30到50条") names the numbers it lacks up to this one, for the reply to say so.
+_MISSING_UP_TO = 99
 
 
 @dataclass(frozen=True)
@@ -323,6 +330,23 @@ def measures_named(refs: list[NumberRef]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(r.number for r in refs if 1 <= r.number <= MEASURE_COUNT))
 
 
+def measures_missing(refs: list[NumberRef]) -> tuple[int, ...]:
+    """The numbers ``refs`` name that the notice has no measure for ("第30到35条": 33, 34, 35), each once, in order."""
+    return tuple(dict.fromkeys(r.number for r in refs if not 1 <= r.number <= MEASURE_COUNT))
+
+
+def number_runs(numbers: tuple[int, ...]) -> list[tuple[int, int]]:
+    """``numbers`` as runs of consecutive numbers, first and last ((33, 34, 35, 40) → [(33, 35), (40, 40)]), for a
+    reply to name them as "33–35, 40"."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
 def measure_references(question: str) -> list[NumberRef]:
     """Every measure number in the question, the one to answer first; spans are on ``normalize(question).strip()``."""
     return _measure_references(normalize(question).strip())
@@ -338,32 +362,39 @@ def without_measure_numbers(text: str, refs: list[NumberRef]) -> str:
 
 def _measure_references(text: str) -> list[NumberRef]:
     """Every measure number in ``text`` (normalised), the one to answer first."""
-    refs = _counted(text)
+    refs, taken = _counted(text)
     for pattern in (_BARE_LIST, *_ZH_LISTS, _EN_LIST, _EN_ORDINALS):
         for m in pattern.finditer(text):
-            if not any(_overlap(m.span(), r.span) for r in refs):
-                refs.extend(_listed(m))
-    for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT):
+            if not any(_overlap(m.span(), span) for span in taken):
+                listed = _listed(m)
+                refs.extend(listed)
+                taken.extend(r.span for r in listed)
+    for pattern in (_ZH_WHOLE, _EN_WHOLE, *_ZH_EXPLICIT, *_EN_EXPLICIT, _EN_ROMAN):
         for m in pattern.finditer(text):
             if pattern is _ZH_EXPLICIT[0] and (_is_meeting_item(text, m) or _is_clause(text, m)):
                 continue
-            value = parse_number(m.group(1))
-            if value is not None and not any(_overlap(m.span(), r.span) for r in refs):
+            value = _parse_roman(m.group(1)) if pattern is _EN_ROMAN else parse_number(m.group(1))
+            if value is not None and not any(_overlap(m.span(), span) for span in taken):
                 refs.append(NumberRef(value, m.span()))
+                taken.append(m.span())
     for pattern in (_ZH_LAST, _EN_LAST):
         refs.extend(NumberRef(MEASURE_COUNT, m.span()) for m in pattern.finditer(text))
     return refs
 
 
-def _counted(text: str) -> list[NumberRef]:
+def _counted(text: str) -> tuple[list[NumberRef], list[tuple[int, int]]]:
     """Measures counted rather than numbered: within a section ("第三部分第1条"), back from the last ("倒数第二条"),
-    the first or last few ("前三条", "最后两条"). The first of several takes the span, the others are empty after it."""
+    the first or last few ("前三条", "最后两条"). The first of several takes the span, the others are empty after it.
+    Also the spans taken: a measure counted within a section that has no such measure ("第三部分第9条", "第八部分第1
+    条") names none, and its 第N条 is not measure N; the question is then about the section (find_section_number)."""
     refs: list[NumberRef] = []
+    taken: list[tuple[int, int]] = []
     for m in _ZH_IN_SECTION.finditer(text):
         if _ZH_MEETING.search(text[: m.start()]) and not _ZH_NOTICE.search(text[: m.start()]):
             continue  # "会议第一部分第一项": a meeting's parts (as find_section_number)
         section = load_notice("zh").section(parse_number(m.group(1)) or 0)
         place = parse_number(m.group(2)) or 0
+        taken.append(m.span())
         if section is not None and 1 <= place <= len(section.measures):
             refs.append(NumberRef(section.measures[place - 1].number, m.span()))
     for m in _ZH_FROM_END.finditer(text):
@@ -377,7 +408,8 @@ def _counted(text: str) -> list[NumberRef]:
                 continue
             numbers = range(1, few + 1) if first else range(MEASURE_COUNT + 1 - few, MEASURE_COUNT + 1)
             refs.extend(NumberRef(n, m.span() if i == 0 else (m.end(), m.end())) for i, n in enumerate(numbers))
-    return refs
+    taken.extend(r.span for r in refs)
+    return refs, taken
 
 
 def _listed(m: re.Match[str]) -> list[NumberRef]:
@@ -400,11 +432,32 @@ def _listed(m: re.Match[str]) -> list[NumberRef]:
         last = refs[-1].number if refs else None
         if ranged and last is not None and 0 < value - last <= MAX_RANGE - 1:
             refs.extend(NumberRef(n, (start, start)) for n in range(last + 1, value))
+        elif ranged and last is not None and last < MEASURE_COUNT < value and MEASURE_COUNT - last < MAX_RANGE:
+            # "第30到50条": a range that runs past the notice names the measures in it and the numbers past the end
+            # up to its own (each a number the reply says the notice lacks), but not beyond a hundred.
+            refs.extend(NumberRef(n, (start, start)) for n in range(last + 1, min(value, _MISSING_UP_TO + 1)))
         refs.append(NumberRef(value, (start, end)))
         ranged = False
     if refs:
         refs[-1] = NumberRef(refs[-1].number, (refs[-1].span[0], m.end()))
     return refs
+
+
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def _parse_roman(text: str) -> int | None:
+    """A Roman numeral from 1 to 39 written the usual way ("xxii", "iv"); None for one that is not ("iiv", "vx")."""
+    total = 0
+    for i, c in enumerate(text):
+        value = _ROMAN_VALUES[c]
+        total += -value if i + 1 < len(text) and _ROMAN_VALUES[text[i + 1]] > value else value
+    return total if _to_roman(total) == text else None
+
+
+def _to_roman(n: int) -> str:
+    tens, units = divmod(n, 10)
+    return "x" * tens + ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix")[units]
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:

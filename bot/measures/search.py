@@ -46,6 +46,7 @@ from bot.measures.numbers import (
     asks_whether,
     find_section_number,
     measure_references,
+    measures_missing,
     measures_named,
     names_the_measure_first,
     without_measure_numbers,
@@ -188,17 +189,19 @@ class MeasureIndex:
         refs = measure_references(question)
         if refs:
             ref = refs[0]
-            numbers = measures_named(refs)
-            measure = self.measure(numbers[0] if len(numbers) > 1 else ref.number)
+            numbers, missing = measures_named(refs), measures_missing(refs)
+            measure = self.measure(numbers[0] if numbers else ref.number)
             if measure is None:
-                return Answer(question, (), number_requested=ref.number, out_of_range=ref.number, lang=lang)
+                return Answer(question, (), ref.number, out_of_range=ref.number, numbers_missing=missing, lang=lang)
             norm = normalize(question).strip()  # the text the references' spans are on
             rest = without_measure_numbers(norm, refs)
             q = self.analyzer.query(rest)
             read = reading(rest, q, self.analyzer) if rest and (q.words or q.grams) else None
-            if len(numbers) > 1:
+            if len(numbers) > 1 or missing:
+                # Several measures, or some the notice does not have ("第30到35条", "第5条和第40条"): those it has,
+                # and the reply says which it has not.
                 hits = tuple(self._hit(n - 1, NUMBER_SCORE, q, read) for n in numbers)
-                return Answer(question, hits, number_requested=numbers[0], numbers_requested=numbers, lang=lang)
+                return Answer(question, hits, numbers[0], numbers_requested=numbers, numbers_missing=missing, lang=lang)
             hit = self._hit(measure.number - 1, NUMBER_SCORE, q, read)
             if asks_whether(norm) and q.content:
                 # "两个维护是第二条吗": whether a subject is measure N. When the rest of the question is surely about

@@ -146,9 +146,10 @@ async def answer_question(update: Update, context: BranchContext, question: str)
         if section_view is not None:
             await _show(update, section_view, edit=False)
             return
-    if len(answer.numbers_requested) > 1:
-        # Several measures by number ("第二十三、二十四条", "第3到5条"): each of them, as /measure shows one.
-        several = _several_view(get_index(answer.lang), answer.numbers_requested, locale)
+    if len(answer.numbers_requested) > 1 or (answer.numbers_requested and answer.numbers_missing):
+        # Several measures by number ("第二十三、二十四条", "第3到5条"): each of them, as /measure shows one; and the
+        # numbers the notice has not ("第30到35条"), said first.
+        several = _several_view(get_index(answer.lang), answer.numbers_requested, locale, answer.numbers_missing)
         if several is not None:
             await _show(update, several, edit=False)
             return
@@ -190,12 +191,14 @@ async def free_text(update: Update, context: BranchContext) -> None:
 
 async def show_measure_command(update: Update, context: BranchContext) -> None:
     """/measure N (also 第十六条, 措施二十二): show one measure in full; /measure 3-5, /measure 23,24: those."""
-    from bot.measures.numbers import find_measure_number, measure_references, measures_named
+    from bot.measures.numbers import find_measure_number, measure_references, measures_missing, measures_named
 
     index = index_for(context)
     args = context.args or []
-    numbers = measures_named(measure_references(",".join(args)))
-    if len(numbers) > 1 and (several := _several_view(index, numbers, context.tr.locale)) is not None:
+    refs = measure_references(",".join(args))
+    numbers, missing = measures_named(refs), measures_missing(refs)
+    several = _several_view(index, numbers, context.tr.locale, missing) if len(numbers) > 1 or missing else None
+    if several is not None:
         await _show(update, several, edit=False)
         return
     ref = find_measure_number(" ".join(args)) if args else None
@@ -270,16 +273,25 @@ def _index_view(index: MeasureIndex, locale: str) -> tuple[str, InlineKeyboardMa
 
 
 def _several_view(
-    index: MeasureIndex, numbers: tuple[int, ...], locale: str
+    index: MeasureIndex, numbers: tuple[int, ...], locale: str, missing: tuple[int, ...] = ()
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     """Measures asked for together by number: their text in full when it fits in one message, else their titles; a
-    button for each."""
+    button for each. First, the numbers asked for that the notice has not (``missing``), if any."""
+    from bot.measures.numbers import number_runs
+
     measures = [m for n in numbers if (m := index.measure(n)) is not None]
     if not measures:
         return None
-    text = render("measures/several.html.j2", locale, measures=measures, notice=index.notice, full=True)
+    context = {
+        "measures": measures,
+        "notice": index.notice,
+        "missing": number_runs(missing),
+        "missing_count": len(missing),
+        "count": len(index.notice.measures),
+    }
+    text = render("measures/several.html.j2", locale, full=True, **context)
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
-        text = render("measures/several.html.j2", locale, measures=measures, notice=index.notice, full=False)
+        text = render("measures/several.html.j2", locale, full=False, **context)
     # Like an answer's, its buttons open a new message: the measures asked for stay in the chat.
     lang = index.lang
     buttons = [
