@@ -208,6 +208,8 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
         ("支委分工怎么定", "zh"),
         ("I'm the organisation committee member, what's my job", "en"),
         ("借调过来的同事在哪个支部过组织生活", "zh"),  # nor says which branch a member belongs to
+        ("我是副局长，我的组织关系在哪个支部", "zh"),  # a leading cadre's membership, not their organisational life
+        ("局长是党组书记，他的组织关系在哪个支部", "zh"),
         ("contract workers who are party members which branch", "en"),
         ("线上视频开支部党员大会算数吗", "zh"),  # nor speaks of meeting online
         ("Can we hold the branch meeting online?", "en"),
@@ -271,6 +273,12 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("常年在外地的党员组织关系还在我们这，怎么管", "zh", 14),  # a mobile member, not a newcomer
         ("发展党员有什么标准", "zh", 14),  # the political standard measure 14 sets, not the procedure
         ("入党积极分子培训的经费从哪出", "zh", 16),  # the activists' training funds
+        # A leading cadre's organisational life is measure 5's 双重组织生活 (session 32), and community registration is
+        # measure 22's, not a meeting missed.
+        ("局长要在哪个支部过组织生活", "zh", 5),
+        ("领导班子成员要不要编入支部参加活动", "zh", 5),
+        ("他的双重组织生活在哪个支部过", "zh", 5),
+        ("社区那边说我没去报到，会通报单位吗", "zh", 22),
     ],
 )
 def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:
