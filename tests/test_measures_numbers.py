@@ -301,6 +301,11 @@ def test_a_number_inside_a_word_is_not_read_as_that_measure(question: str, measu
         ("article iiv", []),  # not a numeral written the usual way
         ("show me 22 and 23", [22, 23]),
         ("看看22和23", [22, 23]),
+        # 措施 as a pinyin keyboard offers it; not 举措是.
+        ("措失22条", [22]),
+        ("措是二十二讲什么", [22]),
+        ("错施23和24", [23, 24]),
+        ("具体举措是一项什么", []),
     ],
 )
 def test_several_measures_by_number(question: str, numbers: list[int]) -> None:

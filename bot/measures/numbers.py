@@ -116,6 +116,10 @@ _EN_NOUN = rf"(?:measures?|(?:{_MEASURE_SLIPS})s?|articles?|items?|points?|claus
 # 条 as typed: the traditional 條, and 跳 or "tiao", which a pinyin keyboard offers for tiao ("第十六跳说的啥").
 _TIAO = r"(?:条|條|跳|tiao(?![a-z]))"
 
+# 措施 as typed: 措失, 错施 and 措是 are what a pinyin keyboard offers for cuoshi ("措失22条", "措是二十二讲什么");
+# not 举措是.
+_CUOSHI = r"(?:措施|措失|错施|(?<!举)措是)"
+
 # A part of the notice: its seven numbered sections (一、… 七、), which people call 部分, 章 or 板块.
 _SECTION_NOUN = r"(?:个\s*)?(?:大?部分|章|板块|大项|大块)"
 # What may follow "第N项" when it names a measure: 措施 or the start of a question about it.
@@ -130,7 +134,7 @@ _ZH_EXPLICIT = (
     # Not a word that starts with 一 ("32条措施一共几个部分", "措施一下子就落实了"): not 措施一.
     # Nor a section of the notice ("措施第三部分是讲什么的": section 3, see find_section_number).
     re.compile(
-        rf"措施\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向])({_NUM_X})(?![年月日次个%\d])"
+        rf"{_CUOSHI}\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向])({_NUM_X})(?![年月日次个%\d])"
         rf"(?!\s*{_SECTION_NOUN})"
     ),
     re.compile(rf"({_NUM_X})\s*号措施"),
@@ -141,7 +145,7 @@ _ZH_EXPLICIT = (
     # Not "32条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
     # "32条里哪一条讲评星定级").
     re.compile(
-        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*{_TIAO}"
+        rf"^(?:那个|这个|文件|通知|{_CUOSHI})?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*{_TIAO}"
         r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎|规定(?:了|什么|啥)))"
     ),
 )
@@ -161,13 +165,13 @@ _ZH_LISTS = (
     ),
     # Numbers opening the question, as "29条原文是什么" does alone: "22条和23条", "二十二、二十三条讲什么".
     re.compile(
-        rf"^(?:那个|这个|文件|通知|措施)?(?:里|中)?的?\s*{_NUM}(?:\s*{_TIAO})?"
+        rf"^(?:那个|这个|文件|通知|{_CUOSHI})?(?:里|中)?的?\s*{_NUM}(?:\s*{_TIAO})?"
         rf"(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*{_NUM}(?:\s*{_TIAO})?)+\s*{_TIAO}"
     ),
     # After 措施, as "措施二十二" names one; a number that goes on into a word is not an item ("措施7跟第一议题",
     # "措施7和三会一课").
     re.compile(
-        rf"措施\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向]){_NUM}"
+        rf"{_CUOSHI}\s*第?\s*(?!一[共下些起直定样般旦切律致同并体道齐贯边向]){_NUM}"
         rf"(?:\s*(?:{_ZH_AND}|{_ZH_TO})\s*(?:第\s*{_NUM}\s*{_TIAO}|第?\s*{_NUM}{_ITEM_ENDS}))+(?!\s*{_SECTION_NOUN})"
     ),
 )
