@@ -12,6 +12,7 @@ import typer
 from bot.i18n import translator
 from bot.measures.definitions import asked_definitions
 from bot.measures.knowledge import MEASURE_COUNT
+from bot.measures.schedule import schedule_context
 from bot.measures.search import Answer, get_index
 from bot.measures.search import ask as ask_question
 from bot.telegram_html import plain_text
@@ -38,6 +39,8 @@ def answer_to_json(answer: Answer) -> str:
         payload["numbers"] = list(answer.numbers_requested)  # added: several measures asked for by number, in order
     if answer.numbers_missing:
         payload["missing"] = list(answer.numbers_missing)  # added: numbers asked for that the notice has no measure for
+    if answer.schedule is not None:
+        payload["schedule"] = str(answer.schedule)  # added: the notice's tasks of a period, their measures in order
     if answer.section_requested is not None:
         payload["section"] = answer.section_requested  # added: the answers are this section's measures, in order
     if answer.aside is not None:
@@ -61,6 +64,8 @@ def answer_to_text(answer: Answer, lang: str) -> str:
     locale = "zh_CN" if lang == "zh" else "en"
     frequencies = answer.frequencies
     definitions = asked_definitions(answer.question, answer.lang)
+    if answer.schedule is not None:  # the notice's calendar, as the chat shows it
+        return plain_text(render("measures/schedule.html.j2", locale, **schedule_context(answer.lang, answer.schedule)))
     if not answer.hits:
         # Out of range, too long, no words, an aside, how often a meeting is held, not found: as the chat words
         # them, without the index button the chat adds.

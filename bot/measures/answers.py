@@ -11,6 +11,7 @@ from bot.measures.frequencies import asked_frequencies
 from bot.measures.knowledge import Measure
 from bot.measures.leads import no_figure_given
 from bot.measures.numbers import number_runs
+from bot.measures.schedule import Asked
 from bot.measures.unregulated import not_regulated
 from bot.services.kinds_of_meeting import MeetingKind
 
@@ -52,6 +53,9 @@ class Answer:
     # says so beside the measures it has (numbers_requested, then even one) or alone (out_of_range).
     numbers_missing: tuple[int, ...] = ()
     section_requested: int | None = None  # "第三部分讲什么": the hits are that section's measures, in order
+    # "32条里每年要做的事情有哪些": the notice's tasks of that period (schedule.py); the hits are their measures, in
+    # order (none for a month or a quarter, which the notice sets nothing for).
+    schedule: Asked | None = None
     out_of_range: int | None = None
     too_long: bool = False
     no_words: bool = False  # nothing to search for: empty, one character, emoji or punctuation only
@@ -91,6 +95,7 @@ class Answer:
         return (
             self.number_requested is None
             and self.section_requested is None
+            and self.schedule is None
             and len(self.hits) >= 2
             and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
         )
@@ -106,7 +111,12 @@ class Answer:
         """True when the question asks for a figure that the measures the answer quotes (the first, and the second when
         it is shown too) do not set anywhere in their text: the answer says so. Not when the regulations' frequency of
         a meeting answers it (frequencies.py), nor for a measure asked by number or a section's list."""
-        if not self.hits or self.number_requested is not None or self.section_requested is not None:
+        if (
+            not self.hits
+            or self.number_requested is not None
+            or self.section_requested is not None
+            or self.schedule is not None
+        ):
             return False
         quoted = self.hits[:2] if self.unsure else self.hits[:1]
         return not self.frequencies and no_figure_given(self.question, [h.measure.text for h in quoted])

@@ -53,6 +53,7 @@ from bot.measures.numbers import (
 )
 from bot.measures.order import in_order
 from bot.measures.pinyin_terms import party_terms, spell_terms
+from bot.measures.schedule import asked_schedule, scheduled
 from bot.measures.semantic import Semantic, SemanticModel, as_learnt, load_questions
 from bot.measures.vectors import VectorModel, VectorScores, load_vectors
 
@@ -225,6 +226,10 @@ class MeasureIndex:
                 return Answer(question=question, hits=(), aside=Aside.ABOUT_THE_NOTICE, lang=lang)
             hits = tuple(Hit(m, NUMBER_SCORE, (), ()) for m in section.measures)
             return Answer(question=question, hits=hits, section_requested=section_ref.number, lang=lang)
+        if (asked := asked_schedule(question)) is not None:
+            # "32条里每年要做的事情有哪些": the notice's calendar, each measure led by its sentence of that period.
+            hits = tuple(Hit(m, NUMBER_SCORE, (), (), lead=lead) for m, lead in scheduled(lang, asked))
+            return Answer(question=question, hits=hits, schedule=asked, lang=lang)
         if "asides" not in DISABLED and (aside := find_aside(question)) is not None:
             return Answer(question=question, hits=(), aside=aside, lang=lang)
         q = self.analyzer.query(question)

@@ -21,6 +21,7 @@ from bot.templates import render
 from handlers.common import reply
 
 if TYPE_CHECKING:
+    from bot.measures.schedule import Asked
     from bot.measures.search import Answer, MeasureIndex
 
 # The search (bot.measures.search, its tables and tokenizer) is imported by the functions that answer, not with
@@ -146,6 +147,10 @@ async def answer_question(update: Update, context: BranchContext, question: str)
         if section_view is not None:
             await _show(update, section_view, edit=False)
             return
+    if answer.schedule is not None:
+        # "32条里每年要做的事情有哪些": the notice's calendar, with a button for each measure in it.
+        await _show(update, _schedule_view(get_index(answer.lang), answer.schedule, locale), edit=False)
+        return
     if len(answer.numbers_requested) > 1 or (answer.numbers_requested and answer.numbers_missing):
         # Several measures by number ("第二十三、二十四条", "第3到5条"): each of them, as /measure shows one; and the
         # numbers the notice has not ("第30到35条"), said first.
@@ -300,6 +305,23 @@ def _several_view(
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([_button(_label(locale, "index"), MeasuresView.INDEX, None, lang, new=True)])
     return fit(text), InlineKeyboardMarkup(rows)
+
+
+def _schedule_view(index: MeasureIndex, asked: Asked, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """What the notice sets for a period (schedule.py): its sentences with their measures, a button for each measure."""
+    from bot.measures.schedule import schedule_context, shown_measures
+
+    lang = index.lang
+    context = schedule_context(lang, asked)
+    text = render("measures/schedule.html.j2", locale, **context)
+    if len(text) > MessageLimit.MAX_TEXT_LENGTH:  # every frequency in English: each task by its clause
+        text = render("measures/schedule.html.j2", locale, **{**context, "brief": True})
+    text = fit(text)
+    numbers = [m.number for m in shown_measures(lang, asked)]
+    buttons = [_button(_label(locale, "measure", n), MeasuresView.MEASURE, n, lang, new=True) for n in numbers]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([_button(_label(locale, "index"), MeasuresView.INDEX, None, lang, new=True)])
+    return text, InlineKeyboardMarkup(rows)
 
 
 def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
