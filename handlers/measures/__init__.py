@@ -297,14 +297,16 @@ def _several_view(
     text = render("measures/several.html.j2", locale, full=True, **context)
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
         text = render("measures/several.html.j2", locale, full=False, **context)
-    # Like an answer's, its buttons open a new message: the measures asked for stay in the chat.
-    lang = index.lang
-    buttons = [
-        _button(_label(locale, "measure", m.number), MeasuresView.MEASURE, m.number, lang, new=True) for m in measures
-    ]
+    return fit(text), _measures_keyboard([m.number for m in measures], index.lang, locale)
+
+
+def _measures_keyboard(numbers: list[int], lang: str, locale: str) -> InlineKeyboardMarkup:
+    """A button for each measure, three to a row, then the index. Like an answer's, they open a new message: what was
+    asked for stays in the chat."""
+    buttons = [_button(_label(locale, "measure", n), MeasuresView.MEASURE, n, lang, new=True) for n in numbers]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([_button(_label(locale, "index"), MeasuresView.INDEX, None, lang, new=True)])
-    return fit(text), InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows)
 
 
 def _schedule_view(index: MeasureIndex, asked: Asked, locale: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -316,12 +318,7 @@ def _schedule_view(index: MeasureIndex, asked: Asked, locale: str) -> tuple[str,
     text = render("measures/schedule.html.j2", locale, **context)
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:  # every frequency in English: each task by its clause
         text = render("measures/schedule.html.j2", locale, **{**context, "brief": True})
-    text = fit(text)
-    numbers = [m.number for m in shown_measures(lang, asked)]
-    buttons = [_button(_label(locale, "measure", n), MeasuresView.MEASURE, n, lang, new=True) for n in numbers]
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([_button(_label(locale, "index"), MeasuresView.INDEX, None, lang, new=True)])
-    return text, InlineKeyboardMarkup(rows)
+    return fit(text), _measures_keyboard([m.number for m in shown_measures(lang, asked)], lang, locale)
 
 
 def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
