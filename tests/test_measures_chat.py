@@ -363,6 +363,7 @@ async def test_measures_past_the_notice_are_said_not_to_exist(bot: BotHarness) -
     text = (await bot.say(GUEST, "第5条和第40条"))[0]
     assert text.startswith("没有第40条措施，《若干措施》共32条。\n\n<b>第5条 · 提高党内政治生活质量</b>"), text[:80]
     assert (await bot.say(GUEST, "第40到45条"))[0].startswith("没有第40—45条措施，《若干措施》共32条。")
+    assert await bot.say(GUEST, "/measure 40-45") == ["没有第40—45条措施，《若干措施》共32条。"]
     text = (await bot.say(GUEST, "/measure 31-34"))[0]
     assert text.startswith("没有第33—34条措施，《若干措施》共32条。") and "<b>第32条 · " in text
     text = (await bot.say(GUEST, "what do measures 31 to 35 say", language_code="en"))[0]

@@ -196,7 +196,13 @@ async def free_text(update: Update, context: BranchContext) -> None:
 
 async def show_measure_command(update: Update, context: BranchContext) -> None:
     """/measure N (also 第十六条, 措施二十二): show one measure in full; /measure 3-5, /measure 23,24: those."""
-    from bot.measures.numbers import find_measure_number, measure_references, measures_missing, measures_named
+    from bot.measures.numbers import (
+        find_measure_number,
+        measure_references,
+        measures_missing,
+        measures_named,
+        number_runs,
+    )
 
     index = index_for(context)
     args = context.args or []
@@ -205,6 +211,10 @@ async def show_measure_command(update: Update, context: BranchContext) -> None:
     several = _several_view(index, numbers, context.tr.locale, missing) if len(numbers) > 1 or missing else None
     if several is not None:
         await _show(update, several, edit=False)
+        return
+    if not numbers and len(missing) > 1:  # "/measure 40-45": none of them is in the notice
+        runs = {"missing": number_runs(missing), "total": len(missing), "count": len(index.notice.measures)}
+        await reply(update, render("measures/missing.html.j2", context.tr.locale, **runs))
         return
     ref = find_measure_number(" ".join(args)) if args else None
     if ref is None and args:
