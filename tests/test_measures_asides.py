@@ -106,6 +106,12 @@ def test_who_else_carries_the_notice_out_is_still_asked_of_the_notice() -> None:
     assert ask("事业单位也要执行32条吗").aside is Aside.ABOUT_THE_NOTICE
 
 
+def test_who_interprets_the_notice_is_asked_of_it_but_not_who_sees_it_carried_out() -> None:
+    assert ask("32条由谁负责解释").aside is Aside.ABOUT_THE_NOTICE
+    answer = ask("32条措施由谁负责解释和督促落实")  # session 32: measures 25 and 29 (the working committee's checks)
+    assert answer.aside is None and [h.measure.number for h in answer.hits][:2] == [25, 29]
+
+
 def test_who_must_draw_up_a_plan_under_the_notice_is_not_who_issued_it() -> None:
     assert ask("这个文件是哪些单位发的").aside is Aside.ABOUT_THE_NOTICE
     assert find_aside("这个文件要求哪些单位制定具体方案") is None  # what the notice requires: a measure answers

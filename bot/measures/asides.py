@@ -109,8 +109,9 @@ _ASKS_OF_THE_NOTICE_ZH = re.compile(
     r"|主要内容|核心(?:是|内容|思想|要义)|一句话(?:告诉|说|概括|总结)|概括一下|总结一下"
     r"|(?:印发|下发|发布|发)的还是"
     # Session 22: who interprets it, how many measures it has in all, their titles listed, whether towns or public
-    # institutions carry it out (its addressees answer that).
-    r"|谁(?:负责|来)?解释|解释权|(?:一共|总共)(?:有)?(?:多少|几)条|(?:标题|题目).{0,4}(?:列|是什么|有哪些)|列(?:一下|出)?.{0,6}标题"
+    # institutions carry it out (its addressees answer that). Not who interprets it and sees it carried out ("由谁负责
+    # 解释和督促落实": measures 25 and 29, session 32).
+    r"|谁(?:负责|来)?解释(?![^，。？！?!]{0,6}(?:督促|督查|监督|落实))|解释权|(?:一共|总共)(?:有)?(?:多少|几)条|(?:标题|题目).{0,4}(?:列|是什么|有哪些)|列(?:一下|出)?.{0,6}标题"
     r"|(?:镇街|镇里|乡镇|街道|事业单位|国企|国有企业)(?:也)?(?:要|需要|用不用|要不要)?(?:执行|适用|落实)"
 )
 _ABOUT_THE_NOTICE_EN = re.compile(
