@@ -8,8 +8,9 @@ frequencies are those of the branch work regulations that the meetings feature a
 (``services/kinds_of_meeting.py``, from the glossary); the answer gives them first and the measures, if any, after.
 
 A question counts when it names one of those meetings (三会一课: its four) and asks how often; not when it asks
-about a committee's term ("支部委员会几年换届一次") or about the Party lesson the secretary gives (measure 5 says
-that one: once a year).
+about a committee's term ("支部委员会几年换届一次") or about the Party lesson the secretary gives (measure 5 has the
+secretaries give Party lessons, 落实…书记讲党课制度; it sets no number: the glossary's "each year" is not the notice's,
+as most of the blind second readers point out).
 """
 
 from __future__ import annotations
