@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli.measures import register
 from bot.measures.schedule import Asked, asked_schedule, scheduled, tasks
-from bot.measures.search import ask
+from bot.measures.search import DISABLED, ask, get_index
 from tests.conftest import BotHarness
 
 GUEST = 555_000_232
@@ -105,3 +105,14 @@ def test_ask_shows_the_calendar() -> None:
     assert payload["answers"][3]["lead"] == "市委常委会每年至少听取1次市直机关工委的工作汇报。"
     out = runner.invoke(app, ["ask", "措施里每月要做的有哪些"]).output.splitlines()
     assert out[:2] == ["《若干措施》没有规定每月要做的事。", "按《中国共产党支部工作条例（试行）》的规定："], out[:3]
+
+
+def test_the_ablation_leaves_the_calendar_to_the_ranking() -> None:
+    index = get_index("zh")
+    DISABLED.add("schedule")
+    try:
+        answer = index.answer("32条里每年要做的事情有哪些")
+    finally:
+        DISABLED.discard("schedule")
+    assert answer.schedule is None and answer.hits  # ranked as any question
+    assert index.answer("32条里每年要做的事情有哪些").schedule is Asked.YEAR

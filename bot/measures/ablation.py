@@ -23,5 +23,6 @@ ABLATABLE = (
     # signal of the regression rather than a move of its bar
     "classifier",  # session 17: … and reorders the three measures ranked best (measure_classifier.py); session 23: its
     # logits are signals of the decision and of the order (order.py); session 24: its two best are candidates too
+    "schedule",  # session 32: the notice's calendar asked for as a list (schedule.py)
 )  # fmt: skip
 DISABLED: set[str] = set()  # what is switched off now: nothing, but in the ablation

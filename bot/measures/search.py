@@ -226,7 +226,7 @@ class MeasureIndex:
                 return Answer(question=question, hits=(), aside=Aside.ABOUT_THE_NOTICE, lang=lang)
             hits = tuple(Hit(m, NUMBER_SCORE, (), ()) for m in section.measures)
             return Answer(question=question, hits=hits, section_requested=section_ref.number, lang=lang)
-        if (asked := asked_schedule(question)) is not None:
+        if "schedule" not in DISABLED and (asked := asked_schedule(question)) is not None:
             # "32条里每年要做的事情有哪些": the notice's calendar, each measure led by its sentence of that period.
             hits = tuple(Hit(m, NUMBER_SCORE, (), (), lead=lead) for m, lead in scheduled(lang, asked))
             return Answer(question=question, hits=hits, schedule=asked, lang=lang)
