@@ -12,6 +12,7 @@ import typer
 from bot.i18n import translator
 from bot.measures.definitions import asked_definitions
 from bot.measures.knowledge import MEASURE_COUNT
+from bot.measures.numbers import missing_context
 from bot.measures.schedule import schedule_context
 from bot.measures.search import Answer, get_index
 from bot.measures.search import ask as ask_question
@@ -87,7 +88,7 @@ def answer_to_text(answer: Answer, lang: str) -> str:
     if frequencies:
         lines.append(plain_text(render("measures/frequencies.html.j2", locale, frequencies=frequencies)))
     if answer.numbers_missing:  # "第30到35条": the numbers the notice has not, before the measures it has
-        missing = {"missing": answer.missing_runs, "total": len(answer.numbers_missing), "count": MEASURE_COUNT}
+        missing = missing_context(answer.numbers_missing)
         lines.append(plain_text(render("measures/missing.html.j2", locale, **missing)))
     if answer.tentative:
         lines.append(tr.gettext("The measures may not answer this directly; this is what comes closest."))

@@ -90,15 +90,14 @@ class Answer:
         return not self.hits and self.aside is None and not_regulated(self.question)
 
     @property
+    def ranked(self) -> bool:
+        """True when the hits are the ranking's: not measures asked for by number, a section's or the calendar's."""
+        return self.number_requested is None and self.section_requested is None and self.schedule is None
+
+    @property
     def unsure(self) -> bool:
         """True when the second measure scores nearly as well as the first: the chat shows both."""
-        return (
-            self.number_requested is None
-            and self.section_requested is None
-            and self.schedule is None
-            and len(self.hits) >= 2
-            and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
-        )
+        return self.ranked and len(self.hits) >= 2 and self.hits[1].score >= UNSURE_SHARE * self.hits[0].score
 
     @cached_property
     def frequencies(self) -> tuple[MeetingKind, ...]:
@@ -111,12 +110,7 @@ class Answer:
         """True when the question asks for a figure that the measures the answer quotes (the first, and the second when
         it is shown too) do not set anywhere in their text: the answer says so. Not when the regulations' frequency of
         a meeting answers it (frequencies.py), nor for a measure asked by number or a section's list."""
-        if (
-            not self.hits
-            or self.number_requested is not None
-            or self.section_requested is not None
-            or self.schedule is not None
-        ):
+        if not self.hits or not self.ranked:
             return False
         quoted = self.hits[:2] if self.unsure else self.hits[:1]
         return not self.frequencies and no_figure_given(self.question, [h.measure.text for h in quoted])

@@ -351,6 +351,12 @@ def number_runs(numbers: tuple[int, ...]) -> list[tuple[int, int]]:
     return runs
 
 
+def missing_context(missing: tuple[int, ...]) -> dict[str, object]:
+    """What ``measures/missing.html.j2`` says of the numbers ``missing``: their runs, how many they are, and how many
+    measures the notice has (the chat, /measure and the CLI)."""
+    return {"missing": number_runs(missing), "total": len(missing), "count": MEASURE_COUNT}
+
+
 def measure_references(question: str) -> list[NumberRef]:
     """Every measure number in the question, the one to answer first; spans are on ``normalize(question).strip()``."""
     return _measure_references(normalize(question).strip())
@@ -472,7 +478,6 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 # part of a meeting ("会议第一部分学什么" is its first item, 第一议题), unless the notice is named before it.
 _ZH_SECTION = re.compile(rf"第\s*({_NUM})\s*{_SECTION_NOUN}")
 _ZH_NOTICE = re.compile(r"措施|通知|文件|32条")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7}
 _EN_SECTION = (
     re.compile(rf"\b(?:section|part|chapter)\s*#?\s*({_EN_NUM}|ii|iii|iv|vi|vii)\b{_EN_NOT_MEASURE}"),
     re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:section|part|chapter)\b{_EN_NOT_MEASURE}"),
@@ -488,7 +493,7 @@ def find_section_number(question: str) -> NumberRef | None:
     for candidate in (m, *(p.search(text) for p in _EN_SECTION)):
         if candidate is not None:
             word = candidate.group(1)
-            value = _ROMAN.get(word, parse_number(word))
+            value = _parse_roman(word) if re.fullmatch(r"[ivx]+", word) else parse_number(word)
             if value is not None:
                 return NumberRef(value, candidate.span())
     return None

@@ -151,7 +151,7 @@ async def answer_question(update: Update, context: BranchContext, question: str)
         # "32条里每年要做的事情有哪些": the notice's calendar, with a button for each measure in it.
         await _show(update, _schedule_view(get_index(answer.lang), answer.schedule, locale), edit=False)
         return
-    if len(answer.numbers_requested) > 1 or (answer.numbers_requested and answer.numbers_missing):
+    if answer.numbers_requested:  # several, or one beside numbers the notice lacks (search.MeasureIndex.answer)
         # Several measures by number ("第二十三、二十四条", "第3到5条"): each of them, as /measure shows one; and the
         # numbers the notice has not ("第30到35条"), said first.
         several = _several_view(get_index(answer.lang), answer.numbers_requested, locale, answer.numbers_missing)
@@ -201,7 +201,7 @@ async def show_measure_command(update: Update, context: BranchContext) -> None:
         measure_references,
         measures_missing,
         measures_named,
-        number_runs,
+        missing_context,
     )
 
     index = index_for(context)
@@ -213,8 +213,7 @@ async def show_measure_command(update: Update, context: BranchContext) -> None:
         await _show(update, several, edit=False)
         return
     if not numbers and len(missing) > 1:  # "/measure 40-45": none of them is in the notice
-        runs = {"missing": number_runs(missing), "total": len(missing), "count": len(index.notice.measures)}
-        await reply(update, render("measures/missing.html.j2", context.tr.locale, **runs))
+        await reply(update, render("measures/missing.html.j2", context.tr.locale, **missing_context(missing)))
         return
     ref = find_measure_number(" ".join(args)) if args else None
     if ref is None and args:
@@ -292,18 +291,12 @@ def _several_view(
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     """Measures asked for together by number: their text in full when it fits in one message, else their titles; a
     button for each. First, the numbers asked for that the notice has not (``missing``), if any."""
-    from bot.measures.numbers import number_runs
+    from bot.measures.numbers import missing_context
 
     measures = [m for n in numbers if (m := index.measure(n)) is not None]
     if not measures:
         return None
-    context = {
-        "measures": measures,
-        "notice": index.notice,
-        "missing": number_runs(missing),
-        "missing_count": len(missing),
-        "count": len(index.notice.measures),
-    }
+    context = {"measures": measures, "notice": index.notice, **missing_context(missing)}
     text = render("measures/several.html.j2", locale, full=True, **context)
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
         text = render("measures/several.html.j2", locale, full=False, **context)
