@@ -194,6 +194,10 @@ def test_which_of_its_measures_is_asked_of_the_measures_not_of_the_notice() -> N
     assert answer.aside is None and answer.hits[0].measure.number == 26
     # Writing a report on carrying out the measures "from which aspects" still gets the notice's outline.
     assert find_aside("局长让我写一份落实32条措施的情况报告，从哪几方面写") is Aside.ABOUT_THE_NOTICE
+    # "The few of them that…" asks for measures too, though a request for a summary alone asks for the notice's gist.
+    assert find_aside("帮我总结一下32条里普通党员最该注意的几条") is None
+    assert find_aside("给我总结一下32条") is Aside.ABOUT_THE_NOTICE
+    assert find_aside("32条一共有几条") is Aside.ABOUT_THE_NOTICE
 
 
 @pytest.mark.parametrize(

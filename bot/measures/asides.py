@@ -174,9 +174,11 @@ def asks_for_titles(text: str) -> bool:
 
 # Session 30: which of its measures ("32条里哪些是必须写进去的", "措施中哪几条讲支部"): that asks for measures,
 # whatever else the message says of the notice (batch 234, measure 26: "领导让我起草年度工作要点，不知道从哪几方面写，
-# 32条里哪些是必须写进去的").
+# 32条里哪些是必须写进去的"). Session 33: so does "the few of them that…" ("给我总结一下32条里支部书记最需要注意的几条",
+# batch 271, which "总结" had made a request for the notice's gist), though not "how many" ("32条里有几条").
 _WHICH_OF_ITS_MEASURES = re.compile(
-    rf"(?:{_NOTICE_NAME_ZH}|措施)(?:里|中|当中|里面)(?:的)?(?:有)?(?:哪些|哪几条|哪几项|哪一?条|哪一?项)"
+    rf"(?:{_NOTICE_NAME_ZH}|措施)(?:里|中|当中|里面)(?:的)?"
+    r"(?:(?:有)?(?:哪些|哪几条|哪几项|哪一?条|哪一?项)|[^，,。？！?!]{0,12}的几(?:条|项))"
 )
 
 
