@@ -208,6 +208,9 @@ def test_long_bare_numbers_are_not_measure_numbers(question: str) -> None:
         ("part II", 2),
         ("the fourth section", 4),
         ("32条措施第一部分讲什么", 1),
+        ("措施最后一部分讲什么", 7),  # the last section, as 最后一条 is the last measure
+        ("最后一个板块有哪几条", 7),
+        ("what is the last section of the measures about", 7),
     ],
 )
 def test_find_section_number(question: str, number: int) -> None:
@@ -217,7 +220,15 @@ def test_find_section_number(question: str, number: int) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["支部会议第一部分学什么", "the first part of the meeting", "第三条", "三个部分", "一部分党员不参加学习"],
+    [
+        "支部会议第一部分学什么",
+        "the first part of the meeting",
+        "第三条",
+        "三个部分",
+        "一部分党员不参加学习",
+        "党课最后一部分讲什么",
+        "the last part of the party lecture",
+    ],
 )
 def test_not_section_numbers(question: str) -> None:
     assert find_section_number(question) is None

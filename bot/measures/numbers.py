@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.measures.analysis import normalize
-from bot.measures.knowledge import MEASURE_COUNT, load_notice
+from bot.measures.knowledge import MEASURE_COUNT, SECTION_COUNT, load_notice
 
 _CN_DIGITS = {
     "零": 0,
@@ -484,14 +484,26 @@ _EN_SECTION = (
 )
 
 
+# "最后一部分讲什么", "the last section of the measures": the notice's last section (七、加强党建工作领导), as
+# "最后一条" is its last measure (session 33; "最后一部分讲的组织保障包括哪些", batch 170, was declined).
+_ZH_LAST_SECTION = re.compile(rf"最后\s*(?:一\s*)?{_SECTION_NOUN}")
+_EN_LAST_SECTION = re.compile(
+    r"\b(?:the\s+)?(?:last|final)\s+(?:section|part|chapter)\b(?!\s+(?:on|of|in|at)\s+(?:the\s+|our\s+|a\s+|an\s+|my\s+|"
+    r"this\s+)?(?:\w+\s+){0,2}(?:agenda|meetings?|lectures?|lessons?|class(?:es)?|sessions?|speech(?:es)?|reports?|talks?"
+    r"|training|courses?)\b)"
+)
+
+
 def find_section_number(question: str) -> NumberRef | None:
     """Find the number of a section of the notice the question asks for, in range or not (the caller checks)."""
     text = normalize(question).strip()
-    m = _ZH_SECTION.search(text)
+    m = _ZH_SECTION.search(text) or _ZH_LAST_SECTION.search(text)
     if m and _ZH_MEETING.search(text[: m.start()]) and not _ZH_NOTICE.search(text[: m.start()]):
         m = None
-    for candidate in (m, *(p.search(text) for p in _EN_SECTION)):
+    for candidate in (m, *(p.search(text) for p in _EN_SECTION), _EN_LAST_SECTION.search(text)):
         if candidate is not None:
+            if candidate.re in (_ZH_LAST_SECTION, _EN_LAST_SECTION):
+                return NumberRef(SECTION_COUNT, candidate.span())
             word = candidate.group(1)
             value = _parse_roman(word) if re.fullmatch(r"[ivx]+", word) else parse_number(word)
             if value is not None:
