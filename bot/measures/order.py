@@ -13,7 +13,7 @@ which neither learnt model learnt from then (since session 25 they do, and the f
 trained without it). Out of fold (folds by batch) on 64-113 it has a right measure first for
 8,149 of the 8,530 answered questions with a measure and one among the three shown for 8,454, against 8,131 and
 8,378 by the order of session 23 (fitted on 64-101, so in sample for most of them). On batches 114-121, written
-for this step and read by none of it: top-1 92.6 -> 92.8 %, top-3 95.6 -> 96.5 % (README, Benchmarks).
+for this step and read by none of it: top-1 92.6 -> 92.8 %, top-3 95.6 -> 96.5 % (docs/measures-history.md, session 24).
 """
 
 from __future__ import annotations
