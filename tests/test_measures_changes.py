@@ -77,7 +77,7 @@ def test_each_view_is_what_its_rule_says(view: str, question: str, value: object
     assert got == value if view != "answers" else got[: len(value)] == value  # type: ignore[arg-type]
 
 
-def test_against_the_commit_checked_out_nothing_changes() -> None:
+def test_a_commit_is_compared_in_a_worktree_that_is_removed_after() -> None:
     """The whole path: a worktree of HEAD, both builds asked in processes of their own, and the worktree removed
     (what changes depends on what is not yet committed here, so only the count asked is checked)."""
     if not (ROOT / ".git").exists():
