@@ -400,8 +400,8 @@ def _counted(text: str) -> tuple[list[NumberRef], list[tuple[int, int]]]:
     refs: list[NumberRef] = []
     taken: list[tuple[int, int]] = []
     for m in _ZH_IN_SECTION.finditer(text):
-        if _ZH_MEETING.search(text[: m.start()]) and not _ZH_NOTICE.search(text[: m.start()]):
-            continue  # "会议第一部分第一项": a meeting's parts (as find_section_number)
+        if _a_meeting_part(text, m.start()):
+            continue  # "会议第一部分第一项": a meeting's parts
         section = load_notice("zh").section(parse_number(m.group(1)) or 0)
         place = parse_number(m.group(2)) or 0
         taken.append(m.span())
@@ -494,11 +494,17 @@ _EN_LAST_SECTION = re.compile(
 )
 
 
+def _a_meeting_part(text: str, start: int) -> bool:
+    """True when a meeting is named before ``start`` and the notice is not: a part counted there is the meeting's."""
+    before = text[:start]
+    return bool(_ZH_MEETING.search(before)) and not _ZH_NOTICE.search(before)
+
+
 def find_section_number(question: str) -> NumberRef | None:
     """Find the number of a section of the notice the question asks for, in range or not (the caller checks)."""
     text = normalize(question).strip()
     m = _ZH_SECTION.search(text) or _ZH_LAST_SECTION.search(text)
-    if m and _ZH_MEETING.search(text[: m.start()]) and not _ZH_NOTICE.search(text[: m.start()]):
+    if m and _a_meeting_part(text, m.start()):
         m = None
     for candidate in (m, *(p.search(text) for p in _EN_SECTION), _EN_LAST_SECTION.search(text)):
         if candidate is not None:

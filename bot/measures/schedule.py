@@ -41,11 +41,10 @@ class Task:
     clause: str  # the part of the sentence that sets the period ("…with one theme each year…"), for a short reply
 
 
+# "Every year" in English: in the notice's rendering, and in a question that asks for the yearly tasks.
+_EVERY_YEAR_EN = r"\b(?:every|each) year\b|\bannual(?:ly)?\b|\byearly\b|\bonce a year\b"
 # The words in the notice's text that set a period (the Chinese text and its English rendering).
-_YEARLY = {
-    "zh": re.compile(r"每年|年度"),
-    "en": re.compile(r"\b(?:every|each) year\b|\bannual(?:ly)?\b|\byearly\b|\bonce a year\b"),
-}
+_YEARLY = {"zh": re.compile(r"每年|年度"), "en": re.compile(_EVERY_YEAR_EN)}
 _REGULAR = {"zh": re.compile(r"定期"), "en": re.compile(r"\bregular(?:ly)?\b")}
 
 
@@ -122,7 +121,7 @@ _PERIODS_ZH = (
 _PERIODS_EN = (
     (Asked.MONTH, r"\b(?:every|each) month\b|\bmonthly\b"),
     (Asked.QUARTER, r"\b(?:every|each) quarter\b|\bquarterly\b"),
-    (Asked.YEAR, r"\b(?:every|each) year\b|\bannual(?:ly)?\b|\byearly\b|\bonce a year\b"),
+    (Asked.YEAR, _EVERY_YEAR_EN),
     (Asked.ANY, r"\bfrequenc(?:y|ies)\b|\bhow often\b"),
 )
 _CLAUSE = r"[^，。？！,.?!;；]{0,12}?"  # within one clause: "每年…有哪些", not "每年年底…，有什么办法"

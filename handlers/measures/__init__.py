@@ -296,11 +296,18 @@ def _several_view(
     measures = [m for n in numbers if (m := index.measure(n)) is not None]
     if not measures:
         return None
-    context = {"measures": measures, "notice": index.notice, **missing_context(missing)}
-    text = render("measures/several.html.j2", locale, full=True, **context)
+    context = {"measures": measures, "notice": index.notice, "full": True, **missing_context(missing)}
+    text = _within_one_message("measures/several.html.j2", locale, context, shorter={"full": False})
+    return text, _measures_keyboard([m.number for m in measures], index.lang, locale)
+
+
+def _within_one_message(template: str, locale: str, context: dict[str, object], shorter: dict[str, object]) -> str:
+    """``template`` rendered with ``context``, or, when that is too long for one message, with ``shorter`` over it
+    (cut to fit if even that is too long)."""
+    text = render(template, locale, **context)
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
-        text = render("measures/several.html.j2", locale, full=False, **context)
-    return fit(text), _measures_keyboard([m.number for m in measures], index.lang, locale)
+        text = render(template, locale, **{**context, **shorter})
+    return fit(text)
 
 
 def _measures_keyboard(numbers: list[int], lang: str, locale: str) -> InlineKeyboardMarkup:
@@ -317,11 +324,11 @@ def _schedule_view(index: MeasureIndex, asked: Asked, locale: str) -> tuple[str,
     from bot.measures.schedule import schedule_context, shown_measures
 
     lang = index.lang
-    context = schedule_context(lang, asked)
-    text = render("measures/schedule.html.j2", locale, **context)
-    if len(text) > MessageLimit.MAX_TEXT_LENGTH:  # every frequency in English: each task by its clause
-        text = render("measures/schedule.html.j2", locale, **{**context, "brief": True})
-    return fit(text), _measures_keyboard([m.number for m in shown_measures(lang, asked)], lang, locale)
+    # Every frequency in English does not fit: each task by its clause.
+    text = _within_one_message(
+        "measures/schedule.html.j2", locale, schedule_context(lang, asked), shorter={"brief": True}
+    )
+    return text, _measures_keyboard([m.number for m in shown_measures(lang, asked)], lang, locale)
 
 
 def _section_view(index: MeasureIndex, number: int, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
