@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -191,8 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.base:
         parser.error("--base is required")
+    if args.batches is not None and not re.fullmatch(r"\d+(?:-\d+)?", args.batches):
+        parser.error(f"--batches: LO-HI or N, not {args.batches!r}")
     lo, _, hi = (args.batches or "").partition("-")
     asked = questions(ROOT, (int(lo), int(hi or lo)) if lo else None)
+    if not asked:
+        parser.error(f"no held-out batch in {args.batches}")
+    known = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "-q", f"{args.base}^{{commit}}"], capture_output=True
+    )
+    if known.returncode != 0:
+        parser.error(f"--base: no commit {args.base!r} in this repository")
     changed = compare(args.base, args.view, asked)
     for question, before, after in changed:
         print(f"{question.where}\t{_labels_text(question)}\t{before} -> {after}\t{question.q}")

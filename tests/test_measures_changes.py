@@ -94,3 +94,23 @@ def test_a_commit_is_compared_in_a_worktree_that_is_removed_after() -> None:
     assert summary is not None and int(summary[2]) == len(changes.questions(ROOT, (1, 2)))
     after = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True, check=True)
     assert after.stdout == before.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--base", "HEAD", "--batches", "x"], "--batches: LO-HI or N, not 'x'"),
+        (["--base", "HEAD", "--batches", "900-901"], "no held-out batch in 900-901"),
+        (["--base", "no-such-commit", "--batches", "1"], "--base: no commit 'no-such-commit'"),
+        (["--view", "sections"], "--base is required"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True, check=True)
+    with pytest.raises(SystemExit) as refused:
+        changes.main(arguments)
+    assert refused.value.code == 2 and message in capsys.readouterr().err
+    after = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True, check=True)
+    assert after.stdout == before.stdout
