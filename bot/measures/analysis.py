@@ -8,6 +8,7 @@ typed with a pinyin keyboard (党废 -> 党费, 支布 -> 支部).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -238,8 +239,24 @@ def load_cilin() -> dict[str, tuple[str, ...]]:
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width forms to ASCII) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width forms to ASCII), lower case, and traditional characters as simplified (黨員 -> 党员)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if text.isascii():
+        return text
+    traditional, table = _traditional()
+    return text.translate(table) if traditional.search(text) else text
+
+
+@functools.cache
+def _traditional() -> tuple[re.Pattern[str], dict[int, str]]:
+    """Any traditional character, and the table to simplified (``data/traditional.txt``, from OpenCC offline): one
+    character for one, so that spans found on the normalised text are where they were."""
+    table: dict[int, str] = {}
+    for line in _data_text("traditional.txt").splitlines():
+        if line and not line.startswith("#"):
+            traditional, simplified = line.split()
+            table[ord(traditional)] = simplified
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]"), table
 
 
 def _new_tokenizer() -> jieba.Tokenizer:
