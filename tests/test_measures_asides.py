@@ -155,6 +155,15 @@ def test_what_the_assistant_said_asked_about_is_a_question_on_the_measures(quest
     assert ask("the bot says hi, what is the bot for").aside is Aside.ABOUT_THE_BOT
 
 
+def test_why_the_assistant_greets_the_asker_is_the_custom_a_measure_asks_for() -> None:
+    """Session 34: the greeting is measure 5's 政治生日; what the assistant does otherwise stays an aside."""
+    answer = ask("why does the bot wish me happy political birthday")
+    assert answer.aside is None and 5 in [h.measure.number for h in answer.hits]
+    assert find_aside("机器人为什么祝我政治生日快乐") is None
+    assert find_aside("why does the bot remind me of meetings") is Aside.ABOUT_THE_BOT
+    assert find_aside("机器人为什么老提醒我") is Aside.ABOUT_THE_BOT
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_sentence_of_the_notice_is_an_aside(lang: str) -> None:
     sentences = [s for m in get_index(lang).notice.measures for s in m.sentences]

@@ -207,6 +207,9 @@ _ON_THE_MEASURES = re.compile(
     r".{1,80}\bwhat(?:'s| is| does)\b(?! (?:this|the) bot)"
     # What the thing it sends is ("what's the political birthday thing the bot keeps sending me?"): measure 5's.
     r"|\bwhat(?:'s| is| are)\b(?! (?:this|the) bot).{1,60}\b(?:bot|assistant) (?:keeps sending|sends|sent)\b"
+    # Why it greets the asker ("why does the bot wish me happy political birthday"): the custom a measure asks for.
+    r"|\bwhy (?:does|did|do) (?:this |the )?(?:bot|assistant) (?:wish|greet|congratulate)\b"
+    r"|(?:机器人|助手)为(?:什么|啥)(?:要|会)?(?:祝|祝贺|给我过)"
 )
 
 
