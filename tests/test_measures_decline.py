@@ -264,6 +264,7 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("支部书记空缺多久要补上", "zh", 31),  # a seat to fill, not a meeting to make up
         ("有个党员半年多没参加组织生活了怎么办", "zh", 14),  # long absent: measure 14's unqualified members
         ("第一议题学完要不要写记录", "zh", 7),  # the first agenda item's record, not a meeting's minutes
+        ("会议记录第一项要写什么", "zh", 7),  # the meeting's first item is the first agenda item (session 34)
         ("主题党日可以和志愿服务一起搞吗", "zh", 20),  # the theme day's service (measure 20), not a merger
         ("会太多了能不能合并开", "zh", 24),  # fewer meetings: measure 24
         ("Can party dues pay for a team outing?", "en", 16),  # what dues are used for, not what is paid

@@ -40,11 +40,11 @@ _NOT_A_MISSED_MEETING_EN = (
     r"months?|long[- ]term|always|keeps?|often|never|points?|vacan\w*|elderly|old|sick|ill|study|studies|training"
     r"|lessons?|lectures?|constitution|annual|members?|him|her"
 )
-# Minutes are not: the first agenda item's study record (measure 7), the ledgers (13, 15) or an inspection of them
-# (29), talks with members (9), volunteer hours (22), points (14), a secretary who only signs them (27), or the asker's
-# own role ("我是做会议记录的", "I'm taking minutes").
+# Minutes are not: the first agenda item's study record (measure 7; a meeting's first item too: "会议记录里第一项
+# 写什么"), the ledgers (13, 15) or an inspection of them (29), talks with members (9), volunteer hours (22), points
+# (14), a secretary who only signs them (27), or the asker's own role ("我是做会议记录的", "I'm taking minutes").
 _NOT_MINUTES_ZH = (
-    "第一议|议提|义题|台账|检查|巡察|抽查|谈心|谈话|平台|积分|志愿|社区|签字|签个字|做会议记录的|管会议记录的|负责会议记录"
+    "第一议|议提|义题|第一项|第一个议程|头一项|台账|检查|巡察|抽查|谈心|谈话|平台|积分|志愿|社区|签字|签个字|做会议记录的|管会议记录的|负责会议记录"
     "|负责记录"
 )
 _NOT_MINUTES_EN = r"first|ledgers?|inspect\w*|platform|talks?|volunteer\w*|taking|take|signs?"
