@@ -211,6 +211,8 @@ def test_long_bare_numbers_are_not_measure_numbers(question: str) -> None:
         ("措施最后一部分讲什么", 7),  # the last section, as 最后一条 is the last measure
         ("最后一个板块有哪几条", 7),
         ("what is the last section of the measures about", 7),
+        ("32条最后几条讲什么", 7),  # the last few measures, no number given (session 34)
+        ("what do the last few measures say", 7),
     ],
 )
 def test_find_section_number(question: str, number: int) -> None:
@@ -228,6 +230,9 @@ def test_find_section_number(question: str, number: int) -> None:
         "一部分党员不参加学习",
         "党课最后一部分讲什么",
         "the last part of the party lecture",
+        "党课最后几条要求是什么",  # a lesson's last points
+        "积分最后几名的党员会不会评不了优秀",
+        "最后两条讲什么",  # counted: measures 31 and 32
     ],
 )
 def test_not_section_numbers(question: str) -> None:

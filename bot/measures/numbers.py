@@ -486,9 +486,10 @@ _EN_SECTION = (
 
 # "最后一部分讲什么", "the last section of the measures": the notice's last section (七、加强党建工作领导), as
 # "最后一条" is its last measure (session 33; "最后一部分讲的组织保障包括哪些", batch 170, was declined).
-_ZH_LAST_SECTION = re.compile(rf"最后\s*(?:一\s*)?{_SECTION_NOUN}")
+# "最后几条讲什么" (the last few measures, no number given) is the last section too: its heading and measures.
+_ZH_LAST_SECTION = re.compile(rf"最后\s*(?:一\s*)?{_SECTION_NOUN}|最后(?:面|那|的)?\s*几\s*[条项]")
 _EN_LAST_SECTION = re.compile(
-    r"\b(?:the\s+)?(?:last|final)\s+(?:section|part|chapter)\b(?!\s+(?:on|of|in|at)\s+(?:the\s+|our\s+|a\s+|an\s+|my\s+|"
+    r"\b(?:the\s+)?(?:last|final)\s+(?:(?:few|several)\s+measures\b|(?:section|part|chapter)\b)(?!\s+(?:on|of|in|at)\s+(?:the\s+|our\s+|a\s+|an\s+|my\s+|"
     r"this\s+)?(?:\w+\s+){0,2}(?:agenda|meetings?|lectures?|lessons?|class(?:es)?|sessions?|speech(?:es)?|reports?|talks?"
     r"|training|courses?)\b)"
 )
