@@ -241,13 +241,17 @@ def load_cilin() -> dict[str, tuple[str, ...]]:
 def normalize(text: str) -> str:
     """NFKC (full-width forms to ASCII), lower case, and traditional characters as simplified (黨員 -> 党员)."""
     text = unicodedata.normalize("NFKC", text).lower()
-    if text.isascii():
-        return text
+    return text if text.isascii() or simplified_standard(text) else text.translate(_traditional())
+
+
+def simplified_standard(text: str) -> bool:
+    """True when every character of ``text`` is in GB2312, the simplified standard: it has no traditional character
+    (``data/traditional.txt`` keeps only characters outside it)."""
     try:
-        text.encode("gb2312")  # the simplified standard: no traditional character (the table has none of it)
+        text.encode("gb2312")
     except UnicodeEncodeError:
-        return text.translate(_traditional())
-    return text
+        return False
+    return True
 
 
 @functools.cache

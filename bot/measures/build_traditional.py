@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.measures.analysis import simplified_standard
+
 OUT = Path(__file__).resolve().parent / "data" / "traditional.txt"
 HEADER = (
     "# traditional simplified: characters outside GB2312 that OpenCC {version} (t2s, tw2s, hk2s) makes one"
@@ -28,15 +30,6 @@ HEADER = (
 # CJK Unified Ideographs, Extension A, and the compatibility ideographs (NFKC already folds most of those).
 _RANGES = ((0x4E00, 0xA000), (0x3400, 0x4DC0), (0xF900, 0xFB00))
 _CONFIGS = ("t2s", "tw2s", "hk2s")
-
-
-def simplified_standard(char: str) -> bool:
-    """True for a character of GB2312, the simplified standard."""
-    try:
-        char.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def pairs() -> Iterator[tuple[str, str]]:

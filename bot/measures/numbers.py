@@ -113,8 +113,9 @@ def _misspellings(word: str) -> list[str]:
 _MEASURE_SLIPS = "|".join(_misspellings("measure"))
 _EN_NOUN = rf"(?:measures?|(?:{_MEASURE_SLIPS})s?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
 
-# 条 as typed: the traditional 條, and 跳 or "tiao", which a pinyin keyboard offers for tiao ("第十六跳说的啥").
-_TIAO = r"(?:条|條|跳|tiao(?![a-z]))"
+# 条 as typed: 跳 or "tiao", which a pinyin keyboard offers for tiao ("第十六跳说的啥"). The traditional 條 is 条 by
+# then: every pattern here reads normalised text (analysis.normalize).
+_TIAO = r"(?:条|跳|tiao(?![a-z]))"
 
 # 措施 as typed: 措失, 错施 and 措是 are what a pinyin keyboard offers for cuoshi ("措失22条", "措是二十二讲什么");
 # not 举措是.
@@ -184,7 +185,7 @@ _ZH_MEETING = re.compile(
 _ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
 # Not "32条" alone or "32条是啥": without 第 that is the notice's name (asides.asks_about_the_notice).
 _ZH_WHOLE = re.compile(
-    rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条條项])第?\s*({_NUM})\s*(?:{_TIAO}|项|点|款|号)?\s*(?:措施)?\s*"
+    rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条项])第?\s*({_NUM})\s*(?:{_TIAO}|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
 )
 # "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
