@@ -110,6 +110,12 @@ def test_english_numbers(text: str, value: int) -> None:
         ("5条规定啥", 5),
         ("12条的三年计划现在是不是已经过期了", 12),
         ("通知里12条讲了啥", 12),
+        ("三十一条说了什么", 31),  # Chinese numerals from ten on open the question as digits do (session 35)
+        ("二十条说了什么", 20),
+        ("十三条说不定星级的支部要排查整顿，具体怎么搞", 13),
+        ("卅一条是什么", 31),
+        ("十六条讲了什么", 16),
+        ("No. 8 say what", 8),
         ("最后一条讲什么", 32),  # the notice's last measure
         ("措施里最后一项措施是什么", 32),
         ("what does the last measure say", 32),
@@ -175,6 +181,15 @@ def test_find_measure_number(question: str, number: int) -> None:
         "what is the last item on the agenda",
         "第一、二季度的党课",  # quarters: a list is of measures only with 条 or 措施 after it
         "支委会第一、二项议程",
+        "三条规定的内容",  # below ten a Chinese numeral counts, as "3条规定有哪些" does
+        "三十二条讲什么",  # 三十二条 is the notice's name, as 32条 is
+        "no one recorded my volunteering, can I report it myself",  # "no one" is the pronoun (session 35)
+        "no two branches are alike",
+        "Typhoon signal no.8, do we still go to office?",  # a number of something else, not of a measure
+        "typhoon signal no 8 do we still work",
+        "which bus number 22 goes to the city hall",
+        "my room #12 has no network",
+        "bus number 12 and 13",
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

@@ -28,6 +28,8 @@ _CN_UNITS = {"十": 10, "百": 100}
 _CN_TENS = {"廿": "二十", "卅": "三十"}
 _CN_NUM = "[零〇一二两三四五六七八九十百廿卅]{1,6}"
 _NUM = rf"(?:\d{{1,4}}|{_CN_NUM})"
+# A Chinese numeral of ten or more: 十, 廿 or 卅 in it ("十六", "二十", "卅一").
+_CN_TENS_NUM = "[一二三四五六七八九]?[十廿卅][一二三四五六七八九]?"
 # With a word that makes it a measure number, any number is one (第99999条, measure -1: out of range).
 _NUM_X = rf"(?:-?\d{{1,6}}|{_CN_NUM})"
 
@@ -111,7 +113,15 @@ def _misspellings(word: str) -> list[str]:
 # "meassure 13": the noun may be misspelt, the number still names a measure (only "measure", the word people type;
 # "point" or "item" misspelt are other words: "pint", "iten").
 _MEASURE_SLIPS = "|".join(_misspellings("measure"))
-_EN_NOUN = rf"(?:measures?|(?:{_MEASURE_SLIPS})s?|articles?|items?|points?|clauses?|no\.?|number|nr\.?)"
+# "no" numbers only before digits: "no one recorded it", "no two branches" are the pronoun and the determiner.
+_EN_NOUN = rf"(?:measures?|(?:{_MEASURE_SLIPS})s?|articles?|items?|points?|clauses?|no\.?(?=\s*#?\s*\d)|number|nr\.?)"
+# "Typhoon signal no. 8", "bus number 22", "room #12": a number of something else, not of a measure.
+_EN_NUMBERING = re.compile(r"(?:no\.?|number|nr\.?|#)")
+_EN_OTHER_NUMBERED = re.compile(
+    r"\b(?:signal|typhoon|storm|bus|route|line|metro|train|flight|seat|room|floor|building|block|gate|exit|platform|"
+    r"house|road|street|lane|unit|desk|office|phone|tel|car|plate|case|ticket|order|account|serial|version|page|id|"
+    r"form|file|document|policy|invoice|badge|card|hotline)\s*$"
+)
 
 # 条 as typed: 跳 or "tiao", which a pinyin keyboard offers for tiao ("第十六跳说的啥"). The traditional 條 is 条 by
 # then: every pattern here reads normalised text (analysis.normalize).
@@ -145,8 +155,11 @@ _ZH_EXPLICIT = (
     # "28条规定了什么", "5条规定啥" (session 29: a reader's question of batch 188 was declined).
     # Not "32条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
     # "32条里哪一条讲评星定级").
+    # Chinese numerals as well from ten on ("三十一条说了什么", "二十条说了什么"): below ten they count ("两条意见的",
+    # "三条规定" as "3条规定" does not), with 十 they name a measure.
     re.compile(
-        rf"^(?:那个|这个|文件|通知|{_CUOSHI})?(?:里|中)?的?\s*(?!{MEASURE_COUNT}\s*条)(\d{{1,2}})\s*{_TIAO}"
+        rf"^(?:那个|这个|文件|通知|{_CUOSHI})?(?:里|中)?的?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*条)"
+        rf"(\d{{1,2}}|{_CN_TENS_NUM})\s*{_TIAO}"
         r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎|规定(?:了|什么|啥)))"
     ),
 )
@@ -186,7 +199,7 @@ _ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
 # Not "32条" alone or "32条是啥": without 第 that is the notice's name (asides.asks_about_the_notice).
 _ZH_WHOLE = re.compile(
     rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条项])第?\s*({_NUM})\s*(?:{_TIAO}|项|点|款|号)?\s*(?:措施)?\s*"
-    r"(?:是什么|是啥|讲的?是?什么|讲了?啥|说的?是?什么|说了?啥|的?内容|呢)?\s*[?？。.!！]*$"
+    r"(?:是什么|是啥|讲的?是?什么|讲了?啥|讲了什么|说的?是?什么|说了?啥|说了什么|的?内容|呢)?\s*[?？。.!！]*$"
 )
 # "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
 _EN_NOT_MEASURE = (
@@ -376,6 +389,8 @@ def _measure_references(text: str) -> list[NumberRef]:
     refs, taken = _counted(text)
     for pattern in (_BARE_LIST, *_ZH_LISTS, _EN_LIST, _EN_ORDINALS):
         for m in pattern.finditer(text):
+            if pattern is _EN_LIST and _numbers_something_else(text, m):
+                continue
             if not any(_overlap(m.span(), span) for span in taken):
                 listed = _listed(m)
                 refs.extend(listed)
@@ -384,6 +399,8 @@ def _measure_references(text: str) -> list[NumberRef]:
         for m in pattern.finditer(text):
             if pattern is _ZH_EXPLICIT[0] and (_is_meeting_item(text, m) or _is_clause(text, m)):
                 continue
+            if pattern in _EN_EXPLICIT[:2] and _numbers_something_else(text, m):
+                continue
             value = _parse_roman(m.group(1)) if pattern is _EN_ROMAN else parse_number(m.group(1))
             if value is not None and not any(_overlap(m.span(), span) for span in taken):
                 refs.append(NumberRef(value, m.span()))
@@ -391,6 +408,12 @@ def _measure_references(text: str) -> list[NumberRef]:
     for pattern in (_ZH_LAST, _EN_LAST):
         refs.extend(NumberRef(MEASURE_COUNT, m.span()) for m in pattern.finditer(text))
     return refs
+
+
+def _numbers_something_else(text: str, m: re.Match[str]) -> bool:
+    """Whether an English reference by "no.", "number" or "#" numbers a thing named just before it ("signal no. 8",
+    "bus number 22", "room #12") rather than a measure."""
+    return bool(_EN_NUMBERING.match(m.group(0))) and bool(_EN_OTHER_NUMBERED.search(text, 0, m.start()))
 
 
 def _counted(text: str) -> tuple[list[NumberRef], list[tuple[int, int]]]:
