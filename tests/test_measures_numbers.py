@@ -190,6 +190,9 @@ def test_find_measure_number(question: str, number: int) -> None:
         "which bus number 22 goes to the city hall",
         "my room #12 has no network",
         "bus number 12 and 13",
+        "开支部会第一项是不是必须学习总书记讲话",  # after 支部会, as after 支委会, 第一项 is the meeting's (第一议题)
+        "does the central study group also put first agenda item first",  # an adverb, not "item 1"
+        "what is the 32 measure",  # the notice's name misspelt, as 32条 without 第
     ],
 )
 def test_numbers_inside_terms_are_not_measure_numbers(question: str) -> None:

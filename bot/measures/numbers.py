@@ -99,6 +99,9 @@ _EN_ORDINAL_TENS = {
 _EN_WORD = "|".join(sorted([*_EN_UNITS, *_EN_ORDINAL_UNITS, *_EN_TENS, *_EN_ORDINAL_TENS], key=len, reverse=True))
 _EN_NUM = rf"(?:\d{{1,4}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
 _EN_NUM_X = rf"(?:-?\d{{1,6}}(?:st|nd|rd|th)?|(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))?)"
+# After the noun a number is a cardinal ("measure 16", "item three"): "put the first agenda item first" is an adverb.
+_EN_CARDINAL_WORD = "|".join(sorted([*_EN_UNITS, *_EN_TENS], key=len, reverse=True))
+_EN_CARDINAL_X = rf"(?:-?\d{{1,6}}(?:st|nd|rd|th)?|(?:{_EN_CARDINAL_WORD})(?:[\s-]+(?:{_EN_WORD}))?)\b"
 
 
 def _misspellings(word: str) -> list[str]:
@@ -193,7 +196,8 @@ _ZH_LISTS = (
 # 第一议题), unless 措施 follows.
 # A meeting by name, too: "党组会第一项是不是都要学习…" asks for the first item of the leading group's meeting.
 _ZH_MEETING = re.compile(
-    r"开会|会议|会上|会前|例会|议程|议题|党课|组织生活|主题党日|党组会|党委会|支委会|大会|小组会|办公会|常委会|中心组"
+    r"开会|会议|会上|会前|例会|议程|议题|党课|组织生活|主题党日|党组会|党委会|支委会|大会|小组会|办公会|常委会|中心组|"
+    r"支部会|党员会|全体会|学习会|生活会|碰头会"  # "开支部会第一项是不是必须学习总书记讲话" (session 35)
 )
 _ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
 # Not "32条" alone or "32条是啥": without 第 that is the notice's name (asides.asks_about_the_notice).
@@ -210,11 +214,15 @@ _EN_EXPLICIT = (
     # Not "the number one person responsible" (the one who leads), an idiom.
     re.compile(
         rf"\b(?!number\s+one\s+(?:person|leader|boss|official|cadre|responsible|priority|task|job)\b)"
-        rf"{_EN_NOUN}\s*#?\s*({_EN_NUM_X})\b{_EN_NOT_MEASURE}"
+        rf"{_EN_NOUN}\s*#?\s*({_EN_CARDINAL_X})\b{_EN_NOT_MEASURE}"
     ),
     re.compile(r"#\s*(-?\d{1,6})\b"),
     # "the 27th item", but not "the first item": in a branch's questions that is a meeting's first item (第一议题).
-    re.compile(rf"\b(?:the\s+)?({_EN_NUM})\s+(?:measure|article|(?<!first\s)(?<!1st\s)item)\b{_EN_NOT_MEASURE}"),
+    # Not "the 32 measure": the notice's name misspelt, as 32条 without 第 is ("what is the 32 measure").
+    re.compile(
+        rf"\b(?:the\s+)?(?!{MEASURE_COUNT}\s+measure\b)({_EN_NUM})\s+(?:measure|article|(?<!first\s)(?<!1st\s)item)\b"
+        rf"{_EN_NOT_MEASURE}"
+    ),
 )
 _EN_WHOLE = re.compile(rf"^(?:show(?:\s+me)?\s+)?({_EN_NUM})\s*[?.!]*$")
 # "article XXII", "measure iv": Roman numerals, after a word that makes them a measure's (one letter only as v or x:
