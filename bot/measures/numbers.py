@@ -139,6 +139,10 @@ _SECTION_NOUN = r"(?:个\s*)?(?:大?部分|章|板块|大项|大块)"
 # What may follow "第N项" when it names a measure: 措施 or the start of a question about it.
 _PREDICATE = r"(?:措施|是|讲|说|的|内容|呢|要求|规定|里|中|写|提|怎)"
 
+# Not "32条" or "三十二条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
+# "32条里哪一条讲评星定级", "三十二条讲什么"; asides.asks_about_the_notice).
+_NOT_THE_NOTICE_NAME = rf"(?!(?:{MEASURE_COUNT}|三十二)\s*[条项])"
+
 # Explicit references: the number comes with a word that makes it a measure number. Bare numbers count only
 # when they are the whole question, so that "三会一课", "第一议题" or "1%至2%" are never read as numbers.
 _ZH_EXPLICIT = (
@@ -153,15 +157,12 @@ _ZH_EXPLICIT = (
     ),
     re.compile(rf"({_NUM_X})\s*号措施"),
     # "29条原文是什么", "通知里12条的三年计划过期了吗": digits and 条 opening the question (after the notice, at
-    # most) and followed by what it says. Digits only: "两条意见的" counts opinions; and not 规定 / 要求 after it:
-    # "3条规定有哪些" asks for three rules. But 规定 as the verb of the question is what the measure says:
-    # "28条规定了什么", "5条规定啥" (session 29: a reader's question of batch 188 was declined).
-    # Not "32条" (the count of measures): without 第 that is the notice's name ("32条是谁印发的",
-    # "32条里哪一条讲评星定级").
-    # Chinese numerals as well from ten on ("三十一条说了什么", "二十条说了什么"): below ten they count ("两条意见的",
-    # "三条规定" as "3条规定" does not), with 十 they name a measure.
+    # most) and followed by what it says; not 规定 / 要求 after it: "3条规定有哪些" asks for three rules. But 规定 as
+    # the verb of the question is what the measure says: "28条规定了什么", "5条规定啥" (session 29: a reader's
+    # question of batch 188 was declined). Chinese numerals too from ten on ("三十一条说了什么", session 35): below ten
+    # they count ("两条意见的", "三条规定"). Not the notice's name (32条, 三十二条).
     re.compile(
-        rf"^(?:那个|这个|文件|通知|{_CUOSHI})?(?:里|中)?的?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*条)"
+        rf"^(?:那个|这个|文件|通知|{_CUOSHI})?(?:里|中)?的?\s*{_NOT_THE_NOTICE_NAME}"
         rf"(\d{{1,2}}|{_CN_TENS_NUM})\s*{_TIAO}"
         r"(?=\s*(?:原文|内容|是|讲|说|写|提|的|里|中|呢|怎|规定(?:了|什么|啥)))"
     ),
@@ -200,9 +201,9 @@ _ZH_MEETING = re.compile(
     r"支部会|党员会|全体会|学习会|生活会|碰头会"  # "开支部会第一项是不是必须学习总书记讲话" (session 35)
 )
 _ZH_ITEM_OF_MEETING = re.compile(r"[项点]\s*$")
-# Not "32条" alone or "32条是啥": without 第 that is the notice's name (asides.asks_about_the_notice).
+# Not the notice's name alone ("32条", "32条是啥").
 _ZH_WHOLE = re.compile(
-    rf"^(?:请问|查询?|看看?|看一下)?\s*(?!(?:{MEASURE_COUNT}|三十二)\s*[条项])第?\s*({_NUM})\s*(?:{_TIAO}|项|点|款|号)?\s*(?:措施)?\s*"
+    rf"^(?:请问|查询?|看看?|看一下)?\s*{_NOT_THE_NOTICE_NAME}第?\s*({_NUM})\s*(?:{_TIAO}|项|点|款|号)?\s*(?:措施)?\s*"
     r"(?:是什么|是啥|讲的?是?什么|讲了?啥|讲了什么|说的?是?什么|说了?啥|说了什么|的?内容|呢)?\s*[?？。.!！]*$"
 )
 # "The first item on the agenda" (第一议题) and "point 2 of the meeting" are about a meeting, not a measure.
