@@ -229,6 +229,8 @@ def test_a_question_about_what_to_write_is_still_answered() -> None:
         ("How long is a branch committee's term?", "en"),  # nor a committee's term and election
         ("刚调来的同志组织关系怎么转过来", "zh"),  # nor a newcomer's organisational relationship
         ("I'm in HR and a new hire is a Party member, where does his membership go?", "en"),
+        ("I am in HR, how do I transfer a new hire's party relationship?", "en"),
+        ("党费一年交多少", "zh"),  # what a year's dues come to; unpaid for years is measure 14's (session 36)
         ("机关每年发展党员有没有名额", "zh"),  # nor developing members and joining the Party (fourth step)
         ("年轻人想入党要走哪些流程", "zh"),
         ("How do I join the Party?", "en"),
@@ -280,6 +282,13 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("领导班子成员要不要编入支部参加活动", "zh", 5),
         ("他的双重组织生活在哪个支部过", "zh", 5),
         ("社区那边说我没去报到，会通报单位吗", "zh", 22),
+        # Session 36: dues unpaid for years is an unqualified member as for months; the first agenda item skipped is
+        # measure 7's and a leader skipping measure 5's; a new hire who is a member, with no transfer named, is
+        # measure 23's 新入职党员 education.
+        ("有个党员两年多没交党费了，人也联系不上，怎么办", "zh", 14),
+        ("Can we skip the first agenda item if the meeting runs short?", "en", 7),
+        ("Can the bureau chief skip the organisational life meeting?", "en", 5),
+        ("I am in HR and a new hire is a Party member, what should we do for him?", "en", 23),
     ],
 )
 def test_the_same_words_in_another_sense_are_still_answered(question: str, locale: str, number: int) -> None:

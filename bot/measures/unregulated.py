@@ -30,7 +30,9 @@ from bot.measures.analysis import normalize
 # A meeting missed or made up is not: a seat left empty (配齐, measure 31); a member long or always absent, or too old
 # or ill to come (measures 14 and 9); study, the Party Constitution or the secretary's lecture owed by the year's end
 # (measures 5 and 11 set those); funds (16); reports upwards (25); volunteering or registering with the community
-# (22: "社区那边说我没去报到", session 32); how to make members keen (5, 6).
+# (22: "社区那边说我没去报到", session 32); how to make members keen (5, 6); the first agenda item or another item
+# skipped (7: "Can the first agenda item be skipped if the meeting is short?", session 36); in English, a leader
+# skipping (5, the leading cadres' dual organisational life: "Can a leader skip the organisational life meeting?").
 _NOT_A_MISSED_MEETING_ZH = (
     "空缺|出缺|空出|缺额|配齐|长期|半年|六个月|6个月|一年多|连续|一直|老是|总是|经常|屡次|每次|积分|扣分|处置|除名|不合格"
     "|积极性|调动|老党员|行动不便|腿脚|年纪大|身体|生病|住院|学习|党章|补课|补学|培训|忠诚|经费|预算|第一议题|年底前|党课"
@@ -38,7 +40,8 @@ _NOT_A_MISSED_MEETING_ZH = (
 )
 _NOT_A_MISSED_MEETING_EN = (
     r"months?|long[- ]term|always|keeps?|often|never|points?|vacan\w*|elderly|old|sick|ill|study|studies|training"
-    r"|lessons?|lectures?|constitution|annual|members?|him|her"
+    r"|lessons?|lectures?|constitution|annual|members?|him|her|first|agenda|items?|leaders?|chiefs?|directors?|heads?"
+    r"|bosses|cadres?"
 )
 # Minutes are not: the first agenda item's study record (measure 7; a meeting's first item too: "会议记录里第一项
 # 写什么"), the ledgers (13, 15) or an inspection of them (29), talks with members (9), volunteer hours (22), points
@@ -73,12 +76,19 @@ _NOT_MERGED_ZH = (
 )
 _NOT_MERGED_EN = r"volunteer\w*|community|business work|finance|accounts?|union|too many|birthdays?"
 # What the dues come to is not: how they are used, returned or kept (measure 16), nor a member long unpaid (14's
-# unqualified members: 半年, 三个月 …) or a retiree's arrangements (14); what is paid each month (每个月) is the dues.
-_LONG_UNPAID_ZH = "退休|半年|长期|(?:几|多|[0-9一二三四五六七八九十两])个月"
+# unqualified members: 半年, 三个月, 两年没交 …) or a retiree's arrangements (14); what is paid each month (每个月) or
+# a year (一年交多少) is the dues.
+_LONG_UNPAID_ZH = "退休|半年|长期|(?:几|多|[0-9一二三四五六七八九十两])(?:个月|年多?(?:都|也|了)?(?:没|未|不))"
 _NOT_DUES_PAID_ZH = "返还|使用|用于|用来|经费|专户|账户|管理|" + _LONG_UNPAID_ZH
 # A newcomer's relationship is not a mobile or retired member's (14) nor what the branch does once they are in (23).
 _NOT_MOVING_IN_ZH = "退休|离退休|退下来|外地|长期|流动|外出|驻点|借调|常年|在外|之后|以后|廉"
 _NOT_MOVING_IN_EN = r"retire\w*|mobile|away|long[- ]term|abroad|education|training|study|integrity|probationary"
+# In English the relationship, its transfer or the steps must be named: "I'm HR, new hire is party member, what to do"
+# asks what the organ does for a new member (measure 23: 对新入职党员…及时开展纪律和廉政教育; session 36).
+_MOVING_IN_EN = (
+    r"relation\w*|membership|transfer\w*|files?|receiv\w*|take over|process|procedures?|steps|verif\w*|check\w*"
+    r"|report\w*|records?|info\w*|sync"
+)
 # Session 22, fourth step: developing members and joining the Party (发展党员, 入党) — quotas, procedure, conditions,
 # how long it takes, how hard it is. The notice says only that members are developed on political standards
 # (measure 14), and the brief every held-out writer has names "how to join the Party" as business it does not
@@ -157,7 +167,7 @@ _NOT_REGULATED = (
     rf"^(?!.*(?:{_NOT_MOVING_IN_ZH}))(?=.*(?:组织关系|党员身份))"
     r".*(?:调入|调来|调进|调上来|调过来|刚调|新来|新入职|入职|考进|考录|人事|转过来|转入|接收|谁负责接|怎么转"
     r"|还在原|还在镇|还在学校|还没转)",
-    rf"^(?!.*\b(?:{_NOT_MOVING_IN_EN})\b)"
+    rf"^(?!.*\b(?:{_NOT_MOVING_IN_EN})\b)(?=.*\b(?:{_MOVING_IN_EN})\b)"
     r"(?:.*\b(?:hr|human resources)\b.{0,60}\b(?:party relation\w*|party membership|organi[sz]ational relation\w*"
     r"|transfer\w*|new hire|new staff|party member)\b"
     r"|.*\bnew (?:hire|staff|recruit|transfer)s?\b.{0,40}\bparty (?:member|relation\w*|membership)\b"
