@@ -32,6 +32,8 @@ def test_every_meeting_with_a_required_frequency_can_be_asked_about() -> None:
         ("组织生活会和民主评议党员一年各开几次", ["org_life_meeting", "democratic_appraisal"]),
         ("How often does the branch committee meeting have to be held?", ["committee_meeting"]),
         ("how many party group meetings per quarter", ["group_meeting"]),
+        ("支委会是不是一个月必须开一次", ["committee_meeting"]),  # session 36: 必须 / 都要 before holding it
+        ("党员大会每个季度都要开一次吗", ["general_meeting"]),
     ],
 )
 def test_a_question_on_how_often_a_meeting_is_held_names_its_kinds(question: str, kinds: list[str]) -> None:

@@ -35,7 +35,8 @@ _NAMES = {
 _THREE_MEETINGS = re.compile(r"三会一课|\bthree meetings and one lesson\b|\bsan ?hui ?yi ?ke\b")
 _THREE_MEETINGS_KINDS = ("general_meeting", "committee_meeting", "group_meeting", "party_lesson")
 _PATTERNS = {kind_id: re.compile(names) for kind_id, names in _NAMES.items()}
-_HOLD = r"(?:要|得|才|需要|至少)?(?:开|召开|搞|举行|上|讲|办)?"
+# "必须" / "都要" too: "党小组会一个月必须开一次吗" asks what "一个月开一次吗" asks (session 36).
+_HOLD = r"(?:要|得|才|需要|至少|必须|一定要|都要|都得)?(?:开|召开|搞|举行|上|讲|办)?"
 _HOW_OFTEN = re.compile(
     # 多久 / 多长时间 only before 一次 ("多久开一次", not "讲多长时间"), or 多久 just before holding it ("党小组会多久
     # 开", not "会要开多久" nor "多久开完"); "一年一次的党章学习" describes, it does not ask.
