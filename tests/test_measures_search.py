@@ -480,6 +480,13 @@ def test_only_sentences_that_answer_are_quoted(zh: MeasureIndex, en: MeasureInde
         assert hit.measure.number == 5 and len(hit.sentences) == 1 and needle in hit.sentences[0]
     hit = en.answer("what can party dues be used for").hits[0]
     assert hit.weak == ("party",)  # in every measure: bold only as part of "Party dues"
+    # 党员 and "member" are in more than half the measures: bold only beside a rarer term (session 36; the bar let
+    # them through before, so that an answer on dues had 党员 in bold wherever it stood).
+    hit = zh.answer("党员的党费能用来干什么").hits[0]
+    assert hit.measure.number == 16 and hit.weak == ("党员",)
+    bold = [s for s, b in highlight(hit.sentences[0], hit.terms, hit.weak) if b]
+    assert bold == ["党费使用"] and "党员" in hit.sentences[0]
+    assert en.answer("can party members use party dues for a team outing").hits[0].weak == ("members", "party")
 
 
 def test_a_piece_of_a_longer_word_is_no_homophone_slip(zh: MeasureIndex) -> None:
