@@ -255,6 +255,22 @@ async def test_a_number_leads_only_where_it_counts_what_was_asked(bot: BotHarnes
     assert "谈心谈话" in shown[10] and "青年" not in shown[10], shown
 
 
+async def test_what_is_due_at_the_years_end_is_answered_with_the_yearly_task(bot: BotHarness) -> None:
+    # Measure 30 leads with the secretaries' yearly report (每年…述职评议考核), not with its sentence on performance
+    # assessment, which matched the question's words as well (session 36).
+    for question, lang in (
+        ("年底支部要交哪些党建材料", "zh"),
+        ("What must a branch secretary hand in at year end?", "en"),
+    ):
+        lines = re.sub("</?b>", "", (await bot.say(GUEST, question, language_code=lang))[0]).splitlines()
+        lead = next(line for line in lines if "—— 第" in line or " — measure " in line)  # after a hedge, if any
+        assert "述职评议考核" in lead or "annual reports on their duties" in lead, lines
+    # Not when the year's end only says when an assessment falls: "年终奖" asks about the performance assessment.
+    lines = re.sub("</?b>", "", (await bot.say(GUEST, "党建考核扣分了会影响年终奖吗"))[0]).splitlines()
+    lead = next(line for line in lines if "—— 第" in line)
+    assert lead.endswith("—— 第30条") and "内部绩效考核" in lead, lines
+
+
 async def test_a_figure_asked_for_that_the_measures_quoted_do_not_set_is_said_to_be_missing(bot: BotHarness) -> None:
     note = "<i>所引措施对此没有规定具体的次数或数量。</i>"
     lines = (await bot.say(GUEST, "评星定级一年评几次"))[0].splitlines()

@@ -18,7 +18,11 @@ ASKS = {
     "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
                         r"|times a|per cent|percent|ratio|share of"),
     "who": re.compile(r"谁|哪个部门|哪个单位|什么人|哪些人|由哪|\bwho\b|\bwhom\b|which body|which person"),
-    "when": re.compile(r"多长时间|什么时候|何时|期限|几个月|几天|多久|\bwhen\b|how long|by when|deadline|within"),
+    "when": re.compile(r"多长时间|什么时候|何时|期限|几个月|几天|多久|\bwhen\b|how long|by when|deadline|within"
+                       # What is due at the year's end ("我刚当上支部书记，年底要交什么"): the yearly task leads.
+                       r"|(?:年底|年终|年末).{0,8}(?:交|报|提交|准备|写)"
+                       r"|^(?=.*\b(?:hand in|submit|prepare|report|summary|write)\b)"
+                       r".*\b(?:year[- ]end|end of (?:the )?year)"),
 }  # fmt: skip
 HAS = {
     "count": re.compile(
