@@ -19,7 +19,7 @@ ASKS = {
                         r"|times a|per cent|percent|ratio|share of"),
     "who": re.compile(r"谁|哪个部门|哪个单位|什么人|哪些人|由哪|\bwho\b|\bwhom\b|which body|which person"),
     "when": re.compile(r"多长时间|什么时候|何时|期限|几个月|几天|多久|\bwhen\b|how long|by when|deadline|within"
-                       # What is due at the year's end ("我刚当上支部书记，年底要交什么"): the yearly task leads.
+                       # What is due at the year's end ("年底支部要交哪些党建材料"): the yearly task leads (session 36).
                        r"|(?:年底|年终|年末).{0,8}(?:交|报|提交|准备|写)"
                        r"|^(?=.*\b(?:hand in|submit|prepare|report|summary|write)\b)"
                        r".*\b(?:year[- ]end|end of (?:the )?year)"),
