@@ -1,6 +1,7 @@
 """Quality and speed of the measures' question answering, per evaluation set.
 
     python benchmarks/bench_measures.py [--verbose] [--misses SET] [--ablation] [--save-baseline] [--only tuning]
+                                        [--only heldout_306-323] [--pool]
 
 Sets, each reported on its own:
 
@@ -18,6 +19,9 @@ interpreter to both indexes ready), each beside an anchor measured in the same r
 that a loaded machine shows as a slow anchor. ``measures_before.json`` holds the figures of the build before the
 semantic layer (written once with --save-baseline); they are printed beside the current ones.
 --ablation rebuilds the indexes with one part switched off at a time and prints each part's contribution.
+--pool adds the held-out batches run, pooled: the figures a session reports for its judges together (with the two
+readers' agreement, the questions they label alike and the second readers scored as the build, where every batch has a
+second reader). ``--only heldout_306-311`` runs a range of batches.
 """
 
 from __future__ import annotations
@@ -142,6 +146,24 @@ def eval_sets() -> dict[str, Path]:
     for path in sorted(HERE.glob("measures_heldout_*.jsonl")):
         sets[path.stem.removeprefix("measures_")] = path
     return sets
+
+
+def selected(names: list[str] | None, every: dict[str, Path]) -> dict[str, Path]:
+    """The sets ``--only`` names (all when None): a name as ``eval_sets`` gives it, or a range of held-out batches
+    ("heldout_306-311")."""
+    if not names:
+        return every
+    wanted: set[str] = set()
+    for name in names:
+        lo, dash, hi = name.removeprefix("heldout_").partition("-")
+        if name.startswith("heldout_") and dash and lo.isdigit() and hi.isdigit():
+            wanted |= {f"heldout_{n}" for n in range(int(lo), int(hi) + 1)}
+        else:
+            wanted.add(name)
+    unknown = sorted(wanted - every.keys())
+    if unknown and not any("-" in name for name in names):
+        raise SystemExit(f"no such set: {', '.join(unknown)}")
+    return {name: path for name, path in every.items() if name in wanted}
 
 
 def second_labels(name: str) -> list[tuple[int, ...]] | None:
@@ -378,6 +400,42 @@ def sweep(sets: dict[str, list[Case]]) -> None:
         decline.ANSWER_PROBABILITY, decline.UNANCHORED_ANSWER_PROBABILITY = shipped
 
 
+def pooled(all_results: dict[str, list[Result]]) -> None:
+    """The held-out batches run, pooled: a session's judges together. With the two readers where every batch has a
+    second one."""
+    names = [name for name in all_results if name != "tuning"]
+    if not names:
+        return
+    results = [r for name in names for r in all_results[name]]
+    answerable = sum(r.answerable for r in results)
+    span = f"{names[0]} … {names[-1]}" if len(names) > 1 else names[0]
+    print(
+        f"\npooled, {len(names)} held-out batches ({span}): {len(results)} questions ({answerable} answerable, "
+        f"{len(results) - answerable} off-topic)",
+        end="",
+    )
+    report("pooled", figures(results), None)
+    seconds = [second_labels(name) for name in names]
+    if any(second is None for second in seconds):
+        return
+    pairs = [(all_results[name], second) for name, second in zip(names, seconds, strict=True) if second is not None]
+    agreed = [r for batch, second in pairs for r in labellers(batch, second)[1]]
+    human = [r for batch, second in pairs for r in as_build(batch, second)]
+    same = sum(bool(r.case.expect) == bool(s) for batch, second in pairs for r, s in zip(batch, second, strict=True))
+    keys = ("top1", "top3", "paraphrase", "english", "answerable_declined", "offtopic_declined")
+    print(f"  the two readers: answerable or off-topic alike {fmt(same, len(results), ci=False).strip()}")
+    both = figures(agreed)
+    print(
+        f"  on the {len(agreed)} questions both label alike: "
+        + ", ".join(f"{LABELS[k]} {fmt(*both[k], ci=False).strip()}" for k in keys)
+    )
+    mine = figures(human)
+    print(
+        "  the second readers scored as the build: "
+        + ", ".join(f"{LABELS[k]} {fmt(*mine[k], ci=False).strip()}" for k in keys)
+    )
+
+
 def main() -> None:
     """Run the benchmark and print the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -394,8 +452,12 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="the decision's curve over its bar, held-out sets pooled")
     parser.add_argument("--save-baseline", action="store_true", help=f"write the figures to {BASELINE.name}")
     parser.add_argument(
-        "--only", action="append", metavar="SET", help="run only this set (repeatable): tuning, heldout_1 …"
+        "--only",
+        action="append",
+        metavar="SET",
+        help="run only this set (repeatable): tuning, heldout_1 …, or a range of batches, heldout_306-311",
     )
+    parser.add_argument("--pool", action="store_true", help="the held-out batches run, pooled, after each one")
     args = parser.parse_args()
 
     anchor = anchor_ms()
@@ -404,7 +466,7 @@ def main() -> None:
     get_index("zh")
     get_index("en")
     build = time.perf_counter() - t0
-    sets = {name: load_cases(path) for name, path in eval_sets().items() if not args.only or name in args.only}
+    sets = {name: load_cases(path) for name, path in selected(args.only, eval_sets()).items()}
     before = json.loads(BASELINE.read_text("utf-8")) if BASELINE.exists() else {}
     saved: dict[str, dict[str, tuple[int, int]]] = {}
     all_results: dict[str, list[Result]] = {}
@@ -445,6 +507,9 @@ def main() -> None:
                     f"  without the {len(shared)} questions also in the tuning set or the written questions: "
                     + ", ".join(f"{LABELS[k]} {fmt(*rest[k], ci=False)}" for k in keys)
                 )
+
+    if args.pool:
+        pooled(all_results)
 
     every = [c for cases in sets.values() for c in cases]
     lat = sorted(latencies(every))

@@ -126,3 +126,30 @@ def test_the_sweep_prints_the_decisions_curve_and_leaves_the_bar_as_shipped(caps
     off = [int(r.split("(")[2].split("/")[0]) for r in rows]
     assert off == sorted(off) and off[-1] == 2
     assert (shipped, shipped) == (decline.ANSWER_PROBABILITY, decline.UNANCHORED_ANSWER_PROBABILITY)
+
+
+def test_a_range_of_batches_is_run_and_pooled(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--only heldout_52-53`` runs both batches; ``--pool`` adds them together, with the two readers (session 36)."""
+    bench = _bench()
+    every = bench.eval_sets()
+    assert list(bench.selected(["heldout_52-53", "tuning"], every)) == ["tuning", "heldout_52", "heldout_53"]
+    assert bench.selected(None, every) == every
+    with pytest.raises(SystemExit):
+        bench.selected(["heldout_nope"], every)
+    cases = [bench.Case("党费能用来干什么", "zh", (16,), ()), bench.Case("今天天气", "zh", (), ())]
+    results = bench.evaluate(cases)
+    bench.second_labels = lambda name: [(16,), (16,)] if name != "tuning" else None
+    bench.pooled({"tuning": results, "heldout_a": results, "heldout_b": results})
+    out = capsys.readouterr().out
+    assert "pooled, 2 held-out batches (heldout_a … heldout_b): 4 questions (2 answerable, 2 off-topic)" in out
+    lines = {
+        line.split("  ")[1].strip(): line for line in out.splitlines() if line.startswith("  ") and "  " in line[2:]
+    }
+    assert "100.0 % (2/2)" in lines["top-1"] and "100.0 % (2/2)" in lines["off-topic declined"], lines
+    # The second reader gives the off-topic question a measure: the readers agree on half; scored as the build it
+    # answers every off-topic question.
+    assert "answerable or off-topic alike 50.0 % (2/4)" in out
+    assert "on the 2 questions both label alike: top-1 100.0 % (2/2)" in out
+    assert (
+        "the second readers scored as the build: top-1 100.0 % (2/2)" in out and "off-topic declined 0.0 % (0/2)" in out
+    )
