@@ -419,21 +419,23 @@ def pooled(all_results: dict[str, list[Result]]) -> None:
     if any(second is None for second in seconds):
         return
     pairs = [(all_results[name], second) for name, second in zip(names, seconds, strict=True) if second is not None]
-    agreed = [r for batch, second in pairs for r in labellers(batch, second)[1]]
-    human = [r for batch, second in pairs for r in as_build(batch, second)]
     same = sum(bool(r.case.expect) == bool(s) for batch, second in pairs for r, s in zip(batch, second, strict=True))
-    keys = ("top1", "top3", "paraphrase", "english", "answerable_declined", "offtopic_declined")
     print(f"  the two readers: answerable or off-topic alike {fmt(same, len(results), ci=False).strip()}")
+    two_readers(pairs, "the second readers scored as the build")
+
+
+def two_readers(pairs: list[tuple[list[Result], list[tuple[int, ...]]]], as_build_label: str) -> None:
+    """The figures on the questions both readers label alike, then the second reader's labels scored as the build,
+    over one batch or several (``pairs``: each batch's results with its second labels)."""
+    keys = ("top1", "top3", "paraphrase", "english", "answerable_declined", "offtopic_declined")
+    agreed = [r for batch, second in pairs for r in labellers(batch, second)[1]]
     both = figures(agreed)
     print(
         f"  on the {len(agreed)} questions both label alike: "
         + ", ".join(f"{LABELS[k]} {fmt(*both[k], ci=False).strip()}" for k in keys)
     )
-    mine = figures(human)
-    print(
-        "  the second readers scored as the build: "
-        + ", ".join(f"{LABELS[k]} {fmt(*mine[k], ci=False).strip()}" for k in keys)
-    )
+    human = figures([r for batch, second in pairs for r in as_build(batch, second)])
+    print(f"  {as_build_label}: " + ", ".join(f"{LABELS[k]} {fmt(*human[k], ci=False).strip()}" for k in keys))
 
 
 def main() -> None:
@@ -483,19 +485,9 @@ def main() -> None:
         if (second := second_labels(name)) is not None:
             # Where the line between answerable and off-topic falls is a judgement; a second labeller shows how
             # much of a batch's figures is that judgement rather than the build.
-            agreement, agreed = labellers(results, second)
+            agreement, _ = labellers(results, second)
             print(f"  a second labeller, blind: {agreement}")
-            both = figures(agreed)
-            keys = ("top1", "top3", "paraphrase", "english", "answerable_declined", "offtopic_declined")
-            print(
-                f"  on the {len(agreed)} questions both label alike: "
-                + ", ".join(f"{LABELS[k]} {fmt(*both[k], ci=False).strip()}" for k in keys)
-            )
-            human = figures(as_build(results, second))
-            print(
-                "  the second labeller scored as the build is: "
-                + ", ".join(f"{LABELS[k]} {fmt(*human[k], ci=False).strip()}" for k in keys)
-            )
+            two_readers([(results, second)], "the second labeller scored as the build is")
         if name != "tuning":
             # A question written independently may still coincide with one of the tuning set or of the written
             # questions the index learns from (short ones do): the figures without them are the unseen ones.
