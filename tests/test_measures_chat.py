@@ -255,6 +255,13 @@ async def test_a_number_leads_only_where_it_counts_what_was_asked(bot: BotHarnes
     assert "谈心谈话" in shown[10] and "青年" not in shown[10], shown
 
 
+async def test_the_measures_title_leads_only_when_no_other_sentence_matches(bot: BotHarness) -> None:
+    # The title is the heading below the lead already; short, it outscored the sentence that answers (session 36).
+    lines = re.sub("</?b>", "", (await bot.say(GUEST, "支部开会第一项议程应该学什么"))[0]).splitlines()
+    assert lines[0].startswith("把学习贯彻习近平新时代中国特色社会主义思想") and lines[0].endswith("—— 第7条"), lines
+    assert "第7条 · 坚持第一议题制度" in lines[2]
+
+
 async def test_what_is_due_at_the_years_end_is_answered_with_the_yearly_task(bot: BotHarness) -> None:
     # Measure 30 leads with the secretaries' yearly report (每年…述职评议考核), not with its sentence on performance
     # assessment, which matched the question's words as well (session 36).

@@ -85,8 +85,9 @@ def may_lead(scores: list[float], meaning: list[float], about: list[float] | Non
 
 def leading(scores: list[float], sentences: list[str], asks: Iterable[str], relevant: list[bool]) -> int:
     """The index of the sentence that leads: the best-matching one (``scores``), a relevant one with the number, role
-    or date asked for (``sentences`` normalised) raised by LEAD_BONUS of the best score, the measure's title (the first
-    sentence) lowered: it restates the topic and rarely answers."""
+    or date asked for (``sentences`` normalised) raised by LEAD_BONUS of the best score. The measure's title (the first
+    sentence) restates the topic and rarely answers: it leads only when no other sentence matches, and even then
+    lowered."""
     best = max(scores)
     scale = best if best > 0 else 1.0
     ranked = []
@@ -94,6 +95,10 @@ def leading(scores: list[float], sentences: list[str], asks: Iterable[str], rele
         bonus = sum(LEAD_BONUS * scale for kind in asks if HAS[kind].search(sentence)) if relevant[k] else 0.0
         penalty = 0.5 * scale if k == 0 else 0.0
         ranked.append((score + bonus - penalty, -k))
+    # The title leads only when no other sentence matches at all: short, it outscores the sentence that answers
+    # ("支部开会第一项议程应该学什么" was led by "坚持第一议题制度。", session 36).
+    if any(score > 0 for score in scores[1:]):
+        ranked = ranked[1:]
     return -max(ranked)[1]
 
 
