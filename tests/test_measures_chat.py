@@ -260,6 +260,10 @@ async def test_the_measures_title_leads_only_when_no_other_sentence_matches(bot:
     lines = re.sub("</?b>", "", (await bot.say(GUEST, "支部开会第一项议程应该学什么"))[0]).splitlines()
     assert lines[0].startswith("把学习贯彻习近平新时代中国特色社会主义思想") and lines[0].endswith("—— 第7条"), lines
     assert "第7条 · 坚持第一议题制度" in lines[2]
+    assert not any("坚持第一议题制度。" in line for line in lines)  # nor quoted under the heading that says it
+    # In English too: the heading gives the title, no quote repeats it.
+    text = re.sub("</?b>", "", (await bot.say(GUEST, "what is the first agenda item system", language_code="en"))[0])
+    assert "Measure 7 · Adhere to the" in text and "<blockquote>Adhere to the" not in text, text
 
 
 async def test_what_is_due_at_the_years_end_is_answered_with_the_yearly_task(bot: BotHarness) -> None:

@@ -93,7 +93,9 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     # measure scores nearly as well, its answering sentence is shown too.
     lead = best.lead or (best.sentences[0] if best.sentences else best.measure.title)
     second = answer.hits[1] if answer.unsure else None
-    quotes = [highlight(sentence, best.terms, best.weak) for sentence in best.sentences if sentence != lead]
+    # The title sentence is the heading already ("第7条 · 坚持第一议题制度"): quoted, it would say it twice.
+    title = best.measure.sentences[0] if best.measure.sentences else ""
+    quotes = [highlight(s, best.terms, best.weak) for s in best.sentences if s != lead and s != title]
     text = render(
         "measures/answer.html.j2",
         locale,
