@@ -85,6 +85,9 @@ def test_ask_text_quotes_the_lead_once(app: typer.Typer) -> None:
     lines = runner.invoke(app, ["ask", "志愿服务每年多少小时算合格"]).output.splitlines()
     leads = [line.removeprefix("  > ") for line in lines if line.startswith("  > ")]
     assert len(leads) == 3 and not any(lead in line for lead in leads for line in lines if line.startswith("  - "))
+    # Nor is the title sentence quoted under the heading that gives it, as in the chat (session 36).
+    lines = runner.invoke(app, ["ask", "第一议题学什么"]).output.splitlines()
+    assert lines[0].startswith("第7条 · 坚持第一议题制度") and "  - 坚持第一议题制度。" not in lines, lines
 
 
 def test_ask_text_says_when_the_measures_quoted_set_no_figure(app: typer.Typer) -> None:

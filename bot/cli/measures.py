@@ -100,9 +100,9 @@ def answer_to_text(answer: Answer, lang: str) -> str:
             lines.append(f"  > {h.lead}")
         if h is answer.hits[0] and answer.figure_missing:
             lines.append("  " + tr.gettext("The measures quoted set no figure for this."))
-        # The other matched sentences, as the chat quotes them: the lead is not quoted twice, nor again inside the
-        # whole text when no other sentence matched (the text only when there is no lead either).
-        lines.extend(f"  - {s}" for s in h.sentences or (() if h.lead else (m.body,)) if s != h.lead)
+        # The other matched sentences, as the chat quotes them (``Hit.quoted``); the whole text only when no sentence
+        # matched and there is no lead either.
+        lines.extend(f"  - {s}" for s in (h.quoted if h.sentences else () if h.lead else (m.body,)))
     return "\n".join(lines)
 
 

@@ -29,6 +29,13 @@ class Hit:
     weak: tuple[str, ...] = ()  # those of ``terms`` so common in the measures that alone they are not bold
     lead: str = ""  # the one sentence that answers the question (shown first), "" when asked only by number
 
+    @property
+    def quoted(self) -> tuple[str, ...]:
+        """The matched sentences quoted beside the lead: not the lead again, nor the measure's title sentence, which
+        the heading already gives ("第7条 · 坚持第一议题制度" over "坚持第一议题制度。")."""
+        title = self.measure.sentences[0] if self.measure.sentences else ""
+        return tuple(s for s in self.sentences if s != self.lead and s != title)
+
 
 class Found(NamedTuple):
     """What the ranking and the decision found for a question: the hits; when declined though nearly answered, the

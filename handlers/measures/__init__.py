@@ -93,9 +93,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
     # measure scores nearly as well, its answering sentence is shown too.
     lead = best.lead or (best.sentences[0] if best.sentences else best.measure.title)
     second = answer.hits[1] if answer.unsure else None
-    # The title sentence is the heading already ("第7条 · 坚持第一议题制度"): quoted, it would say it twice.
-    title = best.measure.sentences[0] if best.measure.sentences else ""
-    quotes = [highlight(s, best.terms, best.weak) for s in best.sentences if s != lead and s != title]
+    quotes = [highlight(s, best.terms, best.weak) for s in best.quoted if s != lead]
     text = render(
         "measures/answer.html.j2",
         locale,
