@@ -268,9 +268,11 @@ async def test_the_measures_title_leads_only_when_no_other_sentence_matches(bot:
 
 async def test_what_is_due_at_the_years_end_is_answered_with_the_yearly_task(bot: BotHarness) -> None:
     # Measure 30 leads with the secretaries' yearly report (每年…述职评议考核), not with its sentence on performance
-    # assessment, which matched the question's words as well (session 36).
+    # assessment, which matched the question's words as well (session 36), even when the question shares 支部书记
+    # with that sentence word for word, as the issue's own example does (session 37).
     for question, lang in (
         ("年底支部要交哪些党建材料", "zh"),
+        ("我刚当上支部书记，年底要交什么", "zh"),
         ("What must a branch secretary hand in at year end?", "en"),
     ):
         lines = re.sub("</?b>", "", (await bot.say(GUEST, question, language_code=lang))[0]).splitlines()

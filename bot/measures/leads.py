@@ -14,15 +14,21 @@ from typing import NamedTuple
 from bot.measures.analysis import Analyzer, Query
 from bot.measures.frequencies import asked_frequencies, without_how_often
 
+# What is due at the year's end ("年底支部要交哪些党建材料"): the yearly task leads (session 36).
+_DUE_AT_YEAR_END = (
+    r"(?:年底|年终|年末).{0,8}(?:交|报|提交|准备|写)"
+    r"|^(?=.*\b(?:hand in|submit|prepare|report|summary|write)\b).*\b(?:year[- ]end|end of (?:the )?year)"
+)
 ASKS = {
     "count": re.compile(r"多久|几次|多少|几个|几名|几人|比例|频次|频率|一年|每年|每月|how often|how many|how much"
                         r"|times a|per cent|percent|ratio|share of"),
     "who": re.compile(r"谁|哪个部门|哪个单位|什么人|哪些人|由哪|\bwho\b|\bwhom\b|which body|which person"),
     "when": re.compile(r"多长时间|什么时候|何时|期限|几个月|几天|多久|\bwhen\b|how long|by when|deadline|within"
-                       # What is due at the year's end ("年底支部要交哪些党建材料"): the yearly task leads (session 36).
-                       r"|(?:年底|年终|年末).{0,8}(?:交|报|提交|准备|写)"
-                       r"|^(?=.*\b(?:hand in|submit|prepare|report|summary|write)\b)"
-                       r".*\b(?:year[- ]end|end of (?:the )?year)"),
+                       rf"|{_DUE_AT_YEAR_END}"),
+    # What is due at the year's end asks for the yearly report twice over, as a date and as what is handed in:
+    # "我刚当上支部书记，年底要交什么" led with the sentence that shares 支部书记 with it (the performance assessment),
+    # not with 每年…述职评议考核 (session 37).
+    "yearly": re.compile(_DUE_AT_YEAR_END),
 }  # fmt: skip
 HAS = {
     "count": re.compile(
@@ -30,6 +36,10 @@ HAS = {
     ),
     "who": re.compile(r"书记|负责人|担任|由|党组|党委|工委|纪委|委员|secretar|responsib|head|committee|lead"),
     "when": re.compile(r"\d|月内|每年|定期|年度|任前|within|months?|year|annual|regular"),
+    # A yearly report or review (每年…述职, 年度…考核, annual reports): what is handed in, not any yearly task (a
+    # year's theme of youth study, the year's key points drawn up at its start).
+    "yearly": re.compile(r"(?:每年|年度).*(?:述职|考核|汇报|报告)|\b(?:annual|yearly)\b.*\b(?:reports?|assessment)"
+                         r"|\breports?\b.*\b(?:every|each|a) year\b"),
 }  # fmt: skip
 
 LEAD_BONUS = 0.6  # "how often / how many / who / by when": the sentence with a number, role or date leads
