@@ -266,6 +266,13 @@ async def test_the_measures_title_leads_only_when_no_other_sentence_matches(bot:
     assert "Measure 7 · Adhere to the" in text and "<blockquote>Adhere to the" not in text, text
 
 
+async def test_the_first_item_on_the_agenda_is_bold_as_the_term_it_names(bot: BotHarness) -> None:
+    # 第一项议程 is the first agenda item, 第一议题 in the notice's words: the answer bolds that term whole, not the
+    # piece 第一 of it that the question shares ("<b>第一</b>议题", session 37).
+    text = (await bot.say(GUEST, "支部开会第一项议程应该学什么"))[0]
+    assert "<b>第一议题</b>" in text and "<b>第一</b>" not in text, text
+
+
 async def test_what_is_due_at_the_years_end_is_answered_with_the_yearly_task(bot: BotHarness) -> None:
     # Measure 30 leads with the secretaries' yearly report (每年…述职评议考核), not with its sentence on performance
     # assessment, which matched the question's words as well (session 36), even when the question shares 支部书记
