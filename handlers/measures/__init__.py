@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import MessageLimit
+from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -61,8 +61,36 @@ def _short(label: str, limit: int = SECTION_LABEL_CHARS) -> str:
     return label[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
 
 
-def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found."""
+def _pointers(answer: Answer, update: Update, context: BranchContext) -> list[tuple[str, str]]:
+    """``(command, description)`` of the assistant's commands that do what the question is about
+    (bot.measures.pointers), those of the caller's role, at most ``pointers.SHOWN``. None in a group (the answer is
+    read by all, the commands would be the asker's), nor for small talk, the notice as a whole, or a question that
+    could not be read."""
+    from bot.measures.asides import Aside
+    from bot.measures.pointers import SHOWN, pointed_commands
+
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return []
+    if answer.too_long or answer.no_words or answer.aside in (Aside.SMALL_TALK, Aside.ABOUT_THE_NOTICE):
+        return []
+    actor = context.caller.actor
+    mine = dict(context.resources.menu.commands_for(actor.role.value if actor else "guest", context.tr.locale))
+    return [(name, mine[name]) for name in pointed_commands(answer.question) if name in mine][:SHOWN]
+
+
+def _with_pointers(text: str, pointers: list[tuple[str, str]] | None, locale: str) -> str:
+    """``text`` with the assistant's commands for its subject below it, after a blank line."""
+    if not pointers:
+        return text
+    return f"{text}\n\n{render('measures/pointers.html.j2', locale, pointers=pointers)}"
+
+
+def _answer_view(
+    answer: Answer, locale: str, pointers: list[tuple[str, str]] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found, and the
+    ``pointers``: the commands of the assistant that do what it is about."""
     from bot.measures.definitions import asked_definitions
     from bot.measures.search import get_index, highlight, index_language
 
@@ -82,6 +110,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
             definitions=definitions,
             index_button=True,
         )
+        text = _with_pointers(text, pointers, locale)
         # Nothing worth keeping: the index (or the nearest measure, when one is named) replaces this message.
         keyboard = [[_button(_label(locale, "index"), MeasuresView.INDEX, None, index_language(locale))]]
         if answer.nearest is not None:
@@ -109,6 +138,7 @@ def _answer_view(answer: Answer, locale: str) -> tuple[str, InlineKeyboardMarkup
         no_figure=answer.figure_missing,
         tentative=answer.tentative,
     )
+    text = _with_pointers(text, pointers, locale)
     # The answer stays in the chat: what its buttons open comes as a new message.
     measure = MeasuresView.MEASURE
     buttons = [_button(_label(locale, "full", best.measure.number), measure, best.measure.number, lang, new=True)]
@@ -164,7 +194,7 @@ async def answer_question(update: Update, context: BranchContext, question: str)
         if view is not None:
             await _show(update, view, edit=False)
             return
-    text, keyboard = _answer_view(answer, locale)
+    text, keyboard = _answer_view(answer, locale, _pointers(answer, update, context))
     await reply(update, text, reply_markup=keyboard)
 
 
