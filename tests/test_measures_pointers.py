@@ -35,6 +35,9 @@ def test_a_question_names_the_subject_of_a_feature_in_its_own_words() -> None:
     # Not the measure alone: measure 5 is also the Party lesson, and dues have no command.
     assert pointed_commands("书记讲党课有什么要求") == ()
     assert pointed_commands("党费能用来干什么") == ()
+    # Points in the Party's sense only: 积分入学 is a school place.
+    assert pointed_commands("党员积分由谁来打") == ("points",)
+    assert pointed_commands("东莞积分入学需要哪些材料") == ()
 
 
 async def test_a_member_is_pointed_to_the_members_command(bot: BotHarness) -> None:
@@ -70,6 +73,9 @@ async def test_no_pointer_where_there_is_no_command_to_point_to(bot: BotHarness)
     # is read by all and the commands would be the asker's.
     assert pointer_lines((await bot.say(GUEST, "政治生日怎么过"))[0]) == []
     assert pointer_lines((await bot.say(MEMBER, "党费能用来干什么"))[0]) == []
+    # A question declined as off-topic, with no measure near it: its subject word is not the branch's business.
+    text = (await bot.say(MEMBER, "台风天的志愿者补贴怎么发"))[0]
+    assert "没有找到" in text and pointer_lines(text) == [], text
     await bot.say(SECRETARY, "/linkgroup", chat_id=-100_999)
     text = (await bot.say(MEMBER, "/ask 政治生日怎么过", chat_id=-100_999))[0]
     assert "—— 第5条" in text and pointer_lines(text) == [], text

@@ -57,9 +57,16 @@ POINTERS: tuple[Pointer, ...] = (
         ),
         ("compliance", "newmeeting", "my", "checkin"),
     ),
-    # 党员积分 (measure 14) and 评星定级 (measure 13): the member's points, the branches' stars.
-    Pointer(re.compile(r"积分|\bpoints?\b"), ("points",)),
-    Pointer(re.compile(r"评星定级|星级|五星|\bstars?\b|\bstar rating"), ("stars",)),
+    # 党员积分 (measure 14) and 评星定级 (measure 13): the member's points, the branches' stars. Points in a Party
+    # sense only: 积分入学 and 积分入户 (a school place, a residence permit) are the city's, not the branch's.
+    Pointer(
+        re.compile(
+            r"党员积分|积分管理|积分制|(?:我的|我们的|支部的?|党员的?)积分|积分(?:排名|指标|规则|公示|申报)"
+            r"|\b(?:my|members?'?|party) points\b|\bpoints? (?:system|management|score|ranking)s?\b|\bhow many points\b"
+        ),
+        ("points",),
+    ),
+    Pointer(re.compile(r"评星定级|星级|五星|\bfive[- ]stars?\b|\bstar[- ]?(?:rating|level|grade)s?\b"), ("stars",)),
     # 台账 (measures 13 and 15): the branch ledger the assistant keeps.
     Pointer(re.compile(r"台账|台帐|\bledgers?\b"), ("ledger", "charts")),
 )

@@ -74,6 +74,8 @@ def _pointers(answer: Answer, update: Update, context: BranchContext) -> list[tu
         return []
     if answer.too_long or answer.no_words or answer.aside in (Aside.SMALL_TALK, Aside.ABOUT_THE_NOTICE):
         return []
+    if not (answer.hits or answer.frequencies or answer.nearest or answer.aside is Aside.ABOUT_THE_BOT):
+        return []  # declined as off-topic: a subject word there is not the branch's ("积分入学")
     actor = context.caller.actor
     mine = dict(context.resources.menu.commands_for(actor.role.value if actor else "guest", context.tr.locale))
     return [(name, mine[name]) for name in pointed_commands(answer.question) if name in mine][:SHOWN]
