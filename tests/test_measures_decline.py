@@ -281,6 +281,7 @@ def test_the_reply_says_the_notice_does_not_regulate_it_and_where_to_look() -> N
         ("局长要在哪个支部过组织生活", "zh", 5),
         ("领导班子成员要不要编入支部参加活动", "zh", 5),
         ("他的双重组织生活在哪个支部过", "zh", 5),
+        ("局领导都要编入党支部吗", "zh", 5),  # a cadre put into a branch at all (session 37)
         ("社区那边说我没去报到，会通报单位吗", "zh", 22),
         # Session 36: dues unpaid for years is an unqualified member as for months; the first agenda item skipped is
         # measure 7's and a leader skipping measure 5's; a new hire who is a member, with no transfer named, is

@@ -117,9 +117,10 @@ _NOT_REGULATED = (
     r"my\s+(?:job|duties|role|responsibilities)",
     # Which branch a member belongs to or attends. Not a leading cadre's organisational life (measure 5: 督促党员领导
     # 干部过好双重组织生活): "局长要在哪个支部过组织生活", "领导班子成员要不要编入支部参加活动" (session 32, from the
-    # read batches' misses: their writers gave 18 such questions measure 5). Where the cadre's membership is kept
-    # (组织关系) is still not regulated.
-    rf"^(?!.*双重)(?!(?!.*组织关系)(?=.*(?:{_LEADING_CADRE})).*(?:组织生活|活动))"
+    # read batches' misses: their writers gave 18 such questions measure 5), nor a cadre put into a branch at all
+    # ("单位领导班子成员是不是都要编入党支部", session 37). Where the cadre's membership is kept (组织关系) is still not
+    # regulated.
+    rf"^(?!.*双重)(?!(?!.*组织关系)(?=.*(?:{_LEADING_CADRE})).*(?:组织生活|活动|编入|编到|编进))"
     r".*(?:(?:在|归|属于|编入|编到|编进|去|到)哪个党?支部|哪个党?支部(?:过|参加|管)|编入党?支部)",
     r"\bwhich\s+(?:party\s+)?branch\b(?:.{0,20}\b(?:belong|attend|join)|\s*\??\s*$)",
     # A meeting held online (study online is measure 11's 网上学习, so study is left out).
