@@ -52,6 +52,9 @@ async def test_a_secretary_is_pointed_to_the_branchs_commands_first(bot: BotHarn
     # At most SHOWN, the most direct first: the volunteer service has five commands a secretary may use.
     lines = pointer_lines((await bot.say(SECRETARY, "志愿服务时长怎么记录"))[0])
     assert len(lines) == SHOWN and lines[0].startswith("/service — "), lines
+    # What is due at the year's end, the issue's own example: the branch ledger the assistant keeps.
+    text = (await bot.say(SECRETARY, "我刚当上支部书记，年底要交什么"))[0]
+    assert "—— 第30条" in text and pointer_lines(text)[:1] == ["/ledger — 台账（Excel 文件）"], text
 
 
 async def test_the_regulations_frequency_is_pointed_to_the_meetings(bot: BotHarness) -> None:

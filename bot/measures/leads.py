@@ -14,8 +14,9 @@ from typing import NamedTuple
 from bot.measures.analysis import Analyzer, Query
 from bot.measures.frequencies import asked_frequencies, without_how_often
 
-# What is due at the year's end ("年底支部要交哪些党建材料"): the yearly task leads (session 36).
-_DUE_AT_YEAR_END = (
+# What is due at the year's end ("年底支部要交哪些党建材料"): the yearly task leads (session 36), and the chat points to
+# the branch ledger the assistant keeps (pointers.py).
+DUE_AT_YEAR_END = (
     r"(?:年底|年终|年末).{0,8}(?:交|报|提交|准备|写)"
     r"|^(?=.*\b(?:hand in|submit|prepare|report|summary|write)\b).*\b(?:year[- ]end|end of (?:the )?year)"
 )
@@ -24,11 +25,11 @@ ASKS = {
                         r"|times a|per cent|percent|ratio|share of"),
     "who": re.compile(r"谁|哪个部门|哪个单位|什么人|哪些人|由哪|\bwho\b|\bwhom\b|which body|which person"),
     "when": re.compile(r"多长时间|什么时候|何时|期限|几个月|几天|多久|\bwhen\b|how long|by when|deadline|within"
-                       rf"|{_DUE_AT_YEAR_END}"),
+                       rf"|{DUE_AT_YEAR_END}"),
     # What is due at the year's end asks for the yearly report twice over, as a date and as what is handed in:
     # "我刚当上支部书记，年底要交什么" led with the sentence that shares 支部书记 with it (the performance assessment),
     # not with 每年…述职评议考核 (session 37).
-    "yearly": re.compile(_DUE_AT_YEAR_END),
+    "yearly": re.compile(DUE_AT_YEAR_END),
 }  # fmt: skip
 HAS = {
     "count": re.compile(

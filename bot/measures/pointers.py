@@ -18,6 +18,7 @@ import re
 from typing import NamedTuple
 
 from bot.measures.analysis import normalize
+from bot.measures.leads import DUE_AT_YEAR_END
 
 SHOWN = 3  # commands at most under one answer: a pointer, not a second /help
 
@@ -67,8 +68,9 @@ POINTERS: tuple[Pointer, ...] = (
         ("points",),
     ),
     Pointer(re.compile(r"评星定级|星级|五星|\bfive[- ]stars?\b|\bstar[- ]?(?:rating|level|grade)s?\b"), ("stars",)),
-    # 台账 (measures 13 and 15): the branch ledger the assistant keeps.
-    Pointer(re.compile(r"台账|台帐|\bledgers?\b"), ("ledger", "charts")),
+    # 台账 (measures 13 and 15): the branch ledger the assistant keeps; also what is handed in at the year's end
+    # ("我刚当上支部书记，年底要交什么"), which the ledger and its charts are.
+    Pointer(re.compile(rf"台账|台帐|\bledgers?\b|{DUE_AT_YEAR_END}"), ("ledger", "charts")),
 )
 
 
