@@ -35,6 +35,9 @@ def test_a_question_names_the_subject_of_a_feature_in_its_own_words() -> None:
     # Not the measure alone: measure 5 is also the Party lesson, and dues have no command.
     assert pointed_commands("书记讲党课有什么要求") == ()
     assert pointed_commands("党费能用来干什么") == ()
+    # The branch committee's meeting, not a Party committee's.
+    assert pointed_commands("how often must the branch committee meeting be held")[:2] == ("compliance", "newmeeting")
+    assert pointed_commands("what does the party committee meeting discuss") == ()
     # Points in the Party's sense only: 积分入学 is a school place.
     assert pointed_commands("党员积分由谁来打") == ("points",)
     assert pointed_commands("东莞积分入学需要哪些材料") == ()

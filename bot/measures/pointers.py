@@ -49,12 +49,14 @@ POINTERS: tuple[Pointer, ...] = (
     # 第一议题 (measure 7): what each meeting studied first, and the materials to study.
     Pointer(re.compile(r"第一议题|第一项议程|\bfirst (?:agenda )?item\b"), ("firstagenda", "materials")),
     # 三会一课 and the other recurring meetings (measures 5 and 10; their frequency from the regulations): what is
-    # held and still due, scheduling one; a member's own meetings and checking in.
+    # held and still due, scheduling one; a member's own meetings and checking in. A Party committee's meeting (党委会)
+    # is not the branch's.
     Pointer(
         re.compile(
             r"三会一课|主题党日|党日活动|组织生活会|支委会|支部委员会|党员大会|支部大会|党小组会|民主评议"
             r"|\b(?:three meetings and one lesson|theme(?:d)? (?:party )?days?|organi[sz]ational[- ]life meetings?"
-            r"|(?:branch )?committee meetings?|general (?:members'? )?meetings?|democratic appraisal)\b"
+            r"|(?<!party )(?<!standing )(?:branch )?committee meetings?|general (?:members'? )?meetings?"
+            r"|democratic appraisal)\b"
         ),
         ("compliance", "newmeeting", "my", "checkin"),
     ),
