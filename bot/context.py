@@ -26,6 +26,11 @@ class Caller:
     actor: Actor | None  # None: not on the roster (yet)
     chat_branch_id: int | None  # the branch this group chat is linked to
 
+    @property
+    def menu_role(self) -> str:
+        """The role whose commands this caller may use (``bot.commands.Menu``): the roster's, or ``"guest"``."""
+        return self.actor.role.value if self.actor else "guest"
+
 
 class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The callback context of this bot: the usual PTB context plus the resolved caller and resources."""

@@ -149,8 +149,7 @@ async def gate(update: Update, context: BranchContext) -> None:
             raise ApplicationHandlerStop
         return
     if command is not None:
-        role = caller.actor.role.value if caller.actor else "guest"
-        if role not in context.resources.menu.roles_of(command):
+        if caller.menu_role not in context.resources.menu.roles_of(command):
             if caller.actor is None:
                 await reply(update, render("core/not_on_roster.html.j2", tr.locale))
             else:

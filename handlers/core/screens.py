@@ -87,7 +87,7 @@ def _help_screen(context: BranchContext, group: str) -> tuple[str, InlineKeyboar
 
     Short enough for one phone screen: about 8 lines of commands, then buttons (开会, 学习, 志愿服务, 查询 …)."""
     actor = context.caller.actor
-    role = actor.role.value if actor else "guest"
+    role = context.caller.menu_role
     menu = context.resources.menu
     key = (context.tr.locale, role, actor.name if actor else None, group)
     kept = _HELP_SCREENS.get(key)

@@ -76,21 +76,18 @@ def _pointers(answer: Answer, update: Update, context: BranchContext) -> list[tu
         return []
     if not (answer.hits or answer.frequencies or answer.nearest or answer.aside is Aside.ABOUT_THE_BOT):
         return []  # declined as off-topic: a subject word there is not the branch's ("积分入学")
-    actor = context.caller.actor
-    mine = dict(context.resources.menu.commands_for(actor.role.value if actor else "guest", context.tr.locale))
+    mine = dict(context.resources.menu.commands_for(context.caller.menu_role, context.tr.locale))
     return [(name, mine[name]) for name in pointed_commands(answer.question) if name in mine][:SHOWN]
 
 
-def _with_pointers(text: str, pointers: list[tuple[str, str]] | None, locale: str) -> str:
+def _with_pointers(text: str, pointers: list[tuple[str, str]], locale: str) -> str:
     """``text`` with the assistant's commands for its subject below it, after a blank line."""
     if not pointers:
         return text
     return f"{text}\n\n{render('measures/pointers.html.j2', locale, pointers=pointers)}"
 
 
-def _answer_view(
-    answer: Answer, locale: str, pointers: list[tuple[str, str]] | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
+def _answer_view(answer: Answer, locale: str, pointers: list[tuple[str, str]]) -> tuple[str, InlineKeyboardMarkup]:
     """The text and buttons of an answer (or of "I don't know"), chrome in ``locale``, quotes as found, and the
     ``pointers``: the commands of the assistant that do what it is about."""
     from bot.measures.definitions import asked_definitions
